@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseConfig, type PlatformConfig } from "./parse";
+
+/** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
+export const CONFIG_NAMESPACE = "agent-cloud";
+
+// The SDK keeps this helper internal; it is how `Config.requireSecret*` itself knows a key is
+// secret. We need the same fact synchronously, before anything is registered.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+  isConfigSecret(fullKey: string): boolean;
+};
+
+/**
+ * Reads every `agent-cloud:*` key of the current stack and validates it with parseConfig.
+ *
+ * Why not `config.requireSecretObject`: that hands back an Output, so a bad value would only be
+ * found while resources are already being registered. Here the whole config is checked before
+ * the first resource exists (bad config deploys nothing), and each secret value is wrapped in a
+ * SecretValue at once, which only ever leaves as `pulumi.secret(...)`. A key listed as secret by
+ * the engine is passed as such, so a secret set in clear text is refused with the command to fix it.
+ */
+export function loadConfig(): PlatformConfig {
+  const raw: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+    const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+    raw[key] = decode(text);
+    if (isConfigSecret(fullKey)) secretKeys.push(key);
+  }
+  return parseConfig(raw, { secretKeys });
+}
+
+/** Structured values arrive as JSON text; plain strings stay strings ("01" is not a number). */
+function decode(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Naming rules shared by the config validation and the components. Every Kubernetes and
+ * PostgreSQL name the platform derives comes from here, so the limits checked on config are the
+ * limits the names actually need.
+ */
+
+/** Longest tenant id: `{environment}-tenant-{id}` must stay a 63-character DNS label. */
+export const MAX_TENANT_ID_LENGTH = 40;
+/** Longest environment name (see {@link MAX_TENANT_ID_LENGTH}). */
+export const MAX_ENVIRONMENT_LENGTH = 12;
+
+export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * Tenant ids that would shadow a host the platform or its operators commonly need under the
+ * platform domain, or a name that reads as the platform's own.
+ */
+export const RESERVED_TENANT_IDS: readonly string[] = [
+  "admin",
+  "api",
+  "app",
+  "assets",
+  "auth",
+  "billing",
+  "blog",
+  "cdn",
+  "dashboard",
+  "db",
+  "dns",
+  "docs",
+  "edge",
+  "ftp",
+  "help",
+  "internal",
+  "localhost",
+  "login",
+  "mail",
+  "management",
+  "metrics",
+  "mx",
+  "ns1",
+  "ns2",
+  "postgres",
+  "proxy",
+  "registry",
+  "root",
+  "smtp",
+  "sso",
+  "static",
+  "status",
+  "support",
+  "system",
+  "www",
+];
+
+/** A DNS name: labels of 1-63 characters (a-z, 0-9, '-', not at either end), 253 at most, 2+ labels. */
+export function isDnsName(value: string): boolean {
+  if (value.length > 253) return false;
+  const labels = value.split(".");
+  return (
+    labels.length >= 2 &&
+    labels.every((l) => l.length <= 63 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(l)) &&
+    !/^[0-9]+$/.test(labels[labels.length - 1] ?? "")
+  );
+}
+
+/** The namespace a tenant's app lives in; environments never share one. */
+export function tenantNamespace(environment: string, tenantId: string): string {
+  return `${environment}-tenant-${tenantId}`;
+}
+
+/** The Deployment and Service name of a tenant's app. */
+export function tenantServiceName(tenantId: string): string {
+  return `sp-${tenantId}`;
+}
+
+/** The namespace of the edge proxy (the Management API) and of the only TLS Secret. */
+export function edgeNamespace(environment: string): string {
+  return `${environment}-edge`;
+}
+
+/** The namespace of the in-cluster PostgreSQL. */
+export function databaseNamespace(environment: string): string {
+  return `${environment}-database`;
+}
+
+/** PostgreSQL role and database name of a tenant (`-` is not valid unquoted in SQL). */
+export function tenantDatabaseName(tenantId: string): string {
+  return `sp_${tenantId.replace(/-/g, "_")}`;
+}
+
+/** Prefix of every API key issued in an environment, so the edge can refuse another environment's keys. */
+export function apiKeyPrefix(environment: string): string {
+  return `ac_${environment}_`;
+}

@@ -1,0 +1,340 @@
+import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
+import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
+import { BUILTIN_PLANS, type Plan } from "./plans";
+import {
+  configSchema,
+  type DatabaseSettings,
+  type ParsedConfig,
+  SECRET_KEYS,
+  type SecretKey,
+  type TenantSettings,
+} from "./schema";
+import { SecretValue } from "./secret";
+
+/** Env names the platform sets itself; a tenant may not override them. */
+export const PLATFORM_ENV = [
+  "DATABASE_URL",
+  "HOST",
+  "PORT",
+  "AGENT_CLOUD_API_KEY",
+  "AGENT_CLOUD_TENANT",
+  "AGENT_CLOUD_ENVIRONMENT",
+] as const;
+
+const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+const SECRET_VALUE =
+  /^(sk-[A-Za-z0-9_-]{16,}|sk_live_|ghp_[A-Za-z0-9]{20,}|xox[abp]-|AKIA[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+
+/** One tenant, validated and resolved against its plan and secrets. */
+export interface TenantConfig extends Omit<TenantSettings, "plan"> {
+  readonly planName: string;
+  readonly plan: Plan;
+  /** Hosts the edge routes to this tenant: `{id}.{domain}`, then its custom domains. */
+  readonly hosts: readonly string[];
+  /** The tenant's own secret env values (from `tenantSecrets.{id}`). */
+  readonly secrets: Readonly<Record<string, SecretValue>>;
+}
+
+/** The validated config of one environment, as the components consume it. */
+export interface PlatformConfig extends Omit<
+  ParsedConfig,
+  "tenants" | "tenantSecrets" | "plans" | "database" | SecretKey
+> {
+  /** Prefix of every API key this environment issues, e.g. `ac_dev_`. */
+  readonly apiKeyPrefix: string;
+  readonly plans: Readonly<Record<string, Plan>>;
+  readonly database: DatabaseSettings & { readonly protect: boolean };
+  readonly tenants: readonly TenantConfig[];
+  readonly secrets: {
+    readonly databaseAdminPassword?: SecretValue;
+    readonly tlsPrivateKey?: SecretValue;
+    readonly registryPassword?: SecretValue;
+  };
+}
+
+export interface ParseOptions {
+  /**
+   * Keys whose value Pulumi holds encrypted (`pulumi config set --secret`). A secret key found
+   * outside this set was given in clear text and is refused.
+   */
+  readonly secretKeys?: Iterable<string>;
+}
+
+const SET_SECRET_COMMAND: Record<SecretKey, string> = {
+  tenantSecrets: "pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>",
+  databaseAdminPassword: "pulumi config set --secret databaseAdminPassword <value>",
+  tlsPrivateKey: "pulumi config set --secret tlsPrivateKey < key.pem",
+  registryPassword: "pulumi config set --secret registryPassword <value>",
+};
+
+/**
+ * Validates raw `agent-cloud:*` config (keys without the namespace) and returns the typed config.
+ * Pure: no Pulumi runtime needed. Throws one {@link ConfigError} that lists every problem.
+ */
+export function parseConfig(
+  raw: Record<string, unknown>,
+  options: ParseOptions = {},
+): PlatformConfig {
+  const secretKeys = new Set(options.secretKeys ?? []);
+  const issues: ConfigIssue[] = [];
+
+  for (const key of SECRET_KEYS) {
+    if (raw[key] !== undefined && !secretKeys.has(key)) {
+      issues.push({
+        path: key,
+        received: "(clear text)",
+        message: `is a secret and must be stored encrypted; run: pulumi config rm ${key} && ${SET_SECRET_COMMAND[key]}`,
+      });
+    }
+  }
+
+  const isSecretPath = (path: readonly PropertyKey[]) =>
+    (SECRET_KEYS as readonly PropertyKey[]).includes(path[0] ?? "");
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    issues.push(...result.error.issues.map((i) => fromZodIssue(i, raw, isSecretPath)));
+    throw new ConfigError(issues);
+  }
+  issues.push(...crossFieldIssues(result.data));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return resolve(result.data);
+}
+
+function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, received: unknown, message: string) =>
+    issues.push({ path, received: showValue(received), message });
+  const plans = { ...BUILTIN_PLANS, ...c.plans };
+  const planNames = Object.keys(plans).sort();
+  const production = c.environment === "production";
+
+  const idOwner = new Map<string, number>();
+  const domainOwner = new Map<string, string>();
+  c.tenants.forEach((t, i) => {
+    const at = `tenants[${i}]`;
+    if (RESERVED_TENANT_IDS.includes(t.id)) {
+      add(
+        `${at}.id`,
+        t.id,
+        `is reserved for the platform (${RESERVED_TENANT_IDS.join(", ")}); choose another id`,
+      );
+    }
+    const first = idOwner.get(t.id);
+    if (first !== undefined)
+      add(`${at}.id`, t.id, `is already used by tenants[${first}]; tenant ids must be unique`);
+    else idOwner.set(t.id, i);
+
+    const plan = plans[t.plan];
+    if (plan === undefined) {
+      add(
+        `${at}.plan`,
+        t.plan,
+        `must be one of ${planNames.map((p) => JSON.stringify(p)).join(", ")} (or a plan defined under plans)`,
+      );
+    } else if (t.replicas > plan.maxReplicas) {
+      add(
+        `${at}.replicas`,
+        t.replicas,
+        `plan "${t.plan}" allows at most ${plan.maxReplicas} replicas`,
+      );
+    }
+
+    t.customDomains.forEach((d, j) => {
+      const path = `${at}.customDomains[${j}]`;
+      if (d === c.domain || d.endsWith(`.${c.domain}`)) {
+        add(
+          path,
+          d,
+          `must not be under the platform domain ${c.domain} (the tenant already has ${t.id}.${c.domain})`,
+        );
+        return;
+      }
+      const owner = domainOwner.get(d);
+      if (owner !== undefined) {
+        add(
+          path,
+          d,
+          `is already claimed by tenant "${owner}"; a custom domain belongs to one tenant`,
+        );
+        return;
+      }
+      domainOwner.set(d, t.id);
+      if (c.dns.provider === "cloudflare" && c.dns.customDomains === "zone-records") {
+        const zones = Object.keys(c.dns.customDomainZones);
+        if (!zones.some((z) => d === z || d.endsWith(`.${z}`))) {
+          add(
+            path,
+            d,
+            `no zone in dns.customDomainZones contains it (zones: ${zones.join(", ") || "none"}); add its zone or use dns.customDomains: cloudflare-for-saas`,
+          );
+        }
+      }
+    });
+
+    for (const [name, value] of Object.entries(t.env)) {
+      const path = `${at}.env.${name}`;
+      if ((PLATFORM_ENV as readonly string[]).includes(name)) {
+        add(
+          path,
+          undefined,
+          `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
+        );
+      } else if (SECRET_NAME.test(name) || SECRET_VALUE.test(value)) {
+        issues.push({
+          path,
+          received: "(clear text)",
+          message: `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
+        });
+      } else if (c.tenantSecrets[t.id]?.[name] !== undefined) {
+        add(path, undefined, `is also set in tenantSecrets.${t.id}; keep one`);
+      }
+    }
+
+    for (const [keyPath, value] of walk(t.agentConfig, "")) {
+      const leaf = keyPath.split(".").pop() ?? "";
+      if (SECRET_NAME.test(leaf) || (typeof value === "string" && SECRET_VALUE.test(value))) {
+        const name = leaf
+          .replace(/([a-z])([A-Z])/g, "$1_$2")
+          .replace(/[^A-Za-z0-9]/g, "_")
+          .toUpperCase();
+        issues.push({
+          path: `${at}.agentConfig${keyPath}`,
+          received: "(clear text)",
+          message: `looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
+        });
+      }
+    }
+  });
+
+  for (const [tenantId, values] of Object.entries(c.tenantSecrets)) {
+    if (!idOwner.has(tenantId)) {
+      add(
+        `tenantSecrets.${tenantId}`,
+        undefined,
+        `no tenant has id "${tenantId}"; remove it with: pulumi config rm --path 'tenantSecrets.${tenantId}'`,
+      );
+      continue;
+    }
+    for (const name of Object.keys(values)) {
+      if ((PLATFORM_ENV as readonly string[]).includes(name)) {
+        add(
+          `tenantSecrets.${tenantId}.${name}`,
+          undefined,
+          `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
+        );
+      }
+    }
+  }
+
+  if (production && c.tls.mode === "self-signed" && !c.tls.allowInProduction) {
+    add(
+      "tls.mode",
+      c.tls.mode,
+      `production needs a trusted certificate (cloudflare-origin-ca, acme or provided); set tls.allowInProduction: true to accept a self-signed one`,
+    );
+  }
+  if (production && c.database.mode === "in-cluster" && !c.database.allowInProduction) {
+    add(
+      "database.mode",
+      c.database.mode,
+      `production needs an external database; set database.allowInProduction: true to run PostgreSQL in the cluster`,
+    );
+  }
+  if (c.database.mode === "external" && c.databaseAdminPassword === undefined) {
+    add(
+      "databaseAdminPassword",
+      undefined,
+      `is required when database.mode is "external"; run: ${SET_SECRET_COMMAND.databaseAdminPassword}`,
+    );
+  }
+  if (c.tls.mode === "provided" && c.tlsPrivateKey === undefined) {
+    add(
+      "tlsPrivateKey",
+      undefined,
+      `is required when tls.mode is "provided"; run: ${SET_SECRET_COMMAND.tlsPrivateKey}`,
+    );
+  }
+  if (
+    c.tls.mode === "cloudflare-origin-ca" &&
+    !(c.dns.provider === "cloudflare" && c.dns.proxied)
+  ) {
+    add(
+      "tls.mode",
+      c.tls.mode,
+      `only Cloudflare's proxy trusts an Origin CA certificate; set dns.provider: cloudflare and dns.proxied: true, or choose acme`,
+    );
+  }
+  if (c.tls.mode === "acme" && c.dns.provider !== "cloudflare") {
+    add(
+      "tls.mode",
+      c.tls.mode,
+      `acme solves DNS-01 through Cloudflare; set dns.provider: cloudflare, or choose provided or self-signed`,
+    );
+  }
+  if (c.image.ref === undefined && c.image.context === undefined) {
+    add(
+      "image",
+      undefined,
+      `set image.ref (an image pinned by digest) or image.context (a folder to build)`,
+    );
+  }
+  if (
+    c.image.ref === undefined &&
+    c.image.context !== undefined &&
+    c.image.repository === undefined
+  ) {
+    add(
+      "image.repository",
+      undefined,
+      `is required to push a build of image.context, e.g. ghcr.io/acme/agent`,
+    );
+  }
+  if (c.registryPassword !== undefined && c.image.registryUsername === undefined) {
+    add("image.registryUsername", undefined, `is required when registryPassword is set`);
+  }
+  if (c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
+    add(
+      "proxy.nodePorts",
+      c.proxy.nodePorts,
+      `only applies when proxy.serviceType is "NodePort" (got "${c.proxy.serviceType}")`,
+    );
+  }
+  return issues;
+}
+
+/** Leaves of a JSON-like value as `[".a.b", value]` pairs. */
+function* walk(value: unknown, prefix: string): Generator<[string, unknown]> {
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const key = Array.isArray(value) ? `${prefix}[${k}]` : `${prefix}.${k}`;
+      yield [key, v];
+      yield* walk(v, key);
+    }
+  }
+}
+
+function resolve(c: ParsedConfig): PlatformConfig {
+  const plans = { ...BUILTIN_PLANS, ...c.plans };
+  const { tenantSecrets, databaseAdminPassword, tlsPrivateKey, registryPassword, ...rest } = c;
+  const secret = (v: string | undefined) => (v === undefined ? undefined : new SecretValue(v));
+  return {
+    ...rest,
+    apiKeyPrefix: apiKeyPrefix(c.environment),
+    plans,
+    database: { ...c.database, protect: c.database.protect ?? c.environment === "production" },
+    tenants: c.tenants.map(({ plan, ...t }) => ({
+      ...t,
+      planName: plan,
+      plan: plans[plan] as Plan,
+      hosts: [`${t.id}.${c.domain}`, ...t.customDomains],
+      secrets: Object.fromEntries(
+        Object.entries(tenantSecrets[t.id] ?? {}).map(([k, v]) => [k, new SecretValue(v)]),
+      ),
+    })),
+    secrets: {
+      databaseAdminPassword: secret(databaseAdminPassword),
+      tlsPrivateKey: secret(tlsPrivateKey),
+      registryPassword: secret(registryPassword),
+    },
+  };
+}
