@@ -165,6 +165,11 @@ const externalDatabase = z.strictObject({
   adminUser: z.string().min(1).default("postgres"),
   /** Database the admin connects to. */
   adminDatabase: z.string().min(1).default("postgres"),
+  /**
+   * Where tenant pods reach the server. Tenants may not reach private ranges, so a database on a
+   * private network must be listed here; empty means a public address on `port`.
+   */
+  networkCidrs: z.array(cidr).default([]),
   protect: z.boolean().optional(),
 });
 
