@@ -1,0 +1,62 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { validateAllKubernetes, validateKubernetesObject } from "./kubernetes";
+import { isSecretInput, MOCK_LOAD_BALANCER_IP, runProgram, valueOf } from "./mocks";
+
+class Holder extends pulumi.ComponentResource {
+  constructor(name: string) {
+    super("agent-cloud:test:Holder", name, {}, {});
+    new k8s.core.v1.Secret(
+      `${name}-secret`,
+      { stringData: { TOKEN: pulumi.secret("s3cret") } },
+      { parent: this, protect: true },
+    );
+    this.registerOutputs({});
+  }
+}
+
+describe("mock harness", () => {
+  it("records type, name, parent, options and unwrapped secret inputs", async () => {
+    const run = await runProgram(() => new Holder("h"));
+    const secret = run.get("kubernetes:core/v1:Secret", "h-secret");
+    expect(secret.parent).toBe("urn:pulumi:test::agent-cloud::agent-cloud:test:Holder::h");
+    expect(secret.protect).toBe(true);
+    expect(secret.inputs.stringData).toEqual({ TOKEN: "s3cret" });
+    // The SDK marks the whole map secret once one value in it is.
+    expect(secret.secretPaths).toEqual(["stringData"]);
+    expect(isSecretInput(secret, "stringData.TOKEN")).toBe(true);
+    expect(isSecretInput(secret, "metadata")).toBe(false);
+    expect(secret.inputs.kind).toBe("Secret");
+  });
+
+  it("gives LoadBalancer Services an address and throws on unknown invokes", async () => {
+    const run = await runProgram(() => {
+      const svc = new k8s.core.v1.Service("lb", {
+        spec: { type: "LoadBalancer", ports: [{ port: 80 }] },
+      });
+      return svc.status.loadBalancer.ingress[0]!.ip;
+    });
+    await expect(valueOf(run.result)).resolves.toBe(MOCK_LOAD_BALANCER_IP);
+    await expect(
+      runProgram(() => {
+        pulumi.runtime.invoke("kubernetes:helm:template", {}).catch(() => undefined);
+      }),
+    ).rejects.toThrow(/unexpected invoke kubernetes:helm:template/);
+  });
+
+  it("validates Kubernetes objects against the OpenAPI schema", async () => {
+    const run = await runProgram(() => {
+      new k8s.core.v1.ConfigMap("ok", { data: { a: "b" } });
+      new k8s.apps.v1.Deployment("bad", {
+        spec: { selector: {}, template: { spec: { containers: [{ image: "x" } as never] } } },
+      });
+    });
+    await expect(
+      validateKubernetesObject(run.get("kubernetes:core/v1:ConfigMap", "ok")),
+    ).resolves.toBe(true);
+    await expect(validateAllKubernetes(run.resources)).rejects.toThrow(
+      /Deployment bad fails its schema: .*name/,
+    );
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource it
+ * registers: type, name, URN, parent, options (protect, retainOnDelete, aliases) and inputs with
+ * Pulumi's secret markers unwrapped (the paths that were secret are kept in `secretPaths`).
+ *
+ * The mock provider answers like the real ones where the program reads an output back (a
+ * Kubernetes object's name, a LoadBalancer's address, a random password, a built image's
+ * digest, a certificate), and throws on any invoke it does not know, so a new data-source call
+ * cannot slip through untested.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The address mocked LoadBalancer Services get, so DNS records have something to point at. */
+export const MOCK_LOAD_BALANCER_IP = "203.0.113.10";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** URN of the parent resource (the stack for top-level resources). */
+  readonly parent: string;
+  readonly custom: boolean;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly dependsOn: readonly string[];
+  readonly aliases: readonly string[];
+  /** Inputs as the provider would see them, secrets unwrapped. */
+  readonly inputs: Record<string, any>;
+  /** Dotted paths of inputs that reached the provider as secrets (e.g. `stringData.DATABASE_URL`). */
+  readonly secretPaths: readonly string[];
+  /** What the mock provider returned as the resource's state. */
+  readonly state: Record<string, any>;
+}
+
+export interface ProgramRun<T> {
+  readonly result: T;
+  readonly resources: readonly RecordedResource[];
+  /** Every resource of a type token. */
+  ofType(type: string): RecordedResource[];
+  /** The one resource with this type and name; throws listing what exists otherwise. */
+  get(type: string, name: string): RecordedResource;
+}
+
+export interface RunOptions {
+  readonly project?: string;
+  readonly stack?: string;
+  readonly preview?: boolean;
+  /** Config as the engine would pass it: `{ "agent-cloud:domain": "..." }`, objects as JSON text. */
+  readonly config?: Record<string, string>;
+  /** Full keys (`agent-cloud:tenantSecrets`) the engine holds as secrets. */
+  readonly secretKeys?: readonly string[];
+}
+
+/** Unwraps Pulumi's secret markers; reports the path of every secret found. */
+export function unwrapSecrets(value: unknown, path = "", found: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) {
+      found.push(path);
+      return unwrapSecrets(obj.value, path, []);
+    }
+    return Object.fromEntries(
+      Object.entries(obj).map(([k, v]) => [
+        k,
+        unwrapSecrets(v, path === "" ? k : `${path}.${k}`, found),
+      ]),
+    );
+  }
+  return value;
+}
+
+function fakeDigest(seed: string): string {
+  return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+}
+
+/** The state a real provider would add to what it was given, for the outputs the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const state: Record<string, any> = { ...inputs };
+  if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm")) {
+    const metadata = { ...(inputs.metadata ?? {}) };
+    metadata.name ??= `${name}-mock`;
+    state.metadata = metadata;
+    if (type === "kubernetes:core/v1:Service" && inputs.spec?.type === "LoadBalancer") {
+      state.status = { loadBalancer: { ingress: [{ ip: MOCK_LOAD_BALANCER_IP }] } };
+    }
+  }
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      state.result = `mock${createHash("sha256").update(name).digest("hex")}`.slice(
+        0,
+        Number(inputs.length ?? 32),
+      );
+      break;
+    case "random:index/randomBytes:RandomBytes":
+      state.hex = createHash("sha256").update(name).digest("hex");
+      state.base64 = createHash("sha256").update(name).digest("base64");
+      break;
+    case "tls:index/privateKey:PrivateKey":
+      state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock-${name}\n-----END PRIVATE KEY-----\n`;
+      state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nmock-${name}\n-----END PUBLIC KEY-----\n`;
+      break;
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      state.certPem = `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`;
+      break;
+    case "tls:index/certRequest:CertRequest":
+      state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----\n`;
+      break;
+    case "cloudflare:index/originCaCertificate:OriginCaCertificate":
+      state.certificate = `-----BEGIN CERTIFICATE-----\nmock-origin-ca-${name}\n-----END CERTIFICATE-----\n`;
+      break;
+    case "docker-build:index:Image": {
+      const digest = fakeDigest(name);
+      const repo = String(inputs.tags?.[0] ?? name).replace(/:[^/:]+$/, "");
+      state.digest = digest;
+      state.ref = `${repo}@${digest}`;
+      break;
+    }
+  }
+  return state;
+}
+
+/** Invokes the program may make, answered as the provider would. Anything else throws. */
+const KNOWN_INVOKES: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {};
+
+/**
+ * Runs `program` under mocks and waits until every resource it started has been registered.
+ * Each call starts from a fresh mock monitor, so runs do not see each other's resources.
+ */
+export async function runProgram<T>(
+  program: () => T | Promise<T>,
+  options: RunOptions = {},
+): Promise<ProgramRun<T>> {
+  const pending = new Map<string, Omit<RecordedResource, "inputs" | "secretPaths" | "state">>();
+  const resources: RecordedResource[] = [];
+  const unexpectedInvokes: string[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const secretPaths: string[] = [];
+        const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
+        const meta = pending.get(`${args.type}::${args.name}`);
+        if (meta === undefined)
+          throw new Error(`harness: no registration seen for ${args.type} ${args.name}`);
+        const state = mockState(args.type, args.name, inputs);
+        resources.push({ ...meta, inputs, secretPaths, state });
+        const id = args.type.startsWith("kubernetes:")
+          ? `${state.metadata?.namespace ?? "default"}/${state.metadata?.name}`
+          : `${args.name}-id`;
+        return { id, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        const answer = KNOWN_INVOKES[args.token];
+        if (answer === undefined) {
+          // The SDK swallows the message of a failed mock call; remember it and fail the run.
+          unexpectedInvokes.push(args.token);
+          throw new Error(`harness: unexpected invoke ${args.token}`);
+        }
+        return answer(args.inputs as Record<string, any>);
+      },
+    },
+    options.project ?? "agent-cloud",
+    options.stack ?? "test",
+    options.preview ?? false,
+  );
+
+  // The mock monitor does not pass parent or options to newResource; read them off the request.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): any;
+    waitForRPCs(): Promise<void>;
+  };
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const type: string = req.getType();
+    const name: string = req.getName();
+    const parent: string = req.getParent();
+    pending.set(`${type}::${name}`, {
+      type,
+      name,
+      urn: monitor.newUrn(parent, type, name),
+      parent,
+      custom: req.getCustom(),
+      protect: req.getProtect?.() === true,
+      retainOnDelete: req.getRetainondelete?.() === true,
+      dependsOn: req.getDependenciesList?.() ?? [],
+      aliases: (req.getAliasesList?.() ?? []).map((a: any) => JSON.stringify(a.toObject?.() ?? a)),
+    });
+    return register(req, callback);
+  };
+
+  pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretKeys ?? [])]);
+  let result: T;
+  try {
+    result = await program();
+  } finally {
+    await settings.waitForRPCs();
+  }
+  if (unexpectedInvokes.length > 0) {
+    throw new Error(
+      `harness: unexpected invoke ${unexpectedInvokes.join(", ")}; answer it in KNOWN_INVOKES if it is intended`,
+    );
+  }
+
+  return {
+    result,
+    resources,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    get(type, name) {
+      const found = resources.filter((r) => r.type === type && r.name === name);
+      if (found.length !== 1) {
+        const names = resources.filter((r) => r.type === type).map((r) => r.name);
+        throw new Error(
+          `expected one ${type} named ${name}, found ${found.length}; ${type} names: ${names.join(", ") || "none"}`,
+        );
+      }
+      return found[0] as RecordedResource;
+    },
+  };
+}
+
+/** Whether the input at `path` (or an object containing it) reached the provider as a secret. */
+export function isSecretInput(resource: RecordedResource, path: string): boolean {
+  return resource.secretPaths.some(
+    (p) => p === "" || p === path || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+  );
+}
+
+/** The plain value of an Output (or Input), for assertions. */
+export function valueOf<T>(input: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(input).apply((v) => resolve(v as T)));
+}
