@@ -42,7 +42,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** How a received value is quoted in an error: JSON, cut short so a pasted blob stays readable. */
 export function showValue(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const json = JSON.stringify(value) ?? String(value);
+  const json = JSON.stringify(value) ?? typeof value;
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 

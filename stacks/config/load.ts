@@ -8,7 +8,7 @@ export const CONFIG_NAMESPACE = "agent-cloud";
 // secret. We need the same fact synchronously, before anything is registered.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
-  isConfigSecret(fullKey: string): boolean;
+  isConfigSecret(this: void, fullKey: string): boolean;
 };
 
 /**
