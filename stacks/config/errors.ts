@@ -104,6 +104,10 @@ export function fromZodIssue(
     }
     case "too_big":
     case "too_small": {
+      // A bound with its own message in the schema keeps it.
+      if (!/^Too (big|small)/.test(issue.message)) {
+        return { path: formatPath(path), received, message: issue.message };
+      }
       const bound = issue.code === "too_big" ? issue.maximum : issue.minimum;
       const word = issue.code === "too_big" ? "at most" : "at least";
       const unit =

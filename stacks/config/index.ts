@@ -5,3 +5,4 @@ export { parseConfig, PLATFORM_ENV, type PlatformConfig, type TenantConfig } fro
 export { SECRET_KEYS } from "./schema";
 export { SecretValue } from "./secret";
 export * from "./names";
+export { applyOverrides, OVERRIDE_ENV } from "./overrides";

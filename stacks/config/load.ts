@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { applyOverrides } from "./overrides";
 import { parseConfig, type PlatformConfig } from "./parse";
 
 /** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
@@ -19,8 +20,9 @@ const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
  * the first resource exists (bad config deploys nothing), and each secret value is wrapped in a
  * SecretValue at once, which only ever leaves as `pulumi.secret(...)`. A key listed as secret by
  * the engine is passed as such, so a secret set in clear text is refused with the command to fix it.
+ * Image overrides for one run come from `env` (see overrides.ts).
  */
-export function loadConfig(): PlatformConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const raw: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
@@ -29,7 +31,7 @@ export function loadConfig(): PlatformConfig {
     raw[key] = decode(text);
     if (isConfigSecret(fullKey)) secretKeys.push(key);
   }
-  return parseConfig(raw, { secretKeys });
+  return parseConfig(applyOverrides(raw, env), { secretKeys });
 }
 
 /** Structured values arrive as JSON text; plain strings stay strings ("01" is not a number). */

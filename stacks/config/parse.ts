@@ -72,11 +72,17 @@ const SET_SECRET_COMMAND: Record<SecretKey, string> = {
  * Pure: no Pulumi runtime needed. Throws one {@link ConfigError} that lists every problem.
  */
 export function parseConfig(
-  raw: Record<string, unknown>,
+  input: Record<string, unknown>,
   options: ParseOptions = {},
 ): PlatformConfig {
   const secretKeys = new Set(options.secretKeys ?? []);
   const issues: ConfigIssue[] = [];
+  // Pulumi.yaml declares an empty default for each secret key; empty means "not set".
+  const raw = Object.fromEntries(
+    Object.entries(input).filter(
+      ([k, v]) => !(SECRET_KEYS as readonly string[]).includes(k) || !isEmpty(v),
+    ),
+  );
 
   for (const key of SECRET_KEYS) {
     if (raw[key] !== undefined && !secretKeys.has(key)) {
@@ -300,6 +306,14 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     );
   }
   return issues;
+}
+
+function isEmpty(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === "" ||
+    (value !== null && typeof value === "object" && Object.keys(value).length === 0)
+  );
 }
 
 /** Leaves of a JSON-like value as `[".a.b", value]` pairs. */

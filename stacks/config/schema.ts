@@ -7,21 +7,18 @@ import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } fr
  * may hold and what it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
  */
 
-const dnsLabel = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(DNS_LABEL, { error: `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters` });
+const dnsLabel = (max: number) => {
+  const error = `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters`;
+  return z.string().max(max, { error }).regex(DNS_LABEL, { error });
+};
 
 const dnsName = z.string().refine(isDnsName, {
   error: "must be a lowercase DNS name such as agents.example.com",
 });
 
-const quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
-    error: "must be a Kubernetes quantity like 250m, 2 or 512Mi",
-  });
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
+  error: "must be a Kubernetes quantity like 250m, 2 or 512Mi",
+});
 
 const port = z.number().int().min(1).max(65535);
 

@@ -1,0 +1,461 @@
+/**
+ * The bad-config table: each row is a configuration an operator could plausibly write, and the
+ * exact lines parseConfig must answer with. One error lists every problem.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError, formatIssue } from "../../stacks/config/errors";
+import { parseConfig } from "../../stacks/config/parse";
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+/** A valid minimal dev config; each row changes one thing. */
+function base(): Record<string, any> {
+  return {
+    environment: "dev",
+    domain: "agents.example.com",
+    image: { ref: `ghcr.io/acme/agent@${DIGEST}` },
+    tenants: [{ id: "acme" }, { id: "globex" }],
+  };
+}
+
+interface Row {
+  readonly name: string;
+  readonly change: (c: Record<string, any>) => void;
+  readonly secretKeys?: string[];
+  readonly expected: string[];
+}
+
+const SECRET_ENV_FIX = (tenant: string, name: string) =>
+  `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${tenant}.${name}' <value>`;
+
+const rows: Row[] = [
+  {
+    name: "tenant id with uppercase and underscore",
+    change: (c) => (c.tenants[1].id = "Acme_1"),
+    expected: [
+      `tenants[1].id "Acme_1": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+    ],
+  },
+  {
+    name: "tenant id longer than 40 characters",
+    change: (c) => (c.tenants[0].id = "a".repeat(41)),
+    expected: [
+      `tenants[0].id "${"a".repeat(41)}": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+    ],
+  },
+  {
+    name: "tenant id starting with a digit",
+    change: (c) => (c.tenants[0].id = "1acme"),
+    expected: [`tenants[0].id "1acme": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`],
+  },
+  {
+    name: "reserved tenant id",
+    change: (c) => (c.tenants[0].id = "www"),
+    expected: [
+      `tenants[0].id "www": is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, dns, docs, edge, ftp, help, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id`,
+    ],
+  },
+  {
+    name: "duplicate tenant id",
+    change: (c) => (c.tenants[1].id = "acme"),
+    expected: [`tenants[1].id "acme": is already used by tenants[0]; tenant ids must be unique`],
+  },
+  {
+    name: "unknown plan",
+    change: (c) => (c.tenants[0].plan = "gold"),
+    expected: [
+      `tenants[0].plan "gold": must be one of "pro", "standard", "starter" (or a plan defined under plans)`,
+    ],
+  },
+  {
+    name: "more replicas than the plan allows",
+    change: (c) => Object.assign(c.tenants[0], { plan: "starter", replicas: 3 }),
+    expected: [`tenants[0].replicas 3: plan "starter" allows at most 2 replicas`],
+  },
+  {
+    name: "zero replicas",
+    change: (c) => (c.tenants[0].replicas = 0),
+    expected: [`tenants[0].replicas 0: must be at least 1`],
+  },
+  {
+    name: "custom domain under the platform domain",
+    change: (c) => (c.tenants[0].customDomains = ["chat.agents.example.com"]),
+    expected: [
+      `tenants[0].customDomains[0] "chat.agents.example.com": must not be under the platform domain agents.example.com (the tenant already has acme.agents.example.com)`,
+    ],
+  },
+  {
+    name: "custom domain claimed by two tenants",
+    change: (c) => {
+      c.tenants[0].customDomains = ["chat.acme.com"];
+      c.tenants[1].customDomains = ["chat.acme.com"];
+    },
+    expected: [
+      `tenants[1].customDomains[0] "chat.acme.com": is already claimed by tenant "acme"; a custom domain belongs to one tenant`,
+    ],
+  },
+  {
+    name: "custom domain that is not a DNS name",
+    change: (c) => (c.tenants[0].customDomains = ["Not A Domain"]),
+    expected: [
+      `tenants[0].customDomains[0] "Not A Domain": must be a lowercase DNS name such as agents.example.com`,
+    ],
+  },
+  {
+    name: "platform domain with a scheme",
+    change: (c) => (c.domain = "https://agents.example.com"),
+    expected: [
+      `domain "https://agents.example.com": must be a lowercase DNS name such as agents.example.com`,
+    ],
+  },
+  {
+    name: "platform domain with a single label",
+    change: (c) => (c.domain = "localhost"),
+    expected: [`domain "localhost": must be a lowercase DNS name such as agents.example.com`],
+  },
+  {
+    name: "missing environment",
+    change: (c) => delete c.environment,
+    expected: [`environment: is required and must be a string`],
+  },
+  {
+    name: "environment name too long",
+    change: (c) => (c.environment = "pre-production"),
+    expected: [
+      `environment "pre-production": must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+    ],
+  },
+  {
+    name: "misspelt top-level key",
+    change: (c) => (c.tennants = []),
+    expected: [`config: unknown key "tennants"; see the config reference in README.md`],
+  },
+  {
+    name: "unknown key inside a tenant",
+    change: (c) => (c.tenants[0].replica = 2),
+    expected: [`tenants[0]: unknown key "replica"; see the config reference in README.md`],
+  },
+  {
+    name: "unknown TLS mode",
+    change: (c) => (c.tls = { mode: "letsencrypt" }),
+    expected: [
+      `tls.mode "letsencrypt": must be one of "self-signed", "provided", "acme", "cloudflare-origin-ca"`,
+    ],
+  },
+  {
+    name: "production with a self-signed certificate",
+    change: (c) => {
+      c.environment = "production";
+      c.database = { mode: "external", host: "pg.example.com" };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [
+      `tls.mode "self-signed": production needs a trusted certificate (cloudflare-origin-ca, acme or provided); set tls.allowInProduction: true to accept a self-signed one`,
+    ],
+  },
+  {
+    name: "production with an in-cluster database",
+    change: (c) => {
+      c.environment = "production";
+      c.tls = { mode: "self-signed", allowInProduction: true };
+    },
+    expected: [
+      `database.mode "in-cluster": production needs an external database; set database.allowInProduction: true to run PostgreSQL in the cluster`,
+    ],
+  },
+  {
+    name: "external database without its admin password",
+    change: (c) => (c.database = { mode: "external", host: "pg.example.com" }),
+    expected: [
+      `databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
+    ],
+  },
+  {
+    name: "database admin password in clear text",
+    change: (c) => {
+      c.database = { mode: "external", host: "pg.example.com" };
+      c.databaseAdminPassword = "hunter2";
+    },
+    expected: [
+      `databaseAdminPassword (clear text): is a secret and must be stored encrypted; run: pulumi config rm databaseAdminPassword && pulumi config set --secret databaseAdminPassword <value>`,
+    ],
+  },
+  {
+    name: "tenant secrets in clear text",
+    change: (c) => (c.tenantSecrets = { acme: { ANTHROPIC_API_KEY: "sk-ant-0000" } }),
+    expected: [
+      `tenantSecrets (clear text): is a secret and must be stored encrypted; run: pulumi config rm tenantSecrets && pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>`,
+    ],
+  },
+  {
+    name: "model key in a tenant's plain env",
+    change: (c) => (c.tenants[0].env = { OPENAI_API_KEY: "sk-proj-abc" }),
+    expected: [
+      `tenants[0].env.OPENAI_API_KEY (clear text): ${SECRET_ENV_FIX("acme", "OPENAI_API_KEY")}`,
+    ],
+  },
+  {
+    name: "secret-looking value under an innocent env name",
+    change: (c) => (c.tenants[1].env = { UPSTREAM: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" }),
+    expected: [`tenants[1].env.UPSTREAM (clear text): ${SECRET_ENV_FIX("globex", "UPSTREAM")}`],
+  },
+  {
+    name: "secret in agentConfig",
+    change: (c) => (c.tenants[0].agentConfig = { tools: { search: { apiKey: "abc" } } }),
+    expected: [
+      `tenants[0].agentConfig.tools.search.apiKey (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.API_KEY' <value>`,
+    ],
+  },
+  {
+    name: "tenant env overriding a platform variable",
+    change: (c) => (c.tenants[0].env = { DATABASE_URL: "postgres://elsewhere" }),
+    expected: [
+      `tenants[0].env.DATABASE_URL: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT)`,
+    ],
+  },
+  {
+    name: "lowercase env name",
+    change: (c) => (c.tenants[0].env = { log_level: "debug" }),
+    expected: [
+      `tenants[0].env.log_level: key "log_level" must be an environment variable name (A-Z, 0-9, '_')`,
+    ],
+  },
+  {
+    name: "secrets for a tenant that does not exist",
+    change: (c) => (c.tenantSecrets = { ghost: { TOKEN: "x" } }),
+    secretKeys: ["tenantSecrets"],
+    expected: [
+      `tenantSecrets.ghost: no tenant has id "ghost"; remove it with: pulumi config rm --path 'tenantSecrets.ghost'`,
+    ],
+  },
+  {
+    name: "neither an image ref nor a build context",
+    change: (c) => (c.image = {}),
+    expected: [
+      `image: set image.ref (an image pinned by digest) or image.context (a folder to build)`,
+    ],
+  },
+  {
+    name: "image ref by tag instead of digest",
+    change: (c) => (c.image = { ref: "ghcr.io/acme/agent:latest" }),
+    expected: [
+      `image.ref "ghcr.io/acme/agent:latest": must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+    ],
+  },
+  {
+    name: "build context without a repository to push to",
+    change: (c) => (c.image = { context: "sample-agent" }),
+    expected: [
+      `image.repository: is required to push a build of image.context, e.g. ghcr.io/acme/agent`,
+    ],
+  },
+  {
+    name: "tenant image override by tag",
+    change: (c) => (c.tenants[0].image = "ghcr.io/systempromptio/systemprompt-template:latest"),
+    expected: [
+      `tenants[0].image "ghcr.io/systempromptio/systemprompt-template:latest": must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+    ],
+  },
+  {
+    name: "proxy replicas out of range",
+    change: (c) => (c.proxy = { replicas: 21 }),
+    expected: [`proxy.replicas 21: must be at most 20`],
+  },
+  {
+    name: "unknown proxy service type",
+    change: (c) => (c.proxy = { serviceType: "Ingress" }),
+    expected: [
+      `proxy.serviceType "Ingress": must be one of "LoadBalancer", "NodePort", "ClusterIP"`,
+    ],
+  },
+  {
+    name: "node ports on a LoadBalancer proxy",
+    change: (c) => (c.proxy = { nodePorts: { http: 30080, https: 30443 } }),
+    expected: [
+      `proxy.nodePorts {"http":30080,"https":30443}: only applies when proxy.serviceType is "NodePort" (got "LoadBalancer")`,
+    ],
+  },
+  {
+    name: "body size without a unit nginx knows",
+    change: (c) => (c.proxy = { maxBodySize: "10MB" }),
+    expected: [`proxy.maxBodySize "10MB": must be an nginx size like 10m, 512k or 1g`],
+  },
+  {
+    name: "Cloudflare zone id that is not one",
+    change: (c) => (c.dns = { provider: "cloudflare", zoneId: "example.com" }),
+    expected: [`dns.zoneId "example.com": must be a 32-character Cloudflare zone id`],
+  },
+  {
+    name: "ACME without Cloudflare DNS for the DNS-01 challenge",
+    change: (c) => (c.tls = { mode: "acme", email: "ops@example.com" }),
+    expected: [
+      `tls.mode "acme": acme solves DNS-01 through Cloudflare; set dns.provider: cloudflare, or choose provided or self-signed`,
+    ],
+  },
+  {
+    name: "Origin CA certificate without Cloudflare's proxy",
+    change: (c) => {
+      c.dns = {
+        provider: "cloudflare",
+        zoneId: "0123456789abcdef0123456789abcdef",
+        proxied: false,
+      };
+      c.tls = { mode: "cloudflare-origin-ca" };
+    },
+    expected: [
+      `tls.mode "cloudflare-origin-ca": only Cloudflare's proxy trusts an Origin CA certificate; set dns.provider: cloudflare and dns.proxied: true, or choose acme`,
+    ],
+  },
+  {
+    name: "provided certificate without its key",
+    change: (c) =>
+      (c.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nMII..." }),
+    expected: [
+      `tlsPrivateKey: is required when tls.mode is "provided"; run: pulumi config set --secret tlsPrivateKey < key.pem`,
+    ],
+  },
+  {
+    name: "plan with a malformed quantity",
+    change: (c) =>
+      (c.plans = {
+        tiny: {
+          requests: { cpu: "100 millicores", memory: "128Mi" },
+          limits: { cpu: "1", memory: "256Mi" },
+          maxReplicas: 1,
+          databaseConnections: 5,
+        },
+      }),
+    expected: [
+      `plans.tiny.requests.cpu "100 millicores": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+    ],
+  },
+  {
+    name: "tenants given as a single object",
+    change: (c) => (c.tenants = { id: "acme" }),
+    expected: [`tenants {"id":"acme"}: must be an array`],
+  },
+  {
+    name: "group that is not a DNS label",
+    change: (c) => (c.tenants[0].groups = ["Early Access"]),
+    expected: [
+      `tenants[0].groups[0] "Early Access": must be a DNS label (a-z, 0-9, '-'), at most 30 characters`,
+    ],
+  },
+  {
+    name: "external database port out of range",
+    change: (c) => {
+      c.database = { mode: "external", host: "pg.example.com", port: 70000 };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [`database.port 70000: must be at most 65535`],
+  },
+  {
+    name: "unknown sslmode",
+    change: (c) => {
+      c.database = { mode: "external", host: "pg.example.com", sslmode: "prefer" };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [
+      `database.sslmode "prefer": must be one of "disable", "require", "verify-ca", "verify-full"`,
+    ],
+  },
+  {
+    name: "custom domain outside every managed zone",
+    change: (c) => {
+      c.dns = {
+        provider: "cloudflare",
+        zoneId: "0123456789abcdef0123456789abcdef",
+        customDomains: "zone-records",
+        customDomainZones: { "acme.com": "fedcba9876543210fedcba9876543210" },
+      };
+      c.tenants[0].customDomains = ["chat.globex.com"];
+    },
+    expected: [
+      `tenants[0].customDomains[0] "chat.globex.com": no zone in dns.customDomainZones contains it (zones: acme.com); add its zone or use dns.customDomains: cloudflare-for-saas`,
+    ],
+  },
+  {
+    name: "registry password without a user",
+    change: (c) => (c.registryPassword = "token"),
+    secretKeys: ["registryPassword"],
+    expected: [`image.registryUsername: is required when registryPassword is set`],
+  },
+  {
+    name: "network CIDR that is a bare address",
+    change: (c) => {
+      c.database = { mode: "external", host: "pg.example.com", networkCidrs: ["10.0.0.5"] };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [`database.networkCidrs[0] "10.0.0.5": must be an IPv4 CIDR such as 203.0.113.0/24`],
+  },
+  {
+    name: "several rule violations are all listed",
+    change: (c) => {
+      c.tenants[0].id = "admin";
+      c.tenants[1].plan = "free";
+      c.tenants[1].env = { PORT: "9000" };
+    },
+    expected: [
+      `tenants[0].id "admin": is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, dns, docs, edge, ftp, help, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id`,
+      `tenants[1].plan "free": must be one of "pro", "standard", "starter" (or a plan defined under plans)`,
+      `tenants[1].env.PORT: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT)`,
+    ],
+  },
+  {
+    name: "several shape errors are all listed, with a clear-text secret",
+    change: (c) => {
+      delete c.environment;
+      c.proxy = { replicas: 0, readTimeoutSeconds: "1h" };
+      c.registryPassword = "token";
+    },
+    expected: [
+      `registryPassword (clear text): is a secret and must be stored encrypted; run: pulumi config rm registryPassword && pulumi config set --secret registryPassword <value>`,
+      `environment: is required and must be a string`,
+      `proxy.replicas 0: must be at least 1`,
+      `proxy.readTimeoutSeconds "1h": must be a number`,
+    ],
+  },
+];
+
+describe("parseConfig refuses bad configuration with one exact error", () => {
+  it("has at least 30 rows", () => expect(rows.length).toBeGreaterThanOrEqual(30));
+
+  it.each(rows)("$name", ({ change, secretKeys, expected }) => {
+    const raw = base();
+    change(raw);
+    let error: unknown;
+    try {
+      parseConfig(raw, { secretKeys });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues.map(formatIssue);
+    expect(issues).toEqual(expected);
+    expect((error as ConfigError).message).toBe(
+      `agent-cloud config is invalid (${expected.length} ${expected.length === 1 ? "problem" : "problems"}):\n` +
+        expected.map((l) => `  - ${l}`).join("\n"),
+    );
+  });
+
+  it("never prints a secret value it refuses", () => {
+    const raw = base();
+    raw.databaseAdminPassword = "hunter2-very-secret";
+    raw.tenants[0].env = { OPENAI_API_KEY: "sk-proj-should-not-appear" };
+    const message = (() => {
+      try {
+        parseConfig(raw);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toContain("databaseAdminPassword (clear text)");
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("sk-proj");
+  });
+});

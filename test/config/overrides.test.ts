@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { applyOverrides } from "../../stacks/config/overrides";
+
+const REF = `ghcr.io/acme/agent@sha256:${"c".repeat(64)}`;
+const BUILD = { image: { context: "sample-agent", repository: "ghcr.io/acme/agent", tag: "v1" } };
+
+describe("deploy overrides from the environment", () => {
+  it.each([
+    { name: "no variables leave config as it is", env: {}, image: BUILD.image },
+    {
+      name: "skip-build deploys the given digest",
+      env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: REF },
+      image: { ...BUILD.image, ref: REF },
+    },
+    {
+      name: "SKIP_BUILD=0 is off",
+      env: { AGENT_CLOUD_SKIP_BUILD: "0", AGENT_CLOUD_IMAGE_REF: REF },
+      image: BUILD.image,
+    },
+    {
+      name: "force sets a rebuild nonce",
+      env: { AGENT_CLOUD_REBUILD: "1732240000" },
+      image: { ...BUILD.image, rebuildNonce: "1732240000" },
+    },
+    {
+      name: "a custom tag",
+      env: { AGENT_CLOUD_IMAGE_TAG: "pr-42" },
+      image: { ...BUILD.image, tag: "pr-42" },
+    },
+  ])("$name", ({ env, image }) => {
+    expect(applyOverrides(BUILD, env)).toEqual({ image });
+  });
+
+  it("refuses skip-build without an image to deploy", () => {
+    expect(() => applyOverrides(BUILD, { AGENT_CLOUD_SKIP_BUILD: "1" })).toThrow(
+      "AGENT_CLOUD_SKIP_BUILD is set but AGENT_CLOUD_IMAGE_REF is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output",
+    );
+  });
+
+  it("does not touch the caller's object", () => {
+    const raw = structuredClone(BUILD);
+    applyOverrides(raw, { AGENT_CLOUD_IMAGE_TAG: "x" });
+    expect(raw).toEqual(BUILD);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../stacks/config/parse";
+import { SecretValue } from "../../stacks/config/secret";
+import { rawConfig, STACKS } from "../support/stack-files";
+
+describe("the three stack files parse", () => {
+  it.each(STACKS)("Pulumi.%s.yaml is valid with its operator secrets", (stack) => {
+    const { raw, secretKeys } = rawConfig(stack);
+    const config = parseConfig(raw, { secretKeys });
+    expect(config.environment).toBe(stack);
+    expect(config.apiKeyPrefix).toBe(`ac_${stack}_`);
+    expect(config.tenants.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("local needs no cloud account: no DNS provider, self-signed TLS, in-cluster database", () => {
+    const { raw, secretKeys } = rawConfig("local");
+    const c = parseConfig(raw, { secretKeys });
+    expect(c.dns).toEqual({ provider: "none" });
+    expect(c.tls.mode).toBe("self-signed");
+    expect(c.database.mode).toBe("in-cluster");
+    expect(c.database.protect).toBe(false);
+    expect(c.proxy.serviceType).toBe("NodePort");
+    expect(c.tenants.map((t) => t.id)).toEqual(["acme", "globex"]);
+    expect(c.tenants.map((t) => t.hosts)).toEqual([
+      ["acme.agents.localhost"],
+      ["globex.agents.localhost"],
+    ]);
+  });
+
+  it("dev and production use Cloudflare, a registry and tenants in groups", () => {
+    for (const stack of ["dev", "production"] as const) {
+      const { raw, secretKeys } = rawConfig(stack);
+      const c = parseConfig(raw, { secretKeys });
+      expect(c.dns.provider).toBe("cloudflare");
+      expect(c.image.repository).toMatch(/^ghcr\.io\//);
+      expect(new Set(c.tenants.flatMap((t) => t.groups))).toEqual(
+        new Set(["early-access", "general"]),
+      );
+    }
+  });
+
+  it("production protects its external database and keeps secrets wrapped", () => {
+    const { raw, secretKeys } = rawConfig("production");
+    const c = parseConfig(raw, { secretKeys });
+    expect(c.database.mode).toBe("external");
+    expect(c.database.protect).toBe(true);
+    expect(c.secrets.databaseAdminPassword).toBeInstanceOf(SecretValue);
+    const acme = c.tenants.find((t) => t.id === "acme");
+    expect(Object.keys(acme?.secrets ?? {})).toEqual(["ANTHROPIC_API_KEY"]);
+    // A parsed config can be logged or snapshotted without leaking anything.
+    const printed = JSON.stringify(c);
+    expect(printed).not.toContain("sk-ant-test");
+    expect(printed).not.toContain("pg-admin-test-password");
+    expect(printed).toContain('"databaseAdminPassword":"[secret]"');
+  });
+
+  it("dev and production share no namespace prefix, key prefix or domain", () => {
+    const dev = parseConfig(rawConfig("dev").raw, { secretKeys: rawConfig("dev").secretKeys });
+    const prod = parseConfig(rawConfig("production").raw, {
+      secretKeys: rawConfig("production").secretKeys,
+    });
+    expect(dev.apiKeyPrefix).not.toBe(prod.apiKeyPrefix);
+    expect(dev.environment).not.toBe(prod.environment);
+    const devHosts = new Set(
+      dev.tenants.flatMap((t) => t.hosts.filter((h) => h.endsWith(dev.domain))),
+    );
+    expect(prod.tenants.flatMap((t) => t.hosts).filter((h) => devHosts.has(h))).toEqual([]);
+  });
+});
