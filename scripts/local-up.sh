@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One command for the `local` stack: a kind cluster with a local registry, the local file
+# backend, then `pulumi up`. Needs docker, kind, kubectl and the Pulumi CLI; no cloud account.
+# Re-running it is safe: it reuses the cluster, the registry and the stack.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cluster="agent-cloud"
+registry="kind-registry"
+registry_port="5001"
+
+for tool in docker kind kubectl pulumi; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "local-up: '$tool' is not on PATH; see README.md Prerequisites" >&2; exit 1; }
+done
+
+if [ "$(docker inspect -f '{{.State.Running}}' "$registry" 2>/dev/null || true)" != "true" ]; then
+  echo "--- starting the local registry on 127.0.0.1:$registry_port"
+  docker run -d --restart=always -p "127.0.0.1:${registry_port}:5000" --network bridge --name "$registry" registry:2
+fi
+
+if ! kind get clusters | grep -qx "$cluster"; then
+  echo "--- creating kind cluster $cluster"
+  kind create cluster --config "$root/deploy/kind/cluster.yaml"
+fi
+
+# Let the node pull localhost:5001/... from the registry container (kind's documented recipe).
+for node in $(kind get nodes --name "$cluster"); do
+  docker exec "$node" mkdir -p "/etc/containerd/certs.d/localhost:${registry_port}"
+  printf '[host."http://%s:5000"]\n' "$registry" |
+    docker exec -i "$node" cp /dev/stdin "/etc/containerd/certs.d/localhost:${registry_port}/hosts.toml"
+done
+if [ "$(docker inspect -f='{{json .NetworkSettings.Networks.kind}}' "$registry")" = "null" ]; then
+  docker network connect kind "$registry"
+fi
+kubectl --context "kind-$cluster" apply -f - <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: local-registry-hosting
+  namespace: kube-public
+data:
+  localRegistryHosting.v1: |
+    host: "localhost:${registry_port}"
+YAML
+
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.pulumi-state}"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-agent-cloud-local}"
+export KUBECONFIG="${KUBECONFIG:-$HOME/.kube/config}"
+mkdir -p "$root/.pulumi-state"
+cd "$root"
+pulumi stack select --create local
+pulumi up --yes --stack local "$@"
+pulumi stack output hostsFileLines --stack local
