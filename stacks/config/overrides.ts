@@ -21,7 +21,7 @@ export function applyOverrides(
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, unknown> {
   const image: Record<string, unknown> =
-    raw.image !== null && typeof raw.image === "object" ? { ...(raw.image) } : {};
+    raw.image !== null && typeof raw.image === "object" ? { ...raw.image } : {};
   const skip = env[OVERRIDE_ENV.skipBuild];
   const ref = env[OVERRIDE_ENV.imageRef];
   if (skip !== undefined && skip !== "" && skip !== "0") {

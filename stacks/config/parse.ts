@@ -75,6 +75,11 @@ export function parseConfig(
   input: Record<string, unknown>,
   options: ParseOptions = {},
 ): PlatformConfig {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    throw new ConfigError([
+      { path: "", received: showValue(input), message: "must be a map of agent-cloud:* keys" },
+    ]);
+  }
   const secretKeys = new Set(options.secretKeys ?? []);
   const issues: ConfigIssue[] = [];
   // Pulumi.yaml declares an empty default for each secret key; empty means "not set".

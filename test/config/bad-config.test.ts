@@ -459,3 +459,15 @@ describe("parseConfig refuses bad configuration with one exact error", () => {
     expect(message).not.toContain("sk-proj");
   });
 });
+
+describe("parseConfig refuses input that is not a map", () => {
+  it.each([
+    [null, `config null: must be a map of agent-cloud:* keys`],
+    [[], `config []: must be a map of agent-cloud:* keys`],
+    ["dev", `config "dev": must be a map of agent-cloud:* keys`],
+  ])("%j", (input, line) => {
+    expect(() => parseConfig(input as never)).toThrow(
+      `agent-cloud config is invalid (1 problem):\n  - ${line}`,
+    );
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * The Pulumi program: `pulumi up --stack <local|dev|production>` runs this file (Pulumi.yaml
+ * `main: stacks/`). It reads and validates the stack's config before creating anything, so a bad
+ * config deploys nothing, then builds one Platform for the environment.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "../components/platform";
+import { loadConfig } from "./config";
+
+const config = loadConfig();
+
+const platform = new Platform(config.environment, {
+  config,
+  projectRoot: path.join(__dirname, ".."),
+  cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
+});
+
+/** Stack outputs: what `ops status|history|promote|doctor` and people read. No secrets. */
+export const environment = config.environment;
+export const domain = config.domain;
+export const edgeNamespace = platform.edgeNamespace;
+export const imageRef = platform.imageRef;
+export const proxyAddress = platform.proxyAddress;
+export const tenants = platform.tenants;
+export const hostsFileLines = platform.hostsFileLines;
