@@ -1,0 +1,341 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+  WILDCARD_DNS_TYPE,
+  WildcardDns,
+  targetRecordType,
+  zoneFor,
+  type CustomDomain,
+  type WildcardDnsArgs,
+} from "../../components/edge/wildcard-dns";
+import {
+  MOCK_LOAD_BALANCER_IP,
+  runProgram,
+  valueOf,
+  type ProgramRun,
+  type RecordedResource,
+} from "../harness/mocks";
+
+const DOMAIN = "agents.example.com";
+const ZONE = "0123456789abcdef0123456789abcdef";
+const ACME_ZONE = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const SHOP_ZONE = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const GLOBEX_ZONE = "cccccccccccccccccccccccccccccccc";
+const COMPONENT_URN = `urn:pulumi:test::agent-cloud::${WILDCARD_DNS_TYPE}::dns`;
+
+const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+const CUSTOM_HOSTNAME = "cloudflare:index/customHostname:CustomHostname";
+const FALLBACK = "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin";
+
+const CUSTOM_DOMAINS: CustomDomain[] = [
+  { tenantId: "acme", hostname: "agents.acme.com" },
+  { tenantId: "acme", hostname: "acme.com" },
+  { tenantId: "acme", hostname: "bot.shop.acme.com" },
+  { tenantId: "globex", hostname: "ai.globex.io" },
+];
+const ZONES = { "acme.com": ACME_ZONE, "shop.acme.com": SHOP_ZONE, "globex.io": GLOBEX_ZONE };
+
+type Args = Partial<WildcardDnsArgs>;
+
+function make(args: Args = {}): WildcardDns {
+  return new WildcardDns("dns", {
+    zoneId: ZONE,
+    domain: DOMAIN,
+    // The proxy's address is a LoadBalancer output, not a plain string.
+    target: pulumi.output(MOCK_LOAD_BALANCER_IP),
+    ...args,
+  });
+}
+
+const run = (args: Args = {}) => runProgram(() => make(args));
+
+function inventory(r: ProgramRun<unknown>): string[] {
+  return r.resources.map((x) => `${x.type} ${x.name}`).sort();
+}
+
+/**
+ * DNS never points at a tenant: every record's content is the proxy's address or a tenant's
+ * platform host `{id}.{domain}` (which the wildcard sends to the proxy), and nothing Cloudflare
+ * is given names a cluster service.
+ */
+function expectOnlyProxyTargets(r: ProgramRun<unknown>, proxy: string): void {
+  const tenantHost = new RegExp(`^[a-z][a-z0-9-]*\\.${DOMAIN.replace(/\./g, "\\.")}$`);
+  for (const rec of r.ofType(RECORD)) {
+    const content = String(rec.inputs.content);
+    expect(content === proxy || tenantHost.test(content), `${rec.name} → ${content}`).toBe(true);
+    if (content !== proxy) expect(rec.inputs.type).toBe("CNAME");
+  }
+  for (const res of r.resources) {
+    const text = JSON.stringify(res.inputs);
+    expect(text, res.name).not.toMatch(/svc\.cluster\.local|\.svc\b|"sp-/);
+  }
+  for (const h of r.ofType(CUSTOM_HOSTNAME)) {
+    expect(h.inputs.customOriginServer, h.name).toBeUndefined();
+  }
+}
+
+function expectChildrenParented(r: ProgramRun<unknown>): void {
+  const component = r.get(WILDCARD_DNS_TYPE, "dns");
+  for (const child of r.resources.filter((x) => x !== component)) {
+    expect(child.parent, `${child.type} ${child.name}`).toBe(COMPONENT_URN);
+  }
+}
+
+describe("WildcardDns records for the proxy", () => {
+  it("points *.domain at an IP with an A record, proxied with automatic TTL by default", async () => {
+    const r = await run();
+    expect(inventory(r)).toEqual([`${WILDCARD_DNS_TYPE} dns`, `${RECORD} dns-wildcard`]);
+    expectChildrenParented(r);
+    expect(r.get(RECORD, "dns-wildcard").inputs).toEqual({
+      zoneId: ZONE,
+      name: `*.${DOMAIN}`,
+      type: "A",
+      content: MOCK_LOAD_BALANCER_IP,
+      proxied: true,
+      ttl: 1,
+      comment: "agent-cloud: edge proxy",
+    });
+    expectOnlyProxyTargets(r, MOCK_LOAD_BALANCER_IP);
+    await expect(valueOf(r.result.wildcardHostname)).resolves.toBe(`*.${DOMAIN}`);
+    await expect(valueOf(r.result.recordNames)).resolves.toEqual([`*.${DOMAIN}`]);
+    await expect(valueOf(r.result.target)).resolves.toBe(MOCK_LOAD_BALANCER_IP);
+    await expect(valueOf(r.result.recordType)).resolves.toBe("A");
+    await expect(valueOf(r.result.customHostnames)).resolves.toEqual([]);
+  });
+
+  it.each([
+    ["203.0.113.7", "A", "203.0.113.7"],
+    ["2001:db8::10", "AAAA", "2001:db8::10"],
+    ["lb-123.elb.eu-west-1.amazonaws.com", "CNAME", "lb-123.elb.eu-west-1.amazonaws.com"],
+    ["LB.Example.NET.", "CNAME", "lb.example.net"],
+  ])("target %s gives a %s record to %s", async (target, type, content) => {
+    const r = await run({ target: pulumi.output(target), apex: true });
+    for (const name of ["dns-wildcard", "dns-apex"]) {
+      expect(r.get(RECORD, name).inputs).toMatchObject({ type, content });
+    }
+    await expect(valueOf(r.result.recordType)).resolves.toBe(type);
+    expectOnlyProxyTargets(r, content);
+  });
+
+  it("adds the apex record when asked, with the same settings; honours proxied false and ttl", async () => {
+    const r = await run({ apex: true, proxied: false, ttl: 300, target: "198.51.100.4" });
+    expect(inventory(r)).toEqual([
+      `${WILDCARD_DNS_TYPE} dns`,
+      `${RECORD} dns-apex`,
+      `${RECORD} dns-wildcard`,
+    ]);
+    expect(r.get(RECORD, "dns-apex").inputs).toEqual({
+      zoneId: ZONE,
+      name: DOMAIN,
+      type: "A",
+      content: "198.51.100.4",
+      proxied: false,
+      ttl: 300,
+      comment: "agent-cloud: edge proxy",
+    });
+    expect(r.get(RECORD, "dns-wildcard").inputs).toMatchObject({ proxied: false, ttl: 300 });
+    await expect(valueOf(r.result.recordNames)).resolves.toEqual([`*.${DOMAIN}`, DOMAIN]);
+  });
+
+  it("refuses bad settings and targets that are not the proxy, listing every problem", () => {
+    expect(() => make({ ttl: 300 })).toThrow(
+      `WildcardDns "dns": ttl 300: Cloudflare sets the TTL of proxied records itself; use ttl 1 (automatic) or proxied false`,
+    );
+    expect(() =>
+      make({
+        domain: "Agents.Example.com",
+        ttl: 30,
+        proxied: false,
+        customDomainMode: "cname" as never,
+      }),
+    ).toThrow(
+      `WildcardDns "dns": domain "Agents.Example.com": must be a lowercase DNS name such as agents.example.com; ttl 30: must be 1 (automatic) or 60 to 86400 seconds; customDomainMode "cname": must be "zone-records" or "cloudflare-for-saas"`,
+    );
+    expect(() => make({ target: `acme.${DOMAIN}` })).toThrow(
+      `WildcardDns "dns": target "acme.${DOMAIN}": is under the platform domain ${DOMAIN}, so *.${DOMAIN} would point at itself or at a tenant host; use the proxy's own address`,
+    );
+    expect(() => make({ target: "sp-acme.dev-tenant-acme.svc.cluster.local" })).toThrow(
+      `WildcardDns "dns": target "sp-acme.dev-tenant-acme.svc.cluster.local": is a cluster-internal service name; DNS must point at the proxy's public address`,
+    );
+    expect(() => make({ target: "not an address" })).toThrow(
+      `WildcardDns "dns": target "not an address": must be the proxy's IP address or DNS host name`,
+    );
+  });
+
+  it("applies the same target rules to a target only known at deploy time", () => {
+    expect(targetRecordType(DOMAIN, "203.0.113.10")).toBe("A");
+    expect(targetRecordType(DOMAIN, "::1")).toBe("AAAA");
+    expect(targetRecordType(DOMAIN, "edge.example.net")).toBe("CNAME");
+    expect(targetRecordType(DOMAIN, "svc.example.net")).toBe("CNAME");
+    expect(() => targetRecordType(DOMAIN, DOMAIN)).toThrow(/is under the platform domain/);
+    expect(() => targetRecordType(DOMAIN, `globex.${DOMAIN}.`)).toThrow(
+      /is under the platform domain/,
+    );
+    expect(() => targetRecordType(DOMAIN, "sp-acme.dev-tenant-acme.svc")).toThrow(
+      /cluster-internal/,
+    );
+    expect(() => targetRecordType(DOMAIN, "kube-dns.kube-system.svc.cluster.local")).toThrow(
+      /cluster-internal/,
+    );
+    expect(() => targetRecordType(DOMAIN, "")).toThrow(/must be the proxy's IP address/);
+  });
+});
+
+describe("WildcardDns custom domains as zone records", () => {
+  const zoneRecords: Args = {
+    customDomains: CUSTOM_DOMAINS,
+    customDomainMode: "zone-records",
+    customDomainZones: ZONES,
+  };
+
+  it("adds a CNAME to the tenant's platform host in the zone that contains each hostname", async () => {
+    const r = await run(zoneRecords);
+    expect(inventory(r)).toEqual([
+      `${WILDCARD_DNS_TYPE} dns`,
+      `${RECORD} dns-custom-acme.com`,
+      `${RECORD} dns-custom-agents.acme.com`,
+      `${RECORD} dns-custom-ai.globex.io`,
+      `${RECORD} dns-custom-bot.shop.acme.com`,
+      `${RECORD} dns-wildcard`,
+    ]);
+    expectChildrenParented(r);
+    const expected: Record<string, [string, string]> = {
+      "agents.acme.com": [ACME_ZONE, `acme.${DOMAIN}`],
+      "acme.com": [ACME_ZONE, `acme.${DOMAIN}`],
+      // The longest zone wins: shop.acme.com is its own zone.
+      "bot.shop.acme.com": [SHOP_ZONE, `acme.${DOMAIN}`],
+      "ai.globex.io": [GLOBEX_ZONE, `globex.${DOMAIN}`],
+    };
+    for (const [hostname, [zoneId, content]] of Object.entries(expected)) {
+      expect(r.get(RECORD, `dns-custom-${hostname}`).inputs).toMatchObject({
+        zoneId,
+        name: hostname,
+        type: "CNAME",
+        content,
+        proxied: true,
+        ttl: 1,
+      });
+    }
+    expect(r.ofType(CUSTOM_HOSTNAME)).toEqual([]);
+    expect(r.ofType(FALLBACK)).toEqual([]);
+    expectOnlyProxyTargets(r, MOCK_LOAD_BALANCER_IP);
+    const names = await valueOf(r.result.recordNames);
+    expect(names[0]).toBe(`*.${DOMAIN}`);
+    expect([...names].sort()).toEqual(
+      [`*.${DOMAIN}`, ...CUSTOM_DOMAINS.map((d) => d.hostname)].sort(),
+    );
+  });
+
+  it("keeps every name and input when the list is reordered", async () => {
+    const forward = await run(zoneRecords);
+    const reversed = await run({ ...zoneRecords, customDomains: [...CUSTOM_DOMAINS].reverse() });
+    const byName = (r: ProgramRun<unknown>) =>
+      Object.fromEntries(r.resources.map((x: RecordedResource) => [x.name, x.inputs]));
+    expect(byName(reversed)).toEqual(byName(forward));
+    expect(await valueOf(reversed.result.recordNames)).toEqual(
+      await valueOf(forward.result.recordNames),
+    );
+    // Dropping one domain touches only that domain's record.
+    const fewer = await run({ ...zoneRecords, customDomains: CUSTOM_DOMAINS.slice(1) });
+    const removed = Object.keys(byName(forward)).filter((n) => !(n in byName(fewer)));
+    expect(removed).toEqual(["dns-custom-agents.acme.com"]);
+    for (const [name, inputs] of Object.entries(byName(fewer))) {
+      expect(inputs, name).toEqual(byName(forward)[name]);
+    }
+  });
+
+  it("refuses hostnames without a managed zone, under the platform domain, or claimed twice", () => {
+    expect(() =>
+      make({
+        ...zoneRecords,
+        customDomains: [
+          { tenantId: "acme", hostname: "agents.initech.com" },
+          { tenantId: "acme", hostname: `www.${DOMAIN}` },
+          { tenantId: "globex", hostname: "ai.globex.io" },
+          { tenantId: "initrode", hostname: "ai.globex.io" },
+          { tenantId: "globex", hostname: "ai.globex.io" },
+          { tenantId: "Bad_Id", hostname: "Bad.Example.com" },
+        ],
+      }),
+    ).toThrow(
+      `WildcardDns "dns": customDomains[0].hostname "agents.initech.com": no zone in customDomainZones contains it (zones: acme.com, shop.acme.com, globex.io); add its zone or use customDomainMode "cloudflare-for-saas"; ` +
+        `customDomains[1].hostname "www.${DOMAIN}": must not be under the platform domain ${DOMAIN} (the tenant already has acme.${DOMAIN}); ` +
+        `customDomains[3].hostname "ai.globex.io": is already claimed by tenant "globex"; a custom domain belongs to one tenant; ` +
+        `customDomains[4].hostname "ai.globex.io": is listed twice for tenant "globex"; ` +
+        `customDomains[5].tenantId "Bad_Id": must be a DNS label (a-z, 0-9, '-'); customDomains[5].hostname "Bad.Example.com": must be a lowercase DNS name such as agents.acme.com`,
+    );
+  });
+
+  it("finds the longest managed zone for a hostname", () => {
+    expect(zoneFor("bot.shop.acme.com", ZONES)).toEqual({ name: "shop.acme.com", id: SHOP_ZONE });
+    expect(zoneFor("acme.com", ZONES)).toEqual({ name: "acme.com", id: ACME_ZONE });
+    // A suffix that is not a label boundary is not a match.
+    expect(zoneFor("notacme.com", ZONES)).toBeUndefined();
+  });
+});
+
+describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
+  const saas: Args = { customDomains: CUSTOM_DOMAINS, customDomainMode: "cloudflare-for-saas" };
+
+  it("registers a DV Custom Hostname per hostname on the platform zone, behind the apex fallback origin", async () => {
+    const r = await run(saas);
+    expect(inventory(r)).toEqual([
+      `${WILDCARD_DNS_TYPE} dns`,
+      `${CUSTOM_HOSTNAME} dns-custom-acme.com`,
+      `${CUSTOM_HOSTNAME} dns-custom-agents.acme.com`,
+      `${CUSTOM_HOSTNAME} dns-custom-ai.globex.io`,
+      `${CUSTOM_HOSTNAME} dns-custom-bot.shop.acme.com`,
+      `${FALLBACK} dns-fallback-origin`,
+      // The fallback origin needs a record even though apex was not asked for.
+      `${RECORD} dns-apex`,
+      `${RECORD} dns-wildcard`,
+    ]);
+    expectChildrenParented(r);
+    for (const d of CUSTOM_DOMAINS) {
+      expect(r.get(CUSTOM_HOSTNAME, `dns-custom-${d.hostname}`).inputs).toEqual({
+        zoneId: ZONE,
+        hostname: d.hostname,
+        ssl: { method: "http", type: "dv" },
+      });
+    }
+    const fallback = r.get(FALLBACK, "dns-fallback-origin");
+    expect(fallback.inputs).toEqual({ zoneId: ZONE, origin: DOMAIN });
+    expect(r.get(RECORD, "dns-apex").inputs).toMatchObject({
+      name: DOMAIN,
+      content: MOCK_LOAD_BALANCER_IP,
+      proxied: true,
+    });
+    for (const h of r.ofType(CUSTOM_HOSTNAME)) expect(h.dependsOn).toContain(fallback.urn);
+    expectOnlyProxyTargets(r, MOCK_LOAD_BALANCER_IP);
+    await expect(valueOf(r.result.customHostnames)).resolves.toEqual(
+      CUSTOM_DOMAINS.map((d) => d.hostname).sort(),
+    );
+    await expect(valueOf(r.result.recordNames)).resolves.toEqual([`*.${DOMAIN}`, DOMAIN]);
+  });
+
+  it("creates one apex record when apex is also asked for, and none of the SaaS pieces without domains", async () => {
+    const withApex = await run({ ...saas, apex: true });
+    expect(
+      withApex
+        .ofType(RECORD)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["dns-apex", "dns-wildcard"]);
+    const none = await run({ customDomainMode: "cloudflare-for-saas", customDomains: [] });
+    expect(inventory(none)).toEqual([`${WILDCARD_DNS_TYPE} dns`, `${RECORD} dns-wildcard`]);
+  });
+
+  it("keeps every name and input when the list is reordered", async () => {
+    const forward = await run(saas);
+    const reversed = await run({ ...saas, customDomains: [...CUSTOM_DOMAINS].reverse() });
+    const byName = (r: ProgramRun<unknown>) =>
+      Object.fromEntries(r.resources.map((x) => [`${x.type} ${x.name}`, x.inputs]));
+    expect(byName(reversed)).toEqual(byName(forward));
+  });
+
+  it("refuses SaaS custom domains when records are not proxied", () => {
+    expect(() => make({ ...saas, proxied: false })).toThrow(
+      `WildcardDns "dns": customDomainMode "cloudflare-for-saas" needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,
+    );
+  });
+});
