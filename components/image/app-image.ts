@@ -1,0 +1,160 @@
+import * as path from "node:path";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { DIGEST_REF } from "../../stacks/config/schema";
+import { assertNoSecretsInContext } from "./scan-context";
+
+export const APP_IMAGE_TYPE = "agent-cloud:image:AppImage";
+
+/** Build arg carrying `rebuildNonce`; declare `ARG AGENT_CLOUD_REBUILD_NONCE` to use it. */
+export const REBUILD_NONCE_ARG = "AGENT_CLOUD_REBUILD_NONCE";
+/** Tag of the registry build cache beside the image. */
+export const CACHE_TAG = "buildcache";
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+const REPOSITORY = /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/;
+
+export interface AppImageArgs {
+  /** Folder to build, relative to {@link projectRoot}. Required unless `ref` is set. */
+  readonly context?: string;
+  /** Dockerfile, relative to {@link projectRoot} like `docker build -f`. @default `<context>/Dockerfile` */
+  readonly dockerfile?: string;
+  /** Platforms to build for. @default ["linux/amd64"] */
+  readonly platforms?: readonly dockerBuild.Platform[];
+  /** Repository to push to, e.g. `ghcr.io/acme/agent`. Required unless `ref` is set. */
+  readonly repository?: string;
+  /** Tag pushed alongside the digest. @default "latest" */
+  readonly tag?: string;
+  /** Deploy this image (`repo@sha256:...`) and build nothing. @default build from context */
+  readonly ref?: string;
+  /** Registry to log in to. @default the host part of `repository` */
+  readonly registryServer?: string;
+  /** Registry login user. @default no login (the builder's own credentials) */
+  readonly registryUsername?: string;
+  /** Registry password or token (secret). */
+  readonly registryPassword?: pulumi.Input<string>;
+  /** Any new value forces a full rebuild without cache. @default none */
+  readonly rebuildNonce?: string;
+  /** Scan the context for committed credentials before building. @default true */
+  readonly scanForSecrets?: boolean;
+  /** Folder relative paths resolve against. @default process.cwd() (the Pulumi project) */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The agent image: built with BuildKit (docker-build provider), pushed, and referenced by digest
+ * so every Deployment pins exactly what was built; or a given pinned ref with no build at all.
+ */
+export class AppImage extends pulumi.ComponentResource {
+  /** The image by digest, `repository@sha256:...`: what Deployments run. */
+  public readonly ref: pulumi.Output<string>;
+  /** `sha256:...` of the image. */
+  public readonly digest: pulumi.Output<string>;
+
+  constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered, so bad args leave no half-built component.
+    const build = validate(args);
+    super(APP_IMAGE_TYPE, name, {}, opts);
+
+    if (build === undefined) {
+      const ref = args.ref as string;
+      this.ref = pulumi.output(ref);
+      this.digest = pulumi.output(ref.slice(ref.indexOf("@") + 1));
+      this.registerOutputs({ ref: this.ref, digest: this.digest });
+      return;
+    }
+    const { context, repository, tag } = build;
+
+    const root = args.projectRoot ?? process.cwd();
+    const contextDir = path.resolve(root, context);
+    const dockerfile = path.resolve(root, args.dockerfile ?? path.join(context, "Dockerfile"));
+    // The build only learns its context once the scan has passed, so a leaked credential fails
+    // `pulumi preview` (and `up`) before anything is built or pushed.
+    const location =
+      args.scanForSecrets === false
+        ? pulumi.output(contextDir)
+        : pulumi.output(assertNoSecretsInContext(contextDir).then(() => contextDir));
+
+    const cache = `${repository}:${CACHE_TAG}`;
+    const rebuild = args.rebuildNonce !== undefined;
+    const image = new dockerBuild.Image(
+      `${name}-image`,
+      {
+        context: { location },
+        dockerfile: { location: dockerfile },
+        platforms: [...(args.platforms ?? ["linux/amd64"])],
+        push: true,
+        tags: [`${repository}:${tag}`],
+        cacheFrom: [{ registry: { ref: cache } }],
+        cacheTo: [
+          { registry: { ref: cache, mode: "max", imageManifest: true, ociMediaTypes: true } },
+        ],
+        // The nonce changes the inputs (so Pulumi sees a diff) and noCache makes BuildKit
+        // actually redo every step instead of replaying the cache.
+        ...(rebuild
+          ? { buildArgs: { [REBUILD_NONCE_ARG]: args.rebuildNonce }, noCache: true }
+          : {}),
+        ...(args.registryUsername !== undefined
+          ? {
+              registries: [
+                {
+                  address: args.registryServer ?? registryHost(repository),
+                  username: args.registryUsername,
+                  password: pulumi.secret(args.registryPassword as pulumi.Input<string>),
+                },
+              ],
+            }
+          : {}),
+      },
+      { parent: this },
+    );
+
+    this.digest = image.digest;
+    this.ref = pulumi.interpolate`${repository}@${image.digest}`;
+    this.registerOutputs({ ref: this.ref, digest: this.digest });
+  }
+}
+
+/** What to build, or undefined for a pinned ref; throws saying what to set. */
+function validate(
+  args: AppImageArgs,
+): { context: string; repository: string; tag: string } | undefined {
+  if (args.ref !== undefined) {
+    if (!DIGEST_REF.test(args.ref)) {
+      throw new Error(
+        `image ref "${args.ref}": must be pinned by digest (registry/repo@sha256:<64 hex>); find it with: docker buildx imagetools inspect <image>`,
+      );
+    }
+    return undefined;
+  }
+  const { context, repository } = args;
+  if (context === undefined || repository === undefined) {
+    throw new Error(
+      `image: set ref (an image pinned by digest), or context and repository to build one (got context ${JSON.stringify(context)}, repository ${JSON.stringify(repository)})`,
+    );
+  }
+  if (!REPOSITORY.test(repository) || repository.includes("@")) {
+    throw new Error(
+      `image repository "${repository}": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
+    );
+  }
+  const tag = args.tag ?? "latest";
+  if (!TAG.test(tag)) {
+    throw new Error(`image tag "${tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')`);
+  }
+  if (args.registryUsername !== undefined && args.registryPassword === undefined) {
+    throw new Error(
+      `image registryUsername "${args.registryUsername}" needs registryPassword; run: pulumi config set --secret registryPassword <token>`,
+    );
+  }
+  return { context, repository, tag };
+}
+
+/** `ghcr.io/acme/agent` → `ghcr.io`; `acme/agent` → `docker.io` (Docker's own rule). */
+export function registryHost(repository: string): string {
+  const first = repository.split("/")[0] ?? "";
+  const isHost =
+    repository.includes("/") &&
+    (first.includes(".") || first.includes(":") || first === "localhost");
+  return isHost ? first : "docker.io";
+}

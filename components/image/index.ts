@@ -1,0 +1,7 @@
+export { AppImage, APP_IMAGE_TYPE, type AppImageArgs, registryHost } from "./app-image";
+export {
+  scanContext,
+  assertNoSecretsInContext,
+  SecretsInContextError,
+  type SecretFinding,
+} from "./scan-context";

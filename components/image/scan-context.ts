@@ -1,0 +1,126 @@
+import { open, readdir, stat } from "node:fs/promises";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Directories never scanned: VCS metadata and dependencies (and never sent by a sane .dockerignore). */
+export const SKIPPED_DIRECTORIES: readonly string[] = [".git", "node_modules"];
+/** Files larger than this are not text a credential is committed in (images, archives). */
+export const MAX_SCANNED_BYTES = 2 * 1024 * 1024;
+
+/** One credential secretlint found, located but never quoted (secretlint masks the value). */
+export interface SecretFinding {
+  /** Path relative to the scanned directory, with `/` separators. */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+  /** The secretlint rule that matched, e.g. `@secretlint/secretlint-rule-github`. */
+  readonly ruleId: string;
+  /** secretlint's message, with the secret masked. */
+  readonly message: string;
+}
+
+/**
+ * Thrown when a build context holds credentials; its message names each file and line. A
+ * RunError, so Pulumi prints the message without a stack trace.
+ */
+export class SecretsInContextError extends pulumi.RunError {
+  constructor(
+    readonly context: string,
+    readonly findings: readonly SecretFinding[],
+  ) {
+    super(
+      `image build context ${context} holds ${findings.length} credential${findings.length === 1 ? "" : "s"}; ` +
+        `they would be baked into the image. Take them out of the context (a file listed in ` +
+        `.dockerignore is still scanned: move it elsewhere) and give the app credentials as ` +
+        `tenantSecrets instead:\n` +
+        findings
+          .map((f) => `  - ${f.file}:${f.line}:${f.column} ${f.message} (${f.ruleId})`)
+          .join("\n"),
+    );
+    this.name = "SecretsInContextError";
+  }
+}
+
+interface LintMessage {
+  readonly message: string;
+  readonly ruleId: string;
+  readonly loc: { readonly start: { readonly line: number; readonly column: number } };
+}
+
+/**
+ * Scans every text file of a build context with secretlint's recommended preset (AWS, GCP,
+ * GitHub, Slack, npm, private keys, basic-auth URLs, ...) and returns what it finds, sorted by
+ * file and line. Skips {@link SKIPPED_DIRECTORIES}, symlinks, binary files and files over
+ * {@link MAX_SCANNED_BYTES}.
+ */
+export async function scanContext(dir: string): Promise<SecretFinding[]> {
+  const root = path.resolve(dir);
+  const info = await stat(root).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new Error(`image build context ${root}: no such directory`);
+  }
+  const files = await textFiles(root);
+  if (files.length === 0) return [];
+
+  // secretlint ships as ES modules only; a dynamic import loads them from this CommonJS program.
+  const { createEngine } = await import("@secretlint/node");
+  const engine = await createEngine({
+    configFileJSON: { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] },
+    formatter: "json",
+    color: false,
+    maskSecrets: true,
+  });
+  const { output } = await engine.executeOnFiles({ filePathList: files });
+  const results = JSON.parse(output) as { filePath: string; messages: LintMessage[] }[];
+  const findings = results.flatMap((r) =>
+    r.messages.map((m) => ({
+      file: path.relative(root, r.filePath).split(path.sep).join("/"),
+      line: m.loc.start.line,
+      column: m.loc.start.column + 1,
+      ruleId: m.ruleId,
+      message: m.message,
+    })),
+  );
+  return findings.sort((a, b) =>
+    a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1,
+  );
+}
+
+/** Scans `dir` and throws {@link SecretsInContextError} if it holds any credential. */
+export async function assertNoSecretsInContext(dir: string): Promise<void> {
+  const findings = await scanContext(dir);
+  if (findings.length > 0) throw new SecretsInContextError(path.resolve(dir), findings);
+}
+
+async function textFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.includes(entry.name)) await walk(full);
+      } else if (entry.isFile() && (await isText(full))) {
+        found.push(full);
+      }
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+/** Small enough, and no NUL byte in its first 8 KiB (how git and grep tell binary files). */
+async function isText(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_SCANNED_BYTES) return false;
+    const head = Buffer.alloc(Math.min(size, 8192));
+    await handle.read(head, 0, head.length, 0);
+    return !head.includes(0);
+  } finally {
+    await handle.close();
+  }
+}

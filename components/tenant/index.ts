@@ -1,0 +1,12 @@
+export {
+  TenantApp,
+  TENANT_APP_TYPE,
+  type TenantAppArgs,
+  SERVICE_PORT,
+  CONFIG_CHECKSUM_ANNOTATION,
+  SECRET_CHECKSUM_ANNOTATION,
+  AGENT_CONFIG_ENV,
+  RESERVED_ENV,
+} from "./tenant-app";
+export { type DatabasePeer, NON_PUBLIC_RANGES, tenantNetworkPolicySpec } from "./network-policy";
+export * from "./labels";

@@ -1,0 +1,126 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { NAMESPACE_NAME_LABEL } from "./labels";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/**
+ * Ranges a tenant never reaches through its "public internet" rule: RFC 1918 private networks
+ * (where pod, service and node addresses live in nearly every cluster), carrier-grade NAT
+ * (GKE/EKS pod ranges, Tailscale), link-local (the cloud metadata service at 169.254.169.254)
+ * and loopback. A destination inside them must be allowed explicitly (database peer or plan CIDR).
+ */
+export const NON_PUBLIC_RANGES: readonly string[] = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+  "127.0.0.0/8",
+];
+
+/** Everything IPv4 except {@link NON_PUBLIC_RANGES}. */
+export const PUBLIC_INTERNET: NetworkPolicyPeer = {
+  ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_RANGES] },
+};
+
+/** Where a tenant's pods reach the database: pods in a namespace, or addresses. */
+export interface DatabasePeer {
+  /** Namespace of an in-cluster server; selected by its `kubernetes.io/metadata.name` label. */
+  readonly namespace?: string;
+  /** Labels of the server's pods in {@link namespace}. @default all pods of that namespace */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** Addresses of an external server on a private network. */
+  readonly cidrs?: readonly string[];
+  /** TCP port of the server. */
+  readonly port: number;
+}
+
+export interface TenantNetworkPolicyInput {
+  /** Container port of the app: the only port the proxy may open. */
+  readonly appPort: number;
+  /** Namespace of the edge proxy: the only source of ingress. */
+  readonly proxyNamespace: string;
+  readonly database: DatabasePeer;
+  /** TCP ports allowed to the public internet (the plan's `egressPorts`). */
+  readonly egressPorts: readonly number[];
+  /** Extra destinations on any port (the plan's `egressCidrs`). */
+  readonly egressCidrs: readonly string[];
+}
+
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+/**
+ * The one NetworkPolicy of a tenant namespace. It selects every pod (`podSelector: {}`) and
+ * lists both policy types, which makes it deny-by-default in both directions; the rules below
+ * are the only holes. No rule selects another tenant's namespace, and the internet rule excludes
+ * the ranges where other tenants' pods and services live.
+ */
+export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): NetworkPolicySpec {
+  for (const cidr of [...input.egressCidrs, ...(input.database.cidrs ?? [])]) {
+    if (!CIDR.test(cidr)) {
+      throw new Error(`egress CIDR "${cidr}": must be an IPv4 CIDR such as 203.0.113.0/24`);
+    }
+  }
+  for (const port of [input.appPort, input.database.port, ...input.egressPorts]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`port ${port}: must be an integer from 1 to 65535`);
+    }
+  }
+
+  const egress: NonNullable<NetworkPolicySpec["egress"]> = [
+    {
+      // Cluster DNS. Only the namespace is pinned: CoreDNS pod labels differ between
+      // distributions, and nothing else in kube-system listens on 53.
+      to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } } }],
+      ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+      ],
+    },
+    { to: databasePeers(input.database), ports: [{ protocol: "TCP", port: input.database.port }] },
+  ];
+  if (input.egressPorts.length > 0) {
+    egress.push({
+      to: [PUBLIC_INTERNET],
+      ports: [...new Set(input.egressPorts)].sort((a, b) => a - b).map(tcp),
+    });
+  }
+  if (input.egressCidrs.length > 0) {
+    egress.push({ to: [...new Set(input.egressCidrs)].map((cidr) => ({ ipBlock: { cidr } })) });
+  }
+
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: input.proxyNamespace } },
+          },
+        ],
+        ports: [tcp(input.appPort)],
+      },
+    ],
+    egress,
+  };
+}
+
+function databasePeers(db: DatabasePeer): NetworkPolicyPeer[] {
+  const peers: NetworkPolicyPeer[] = [];
+  if (db.namespace !== undefined) {
+    peers.push({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: db.namespace } },
+      podSelector: { matchLabels: { ...(db.podLabels ?? {}) } },
+    });
+  }
+  for (const cidr of db.cidrs ?? []) peers.push({ ipBlock: { cidr } });
+  // An external server with no CIDRs has a public address: reachable on its port only.
+  if (peers.length === 0) peers.push(PUBLIC_INTERNET);
+  return peers;
+}
+
+function tcp(port: number) {
+  return { protocol: "TCP", port };
+}

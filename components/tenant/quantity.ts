@@ -1,0 +1,63 @@
+/**
+ * Exact arithmetic on Kubernetes quantities ("250m", "2", "1.5", "512Mi", "1Gi"), for sizing a
+ * quota as a multiple of a plan's per-pod figures. Floating point would turn 0.1 × 3 into
+ * "0.30000000000000004", which the API server refuses.
+ */
+
+const QUANTITY = /^([0-9]+)(?:\.([0-9]+))?(m|Ki|Mi|Gi|Ti)?$/;
+const BINARY: Readonly<Record<string, bigint>> = {
+  Ki: 1024n,
+  Mi: 1024n ** 2n,
+  Gi: 1024n ** 3n,
+  Ti: 1024n ** 4n,
+};
+
+/** A quantity as an integer count of thousandths of its base unit, and its notation. */
+interface Parsed {
+  readonly milli: bigint;
+  readonly binary: boolean;
+}
+
+function parse(quantity: string): Parsed {
+  const m = QUANTITY.exec(quantity);
+  if (m === null) {
+    throw new Error(`quantity "${quantity}": must be a Kubernetes quantity like 250m, 2 or 512Mi`);
+  }
+  const [, whole = "0", fraction = "", suffix = ""] = m;
+  const scale = suffix === "m" ? 1n : 1000n * (BINARY[suffix] ?? 1n);
+  // whole.fraction × scale, exactly: shift the fraction into an integer first.
+  const digits = BigInt(whole + fraction);
+  const divisor = 10n ** BigInt(fraction.length);
+  const scaled = digits * scale;
+  if (scaled % divisor !== 0n) {
+    throw new Error(`quantity "${quantity}": finer than a thousandth of a unit`);
+  }
+  return { milli: scaled / divisor, binary: suffix in BINARY };
+}
+
+function format({ milli, binary }: Parsed): string {
+  if (milli % 1000n !== 0n) return `${milli}m`;
+  const units = milli / 1000n;
+  if (binary) {
+    for (const suffix of ["Ti", "Gi", "Mi", "Ki"]) {
+      const size = BINARY[suffix] as bigint;
+      if (units !== 0n && units % size === 0n) return `${units / size}${suffix}`;
+    }
+  }
+  return `${units}`;
+}
+
+/** `quantity` × `factor`, in the same notation (binary stays binary, CPU stays decimal). */
+export function multiplyQuantity(quantity: string, factor: number): string {
+  if (!Number.isInteger(factor) || factor < 0) {
+    throw new Error(`factor ${factor}: must be a non-negative integer`);
+  }
+  const parsed = parse(quantity);
+  return format({ milli: parsed.milli * BigInt(factor), binary: parsed.binary });
+}
+
+/** Compares two quantities: negative when a < b, 0 when equal, positive when a > b. */
+export function compareQuantities(a: string, b: string): number {
+  const [x, y] = [parse(a).milli, parse(b).milli];
+  return x < y ? -1 : x > y ? 1 : 0;
+}

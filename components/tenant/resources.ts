@@ -1,0 +1,59 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { Plan } from "../../stacks/config/plans";
+import { multiplyQuantity } from "./quantity";
+
+/**
+ * Pods one Deployment may run at once: its replicas plus the one surge pod of a rolling update
+ * (maxSurge 1, maxUnavailable 0).
+ */
+export function podBudget(replicas: number): number {
+  return replicas + 1;
+}
+
+/** Requests and limits of the app container, straight from the plan. */
+export function containerResources(plan: Plan): k8s.types.input.core.v1.ResourceRequirements {
+  return {
+    requests: { cpu: plan.requests.cpu, memory: plan.requests.memory },
+    limits: { cpu: plan.limits.cpu, memory: plan.limits.memory },
+  };
+}
+
+/**
+ * The namespace's ResourceQuota: room for {@link podBudget} pods at the plan's size and nothing
+ * more. Load balancers and node ports are zeroed so nothing in a tenant namespace can open a
+ * path into the cluster that bypasses the proxy.
+ */
+export function tenantQuotaSpec(
+  plan: Plan,
+  replicas: number,
+): k8s.types.input.core.v1.ResourceQuotaSpec {
+  const pods = podBudget(replicas);
+  return {
+    hard: {
+      pods: String(pods),
+      "requests.cpu": multiplyQuantity(plan.requests.cpu, pods),
+      "requests.memory": multiplyQuantity(plan.requests.memory, pods),
+      "limits.cpu": multiplyQuantity(plan.limits.cpu, pods),
+      "limits.memory": multiplyQuantity(plan.limits.memory, pods),
+      "services.loadbalancers": "0",
+      "services.nodeports": "0",
+    },
+  };
+}
+
+/**
+ * The namespace's LimitRange: any container that does not state its resources gets the plan's,
+ * and none may ask for more than the plan allows.
+ */
+export function tenantLimitRangeSpec(plan: Plan): k8s.types.input.core.v1.LimitRangeSpec {
+  return {
+    limits: [
+      {
+        type: "Container",
+        default: { cpu: plan.limits.cpu, memory: plan.limits.memory },
+        defaultRequest: { cpu: plan.requests.cpu, memory: plan.requests.memory },
+        max: { cpu: plan.limits.cpu, memory: plan.limits.memory },
+      },
+    ],
+  };
+}

@@ -1,0 +1,383 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { tenantNamespace, tenantServiceName } from "../../stacks/config/names";
+import { PLATFORM_ENV } from "../../stacks/config/parse";
+import type { Plan } from "../../stacks/config/plans";
+import { DIGEST_REF } from "../../stacks/config/schema";
+import { checksum, stableJson } from "./checksum";
+import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
+import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
+import { compareQuantities } from "./quantity";
+import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, appVolumes } from "./volumes";
+
+export const TENANT_APP_TYPE = "agent-cloud:tenant:TenantApp";
+
+/** Pod annotation holding the hash of the agent config; a new value rolls the pods. */
+export const CONFIG_CHECKSUM_ANNOTATION = "agent-cloud.io/config-checksum";
+/** Pod annotation holding the hash of the tenant's Secret; a rotated credential rolls the pods. */
+export const SECRET_CHECKSUM_ANNOTATION = "agent-cloud.io/secret-checksum";
+/** Env var pointing the app at its mounted agent config. */
+export const AGENT_CONFIG_ENV = "AGENT_CLOUD_CONFIG";
+/** Port the tenant's Service listens on; the proxy routes to `{serviceHost}:{SERVICE_PORT}`. */
+export const SERVICE_PORT = 80;
+const PORT_NAME = "http";
+const CONTAINER_NAME = "app";
+
+export interface TenantAppArgs {
+  /** Environment name; it prefixes the namespace (`{environment}-tenant-{id}`). */
+  readonly environment: string;
+  /** Validated tenant id (a DNS label); every name of this tenant derives from it. */
+  readonly tenantId: string;
+  /** Groups, stamped on the namespace as `agent-cloud.io/group.<group>: "true"`. */
+  readonly groups: readonly string[];
+  /** Name of the plan, stamped on the namespace. */
+  readonly planName: string;
+  /** Resources, replica ceiling and allowed egress of the tenant. */
+  readonly plan: Plan;
+  /** Pods to run; at least 2 adds a PodDisruptionBudget. */
+  readonly replicas: number;
+  /** Image pinned by digest (`repo@sha256:...`); a tag alone is refused. */
+  readonly image: pulumi.Input<string>;
+  /** Port the app listens on (passed as `PORT`). */
+  readonly port: number;
+  /** Liveness and startup probe path. */
+  readonly healthPath: string;
+  /** Readiness probe path. @default healthPath */
+  readonly readinessPath?: string;
+  /** Startup probe period. */
+  readonly startupPeriodSeconds: number;
+  /** Startup probe failures before the pod is restarted. */
+  readonly startupFailureThreshold: number;
+  /** Absolute paths that get a writable emptyDir (the root filesystem is read-only). */
+  readonly writablePaths: readonly string[];
+  /** Time a pod has to drain after SIGTERM (the preStop sleep comes out of it). */
+  readonly terminationGracePeriodSeconds: number;
+  /** Non-root uid (and gid) the app runs as. */
+  readonly uid: number;
+  /** Non-secret agent settings, mounted read-only as `/etc/agent-cloud/agent.json`. */
+  readonly agentConfig: Readonly<Record<string, unknown>>;
+  /** Plain env vars; must not name a platform variable or one of `secrets`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The tenant's secret env values (already secret Outputs). */
+  readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The tenant's own `DATABASE_URL` (secret). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** Prefix of the tenant's API key, naming the environment (`ac_{environment}_`). */
+  readonly apiKeyPrefix: string;
+  /** Passed as `ADMIN_EMAIL` for the app's first boot. @default not set */
+  readonly adminEmail?: string;
+  /** Namespace of the edge proxy, the only source of ingress. */
+  readonly proxyNamespace: string;
+  /** Where the database is, for the egress rule (SharedDatabase's `networkPeer`). */
+  readonly databaseEgress: DatabasePeer;
+  /** Size cap of each writable emptyDir. @default "1Gi" */
+  readonly writableSizeLimit?: string;
+}
+
+/**
+ * One tenant's app, isolated in its own namespace: Deployment and Service `sp-{id}`, one Secret
+ * with its credentials, its agent config, a deny-by-default NetworkPolicy, quota and limits.
+ */
+export class TenantApp extends pulumi.ComponentResource {
+  /** The tenant's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the tenant's Service (`sp-{id}`). */
+  public readonly serviceName: pulumi.Output<string>;
+  /** In-cluster DNS name the proxy routes to: `sp-{id}.{namespace}.svc.cluster.local`. */
+  public readonly serviceHost: pulumi.Output<string>;
+  /** Port of the Service. */
+  public readonly servicePort: number;
+  /** The tenant's API key (secret), `{apiKeyPrefix}{random}`. */
+  public readonly apiKey: pulumi.Output<string>;
+
+  constructor(name: string, args: TenantAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything that can refuse the args runs before anything is registered, so bad args
+    // leave no half-built component.
+    validate(args);
+    const id = args.tenantId;
+    const nsName = tenantNamespace(args.environment, id);
+    const appName = tenantServiceName(id);
+    const podLabels = tenantPodLabels(id, appName);
+    const grace = args.terminationGracePeriodSeconds;
+    const preStopSeconds = preStopSleepSeconds(grace);
+    const probeInput = {
+      portName: PORT_NAME,
+      healthPath: args.healthPath,
+      readinessPath: args.readinessPath,
+      startupPeriodSeconds: args.startupPeriodSeconds,
+      startupFailureThreshold: args.startupFailureThreshold,
+    };
+    const probes = appProbes(probeInput);
+    const volumes = appVolumes({
+      configMapName: `${appName}-config`,
+      writablePaths: args.writablePaths,
+      writableSizeLimit: args.writableSizeLimit ?? "1Gi",
+    });
+    const networkPolicy = tenantNetworkPolicySpec({
+      appPort: args.port,
+      proxyNamespace: args.proxyNamespace,
+      database: args.databaseEgress,
+      egressPorts: args.plan.egressPorts,
+      egressCidrs: args.plan.egressCidrs,
+    });
+    const podSecurity = restrictedPodSecurityContext(args.uid);
+    const containerSecurity = restrictedContainerSecurityContext(args.uid);
+
+    super(TENANT_APP_TYPE, name, {}, opts);
+    const child = { parent: this };
+
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: nsName,
+          labels: tenantNamespaceLabels({
+            environment: args.environment,
+            tenantId: id,
+            planName: args.planName,
+            groups: args.groups,
+          }),
+        },
+      },
+      child,
+    );
+    const namespace = ns.metadata.name;
+
+    const configText = stableJson(args.agentConfig);
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      {
+        metadata: { name: `${appName}-config`, namespace, labels: podLabels },
+        data: { [AGENT_CONFIG_FILE]: configText },
+      },
+      child,
+    );
+
+    // Alphanumeric only: the key travels in headers and URLs without escaping.
+    const apiKeyRandom = new random.RandomPassword(
+      `${name}-api-key`,
+      { length: 40, special: false },
+      child,
+    );
+    this.apiKey = pulumi.secret(pulumi.interpolate`${args.apiKeyPrefix}${apiKeyRandom.result}`);
+
+    const secretData = pulumi.secret(
+      pulumi.all({
+        ...args.secrets,
+        DATABASE_URL: args.databaseUrl,
+        AGENT_CLOUD_API_KEY: this.apiKey,
+      }),
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-secret`,
+      {
+        metadata: { name: `${appName}-env`, namespace, labels: podLabels },
+        type: "Opaque",
+        stringData: secretData,
+      },
+      child,
+    );
+    // Env from a Secret is read once at start, so a rotated credential must roll the pods. The
+    // hash covers the 238-bit API key with everything else, so it reveals nothing and can be
+    // shown in clear in diffs.
+    const secretChecksum = pulumi.unsecret(secretData.apply(checksum));
+
+    // A ref known now was checked in validate(); one from a build is checked once it is known.
+    const image = pulumi.output(args.image).apply((ref) => assertPinned(id, ref));
+
+    // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
+    const rolloutTimeout = `${Math.ceil(startupBudgetSeconds(probeInput) / 60) + 10}m`;
+    new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: appName, namespace, labels: podLabels },
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: podLabels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: {
+              labels: podLabels,
+              annotations: {
+                [CONFIG_CHECKSUM_ANNOTATION]: checksum(configText),
+                [SECRET_CHECKSUM_ANNOTATION]: secretChecksum,
+              },
+            },
+            spec: {
+              automountServiceAccountToken: false,
+              // Service env vars would leak the names of whatever shares the namespace and can
+              // shadow the app's own settings.
+              enableServiceLinks: false,
+              terminationGracePeriodSeconds: grace,
+              securityContext: podSecurity,
+              ...(args.replicas >= 2
+                ? {
+                    topologySpreadConstraints: [
+                      {
+                        maxSkew: 1,
+                        topologyKey: "kubernetes.io/hostname",
+                        whenUnsatisfiable: "ScheduleAnyway",
+                        labelSelector: { matchLabels: podLabels },
+                      },
+                    ],
+                  }
+                : {}),
+              containers: [
+                {
+                  name: CONTAINER_NAME,
+                  image,
+                  ports: [{ name: PORT_NAME, containerPort: args.port, protocol: "TCP" }],
+                  env: plainEnv(args, nsName),
+                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  resources: containerResources(args.plan),
+                  securityContext: containerSecurity,
+                  ...probes,
+                  // A sleep action needs no shell in the image (Kubernetes 1.30+).
+                  lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
+                  volumeMounts: volumes.mounts,
+                },
+              ],
+              volumes: volumes.volumes,
+            },
+          },
+        },
+      },
+      {
+        ...child,
+        dependsOn: [config],
+        customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
+      },
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: appName, namespace, labels: podLabels },
+        spec: {
+          type: "ClusterIP",
+          selector: podLabels,
+          ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: "TCP" }],
+        },
+      },
+      child,
+    );
+
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: "tenant-isolation", namespace },
+        spec: networkPolicy,
+      },
+      child,
+    );
+
+    new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      {
+        metadata: { name: "tenant-quota", namespace },
+        spec: tenantQuotaSpec(args.plan, args.replicas),
+      },
+      child,
+    );
+    new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      { metadata: { name: "tenant-limits", namespace }, spec: tenantLimitRangeSpec(args.plan) },
+      child,
+    );
+
+    if (args.replicas >= 2) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        {
+          metadata: { name: appName, namespace, labels: podLabels },
+          spec: { maxUnavailable: 1, selector: { matchLabels: podLabels } },
+        },
+        child,
+      );
+    }
+
+    this.namespace = namespace;
+    this.serviceName = service.metadata.name;
+    this.serviceHost = pulumi.interpolate`${service.metadata.name}.${namespace}.svc.cluster.local`;
+    this.servicePort = SERVICE_PORT;
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceName: this.serviceName,
+      serviceHost: this.serviceHost,
+      servicePort: this.servicePort,
+      apiKey: this.apiKey,
+    });
+  }
+}
+
+/** Plain env: the tenant's own first, then what the platform sets (which wins on a clash). */
+function plainEnv(args: TenantAppArgs, nsName: string): { name: string; value: string }[] {
+  return [
+    ...Object.keys(args.env)
+      .sort()
+      .map((name) => ({ name, value: args.env[name] as string })),
+    { name: "HOST", value: "0.0.0.0" },
+    { name: "PORT", value: String(args.port) },
+    { name: "AGENT_CLOUD_TENANT", value: args.tenantId },
+    { name: "AGENT_CLOUD_ENVIRONMENT", value: args.environment },
+    { name: "AGENT_CLOUD_NAMESPACE", value: nsName },
+    { name: AGENT_CONFIG_ENV, value: `${AGENT_CONFIG_DIR}/${AGENT_CONFIG_FILE}` },
+    ...(args.adminEmail !== undefined ? [{ name: "ADMIN_EMAIL", value: args.adminEmail }] : []),
+  ];
+}
+
+/** Env names a tenant's own env or secrets may not use: the component sets them. */
+export const RESERVED_ENV: readonly string[] = PLATFORM_ENV;
+
+function assertPinned(tenantId: string, ref: string): string {
+  if (!DIGEST_REF.test(ref)) {
+    throw new pulumi.RunError(
+      `tenant "${tenantId}" image "${ref}": must be pinned by digest (repo@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`,
+    );
+  }
+  return ref;
+}
+
+function validate(args: TenantAppArgs): void {
+  const at = `tenant "${args.tenantId}"`;
+  if (typeof args.image === "string") assertPinned(args.tenantId, args.image);
+  if (!Number.isInteger(args.replicas) || args.replicas < 1) {
+    throw new Error(`${at} replicas ${args.replicas}: must be a positive integer`);
+  }
+  if (args.replicas > args.plan.maxReplicas) {
+    throw new Error(
+      `${at} replicas ${args.replicas}: plan "${args.planName}" allows at most ${args.plan.maxReplicas}`,
+    );
+  }
+  for (const r of ["cpu", "memory"] as const) {
+    if (compareQuantities(args.plan.requests[r], args.plan.limits[r]) > 0) {
+      throw new Error(
+        `plan "${args.planName}" requests.${r} ${args.plan.requests[r]} exceeds limits.${r} ${args.plan.limits[r]}`,
+      );
+    }
+  }
+  // A plain env entry would override the Secret's value of the same name (env beats envFrom).
+  const secretNames = new Set(Object.keys(args.secrets));
+  for (const name of Object.keys(args.env)) {
+    if (RESERVED_ENV.includes(name)) {
+      throw new Error(`${at} env.${name}: is set by the platform (${RESERVED_ENV.join(", ")})`);
+    }
+    if (secretNames.has(name)) {
+      throw new Error(`${at} env.${name}: is also a secret; keep it in tenantSecrets only`);
+    }
+  }
+  for (const name of secretNames) {
+    if (RESERVED_ENV.includes(name)) {
+      throw new Error(
+        `${at} tenantSecrets.${name}: is set by the platform (${RESERVED_ENV.join(", ")})`,
+      );
+    }
+  }
+  if (args.adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(args.adminEmail)) {
+    throw new Error(`${at} adminEmail "${args.adminEmail}": must be an email address`);
+  }
+}

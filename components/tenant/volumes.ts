@@ -1,0 +1,61 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+/** Where the tenant's agent config (the ConfigMap) is mounted, read-only. */
+export const AGENT_CONFIG_DIR = "/etc/agent-cloud";
+/** File name of the agent config inside {@link AGENT_CONFIG_DIR}. */
+export const AGENT_CONFIG_FILE = "agent.json";
+
+export interface PodVolumes {
+  readonly volumes: k8s.types.input.core.v1.Volume[];
+  readonly mounts: k8s.types.input.core.v1.VolumeMount[];
+}
+
+/**
+ * Volumes of an app pod: the agent config read-only, and one emptyDir per writable path so the
+ * root filesystem can stay read-only. Volume names come from the path, not its position, so
+ * reordering `writablePaths` changes nothing.
+ */
+export function appVolumes(args: {
+  readonly configMapName: string;
+  readonly writablePaths: readonly string[];
+  /** Cap on each emptyDir, so one tenant cannot fill a node's disk. */
+  readonly writableSizeLimit: string;
+}): PodVolumes {
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    { name: "agent-config", configMap: { name: args.configMapName } },
+  ];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "agent-config", mountPath: AGENT_CONFIG_DIR, readOnly: true },
+  ];
+  const seen = new Map<string, string>();
+  for (const path of [...new Set(args.writablePaths)].sort()) {
+    const name = writableVolumeName(path);
+    const other = seen.get(name);
+    if (other !== undefined) {
+      throw new Error(
+        `writablePaths "${other}" and "${path}" map to the same volume name "${name}"; rename one`,
+      );
+    }
+    seen.set(name, path);
+    volumes.push({ name, emptyDir: { sizeLimit: args.writableSizeLimit } });
+    mounts.push({ name, mountPath: path });
+  }
+  return { volumes, mounts };
+}
+
+/** `/app/.cache` → `writable-app-cache`. Throws for paths that cannot be a separate mount. */
+export function writableVolumeName(path: string): string {
+  if (!path.startsWith("/") || path === "/" || path.split("/").includes("..")) {
+    throw new Error(`writable path "${path}": must be an absolute path below "/" without ".."`);
+  }
+  if (path === AGENT_CONFIG_DIR || path.startsWith(`${AGENT_CONFIG_DIR}/`)) {
+    throw new Error(
+      `writable path "${path}": ${AGENT_CONFIG_DIR} holds the read-only agent config`,
+    );
+  }
+  const slug = path
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `writable-${slug}`.slice(0, 63).replace(/-+$/, "");
+}

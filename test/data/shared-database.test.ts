@@ -1,0 +1,365 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+  SHARED_DATABASE_TYPE,
+  SharedDatabase,
+  type SharedDatabaseArgs,
+} from "../../components/data/shared-database";
+import { validateAllKubernetes } from "../harness/kubernetes";
+import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+
+const T = {
+  ns: "kubernetes:core/v1:Namespace",
+  secret: "kubernetes:core/v1:Secret",
+  svc: "kubernetes:core/v1:Service",
+  sts: "kubernetes:apps/v1:StatefulSet",
+  password: "random:index/randomPassword:RandomPassword",
+  provider: "pulumi:providers:postgresql",
+  role: "postgresql:index/role:Role",
+  database: "postgresql:index/database:Database",
+  grant: "postgresql:index/grant:Grant",
+};
+
+const TENANTS = [
+  { id: "acme", connectionLimit: 10 },
+  { id: "globex-corp", connectionLimit: 20 },
+];
+
+const inCluster = (overrides: Partial<SharedDatabaseArgs> = {}): SharedDatabaseArgs =>
+  ({
+    environment: "dev",
+    mode: "in-cluster",
+    image: "postgres:17.6",
+    storageSize: "10Gi",
+    nodePort: 30432,
+    adminHost: "localhost",
+    adminPort: 30432,
+    protect: false,
+    tenants: TENANTS,
+    ...overrides,
+  }) as SharedDatabaseArgs;
+
+const external = (overrides: Partial<SharedDatabaseArgs> = {}): SharedDatabaseArgs =>
+  ({
+    environment: "production",
+    mode: "external",
+    host: "db.prod.example.com",
+    port: 5432,
+    sslmode: "verify-full",
+    adminUser: "platform_admin",
+    adminDatabase: "postgres",
+    adminPassword: pulumi.secret("admin-password-from-config"),
+    networkCidrs: ["10.40.0.0/24"],
+    protect: true,
+    tenants: TENANTS,
+    ...overrides,
+  }) as SharedDatabaseArgs;
+
+/** Runs a SharedDatabase and records which provider each child was given. */
+async function deploy(args: SharedDatabaseArgs) {
+  const providers = new Map<string, pulumi.ProviderResource | undefined>();
+  const run = await runProgram(() => {
+    const db = new SharedDatabase("db", args, {
+      // Legacy transformations reach every child, which is how we see their options.
+      transformations: [
+        (a) => {
+          providers.set(a.name, a.opts.provider);
+          return undefined;
+        },
+      ],
+    });
+    return db;
+  });
+  return { run, db: run.result, providers };
+}
+
+describe("SharedDatabase, per tenant", () => {
+  it("creates a password, a login role, a database it owns and a PUBLIC revoke, keyed by id", async () => {
+    const { run, db, providers } = await deploy(inCluster());
+    for (const { id, connectionLimit } of TENANTS) {
+      const dbName = `sp_${id.replace(/-/g, "_")}`;
+      const role = run.get(T.role, `db-${id}-role`);
+      expect(role.inputs).toEqual({
+        name: dbName,
+        login: true,
+        password: expect.stringMatching(/^mock[a-f0-9]{36}$/),
+        connectionLimit,
+        superuser: false,
+        createDatabase: false,
+        createRole: false,
+        replication: false,
+        bypassRowLevelSecurity: false,
+      });
+      expect(isSecretInput(role, "password")).toBe(true);
+      expect(run.get(T.password, `db-${id}-password`).inputs).toMatchObject({
+        length: 40,
+        special: false,
+      });
+      expect(run.get(T.database, `db-${id}-database`).inputs).toEqual({
+        name: dbName,
+        owner: dbName,
+        template: "template0",
+        encoding: "UTF8",
+      });
+      expect(run.get(T.grant, `db-${id}-revoke-public`).inputs).toEqual({
+        database: dbName,
+        role: "public",
+        objectType: "database",
+        privileges: [],
+      });
+      for (const kind of ["role", "database", "revoke-public"]) {
+        expect(providers.get(`db-${id}-${kind}`), kind).toBe(db.provider);
+      }
+    }
+  });
+
+  it("gives each tenant a secret DATABASE_URL with its own role, password and database", async () => {
+    const { run, db } = await deploy(inCluster());
+    for (const { id } of TENANTS) {
+      const dbName = `sp_${id.replace(/-/g, "_")}`;
+      const url = db.tenantUrl(id);
+      expect(await pulumi.isSecret(url)).toBe(true);
+      const password = run.get(T.role, `db-${id}-role`).inputs.password;
+      expect(await valueOf(url)).toBe(
+        `postgres://${dbName}:${password}@postgres.dev-database.svc.cluster.local:5432/${dbName}?sslmode=disable`,
+      );
+    }
+    expect(Object.keys(db.tenantUrls).sort()).toEqual(["acme", "globex-corp"]);
+    expect(() => db.tenantUrl("initech")).toThrow(
+      /no tenant "initech" \(tenants: acme, globex-corp\)/,
+    );
+  });
+
+  it("names and keys tenant resources by id, so reordering tenants changes nothing", async () => {
+    const a = await deploy(inCluster());
+    const b = await deploy(inCluster({ tenants: [...TENANTS].reverse() }));
+    const shape = (run: typeof a.run) =>
+      run.resources
+        .filter((r) => r.type.startsWith("postgresql:"))
+        .map((r) => `${r.type} ${r.name} ${JSON.stringify(r.inputs)}`)
+        .sort();
+    expect(shape(b.run)).toEqual(shape(a.run));
+  });
+
+  it("protects and retains databases and roles only when asked", async () => {
+    const loose = await deploy(inCluster());
+    const kept = await deploy(inCluster({ protect: true }));
+    for (const { id } of TENANTS) {
+      for (const type of [T.database, T.role]) {
+        const kind = type === T.database ? "database" : "role";
+        const off = loose.run.get(type, `db-${id}-${kind}`);
+        const on = kept.run.get(type, `db-${id}-${kind}`);
+        expect([off.protect, off.retainOnDelete]).toEqual([false, false]);
+        expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
+      }
+      // Losing a password or the revoke loses no data: never protected.
+      expect(kept.run.get(T.grant, `db-${id}-revoke-public`).protect).toBe(false);
+    }
+  });
+
+  it("refuses duplicate or malformed tenant ids and bad connection limits", () => {
+    const make = (tenants: { id: string; connectionLimit: number }[]) => () =>
+      new SharedDatabase("db", inCluster({ tenants }));
+    expect(make([TENANTS[0]!, TENANTS[0]!])).toThrow(/tenants\[1\]\.id "acme": is listed twice/);
+    expect(make([{ id: "Acme_1", connectionLimit: 1 }])).toThrow(/"Acme_1": must be a DNS label/);
+    expect(make([{ id: "acme", connectionLimit: 0 }])).toThrow(/connectionLimit 0/);
+  });
+});
+
+describe("SharedDatabase, in-cluster", () => {
+  it("runs one restricted postgres with a volume, a ClusterIP for pods and a NodePort for pulumi", async () => {
+    const { run, db } = await deploy(inCluster({ storageClass: "standard" }));
+    const k8sNames = run.resources
+      .filter((r) => r.type.startsWith("kubernetes:"))
+      .map(
+        (r) => `${r.inputs.kind} ${r.inputs.metadata.namespace ?? "-"}/${r.inputs.metadata.name}`,
+      )
+      .sort();
+    expect(k8sNames).toEqual([
+      "Namespace -/dev-database",
+      "Secret dev-database/postgres-admin",
+      "Service dev-database/postgres",
+      "Service dev-database/postgres-admin",
+      "StatefulSet dev-database/postgres",
+    ]);
+    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    const component = run.get(SHARED_DATABASE_TYPE, "db");
+    for (const r of run.resources.filter((x) => x !== component)) {
+      expect(r.parent, r.name).toBe(component.urn);
+    }
+
+    expect(run.get(T.ns, "db-namespace").inputs.metadata.labels).toMatchObject({
+      "agent-cloud.io/environment": "dev",
+      "pod-security.kubernetes.io/enforce": "restricted",
+    });
+
+    const sts = run.get(T.sts, "db-statefulset").inputs.spec;
+    expect(sts.replicas).toBe(1);
+    expect(sts.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: "Retain",
+      whenScaled: "Retain",
+    });
+    expect(sts.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: "data", labels: expect.any(Object) },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "10Gi" } },
+          storageClassName: "standard",
+        },
+      },
+    ]);
+    const pod = sts.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 999,
+      fsGroup: 999,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = pod.containers[0];
+    expect(c.image).toBe("postgres:17.6");
+    expect(c.securityContext).toMatchObject({
+      runAsUser: 999,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(c.readinessProbe.exec.command).toEqual([
+      "pg_isready",
+      "-U",
+      "postgres",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      "5432",
+    ]);
+    expect(c.livenessProbe.exec.command[0]).toBe("pg_isready");
+    expect(c.lifecycle.preStop.exec.command).toEqual([
+      "pg_ctl",
+      "stop",
+      "-D",
+      "/var/lib/postgresql/data",
+      "-m",
+      "fast",
+      "-w",
+    ]);
+    // The admin password reaches postgres only by reference to its Secret.
+    expect(c.env).toEqual([
+      {
+        name: "POSTGRES_PASSWORD",
+        valueFrom: { secretKeyRef: { name: "postgres-admin", key: "POSTGRES_PASSWORD" } },
+      },
+      { name: "PGDATA", value: "/var/lib/postgresql/data" },
+    ]);
+    expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual([
+      "/dev/shm",
+      "/tmp",
+      "/var/lib/postgresql",
+      "/var/run/postgresql",
+    ]);
+
+    const secret = run.get(T.secret, "db-admin-secret");
+    expect(isSecretInput(secret, "stringData.POSTGRES_PASSWORD")).toBe(true);
+
+    expect(run.get(T.svc, "db-service").inputs.spec).toMatchObject({
+      type: "ClusterIP",
+      ports: [{ port: 5432, targetPort: "postgres" }],
+    });
+    expect(run.get(T.svc, "db-admin-service").inputs.spec).toMatchObject({
+      type: "NodePort",
+      ports: [{ port: 5432, targetPort: "postgres", nodePort: 30432 }],
+    });
+
+    const provider = run.get(T.provider, "db-provider");
+    expect(provider.inputs).toMatchObject({
+      host: "localhost",
+      port: "30432",
+      username: "postgres",
+      database: "postgres",
+      sslmode: "disable",
+      superuser: "true",
+    });
+    expect(isSecretInput(provider, "password")).toBe(true);
+    expect(provider.inputs.password).toBe(secret.inputs.stringData.POSTGRES_PASSWORD);
+    // The provider connects only once postgres is up and reachable through the node port.
+    const sts0 = run.get(T.sts, "db-statefulset");
+    const admin = run.get(T.svc, "db-admin-service");
+    expect(provider.dependsOn).toEqual(expect.arrayContaining([sts0.urn, admin.urn]));
+
+    expect(db.host).toBe("postgres.dev-database.svc.cluster.local");
+    expect(db.port).toBe(5432);
+    expect(db.networkPeer).toEqual({
+      namespace: "dev-database",
+      podLabels: {
+        "app.kubernetes.io/name": "postgres",
+        "app.kubernetes.io/part-of": "agent-cloud",
+      },
+      port: 5432,
+    });
+    expect(pod.containers[0].ports).toEqual([
+      { name: "postgres", containerPort: 5432, protocol: "TCP" },
+    ]);
+    expect(sts.selector.matchLabels).toEqual(db.networkPeer.podLabels);
+  });
+
+  it("protects the data's namespace, StatefulSet and admin password when asked", async () => {
+    const { run } = await deploy(inCluster({ protect: true }));
+    for (const [type, name] of [
+      [T.ns, "db-namespace"],
+      [T.sts, "db-statefulset"],
+      [T.password, "db-admin-password"],
+      [T.secret, "db-admin-secret"],
+    ] as const) {
+      const r = run.get(type, name);
+      expect([r.protect, r.retainOnDelete], name).toEqual([true, true]);
+    }
+    expect(run.get(T.svc, "db-service").protect).toBe(false);
+  });
+});
+
+describe("SharedDatabase, external", () => {
+  it("creates no Kubernetes objects and connects the provider to the given server", async () => {
+    const { run, db } = await deploy(external());
+    expect(run.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
+    const provider = run.get(T.provider, "db-provider");
+    expect(provider.inputs).toMatchObject({
+      host: "db.prod.example.com",
+      port: "5432",
+      username: "platform_admin",
+      database: "postgres",
+      sslmode: "verify-full",
+      superuser: "false",
+    });
+    expect(isSecretInput(provider, "password")).toBe(true);
+    expect(provider.inputs.password).toBe("admin-password-from-config");
+    expect(db.networkPeer).toEqual({ cidrs: ["10.40.0.0/24"], port: 5432 });
+    expect(await valueOf(db.tenantUrl("acme"))).toMatch(
+      /^postgres:\/\/sp_acme:mock[a-f0-9]+@db\.prod\.example\.com:5432\/sp_acme\?sslmode=verify-full$/,
+    );
+    expect(run.get(T.database, "db-acme-database").protect).toBe(true);
+  });
+
+  it("refuses an external server without an admin password, saying how to set it", () => {
+    expect(() => new SharedDatabase("db", external({ adminPassword: undefined }))).toThrow(
+      /databaseAdminPassword is required .* pulumi config set --secret databaseAdminPassword/,
+    );
+  });
+
+  it("defaults to port 5432, sslmode require and a public address", async () => {
+    const { run, db } = await deploy({
+      environment: "production",
+      mode: "external",
+      host: "db.example.com",
+      adminPassword: pulumi.secret("x"),
+      protect: true,
+      tenants: [],
+    });
+    expect(db.networkPeer).toEqual({ cidrs: [], port: 5432 });
+    expect(run.get(T.provider, "db-provider").inputs).toMatchObject({
+      port: "5432",
+      sslmode: "require",
+      username: "postgres",
+    });
+  });
+});

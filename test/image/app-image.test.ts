@@ -1,0 +1,202 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  APP_IMAGE_TYPE,
+  AppImage,
+  type AppImageArgs,
+  registryHost,
+} from "../../components/image/app-image";
+import { SecretsInContextError } from "../../components/image/scan-context";
+import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { FAKE_GITHUB_TOKEN, removeTempContexts, tempContext } from "./fixtures";
+
+afterAll(removeTempContexts);
+
+const IMAGE = "docker-build:index:Image";
+const REPO = "registry.example.com/acme/agent";
+const DIGEST_OF = /^sha256:[a-f0-9]{64}$/;
+
+const clean = () => tempContext({ Dockerfile: "FROM scratch\n", "app.txt": "hello\n" });
+
+async function build(args: AppImageArgs, preview = false) {
+  return runProgram(
+    () => {
+      const image = new AppImage("agent", args);
+      return { ref: image.ref, digest: image.digest };
+    },
+    { preview },
+  );
+}
+
+/**
+ * Runs a program the way Pulumi's language host does: an Output that rejects inside a resource's
+ * inputs surfaces as an unhandled rejection, which the host logs as the update's error. Collect
+ * them here instead of letting them fail the test run.
+ */
+async function withHostErrors<T>(fn: () => Promise<T>): Promise<{ result: T; errors: Error[] }> {
+  const saved = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const errors: Error[] = [];
+  process.on("unhandledRejection", (e) => errors.push(e as Error));
+  try {
+    const result = await fn();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { result, errors };
+  } finally {
+    process.removeAllListeners("unhandledRejection");
+    for (const listener of saved) process.on("unhandledRejection", listener);
+  }
+}
+
+describe("AppImage", () => {
+  it("builds with BuildKit, pushes a tag with registry cache and outputs the ref by digest", async () => {
+    const dir = clean();
+    const run = await build({
+      context: path.basename(dir),
+      projectRoot: path.dirname(dir),
+      repository: REPO,
+      tag: "v1.2.3",
+      platforms: ["linux/amd64", "linux/arm64"],
+    });
+    const component = run.get(APP_IMAGE_TYPE, "agent");
+    const image = run.get(IMAGE, "agent-image");
+    expect(image.parent).toBe(component.urn);
+    expect(image.inputs).toEqual({
+      // Provider defaults the SDK fills in.
+      buildOnPreview: true,
+      network: "default",
+      context: { location: dir },
+      dockerfile: { location: path.join(dir, "Dockerfile") },
+      platforms: ["linux/amd64", "linux/arm64"],
+      push: true,
+      tags: [`${REPO}:v1.2.3`],
+      cacheFrom: [{ registry: { ref: `${REPO}:buildcache` } }],
+      cacheTo: [
+        {
+          registry: {
+            ref: `${REPO}:buildcache`,
+            mode: "max",
+            imageManifest: true,
+            ociMediaTypes: true,
+          },
+        },
+      ],
+    });
+    const digest = await valueOf(run.result.digest);
+    expect(digest).toMatch(DIGEST_OF);
+    expect(await valueOf(run.result.ref)).toBe(`${REPO}@${digest}`);
+  });
+
+  it("defaults to linux/amd64, tag latest and the context's Dockerfile", async () => {
+    const dir = clean();
+    const run = await build({ context: dir, repository: REPO });
+    expect(run.get(IMAGE, "agent-image").inputs).toMatchObject({
+      platforms: ["linux/amd64"],
+      tags: [`${REPO}:latest`],
+      dockerfile: { location: path.join(dir, "Dockerfile") },
+    });
+  });
+
+  it("takes a Dockerfile relative to the project root, like docker build -f", async () => {
+    const dir = clean();
+    const run = await build({
+      context: dir,
+      dockerfile: "build/Agent.Dockerfile",
+      projectRoot: "/work/project",
+      repository: REPO,
+    });
+    expect(run.get(IMAGE, "agent-image").inputs.dockerfile).toEqual({
+      location: "/work/project/build/Agent.Dockerfile",
+    });
+  });
+
+  it("forces a full rebuild with a nonce: a build arg that changes the inputs, and no cache", async () => {
+    const run = await build({ context: clean(), repository: REPO, rebuildNonce: "2025-06-01" });
+    expect(run.get(IMAGE, "agent-image").inputs).toMatchObject({
+      buildArgs: { AGENT_CLOUD_REBUILD_NONCE: "2025-06-01" },
+      noCache: true,
+    });
+  });
+
+  it("logs in to the registry with a secret password", async () => {
+    const run = await build({
+      context: clean(),
+      repository: "ghcr.io/acme/agent",
+      registryUsername: "acme-bot",
+      registryPassword: pulumi.secret("ghs_registrytoken"),
+    });
+    const image = run.get(IMAGE, "agent-image");
+    expect(image.inputs.registries).toEqual([
+      { address: "ghcr.io", username: "acme-bot", password: "ghs_registrytoken" },
+    ]);
+    expect(isSecretInput(image, "registries[0].password")).toBe(true);
+    const withServer = await build({
+      context: clean(),
+      repository: "acme/agent",
+      registryServer: "index.docker.io",
+      registryUsername: "acme",
+      registryPassword: pulumi.secret("x"),
+    });
+    expect(withServer.get(IMAGE, "agent-image").inputs.registries[0].address).toBe(
+      "index.docker.io",
+    );
+  });
+
+  it("builds nothing for a pinned ref and passes it through", async () => {
+    const ref = `ghcr.io/systempromptio/systemprompt-template:1.4.0@sha256:${"b".repeat(64)}`;
+    const run = await build({ ref, context: "ignored", repository: REPO });
+    expect(run.resources.map((r) => r.type)).toEqual([APP_IMAGE_TYPE]);
+    expect(await valueOf(run.result.ref)).toBe(ref);
+    expect(await valueOf(run.result.digest)).toBe(`sha256:${"b".repeat(64)}`);
+  });
+
+  it("refuses args it cannot build or pin, saying what to set", () => {
+    const make = (args: AppImageArgs) => () => new AppImage("agent", args);
+    expect(make({ ref: "ghcr.io/acme/agent:1.0" })).toThrow(
+      /ref "ghcr.io\/acme\/agent:1.0": must be pinned by digest/,
+    );
+    expect(make({ context: "app" })).toThrow(/set ref .*or context and repository/);
+    expect(make({ context: "app", repository: "Acme/Agent" })).toThrow(
+      /must be a lowercase repository/,
+    );
+    expect(make({ context: "app", repository: REPO, tag: "bad tag" })).toThrow(/tag "bad tag"/);
+    expect(make({ context: "app", repository: REPO, registryUsername: "u" })).toThrow(
+      /needs registryPassword/,
+    );
+  });
+
+  it("fails preview before building when the context holds a credential, naming file and line", async () => {
+    const dir = tempContext({
+      Dockerfile: "FROM scratch\nCOPY . .\n",
+      "config/settings.env": `LOG_LEVEL=info\nGITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n`,
+    });
+    const { result: run, errors } = await withHostErrors(() =>
+      build({ context: dir, repository: REPO }, true),
+    );
+    expect(run.ofType(IMAGE)).toEqual([]);
+    expect(errors.length).toBeGreaterThan(0);
+    // The same error reaches every input that waited on the scan; Pulumi reports it once.
+    expect(errors.filter((e) => !(e instanceof SecretsInContextError))).toEqual([]);
+    const error = errors[0]!;
+    // A RunError: Pulumi prints its message without a stack trace.
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/holds 1 credential/);
+    expect(error.message).toMatch(/- config\/settings\.env:2:14 .*GitHub Token/);
+    expect(error.message).not.toContain(FAKE_GITHUB_TOKEN);
+  });
+
+  it("builds a context with a credential only when scanning is turned off", async () => {
+    const dir = tempContext({ ".env": `GITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n` });
+    const run = await build({ context: dir, repository: REPO, scanForSecrets: false });
+    expect(run.get(IMAGE, "agent-image").inputs.context).toEqual({ location: dir });
+  });
+
+  it("derives the registry host the way Docker does", () => {
+    expect(registryHost("ghcr.io/acme/agent")).toBe("ghcr.io");
+    expect(registryHost("localhost:5001/agent-cloud/sample-agent")).toBe("localhost:5001");
+    expect(registryHost("localhost/agent")).toBe("localhost");
+    expect(registryHost("acme/agent")).toBe("docker.io");
+    expect(registryHost("agent")).toBe("docker.io");
+  });
+});

@@ -1,0 +1,74 @@
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  assertNoSecretsInContext,
+  scanContext,
+  SecretsInContextError,
+} from "../../components/image/scan-context";
+import { FAKE_GITHUB_TOKEN, FAKE_PRIVATE_KEY, removeTempContexts, tempContext } from "./fixtures";
+
+afterAll(removeTempContexts);
+
+describe("scanContext", () => {
+  it("finds nothing in a clean context", async () => {
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\nCOPY server.mjs .\n",
+      "server.mjs": "console.log(process.env.ANTHROPIC_API_KEY ? 'key set' : 'no key');\n",
+      "docs/README.md": "Set ANTHROPIC_API_KEY with pulumi config set --secret.\n",
+    });
+    expect(await scanContext(dir)).toEqual([]);
+    await expect(assertNoSecretsInContext(dir)).resolves.toBeUndefined();
+  });
+
+  it("names the file, line and rule of each leaked credential, without quoting it", async () => {
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\n",
+      "config/.env": `# local settings\nLOG_LEVEL=debug\nGITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n`,
+      "keys/deploy.pem": `${FAKE_PRIVATE_KEY}\n`,
+    });
+    const findings = await scanContext(dir);
+    expect(
+      findings.map(({ file, line, column, ruleId }) => ({ file, line, column, ruleId })),
+    ).toEqual([
+      {
+        file: "config/.env",
+        line: 3,
+        column: 14,
+        ruleId: "@secretlint/secretlint-rule-github",
+      },
+      {
+        file: "keys/deploy.pem",
+        line: 1,
+        column: 1,
+        ruleId: "@secretlint/secretlint-rule-privatekey",
+      },
+    ]);
+    const error = await assertNoSecretsInContext(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SecretsInContextError);
+    const message = (error as Error).message;
+    expect(message).toContain(`image build context ${dir} holds 2 credentials`);
+    expect(message).toMatch(/- config\/\.env:3:14 .*GitHub/);
+    expect(message).toMatch(/- keys\/deploy\.pem:1:1 /);
+    expect(message).not.toContain(FAKE_GITHUB_TOKEN);
+    expect(message).not.toContain("MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi5TgvlbbFTpq");
+  });
+
+  it("skips .git, node_modules and binary files", async () => {
+    const dir = tempContext({
+      ".git/config": `[remote]\n  token = ${FAKE_GITHUB_TOKEN}\n`,
+      "node_modules/pkg/fixture.txt": FAKE_PRIVATE_KEY,
+      "assets/blob.bin": Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(FAKE_GITHUB_TOKEN)]),
+    });
+    expect(await scanContext(dir)).toEqual([]);
+  });
+
+  it("refuses a context that does not exist", async () => {
+    await expect(scanContext(path.join(tmpdir(), "no-such-agent-cloud-context"))).rejects.toThrow(
+      /no such directory/,
+    );
+  });
+});
