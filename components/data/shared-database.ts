@@ -121,7 +121,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
     const onServer = { parent: this, provider: this.provider };
     const urls: Record<string, pulumi.Output<string>> = {};
     for (const tenant of args.tenants) {
-      const dbName = tenantDatabaseName(tenant.id);
+      const dbName = tenantDatabaseName(args.environment, tenant.id);
       const prefix = `${name}-${tenant.id}`;
       // Alphanumeric: nothing to escape in the URL, in psql or in a .pgpass line.
       const password = new random.RandomPassword(

@@ -84,9 +84,13 @@ export function databaseNamespace(environment: string): string {
   return `${environment}-database`;
 }
 
-/** PostgreSQL role and database name of a tenant (`-` is not valid unquoted in SQL). */
-export function tenantDatabaseName(tenantId: string): string {
-  return `sp_${tenantId.replace(/-/g, "_")}`;
+/**
+ * PostgreSQL role and database name of a tenant. The environment is part of it so two
+ * environments pointed at one server (a shared dev/staging instance) never share a role or a
+ * database; `-` becomes `_` because it is not valid in an unquoted SQL identifier.
+ */
+export function tenantDatabaseName(environment: string, tenantId: string): string {
+  return `sp_${environment}_${tenantId}`.replace(/-/g, "_");
 }
 
 /** Prefix of every API key issued in an environment, so the edge can refuse another environment's keys. */

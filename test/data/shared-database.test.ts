@@ -77,7 +77,7 @@ describe("SharedDatabase, per tenant", () => {
   it("creates a password, a login role, a database it owns and a PUBLIC revoke, keyed by id", async () => {
     const { run, db, providers } = await deploy(inCluster());
     for (const { id, connectionLimit } of TENANTS) {
-      const dbName = `sp_${id.replace(/-/g, "_")}`;
+      const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
       const role = run.get(T.role, `db-${id}-role`);
       expect(role.inputs).toEqual({
         name: dbName,
@@ -116,7 +116,7 @@ describe("SharedDatabase, per tenant", () => {
   it("gives each tenant a secret DATABASE_URL with its own role, password and database", async () => {
     const { run, db } = await deploy(inCluster());
     for (const { id } of TENANTS) {
-      const dbName = `sp_${id.replace(/-/g, "_")}`;
+      const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
       const url = db.tenantUrl(id);
       expect(await pulumi.isSecret(url)).toBe(true);
       const password = run.get(T.role, `db-${id}-role`).inputs.password;
@@ -335,7 +335,7 @@ describe("SharedDatabase, external", () => {
     expect(provider.inputs.password).toBe("admin-password-from-config");
     expect(db.networkPeer).toEqual({ cidrs: ["10.40.0.0/24"], port: 5432 });
     expect(await valueOf(db.tenantUrl("acme"))).toMatch(
-      /^postgres:\/\/sp_acme:mock[a-f0-9]+@db\.prod\.example\.com:5432\/sp_acme\?sslmode=verify-full$/,
+      /^postgres:\/\/sp_production_acme:mock[a-f0-9]+@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
     );
     expect(run.get(T.database, "db-acme-database").protect).toBe(true);
   });

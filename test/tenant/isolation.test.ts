@@ -79,7 +79,7 @@ describe("tenant isolation across a platform of three tenants", () => {
       return [
         `dev-tenant-${id}`,
         `sp-${id}`,
-        `sp_${id}`,
+        `sp_dev_${id}`,
         ...Object.values<string>(secret.inputs.stringData),
       ];
     };
@@ -98,7 +98,7 @@ describe("tenant isolation across a platform of three tenants", () => {
         for (const mark of marks(b))
           expect(text, `${a} mentions ${b}: ${mark}`).not.toContain(mark);
         // a's credentials are a's own.
-        expect(urls[a]).toMatch(new RegExp(`^postgres://sp_${a}:[^@]+@[^/]+/sp_${a}\\?`));
+        expect(urls[a]).toMatch(new RegExp(`^postgres://sp_dev_${a}:[^@]+@[^/]+/sp_dev_${a}\\?`));
         expect(urls[a]).not.toBe(urls[b]);
         expect(keys[a]).not.toBe(keys[b]);
       }
@@ -131,12 +131,12 @@ describe("tenant isolation across a platform of three tenants", () => {
 
       // a's database: owned by a's role; PUBLIC (every other role) loses CONNECT and TEMP.
       const database = run.get("postgresql:index/database:Database", `database-${a}-database`);
-      expect(database.inputs.owner).toBe(`sp_${a}`);
+      expect(database.inputs.owner).toBe(`sp_dev_${a}`);
       const grants = run
         .ofType("postgresql:index/grant:Grant")
-        .filter((g) => g.inputs.database === `sp_${a}`);
+        .filter((g) => g.inputs.database === `sp_dev_${a}`);
       expect(grants.map((g) => g.inputs)).toEqual([
-        { database: `sp_${a}`, role: "public", objectType: "database", privileges: [] },
+        { database: `sp_dev_${a}`, role: "public", objectType: "database", privileges: [] },
       ]);
     }
     // No role is ever made a member of another.
