@@ -124,7 +124,12 @@ const proxySchema = z.strictObject({
     .optional(),
   /** Annotations on the proxy Service (cloud load-balancer settings). */
   serviceAnnotations: z.record(z.string(), z.string()).default({}),
-  image: z.string().default("nginx:1.27.5-alpine"),
+  /** The official nginx image, pinned by digest (the production policy requires digests). */
+  image: z
+    .string()
+    .default(
+      "nginx:1.27.5-alpine@sha256:65645c7bb6a0661892a8b03b89d0743208a18dd2f3f17a54ef4b76fb8e2f2a10",
+    ),
   /** nginx `client_max_body_size`. */
   maxBodySize: z
     .string()
@@ -141,7 +146,12 @@ const proxySchema = z.strictObject({
 
 const inClusterDatabase = z.strictObject({
   mode: z.literal("in-cluster"),
-  image: z.string().default("postgres:17.6"),
+  /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
+  image: z
+    .string()
+    .default(
+      "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929",
+    ),
   storageSize: quantity.default("10Gi"),
   storageClass: z.string().optional(),
   /** Node port the PostgreSQL Service exposes so `pulumi up` (the postgresql provider) can reach it. */

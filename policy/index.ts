@@ -1,0 +1,69 @@
+/**
+ * agent-cloud's CrossGuard policy pack. Every rule is mandatory: a violation fails
+ * `pulumi preview` / `pulumi up --policy-pack policy`.
+ *
+ * Resource rules (checked on each resource before it is created or updated):
+ * - `tls-only-in-edge-namespace`: TLS Secrets (type kubernetes.io/tls or tls.key/tls.crt keys),
+ *   cert-manager Certificates and Ingress `spec.tls` only in `{env}-edge`.
+ * - `pod-no-privileged-containers`: no `privileged`, no `allowPrivilegeEscalation: true`, no added
+ *   capability beyond NET_BIND_SERVICE (containers, init and ephemeral containers).
+ * - `pod-run-as-non-root`: every container has `runAsNonRoot: true` or `runAsUser > 0`, from the
+ *   container or the pod; `runAsUser: 0` always fails.
+ * - `pod-no-host-access`: no hostNetwork/hostPID/hostIPC, hostPath volume or hostPort.
+ *   (The three pod rules cover Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.)
+ * - `no-plaintext-secrets`: no ConfigMap data/binaryData and no container `env[].value` whose name
+ *   ends in a secret's word (…_API_KEY, …TOKEN, …PASSWORD, …SECRET) or whose value looks like a
+ *   credential (sk-…, PEM private key, ghp_…, AKIA…, AIza…, JWT, ac_{env}_…, URL with a password).
+ *   `valueFrom.secretKeyRef` is the way.
+ * - `production-images-by-digest`: in production every container image ends in `@sha256:<64 hex>`.
+ * - `production-proxy-replicas`: in production the Deployment in `{env}-edge` (the proxy) has
+ *   `spec.replicas >= 2`.
+ *
+ * Stack rules (checked on the whole stack at the end of a preview or update):
+ * - `dns-targets-proxy-only`: Cloudflare DnsRecords (A/AAAA/CNAME) point at the proxy Service's
+ *   load-balancer address whenever it is known, and no record name or content, nor a
+ *   CustomHostname origin, references a tenant (`sp-{id}` hosts, `{env}-tenant-{id}` Services).
+ * - `tenant-namespace-default-deny`: each tenant namespace has a NetworkPolicy with
+ *   `podSelector: {}`, policyTypes Ingress and Egress and no allow-all rule.
+ * - `tenant-namespace-quota`: each tenant namespace has a ResourceQuota with `spec.hard`.
+ * - `tenant-namespace-restricted-pod-security`: each tenant namespace is declared with
+ *   `pod-security.kubernetes.io/enforce: restricted`.
+ * - `production-database-protected`: in production every `postgresql` Database and the
+ *   in-cluster database StatefulSet carry `protect: true`.
+ *
+ * Environment: a policy never sees the stack config (`agent-cloud:environment`), so production is
+ * recognized from what the program writes on its resources by contract: the
+ * `agent-cloud.io/environment` label and the `{env}-` prefix of namespace names (lib/platform.ts).
+ *
+ * Values not known during preview (a built image's digest, the proxy's address) are skipped
+ * rather than guessed; the update analyzes the same resources again with them known.
+ *
+ * Run: `pulumi preview --policy-pack policy` (the CLI runs this file with ts-node from this
+ * folder, which needs its package.json for the pack's version).
+ */
+import { PolicyPack } from "@pulumi/policy";
+import { dnsTargetsProxy, tlsOnlyAtEdge } from "./rules/edge";
+import { noPlaintextSecrets } from "./rules/plaintext-secrets";
+import { noHostAccess, noPrivilegedContainers, nonRootContainers } from "./rules/pods";
+import { databaseProtected, imagesByDigest, proxyReplicas } from "./rules/production";
+import { tenantDefaultDeny, tenantQuota, tenantRestrictedPodSecurity } from "./rules/tenants";
+
+new PolicyPack("agent-cloud", {
+  description:
+    "agent-cloud platform guardrails: TLS and DNS at the edge, tenant isolation, pod hardening, production guards, no secrets in clear.",
+  enforcementLevel: "mandatory",
+  policies: [
+    tlsOnlyAtEdge,
+    dnsTargetsProxy,
+    tenantDefaultDeny,
+    tenantQuota,
+    tenantRestrictedPodSecurity,
+    noPrivilegedContainers,
+    nonRootContainers,
+    noHostAccess,
+    imagesByDigest,
+    proxyReplicas,
+    databaseProtected,
+    noPlaintextSecrets,
+  ],
+});

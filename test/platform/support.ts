@@ -1,0 +1,37 @@
+/**
+ * Runs the real entry point (stacks/index.ts) under mocks with a stack file's config, as
+ * `pulumi up --stack <name>` would, and resolves its stack outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { vi } from "vitest";
+import { runProgram, valueOf, type ProgramRun } from "../harness/mocks";
+import { engineConfig, type StackName } from "../support/stack-files";
+
+export interface StackRun extends ProgramRun<Record<string, unknown>> {
+  /** Stack outputs, resolved. */
+  readonly outputs: Record<string, unknown>;
+  /** Names of the stack outputs that are secret. */
+  readonly secretOutputs: string[];
+}
+
+export async function runStack(stack: StackName, env: Record<string, string> = {}): Promise<StackRun> {
+  const { config, secretKeys } = engineConfig(stack);
+  vi.resetModules();
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const run = await runProgram(
+      async () => (await import("../../stacks/index")) as unknown as Record<string, unknown>,
+      { stack, config, secretKeys },
+    );
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(run.result)) {
+      outputs[key] = await valueOf(value as pulumi.Input<unknown>);
+      if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secretOutputs.push(key);
+    }
+    return { ...run, outputs, secretOutputs };
+  } finally {
+    process.env = saved;
+  }
+}

@@ -1,0 +1,154 @@
+/** Tenant namespace isolation (stack rules): through the real analyzer. */
+import { describe, expect, it } from "vitest";
+import { urnOf, type PackContext, type TestResource } from "../analyzer";
+import { deployment, edge, expectClean, expectViolation, namespace, T, tenant } from "../fixtures";
+
+/** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
+export function tenantsSuite(ctx: PackContext): void {
+  const DENY = "tenant-namespace-default-deny";
+  const QUOTA = "tenant-namespace-quota";
+  const PSS = "tenant-namespace-restricted-pod-security";
+
+  /** Two compliant tenants and the edge, with `change` applied to tenant acme's resources. */
+  function stack(change: (acme: TestResource[]) => TestResource[]): TestResource[] {
+    return [...edge("dev"), ...change(tenant("dev", "acme")), ...tenant("dev", "globex")];
+  }
+
+  const without = (type: string, name?: string) => (rs: TestResource[]) =>
+    rs.filter((r) => r.type !== type || (name !== undefined && r.name !== name));
+
+  function withDenySpec(spec: Record<string, unknown>) {
+    return (rs: TestResource[]) =>
+      rs.map((r) => (r.name === "acme-default-deny" ? { ...r, props: { ...r.props, spec } } : r));
+  }
+
+  describe(DENY, () => {
+    it("passes tenants with a default-deny policy (narrow allowances alongside)", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack((rs) => rs)));
+    });
+
+    it("passes one policy that denies by default and allows only narrow traffic", async () => {
+      const combined = withDenySpec({
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { edge: "true" } } }] }],
+        egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
+      });
+      expectClean(
+        await ctx.pack.analyzeStack(
+          stack((rs) => combined(without(T.networkPolicy, "acme-allow")(rs))),
+        ),
+      );
+    });
+
+    it("fails a tenant namespace with no default-deny, on its Namespace", async () => {
+      const result = await ctx.pack.analyzeStack(stack(without(T.networkPolicy, "acme-allow")));
+      expectClean(result); // removing only the allowance keeps the deny
+      const missing = await ctx.pack.analyzeStack(stack(without(T.networkPolicy)));
+      expectViolation(
+        missing,
+        DENY,
+        'Tenant namespace "dev-tenant-acme" has no default-deny NetworkPolicy',
+        'spec.podSelector: {} and spec.policyTypes: ["Ingress", "Egress"]',
+      );
+      expect(missing.diagnostics.map((d) => d.urn)).toEqual([
+        urnOf({ type: T.namespace, name: "dev-tenant-acme" }),
+      ]);
+    });
+
+    it("fails near misses and says why each one is not a default-deny", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack(withDenySpec({ podSelector: {}, policyTypes: ["Ingress"] })),
+        ),
+        DENY,
+        'NetworkPolicy "dev-tenant-acme/default-deny" (Pulumi resource "acme-default-deny"): its policyTypes lack Egress',
+      );
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack(
+            withDenySpec({ podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] }),
+          ),
+        ),
+        DENY,
+        "an ingress rule has no `from`, so it admits every source",
+      );
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack(
+            withDenySpec({ podSelector: {}, policyTypes: ["Ingress", "Egress"], egress: [{}] }),
+          ),
+        ),
+        DENY,
+        "an egress rule has neither `to` nor `ports`",
+      );
+    });
+  });
+
+  describe(QUOTA, () => {
+    it("passes tenants with a ResourceQuota", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack((rs) => rs)));
+    });
+
+    it("fails a tenant namespace without a quota, or with one that sets no limits", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack(stack(without(T.quota))),
+        QUOTA,
+        'Tenant namespace "dev-tenant-acme" has no ResourceQuota',
+        'Add a ResourceQuota in "dev-tenant-acme" whose spec.hard caps cpu, memory and pods',
+      );
+      const empty = (rs: TestResource[]) =>
+        rs.map((r) => (r.type === T.quota ? { ...r, props: { ...r.props, spec: {} } } : r));
+      expectViolation(
+        await ctx.pack.analyzeStack(stack(empty)),
+        QUOTA,
+        'ResourceQuota "dev-tenant-acme/quota" (Pulumi resource "acme-quota") sets no spec.hard',
+      );
+    });
+  });
+
+  describe(PSS, () => {
+    const relabel = (labels: Record<string, string>) => (rs: TestResource[]) =>
+      rs.map((r) => (r.type === T.namespace ? namespace("dev-tenant-acme", labels) : r));
+
+    it("passes tenant namespaces enforcing restricted", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack((rs) => rs)));
+    });
+
+    it("fails a tenant namespace enforcing less, or nothing", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack(
+            relabel({
+              "agent-cloud.io/tenant": "acme",
+              "pod-security.kubernetes.io/enforce": "baseline",
+            }),
+          ),
+        ),
+        PSS,
+        'Tenant namespace "dev-tenant-acme" enforces "baseline" (label pod-security.kubernetes.io/enforce)',
+        'Set metadata.labels["pod-security.kubernetes.io/enforce"] to "restricted"',
+      );
+      expectViolation(
+        await ctx.pack.analyzeStack(stack(relabel({ "agent-cloud.io/tenant": "acme" }))),
+        PSS,
+        "has no pod-security.kubernetes.io/enforce label",
+      );
+    });
+
+    it("fails a tenant namespace the stack uses but does not declare", async () => {
+      const result = await ctx.pack.analyzeStack([
+        ...edge("dev"),
+        deployment("sp-initech", "dev-tenant-initech"),
+      ]);
+      const messages = result.diagnostics.filter((d) => d.policyName === PSS).map((d) => d.message);
+      expect(messages.join("\n")).toContain(
+        'Tenant namespace "dev-tenant-initech" is used by Deployment "dev-tenant-initech/sp-initech" but no Namespace resource in this stack declares it',
+      );
+      // Such a namespace also lacks its default-deny and its quota.
+      expect(new Set(result.diagnostics.map((d) => d.policyName))).toEqual(
+        new Set([PSS, DENY, QUOTA]),
+      );
+    });
+  });
+}
