@@ -1,0 +1,266 @@
+/** Command-line parsing: one spec and help text per command, parsed with node:util parseArgs. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { DeployOptions } from "./commands/deploy";
+import type { DoctorOptions } from "./commands/doctor";
+import type { HistoryOptions } from "./commands/history";
+import type { LogsOptions } from "./commands/logs";
+import type { PromoteOptions } from "./commands/promote";
+import type { RollbackOptions } from "./commands/rollback";
+import type { StatusOptions } from "./commands/status";
+import { UsageError } from "./errors";
+
+/** A parsed command line: which command, with its typed options. */
+export type Command =
+  | { readonly name: "help"; readonly topic?: string }
+  | { readonly name: "deploy"; readonly options: DeployOptions }
+  | { readonly name: "status"; readonly options: StatusOptions }
+  | { readonly name: "history"; readonly options: HistoryOptions }
+  | { readonly name: "rollback"; readonly options: RollbackOptions }
+  | { readonly name: "promote"; readonly options: PromoteOptions }
+  | { readonly name: "logs"; readonly options: LogsOptions }
+  | { readonly name: "doctor"; readonly options: DoctorOptions };
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const HELP_FLAG: Options = { help: { type: "boolean", short: "h" } };
+const STACK: Options = { stack: { type: "string", short: "s" } };
+
+interface Spec {
+  readonly summary: string;
+  readonly usage: string;
+  readonly details: string;
+  readonly options: Options;
+}
+
+/** Every command: its usage line, one-line summary, option help and parseArgs spec. */
+export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> = {
+  deploy: {
+    summary: "preview or update a stack, streaming progress",
+    usage:
+      "deploy --stack S [--dry-run] [--skip-build] [--force] [--tag T] [--group G ...] [--policy-pack DIR ...]",
+    details: `  --stack, -s S   stack to deploy (local, dev, production)
+  --dry-run       preview only: show what would change
+  --skip-build    do not build; redeploy the stack's last imageRef by digest
+  --force         rebuild the image even if its context did not change
+  --tag T         tag to push the built image under
+  --group G       only tenants labelled G (repeatable) and the proxy's route table
+  --policy-pack DIR
+                  enforce the CrossGuard policy pack in DIR (repeatable), e.g. policy`,
+    options: {
+      ...STACK,
+      "dry-run": { type: "boolean" },
+      "skip-build": { type: "boolean" },
+      force: { type: "boolean" },
+      tag: { type: "string" },
+      group: { type: "string", multiple: true },
+      "policy-pack": { type: "string", multiple: true },
+    },
+  },
+  status: {
+    summary: "last update, pending changes and live tenant health",
+    usage: "status --stack S [--skip-preview] [--timeout MS]",
+    details: `  --stack, -s S   stack to inspect
+  --skip-preview  do not run a preview to look for pending changes
+  --timeout MS    time each health check may take (default 5000)
+  Exits 1 when the preview fails or a tenant is unhealthy.`,
+    options: { ...STACK, "skip-preview": { type: "boolean" }, timeout: { type: "string" } },
+  },
+  history: {
+    summary: "one row per update: version, time, kind, result, commit, image, changes",
+    usage: "history --stack S [--limit N]",
+    details: `  --stack, -s S   stack to list
+  --limit N       newest N updates only
+  Secrets are never shown: history is read without them.`,
+    options: { ...STACK, limit: { type: "string" } },
+  },
+  rollback: {
+    summary: "redeploy an earlier update's program and config",
+    usage: "rollback --stack S [--to VERSION] [--yes]",
+    details: `  --stack, -s S   stack to roll back
+  --to VERSION    update to return to (4 or v4); default: the successful update
+                  before the latest
+  --yes, -y       do not ask before updating
+  Runs the update's recorded commit from a git worktree with its recorded config
+  (secrets as the stack holds them now), shows the preview, then records the
+  update as "rollback to vN".`,
+    options: { ...STACK, to: { type: "string" }, yes: { type: "boolean", short: "y" } },
+  },
+  promote: {
+    summary: "copy the tested image digest and agent configs between stacks",
+    usage: "promote --from dev --to production [--yes]",
+    details: `  --from S        stack whose deployed image and agent configs were tested
+  --to S          stack whose config file receives them
+  --yes, -y       write without asking
+  Copies the source's imageRef output into agent-cloud:image ref, and each shared
+  tenant's agentConfig (and image). Never secrets, keys or database settings.`,
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      yes: { type: "boolean", short: "y" },
+    },
+  },
+  logs: {
+    summary: "a tenant's pod logs, prefixed by pod name",
+    usage: "logs --stack S --tenant T [-f] [--tail N] [--container C]",
+    details: `  --stack, -s S   stack the tenant is in
+  --tenant, -t T  tenant id
+  --follow, -f    keep streaming new lines
+  --tail N        start from the last N lines of each pod
+  --container C   container to read (default: the app container sp-T)
+  Uses the current kubeconfig context, as kubectl does.`,
+    options: {
+      ...STACK,
+      tenant: { type: "string", short: "t" },
+      follow: { type: "boolean", short: "f" },
+      tail: { type: "string" },
+      container: { type: "string" },
+    },
+  },
+  doctor: {
+    summary: "check DNS, certificates and tenant endpoints",
+    usage: "doctor --stack S [--timeout MS]",
+    details: `  --stack, -s S   stack to check
+  --timeout MS    time each endpoint may take (default 5000)
+  Checks that every tenant name resolves to the proxy, that certificates exist
+  only in the proxy's namespace, and that each tenant answers (explaining what
+  a 404 or 502 means). Exits 1 when a check fails.`,
+    options: { ...STACK, timeout: { type: "string" } },
+  },
+};
+
+/** The help for one command, or the list of commands. */
+export function helpText(topic?: string): string {
+  const spec = topic === undefined ? undefined : COMMANDS[topic as keyof typeof COMMANDS];
+  if (spec !== undefined)
+    return `usage: npm run ops -- ${spec.usage}\n\n${spec.summary}\n\n${spec.details}\n`;
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const list = Object.entries(COMMANDS)
+    .map(([name, s]) => `  ${name.padEnd(width)}  ${s.summary}`)
+    .join("\n");
+  return `usage: npm run ops -- <command> [options]\n\ncommands:\n${list}\n\nRun a command with --help for its options.\n`;
+}
+
+function required(values: Record<string, unknown>, name: string, command: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") {
+    throw new UsageError(
+      `${command}: --${name} is required\nusage: npm run ops -- ${COMMANDS[command as keyof typeof COMMANDS].usage}`,
+    );
+  }
+  return value;
+}
+
+function positiveInt(
+  values: Record<string, unknown>,
+  name: string,
+  command: string,
+  pattern = /^\d+$/,
+  expected = "a positive whole number",
+): number | undefined {
+  const value = values[name];
+  if (typeof value !== "string") return undefined;
+  const text = value;
+  if (!pattern.test(text) || Number.parseInt(text.replace(/^v/, ""), 10) < 1) {
+    throw new UsageError(`${command}: --${name} "${text}" must be ${expected}`);
+  }
+  return Number.parseInt(text.replace(/^v/, ""), 10);
+}
+
+/** Parses `argv` (without node and script) into a command; throws {@link UsageError}. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    return { name: "help", topic: name === "help" ? rest[0] : undefined };
+  }
+  const spec = COMMANDS[name as keyof typeof COMMANDS];
+  if (spec === undefined) {
+    throw new UsageError(
+      `unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")}`,
+    );
+  }
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...rest],
+      options: { ...spec.options, ...HELP_FLAG },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(
+      `${name}: ${(error as Error).message}\nusage: npm run ops -- ${spec.usage}`,
+    );
+  }
+  if (values.help === true) return { name: "help", topic: name };
+  const flag = (key: string) => values[key] === true;
+
+  switch (name) {
+    case "deploy":
+      return {
+        name,
+        options: {
+          stack: required(values, "stack", name),
+          dryRun: flag("dry-run"),
+          skipBuild: flag("skip-build"),
+          force: flag("force"),
+          tag: values.tag as string | undefined,
+          groups: (values.group as string[] | undefined) ?? [],
+          policyPacks: (values["policy-pack"] as string[] | undefined) ?? [],
+        },
+      };
+    case "status":
+      return {
+        name,
+        options: {
+          stack: required(values, "stack", name),
+          skipPreview: flag("skip-preview"),
+          timeoutMs: positiveInt(values, "timeout", name),
+        },
+      };
+    case "history":
+      return {
+        name,
+        options: {
+          stack: required(values, "stack", name),
+          limit: positiveInt(values, "limit", name),
+        },
+      };
+    case "rollback":
+      return {
+        name,
+        options: {
+          stack: required(values, "stack", name),
+          to: positiveInt(values, "to", name, /^v?\d+$/, "an update version such as 4 or v4"),
+          yes: flag("yes"),
+        },
+      };
+    case "promote":
+      return {
+        name,
+        options: {
+          from: required(values, "from", name),
+          to: required(values, "to", name),
+          yes: flag("yes"),
+        },
+      };
+    case "logs":
+      return {
+        name,
+        options: {
+          stack: required(values, "stack", name),
+          tenant: required(values, "tenant", name),
+          follow: flag("follow"),
+          tail: positiveInt(values, "tail", name),
+          container: values.container as string | undefined,
+        },
+      };
+    default:
+      return {
+        name: "doctor",
+        options: {
+          stack: required(values, "stack", name),
+          timeoutMs: positiveInt(values, "timeout", name),
+        },
+      };
+  }
+}

@@ -1,0 +1,104 @@
+/** `doctor`: the usual reasons a deploy does not serve, checked one by one. */
+import { isIP } from "node:net";
+import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import {
+  type Check,
+  certificateChecks,
+  dnsCheck,
+  dnsRecordChecks,
+  endpointCheck,
+} from "../doctor-checks";
+import { println } from "../format";
+import { healthUrl, mapLimit } from "../health";
+import { edgeNamespace } from "../../stacks/config/names";
+import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
+import {
+  edgeNamespaceOutput,
+  environmentOutput,
+  proxyAddressOutput,
+  tenantsOutput,
+} from "../stack-outputs";
+
+/** `doctor` flags. */
+export interface DoctorOptions {
+  readonly stack: string;
+  readonly timeoutMs?: number;
+}
+
+const LABEL: Record<Check["status"], string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  warn: "WARN",
+  skip: "SKIP",
+};
+
+/** Runs every check; exits 1 when any fails. */
+export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  await engine.ensureCli();
+  await engine.selectStack(o.stack);
+  const [outputs, config, resources] = await Promise.all([
+    engine.outputs(o.stack),
+    engine.readConfig(o.stack),
+    engine.resources(o.stack),
+  ]);
+  const checks: Check[] = [];
+  const environment = environmentOutput(outputs) ?? environmentOf(config) ?? o.stack;
+  const tenants = tenantsOutput(outputs);
+  const exported = proxyAddressOutput(outputs);
+  // A proxy Service without an external address (NodePort on kind) is reached on loopback.
+  const proxy = exported === "" ? "127.0.0.1" : exported;
+
+  // DNS: every tenant host (and custom domain) must lead to the proxy.
+  if (proxy === undefined) {
+    checks.push({
+      status: "fail",
+      area: "dns",
+      detail: `stack "${o.stack}" exports no proxyAddress; deploy it (the proxy's Service gets its address then)`,
+    });
+  } else if (dnsModeOf(config).proxied) {
+    checks.push({
+      status: "skip",
+      area: "dns",
+      detail:
+        "records are proxied by Cloudflare, so names resolve to Cloudflare; checked the records in state instead",
+    });
+    checks.push(...dnsRecordChecks(resources, proxy));
+  } else {
+    const proxyAddresses = isIP(proxy) !== 0 ? [proxy] : await ctx.dns.resolve(proxy);
+    const customDomains = tenantsOf(config).flatMap((t) => t.customDomains);
+    const hosts = [...new Set([...tenants.flatMap((t) => t.hosts), ...customDomains])];
+    for (const host of hosts)
+      checks.push(dnsCheck(host, await ctx.dns.resolve(host), proxyAddresses));
+  }
+
+  checks.push(
+    ...certificateChecks(resources, edgeNamespaceOutput(outputs) ?? edgeNamespace(environment)),
+  );
+
+  const path = healthPathOf(config);
+  const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const results = await mapLimit(tenants, 8, (t) =>
+    ctx.health.check(healthUrl(t.url, path), timeout),
+  );
+  tenants.forEach((t, i) => {
+    const result = results[i] ?? { latencyMs: 0, error: "not checked" };
+    checks.push(endpointCheck(t, healthUrl(t.url, path), result, o.stack));
+  });
+  if (tenants.length === 0) {
+    checks.push({
+      status: "warn",
+      area: "endpoint",
+      detail: "the stack exports no tenants to check",
+    });
+  }
+
+  const proxyText =
+    exported === "" ? "127.0.0.1 (its Service has no external address)" : (proxy ?? "unknown");
+  println(stdout, `doctor: stack "${o.stack}" (environment ${environment}, proxy ${proxyText})`);
+  for (const c of checks) println(stdout, `${LABEL[c.status]}  ${c.area.padEnd(8)}  ${c.detail}`);
+  const failed = checks.filter((c) => c.status === "fail").length;
+  const passed = checks.filter((c) => c.status === "pass").length;
+  println(stdout, `doctor: ${passed} checks passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,84 @@
+/** `status`: the last update, whether a deploy would change anything, and live tenant health. */
+import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import { OpsError } from "../errors";
+import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha } from "../format";
+import { healthUrl, isHealthy, mapLimit } from "../health";
+import { healthPathOf } from "../stack-config";
+import { tenantsOutput } from "../stack-outputs";
+import { commitOf } from "../update-meta";
+
+/** `status` flags. */
+export interface StatusOptions {
+  readonly stack: string;
+  /** Skip the preview (it runs the program, which can take a while). */
+  readonly skipPreview: boolean;
+  readonly timeoutMs?: number;
+}
+
+/** Prints the status; exits 1 when the preview failed or a tenant is unhealthy. */
+export async function status(ctx: OpsContext, o: StatusOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  await engine.ensureCli();
+  await engine.selectStack(o.stack);
+  let exitCode = 0;
+
+  const [last] = await engine.history(o.stack);
+  if (last === undefined) {
+    println(stdout, `stack "${o.stack}": no updates yet`);
+  } else {
+    const commit = commitOf(last);
+    const commitText =
+      commit === undefined
+        ? "no commit recorded"
+        : `commit ${shortSha(commit.sha)}${commit.dirty ? " (dirty)" : ""}`;
+    println(
+      stdout,
+      `last update: v${last.version} ${last.kind} ${last.result} at ${formatTime(last.startTime)}, ${commitText}`,
+    );
+    if (last.result === "in-progress") {
+      println(stdout, `update v${last.version} is still running; deploys wait until it finishes`);
+    }
+  }
+
+  if (!o.skipPreview) {
+    try {
+      const preview = await engine.preview(o.stack, {});
+      println(
+        stdout,
+        hasChanges(preview.changeSummary)
+          ? `pending changes: ${describeChanges(preview.changeSummary)} (run deploy to apply them)`
+          : `up to date: ${describeChanges(preview.changeSummary)}`,
+      );
+    } catch (error) {
+      if (!(error instanceof OpsError)) throw error;
+      println(stdout, `preview failed: ${error.message}`);
+      exitCode = 1;
+    }
+  }
+
+  const tenants = tenantsOutput(await engine.outputs(o.stack));
+  if (tenants.length === 0) {
+    println(stdout, "tenants: none exported (the stack has no tenants output yet)");
+    return exitCode;
+  }
+  const path = healthPathOf(await engine.readConfig(o.stack));
+  const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const results = await mapLimit(tenants, 8, (t) =>
+    ctx.health.check(healthUrl(t.url, path), timeout),
+  );
+  const rows = tenants.map((t, i) => {
+    const r = results[i] ?? { latencyMs: 0, error: "not checked" };
+    if (!isHealthy(r)) exitCode = 1;
+    return [
+      t.id,
+      healthUrl(t.url, path),
+      r.status === undefined ? "-" : String(r.status),
+      r.status === undefined ? "-" : `${r.latencyMs} ms`,
+      isHealthy(r) ? "ok" : r.error !== undefined ? `down: ${r.error}` : "down",
+    ];
+  });
+  for (const line of renderTable(["TENANT", "URL", "HTTP", "LATENCY", "HEALTH"], rows)) {
+    println(stdout, line);
+  }
+  return exitCode;
+}

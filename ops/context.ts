@@ -1,0 +1,22 @@
+/** What every command gets: the engine, the outside world behind interfaces, and its output. */
+import type { DnsResolver } from "./dns";
+import type { ReleaseEngine } from "./engine";
+import type { Writer } from "./format";
+import type { HealthChecker } from "./health";
+import type { LogSource } from "./logs";
+
+/** The dependencies of every command, injected so tests replace each one. */
+export interface OpsContext {
+  readonly engine: ReleaseEngine;
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  readonly health: HealthChecker;
+  readonly dns: DnsResolver;
+  readonly logs: LogSource;
+  /** Asks a yes/no question; resolves true only for an explicit yes. */
+  readonly confirm: (question: string) => Promise<boolean>;
+  readonly now: () => Date;
+}
+
+/** Default time each HTTP check may take. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 5000;

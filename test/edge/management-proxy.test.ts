@@ -1,0 +1,405 @@
+/** The ManagementProxy component under mocks: exact resources, names, inputs and security facts. */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import {
+  CONFIG_CHECKSUM_ANNOTATION,
+  MANAGEMENT_PROXY_TYPE,
+  ManagementProxy,
+  type ManagementProxyArgs,
+  PROXY_NAME,
+  PROXY_PORTS,
+  proxyNginxConfigInput,
+  routesFromTenants,
+  tenantUpstreamHost,
+} from "../../components/edge/management-proxy";
+import {
+  NginxConfigError,
+  type NginxRoute,
+  renderNginxConfig,
+} from "../../components/edge/nginx-config";
+import { validateAllKubernetes } from "../harness/kubernetes";
+import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../harness/mocks";
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SERVICE = "kubernetes:core/v1:Service";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+const tenants = [
+  { id: "acme", hosts: ["acme.dev.example.com", "agents.acme.com"] },
+  { id: "globex", hosts: ["globex.dev.example.com"] },
+];
+
+const args: ManagementProxyArgs = {
+  namespace: pulumi.output("dev-edge"),
+  environment: "dev",
+  routes: routesFromTenants(tenants, { environment: "dev", port: 80 }),
+  tlsSecretName: pulumi.output("wildcard-tls"),
+};
+
+const dev = { environment: "dev", port: 80 };
+const acmeRoute = routesFromTenants([tenants[0] as (typeof tenants)[number]], dev)[0] as NginxRoute;
+
+interface Outputs {
+  serviceName: string;
+  namespace: string;
+  address: string;
+  configChecksum: string;
+}
+
+async function deploy(
+  overrides: Partial<ManagementProxyArgs> = {},
+): Promise<ProgramRun<ManagementProxy> & { outputs: Outputs }> {
+  const run = await runProgram(() => new ManagementProxy("edge", { ...args, ...overrides }));
+  const p = run.result;
+  const outputs = {
+    serviceName: await valueOf(p.serviceName),
+    namespace: await valueOf(p.namespace),
+    address: await valueOf(p.address),
+    configChecksum: await valueOf(p.configChecksum),
+  };
+  return Object.assign(run, { outputs });
+}
+
+const podSpec = (run: ProgramRun<unknown>) =>
+  run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
+
+describe("ManagementProxy", () => {
+  it("creates exactly a ConfigMap, a Deployment, a Service and a PDB, named from the component", async () => {
+    const run = await deploy();
+    const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
+    expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+      [
+        `${MANAGEMENT_PROXY_TYPE} edge`,
+        `${CONFIG_MAP} edge-config`,
+        `${DEPLOYMENT} edge-deployment`,
+        `${PDB} edge-pdb`,
+        `${SERVICE} edge-service`,
+      ].sort(),
+    );
+    for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
+    expect(await validateAllKubernetes(run.resources)).toBe(4);
+    for (const r of run.resources.filter((r) => r.custom)) {
+      expect(r.inputs.metadata.namespace).toBe("dev-edge");
+      expect(r.inputs.metadata.labels).toMatchObject({
+        "app.kubernetes.io/name": PROXY_NAME,
+        "app.kubernetes.io/part-of": "agent-cloud",
+        "agent-cloud.io/environment": "dev",
+      });
+    }
+  });
+
+  it("ships the rendered nginx.conf in a ConfigMap named by its checksum, with no secret in it", async () => {
+    const run = await deploy();
+    const expected = renderNginxConfig(
+      proxyNginxConfigInput({ environment: "dev", routes: args.routes }),
+    );
+    const checksum = createHash("sha256").update(expected).digest("hex");
+    const cm = run.get(CONFIG_MAP, "edge-config");
+    expect(cm.inputs.data).toEqual({ "nginx.conf": expected });
+    expect(cm.inputs.metadata.name).toBe(`management-proxy-nginx-${checksum.slice(0, 10)}`);
+    expect(cm.secretPaths).toEqual([]);
+    expect(expected).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE|password/i);
+    expect(run.outputs.configChecksum).toBe(checksum);
+    // Upstreams are only ever tenant Services, built from names.ts.
+    expect(expected).toContain('"acme" "sp-acme.dev-tenant-acme.svc.cluster.local:80";');
+    expect(expected).toContain("resolver kube-dns.kube-system.svc.cluster.local valid=10s");
+  });
+
+  it("rolls the pods when the config changes and only then", async () => {
+    const a = await deploy();
+    const same = await deploy();
+    const more = await deploy({
+      routes: routesFromTenants(
+        [...tenants, { id: "initech", hosts: ["initech.dev.example.com"] }],
+        { environment: "dev", port: 80 },
+      ),
+    });
+    const annotation = (run: ProgramRun<unknown>) =>
+      run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.annotations[
+        CONFIG_CHECKSUM_ANNOTATION
+      ];
+    expect(annotation(a)).toBe(a.outputs.configChecksum);
+    expect(annotation(same)).toBe(annotation(a));
+    expect(annotation(more)).not.toBe(annotation(a));
+    expect(more.get(CONFIG_MAP, "edge-config").inputs.metadata.name).not.toBe(
+      a.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
+    );
+    // The pod reads the ConfigMap of its own revision.
+    expect(podSpec(more).volumes[0]).toEqual({
+      name: "config",
+      configMap: {
+        name: more.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
+        defaultMode: 0o444,
+      },
+    });
+  });
+
+  it("runs a hardened, non-root nginx with a read-only root filesystem", async () => {
+    const run = await deploy();
+    const spec = podSpec(run);
+    expect(spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 101,
+      runAsGroup: 101,
+      fsGroup: 101,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.enableServiceLinks).toBe(false);
+    expect(spec.hostNetwork).toBeUndefined();
+    expect(spec.containers).toHaveLength(1);
+    const [c] = spec.containers;
+    expect(c.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 101,
+      runAsGroup: 101,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(c.image).toBe("nginx:1.27.5-alpine");
+    expect(c.command).toEqual(["nginx"]);
+    expect(c.args).toEqual(["-c", "/etc/agent-cloud/nginx/nginx.conf", "-e", "/dev/stderr"]);
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "https", containerPort: 8443, protocol: "TCP" },
+      { name: "health", containerPort: 8081, protocol: "TCP" },
+    ]);
+    for (const p of c.ports) expect(p.containerPort).toBeGreaterThan(1024);
+    expect(c.volumeMounts).toEqual([
+      { name: "config", mountPath: "/etc/agent-cloud/nginx", readOnly: true },
+      { name: "tls", mountPath: "/etc/agent-cloud/tls", readOnly: true },
+      { name: "run", mountPath: "/tmp/nginx" },
+    ]);
+    expect(spec.volumes.slice(1)).toEqual([
+      { name: "tls", secret: { secretName: "wildcard-tls", defaultMode: 0o440 } },
+      { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+    ]);
+    expect(spec.volumes.some((v: Record<string, unknown>) => "hostPath" in v)).toBe(false);
+    // The config points nginx only at the mounted, writable and read-only paths above.
+    const config = run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"] as string;
+    expect(config).toContain("pid /tmp/nginx/nginx.pid;");
+    expect(config).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
+    expect(config).toContain(`listen ${PROXY_PORTS.https} ssl default_server;`);
+  });
+
+  it("rolls out and shuts down without dropping requests", async () => {
+    const run = await deploy();
+    const d = run.get(DEPLOYMENT, "edge-deployment").inputs;
+    expect(d.metadata.name).toBe(PROXY_NAME);
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    const spec = podSpec(run);
+    const [c] = spec.containers;
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
+    const preStop = c.lifecycle.preStop.exec.command;
+    expect(preStop.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(preStop[2]).toMatch(
+      /^sleep 10; nginx -c \/etc\/agent-cloud\/nginx\/nginx.conf -e \/dev\/stderr -s quit/,
+    );
+    expect(preStop[2]).toContain("while kill -0 1");
+    // Drain (10 s) + nginx's worker_shutdown_timeout (60 s) + slack.
+    expect(spec.terminationGracePeriodSeconds).toBe(75);
+    expect(run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"]).toContain(
+      "worker_shutdown_timeout 60s;",
+    );
+    expect(spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(
+      d.spec.selector.matchLabels,
+    );
+  });
+
+  it("exposes a LoadBalancer Service on 80/443 with its annotations and outputs its address", async () => {
+    const run = await deploy({
+      serviceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+    });
+    const svc = run.get(SERVICE, "edge-service").inputs;
+    expect(svc.metadata.name).toBe(PROXY_NAME);
+    expect(svc.metadata.annotations).toEqual({
+      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    });
+    expect(svc.spec.type).toBe("LoadBalancer");
+    expect(svc.spec.ports).toEqual([
+      { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+      { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+    ]);
+    const podLabels = run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(svc.spec.selector)) expect(podLabels[k]).toBe(v);
+    expect(run.outputs).toEqual({
+      serviceName: PROXY_NAME,
+      namespace: "dev-edge",
+      address: MOCK_LOAD_BALANCER_IP,
+      configChecksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it.each([
+    [
+      "NodePort",
+      { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } },
+      [30080, 30443],
+    ],
+    ["NodePort without fixed ports", { serviceType: "NodePort" }, [undefined, undefined]],
+    ["ClusterIP", { serviceType: "ClusterIP" }, [undefined, undefined]],
+  ] as const)("has no address as %s", async (_, overrides, nodePorts) => {
+    const run = await deploy(overrides);
+    const svc = run.get(SERVICE, "edge-service").inputs;
+    expect(svc.spec.type).toBe(overrides.serviceType);
+    expect(svc.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual(nodePorts);
+    expect(run.outputs.address).toBe("");
+    expect(await validateAllKubernetes(run.resources)).toBe(4);
+  });
+
+  it.each([
+    [1, 0],
+    [2, 1],
+    [5, 1],
+  ])("with %i replicas the PDB lets %i pod go at a time", async (replicas, maxUnavailable) => {
+    const run = await deploy({ replicas });
+    expect(run.get(DEPLOYMENT, "edge-deployment").inputs.spec.replicas).toBe(replicas);
+    const pdb = run.get(PDB, "edge-pdb").inputs;
+    expect(pdb.spec).toEqual({
+      selector: run.get(DEPLOYMENT, "edge-deployment").inputs.spec.selector,
+      maxUnavailable,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    });
+  });
+
+  it("passes config settings through to nginx and the pod", async () => {
+    const run = await deploy({
+      maxBodySize: "50m",
+      connectTimeoutSeconds: 3,
+      readTimeoutSeconds: 7200,
+      sendTimeoutSeconds: 600,
+      resolver: "10.96.0.10",
+      clusterDomain: "k8s.internal",
+      routes: routesFromTenants(tenants, {
+        environment: "dev",
+        port: 8080,
+        clusterDomain: "k8s.internal",
+      }),
+      image: "nginx@sha256:" + "a".repeat(64),
+      workerProcesses: 4,
+      shutdownTimeoutSeconds: 120,
+      drainSeconds: 15,
+      apiKeyPrefix: "ac_dev_",
+    });
+    const config = run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"] as string;
+    for (const line of [
+      "client_max_body_size 50m;",
+      "proxy_connect_timeout 3s;",
+      "proxy_read_timeout 7200s;",
+      "proxy_send_timeout 600s;",
+      "resolver 10.96.0.10 valid=10s ipv6=off;",
+      '"acme" "sp-acme.dev-tenant-acme.svc.k8s.internal:8080";',
+      "worker_processes 4;",
+      "worker_shutdown_timeout 120s;",
+    ])
+      expect(config).toContain(line);
+    const spec = podSpec(run);
+    expect(spec.containers[0].image).toBe(`nginx@sha256:${"a".repeat(64)}`);
+    expect(spec.terminationGracePeriodSeconds).toBe(15 + 120 + 5);
+    expect(spec.containers[0].lifecycle.preStop.exec.command[2]).toMatch(/^sleep 15;/);
+  });
+
+  it.each<[string, Partial<ManagementProxyArgs>, RegExp]>([
+    [
+      "an unpinned image",
+      { image: "nginx" },
+      /image "nginx" must be pinned by a version tag or a digest/,
+    ],
+    ["the latest tag", { image: "nginx:latest" }, /image "nginx:latest" must be pinned/],
+    [
+      "node ports on a LoadBalancer",
+      { nodePorts: { http: 30080, https: 30443 } },
+      /nodePorts only apply to serviceType "NodePort" \(got "LoadBalancer"\)/,
+    ],
+    [
+      "a node port out of range",
+      { serviceType: "NodePort", nodePorts: { http: 80, https: 30443 } },
+      /nodePorts.http 80 must be in the node port range 30000-32767/,
+    ],
+    ["zero replicas", { replicas: 0 }, /replicas 0 must be a whole number of at least 1/],
+    ["a negative drain", { drainSeconds: -1 }, /drainSeconds -1/],
+    [
+      "an uppercase host",
+      { routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev) },
+      /routes\[0\]\.hosts\[0\] "ACME.example.com"/,
+    ],
+    [
+      "a route to a Service that is not the tenant's",
+      { routes: [{ ...acmeRoute, upstreamHost: "kubernetes.default.svc.cluster.local" }] },
+      /proxy routes\[0\]\.upstreamHost "kubernetes.default.svc.cluster.local": must be tenant "acme"'s own Service sp-acme.dev-tenant-acme.svc.cluster.local/,
+    ],
+    [
+      "a route to another tenant's Service",
+      {
+        routes: [{ ...acmeRoute, upstreamHost: "sp-globex.dev-tenant-globex.svc.cluster.local" }],
+      },
+      /must be tenant "acme"'s own Service/,
+    ],
+    [
+      "a route in another environment",
+      { routes: [{ ...acmeRoute, upstreamHost: "sp-acme.prod-tenant-acme.svc.cluster.local" }] },
+      /must be tenant "acme"'s own Service/,
+    ],
+  ])("refuses %s when the program runs", async (_, overrides, message) => {
+    await expect(deploy(overrides)).rejects.toThrow(message);
+  });
+
+  it("surfaces a host claimed by two tenants as a NginxConfigError", () => {
+    expect(() =>
+      renderNginxConfig(
+        proxyNginxConfigInput({
+          environment: "dev",
+          routes: routesFromTenants(
+            [
+              { id: "a", hosts: ["x.example.com"] },
+              { id: "b", hosts: ["x.example.com"] },
+            ],
+            { environment: "dev", port: 80 },
+          ),
+        }),
+      ),
+    ).toThrow(NginxConfigError);
+  });
+});
+
+describe("route helpers", () => {
+  it("routes every tenant's hosts to its own Service in its own namespace", () => {
+    expect(routesFromTenants(tenants, { environment: "dev", port: 80 })).toEqual([
+      {
+        tenantId: "acme",
+        hosts: ["acme.dev.example.com", "agents.acme.com"],
+        upstreamHost: "sp-acme.dev-tenant-acme.svc.cluster.local",
+        upstreamPort: 80,
+      },
+      {
+        tenantId: "globex",
+        hosts: ["globex.dev.example.com"],
+        upstreamHost: "sp-globex.dev-tenant-globex.svc.cluster.local",
+        upstreamPort: 80,
+      },
+    ]);
+    expect(tenantUpstreamHost("prod", "acme", "cluster.local")).toBe(
+      "sp-acme.prod-tenant-acme.svc.cluster.local",
+    );
+    const input = proxyNginxConfigInput({
+      environment: "prod",
+      routes: routesFromTenants(tenants, { environment: "prod", port: 80 }),
+    });
+    expect(input.apiKeyPrefix).toBe("ac_prod_");
+    expect(input.routes.map((r) => r.upstreamHost)).toEqual([
+      "sp-acme.prod-tenant-acme.svc.cluster.local",
+      "sp-globex.prod-tenant-globex.svc.cluster.local",
+    ]);
+    expect(input.listen).toEqual({ http: 8080, https: 8443, health: 8081 });
+  });
+});

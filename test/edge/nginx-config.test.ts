@@ -1,0 +1,413 @@
+/** The nginx.conf renderer: what it writes, and the input it refuses (and how it says so). */
+import { describe, expect, it } from "vitest";
+import {
+  EDGE_BODIES,
+  type NginxConfigInput,
+  NginxConfigError,
+  renderNginxConfig,
+} from "../../components/edge/nginx-config";
+
+const base: NginxConfigInput = {
+  environment: "dev",
+  apiKeyPrefix: "ac_dev_",
+  routes: [
+    {
+      tenantId: "acme",
+      hosts: ["acme.dev.example.com", "agents.acme.com"],
+      upstreamHost: "sp-acme.dev-tenant-acme.svc.cluster.local",
+      upstreamPort: 8080,
+    },
+    {
+      tenantId: "globex",
+      hosts: ["globex.dev.example.com"],
+      upstreamHost: "sp-globex.dev-tenant-globex.svc.cluster.local",
+      upstreamPort: 80,
+    },
+  ],
+  resolver: "10.96.0.10",
+  listen: { http: 8080, https: 8443, health: 8081 },
+  tls: { certificate: "/etc/agent-cloud/tls/tls.crt", key: "/etc/agent-cloud/tls/tls.key" },
+  maxBodySize: "10m",
+  timeouts: { connectSeconds: 5, readSeconds: 3600, sendSeconds: 120 },
+  paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
+};
+
+/** The lines of the block that starts with `header {`, without the braces. */
+function block(config: string, header: string): string[] {
+  const lines = config.split("\n");
+  const start = lines.findIndex((l) => l.trim() === `${header} {`);
+  if (start < 0) throw new Error(`no block "${header}" in:\n${config}`);
+  const end = lines.findIndex((l, i) => i > start && l.trim() === "}");
+  return lines.slice(start + 1, end).map((l) => l.trim());
+}
+
+/** Server blocks, each as its trimmed lines, keyed by the port it listens on. */
+function servers(config: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const part of config.split(/\n  server \{\n/).slice(1)) {
+    const listen = /listen (\S+)/.exec(part)?.[1] ?? "";
+    found.set(listen.replace(/^.*:/, ""), part.split(/\n  \}\n/)[0] as string);
+  }
+  return found;
+}
+
+describe("renderNginxConfig", () => {
+  const config = renderNginxConfig(base);
+
+  it("maps each exact host to its tenant and each tenant to its Service, nothing else", () => {
+    expect(block(config, "map $host $tenant_id")).toEqual([
+      'default "";',
+      '"acme.dev.example.com" "acme";',
+      '"agents.acme.com" "acme";',
+      '"globex.dev.example.com" "globex";',
+    ]);
+    expect(block(config, "map $tenant_id $tenant_upstream")).toEqual([
+      'default "";',
+      '"acme" "sp-acme.dev-tenant-acme.svc.cluster.local:8080";',
+      '"globex" "sp-globex.dev-tenant-globex.svc.cluster.local:80";',
+    ]);
+    // No wildcard or regex host matching anywhere, and no fixed upstream to resolve at load.
+    expect(config).not.toMatch(/hostnames|server_name (?!_;)|upstream \w+ \{/);
+    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://$tenant_upstream;"]);
+  });
+
+  it("is a complete nginx.conf that runs non-root on a read-only filesystem", () => {
+    const top = config.split("\nevents {")[0] as string;
+    expect(top).toContain("\ndaemon off;\n");
+    expect(top).toContain("\npid /tmp/nginx/nginx.pid;\n");
+    expect(top).toContain("\nworker_shutdown_timeout 60s;\n");
+    expect(top).not.toMatch(/^user /m);
+    for (const kind of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
+      expect(config).toContain(`  ${kind}_temp_path /tmp/nginx/${kind};\n`);
+    expect(block(config, "events")).toEqual(["worker_connections 4096;"]);
+    expect(config.endsWith("}\n")).toBe(true);
+  });
+
+  it("resolves tenants at request time with a short cache", () => {
+    expect(config).toContain("\n  resolver 10.96.0.10 valid=10s ipv6=off;\n");
+    expect(renderNginxConfig({ ...base, resolverValidSeconds: 2 })).toContain("valid=2s");
+  });
+
+  it("takes body size and timeouts from its input", () => {
+    expect(config).toContain("client_max_body_size 10m;");
+    expect(config).toContain("proxy_connect_timeout 5s;");
+    expect(config).toContain("proxy_read_timeout 3600s;");
+    expect(config).toContain("proxy_send_timeout 120s;");
+  });
+
+  it("has three servers: probes, an HTTP redirect and the HTTPS proxy", () => {
+    const byPort = servers(config);
+    expect([...byPort.keys()]).toEqual(["8081", "8080", "8443"]);
+    const health = byPort.get("8081") as string;
+    expect(health).toContain(`location = /healthz {`);
+    expect(health).toContain(`return 200 '${EDGE_BODIES.healthy}';`);
+    expect(health).not.toContain("proxy_pass");
+
+    const http = byPort.get("8080") as string;
+    expect(http).toContain("return 301 https://$host$request_uri;");
+    expect(http).toContain(`return 404 '${EDGE_BODIES.unknownHost}';`);
+    expect(http).toContain("location = /healthz {");
+    expect(http).not.toContain("proxy_pass");
+
+    const tls = byPort.get("8443") as string;
+    expect(tls).toContain("listen 8443 ssl default_server;");
+    expect(tls).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
+    expect(tls).toContain("ssl_certificate_key /etc/agent-cloud/tls/tls.key;");
+    expect(tls).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
+    expect(tls).toContain("error_page 502 503 504 @tenant_unavailable;");
+    expect(tls).toContain('"tenant":"$tenant_id"');
+  });
+
+  it("forwards the headers tenants rely on, streams unbuffered and upgrades WebSockets", () => {
+    for (const line of [
+      "proxy_http_version 1.1;",
+      "proxy_set_header Host $host;",
+      "proxy_set_header Upgrade $http_upgrade;",
+      "proxy_set_header Connection $connection_upgrade;",
+      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      "proxy_set_header X-Forwarded-Proto $scheme;",
+      "proxy_set_header X-Forwarded-Host $host;",
+      "proxy_set_header X-Request-Id $edge_request_id;",
+      "proxy_buffering off;",
+    ])
+      expect(config).toContain(`    ${line}\n`);
+    expect(block(config, "map $http_upgrade $connection_upgrade")).toEqual([
+      "default upgrade;",
+      '"" close;',
+    ]);
+  });
+
+  it("refuses API keys of any environment but its own", () => {
+    expect(block(config, "map $api_key_environment $foreign_api_key")).toEqual([
+      "default 1;",
+      '"" 0;',
+      '"dev" 0;',
+    ]);
+    const prod = renderNginxConfig({
+      ...base,
+      environment: "production",
+      apiKeyPrefix: "ac_eu-prod_",
+    });
+    expect(block(prod, "map $api_key_environment $foreign_api_key")).toContain('"eu-prod" 0;');
+    // The 404 for an unknown host comes first, so a bad key never reveals that a host exists.
+    expect(config.indexOf("return 404")).toBeLessThan(config.indexOf("return 401"));
+  });
+
+  it("never writes what nginx must not log or what names internals in a body", () => {
+    expect(config).not.toMatch(/log_format[^;]*\$http_authorization/);
+    expect(config).not.toMatch(/log_format[^;]*\$request_uri/);
+    for (const body of Object.values(EDGE_BODIES)) expect(body).not.toMatch(/svc|cluster|nginx/);
+  });
+
+  it("is deterministic: the same input renders the same text", () => {
+    expect(renderNginxConfig(structuredClone(base))).toBe(config);
+  });
+
+  it.each([
+    [
+      "workers",
+      { workers: { processes: 4, connections: 1024, shutdownTimeoutSeconds: 30 } },
+      [
+        "worker_processes 4;",
+        "worker_connections 1024;",
+        "worker_rlimit_nofile 3072;",
+        "worker_shutdown_timeout 30s;",
+      ],
+    ],
+    ["default workers", {}, ["worker_processes auto;", "worker_connections 4096;"]],
+    [
+      "listen address",
+      { listen: { http: 1, https: 2, health: 3, address: "127.0.0.1" } },
+      [
+        "listen 127.0.0.1:1 default_server;",
+        "listen 127.0.0.1:2 ssl default_server;",
+        "listen 127.0.0.1:3 default_server;",
+      ],
+    ],
+    ["access log off", { paths: { ...base.paths, accessLog: "off" } }, ["access_log off;"]],
+    [
+      "access log file",
+      { paths: { ...base.paths, accessLog: "/var/log/a.log" } },
+      ["access_log /var/log/a.log edge;"],
+    ],
+    ["default logs", {}, ["access_log /dev/stdout edge;", "error_log /dev/stderr warn;"]],
+    ["hsts", { hstsMaxAgeSeconds: 600 }, ['"max-age=600" always;']],
+    ["resolver with port", { resolver: "127.0.0.1:5353" }, ["resolver 127.0.0.1:5353 valid"]],
+    [
+      "resolver by name",
+      { resolver: "kube-dns.kube-system.svc.cluster.local" },
+      ["resolver kube-dns.kube-system.svc.cluster.local valid"],
+    ],
+    ["no tenants", { routes: [] }, ['map $host $tenant_id {\n    default "";\n  }']],
+  ] as const)("renders %s", (_, change, expected) => {
+    const text = renderNginxConfig({ ...base, ...change });
+    for (const e of expected) expect(text).toContain(e);
+  });
+
+  it.each([
+    ["short hosts", 20, 2, 256, 4096],
+    ["the longest DNS names", 253, 2, 1024, 4096],
+    ["1,000 tenants", 40, 1000, 256, 8192],
+    ["5,000 hosts", 60, 5000, 256, 65536],
+  ])("sizes the map hash for %s", (_, length, count, bucket, max) => {
+    const routes = Array.from({ length: count }, (_, i) => {
+      // `length` characters in labels of at most 60.
+      const raw = `${"h".repeat(length)}${i}`.slice(-(length - 4 - Math.floor((length - 5) / 61)));
+      const host = `${(raw.match(/.{1,60}/g) as string[]).join(".")}.com`;
+      expect(host).toHaveLength(length);
+      return {
+        tenantId: `t${i}`,
+        hosts: [host],
+        upstreamHost: `sp-t${i}.dev-tenant-t${i}.svc.cluster.local`,
+        upstreamPort: 8080,
+      };
+    });
+    const text = renderNginxConfig({ ...base, routes });
+    expect(text).toContain(`map_hash_bucket_size ${bucket};`);
+    expect(text).toContain(`map_hash_max_size ${max};`);
+  });
+});
+
+type Change = (input: NginxConfigInput) => NginxConfigInput;
+const route0 =
+  (change: Partial<NginxConfigInput["routes"][number]>): Change =>
+  (i) => ({
+    ...i,
+    routes: [
+      { ...(i.routes[0] as NginxConfigInput["routes"][number]), ...change },
+      ...i.routes.slice(1),
+    ],
+  });
+const host0 = (host: string) => route0({ hosts: [host] });
+
+describe("renderNginxConfig refuses bad input with a clear error", () => {
+  it.each<[string, Change, string]>([
+    [
+      "an environment that is not a label",
+      (i) => ({ ...i, environment: "Dev" }),
+      'environment "Dev": must be a DNS label',
+    ],
+    [
+      "a key prefix of another shape",
+      (i) => ({ ...i, apiKeyPrefix: "dev_" }),
+      'apiKeyPrefix "dev_": must look like ac_<environment>_',
+    ],
+    [
+      "a tenant id with '_'",
+      route0({ tenantId: "Acme_1" }),
+      'routes[0].tenantId "Acme_1": must be a DNS label',
+    ],
+    [
+      "a tenant listed twice",
+      route0({ tenantId: "globex" }),
+      'routes[1].tenantId "globex": is already routes[0]',
+    ],
+    [
+      "a tenant without hosts",
+      route0({ hosts: [] }),
+      "routes[0].hosts: must list at least one host",
+    ],
+    [
+      "an uppercase host",
+      host0("Acme.dev.example.com"),
+      'routes[0].hosts[0] "Acme.dev.example.com": must be a lowercase DNS name',
+    ],
+    ["a host with a port", host0("acme.dev.example.com:443"), "must be a lowercase DNS name"],
+    ["a host with a trailing dot", host0("acme.dev.example.com."), "must be a lowercase DNS name"],
+    ["a wildcard host", host0("*.dev.example.com"), "no wildcard"],
+    ["an IP literal", host0("127.0.0.1"), 'hosts[0] "127.0.0.1": must be a lowercase DNS name'],
+    ["a single label", host0("localhost"), "must be a lowercase DNS name"],
+    [
+      "a host that injects a directive",
+      host0("a.com; include /etc/passwd"),
+      'hosts[0] "a.com; include /etc/passwd"',
+    ],
+    ["a host with a quote", host0('a".example.com'), "must be a lowercase DNS name"],
+    ["a host with a newline", host0("a.example.com\n}"), "must be a lowercase DNS name"],
+    ["a unicode host", host0("acmé.example.com"), "must be a lowercase DNS name"],
+    [
+      "a host longer than 253",
+      host0(`${"a".repeat(60)}.`.repeat(5) + "com"),
+      "must be a lowercase DNS name",
+    ],
+    ["a label longer than 63", host0(`${"a".repeat(64)}.com`), "must be a lowercase DNS name"],
+    [
+      "a host of another tenant",
+      route0({ hosts: ["globex.dev.example.com"] }),
+      'routes[1].hosts[0] "globex.dev.example.com": is already routed to tenant "acme"; a host belongs to one tenant',
+    ],
+    [
+      "a host listed twice",
+      route0({ hosts: ["a.example.com", "a.example.com"] }),
+      'routes[0].hosts[1] "a.example.com": is listed twice for this tenant',
+    ],
+    [
+      "a bad upstream",
+      route0({ upstreamHost: "sp-acme:8080" }),
+      'routes[0].upstreamHost "sp-acme:8080": must be a fully qualified Service DNS name',
+    ],
+    [
+      "upstream port 0",
+      route0({ upstreamPort: 0 }),
+      "routes[0].upstreamPort 0: must be a port number",
+    ],
+    ["upstream port 70000", route0({ upstreamPort: 70000 }), "routes[0].upstreamPort 70000"],
+    ["a fractional port", route0({ upstreamPort: 80.5 }), "routes[0].upstreamPort 80.5"],
+    [
+      "a resolver that injects",
+      (i) => ({ ...i, resolver: "10.0.0.1; include x" }),
+      'resolver "10.0.0.1; include x": must be one DNS server address',
+    ],
+    [
+      "two resolvers",
+      (i) => ({ ...i, resolver: "10.0.0.1 10.0.0.2" }),
+      "must be one DNS server address",
+    ],
+    ["a resolver cache of 0", (i) => ({ ...i, resolverValidSeconds: 0 }), "resolverValidSeconds 0"],
+    [
+      "listen port 0",
+      (i) => ({ ...i, listen: { ...i.listen, https: 0 } }),
+      "listen.https 0: must be a port number",
+    ],
+    [
+      "listen port 65536",
+      (i) => ({ ...i, listen: { ...i.listen, http: 65536 } }),
+      "listen.http 65536",
+    ],
+    [
+      "two servers on one port",
+      (i) => ({ ...i, listen: { http: 80, https: 443, health: 80 } }),
+      "http, https and health need three different ports",
+    ],
+    [
+      "a listen address by name",
+      (i) => ({ ...i, listen: { ...i.listen, address: "localhost" } }),
+      'listen.address "localhost": must be an IPv4 address',
+    ],
+    [
+      "a relative certificate path",
+      (i) => ({ ...i, tls: { ...i.tls, certificate: "tls.crt" } }),
+      'tls.certificate "tls.crt": must be an absolute path',
+    ],
+    [
+      "a key path with a space",
+      (i) => ({ ...i, tls: { ...i.tls, key: "/a b/tls.key" } }),
+      'tls.key "/a b/tls.key"',
+    ],
+    [
+      "a body size in MB",
+      (i) => ({ ...i, maxBodySize: "10MB" }),
+      'maxBodySize "10MB": must be an nginx size',
+    ],
+    [
+      "a connect timeout of 0",
+      (i) => ({ ...i, timeouts: { ...i.timeouts, connectSeconds: 0 } }),
+      "timeouts.connectSeconds 0: must be a whole number from 1 to 75",
+    ],
+    [
+      "a connect timeout over 75",
+      (i) => ({ ...i, timeouts: { ...i.timeouts, connectSeconds: 90 } }),
+      "timeouts.connectSeconds 90",
+    ],
+    [
+      "a fractional read timeout",
+      (i) => ({ ...i, timeouts: { ...i.timeouts, readSeconds: 1.5 } }),
+      "timeouts.readSeconds 1.5",
+    ],
+    [
+      "a relative pid file",
+      (i) => ({ ...i, paths: { ...i.paths, pidFile: "nginx.pid" } }),
+      'paths.pidFile "nginx.pid"',
+    ],
+    [
+      "a temp dir with a semicolon",
+      (i) => ({ ...i, paths: { ...i.paths, tempDir: "/tmp;x" } }),
+      'paths.tempDir "/tmp;x"',
+    ],
+    ["zero workers", (i) => ({ ...i, workers: { processes: 0 } }), "workers.processes 0"],
+    ["a negative HSTS age", (i) => ({ ...i, hstsMaxAgeSeconds: -1 }), "hstsMaxAgeSeconds -1"],
+  ])("refuses %s", (_, change, message) => {
+    const attempt = () => renderNginxConfig(change(base));
+    expect(attempt).toThrow(NginxConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it("lists every problem at once", () => {
+    try {
+      renderNginxConfig({
+        ...base,
+        environment: "",
+        maxBodySize: "huge",
+        routes: [{ tenantId: "a", hosts: ["A"], upstreamHost: "x", upstreamPort: -1 }],
+      });
+      expect.fail("should have thrown");
+    } catch (error) {
+      expect(error).toBeInstanceOf(NginxConfigError);
+      const e = error as NginxConfigError;
+      expect(e.problems).toHaveLength(5);
+      expect(e.message).toMatch(
+        /^nginx config input is invalid \(5 problems\):\n {2}- environment ""/,
+      );
+    }
+  });
+});

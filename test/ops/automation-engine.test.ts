@@ -1,0 +1,302 @@
+/**
+ * The real AutomationEngine through the real Automation API, against a stand-in `pulumi` on PATH
+ * (see support/fake-pulumi.ts): which CLI calls it makes, that none of them asks for secrets, and
+ * how CLI failures become the errors the user sees.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AutomationEngine } from "../../ops/automation-engine";
+import {
+  NotLoggedInError,
+  PulumiCliMissingError,
+  UnknownStackError,
+  UpdateInProgressError,
+} from "../../ops/errors";
+import { configFromText } from "../../ops/stack-file";
+import {
+  type FakeCall,
+  type FakeScenario,
+  installFakePulumi,
+  SECRET_VALUE,
+  writeScenario,
+} from "./support/fake-pulumi";
+
+const IMAGE = `ghcr.io/acme/agent@sha256:${"a".repeat(64)}`;
+const URN = "urn:pulumi:dev::agent-cloud::agent-cloud:tenant:TenantApp::dev-acme";
+
+function scenario(partial: Partial<FakeScenario> = {}): FakeScenario {
+  return {
+    stacks: ["dev", "production"],
+    history: [
+      {
+        version: 1,
+        kind: "update",
+        result: "succeeded",
+        startTime: "2026-11-01T12:00:00.000Z",
+        endTime: "2026-11-01T12:01:00.000Z",
+        message: "deploy",
+        environment: { "git.head": "1".repeat(40), "git.dirty": "false" },
+        config: {
+          "agent-cloud:environment": { value: "dev", secret: false },
+          "agent-cloud:tenantSecrets": { secret: true },
+        },
+        resourceChanges: { create: 3 },
+      },
+      {
+        version: 2,
+        kind: "update",
+        result: "failed",
+        startTime: "2026-11-02T12:00:00.000Z",
+        endTime: "2026-11-02T12:01:00.000Z",
+        message: "deploy",
+        environment: {},
+        config: {},
+        resourceChanges: { update: 1 },
+      },
+    ],
+    outputs: { imageRef: IMAGE, environment: "dev" },
+    secretOutputs: ["adminToken"],
+    resources: [
+      {
+        urn: URN,
+        type: "agent-cloud:tenant:TenantApp",
+        parent: "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x",
+      },
+    ],
+    previewChanges: { update: 1, same: 4 },
+    ...partial,
+  };
+}
+
+describe("AutomationEngine with a stand-in pulumi CLI", () => {
+  let root: string;
+  let project: string;
+  let fake: string;
+  let firstCommit: string;
+  const originalPath = process.env.PATH;
+
+  const calls = async (): Promise<FakeCall[]> =>
+    (await readFile(path.join(fake, "calls.jsonl"), "utf8"))
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as FakeCall);
+  const engine = () => new AutomationEngine({ workDir: project, worktreeRoot: root });
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "ops-auto-"));
+    fake = path.join(root, "fake");
+    const bin = await installFakePulumi(fake, scenario());
+    process.env.PATH = `${bin}${path.delimiter}${originalPath}`;
+    process.env.FAKE_PULUMI_DIR = fake;
+
+    // A git repository whose Pulumi project lives in infra/, with stack files in infra/stacks/.
+    const repo = path.join(root, "repo");
+    project = path.join(repo, "infra");
+    await mkdir(path.join(project, "stacks"), { recursive: true });
+    await mkdir(path.join(project, "node_modules"));
+    const git = (...args: string[]) =>
+      execFileSync("git", args, {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
+      }).trim();
+    git("init", "-q", "-b", "main");
+    git("config", "user.email", "ops@test.invalid");
+    git("config", "user.name", "ops test");
+    await writeFile(path.join(repo, ".gitignore"), "node_modules/\n");
+    await writeFile(
+      path.join(project, "Pulumi.yaml"),
+      "name: agent-cloud\nruntime: nodejs\nstackConfigDir: stacks\n",
+    );
+    await writeFile(path.join(project, "index.js"), "// v1\n");
+    await writeFile(
+      path.join(project, "stacks", "Pulumi.dev.yaml"),
+      "encryptionsalt: v1:salt\nconfig:\n  agent-cloud:environment: dev\n",
+    );
+    git("add", ".");
+    git("commit", "-q", "-m", "v1");
+    firstCommit = git("rev-parse", "HEAD");
+    await writeFile(path.join(project, "index.js"), "// v2\n");
+    git("commit", "-q", "-am", "v2");
+  });
+
+  afterAll(async () => {
+    process.env.PATH = originalPath;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    await writeScenario(fake, scenario());
+    await writeFile(path.join(fake, "calls.jsonl"), "");
+  });
+
+  it("reads history without --show-secrets and keeps no secret value", async () => {
+    const history = await engine().history("dev");
+    expect(history.map((u) => [u.version, u.result])).toEqual([
+      [2, "failed"],
+      [1, "succeeded"],
+    ]);
+    expect(history[1]!.config).toEqual({
+      "agent-cloud:environment": { value: "dev", secret: false },
+      "agent-cloud:tenantSecrets": { secret: true },
+    });
+    expect(history[1]!.environment["git.head"]).toBe("1".repeat(40));
+    expect(history[1]!.startTime).toEqual(new Date("2026-11-01T12:00:00.000Z"));
+    const argvs = (await calls()).map((c) => c.argv.join(" "));
+    expect(argvs).toEqual([
+      "version",
+      "stack select --stack dev --non-interactive",
+      "stack history --json --stack dev --non-interactive",
+    ]);
+    expect(argvs.filter((a) => a.includes("--show-secrets"))).toEqual([]);
+    expect(JSON.stringify(history)).not.toContain(SECRET_VALUE);
+  });
+
+  it("reads outputs and state masked, never decrypted", async () => {
+    const e = engine();
+    expect(await e.outputs("dev")).toEqual({
+      imageRef: { value: IMAGE, secret: false },
+      environment: { value: "dev", secret: false },
+      adminToken: { value: undefined, secret: true },
+    });
+    const resources = await e.resources("dev");
+    expect(resources.map((r) => [r.urn, r.type, r.parent])).toEqual([
+      [URN, "agent-cloud:tenant:TenantApp", "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x"],
+    ]);
+    expect(JSON.stringify(resources)).not.toContain(SECRET_VALUE);
+    const argvs = (await calls()).map((c) => c.argv.join(" "));
+    expect(argvs).toContain("stack output --json --stack dev --non-interactive");
+    expect(argvs).toContain("stack export --stack dev --non-interactive");
+    expect(argvs.filter((a) => a.includes("--show-secrets"))).toEqual([]);
+  });
+
+  it("previews with targets, dependents and the program's env vars, and reads the change summary", async () => {
+    const streamed: string[] = [];
+    const preview = await engine().preview("dev", {
+      env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE },
+      target: [URN],
+      targetDependents: true,
+      onOutput: (t) => streamed.push(t),
+    });
+    expect(preview.changeSummary).toEqual({ update: 1, same: 4 });
+    expect(streamed.join("")).toBe("Previewing update (dev):\n");
+    const call = (await calls()).find((c) => c.argv[0] === "preview")!;
+    expect(call.argv).toEqual(
+      expect.arrayContaining(["--target", URN, "--target-dependents", "--stack", "dev"]),
+    );
+    expect(call.env).toEqual({ AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE });
+    expect(call.cwd).toBe(project);
+  });
+
+  it("runs up with the message and reads the summary without secrets", async () => {
+    const outcome = await engine().up("dev", { message: "deploy commit=abc1234" });
+    expect(outcome).toMatchObject({ version: 2, result: "failed", resourceChanges: { update: 1 } });
+    expect(outcome.outputs.adminToken).toEqual({ value: undefined, secret: true });
+    expect(JSON.stringify(outcome)).not.toContain(SECRET_VALUE);
+    const argvs = (await calls()).map((c) => c.argv);
+    const up = argvs.find((a) => a[0] === "up")!;
+    expect(up.slice(0, 5)).toEqual([
+      "up",
+      "--yes",
+      "--skip-preview",
+      "--message",
+      "deploy commit=abc1234",
+    ]);
+    const histories = argvs.filter((a) => a[0] === "stack" && a[1] === "history");
+    expect(histories.length).toBeGreaterThan(0);
+    expect(histories.filter((a) => a.includes("--show-secrets"))).toEqual([]);
+  });
+
+  it("turns a held lock into UpdateInProgressError", async () => {
+    await writeScenario(fake, scenario({ locked: true }));
+    const error = await engine()
+      .up("dev", {})
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpdateInProgressError);
+    expect((error as Error).message).toMatch(/^stack "dev" has an update in progress/);
+  });
+
+  it("turns an unknown stack into UnknownStackError listing the stacks", async () => {
+    const error = await engine()
+      .selectStack("staging")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownStackError);
+    expect((error as Error).message).toBe(
+      'stack "staging" does not exist; stacks of this project: dev, production',
+    );
+  });
+
+  it("reads and writes the stack file under stackConfigDir", async () => {
+    const e = engine();
+    expect(e.configFileName("dev")).toBe(path.join("stacks", "Pulumi.dev.yaml"));
+    expect(await e.readConfig("dev")).toEqual({ "agent-cloud:environment": "dev" });
+    await e.writeConfig("production", [{ key: "agent-cloud:image", path: ["ref"], value: IMAGE }]);
+    expect(await e.readConfig("production")).toEqual({ "agent-cloud:image": { ref: IMAGE } });
+    await rm(path.join(project, "stacks", "Pulumi.production.yaml"));
+  });
+
+  it("runs a rollback source from a worktree of its commit, with its config, then removes it", async () => {
+    const e = engine();
+    const config = {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:tenantSecrets": { secure: "v1:abc" },
+    };
+    await e.preview("dev", { source: { commit: firstCommit, config } });
+    await e.up("dev", { source: { commit: firstCommit, config }, message: "rollback to v1" });
+    const runs = (await calls()).filter((c) => c.argv[0] === "preview" || c.argv[0] === "up");
+    expect(runs).toHaveLength(2);
+    const [previewCwd, upCwd] = runs.map((c) => c.cwd);
+    expect(upCwd).toBe(previewCwd);
+    expect(previewCwd).toMatch(/agent-cloud-rollback-[^/]+\/tree\/infra$/);
+    expect(await readFile(path.join(previewCwd!, "index.js"), "utf8")).toBe("// v1\n");
+    expect(lstatSync(path.join(previewCwd!, "node_modules")).isSymbolicLink()).toBe(true);
+    const stackFile = await readFile(path.join(previewCwd!, "stacks", "Pulumi.dev.yaml"), "utf8");
+    expect(stackFile).toContain("encryptionsalt: v1:salt");
+    expect(configFromText(stackFile)).toEqual(config);
+    await e.dispose();
+    expect(existsSync(previewCwd!)).toBe(false);
+    expect(await readFile(path.join(project, "index.js"), "utf8")).toBe("// v2\n");
+  });
+
+  it("reports the git state of the project", async () => {
+    const e = engine();
+    const state = await e.gitState();
+    expect(state.dirty).toBe(false);
+    expect(await e.hasCommit(firstCommit)).toBe(true);
+    expect(await e.hasCommit("f".repeat(40))).toBe(false);
+  });
+
+  it("checks the CLI is logged in, once per engine", async () => {
+    const e = engine();
+    await e.ensureCli();
+    await e.ensureCli();
+    expect((await calls()).map((c) => c.argv.join(" "))).toEqual([
+      "version",
+      "whoami --json --non-interactive",
+    ]);
+  });
+
+  it("says how to log in when the CLI has no backend", async () => {
+    await writeScenario(fake, scenario({ loggedOut: true }));
+    const error = await engine()
+      .ensureCli()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotLoggedInError);
+    expect((error as Error).message).toBe(
+      'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket or file://~/.pulumi-state',
+    );
+  });
+
+  it("says how to install Pulumi when it is not on PATH", async () => {
+    process.env.PATH = path.join(root, "empty");
+    try {
+      await expect(engine().ensureCli()).rejects.toBeInstanceOf(PulumiCliMissingError);
+    } finally {
+      process.env.PATH = `${path.join(fake, "bin")}${path.delimiter}${originalPath}`;
+    }
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { COMMANDS, helpText, parseCommand } from "../../ops/args";
+import { main } from "../../ops/cli";
+import { UsageError } from "../../ops/errors";
+import { FakeHealth, SHA_1, testContext } from "./support/fakes";
+import { devStack } from "./support/fixtures";
+import { MemoryEngine, update } from "./support/memory-engine";
+
+describe("parseCommand", () => {
+  it.each([
+    [
+      ["deploy", "--stack", "dev", "--dry-run", "--group", "beta", "--group", "eu", "--tag", "v2"],
+      {
+        name: "deploy",
+        options: {
+          stack: "dev",
+          dryRun: true,
+          skipBuild: false,
+          force: false,
+          tag: "v2",
+          groups: ["beta", "eu"],
+          policyPacks: [],
+        },
+      },
+    ],
+    [
+      ["deploy", "-s", "production", "--skip-build", "--policy-pack", "policy"],
+      {
+        name: "deploy",
+        options: {
+          stack: "production",
+          dryRun: false,
+          skipBuild: true,
+          force: false,
+          tag: undefined,
+          groups: [],
+          policyPacks: ["policy"],
+        },
+      },
+    ],
+    [
+      ["status", "--stack", "dev", "--skip-preview", "--timeout", "2500"],
+      { name: "status", options: { stack: "dev", skipPreview: true, timeoutMs: 2500 } },
+    ],
+    [
+      ["history", "--stack", "dev", "--limit", "5"],
+      { name: "history", options: { stack: "dev", limit: 5 } },
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "v4", "-y"],
+      { name: "rollback", options: { stack: "dev", to: 4, yes: true } },
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "4"],
+      { name: "rollback", options: { stack: "dev", to: 4, yes: false } },
+    ],
+    [
+      ["promote", "--from", "dev", "--to", "production"],
+      { name: "promote", options: { from: "dev", to: "production", yes: false } },
+    ],
+    [
+      ["logs", "--stack", "dev", "-t", "acme", "-f", "--tail", "100"],
+      {
+        name: "logs",
+        options: { stack: "dev", tenant: "acme", follow: true, tail: 100, container: undefined },
+      },
+    ],
+    [
+      ["doctor", "--stack", "dev"],
+      { name: "doctor", options: { stack: "dev", timeoutMs: undefined } },
+    ],
+    [[], { name: "help", topic: undefined }],
+    [["--help"], { name: "help", topic: undefined }],
+    [["help", "deploy"], { name: "help", topic: "deploy" }],
+    [["rollback", "--help"], { name: "help", topic: "rollback" }],
+  ])("%j", (argv, command) => {
+    expect(parseCommand(argv)).toEqual(command);
+  });
+
+  it.each([
+    [
+      ["ship"],
+      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor',
+    ],
+    [
+      ["deploy"],
+      "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build] [--force] [--tag T] [--group G ...] [--policy-pack DIR ...]",
+    ],
+    [
+      ["history", "--stack", "dev", "--limit", "0"],
+      'history: --limit "0" must be a positive whole number',
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "latest"],
+      'rollback: --to "latest" must be an update version such as 4 or v4',
+    ],
+    [
+      ["promote", "--from", "dev"],
+      "promote: --to is required\nusage: npm run ops -- promote --from dev --to production [--yes]",
+    ],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(new UsageError(message));
+  });
+
+  it("refuses unknown flags with the command's usage", () => {
+    expect(() => parseCommand(["status", "--stack", "dev", "--verbose"])).toThrow(
+      /^status: Unknown option '--verbose'.*\nusage: npm run ops -- status --stack S \[--skip-preview\] \[--timeout MS\]$/s,
+    );
+  });
+
+  it("has help for every command", () => {
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      expect(helpText(name)).toBe(
+        `usage: npm run ops -- ${spec.usage}\n\n${spec.summary}\n\n${spec.details}\n`,
+      );
+    }
+    expect(helpText()).toContain("  rollback  redeploy an earlier update's program and config\n");
+  });
+});
+
+describe("main", () => {
+  function setup() {
+    const engine = new MemoryEngine({
+      dev: devStack({ history: [update({ version: 1, message: `deploy commit=${SHA_1}` })] }),
+    });
+    return testContext(engine, { health: new FakeHealth() });
+  }
+
+  it("prints help without touching the engine beyond dispose", async () => {
+    const ctx = setup();
+    expect(await main(["deploy", "--help"], ctx)).toBe(0);
+    expect(ctx.stdout.text).toBe(helpText("deploy"));
+    expect(ctx.engine.calls.map((c) => c.method)).toEqual(["dispose"]);
+  });
+
+  it("exits 2 on a bad command line, with the error on stderr", async () => {
+    const ctx = setup();
+    expect(await main(["deploy", "--stack"], ctx)).toBe(2);
+    expect(ctx.stderr.text).toMatch(
+      /^error: deploy: Option '-s, --stack <value>' argument missing/,
+    );
+    expect(ctx.stdout.text).toBe("");
+  });
+
+  it("exits 1 with the explained error for an unknown stack, and disposes the engine", async () => {
+    const ctx = setup();
+    expect(await main(["history", "--stack", "prod"], ctx)).toBe(1);
+    expect(ctx.stderr.lines).toEqual([
+      'error: stack "prod" does not exist; stacks of this project: dev',
+    ]);
+    expect(ctx.engine.calls.at(-1)!.method).toBe("dispose");
+  });
+
+  it("exits 1 and says how to install Pulumi when the CLI is missing", async () => {
+    const ctx = setup();
+    ctx.engine.cliPresent = false;
+    expect(await main(["status", "--stack", "dev"], ctx)).toBe(1);
+    expect(ctx.stderr.text).toBe(
+      'error: the Pulumi CLI was not found on PATH; install it with "curl -fsSL https://get.pulumi.com | sh" (or "brew install pulumi/tap/pulumi"), make sure ~/.pulumi/bin is on PATH, and check with "pulumi version"\n',
+    );
+  });
+
+  it("returns the command's own exit code", async () => {
+    const ctx = setup();
+    expect(await main(["history", "--stack", "dev"], ctx)).toBe(0);
+    expect(ctx.stdout.lines[1]).toMatch(/^v1 /);
+    // Tenants answer nothing in this fake: status reports them down and exits 1.
+    expect(await main(["status", "--stack", "dev", "--skip-preview"], ctx)).toBe(1);
+  });
+
+  it("turns an unexpected failure into exit 1 with its message", async () => {
+    const ctx = setup();
+    ctx.engine.history = () => Promise.reject(new Error("disk full"));
+    expect(await main(["history", "--stack", "dev"], ctx)).toBe(1);
+    expect(ctx.stderr.lines).toEqual(["error: disk full"]);
+  });
+});

@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import { deploy, type DeployOptions } from "../../ops/commands/deploy";
+import {
+  OpsError,
+  PulumiCliMissingError,
+  UnknownStackError,
+  UpdateInProgressError,
+  UsageError,
+} from "../../ops/errors";
+import { SHA_1, testContext } from "./support/fakes";
+import { devStack, IMAGE_REF_A, URN } from "./support/fixtures";
+import { MemoryEngine } from "./support/memory-engine";
+
+const base: DeployOptions = {
+  stack: "dev",
+  dryRun: false,
+  skipBuild: false,
+  force: false,
+  groups: [],
+};
+
+function setup() {
+  const engine = new MemoryEngine({ dev: devStack(), production: devStack({ outputs: {} }) });
+  engine.git = { commit: SHA_1, dirty: false };
+  return testContext(engine);
+}
+
+describe("deploy", () => {
+  it("runs up with the commit in the message and streams progress", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.upChanges = { update: 2, same: 9 };
+    expect(await deploy(ctx, base)).toBe(0);
+    expect(ctx.engine.callsOf("up")).toEqual([
+      {
+        method: "up",
+        stack: "dev",
+        args: {
+          env: {},
+          target: undefined,
+          targetDependents: undefined,
+          message: `deploy commit=${SHA_1}`,
+        },
+      },
+    ]);
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+    expect(ctx.stdout.lines).toEqual([
+      "Updating (progress)",
+      'stack "dev" update v1 succeeded: 2 to update (9 unchanged)',
+      `image: ${IMAGE_REF_A}`,
+    ]);
+    expect(ctx.stderr.text).toBe("");
+    expect(ctx.engine.stacks.dev!.history[0]!.environment).toEqual({
+      "git.head": SHA_1,
+      "git.dirty": "false",
+    });
+  });
+
+  it("--dry-run previews and never updates", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.previewChanges = { create: 1, same: 4 };
+    expect(await deploy(ctx, { ...base, dryRun: true })).toBe(0);
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+    expect(ctx.engine.callsOf("preview")).toEqual([
+      {
+        method: "preview",
+        stack: "dev",
+        args: { env: {}, target: undefined, targetDependents: undefined },
+      },
+    ]);
+    expect(ctx.stdout.lines.at(-1)).toBe('preview of stack "dev": 1 to create (4 unchanged)');
+  });
+
+  it("--skip-build passes the last imageRef output to the program and records its digest", async () => {
+    const ctx = setup();
+    expect(await deploy(ctx, { ...base, skipBuild: true })).toBe(0);
+    const [call] = ctx.engine.callsOf("up");
+    expect(call!.args).toMatchObject({
+      env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A },
+      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+    });
+    expect(ctx.stdout.lines[0]).toBe(`skipping the build: redeploying ${IMAGE_REF_A}`);
+  });
+
+  it("--skip-build on a stack that never built an image says so", async () => {
+    const ctx = setup();
+    await expect(deploy(ctx, { ...base, stack: "production", skipBuild: true })).rejects.toThrow(
+      new OpsError(
+        '--skip-build: stack "production" has no imageRef output, so there is no built image to redeploy; run deploy without --skip-build first',
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
+  it("--force sets a rebuild nonce and --tag the image tag", async () => {
+    const ctx = setup();
+    await deploy(ctx, { ...base, force: true, tag: "2026.11.22" });
+    expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
+      env: { AGENT_CLOUD_REBUILD: "2026-11-22T10:00:00.000Z", AGENT_CLOUD_IMAGE_TAG: "2026.11.22" },
+      message: `deploy commit=${SHA_1} tag=2026.11.22 rebuild=true`,
+    });
+  });
+
+  it.each([
+    [
+      { skipBuild: true, force: true },
+      "--skip-build and --force contradict each other: --force rebuilds the image, --skip-build redeploys the last one",
+    ],
+    [
+      { skipBuild: true, tag: "x" },
+      "--tag names the image a build pushes; it cannot be combined with --skip-build",
+    ],
+    [
+      { tag: "-bad" },
+      `--tag "-bad": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
+    ],
+  ])("refuses %j before touching Pulumi", async (flags, message) => {
+    const ctx = setup();
+    const error = await deploy(ctx, { ...base, ...flags }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(message);
+    expect(ctx.engine.calls).toEqual([]);
+  });
+
+  it("--group targets the group's tenants and the proxy, with dependents", async () => {
+    const ctx = setup();
+    expect(await deploy(ctx, { ...base, groups: ["beta"] })).toBe(0);
+    const [call] = ctx.engine.callsOf("up");
+    const args = call!.args as { target: string[]; targetDependents: boolean; message: string };
+    expect([...args.target].sort()).toEqual(
+      [
+        URN.proxy,
+        URN.proxyRoutes,
+        URN.proxyDeployment,
+        URN.acme,
+        URN.acmeNamespace,
+        URN.acmeDeployment,
+      ].sort(),
+    );
+    expect(args.targetDependents).toBe(true);
+    expect(args.message).toBe(`deploy commit=${SHA_1} groups=beta`);
+    expect(ctx.stdout.lines[0]).toBe(
+      "group beta: tenants acme and the proxy route table (6 resources targeted, with their dependents)",
+    );
+  });
+
+  it("--policy-pack enforces the pack on the preview and the update", async () => {
+    const ctx = setup();
+    await deploy(ctx, { ...base, dryRun: true, policyPacks: ["policy"] });
+    await deploy(ctx, { ...base, policyPacks: ["policy"] });
+    expect(
+      ctx.engine.calls
+        .filter((c) => c.method === "preview" || c.method === "up")
+        .map((c) => c.args),
+    ).toEqual([
+      expect.objectContaining({ policyPacks: ["policy"] }),
+      expect.objectContaining({ policyPacks: ["policy"] }),
+    ]);
+  });
+
+  it("--group with an unknown group lists the groups that exist", async () => {
+    const ctx = setup();
+    await expect(deploy(ctx, { ...base, groups: ["canary"] })).rejects.toThrow(
+      'unknown group "canary"; groups of stack "dev": beta, eu, stable',
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
+  it("warns that a dirty work tree cannot be rolled back to, and records it", async () => {
+    const ctx = setup();
+    ctx.engine.git = { commit: SHA_1, dirty: true };
+    await deploy(ctx, base);
+    expect(ctx.stderr.lines).toEqual([
+      "warning: the work tree has uncommitted changes; this update records commit 111111111111 as dirty and cannot be rolled back to",
+    ]);
+    expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
+      message: `deploy commit=${SHA_1} dirty=true`,
+    });
+  });
+
+  it("records a pinned image.ref from config in the message", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
+    await deploy(ctx, base);
+    expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
+      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+    });
+  });
+
+  it("reports an unknown stack with the stacks that exist", async () => {
+    const ctx = setup();
+    const error = await deploy(ctx, { ...base, stack: "staging" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownStackError);
+    expect((error as Error).message).toBe(
+      'stack "staging" does not exist; stacks of this project: dev, production',
+    );
+  });
+
+  it("reports an update already running", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.locked = true;
+    const error = await deploy(ctx, base).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpdateInProgressError);
+    expect((error as Error).message).toMatch(
+      /^stack "dev" has an update in progress .* pulumi cancel --stack dev/,
+    );
+  });
+
+  it("stops at a missing Pulumi CLI before anything else", async () => {
+    const ctx = setup();
+    ctx.engine.cliPresent = false;
+    await expect(deploy(ctx, base)).rejects.toBeInstanceOf(PulumiCliMissingError);
+    expect(ctx.engine.calls.map((c) => c.method)).toEqual(["ensureCli"]);
+  });
+});

@@ -1,0 +1,77 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Git } from "../../ops/git";
+
+/** A throwaway repository with two commits; the project lives in `infra/`. */
+async function makeRepo(): Promise<{ root: string; first: string; second: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "ops-git-"));
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
+    }).trim();
+  git("init", "-q", "-b", "main");
+  git("config", "user.email", "ops@test.invalid");
+  git("config", "user.name", "ops test");
+  await mkdir(path.join(root, "infra"));
+  await writeFile(path.join(root, "infra", "index.js"), "// v1\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "one");
+  const first = git("rev-parse", "HEAD");
+  await writeFile(path.join(root, "infra", "index.js"), "// v2\n");
+  git("commit", "-q", "-am", "two");
+  return { root, first, second: git("rev-parse", "HEAD") };
+}
+
+describe("Git", () => {
+  let repo: Awaited<ReturnType<typeof makeRepo>>;
+  beforeAll(async () => {
+    repo = await makeRepo();
+  });
+  afterAll(async () => {
+    await rm(repo.root, { recursive: true, force: true });
+  });
+
+  it("reports HEAD and whether the work tree is dirty", async () => {
+    const git = new Git(path.join(repo.root, "infra"));
+    expect(await git.state()).toEqual({ commit: repo.second, dirty: false });
+    await writeFile(path.join(repo.root, "infra", "new.js"), "");
+    expect(await git.state()).toEqual({ commit: repo.second, dirty: true });
+    await rm(path.join(repo.root, "infra", "new.js"));
+  });
+
+  it("knows which commits exist", async () => {
+    const git = new Git(repo.root);
+    expect(await git.hasCommit(repo.first)).toBe(true);
+    expect(await git.hasCommit(repo.first.slice(0, 12))).toBe(true);
+    expect(await git.hasCommit("f".repeat(40))).toBe(false);
+    expect(await git.hasCommit("--help")).toBe(false);
+  });
+
+  it("gives the project's prefix inside the repository", async () => {
+    expect(await new Git(path.join(repo.root, "infra")).prefix()).toBe("infra/");
+    expect(await new Git(repo.root).prefix()).toBe("");
+  });
+
+  it("checks an earlier commit out in a worktree and removes it", async () => {
+    const git = new Git(repo.root);
+    const tree = path.join(await mkdtemp(path.join(os.tmpdir(), "ops-tree-")), "tree");
+    await git.addWorktree(tree, repo.first);
+    expect(await readFile(path.join(tree, "infra", "index.js"), "utf8")).toBe("// v1\n");
+    expect(await new Git(tree).state()).toEqual({ commit: repo.first, dirty: false });
+    await git.removeWorktree(tree);
+    expect(existsSync(tree)).toBe(false);
+    expect(await readFile(path.join(repo.root, "infra", "index.js"), "utf8")).toBe("// v2\n");
+  });
+
+  it("reports outside a repository as no commit", async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), "ops-nogit-"));
+    expect(await new Git(outside).state()).toEqual({ dirty: false });
+    await rm(outside, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import { promote } from "../../ops/commands/promote";
+import { OpsError, UsageError } from "../../ops/errors";
+import { diffValues, planPromotion } from "../../ops/promote-plan";
+import { DIGEST_B, testContext } from "./support/fakes";
+import { devConfig, devStack, IMAGE_REF_A } from "./support/fixtures";
+import { MemoryEngine, memoryStack, update } from "./support/memory-engine";
+
+const PROD_SECRET = { secure: "v1:cHJvZC1rZXk=" };
+const OLD_REF = `ghcr.io/acme/agent:1.1.0@${DIGEST_B}`;
+
+function productionConfig(): Record<string, unknown> {
+  return {
+    "agent-cloud:environment": "production",
+    "agent-cloud:domain": "agents.example.com",
+    "agent-cloud:image": { repository: "ghcr.io/acme/agent", tag: "1.1.0", ref: OLD_REF },
+    "agent-cloud:database": { mode: "external", host: "db.internal" },
+    "agent-cloud:tenants": [
+      { id: "globex", replicas: 3, groups: ["stable"], agentConfig: { model: "claude-haiku" } },
+      { id: "acme", replicas: 2, agentConfig: { model: "claude-opus", temperature: 0.2 } },
+      { id: "initech", agentConfig: { model: "x" } },
+    ],
+    "agent-cloud:tenantSecrets": PROD_SECRET,
+    "agent-cloud:databaseAdminPassword": PROD_SECRET,
+  };
+}
+
+describe("diffValues", () => {
+  it.each([
+    [{ a: 1 }, { a: 1 }, []],
+    [{ a: 1 }, { a: 2 }, ["~ x.a: 1 → 2"]],
+    [{}, { b: [1] }, ["+ x.b: [1]"]],
+    [{ c: "y" }, {}, ['- x.c: "y"']],
+    [{ n: { d: 1 } }, { n: { d: 1, e: true } }, ["+ x.n.e: true"]],
+    [undefined, "r@sha", ['+ x: "r@sha"']],
+  ])("%j → %j", (before, after, lines) => {
+    expect(diffValues("x", before, after)).toEqual(lines);
+  });
+});
+
+describe("planPromotion", () => {
+  it("moves the image digest and shared tenants' agentConfig, nothing else", () => {
+    const plan = planPromotion({
+      from: "dev",
+      to: "production",
+      imageRef: IMAGE_REF_A,
+      sourceConfig: devConfig(),
+      targetConfig: productionConfig(),
+    });
+    expect(plan.changes).toEqual([
+      { key: "agent-cloud:image", path: ["ref"], value: IMAGE_REF_A },
+      { key: "agent-cloud:tenants", path: [0, "agentConfig"], value: {} },
+      {
+        key: "agent-cloud:tenants",
+        path: [1, "agentConfig"],
+        value: { model: "claude-sonnet", tools: ["search"] },
+      },
+    ]);
+    expect(plan.diff).toEqual([
+      `~ agent-cloud:image.ref: "${OLD_REF}" → "${IMAGE_REF_A}"`,
+      '- agent-cloud:tenants[globex].agentConfig.model: "claude-haiku"',
+      '~ agent-cloud:tenants[acme].agentConfig.model: "claude-opus" → "claude-sonnet"',
+      "- agent-cloud:tenants[acme].agentConfig.temperature: 0.2",
+      '+ agent-cloud:tenants[acme].agentConfig.tools: ["search"]',
+    ]);
+    expect(plan.notes).toEqual([
+      "not in production, left out: big-acme (add tenants to production by hand)",
+      "only in production, unchanged: initech",
+    ]);
+    const touched = new Set(plan.changes.map((c) => c.key));
+    expect(touched).toEqual(new Set(["agent-cloud:image", "agent-cloud:tenants"]));
+  });
+
+  it("carries a tenant's own pinned image, and removes one the source no longer has", () => {
+    const source = devConfig();
+    (source["agent-cloud:tenants"] as Record<string, unknown>[])[0]!.image = IMAGE_REF_A;
+    const target = productionConfig();
+    (target["agent-cloud:tenants"] as Record<string, unknown>[])[0]!.image = OLD_REF;
+    const plan = planPromotion({
+      from: "dev",
+      to: "production",
+      imageRef: IMAGE_REF_A,
+      sourceConfig: source,
+      targetConfig: target,
+    });
+    expect(plan.changes.filter((c) => c.path[1] === "image")).toEqual([
+      { key: "agent-cloud:tenants", path: [0, "image"], value: undefined },
+      { key: "agent-cloud:tenants", path: [1, "image"], value: IMAGE_REF_A },
+    ]);
+  });
+
+  it("never copies an agentConfig that holds encrypted values", () => {
+    const source = devConfig();
+    (source["agent-cloud:tenants"] as Record<string, unknown>[])[0]!.agentConfig = {
+      apiKey: { secure: "v1:ZGV2" },
+    };
+    const plan = planPromotion({
+      from: "dev",
+      to: "production",
+      imageRef: IMAGE_REF_A,
+      sourceConfig: source,
+      targetConfig: productionConfig(),
+    });
+    expect(plan.changes.some((c) => c.path[0] === 1)).toBe(false);
+    expect(JSON.stringify(plan)).not.toContain("v1:ZGV2");
+    expect(plan.notes[0]).toBe(
+      "tenant acme: agentConfig holds encrypted values, not promoted (secrets never move between stacks; set them in production with pulumi config set --secret --path)",
+    );
+  });
+
+  it("refuses an image that is not pinned by digest", () => {
+    expect(() =>
+      planPromotion({
+        from: "dev",
+        to: "production",
+        imageRef: "ghcr.io/acme/agent:latest",
+        sourceConfig: {},
+        targetConfig: {},
+      }),
+    ).toThrow(
+      new OpsError(
+        'stack "dev" exports imageRef "ghcr.io/acme/agent:latest", which is not pinned by digest (registry/repo[:tag]@sha256:<64 hex>); only a digest can be promoted',
+      ),
+    );
+  });
+});
+
+describe("promote command", () => {
+  function setup(answer = false) {
+    const engine = new MemoryEngine({
+      dev: devStack({ history: [update({ version: 7 })] }),
+      production: memoryStack({ config: productionConfig() }),
+    });
+    return testContext(engine, { answer });
+  }
+
+  it("shows the diff, asks, and writes only image and agent configs to the target file", async () => {
+    const ctx = setup(true);
+    expect(await promote(ctx, { from: "dev", to: "production", yes: false })).toBe(0);
+    expect(ctx.stdout.lines[0]).toBe(
+      "promote dev (v7) → production: changes to Pulumi.production.yaml",
+    );
+    expect(ctx.stdout.lines[1]).toBe(`  ~ agent-cloud:image.ref: "${OLD_REF}" → "${IMAGE_REF_A}"`);
+    expect(ctx.stdout.lines.at(-1)).toBe(
+      "wrote 3 changes to Pulumi.production.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production",
+    );
+    expect(ctx.questions).toEqual(["Write these changes to Pulumi.production.yaml?"]);
+    expect(ctx.engine.callsOf("writeConfig").map((c) => c.stack)).toEqual(["production"]);
+
+    const after = ctx.engine.stacks.production!.config;
+    const before = productionConfig();
+    expect(after["agent-cloud:image"]).toEqual({
+      ...(before["agent-cloud:image"] as object),
+      ref: IMAGE_REF_A,
+    });
+    expect(after["agent-cloud:tenantSecrets"]).toEqual(PROD_SECRET);
+    expect(after["agent-cloud:databaseAdminPassword"]).toEqual(PROD_SECRET);
+    expect(after["agent-cloud:database"]).toEqual(before["agent-cloud:database"]);
+    expect(after["agent-cloud:tenants"]).toEqual([
+      { id: "globex", replicas: 3, groups: ["stable"], agentConfig: {} },
+      { id: "acme", replicas: 2, agentConfig: { model: "claude-sonnet", tools: ["search"] } },
+      { id: "initech", agentConfig: { model: "x" } },
+    ]);
+    expect(ctx.engine.stacks.dev!.config).toEqual(devConfig());
+  });
+
+  it("writes nothing when the answer is no", async () => {
+    const ctx = setup(false);
+    expect(await promote(ctx, { from: "dev", to: "production", yes: false })).toBe(1);
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+    expect(ctx.stdout.lines.at(-1)).toBe(
+      "promotion cancelled; Pulumi.production.yaml was not changed",
+    );
+  });
+
+  it("--yes writes without asking, and a second run finds nothing to promote", async () => {
+    const ctx = setup(false);
+    await promote(ctx, { from: "dev", to: "production", yes: true });
+    expect(ctx.questions).toEqual([]);
+    ctx.stdout.text = "";
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(ctx.stdout.lines.at(-1)).toBe(
+      "nothing to promote: production already has dev's image and agent configs",
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toHaveLength(1);
+  });
+
+  it.each([
+    {
+      history: [],
+      message: 'stack "dev" has never been deployed; deploy and test it before promoting',
+    },
+    {
+      history: [update({ version: 8, result: "failed" as const }), update({ version: 7 })],
+      message:
+        'the latest update of stack "dev" (v8) failed; promote only what deployed and was tested',
+    },
+  ])("refuses an untested source: $message", async ({ history, message }) => {
+    const ctx = setup(true);
+    ctx.engine.stacks.dev!.history = history;
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(message),
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+  });
+
+  it("refuses a source without imageRef and the same stack twice", async () => {
+    const ctx = setup(true);
+    ctx.engine.stacks.dev!.outputs = {};
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      'stack "dev" has no imageRef output; deploy it first',
+    );
+    await expect(promote(ctx, { from: "dev", to: "dev", yes: true })).rejects.toThrow(
+      new UsageError('--from and --to are both "dev"; promote between two stacks'),
+    );
+  });
+
+  it("refuses an unknown target stack, listing the stacks", async () => {
+    const ctx = setup(true);
+    await expect(promote(ctx, { from: "dev", to: "prod", yes: true })).rejects.toThrow(
+      'stack "prod" does not exist; stacks of this project: dev, production',
+    );
+  });
+});

@@ -1,0 +1,248 @@
+import { describe, expect, it } from "vitest";
+import { rollback } from "../../ops/commands/rollback";
+import { OpsError } from "../../ops/errors";
+import { chooseRollbackTarget, rollbackCommit, rollbackConfig } from "../../ops/rollback-plan";
+import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "./support/fakes";
+import { devStack } from "./support/fixtures";
+import { MemoryEngine, update } from "./support/memory-engine";
+
+const SECRET = { secure: "v1:Y3VycmVudA==" };
+const v2Config = {
+  "agent-cloud:environment": { value: "dev", secret: false },
+  "agent-cloud:domain": { value: "dev.example.com", secret: false },
+  "agent-cloud:image": { value: JSON.stringify({ ref: `r/a@${DIGEST_B}` }), secret: false },
+  "agent-cloud:tenants": {
+    value: JSON.stringify([{ id: "acme", groups: ["beta"] }]),
+    secret: false,
+  },
+  "agent-cloud:tenantSecrets": { secret: true },
+};
+
+/** v5 failed, v4 succeeded (current), v3 refresh, v2 succeeded, v1 failed, v0 dirty. */
+function devHistory() {
+  return [
+    update({
+      version: 5,
+      result: "failed",
+      environment: { "git.head": SHA_3, "git.dirty": "false" },
+    }),
+    update({ version: 4, environment: { "git.head": SHA_3, "git.dirty": "false" } }),
+    update({ version: 3, kind: "refresh" }),
+    update({
+      version: 2,
+      environment: { "git.head": SHA_2, "git.dirty": "false" },
+      config: v2Config,
+    }),
+    update({ version: 1, result: "failed", environment: { "git.head": SHA_1 } }),
+    update({ version: 0, environment: { "git.head": SHA_1, "git.dirty": "true" } }),
+  ];
+}
+
+describe("chooseRollbackTarget", () => {
+  it.each([
+    {
+      what: "default after a failed latest: the last success",
+      history: devHistory(),
+      to: undefined,
+      version: 4,
+    },
+    {
+      what: "default after a successful latest: the success before it",
+      history: devHistory().slice(1),
+      to: undefined,
+      version: 2,
+    },
+    { what: "--to a successful update", history: devHistory(), to: 2, version: 2 },
+  ])("$what", ({ history, to, version }) => {
+    expect(chooseRollbackTarget(history, "dev", to).version).toBe(version);
+  });
+
+  it.each([
+    {
+      to: undefined,
+      history: [update({ version: 1 })],
+      message: 'stack "dev" has no earlier successful update to roll back to (latest is v1)',
+    },
+    {
+      to: undefined,
+      history: [],
+      message: 'stack "dev" has no earlier successful update to roll back to (it has no updates)',
+    },
+    {
+      to: 9,
+      history: devHistory(),
+      message: 'stack "dev" has no update v9; successful updates it can roll back to: v4, v2, v0',
+    },
+    {
+      to: 3,
+      history: devHistory(),
+      message: 'v3 of stack "dev" was a refresh, not an update; roll back to one of: v4, v2, v0',
+    },
+    {
+      to: 1,
+      history: devHistory(),
+      message: 'update v1 of stack "dev" failed; roll back to a successful update: v4, v2, v0',
+    },
+    {
+      to: 4,
+      history: devHistory().slice(1),
+      message:
+        'v4 is the latest update of stack "dev" already; roll back to an earlier one: v2, v0',
+    },
+  ])("refuses --to $to: $message", ({ to, history, message }) => {
+    expect(() => chooseRollbackTarget(history, "dev", to)).toThrow(new OpsError(message));
+  });
+});
+
+describe("rollbackCommit", () => {
+  it.each([
+    [update({ version: 2, environment: { "git.head": SHA_2, "git.dirty": "false" } }), SHA_2],
+    [update({ version: 2, message: `deploy commit=${SHA_1}` }), SHA_1],
+  ])("returns the recorded commit", (target, sha) => {
+    expect(rollbackCommit(target)).toBe(sha);
+  });
+
+  it.each([
+    [
+      update({ version: 7, environment: { "git.head": SHA_1, "git.dirty": "true" } }),
+      `update v7 ran from a dirty work tree at commit ${SHA_1} (uncommitted changes), so its exact program cannot be recovered; roll back to another update`,
+    ],
+    [
+      update({ version: 6, message: "pulumi up by hand" }),
+      "update v6 recorded no git commit (it was not run from a git work tree), so its program cannot be recovered; roll back to another update",
+    ],
+  ])("refuses a dirty or missing commit", (target, message) => {
+    expect(() => rollbackCommit(target)).toThrow(new OpsError(message));
+  });
+});
+
+describe("rollbackConfig", () => {
+  it("restores recorded values, keeps current ciphertext for secrets, and lists what differs", () => {
+    const current = {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "dev.example.com",
+      "agent-cloud:image": { context: "./app" },
+      "agent-cloud:tenants": [{ id: "acme", groups: ["beta"] }, { id: "new" }],
+      "agent-cloud:tenantSecrets": SECRET,
+      "agent-cloud:plans": { big: {} },
+    };
+    const plan = rollbackConfig(update({ version: 2, config: v2Config }), current);
+    expect(plan.config).toEqual({
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "dev.example.com",
+      "agent-cloud:image": { ref: `r/a@${DIGEST_B}` },
+      "agent-cloud:tenants": [{ id: "acme", groups: ["beta"] }],
+      "agent-cloud:tenantSecrets": SECRET,
+    });
+    expect(plan.keptSecrets).toEqual(["agent-cloud:tenantSecrets"]);
+    expect(plan.changedKeys).toEqual([
+      "agent-cloud:image",
+      "agent-cloud:plans",
+      "agent-cloud:tenants",
+    ]);
+  });
+
+  it("refuses when a secret the update used is gone", () => {
+    expect(() => rollbackConfig(update({ version: 2, config: v2Config }), {})).toThrow(
+      new OpsError(
+        "update v2 used secret agent-cloud:tenantSecrets, which the stack config no longer has; set it again with pulumi config set --secret, then retry",
+      ),
+    );
+  });
+});
+
+describe("rollback command", () => {
+  function setup(answer = false) {
+    const engine = new MemoryEngine({
+      dev: devStack({
+        history: devHistory().slice(1),
+        previewChanges: { update: 2, same: 5 },
+        upChanges: { update: 2, same: 5 },
+      }),
+    });
+    engine.stacks.dev!.config["agent-cloud:tenantSecrets"] = SECRET;
+    engine.commits.add(SHA_2);
+    return testContext(engine, { answer });
+  }
+
+  it("previews the earlier update at its commit and config, asks, then updates with 'rollback to vN'", async () => {
+    const ctx = setup(true);
+    expect(await rollback(ctx, { stack: "dev", yes: false })).toBe(0);
+    const source = {
+      commit: SHA_2,
+      config: rollbackConfig(
+        update({ version: 2, config: v2Config }),
+        ctx.engine.stacks.dev!.config,
+      ).config,
+    };
+    expect(
+      ctx.engine.calls.filter((c) => ["preview", "up", "hasCommit"].includes(c.method)),
+    ).toEqual([
+      { method: "hasCommit", stack: undefined, args: SHA_2 },
+      { method: "preview", stack: "dev", args: { source } },
+      {
+        method: "up",
+        stack: "dev",
+        args: { source, message: `rollback to v2 commit=${SHA_2} image=${DIGEST_B}` },
+      },
+    ]);
+    expect(ctx.questions).toEqual(['Roll back stack "dev" to v2?']);
+    expect(ctx.stdout.lines).toEqual([
+      `rolling back stack "dev" to v2 (2026-11-01 12:02:00Z, commit 222222222222, image sha256:bbbbbbbbbbbb)`,
+      "config that differs from the stack file now: agent-cloud:image, agent-cloud:tenants",
+      "secrets kept as they are now: agent-cloud:tenantSecrets",
+      "Updating (progress)",
+      "preview: 2 to update (5 unchanged)",
+      "Updating (progress)",
+      'stack "dev" update v5 succeeded: 2 to update (5 unchanged)',
+      "note: the work tree still holds the newer program and config; revert them (git revert) before the next deploy, or it rolls forward again",
+    ]);
+    const [latest] = ctx.engine.stacks.dev!.history;
+    expect(latest).toMatchObject({
+      version: 5,
+      message: `rollback to v2 commit=${SHA_2} image=${DIGEST_B}`,
+    });
+    expect(latest!.environment["git.head"]).toBe(SHA_2);
+  });
+
+  it("stops after the preview when the answer is no", async () => {
+    const ctx = setup(false);
+    expect(await rollback(ctx, { stack: "dev", yes: false })).toBe(1);
+    expect(ctx.engine.callsOf("preview")).toHaveLength(1);
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+    expect(ctx.stdout.lines.at(-1)).toBe("rollback cancelled; nothing was changed");
+  });
+
+  it("--yes does not ask", async () => {
+    const ctx = setup(false);
+    expect(await rollback(ctx, { stack: "dev", yes: true })).toBe(0);
+    expect(ctx.questions).toEqual([]);
+    expect(ctx.engine.callsOf("up")).toHaveLength(1);
+  });
+
+  it("refuses a commit that is not in the repository", async () => {
+    const ctx = setup(true);
+    ctx.engine.commits.clear();
+    await expect(rollback(ctx, { stack: "dev", yes: true })).rejects.toThrow(
+      new OpsError(
+        `commit ${SHA_2} recorded by update v2 is not in this repository; fetch it (git fetch --all) and retry`,
+      ),
+    );
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+  });
+
+  it("refuses a dirty commit", async () => {
+    const ctx = setup(true);
+    await expect(rollback(ctx, { stack: "dev", to: 0, yes: true })).rejects.toThrow(
+      /ran from a dirty work tree/,
+    );
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+  });
+
+  it("refuses an unknown version", async () => {
+    const ctx = setup(true);
+    await expect(rollback(ctx, { stack: "dev", to: 42, yes: true })).rejects.toThrow(
+      'stack "dev" has no update v42; successful updates it can roll back to: v2, v0',
+    );
+  });
+});
