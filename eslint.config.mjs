@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "bench/report/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["node_modules/**", "dist/**", "bench/report/**", "**/*.mjs", "**/*.mts", "**/*.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

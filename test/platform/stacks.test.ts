@@ -42,7 +42,12 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(run.ofType(T.certificate).map((r) => r.name)).toEqual([`${stack}-certificate`]);
     expect(run.ofType(T.database).map((r) => r.name)).toEqual([`${stack}-database`]);
     expect(run.ofType(T.image).map((r) => r.name)).toEqual([`${stack}-image`]);
-    expect(run.ofType(T.tenant).map((r) => r.name).sort()).toEqual(ids.map((id) => `${stack}-tenant-${id}`).sort());
+    expect(
+      run
+        .ofType(T.tenant)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(ids.map((id) => `${stack}-tenant-${id}`).sort());
 
     // One app per tenant, named sp-{id}, in its own namespace, pinned by digest.
     for (const id of ids) {
@@ -52,7 +57,9 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(deployments.map((d) => d.inputs.metadata.name)).toEqual([`sp-${id}`]);
       const image: string = deployments[0]!.inputs.spec.template.spec.containers[0].image;
       expect(image).toMatch(/@sha256:[a-f0-9]{64}$/);
-      const services = run.ofType(T.service).filter((s) => s.inputs.metadata?.namespace === `${stack}-tenant-${id}`);
+      const services = run
+        .ofType(T.service)
+        .filter((s) => s.inputs.metadata?.namespace === `${stack}-tenant-${id}`);
       expect(services.map((s) => s.inputs.metadata.name)).toEqual([`sp-${id}`]);
       expect(services[0]!.inputs.spec.type ?? "ClusterIP").toBe("ClusterIP");
     }
@@ -66,16 +73,28 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(run.outputs.imageRef).toMatch(/^[^@]+@sha256:[a-f0-9]{64}$/);
 
     // Tenant databases exist for every tenant and are named for this environment.
-    expect(run.ofType(T.pgDatabase).map((d) => d.inputs.name).sort()).toEqual(
-      ids.map((id) => `sp_${stack}_${id.replace(/-/g, "_")}`).sort(),
-    );
+    expect(
+      run
+        .ofType(T.pgDatabase)
+        .map((d) => d.inputs.name)
+        .sort(),
+    ).toEqual(ids.map((id) => `sp_${stack}_${id.replace(/-/g, "_")}`).sort());
 
     expect(await validateAllKubernetes(run.resources)).toBeGreaterThan(8 * ids.length);
-    expect(Object.keys(run.outputs).sort()).toEqual(
-      ["domain", "edgeNamespace", "environment", "hostsFileLines", "imageRef", "proxyAddress", "tenants"],
-    );
+    expect(Object.keys(run.outputs).sort()).toEqual([
+      "domain",
+      "edgeNamespace",
+      "environment",
+      "hostsFileLines",
+      "imageRef",
+      "proxyAddress",
+      "tenants",
+    ]);
     expect(run.secretOutputs).toEqual([]);
-    const tenants = run.outputs.tenants as Record<string, { url: string; namespace: string; image: string }>;
+    const tenants = run.outputs.tenants as Record<
+      string,
+      { url: string; namespace: string; image: string }
+    >;
     expect(Object.keys(tenants).sort()).toEqual([...ids].sort());
     for (const id of ids) {
       expect(tenants[id]!.url).toBe(`https://${id}.${run.outputs.domain as string}`);
@@ -95,7 +114,9 @@ describe("environment differences come from the stack files", () => {
     ]);
     expect(run.ofType(T.statefulSet)).toHaveLength(1);
     expect(run.ofType(T.pgDatabase).every((d) => !d.protect)).toBe(true);
-    const proxyService = run.ofType(T.service).find((s) => s.inputs.metadata?.namespace === "local-edge");
+    const proxyService = run
+      .ofType(T.service)
+      .find((s) => s.inputs.metadata?.namespace === "local-edge");
     expect(proxyService?.inputs.spec.type).toBe("NodePort");
   });
 
@@ -104,8 +125,15 @@ describe("environment differences come from the stack files", () => {
     expect(run.outputs.proxyAddress).toBe(MOCK_LOAD_BALANCER_IP);
     const records = run.ofType(T.record);
     const byName = Object.fromEntries(records.map((r) => [r.inputs.name, r.inputs]));
-    expect(byName["*.agents.example.com"]).toMatchObject({ type: "A", content: MOCK_LOAD_BALANCER_IP, proxied: true });
-    expect(byName["agents.example.com"]).toMatchObject({ type: "A", content: MOCK_LOAD_BALANCER_IP });
+    expect(byName["*.agents.example.com"]).toMatchObject({
+      type: "A",
+      content: MOCK_LOAD_BALANCER_IP,
+      proxied: true,
+    });
+    expect(byName["agents.example.com"]).toMatchObject({
+      type: "A",
+      content: MOCK_LOAD_BALANCER_IP,
+    });
     expect(run.ofType(T.statefulSet)).toEqual([]);
     const databases = run.ofType(T.pgDatabase);
     expect(databases.length).toBe(4);
@@ -118,7 +146,9 @@ describe("environment differences come from the stack files", () => {
     const run = await runStack("dev", { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: ref });
     expect(run.ofType(T.build)).toEqual([]);
     expect(run.outputs.imageRef).toBe(ref);
-    const images = run.ofType(T.deployment).map((d) => d.inputs.spec.template.spec.containers[0].image);
+    const images = run
+      .ofType(T.deployment)
+      .map((d) => d.inputs.spec.template.spec.containers[0].image);
     expect(images.filter((i) => i === ref)).toHaveLength(3);
   });
 });

@@ -14,21 +14,25 @@ export interface StackRun extends ProgramRun<Record<string, unknown>> {
   readonly secretOutputs: string[];
 }
 
-export async function runStack(stack: StackName, env: Record<string, string> = {}): Promise<StackRun> {
+export async function runStack(
+  stack: StackName,
+  env: Record<string, string> = {},
+): Promise<StackRun> {
   const { config, secretKeys } = engineConfig(stack);
   vi.resetModules();
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
     const run = await runProgram(
-      async () => (await import("../../stacks/index")) as unknown as Record<string, unknown>,
+      async () => (await import("../../stacks/index.js")) as unknown as Record<string, unknown>,
       { stack, config, secretKeys },
     );
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(run.result)) {
-      outputs[key] = await valueOf(value as pulumi.Input<unknown>);
-      if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secretOutputs.push(key);
+      outputs[key] = await valueOf(value);
+      if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value)))
+        secretOutputs.push(key);
     }
     return { ...run, outputs, secretOutputs };
   } finally {
