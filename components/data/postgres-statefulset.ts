@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-} from "../tenant/security";
+} from "../kubernetes/security";
 
 /** uid/gid of the `postgres` user in the official Debian-based image. */
 export const POSTGRES_UID = 999;

@@ -8,6 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
 import { type NginxConfigInput, type NginxRoute, renderNginxConfig } from "./nginx-config";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from "../kubernetes/security";
 
 export const MANAGEMENT_PROXY_TYPE = "agent-cloud:edge:ManagementProxy";
 
@@ -249,13 +253,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
               enableServiceLinks: false,
               // Drain, then nginx's own graceful shutdown, then a little slack.
               terminationGracePeriodSeconds: drainSeconds + shutdownSeconds + 5,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: PROXY_UID,
-                runAsGroup: PROXY_UID,
-                fsGroup: PROXY_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurityContext(PROXY_UID),
               topologySpreadConstraints: [
                 {
                   maxSkew: 1,
@@ -308,16 +306,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
                     requests: { cpu: "250m", memory: "128Mi" },
                     limits: { cpu: "2", memory: "512Mi" },
                   },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: PROXY_UID,
-                    runAsGroup: PROXY_UID,
-                    privileged: false,
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: restrictedContainerSecurityContext(PROXY_UID),
                   volumeMounts: [
                     { name: "config", mountPath: PROXY_PATHS.configDir, readOnly: true },
                     { name: "tls", mountPath: PROXY_PATHS.tlsDir, readOnly: true },

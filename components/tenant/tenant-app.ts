@@ -11,7 +11,10 @@ import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from "../kubernetes/security";
 import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, appVolumes } from "./volumes";
 
 export const TENANT_APP_TYPE = "agent-cloud:tenant:TenantApp";

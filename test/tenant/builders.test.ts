@@ -11,7 +11,7 @@ import { podBudget, tenantQuotaSpec } from "../../components/tenant/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-} from "../../components/tenant/security";
+} from "../../components/kubernetes/security";
 import { appVolumes, writableVolumeName } from "../../components/tenant/volumes";
 import { BUILTIN_PLANS, type Plan } from "../../stacks/config/plans";
 
