@@ -141,7 +141,7 @@ export class Platform extends pulumi.ComponentResource {
     const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
     for (const t of c.tenants) {
       const tenantImage = t.image ?? image.ref;
-      const app = new TenantApp(
+      new TenantApp(
         `${name}-tenant-${t.id}`,
         {
           environment: c.environment,
@@ -178,7 +178,6 @@ export class Platform extends pulumi.ComponentResource {
         groups: t.groups,
         plan: t.planName,
       }));
-      void app;
     }
     this.tenants = pulumi.all(endpoints);
 
