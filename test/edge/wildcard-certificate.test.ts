@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +10,7 @@ import {
   type WildcardCertificateArgs,
 } from "../../components/edge/wildcard-certificate";
 import { validateAllKubernetes, validateKubernetesObject } from "../harness/kubernetes";
+import { makeSelfSignedCertificate } from "./support/certs";
 import {
   isSecretInput,
   runProgram,
@@ -79,33 +79,9 @@ function expectChildrenParented(r: ProgramRun<unknown>): void {
   }
 }
 
-function opensslCert(dir: string, tag: string, sans: string): { cert: string; key: string } {
-  const cert = join(dir, `${tag}.crt`);
-  const key = join(dir, `${tag}.key`);
-  execFileSync(
-    "/usr/bin/openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${DOMAIN}`,
-      "-addext",
-      `subjectAltName=${sans}`,
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+function opensslCert(dir: string, tag: string, dnsNames: string[]): { cert: string; key: string } {
+  const c = makeSelfSignedCertificate(dir, tag, DOMAIN, dnsNames);
+  return { cert: c.certificatePem, key: c.keyPem };
 }
 
 let dir: string;
@@ -115,9 +91,9 @@ let other: { cert: string; key: string };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "wildcard-cert-"));
-  good = opensslCert(dir, "good", `DNS:*.${DOMAIN},DNS:${DOMAIN}`);
-  wildcardOnly = opensslCert(dir, "wildcard-only", `DNS:*.${DOMAIN}`);
-  other = opensslCert(dir, "other", `DNS:*.${DOMAIN},DNS:${DOMAIN}`);
+  good = opensslCert(dir, "good", [`*.${DOMAIN}`, DOMAIN]);
+  wildcardOnly = opensslCert(dir, "wildcard-only", [`*.${DOMAIN}`]);
+  other = opensslCert(dir, "other", [`*.${DOMAIN}`, DOMAIN]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

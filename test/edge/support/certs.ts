@@ -10,10 +10,15 @@ export interface TestCertificate {
   readonly pem: string;
 }
 
-/** Self-signed EC certificate for `*.{domain}` and `{domain}`, valid one day, written into `dir`. */
-export function makeWildcardCertificate(dir: string, domain: string): TestCertificate {
-  const certificatePath = join(dir, "tls.crt");
-  const keyPath = join(dir, "tls.key");
+/** A self-signed EC certificate and its key, as PEM, written into `dir` as `{name}.crt|key`. */
+export function makeSelfSignedCertificate(
+  dir: string,
+  name: string,
+  subject: string,
+  dnsNames: readonly string[],
+): { certificatePath: string; keyPath: string; certificatePem: string; keyPem: string } {
+  const certificatePath = join(dir, `${name}.crt`);
+  const keyPath = join(dir, `${name}.key`);
   execFileSync(
     "/usr/bin/openssl",
     [
@@ -27,9 +32,9 @@ export function makeWildcardCertificate(dir: string, domain: string): TestCertif
       "-days",
       "1",
       "-subj",
-      `/CN=*.${domain}`,
+      `/CN=${subject}`,
       "-addext",
-      `subjectAltName=DNS:*.${domain},DNS:${domain}`,
+      `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}`,
       "-keyout",
       keyPath,
       "-out",
@@ -37,5 +42,16 @@ export function makeWildcardCertificate(dir: string, domain: string): TestCertif
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
-  return { certificatePath, keyPath, pem: readFileSync(certificatePath, "utf8") };
+  return {
+    certificatePath,
+    keyPath,
+    certificatePem: readFileSync(certificatePath, "utf8"),
+    keyPem: readFileSync(keyPath, "utf8"),
+  };
+}
+
+/** Self-signed EC certificate for `*.{domain}` and `{domain}`, valid one day, written into `dir`. */
+export function makeWildcardCertificate(dir: string, domain: string): TestCertificate {
+  const c = makeSelfSignedCertificate(dir, "tls", `*.${domain}`, [`*.${domain}`, domain]);
+  return { certificatePath: c.certificatePath, keyPath: c.keyPath, pem: c.certificatePem };
 }
