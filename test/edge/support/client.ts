@@ -248,10 +248,14 @@ export function steadyStream(
     try {
       return await edgeHttps({ ...req, agent });
     } catch (error) {
+      // A reused connection that a leaving worker closed: the request was never read
+      // (reset, hang-up, or a write into the closed socket), so one retry is safe for a GET.
+      const code = (error as EdgeRequestError).cause as NodeJS.ErrnoException | undefined;
       const closed =
         error instanceof EdgeRequestError &&
-        ((error.cause as NodeJS.ErrnoException).code === "ECONNRESET" ||
-          error.cause.message === "socket hang up");
+        (code?.code === "ECONNRESET" ||
+          code?.code === "EPIPE" ||
+          code?.message === "socket hang up");
       if (!req.keepAlive || !closed) throw error;
       result.retried++;
       return edgeHttps({ ...req, agent: undefined });

@@ -1,0 +1,71 @@
+/**
+ * One program evaluation in a fresh process, so each figure starts from the same cold heap:
+ *
+ *   platform <n>   the Platform with the local stack's config and n tenants
+ *   bare <count>   `count` trivial CustomResources (`agent-cloud:bench:Bare`), same harness
+ *   … --profile    also profile the run (slower; its time is not a figure, only its shares)
+ *
+ * Modules are loaded and the config parsed before the clock starts; the time is the run of the
+ * program under mocks only, until every registration has been answered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "../components/platform";
+import { runProgram } from "../test/harness/mocks";
+import { answer } from "./child";
+import { localConfigWithN } from "./platform-config";
+import { profiled, type ProfileShares } from "./profile";
+
+export interface EvalResult {
+  readonly mode: "platform" | "bare";
+  readonly n: number;
+  readonly resources: number;
+  readonly ms: number;
+  /** Peak resident set of the process, KiB. */
+  readonly maxRssKiB: number;
+  /** Resident set once modules were loaded, just before the program ran, KiB. */
+  readonly rssBeforeKiB: number;
+  readonly profile?: ProfileShares;
+}
+
+export const BARE_TYPE = "agent-cloud:bench:Bare";
+
+/** The cheapest resource the SDK can register: a custom resource with one small input. */
+class Bare extends pulumi.CustomResource {
+  constructor(name: string, args: { readonly index: number }, opts?: pulumi.CustomResourceOptions) {
+    super(BARE_TYPE, name, args, opts);
+  }
+}
+
+async function main(): Promise<EvalResult> {
+  const [mode, arg, flag] = process.argv.slice(2);
+  const n = Number(arg);
+  if ((mode !== "platform" && mode !== "bare") || !Number.isInteger(n) || n < 0)
+    throw new Error(
+      `usage: eval-child.ts platform|bare <n>; got ${process.argv.slice(2).join(" ")}`,
+    );
+  const program =
+    mode === "platform"
+      ? (() => {
+          const config = localConfigWithN(n);
+          return () => void new Platform("local", { config, projectRoot: `${__dirname}/..` });
+        })()
+      : () => {
+          for (let i = 0; i < n; i++) new Bare(`bare-${i}`, { index: i });
+        };
+  const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
+  const start = performance.now();
+  const go = () => runProgram(program, { stack: "local" });
+  const [run, profile] = flag === "--profile" ? await profiled(go) : [await go(), undefined];
+  const ms = performance.now() - start;
+  return {
+    mode,
+    n,
+    resources: run.resources.length,
+    ms,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    rssBeforeKiB,
+    ...(profile ? { profile } : {}),
+  };
+}
+
+answer(main);

@@ -1,0 +1,41 @@
+/**
+ * The `local` stack's config (Pulumi.local.yaml, as the engine hands it over) with its tenant
+ * list replaced, so every benchmark evaluates the shipped program with a realistic config.
+ */
+import { parseConfig, type PlatformConfig } from "../stacks/config";
+import { rawConfig } from "../test/support/stack-files";
+
+/** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
+export function benchTenantId(n: number): string {
+  return `t${String(n).padStart(4, "0")}`;
+}
+
+/** A tenant shaped like the local stack's own (a plan, a group, an agent config). */
+export function benchTenant(id: string): Record<string, unknown> {
+  return {
+    id,
+    plan: "starter",
+    groups: ["bench"],
+    agentConfig: {
+      model: "claude-sonnet-4-5",
+      systemPrompt: `You are ${id}'s support agent. Be brief.`,
+      tools: ["search"],
+    },
+  };
+}
+
+/** The local stack's raw tenant list (acme, globex). */
+export function localTenants(): Record<string, unknown>[] {
+  return (rawConfig("local").raw.tenants as Record<string, unknown>[]).map((t) => ({ ...t }));
+}
+
+/** The local stack's config with exactly these tenants, validated by the real `parseConfig`. */
+export function localConfigWith(tenants: readonly Record<string, unknown>[]): PlatformConfig {
+  const { raw, secretKeys } = rawConfig("local");
+  return parseConfig({ ...raw, tenants: [...tenants] }, { secretKeys });
+}
+
+/** The local stack's config with `n` synthetic tenants. */
+export function localConfigWithN(n: number): PlatformConfig {
+  return localConfigWith(Array.from({ length: n }, (_, i) => benchTenant(benchTenantId(i + 1))));
+}

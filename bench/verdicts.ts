@@ -1,0 +1,157 @@
+/**
+ * The figures each target is judged on, computed once from the raw results so that the report's
+ * summary, its sections and the chart can never disagree.
+ */
+import type { ResourceDiff } from "./diff";
+import type { EvalBench, EvalSize } from "./eval";
+import type { MeasuredRun, ProxyResult } from "./proxy";
+import { CONFIG_CHECKSUM_ANNOTATION } from "../components/edge/management-proxy";
+import { mean, sum } from "./stats";
+
+/** Targets from shared/DESIGN.md ("Targets"). */
+export const TARGETS = {
+  evalRatio: 1.25,
+  resourcesPerTenant: 8,
+  throughputRatio: 0.85,
+  addedP99Ms: 1,
+  lostInReloads: 0,
+  untouchedOutside: 0,
+} as const;
+
+export interface Throughput {
+  readonly directRps: number;
+  readonly proxyRps: number;
+  readonly ratio: number;
+  readonly roundRatios: readonly number[];
+}
+
+/** Requests per second over all rounds of one side: all ok answers over all measured time. */
+export function rps(runs: readonly MeasuredRun[]): number {
+  return (sum(runs.map((r) => r.ok)) / sum(runs.map((r) => r.measuredMs))) * 1000;
+}
+
+export function throughput(p: ProxyResult): Throughput {
+  const directRps = rps(p.throughput.direct);
+  const proxyRps = rps(p.throughput.proxy);
+  return {
+    directRps,
+    proxyRps,
+    ratio: proxyRps / directRps,
+    roundRatios: p.throughput.proxy.map(
+      (r, i) => r.requestsPerSecond / (p.throughput.direct[i]?.requestsPerSecond ?? Number.NaN),
+    ),
+  };
+}
+
+export interface Latency {
+  readonly directP50: number;
+  readonly directP99: number;
+  readonly proxyP50: number;
+  readonly proxyP99: number;
+  readonly addedP99: number;
+}
+
+/** Latency figures as the mean of the rounds' percentiles. */
+export function latency(direct: readonly MeasuredRun[], proxy: readonly MeasuredRun[]): Latency {
+  const directP99 = mean(direct.map((r) => r.p99Ms));
+  const proxyP99 = mean(proxy.map((r) => r.p99Ms));
+  return {
+    directP50: mean(direct.map((r) => r.p50Ms)),
+    directP99,
+    proxyP50: mean(proxy.map((r) => r.p50Ms)),
+    proxyP99,
+    addedP99: proxyP99 - directP99,
+  };
+}
+
+/** CPU µs per answered request of each process group over some runs. */
+export function cpuPerRequest(runs: readonly MeasuredRun[]): Record<string, number> {
+  const ok = sum(runs.map((r) => r.ok));
+  const groups = new Set(runs.flatMap((r) => Object.keys(r.cpuMs)));
+  return Object.fromEntries(
+    [...groups].map((g) => [g, (sum(runs.map((r) => r.cpuMs[g] ?? 0)) * 1000) / ok]),
+  );
+}
+
+/** What adding one tenant touched, sorted into what the target allows and what it does not. */
+export interface ChangeVerdict {
+  readonly tenantOwn: number;
+  readonly routeTable: readonly string[];
+  /** Anything else: created, changed or deleted outside the tenant and the route table. */
+  readonly outside: readonly string[];
+}
+
+const PROXY_CONFIG_MAP = /-proxy-config$/;
+const PROXY_DEPLOYMENT = /-proxy-deployment$/;
+const ROUTE_TABLE_PATHS = new Set([
+  `spec.template.metadata.annotations.${CONFIG_CHECKSUM_ANNOTATION}`,
+  "spec.template.spec.volumes[0].configMap.name",
+]);
+
+/** Whether a resource's logical name belongs to tenant `id` (`…-tenant-{id}-…`, `…-{id}-role`). */
+export function ownedBy(name: string, id: string): boolean {
+  return new RegExp(`(^|-)${id}(-|$)`).test(name);
+}
+
+export function changeVerdict(diff: ResourceDiff, tenantId: string): ChangeVerdict {
+  const outside: string[] = [];
+  const routeTable: string[] = [];
+  let tenantOwn = 0;
+  for (const r of diff.created) {
+    if (ownedBy(r.name, tenantId)) tenantOwn++;
+    else outside.push(`created ${r.type} ${r.name}`);
+  }
+  for (const r of diff.changed) {
+    const isConfigMap = r.type === "kubernetes:core/v1:ConfigMap" && PROXY_CONFIG_MAP.test(r.name);
+    const isDeployment =
+      r.type === "kubernetes:apps/v1:Deployment" &&
+      PROXY_DEPLOYMENT.test(r.name) &&
+      r.paths.every((p) => ROUTE_TABLE_PATHS.has(p));
+    if (isConfigMap || isDeployment) routeTable.push(`${r.action} ${r.type} ${r.name}`);
+    else outside.push(`${r.action} ${r.type} ${r.name} (${r.paths.join(", ")})`);
+  }
+  for (const r of diff.deleted) outside.push(`deleted ${r.type} ${r.name}`);
+  return { tenantOwn, routeTable, outside };
+}
+
+export interface Verdicts {
+  readonly evalAt: (size: EvalSize) => boolean;
+  readonly resourcesPerTenant: number;
+  readonly resourcesPass: boolean;
+  readonly throughput: Throughput;
+  readonly throughputPass: boolean;
+  readonly light: Latency;
+  readonly loaded: Latency;
+  readonly latencyPass: boolean;
+  readonly lost: number;
+  /** Requests cut on a reused keep-alive connection that succeeded on their one retry. */
+  readonly retriedInReloads: number;
+  readonly reloadPass: boolean;
+  readonly change: ChangeVerdict;
+  readonly changePass: boolean;
+}
+
+export function verdicts(e: EvalBench, p: ProxyResult): Verdicts {
+  const resourcesPerTenant = e.resources.twoTenants - e.resources.oneTenant;
+  const t = throughput(p);
+  const light = latency(p.latency.direct, p.latency.proxy);
+  const loaded = latency(p.throughput.direct, p.throughput.proxy);
+  const lost = sum(p.reloads.map((r) => r.result.failed));
+  const change = changeVerdict(e.resources.diff, e.resources.addedTenant);
+  const addedRun = p.reloads.find((r) => r.newTenantStatus !== undefined);
+  return {
+    evalAt: (s) => s.ratio <= TARGETS.evalRatio,
+    resourcesPerTenant,
+    resourcesPass: resourcesPerTenant <= TARGETS.resourcesPerTenant,
+    throughput: t,
+    throughputPass: t.ratio >= TARGETS.throughputRatio,
+    light,
+    loaded,
+    latencyPass: light.addedP99 <= TARGETS.addedP99Ms,
+    lost,
+    retriedInReloads: sum(p.reloads.map((r) => r.result.retried)),
+    reloadPass: lost === 0 && addedRun?.newTenantStatus?.startsWith("200") === true,
+    change,
+    changePass: change.outside.length === 0 && change.tenantOwn === e.resources.diff.created.length,
+  };
+}
