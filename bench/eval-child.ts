@@ -3,11 +3,14 @@
  *
  *   platform <n>   the Platform with the local stack's config and n tenants
  *   bare <count>   `count` trivial CustomResources (`agent-cloud:bench:Bare`), same harness
+ *   configmaps <count>  `count` Kubernetes ConfigMaps with fixed, tiny inputs: the floor of a
+ *                  typed provider resource (the SDK gives it an Output per schema property)
  *   … --profile    also profile the run (slower; its time is not a figure, only its shares)
  *
  * Modules are loaded and the config parsed before the clock starts; the time is the run of the
  * program under mocks only, until every registration has been answered.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { runProgram } from "../test/harness/mocks";
@@ -16,7 +19,7 @@ import { localConfigWithN } from "./platform-config";
 import { profiled, type ProfileShares } from "./profile";
 
 export interface EvalResult {
-  readonly mode: "platform" | "bare";
+  readonly mode: "platform" | "bare" | "configmaps";
   readonly n: number;
   readonly resources: number;
   readonly ms: number;
@@ -39,9 +42,13 @@ class Bare extends pulumi.CustomResource {
 async function main(): Promise<EvalResult> {
   const [mode, arg, flag] = process.argv.slice(2);
   const n = Number(arg);
-  if ((mode !== "platform" && mode !== "bare") || !Number.isInteger(n) || n < 0)
+  if (
+    (mode !== "platform" && mode !== "bare" && mode !== "configmaps") ||
+    !Number.isInteger(n) ||
+    n < 0
+  )
     throw new Error(
-      `usage: eval-child.ts platform|bare <n>; got ${process.argv.slice(2).join(" ")}`,
+      `usage: eval-child.ts platform|bare|configmaps <n>; got ${process.argv.slice(2).join(" ")}`,
     );
   const program =
     mode === "platform"
@@ -49,9 +56,18 @@ async function main(): Promise<EvalResult> {
           const config = localConfigWithN(n);
           return () => void new Platform("local", { config, projectRoot: `${__dirname}/..` });
         })()
-      : () => {
-          for (let i = 0; i < n; i++) new Bare(`bare-${i}`, { index: i });
-        };
+      : mode === "bare"
+        ? () => {
+            for (let i = 0; i < n; i++) new Bare(`bare-${i}`, { index: i });
+          }
+        : () => {
+            for (let i = 0; i < n; i++) {
+              new k8s.core.v1.ConfigMap(`cm-${i}`, {
+                metadata: { name: `cm-${i}`, namespace: "bench" },
+                data: { index: String(i) },
+              });
+            }
+          };
   const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
   const start = performance.now();
   const go = () => runProgram(program, { stack: "local" });

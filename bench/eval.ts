@@ -20,11 +20,17 @@ export const PROFILE_TENANTS = 100;
 export interface EvalSize {
   readonly tenants: number;
   readonly resources: number;
-  readonly pairs: readonly { readonly platform: EvalResult; readonly bare: EvalResult }[];
+  readonly pairs: readonly {
+    readonly platform: EvalResult;
+    readonly bare: EvalResult;
+    readonly configMaps: EvalResult;
+  }[];
   /** Medians over the pairs. */
   readonly platformMs: number;
   readonly bareMs: number;
   readonly ratio: number;
+  /** Median time of as many fixed Kubernetes ConfigMaps: the floor of typed resources. */
+  readonly configMapsMs: number;
   readonly platformMaxRssKiB: number;
   readonly bareMaxRssKiB: number;
   /** Peak minus the resident set right before the run (module loading excluded). */
@@ -59,12 +65,17 @@ export async function benchEval(log: (line: string) => void): Promise<EvalBench>
         ["bare", String(platform.resources)],
         EVAL_TIMEOUT_MS,
       );
-      log(
-        `${tenants} tenants: platform ${Math.round(platform.ms)} ms, bare ${Math.round(bare.ms)} ms (${platform.resources} resources)`,
+      const configMaps = await runChild<EvalResult>(
+        "eval-child.ts",
+        ["configmaps", String(platform.resources)],
+        EVAL_TIMEOUT_MS,
       );
-      pairs.push({ platform, bare });
+      log(
+        `${tenants} tenants: platform ${Math.round(platform.ms)} ms, bare ${Math.round(bare.ms)} ms, configmaps ${Math.round(configMaps.ms)} ms (${platform.resources} resources)`,
+      );
+      pairs.push({ platform, bare, configMaps });
     }
-    const m = (f: (r: EvalResult) => number, side: "platform" | "bare") =>
+    const m = (f: (r: EvalResult) => number, side: "platform" | "bare" | "configMaps") =>
       median(pairs.map((p) => f(p[side])));
     const platformMs = m((r) => r.ms, "platform");
     const bareMs = m((r) => r.ms, "bare");
@@ -75,6 +86,7 @@ export async function benchEval(log: (line: string) => void): Promise<EvalBench>
       platformMs,
       bareMs,
       ratio: platformMs / bareMs,
+      configMapsMs: m((r) => r.ms, "configMaps"),
       platformMaxRssKiB: m((r) => r.maxRssKiB, "platform"),
       bareMaxRssKiB: m((r) => r.maxRssKiB, "bare"),
       platformGrowthKiB: m((r) => r.maxRssKiB - r.rssBeforeKiB, "platform"),
