@@ -3,7 +3,6 @@
  * (see support/fake-pulumi.ts): which CLI calls it makes, that none of them asks for secrets, and
  * how CLI failures become the errors the user sees.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
@@ -17,6 +16,7 @@ import {
   UpdateInProgressError,
 } from "../../ops/errors";
 import { configFromText } from "../../ops/stack-file";
+import { initRepo } from "./support/git-repo";
 import {
   type FakeCall,
   type FakeScenario,
@@ -98,15 +98,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     project = path.join(repo, "infra");
     await mkdir(path.join(project, "stacks"), { recursive: true });
     await mkdir(path.join(project, "node_modules"));
-    const git = (...args: string[]) =>
-      execFileSync("git", args, {
-        cwd: repo,
-        encoding: "utf8",
-        env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
-      }).trim();
-    git("init", "-q", "-b", "main");
-    git("config", "user.email", "ops@test.invalid");
-    git("config", "user.name", "ops test");
+    const git = initRepo(repo);
     await writeFile(path.join(repo, ".gitignore"), "node_modules/\n");
     await writeFile(
       path.join(project, "Pulumi.yaml"),

@@ -1,23 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Git } from "../../ops/git";
+import { initRepo } from "./support/git-repo";
 
 /** A throwaway repository with two commits; the project lives in `infra/`. */
 async function makeRepo(): Promise<{ root: string; first: string; second: string }> {
   const root = await mkdtemp(path.join(os.tmpdir(), "ops-git-"));
-  const git = (...args: string[]) =>
-    execFileSync("git", args, {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
-    }).trim();
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "ops@test.invalid");
-  git("config", "user.name", "ops test");
+  const git = initRepo(root);
   await mkdir(path.join(root, "infra"));
   await writeFile(path.join(root, "infra", "index.js"), "// v1\n");
   git("add", ".");

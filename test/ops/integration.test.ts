@@ -6,7 +6,6 @@
  *
  * Runs wherever `pulumi` is on PATH; skipped, with a note saying why, where it is not.
  */
-import { execFileSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -21,6 +20,7 @@ import type { OpsContext } from "../../ops/context";
 import { FetchHealthChecker } from "../../ops/health";
 import { applyChangesToText, configFromText } from "../../ops/stack-file";
 import { FakeDns, FakeLogs, TextSink } from "./support/fakes";
+import { gitIn, initRepo } from "./support/git-repo";
 
 function pulumiOnPath(): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
@@ -86,12 +86,7 @@ describe.skipIf(PULUMI === undefined)(
     let repo: string;
     let server: Server;
     let env: Record<string, string>;
-    const git = (...args: string[]) =>
-      execFileSync("git", args, {
-        cwd: repo,
-        encoding: "utf8",
-        env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
-      }).trim();
+    const git = gitIn(() => repo);
 
     function context(
       extraEnv: Record<string, string> = {},
@@ -145,9 +140,7 @@ describe.skipIf(PULUMI === undefined)(
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-      git("init", "-q", "-b", "main");
-      git("config", "user.email", "ops@test.invalid");
-      git("config", "user.name", "ops integration");
+      initRepo(repo, "ops integration");
       await writeFile(path.join(repo, ".gitignore"), "node_modules\n");
       await writeFile(
         path.join(repo, "Pulumi.yaml"),
