@@ -10,14 +10,18 @@ export const POSTGRES_UID = 999;
 export const POSTGRES_PORT = 5432;
 /** Key of the admin password in the admin Secret (the image reads POSTGRES_PASSWORD). */
 export const ADMIN_PASSWORD_KEY = "POSTGRES_PASSWORD";
-/** Mount point of the data volume. */
-export const DATA_MOUNT = "/var/lib/postgresql";
+/**
+ * Mount point of the data volume: exactly the image's `VOLUME /var/lib/postgresql/data`. A claim
+ * mounted anywhere else leaves that VOLUME to the container runtime, which puts an anonymous,
+ * per-container volume over PGDATA, and the data is gone at the next restart.
+ */
+export const DATA_MOUNT = "/var/lib/postgresql/data";
 /**
  * PGDATA sits one level below the volume root: initdb refuses a non-empty directory, and many
- * provisioners put `lost+found` at the root. Set explicitly so image 18+, whose default moved,
- * keeps using the same directory.
+ * provisioners put `lost+found` at the root. Set explicitly so the directory never depends on
+ * the image's default.
  */
-export const PGDATA = `${DATA_MOUNT}/data`;
+export const PGDATA = `${DATA_MOUNT}/pgdata`;
 
 export interface PostgresStatefulSetInput {
   /** Official postgres image, pinned (version tag or digest). */

@@ -259,7 +259,9 @@ export class SharedDatabase extends pulumi.ComponentResource {
           resources: args.resources ?? DEFAULT_RESOURCES,
         }),
       },
-      { ...keep, dependsOn: [service] },
+      // No dependsOn on the Service: Pulumi waits for a Service until it has ready endpoints,
+      // and those are this StatefulSet's pods.
+      keep,
     );
     // Only for the machine running `pulumi up`: the postgresql provider runs there, not in the
     // cluster. Tenant pods use the ClusterIP Service.

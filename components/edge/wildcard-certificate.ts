@@ -353,8 +353,9 @@ export class WildcardCertificate extends pulumi.ComponentResource {
             dnsNames,
             subject: subjectFor(a.domain),
             validityPeriodHours: a.validityHours,
-            // ECDSA keys sign, they do not encipher: digitalSignature is the key usage TLS needs.
-            allowedUses: ["digitalSignature", "serverAuth"],
+            // ECDSA keys sign, they do not encipher: digital_signature is the key usage TLS
+            // needs. The provider takes these names in snake_case only.
+            allowedUses: ["digital_signature", "server_auth"],
           },
           { parent: this },
         );

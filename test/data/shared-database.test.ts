@@ -239,7 +239,7 @@ describe("SharedDatabase, in-cluster", () => {
       "pg_ctl",
       "stop",
       "-D",
-      "/var/lib/postgresql/data",
+      "/var/lib/postgresql/data/pgdata",
       "-m",
       "fast",
       "-w",
@@ -250,12 +250,12 @@ describe("SharedDatabase, in-cluster", () => {
         name: "POSTGRES_PASSWORD",
         valueFrom: { secretKeyRef: { name: "postgres-admin", key: "POSTGRES_PASSWORD" } },
       },
-      { name: "PGDATA", value: "/var/lib/postgresql/data" },
+      { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
     ]);
     expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual([
       "/dev/shm",
       "/tmp",
-      "/var/lib/postgresql",
+      "/var/lib/postgresql/data",
       "/var/run/postgresql",
     ]);
 
@@ -286,6 +286,10 @@ describe("SharedDatabase, in-cluster", () => {
     const sts0 = run.get(T.sts, "db-statefulset");
     const admin = run.get(T.svc, "db-admin-service");
     expect(provider.dependsOn).toEqual(expect.arrayContaining([sts0.urn, admin.urn]));
+    // Pulumi waits for a Service until it has ready endpoints, which are the StatefulSet's pods:
+    // the StatefulSet must not wait for either Service, or neither would ever be ready.
+    const services = run.ofType(T.svc).map((r) => r.urn);
+    expect(sts0.dependsOn.filter((u) => services.includes(u))).toEqual([]);
 
     expect(db.host).toBe("postgres.dev-database.svc.cluster.local");
     expect(db.port).toBe(5432);

@@ -114,7 +114,7 @@ describe("WildcardCertificate self-signed", () => {
     });
     const cert = r.get(SELF_SIGNED, "cert-cert");
     expect(cert.inputs.dnsNames).toEqual(BOTH_NAMES);
-    expect(cert.inputs.allowedUses).toEqual(["digitalSignature", "serverAuth"]);
+    expect(cert.inputs.allowedUses).toEqual(["digital_signature", "server_auth"]);
     expect(cert.inputs.validityPeriodHours).toBe(8760);
     expect(cert.inputs.subject).toEqual({ commonName: DOMAIN, organization: "agent-cloud" });
     // Key material reaches every consumer as a secret.
