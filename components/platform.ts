@@ -103,6 +103,7 @@ export class Platform extends pulumi.ComponentResource {
         registryUsername: c.image.registryUsername,
         registryPassword: secretInput(c.secrets.registryPassword),
         rebuildNonce: c.image.rebuildNonce,
+        builder: c.image.builder,
       },
       child,
     );

@@ -12,9 +12,20 @@ for tool in docker kind kubectl pulumi; do
   command -v "$tool" >/dev/null 2>&1 || { echo "local-up: '$tool' is not on PATH; see README.md Prerequisites" >&2; exit 1; }
 done
 
-if [ "$(docker inspect -f '{{.State.Running}}' "$registry" 2>/dev/null || true)" != "true" ]; then
-  echo "--- starting the local registry on 127.0.0.1:$registry_port"
-  docker run -d --restart=always -p "127.0.0.1:${registry_port}:5000" --network bridge --name "$registry" registry:2
+case "$(docker inspect -f '{{.State.Running}}' "$registry" 2>/dev/null || echo missing)" in
+  true) ;;
+  false) echo "--- starting the stopped local registry"; docker start "$registry" ;;
+  *)
+    echo "--- starting the local registry on 127.0.0.1:$registry_port"
+    docker run -d --restart=always -p "127.0.0.1:${registry_port}:5000" --network bridge --name "$registry" registry:2
+    ;;
+esac
+
+# The docker-build provider needs a BuildKit builder (not the legacy docker driver); on the host
+# network so that it pushes to the registry at localhost:5001 (Pulumi.local.yaml image.builder).
+if ! docker buildx inspect agent-cloud-local >/dev/null 2>&1; then
+  echo "--- creating the buildx builder agent-cloud-local"
+  docker buildx create --name agent-cloud-local --driver docker-container --driver-opt network=host
 fi
 
 if ! kind get clusters | grep -qx "$cluster"; then

@@ -35,6 +35,11 @@ export interface AppImageArgs {
   readonly registryPassword?: pulumi.Input<string>;
   /** Any new value forces a full rebuild without cache. @default none */
   readonly rebuildNonce?: string;
+  /**
+   * Name of an existing buildx builder (docker-container, kubernetes or remote driver).
+   * @default the provider's choice: an existing non-docker builder, or a new docker-container one
+   */
+  readonly builder?: string;
   /** Scan the context for committed credentials before building. @default true */
   readonly scanForSecrets?: boolean;
   /** Folder relative paths resolve against. @default process.cwd() (the Pulumi project) */
@@ -83,6 +88,7 @@ export class AppImage extends pulumi.ComponentResource {
         context: { location },
         dockerfile: { location: dockerfile },
         platforms: [...(args.platforms ?? ["linux/amd64"])],
+        ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
         push: true,
         tags: [`${repository}:${tag}`],
         cacheFrom: [{ registry: { ref: cache } }],

@@ -197,6 +197,12 @@ const imageSchema = z.strictObject({
   registryUsername: z.string().optional(),
   /** Change to any new value to rebuild even when nothing in the context changed. */
   rebuildNonce: z.string().optional(),
+  /**
+   * Existing buildx builder to build with (docker-container, kubernetes or remote driver). The
+   * local stack names the host-network builder scripts/local-up.sh creates, so BuildKit can push
+   * to the registry on the host's localhost:5001.
+   */
+  builder: z.string().min(1).optional(),
 });
 
 const appSchema = z.strictObject({

@@ -20,6 +20,8 @@ describe("the three stack files parse", () => {
     expect(c.database.mode).toBe("in-cluster");
     expect(c.database.protect).toBe(false);
     expect(c.proxy.serviceType).toBe("NodePort");
+    // BuildKit on the host network, so it can push to the registry on localhost:5001.
+    expect(c.image.builder).toBe("agent-cloud-local");
     expect(c.tenants.map((t) => t.id)).toEqual(["acme", "globex"]);
     expect(c.tenants.map((t) => t.hosts)).toEqual([
       ["acme.agents.localhost"],

@@ -119,6 +119,13 @@ describe("AppImage", () => {
     });
   });
 
+  it("builds with the named buildx builder only when one is given", async () => {
+    const named = await build({ context: clean(), repository: REPO, builder: "agent-cloud-local" });
+    expect(named.get(IMAGE, "agent-image").inputs.builder).toEqual({ name: "agent-cloud-local" });
+    const unnamed = await build({ context: clean(), repository: REPO });
+    expect(unnamed.get(IMAGE, "agent-image").inputs.builder).toBeUndefined();
+  });
+
   it("logs in to the registry with a secret password", async () => {
     const run = await build({
       context: clean(),
