@@ -124,6 +124,7 @@ export class Platform extends pulumi.ComponentResource {
               nodePort: c.database.nodePort,
               adminHost: c.database.adminHost,
               adminPort: c.database.adminPort,
+              clusterDomain: c.proxy.clusterDomain,
             }
           : {
               mode: "external" as const,
@@ -167,6 +168,7 @@ export class Platform extends pulumi.ComponentResource {
           apiKeyPrefix: c.apiKeyPrefix,
           adminEmail: t.adminEmail,
           proxyNamespace: this.edgeNamespace,
+          clusterDomain: c.proxy.clusterDomain,
           databaseEgress: database.networkPeer,
         },
         child,

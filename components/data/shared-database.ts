@@ -48,6 +48,8 @@ export interface InClusterDatabaseArgs extends SharedDatabaseBase {
   readonly adminPort: number;
   /** Requests and limits of the postgres container. @default 250m/512Mi requested, 2/2Gi limit */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
+  /** The cluster's DNS domain, for the host tenants connect to. @default "cluster.local" */
+  readonly clusterDomain?: string;
 }
 
 /** An existing server (managed PostgreSQL): for `production`. */
@@ -287,7 +289,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
     );
 
     return {
-      host: `${POSTGRES_SERVICE}.${nsName}.svc.cluster.local`,
+      host: `${POSTGRES_SERVICE}.${nsName}.svc.${args.clusterDomain ?? "cluster.local"}`,
       port: POSTGRES_PORT,
       // The official image serves no TLS; traffic stays inside the cluster network.
       sslmode: "disable",

@@ -75,6 +75,8 @@ export interface TenantAppArgs {
   readonly adminEmail?: string;
   /** Namespace of the edge proxy, the only source of ingress. */
   readonly proxyNamespace: string;
+  /** The cluster's DNS domain, for `serviceHost`. @default "cluster.local" */
+  readonly clusterDomain?: string;
   /** Where the database is, for the egress rule (SharedDatabase's `networkPeer`). */
   readonly databaseEgress: DatabasePeer;
   /** Size cap of each writable emptyDir. @default "1Gi" */
@@ -90,7 +92,7 @@ export class TenantApp extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** Name of the tenant's Service (`sp-{id}`). */
   public readonly serviceName: pulumi.Output<string>;
-  /** In-cluster DNS name the proxy routes to: `sp-{id}.{namespace}.svc.cluster.local`. */
+  /** In-cluster DNS name the proxy routes to: `sp-{id}.{namespace}.svc.{clusterDomain}`. */
   public readonly serviceHost: pulumi.Output<string>;
   /** Port of the Service. */
   public readonly servicePort: number;
@@ -305,7 +307,7 @@ export class TenantApp extends pulumi.ComponentResource {
 
     this.namespace = namespace;
     this.serviceName = service.metadata.name;
-    this.serviceHost = pulumi.interpolate`${service.metadata.name}.${namespace}.svc.cluster.local`;
+    this.serviceHost = pulumi.interpolate`${service.metadata.name}.${namespace}.svc.${args.clusterDomain ?? "cluster.local"}`;
     this.servicePort = SERVICE_PORT;
     this.registerOutputs({
       namespace: this.namespace,

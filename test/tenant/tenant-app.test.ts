@@ -86,6 +86,10 @@ describe("TenantApp", () => {
     expect(await valueOf(out.namespace)).toBe("dev-tenant-acme");
     expect(await valueOf(out.serviceName)).toBe("sp-acme");
     expect(await valueOf(out.serviceHost)).toBe("sp-acme.dev-tenant-acme.svc.cluster.local");
+    const custom = await deploy("acme", { clusterDomain: "corp.internal" });
+    expect(await valueOf(custom.result.serviceHost)).toBe(
+      "sp-acme.dev-tenant-acme.svc.corp.internal",
+    );
     expect(out.servicePort).toBe(80);
     expect(await pulumi.isSecret(out.apiKey)).toBe(true);
     expect(await valueOf(out.apiKey)).toMatch(/^ac_dev_[A-Za-z0-9]{40}$/);
