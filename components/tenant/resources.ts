@@ -3,11 +3,12 @@ import type { Plan } from "../../stacks/config/plans";
 import { multiplyQuantity } from "./quantity";
 
 /**
- * Pods one Deployment may run at once: its replicas plus the one surge pod of a rolling update
- * (maxSurge 1, maxUnavailable 0).
+ * Pods one Deployment may hold at once: its replicas, the surge pod of a rolling update
+ * (maxSurge 1, maxUnavailable 0), and one old pod still draining: quota counts a terminating
+ * pod until its grace period ends, so without that slot each rollout step would wait for it.
  */
 export function podBudget(replicas: number): number {
-  return replicas + 1;
+  return replicas + 2;
 }
 
 /** Requests and limits of the app container, straight from the plan. */

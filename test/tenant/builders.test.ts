@@ -52,39 +52,39 @@ describe("tenantQuotaSpec", () => {
       "starter",
       1,
       {
-        pods: "2",
-        "requests.cpu": "200m",
-        "requests.memory": "512Mi",
-        "limits.cpu": "2",
-        "limits.memory": "2Gi",
+        pods: "3",
+        "requests.cpu": "300m",
+        "requests.memory": "768Mi",
+        "limits.cpu": "3",
+        "limits.memory": "3Gi",
       },
     ],
     [
       "standard",
       4,
       {
-        pods: "5",
-        "requests.cpu": "1250m",
-        "requests.memory": "2560Mi",
-        "limits.cpu": "10",
-        "limits.memory": "10Gi",
+        pods: "6",
+        "requests.cpu": "1500m",
+        "requests.memory": "3Gi",
+        "limits.cpu": "12",
+        "limits.memory": "12Gi",
       },
     ],
     [
       "pro",
       10,
       {
-        pods: "11",
-        "requests.cpu": "5500m",
-        "requests.memory": "11Gi",
-        "limits.cpu": "44",
-        "limits.memory": "44Gi",
+        pods: "12",
+        "requests.cpu": "6",
+        "requests.memory": "12Gi",
+        "limits.cpu": "48",
+        "limits.memory": "48Gi",
       },
     ],
   ];
   for (const [plan, replicas, hard] of table) {
-    it(`${plan} × ${replicas} replicas leaves room for one surge pod`, () => {
-      expect(podBudget(replicas)).toBe(replicas + 1);
+    it(`${plan} × ${replicas} replicas leaves room for one surge pod and one draining pod`, () => {
+      expect(podBudget(replicas)).toBe(replicas + 2);
       expect(tenantQuotaSpec(BUILTIN_PLANS[plan] as Plan, replicas).hard).toEqual({
         ...hard,
         "services.loadbalancers": "0",

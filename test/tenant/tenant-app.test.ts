@@ -312,15 +312,15 @@ describe("TenantApp", () => {
     ]);
   });
 
-  it("sizes quota for replicas plus one surge pod and caps containers at the plan", async () => {
+  it("sizes quota for replicas plus a surge and a draining pod and caps containers at the plan", async () => {
     const run = await deploy("acme", { replicas: 2 });
     expect(run.get(T.quota, "tenant-acme-quota").inputs.spec).toEqual({
       hard: {
-        pods: "3",
-        "requests.cpu": "750m",
-        "requests.memory": "1536Mi",
-        "limits.cpu": "6",
-        "limits.memory": "6Gi",
+        pods: "4",
+        "requests.cpu": "1",
+        "requests.memory": "2Gi",
+        "limits.cpu": "8",
+        "limits.memory": "8Gi",
         "services.loadbalancers": "0",
         "services.nodeports": "0",
       },
