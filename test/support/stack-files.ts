@@ -18,6 +18,7 @@ export const OPERATOR_SECRETS: Record<StackName, Record<string, unknown>> = {
   dev: {
     "cloudflare:apiToken": "cf-test-token-dev",
     "agent-cloud:registryPassword": "registry-test-token-dev",
+    "agent-cloud:databaseAdminPassword": "pg-admin-test-password-dev",
     "agent-cloud:tenantSecrets": {
       acme: { ANTHROPIC_API_KEY: "sk-ant-test-dev-acme-0000000000" },
       initech: { OPENAI_API_KEY: "sk-test-dev-initech-000000000000" },
