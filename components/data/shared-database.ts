@@ -233,7 +233,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
       },
       keep,
     );
-    const service = new k8s.core.v1.Service(
+    new k8s.core.v1.Service(
       `${name}-service`,
       {
         metadata: { name: POSTGRES_SERVICE, namespace, labels },

@@ -292,9 +292,7 @@ describe("SharedDatabase, in-cluster", () => {
     expect(sts0.dependsOn.filter((u) => services.includes(u))).toEqual([]);
 
     expect(db.host).toBe("postgres.dev-database.svc.cluster.local");
-    const custom = await deploy(
-      inCluster({ clusterDomain: "corp.internal" } as Partial<SharedDatabaseArgs>),
-    );
+    const custom = await deploy(inCluster({ clusterDomain: "corp.internal" }));
     expect(custom.db.host).toBe("postgres.dev-database.svc.corp.internal");
     expect(db.port).toBe(5432);
     expect(db.networkPeer).toEqual({
