@@ -1,5 +1,17 @@
 import type * as k8s from "@pulumi/kubernetes";
 
+/** What pods and containers both state: a fixed non-root identity and the default seccomp profile. */
+function nonRootIdentity(uid: number, gid: number) {
+  assertNonRoot(uid, "uid");
+  assertNonRoot(gid, "gid");
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
 /**
  * Pod-level security settings that satisfy Pod Security `restricted`: a fixed non-root uid/gid
  * (numeric, so the kubelet can verify runAsNonRoot without reading the image), the runtime's
@@ -9,15 +21,7 @@ export function restrictedPodSecurityContext(
   uid: number,
   gid: number = uid,
 ): k8s.types.input.core.v1.PodSecurityContext {
-  assertNonRoot(uid, "uid");
-  assertNonRoot(gid, "gid");
-  return {
-    runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: gid,
-    fsGroup: gid,
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  return { ...nonRootIdentity(uid, gid), fsGroup: gid };
 }
 
 /**
@@ -28,17 +32,12 @@ export function restrictedContainerSecurityContext(
   uid: number,
   gid: number = uid,
 ): k8s.types.input.core.v1.SecurityContext {
-  assertNonRoot(uid, "uid");
-  assertNonRoot(gid, "gid");
   return {
-    runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: gid,
+    ...nonRootIdentity(uid, gid),
     privileged: false,
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
   };
 }
 
