@@ -8,6 +8,7 @@ import type { PromoteOptions } from "./commands/promote";
 import type { RollbackOptions } from "./commands/rollback";
 import type { StatusOptions } from "./commands/status";
 import { UsageError } from "./errors";
+import { OPERATIONS, type OperationName } from "./operations";
 
 /** A parsed command line: which command, with its typed options. */
 export type Command =
@@ -18,14 +19,15 @@ export type Command =
   | { readonly name: "rollback"; readonly options: RollbackOptions }
   | { readonly name: "promote"; readonly options: PromoteOptions }
   | { readonly name: "logs"; readonly options: LogsOptions }
-  | { readonly name: "doctor"; readonly options: DoctorOptions };
+  | { readonly name: "doctor"; readonly options: DoctorOptions }
+  | { readonly name: "operation"; readonly command: OperationName; readonly options: unknown };
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 const HELP_FLAG: Options = { help: { type: "boolean", short: "h" } };
 const STACK: Options = { stack: { type: "string", short: "s" } };
 
-interface Spec {
+export interface Spec {
   readonly summary: string;
   readonly usage: string;
   readonly details: string;
@@ -33,7 +35,8 @@ interface Spec {
 }
 
 /** Every command: its usage line, one-line summary, option help and parseArgs spec. */
-export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> = {
+export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help" | "operation">, Spec>> &
+  Readonly<Record<OperationName, Spec>> = {
   deploy: {
     summary: "preview or update a stack, streaming progress",
     usage:
@@ -126,6 +129,7 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
   a 404 or 502 means). Exits 1 when a check fails.`,
     options: { ...STACK, timeout: { type: "string" } },
   },
+  ...OPERATIONS.specs,
 };
 
 /** The help for one command, or the list of commands. */
@@ -193,6 +197,15 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (values.help === true) return { name: "help", topic: name };
   const flag = (key: string) => values[key] === true;
+  if (OPERATIONS.has(name)) {
+    return OPERATIONS.parse(name, {
+      flag,
+      text: (key) => values[key] as string | undefined,
+      list: (key) => (values[key] as string[] | undefined) ?? [],
+      required: (key) => required(values, key, name),
+      positiveInt: (key) => positiveInt(values, key, name),
+    });
+  }
 
   switch (name) {
     case "deploy":

@@ -19,6 +19,7 @@ import { OpsError, UsageError } from "./errors";
 import { println } from "./format";
 import { FetchHealthChecker } from "./health";
 import { KubernetesLogSource } from "./kube-logs";
+import { OPERATIONS } from "./operations";
 
 /**
  * Runs one command and returns its exit code: 0 done, 1 failed (or a check failed, or the user
@@ -46,6 +47,8 @@ export async function main(argv: readonly string[], ctx: OpsContext): Promise<nu
         return await logs(ctx, command.options);
       case "doctor":
         return await doctor(ctx, command.options);
+      case "operation":
+        return await OPERATIONS.run(ctx, command.command, command.options);
     }
   } catch (error) {
     if (error instanceof OpsError) {

@@ -69,6 +69,14 @@ describe("parseCommand", () => {
       ["doctor", "--stack", "dev"],
       { name: "doctor", options: { stack: "dev", timeoutMs: undefined } },
     ],
+    [
+      ["certs", "-s", "dev", "--address", "127.0.0.1", "--port", "8443"],
+      {
+        name: "operation",
+        command: "certs",
+        options: { stack: "dev", address: "127.0.0.1", port: 8443, timeoutMs: undefined },
+      },
+    ],
     [[], { name: "help", topic: undefined }],
     [["--help"], { name: "help", topic: undefined }],
     [["help", "deploy"], { name: "help", topic: "deploy" }],
@@ -80,7 +88,7 @@ describe("parseCommand", () => {
   it.each([
     [
       ["ship"],
-      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor',
+      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor, certs',
     ],
     [
       ["deploy"],

@@ -1,5 +1,7 @@
 /* eslint-disable @typescript-eslint/require-await -- in-memory stand-ins for async interfaces */
 /** Fakes for the outside world the commands talk to, and a context that wires them up. */
+import type { CertificateProbe, ServedCertificate } from "../../../ops/certs/probe";
+import type { CloudflareZone, ZoneRecord } from "../../../ops/cloudflare/zone";
 import type { OpsContext } from "../../../ops/context";
 import type { DnsResolver } from "../../../ops/dns";
 import type { Writer } from "../../../ops/format";
@@ -74,6 +76,32 @@ export class FakeLogs implements LogSource {
   }
 }
 
+/** Served certificates by SNI name; a name not in the table refuses the connection. */
+export class FakeTls implements CertificateProbe {
+  readonly asked: { address: string; port: number; servername: string }[] = [];
+  constructor(readonly answers: Record<string, ServedCertificate | Error> = {}) {}
+  async served(address: string, port: number, servername: string): Promise<ServedCertificate> {
+    this.asked.push({ address, port, servername });
+    const answer = this.answers[servername];
+    if (answer === undefined) throw new Error("connection refused");
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}
+
+/** A Cloudflare zone's records by zone id; an unknown zone fails like the API does. */
+export class FakeZone implements CloudflareZone {
+  readonly asked: string[] = [];
+  constructor(readonly zones: Record<string, ZoneRecord[]> = {}) {}
+  async records(zoneId: string): Promise<ZoneRecord[]> {
+    this.asked.push(zoneId);
+    const records = this.zones[zoneId];
+    if (records === undefined)
+      throw new Error(`Cloudflare API 404 for zone ${zoneId}: 1001 Invalid zone`);
+    return records;
+  }
+}
+
 export interface TestContext extends OpsContext {
   readonly engine: MemoryEngine;
   readonly stdout: TextSink;
@@ -81,13 +109,21 @@ export interface TestContext extends OpsContext {
   readonly health: FakeHealth;
   readonly dns: FakeDns;
   readonly logs: FakeLogs;
+  readonly tls: FakeTls;
   /** Questions asked, in order. */
   readonly questions: string[];
 }
 
 export function testContext(
   engine: MemoryEngine,
-  parts: { health?: FakeHealth; dns?: FakeDns; logs?: FakeLogs; answer?: boolean } = {},
+  parts: {
+    health?: FakeHealth;
+    dns?: FakeDns;
+    logs?: FakeLogs;
+    tls?: FakeTls;
+    zone?: FakeZone;
+    answer?: boolean;
+  } = {},
 ): TestContext {
   const questions: string[] = [];
   return {
@@ -97,6 +133,8 @@ export function testContext(
     health: parts.health ?? new FakeHealth(),
     dns: parts.dns ?? new FakeDns(),
     logs: parts.logs ?? new FakeLogs(),
+    tls: parts.tls ?? new FakeTls(),
+    zone: parts.zone ?? null,
     questions,
     confirm: async (question) => {
       questions.push(question);

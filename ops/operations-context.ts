@@ -1,0 +1,33 @@
+/**
+ * The outside world of the operations commands added beside the release commands (certificates,
+ * Cloudflare, ...): each behind an interface so tests pass fakes. A context that leaves one out
+ * gets the real implementation, so the release commands' contexts need not know about them.
+ */
+import { type CertificateProbe, TlsCertificateProbe } from "./certs/probe";
+import { CloudflareApiZone, type CloudflareZone } from "./cloudflare/zone";
+
+/** What the operations commands need beyond the release commands' context. */
+export interface OperationsContext {
+  /** Reads the certificate an endpoint serves for a name. */
+  readonly tls?: CertificateProbe;
+  /**
+   * The live Cloudflare zone. Left out: built from `CLOUDFLARE_API_TOKEN` when that is set;
+   * `null`: no zone access (tests).
+   */
+  readonly zone?: CloudflareZone | null;
+}
+
+/** The certificate probe of a context. */
+export function tlsProbe(ctx: OperationsContext): CertificateProbe {
+  return ctx.tls ?? new TlsCertificateProbe();
+}
+
+/** The live zone of a context, or undefined when there is no token to read it with. */
+export function cloudflareZone(
+  ctx: OperationsContext,
+  env: NodeJS.ProcessEnv = process.env,
+): CloudflareZone | undefined {
+  if (ctx.zone !== undefined) return ctx.zone ?? undefined;
+  const token = env.CLOUDFLARE_API_TOKEN;
+  return token !== undefined && token !== "" ? new CloudflareApiZone(token) : undefined;
+}
