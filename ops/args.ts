@@ -7,6 +7,7 @@ import type { LogsOptions } from "./commands/logs";
 import type { PromoteOptions } from "./commands/promote";
 import type { RollbackOptions } from "./commands/rollback";
 import type { StatusOptions } from "./commands/status";
+import { parseDuration } from "./duration";
 import { UsageError } from "./errors";
 import { OPERATIONS, type OperationName } from "./operations";
 
@@ -103,19 +104,26 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help" | "operat
     },
   },
   logs: {
-    summary: "a tenant's pod logs, prefixed by pod name",
-    usage: "logs --stack S --tenant T [-f] [--tail N] [--container C]",
+    summary: "a tenant's pod logs (or the edge's access log), prefixed by pod and container",
+    usage:
+      "logs --stack S (--tenant T | --proxy [--tenant T]) [-f] [--tail N] [--since D] [--container C]",
     details: `  --stack, -s S   stack the tenant is in
-  --tenant, -t T  tenant id
-  --follow, -f    keep streaming new lines
+  --tenant, -t T  tenant id (with --proxy: only that tenant's requests)
+  --proxy         the edge proxy's access log, one request per line
+  --follow, -f    keep streaming, following pods a rollout starts and dropping
+                  pods that leave
   --tail N        start from the last N lines of each pod
-  --container C   container to read (default: the app container sp-T)
-  Uses the current kubeconfig context, as kubectl does.`,
+  --since D       only lines newer than D (90s, 15m, 2h, 7d)
+  --container C   container to read (default: the app container)
+  Terminal control sequences in the output are removed. Uses the current
+  kubeconfig context, as kubectl does.`,
     options: {
       ...STACK,
       tenant: { type: "string", short: "t" },
+      proxy: { type: "boolean" },
       follow: { type: "boolean", short: "f" },
       tail: { type: "string" },
+      since: { type: "string" },
       container: { type: "string" },
     },
   },
@@ -168,6 +176,10 @@ function positiveInt(
     throw new UsageError(`${command}: --${name} "${text}" must be ${expected}`);
   }
   return Number.parseInt(text.replace(/^v/, ""), 10);
+}
+
+function sinceSeconds(value: unknown, command: string): number | undefined {
+  return typeof value === "string" ? parseDuration(value, `${command}: --since`) : undefined;
 }
 
 /** Parses `argv` (without node and script) into a command; throws {@link UsageError}. */
@@ -261,9 +273,13 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         options: {
           stack: required(values, "stack", name),
-          tenant: required(values, "tenant", name),
+          tenant: flag("proxy")
+            ? (values.tenant as string | undefined)
+            : required(values, "tenant", name),
+          proxy: flag("proxy"),
           follow: flag("follow"),
           tail: positiveInt(values, "tail", name),
+          since: sinceSeconds(values.since, name),
           container: values.container as string | undefined,
         },
       };

@@ -6,6 +6,7 @@ import { PLATFORM_ENV } from "../../stacks/config/parse";
 import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { checksum, stableJson } from "./checksum";
+import { TENANT_CONTAINER_NAME } from "./container";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
@@ -28,7 +29,7 @@ export const AGENT_CONFIG_ENV = "AGENT_CLOUD_CONFIG";
 /** Port the tenant's Service listens on; the proxy routes to `{serviceHost}:{SERVICE_PORT}`. */
 export const SERVICE_PORT = 80;
 const PORT_NAME = "http";
-const CONTAINER_NAME = "app";
+const CONTAINER_NAME = TENANT_CONTAINER_NAME;
 
 export interface TenantAppArgs {
   /** Environment name; it prefixes the namespace (`{environment}-tenant-{id}`). */

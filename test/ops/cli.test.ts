@@ -62,7 +62,30 @@ describe("parseCommand", () => {
       ["logs", "--stack", "dev", "-t", "acme", "-f", "--tail", "100"],
       {
         name: "logs",
-        options: { stack: "dev", tenant: "acme", follow: true, tail: 100, container: undefined },
+        options: {
+          stack: "dev",
+          tenant: "acme",
+          proxy: false,
+          follow: true,
+          tail: 100,
+          since: undefined,
+          container: undefined,
+        },
+      },
+    ],
+    [
+      ["logs", "--stack", "dev", "--proxy", "--since", "15m"],
+      {
+        name: "logs",
+        options: {
+          stack: "dev",
+          tenant: undefined,
+          proxy: true,
+          follow: false,
+          tail: undefined,
+          since: 900,
+          container: undefined,
+        },
       },
     ],
     [

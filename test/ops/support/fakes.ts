@@ -6,7 +6,7 @@ import type { OpsContext } from "../../../ops/context";
 import type { DnsResolver } from "../../../ops/dns";
 import type { Writer } from "../../../ops/format";
 import type { HealthChecker, HealthResult } from "../../../ops/health";
-import type { LogSource, LogStreamOptions, PodInfo } from "../../../ops/logs";
+import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "../../../ops/logs";
 import type { MemoryEngine } from "./memory-engine";
 
 /** Collects what a command writes. */
@@ -42,22 +42,43 @@ export class FakeDns implements DnsResolver {
   }
 }
 
-/** Pods per namespace+selector, and each pod's log as chunks. */
+/**
+ * Pods per namespace+selector, each pod's log as chunks, and a scripted watch. A pod listed in
+ * `holdOpen` keeps its stream open after its chunks until the stream is aborted (a followed pod
+ * that has not left); others end after their chunks.
+ */
 export class FakeLogs implements LogSource {
   readonly listed: { namespace: string; selector: string }[] = [];
+  readonly watched: { namespace: string; selector: string }[] = [];
   readonly streamed: {
     namespace: string;
     pod: string;
     container: string;
-    options: LogStreamOptions;
+    options: Omit<LogStreamOptions, "signal">;
   }[] = [];
+  /** Pods whose stream was aborted (they left, or the command stopped). */
+  readonly aborted: string[] = [];
   constructor(
     readonly pods: Record<string, PodInfo[]> = {},
     readonly chunks: Record<string, string[] | Error> = {},
+    readonly events: PodEvent[] = [],
+    readonly holdOpen: readonly string[] = [],
   ) {}
   async listPods(namespace: string, selector: string): Promise<PodInfo[]> {
     this.listed.push({ namespace, selector });
     return this.pods[`${namespace} ${selector}`] ?? [];
+  }
+  async watchPods(
+    namespace: string,
+    selector: string,
+    onEvent: (event: PodEvent) => void,
+  ): Promise<void> {
+    this.watched.push({ namespace, selector });
+    for (const event of this.events) {
+      // Let started streams deliver their chunks before the next change arrives.
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      onEvent(event);
+    }
   }
   async stream(
     namespace: string,
@@ -66,13 +87,20 @@ export class FakeLogs implements LogSource {
     options: LogStreamOptions,
     onText: (chunk: string) => void,
   ): Promise<void> {
-    this.streamed.push({ namespace, pod, container, options });
+    const { signal, ...rest } = options;
+    this.streamed.push({ namespace, pod, container, options: rest });
     const chunks = this.chunks[pod] ?? [];
     if (chunks instanceof Error) throw chunks;
     for (const chunk of chunks) {
       await Promise.resolve();
       onText(chunk);
     }
+    if (this.holdOpen.includes(pod) && signal !== undefined && !signal.aborted) {
+      await new Promise<void>((resolve) =>
+        signal.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    }
+    if (signal?.aborted === true) this.aborted.push(pod);
   }
 }
 
