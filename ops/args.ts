@@ -35,6 +35,8 @@ export interface Spec {
   readonly usage: string;
   readonly details: string;
   readonly options: Options;
+  /** Takes words besides flags (a subcommand such as `db backup`). */
+  readonly positionals?: boolean;
 }
 
 /** Every command: its usage line, one-line summary, option help and parseArgs spec. */
@@ -204,11 +206,12 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...rest],
       options: { ...spec.options, ...HELP_FLAG },
-      allowPositionals: false,
+      allowPositionals: spec.positionals === true,
       strict: true,
     }));
   } catch (error) {
@@ -225,6 +228,7 @@ export function parseCommand(argv: readonly string[]): Command {
       list: (key) => (values[key] as string[] | undefined) ?? [],
       required: (key) => required(values, key, name),
       positiveInt: (key) => positiveInt(values, key, name),
+      positionals,
     });
   }
 

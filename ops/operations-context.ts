@@ -5,6 +5,8 @@
  */
 import { type CertificateProbe, TlsCertificateProbe } from "./certs/probe";
 import { CloudflareApiZone, type CloudflareZone } from "./cloudflare/zone";
+import { type DbTools, ProcessDbTools } from "./db/tools";
+import { KubernetesSecretReader, type SecretReader } from "./kube-secrets";
 
 /** What the operations commands need beyond the release commands' context. */
 export interface OperationsContext {
@@ -15,6 +17,20 @@ export interface OperationsContext {
    * `null`: no zone access (tests).
    */
   readonly zone?: CloudflareZone | null;
+  /** Reads tenants' Secrets (DATABASE_URL, API key). */
+  readonly secrets?: SecretReader;
+  /** Runs pg_dump and pg_restore. */
+  readonly dbTools?: DbTools;
+}
+
+/** The Secret reader of a context. */
+export function secretReader(ctx: OperationsContext): SecretReader {
+  return ctx.secrets ?? new KubernetesSecretReader();
+}
+
+/** The PostgreSQL client programs of a context. */
+export function dbTools(ctx: OperationsContext): DbTools {
+  return ctx.dbTools ?? new ProcessDbTools();
 }
 
 /** The certificate probe of a context. */

@@ -4,6 +4,7 @@
  */
 import type { Command, Spec } from "./args";
 import { certs } from "./commands/certs";
+import { db, dbAction } from "./commands/db";
 import type { OpsContext } from "./context";
 
 /** Typed readers over the parsed flags of one command line. */
@@ -15,6 +16,8 @@ export interface FlagReader {
   required(name: string): string;
   /** Throws a usage error unless it is a positive whole number. */
   positiveInt(name: string): number | undefined;
+  /** Words besides flags, for commands whose spec takes them. */
+  readonly positionals: readonly string[];
 }
 
 interface Operation<O> {
@@ -56,6 +59,47 @@ const TABLE = {
       timeoutMs: f.positiveInt("timeout"),
     }),
     run: certs,
+  }),
+  db: operation({
+    spec: {
+      summary: "a tenant's logical backups: take one, restore one, list them",
+      usage:
+        "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE] [--host H] [--port N] [--yes]",
+      details: `  backup          pg_dump the tenant's database (custom format) into the folder
+  restore         pg_restore a dump into it, replacing its tables (asks first)
+  list            the tenant's dumps in the folder, newest first
+  --stack, -s S   stack the tenant is in
+  --tenant, -t T  tenant id
+  --dir D         folder of the dumps (default backups/S/T)
+  --from FILE     dump to restore (default the newest in the folder)
+  --host H, --port N
+                  where this machine reaches the server (default: the in-cluster
+                  server's admin endpoint, or an external server's own host)
+  --yes, -y       restore without asking
+  Connects as the tenant's own role, read from its Secret through the current
+  kubeconfig context; the password goes to pg_dump in its environment only.`,
+      options: {
+        ...STACK,
+        tenant: { type: "string", short: "t" },
+        dir: { type: "string" },
+        from: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        yes: { type: "boolean", short: "y" },
+      },
+      positionals: true,
+    },
+    parse: (f) => ({
+      action: dbAction(f.positionals),
+      stack: f.required("stack"),
+      tenant: f.required("tenant"),
+      dir: f.text("dir"),
+      from: f.text("from"),
+      host: f.text("host"),
+      port: f.positiveInt("port"),
+      yes: f.flag("yes"),
+    }),
+    run: db,
   }),
 };
 

@@ -100,6 +100,23 @@ describe("parseCommand", () => {
         options: { stack: "dev", address: "127.0.0.1", port: 8443, timeoutMs: undefined },
       },
     ],
+    [
+      ["db", "restore", "-s", "dev", "-t", "acme", "--from", "a.dump", "-y"],
+      {
+        name: "operation",
+        command: "db",
+        options: {
+          action: "restore",
+          stack: "dev",
+          tenant: "acme",
+          dir: undefined,
+          from: "a.dump",
+          host: undefined,
+          port: undefined,
+          yes: true,
+        },
+      },
+    ],
     [[], { name: "help", topic: undefined }],
     [["--help"], { name: "help", topic: undefined }],
     [["help", "deploy"], { name: "help", topic: "deploy" }],

@@ -3,6 +3,8 @@
 import type { CertificateProbe, ServedCertificate } from "../../../ops/certs/probe";
 import type { CloudflareZone, ZoneRecord } from "../../../ops/cloudflare/zone";
 import type { OpsContext } from "../../../ops/context";
+import type { DbTools, ToolResult } from "../../../ops/db/tools";
+import type { SecretReader } from "../../../ops/kube-secrets";
 import type { DnsResolver } from "../../../ops/dns";
 import type { Writer } from "../../../ops/format";
 import type { HealthChecker, HealthResult } from "../../../ops/health";
@@ -130,6 +132,46 @@ export class FakeZone implements CloudflareZone {
   }
 }
 
+/** Secrets by `namespace/name`; an unknown one fails as the API would (403 here). */
+export class FakeSecrets implements SecretReader {
+  readonly asked: string[] = [];
+  constructor(readonly secrets: Record<string, Record<string, string>> = {}) {}
+  async read(namespace: string, name: string): Promise<Record<string, string>> {
+    this.asked.push(`${namespace}/${name}`);
+    const data = this.secrets[`${namespace}/${name}`];
+    if (data === undefined)
+      throw new Error(`HTTP-Code: 403\nMessage: secrets "${name}" is forbidden`);
+    return data;
+  }
+}
+
+/**
+ * Records each pg_dump/pg_restore run; a successful pg_dump writes `dump of {dbname}` to its
+ * --file, as the real one writes its archive.
+ */
+export class FakeDbTools implements DbTools {
+  readonly runs: {
+    program: string;
+    args: readonly string[];
+    env: Readonly<Record<string, string>>;
+  }[] = [];
+  constructor(readonly result: ToolResult = { code: 0, stderr: "" }) {}
+  async run(
+    program: "pg_dump" | "pg_restore",
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+  ): Promise<ToolResult> {
+    this.runs.push({ program, args, env });
+    const file = args.find((a) => a.startsWith("--file="))?.slice("--file=".length);
+    const dbname = args.find((a) => a.startsWith("--dbname="))?.slice("--dbname=".length);
+    if (program === "pg_dump" && file !== undefined && this.result.code === 0) {
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(file, `dump of ${dbname}`);
+    }
+    return this.result;
+  }
+}
+
 export interface TestContext extends OpsContext {
   readonly engine: MemoryEngine;
   readonly stdout: TextSink;
@@ -150,6 +192,8 @@ export function testContext(
     logs?: FakeLogs;
     tls?: FakeTls;
     zone?: FakeZone;
+    secrets?: FakeSecrets;
+    dbTools?: FakeDbTools;
     answer?: boolean;
   } = {},
 ): TestContext {
@@ -163,6 +207,8 @@ export function testContext(
     logs: parts.logs ?? new FakeLogs(),
     tls: parts.tls ?? new FakeTls(),
     zone: parts.zone ?? null,
+    secrets: parts.secrets ?? new FakeSecrets(),
+    dbTools: parts.dbTools ?? new FakeDbTools(),
     questions,
     confirm: async (question) => {
       questions.push(question);
