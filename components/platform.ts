@@ -8,6 +8,7 @@ import {
   type SecretValue,
 } from "../stacks/config";
 import { SharedDatabase } from "./data/shared-database";
+import { TenantBackups } from "./data/tenant-backups";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy } from "./edge/management-proxy";
 import { WildcardCertificate } from "./edge/wildcard-certificate";
@@ -139,6 +140,20 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const backup = c.database.backup;
+    if (backup !== undefined) {
+      new TenantBackups(
+        `${name}-backups`,
+        {
+          environment: c.environment,
+          tenants: c.tenants.map((t) => ({ id: t.id, databaseUrl: database.tenantUrl(t.id) })),
+          ...backup,
+          database: database.networkPeer,
+        },
+        child,
+      );
+    }
 
     const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
     for (const t of c.tenants) {

@@ -144,6 +144,46 @@ const proxySchema = z.strictObject({
   clusterDomain: z.string().default("cluster.local"),
 });
 
+/** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
+const POSTGRES_IMAGE =
+  "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
+
+/** Scheduled per-tenant logical backups (pg_dump as each tenant's role), see TenantBackups. */
+const backupSchema = z.strictObject({
+  /** Cron schedule in UTC. */
+  schedule: z
+    .string()
+    .regex(/^\S+(\s+\S+){4}$/, {
+      error: "must be a cron schedule of five fields, such as 17 3 * * *",
+    })
+    .default("17 3 * * *"),
+  /** Dumps older than this are deleted. */
+  retentionDays: z.number().int().min(1).max(3650).default(7),
+  /** pg_dump comes from this image; it must be at least the server's major version. */
+  image: z.string().default(POSTGRES_IMAGE),
+  target: z
+    .discriminatedUnion("kind", [
+      z.strictObject({
+        kind: z.literal("volume"),
+        size: quantity.default("10Gi"),
+        storageClass: z.string().optional(),
+      }),
+      z.strictObject({
+        kind: z.literal("s3"),
+        endpoint: z.url({
+          error: "must be the bucket service's URL, such as https://s3.eu-west-1.amazonaws.com",
+        }),
+        bucket: z.string().min(3),
+        prefix: z.string().default(""),
+        /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+        credentialsSecret: dnsLabel(63),
+        /** An image with the MinIO client `mc`, pinned by digest. */
+        mcImage: z.string().min(1),
+      }),
+    ])
+    .default({ kind: "volume", size: "10Gi" }),
+});
+
 const inClusterDatabase = z.strictObject({
   mode: z.literal("in-cluster"),
   /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
@@ -162,6 +202,7 @@ const inClusterDatabase = z.strictObject({
   /** Production refuses an in-cluster database unless this is true. */
   allowInProduction: z.boolean().default(false),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const externalDatabase = z.strictObject({
@@ -178,6 +219,7 @@ const externalDatabase = z.strictObject({
    */
   networkCidrs: z.array(cidr).default([]),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const imageSchema = z.strictObject({
