@@ -20,7 +20,8 @@ import {
   renderNginxRoutes,
 } from "../../../components/edge/nginx-config";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
-import { NginxProcess } from "./nginx";
+import { renderEdgeEntrypoint } from "../../../components/edge/route-reloader";
+import { NGINX, NginxProcess } from "./nginx";
 import { freePorts } from "./ports";
 import { startTenants, type TenantFleet } from "./tenants";
 
@@ -45,6 +46,11 @@ export interface EdgeOptions {
   readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes">;
   /** The tenants' port when their servers are not the fixture's. @default the fleet's port */
   readonly tenantPort?: number;
+  /**
+   * Run nginx under the edge's entry script (as the container does), checking the route table
+   * every `pollSeconds`. @default nginx is started directly
+   */
+  readonly entrypoint?: { readonly pollSeconds: number };
   /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
   readonly tweak?: (input: NginxConfigInput) => NginxConfigInput;
 }
@@ -159,7 +165,21 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const config = renderNginxConfig(input([]));
     writeRoutes(render(false));
 
-    const nginx = await NginxProcess.start(config, dir, health);
+    let launcher: string[] | undefined;
+    if (options.entrypoint !== undefined) {
+      const script = join(dir, "entrypoint.sh");
+      writeFileSync(
+        script,
+        renderEdgeEntrypoint({
+          config: join(dir, "nginx.conf"),
+          routesDir: join(dir, "routes"),
+          pollSeconds: options.entrypoint.pollSeconds,
+          nginx: NGINX,
+        }),
+      );
+      launcher = ["/bin/sh", script];
+    }
+    const nginx = await NginxProcess.start(config, dir, health, launcher);
     cleanups.push(() => nginx.stop());
     return {
       options,
