@@ -76,7 +76,7 @@ describe("deploy", () => {
     const [call] = ctx.engine.callsOf("up");
     expect(call!.args).toMatchObject({
       env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A },
-      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} skip-build=true`,
     });
     expect(ctx.stdout.lines[0]).toBe(`skipping the build: redeploying ${IMAGE_REF_A}`);
   });
@@ -96,7 +96,7 @@ describe("deploy", () => {
     await deploy(ctx, { ...base, force: true, tag: "2026.11.22" });
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
       env: { AGENT_CLOUD_REBUILD: "2026-11-22T10:00:00.000Z", AGENT_CLOUD_IMAGE_TAG: "2026.11.22" },
-      message: `deploy commit=${SHA_1} tag=2026.11.22 rebuild=true`,
+      message: `deploy commit=${SHA_1} rebuild=true tag=2026.11.22`,
     });
   });
 
@@ -121,7 +121,7 @@ describe("deploy", () => {
     expect(ctx.engine.calls).toEqual([]);
   });
 
-  it("--group targets the group's tenants and the proxy, with dependents", async () => {
+  it("--group targets the group's tenants and the proxy, with dependents, and pins the others to what they run", async () => {
     const ctx = setup();
     expect(await deploy(ctx, { ...base, groups: ["beta"] })).toBe(0);
     const [call] = ctx.engine.callsOf("up");
@@ -137,9 +137,14 @@ describe("deploy", () => {
       ].sort(),
     );
     expect(args.targetDependents).toBe(true);
-    expect(args.message).toBe(`deploy commit=${SHA_1} groups=beta`);
+    expect(args.message).toBe(
+      `deploy commit=${SHA_1} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} groups=beta`,
+    );
+    expect((call!.args as { env: Record<string, string> }).env).toEqual({
+      AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ "big-acme": IMAGE_REF_A, globex: IMAGE_REF_A }),
+    });
     expect(ctx.stdout.lines[0]).toBe(
-      "group beta: tenants acme and the proxy route table (6 resources targeted, with their dependents)",
+      "group beta: tenants acme, their databases, the image and the proxy route table (6 resources targeted, with their dependents); big-acme, globex keep the image they run",
     );
   });
 
@@ -182,7 +187,7 @@ describe("deploy", () => {
     ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
     await deploy(ctx, base);
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
-      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A}`,
     });
   });
 
