@@ -146,10 +146,7 @@ describe("parseCommand", () => {
   });
 
   it.each([
-    [
-      ["ship"],
-      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor',
-    ],
+    [["ship"], `unknown command "ship"; commands: ${Object.keys(COMMANDS).join(", ")}`],
     [
       ["deploy"],
       "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
