@@ -207,7 +207,7 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const config: Record<string, unknown> = { ...base.config };
   const image = config[KEY.image];
   config[KEY.image] = {
-    ...(typeof image === "object" && image !== null ? (image) : {}),
+    ...(typeof image === "object" && image !== null ? image : {}),
     ref: images.image,
   };
   config[KEY.tenants] = entries;

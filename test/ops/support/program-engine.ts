@@ -95,7 +95,7 @@ export class ProgramEngine extends MemoryEngine {
     if (s === undefined) throw new Error(`no stack ${stack}`);
     const run = await this.evaluate(
       stack,
-      (options.source?.config ?? s.config) as Record<string, unknown>,
+      options.source?.config ?? s.config,
       options.env ?? {},
       method === "preview",
     );
