@@ -8,7 +8,7 @@ import type { MeasuredRun, ProxyResult } from "./proxy";
 import { CONFIG_CHECKSUM_ANNOTATION } from "../components/edge/management-proxy";
 import { mean, sum } from "./stats";
 
-/** Targets from shared/DESIGN.md ("Targets"). */
+/** Targets from docs/targets.md. */
 export const TARGETS = {
   evalRatio: 1.25,
   resourcesPerTenant: 8,
