@@ -11,7 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import { type PlatformConfig } from "../stacks/config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../test/edge/support/client";
 import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
-import { childPids } from "../test/edge/support/nginx";
+import { childPids, NGINX } from "../test/edge/support/nginx";
 import { sleep, waitFor } from "../test/edge/support/ports";
 import { nextMessage, startChild } from "./child";
 import { cpuSample } from "./cpu";
@@ -303,7 +303,7 @@ async function benchReloads(
 async function nginxVersion(): Promise<string> {
   const { execFile } = await import("node:child_process");
   return new Promise((resolve) =>
-    execFile("/usr/sbin/nginx", ["-v"], (_error, stdout, stderr) =>
+    execFile(NGINX, ["-v"], (_error, stdout, stderr) =>
       resolve(`${stdout}${stderr}`.trim().replace(/^nginx version: /, "")),
     ),
   );
