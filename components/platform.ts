@@ -182,6 +182,7 @@ export class Platform extends pulumi.ComponentResource {
           databaseUrl: database.tenantUrl(t.id),
           apiKeyPrefix: c.apiKeyPrefix,
           adminEmail: t.adminEmail,
+          migrate: t.migrate ?? c.app.migrate,
           proxyNamespace: this.edgeNamespace,
           clusterDomain: c.proxy.clusterDomain,
           databaseEgress: database.networkPeer,

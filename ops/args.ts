@@ -138,10 +138,11 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help" | "operat
   logs: {
     summary: "a tenant's pod logs (or the edge's access log), prefixed by pod and container",
     usage:
-      "logs --stack S (--tenant T | --proxy [--tenant T]) [-f] [--tail N] [--since D] [--container C]",
+      "logs --stack S (--tenant T [--migrations] | --proxy [--tenant T]) [-f] [--tail N] [--since D] [--container C]",
     details: `  --stack, -s S   stack the tenant is in
   --tenant, -t T  tenant id (with --proxy: only that tenant's requests)
   --proxy         the edge proxy's access log, one request per line
+  --migrations    the tenant's pre-release migration Jobs (app.migrate)
   --follow, -f    keep streaming, following pods a rollout starts and dropping
                   pods that leave
   --tail N        start from the last N lines of each pod
@@ -153,6 +154,7 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help" | "operat
       ...STACK,
       tenant: { type: "string", short: "t" },
       proxy: { type: "boolean" },
+      migrations: { type: "boolean" },
       follow: { type: "boolean", short: "f" },
       tail: { type: "string" },
       since: { type: "string" },
@@ -350,6 +352,7 @@ export function parseCommand(argv: readonly string[]): Command {
             ? (values.tenant as string | undefined)
             : required(values, "tenant", name),
           proxy: flag("proxy"),
+          migrations: flag("migrations"),
           follow: flag("follow"),
           tail: positiveInt(values, "tail", name),
           since: sinceSeconds(values.since, name),

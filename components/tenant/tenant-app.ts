@@ -7,6 +7,7 @@ import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { checksum, stableJson } from "./checksum";
 import { TENANT_CONTAINER_NAME } from "./container";
+import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
@@ -82,6 +83,11 @@ export interface TenantAppArgs {
   readonly databaseEgress: DatabasePeer;
   /** Size cap of each writable emptyDir. @default "1Gi" */
   readonly writableSizeLimit?: string;
+  /**
+   * Migration command run by the new image, with the app's env, in a Job that must succeed
+   * before the Deployment rolls. @default no migration
+   */
+  readonly migrate?: readonly string[];
 }
 
 /**
@@ -195,6 +201,37 @@ export class TenantApp extends pulumi.ComponentResource {
     // A ref known now was checked in validate(); one from a build is checked once it is known.
     const image = pulumi.output(args.image).apply((ref) => assertPinned(id, ref));
 
+    const migrate = args.migrate;
+    const migration =
+      migrate === undefined || migrate.length === 0
+        ? undefined
+        : new k8s.batch.v1.Job(
+            `${name}-migrate`,
+            {
+              metadata: {
+                name: image.apply((ref) => migrationJobName(id, ref, migrate)),
+                namespace,
+                labels: migrationLabels(id),
+              },
+              spec: migrationJobSpec({
+                tenantId: id,
+                podSecurity,
+                volumes: volumes.volumes,
+                container: {
+                  name: "migrate",
+                  image,
+                  command: [...migrate],
+                  env: plainEnv(args, nsName),
+                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  resources: containerResources(args.plan),
+                  securityContext: containerSecurity,
+                  volumeMounts: volumes.mounts,
+                },
+              }),
+            },
+            { ...child, dependsOn: [config] },
+          );
+
     // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
     const rolloutTimeout = `${Math.ceil(startupBudgetSeconds(probeInput) / 60) + 10}m`;
     new k8s.apps.v1.Deployment(
@@ -254,7 +291,7 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       {
         ...child,
-        dependsOn: [config],
+        dependsOn: migration === undefined ? [config] : [config, migration],
         customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
       },
     );

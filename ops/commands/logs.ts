@@ -2,7 +2,7 @@
  * `logs`: a tenant's pod logs (or the edge's access log with `--proxy`), each line prefixed by
  * pod and container; with `-f` it follows the pods a rollout brings and drops those that leave.
  */
-import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
+import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
 import { formatAccess, parseAccessLine } from "../access-log";
 import type { OpsContext } from "../context";
 import type { StackConfig } from "../engine";
@@ -31,6 +31,8 @@ export interface LogsOptions {
   readonly container?: string;
   /** The edge proxy's access log instead of a tenant's pods. */
   readonly proxy?: boolean;
+  /** The tenant's migration Jobs' pods instead of its app's. */
+  readonly migrations?: boolean;
   /** Stops following (the CLI runs until interrupted). */
   readonly signal?: AbortSignal;
 }
@@ -89,13 +91,21 @@ export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
               : undefined;
           },
         }
-      : {
-          what: `tenant "${tenant}"`,
-          namespace: tenantNamespace(environment, tenant as string),
-          selector: tenantPodSelector(tenant as string),
-          container: (pod: PodInfo) => chooseContainer(pod, tenant as string, o.container),
-          transform: undefined,
-        };
+      : o.migrations === true
+        ? {
+            what: `the migration Jobs of tenant "${tenant}"`,
+            namespace: tenantNamespace(environment, tenant as string),
+            selector: `app.kubernetes.io/name=${tenantServiceName(tenant as string)}-migrate`,
+            container: (pod: PodInfo) => chooseContainer(pod, "", o.container ?? "migrate"),
+            transform: undefined,
+          }
+        : {
+            what: `tenant "${tenant}"`,
+            namespace: tenantNamespace(environment, tenant as string),
+            selector: tenantPodSelector(tenant as string),
+            container: (pod: PodInfo) => chooseContainer(pod, tenant as string, o.container),
+            transform: undefined,
+          };
   const pods = await ctx.logs
     .listPods(target.namespace, target.selector)
     .catch((error: unknown) => {

@@ -261,6 +261,8 @@ const appSchema = z.strictObject({
   writablePaths: z.array(z.string().startsWith("/")).default(["/tmp"]),
   terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60),
   uid: z.number().int().min(1).default(1000),
+  /** Migration command the new image runs in a Job before the Deployment rolls. */
+  migrate: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const tenantSchema = z.strictObject({
@@ -276,6 +278,8 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
+  migrate: z.array(z.string().min(1)).optional(),
 });
 
 export const configSchema = z.strictObject({

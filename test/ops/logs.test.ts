@@ -264,6 +264,25 @@ describe("logs command", () => {
     ]);
   });
 
+  it("--migrations reads the tenant's migration Job pods", async () => {
+    const source = new FakeLogs(
+      {
+        "dev-tenant-acme app.kubernetes.io/name=sp-acme-migrate": [
+          { name: "sp-acme-migrate-0123456789-x", containers: ["migrate"], phase: "Failed" },
+        ],
+      },
+      { "sp-acme-migrate-0123456789-x": ["applying 0042_add_index\nERROR: relation exists\n"] },
+    );
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { logs: source });
+    expect(await logs(ctx, { stack: "dev", tenant: "acme", migrations: true, follow: false })).toBe(
+      0,
+    );
+    expect(ctx.stdout.lines).toEqual([
+      "sp-acme-migrate-0123456789-x/migrate | applying 0042_add_index",
+      "sp-acme-migrate-0123456789-x/migrate | ERROR: relation exists",
+    ]);
+  });
+
   it("needs --tenant unless --proxy", async () => {
     const ctx = testContext(new MemoryEngine({ dev: devStack() }));
     await expect(logs(ctx, { stack: "dev", follow: false })).rejects.toThrow(
