@@ -19,6 +19,7 @@
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { suspendedGuard, suspendedMapSection } from "./suspended";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {
@@ -32,6 +33,8 @@ export interface NginxRoute {
    */
   readonly upstreamHost: string;
   readonly upstreamPort: number;
+  /** Answer 503 (suspended, with a JSON body) instead of proxying. @default false */
+  readonly suspended?: boolean;
 }
 
 export interface NginxListen {
@@ -367,7 +370,7 @@ function upstreamSection(input: NginxConfigInput): string[] {
  * a pod restart. Add a per-tenant concern as one more section.
  */
 export function routeSections(input: NginxConfigInput): string[][] {
-  return [hostMapSection(input), upstreamSection(input)];
+  return [hostMapSection(input), suspendedMapSection(input.routes), upstreamSection(input)];
 }
 
 function routeLines(input: NginxConfigInput): string[] {
@@ -470,6 +473,7 @@ export function tenantLocation(input: NginxConfigInput, hsts: string): string[] 
     '  if ($tenant_id = "") {',
     `    return 404 '${EDGE_BODIES.unknownHost}';`,
     "  }",
+    ...indent(suspendedGuard()),
     "  if ($foreign_api_key) {",
     `    ${hsts}`,
     `    add_header WWW-Authenticate 'Bearer error="invalid_token"' always;`,

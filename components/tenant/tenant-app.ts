@@ -88,6 +88,12 @@ export interface TenantAppArgs {
    * before the Deployment rolls. @default no migration
    */
   readonly migrate?: readonly string[];
+  /**
+   * Keep the namespace, Secret, config and database, but run no pod (the edge answers 503 for
+   * the tenant). Quota and PodDisruptionBudget keep `replicas`, so resuming is one change.
+   * @default false
+   */
+  readonly suspended?: boolean;
 }
 
 /**
@@ -239,7 +245,7 @@ export class TenantApp extends pulumi.ComponentResource {
       {
         metadata: { name: appName, namespace, labels: podLabels },
         spec: {
-          replicas: args.replicas,
+          replicas: args.suspended === true ? 0 : args.replicas,
           selector: { matchLabels: podLabels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {

@@ -278,6 +278,8 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** Keep data and config, scale to zero, and have the edge answer 503. */
+  suspended: z.boolean().default(false),
   /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
   migrate: z.array(z.string().min(1)).optional(),
 });
