@@ -24,7 +24,7 @@ export interface RollbackOptions {
   readonly prune?: boolean;
   /** Name for the rollback's own release. */
   readonly release?: string;
-  /** Policy packs to enforce. @default ["policy"] */
+  /** Policy packs to enforce. @default ["policy"] when the project has one there */
   readonly policyPacks?: readonly string[];
 }
 
@@ -91,7 +91,10 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
   for (const note of removal.notes) println(stdout, note);
 
   const source: RunSource = { commit, config: plan.config };
-  const policyPacks = o.policyPacks ?? [DEFAULT_POLICY_PACK];
+  // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
+  const policyPacks =
+    o.policyPacks ??
+    ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
   const onOutput = (text: string) => stdout.write(text);
   const preview = await engine.preview(o.stack, { source, policyPacks, onOutput });
   println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
