@@ -1,3 +1,4 @@
+import { edgeCertificateProblem } from "./edge-certificate";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
@@ -370,6 +371,10 @@ function crossFieldIssues(
     c.image.registryUsername === undefined
   ) {
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
+  }
+  if (ok("dns", "domain") && c.dns.provider === "cloudflare") {
+    const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
+    if (problem !== undefined) add(problem[0], undefined, problem[1]);
   }
   if (ok("proxy") && c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
     add(

@@ -296,7 +296,9 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotLoggedInError);
     expect((error as Error).message).toBe(
-      'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket or file://~/.pulumi-state',
+      'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket; the local stack (npm run local:up) lives in file://' +
+        path.join(project, ".pulumi-state") +
+        " with PULUMI_CONFIG_PASSPHRASE=agent-cloud-local",
     );
   });
 
