@@ -6,7 +6,7 @@ import { describeChanges, formatTime, println, shortSha } from "../format";
 import { actorOf, checkReleaseName, releaseMessage, releasesOf, splitImages } from "../release";
 import { chooseRollbackTarget, planRollback, rollbackCommit } from "../rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
-import { tenantImagesOutput } from "../stack-outputs";
+import { runningImages } from "../running-images";
 import { planRemoval } from "../tenant-removal";
 import { imagesCell } from "./history";
 
@@ -45,7 +45,7 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
       `commit ${commit} recorded by update v${target.version} is not in this repository; fetch it (git fetch --all) and retry`,
     );
   }
-  const running = tenantImagesOutput(await engine.outputs(o.stack));
+  const running = await runningImages(engine, o.stack, await engine.outputs(o.stack));
   const release = releasesOf(history, running).find((r) => r.update === target);
   const current = await engine.readConfig(o.stack);
   const plan = planRollback({

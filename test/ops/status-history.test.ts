@@ -60,6 +60,7 @@ describe("history", () => {
       "selectStack",
       "history",
       "outputs",
+      "resources",
     ]);
   });
 
