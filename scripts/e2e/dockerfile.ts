@@ -21,7 +21,7 @@ function execForm(rest: string, line: string): string[] {
   const parsed = JSON.parse(rest) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === "string"))
     throw new Error(`only the exec form ["a", "b"] is supported: ${line}`);
-  return parsed as string[];
+  return parsed;
 }
 
 export function readDockerfile(file: string, context: string): ImageProcess {

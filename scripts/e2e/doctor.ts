@@ -60,7 +60,8 @@ export async function runDoctor(
   const engine = new Proxy(known, {
     get: (target, key) => target[key as keyof ReleaseEngine] ?? unsupported(String(key)),
   }) as ReleaseEngine;
-  const proxyAddress = String(rendered.outputs.proxyAddress ?? "");
+  const proxyAddress =
+    typeof rendered.outputs.proxyAddress === "string" ? rendered.outputs.proxyAddress : "";
   const health: HealthChecker = {
     async check(url: string, timeoutMs: number): Promise<HealthResult> {
       const u = new URL(url);

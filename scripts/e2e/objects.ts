@@ -1,7 +1,6 @@
 /** The rendered Kubernetes objects the e2e run reads, looked up as the cluster would. */
 import type { RecordedResource } from "../../test/harness/mocks";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered objects are arbitrary JSON */
 export type K8sObject = Record<string, any>;
 
 export class RenderedObjects {

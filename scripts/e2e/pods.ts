@@ -242,13 +242,15 @@ export class Pod {
       closeSync(fd);
       return spawned;
     };
-    let child = spawnAs(canSwitch ? { uid: this.uid, gid: this.gid } : {});
+    // Once the uid could not run the program, restarts go straight to the fallback.
+    const asUid = canSwitch && this.uidNote === undefined;
+    let child = spawnAs(asUid ? { uid: this.uid, gid: this.gid } : {});
     if (!canSwitch)
       this.uidNote ??=
         this.uid === undefined ? "no uid rendered" : "not root here: ran as the current user";
     child.once("error", (error: NodeJS.ErrnoException) => {
-      if (canSwitch && error.code === "EACCES" && this.uidNote === undefined) {
-        this.uidNote = `uid ${this.uid} cannot run ${this.argv[0]} here (EACCES): ran as root`;
+      if (asUid && error.code === "EACCES") {
+        this.uidNote = `ran as root: uid ${this.uid} cannot execute ${path.basename(this.argv[0] as string)} at its path here`;
         child = spawnAs({});
         this.attach(child);
         return;

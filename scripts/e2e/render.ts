@@ -102,7 +102,7 @@ export async function renderStack(dir: string, stack: string): Promise<RenderedS
   );
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(run.result)) {
-    outputs[key] = await valueOf(value as pulumi.Input<unknown>);
+    outputs[key] = await valueOf(value);
   }
   return { stack, resources: run.resources, outputs, standIns, platform, stackConfig };
 }

@@ -246,7 +246,7 @@ export async function runE2e(
         `${w.pods.length}/${w.pods.length} ready`,
         stuck === undefined
           ? `${ready}/${w.pods.length} ready (${uid})`
-          : `${ready}/${w.pods.length} ready: would never finish rolling out; last probes ${JSON.stringify(stuck.last)}${stuck.events.length > 0 ? `; ${stuck.events.join("; ")}` : ""}; log: ${stuck.pod.logTail(3).join(" | ")}`,
+          : `${ready}/${w.pods.length} ready: would never finish rolling out; last probes ${JSON.stringify(stuck.last)}${stuck.events.length > 0 ? `; ${summarize(stuck.events)}` : ""}; log: ${stuck.pod.logTail(3).join(" | ")}`,
         stuck === undefined,
       );
     }
@@ -448,6 +448,13 @@ export async function runE2e(
   }
 }
 
+/** Repeated events once, with how often they happened. */
+function summarize(events: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e, (counts.get(e) ?? 0) + 1);
+  return [...counts].map(([e, n]) => (n === 1 ? e : `${e} (${n} times)`)).join("; ");
+}
+
 /** The result as a fixed-width table. */
 export function formatTable(stack: string, rows: readonly Row[]): string {
   const header = ["", "area", "check", "expected", "got"];
@@ -471,10 +478,14 @@ export function formatTable(stack: string, rows: readonly Row[]): string {
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { stack: { type: "string", short: "s" }, dir: { type: "string" } },
+    options: {
+      stack: { type: "string", short: "s" },
+      dir: { type: "string" },
+      "rollout-limit": { type: "string" },
+    },
   });
   if (values.stack === undefined) {
-    console.error("usage: npm run e2e -- --stack NAME [--dir DIR]");
+    console.error("usage: npm run e2e -- --stack NAME [--dir DIR] [--rollout-limit SECONDS]");
     process.exit(2);
   }
   const dir = path.resolve(values.dir ?? path.join(__dirname, "..", ".."));
@@ -482,8 +493,11 @@ if (require.main === module) {
     console.error(`e2e: no Pulumi.${values.stack}.yaml in ${dir}`);
     process.exit(2);
   }
-  void runE2e(values.stack, dir, (l) => console.log(l)).then(({ rows, ok }) => {
-    console.log(formatTable(values.stack as string, rows));
-    process.exit(ok ? 0 : 1);
-  });
+  const limit = Number(values["rollout-limit"] ?? 60);
+  void runE2e(values.stack, dir, (l) => console.log(l), { rolloutLimitMs: limit * 1000 }).then(
+    ({ rows, ok }) => {
+      console.log(formatTable(values.stack as string, rows));
+      process.exit(ok ? 0 : 1);
+    },
+  );
 }
