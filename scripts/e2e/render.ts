@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type * as pulumi from "@pulumi/pulumi";
 import { type RecordedResource, runProgram, valueOf } from "../../test/harness/mocks";
 import { parseConfig, type PlatformConfig } from "../../stacks/config/parse";
 import {
