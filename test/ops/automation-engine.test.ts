@@ -231,6 +231,23 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     await rm(path.join(project, "stacks", "Pulumi.production.yaml"));
   });
 
+  it("lifts protection with pulumi state unprotect, one URN at a time", async () => {
+    await engine().unprotect("dev", [URN]);
+    const argvs = (await calls()).map((c) => c.argv.join(" "));
+    expect(argvs).toContain(`state unprotect ${URN} --yes --stack dev --non-interactive`);
+  });
+
+  it("runs a rollback under the project's policy pack, not the old commit's", async () => {
+    const e = engine();
+    const config = { "agent-cloud:environment": "dev" };
+    await e.preview("dev", { source: { commit: firstCommit, config }, policyPacks: ["policy"] });
+    const run = (await calls()).find((c) => c.argv[0] === "preview")!;
+    expect(run.argv).toEqual(
+      expect.arrayContaining(["--policy-pack", path.join(project, "policy")]),
+    );
+    await e.dispose();
+  });
+
   it("runs a rollback source from a worktree of its commit, with its config, then removes it", async () => {
     const e = engine();
     const config = {
