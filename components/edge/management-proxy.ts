@@ -8,6 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
 import { type NginxConfigInput, type NginxRoute, renderNginxConfig } from "./nginx-config";
+import type { TenantAuth } from "./nginx/auth";
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits, type PlanLimit } from "./nginx/limits";
+import { proxyApiKeyTable, type ProxyApiKeys } from "./proxy-keys";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -33,7 +36,16 @@ export const PROXY_PATHS = {
   key: "/etc/agent-cloud/tls/tls.key",
   runDir: "/tmp/nginx",
   pidFile: "/tmp/nginx/nginx.pid",
+  /** The API-key table, mounted from the `{PROXY_NAME}-api-keys` Secret. */
+  apiKeysDir: "/etc/agent-cloud/api-keys",
+  apiKeyTable: "/etc/agent-cloud/api-keys/api-keys.map",
+  /** The authenticated-origin-pull CA, when origin pulls are required. */
+  originPullDir: "/etc/agent-cloud/origin-pull",
+  originPullCa: "/etc/agent-cloud/origin-pull/ca.crt",
 } as const;
+
+/** Pod-template annotation holding a hash of the key table, so new keys reach every pod. */
+export const API_KEYS_CHECKSUM_ANNOTATION = "agent-cloud.io/api-keys-sha256";
 
 /** Pod-template annotation holding the config checksum, so a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = "agent-cloud.io/nginx-config-sha256";
@@ -93,6 +105,22 @@ export interface ProxyNginxSettings {
   readonly workerProcesses?: number;
   /** How long shutdown and reload wait for open requests and streams. @default 60 */
   readonly shutdownTimeoutSeconds?: number;
+  /**
+   * Each tenant's auth mode and public paths. A routed tenant not listed here is in `edge` mode
+   * with no public path: every request needs its key.
+   * @default every tenant in edge mode, no public paths
+   */
+  readonly tenantAuth?: readonly TenantAuth[];
+  /** Per-client limits and client timeouts. @default DEFAULT_EDGE_LIMITS */
+  readonly limits?: EdgeLimits;
+  /** Per-tenant request limits, one entry per plan with its tenants. @default none */
+  readonly planLimits?: readonly PlanLimit[];
+  /** Peers (CIDRs) whose `realIpHeader` names the client. @default none */
+  readonly realIpFrom?: readonly string[];
+  /** @default "CF-Connecting-IP" */
+  readonly realIpHeader?: string;
+  /** Require the authenticated-origin-pull client certificate. @default false */
+  readonly originPull?: boolean;
 }
 
 /**
@@ -128,6 +156,18 @@ export function proxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
       connections: 4096,
       shutdownTimeoutSeconds: s.shutdownTimeoutSeconds ?? 60,
     },
+    auth: {
+      keyTablePath: PROXY_PATHS.apiKeyTable,
+      tenants:
+        s.tenantAuth ??
+        s.routes.map((r) => ({ tenantId: r.tenantId, mode: "edge", publicPaths: [] })),
+    },
+    limits: { limits: s.limits ?? DEFAULT_EDGE_LIMITS, plans: s.planLimits ?? [] },
+    clientIdentity: {
+      realIpFrom: s.realIpFrom ?? [],
+      realIpHeader: s.realIpHeader,
+      originPullCaPath: s.originPull === true ? PROXY_PATHS.originPullCa : undefined,
+    },
   };
 }
 
@@ -156,6 +196,18 @@ export interface ManagementProxyArgs extends ProxyNginxSettings {
   readonly drainSeconds?: number;
   /** @default requests 250m / 128Mi, limits 2 CPU / 512Mi */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+  /**
+   * Each tenant's accepted API keys (secret Outputs), keyed by tenant id; they become the key
+   * table the edge checks requests against, in a Secret of its own.
+   * @default none: every request to an edge-mode tenant is refused
+   */
+  readonly apiKeys?: ProxyApiKeys;
+  /** Client CIDRs the LoadBalancer admits (`loadBalancerSourceRanges`). @default every address */
+  readonly sourceRanges?: readonly string[];
+  /** `Local` keeps the client's (or CDN's) address visible to nginx. @default the cluster's default */
+  readonly externalTrafficPolicy?: "Cluster" | "Local";
+  /** PEM CA of the origin-pull client certificates; required with `originPull`. */
+  readonly originPullCaCertificate?: string;
 }
 
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -179,6 +231,15 @@ function checkArgs(name: string, args: ManagementProxyArgs): void {
       if (!Number.isInteger(port) || port < 30000 || port > 32767)
         fail(`nodePorts.${key} ${port} must be in the node port range 30000-32767`);
   }
+  if ((args.sourceRanges?.length ?? 0) > 0 && type !== "LoadBalancer")
+    fail(`sourceRanges only apply to serviceType "LoadBalancer" (got "${type}"); remove them`);
+  if (args.externalTrafficPolicy !== undefined && type === "ClusterIP")
+    fail(`externalTrafficPolicy does not apply to serviceType "ClusterIP"; remove it`);
+  if (
+    args.originPull === true &&
+    !args.originPullCaCertificate?.startsWith("-----BEGIN CERTIFICATE-----")
+  )
+    fail("originPull needs originPullCaCertificate, a PEM CA certificate");
   const drain = args.drainSeconds ?? 10;
   if (!Number.isInteger(drain) || drain < 0 || drain > 300)
     fail(`drainSeconds ${drain} must be a whole number from 0 to 300`);
@@ -233,6 +294,29 @@ export class ManagementProxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The keys the edge checks, in a Secret of their own: never in the config's ConfigMap.
+    const keyTable = proxyApiKeyTable(args.apiKeys ?? {});
+    const apiKeys = new k8s.core.v1.Secret(
+      `${name}-api-keys`,
+      {
+        metadata: { name: `${PROXY_NAME}-api-keys`, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { "api-keys.map": keyTable.text },
+      },
+      { parent: this },
+    );
+    const originPullCa =
+      args.originPull === true
+        ? new k8s.core.v1.ConfigMap(
+            `${name}-origin-pull-ca`,
+            {
+              metadata: { name: `${PROXY_NAME}-origin-pull-ca`, namespace: args.namespace, labels },
+              data: { "ca.crt": args.originPullCaCertificate as string },
+            },
+            { parent: this },
+          )
+        : undefined;
+
     const quit = `nginx -c ${PROXY_PATHS.config} -e /dev/stderr -s quit || kill -QUIT 1`;
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
@@ -246,7 +330,13 @@ export class ManagementProxy extends pulumi.ComponentResource {
           // A new pod is ready before an old one goes: capacity never drops during a rollout.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum } },
+            metadata: {
+              labels,
+              annotations: {
+                [CONFIG_CHECKSUM_ANNOTATION]: checksum,
+                [API_KEYS_CHECKSUM_ANNOTATION]: keyTable.checksum,
+              },
+            },
             spec: {
               automountServiceAccountToken: false,
               // Thousands of tenant Services would otherwise become env vars in this pod.
@@ -311,6 +401,16 @@ export class ManagementProxy extends pulumi.ComponentResource {
                     { name: "config", mountPath: PROXY_PATHS.configDir, readOnly: true },
                     { name: "tls", mountPath: PROXY_PATHS.tlsDir, readOnly: true },
                     { name: "run", mountPath: PROXY_PATHS.runDir },
+                    { name: "api-keys", mountPath: PROXY_PATHS.apiKeysDir, readOnly: true },
+                    ...(originPullCa
+                      ? [
+                          {
+                            name: "origin-pull",
+                            mountPath: PROXY_PATHS.originPullDir,
+                            readOnly: true,
+                          },
+                        ]
+                      : []),
                   ],
                 },
               ],
@@ -323,6 +423,19 @@ export class ManagementProxy extends pulumi.ComponentResource {
                 { name: "tls", secret: { secretName: args.tlsSecretName, defaultMode: 0o440 } },
                 // pid file and request-body temp files; bodies up to maxBodySize land here.
                 { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+                // Readable by the nginx user only, like the TLS key.
+                {
+                  name: "api-keys",
+                  secret: { secretName: apiKeys.metadata.name, defaultMode: 0o440 },
+                },
+                ...(originPullCa
+                  ? [
+                      {
+                        name: "origin-pull",
+                        configMap: { name: originPullCa.metadata.name, defaultMode: 0o444 },
+                      },
+                    ]
+                  : []),
               ],
             },
           },
@@ -343,6 +456,13 @@ export class ManagementProxy extends pulumi.ComponentResource {
         spec: {
           type: serviceType,
           selector,
+          // With a CDN in front, only its ranges may reach the origin at all.
+          ...((args.sourceRanges?.length ?? 0) > 0
+            ? { loadBalancerSourceRanges: [...(args.sourceRanges as string[])] }
+            : {}),
+          ...(args.externalTrafficPolicy !== undefined
+            ? { externalTrafficPolicy: args.externalTrafficPolicy }
+            : {}),
           ports: [
             {
               name: "http",

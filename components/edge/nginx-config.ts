@@ -10,6 +10,30 @@
  * works without cluster DNS, and a tenant Service created after the proxy started is found.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import {
+  AUTH_BODIES,
+  edgeAuthHttpLines,
+  edgeAuthLocationLines,
+  edgeAuthProblems,
+  longestAuthMapKey,
+  type TenantAuth,
+} from "./nginx/auth";
+import {
+  type ClientIdentityInput,
+  clientIdentityHttpLines,
+  clientIdentityLocationLines,
+  clientIdentityProblems,
+  clientIdentityServerLines,
+  originOnlyLocation,
+} from "./nginx/client-identity";
+import {
+  DEFAULT_EDGE_LIMITS,
+  type EdgeLimitsInput,
+  edgeLimitedLocation,
+  edgeLimitsHttpLines,
+  edgeLimitsProblems,
+  edgeLimitsServerLines,
+} from "./nginx/limits";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {
@@ -82,6 +106,17 @@ export interface NginxConfigInput {
   };
   /** @default 31536000 (one year) */
   readonly hstsMaxAgeSeconds?: number;
+  /** API-key checks (components/edge/nginx/auth.ts): where the key table is, each tenant's mode. */
+  readonly auth: {
+    /** Absolute path of the key table file, mounted from a Secret. */
+    readonly keyTablePath: string;
+    /** One entry per routed tenant; a tenant without one is in `edge` mode with no public path. */
+    readonly tenants: readonly TenantAuth[];
+  };
+  /** Abuse limits (components/edge/nginx/limits.ts). @default DEFAULT_EDGE_LIMITS, no plan limits */
+  readonly limits?: EdgeLimitsInput;
+  /** Real client address and origin pulls (components/edge/nginx/client-identity.ts). @default trust no header */
+  readonly clientIdentity?: ClientIdentityInput;
 }
 
 /** Thrown by {@link renderNginxConfig} with every problem in its input. */
@@ -105,8 +140,8 @@ const SIZE = /^[0-9]+[kmgKMG]?$/;
 /** JSON bodies the proxy answers with itself; they name no Service, namespace or version. */
 export const EDGE_BODIES = {
   unknownHost: '{"error":"unknown_host","message":"no agent is served at this host"}',
-  wrongEnvironment:
-    '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
+  wrongEnvironment: AUTH_BODIES.wrongEnvironment,
+  unauthorized: AUTH_BODIES.unauthorized,
   tooLarge: '{"error":"request_too_large","message":"the request body is too large"}',
   healthy: '{"status":"ok"}',
   notFound: '{"error":"not_found"}',
@@ -205,6 +240,16 @@ function validate(input: NginxConfigInput): string[] {
   positive("workers.connections", w.connections, 1_000_000);
   positive("workers.shutdownTimeoutSeconds", w.shutdownTimeoutSeconds);
   positive("hstsMaxAgeSeconds", input.hstsMaxAgeSeconds, 63_072_000);
+  path("auth.keyTablePath", input.auth.keyTablePath);
+  input.auth.tenants.forEach((t, i) => {
+    if (!ids.has(t.tenantId))
+      bad(`auth.tenants[${i}].tenantId`, t.tenantId, "must be the id of a routed tenant");
+  });
+  problems.push(
+    ...edgeAuthProblems({ environment: input.environment, ...input.auth }),
+    ...edgeLimitsProblems(input.limits ?? { limits: DEFAULT_EDGE_LIMITS, plans: [] }),
+    ...clientIdentityProblems(input.clientIdentity ?? { realIpFrom: [] }),
+  );
   return problems;
 }
 
@@ -215,10 +260,13 @@ const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
  * when keys that collide do not fit one bucket, so both sizes follow the route table: a bucket
  * holds three of the longest keys, and the table may grow to eight slots per key.
  */
-function mapHashSizes(hosts: readonly string[]): { bucket: number; max: number } {
+function mapHashSizes(
+  hosts: readonly string[],
+  longestOtherKey = 0,
+): { bucket: number; max: number } {
   // One hash element is a pointer plus the key (+2, pointer-aligned); a bucket ends in a pointer.
-  // Hosts are the longest keys and the biggest map (tenant ids are DNS labels).
-  const longest = Math.max(63, ...hosts.map((k) => k.length));
+  // Hosts are the biggest map; keys, public paths (auth maps) can be longer than any host.
+  const longest = Math.max(63, longestOtherKey, ...hosts.map((k) => k.length));
   const element = 8 + Math.ceil((longest + 2) / 8) * 8;
   return {
     bucket: Math.max(128, nextPow2(3 * element + 8)),
@@ -237,7 +285,13 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   const w = input.workers ?? {};
   const connections = w.connections ?? 4096;
   const hosts = input.routes.flatMap((r) => r.hosts.map((h) => [h, r.tenantId] as const));
-  const hash = mapHashSizes(hosts.map(([h]) => h));
+  const auth = { environment: ownEnvironment, ...input.auth };
+  const limits = input.limits ?? { limits: DEFAULT_EDGE_LIMITS, plans: [] };
+  const identity = input.clientIdentity ?? { realIpFrom: [] };
+  const hash = mapHashSizes(
+    hosts.map(([h]) => h),
+    longestAuthMapKey(auth),
+  );
   const on = (port: number) =>
     input.listen.address === undefined ? `${port}` : `${input.listen.address}:${port}`;
   const t = input.timeouts;
@@ -288,7 +342,6 @@ export function renderNginxConfig(input: NginxConfigInput): string {
         ? "access_log off;"
         : `access_log ${input.paths.accessLog ?? "/dev/stdout"} edge;`,
       "",
-      "keepalive_timeout 65s;",
       "keepalive_requests 1000;",
       `client_max_body_size ${input.maxBodySize};`,
       // Long bearer tokens and cookies exceed the 8k default.
@@ -311,19 +364,14 @@ export function renderNginxConfig(input: NginxConfigInput): string {
       ...input.routes.map((r) => `  "${r.tenantId}" "${r.upstreamHost}:${r.upstreamPort}";`),
       "}",
       "",
-      // A key of another environment (`ac_<other>_…`) is refused here, before any tenant sees it.
-      "map $http_authorization $api_key_environment {",
-      '  default "";',
-      '  "~*^bearer[ \\t]+ac_(?<key_environment>[a-z0-9-]+)_" "$key_environment";',
-      "}",
+      // Keys are checked here, before any tenant sees the request.
+      ...edgeAuthHttpLines(auth),
       "",
-      "map $api_key_environment $foreign_api_key {",
-      "  default 1;",
-      '  "" 0;',
-      `  "${ownEnvironment}" 0;`,
-      "}",
+      ...clientIdentityHttpLines(identity),
       "",
-      "map $http_upgrade $connection_upgrade {",
+      ...edgeLimitsHttpLines(limits),
+      "",
+      "map $edge_upgrade $connection_upgrade {",
       "  default upgrade;",
       '  "" close;',
       "}",
@@ -374,25 +422,22 @@ export function renderNginxConfig(input: NginxConfigInput): string {
       "",
       "  error_page 413 @too_large;",
       "  error_page 502 503 504 @tenant_unavailable;",
+      ...indent(edgeLimitsServerLines(limits)),
+      ...indent(clientIdentityServerLines(identity)),
       "",
       "  location / {",
       '    if ($tenant_id = "") {',
       `      return 404 '${EDGE_BODIES.unknownHost}';`,
       "    }",
-      "    if ($foreign_api_key) {",
-      `      ${hsts}`,
-      `      add_header WWW-Authenticate 'Bearer error="invalid_token"' always;`,
-      `      return 401 '${EDGE_BODIES.wrongEnvironment}';`,
-      "    }",
+      ...indent(edgeAuthLocationLines(hsts), "    "),
       "    proxy_pass http://$tenant_upstream;",
       "    proxy_http_version 1.1;",
       "    proxy_set_header Host $host;",
-      "    proxy_set_header Upgrade $http_upgrade;",
+      "    proxy_set_header Upgrade $edge_upgrade;",
       "    proxy_set_header Connection $connection_upgrade;",
-      "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      ...indent(clientIdentityLocationLines(), "    "),
       "    proxy_set_header X-Forwarded-Proto $scheme;",
       "    proxy_set_header X-Forwarded-Host $host;",
-      "    proxy_set_header X-Real-IP $remote_addr;",
       "    proxy_set_header X-Request-Id $edge_request_id;",
       "    proxy_redirect off;",
       // The edge owns TLS, so it alone decides HSTS.
@@ -411,6 +456,9 @@ export function renderNginxConfig(input: NginxConfigInput): string {
       "  location @too_large {",
       `    return 413 '${EDGE_BODIES.tooLarge}';`,
       "  }",
+      "",
+      ...indent(edgeLimitedLocation(hsts)),
+      ...(identity.originPullCaPath !== undefined ? ["", ...indent(originOnlyLocation(hsts))] : []),
       "}",
     ]),
     "}",

@@ -30,6 +30,7 @@ const base: NginxConfigInput = {
   maxBodySize: "10m",
   timeouts: { connectSeconds: 5, readSeconds: 3600, sendSeconds: 120 },
   paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
+  auth: { keyTablePath: "/etc/agent-cloud/api-keys/api-keys.map", tenants: [] },
 };
 
 /** The lines of the block that starts with `header {`, without the braces. */

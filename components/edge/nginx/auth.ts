@@ -32,7 +32,7 @@ export interface EdgeAuthInput {
 /** Bodies of the edge's 401s; one for every wrong, missing or misplaced key. */
 export const AUTH_BODIES = {
   unauthorized:
-    '{"error":"unauthorized","message":"send this agent\'s API key as Authorization: Bearer <key>"}',
+    '{"error":"unauthorized","message":"this agent needs its API key as Authorization: Bearer <key>"}',
   wrongEnvironment:
     '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
 } as const;

@@ -57,7 +57,9 @@ export function edgeLimitsProblems(input: EdgeLimitsInput): string[] {
   const problems: string[] = [];
   const whole = (path: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max)
-      problems.push(`${path} ${JSON.stringify(value)}: must be a whole number from ${min} to ${max}`);
+      problems.push(
+        `${path} ${JSON.stringify(value)}: must be a whole number from ${min} to ${max}`,
+      );
   };
   const l = input.limits;
   whole("limits.connectionsPerClient", l.connectionsPerClient, 1, 100_000);

@@ -3,7 +3,7 @@
  * names, one fake server per tenant, and nginx running the config the proxy ships, with only the
  * resolver address, listen ports and file paths changed.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -13,6 +13,8 @@ import {
   tenantUpstreamHost,
 } from "../../../components/edge/management-proxy";
 import { renderNginxConfig } from "../../../components/edge/nginx-config";
+import { renderApiKeyTable, type TenantKeys } from "../../../components/edge/nginx/auth";
+import { DEFAULT_EDGE_LIMITS } from "../../../components/edge/nginx/limits";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
 import { startDns, type TestDns } from "./dns";
 import { NginxProcess } from "./nginx";
@@ -28,6 +30,14 @@ export interface EdgeTenant {
   readonly deferred?: boolean;
   /** In the config, with no server and no DNS name at all. */
   readonly missing?: boolean;
+  /**
+   * Edge auth mode. Here it defaults to `app` (the edge checks no key) so routing suites need no
+   * keys; the component's own default is `edge`, which the auth suite uses.
+   * @default "app"
+   */
+  readonly auth?: "edge" | "app";
+  /** Public paths in edge mode. @default [] */
+  readonly publicPaths?: readonly string[];
 }
 
 export interface EdgeOptions {
@@ -35,7 +45,11 @@ export interface EdgeOptions {
   readonly domain: string;
   readonly tenants: readonly EdgeTenant[];
   /** Proxy settings other than routes, as the component would get them. @default component defaults */
-  readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes">;
+  readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes" | "tenantAuth">;
+  /** Accepted keys per tenant, written as the key table the proxy mounts. @default none */
+  readonly apiKeys?: readonly TenantKeys[];
+  /** PEM CA for origin pulls, written where the rendered config expects it (with `settings.originPull`). */
+  readonly originPullCa?: string;
 }
 
 export interface Edge {
@@ -54,8 +68,21 @@ export interface Edge {
   upstreamHost(tenantId: string): string;
   /** Starts a deferred tenant's server and publishes its DNS name. */
   bringUp(tenantId: string): Promise<void>;
+  /** Rewrites the key table (as a Secret update would) and reloads nginx. */
+  setApiKeys(keys: readonly TenantKeys[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Per-client limits high enough for the routing and reload suites, whose steady request streams
+ * all come from 127.0.0.1; the limits suite sets its own (and checks the shipped defaults).
+ */
+export const ROUTING_SUITE_LIMITS = {
+  ...DEFAULT_EDGE_LIMITS,
+  connectionsPerClient: 10_000,
+  requestsPerSecondPerClient: 100_000,
+  requestBurstPerClient: 100_000,
+};
 
 export function tenantHosts(t: EdgeTenant, domain: string): string[] {
   return [`${t.id}.${domain}`, ...(t.customDomains ?? [])];
@@ -90,6 +117,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     cleanups.push(() => dns.close());
     const [http, https, health] = (await freePorts(3)) as [number, number, number];
     const ports = { http, https, health };
+    const keyTablePath = join(dir, "api-keys.map");
+    writeFileSync(keyTablePath, renderApiKeyTable(options.apiKeys ?? []));
+    const originPullCaPath = join(dir, "origin-pull-ca.crt");
+    if (options.originPullCa !== undefined) writeFileSync(originPullCaPath, options.originPullCa);
 
     const render = (includeLater: boolean) => {
       const routes = routesFromTenants(
@@ -98,9 +129,27 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           .map((t) => ({ id: t.id, hosts: tenantHosts(t, domain) })),
         { environment, port: fleet.port, clusterDomain: options.settings?.clusterDomain },
       );
-      const shipped = proxyNginxConfigInput({ ...options.settings, environment, routes });
+      const shipped = proxyNginxConfigInput({
+        limits: ROUTING_SUITE_LIMITS,
+        ...options.settings,
+        environment,
+        routes,
+        tenantAuth: options.tenants
+          .filter((t) => includeLater || !t.later)
+          .map((t) => ({
+            tenantId: t.id,
+            mode: t.auth ?? "app",
+            publicPaths: t.publicPaths ?? [],
+          })),
+      });
       return renderNginxConfig({
         ...shipped,
+        auth: { ...shipped.auth, keyTablePath },
+        clientIdentity: {
+          ...(shipped.clientIdentity ?? { realIpFrom: [] }),
+          originPullCaPath:
+            shipped.clientIdentity?.originPullCaPath === undefined ? undefined : originPullCaPath,
+        },
         resolver: dns.address,
         listen: { ...ports, address: "127.0.0.1" },
         tls: { certificate: certificate.certificatePath, key: certificate.keyPath },
@@ -131,6 +180,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       async bringUp(id) {
         await fleet.get(id).start();
         dns.set(upstreamHost(id), fleet.get(id).ip);
+      },
+      async setApiKeys(keys) {
+        writeFileSync(keyTablePath, renderApiKeyTable(keys));
+        await nginx.reload();
       },
       close,
     };
