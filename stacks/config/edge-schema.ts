@@ -93,7 +93,9 @@ export const proxyEdgeSecurity = {
   realIpFrom: z.array(anyCidr).optional(),
   realIpHeader: z
     .string()
-    .regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an HTTP header name such as CF-Connecting-IP" })
+    .regex(/^[A-Za-z0-9-]{1,64}$/, {
+      error: "must be an HTTP header name such as CF-Connecting-IP",
+    })
     .default("CF-Connecting-IP"),
   originPull: originPullSchema.default(originPullSchema.parse({})),
   /**

@@ -21,31 +21,43 @@ export function cloudflareInFront(c: Pick<ParsedConfig, "dns">): boolean {
   return c.dns.provider === "cloudflare" && c.dns.proxied;
 }
 
-export function edgeSecurityIssues(c: ParsedConfig): ConfigIssue[] {
+/**
+ * Rules across keys. With `partial` (the config did not parse as a whole), a rule reading a key
+ * that failed on its own is skipped, and tenants keep their index in the stack file.
+ */
+export function edgeSecurityIssues(
+  c: ParsedConfig,
+  partial: {
+    readonly failed: ReadonlySet<string>;
+    readonly tenantIndex: readonly number[];
+  } = { failed: new Set(), tenantIndex: [] },
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const ok = (...keys: string[]) => keys.every((k) => !partial.failed.has(k));
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
   const p = c.proxy;
-  if (p.serviceType !== "LoadBalancer" && (p.sourceRanges?.length ?? 0) > 0)
+  if (ok("proxy") && p.serviceType !== "LoadBalancer" && (p.sourceRanges?.length ?? 0) > 0)
     add(
       "proxy.sourceRanges",
       p.sourceRanges,
       `only applies when proxy.serviceType is "LoadBalancer" (got "${p.serviceType}"); restrict a NodePort with the nodes' firewall`,
     );
-  if (p.originPull.enabled && !cloudflareInFront(c))
+  if (ok("proxy", "dns") && p.originPull.enabled && !cloudflareInFront(c))
     add(
       "proxy.originPull.enabled",
       true,
       "only Cloudflare's proxy presents the origin-pull certificate; set dns.provider: cloudflare and dns.proxied: true, or turn it off",
     );
-  c.tenants.forEach((t, i) => {
+  c.tenants.forEach((t, position) => {
+    const i = partial.tenantIndex[position] ?? position;
     if (t.apiKey.acceptPrevious && t.apiKey.generation === 0)
       add(
         `tenants[${i}].apiKey.acceptPrevious`,
         true,
         "generation 0 has no previous key; bump apiKey.generation to rotate, then accept the previous one",
       );
-    if (t.publicPaths === undefined && !PUBLIC_PATH.test(c.app.healthPath))
+    if (t.publicPaths === undefined && ok("app") && !PUBLIC_PATH.test(c.app.healthPath))
       add(
         `tenants[${i}].publicPaths`,
         undefined,
