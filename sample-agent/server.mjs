@@ -22,7 +22,7 @@ const log = (event, fields = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), event, tenant: TENANT, ...fields }));
 
 /** Paths open without a key: the kubelet's probes, which never carry one. */
-const PUBLIC_PATHS = new Set(["/healthz", "/readyz"]);
+const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/api/v1/health"]);
 
 const digest = (value) => createHash("sha256").update(value).digest();
 
