@@ -25,6 +25,7 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const SECRET = "kubernetes:core/v1:Secret";
 
 const tenants = [
   { id: "acme", hosts: ["acme.dev.example.com", "agents.acme.com"] },
@@ -66,20 +67,21 @@ const podSpec = (run: ProgramRun<unknown>) =>
   run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
 
 describe("ManagementProxy", () => {
-  it("creates exactly a ConfigMap, a Deployment, a Service and a PDB, named from the component", async () => {
+  it("creates exactly a ConfigMap, a key-table Secret, a Deployment, a Service and a PDB, named from the component", async () => {
     const run = await deploy();
     const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
         `${MANAGEMENT_PROXY_TYPE} edge`,
         `${CONFIG_MAP} edge-config`,
+        `${SECRET} edge-api-keys`,
         `${DEPLOYMENT} edge-deployment`,
         `${PDB} edge-pdb`,
         `${SERVICE} edge-service`,
       ].sort(),
     );
     for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
-    expect(await validateAllKubernetes(run.resources)).toBe(4);
+    expect(await validateAllKubernetes(run.resources)).toBe(5);
     for (const r of run.resources.filter((r) => r.custom)) {
       expect(r.inputs.metadata.namespace).toBe("dev-edge");
       expect(r.inputs.metadata.labels).toMatchObject({
@@ -174,10 +176,12 @@ describe("ManagementProxy", () => {
       { name: "config", mountPath: "/etc/agent-cloud/nginx", readOnly: true },
       { name: "tls", mountPath: "/etc/agent-cloud/tls", readOnly: true },
       { name: "run", mountPath: "/tmp/nginx" },
+      { name: "api-keys", mountPath: "/etc/agent-cloud/api-keys", readOnly: true },
     ]);
     expect(spec.volumes.slice(1)).toEqual([
       { name: "tls", secret: { secretName: "wildcard-tls", defaultMode: 0o440 } },
       { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+      { name: "api-keys", secret: { secretName: "management-proxy-api-keys", defaultMode: 0o440 } },
     ]);
     expect(spec.volumes.some((v: Record<string, unknown>) => "hostPath" in v)).toBe(false);
     // The config points nginx only at the mounted, writable and read-only paths above.
@@ -254,7 +258,7 @@ describe("ManagementProxy", () => {
     expect(svc.spec.type).toBe(overrides.serviceType);
     expect(svc.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual(nodePorts);
     expect(run.outputs.address).toBe("");
-    expect(await validateAllKubernetes(run.resources)).toBe(4);
+    expect(await validateAllKubernetes(run.resources)).toBe(5);
   });
 
   it.each([
