@@ -149,7 +149,7 @@ describe("renderNginxConfig", () => {
   it("refuses API keys of any environment but its own", () => {
     expect(block(config, "map $http_authorization $edge_foreign_authorization")).toEqual([
       "default 0;",
-      '"~*^bearer[ \t]+ac_(?!dev_)[a-z0-9-]+_" 1;',
+      '"~*^bearer[ \\t]+ac_(?!dev_)[a-z0-9-]+_" 1;',
     ]);
     const prod = renderNginxConfig({
       ...base,
@@ -157,7 +157,7 @@ describe("renderNginxConfig", () => {
       apiKeyPrefix: "ac_eu-prod_",
     });
     expect(block(prod, "map $http_authorization $edge_foreign_authorization")).toContain(
-      '"~*^bearer[ \t]+ac_(?!eu-prod_)[a-z0-9-]+_" 1;',
+      '"~*^bearer[ \\t]+ac_(?!eu-prod_)[a-z0-9-]+_" 1;',
     );
     // The 404 for an unknown host comes first, so a bad key never reveals that a host exists.
     expect(config.indexOf("return 404")).toBeLessThan(config.indexOf("return 401"));
