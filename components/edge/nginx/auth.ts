@@ -86,13 +86,16 @@ export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
   const own = escapeRegex(input.environment);
   const underscore = "(?:_|%5[Ff])";
   const appTenants = input.tenants.filter((t) => t.mode === "app");
+  // Exact entries name themselves as the value: nginx looks map keys up case-insensitively, so
+  // $edge_public compares the value with the request, case and all. A prefix entry is a
+  // case-sensitive regex already, and its value is the request itself.
   const publicEntries = input.tenants
     .filter((t) => t.mode === "edge")
     .flatMap((t) =>
       t.publicPaths.map((p) =>
         p.endsWith("/*")
-          ? `  "~^${t.tenantId}:${escapeRegex(p.slice(0, -1))}" 1;`
-          : `  "${t.tenantId}:${p}" 1;`,
+          ? `  "~^${t.tenantId}:${escapeRegex(p.slice(0, -1))}" "$tenant_id:$edge_plain_path";`
+          : `  "${t.tenantId}:${p}" "${t.tenantId}:${p}";`,
       ),
     );
   return [
@@ -102,15 +105,17 @@ export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
     '  "~^[Bb][Ee][Aa][Rr][Ee][Rr] +(?<edge_token>[A-Za-z0-9_-]{1,200})$" $edge_token;',
     "}",
     "",
-    // Key → tenant. The table is a Secret; nginx.conf only names the file.
-    "map $edge_bearer $edge_key_tenant {",
+    // Key → "tenant:key". The table is a Secret; nginx.conf only names the file. nginx looks
+    // map keys up case-insensitively, so the entry carries the key as stored, and $edge_key_ok
+    // compares it with this tenant and the presented key exactly (a case-sensitive regex).
+    "map $edge_bearer $edge_key_entry {",
     '  default "";',
     `  include ${input.keyTablePath};`,
     "}",
     "",
-    'map "$edge_key_tenant:$tenant_id" $edge_key_ok {',
+    'map "$edge_key_entry|$tenant_id:$edge_bearer" $edge_key_ok {',
     "  default 0;",
-    '  "~^([a-z0-9-]+):\\1$" 1;',
+    '  "~^([a-z0-9-]+:[A-Za-z0-9_-]+)\\|\\1$" 1;',
     "}",
     "",
     "map $tenant_id $edge_auth_mode {",
@@ -125,9 +130,14 @@ export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
     '  "~^(?<edge_path>(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?)(\\?.*)?$" $edge_path;',
     "}",
     "",
-    'map "$tenant_id:$edge_plain_path" $edge_public {',
-    "  default 0;",
+    'map "$tenant_id:$edge_plain_path" $edge_public_entry {',
+    '  default "";',
     ...publicEntries,
+    "}",
+    "",
+    'map "$edge_public_entry|$tenant_id:$edge_plain_path" $edge_public {',
+    "  default 0;",
+    '  "~^([a-z0-9-]+:/[^|]*)\\|\\1$" 1;',
     "}",
     "",
     // Another environment's key in Authorization (any `ac_<env>_` prefix, as before) ...
@@ -175,12 +185,15 @@ export interface TenantKeys {
 }
 
 /**
- * The key table the proxy mounts from a Secret: one `"<key>" "<tenant>";` line per accepted key,
+ * Keys that differ only in letter case cannot both be in one table (nginx would see one key).
+ *
+ * The key table the proxy mounts from a Secret: one `"<key>" "<tenant>:<key>";` line per accepted key,
  * sorted so the same keys always give the same text. Refuses anything that is not a platform key
  * (it is written inside a quoted nginx string) and a key claimed by two tenants.
  */
 export function renderApiKeyTable(tenants: readonly TenantKeys[]): string {
   const owner = new Map<string, string>();
+  const folded = new Map<string, string>();
   for (const t of tenants) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(t.tenantId))
       throw new Error(`API key table: tenant id ${JSON.stringify(t.tenantId)} is not a DNS label`);
@@ -190,7 +203,8 @@ export function renderApiKeyTable(tenants: readonly TenantKeys[]): string {
         throw new Error(
           `API key table: a key of tenant "${t.tenantId}" is not ac_<environment>_ followed by 40 letters and digits`,
         );
-      const first = owner.get(key);
+      const first = owner.get(key) ?? folded.get(key.toLowerCase());
+      folded.set(key.toLowerCase(), t.tenantId);
       if (first !== undefined && first !== t.tenantId)
         throw new Error(
           `API key table: tenants "${first}" and "${t.tenantId}" share a key; rotate one of them`,
@@ -198,6 +212,6 @@ export function renderApiKeyTable(tenants: readonly TenantKeys[]): string {
       owner.set(key, t.tenantId);
     }
   }
-  const lines = [...owner].map(([key, id]) => `"${key}" "${id}";`).sort();
+  const lines = [...owner].map(([key, id]) => `"${key}" "${id}:${key}";`).sort();
   return lines.length === 0 ? "# no keys\n" : `${lines.join("\n")}\n`;
 }
