@@ -98,8 +98,9 @@ export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
     `client_header_timeout ${l.clientHeaderTimeoutSeconds}s;`,
     `client_body_timeout ${l.clientBodyTimeoutSeconds}s;`,
     `keepalive_timeout ${l.keepaliveTimeoutSeconds}s;`,
-    // A refused or timed-out client's body is not read for long, and its memory goes at once.
-    "lingering_time 10s;",
+    // A refused client's body is read (and dropped) no longer than any body read may wait.
+    `lingering_time ${l.clientBodyTimeoutSeconds}s;`,
+    `lingering_timeout ${Math.min(5, l.clientBodyTimeoutSeconds)}s;`,
     "reset_timedout_connection on;",
     "limit_conn_status 429;",
     "limit_req_status 429;",

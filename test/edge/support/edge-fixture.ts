@@ -48,6 +48,8 @@ export interface EdgeOptions {
   readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes" | "tenantAuth">;
   /** Accepted keys per tenant, written as the key table the proxy mounts. @default none */
   readonly apiKeys?: readonly TenantKeys[];
+  /** nginx worker connections, scaled down so a bounded flood can reach the ceiling. @default 4096 */
+  readonly workerConnections?: number;
   /** PEM CA for origin pulls, written where the rendered config expects it (with `settings.originPull`). */
   readonly originPullCa?: string;
 }
@@ -144,6 +146,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       });
       return renderNginxConfig({
         ...shipped,
+        workers: { ...shipped.workers, connections: options.workerConnections ?? 4096 },
         auth: { ...shipped.auth, keyTablePath },
         clientIdentity: {
           ...(shipped.clientIdentity ?? { realIpFrom: [] }),
