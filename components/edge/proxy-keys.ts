@@ -1,8 +1,4 @@
-/**
- * The proxy's API-key table as Pulumi values: the text (secret) that goes into its Secret, and a
- * hash of it that may be shown in clear (it covers 238-bit random keys, so it reveals nothing).
- */
-import { createHash } from "node:crypto";
+/** The proxy's API-key table as a Pulumi value: the (secret) text that goes into its Secret. */
 import * as pulumi from "@pulumi/pulumi";
 import { renderApiKeyTable } from "./nginx/auth";
 
@@ -14,16 +10,10 @@ export type ProxyApiKeys = Readonly<
   >
 >;
 
-export interface ProxyApiKeyTable {
-  /** The `map` include file, secret. */
-  readonly text: pulumi.Output<string>;
-  /** SHA-256 of the text, in clear: a changed key changes it. */
-  readonly checksum: pulumi.Output<string>;
-}
-
-export function proxyApiKeyTable(keys: ProxyApiKeys): ProxyApiKeyTable {
+/** The `map` include file ({@link renderApiKeyTable}), secret. */
+export function proxyApiKeyTable(keys: ProxyApiKeys): pulumi.Output<string> {
   const ids = Object.keys(keys).sort();
-  const text = pulumi.secret(
+  return pulumi.secret(
     pulumi
       .all(
         ids.map((id) =>
@@ -35,8 +25,4 @@ export function proxyApiKeyTable(keys: ProxyApiKeys): ProxyApiKeyTable {
       )
       .apply((tenants) => renderApiKeyTable(tenants)),
   );
-  return {
-    text,
-    checksum: pulumi.unsecret(text.apply((t) => createHash("sha256").update(t).digest("hex"))),
-  };
 }

@@ -1,3 +1,4 @@
+import { edgeCertificateProblem } from "./edge-certificate";
 import {
   edgeSecurityIssues,
   resolveProxy,
@@ -383,6 +384,10 @@ function crossFieldIssues(
     c.image.registryUsername === undefined
   ) {
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
+  }
+  if (ok("dns", "domain") && c.dns.provider === "cloudflare") {
+    const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
+    if (problem !== undefined) add(problem[0], undefined, problem[1]);
   }
   if (ok("proxy") && c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
     add(

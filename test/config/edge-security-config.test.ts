@@ -72,7 +72,15 @@ describe("edge-security defaults", () => {
   });
 
   it("with proxied Cloudflare records: only Cloudflare's ranges, its header trusted, Local traffic", () => {
-    const c = parseConfig({ ...base(), dns: { provider: "cloudflare", zoneId: ZONE } });
+    const c = parseConfig({
+      ...base(),
+      dns: {
+        provider: "cloudflare",
+        zoneId: ZONE,
+        zoneName: "example.com",
+        edgeCertificate: "advanced",
+      },
+    });
     expect(c.proxy.sourceRanges).toEqual(CLOUDFLARE_RANGES);
     expect(c.proxy.realIpFrom).toEqual(CLOUDFLARE_RANGES);
     expect(c.proxy.externalTrafficPolicy).toBe("Local");
@@ -80,14 +88,25 @@ describe("edge-security defaults", () => {
     // DNS-only records (grey cloud): clients connect directly, so nothing is locked.
     const grey = parseConfig({
       ...base(),
-      dns: { provider: "cloudflare", zoneId: ZONE, proxied: false },
+      dns: {
+        provider: "cloudflare",
+        zoneId: ZONE,
+        zoneName: "example.com",
+        edgeCertificate: "advanced",
+        proxied: false,
+      },
     });
     expect(grey.proxy).toMatchObject({ sourceRanges: [], realIpFrom: [] });
 
     // A NodePort proxy has no load balancer to restrict, but still trusts Cloudflare's header.
     const nodePort = parseConfig({
       ...base(),
-      dns: { provider: "cloudflare", zoneId: ZONE },
+      dns: {
+        provider: "cloudflare",
+        zoneId: ZONE,
+        zoneName: "example.com",
+        edgeCertificate: "advanced",
+      },
       proxy: { serviceType: "NodePort" },
     });
     expect(nodePort.proxy.sourceRanges).toEqual([]);
@@ -98,7 +117,12 @@ describe("edge-security defaults", () => {
   it("keeps explicit ranges, policy, header and CA as given", () => {
     const c = parseConfig({
       ...base(),
-      dns: { provider: "cloudflare", zoneId: ZONE },
+      dns: {
+        provider: "cloudflare",
+        zoneId: ZONE,
+        zoneName: "example.com",
+        edgeCertificate: "advanced",
+      },
       proxy: {
         sourceRanges: ["203.0.113.0/24", "2001:db8::/32"],
         realIpFrom: ["203.0.113.0/24"],

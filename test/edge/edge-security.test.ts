@@ -3,11 +3,9 @@
  * the nginx.conf), keys rotate by generation with an overlap, the Service admits only the
  * configured ranges, origin pulls mount their CA, and the platform wires config to all of it.
  */
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
-  API_KEYS_CHECKSUM_ANNOTATION,
   ManagementProxy,
   type ManagementProxyArgs,
   routesFromTenants,
@@ -79,32 +77,41 @@ describe("the proxy's key table", () => {
         .concat("\n"),
     });
     expect(isSecretInput(secret, "stringData.api-keys.map")).toBe(true);
+    // Projected beside the route table: a new key is swapped in and taken by the same graceful
+    // reload as a new route; the pods never roll for it (no annotation follows the keys).
     const pod = run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template;
     expect(pod.spec.volumes).toContainEqual({
-      name: "api-keys",
-      secret: { secretName: "management-proxy-api-keys", defaultMode: 0o440 },
+      name: "routes",
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          { configMap: { name: "management-proxy-routes" } },
+          {
+            secret: {
+              name: "management-proxy-api-keys",
+              items: [{ key: "api-keys.map", path: "api-keys.conf", mode: 0o440 }],
+            },
+          },
+        ],
+      },
     });
     expect(pod.spec.containers[0].volumeMounts).toContainEqual({
-      name: "api-keys",
-      mountPath: "/etc/agent-cloud/api-keys",
+      name: "routes",
+      mountPath: "/etc/agent-cloud/routes",
       readOnly: true,
     });
-    // A hash of the table rolls new keys out; it is not secret, and no key is in it.
-    const table = secret.inputs.stringData["api-keys.map"] as string;
-    expect(pod.metadata.annotations[API_KEYS_CHECKSUM_ANNOTATION]).toBe(
-      createHash("sha256").update(table).digest("hex"),
-    );
-    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    expect(Object.keys(pod.metadata.annotations)).toEqual(["agent-cloud.io/nginx-config-sha256"]);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
   });
 
   it("never puts a key in a ConfigMap: nginx.conf only names the file", async () => {
     const run = await deploy();
     const maps = run.ofType(CONFIG_MAP);
-    expect(maps).toHaveLength(1);
+    expect(maps.map((m) => m.name).sort()).toEqual(["edge-config", "edge-routes"]);
     const text = JSON.stringify(maps.map((m) => m.inputs));
     for (const k of [A, A_OLD, G]) expect(text).not.toContain(k);
-    expect(maps[0]?.inputs.data["nginx.conf"]).toContain(
-      "include /etc/agent-cloud/api-keys/api-keys.map;",
+    expect(run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"]).toContain(
+      "include /etc/agent-cloud/routes/api-keys.conf;",
     );
     for (const r of run.resources.filter((r) => r.type !== SECRET))
       expect(JSON.stringify(r.inputs), r.name).not.toMatch(/ac_dev_[A-Za-z0-9]{40}/);
@@ -162,7 +169,7 @@ describe("the proxy's Service and origin pulls", () => {
     const spec = run.get(SERVICE, "edge-service").inputs.spec;
     expect(spec.loadBalancerSourceRanges).toEqual(CLOUDFLARE_RANGES);
     expect(spec.externalTrafficPolicy).toBe("Local");
-    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
     const open = (await deploy()).get(SERVICE, "edge-service").inputs.spec;
     expect(open.loadBalancerSourceRanges).toBeUndefined();
     expect(open.externalTrafficPolicy).toBeUndefined();
@@ -187,7 +194,7 @@ describe("the proxy's Service and origin pulls", () => {
     expect(conf).toContain("ssl_verify_client on;");
     expect(conf).toContain("set_real_ip_from 173.245.48.0/20;");
     expect(conf).toContain("real_ip_header CF-Connecting-IP;");
-    expect(await validateAllKubernetes(run.resources)).toBe(6);
+    expect(await validateAllKubernetes(run.resources)).toBe(7);
   });
 
   it.each([
@@ -218,7 +225,14 @@ describe("the platform wires the edge's security from config", () => {
         { id: "gateway", auth: "app" },
         { id: "globex", plan: "pro" },
       ],
-      { dns: { provider: "cloudflare", zoneId: "0".repeat(32) } },
+      {
+        dns: {
+          provider: "cloudflare",
+          zoneId: "0".repeat(32),
+          zoneName: "example.com",
+          edgeCertificate: "advanced",
+        },
+      },
     );
     expect(edgeSecurityArgs(c)).toEqual({
       tenantAuth: [

@@ -81,10 +81,10 @@ export function longestAuthMapKey(input: EdgeAuthInput): number {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** `http {}` lines: the maps that decide `$edge_refusal` ("" to pass, `key` or `foreign`). */
-export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
-  const own = escapeRegex(input.environment);
-  const underscore = "(?:_|%5[Ff])";
+/**
+ * Route-table lines (they change with the tenant list): each tenant's auth mode and public paths.
+ */
+export function edgeAuthRouteLines(input: EdgeAuthInput): string[] {
   const appTenants = input.tenants.filter((t) => t.mode === "app");
   // Exact entries name themselves as the value: nginx looks map keys up case-insensitively, so
   // $edge_public compares the value with the request, case and all. A prefix entry is a
@@ -98,6 +98,28 @@ export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
           : `  "${t.tenantId}:${p}" "${t.tenantId}:${p}";`,
       ),
     );
+  return [
+    "map $tenant_id $edge_auth_mode {",
+    "  default edge;",
+    ...appTenants.map((t) => `  "${t.tenantId}" app;`),
+    "}",
+    "",
+    'map "$tenant_id:$edge_plain_path" $edge_public_entry {',
+    '  default "";',
+    ...publicEntries,
+    "}",
+  ];
+}
+
+/**
+ * `http {}` lines that do not change with the tenant list: the maps that decide `$edge_refusal`
+ * ("" to pass, `key` or `foreign`) from the route-table maps above and the key table.
+ */
+export function edgeAuthHttpLines(
+  input: Pick<EdgeAuthInput, "environment" | "keyTablePath">,
+): string[] {
+  const own = escapeRegex(input.environment);
+  const underscore = "(?:_|%5[Ff])";
   return [
     // The bearer token, only in the documented form; anything else is no key at all.
     "map $http_authorization $edge_bearer {",
@@ -118,21 +140,11 @@ export function edgeAuthHttpLines(input: EdgeAuthInput): string[] {
     '  "~^([a-z0-9-]+:[A-Za-z0-9_-]+)\\|\\1$" 1;',
     "}",
     "",
-    "map $tenant_id $edge_auth_mode {",
-    "  default edge;",
-    ...appTenants.map((t) => `  "${t.tenantId}" app;`),
-    "}",
-    "",
     // The raw path, only when it is plain: no escapes, dot or empty segments, or ';'. Then it is
     // the same text as nginx's normalised $uri and the app's, so a public path cannot be faked.
     "map $request_uri $edge_plain_path {",
     '  default "";',
     '  "~^(?<edge_path>(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?)(\\?.*)?$" $edge_path;',
-    "}",
-    "",
-    'map "$tenant_id:$edge_plain_path" $edge_public_entry {',
-    '  default "";',
-    ...publicEntries,
     "}",
     "",
     'map "$edge_public_entry|$tenant_id:$edge_plain_path" $edge_public {',

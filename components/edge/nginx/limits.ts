@@ -23,7 +23,10 @@ export interface EdgeLimits {
   readonly keepaliveTimeoutSeconds: number;
 }
 
-/** A plan's per-tenant request limit and the tenants on it. */
+/**
+ * A plan's per-tenant request limit and the tenants on it. List every plan, used or not, so the
+ * main config stays the same when tenants come and go (only the route table changes).
+ */
 export interface PlanLimit {
   readonly plan: string;
   readonly requestsPerSecond: number;
@@ -87,13 +90,25 @@ export function edgeLimitsProblems(input: EdgeLimitsInput): string[] {
 /** nginx variable and zone names allow no '-'; plan names are DNS labels, so '_' is unambiguous. */
 const zoneName = (plan: string) => `edge_plan_${plan.replace(/-/g, "_")}`;
 
-/** Shared memory for one plan's tenants: about 128 bytes of state per tenant, 1 MiB at least. */
-const zoneSize = (tenants: number) => `${Math.max(1, Math.ceil((tenants * 256) / 1_048_576))}m`;
+/**
+ * Route-table lines (they change with the tenant list): which plan each tenant is on.
+ */
+export function edgeLimitsRouteLines(input: EdgeLimitsInput): string[] {
+  return [
+    "map $tenant_id $edge_plan {",
+    '  default "";',
+    ...input.plans.flatMap((p) => p.tenantIds.map((id) => `  "${id}" "${p.plan}";`)),
+    "}",
+  ];
+}
 
-/** `http {}` lines: zones, statuses, timeouts. */
+/**
+ * `http {}` lines that do not change with the tenant list: zones (one per plan, 10 MiB: state
+ * for some 80,000 tenants), statuses, timeouts.
+ */
 export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
   const l = input.limits;
-  const plans = input.plans.filter((p) => p.tenantIds.length > 0);
+  const plans = input.plans;
   return [
     `client_header_timeout ${l.clientHeaderTimeoutSeconds}s;`,
     `client_body_timeout ${l.clientBodyTimeoutSeconds}s;`,
@@ -111,17 +126,13 @@ export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
     `limit_req_zone $binary_remote_addr zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,
     "",
     // Per-tenant limits: one zone per plan, keyed by the tenant id for that plan's tenants only
-    // (an empty key is not counted).
-    "map $tenant_id $edge_plan {",
-    '  default "";',
-    ...plans.flatMap((p) => p.tenantIds.map((id) => `  "${id}" "${p.plan}";`)),
-    "}",
+    // (an empty key is not counted); $edge_plan comes from the route table.
     ...plans.flatMap((p) => [
       `map $edge_plan $${zoneName(p.plan)} {`,
       '  default "";',
       `  "${p.plan}" $tenant_id;`,
       "}",
-      `limit_req_zone $${zoneName(p.plan)} zone=${zoneName(p.plan)}:${zoneSize(p.tenantIds.length)} rate=${p.requestsPerSecond}r/s;`,
+      `limit_req_zone $${zoneName(p.plan)} zone=${zoneName(p.plan)}:10m rate=${p.requestsPerSecond}r/s;`,
     ]),
   ];
 }
@@ -135,9 +146,9 @@ export function edgeLimitsServerLines(input: EdgeLimitsInput): string[] {
   return [
     `limit_conn edge_client_conn ${l.connectionsPerClient};`,
     `limit_req zone=edge_client_req burst=${l.requestBurstPerClient} nodelay;`,
-    ...input.plans
-      .filter((p) => p.tenantIds.length > 0)
-      .map((p) => `limit_req zone=${zoneName(p.plan)} burst=${p.requestBurst} nodelay;`),
+    ...input.plans.map(
+      (p) => `limit_req zone=${zoneName(p.plan)} burst=${p.requestBurst} nodelay;`,
+    ),
     "error_page 429 @edge_limited;",
   ];
 }
