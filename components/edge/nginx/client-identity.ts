@@ -103,7 +103,7 @@ export function clientIdentityServerLines(input: ClientIdentityInput): string[] 
     "ssl_verify_client on;",
     "ssl_verify_depth 2;",
     // 495: a bad certificate, 496: none at all.
-    "error_page 495 496 @edge_origin_only;",
+    "error_page 495 496 =403 @edge_origin_only;",
   ];
 }
 
