@@ -17,7 +17,7 @@ import { API_KEY_ALPHABET, deriveApiKey } from "../../components/tenant/api-key"
 import { CLOUDFLARE_ORIGIN_PULL_CA, CLOUDFLARE_RANGES } from "../../stacks/config/cloudflare";
 import { parseConfig } from "../../stacks/config/parse";
 import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { isSecretInput, runProgram } from "../harness/mocks";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -275,9 +275,7 @@ describe("the platform wires the edge's security from config", () => {
     const env = (id: string) =>
       run.get(SECRET, `p-tenant-${id}-secret`).inputs.stringData as Record<string, string>;
     const table = run.get(SECRET, "p-proxy-api-keys").inputs.stringData["api-keys.map"] as string;
-    const seed = (await valueOf(
-      run.get(PASSWORD, "p-api-key-seed").state.result as string,
-    )) as string;
+    const seed = run.get(PASSWORD, "p-api-key-seed").state.result as string;
 
     expect(env("acme").AGENT_CLOUD_API_KEY).toMatch(/^ac_dev_mock[0-9a-f]{36}$/);
     expect(env("acme").AGENT_CLOUD_API_KEY_PREVIOUS).toBeUndefined();
