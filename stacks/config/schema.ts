@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 
 /*
@@ -47,6 +48,7 @@ const planSchema = z.strictObject({
   databaseConnections: z.number().int().min(1).max(500),
   egressPorts: z.array(port).default([443]),
   egressCidrs: z.array(cidr).default([]),
+  ...planEdgeLimits,
 });
 
 const dnsSchema = z.discriminatedUnion("provider", [
@@ -146,6 +148,7 @@ const proxySchema = z.strictObject({
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
   clusterDomain: z.string().default("cluster.local"),
+  ...proxyEdgeSecurity,
 });
 
 /** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
@@ -282,6 +285,7 @@ const tenantSchema = z.strictObject({
   suspended: z.boolean().default(false),
   /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
   migrate: z.array(z.string().min(1)).optional(),
+  ...tenantEdgeSecurity,
 });
 
 export const configSchema = z.strictObject({
