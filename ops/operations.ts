@@ -5,6 +5,7 @@
 import type { Command, Spec } from "./args";
 import { certs } from "./commands/certs";
 import { db, dbAction } from "./commands/db";
+import { keys, keysAction } from "./commands/keys";
 import type { OpsContext } from "./context";
 
 /** Typed readers over the parsed flags of one command line. */
@@ -100,6 +101,37 @@ const TABLE = {
       yes: f.flag("yes"),
     }),
     run: db,
+  }),
+  keys: operation({
+    spec: {
+      summary: "a tenant's API keys: show them (masked), rotate, retire the old one",
+      usage: "keys show|rotate|retire --stack S --tenant T [--reveal] [--yes]",
+      details: `  show            the current (and, during a rotation, previous) key, masked,
+                  with a fingerprint; read from the tenant's Secret
+  rotate          bump tenants[].apiKey.generation and accept the previous key
+                  too, in the stack file (deploy to apply)
+  retire          stop accepting the previous key (deploy to apply)
+  --stack, -s S   stack the tenant is in
+  --tenant, -t T  tenant id
+  --reveal        print the keys themselves (to this terminal only)
+  --yes, -y       write the stack file without asking
+  Keys are never written to a file, the stack config or its history.`,
+      options: {
+        ...STACK,
+        tenant: { type: "string", short: "t" },
+        reveal: { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
+      },
+      positionals: true,
+    },
+    parse: (f) => ({
+      action: keysAction(f.positionals),
+      stack: f.required("stack"),
+      tenant: f.required("tenant"),
+      reveal: f.flag("reveal"),
+      yes: f.flag("yes"),
+    }),
+    run: keys,
   }),
 };
 
