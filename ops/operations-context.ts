@@ -7,6 +7,7 @@ import { type CertificateProbe, TlsCertificateProbe } from "./certs/probe";
 import { CloudflareApiZone, type CloudflareZone } from "./cloudflare/zone";
 import { type DbTools, ProcessDbTools } from "./db/tools";
 import { KubernetesSecretReader, type SecretReader } from "./kube-secrets";
+import { KubernetesMetricsSource, type MetricsSource } from "./usage";
 
 /** What the operations commands need beyond the release commands' context. */
 export interface OperationsContext {
@@ -21,6 +22,13 @@ export interface OperationsContext {
   readonly secrets?: SecretReader;
   /** Runs pg_dump and pg_restore. */
   readonly dbTools?: DbTools;
+  /** Pod CPU and memory from metrics.k8s.io. */
+  readonly metrics?: MetricsSource;
+}
+
+/** The metrics source of a context. */
+export function metricsSource(ctx: OperationsContext): MetricsSource {
+  return ctx.metrics ?? new KubernetesMetricsSource();
 }
 
 /** The Secret reader of a context. */

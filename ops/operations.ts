@@ -6,6 +6,8 @@ import type { Command, Spec } from "./args";
 import { certs } from "./commands/certs";
 import { db, dbAction } from "./commands/db";
 import { keys, keysAction } from "./commands/keys";
+import { usage } from "./commands/usage";
+import { parseDuration } from "./duration";
 import type { OpsContext } from "./context";
 
 /** Typed readers over the parsed flags of one command line. */
@@ -132,6 +134,28 @@ const TABLE = {
       yes: f.flag("yes"),
     }),
     run: keys,
+  }),
+  usage: operation({
+    spec: {
+      summary: "per-tenant requests, 5xx rate, p50/p99 latency, bytes, CPU and memory",
+      usage: "usage --stack S [--since D] [--json]",
+      details: `  --stack, -s S   stack to measure
+  --since D       window (90s, 15m, 2h, 7d; default 24h)
+  --json          one JSON document instead of the table
+  Traffic comes from the edge proxy's access log (its pods' logs, so only what
+  the running proxy pods still hold); CPU and memory from metrics.k8s.io when
+  the cluster serves it (metrics-server), summed over the tenant's pods now.`,
+      options: { ...STACK, since: { type: "string" }, json: { type: "boolean" } },
+    },
+    parse: (f) => {
+      const since = f.text("since");
+      return {
+        stack: f.required("stack"),
+        since: since === undefined ? undefined : parseDuration(since, "usage: --since"),
+        json: f.flag("json"),
+      };
+    },
+    run: usage,
   }),
 };
 

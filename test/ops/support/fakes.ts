@@ -5,6 +5,7 @@ import type { CloudflareZone, ZoneRecord } from "../../../ops/cloudflare/zone";
 import type { OpsContext } from "../../../ops/context";
 import type { DbTools, ToolResult } from "../../../ops/db/tools";
 import type { SecretReader } from "../../../ops/kube-secrets";
+import type { MetricsSource, PodUsage } from "../../../ops/usage";
 import type { DnsResolver } from "../../../ops/dns";
 import type { Writer } from "../../../ops/format";
 import type { HealthChecker, HealthResult } from "../../../ops/health";
@@ -172,6 +173,16 @@ export class FakeDbTools implements DbTools {
   }
 }
 
+/** Pod usage by namespace; a namespace not in the table has no metrics API (it throws). */
+export class FakeMetrics implements MetricsSource {
+  constructor(readonly usage: Record<string, PodUsage> = {}) {}
+  async podUsage(namespace: string): Promise<PodUsage> {
+    const u = this.usage[namespace];
+    if (u === undefined) throw new Error("the server could not find the requested resource");
+    return u;
+  }
+}
+
 export interface TestContext extends OpsContext {
   readonly engine: MemoryEngine;
   readonly stdout: TextSink;
@@ -194,6 +205,7 @@ export function testContext(
     zone?: FakeZone;
     secrets?: FakeSecrets;
     dbTools?: FakeDbTools;
+    metrics?: FakeMetrics;
     answer?: boolean;
   } = {},
 ): TestContext {
@@ -209,6 +221,7 @@ export function testContext(
     zone: parts.zone ?? null,
     secrets: parts.secrets ?? new FakeSecrets(),
     dbTools: parts.dbTools ?? new FakeDbTools(),
+    metrics: parts.metrics ?? new FakeMetrics(),
     questions,
     confirm: async (question) => {
       questions.push(question);
