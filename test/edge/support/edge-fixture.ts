@@ -53,6 +53,8 @@ export interface EdgeOptions {
   readonly entrypoint?: { readonly pollSeconds: number };
   /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
   readonly tweak?: (input: NginxConfigInput) => NginxConfigInput;
+  /** Changes to the rendered main nginx.conf (e.g. the benchmark's `return 200` floor). */
+  readonly transformConfig?: (config: string) => string;
 }
 
 export interface Edge {
@@ -162,7 +164,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       writeFileSync(next, routes);
       renameSync(next, routesPath);
     };
-    const config = renderNginxConfig(input([]));
+    const rendered = renderNginxConfig(input([]));
+    const config = options.transformConfig ? options.transformConfig(rendered) : rendered;
     writeRoutes(render(false));
 
     let launcher: string[] | undefined;
