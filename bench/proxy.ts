@@ -20,6 +20,7 @@ import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
 import { startDns } from "../test/edge/support/dns";
 import { childPids, NginxProcess } from "../test/edge/support/nginx";
 import { freePorts, sleep, waitFor } from "../test/edge/support/ports";
+import { type RouteChangeResult, runRouteChanges } from "../test/edge/support/route-changes";
 import { renderNginxConfig as renderNginxConfigBefore } from "./baseline/nginx-config-before";
 import { nextMessage, startChild } from "./child";
 import { cpuSample } from "./cpu";
@@ -81,6 +82,12 @@ export interface ProxyResult {
   /** The direct run again, with a new connection per request. */
   readonly directFreshConnections: MeasuredRun;
   readonly reloads: ReloadRun[];
+  /** Streams open across route-table changes taken by the container's entry script. */
+  readonly routeChanges: RouteChangeResult & {
+    readonly tenants: number;
+    readonly pollSeconds: number;
+    readonly error?: string;
+  };
 }
 
 function proxySettings(c: PlatformConfig) {
@@ -371,6 +378,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       none,
     );
     const reloads = await benchReloads(edge, ids, added, log);
+    const routeChanges = await benchRouteChanges(edgeOptions, ids, log);
     const shipped = sides[0] as SideResult;
     return {
       tenants: ids.length,
@@ -382,12 +390,65 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       sides,
       directFreshConnections,
       reloads,
+      routeChanges,
     };
   } finally {
     await stopChild(client);
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await stopChild(upstream);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three tenant additions and a removal on a 1,000-tenant edge run by the container's entry
+ * script (polling as shipped), with an SSE stream and a WebSocket open on two tenants throughout.
+ */
+async function benchRouteChanges(
+  edgeOptions: Parameters<typeof startEdge>[0],
+  ids: readonly string[],
+  log: (line: string) => void,
+): Promise<ProxyResult["routeChanges"]> {
+  const pollSeconds = 2;
+  const streamsOn = ["s-acme", "s-globex"];
+  const addedIds = ["n-initech", "n-umbrella", "n-hooli"];
+  const removed = ids[Math.floor(ids.length / 2)] as string;
+  let edge: Edge | undefined;
+  try {
+    edge = await startEdge({
+      ...edgeOptions,
+      // Local servers for the streaming and the added tenants; the rest as in the other runs.
+      tenants: [
+        ...edgeOptions.tenants
+          .filter((t) => !t.later)
+          .map((t) => ({ ...t, port: edgeOptions.tenantPort })),
+        ...streamsOn.map((id) => ({ id })),
+        ...addedIds.map((id) => ({ id, later: true })),
+      ],
+      tenantPort: undefined,
+      entrypoint: { pollSeconds },
+    });
+    const result = await runRouteChanges(edge, {
+      initial: [...ids, ...streamsOn],
+      streamsOn,
+      changes: [...addedIds.map((add) => ({ add })), { remove: removed }],
+    });
+    log(`route changes with streams open: ${JSON.stringify(result)}`);
+    return { ...result, tenants: ids.length + streamsOn.length, pollSeconds };
+  } catch (error) {
+    log(`route changes: ${String(error)}`);
+    return {
+      streams: 0,
+      cut: [],
+      events: 0,
+      answeredAfterMs: [],
+      sameMaster: false,
+      tenants: ids.length + streamsOn.length,
+      pollSeconds,
+      error: String(error),
+    };
+  } finally {
+    await edge?.close();
   }
 }
 

@@ -85,6 +85,14 @@ export function chartRows(e: EvalBench, v: Verdicts): ChartRow[] {
       pass: v.reloadPass,
     },
     {
+      label: "Streams cut by 3 tenant additions + 1 removal",
+      value: Number.isNaN(v.streamsCut) ? 0 : v.streamsCut,
+      target: 0,
+      better: "lower",
+      format: (n) => String(n),
+      pass: v.streamsPass,
+    },
+    {
       label: "Resources touched beyond tenant + routes",
       value: v.change.outside.length,
       target: TARGETS.untouchedOutside,
@@ -108,6 +116,7 @@ function summary(e: EvalBench, p: ProxyResult, v: Verdicts): string[] {
     `| nginx CPU per proxied request vs per TLS \`return 200\` | ≤ ${times(TARGETS.cpuVsFloor)} | ${times(v.edge.cpuVsFloor)} (${us(v.edge.shipped?.cpu.proxy ?? 0)} vs ${us(v.edge.sides.find((s) => s.key === "floor")?.cpu.proxy ?? 0)}) | ${verdict(v.edge.cpuPass)} |`,
     `| Added p99 latency (one request at a time) | ≤ ${TARGETS.addedP99Ms} ms | ${ms(v.light.addedP99)} (p99 ${ms(v.light.proxyP99)} vs ${ms(v.light.directP99)}); ${ms(v.loaded.addedP99)} at ${LOAD.concurrency} connections, cores saturated | ${verdict(v.latencyPass)} |`,
     `| Requests lost during reloads under load | ${TARGETS.lostInReloads} | ${v.lost} of ${int(p.reloads.reduce((n, r) => n + r.result.ok + r.result.failed, 0))}: ${p.reloads.map((r) => `${r.result.failed} ${shortClient(r.client)}`).join(", ")} (${v.retriedInReloads} more needed their keep-alive retry) | ${verdict(v.reloadPass)} |`,
+    `| Streams open across 3 tenant additions and 1 removal (${int(p.routeChanges.tenants)} tenants, in-place route table + reload) | 0 cut | ${p.routeChanges.error ? `not measured: ${p.routeChanges.error}` : `${p.routeChanges.cut.length} of ${p.routeChanges.streams} cut; changes answered after ${p.routeChanges.answeredAfterMs.map((x) => `${(x / 1000).toFixed(1)} s`).join(", ")}; ${p.routeChanges.sameMaster ? "same nginx master" : "nginx restarted"}`} | ${verdict(v.streamsPass)} |`,
     `| Adding a tenant touches only its resources and the route table | 0 others | ${v.change.outside.length} others (${v.change.tenantOwn} created for the tenant, ${v.change.routeTable.length} route-table changes) | ${verdict(v.changePass)} |`,
   ];
   return [
@@ -265,6 +274,8 @@ function reloadSection(p: ProxyResult, v: Verdicts): string[] {
     `Errors: ${errors.length ? errors.map((e) => `\`${e}\``).join("; ") : "none"}.${epipe ? " A `write EPIPE` on a reused connection is the same race as a 'socket hang up' (the request never reached a worker), but the edge suite's `steadyStream` retries only ECONNRESET and 'socket hang up', so it counts as lost here; a client that also retries EPIPE would not lose it." : ""}`,
     "",
     `Keep-alive: ${v.retriedInReloads} requests were cut on a reused connection before any response and succeeded on their one retry; a keep-alive client without that retry would have lost them ('socket hang up' / ECONNRESET). A worker leaving after a reload closes its idle keep-alive connections, and a request written to one at that moment is never read. Retrying such a GET once is what RFC 9112 §9.3.1 allows and browsers do. Clients opening a new connection per request were not cut in this run: the master keeps the listening sockets open across the reload, so new connections go to the new workers while leaving workers finish the requests they have already read.`,
+    "",
+    `**Route-table changes with streams open.** The ${int(p.routeChanges.tenants)}-tenant edge run by the container's entry script (checking the table every ${p.routeChanges.pollSeconds} s), an SSE stream and a WebSocket open on two tenants; the route table file swapped in place (as the kubelet swaps a ConfigMap volume) three times to add a tenant and once to remove one, each time waiting until the change answers and then passing one more event on every stream; at the end the tenants end their SSE streams and the clients close their WebSockets. ${p.routeChanges.error ? `Not measured: ${p.routeChanges.error}.` : `Streams cut: **${p.routeChanges.cut.length} of ${p.routeChanges.streams}** ${verdict(v.streamsPass)}${p.routeChanges.cut.length ? ` (${p.routeChanges.cut.join("; ")})` : ""}; ${p.routeChanges.events} events each; each change answered ${p.routeChanges.answeredAfterMs.map((x) => `${(x / 1000).toFixed(1)} s`).join(", ")} after its file changed; ${p.routeChanges.sameMaster ? "the same nginx master throughout (reloads, no restart)" : "nginx's master changed"}.`}`,
     "",
     "In the cluster a new route table reaches the running pods the same way: the route table is a ConfigMap with a stable name mounted as a folder, the kubelet swaps the file in place, and the container's entry script (components/edge/route-reloader.ts) checks it with `nginx -t` and reloads; the pods are never restarted for a tenant change. `test/edge/route-reload-live.test.ts` runs that script on the real nginx with SSE and WebSocket streams open across three tenant additions and a removal.",
     "",

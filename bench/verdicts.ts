@@ -181,6 +181,9 @@ export interface Verdicts {
   readonly throughput: Throughput;
   readonly throughputPass: boolean;
   readonly edge: EdgeVerdict;
+  /** Streams cut by route-table changes taken in place (or NaN when not measured). */
+  readonly streamsCut: number;
+  readonly streamsPass: boolean;
   readonly light: Latency;
   readonly loaded: Latency;
   readonly latencyPass: boolean;
@@ -207,6 +210,12 @@ export function verdicts(e: EvalBench, p: ProxyResult): Verdicts {
     throughput: t,
     throughputPass: t.ratio >= TARGETS.throughputRatio,
     edge: edgeVerdict(p),
+    streamsCut: p.routeChanges.error === undefined ? p.routeChanges.cut.length : Number.NaN,
+    streamsPass:
+      p.routeChanges.error === undefined &&
+      p.routeChanges.streams > 0 &&
+      p.routeChanges.cut.length === 0 &&
+      p.routeChanges.sameMaster,
     light,
     loaded,
     latencyPass: light.addedP99 <= TARGETS.addedP99Ms,

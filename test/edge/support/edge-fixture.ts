@@ -36,6 +36,8 @@ export interface EdgeTenant {
   readonly missing?: boolean;
   /** Where its server listens when it is not one of the fixture's (with `missing`). */
   readonly address?: string;
+  /** Its server's port, with `address`. @default `tenantPort`, else the fleet's port */
+  readonly port?: number;
 }
 
 export interface EdgeOptions {
@@ -118,6 +120,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         t.address ?? (t.missing ? `127.0.9.${(i % 250) + 1}` : fleet.get(t.id).ip),
       ]),
     );
+    const portOf = new Map(
+      options.tenants.flatMap((t) => (t.port === undefined ? [] : [[t.id, t.port] as const])),
+    );
     const [http, https, health] = (await freePorts(3)) as [number, number, number];
     const ports = { http, https, health };
     mkdirSync(join(dir, "routes"));
@@ -140,6 +145,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         routes: shipped.routes.map((r) => ({
           ...r,
           upstreamHost: addressOf.get(r.tenantId) as string,
+          upstreamPort: portOf.get(r.tenantId) ?? r.upstreamPort,
         })),
         // nginx 1.22 here: the listen parameter, which does what `http2 on;` does on 1.27.
         http2: shipped.http2 === "off" ? "off" : "listen",
