@@ -18,7 +18,7 @@ import { type PlatformConfig } from "../stacks/config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../test/edge/support/client";
 import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
 import { startDns } from "../test/edge/support/dns";
-import { childPids, NginxProcess } from "../test/edge/support/nginx";
+import { childPids, NGINX, NginxProcess } from "../test/edge/support/nginx";
 import { freePorts, sleep, waitFor } from "../test/edge/support/ports";
 import { type RouteChangeResult, runRouteChanges } from "../test/edge/support/route-changes";
 import { renderNginxConfig as renderNginxConfigBefore } from "./baseline/nginx-config-before";
@@ -603,7 +603,7 @@ async function benchReloads(
 async function nginxVersion(): Promise<string> {
   const { execFile } = await import("node:child_process");
   return new Promise((resolve) =>
-    execFile("/usr/sbin/nginx", ["-v"], (_error, stdout, stderr) =>
+    execFile(NGINX, ["-v"], (_error, stdout, stderr) =>
       resolve(`${stdout}${stderr}`.trim().replace(/^nginx version: /, "")),
     ),
   );

@@ -7,7 +7,7 @@ import type { EvalBench, EvalSize } from "./eval";
 import type { MeasuredRun, ProxyResult, SideResult } from "./proxy";
 import { mean, sum } from "./stats";
 
-/** Targets from shared/DESIGN.md ("Targets"). */
+/** Targets from docs/targets.md. */
 export const TARGETS = {
   evalRatio: 1.25,
   resourcesPerTenant: 8,

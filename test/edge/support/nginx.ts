@@ -7,9 +7,11 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import { findNginx } from "../../../scripts/lib/binaries";
 import { sleep, waitFor } from "./ports";
 
-export const NGINX = "/usr/sbin/nginx";
+/** The nginx binary: on PATH, then /usr/sbin/nginx; a clear "nginx not found" otherwise. */
+export const NGINX = findNginx();
 
 export interface NginxTestResult {
   readonly ok: boolean;
