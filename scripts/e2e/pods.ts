@@ -131,47 +131,50 @@ export class Pod {
         if (this.uid !== undefined) chownSync(dir, this.uid, fsGroup ?? this.gid ?? this.uid);
         continue;
       }
-      const source = volume.configMap ?? volume.secret;
-      if (source === undefined)
-        throw new Error(`volume ${mount.name}: only configMap, secret and emptyDir run here`);
-      const kind = volume.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      const items: { key: string; path: string; mode?: number }[] =
-        source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+      const sources = volumeSources(volume);
+      if (sources === undefined)
+        throw new Error(
+          `volume ${mount.name}: only configMap, secret, projected and emptyDir run here`,
+        );
       mkdirSync(dir, { recursive: true });
-      for (const item of items) {
-        if (mount.subPath !== undefined && mount.subPath !== item.path) continue;
-        const file = mount.subPath !== undefined ? dir : path.join(dir, item.path);
-        mkdirSync(path.dirname(file), { recursive: true });
-        const text = data[item.key];
-        if (text === undefined)
-          throw new Error(`${kind} ${source.name ?? source.secretName} has no key ${item.key}`);
-        writeFileSync(file, text);
-        chmodSync(file, item.mode ?? source.defaultMode ?? 0o644);
-        if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+      for (const { kind, name, items: listed, defaultMode } of sources) {
+        const data = this.objects.data(kind, this.o.namespace, name);
+        const items: { key: string; path: string; mode?: number }[] =
+          listed ?? Object.keys(data).map((key) => ({ key, path: key }));
+        for (const item of items) {
+          if (mount.subPath !== undefined && mount.subPath !== item.path) continue;
+          const file = mount.subPath !== undefined ? dir : path.join(dir, item.path);
+          mkdirSync(path.dirname(file), { recursive: true });
+          const text = data[item.key];
+          if (text === undefined) throw new Error(`${kind} ${name} has no key ${item.key}`);
+          writeFileSync(file, text);
+          chmodSync(file, item.mode ?? defaultMode ?? 0o644);
+          if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+        }
       }
     }
     // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
     for (const mount of container.volumeMounts ?? []) {
       const volume = volumes.get(mount.name);
-      const source = volume?.configMap ?? volume?.secret;
-      if (source === undefined) continue;
-      const kind = volume?.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      for (const [key, text] of Object.entries(data)) {
-        if (mount.subPath !== undefined && mount.subPath !== key) continue;
-        const file =
-          mount.subPath !== undefined
-            ? path.join(this.o.sandbox, mount.mountPath)
-            : path.join(this.o.sandbox, mount.mountPath, key);
-        const rewritten =
-          this.o.rewriteFile?.(mount.mountPath, key, this.paths.rewrite(text)) ??
-          this.paths.rewrite(text);
-        if (rewritten !== text) {
-          const mode = source.defaultMode ?? 0o644;
-          writeFileSync(file, rewritten);
-          chmodSync(file, mode);
-          if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+      for (const { kind, name, items, defaultMode } of volumeSources(volume) ?? []) {
+        const data = this.objects.data(kind, this.o.namespace, name);
+        for (const [key, text] of Object.entries(data)) {
+          const item = items?.find((i) => i.key === key);
+          if (items !== undefined && item === undefined) continue;
+          const at = item?.path ?? key;
+          if (mount.subPath !== undefined && mount.subPath !== at) continue;
+          const file =
+            mount.subPath !== undefined
+              ? path.join(this.o.sandbox, mount.mountPath)
+              : path.join(this.o.sandbox, mount.mountPath, at);
+          const rewritten =
+            this.o.rewriteFile?.(mount.mountPath, at, this.paths.rewrite(text)) ??
+            this.paths.rewrite(text);
+          if (rewritten !== text) {
+            writeFileSync(file, rewritten);
+            chmodSync(file, item?.mode ?? defaultMode ?? 0o644);
+            if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+          }
         }
       }
     }
@@ -355,4 +358,41 @@ export class Pod {
     this.restarts++;
     this.start();
   }
+}
+
+/** A ConfigMap or Secret a volume's files come from. */
+interface VolumeSource {
+  readonly kind: "ConfigMap" | "Secret";
+  readonly name: string;
+  readonly items?: { key: string; path: string; mode?: number }[];
+  readonly defaultMode?: number;
+}
+
+/**
+ * The ConfigMaps and Secrets behind a configMap, secret or projected volume (in order: later
+ * sources write over earlier ones, as the kubelet does); undefined for any other kind.
+ */
+function volumeSources(volume: K8sObject | undefined): VolumeSource[] | undefined {
+  if (volume?.configMap !== undefined)
+    return [{ kind: "ConfigMap", name: volume.configMap.name, ...pick(volume.configMap) }];
+  if (volume?.secret !== undefined)
+    return [{ kind: "Secret", name: volume.secret.secretName, ...pick(volume.secret) }];
+  if (volume?.projected !== undefined)
+    return (volume.projected.sources as K8sObject[]).flatMap((s): VolumeSource[] => {
+      const source = s.configMap ?? s.secret;
+      if (source === undefined) return [];
+      return [
+        {
+          kind: s.configMap !== undefined ? "ConfigMap" : "Secret",
+          name: source.name,
+          items: source.items,
+          defaultMode: volume.projected.defaultMode,
+        },
+      ];
+    });
+  return undefined;
+}
+
+function pick(source: K8sObject): Pick<VolumeSource, "items" | "defaultMode"> {
+  return { items: source.items, defaultMode: source.defaultMode };
 }
