@@ -114,7 +114,12 @@ export class Platform extends pulumi.ComponentResource {
       {
         environment: c.environment,
         protect: c.database.protect,
-        tenants: c.tenants.map((t) => ({ id: t.id, connectionLimit: t.plan.databaseConnections })),
+        tenants: c.tenants.map((t) => ({
+          id: t.id,
+          connectionLimit: t.plan.databaseConnections,
+          limits: t.plan.databaseLimits,
+        })),
+        maxConnections: c.database.maxConnections,
         ...(c.database.mode === "in-cluster"
           ? {
               mode: "in-cluster" as const,
@@ -122,6 +127,7 @@ export class Platform extends pulumi.ComponentResource {
               storageSize: c.database.storageSize,
               storageClass: c.database.storageClass,
               nodePort: c.database.nodePort,
+              adminSourceCidrs: c.database.adminSourceCidrs,
               adminHost: c.database.adminHost,
               adminPort: c.database.adminPort,
               clusterDomain: c.proxy.clusterDomain,

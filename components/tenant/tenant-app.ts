@@ -8,6 +8,7 @@ import { DIGEST_REF } from "../../stacks/config/schema";
 import { checksum, stableJson } from "./checksum";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
@@ -128,7 +129,9 @@ export class TenantApp extends pulumi.ComponentResource {
       database: args.databaseEgress,
       egressPorts: args.plan.egressPorts,
       egressCidrs: args.plan.egressCidrs,
+      allowPrivateEgress: args.plan.allowPrivateEgress,
     });
+    warnPrivateEgress(args.tenantId, args.planName, args.plan);
     const podSecurity = restrictedPodSecurityContext(args.uid);
     const containerSecurity = restrictedContainerSecurityContext(args.uid);
 

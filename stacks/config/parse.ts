@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
+import { isolationIssues } from "./isolation";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
 import {
@@ -306,6 +307,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
   if (c.registryPassword !== undefined && c.image.registryUsername === undefined) {
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
   }
+  issues.push(...isolationIssues(c));
   if (c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
     add(
       "proxy.nodePorts",
