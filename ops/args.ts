@@ -1,5 +1,6 @@
 /** Command-line parsing: one spec and help text per command, parsed with node:util parseArgs. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { CheckOptions } from "./commands/check";
 import type { DeployOptions } from "./commands/deploy";
 import type { DoctorOptions } from "./commands/doctor";
 import type { HistoryOptions } from "./commands/history";
@@ -18,7 +19,8 @@ export type Command =
   | { readonly name: "rollback"; readonly options: RollbackOptions }
   | { readonly name: "promote"; readonly options: PromoteOptions }
   | { readonly name: "logs"; readonly options: LogsOptions }
-  | { readonly name: "doctor"; readonly options: DoctorOptions };
+  | { readonly name: "doctor"; readonly options: DoctorOptions }
+  | { readonly name: "check"; readonly options: CheckOptions };
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -125,6 +127,13 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
   only in the proxy's namespace, and that each tenant answers (explaining what
   a 404 or 502 means). Exits 1 when a check fails.`,
     options: { ...STACK, timeout: { type: "string" } },
+  },
+  check: {
+    summary: "validate a stack file as pulumi preview would, without the engine",
+    usage: "check --stack S",
+    details: `  --stack, -s S   stack whose Pulumi.S.yaml to check
+  Lists every problem at once; only secure: values count as secrets.`,
+    options: { ...STACK },
   },
 };
 
@@ -254,6 +263,8 @@ export function parseCommand(argv: readonly string[]): Command {
           container: values.container as string | undefined,
         },
       };
+    case "check":
+      return { name, options: { stack: required(values, "stack", name) } };
     default:
       return {
         name: "doctor",

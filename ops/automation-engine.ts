@@ -189,6 +189,11 @@ export class AutomationEngine implements ReleaseEngine {
     return error as Error;
   }
 
+  /** Policy packs resolved against the project, so a rollback's worktree runs today's rules. */
+  private policyPacks(options: RunOptions): string[] | undefined {
+    return options.policyPacks?.map((p) => path.resolve(this.workDir, p));
+  }
+
   async listStacks(): Promise<string[]> {
     const workspace = await this.workspace(this.workDir);
     return (await workspace.listStacks()).map((s) => s.name).sort();
@@ -205,7 +210,7 @@ export class AutomationEngine implements ReleaseEngine {
     try {
       const result = await st.preview({
         target: options.target === undefined ? undefined : [...options.target],
-        policyPacks: options.policyPacks === undefined ? undefined : [...options.policyPacks],
+        policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
       });
@@ -223,7 +228,7 @@ export class AutomationEngine implements ReleaseEngine {
       const result = await st.up({
         message: options.message,
         target: options.target === undefined ? undefined : [...options.target],
-        policyPacks: options.policyPacks === undefined ? undefined : [...options.policyPacks],
+        policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
         // The SDK reads the summary from history, with secrets unless told not to.
@@ -328,6 +333,10 @@ export class AutomationEngine implements ReleaseEngine {
 
   gitState(): Promise<GitState> {
     return this.#git.state();
+  }
+
+  async unprotect(stack: string, urns: readonly string[]): Promise<void> {
+    for (const urn of urns) await this.read(["state", "unprotect", urn, "--yes"], stack);
   }
 
   hasCommit(sha: string): Promise<boolean> {

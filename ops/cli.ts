@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { helpText, parseCommand } from "./args";
 import { AutomationEngine } from "./automation-engine";
+import { check } from "./commands/check";
 import { deploy } from "./commands/deploy";
 import { doctor } from "./commands/doctor";
 import { history } from "./commands/history";
@@ -46,6 +47,8 @@ export async function main(argv: readonly string[], ctx: OpsContext): Promise<nu
         return await logs(ctx, command.options);
       case "doctor":
         return await doctor(ctx, command.options);
+      case "check":
+        return await check(ctx, command.options);
     }
   } catch (error) {
     if (error instanceof OpsError) {

@@ -7,8 +7,19 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { loadConfig } from "./config";
+import { ConfigError } from "./config/errors";
 
-const config = loadConfig();
+/** A bad config ends the run with its message alone: RunError makes Pulumi skip the stack trace. */
+function loadConfigOrStop() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
+const config = loadConfigOrStop();
 
 const platform = new Platform(config.environment, {
   config,

@@ -151,7 +151,9 @@ export class SharedDatabase extends pulumi.ComponentResource {
       { parent: this, dependsOn: server.ready },
     );
 
-    const keep = { protect: args.protect, retainOnDelete: args.protect };
+    // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
+    // tenant or rolling back to before it existed leaves its data on the server.
+    const keep = { protect: args.protect, retainOnDelete: true };
     const onServer = { parent: this, provider: this.provider };
     const connection = adminConnection(server.admin);
     new SqlStatements(

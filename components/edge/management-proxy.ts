@@ -364,17 +364,18 @@ export class ManagementProxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // With two or more replicas, voluntary evictions (node drains, upgrades) take one pod at a
-    // time, so N-1 keep serving while drains still make progress. A single replica is never
-    // evicted voluntarily: the drain waits until an operator scales up, rather than taking the
-    // only way into every tenant offline. Broken pods never block a drain.
+    // Voluntary evictions (node drains, upgrades) take one pod at a time, so with N replicas N-1
+    // keep serving. A PDB must never block every disruption: with one replica a drain evicts it
+    // and the ReplicaSet starts it elsewhere (a short gap a one-replica stack accepts) instead of
+    // hanging until someone scales up.
+    // Broken pods never block a drain.
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {
         metadata: { name: PROXY_NAME, namespace: args.namespace, labels },
         spec: {
           selector: { matchLabels: selector },
-          maxUnavailable: replicas >= 2 ? 1 : 0,
+          maxUnavailable: 1,
           unhealthyPodEvictionPolicy: "AlwaysAllow",
         },
       },

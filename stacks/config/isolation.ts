@@ -15,12 +15,19 @@ export const MIN_DATABASE_PREFIX = 16;
 /** The in-cluster server's `max_connections` when `database.maxConnections` is unset. */
 export const IN_CLUSTER_DEFAULT_MAX_CONNECTIONS = 200;
 
-export function isolationIssues(c: ParsedConfig): ConfigIssue[] {
+/**
+ * The isolation rules over a parsed config; `ok(keys)` says whether those top-level keys are
+ * valid on their own (a rule over a failed key is skipped, as parseConfig's others are).
+ */
+export function isolationIssues(
+  c: ParsedConfig,
+  ok: (...keys: string[]) => boolean = () => true,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
 
-  if (!ENVIRONMENT_NAME.test(c.environment)) {
+  if (ok("environment") && !ENVIRONMENT_NAME.test(c.environment)) {
     add(
       "environment",
       c.environment,
@@ -28,7 +35,7 @@ export function isolationIssues(c: ParsedConfig): ConfigIssue[] {
     );
   }
 
-  for (const [name, plan] of Object.entries(c.plans)) {
+  for (const [name, plan] of Object.entries(ok("plans") ? c.plans : {})) {
     if (plan.allowPrivateEgress) continue;
     plan.egressCidrs.forEach((cidr, i) => {
       const hit = nonPublicOverlaps(cidr);
@@ -41,6 +48,7 @@ export function isolationIssues(c: ParsedConfig): ConfigIssue[] {
     });
   }
 
+  if (!ok("database")) return issues;
   if (c.database.mode === "external") {
     c.database.networkCidrs.forEach((cidr, i) => {
       const range = cidrRange(cidr);
@@ -71,6 +79,7 @@ export function isolationIssues(c: ParsedConfig): ConfigIssue[] {
     }
   }
 
+  if (!ok("plans", "tenants")) return issues;
   const plans = { ...BUILTIN_PLANS, ...c.plans };
   const limits = c.tenants.map((t) => plans[t.plan]?.databaseConnections ?? 0);
   const max =

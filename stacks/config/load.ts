@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { applyOverrides } from "./overrides";
 import { parseConfig, type PlatformConfig } from "./parse";
+import { decodeConfigText } from "./stack-file";
 
 /** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "agent-cloud";
@@ -28,18 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
     const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
-    raw[key] = decode(text);
+    raw[key] = decodeConfigText(text);
     if (isConfigSecret(fullKey)) secretKeys.push(key);
   }
   return parseConfig(applyOverrides(raw, env), { secretKeys });
-}
-
-/** Structured values arrive as JSON text; plain strings stay strings ("01" is not a number). */
-function decode(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }

@@ -171,7 +171,7 @@ describe("SharedDatabase, per tenant", () => {
     expect(shape(b.run)).toEqual(shape(a.run));
   });
 
-  it("protects and retains databases and roles only when asked", async () => {
+  it("always retains tenant databases and roles on delete, and protects them only when asked", async () => {
     const loose = await deploy(inCluster());
     const kept = await deploy(inCluster({ protect: true }));
     for (const { id } of TENANTS) {
@@ -179,7 +179,8 @@ describe("SharedDatabase, per tenant", () => {
         const kind = type === T.database ? "database" : "role";
         const off = loose.run.get(type, `db-${id}-${kind}`);
         const on = kept.run.get(type, `db-${id}-${kind}`);
-        expect([off.protect, off.retainOnDelete]).toEqual([false, false]);
+        // Retained in every environment: removing a tenant or rolling back drops no data.
+        expect([off.protect, off.retainOnDelete]).toEqual([false, true]);
         expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
       }
       // Losing the hardening resource loses no data (deleting it revokes nothing back).

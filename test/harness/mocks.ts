@@ -21,6 +21,12 @@ export interface RecordedResource {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  /**
+   * The URN the Pulumi engine gives this resource: its type chain holds every ancestor's type
+   * (`Platform$TenantApp$Deployment`), where the mock monitor's `urn` keeps only the parent's.
+   * A re-parenting anywhere up the tree changes it.
+   */
+  readonly engineUrn: string;
   /** URN of the parent resource (the stack for top-level resources). */
   readonly parent: string;
   readonly custom: boolean;
@@ -138,6 +144,8 @@ export async function runProgram<T>(
   options: RunOptions = {},
 ): Promise<ProgramRun<T>> {
   const pending = new Map<string, Omit<RecordedResource, "inputs" | "secretPaths" | "state">>();
+  // Mock URN → the type chain the engine would give it, for engineUrn.
+  const typeChains = new Map<string, string>();
   const resources: RecordedResource[] = [];
   const unexpectedInvokes: string[] = [];
 
@@ -183,10 +191,15 @@ export async function runProgram<T>(
     const type: string = req.getType();
     const name: string = req.getName();
     const parent: string = req.getParent();
+    const urn: string = monitor.newUrn(parent, type, name);
+    const parentChain = parent === "" ? undefined : typeChains.get(parent);
+    const chain = parentChain === undefined ? type : `${parentChain}$${type}`;
+    typeChains.set(urn, chain);
     pending.set(`${type}::${name}`, {
       type,
       name,
-      urn: monitor.newUrn(parent, type, name),
+      urn,
+      engineUrn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`,
       parent,
       custom: req.getCustom(),
       protect: req.getProtect?.() === true,

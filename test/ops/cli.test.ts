@@ -78,10 +78,7 @@ describe("parseCommand", () => {
   });
 
   it.each([
-    [
-      ["ship"],
-      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor',
-    ],
+    [["ship"], `unknown command "ship"; commands: ${Object.keys(COMMANDS).join(", ")}`],
     [
       ["deploy"],
       "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build] [--force] [--tag T] [--group G ...] [--policy-pack DIR ...]",

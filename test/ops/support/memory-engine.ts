@@ -214,6 +214,11 @@ export class MemoryEngine implements ReleaseEngine {
     return this.git;
   }
 
+  async unprotect(stack: string, urns: readonly string[]): Promise<void> {
+    this.record("unprotect", stack, [...urns]);
+    this.get(stack);
+  }
+
   async hasCommit(sha: string): Promise<boolean> {
     this.record("hasCommit", undefined, sha);
     return this.commits.has(sha);
