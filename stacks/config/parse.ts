@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
+import { findNestedSecrets, isSecretName, secretShape } from "../../lib/secrets";
 import { isolationIssues } from "./isolation";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
@@ -25,10 +26,6 @@ export const PLATFORM_ENV = [
   "AGENT_CLOUD_CONFIG",
   "ADMIN_EMAIL",
 ] as const;
-
-const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
-const SECRET_VALUE =
-  /^(sk-[A-Za-z0-9_-]{16,}|sk_live_|ghp_[A-Za-z0-9]{20,}|xox[abp]-|AKIA[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
 
 /** One tenant, validated and resolved against its plan and secrets. */
 export interface TenantConfig extends Omit<TenantSettings, "plan"> {
@@ -244,7 +241,7 @@ function crossFieldIssues(
           undefined,
           `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
         );
-      } else if (SECRET_NAME.test(name) || SECRET_VALUE.test(value)) {
+      } else if (isSecretName(name) || secretShape(value) !== undefined) {
         issues.push({
           path,
           received: "(clear text)",
@@ -255,19 +252,17 @@ function crossFieldIssues(
       }
     }
 
-    for (const [keyPath, value] of walk(t.agentConfig, "")) {
-      const leaf = keyPath.split(".").pop() ?? "";
-      if (SECRET_NAME.test(leaf) || (typeof value === "string" && SECRET_VALUE.test(value))) {
-        const name = leaf
-          .replace(/([a-z])([A-Z])/g, "$1_$2")
-          .replace(/[^A-Za-z0-9]/g, "_")
-          .toUpperCase();
-        issues.push({
-          path: `${at}.agentConfig${keyPath}`,
-          received: "(clear text)",
-          message: `looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
-        });
-      }
+    // agentConfig is mounted in a ConfigMap: it may hold no credential at all.
+    for (const found of findNestedSecrets(t.agentConfig)) {
+      const name = found.key
+        .replace(/([a-z])([A-Z])/g, "$1_$2")
+        .replace(/[^A-Za-z0-9]/g, "_")
+        .toUpperCase();
+      issues.push({
+        path: `${at}.agentConfig${found.path}`,
+        received: "(clear text)",
+        message: `looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name || "NAME"}' <value>`,
+      });
     }
   });
 
@@ -389,17 +384,6 @@ function isEmpty(value: unknown): boolean {
     value === "" ||
     (value !== null && typeof value === "object" && Object.keys(value).length === 0)
   );
-}
-
-/** Leaves of a JSON-like value as `[".a.b", value]` pairs. */
-function* walk(value: unknown, prefix: string): Generator<[string, unknown]> {
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const key = Array.isArray(value) ? `${prefix}[${k}]` : `${prefix}.${k}`;
-      yield [key, v];
-      yield* walk(v, key);
-    }
-  }
 }
 
 function resolve(c: ParsedConfig): PlatformConfig {

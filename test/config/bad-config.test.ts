@@ -537,6 +537,39 @@ const rows: Row[] = [
       `database.maxConnections 40: tenants' databaseConnections sum to 40 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
     ],
   },
+  {
+    name: "credentials the old detector missed: *_PASS, *_WEBHOOK_URL, rk_live_ values",
+    change: (c) =>
+      (c.tenants[0].env = {
+        SMTP_PASS: "hunter2hunter2",
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop",
+        BILLING: "rk_live_51AbCdEfGhIjKlMnOp",
+        MAX_TOKENS: "4096",
+      }),
+    expected: [
+      `tenants[0].env.SMTP_PASS (clear text): ${SECRET_ENV_FIX("acme", "SMTP_PASS")}`,
+      `tenants[0].env.SLACK_WEBHOOK_URL (clear text): ${SECRET_ENV_FIX("acme", "SLACK_WEBHOOK_URL")}`,
+      `tenants[0].env.BILLING (clear text): ${SECRET_ENV_FIX("acme", "BILLING")}`,
+    ],
+  },
+  {
+    name: "credentials inside agentConfig: webhook URLs, Authorization headers, credential blocks",
+    change: (c) =>
+      (c.tenants[0].agentConfig = {
+        model: "claude-sonnet-4-5",
+        maxTokens: 4096,
+        notify: { webhookUrl: "https://example.com/hook" },
+        mcp: [{ url: "https://mcp.example.com", headers: { Authorization: "Bearer abc" } }],
+        billing: { key: "rk_live_51AbCdEfGhIjKlMnOp" },
+        credentials: { user: "bot", secret: "x" },
+      }),
+    expected: [
+      `tenants[0].agentConfig.notify.webhookUrl (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.WEBHOOK_URL' <value>`,
+      `tenants[0].agentConfig.mcp[0].headers.Authorization (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.AUTHORIZATION' <value>`,
+      `tenants[0].agentConfig.billing.key (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.KEY' <value>`,
+      `tenants[0].agentConfig.credentials (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.CREDENTIALS' <value>`,
+    ],
+  },
 ];
 
 describe("parseConfig refuses bad configuration with one exact error", () => {
