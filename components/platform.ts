@@ -235,6 +235,7 @@ export class Platform extends pulumi.ComponentResource {
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,
+          otherEnvironmentDomains: c.otherEnvironmentDomains,
         },
         child,
       );

@@ -23,6 +23,7 @@ import {
   type Res,
 } from "../lib/resources";
 import { resourceRule, stackRule, type Report } from "../lib/rule";
+import { recordCovers } from "../../lib/domains";
 
 const CERTIFICATE = /^kubernetes:cert-manager\.io\/v[0-9a-z]+:Certificate$/;
 const INGRESS = /^kubernetes:(?:networking\.k8s\.io|extensions)\/v[0-9a-z]+:Ingress$/;
@@ -180,11 +181,10 @@ function checkRecord(r: Res, targets: Targets, proxyNames: Set<string>, report: 
   const content = normalize(raw);
   const proxy = targets.proxy;
   if (proxy.size === 0 || targets.proxyPending || proxy.has(content)) return;
-  if (
-    type === "CNAME" &&
-    [...proxyNames].some((n) => content === n || content.startsWith(`${n}.`))
-  ) {
-    return; // a CNAME to a record that itself points at the proxy
+  if (type === "CNAME" && [...proxyNames].some((n) => recordCovers(n, content))) {
+    // A CNAME to a name a proxy record answers for: that record itself, or a host under a
+    // wildcard one (a zone record for a custom domain → `{id}.{domain}`).
+    return;
   }
   report(
     `${label} points at "${raw}", which is not the edge proxy's address (${[...proxy].join(", ")}). ${FIX}`,

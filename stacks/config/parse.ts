@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { findNestedSecrets, isSecretName, secretShape } from "../../lib/secrets";
+import { domainIssues } from "../../lib/domains";
 import { isolationIssues } from "./isolation";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
@@ -168,7 +169,27 @@ function crossFieldIssues(
   const production = ok("environment") && c.environment === "production";
 
   const idOwner = new Map<string, number>();
-  const domainOwner = new Map<string, string>();
+  // One rule for every claimed host (lib/domains.ts), shared with the DNS component.
+  const claims = c.tenants.flatMap((t, i) =>
+    t.customDomains.map((hostname, j) => ({ tenantId: t.id, hostname, key: `${i}/${j}` })),
+  );
+  const domains = ok("domain", "otherEnvironmentDomains")
+    ? domainIssues({
+        domain: c.domain,
+        tenantIds: c.tenants.map((t) => t.id),
+        customDomains: claims,
+        otherEnvironmentDomains: c.otherEnvironmentDomains,
+      })
+    : [];
+  const claimIssues = new Map<string, string>();
+  for (const d of domains) {
+    if ("customDomain" in d) claimIssues.set(claims[d.customDomain]?.key ?? "", d.message);
+    else if ("platformDomain" in d) add("domain", c.domain, d.message);
+    else {
+      const at = c.tenants.findIndex((t) => t.id === d.tenantId);
+      add(`tenants[${partial.tenantIndex[at] ?? at}].id`, d.tenantId, d.message);
+    }
+  }
   c.tenants.forEach((t, i) => {
     const index = partial.tenantIndex[i] ?? i;
     const at = `tenants[${index}]`;
@@ -203,24 +224,11 @@ function crossFieldIssues(
 
     t.customDomains.forEach((d, j) => {
       const path = `${at}.customDomains[${j}]`;
-      if (ok("domain") && (d === c.domain || d.endsWith(`.${c.domain}`))) {
-        add(
-          path,
-          d,
-          `must not be under the platform domain ${c.domain} (the tenant already has ${t.id}.${c.domain})`,
-        );
+      const problem = claimIssues.get(`${i}/${j}`);
+      if (problem !== undefined) {
+        add(path, d, problem);
         return;
       }
-      const owner = domainOwner.get(d);
-      if (owner !== undefined) {
-        add(
-          path,
-          d,
-          `is already claimed by tenant "${owner}"; a custom domain belongs to one tenant`,
-        );
-        return;
-      }
-      domainOwner.set(d, t.id);
       if (ok("dns") && c.dns.provider === "cloudflare" && c.dns.customDomains === "zone-records") {
         const zones = Object.keys(c.dns.customDomainZones);
         if (!zones.some((z) => d === z || d.endsWith(`.${z}`))) {

@@ -260,6 +260,11 @@ export const configSchema = z.strictObject({
   environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
   domain: dnsName,
   dns: dnsSchema.default({ provider: "none" }),
+  /**
+   * Domains the other environments serve (their platform domains and tenants' custom domains):
+   * no host of this environment may equal one, and no custom domain may be above or under one.
+   */
+  otherEnvironmentDomains: z.array(dnsName).default([]),
   tls: tlsSchema.default({ mode: "self-signed", validityHours: 8760, allowInProduction: false }),
   proxy: proxySchema.default(proxySchema.parse({})),
   database: z

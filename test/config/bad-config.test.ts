@@ -570,6 +570,20 @@ const rows: Row[] = [
       `tenants[0].agentConfig.credentials (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.CREDENTIALS' <value>`,
     ],
   },
+  {
+    name: "custom domains above the platform domain, under another environment's, or a parent of another tenant's",
+    change: (c) => {
+      c.otherEnvironmentDomains = ["staging.example.net", "acme.agents.example.com"];
+      c.tenants[0].customDomains = ["example.com", "eu.staging.example.net", "acme.io"];
+      c.tenants[1].customDomains = ["chat.acme.io"];
+    },
+    expected: [
+      `tenants[0].id "acme": its host acme.agents.example.com is a domain another environment serves (otherEnvironmentDomains: acme.agents.example.com); choose another id`,
+      `tenants[0].customDomains[0] "example.com": must not be above the platform domain agents.example.com: it would cover every tenant's host`,
+      `tenants[0].customDomains[1] "eu.staging.example.net": is under staging.example.net, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
+      `tenants[1].customDomains[0] "chat.acme.io": is under acme.io, claimed by tenant "acme"; a tenant's domain may not be a parent or child of another tenant's`,
+    ],
+  },
 ];
 
 describe("parseConfig refuses bad configuration with one exact error", () => {

@@ -23,6 +23,12 @@ export const REMOVED: readonly { readonly type: string; readonly nameSuffix: str
   // Replaced by `{name}-{id}-hardening` (SqlStatements), which revokes as a member of the owning
   // role. Deleting this Grant revokes PUBLIC's rights once more: nothing is reopened.
   { type: "postgresql:index/grant:Grant", nameSuffix: "-revoke-public" },
+  // dev's example tenant moved off production's custom domain (one domain, one environment):
+  // Cloudflare drops the Custom Hostname dev registered for it; production's stays.
+  {
+    type: "cloudflare:index/customHostname:CustomHostname",
+    nameSuffix: "dev-dns-custom-agents.acme-corp.com",
+  },
 ];
 
 function isRemoved(urn: string): boolean {

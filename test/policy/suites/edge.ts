@@ -106,6 +106,8 @@ export function edgeSuite(ctx: PackContext): void {
           dnsRecord("*.agents.example.com", PROXY_IP),
           dnsRecord("proxy.agents.example.com", PROXY_IP),
           dnsRecord("chat.acme.com", "proxy.agents.example.com.", "CNAME"),
+          // zone-records: a custom domain → the tenant's host, which the wildcard answers for.
+          dnsRecord("agents.acme-corp.com", "acme.agents.example.com", "CNAME"),
           dnsRecord("agents.example.com", "v=spf1 -all", "TXT"),
           // A customer's own domain may look like a service name; only the stack's tenants count.
           dnsRecord("sp-energy.com", PROXY_IP),
@@ -123,6 +125,18 @@ export function edgeSuite(ctx: PackContext): void {
         "point it at the proxy Service's load-balancer address",
       );
       expect(result.diagnostics[0]?.urn).toBe(urnOf(record));
+    });
+
+    it("fails a CNAME to a name that only starts like a proxy record", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack([
+          ...base(),
+          dnsRecord("*.agents.example.com", PROXY_IP),
+          dnsRecord("chat.acme.com", "acme.agents.example.com.evil.example.net", "CNAME"),
+        ]),
+        DNS,
+        'points at "acme.agents.example.com.evil.example.net", which is not the edge proxy\'s address',
+      );
     });
 
     it("fails a CNAME to a tenant-namespace Service", async () => {
