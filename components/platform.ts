@@ -236,6 +236,8 @@ export class Platform extends pulumi.ComponentResource {
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,
           otherEnvironmentDomains: c.otherEnvironmentDomains,
+          edgeCertificate: c.dns.edgeCertificate,
+          zoneName: c.dns.zoneName,
         },
         child,
       );

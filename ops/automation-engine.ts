@@ -48,6 +48,7 @@ import {
   stackFilePath,
   writeConfigChanges,
 } from "./stack-file";
+import { LOCAL_STATE_DIR } from "./local-backend";
 
 /** Where the real engine runs Pulumi and makes rollback worktrees. */
 export interface AutomationEngineOptions {
@@ -136,7 +137,10 @@ export class AutomationEngine implements ReleaseEngine {
       try {
         await workspace.whoAmI();
       } catch (error) {
-        throw new NotLoggedInError(tail(commandResult(error)?.stderr ?? String(error), 1));
+        throw new NotLoggedInError(
+          tail(commandResult(error)?.stderr ?? String(error), 1),
+          path.join(this.workDir, LOCAL_STATE_DIR),
+        );
       }
     });
     return this.#whoami;

@@ -20,6 +20,7 @@ import { OpsError, UsageError } from "./errors";
 import { println } from "./format";
 import { FetchHealthChecker } from "./health";
 import { KubernetesLogSource } from "./kube-logs";
+import { localBackendEnv } from "./local-backend";
 
 /**
  * Runs one command and returns its exit code: 0 done, 1 failed (or a check failed, or the user
@@ -80,9 +81,10 @@ async function askTerminal(question: string): Promise<boolean> {
 }
 
 /** The real world: Automation API over this project, fetch, system DNS, the kubeconfig. */
-export function realContext(): OpsContext {
+export function realContext(argv: readonly string[] = []): OpsContext {
+  const workDir = path.resolve(__dirname, "..");
   return {
-    engine: new AutomationEngine({ workDir: path.resolve(__dirname, "..") }),
+    engine: new AutomationEngine({ workDir, envVars: localBackendEnv(workDir, argv) }),
     stdout: process.stdout,
     stderr: process.stderr,
     health: new FetchHealthChecker(),
@@ -94,7 +96,7 @@ export function realContext(): OpsContext {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2), realContext()).then((code) => {
+  void main(process.argv.slice(2), realContext(process.argv.slice(2))).then((code) => {
     process.exitCode = code;
   });
 }

@@ -188,6 +188,25 @@ export function recordedTenantIds(update: Pick<UpdateRecord, "config">): string[
   return tenantsOf({ [KEY.tenants]: fromRecorded(recorded) }).map((t) => t.id);
 }
 
+/** Images pinned in the config an update recorded: `image.ref`, and `tenants[].image`. */
+export function configuredImages(
+  update: Pick<UpdateRecord, "config">,
+): Record<string, string | undefined> {
+  const image = update.config[KEY.image];
+  let ref: string | undefined;
+  if (image !== undefined && !image.secret) {
+    const value = fromRecorded(image) as { ref?: unknown } | string;
+    if (typeof value === "object" && value !== null && typeof value.ref === "string") {
+      ref = value.ref;
+    }
+  }
+  const tenants = update.config[KEY.tenants];
+  if (tenants === undefined || tenants.secret) return {};
+  return Object.fromEntries(
+    tenantsOf({ [KEY.tenants]: fromRecorded(tenants) }).map((t) => [t.id, t.image ?? ref]),
+  );
+}
+
 /** One update as a release: who, what, from where, and the image each tenant ran after it. */
 export interface Release {
   readonly update: UpdateRecord;
@@ -199,7 +218,7 @@ export interface Release {
    */
   readonly images: Readonly<Record<string, string | undefined>>;
   /** Where `images` comes from. */
-  readonly imagesFrom: "next-update" | "outputs" | "message" | "none";
+  readonly imagesFrom: "next-update" | "outputs" | "message" | "config" | "none";
 }
 
 /**
@@ -214,7 +233,8 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
       observedAfter.set(f.before.version, f.before.images);
     }
   }
-  const newest = history.find((u) => u.kind === "update");
+  // A failed update leaves the outputs of the last one that succeeded.
+  const newest = history.find((u) => u.kind === "update" && u.result === "succeeded");
   return history.map((update) => {
     const f = facts.get(update.version) ?? parseRelease("");
     const ids = recordedTenantIds(update);
@@ -234,6 +254,12 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
     } else if (f.images !== undefined) {
       images = expandImages(f.images, ids);
       imagesFrom = "message";
+    } else {
+      const configured = configuredImages(update);
+      if (Object.values(configured).some((ref) => ref !== undefined)) {
+        images = configured;
+        imagesFrom = "config";
+      }
     }
     const commit = commitOf(update);
     return {

@@ -1,3 +1,4 @@
+import { edgeCertificateProblem } from "./edge-certificate";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { findNestedSecrets, isSecretName, secretShape } from "../../lib/secrets";
 import { domainIssues } from "../../lib/domains";
@@ -376,6 +377,10 @@ function crossFieldIssues(
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
   }
   issues.push(...isolationIssues(c, ok));
+  if (ok("dns", "domain") && c.dns.provider === "cloudflare") {
+    const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
+    if (problem !== undefined) add(problem[0], undefined, problem[1]);
+  }
   if (ok("proxy") && c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
     add(
       "proxy.nodePorts",

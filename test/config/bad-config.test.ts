@@ -314,6 +314,21 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "proxied Cloudflare records without the zone's name",
+    change: (c) => (c.dns = { provider: "cloudflare", zoneId: "0".repeat(32) }),
+    expected: [
+      `dns.zoneName: is required when dns.proxied is true: the name of the Cloudflare zone holding agents.example.com (e.g. example.com), so the stack can tell whether Cloudflare's edge certificate covers *.agents.example.com`,
+    ],
+  },
+  {
+    name: "a zone name that does not hold the domain",
+    change: (c) =>
+      (c.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName: "example.org" }),
+    expected: [
+      `dns.zoneName: must be agents.example.com or a parent of it (the zone that holds it)`,
+    ],
+  },
+  {
     name: "provided certificate without its key",
     change: (c) =>
       (c.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nMII..." }),
@@ -374,6 +389,7 @@ const rows: Row[] = [
       c.dns = {
         provider: "cloudflare",
         zoneId: "0123456789abcdef0123456789abcdef",
+        zoneName: "agents.example.com",
         customDomains: "zone-records",
         customDomainZones: { "acme.com": "fedcba9876543210fedcba9876543210" },
       };
@@ -462,12 +478,13 @@ const rows: Row[] = [
     name: "a misspelt key inside the chosen TLS mode, a boolean given as text",
     change: (c) => {
       c.tls = { mode: "acme", emial: "ops@acme.com", installCertManager: "yes" };
-      c.dns = { provider: "cloudflare", zoneId: "0".repeat(32) };
+      c.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName: "example.com" };
     },
     expected: [
       `tls.email: is required and must be an email address for the ACME account`,
       `tls.installCertManager "yes": must be true or false, not text`,
       `tls: unknown key "emial" (did you mean "email"?); see the config reference in README.md`,
+      `dns.edgeCertificate: Cloudflare's free Universal certificate covers only example.com and *.example.com, not the tenants' *.agents.example.com: TLS would fail at Cloudflare's edge. Set dns.edgeCertificate: advanced (the stack orders an Advanced Certificate for agents.example.com and *.agents.example.com; the zone needs Advanced Certificate Manager, a paid add-on), or serve tenants one level below the zone (domain: example.com)`,
     ],
   },
   {
