@@ -2,6 +2,28 @@ import * as pulumi from "@pulumi/pulumi";
 import { nonPublicOverlaps } from "../../lib/cidr";
 import type { Plan } from "../../stacks/config/plans";
 
+
+/** Marks a tenant NetworkPolicy whose plan allows private egress (the policy pack reads it). */
+export const PRIVATE_EGRESS_ANNOTATION = "agent-cloud.io/allow-private-egress";
+/** Names the private CIDRs of the tenant's database, the only private ipBlocks it may reach. */
+export const DATABASE_CIDRS_ANNOTATION = "agent-cloud.io/database-cidrs";
+
+/**
+ * Annotations that tell the policy pack which private destinations of a tenant's NetworkPolicy
+ * are deliberate: its database's network, and everything when the plan opted in.
+ */
+export function networkPolicyAnnotations(
+  allowPrivateEgress: boolean,
+  database: { readonly cidrs?: readonly string[] },
+): { annotations?: Record<string, string> } {
+  const annotations: Record<string, string> = {};
+  if (allowPrivateEgress) annotations[PRIVATE_EGRESS_ANNOTATION] = "true";
+  if ((database.cidrs ?? []).length > 0) {
+    annotations[DATABASE_CIDRS_ANNOTATION] = [...(database.cidrs ?? [])].join(",");
+  }
+  return Object.keys(annotations).length > 0 ? { annotations } : {};
+}
+
 /** The preview warning for a plan that lets a tenant reach non-public ranges, or undefined. */
 export function privateEgressWarning(
   tenantId: string,

@@ -8,7 +8,7 @@ import { DIGEST_REF } from "../../stacks/config/schema";
 import { checksum, stableJson } from "./checksum";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
-import { warnPrivateEgress } from "./private-egress";
+import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
@@ -277,7 +277,12 @@ export class TenantApp extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,
       {
-        metadata: { name: "tenant-isolation", namespace },
+        metadata: {
+          name: "tenant-isolation",
+          namespace,
+          // The policy pack admits private egress only where the plan opted in, by this mark.
+          ...networkPolicyAnnotations(args.plan.allowPrivateEgress, args.databaseEgress),
+        },
         spec: networkPolicy,
       },
       child,
