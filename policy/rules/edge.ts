@@ -28,6 +28,22 @@ import { recordCovers } from "../../lib/domains";
 const CERTIFICATE = /^kubernetes:cert-manager\.io\/v[0-9a-z]+:Certificate$/;
 const INGRESS = /^kubernetes:(?:networking\.k8s\.io|extensions)\/v[0-9a-z]+:Ingress$/;
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+
+/** The text of a Secret's values: stringData as is, data base64-decoded. */
+function secretValues(r: Res): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(asObj(at(r.props, "stringData")) ?? {})) {
+    if (typeof v === "string") out.push([`stringData["${k}"]`, v]);
+  }
+  for (const [k, v] of Object.entries(asObj(at(r.props, "data")) ?? {})) {
+    if (typeof v === "string")
+      out.push([`data["${k}"]`, Buffer.from(v, "base64").toString("utf8")]);
+  }
+  return out;
+}
+
 /** What makes a resource TLS material, or undefined. */
 function tlsMaterial(r: Res): string | undefined {
   if (r.type === SECRET) {
@@ -38,6 +54,12 @@ function tlsMaterial(r: Res): string | undefined {
       const key = keys.find((k) => k === "tls.key" || k === "tls.crt");
       if (key) return `holds TLS material (${field}["${key}"])`;
     }
+    // By content, whatever the type and key names: a certificate with its private key is a
+    // serving identity. (A lone private key, e.g. a GitHub App's, is an ordinary app secret.)
+    const values = secretValues(r);
+    const cert = values.find(([, v]) => PEM_CERTIFICATE.test(v));
+    const key = values.find(([, v]) => PEM_PRIVATE_KEY.test(v));
+    if (cert && key) return `holds a certificate and its private key (${cert[0]}, ${key[0]})`;
   }
   if (CERTIFICATE.test(r.type)) return "is a cert-manager Certificate";
   if (INGRESS.test(r.type) && asList(at(r.props, "spec", "tls")).length > 0) {
