@@ -44,7 +44,9 @@ interface TenantNamespace {
 function tenantNamespaces(resources: readonly Res[]): TenantNamespace[] {
   const found = new Map<string, TenantNamespace>();
   for (const r of resources) {
-    if (!isTenantNamespace(r)) continue;
+    // A NamespacePatch changes a namespace; it does not declare one (its labels are checked
+    // on their own in tenantRestrictedPodSecurity).
+    if (!isTenantNamespace(r) || r.patch === true) continue;
     const name = at(r.props, "metadata", "name");
     if (typeof name === "string") found.set(name, { name, declared: r });
   }
@@ -192,6 +194,16 @@ export const tenantRestrictedPodSecurity = stackRule(
     severity: "critical",
   },
   (resources, report: Report) => {
+    for (const patch of resources.filter((r) => r.patch === true && isTenantNamespace(r))) {
+      const level = labelsOf(patch)[LABEL_POD_SECURITY];
+      if (level === undefined || level === "restricted" || isUnknown(level)) continue;
+      report(
+        `${describe(patch)} sets ${LABEL_POD_SECURITY}: ${JSON.stringify(level)} on tenant ` +
+          `namespace "${objectName(patch)}", lowering its Pod Security below "restricted". ` +
+          `Remove the patch; tenant namespaces enforce "restricted".`,
+        patch.urn,
+      );
+    }
     for (const ns of tenantNamespaces(resources)) {
       if (!ns.declared) {
         report(

@@ -265,6 +265,29 @@ export function tenantsSuite(ctx: PackContext): void {
     });
   });
 
+  describe("tenant-namespace-restricted-pod-security: NamespacePatch", () => {
+    const P = "tenant-namespace-restricted-pod-security";
+    const patch = (labels: Record<string, string>): TestResource => ({
+      type: "kubernetes:core/v1:NamespacePatch",
+      name: "acme-ns-patch",
+      props: { metadata: { name: "dev-tenant-acme", labels } },
+    });
+
+    it("passes a patch that leaves Pod Security alone", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack((rs) => [...rs, patch({ team: "support" })])));
+    });
+
+    it("fails a patch that lowers a tenant namespace to privileged", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack((rs) => [...rs, patch({ "pod-security.kubernetes.io/enforce": "privileged" })]),
+        ),
+        P,
+        'NamespacePatch "dev-tenant-acme" (Pulumi resource "acme-ns-patch") sets pod-security.kubernetes.io/enforce: "privileged"',
+      );
+    });
+  });
+
   describe(QUOTA, () => {
     it("passes tenants with a ResourceQuota", async () => {
       expectClean(await ctx.pack.analyzeStack(stack((rs) => rs)));
