@@ -37,7 +37,8 @@ export async function databaseServerFindings(
             has_database_privilege('public', oid, 'CONNECT') AS connect,
             has_database_privilege('public', oid, 'TEMPORARY') AS temp
        FROM pg_database
-      WHERE datname = ANY($1) OR datname LIKE $2`,
+      WHERE datname = ANY($1) OR datname LIKE $2
+      ORDER BY datname`,
     [[...MAINTENANCE_DATABASES], pattern],
   );
   for (const d of dbs.rows) {

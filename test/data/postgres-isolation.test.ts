@@ -259,6 +259,30 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
       );
     });
 
+    it("npm run check-database reports the same findings for the operator", async () => {
+      const { spawnSync } = await import("node:child_process");
+      const run = spawnSync(
+        process.execPath,
+        [require.resolve("tsx/cli"), "scripts/check-database.ts", environment],
+        {
+          env: {
+            ...process.env,
+            AGENT_CLOUD_DATABASE_ADMIN_URL: adminUrl(adminRole, adminPassword),
+          },
+          encoding: "utf8",
+        },
+      );
+      if (adminKind === "superuser") {
+        expect(run.stdout.trim()).toBe(`no findings for environment "${environment}"`);
+        expect(run.status).toBe(0);
+      } else {
+        expect(run.stdout).toMatch(/^public-database-access: .*database "postgres"/m);
+        expect(run.stdout).toMatch(/^tenant-role-settings: .*has no temp_file_limit/m);
+        expect(run.stdout).not.toContain(adminPassword);
+        expect(run.status).toBe(1);
+      }
+    });
+
     it("hides other tenants' sessions' queries, addresses and states in pg_stat_activity", async () => {
       const victim = await client(b().url);
       const marker = `secret-query-${suffix}`;
@@ -346,6 +370,8 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
 
     it(`${adminKind === "superuser" ? "enforces" : "cannot set"} temp_file_limit, which the tenant may not raise`, async () => {
       const c = await client(a().url);
+      // The plan's 1 s statement timeout is not what this test is about (a loaded machine).
+      await c.query(`SET statement_timeout = '60s'`);
       const spill = () =>
         c.query(
           `SELECT count(*) FROM (SELECT g FROM generate_series(1, 300000) g ORDER BY g DESC) s`,
