@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
   edgeNamespace,
   tenantNamespace,
@@ -8,6 +9,7 @@ import {
   type SecretValue,
 } from "../stacks/config";
 import { SharedDatabase } from "./data/shared-database";
+import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy } from "./edge/management-proxy";
 import { WildcardCertificate } from "./edge/wildcard-certificate";
@@ -146,10 +148,20 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
 
+    // Keys of generation 1 and later derive from one seed (components/tenant/api-key.ts); it is
+    // created with the first rotation.
+    const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
+      ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, child)
+          .result
+      : undefined;
+    const apiKeys: Record<
+      string,
+      { current: pulumi.Output<string>; previous?: pulumi.Output<string> }
+    > = {};
     const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
     for (const t of c.tenants) {
       const tenantImage = t.image ?? image.ref;
-      new TenantApp(
+      const app = new TenantApp(
         `${name}-tenant-${t.id}`,
         {
           environment: c.environment,
@@ -172,6 +184,8 @@ export class Platform extends pulumi.ComponentResource {
           secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
           databaseUrl: database.tenantUrl(t.id),
           apiKeyPrefix: c.apiKeyPrefix,
+          apiKeyRotation: t.apiKey,
+          apiKeySeed,
           adminEmail: t.adminEmail,
           proxyNamespace: this.edgeNamespace,
           clusterDomain: c.proxy.clusterDomain,
@@ -179,6 +193,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         child,
       );
+      apiKeys[t.id] = { current: app.apiKey, previous: app.previousApiKey };
       endpoints[t.id] = pulumi.output(tenantImage).apply((img) => ({
         url: `https://${t.id}.${c.domain}`,
         hosts: t.hosts,
@@ -214,6 +229,8 @@ export class Platform extends pulumi.ComponentResource {
         sendTimeoutSeconds: c.proxy.sendTimeoutSeconds,
         resolver: c.proxy.resolver,
         clusterDomain: c.proxy.clusterDomain,
+        apiKeys,
+        ...edgeSecurityArgs(c),
       },
       child,
     );

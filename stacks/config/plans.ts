@@ -45,6 +45,10 @@ export interface Plan {
   readonly allowPrivateEgress: boolean;
   /** The tenant role's PostgreSQL settings. */
   readonly databaseLimits: DatabaseLimits;
+  /** Requests per second the edge passes to one tenant on this plan (all clients together). */
+  readonly requestsPerSecond: number;
+  /** Requests above that rate the edge still passes at once before answering 429. */
+  readonly requestBurst: number;
 }
 
 const limits = (
@@ -69,6 +73,8 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     egressCidrs: [],
     allowPrivateEgress: false,
     databaseLimits: limits("4MB", "256MB", 30),
+    requestsPerSecond: 20,
+    requestBurst: 40,
   },
   standard: {
     requests: { cpu: "250m", memory: "512Mi" },
@@ -79,6 +85,8 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     egressCidrs: [],
     allowPrivateEgress: false,
     databaseLimits: limits("16MB", "1GB", 60),
+    requestsPerSecond: 50,
+    requestBurst: 100,
   },
   pro: {
     requests: { cpu: "500m", memory: "1Gi" },
@@ -89,5 +97,7 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     egressCidrs: [],
     allowPrivateEgress: false,
     databaseLimits: limits("64MB", "4GB", 300),
+    requestsPerSecond: 200,
+    requestBurst: 400,
   },
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 
 /*
@@ -62,6 +63,7 @@ const planSchema = z.strictObject({
   /** Lets egressCidrs hold private, link-local or loopback ranges; warned in every preview. */
   allowPrivateEgress: z.boolean().default(false),
   databaseLimits: databaseLimitsSchema.default(databaseLimitsSchema.parse({})),
+  ...planEdgeLimits,
 });
 
 const dnsSchema = z.discriminatedUnion("provider", [
@@ -161,6 +163,7 @@ const proxySchema = z.strictObject({
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
   clusterDomain: z.string().default("cluster.local"),
+  ...proxyEdgeSecurity,
 });
 
 const inClusterDatabase = z.strictObject({
@@ -258,6 +261,7 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  ...tenantEdgeSecurity,
 });
 
 export const configSchema = z.strictObject({

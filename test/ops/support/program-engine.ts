@@ -116,7 +116,7 @@ export class ProgramEngine extends MemoryEngine {
         urn: r.engineUrn,
         type: r.type,
         parent: engineUrn.get(r.parent),
-        inputs: {},
+        inputs: JSON.parse(swap(JSON.stringify(r.inputs))) as Record<string, unknown>,
         outputs: {},
       }));
       const outputs: Record<string, { value: unknown; secret: boolean }> = {};
