@@ -10,6 +10,7 @@ import { TENANT_CONTAINER_NAME } from "./container";
 import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
@@ -147,7 +148,9 @@ export class TenantApp extends pulumi.ComponentResource {
       database: args.databaseEgress,
       egressPorts: args.plan.egressPorts,
       egressCidrs: args.plan.egressCidrs,
+      allowPrivateEgress: args.plan.allowPrivateEgress,
     });
+    warnPrivateEgress(args.tenantId, args.planName, args.plan);
     const podSecurity = restrictedPodSecurityContext(args.uid);
     const containerSecurity = restrictedContainerSecurityContext(args.uid);
 
@@ -331,7 +334,12 @@ export class TenantApp extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,
       {
-        metadata: { name: "tenant-isolation", namespace },
+        metadata: {
+          name: "tenant-isolation",
+          namespace,
+          // The policy pack admits private egress only where the plan opted in, by this mark.
+          ...networkPolicyAnnotations(args.plan.allowPrivateEgress, args.databaseEgress),
+        },
         spec: networkPolicy,
       },
       child,
