@@ -6,6 +6,7 @@ import type { Command, Spec } from "./args";
 import { certs } from "./commands/certs";
 import { db, dbAction } from "./commands/db";
 import { keys, keysAction } from "./commands/keys";
+import { offboard } from "./commands/offboard";
 import { usage } from "./commands/usage";
 import { parseDuration } from "./duration";
 import type { OpsContext } from "./context";
@@ -156,6 +157,40 @@ const TABLE = {
       };
     },
     run: usage,
+  }),
+  offboard: operation({
+    spec: {
+      summary: "final backup, then remove a tenant from the stack file (its database is kept)",
+      usage:
+        "offboard --stack S --tenant T [--dir D] [--host H] [--port N] [--skip-backup] [--yes]",
+      details: `  --stack, -s S   stack the tenant is in
+  --tenant, -t T  tenant id
+  --dir D, --host H, --port N
+                  as for db backup (the final dump)
+  --skip-backup   no final dump (the database is retained either way)
+  --yes, -y       write the stack file without asking
+  Takes a final pg_dump of the tenant, removes it from Pulumi.S.yaml and says what
+  the next deploy (deploy --remove-tenant T) removes and what it keeps.`,
+      options: {
+        ...STACK,
+        tenant: { type: "string", short: "t" },
+        dir: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        "skip-backup": { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
+      },
+    },
+    parse: (f) => ({
+      stack: f.required("stack"),
+      tenant: f.required("tenant"),
+      dir: f.text("dir"),
+      host: f.text("host"),
+      port: f.positiveInt("port"),
+      skipBackup: f.flag("skip-backup"),
+      yes: f.flag("yes"),
+    }),
+    run: offboard,
   }),
 };
 
