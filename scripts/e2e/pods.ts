@@ -131,48 +131,29 @@ export class Pod {
         if (this.uid !== undefined) chownSync(dir, this.uid, fsGroup ?? this.gid ?? this.uid);
         continue;
       }
-      const source = volume.configMap ?? volume.secret;
-      if (source === undefined)
-        throw new Error(`volume ${mount.name}: only configMap, secret and emptyDir run here`);
-      const kind = volume.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      const items: { key: string; path: string; mode?: number }[] =
-        source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
-      mkdirSync(dir, { recursive: true });
-      for (const item of items) {
-        if (mount.subPath !== undefined && mount.subPath !== item.path) continue;
-        const file = mount.subPath !== undefined ? dir : path.join(dir, item.path);
-        mkdirSync(path.dirname(file), { recursive: true });
-        const text = data[item.key];
-        if (text === undefined)
-          throw new Error(`${kind} ${source.name ?? source.secretName} has no key ${item.key}`);
-        writeFileSync(file, text);
-        chmodSync(file, item.mode ?? source.defaultMode ?? 0o644);
-        if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+      mkdirSync(mount.subPath !== undefined ? path.dirname(dir) : dir, { recursive: true });
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target = mount.subPath !== undefined ? dir : path.join(dir, file.path);
+        mkdirSync(path.dirname(target), { recursive: true });
+        // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
+        writeFileSync(target, file.text);
+        chmodSync(target, file.mode);
+        if (fsGroup !== undefined) chownSync(target, 0, fsGroup);
       }
     }
-    // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
     for (const mount of container.volumeMounts ?? []) {
       const volume = volumes.get(mount.name);
-      const source = volume?.configMap ?? volume?.secret;
-      if (source === undefined) continue;
-      const kind = volume?.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      for (const [key, text] of Object.entries(data)) {
-        if (mount.subPath !== undefined && mount.subPath !== key) continue;
-        const file =
+      if (volume === undefined || volume.emptyDir !== undefined) continue;
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target =
           mount.subPath !== undefined
             ? path.join(this.o.sandbox, mount.mountPath)
-            : path.join(this.o.sandbox, mount.mountPath, key);
-        const rewritten =
-          this.o.rewriteFile?.(mount.mountPath, key, this.paths.rewrite(text)) ??
-          this.paths.rewrite(text);
-        if (rewritten !== text) {
-          const mode = source.defaultMode ?? 0o644;
-          writeFileSync(file, rewritten);
-          chmodSync(file, mode);
-          if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
-        }
+            : path.join(this.o.sandbox, mount.mountPath, file.path);
+        const pointed = this.paths.rewrite(file.text);
+        const rewritten = this.o.rewriteFile?.(mount.mountPath, file.path, pointed) ?? pointed;
+        if (rewritten !== file.text) writeFileSync(target, rewritten);
       }
     }
 
@@ -242,6 +223,43 @@ export class Pod {
    * over the machine's (cluster names resolve for every program, as in a pod), then drops to the
    * rendered uid/gid with setpriv. Otherwise the process runs as it is, and the table says so.
    */
+  /** The files a configMap, secret or projected volume holds: path in the volume, text, mode. */
+  private volumeFiles(
+    name: string,
+    volume: K8sObject,
+  ): { path: string; text: string; mode: number }[] {
+    const sources: { kind: "ConfigMap" | "Secret"; ref: K8sObject }[] = [];
+    if (volume.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: volume.configMap });
+    else if (volume.secret !== undefined) sources.push({ kind: "Secret", ref: volume.secret });
+    else if (volume.projected !== undefined) {
+      for (const src of volume.projected.sources ?? []) {
+        if (src.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: src.configMap });
+        else if (src.secret !== undefined) sources.push({ kind: "Secret", ref: src.secret });
+        else
+          throw new Error(
+            `volume ${name}: projected sources other than configMap and secret do not run here`,
+          );
+      }
+    } else
+      throw new Error(`volume ${name}: only configMap, secret, projected and emptyDir run here`);
+    const defaultMode: number =
+      volume.configMap?.defaultMode ??
+      volume.secret?.defaultMode ??
+      volume.projected?.defaultMode ??
+      0o644;
+    return sources.flatMap(({ kind, ref }) => {
+      const objectName = String(ref.name ?? ref.secretName);
+      const data = this.objects.data(kind, this.o.namespace, objectName);
+      const items: { key: string; path: string; mode?: number }[] =
+        ref.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+      return items.map((item) => {
+        const text = data[item.key];
+        if (text === undefined) throw new Error(`${kind} ${objectName} has no key ${item.key}`);
+        return { path: item.path, text, mode: item.mode ?? defaultMode };
+      });
+    });
+  }
+
   start(): void {
     this.exited = false;
     // A regular file (not a socket) for stdout and stderr, owned by the pod's user, so programs
