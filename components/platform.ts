@@ -116,7 +116,12 @@ export class Platform extends pulumi.ComponentResource {
       {
         environment: c.environment,
         protect: c.database.protect,
-        tenants: c.tenants.map((t) => ({ id: t.id, connectionLimit: t.plan.databaseConnections })),
+        tenants: c.tenants.map((t) => ({
+          id: t.id,
+          connectionLimit: t.plan.databaseConnections,
+          limits: t.plan.databaseLimits,
+        })),
+        maxConnections: c.database.maxConnections,
         ...(c.database.mode === "in-cluster"
           ? {
               mode: "in-cluster" as const,
@@ -124,6 +129,7 @@ export class Platform extends pulumi.ComponentResource {
               storageSize: c.database.storageSize,
               storageClass: c.database.storageClass,
               nodePort: c.database.nodePort,
+              adminSourceCidrs: c.database.adminSourceCidrs,
               adminHost: c.database.adminHost,
               adminPort: c.database.adminPort,
               clusterDomain: c.proxy.clusterDomain,
@@ -246,6 +252,7 @@ export class Platform extends pulumi.ComponentResource {
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,
+          otherEnvironmentDomains: c.otherEnvironmentDomains,
           edgeCertificate: c.dns.edgeCertificate,
           zoneName: c.dns.zoneName,
         },

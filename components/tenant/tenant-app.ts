@@ -8,6 +8,7 @@ import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-k
 import { checksum, stableJson } from "./checksum";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
@@ -134,7 +135,9 @@ export class TenantApp extends pulumi.ComponentResource {
       database: args.databaseEgress,
       egressPorts: args.plan.egressPorts,
       egressCidrs: args.plan.egressCidrs,
+      allowPrivateEgress: args.plan.allowPrivateEgress,
     });
+    warnPrivateEgress(args.tenantId, args.planName, args.plan);
     const podSecurity = restrictedPodSecurityContext(args.uid);
     const containerSecurity = restrictedContainerSecurityContext(args.uid);
 
@@ -287,7 +290,12 @@ export class TenantApp extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,
       {
-        metadata: { name: "tenant-isolation", namespace },
+        metadata: {
+          name: "tenant-isolation",
+          namespace,
+          // The policy pack admits private egress only where the plan opted in, by this mark.
+          ...networkPolicyAnnotations(args.plan.allowPrivateEgress, args.databaseEgress),
+        },
         spec: networkPolicy,
       },
       child,

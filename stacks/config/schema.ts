@@ -41,6 +41,18 @@ const envName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "must be an environment variable name (A-Z, 0-9, '_')" });
 
+const pgMemory = z.string().regex(/^[1-9][0-9]*(kB|MB|GB|TB)$/, {
+  error: "must be a PostgreSQL memory value such as 16MB or 1GB",
+});
+
+const databaseLimitsSchema = z.strictObject({
+  statementTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleInTransactionSessionTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleSessionTimeoutSeconds: z.number().int().min(0).max(604800).default(0),
+  workMem: pgMemory.default("16MB"),
+  tempFileLimit: pgMemory.default("1GB"),
+});
+
 const planSchema = z.strictObject({
   requests: z.strictObject({ cpu: quantity, memory: quantity }),
   limits: z.strictObject({ cpu: quantity, memory: quantity }),
@@ -48,6 +60,9 @@ const planSchema = z.strictObject({
   databaseConnections: z.number().int().min(1).max(500),
   egressPorts: z.array(port).default([443]),
   egressCidrs: z.array(cidr).default([]),
+  /** Lets egressCidrs hold private, link-local or loopback ranges; warned in every preview. */
+  allowPrivateEgress: z.boolean().default(false),
+  databaseLimits: databaseLimitsSchema.default(databaseLimitsSchema.parse({})),
   ...planEdgeLimits,
 });
 
@@ -161,8 +176,15 @@ const inClusterDatabase = z.strictObject({
     ),
   storageSize: quantity.default("10Gi"),
   storageClass: z.string().optional(),
-  /** Node port the PostgreSQL Service exposes so `pulumi up` (the postgresql provider) can reach it. */
-  nodePort: z.number().int().min(30000).max(32767).default(30432),
+  /**
+   * Node port of an admin Service so `pulumi up` (the postgresql provider) can reach the server;
+   * unset, there is none (use a port-forward). Only the kind stack sets it.
+   */
+  nodePort: z.number().int().min(30000).max(32767).optional(),
+  /** Sources the admin node port's connections come from as the pod sees them (node addresses). */
+  adminSourceCidrs: z.array(cidr).default([]),
+  /** The server's max_connections; the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
   /** Where the machine running `pulumi up` reaches that port (kind maps it to localhost). */
   adminHost: z.string().default("localhost"),
   adminPort: port.default(30432),
@@ -184,6 +206,8 @@ const externalDatabase = z.strictObject({
    * private network must be listed here; empty means a public address on `port`.
    */
   networkCidrs: z.array(cidr).default([]),
+  /** The server's max_connections, when known: the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
   protect: z.boolean().optional(),
 });
 
@@ -244,6 +268,11 @@ export const configSchema = z.strictObject({
   environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
   domain: dnsName,
   dns: dnsSchema.default({ provider: "none" }),
+  /**
+   * Domains the other environments serve (their platform domains and tenants' custom domains):
+   * no host of this environment may equal one, and no custom domain may be above or under one.
+   */
+  otherEnvironmentDomains: z.array(dnsName).default([]),
   tls: tlsSchema.default({ mode: "self-signed", validityHours: 8760, allowInProduction: false }),
   proxy: proxySchema.default(proxySchema.parse({})),
   database: z

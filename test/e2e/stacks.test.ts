@@ -68,7 +68,8 @@ describe("npm run e2e", async () => {
     );
     expect(rollout?.status).toBe("FAIL");
     expect(rollout?.text).toContain("would never finish rolling out");
-    expect(rollout?.text).toContain("GET /api/v2/health → 404");
+    // The sample agent checks its key before routing, so a path it does not serve is a 401 too.
+    expect(rollout?.text).toContain("GET /api/v2/health → 401");
     // The edge still routes: the tenant without a ready pod answers 502, not another tenant.
     const own = result.rows.find((r) => r.text.startsWith("acme.agents.localhost with acme's key"));
     expect(own?.status).toBe("FAIL");
