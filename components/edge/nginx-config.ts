@@ -624,7 +624,9 @@ export function httpSections(input: NginxConfigInput): string[][] {
         ],
     accessLogSection(input),
     [
-      "keepalive_requests 1000;",
+      // A busy client (an SDK streaming many calls) keeps its connection: each new one costs a
+      // TLS handshake. nginx's default of 1,000 closes it every thousand requests.
+      "keepalive_requests 10000;",
       `client_max_body_size ${input.maxBodySize};`,
       // Long bearer tokens and cookies exceed the 8k default.
       "large_client_header_buffers 4 16k;",
