@@ -20,16 +20,39 @@ export async function servedCertificateDoctorChecks(
   timeoutMs: number,
 ): Promise<Check[]> {
   const expected = tlsExpectationOf(config);
+  const dns = (config["agent-cloud:dns"] ?? {}) as {
+    provider?: unknown;
+    proxied?: unknown;
+    customDomains?: unknown;
+  };
+  // Cloudflare for SaaS serves custom hostnames with its own edge certificate and checks the
+  // origin's against the platform domain (the fallback origin): the proxy need not cover them.
+  const saas =
+    dns.provider === "cloudflare" &&
+    dns.proxied !== false &&
+    (dns.customDomains ?? "cloudflare-for-saas") === "cloudflare-for-saas";
+  const all = certTargets(config, tenants);
+  const targets = saas ? all.filter((t) => t.role === "platform") : all;
   const findings = await probeTargets(
     tlsProbe(ctx),
     proxy,
     443,
-    certTargets(config, tenants),
+    targets,
     expected,
     ctx.now(),
     timeoutMs,
   );
-  return servedCertificateChecks(findings, expected, `${proxy}:443`);
+  const skipped: Check[] =
+    saas && all.length > targets.length
+      ? [
+          {
+            status: "skip",
+            area: "tls",
+            detail: `${all.length - targets.length} custom domains are served by Cloudflare for SaaS with Cloudflare's certificate; the proxy's must cover only the platform domain`,
+          },
+        ]
+      : [];
+  return [...servedCertificateChecks(findings, expected, `${proxy}:443`), ...skipped];
 }
 
 const ADDRESS_TYPES = new Set(["A", "AAAA", "CNAME"]);

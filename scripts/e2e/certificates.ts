@@ -19,6 +19,12 @@ export interface EdgeCertificate {
 
 const OPENSSL = "/usr/bin/openssl";
 
+/**
+ * Validity of the run's certificates: as long as an ACME certificate's (90 days), so `ops doctor`,
+ * which fails a certificate within 14 days of expiry, judges them as it would a real one.
+ */
+const EDGE_CERTIFICATE_DAYS = "90";
+
 function run(args: string[]): void {
   execFileSync(OPENSSL, args, { stdio: ["ignore", "ignore", "pipe"] });
 }
@@ -38,7 +44,7 @@ export function makeEdgeCertificate(
       "-x509",
       ...ec,
       "-days",
-      "1",
+      EDGE_CERTIFICATE_DAYS,
       "-subj",
       `/CN=${names[0]}`,
       "-addext",
@@ -64,7 +70,7 @@ export function makeEdgeCertificate(
     "-x509",
     ...ec,
     "-days",
-    "1",
+    EDGE_CERTIFICATE_DAYS,
     "-subj",
     "/CN=agent-cloud e2e stand-in CA",
     "-keyout",
@@ -87,7 +93,7 @@ export function makeEdgeCertificate(
     caKey,
     "-CAcreateserial",
     "-days",
-    "1",
+    EDGE_CERTIFICATE_DAYS,
     "-extfile",
     ext,
     "-out",

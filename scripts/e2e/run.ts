@@ -416,6 +416,7 @@ export async function runE2e(
 
     // ops doctor against this run (before a tenant is stopped).
     const doctor = await runDoctor(stack, rendered, objects, at, certificate.caPem);
+    if (process.env.E2E_DOCTOR_OUTPUT === "1") process.stderr.write(doctor.output);
     add(
       "doctor",
       "ops doctor",

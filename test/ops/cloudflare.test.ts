@@ -157,6 +157,11 @@ describe("doctor behind Cloudflare", () => {
     const ctx = proxiedCtx(zone);
     await doctor(ctx, { stack: "dev" });
     expect(zone.asked).toEqual([ZONE]);
+    // Cloudflare for SaaS (the default custom-domain mode) covers custom hostnames at its edge.
+    expect(ctx.stdout.lines).toContain(
+      "SKIP  tls       1 custom domains are served by Cloudflare for SaaS with Cloudflare's certificate; the proxy's must cover only the platform domain",
+    );
+    expect(ctx.tls.asked.map((a) => a.servername)).toEqual(["acme.dev.example.com"]);
     expect(ctx.dns.asked).toEqual([]);
     expect(ctx.stdout.lines.slice(1, 3)).toEqual([
       "PASS  dns       live record *.dev.example.com A → 203.0.113.10 (the proxy, proxied by Cloudflare)",
