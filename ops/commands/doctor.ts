@@ -8,6 +8,7 @@ import {
   dnsRecordChecks,
   endpointCheck,
 } from "../doctor-checks";
+import { edgeCertificateChecks } from "../edge-certificate-check";
 import { println } from "../format";
 import { healthUrl, mapLimit } from "../health";
 import { edgeNamespace } from "../../stacks/config/names";
@@ -75,6 +76,7 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
   checks.push(
     ...certificateChecks(resources, edgeNamespaceOutput(outputs) ?? edgeNamespace(environment)),
   );
+  checks.push(...edgeCertificateChecks(config));
 
   const path = healthPathOf(config);
   const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
