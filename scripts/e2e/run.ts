@@ -380,11 +380,15 @@ export async function runE2e(
           authorization: bearer(key),
           verifyName: true,
         });
-        const ok = r.status === 401 || (r.status === 200 && servedBy(r.body) === t.id);
+        // auth "edge": the edge refuses it; "app": the tenant's own app decides (never another).
+        const edgeChecks = (t as { auth?: string }).auth !== "app";
+        const ok = edgeChecks
+          ? r.status === 401
+          : r.status === 401 || (r.status === 200 && servedBy(r.body) === t.id);
         add(
           "edge",
           `${host} with ${label}`,
-          `401, or 200 from ${t.id} itself`,
+          edgeChecks ? "401 (auth edge)" : `401, or 200 from ${t.id} itself (auth app)`,
           `${r.status || r.error}${r.status === 200 ? ` from ${servedBy(r.body) ?? "?"}` : ""}`,
           ok,
         );
