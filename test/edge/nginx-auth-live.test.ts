@@ -243,6 +243,31 @@ describe("another environment's key", () => {
     expect(hits("acme") + hits("gateway")).toBe(before);
   });
 
+  it("is refused in Authorization under any scheme, and in a repeated credential header", async () => {
+    const gateway = `gateway.${DOMAIN}`;
+    const before = hits("gateway");
+    for (const authorization of [
+      `Token ${PRODUCTION_ACME}`,
+      PRODUCTION_ACME,
+      `ApiKey ${PRODUCTION_ACME}`,
+    ]) {
+      const res = await https(gateway, { headers: { authorization } });
+      expect(res.status, authorization.slice(0, 8)).toBe(401);
+      expect(res.body).toBe(AUTH_BODIES.wrongEnvironment);
+    }
+    expect(hits("gateway")).toBe(before);
+    // nginx 1.22 reads only the first of a repeated header; the tenant must never get the second.
+    for (const header of ["X-Api-Key", "X-Auth-Token", "Proxy-Authorization", "X-Access-Token"]) {
+      const raw = await rawResponse(
+        `GET / HTTP/1.1\r\nHost: ${gateway}\r\n${header}: harmless\r\n` +
+          `${header}: ${PRODUCTION_ACME}\r\nConnection: close\r\n\r\n`,
+        gateway,
+      );
+      expect(raw, header).not.toContain(PRODUCTION_ACME);
+      expect(raw.startsWith("HTTP/1.1 200") || raw.startsWith("HTTP/1.1 401"), header).toBe(true);
+    }
+  });
+
   it("lets an app-auth tenant's own callers through with whatever credentials its app uses", async () => {
     for (const headers of [
       {} as Record<string, string>,
@@ -380,13 +405,13 @@ function readAccessLog(): string {
 }
 
 /** The whole raw response to raw request bytes over TLS. */
-async function rawResponse(head: string): Promise<string> {
+async function rawResponse(head: string, servername = ACME_HOST): Promise<string> {
   const { connect } = await import("node:tls");
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: "127.0.0.1",
       port: edge.ports.https,
-      servername: ACME_HOST,
+      servername,
       rejectUnauthorized: false,
     });
     const chunks: Buffer[] = [];

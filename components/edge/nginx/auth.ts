@@ -158,9 +158,10 @@ export function edgeAuthHttpLines(
     `  "~*^bearer[ \\t]+ac_(?!${own}_)[a-z0-9-]+_" 1;`,
     "}",
     "",
-    // ... or a whole key of another environment in the request line, a cookie or a credential
-    // header, with '_' raw or percent-encoded.
-    `map "$request_uri ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
+    // ... or a whole key of another environment in the request line, Authorization under any
+    // scheme, a cookie or a credential header, with '_' raw or percent-encoded.
+    // Authorization is searched here too, so a key under any scheme (or none) is caught.
+    `map "$request_uri $http_authorization ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
     "  default 0;",
     `  "~ac${underscore}(?!${own}${underscore})[a-z0-9-]{1,63}${underscore}[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}" 1;`,
     "}",
@@ -187,7 +188,24 @@ export function edgeAuthLocationLines(hstsLine: string): string[] {
   return [
     ...refuse("foreign", AUTH_BODIES.wrongEnvironment),
     ...refuse("key", AUTH_BODIES.unauthorized),
+    ...forwardCheckedCredentials(),
   ];
+}
+
+/**
+ * nginx 1.22's `$http_<name>` is the first of a repeated header only, so a second `X-Api-Key`
+ * would reach the tenant unchecked. Each credential header is sent on as exactly the value that
+ * was checked (none when absent); repeated cookies are joined by nginx and checked whole.
+ */
+function forwardCheckedCredentials(): string[] {
+  return CREDENTIAL_HEADERS.filter((h) => h !== "http_cookie").map((h) => {
+    const name = h
+      .slice("http_".length)
+      .split("_")
+      .map((w) => w[0]?.toUpperCase() + w.slice(1))
+      .join("-");
+    return `proxy_set_header ${name} $${h};`;
+  });
 }
 
 /** One tenant's accepted keys: its current key and, during a rotation overlap, the previous one. */
