@@ -176,20 +176,12 @@ export function edgeAuthHttpLines(
   ];
 }
 
-/** Lines at the top of the proxied location: refuse before anything reaches the tenant. */
-export function edgeAuthLocationLines(hstsLine: string): string[] {
-  const refuse = (value: string, body: string) => [
-    `if ($edge_refusal = ${value}) {`,
-    `  ${hstsLine}`,
-    `  add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
-    `  return 401 '${body}';`,
-    "}",
-  ];
-  return [
-    ...refuse("foreign", AUTH_BODIES.wrongEnvironment),
-    ...refuse("key", AUTH_BODIES.unauthorized),
-    ...forwardCheckedCredentials(),
-  ];
+/**
+ * Lines at the top of the proxied location: refuse before anything reaches the tenant. The bare
+ * 401 is answered by the refusal path (refusals.ts), after the client's limits are counted.
+ */
+export function edgeAuthLocationLines(): string[] {
+  return ['if ($edge_refusal != "") {', "  return 401;", "}", ...forwardCheckedCredentials()];
 }
 
 /**
