@@ -68,6 +68,14 @@ const https = (host: string, extra: Partial<Parameters<typeof edgeHttps>[0]> = {
     ...extra,
   });
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+/** Every character as %XX (upper- and lower-case hex alternating), as a careful client might. */
+const percentEncoded = (s: string) =>
+  [...s]
+    .map((c, i) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return `%${i % 2 === 0 ? hex.toUpperCase() : hex}`;
+    })
+    .join("");
 const echo = (body: string) => JSON.parse(body) as TenantEcho;
 const hits = (id: string) => edge.fleet.get(id).hits;
 const ACME_HOST = `acme.${DOMAIN}`;
@@ -224,6 +232,17 @@ describe("another environment's key", () => {
         "the query, '_' percent-encoded",
         { path: `/v1?key=${PRODUCTION_ACME.replace(/_/g, "%5F")}` },
       ],
+      [
+        "the query, every character percent-encoded",
+        { path: `/v1?key=${percentEncoded(PRODUCTION_ACME)}` },
+      ],
+      [
+        "the query, one character of the random part percent-encoded",
+        {
+          path: `/v1?key=${PRODUCTION_ACME.slice(0, 20)}${percentEncoded(PRODUCTION_ACME[20] as string)}${PRODUCTION_ACME.slice(21)}`,
+        },
+      ],
+      ["the path, 'a' percent-encoded", { path: `/keys/%61${PRODUCTION_ACME.slice(1)}` }],
       ["the path", { path: `/keys/${PRODUCTION_ACME}` }],
       ["a cookie", { headers: { cookie: `a=1; key=${PRODUCTION_ACME}` } }],
       ["X-Api-Key", { headers: { "x-api-key": PRODUCTION_ACME } }],
@@ -279,6 +298,11 @@ describe("another environment's key", () => {
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expect(echo(res.body).tenant).toBe("gateway");
     }
+    // This environment's own key, percent-encoded, is not taken for another environment's.
+    const encoded = await https(`gateway.${DOMAIN}`, {
+      path: `/v1?key=${percentEncoded(GATEWAY)}`,
+    });
+    expect(encoded.status).toBe(200);
   });
 });
 

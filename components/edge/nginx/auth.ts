@@ -120,6 +120,16 @@ export function edgeAuthHttpLines(
 ): string[] {
   const own = escapeRegex(input.environment);
   const underscore = "(?:_|%5[Ff])";
+  // Outside Authorization an app may percent-decode what it reads, so any character of a key
+  // may arrive as %XX there: each is matched raw or encoded (hex in either case).
+  const encoded = (c: string) => {
+    const hex = [...c.charCodeAt(0).toString(16)]
+      .map((h) => (/[a-f]/.test(h) ? `[${h}${h.toUpperCase()}]` : h))
+      .join("");
+    return `(?:${escapeRegex(c)}|%${hex})`;
+  };
+  const anyOf = (chars: string) => `(?:[${chars}]|%[0-9A-Fa-f]{2})`;
+  const ownEncoded = [...input.environment].map(encoded).join("");
   return [
     // The bearer token, only in the documented form; anything else is no key at all.
     "map $http_authorization $edge_bearer {",
@@ -159,11 +169,11 @@ export function edgeAuthHttpLines(
     "}",
     "",
     // ... or a whole key of another environment in the request line, Authorization under any
-    // scheme, a cookie or a credential header, with '_' raw or percent-encoded.
+    // scheme, a cookie or a credential header, raw or percent-encoded.
     // Authorization is searched here too, so a key under any scheme (or none) is caught.
     `map "$request_uri $http_authorization ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
     "  default 0;",
-    `  "~ac${underscore}(?!${own}${underscore})[a-z0-9-]{1,63}${underscore}[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}" 1;`,
+    `  "~${encoded("a")}${encoded("c")}${underscore}(?!${ownEncoded}${underscore})${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}" 1;`,
     "}",
     "",
     'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_mode:$edge_public:$edge_key_ok" $edge_refusal {',
