@@ -411,6 +411,16 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         ).rows;
       };
       expect((await settings()).find((r) => r.name === "statement_timeout")?.setting).toBe("0");
+      const overrides = async () =>
+        (
+          await withClient(adminUrl(adminRole, adminPassword), (x) =>
+            databaseServerFindings(x, environment),
+          )
+        ).filter((f) => f.check === "tenant-settings-override");
+      expect((await overrides()).map((f) => f.message)).toEqual([
+        `tenant role "${t.spec.role.name}" overrides its plan in database "${t.spec.database.name}" (statement_timeout=0, work_mem=1GB); the next update resets it, or run: ALTER ROLE "${t.spec.role.name}" IN DATABASE "${t.spec.database.name}" RESET ALL`,
+        `tenant database "${t.spec.database.name}" overrides its plan (idle_in_transaction_session_timeout=0); the next update resets it, or run: ALTER DATABASE "${t.spec.database.name}" RESET ALL`,
+      ]);
       await withClient(adminUrl(adminRole, adminPassword), (admin) =>
         runSqlStatements(admin, tenantHardeningSql(t.spec)),
       );
@@ -419,6 +429,7 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         { name: "statement_timeout", setting: "1000" },
         { name: "work_mem", setting: "64" },
       ]);
+      expect(await overrides()).toEqual([]);
     });
 
     it("documented limit: a session may still raise work_mem and statement_timeout for itself", async () => {
