@@ -9,6 +9,7 @@ import {
   type SecretValue,
 } from "../stacks/config";
 import { SharedDatabase } from "./data/shared-database";
+import { TenantBackups } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy } from "./edge/management-proxy";
@@ -148,6 +149,20 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
 
+    const backup = c.database.backup;
+    if (backup !== undefined) {
+      new TenantBackups(
+        `${name}-backups`,
+        {
+          environment: c.environment,
+          tenants: c.tenants.map((t) => ({ id: t.id, databaseUrl: database.tenantUrl(t.id) })),
+          ...backup,
+          database: database.networkPeer,
+        },
+        child,
+      );
+    }
+
     // Keys of generation 1 and later derive from one seed (components/tenant/api-key.ts); it is
     // created with the first rotation.
     const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
@@ -170,6 +185,7 @@ export class Platform extends pulumi.ComponentResource {
           planName: t.planName,
           plan: t.plan,
           replicas: t.replicas,
+          suspended: t.suspended,
           image: tenantImage,
           port: c.app.port,
           healthPath: c.app.healthPath,
@@ -187,6 +203,7 @@ export class Platform extends pulumi.ComponentResource {
           apiKeyRotation: t.apiKey,
           apiKeySeed,
           adminEmail: t.adminEmail,
+          migrate: t.migrate ?? c.app.migrate,
           proxyNamespace: this.edgeNamespace,
           clusterDomain: c.proxy.clusterDomain,
           databaseEgress: database.networkPeer,
@@ -216,6 +233,7 @@ export class Platform extends pulumi.ComponentResource {
           hosts: [...t.hosts],
           upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(c.environment, t.id)}.svc.${c.proxy.clusterDomain}`,
           upstreamPort: 80,
+          ...(t.suspended ? { suspended: true } : {}),
         })),
         tlsSecretName: certificate.secretName,
         replicas: c.proxy.replicas,

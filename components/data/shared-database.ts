@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { databaseNamespace } from "../../stacks/config/names";
+import { databaseNamespace, ENVIRONMENT_NAME } from "../../stacks/config/names";
 import { BUILTIN_PLANS, type DatabaseLimits } from "../../stacks/config/plans";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import type { DatabasePeer } from "../tenant/network-policy";
@@ -403,6 +403,12 @@ function external(args: ExternalDatabaseArgs): Server {
 }
 
 function validate(args: SharedDatabaseArgs): void {
+  if (!ENVIRONMENT_NAME.test(args.environment)) {
+    // sp_{environment}_{id} must split back into one environment and one tenant.
+    throw new Error(
+      `environment "${args.environment}": must be letters and digits only, or database names could collide across environments`,
+    );
+  }
   const seen = new Set<string>();
   for (const [i, t] of args.tenants.entries()) {
     const at = `tenants[${i}]`;

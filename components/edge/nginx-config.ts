@@ -19,6 +19,7 @@
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { suspendedGuard, suspendedMapSection } from "./suspended";
 import {
   AUTH_BODIES,
   edgeAuthHttpLines,
@@ -60,6 +61,8 @@ export interface NginxRoute {
    */
   readonly upstreamHost: string;
   readonly upstreamPort: number;
+  /** Answer 503 (suspended, with a JSON body) instead of proxying. @default false */
+  readonly suspended?: boolean;
 }
 
 export interface NginxListen {
@@ -435,6 +438,7 @@ function upstreamSection(input: NginxConfigInput): string[] {
 export function routeSections(input: NginxConfigInput): string[][] {
   return [
     hostMapSection(input),
+    suspendedMapSection(input.routes),
     upstreamSection(input),
     edgeAuthRouteLines(authOf(input)),
     edgeLimitsRouteLines(limitsOf(input)),
@@ -529,6 +533,7 @@ export function tenantLocation(input: NginxConfigInput): string[] {
     '  if ($tenant_id = "") {',
     "    return 404;",
     "  }",
+    ...indent(suspendedGuard()),
     ...indent(edgeAuthLocationLines()),
     ...indent(proxyToTenant(input.timeouts)),
     "}",

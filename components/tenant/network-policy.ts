@@ -112,7 +112,8 @@ export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): Networ
   };
 }
 
-function databasePeers(db: DatabasePeer): NetworkPolicyPeer[] {
+/** Where a pod reaches the database: its namespace (and pods), its CIDRs, or the public internet. */
+export function databasePeers(db: DatabasePeer): NetworkPolicyPeer[] {
   const peers: NetworkPolicyPeer[] = [];
   if (db.namespace !== undefined) {
     peers.push({

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { nonPublicOverlaps } from "../../lib/cidr";
 import type { Plan } from "../../stacks/config/plans";
 
-
 /** Marks a tenant NetworkPolicy whose plan allows private egress (the policy pack reads it). */
 export const PRIVATE_EGRESS_ANNOTATION = "agent-cloud.io/allow-private-egress";
 /** Names the private CIDRs of the tenant's database, the only private ipBlocks it may reach. */

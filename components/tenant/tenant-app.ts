@@ -6,6 +6,8 @@ import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
+import { TENANT_CONTAINER_NAME } from "./container";
+import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
 import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
@@ -29,7 +31,7 @@ export const AGENT_CONFIG_ENV = "AGENT_CLOUD_CONFIG";
 /** Port the tenant's Service listens on; the proxy routes to `{serviceHost}:{SERVICE_PORT}`. */
 export const SERVICE_PORT = 80;
 const PORT_NAME = "http";
-const CONTAINER_NAME = "app";
+const CONTAINER_NAME = TENANT_CONTAINER_NAME;
 
 export interface TenantAppArgs {
   /** Environment name; it prefixes the namespace (`{environment}-tenant-{id}`). */
@@ -86,6 +88,17 @@ export interface TenantAppArgs {
   readonly databaseEgress: DatabasePeer;
   /** Size cap of each writable emptyDir. @default "1Gi" */
   readonly writableSizeLimit?: string;
+  /**
+   * Migration command run by the new image, with the app's env, in a Job that must succeed
+   * before the Deployment rolls. @default no migration
+   */
+  readonly migrate?: readonly string[];
+  /**
+   * Keep the namespace, Secret, config and database, but run no pod (the edge answers 503 for
+   * the tenant). Quota and PodDisruptionBudget keep `replicas`, so resuming is one change.
+   * @default false
+   */
+  readonly suspended?: boolean;
 }
 
 /**
@@ -210,6 +223,37 @@ export class TenantApp extends pulumi.ComponentResource {
     // A ref known now was checked in validate(); one from a build is checked once it is known.
     const image = pulumi.output(args.image).apply((ref) => assertPinned(id, ref));
 
+    const migrate = args.migrate;
+    const migration =
+      migrate === undefined || migrate.length === 0
+        ? undefined
+        : new k8s.batch.v1.Job(
+            `${name}-migrate`,
+            {
+              metadata: {
+                name: image.apply((ref) => migrationJobName(id, ref, migrate)),
+                namespace,
+                labels: migrationLabels(id),
+              },
+              spec: migrationJobSpec({
+                tenantId: id,
+                podSecurity,
+                volumes: volumes.volumes,
+                container: {
+                  name: "migrate",
+                  image,
+                  command: [...migrate],
+                  env: plainEnv(args, nsName),
+                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  resources: containerResources(args.plan),
+                  securityContext: containerSecurity,
+                  volumeMounts: volumes.mounts,
+                },
+              }),
+            },
+            { ...child, dependsOn: [config] },
+          );
+
     // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
     const rolloutTimeout = `${Math.ceil(startupBudgetSeconds(probeInput) / 60) + 10}m`;
     new k8s.apps.v1.Deployment(
@@ -217,7 +261,7 @@ export class TenantApp extends pulumi.ComponentResource {
       {
         metadata: { name: appName, namespace, labels: podLabels },
         spec: {
-          replicas: args.replicas,
+          replicas: args.suspended === true ? 0 : args.replicas,
           selector: { matchLabels: podLabels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
@@ -269,7 +313,7 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       {
         ...child,
-        dependsOn: [config],
+        dependsOn: migration === undefined ? [config] : [config, migration],
         customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
       },
     );

@@ -131,51 +131,29 @@ export class Pod {
         if (this.uid !== undefined) chownSync(dir, this.uid, fsGroup ?? this.gid ?? this.uid);
         continue;
       }
-      const sources = volumeSources(volume);
-      if (sources === undefined)
-        throw new Error(
-          `volume ${mount.name}: only configMap, secret, projected and emptyDir run here`,
-        );
-      mkdirSync(dir, { recursive: true });
-      for (const { kind, name, items: listed, defaultMode } of sources) {
-        const data = this.objects.data(kind, this.o.namespace, name);
-        const items: { key: string; path: string; mode?: number }[] =
-          listed ?? Object.keys(data).map((key) => ({ key, path: key }));
-        for (const item of items) {
-          if (mount.subPath !== undefined && mount.subPath !== item.path) continue;
-          const file = mount.subPath !== undefined ? dir : path.join(dir, item.path);
-          mkdirSync(path.dirname(file), { recursive: true });
-          const text = data[item.key];
-          if (text === undefined) throw new Error(`${kind} ${name} has no key ${item.key}`);
-          writeFileSync(file, text);
-          chmodSync(file, item.mode ?? defaultMode ?? 0o644);
-          if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
-        }
+      mkdirSync(mount.subPath !== undefined ? path.dirname(dir) : dir, { recursive: true });
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target = mount.subPath !== undefined ? dir : path.join(dir, file.path);
+        mkdirSync(path.dirname(target), { recursive: true });
+        // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
+        writeFileSync(target, file.text);
+        chmodSync(target, file.mode);
+        if (fsGroup !== undefined) chownSync(target, 0, fsGroup);
       }
     }
-    // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
     for (const mount of container.volumeMounts ?? []) {
       const volume = volumes.get(mount.name);
-      for (const { kind, name, items, defaultMode } of volumeSources(volume) ?? []) {
-        const data = this.objects.data(kind, this.o.namespace, name);
-        for (const [key, text] of Object.entries(data)) {
-          const item = items?.find((i) => i.key === key);
-          if (items !== undefined && item === undefined) continue;
-          const at = item?.path ?? key;
-          if (mount.subPath !== undefined && mount.subPath !== at) continue;
-          const file =
-            mount.subPath !== undefined
-              ? path.join(this.o.sandbox, mount.mountPath)
-              : path.join(this.o.sandbox, mount.mountPath, at);
-          const rewritten =
-            this.o.rewriteFile?.(mount.mountPath, at, this.paths.rewrite(text)) ??
-            this.paths.rewrite(text);
-          if (rewritten !== text) {
-            writeFileSync(file, rewritten);
-            chmodSync(file, item?.mode ?? defaultMode ?? 0o644);
-            if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
-          }
-        }
+      if (volume === undefined || volume.emptyDir !== undefined) continue;
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target =
+          mount.subPath !== undefined
+            ? path.join(this.o.sandbox, mount.mountPath)
+            : path.join(this.o.sandbox, mount.mountPath, file.path);
+        const pointed = this.paths.rewrite(file.text);
+        const rewritten = this.o.rewriteFile?.(mount.mountPath, file.path, pointed) ?? pointed;
+        if (rewritten !== file.text) writeFileSync(target, rewritten);
       }
     }
 
@@ -245,6 +223,43 @@ export class Pod {
    * over the machine's (cluster names resolve for every program, as in a pod), then drops to the
    * rendered uid/gid with setpriv. Otherwise the process runs as it is, and the table says so.
    */
+  /** The files a configMap, secret or projected volume holds: path in the volume, text, mode. */
+  private volumeFiles(
+    name: string,
+    volume: K8sObject,
+  ): { path: string; text: string; mode: number }[] {
+    const sources: { kind: "ConfigMap" | "Secret"; ref: K8sObject }[] = [];
+    if (volume.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: volume.configMap });
+    else if (volume.secret !== undefined) sources.push({ kind: "Secret", ref: volume.secret });
+    else if (volume.projected !== undefined) {
+      for (const src of volume.projected.sources ?? []) {
+        if (src.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: src.configMap });
+        else if (src.secret !== undefined) sources.push({ kind: "Secret", ref: src.secret });
+        else
+          throw new Error(
+            `volume ${name}: projected sources other than configMap and secret do not run here`,
+          );
+      }
+    } else
+      throw new Error(`volume ${name}: only configMap, secret, projected and emptyDir run here`);
+    const defaultMode: number =
+      volume.configMap?.defaultMode ??
+      volume.secret?.defaultMode ??
+      volume.projected?.defaultMode ??
+      0o644;
+    return sources.flatMap(({ kind, ref }) => {
+      const objectName = String(ref.name ?? ref.secretName);
+      const data = this.objects.data(kind, this.o.namespace, objectName);
+      const items: { key: string; path: string; mode?: number }[] =
+        ref.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+      return items.map((item) => {
+        const text = data[item.key];
+        if (text === undefined) throw new Error(`${kind} ${objectName} has no key ${item.key}`);
+        return { path: item.path, text, mode: item.mode ?? defaultMode };
+      });
+    });
+  }
+
   start(): void {
     this.exited = false;
     // A regular file (not a socket) for stdout and stderr, owned by the pod's user, so programs
@@ -358,41 +373,4 @@ export class Pod {
     this.restarts++;
     this.start();
   }
-}
-
-/** A ConfigMap or Secret a volume's files come from. */
-interface VolumeSource {
-  readonly kind: "ConfigMap" | "Secret";
-  readonly name: string;
-  readonly items?: { key: string; path: string; mode?: number }[];
-  readonly defaultMode?: number;
-}
-
-/**
- * The ConfigMaps and Secrets behind a configMap, secret or projected volume (in order: later
- * sources write over earlier ones, as the kubelet does); undefined for any other kind.
- */
-function volumeSources(volume: K8sObject | undefined): VolumeSource[] | undefined {
-  if (volume?.configMap !== undefined)
-    return [{ kind: "ConfigMap", name: volume.configMap.name, ...pick(volume.configMap) }];
-  if (volume?.secret !== undefined)
-    return [{ kind: "Secret", name: volume.secret.secretName, ...pick(volume.secret) }];
-  if (volume?.projected !== undefined)
-    return (volume.projected.sources as K8sObject[]).flatMap((s): VolumeSource[] => {
-      const source = s.configMap ?? s.secret;
-      if (source === undefined) return [];
-      return [
-        {
-          kind: s.configMap !== undefined ? "ConfigMap" : "Secret",
-          name: source.name,
-          items: source.items,
-          defaultMode: volume.projected.defaultMode,
-        },
-      ];
-    });
-  return undefined;
-}
-
-function pick(source: K8sObject): Pick<VolumeSource, "items" | "defaultMode"> {
-  return { items: source.items, defaultMode: source.defaultMode };
 }

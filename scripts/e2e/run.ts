@@ -85,9 +85,9 @@ export async function runE2e(
     await database.create();
     add(
       "database",
-      "roles, databases, grants",
+      "roles, databases, grants, the program's SQL",
       "created",
-      `${database.statements.length} statements`,
+      `${database.statements.length} statements${database.leftOut.length > 0 ? `; not run on this shared server: ${database.leftOut.join("; ")}` : ""}`,
       true,
     );
 

@@ -166,6 +166,46 @@ const proxySchema = z.strictObject({
   ...proxyEdgeSecurity,
 });
 
+/** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
+const POSTGRES_IMAGE =
+  "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
+
+/** Scheduled per-tenant logical backups (pg_dump as each tenant's role), see TenantBackups. */
+const backupSchema = z.strictObject({
+  /** Cron schedule in UTC. */
+  schedule: z
+    .string()
+    .regex(/^\S+(\s+\S+){4}$/, {
+      error: "must be a cron schedule of five fields, such as 17 3 * * *",
+    })
+    .default("17 3 * * *"),
+  /** Dumps older than this are deleted. */
+  retentionDays: z.number().int().min(1).max(3650).default(7),
+  /** pg_dump comes from this image; it must be at least the server's major version. */
+  image: z.string().default(POSTGRES_IMAGE),
+  target: z
+    .discriminatedUnion("kind", [
+      z.strictObject({
+        kind: z.literal("volume"),
+        size: quantity.default("10Gi"),
+        storageClass: z.string().optional(),
+      }),
+      z.strictObject({
+        kind: z.literal("s3"),
+        endpoint: z.url({
+          error: "must be the bucket service's URL, such as https://s3.eu-west-1.amazonaws.com",
+        }),
+        bucket: z.string().min(3),
+        prefix: z.string().default(""),
+        /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+        credentialsSecret: dnsLabel(63),
+        /** An image with the MinIO client `mc`, pinned by digest. */
+        mcImage: z.string().min(1),
+      }),
+    ])
+    .default({ kind: "volume", size: "10Gi" }),
+});
+
 const inClusterDatabase = z.strictObject({
   mode: z.literal("in-cluster"),
   /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
@@ -191,6 +231,7 @@ const inClusterDatabase = z.strictObject({
   /** Production refuses an in-cluster database unless this is true. */
   allowInProduction: z.boolean().default(false),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const externalDatabase = z.strictObject({
@@ -209,6 +250,7 @@ const externalDatabase = z.strictObject({
   /** The server's max_connections, when known: the tenants' connection limits must fit. */
   maxConnections: z.number().int().min(20).max(10000).optional(),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const imageSchema = z.strictObject({
@@ -246,6 +288,8 @@ const appSchema = z.strictObject({
   writablePaths: z.array(z.string().startsWith("/")).default(["/tmp"]),
   terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60),
   uid: z.number().int().min(1).default(1000),
+  /** Migration command the new image runs in a Job before the Deployment rolls. */
+  migrate: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const tenantSchema = z.strictObject({
@@ -261,6 +305,10 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** Keep data and config, scale to zero, and have the edge answer 503. */
+  suspended: z.boolean().default(false),
+  /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
+  migrate: z.array(z.string().min(1)).optional(),
   ...tenantEdgeSecurity,
 });
 

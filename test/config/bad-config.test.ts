@@ -30,6 +30,15 @@ const SECRET_ENV_FIX = (tenant: string, name: string) =>
 
 const rows: Row[] = [
   {
+    name: "backup schedule that is not cron, and a zero retention",
+    change: (c) =>
+      (c.database = { mode: "in-cluster", backup: { schedule: "nightly", retentionDays: 0 } }),
+    expected: [
+      `database.backup.schedule "nightly": must be a cron schedule of five fields, such as 17 3 * * *`,
+      `database.backup.retentionDays 0: must be at least 1`,
+    ],
+  },
+  {
     name: "tenant id with uppercase and underscore",
     change: (c) => (c.tenants[1].id = "Acme_1"),
     expected: [

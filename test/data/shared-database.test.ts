@@ -207,6 +207,9 @@ describe("SharedDatabase, per tenant", () => {
     expect(make([TENANTS[0]!, TENANTS[0]!])).toThrow(/tenants\[1\]\.id "acme": is listed twice/);
     expect(make([{ id: "Acme_1", connectionLimit: 1 }])).toThrow(/"Acme_1": must be a DNS label/);
     expect(make([{ id: "acme", connectionLimit: 0 }])).toThrow(/connectionLimit 0/);
+    expect(() => new SharedDatabase("db", inCluster({ environment: "dev-team" }))).toThrow(
+      /environment "dev-team": must be letters and digits only/,
+    );
   });
 });
 
