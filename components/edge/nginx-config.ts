@@ -524,9 +524,10 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
 
 /**
  * The HTTPS server's `location /`: refusals first (each an `if` that returns), then the proxy.
- * Add an edge check (a refusal, a limit) as one more guard here.
+ * Add an edge check (a refusal, a limit) as one more guard here. (`_hsts` is no longer needed
+ * here: the refusal path adds it; kept so callers need not change.)
  */
-export function tenantLocation(input: NginxConfigInput): string[] {
+export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[] {
   return [
     "location / {",
     // Bare statuses: the refusal path (nginx/refusals.ts) counts the client's limits, then answers.
