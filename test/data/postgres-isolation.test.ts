@@ -273,10 +273,10 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         },
       );
       if (adminKind === "superuser") {
-        expect(run.stdout.trim()).toBe(`no findings for environment "${environment}"`);
+        expect(run.stdout.trim(), run.stderr).toBe(`no findings for environment "${environment}"`);
         expect(run.status).toBe(0);
       } else {
-        expect(run.stdout).toMatch(/^public-database-access: .*database "postgres"/m);
+        expect(run.stdout, run.stderr).toMatch(/^public-database-access: .*database "postgres"/m);
         expect(run.stdout).toMatch(/^tenant-role-settings: .*has no temp_file_limit/m);
         expect(run.stdout).not.toContain(adminPassword);
         expect(run.status).toBe(1);
