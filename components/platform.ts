@@ -186,6 +186,7 @@ export class Platform extends pulumi.ComponentResource {
           plan: t.plan,
           replicas: t.replicas,
           suspended: t.suspended,
+          autoscale: t.autoscale,
           image: tenantImage,
           port: c.app.port,
           healthPath: c.app.healthPath,
