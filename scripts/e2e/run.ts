@@ -100,7 +100,12 @@ export async function runE2e(
 
     // The edge certificate for the TLS mode, in place of the Secret the cluster would hold.
     const names = [`*.${c.domain}`, c.domain];
-    const certificate = makeEdgeCertificate(sandbox, c.tls.mode, names);
+    // Valid as long as the mode's own certificate would be, so doctor's expiry check applies.
+    const tls = c.tls as { validityHours?: number; validityDays?: number };
+    const days =
+      tls.validityDays ??
+      (tls.validityHours !== undefined ? Math.ceil(tls.validityHours / 24) : 90);
+    const certificate = makeEdgeCertificate(sandbox, c.tls.mode, names, days);
     out(`e2e: TLS ${certificate.how}`);
 
     // Images this run can start: those the stack builds from a folder of this repository.
@@ -424,7 +429,14 @@ export async function runE2e(
       "doctor",
       "ops doctor",
       "exit 0",
-      `exit ${doctor.code}: ${doctor.summary}`,
+      `exit ${doctor.code}: ${doctor.summary}${
+        doctor.code === 0
+          ? ""
+          : `; ${doctor.output
+              .split("\n")
+              .filter((l) => l.startsWith("FAIL"))
+              .join("; ")}`
+      }`,
       doctor.code === 0,
     );
 
