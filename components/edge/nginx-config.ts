@@ -19,6 +19,7 @@
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { suspendedGuard, suspendedMapSection } from "./suspended";
 import {
   AUTH_BODIES,
   edgeAuthHttpLines,
@@ -38,6 +39,7 @@ import {
 } from "./nginx/client-identity";
 import {
   DEFAULT_EDGE_LIMITS,
+  edgeClientRateLines,
   type EdgeLimitsInput,
   edgeLimitedLocation,
   edgeLimitsHttpLines,
@@ -45,6 +47,7 @@ import {
   edgeLimitsRouteLines,
   edgeLimitsServerLines,
 } from "./nginx/limits";
+import { refusalLocations, refusalServerLines } from "./nginx/refusals";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {
@@ -58,6 +61,8 @@ export interface NginxRoute {
    */
   readonly upstreamHost: string;
   readonly upstreamPort: number;
+  /** Answer 503 (suspended, with a JSON body) instead of proxying. @default false */
+  readonly suspended?: boolean;
 }
 
 export interface NginxListen {
@@ -433,6 +438,7 @@ function upstreamSection(input: NginxConfigInput): string[] {
 export function routeSections(input: NginxConfigInput): string[][] {
   return [
     hostMapSection(input),
+    suspendedMapSection(input.routes),
     upstreamSection(input),
     edgeAuthRouteLines(authOf(input)),
     edgeLimitsRouteLines(limitsOf(input)),
@@ -518,15 +524,18 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
 
 /**
  * The HTTPS server's `location /`: refusals first (each an `if` that returns), then the proxy.
- * Add an edge check (a refusal, a limit) as one more guard here.
+ * Add an edge check (a refusal, a limit) as one more guard here. (`_hsts` is no longer needed
+ * here: the refusal path adds it; kept so callers need not change.)
  */
-export function tenantLocation(input: NginxConfigInput, hsts: string): string[] {
+export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[] {
   return [
     "location / {",
+    // Bare statuses: the refusal path (nginx/refusals.ts) counts the client's limits, then answers.
     '  if ($tenant_id = "") {',
-    `    return 404 '${EDGE_BODIES.unknownHost}';`,
+    "    return 404;",
     "  }",
-    ...indent(edgeAuthLocationLines(hsts)),
+    ...indent(suspendedGuard()),
+    ...indent(edgeAuthLocationLines()),
     ...indent(proxyToTenant(input.timeouts)),
     "}",
   ];
@@ -579,9 +588,10 @@ function serversSection(input: NginxConfigInput): string[] {
     "  error_page 413 @too_large;",
     "  error_page 502 503 504 @tenant_unavailable;",
     ...indent(edgeLimitsServerLines(limitsOf(input))),
+    ...indent(refusalServerLines()),
     ...indent(clientIdentityServerLines(identityOf(input))),
     "",
-    ...indent(tenantLocation(input, hsts)),
+    ...indent(tenantLocation(input)),
     "",
     "  location @tenant_unavailable {",
     `    return 502 '${tenantUnavailableBody("$tenant_id")}';`,
@@ -592,6 +602,15 @@ function serversSection(input: NginxConfigInput): string[] {
     "  }",
     "",
     ...indent(edgeLimitedLocation(hsts)),
+    "",
+    ...indent(
+      refusalLocations(
+        hsts,
+        edgeClientRateLines(limitsOf(input)),
+        EDGE_BODIES.unknownHost,
+        "@edge_limited",
+      ),
+    ),
     ...(identityOf(input).originPullCaPath !== undefined
       ? ["", ...indent(originOnlyLocation(hsts))]
       : []),

@@ -6,8 +6,12 @@ import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
+import { type Autoscale, autoscalerSpec, checkAutoscale, replicaCeiling } from "./autoscale";
+import { TENANT_CONTAINER_NAME } from "./container";
+import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
@@ -28,7 +32,7 @@ export const AGENT_CONFIG_ENV = "AGENT_CLOUD_CONFIG";
 /** Port the tenant's Service listens on; the proxy routes to `{serviceHost}:{SERVICE_PORT}`. */
 export const SERVICE_PORT = 80;
 const PORT_NAME = "http";
-const CONTAINER_NAME = "app";
+const CONTAINER_NAME = TENANT_CONTAINER_NAME;
 
 export interface TenantAppArgs {
   /** Environment name; it prefixes the namespace (`{environment}-tenant-{id}`). */
@@ -85,6 +89,23 @@ export interface TenantAppArgs {
   readonly databaseEgress: DatabasePeer;
   /** Size cap of each writable emptyDir. @default "1Gi" */
   readonly writableSizeLimit?: string;
+  /**
+   * Migration command run by the new image, with the app's env, in a Job that must succeed
+   * before the Deployment rolls. @default no migration
+   */
+  readonly migrate?: readonly string[];
+  /**
+   * Keep the namespace, Secret, config and database, but run no pod (the edge answers 503 for
+   * the tenant). Quota and PodDisruptionBudget keep `replicas`, so resuming is one change.
+   * @default false
+   */
+  readonly suspended?: boolean;
+  /**
+   * Scale on CPU between `min` and `max` (within the plan's `maxReplicas`) with a
+   * HorizontalPodAutoscaler; quota and PodDisruptionBudget are sized for `max`, and `replicas`
+   * is left to the autoscaler. @default a fixed `replicas`
+   */
+  readonly autoscale?: Autoscale;
 }
 
 /**
@@ -113,6 +134,8 @@ export class TenantApp extends pulumi.ComponentResource {
     const nsName = tenantNamespace(args.environment, id);
     const appName = tenantServiceName(id);
     const podLabels = tenantPodLabels(id, appName);
+    // Quota, PodDisruptionBudget and spreading are sized for the most pods the tenant may run.
+    const ceiling = replicaCeiling(args.replicas, args.autoscale);
     const grace = args.terminationGracePeriodSeconds;
     const preStopSeconds = preStopSleepSeconds(grace);
     const probeInput = {
@@ -134,7 +157,9 @@ export class TenantApp extends pulumi.ComponentResource {
       database: args.databaseEgress,
       egressPorts: args.plan.egressPorts,
       egressCidrs: args.plan.egressCidrs,
+      allowPrivateEgress: args.plan.allowPrivateEgress,
     });
+    warnPrivateEgress(args.tenantId, args.planName, args.plan);
     const podSecurity = restrictedPodSecurityContext(args.uid);
     const containerSecurity = restrictedContainerSecurityContext(args.uid);
 
@@ -207,6 +232,37 @@ export class TenantApp extends pulumi.ComponentResource {
     // A ref known now was checked in validate(); one from a build is checked once it is known.
     const image = pulumi.output(args.image).apply((ref) => assertPinned(id, ref));
 
+    const migrate = args.migrate;
+    const migration =
+      migrate === undefined || migrate.length === 0
+        ? undefined
+        : new k8s.batch.v1.Job(
+            `${name}-migrate`,
+            {
+              metadata: {
+                name: image.apply((ref) => migrationJobName(id, ref, migrate)),
+                namespace,
+                labels: migrationLabels(id),
+              },
+              spec: migrationJobSpec({
+                tenantId: id,
+                podSecurity,
+                volumes: volumes.volumes,
+                container: {
+                  name: "migrate",
+                  image,
+                  command: [...migrate],
+                  env: plainEnv(args, nsName),
+                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  resources: containerResources(args.plan),
+                  securityContext: containerSecurity,
+                  volumeMounts: volumes.mounts,
+                },
+              }),
+            },
+            { ...child, dependsOn: [config] },
+          );
+
     // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
     const rolloutTimeout = `${Math.ceil(startupBudgetSeconds(probeInput) / 60) + 10}m`;
     new k8s.apps.v1.Deployment(
@@ -214,7 +270,12 @@ export class TenantApp extends pulumi.ComponentResource {
       {
         metadata: { name: appName, namespace, labels: podLabels },
         spec: {
-          replicas: args.replicas,
+          // With an autoscaler the replica count is its to set; a deploy must not reset it.
+          ...(args.suspended === true
+            ? { replicas: 0 }
+            : args.autoscale === undefined
+              ? { replicas: args.replicas }
+              : {}),
           selector: { matchLabels: podLabels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
@@ -232,7 +293,7 @@ export class TenantApp extends pulumi.ComponentResource {
               enableServiceLinks: false,
               terminationGracePeriodSeconds: grace,
               securityContext: podSecurity,
-              ...(args.replicas >= 2
+              ...(ceiling >= 2
                 ? {
                     topologySpreadConstraints: [
                       {
@@ -266,7 +327,7 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       {
         ...child,
-        dependsOn: [config],
+        dependsOn: migration === undefined ? [config] : [config, migration],
         customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
       },
     );
@@ -287,7 +348,12 @@ export class TenantApp extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,
       {
-        metadata: { name: "tenant-isolation", namespace },
+        metadata: {
+          name: "tenant-isolation",
+          namespace,
+          // The policy pack admits private egress only where the plan opted in, by this mark.
+          ...networkPolicyAnnotations(args.plan.allowPrivateEgress, args.databaseEgress),
+        },
         spec: networkPolicy,
       },
       child,
@@ -297,7 +363,7 @@ export class TenantApp extends pulumi.ComponentResource {
       `${name}-quota`,
       {
         metadata: { name: "tenant-quota", namespace },
-        spec: tenantQuotaSpec(args.plan, args.replicas),
+        spec: tenantQuotaSpec(args.plan, ceiling),
       },
       child,
     );
@@ -307,7 +373,18 @@ export class TenantApp extends pulumi.ComponentResource {
       child,
     );
 
-    if (args.replicas >= 2) {
+    if (args.autoscale !== undefined && args.suspended !== true) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-autoscaler`,
+        {
+          metadata: { name: appName, namespace, labels: podLabels },
+          spec: autoscalerSpec(appName, args.autoscale),
+        },
+        child,
+      );
+    }
+
+    if (ceiling >= 2) {
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
         {
@@ -371,6 +448,10 @@ function validate(args: TenantAppArgs): void {
     throw new Error(
       `${at} replicas ${args.replicas}: plan "${args.planName}" allows at most ${args.plan.maxReplicas}`,
     );
+  }
+  if (args.autoscale !== undefined) {
+    const problems = checkAutoscale(at, args.autoscale, args.plan.maxReplicas);
+    if (problems.length > 0) throw new Error(problems.join("; "));
   }
   for (const r of ["cpu", "memory"] as const) {
     if (compareQuantities(args.plan.requests[r], args.plan.limits[r]) > 0) {

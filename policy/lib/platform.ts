@@ -1,6 +1,7 @@
 /**
  * The platform's naming contract as the policies read it (it mirrors stacks/config/names.ts; the
- * pack does not import the program so it can run and be published on its own). Namespaces are
+ * pack does not import the program so it can run and be published on its own: it shares only the
+ * dependency-free rules under lib/ at the repository root, secrets, CIDRs and domains). Namespaces are
  * `{env}-edge` (the proxy and the only TLS Secret), `{env}-database` and `{env}-tenant-{id}`;
  * tenant apps are Service/Deployment `sp-{id}`.
  *
@@ -37,20 +38,28 @@ export const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 export const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+export const PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume";
+/** Annotation TenantApp sets on a policy whose plan allows private egress. */
+export const ANNOTATION_PRIVATE_EGRESS = "agent-cloud.io/allow-private-egress";
+/** Annotation TenantApp sets with its database's private CIDRs (comma-separated). */
+export const ANNOTATION_DATABASE_CIDRS = "agent-cloud.io/database-cidrs";
 export const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 export const POSTGRES_DATABASE = "postgresql:index/database:Database";
 export const SHARED_DATABASE = "agent-cloud:data:SharedDatabase";
 
-const EDGE = /^(.+)-edge$/;
-const DATABASE = /^(.+)-database$/;
+// Environment names are letters and digits only (stacks/config/names.ts), so a namespace that
+// merely ends in `-edge` (a tenant "x-edge" lives in `{env}-tenant-x-edge`) is not an edge.
+const EDGE = /^([a-z][a-z0-9]*)-edge$/;
+const DATABASE = /^([a-z][a-z0-9]*)-database$/;
+// Permissive on purpose: anything that reads as a tenant namespace gets the tenant rules.
 const TENANT = /^(.+?)-tenant-([a-z0-9-]+)$/;
 
 export function isEdgeNamespace(ns: string): boolean {
-  return EDGE.test(ns);
+  return EDGE.test(ns) && !TENANT.test(ns);
 }
 
 export function isDatabaseNamespace(ns: string): boolean {
-  return DATABASE.test(ns);
+  return DATABASE.test(ns) && !TENANT.test(ns);
 }
 
 export function isTenantNamespaceName(ns: string): boolean {

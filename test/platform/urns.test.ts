@@ -19,7 +19,11 @@ const recorded = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, str
  * Resources removed on purpose, by type and the end of their logical name. The next `pulumi up`
  * deletes each one; none holds data (see the README, "Resources per tenant").
  */
-export const REMOVED: readonly { readonly type: string; readonly nameSuffix: string }[] = [];
+export const REMOVED: readonly { readonly type: string; readonly nameSuffix: string }[] = [
+  // Replaced by `{name}-{id}-hardening` (SqlStatements), which revokes as a member of the owning
+  // role. Deleting this Grant revokes PUBLIC's rights once more: nothing is reopened.
+  { type: "postgresql:index/grant:Grant", nameSuffix: "-revoke-public" },
+];
 
 /**
  * Resources added on purpose (new resources, never a renamed old one), by type and the end of
@@ -28,6 +32,10 @@ export const REMOVED: readonly { readonly type: string; readonly nameSuffix: str
 export const ADDED: readonly { readonly type: string; readonly nameSuffix: string }[] = [
   // The proxy's route table, a ConfigMap of its own so a tenant change reloads nginx in place.
   { type: "kubernetes:core/v1:ConfigMap", nameSuffix: "-proxy-routes" },
+  // Per tenant: REVOKE PUBLIC as a member of the owning role, and the role's plan settings.
+  { type: "pulumi-nodejs:dynamic/agent-cloud:SqlStatements", nameSuffix: "-hardening" },
+  // The in-cluster database namespace admits only this environment's tenants and the admin path.
+  { type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", nameSuffix: "-database-network-policy" },
 ];
 
 function matches(
