@@ -351,11 +351,23 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       config: peer.configExcerpt,
       stop: () => peer.stop(),
     });
-    const nginxExcerpt = (main: string, routes: string) =>
-      `# nginx.conf\n${main}\n# routes.conf (first tenants)\n${routes
-        .split("\n")
-        .filter((l, i, all) => i < all.findIndex((x) => x.startsWith("upstream ")) + 12)
-        .join("\n")}\n# …`;
+    // The main file, then the route table with each map cut to its first entries and the
+    // first two upstreams.
+    const nginxExcerpt = (main: string, routes: string) => {
+      const out: string[] = [];
+      let entries = 0;
+      let upstreams = 0;
+      for (const line of routes.split("\n")) {
+        if (/^map /.test(line)) entries = 0;
+        if (/^ {2}"[^"]*" /.test(line) && ++entries > 2) {
+          if (entries === 3) out.push("  # …");
+          continue;
+        }
+        if (/^upstream /.test(line) && ++upstreams > 2) break;
+        out.push(line);
+      }
+      return `# nginx.conf\n${main}\n# routes.conf (abridged)\n${out.join("\n")}\n# … one upstream per tenant`;
+    };
 
     const prepared: Prepared[] = [];
     prepared.push(
