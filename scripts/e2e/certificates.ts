@@ -19,12 +19,6 @@ export interface EdgeCertificate {
 
 const OPENSSL = "/usr/bin/openssl";
 
-/**
- * Validity of the run's certificates: as long as an ACME certificate's (90 days), so `ops doctor`,
- * which fails a certificate within 14 days of expiry, judges them as it would a real one.
- */
-const EDGE_CERTIFICATE_DAYS = "90";
-
 function run(args: string[]): void {
   execFileSync(OPENSSL, args, { stdio: ["ignore", "ignore", "pipe"] });
 }
@@ -33,6 +27,7 @@ export function makeEdgeCertificate(
   dir: string,
   mode: string,
   names: readonly string[],
+  days = 90,
 ): EdgeCertificate {
   const key = path.join(dir, "edge.key");
   const crt = path.join(dir, "edge.crt");
@@ -44,7 +39,7 @@ export function makeEdgeCertificate(
       "-x509",
       ...ec,
       "-days",
-      EDGE_CERTIFICATE_DAYS,
+      String(days),
       "-subj",
       `/CN=${names[0]}`,
       "-addext",
@@ -70,7 +65,7 @@ export function makeEdgeCertificate(
     "-x509",
     ...ec,
     "-days",
-    EDGE_CERTIFICATE_DAYS,
+    String(days),
     "-subj",
     "/CN=agent-cloud e2e stand-in CA",
     "-keyout",
@@ -93,7 +88,7 @@ export function makeEdgeCertificate(
     caKey,
     "-CAcreateserial",
     "-days",
-    EDGE_CERTIFICATE_DAYS,
+    String(days),
     "-extfile",
     ext,
     "-out",

@@ -3,7 +3,7 @@
  * outputs, every tenant name resolving to the run's proxy, and health checks sent there (TLS with
  * the tenant's name, trusting the run's certificate).
  */
-import { TlsCertificateProbe } from "../../ops/certs/probe";
+import { type CertificateProbe, TlsCertificateProbe } from "../../ops/certs/probe";
 import { doctor } from "../../ops/commands/doctor";
 import type { OpsContext } from "../../ops/context";
 import type { ReleaseEngine, StackOutputs, StateResource } from "../../ops/engine";
@@ -78,7 +78,15 @@ export async function runDoctor(
   };
   const stdout = new Text();
   const stderr = new Text();
+  // The certificate doctor reads is the one this run's edge serves, wherever doctor looks for it.
+  const live = new TlsCertificateProbe();
+  const tls: CertificateProbe = {
+    served: (_address, _port, servername, timeoutMs) =>
+      live.served(edge.host, edge.port, servername, timeoutMs),
+  };
   const ctx: OpsContext = {
+    tls,
+    zone: null,
     engine,
     stdout,
     stderr,
@@ -87,12 +95,6 @@ export async function runDoctor(
     logs: { stream: unsupported("logs") } as unknown as OpsContext["logs"],
     confirm: () => Promise.resolve(false),
     now: () => new Date(),
-    // The certificate the run's edge really serves, for each name doctor checks; no live zone.
-    tls: {
-      served: (_address, _port, servername, timeoutMs) =>
-        new TlsCertificateProbe().served(edge.host, edge.port, servername, timeoutMs),
-    },
-    zone: null,
   };
   const code = await doctor(ctx, { stack, timeoutMs: 5000 });
   const output = `${stdout.text}${stderr.text}`;
