@@ -2,22 +2,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { databaseNamespace, tenantDatabaseName } from "../../stacks/config/names";
+import { databaseNamespace } from "../../stacks/config/names";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import type { DatabasePeer } from "../tenant/network-policy";
-import { databaseUrl, type SslMode } from "./database-url";
+import type { SslMode } from "./database-url";
 import { ADMIN_PASSWORD_KEY, POSTGRES_PORT, postgresStatefulSetSpec } from "./postgres-statefulset";
+import { type DatabaseTenant, passwordKey, tenantDatabase } from "./tenant-database";
+
+export type { DatabaseTenant } from "./tenant-database";
 
 export const SHARED_DATABASE_TYPE = "agent-cloud:data:SharedDatabase";
 
 /** Name of the in-cluster Service tenant pods connect to. */
 export const POSTGRES_SERVICE = "postgres";
-
-/** One tenant's database: its id (names derive from it) and its role's connection limit. */
-export interface DatabaseTenant {
-  readonly id: string;
-  readonly connectionLimit: number;
-}
 
 interface SharedDatabaseBase {
   /** Environment name; it names the in-cluster namespace (`{environment}-database`). */
@@ -119,59 +116,19 @@ export class SharedDatabase extends pulumi.ComponentResource {
       { parent: this, dependsOn: server.ready },
     );
 
-    const keep = { protect: args.protect, retainOnDelete: args.protect };
-    const onServer = { parent: this, provider: this.provider };
     const urls: Record<string, pulumi.Output<string>> = {};
+    const key = args.tenants.length > 0 ? passwordKey(name, this, args.protect) : undefined;
     for (const tenant of args.tenants) {
-      const dbName = tenantDatabaseName(args.environment, tenant.id);
-      const prefix = `${name}-${tenant.id}`;
-      // Alphanumeric: nothing to escape in the URL, in psql or in a .pgpass line.
-      const password = new random.RandomPassword(
-        `${prefix}-password`,
-        { length: 40, special: false },
-        { parent: this },
-      );
-      const role = new postgresql.Role(
-        `${prefix}-role`,
-        {
-          name: dbName,
-          login: true,
-          password: pulumi.secret(password.result),
-          connectionLimit: tenant.connectionLimit,
-          superuser: false,
-          createDatabase: false,
-          createRole: false,
-          replication: false,
-          bypassRowLevelSecurity: false,
-        },
-        // The role owns the tenant's data: dropping it would reassign or drop what it owns.
-        { ...onServer, ...keep },
-      );
-      const database = new postgresql.Database(
-        `${prefix}-database`,
-        { name: dbName, owner: role.name, template: "template0", encoding: "UTF8" },
-        { ...onServer, ...keep },
-      );
-      // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
-      // tenant's role. An empty privilege list for `public` revokes them; the owner keeps its
-      // rights.
-      new postgresql.Grant(
-        `${prefix}-revoke-public`,
-        { database: database.name, role: "public", objectType: "database", privileges: [] },
-        onServer,
-      );
-      urls[tenant.id] = pulumi.secret(
-        pulumi.all([role.name, password.result, database.name]).apply(([user, pass, db]) =>
-          databaseUrl({
-            user,
-            password: pass,
-            host: server.host,
-            port: server.port,
-            database: db,
-            sslmode: server.sslmode,
-          }),
-        ),
-      );
+      urls[tenant.id] = tenantDatabase({
+        name,
+        parent: this,
+        provider: this.provider,
+        environment: args.environment,
+        tenant,
+        protect: args.protect,
+        key: key as pulumi.Output<string>,
+        server,
+      });
     }
     this.tenantUrls = urls;
 

@@ -5,6 +5,7 @@ import {
   SharedDatabase,
   type SharedDatabaseArgs,
 } from "../../components/data/shared-database";
+import { derivePassword } from "../../components/data/derived-password";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
 
@@ -74,15 +75,24 @@ async function deploy(args: SharedDatabaseArgs) {
 }
 
 describe("SharedDatabase, per tenant", () => {
-  it("creates a password, a login role, a database it owns and a PUBLIC revoke, keyed by id", async () => {
+  it("creates a login role, a database it owns and a PUBLIC revoke, keyed by id", async () => {
     const { run, db, providers } = await deploy(inCluster());
+    // One key for the stack; no password resource per tenant.
+    const key = run.get(T.password, "db-password-key");
+    expect(key.inputs).toMatchObject({ length: 64, special: false });
+    expect(
+      run
+        .ofType(T.password)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["db-admin-password", "db-password-key"]);
     for (const { id, connectionLimit } of TENANTS) {
       const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
       const role = run.get(T.role, `db-${id}-role`);
       expect(role.inputs).toEqual({
         name: dbName,
         login: true,
-        password: expect.stringMatching(/^mock[a-f0-9]{36}$/),
+        password: derivePassword(key.state.result, "dev", id),
         connectionLimit,
         superuser: false,
         createDatabase: false,
@@ -91,10 +101,7 @@ describe("SharedDatabase, per tenant", () => {
         bypassRowLevelSecurity: false,
       });
       expect(isSecretInput(role, "password")).toBe(true);
-      expect(run.get(T.password, `db-${id}-password`).inputs).toMatchObject({
-        length: 40,
-        special: false,
-      });
+      expect(role.inputs.password).toMatch(/^[a-f0-9]{64}$/);
       expect(run.get(T.database, `db-${id}-database`).inputs).toEqual({
         name: dbName,
         owner: dbName,
@@ -152,9 +159,13 @@ describe("SharedDatabase, per tenant", () => {
         expect([off.protect, off.retainOnDelete]).toEqual([false, false]);
         expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
       }
-      // Losing a password or the revoke loses no data: never protected.
+      // Losing the revoke loses no data: never protected.
       expect(kept.run.get(T.grant, `db-${id}-revoke-public`).protect).toBe(false);
     }
+    // The key every tenant password derives from is kept like the data it unlocks.
+    const key = (run: typeof loose.run) => run.get(T.password, "db-password-key");
+    expect([key(loose.run).protect, key(loose.run).retainOnDelete]).toEqual([false, false]);
+    expect([key(kept.run).protect, key(kept.run).retainOnDelete]).toEqual([true, true]);
   });
 
   it("refuses duplicate or malformed tenant ids and bad connection limits", () => {
@@ -341,7 +352,7 @@ describe("SharedDatabase, external", () => {
     expect(provider.inputs.password).toBe("admin-password-from-config");
     expect(db.networkPeer).toEqual({ cidrs: ["10.40.0.0/24"], port: 5432 });
     expect(await valueOf(db.tenantUrl("acme"))).toMatch(
-      /^postgres:\/\/sp_production_acme:mock[a-f0-9]+@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
+      /^postgres:\/\/sp_production_acme:[a-f0-9]{64}@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
     );
     expect(run.get(T.database, "db-acme-database").protect).toBe(true);
   });
