@@ -14,6 +14,7 @@ import { WildcardCertificate } from "./edge/wildcard-certificate";
 import { WildcardDns } from "./edge/wildcard-dns";
 import { AppImage } from "./image/app-image";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
+import { tenantAppArgs } from "./tenant/app-args";
 import { TenantApp } from "./tenant/tenant-app";
 
 export const PLATFORM_TYPE = "agent-cloud:platform:Platform";
@@ -39,6 +40,11 @@ export interface PlatformArgs {
    * The Cloudflare provider itself reads `cloudflare:apiToken`.
    */
   readonly cloudflareApiToken?: pulumi.Input<string>;
+  /**
+   * Tenants that run in the environment's shard stacks (checked, see stacks/shard-tenants.ts):
+   * the proxy routes them and DNS publishes their custom domains. @default []
+   */
+  readonly shardTenants?: readonly { readonly id: string; readonly hosts: readonly string[] }[];
 }
 
 const secretInput = (value: SecretValue | undefined) => value?.toOutput();
@@ -63,6 +69,8 @@ export class Platform extends pulumi.ComponentResource {
     super(PLATFORM_TYPE, name, {}, opts);
     const c = args.config;
     const child = { parent: this };
+    // Every tenant the edge serves: this stack's own, then those of its shards.
+    const routed = [...c.tenants, ...(args.shardTenants ?? [])];
 
     this.edgeNamespace = edgeNamespace(c.environment);
     const edge = new k8s.core.v1.Namespace(
@@ -145,32 +153,11 @@ export class Platform extends pulumi.ComponentResource {
       const tenantImage = t.image ?? image.ref;
       new TenantApp(
         `${name}-tenant-${t.id}`,
-        {
-          environment: c.environment,
-          tenantId: t.id,
-          groups: t.groups,
-          planName: t.planName,
-          plan: t.plan,
-          replicas: t.replicas,
-          image: tenantImage,
-          port: c.app.port,
-          healthPath: c.app.healthPath,
-          readinessPath: c.app.readinessPath,
-          startupPeriodSeconds: c.app.startupPeriodSeconds,
-          startupFailureThreshold: c.app.startupFailureThreshold,
-          writablePaths: c.app.writablePaths,
-          terminationGracePeriodSeconds: c.app.terminationGracePeriodSeconds,
-          uid: c.app.uid,
-          agentConfig: t.agentConfig,
-          env: t.env,
-          secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
+        tenantAppArgs(c, t, {
+          image: image.ref,
           databaseUrl: database.tenantUrl(t.id),
-          apiKeyPrefix: c.apiKeyPrefix,
-          adminEmail: t.adminEmail,
-          proxyNamespace: this.edgeNamespace,
-          clusterDomain: c.proxy.clusterDomain,
           databaseEgress: database.networkPeer,
-        },
+        }),
         child,
       );
       endpoints[t.id] = pulumi.output(tenantImage).apply((img) => ({
@@ -190,7 +177,7 @@ export class Platform extends pulumi.ComponentResource {
         namespace: edge.metadata.name,
         environment: c.environment,
         apiKeyPrefix: c.apiKeyPrefix,
-        routes: c.tenants.map((t) => ({
+        routes: routed.map((t) => ({
           tenantId: t.id,
           hosts: [...t.hosts],
           upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(c.environment, t.id)}.svc.${c.proxy.clusterDomain}`,
@@ -213,7 +200,7 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.proxyAddress = proxy.address;
 
-    const allHosts = c.tenants.flatMap((t) => t.hosts);
+    const allHosts = routed.flatMap((t) => t.hosts);
     if (c.dns.provider === "cloudflare") {
       new WildcardDns(
         `${name}-dns`,
@@ -224,8 +211,8 @@ export class Platform extends pulumi.ComponentResource {
           proxied: c.dns.proxied,
           apex: c.dns.apex,
           ttl: c.dns.ttl,
-          customDomains: c.tenants.flatMap((t) =>
-            t.customDomains.map((hostname) => ({ tenantId: t.id, hostname })),
+          customDomains: routed.flatMap((t) =>
+            t.hosts.slice(1).map((hostname) => ({ tenantId: t.id, hostname })),
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,

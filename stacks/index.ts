@@ -1,17 +1,17 @@
 /**
  * The Pulumi program: `pulumi up --stack <local|dev|production>` runs this file (Pulumi.yaml
  * `main: stacks/`). It reads and validates the stack's config before creating anything, so a bad
- * config deploys nothing, then builds one Platform for the environment.
+ * config deploys nothing, then builds the stack's part of the environment: the whole Platform,
+ * or (with tenant shards) the platform or one shard (stacks/program.ts).
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "../components/platform";
 import { loadConfig } from "./config";
+import { environmentProgram } from "./program";
 
 const config = loadConfig();
 
-const platform = new Platform(config.environment, {
-  config,
+const platform = environmentProgram(config, {
   projectRoot: path.join(__dirname, ".."),
   cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
 });

@@ -106,7 +106,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
     validate(args);
     super(SHARED_DATABASE_TYPE, name, {}, opts);
 
-    const server = args.mode === "in-cluster" ? this.inCluster(name, args) : external(args);
+    const server = args.mode === "in-cluster" ? this.inCluster(name, args) : externalServer(args);
     this.host = server.host;
     this.port = server.port;
     this.networkPeer = server.peer;
@@ -266,7 +266,8 @@ export class SharedDatabase extends pulumi.ComponentResource {
   }
 }
 
-interface Server {
+/** A database server as the tenants and the provider see it. */
+export interface Server {
   readonly host: string;
   readonly port: number;
   readonly sslmode: SslMode;
@@ -275,7 +276,10 @@ interface Server {
   readonly ready: pulumi.Resource[];
 }
 
-function external(args: ExternalDatabaseArgs): Server {
+/** The server of `mode: external`: the given address, the admin from config. */
+export function externalServer(
+  args: Omit<ExternalDatabaseArgs, "mode" | "environment" | "protect" | "tenants">,
+): Server {
   const port = args.port ?? 5432;
   const sslmode = args.sslmode ?? "require";
   return {
@@ -296,7 +300,8 @@ function external(args: ExternalDatabaseArgs): Server {
   };
 }
 
-function validate(args: SharedDatabaseArgs): void {
+/** Checks the args of a shared database (or of one shard's tenant databases). */
+export function validate(args: SharedDatabaseArgs): void {
   const seen = new Set<string>();
   for (const [i, t] of args.tenants.entries()) {
     const at = `tenants[${i}]`;

@@ -10,6 +10,7 @@ import {
   type TenantSettings,
 } from "./schema";
 import { SecretValue } from "./secret";
+import { shardIssues } from "./shards";
 
 /** Env names the platform sets itself; a tenant may not override them. */
 export const PLATFORM_ENV = [
@@ -240,6 +241,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     }
   }
 
+  issues.push(...shardIssues(c));
   if (production && c.tls.mode === "self-signed" && !c.tls.allowInProduction) {
     add(
       "tls.mode",
