@@ -261,7 +261,13 @@ export const configSchema = z.strictObject({
   plans: z.record(dnsLabel(30), planSchema).default({}),
   tenants: z.array(tenantSchema).default([]),
   /** Most tenants one stack may hold; more go to shard stacks (`shards`). */
-  maxTenantsPerStack: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_TENANTS_PER_STACK),
+  // A top-level number reaches the program as text ("250"), as the engine passes every value.
+  maxTenantsPerStack: z
+    .preprocess(
+      (v) => (typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(100_000),
+    )
+    .default(DEFAULT_MAX_TENANTS_PER_STACK),
   /** Platform stack: its shard stacks, `Pulumi.<stack>-<shard>.yaml`, whose tenants it routes. */
   shards: z.array(dnsLabel(MAX_SHARD_NAME_LENGTH)).default([]),
   /** Shard stack: its name and its environment's platform stack. Empty for any other stack. */
