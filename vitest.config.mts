@@ -7,5 +7,9 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // CI also writes a JSON summary, from which .ci/run prints one "N passed, N failed" line.
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".test-results.json" }]]
+      : ["default"],
   },
 });

@@ -53,7 +53,7 @@ export function renderChart(title: string, subtitle: string, rows: readonly Char
     );
   });
   parts.push(
-    `<text x="16" y="${height - 10}" font-size="11" fill="#555555">Each bar has its own scale; the dashed line is the target from shared/DESIGN.md.</text>`,
+    `<text x="16" y="${height - 10}" font-size="11" fill="#555555">Each bar has its own scale; the dashed line is the target from docs/targets.md.</text>`,
     "</svg>",
     "",
   );

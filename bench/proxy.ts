@@ -11,7 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import { type PlatformConfig } from "../stacks/config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../test/edge/support/client";
 import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
-import { childPids } from "../test/edge/support/nginx";
+import { childPids, NGINX } from "../test/edge/support/nginx";
 import { sleep, waitFor } from "../test/edge/support/ports";
 import { nextMessage, startChild } from "./child";
 import { cpuSample } from "./cpu";
@@ -85,29 +85,30 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
   let upstream: ChildProcess | undefined;
   let client: ChildProcess | undefined;
   try {
-    // Every tenant is "missing" for the fixture: their servers live in the upstream process
-    // and their DNS names are published below, once those servers listen.
+    // The tenants' servers live in their own process; nginx resolves each tenant's Service
+    // to its server's address when it loads the route table.
+    const tenantPort = 20_000 + Math.floor(Math.random() * 40_000);
+    upstream = startChild("upstream-child.ts", [String(tenantPort), ...ids, added]);
+    const { addresses } = await ready<{ addresses: Record<string, string> }>(
+      upstream,
+      "tenant servers",
+      60_000,
+    );
+    // Every tenant is "missing" for the fixture: their servers are the upstream process's.
     edge = await startEdge({
       environment: config.environment,
       domain,
       tenants: [
-        ...ids.map((id) => ({ id, missing: true })),
-        { id: added, later: true, missing: true },
+        ...ids.map((id) => ({ id, missing: true, address: addresses[id] })),
+        { id: added, later: true, missing: true, address: addresses[added] },
       ],
+      tenantPort,
       settings: proxySettings(config),
     });
     const e = edge;
     log(
       `nginx pid ${e.nginx.pid} with ${ids.length} tenants on https://127.0.0.1:${e.ports.https}`,
     );
-
-    upstream = startChild("upstream-child.ts", [String(e.fleet.port), ...ids, added]);
-    const { addresses } = await ready<{ addresses: Record<string, string> }>(
-      upstream,
-      "tenant servers",
-      60_000,
-    );
-    for (const [id, ip] of Object.entries(addresses)) e.dns.set(e.upstreamHost(id), ip);
     client = startChild("load-child.ts");
     await ready(client, "load client", 30_000);
 
@@ -163,7 +164,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     const direct: Omit<LoadSpec, "label" | "concurrency" | "warmupMs" | "durationMs"> = {
       tls: false,
       address: addresses[first] as string,
-      port: e.fleet.port,
+      port: tenantPort,
       targets: [{ host: `${first}.${domain}`, tenantId: first }],
       maxRequests: 2_000_000,
     };
@@ -274,7 +275,7 @@ async function benchReloads(
   let newTenantStatus = "not asked";
   try {
     await waitFor("requests flowing", () => total(all) >= 100, 10_000);
-    await e.nginx.reload(e.render(true));
+    await e.reloadRoutes(true);
     try {
       const res = await edgeHttps({
         port: e.ports.https,
@@ -302,7 +303,7 @@ async function benchReloads(
 async function nginxVersion(): Promise<string> {
   const { execFile } = await import("node:child_process");
   return new Promise((resolve) =>
-    execFile("/usr/sbin/nginx", ["-v"], (_error, stdout, stderr) =>
+    execFile(NGINX, ["-v"], (_error, stdout, stderr) =>
       resolve(`${stdout}${stderr}`.trim().replace(/^nginx version: /, "")),
     ),
   );

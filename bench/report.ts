@@ -93,7 +93,7 @@ function summary(e: EvalBench, p: ProxyResult, v: Verdicts): string[] {
     `| Adding a tenant touches only its resources and the route table | 0 others | ${v.change.outside.length} others (${v.change.tenantOwn} created for the tenant, ${v.change.routeTable.length} route-table changes) | ${verdict(v.changePass)} |`,
   ];
   return [
-    "| Target (shared/DESIGN.md) | Goal | Measured | Verdict |",
+    "| Target (docs/targets.md) | Goal | Measured | Verdict |",
     "| --- | --- | --- | --- |",
     ...rows,
   ];

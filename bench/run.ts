@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the figures shared/DESIGN.md sets targets for, writes
+ * `npm run bench`: measures the figures docs/targets.md sets targets for, writes
  * bench/report/REPORT.md and bench/report/chart.svg, and prints the report.
  *
  * Progress goes to stderr, the report to stdout. Everything runs on loopback, every load is

@@ -5,10 +5,9 @@
 import type { ResourceDiff } from "./diff";
 import type { EvalBench, EvalSize } from "./eval";
 import type { MeasuredRun, ProxyResult } from "./proxy";
-import { CONFIG_CHECKSUM_ANNOTATION } from "../components/edge/management-proxy";
 import { mean, sum } from "./stats";
 
-/** Targets from shared/DESIGN.md ("Targets"). */
+/** Targets from docs/targets.md. */
 export const TARGETS = {
   evalRatio: 1.25,
   resourcesPerTenant: 8,
@@ -81,12 +80,8 @@ export interface ChangeVerdict {
   readonly outside: readonly string[];
 }
 
-const PROXY_CONFIG_MAP = /-proxy-config$/;
-const PROXY_DEPLOYMENT = /-proxy-deployment$/;
-const ROUTE_TABLE_PATHS = new Set([
-  `spec.template.metadata.annotations.${CONFIG_CHECKSUM_ANNOTATION}`,
-  "spec.template.spec.volumes[0].configMap.name",
-]);
+/** The route table: the one proxy resource a tenant change may touch (the pods stay). */
+const PROXY_ROUTES_CONFIG_MAP = /-proxy-routes$/;
 
 /** Whether a resource's logical name belongs to tenant `id` (`…-tenant-{id}-…`, `…-{id}-role`). */
 export function ownedBy(name: string, id: string): boolean {
@@ -102,12 +97,9 @@ export function changeVerdict(diff: ResourceDiff, tenantId: string): ChangeVerdi
     else outside.push(`created ${r.type} ${r.name}`);
   }
   for (const r of diff.changed) {
-    const isConfigMap = r.type === "kubernetes:core/v1:ConfigMap" && PROXY_CONFIG_MAP.test(r.name);
-    const isDeployment =
-      r.type === "kubernetes:apps/v1:Deployment" &&
-      PROXY_DEPLOYMENT.test(r.name) &&
-      r.paths.every((p) => ROUTE_TABLE_PATHS.has(p));
-    if (isConfigMap || isDeployment) routeTable.push(`${r.action} ${r.type} ${r.name}`);
+    const isRouteTable =
+      r.type === "kubernetes:core/v1:ConfigMap" && PROXY_ROUTES_CONFIG_MAP.test(r.name);
+    if (isRouteTable) routeTable.push(`${r.action} ${r.type} ${r.name}`);
     else outside.push(`${r.action} ${r.type} ${r.name} (${r.paths.join(", ")})`);
   }
   for (const r of diff.deleted) outside.push(`deleted ${r.type} ${r.name}`);

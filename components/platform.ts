@@ -216,6 +216,8 @@ export class Platform extends pulumi.ComponentResource {
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,
+          edgeCertificate: c.dns.edgeCertificate,
+          zoneName: c.dns.zoneName,
         },
         child,
       );

@@ -1,5 +1,6 @@
 /** Command-line parsing: one spec and help text per command, parsed with node:util parseArgs. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { CheckOptions } from "./commands/check";
 import type { DeployOptions } from "./commands/deploy";
 import type { DoctorOptions } from "./commands/doctor";
 import type { HistoryOptions } from "./commands/history";
@@ -18,7 +19,8 @@ export type Command =
   | { readonly name: "rollback"; readonly options: RollbackOptions }
   | { readonly name: "promote"; readonly options: PromoteOptions }
   | { readonly name: "logs"; readonly options: LogsOptions }
-  | { readonly name: "doctor"; readonly options: DoctorOptions };
+  | { readonly name: "doctor"; readonly options: DoctorOptions }
+  | { readonly name: "check"; readonly options: CheckOptions };
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -37,13 +39,21 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
   deploy: {
     summary: "preview or update a stack, streaming progress",
     usage:
-      "deploy --stack S [--dry-run] [--skip-build] [--force] [--tag T] [--group G ...] [--policy-pack DIR ...]",
+      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
     details: `  --stack, -s S   stack to deploy (local, dev, production)
   --dry-run       preview only: show what would change
   --skip-build    do not build; redeploy the stack's last imageRef by digest
   --force         rebuild the image even if its context did not change
   --tag T         tag to push the built image under
-  --group G       only tenants labelled G (repeatable) and the proxy's route table
+  --group G       roll out to tenants labelled G (repeatable) only: their objects and
+                  databases, the image and the proxy's route table; other tenants keep
+                  the exact image they run
+  --image-from S2 build nothing: run the images stack S2's last successful update ran
+                  (refused when S2's latest update failed)
+  --release NAME  name this release (rollback --to NAME)
+  --remove-tenant ID
+                  allow removing tenant ID (gone from the stack file) from a stack that
+                  protects its databases; its database and role are retained
   --policy-pack DIR
                   enforce the CrossGuard policy pack in DIR (repeatable), e.g. policy`,
     options: {
@@ -54,6 +64,9 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
       tag: { type: "string" },
       group: { type: "string", multiple: true },
       "policy-pack": { type: "string", multiple: true },
+      release: { type: "string" },
+      "image-from": { type: "string" },
+      "remove-tenant": { type: "string", multiple: true },
     },
   },
   status: {
@@ -74,16 +87,33 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
     options: { ...STACK, limit: { type: "string" } },
   },
   rollback: {
-    summary: "redeploy an earlier update's program and config",
-    usage: "rollback --stack S [--to VERSION] [--yes]",
+    summary: "redeploy exactly what an earlier update ran, building nothing",
+    usage:
+      "rollback --stack S [--to VERSION|NAME | --version NAME] [--prune] [--release NAME] [--yes]",
     details: `  --stack, -s S   stack to roll back
-  --to VERSION    update to return to (4 or v4); default: the successful update
-                  before the latest
+  --to VERSION|NAME
+                  update to return to (4, v4 or a release name); default: the
+                  successful update before the latest
+  --version NAME  the same as --to
+  --prune         remove tenants added after that update (default: keep them as
+                  they run now); their databases are retained either way
+  --release NAME  name this rollback's own release
+  --policy-pack DIR
+                  policy packs to enforce (repeatable; default: policy)
   --yes, -y       do not ask before updating
   Runs the update's recorded commit from a git worktree with its recorded config
-  (secrets as the stack holds them now), shows the preview, then records the
-  update as "rollback to vN".`,
-    options: { ...STACK, to: { type: "string" }, yes: { type: "boolean", short: "y" } },
+  (secrets as the stack holds them now) and exactly the image digests it ran,
+  under the policy pack; shows the preview, asks, then records the update as
+  "rollback to vN".`,
+    options: {
+      ...STACK,
+      to: { type: "string" },
+      version: { type: "string" },
+      prune: { type: "boolean" },
+      release: { type: "string" },
+      "policy-pack": { type: "string", multiple: true },
+      yes: { type: "boolean", short: "y" },
+    },
   },
   promote: {
     summary: "copy the tested image digest and agent configs between stacks",
@@ -126,6 +156,13 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
   a 404 or 502 means). Exits 1 when a check fails.`,
     options: { ...STACK, timeout: { type: "string" } },
   },
+  check: {
+    summary: "validate a stack file as pulumi preview would, without the engine",
+    usage: "check --stack S",
+    details: `  --stack, -s S   stack whose Pulumi.S.yaml to check
+  Lists every problem at once; only secure: values count as secrets.`,
+    options: { ...STACK },
+  },
 };
 
 /** The help for one command, or the list of commands. */
@@ -164,6 +201,32 @@ function positiveInt(
     throw new UsageError(`${command}: --${name} "${text}" must be ${expected}`);
   }
   return Number.parseInt(text.replace(/^v/, ""), 10);
+}
+
+/** `rollback --to 4|v4|NAME` or `--version NAME`: a version number, or a release name. */
+function rollbackTo(values: Record<string, unknown>): number | string | undefined {
+  const to = values.to as string | undefined;
+  const version = values.version as string | undefined;
+  if (to !== undefined && version !== undefined) {
+    throw new UsageError("rollback: give --to or --version, not both");
+  }
+  const given = to ?? version;
+  if (given === undefined) return undefined;
+  const flag = to !== undefined ? "to" : "version";
+  if (/^v?\d+$/.test(given))
+    return positiveInt(
+      { [flag]: given },
+      flag,
+      "rollback",
+      /^v?\d+$/,
+      "an update version such as 4 or v4",
+    );
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(given)) {
+    throw new UsageError(
+      `rollback: --${flag} "${given}" must be an update version such as 4 or v4, or a release name`,
+    );
+  }
+  return given;
 }
 
 /** Parses `argv` (without node and script) into a command; throws {@link UsageError}. */
@@ -206,6 +269,9 @@ export function parseCommand(argv: readonly string[]): Command {
           tag: values.tag as string | undefined,
           groups: (values.group as string[] | undefined) ?? [],
           policyPacks: (values["policy-pack"] as string[] | undefined) ?? [],
+          release: values.release as string | undefined,
+          imageFrom: values["image-from"] as string | undefined,
+          removeTenants: (values["remove-tenant"] as string[] | undefined) ?? [],
         },
       };
     case "status":
@@ -230,8 +296,11 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         options: {
           stack: required(values, "stack", name),
-          to: positiveInt(values, "to", name, /^v?\d+$/, "an update version such as 4 or v4"),
+          to: rollbackTo(values),
           yes: flag("yes"),
+          prune: flag("prune"),
+          release: values.release as string | undefined,
+          policyPacks: values["policy-pack"] as string[] | undefined,
         },
       };
     case "promote":
@@ -254,6 +323,8 @@ export function parseCommand(argv: readonly string[]): Command {
           container: values.container as string | undefined,
         },
       };
+    case "check":
+      return { name, options: { stack: required(values, "stack", name) } };
     default:
       return {
         name: "doctor",

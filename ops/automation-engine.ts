@@ -48,6 +48,7 @@ import {
   stackFilePath,
   writeConfigChanges,
 } from "./stack-file";
+import { LOCAL_STATE_DIR } from "./local-backend";
 
 /** Where the real engine runs Pulumi and makes rollback worktrees. */
 export interface AutomationEngineOptions {
@@ -136,7 +137,10 @@ export class AutomationEngine implements ReleaseEngine {
       try {
         await workspace.whoAmI();
       } catch (error) {
-        throw new NotLoggedInError(tail(commandResult(error)?.stderr ?? String(error), 1));
+        throw new NotLoggedInError(
+          tail(commandResult(error)?.stderr ?? String(error), 1),
+          path.join(this.workDir, LOCAL_STATE_DIR),
+        );
       }
     });
     return this.#whoami;
@@ -189,6 +193,11 @@ export class AutomationEngine implements ReleaseEngine {
     return error as Error;
   }
 
+  /** Policy packs resolved against the project, so a rollback's worktree runs today's rules. */
+  private policyPacks(options: RunOptions): string[] | undefined {
+    return options.policyPacks?.map((p) => path.resolve(this.workDir, p));
+  }
+
   async listStacks(): Promise<string[]> {
     const workspace = await this.workspace(this.workDir);
     return (await workspace.listStacks()).map((s) => s.name).sort();
@@ -205,7 +214,7 @@ export class AutomationEngine implements ReleaseEngine {
     try {
       const result = await st.preview({
         target: options.target === undefined ? undefined : [...options.target],
-        policyPacks: options.policyPacks === undefined ? undefined : [...options.policyPacks],
+        policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
       });
@@ -223,7 +232,7 @@ export class AutomationEngine implements ReleaseEngine {
       const result = await st.up({
         message: options.message,
         target: options.target === undefined ? undefined : [...options.target],
-        policyPacks: options.policyPacks === undefined ? undefined : [...options.policyPacks],
+        policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
         // The SDK reads the summary from history, with secrets unless told not to.
@@ -328,6 +337,10 @@ export class AutomationEngine implements ReleaseEngine {
 
   gitState(): Promise<GitState> {
     return this.#git.state();
+  }
+
+  async unprotect(stack: string, urns: readonly string[]): Promise<void> {
+    for (const urn of urns) await this.read(["state", "unprotect", urn, "--yes"], stack);
   }
 
   hasCommit(sha: string): Promise<boolean> {

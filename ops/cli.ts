@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { helpText, parseCommand } from "./args";
 import { AutomationEngine } from "./automation-engine";
+import { check } from "./commands/check";
 import { deploy } from "./commands/deploy";
 import { doctor } from "./commands/doctor";
 import { history } from "./commands/history";
@@ -19,6 +20,7 @@ import { OpsError, UsageError } from "./errors";
 import { println } from "./format";
 import { FetchHealthChecker } from "./health";
 import { KubernetesLogSource } from "./kube-logs";
+import { localBackendEnv } from "./local-backend";
 
 /**
  * Runs one command and returns its exit code: 0 done, 1 failed (or a check failed, or the user
@@ -46,6 +48,8 @@ export async function main(argv: readonly string[], ctx: OpsContext): Promise<nu
         return await logs(ctx, command.options);
       case "doctor":
         return await doctor(ctx, command.options);
+      case "check":
+        return await check(ctx, command.options);
     }
   } catch (error) {
     if (error instanceof OpsError) {
@@ -77,9 +81,10 @@ async function askTerminal(question: string): Promise<boolean> {
 }
 
 /** The real world: Automation API over this project, fetch, system DNS, the kubeconfig. */
-export function realContext(): OpsContext {
+export function realContext(argv: readonly string[] = []): OpsContext {
+  const workDir = path.resolve(__dirname, "..");
   return {
-    engine: new AutomationEngine({ workDir: path.resolve(__dirname, "..") }),
+    engine: new AutomationEngine({ workDir, envVars: localBackendEnv(workDir, argv) }),
     stdout: process.stdout,
     stderr: process.stderr,
     health: new FetchHealthChecker(),
@@ -91,7 +96,7 @@ export function realContext(): OpsContext {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2), realContext()).then((code) => {
+  void main(process.argv.slice(2), realContext(process.argv.slice(2))).then((code) => {
     process.exitCode = code;
   });
 }

@@ -16,6 +16,8 @@ export interface OpsContext {
   /** Asks a yes/no question; resolves true only for an explicit yes. */
   readonly confirm: (question: string) => Promise<boolean>;
   readonly now: () => Date;
+  /** Environment variables (CI actor, ...); default: the process's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Default time each HTTP check may take. */

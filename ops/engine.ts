@@ -112,6 +112,8 @@ export interface GitState {
   /** Full sha of HEAD, or undefined outside a git repository. */
   readonly commit?: string;
   readonly dirty: boolean;
+  /** `git config user.name`, recorded as the actor when no CI actor is set. */
+  readonly user?: string;
 }
 
 /** Everything the release commands need from Pulumi, git and the stack files. */
@@ -136,6 +138,11 @@ export interface ReleaseEngine {
   /** The file that holds a stack's config, as shown to the user. */
   configFileName(stack: string): string;
   gitState(): Promise<GitState>;
+  /**
+   * Lifts `protect` from these resources of the stack's state (`pulumi state unprotect`), so an
+   * update the user explicitly asked for may delete them; retained resources stay in place.
+   */
+  unprotect(stack: string, urns: readonly string[]): Promise<void>;
   /** Whether `sha` names a commit in the local repository. */
   hasCommit(sha: string): Promise<boolean>;
   /** Releases what the engine made (git worktrees). */

@@ -58,9 +58,10 @@ export class PulumiCliMissingError extends OpsError {
 
 /** The CLI works but is logged in to no backend (`pulumi whoami` fails). */
 export class NotLoggedInError extends OpsError {
-  constructor(detail: string) {
+  /** `localState`: the folder `npm run local:up` keeps the local stack in. */
+  constructor(detail: string, localState = "<project>/.pulumi-state") {
     super(
-      `the Pulumi CLI is not logged in to a backend (${detail}); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket or file://~/.pulumi-state`,
+      `the Pulumi CLI is not logged in to a backend (${detail}); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket; the local stack (npm run local:up) lives in file://${localState} with PULUMI_CONFIG_PASSPHRASE=agent-cloud-local`,
     );
   }
 }

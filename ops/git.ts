@@ -29,7 +29,8 @@ export class Git {
       return { dirty: false };
     }
     const status = await this.run(["status", "--porcelain"]);
-    return { commit, dirty: status !== "" };
+    const user = await this.run(["config", "user.name"]).catch(() => "");
+    return { commit, dirty: status !== "", ...(user === "" ? {} : { user }) };
   }
 
   async hasCommit(sha: string): Promise<boolean> {

@@ -10,6 +10,12 @@ import { parseUrn, type ParsedUrn } from "./urn";
 export const TENANT_COMPONENT_TYPES: readonly string[] = ["agent-cloud:tenant:TenantApp"];
 /** The component type of the edge proxy, whose route table lists every tenant. */
 export const PROXY_COMPONENT_TYPES: readonly string[] = ["agent-cloud:edge:ManagementProxy"];
+/** The image build: a group rolls out a new build to its tenants only. */
+export const IMAGE_COMPONENT_TYPES: readonly string[] = ["agent-cloud:image:AppImage"];
+/** The shared database, whose per-tenant children are `${name}-${id}-<role>`. */
+export const DATABASE_COMPONENT_TYPES: readonly string[] = ["agent-cloud:data:SharedDatabase"];
+/** Roles of a tenant's children in the shared database. */
+const DATABASE_ROLES = ["password", "role", "database", "revoke-public"];
 
 /** A tenant as far as groups are concerned. */
 export interface GroupedTenant {
@@ -85,7 +91,9 @@ export interface StateNode {
 
 /**
  * The URNs that make up the selected tenants (their app components and every resource beneath
- * them) plus the proxy. A resource belongs to the tenant component it descends from (by `parent`);
+ * them, and their own role, database and grant in the shared database) plus the proxy and the
+ * image build. The other tenants' resources are not targeted, and `ops deploy` pins their
+ * Deployments to the images they run now, so nothing of theirs changes. A resource belongs to the tenant component it descends from (by `parent`);
  * without parents it is matched by name, children being named `${component}-<role>`. Fails when a
  * selected tenant or the proxy has nothing in the stack's state: a targeted update cannot create a
  * component it does not know the URN of.
@@ -128,11 +136,27 @@ export function groupTargets(
     return name === undefined ? undefined : tenantOf.get(componentByName.get(name) ?? "");
   };
 
+  const databases = parsed.flatMap((r) =>
+    r.parts !== undefined && DATABASE_COMPONENT_TYPES.includes(r.parts.type) ? [r.parts.name] : [],
+  );
+  const ownDatabaseChild = (name: string) =>
+    databases.some((db) =>
+      selected.some((id) => DATABASE_ROLES.some((role) => name === `${db}-${id}-${role}`)),
+    );
+
   const targets: string[] = [];
   const found = new Set<string>();
   let proxyFound = false;
   for (const { urn, parts } of parsed) {
     if (parts === undefined) continue;
+    if (isUnder(parts, IMAGE_COMPONENT_TYPES)) {
+      targets.push(urn);
+      continue;
+    }
+    if (isUnder(parts, DATABASE_COMPONENT_TYPES) && parts.type !== DATABASE_COMPONENT_TYPES[0]) {
+      if (ownDatabaseChild(parts.name)) targets.push(urn);
+      continue;
+    }
     if (isUnder(parts, proxyTypes)) {
       targets.push(urn);
       proxyFound = true;

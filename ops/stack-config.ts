@@ -111,3 +111,9 @@ export function fromRecorded(value: RecordedConfigValue): unknown {
     return text;
   }
 }
+
+/** Whether the stack protects its databases (`database.protect`, default: in production). */
+export function databaseProtectedOf(config: StackConfig): boolean {
+  const protect = asRecord(config[`${NS}:database`]).protect;
+  return typeof protect === "boolean" ? protect : environmentOf(config) === "production";
+}

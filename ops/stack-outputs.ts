@@ -84,3 +84,10 @@ export function tenantsOutput(outputs: StackOutputs): TenantOutput[] {
       ];
     });
 }
+
+/** The image each tenant runs now, from the `tenants` output (tenants without one are left out). */
+export function tenantImagesOutput(outputs: StackOutputs): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const t of tenantsOutput(outputs)) if (t.image !== undefined) images[t.id] = t.image;
+  return images;
+}

@@ -117,7 +117,10 @@ const server = createServer(async (req, res) => {
         environment: ENVIRONMENT,
         agentConfig: agentConfig(),
       });
+    // /api/v1/health is the contract's default health path (the SystemPrompt gateway's), so a
+    // stack that keeps the default app.healthPath still sees this image come up.
     case "/healthz":
+    case "/api/v1/health":
       return send(res, 200, { status: "ok" });
     case "/readyz": {
       const result = await readiness();

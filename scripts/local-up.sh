@@ -8,9 +8,35 @@ cluster="agent-cloud"
 registry="kind-registry"
 registry_port="5001"
 
+# Every prerequisite is checked before anything starts, and every missing one is listed at once.
+problems=()
+version_at_least() { # version_at_least HAVE WANT: dotted versions, HAVE >= WANT
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
 for tool in docker kind kubectl pulumi; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "local-up: '$tool' is not on PATH; see README.md Prerequisites" >&2; exit 1; }
+  command -v "$tool" >/dev/null 2>&1 || problems+=("'$tool' is not on PATH")
 done
+if command -v docker >/dev/null 2>&1; then
+  if ! docker info >/dev/null 2>&1; then
+    problems+=("the Docker daemon is not reachable ('docker info' fails): start Docker, and check this user may use it without sudo")
+  elif ! docker buildx version >/dev/null 2>&1; then
+    problems+=("docker buildx is missing (install the buildx plugin)")
+  fi
+fi
+if command -v kind >/dev/null 2>&1; then
+  have="$(kind version 2>/dev/null | sed -n 's/^kind v\([0-9.]*\).*/\1/p')"
+  version_at_least "${have:-0}" 0.29.0 ||
+    problems+=("kind ${have:-?} is too old: need >= 0.29.0 (kindnet NetworkPolicy, probes under deny-all, the pinned node image)")
+fi
+if command -v pulumi >/dev/null 2>&1; then
+  have="$(pulumi version 2>/dev/null | sed -n 's/^v\([0-9.]*\).*/\1/p')"
+  version_at_least "${have:-0}" 3.190.0 || problems+=("pulumi ${have:-?} is too old: need >= 3.190.0")
+fi
+if [ "${#problems[@]}" -gt 0 ]; then
+  echo "local-up: cannot start; fix these first (README.md, Prerequisites):" >&2
+  printf '  - %s\n' "${problems[@]}" >&2
+  exit 1
+fi
 
 case "$(docker inspect -f '{{.State.Running}}' "$registry" 2>/dev/null || echo missing)" in
   true) ;;
@@ -61,3 +87,6 @@ cd "$root"
 pulumi stack select --create local
 pulumi up --yes --stack local "$@"
 pulumi stack output hostsFileLines --stack local
+echo "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:"
+echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=\"$PULUMI_CONFIG_PASSPHRASE\""
+echo "--- tear down with: npm run local:down"

@@ -57,7 +57,9 @@ export function tenantDatabase(args: {
   const { tenant, environment } = args;
   const dbName = tenantDatabaseName(environment, tenant.id);
   const prefix = `${args.name}-${tenant.id}`;
-  const keep = { protect: args.protect, retainOnDelete: args.protect };
+  // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
+  // tenant or rolling back to before it existed leaves its data on the server.
+  const keep = { protect: args.protect, retainOnDelete: true };
   const onServer = { parent: args.parent, provider: args.provider };
   const password = pulumi.secret(args.key.apply((k) => derivePassword(k, environment, tenant.id)));
   const role = new postgresql.Role(

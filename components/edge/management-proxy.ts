@@ -2,12 +2,22 @@
  * The Management API proxy: the one place tenants are reached from outside and the one place TLS
  * terminates. nginx (official image, pinned) runs in the edge namespace behind a Service of the
  * configured type and routes each tenant host to that tenant's `sp-{id}` Service.
+ *
+ * Two ConfigMaps: the main nginx.conf and entry script (named by content; a change rolls the
+ * pods) and the route table (one stable name, mounted as a folder; a change is swapped into the
+ * running pods and taken with a graceful reload, so adding a tenant restarts nothing).
  */
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
-import { type NginxConfigInput, type NginxRoute, renderNginxConfig } from "./nginx-config";
+import {
+  type NginxConfigInput,
+  type NginxRoute,
+  renderNginxConfig,
+  renderNginxRoutes,
+} from "./nginx-config";
+import { renderEdgeEntrypoint } from "./route-reloader";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -28,6 +38,10 @@ export const PROXY_UID = 101;
 export const PROXY_PATHS = {
   configDir: "/etc/agent-cloud/nginx",
   config: "/etc/agent-cloud/nginx/nginx.conf",
+  entrypoint: "/etc/agent-cloud/nginx/entrypoint.sh",
+  /** The route table's folder: a ConfigMap volume the kubelet updates in place. */
+  routesDir: "/etc/agent-cloud/routes",
+  routes: "/etc/agent-cloud/routes/routes.conf",
   tlsDir: "/etc/agent-cloud/tls",
   certificate: "/etc/agent-cloud/tls/tls.crt",
   key: "/etc/agent-cloud/tls/tls.key",
@@ -35,8 +49,17 @@ export const PROXY_PATHS = {
   pidFile: "/tmp/nginx/nginx.pid",
 } as const;
 
-/** Pod-template annotation holding the config checksum, so a config change rolls the pods. */
+/**
+ * Pod-template annotation holding the checksum of the main config and entry script (never of the
+ * route table), so a settings change rolls the pods and a tenant change does not.
+ */
 export const CONFIG_CHECKSUM_ANNOTATION = "agent-cloud.io/nginx-config-sha256";
+
+/** The route table's ConfigMap: one stable name, so its pods see every new table in place. */
+export const ROUTES_CONFIG_MAP_NAME = `${PROXY_NAME}-routes`;
+
+/** How often the entry script looks for a new route table, seconds. */
+export const ROUTES_POLL_SECONDS = 2;
 
 /** Cluster DNS name of a tenant's app Service; the only kind of upstream the proxy ever has. */
 export function tenantUpstreamHost(
@@ -85,14 +108,49 @@ export interface ProxyNginxSettings {
   readonly readTimeoutSeconds?: number;
   /** @default 3600 */
   readonly sendTimeoutSeconds?: number;
-  /** @default "kube-dns.kube-system.svc.cluster.local" */
+  /**
+   * No longer used: tenants are `upstream` blocks resolved when the route table loads, so nginx
+   * needs no resolver. Accepted so existing stack files keep working.
+   * @deprecated
+   */
   readonly resolver?: string;
   /** @default "cluster.local" */
   readonly clusterDomain?: string;
   /** nginx workers; match the container's CPU limit. @default 2 */
   readonly workerProcesses?: number;
-  /** How long shutdown and reload wait for open requests and streams. @default 60 */
+  /** How long a stopping pod waits for open requests and streams. @default 60 */
   readonly shutdownTimeoutSeconds?: number;
+  /**
+   * How long the previous workers keep serving open requests and streams after a reload (every
+   * route change reloads): a stream open when a tenant is added is cut only after this long.
+   * @default 3600
+   */
+  readonly reloadDrainSeconds?: number;
+  /**
+   * Idle keep-alive connections to a tenant are closed after this long; keep it below the
+   * tenant app's own idle timeout (Node's default is 5 s).
+   * @default 4
+   */
+  readonly upstreamKeepaliveSeconds?: number;
+  /**
+   * nginx image tag's version, which decides how HTTP/2 is switched on (`http2 on;` from
+   * 1.25.1). Derived from `image` by the component.
+   * @default "1.27.5"
+   */
+  readonly nginxVersion?: string;
+}
+
+/** `http2 on;` exists from nginx 1.25.1; older versions only know the listen parameter. */
+export function http2Style(version: string): "listen" | "directive" {
+  const [major = 0, minor = 0, patch = 0] = version.split(".").map(Number);
+  return major > 1 || (major === 1 && (minor > 25 || (minor === 25 && patch >= 1)))
+    ? "directive"
+    : "listen";
+}
+
+/** The nginx version in an image reference's tag (`nginx:1.27.5-alpine@sha256:…` → `1.27.5`). */
+export function imageNginxVersion(image: string): string | undefined {
+  return /:(\d+\.\d+\.\d+)(-[\w.-]*)?(@|$)/.exec(image)?.[1];
 }
 
 /**
@@ -113,7 +171,8 @@ export function proxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
     environment: s.environment,
     apiKeyPrefix: s.apiKeyPrefix ?? apiKeyPrefix(s.environment),
     routes: s.routes,
-    resolver: s.resolver ?? "kube-dns.kube-system.svc.cluster.local",
+    upstream: { keepaliveTimeoutSeconds: s.upstreamKeepaliveSeconds ?? 4 },
+    http2: http2Style(s.nginxVersion ?? "1.27.5"),
     listen: { ...PROXY_PORTS },
     tls: { certificate: PROXY_PATHS.certificate, key: PROXY_PATHS.key },
     maxBodySize: s.maxBodySize ?? "10m",
@@ -122,11 +181,15 @@ export function proxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
       readSeconds: s.readTimeoutSeconds ?? 3600,
       sendSeconds: s.sendTimeoutSeconds ?? 3600,
     },
-    paths: { pidFile: PROXY_PATHS.pidFile, tempDir: PROXY_PATHS.runDir },
+    paths: {
+      pidFile: PROXY_PATHS.pidFile,
+      tempDir: PROXY_PATHS.runDir,
+      routesFile: PROXY_PATHS.routes,
+    },
     workers: {
       processes: s.workerProcesses ?? 2,
       connections: 4096,
-      shutdownTimeoutSeconds: s.shutdownTimeoutSeconds ?? 60,
+      shutdownTimeoutSeconds: s.reloadDrainSeconds ?? 3600,
     },
   };
 }
@@ -182,11 +245,15 @@ function checkArgs(name: string, args: ManagementProxyArgs): void {
   const drain = args.drainSeconds ?? 10;
   if (!Number.isInteger(drain) || drain < 0 || drain > 300)
     fail(`drainSeconds ${drain} must be a whole number from 0 to 300`);
+  const shutdown = args.shutdownTimeoutSeconds ?? 60;
+  if (!Number.isInteger(shutdown) || shutdown < 1 || shutdown > 86400)
+    fail(`shutdownTimeoutSeconds ${shutdown} must be a whole number from 1 to 86400`);
 }
 
 /**
- * nginx behind a Service, routing tenant hosts to tenant Services. Creates a ConfigMap (the
- * rendered nginx.conf, named by its checksum), a Deployment, a Service and a PodDisruptionBudget.
+ * nginx behind a Service, routing tenant hosts to tenant Services. Creates two ConfigMaps (the
+ * main nginx.conf and entry script, named by their checksum; the route table, one stable name),
+ * a Deployment, a Service and a PodDisruptionBudget.
  */
 export class ManagementProxy extends pulumi.ComponentResource {
   /** Name of the proxy Service (what DNS and load balancers point at). */
@@ -194,8 +261,10 @@ export class ManagementProxy extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The LoadBalancer's IP or hostname; empty for NodePort and ClusterIP. */
   public readonly address: pulumi.Output<string>;
-  /** SHA-256 of the rendered nginx.conf. */
+  /** SHA-256 of the main nginx.conf and entry script (what the pods roll on). */
   public readonly configChecksum: pulumi.Output<string>;
+  /** SHA-256 of the route table (taken by a reload, never a restart). */
+  public readonly routesChecksum: pulumi.Output<string>;
 
   constructor(name: string, args: ManagementProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MANAGEMENT_PROXY_TYPE, name, {}, opts);
@@ -203,13 +272,25 @@ export class ManagementProxy extends pulumi.ComponentResource {
 
     // Rendered (and validated) now, not in an apply: a bad host fails `pulumi preview` with a
     // clear message, and the checksum is known before anything is created.
-    const nginxInput = proxyNginxConfigInput(args);
+    const image = args.image ?? "nginx:1.27.5-alpine";
+    const nginxInput = proxyNginxConfigInput({
+      ...args,
+      // A tag that names no version: the spelling every nginx with HTTP/2 understands.
+      nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
+    });
     const config = renderNginxConfig(nginxInput);
-    const checksum = createHash("sha256").update(config).digest("hex");
+    const routes = renderNginxRoutes(nginxInput);
+    const entrypoint = renderEdgeEntrypoint({
+      config: PROXY_PATHS.config,
+      routesDir: PROXY_PATHS.routesDir,
+      pollSeconds: ROUTES_POLL_SECONDS,
+    });
+    const checksum = createHash("sha256").update(config).update(entrypoint).digest("hex");
+    const routesChecksum = createHash("sha256").update(routes).digest("hex");
     const replicas = args.replicas ?? 2;
     const serviceType = args.serviceType ?? "LoadBalancer";
     const drainSeconds = args.drainSeconds ?? 10;
-    const shutdownSeconds = nginxInput.workers?.shutdownTimeoutSeconds ?? 60;
+    const shutdownSeconds = args.shutdownTimeoutSeconds ?? 60;
     const selector = { "app.kubernetes.io/name": PROXY_NAME, "app.kubernetes.io/instance": name };
     const labels = {
       ...selector,
@@ -228,12 +309,28 @@ export class ManagementProxy extends pulumi.ComponentResource {
           namespace: args.namespace,
           labels,
         },
-        data: { "nginx.conf": config },
+        data: { "nginx.conf": config, "entrypoint.sh": entrypoint },
       },
       { parent: this },
     );
 
-    const quit = `nginx -c ${PROXY_PATHS.config} -e /dev/stderr -s quit || kill -QUIT 1`;
+    // One stable name: the kubelet swaps the new table into every running pod's volume, and
+    // the entry script reloads nginx on it. Nothing in the pod template refers to its content.
+    const routesConfigMap = new k8s.core.v1.ConfigMap(
+      `${name}-routes`,
+      {
+        metadata: {
+          name: ROUTES_CONFIG_MAP_NAME,
+          namespace: args.namespace,
+          labels,
+          annotations: { "agent-cloud.io/routes-sha256": routesChecksum },
+        },
+        data: { "routes.conf": routes },
+      },
+      { parent: this },
+    );
+
+    const signal = (s: string) => `nginx -c ${PROXY_PATHS.config} -e /dev/stderr -s ${s}`;
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -251,6 +348,9 @@ export class ManagementProxy extends pulumi.ComponentResource {
               automountServiceAccountToken: false,
               // Thousands of tenant Services would otherwise become env vars in this pod.
               enableServiceLinks: false,
+              // nginx resolves only fully qualified Service names; without this each would
+              // first be tried under every search domain (ndots 5), at every reload.
+              dnsConfig: { options: [{ name: "ndots", value: "1" }] },
               // Drain, then nginx's own graceful shutdown, then a little slack.
               terminationGracePeriodSeconds: drainSeconds + shutdownSeconds + 5,
               securityContext: restrictedPodSecurityContext(PROXY_UID),
@@ -265,11 +365,11 @@ export class ManagementProxy extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "nginx",
-                  image: args.image ?? "nginx:1.27.5-alpine",
+                  image,
                   imagePullPolicy: "IfNotPresent",
-                  // nginx as PID 1, bypassing the image's entrypoint scripts (they write to /etc).
-                  command: ["nginx"],
-                  args: ["-c", PROXY_PATHS.config, "-e", "/dev/stderr"],
+                  // Our entry script, bypassing the image's (they write to /etc): it runs nginx
+                  // and reloads it when the route table changes.
+                  command: ["/bin/sh", PROXY_PATHS.entrypoint],
                   ports: [
                     { name: "http", containerPort: PROXY_PORTS.http, protocol: "TCP" },
                     { name: "https", containerPort: PROXY_PORTS.https, protocol: "TCP" },
@@ -290,14 +390,17 @@ export class ManagementProxy extends pulumi.ComponentResource {
                   },
                   lifecycle: {
                     // Keep serving while endpoints and load balancers drop this pod, then quit
-                    // gracefully and hold the hook until nginx has finished in-flight requests,
-                    // so the kubelet's stop signal never cuts them short.
+                    // gracefully and hold the hook until nginx has finished in-flight requests
+                    // (at most shutdownTimeoutSeconds, then a fast stop), so the kubelet's stop
+                    // signal never cuts them short.
                     preStop: {
                       exec: {
                         command: [
                           "/bin/sh",
                           "-c",
-                          `sleep ${drainSeconds}; ${quit}; while kill -0 1 2>/dev/null; do sleep 1; done`,
+                          `sleep ${drainSeconds}; ${signal("quit")} || kill -QUIT 1; i=0; ` +
+                            `while kill -0 1 2>/dev/null && [ $i -lt ${shutdownSeconds} ]; do sleep 1; i=$((i+1)); done; ` +
+                            `${signal("stop")} 2>/dev/null || true`,
                         ],
                       },
                     },
@@ -309,6 +412,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
                   securityContext: restrictedContainerSecurityContext(PROXY_UID),
                   volumeMounts: [
                     { name: "config", mountPath: PROXY_PATHS.configDir, readOnly: true },
+                    // A folder, never a subPath: only folder mounts receive ConfigMap updates.
+                    { name: "routes", mountPath: PROXY_PATHS.routesDir, readOnly: true },
                     { name: "tls", mountPath: PROXY_PATHS.tlsDir, readOnly: true },
                     { name: "run", mountPath: PROXY_PATHS.runDir },
                   ],
@@ -318,6 +423,10 @@ export class ManagementProxy extends pulumi.ComponentResource {
                 {
                   name: "config",
                   configMap: { name: configMap.metadata.name, defaultMode: 0o444 },
+                },
+                {
+                  name: "routes",
+                  configMap: { name: routesConfigMap.metadata.name, defaultMode: 0o444 },
                 },
                 // Group-readable by the nginx user only.
                 { name: "tls", secret: { secretName: args.tlsSecretName, defaultMode: 0o440 } },
@@ -364,17 +473,18 @@ export class ManagementProxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // With two or more replicas, voluntary evictions (node drains, upgrades) take one pod at a
-    // time, so N-1 keep serving while drains still make progress. A single replica is never
-    // evicted voluntarily: the drain waits until an operator scales up, rather than taking the
-    // only way into every tenant offline. Broken pods never block a drain.
+    // Voluntary evictions (node drains, upgrades) take one pod at a time, so with N replicas N-1
+    // keep serving. A PDB must never block every disruption: with one replica a drain evicts it
+    // and the ReplicaSet starts it elsewhere (a short gap a one-replica stack accepts) instead of
+    // hanging until someone scales up.
+    // Broken pods never block a drain.
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {
         metadata: { name: PROXY_NAME, namespace: args.namespace, labels },
         spec: {
           selector: { matchLabels: selector },
-          maxUnavailable: replicas >= 2 ? 1 : 0,
+          maxUnavailable: 1,
           unhealthyPodEvictionPolicy: "AlwaysAllow",
         },
       },
@@ -391,7 +501,9 @@ export class ManagementProxy extends pulumi.ComponentResource {
           })
         : pulumi.output("");
     this.configChecksum = pulumi.output(checksum);
+    this.routesChecksum = pulumi.output(routesChecksum);
     this.registerOutputs({
+      routesChecksum: this.routesChecksum,
       serviceName: this.serviceName,
       namespace: this.namespace,
       address: this.address,

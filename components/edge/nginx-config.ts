@@ -1,13 +1,22 @@
 /**
- * Renders the edge proxy's complete nginx.conf from the tenant route table. Pure and
- * deterministic (no clock, no environment), so the same input always gives the same text and the
- * same checksum, and tests can run exactly what the cluster runs.
+ * Renders the edge proxy's nginx configuration in two files: the main `nginx.conf` (settings,
+ * servers, logging; the same whatever the tenants are) and the route table `routes.conf` (which
+ * host is which tenant, and one `upstream` per tenant), which the main file `include`s. The proxy
+ * ships them in two ConfigMaps so a tenant change only rewrites the route table and nginx takes it
+ * with a graceful reload (see `route-reloader.ts`). Pure and deterministic (no clock, no
+ * environment), so the same input always gives the same text and the same checksum, and tests run
+ * exactly what the cluster runs.
  *
  * Routing is an exact lookup of `$host` in a `map`: nginx has already lowercased it and stripped
  * a trailing dot and any `:port`, and a map without `hostnames` never does wildcard or regex
  * matching, so only a host listed here reaches a tenant, and only the tenant it is listed for.
- * Upstreams are `proxy_pass http://$variable` behind a `resolver`, never a fixed name: `nginx -t`
- * works without cluster DNS, and a tenant Service created after the proxy started is found.
+ * Each tenant is an `upstream` block with a pool of keep-alive connections, so a request never
+ * waits for a TCP handshake or a DNS lookup; nginx resolves the Service's cluster name when it
+ * loads the route table (a ClusterIP stays the same for the Service's life, and every route
+ * change reloads, which resolves again).
+ *
+ * Sections are small functions, one concern each ({@link routeSections}, {@link httpSections},
+ * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
 
@@ -17,7 +26,10 @@ export interface NginxRoute {
   readonly tenantId: string;
   /** Lowercase hosts served by this tenant, e.g. `acme.dev.example.com` and custom domains. */
   readonly hosts: readonly string[];
-  /** Fully qualified Service name, e.g. `sp-acme.dev-tenant-acme.svc.cluster.local`. */
+  /**
+   * Fully qualified Service name, e.g. `sp-acme.dev-tenant-acme.svc.cluster.local` (tests on
+   * loopback put an IPv4 address here).
+   */
   readonly upstreamHost: string;
   readonly upstreamPort: number;
 }
@@ -41,13 +53,38 @@ export interface NginxConfigInput {
   /** This environment's API-key prefix, `ac_{environment}_`; keys of any other `ac_*_` prefix get 401. */
   readonly apiKeyPrefix: string;
   readonly routes: readonly NginxRoute[];
-  /** DNS server for tenant Services: an IP or name, optionally with `:port`. */
-  readonly resolver: string;
   /**
-   * How long a resolved tenant address is cached; also how soon a new tenant becomes reachable.
-   * @default 10
+   * DNS server for names nginx resolves at request time: an IP or name, optionally with `:port`.
+   * Tenant upstreams are resolved when the route table loads, so the edge needs none.
+   * @default no `resolver` directive
    */
+  readonly resolver?: string;
+  /** @default 10 (only with `resolver`) */
   readonly resolverValidSeconds?: number;
+  /** Keep-alive connections from nginx to each tenant. */
+  readonly upstream?: {
+    /**
+     * Idle connections each worker keeps per tenant.
+     * @default 16
+     */
+    readonly keepaliveConnections?: number;
+    /**
+     * How long an idle pooled connection is kept. Must stay below the tenant app's own idle
+     * timeout (Node's default `keepAliveTimeout` is 5 s): nginx never retries a POST on a
+     * connection the app has just closed, so the app closing first turns into a 502.
+     * @default 4
+     */
+    readonly keepaliveTimeoutSeconds?: number;
+    /** @default 1000 */
+    readonly keepaliveRequests?: number;
+  };
+  /**
+   * How to switch on HTTP/2 to clients: `listen` (the `http2` listen parameter, every nginx from
+   * 1.9.5, deprecated with a warning from 1.25.1), `directive` (`http2 on;`, nginx >= 1.25.1) or
+   * `off`. Both spellings do the same.
+   * @default "listen"
+   */
+  readonly http2?: "listen" | "directive" | "off";
   readonly listen: NginxListen;
   /** Absolute paths of the PEM certificate chain and key (relative ones resolve against the conf folder). */
   readonly tls: { readonly certificate: string; readonly key: string };
@@ -68,6 +105,11 @@ export interface NginxConfigInput {
     readonly errorLog?: string;
     /** A path, or `off`. @default "/dev/stdout" */
     readonly accessLog?: string;
+    /**
+     * Absolute path of the route table ({@link renderNginxRoutes}) the main file includes.
+     * @default the routes are written into nginx.conf itself
+     */
+    readonly routesFile?: string;
   };
   readonly workers?: {
     /** @default "auto" */
@@ -75,7 +117,10 @@ export interface NginxConfigInput {
     /** @default 4096 */
     readonly connections?: number;
     /**
-     * How long a graceful shutdown or reload waits for in-flight requests and streams.
+     * How long the workers of a previous generation may finish in-flight requests and open
+     * streams after a reload or a graceful quit (`worker_shutdown_timeout`). Route changes reload
+     * nginx, so this is how long an SSE or WebSocket stream survives a tenant being added; the
+     * pod's own stop is bounded separately, by its termination grace period.
      * @default 60
      */
     readonly shutdownTimeoutSeconds?: number;
@@ -173,14 +218,24 @@ function validate(input: NginxConfigInput): string[] {
         hostOwner.set(host, route.tenantId);
       }
     });
-    if (!isDnsName(route.upstreamHost))
-      bad(`${at}.upstreamHost`, route.upstreamHost, "must be a fully qualified Service DNS name");
+    if (!isDnsName(route.upstreamHost) && !IPV4.test(route.upstreamHost))
+      bad(
+        `${at}.upstreamHost`,
+        route.upstreamHost,
+        "must be a fully qualified Service DNS name (or an IPv4 address)",
+      );
     port(`${at}.upstreamPort`, route.upstreamPort);
   });
 
-  if (!RESOLVER.test(input.resolver))
+  if (input.resolver !== undefined && !RESOLVER.test(input.resolver))
     bad("resolver", input.resolver, "must be one DNS server address, e.g. 10.96.0.10 or host:53");
   positive("resolverValidSeconds", input.resolverValidSeconds, 3600);
+  const up = input.upstream ?? {};
+  positive("upstream.keepaliveConnections", up.keepaliveConnections, 1024);
+  positive("upstream.keepaliveTimeoutSeconds", up.keepaliveTimeoutSeconds, 3600);
+  positive("upstream.keepaliveRequests", up.keepaliveRequests, 1_000_000);
+  if (input.http2 !== undefined && !["listen", "directive", "off"].includes(input.http2))
+    bad("http2", input.http2, 'must be "listen", "directive" or "off"');
   port("listen.http", input.listen.http);
   port("listen.https", input.listen.https);
   port("listen.health", input.listen.health);
@@ -200,6 +255,7 @@ function validate(input: NginxConfigInput): string[] {
   path("paths.tempDir", input.paths.tempDir);
   path("paths.errorLog", input.paths.errorLog);
   if (input.paths.accessLog !== "off") path("paths.accessLog", input.paths.accessLog);
+  path("paths.routesFile", input.paths.routesFile);
   const w = input.workers ?? {};
   if (w.processes !== "auto") positive("workers.processes", w.processes, 256);
   positive("workers.connections", w.connections, 1_000_000);
@@ -228,19 +284,205 @@ function mapHashSizes(hosts: readonly string[]): { bucket: number; max: number }
 
 const indent = (lines: readonly string[], by = "  ") => lines.map((l) => (l ? by + l : l));
 
-/** Renders the complete nginx.conf. Throws {@link NginxConfigError} listing every input problem. */
-export function renderNginxConfig(input: NginxConfigInput): string {
-  const problems = validate(input);
-  if (problems.length > 0) throw new NginxConfigError(problems);
+/** Name of a tenant's `upstream` block; the HTTPS server proxies to `http://tenant_$tenant_id`. */
+export function tenantUpstreamName(tenantId: string): string {
+  return `tenant_${tenantId}`;
+}
 
-  const ownEnvironment = (API_KEY_PREFIX.exec(input.apiKeyPrefix) as RegExpExecArray)[1] as string;
-  const w = input.workers ?? {};
-  const connections = w.connections ?? 4096;
+/**
+ * The access log, one JSON object per line. Its fields are a contract: `ops logs --proxy` and
+ * `ops usage` parse them (`time`, `tenant`, `host`, `method`, `path`, `status`, `request_time`,
+ * `upstream_response_time`, `bytes_sent`, `request_length`, `request_id`, `client`); add fields,
+ * never rename one. Authorization and query strings are never logged: they can carry API keys.
+ */
+export const ACCESS_LOG_FIELDS = [
+  ["time", '"$time_iso8601"'],
+  ["tenant", '"$tenant_id"'],
+  ["host", '"$host"'],
+  ["method", '"$request_method"'],
+  ["path", '"$uri"'],
+  ["status", "$status"],
+  ["request_time", "$request_time"],
+  // A string: "-" when no tenant answered, and one value per attempt otherwise.
+  ["upstream_response_time", '"$upstream_response_time"'],
+  ["upstream_status", '"$upstream_status"'],
+  ["bytes_sent", "$bytes_sent"],
+  ["request_length", "$request_length"],
+  ["request_id", '"$edge_request_id"'],
+  ["client", '"$remote_addr"'],
+] as const;
+
+function accessLogSection(input: NginxConfigInput): string[] {
+  const fields = ACCESS_LOG_FIELDS.map(([k, v]) => `"${k}":${v}`);
+  const chunks = [];
+  for (let i = 0; i < fields.length; i += 4) chunks.push(fields.slice(i, i + 4).join(","));
+  const body = chunks.map((c, i) => (i < chunks.length - 1 ? `${c},` : c));
+  const target = input.paths.accessLog ?? "/dev/stdout";
+  return [
+    `log_format edge escape=json '{${body[0]}'`,
+    ...body.slice(1, -1).map((c) => `  '${c}'`),
+    `  '${body.at(-1)}}';`,
+    // Buffered: one write per 64k or per second instead of one per request.
+    input.paths.accessLog === "off"
+      ? "access_log off;"
+      : `access_log ${target} edge buffer=64k flush=1s;`,
+  ];
+}
+
+/** Which host is which tenant: an exact lookup, sized to the table. */
+function hostMapSection(input: NginxConfigInput): string[] {
   const hosts = input.routes.flatMap((r) => r.hosts.map((h) => [h, r.tenantId] as const));
   const hash = mapHashSizes(hosts.map(([h]) => h));
+  return [
+    `map_hash_bucket_size ${hash.bucket};`,
+    `map_hash_max_size ${hash.max};`,
+    "",
+    // Exact, case-insensitive lookup of the normalised host; anything else is unknown ("").
+    "map $host $tenant_id {",
+    '  default "";',
+    ...hosts.map(([host, id]) => `  "${host}" "${id}";`),
+    "}",
+  ];
+}
+
+/**
+ * One upstream per tenant with a pool of idle keep-alive connections. A single server is never
+ * marked down (nginx ignores `max_fails` for it), so a tenant that restarts is retried at once.
+ */
+function upstreamSection(input: NginxConfigInput): string[] {
+  const up = input.upstream ?? {};
+  return input.routes.flatMap((r) => [
+    `upstream ${tenantUpstreamName(r.tenantId)} {`,
+    `  server ${r.upstreamHost}:${r.upstreamPort};`,
+    `  keepalive ${up.keepaliveConnections ?? 16};`,
+    `  keepalive_timeout ${up.keepaliveTimeoutSeconds ?? 4}s;`,
+    `  keepalive_requests ${up.keepaliveRequests ?? 1000};`,
+    "}",
+  ]);
+}
+
+/**
+ * The parts of the route table, in order. Anything that changes with the tenant list belongs
+ * here (and so in `routes.conf`), never in the main file, so a tenant change is a reload and not
+ * a pod restart. Add a per-tenant concern as one more section.
+ */
+export function routeSections(input: NginxConfigInput): string[][] {
+  return [hostMapSection(input), upstreamSection(input)];
+}
+
+function routeLines(input: NginxConfigInput): string[] {
+  return routeSections(input).flatMap((section) => [...section, ""]);
+}
+
+/**
+ * Renders the route table (`routes.conf`): http-level directives for the main file to include.
+ * Throws {@link NginxConfigError} listing every input problem.
+ */
+export function renderNginxRoutes(input: NginxConfigInput): string {
+  const problems = validate(input);
+  if (problems.length > 0) throw new NginxConfigError(problems);
+  const hosts = input.routes.reduce((n, r) => n + r.hosts.length, 0);
+  return [
+    `# Route table of environment "${input.environment}": ${input.routes.length} tenants, ${hosts} hosts.`,
+    "# Rendered by agent-cloud (components/edge/nginx-config.ts); included by nginx.conf.",
+    "",
+    ...routeLines(input),
+  ].join("\n");
+}
+
+/** TLS to clients: modern protocols, and sessions resumed from a cache shared by the workers. */
+function tlsSection(): string[] {
+  return [
+    "ssl_protocols TLSv1.2 TLSv1.3;",
+    "ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;",
+    "ssl_prefer_server_ciphers off;",
+    // A shared zone outlives reloads, so a route change does not cost clients a full handshake.
+    "ssl_session_cache shared:edge_tls:10m;",
+    "ssl_session_timeout 1d;",
+    // Tickets stay off: each reload would make a new ticket key (resumption lost on every route
+    // change), replicas would each have their own, and a long-lived key weakens forward secrecy.
+    // TLS 1.2 session ids and TLS 1.3 stateful tickets resume from the cache above instead.
+    "ssl_session_tickets off;",
+  ];
+}
+
+/** Maps that do not depend on the tenant list. */
+function requestMapsSection(ownEnvironment: string): string[] {
+  return [
+    // A key of another environment (`ac_<other>_…`) is refused here, before any tenant sees it.
+    "map $http_authorization $api_key_environment {",
+    '  default "";',
+    '  "~*^bearer[ \\t]+ac_(?<key_environment>[a-z0-9-]+)_" "$key_environment";',
+    "}",
+    "",
+    "map $api_key_environment $foreign_api_key {",
+    "  default 1;",
+    '  "" 0;',
+    `  "${ownEnvironment}" 0;`,
+    "}",
+    "",
+    // An empty Connection header keeps the pooled connection to the tenant open; a WebSocket
+    // upgrade passes through.
+    "map $http_upgrade $connection_upgrade {",
+    "  default upgrade;",
+    '  "" "";',
+    "}",
+    "",
+    // Keep a caller's request id when it is a plain token, so traces join up; else make one.
+    "map $http_x_request_id $edge_request_id {",
+    "  default $request_id;",
+    '  "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;',
+    "}",
+  ];
+}
+
+/** The directives that proxy a routed request to its tenant's upstream. */
+function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
+  return [
+    `proxy_pass http://${tenantUpstreamName("$tenant_id")};`,
+    "proxy_http_version 1.1;",
+    "proxy_set_header Host $host;",
+    "proxy_set_header Upgrade $http_upgrade;",
+    "proxy_set_header Connection $connection_upgrade;",
+    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "proxy_set_header X-Forwarded-Proto $scheme;",
+    "proxy_set_header X-Forwarded-Host $host;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+    "proxy_set_header X-Request-Id $edge_request_id;",
+    "proxy_redirect off;",
+    // The edge owns TLS, so it alone decides HSTS.
+    "proxy_hide_header Strict-Transport-Security;",
+    // Agents stream (SSE): pass every chunk on as it arrives.
+    "proxy_buffering off;",
+    `proxy_connect_timeout ${t.connectSeconds}s;`,
+    `proxy_read_timeout ${t.readSeconds}s;`,
+    `proxy_send_timeout ${t.sendSeconds}s;`,
+  ];
+}
+
+/**
+ * The HTTPS server's `location /`: refusals first (each an `if` that returns), then the proxy.
+ * Add an edge check (a refusal, a limit) as one more guard here.
+ */
+export function tenantLocation(input: NginxConfigInput, hsts: string): string[] {
+  return [
+    "location / {",
+    '  if ($tenant_id = "") {',
+    `    return 404 '${EDGE_BODIES.unknownHost}';`,
+    "  }",
+    "  if ($foreign_api_key) {",
+    `    ${hsts}`,
+    `    add_header WWW-Authenticate 'Bearer error="invalid_token"' always;`,
+    `    return 401 '${EDGE_BODIES.wrongEnvironment}';`,
+    "  }",
+    ...indent(proxyToTenant(input.timeouts)),
+    "}",
+  ];
+}
+
+function serversSection(input: NginxConfigInput): string[] {
   const on = (port: number) =>
     input.listen.address === undefined ? `${port}` : `${input.listen.address}:${port}`;
-  const t = input.timeouts;
   const hsts = `add_header Strict-Transport-Security "max-age=${input.hstsMaxAgeSeconds ?? 31_536_000}" always;`;
   const health = [
     "location = /healthz {",
@@ -248,15 +490,124 @@ export function renderNginxConfig(input: NginxConfigInput): string {
     `  return 200 '${EDGE_BODIES.healthy}';`,
     "}",
   ];
+  const http2 = input.http2 ?? "listen";
+  return [
+    "# Probes only.",
+    "server {",
+    `  listen ${on(input.listen.health)} default_server;`,
+    "  server_name _;",
+    "  access_log off;",
+    ...indent(health),
+    "  location / {",
+    `    return 404 '${EDGE_BODIES.notFound}';`,
+    "  }",
+    "}",
+    "",
+    "# Plain HTTP: known hosts are sent to HTTPS, nothing is proxied.",
+    "server {",
+    `  listen ${on(input.listen.http)} default_server;`,
+    "  server_name _;",
+    ...indent(health),
+    "  location / {",
+    '    if ($tenant_id = "") {',
+    `      return 404 '${EDGE_BODIES.unknownHost}';`,
+    "    }",
+    "    return 301 https://$host$request_uri;",
+    "  }",
+    "}",
+    "",
+    "server {",
+    `  listen ${on(input.listen.https)} ssl${http2 === "listen" ? " http2" : ""} default_server;`,
+    ...(http2 === "directive" ? ["  http2 on;"] : []),
+    "  server_name _;",
+    `  ssl_certificate ${input.tls.certificate};`,
+    `  ssl_certificate_key ${input.tls.key};`,
+    `  ${hsts}`,
+    "",
+    "  error_page 413 @too_large;",
+    "  error_page 502 503 504 @tenant_unavailable;",
+    "",
+    ...indent(tenantLocation(input, hsts)),
+    "",
+    "  location @tenant_unavailable {",
+    `    return 502 '${tenantUnavailableBody("$tenant_id")}';`,
+    "  }",
+    "",
+    "  location @too_large {",
+    `    return 413 '${EDGE_BODIES.tooLarge}';`,
+    "  }",
+    "}",
+  ];
+}
 
+/**
+ * The parts of the `http` block, in order. The route table comes first (its map hash sizes
+ * must precede every map) and is an `include` when `paths.routesFile` is set.
+ */
+export function httpSections(input: NginxConfigInput): string[][] {
+  const ownEnvironment = (API_KEY_PREFIX.exec(input.apiKeyPrefix) as RegExpExecArray)[1] as string;
+  const routesFile = input.paths.routesFile;
+  return [
+    [
+      "server_tokens off;",
+      "default_type application/json;",
+      // nginx creates its temp folders at start; the compiled-in ones are on the read-only root.
+      `client_body_temp_path ${input.paths.tempDir}/client_body;`,
+      `proxy_temp_path ${input.paths.tempDir}/proxy;`,
+      `fastcgi_temp_path ${input.paths.tempDir}/fastcgi;`,
+      `uwsgi_temp_path ${input.paths.tempDir}/uwsgi;`,
+      `scgi_temp_path ${input.paths.tempDir}/scgi;`,
+    ],
+    routesFile === undefined
+      ? ["# Route table.", ...routeLines(input).slice(0, -1)]
+      : [
+          "# Route table: the tenant maps and upstreams, swapped in place and taken by a reload.",
+          `include ${routesFile};`,
+        ],
+    accessLogSection(input),
+    [
+      "keepalive_timeout 65s;",
+      "keepalive_requests 1000;",
+      `client_max_body_size ${input.maxBodySize};`,
+      // Long bearer tokens and cookies exceed the 8k default.
+      "large_client_header_buffers 4 16k;",
+    ],
+    input.resolver === undefined
+      ? []
+      : [
+          `resolver ${input.resolver} valid=${input.resolverValidSeconds ?? 10}s ipv6=off;`,
+          "resolver_timeout 5s;",
+        ],
+    requestMapsSection(ownEnvironment),
+    tlsSection(),
+    serversSection(input),
+  ];
+}
+
+/**
+ * Renders the main nginx.conf. With `paths.routesFile` it holds nothing that depends on the
+ * tenant list, so it stays the same when tenants change. Throws {@link NginxConfigError}
+ * listing every input problem.
+ */
+export function renderNginxConfig(input: NginxConfigInput): string {
+  const problems = validate(input);
+  if (problems.length > 0) throw new NginxConfigError(problems);
+
+  const w = input.workers ?? {};
+  const connections = w.connections ?? 4096;
+  const sections = httpSections(input).filter((s) => s.length > 0);
+  const header =
+    input.paths.routesFile === undefined
+      ? `# Generated by agent-cloud for environment "${input.environment}": ${input.routes.length} tenants, ${input.routes.reduce((n, r) => n + r.hosts.length, 0)} hosts.`
+      : `# Generated by agent-cloud for environment "${input.environment}"; routes in ${input.paths.routesFile}.`;
   const lines = [
-    `# Generated by agent-cloud for environment "${input.environment}": ${input.routes.length} tenants, ${hosts.length} hosts.`,
+    header,
     "# Do not edit: it is rendered from the stack config (components/edge/nginx-config.ts).",
     "",
     // The container's main process; Kubernetes, not nginx, keeps it running.
     "daemon off;",
     `worker_processes ${w.processes ?? "auto"};`,
-    // Each proxied request holds two descriptors (client and tenant).
+    // Each proxied request holds two descriptors (client and tenant), plus idle pooled ones.
     `worker_rlimit_nofile ${connections * 2 + 1024};`,
     // Graceful quit and reload wait this long for in-flight requests and open streams.
     `worker_shutdown_timeout ${w.shutdownTimeoutSeconds ?? 60}s;`,
@@ -269,150 +620,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
     "}",
     "",
     "http {",
-    ...indent([
-      "server_tokens off;",
-      "default_type application/json;",
-      // nginx creates its temp folders at start; the compiled-in ones are on the read-only root.
-      `client_body_temp_path ${input.paths.tempDir}/client_body;`,
-      `proxy_temp_path ${input.paths.tempDir}/proxy;`,
-      `fastcgi_temp_path ${input.paths.tempDir}/fastcgi;`,
-      `uwsgi_temp_path ${input.paths.tempDir}/uwsgi;`,
-      `scgi_temp_path ${input.paths.tempDir}/scgi;`,
-      "",
-      // Never log Authorization or query strings: they can carry API keys.
-      'log_format edge escape=json \'{"time":"$time_iso8601","request_id":"$edge_request_id",\'',
-      '  \'"remote":"$remote_addr","host":"$host","tenant":"$tenant_id","method":"$request_method",\'',
-      '  \'"path":"$uri","status":$status,"bytes":$body_bytes_sent,"duration":$request_time,\'',
-      '  \'"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_duration":"$upstream_response_time"}\';',
-      input.paths.accessLog === "off"
-        ? "access_log off;"
-        : `access_log ${input.paths.accessLog ?? "/dev/stdout"} edge;`,
-      "",
-      "keepalive_timeout 65s;",
-      "keepalive_requests 1000;",
-      `client_max_body_size ${input.maxBodySize};`,
-      // Long bearer tokens and cookies exceed the 8k default.
-      "large_client_header_buffers 4 16k;",
-      "",
-      `resolver ${input.resolver} valid=${input.resolverValidSeconds ?? 10}s ipv6=off;`,
-      "resolver_timeout 5s;",
-      "",
-      `map_hash_bucket_size ${hash.bucket};`,
-      `map_hash_max_size ${hash.max};`,
-      "",
-      // Exact, case-insensitive lookup of the normalised host; anything else is unknown ("").
-      "map $host $tenant_id {",
-      '  default "";',
-      ...hosts.map(([host, id]) => `  "${host}" "${id}";`),
-      "}",
-      "",
-      "map $tenant_id $tenant_upstream {",
-      '  default "";',
-      ...input.routes.map((r) => `  "${r.tenantId}" "${r.upstreamHost}:${r.upstreamPort}";`),
-      "}",
-      "",
-      // A key of another environment (`ac_<other>_…`) is refused here, before any tenant sees it.
-      "map $http_authorization $api_key_environment {",
-      '  default "";',
-      '  "~*^bearer[ \\t]+ac_(?<key_environment>[a-z0-9-]+)_" "$key_environment";',
-      "}",
-      "",
-      "map $api_key_environment $foreign_api_key {",
-      "  default 1;",
-      '  "" 0;',
-      `  "${ownEnvironment}" 0;`,
-      "}",
-      "",
-      "map $http_upgrade $connection_upgrade {",
-      "  default upgrade;",
-      '  "" close;',
-      "}",
-      "",
-      // Keep a caller's request id when it is a plain token, so traces join up; else make one.
-      "map $http_x_request_id $edge_request_id {",
-      "  default $request_id;",
-      '  "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;',
-      "}",
-      "",
-      "ssl_protocols TLSv1.2 TLSv1.3;",
-      "ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;",
-      "ssl_prefer_server_ciphers off;",
-      "ssl_session_cache shared:edge_tls:10m;",
-      "ssl_session_timeout 1d;",
-      "ssl_session_tickets off;",
-      "",
-      "# Probes only.",
-      "server {",
-      `  listen ${on(input.listen.health)} default_server;`,
-      "  server_name _;",
-      "  access_log off;",
-      ...indent(health),
-      "  location / {",
-      `    return 404 '${EDGE_BODIES.notFound}';`,
-      "  }",
-      "}",
-      "",
-      "# Plain HTTP: known hosts are sent to HTTPS, nothing is proxied.",
-      "server {",
-      `  listen ${on(input.listen.http)} default_server;`,
-      "  server_name _;",
-      ...indent(health),
-      "  location / {",
-      '    if ($tenant_id = "") {',
-      `      return 404 '${EDGE_BODIES.unknownHost}';`,
-      "    }",
-      "    return 301 https://$host$request_uri;",
-      "  }",
-      "}",
-      "",
-      "server {",
-      `  listen ${on(input.listen.https)} ssl default_server;`,
-      "  server_name _;",
-      `  ssl_certificate ${input.tls.certificate};`,
-      `  ssl_certificate_key ${input.tls.key};`,
-      `  ${hsts}`,
-      "",
-      "  error_page 413 @too_large;",
-      "  error_page 502 503 504 @tenant_unavailable;",
-      "",
-      "  location / {",
-      '    if ($tenant_id = "") {',
-      `      return 404 '${EDGE_BODIES.unknownHost}';`,
-      "    }",
-      "    if ($foreign_api_key) {",
-      `      ${hsts}`,
-      `      add_header WWW-Authenticate 'Bearer error="invalid_token"' always;`,
-      `      return 401 '${EDGE_BODIES.wrongEnvironment}';`,
-      "    }",
-      "    proxy_pass http://$tenant_upstream;",
-      "    proxy_http_version 1.1;",
-      "    proxy_set_header Host $host;",
-      "    proxy_set_header Upgrade $http_upgrade;",
-      "    proxy_set_header Connection $connection_upgrade;",
-      "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-      "    proxy_set_header X-Forwarded-Proto $scheme;",
-      "    proxy_set_header X-Forwarded-Host $host;",
-      "    proxy_set_header X-Real-IP $remote_addr;",
-      "    proxy_set_header X-Request-Id $edge_request_id;",
-      "    proxy_redirect off;",
-      // The edge owns TLS, so it alone decides HSTS.
-      "    proxy_hide_header Strict-Transport-Security;",
-      // Agents stream (SSE): pass every chunk on as it arrives.
-      "    proxy_buffering off;",
-      `    proxy_connect_timeout ${t.connectSeconds}s;`,
-      `    proxy_read_timeout ${t.readSeconds}s;`,
-      `    proxy_send_timeout ${t.sendSeconds}s;`,
-      "  }",
-      "",
-      "  location @tenant_unavailable {",
-      `    return 502 '${tenantUnavailableBody("$tenant_id")}';`,
-      "  }",
-      "",
-      "  location @too_large {",
-      `    return 413 '${EDGE_BODIES.tooLarge}';`,
-      "  }",
-      "}",
-    ]),
+    ...indent(sections.flatMap((s, i) => (i === 0 ? s : ["", ...s]))),
     "}",
     "",
   ];

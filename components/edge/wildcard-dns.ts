@@ -6,6 +6,10 @@
  */
 import { isIP } from "node:net";
 import * as cloudflare from "@pulumi/cloudflare";
+import {
+  advancedCertificateHosts,
+  type EdgeCertificate,
+} from "../../stacks/config/edge-certificate";
 import * as pulumi from "@pulumi/pulumi";
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
 
@@ -65,6 +69,15 @@ export interface WildcardDnsArgs {
    * @default {}
    */
   readonly customDomainZones?: Readonly<Record<string, string>>;
+  /**
+   * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
+   * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
+   * free one, which covers only the zone and one level below it (stacks/config/edge-certificate.ts).
+   * @default "universal"
+   */
+  readonly edgeCertificate?: EdgeCertificate;
+  /** Name of the zone `zoneId` is, e.g. `example.com`; required for an `advanced` certificate. */
+  readonly zoneName?: string;
 }
 
 /** A DNS record type for the proxy's address. */
@@ -260,6 +273,25 @@ export class WildcardDns extends pulumi.ComponentResource {
       );
 
     const wildcard = proxyRecord("wildcard", `*.${domain}`);
+    if (args.edgeCertificate === "advanced") {
+      if (args.zoneName === undefined)
+        throw new Error(
+          `${name}: edgeCertificate "advanced" needs zoneName (the zone of ${domain})`,
+        );
+      new cloudflare.CertificatePack(
+        `${name}-edge-certificate`,
+        {
+          zoneId: args.zoneId,
+          type: "advanced",
+          hosts: advancedCertificateHosts(args.zoneName, domain),
+          certificateAuthority: "lets_encrypt",
+          validationMethod: "txt",
+          validityDays: 90,
+          cloudflareBranding: false,
+        },
+        { parent: this },
+      );
+    }
     const records: cloudflare.DnsRecord[] = [wildcard];
     const saasDomains = a.mode === "cloudflare-for-saas" ? a.customDomains : [];
     // Cloudflare for SaaS sends custom hostnames to the zone's fallback origin, a proxied record

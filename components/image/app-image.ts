@@ -49,6 +49,7 @@ export interface AppImageArgs {
 /**
  * The agent image: built with BuildKit (docker-build provider), pushed, and referenced by digest
  * so every Deployment pins exactly what was built; or a given pinned ref with no build at all.
+ * Only an update builds; a preview leaves the image unbuilt (`buildOnPreview: false`).
  */
 export class AppImage extends pulumi.ComponentResource {
   /** The image by digest, `repository@sha256:...`: what Deployments run. */
@@ -90,6 +91,10 @@ export class AppImage extends pulumi.ComponentResource {
         platforms: [...(args.platforms ?? ["linux/amd64"])],
         ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
         push: true,
+        // Previews (`pulumi preview`, `ops deploy --dry-run`, `ops status`, pull requests) build
+        // nothing: they need no Docker, registry or build secrets, and a changed context shows
+        // as an unknown digest until `up` builds it. `up` builds exactly once.
+        buildOnPreview: false,
         tags: [`${repository}:${tag}`],
         cacheFrom: [{ registry: { ref: cache } }],
         cacheTo: [

@@ -4,9 +4,18 @@ import type { RunOptions } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format";
 import { checkGroups, groupTargets } from "../groups";
-import { imageRefOf, tenantsOf } from "../stack-config";
-import { imageRefOutput } from "../stack-outputs";
-import { updateMessage } from "../update-meta";
+import {
+  actorOf,
+  checkReleaseName,
+  releaseMessage,
+  splitImages,
+  type ImageSet,
+  type ReleaseFacts,
+  type TenantImages,
+} from "../release";
+import { databaseProtectedOf, environmentOf, imageRefOf, tenantsOf } from "../stack-config";
+import { imageRefOutput, tenantImagesOutput } from "../stack-outputs";
+import { planRemoval } from "../tenant-removal";
 
 /** Environment variables the Pulumi program reads for per-deploy overrides. */
 export const DEPLOY_ENV = {
@@ -18,6 +27,8 @@ export const DEPLOY_ENV = {
   rebuild: "AGENT_CLOUD_REBUILD",
   /** Tag to push the built image under. */
   imageTag: "AGENT_CLOUD_IMAGE_TAG",
+  /** JSON `{tenantId: ref}`: tenants that run exactly this image. */
+  tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
 } as const;
 
 /** `deploy` flags. */
@@ -30,6 +41,12 @@ export interface DeployOptions {
   readonly groups: readonly string[];
   /** Policy pack folders enforced on the preview or update. */
   readonly policyPacks?: readonly string[];
+  /** Name for this release (`rollback --to NAME`). */
+  readonly release?: string;
+  /** Deploy the images this stack's last successful update ran (build nothing). */
+  readonly imageFrom?: string;
+  /** Tenants this deploy may remove from a stack that protects its databases. */
+  readonly removeTenants?: readonly string[];
 }
 
 const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
@@ -51,6 +68,48 @@ export function checkDeployOptions(o: DeployOptions): void {
       `--tag "${o.tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
     );
   }
+  if (o.imageFrom !== undefined) {
+    const clash = [
+      o.skipBuild && "--skip-build",
+      o.force && "--force",
+      o.tag !== undefined && "--tag",
+    ].filter((x): x is string => typeof x === "string");
+    if (clash.length > 0) {
+      throw new UsageError(
+        `--image-from deploys the images stack "${o.imageFrom}" ran and builds nothing; it cannot be combined with ${clash.join(", ")}`,
+      );
+    }
+    if (o.imageFrom === o.stack) {
+      throw new UsageError(
+        `--image-from "${o.imageFrom}" is the stack being deployed; name another stack`,
+      );
+    }
+  }
+}
+
+/** The images `stack`'s last update ran; refuses when that update did not succeed. */
+async function testedImages(
+  ctx: OpsContext,
+  stack: string,
+): Promise<{ version: number; image: string; tenants: TenantImages }> {
+  const { engine } = ctx;
+  await engine.selectStack(stack);
+  const latest = (await engine.history(stack)).find((u) => u.kind === "update");
+  if (latest === undefined || latest.result !== "succeeded") {
+    throw new OpsError(
+      latest === undefined
+        ? `--image-from ${stack}: stack "${stack}" has never been deployed; deploy and test it first`
+        : `--image-from ${stack}: the latest update of stack "${stack}" (v${latest.version}) ${latest.result}; only images of a successful update can be carried`,
+    );
+  }
+  const outputs = await engine.outputs(stack);
+  const image = imageRefOutput(outputs);
+  if (image === undefined) {
+    throw new OpsError(
+      `--image-from ${stack}: stack "${stack}" has no imageRef output; deploy it first`,
+    );
+  }
+  return { version: latest.version, image, tenants: tenantImagesOutput(outputs) };
 }
 
 /** Runs a deploy; returns the exit code. */
@@ -60,11 +119,23 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
   await engine.ensureCli();
   await engine.selectStack(o.stack);
   const config = await engine.readConfig(o.stack);
+  const history = await engine.history(o.stack);
+  if (o.release !== undefined) {
+    const problem = checkReleaseName(o.release, history, o.stack);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
+  const outputs = await engine.outputs(o.stack);
+  const running = tenantImagesOutput(outputs);
+  const tenants = tenantsOf(config);
 
   const env: Record<string, string> = {};
-  let knownImage = imageRefOf(config);
+  const pins: Record<string, string> = {};
+  let images: ImageSet | undefined;
+  const configured = imageRefOf(config);
+  if (configured !== undefined) images = { image: configured, pins: {} };
+  let imageFrom: string | undefined;
   if (o.skipBuild) {
-    const ref = imageRefOutput(await engine.outputs(o.stack));
+    const ref = imageRefOutput(outputs);
     if (ref === undefined) {
       throw new OpsError(
         `--skip-build: stack "${o.stack}" has no imageRef output, so there is no built image to redeploy; run deploy without --skip-build first`,
@@ -72,23 +143,58 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
     }
     env[DEPLOY_ENV.skipBuild] = "1";
     env[DEPLOY_ENV.imageRef] = ref;
-    knownImage = ref;
+    images = { image: ref, pins: {} };
     println(stdout, `skipping the build: redeploying ${ref}`);
+  }
+  if (o.imageFrom !== undefined) {
+    const tested = await testedImages(ctx, o.imageFrom);
+    env[DEPLOY_ENV.skipBuild] = "1";
+    env[DEPLOY_ENV.imageRef] = tested.image;
+    for (const t of tenants) {
+      const ref = tested.tenants[t.id];
+      if (ref !== undefined && ref !== tested.image) pins[t.id] = ref;
+    }
+    images = { image: tested.image, pins: { ...pins } };
+    imageFrom = `${o.imageFrom}@v${tested.version}`;
+    println(
+      stdout,
+      `building nothing: deploying the images stack "${o.imageFrom}" ran in v${tested.version} (${tested.image})`,
+    );
   }
   if (o.force) env[DEPLOY_ENV.rebuild] = ctx.now().toISOString();
   if (o.tag !== undefined) env[DEPLOY_ENV.imageTag] = o.tag;
 
   let target: readonly string[] | undefined;
   if (o.groups.length > 0) {
-    const tenants = tenantsOf(config);
     checkGroups(o.groups, tenants, o.stack, engine.configFileName(o.stack));
     const selection = groupTargets(o.groups, tenants, await engine.resources(o.stack), o.stack);
     target = selection.targets;
+    // Every other tenant keeps exactly the image it runs now.
+    const others = tenants.filter((t) => !selection.tenantIds.includes(t.id));
+    for (const t of others) {
+      const ref = running[t.id];
+      if (ref !== undefined && pins[t.id] === undefined && t.image === undefined) pins[t.id] = ref;
+    }
     println(
       stdout,
-      `group ${o.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")} and the proxy route table (${target.length} resources targeted, with their dependents)`,
+      `group ${o.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((t) => t.id).join(", ")} keep the image they run`}`,
     );
   }
+  if (Object.keys(pins).length > 0) env[DEPLOY_ENV.tenantImages] = JSON.stringify(pins);
+
+  const removal = planRemoval({
+    stack: o.stack,
+    environment: environmentOf(config) ?? o.stack,
+    deployed: Object.keys(running),
+    configured: tenants.map((t) => t.id),
+    requested: o.removeTenants ?? [],
+    protectedDatabases: databaseProtectedOf(config),
+    resources: removalNeedsState(running, tenants) ? await engine.resources(o.stack) : [],
+    configFile: engine.configFileName(o.stack),
+  });
+  for (const note of removal.notes) println(stdout, note);
+  const changing = changedTenants(running, tenants, pins, images);
+  if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
 
   const git = await engine.gitState();
   if (git.commit === undefined) {
@@ -118,15 +224,33 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
     return 0;
   }
 
-  const message = updateMessage("deploy", {
+  if (removal.unprotect.length > 0) {
+    println(
+      stdout,
+      `lifting protection from ${removal.unprotect.length} retained database resources of ${removal.removed.join(", ")}`,
+    );
+    await engine.unprotect(o.stack, removal.unprotect);
+  }
+  const latest = history.find((u) => u.kind === "update");
+  const facts: ReleaseFacts = {
+    action: "deploy",
+    name: o.release,
+    actor: actorOf(ctx.env ?? process.env, git.user),
     commit: git.commit,
     dirty: git.dirty,
-    image: knownImage,
-    groups: o.groups,
-    tag: o.tag,
+    images: images ?? (Object.keys(pins).length > 0 ? { pins } : undefined),
+    skipBuild: o.skipBuild,
     rebuild: o.force,
-  });
-  const outcome = await engine.up(o.stack, { ...run, message });
+    tag: o.tag,
+    groups: o.groups,
+    imageFrom,
+    removed: removal.removed.filter((id) => (o.removeTenants ?? []).includes(id)),
+    before:
+      latest === undefined || Object.keys(running).length === 0
+        ? undefined
+        : { version: latest.version, images: splitImages(running) },
+  };
+  const outcome = await engine.up(o.stack, { ...run, message: releaseMessage(facts) });
   println(
     stdout,
     `stack "${o.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
@@ -134,4 +258,29 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
   const image = imageRefOutput(outcome.outputs);
   if (image !== undefined) println(stdout, `image: ${image}`);
   return outcome.result === "succeeded" ? 0 : 1;
+}
+
+/** Whether some deployed tenant is missing from the config (only then is the state read). */
+function removalNeedsState(running: TenantImages, tenants: readonly { id: string }[]): boolean {
+  return Object.keys(running).some((id) => !tenants.some((t) => t.id === id));
+}
+
+/**
+ * Tenants whose image this deploy changes, as far as known before it runs: a tenant pinned or
+ * given an image other than the one it runs. A build's new digest is only known after it.
+ */
+function changedTenants(
+  running: TenantImages,
+  tenants: readonly { id: string; image?: string }[],
+  pins: TenantImages,
+  images: ImageSet | undefined,
+): string[] {
+  return tenants
+    .filter((t) => {
+      const now = running[t.id];
+      if (now === undefined) return false;
+      const next = pins[t.id] ?? t.image ?? images?.image;
+      return next !== undefined && next !== now;
+    })
+    .map((t) => t.id);
 }

@@ -1,9 +1,10 @@
 /** `history`: one row per update, never with secrets (history is requested without them). */
 import type { OpsContext } from "../context";
-import { compactChanges, formatTime, println, renderTable, shortDigest, shortSha } from "../format";
-import { imageRefOutput } from "../stack-outputs";
 import type { UpdateRecord } from "../engine";
-import { commitOf, imageDigestOf } from "../update-meta";
+import { compactChanges, formatTime, println, renderTable, shortDigest, shortSha } from "../format";
+import { digestsOf, overridesOf, releasesOf, splitImages, type TenantImages } from "../release";
+import { tenantImagesOutput } from "../stack-outputs";
+import { digestOf } from "../update-meta";
 
 /** `history` flags. */
 export interface HistoryOptions {
@@ -12,22 +13,49 @@ export interface HistoryOptions {
   readonly limit?: number;
 }
 
-/** The table rows for a history, newest first; `currentImageRef` describes the newest success. */
-export function historyRows(
-  updates: readonly UpdateRecord[],
-  currentImageRef: string | undefined,
-): string[][] {
-  const newestSuccess = updates.find((u) => u.kind === "update" && u.result === "succeeded");
-  return updates.map((u) => {
-    const commit = commitOf(u);
-    const digest = imageDigestOf(u, u === newestSuccess ? currentImageRef : undefined);
+const short = (ref: string) => {
+  const digest = digestOf(ref);
+  return digest === undefined ? ref : shortDigest(digest);
+};
+
+/**
+ * Each tenant's image digest in one cell: the digest most tenants ran, then `id=digest` for the
+ * others; `?` for tenants whose image was not recorded, `-` when nothing was.
+ */
+export function imagesCell(images: Readonly<Record<string, string | undefined>>): string {
+  const ids = Object.keys(images);
+  if (ids.length === 0) return "-";
+  const known: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const [id, ref] of Object.entries(digestsOf(images))) {
+    if (ref === undefined) unknown.push(id);
+    else known[id] = ref;
+  }
+  if (Object.keys(known).length === 0) return "-";
+  const set = splitImages(known);
+  return [
+    set.image === undefined ? undefined : short(set.image),
+    ...Object.entries(set.pins).map(([id, ref]) => `${id}=${short(ref)}`),
+    ...unknown.map((id) => `${id}=?`),
+  ]
+    .filter((x) => x !== undefined)
+    .join(", ");
+}
+
+/** The table rows for a history, newest first; `current` is what each tenant runs now. */
+export function historyRows(updates: readonly UpdateRecord[], current: TenantImages): string[][] {
+  return releasesOf(updates, current).map((r) => {
+    const u = r.update;
     return [
       `v${u.version}`,
       formatTime(u.startTime),
       u.kind,
       u.result,
-      commit === undefined ? "-" : `${shortSha(commit.sha)}${commit.dirty ? "+dirty" : ""}`,
-      digest === undefined ? "-" : shortDigest(digest),
+      r.facts.name ?? "-",
+      r.facts.actor ?? "-",
+      r.commit === undefined ? "-" : `${shortSha(r.commit.sha)}${r.commit.dirty ? "+dirty" : ""}`,
+      imagesCell(r.images),
+      overridesOf(r.facts).join(" ") || "-",
       compactChanges(u.resourceChanges),
     ];
   });
@@ -43,9 +71,21 @@ export async function history(ctx: OpsContext, o: HistoryOptions): Promise<numbe
     println(stdout, `stack "${o.stack}": no updates yet`);
     return 0;
   }
-  const shown = o.limit === undefined ? updates : updates.slice(0, o.limit);
-  const rows = historyRows(shown, imageRefOutput(await engine.outputs(o.stack)));
-  const headers = ["VERSION", "TIME", "KIND", "RESULT", "COMMIT", "IMAGE", "CHANGES"];
-  for (const line of renderTable(headers, rows)) println(stdout, line);
+  // Resolved over the whole history: an update's images may be recorded by a later one.
+  const rows = historyRows(updates, tenantImagesOutput(await engine.outputs(o.stack)));
+  const shown = o.limit === undefined ? rows : rows.slice(0, o.limit);
+  const headers = [
+    "VERSION",
+    "TIME",
+    "KIND",
+    "RESULT",
+    "RELEASE",
+    "ACTOR",
+    "COMMIT",
+    "IMAGES",
+    "OVERRIDES",
+    "CHANGES",
+  ];
+  for (const line of renderTable(headers, shown)) println(stdout, line);
   return 0;
 }

@@ -3,7 +3,9 @@ import type { OpsContext } from "../context";
 import { OpsError, UsageError } from "../errors";
 import { println } from "../format";
 import { planPromotion } from "../promote-plan";
-import { imageRefOutput } from "../stack-outputs";
+import { releasesOf, splitImages } from "../release";
+import { fromRecorded, KEY } from "../stack-config";
+import { imageRefOutput, tenantImagesOutput } from "../stack-outputs";
 
 /** `promote` flags. */
 export interface PromoteOptions {
@@ -22,7 +24,8 @@ export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<numbe
   await engine.selectStack(o.from);
   await engine.selectStack(o.to);
 
-  const latest = (await engine.history(o.from)).find((u) => u.kind === "update");
+  const history = await engine.history(o.from);
+  const latest = history.find((u) => u.kind === "update");
   if (latest === undefined || latest.result !== "succeeded") {
     throw new OpsError(
       latest === undefined
@@ -30,17 +33,37 @@ export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<numbe
         : `the latest update of stack "${o.from}" (v${latest.version}) ${latest.result}; promote only what deployed and was tested`,
     );
   }
-  const imageRef = imageRefOutput(await engine.outputs(o.from));
+  // What that update ran: its recorded config (not the stack file, which may hold edits never
+  // deployed) and the image each tenant ran.
+  const outputs = await engine.outputs(o.from);
+  const release = releasesOf(history, tenantImagesOutput(outputs)).find((r) => r.update === latest);
+  const known = Object.fromEntries(
+    Object.entries(release?.images ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const images = splitImages(known);
+  const imageRef = images.image ?? imageRefOutput(outputs);
   if (imageRef === undefined) {
     throw new OpsError(`stack "${o.from}" has no imageRef output; deploy it first`);
   }
+  const recorded = latest.config[KEY.tenants];
+  const tenants = recorded === undefined || recorded.secret ? [] : fromRecorded(recorded);
+  const sourceConfig = {
+    [KEY.tenants]: (Array.isArray(tenants) ? tenants : []).map((t: unknown) => {
+      if (typeof t !== "object" || t === null) return t;
+      const { image: _image, ...rest } = t as Record<string, unknown>;
+      void _image;
+      const id = (t as { id?: unknown }).id;
+      const pin = typeof id === "string" ? images.pins[id] : undefined;
+      return pin === undefined ? rest : { ...rest, image: pin };
+    }),
+  };
 
   const file = engine.configFileName(o.to);
   const plan = planPromotion({
     from: o.from,
     to: o.to,
     imageRef,
-    sourceConfig: await engine.readConfig(o.from),
+    sourceConfig,
     targetConfig: await engine.readConfig(o.to),
   });
   println(stdout, `promote ${o.from} (v${latest.version}) → ${o.to}: changes to ${file}`);

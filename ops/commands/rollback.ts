@@ -1,18 +1,31 @@
-/** `rollback`: redeploy an earlier update's program (its commit) with its config. */
+/** `rollback`: redeploy exactly what an earlier update ran: its program, config and images. */
 import type { OpsContext } from "../context";
 import type { RunSource } from "../engine";
-import { OpsError } from "../errors";
-import { describeChanges, formatTime, println, shortDigest, shortSha } from "../format";
-import { chooseRollbackTarget, rollbackCommit, rollbackConfig } from "../rollback-plan";
-import { imageDigestOf, updateMessage } from "../update-meta";
+import { OpsError, UsageError } from "../errors";
+import { describeChanges, formatTime, println, shortSha } from "../format";
+import { actorOf, checkReleaseName, releaseMessage, releasesOf, splitImages } from "../release";
+import { chooseRollbackTarget, planRollback, rollbackCommit } from "../rollback-plan";
+import { databaseProtectedOf, environmentOf } from "../stack-config";
+import { tenantImagesOutput } from "../stack-outputs";
+import { planRemoval } from "../tenant-removal";
+import { imagesCell } from "./history";
+
+/** The policy pack every rollback runs under, relative to the project. */
+export const DEFAULT_POLICY_PACK = "policy";
 
 /** `rollback` flags. */
 export interface RollbackOptions {
   readonly stack: string;
-  /** Version to return to; default: the successful update before the latest. */
-  readonly to?: number;
+  /** Version (4) or release name to return to; default: the successful update before the latest. */
+  readonly to?: number | string;
   /** Do not ask before updating. */
   readonly yes: boolean;
+  /** Remove tenants added after the target instead of keeping them. */
+  readonly prune?: boolean;
+  /** Name for the rollback's own release. */
+  readonly release?: string;
+  /** Policy packs to enforce. @default ["policy"] */
+  readonly policyPacks?: readonly string[];
 }
 
 /** Previews, confirms and runs the rollback; exits 1 when declined or the update failed. */
@@ -20,20 +33,46 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
   const { engine, stdout } = ctx;
   await engine.ensureCli();
   await engine.selectStack(o.stack);
-  const target = chooseRollbackTarget(await engine.history(o.stack), o.stack, o.to);
+  const history = await engine.history(o.stack);
+  if (o.release !== undefined) {
+    const problem = checkReleaseName(o.release, history, o.stack);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
+  const target = chooseRollbackTarget(history, o.stack, o.to);
   const commit = rollbackCommit(target);
   if (!(await engine.hasCommit(commit))) {
     throw new OpsError(
       `commit ${commit} recorded by update v${target.version} is not in this repository; fetch it (git fetch --all) and retry`,
     );
   }
-  const plan = rollbackConfig(target, await engine.readConfig(o.stack));
-  const digest = imageDigestOf(target);
+  const running = tenantImagesOutput(await engine.outputs(o.stack));
+  const release = releasesOf(history, running).find((r) => r.update === target);
+  const current = await engine.readConfig(o.stack);
+  const plan = planRollback({
+    target,
+    targetImages: release?.images ?? {},
+    current,
+    deployed: history.find((u) => u.kind === "update" && u.result === "succeeded"),
+    running,
+    prune: o.prune === true,
+  });
+  const removal = planRemoval({
+    stack: o.stack,
+    environment: environmentOf(current) ?? o.stack,
+    deployed: Object.keys(running),
+    configured: [...Object.keys(release?.images ?? {}), ...plan.kept],
+    requested: plan.pruned,
+    protectedDatabases: databaseProtectedOf(current),
+    resources: plan.pruned.length > 0 ? await engine.resources(o.stack) : [],
+    configFile: engine.configFileName(o.stack),
+  });
 
+  const name = release?.facts.name === undefined ? "" : ` "${release.facts.name}"`;
   println(
     stdout,
-    `rolling back stack "${o.stack}" to v${target.version} (${formatTime(target.startTime)}, commit ${shortSha(commit)}${digest === undefined ? "" : `, image ${shortDigest(digest)}`})`,
+    `rolling back stack "${o.stack}" to v${target.version}${name} (${formatTime(target.startTime)}, commit ${shortSha(commit)}); building nothing`,
   );
+  println(stdout, `images: ${imagesCell(release?.images ?? {})}`);
   println(
     stdout,
     plan.changedKeys.length === 0
@@ -43,10 +82,18 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
   if (plan.keptSecrets.length > 0) {
     println(stdout, `secrets kept as they are now: ${plan.keptSecrets.join(", ")}`);
   }
+  if (plan.kept.length > 0) {
+    println(
+      stdout,
+      `tenants added after v${target.version}, kept as they run now (--prune removes them): ${plan.kept.join(", ")}`,
+    );
+  }
+  for (const note of removal.notes) println(stdout, note);
 
   const source: RunSource = { commit, config: plan.config };
+  const policyPacks = o.policyPacks ?? [DEFAULT_POLICY_PACK];
   const onOutput = (text: string) => stdout.write(text);
-  const preview = await engine.preview(o.stack, { source, onOutput });
+  const preview = await engine.preview(o.stack, { source, policyPacks, onOutput });
   println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
 
   if (!o.yes && !(await ctx.confirm(`Roll back stack "${o.stack}" to v${target.version}?`))) {
@@ -54,11 +101,24 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
     return 1;
   }
 
-  const message = updateMessage(`rollback to v${target.version}`, {
+  if (removal.unprotect.length > 0) await engine.unprotect(o.stack, removal.unprotect);
+  const git = await engine.gitState();
+  const latest = history.find((u) => u.kind === "update");
+  const message = releaseMessage({
+    action: `rollback to v${target.version}`,
+    name: o.release,
+    actor: actorOf(ctx.env ?? process.env, git.user),
     commit,
-    image: digest,
+    images: plan.images,
+    rollbackTo: target.version,
+    prune: o.prune,
+    removed: plan.pruned,
+    before:
+      latest === undefined || Object.keys(running).length === 0
+        ? undefined
+        : { version: latest.version, images: splitImages(running) },
   });
-  const outcome = await engine.up(o.stack, { source, message, onOutput });
+  const outcome = await engine.up(o.stack, { source, policyPacks, message, onOutput });
   println(
     stdout,
     `stack "${o.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { closestKey, expectedName, knownKeysAt, schemaAt } from "./describe";
 
 /** One problem in a stack's config: where, what was there, and what is allowed. */
 export interface ConfigIssue {
@@ -55,18 +56,25 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function describeType(expected: string): string {
-  const article = /^[aeiou]/.test(expected) ? "an" : "a";
-  return expected === "object" || expected === "array" || expected === "record"
-    ? `must be ${article} ${expected === "record" ? "map" : expected}`
-    : `must be ${article} ${expected}`;
+/** "text", "a number", "a list", "a map": what a received value is, in people's words. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "object") return "a map";
+  return `${typeof value === "boolean" ? "true/false" : `a ${typeof value}`}`;
 }
 
-/** zod's issue, in our words ("must be ..."), with the received value from the raw config. */
+/**
+ * zod's issue, in our words ("must be an email address"), with the received value from the raw
+ * config. `schema` is the root schema the issue came from: it names what a key accepts and
+ * suggests the closest key for an unknown one.
+ */
 export function fromZodIssue(
   issue: z.core.$ZodIssue,
   raw: unknown,
   isSecretPath: (path: readonly PropertyKey[]) => boolean,
+  schema?: z.ZodType,
 ): ConfigIssue {
   const path = issue.path;
   const value = valueAt(raw, path);
@@ -76,15 +84,20 @@ export function fromZodIssue(
       : "[secret]"
     : showValue(value);
   switch (issue.code) {
-    case "invalid_type":
+    case "invalid_type": {
+      const expected = expectedName(
+        schema === undefined ? undefined : schemaAt(schema, path, raw),
+        issue.expected,
+      );
       return {
         path: formatPath(path),
         received,
         message:
           value === undefined
-            ? `is required and ${describeType(issue.expected)}`
-            : describeType(issue.expected),
+            ? `is required and must be ${expected}`
+            : `must be ${expected}, not ${kindOf(value)}`,
       };
+    }
     case "invalid_value":
       return {
         path: formatPath(path),
@@ -118,14 +131,20 @@ export function fromZodIssue(
         message: `must be ${word} ${String(bound)}${unit}`,
       };
     }
-    case "unrecognized_keys":
+    case "unrecognized_keys": {
+      const known = schema === undefined ? [] : knownKeysAt(schema, path, raw);
+      const keys = issue.keys.map((k) => {
+        const near = closestKey(k, known);
+        return near === undefined
+          ? JSON.stringify(k)
+          : `${JSON.stringify(k)} (did you mean "${near}"?)`;
+      });
       return {
         path: formatPath(path),
         received: undefined,
-        message: `unknown ${issue.keys.length === 1 ? "key" : "keys"} ${issue.keys
-          .map((k) => JSON.stringify(k))
-          .join(", ")}; see the config reference in README.md`,
+        message: `unknown ${issue.keys.length === 1 ? "key" : "keys"} ${keys.join(", ")}; see the config reference in README.md`,
       };
+    }
     case "invalid_key":
       return {
         path: formatPath(path),

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyOverrides } from "./overrides";
 import { parseConfig, type PlatformConfig } from "./parse";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
+import { decodeConfigText } from "./stack-file";
 
 /** Where Pulumi.yaml and the stack files are. */
 const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -36,20 +37,10 @@ export function loadConfig(
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
     const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
-    raw[key] = decode(text);
+    raw[key] = decodeConfigText(text);
     if (isConfigSecret(fullKey)) secretKeys.push(key);
   }
   // A shard stack takes its environment-wide settings from its platform's stack file.
   const full = withPlatformSettings(raw, (stack) => readStackFileConfig(projectDir, stack));
   return parseConfig(applyOverrides(full, env), { secretKeys });
-}
-
-/** Structured values arrive as JSON text; plain strings stay strings ("01" is not a number). */
-function decode(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }

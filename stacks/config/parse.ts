@@ -1,3 +1,4 @@
+import { edgeCertificateProblem } from "./edge-certificate";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
@@ -11,6 +12,7 @@ import {
 } from "./schema";
 import { SecretValue } from "./secret";
 import { shardIssues } from "./shards";
+import type { z } from "zod";
 
 /** Env names the platform sets itself; a tenant may not override them. */
 export const PLATFORM_ENV = [
@@ -106,27 +108,74 @@ export function parseConfig(
   const isSecretPath = (path: readonly PropertyKey[]) =>
     (SECRET_KEYS as readonly PropertyKey[]).includes(path[0] ?? "");
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    issues.push(...result.error.issues.map((i) => fromZodIssue(i, raw, isSecretPath)));
-    throw new ConfigError(issues);
+  if (result.success) {
+    issues.push(...crossFieldIssues(result.data));
+    if (issues.length > 0) throw new ConfigError(issues);
+    return resolve(result.data);
   }
-  issues.push(...crossFieldIssues(result.data));
-  if (issues.length > 0) throw new ConfigError(issues);
-  return resolve(result.data);
+  issues.push(...result.error.issues.map((i) => fromZodIssue(i, raw, isSecretPath, configSchema)));
+  // Cross-field rules still run over every key that is valid on its own, so one run lists
+  // every problem; a rule reading a key that failed is skipped rather than guessed at.
+  const partial = parseEachKey(raw);
+  issues.push(...crossFieldIssues(partial.config, partial));
+  throw new ConfigError(issues);
 }
 
-function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
+/** What parsed when the whole config did not: each key alone, and each tenant alone. */
+interface PartialParse {
+  readonly config: ParsedConfig;
+  /** Top-level keys whose value failed the schema (and `tenants` when any tenant did). */
+  readonly failed: ReadonlySet<string>;
+  /** For each parsed tenant, its index in the stack file. */
+  readonly tenantIndex: readonly number[];
+}
+
+function parseEachKey(raw: Record<string, unknown>): PartialParse {
+  const failed = new Set<string>();
+  const config: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const r = (schema as z.ZodType).safeParse(raw[key]);
+    if (r.success) config[key] = r.data;
+    else failed.add(key);
+  }
+  const tenantIndex: number[] = [];
+  if (failed.has("tenants") && Array.isArray(raw.tenants)) {
+    const element = configSchema.shape.tenants.unwrap().element;
+    const tenants: TenantSettings[] = [];
+    raw.tenants.forEach((t, i) => {
+      const r = element.safeParse(t);
+      if (r.success) {
+        tenants.push(r.data);
+        tenantIndex.push(i);
+      }
+    });
+    config.tenants = tenants;
+  } else if (Array.isArray(config.tenants)) {
+    config.tenants.forEach((_, i) => tenantIndex.push(i));
+  } else {
+    config.tenants = [];
+  }
+  return { config: config as ParsedConfig, failed, tenantIndex };
+}
+
+function crossFieldIssues(
+  c: ParsedConfig,
+  partial: Omit<PartialParse, "config"> = { failed: new Set(), tenantIndex: [] },
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  /** Whether every key a rule reads is valid (rules over a failed key are skipped). */
+  const ok = (...keys: string[]) => keys.every((k) => !partial.failed.has(k));
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
   const plans = { ...BUILTIN_PLANS, ...c.plans };
   const planNames = Object.keys(plans).sort();
-  const production = c.environment === "production";
+  const production = ok("environment") && c.environment === "production";
 
   const idOwner = new Map<string, number>();
   const domainOwner = new Map<string, string>();
   c.tenants.forEach((t, i) => {
-    const at = `tenants[${i}]`;
+    const index = partial.tenantIndex[i] ?? i;
+    const at = `tenants[${index}]`;
     if (RESERVED_TENANT_IDS.includes(t.id)) {
       add(
         `${at}.id`,
@@ -137,10 +186,12 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     const first = idOwner.get(t.id);
     if (first !== undefined)
       add(`${at}.id`, t.id, `is already used by tenants[${first}]; tenant ids must be unique`);
-    else idOwner.set(t.id, i);
+    else idOwner.set(t.id, index);
 
     const plan = plans[t.plan];
-    if (plan === undefined) {
+    if (!ok("plans")) {
+      // The plan table itself is invalid; which plan names exist is unknown.
+    } else if (plan === undefined) {
       add(
         `${at}.plan`,
         t.plan,
@@ -156,7 +207,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
 
     t.customDomains.forEach((d, j) => {
       const path = `${at}.customDomains[${j}]`;
-      if (d === c.domain || d.endsWith(`.${c.domain}`)) {
+      if (ok("domain") && (d === c.domain || d.endsWith(`.${c.domain}`))) {
         add(
           path,
           d,
@@ -174,7 +225,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
         return;
       }
       domainOwner.set(d, t.id);
-      if (c.dns.provider === "cloudflare" && c.dns.customDomains === "zone-records") {
+      if (ok("dns") && c.dns.provider === "cloudflare" && c.dns.customDomains === "zone-records") {
         const zones = Object.keys(c.dns.customDomainZones);
         if (!zones.some((z) => d === z || d.endsWith(`.${z}`))) {
           add(
@@ -200,7 +251,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
           received: "(clear text)",
           message: `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
         });
-      } else if (c.tenantSecrets[t.id]?.[name] !== undefined) {
+      } else if (ok("tenantSecrets") && c.tenantSecrets[t.id]?.[name] !== undefined) {
         add(path, undefined, `is also set in tenantSecrets.${t.id}; keep one`);
       }
     }
@@ -221,8 +272,8 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     }
   });
 
-  for (const [tenantId, values] of Object.entries(c.tenantSecrets)) {
-    if (!idOwner.has(tenantId)) {
+  for (const [tenantId, values] of Object.entries(ok("tenantSecrets") ? c.tenantSecrets : {})) {
+    if (!idOwner.has(tenantId) && ok("tenants")) {
       add(
         `tenantSecrets.${tenantId}`,
         undefined,
@@ -241,29 +292,38 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     }
   }
 
-  issues.push(...shardIssues(c));
-  if (production && c.tls.mode === "self-signed" && !c.tls.allowInProduction) {
+  issues.push(...shardIssues(c, ok));
+  if (production && ok("tls") && c.tls.mode === "self-signed" && !c.tls.allowInProduction) {
     add(
       "tls.mode",
       c.tls.mode,
       `production needs a trusted certificate (cloudflare-origin-ca, acme or provided); set tls.allowInProduction: true to accept a self-signed one`,
     );
   }
-  if (production && c.database.mode === "in-cluster" && !c.database.allowInProduction) {
+  if (
+    production &&
+    ok("database") &&
+    c.database.mode === "in-cluster" &&
+    !c.database.allowInProduction
+  ) {
     add(
       "database.mode",
       c.database.mode,
       `production needs an external database; set database.allowInProduction: true to run PostgreSQL in the cluster`,
     );
   }
-  if (c.database.mode === "external" && c.databaseAdminPassword === undefined) {
+  if (
+    ok("database", "databaseAdminPassword") &&
+    c.database.mode === "external" &&
+    c.databaseAdminPassword === undefined
+  ) {
     add(
       "databaseAdminPassword",
       undefined,
       `is required when database.mode is "external"; run: ${SET_SECRET_COMMAND.databaseAdminPassword}`,
     );
   }
-  if (c.tls.mode === "provided" && c.tlsPrivateKey === undefined) {
+  if (ok("tls", "tlsPrivateKey") && c.tls.mode === "provided" && c.tlsPrivateKey === undefined) {
     add(
       "tlsPrivateKey",
       undefined,
@@ -271,6 +331,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     );
   }
   if (
+    ok("tls", "dns") &&
     c.tls.mode === "cloudflare-origin-ca" &&
     !(c.dns.provider === "cloudflare" && c.dns.proxied)
   ) {
@@ -280,14 +341,14 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
       `only Cloudflare's proxy trusts an Origin CA certificate; set dns.provider: cloudflare and dns.proxied: true, or choose acme`,
     );
   }
-  if (c.tls.mode === "acme" && c.dns.provider !== "cloudflare") {
+  if (ok("tls", "dns") && c.tls.mode === "acme" && c.dns.provider !== "cloudflare") {
     add(
       "tls.mode",
       c.tls.mode,
       `acme solves DNS-01 through Cloudflare; set dns.provider: cloudflare, or choose provided or self-signed`,
     );
   }
-  if (c.image.ref === undefined && c.image.context === undefined) {
+  if (ok("image") && c.image.ref === undefined && c.image.context === undefined) {
     add(
       "image",
       undefined,
@@ -295,6 +356,7 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
     );
   }
   if (
+    ok("image") &&
     c.image.ref === undefined &&
     c.image.context !== undefined &&
     c.image.repository === undefined
@@ -305,10 +367,18 @@ function crossFieldIssues(c: ParsedConfig): ConfigIssue[] {
       `is required to push a build of image.context, e.g. ghcr.io/acme/agent`,
     );
   }
-  if (c.registryPassword !== undefined && c.image.registryUsername === undefined) {
+  if (
+    ok("image", "registryPassword") &&
+    c.registryPassword !== undefined &&
+    c.image.registryUsername === undefined
+  ) {
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
   }
-  if (c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
+  if (ok("dns", "domain") && c.dns.provider === "cloudflare") {
+    const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
+    if (problem !== undefined) add(problem[0], undefined, problem[1]);
+  }
+  if (ok("proxy") && c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
     add(
       "proxy.nodePorts",
       c.proxy.nodePorts,

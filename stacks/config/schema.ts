@@ -59,6 +59,10 @@ const dnsSchema = z.discriminatedUnion("provider", [
       .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" }),
     /** Route through Cloudflare's proxy (orange cloud). */
     proxied: z.boolean().default(true),
+    /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
+    zoneName: dnsName.optional(),
+    /** Cloudflare's edge certificate for proxied tenants: see stacks/config/edge-certificate.ts. */
+    edgeCertificate: z.enum(["universal", "advanced"]).default("universal"),
     /** Also point the apex `{domain}` at the proxy. */
     apex: z.boolean().default(false),
     ttl: z.number().int().min(1).max(86400).default(1),

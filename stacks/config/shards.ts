@@ -96,11 +96,18 @@ export function withPlatformSettings(
   return { ...raw, ...inherited };
 }
 
-/** Problems with shard settings and stack size; parseConfig adds them to its list. */
-export function shardIssues(c: ParsedConfig): ConfigIssue[] {
+/**
+ * Problems with shard settings and stack size; parseConfig adds them to its list. `ok` says
+ * which keys are valid on their own (a rule reading one that is not is skipped).
+ */
+export function shardIssues(
+  c: ParsedConfig,
+  ok: (...keys: string[]) => boolean = () => true,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
+  if (!ok("shard", "shards", "maxTenantsPerStack")) return issues;
   const isShard = c.shard.name !== undefined || c.shard.platform !== undefined;
   if (c.tenants.length > c.maxTenantsPerStack) {
     add(
@@ -118,7 +125,7 @@ export function shardIssues(c: ParsedConfig): ConfigIssue[] {
       add("shard.platform", undefined, `is required with shard.name: the platform stack's name`);
     if (c.shards.length > 0)
       add("shards", c.shards, `a stack is either a platform (shards) or a shard (shard), not both`);
-    if (c.database.mode !== "external")
+    if (ok("database") && c.database.mode !== "external")
       add(
         "database.mode",
         c.database.mode,

@@ -116,7 +116,9 @@ const rows: Row[] = [
   {
     name: "missing environment",
     change: (c) => delete c.environment,
-    expected: [`environment: is required and must be a string`],
+    expected: [
+      `environment: is required and must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+    ],
   },
   {
     name: "environment name too long",
@@ -128,12 +130,16 @@ const rows: Row[] = [
   {
     name: "misspelt top-level key",
     change: (c) => (c.tennants = []),
-    expected: [`config: unknown key "tennants"; see the config reference in README.md`],
+    expected: [
+      `config: unknown key "tennants" (did you mean "tenants"?); see the config reference in README.md`,
+    ],
   },
   {
     name: "unknown key inside a tenant",
     change: (c) => (c.tenants[0].replica = 2),
-    expected: [`tenants[0]: unknown key "replica"; see the config reference in README.md`],
+    expected: [
+      `tenants[0]: unknown key "replica" (did you mean "replicas"?); see the config reference in README.md`,
+    ],
   },
   {
     name: "unknown TLS mode",
@@ -308,6 +314,21 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "proxied Cloudflare records without the zone's name",
+    change: (c) => (c.dns = { provider: "cloudflare", zoneId: "0".repeat(32) }),
+    expected: [
+      `dns.zoneName: is required when dns.proxied is true: the name of the Cloudflare zone holding agents.example.com (e.g. example.com), so the stack can tell whether Cloudflare's edge certificate covers *.agents.example.com`,
+    ],
+  },
+  {
+    name: "a zone name that does not hold the domain",
+    change: (c) =>
+      (c.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName: "example.org" }),
+    expected: [
+      `dns.zoneName: must be agents.example.com or a parent of it (the zone that holds it)`,
+    ],
+  },
+  {
     name: "provided certificate without its key",
     change: (c) =>
       (c.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nMII..." }),
@@ -333,7 +354,7 @@ const rows: Row[] = [
   {
     name: "tenants given as a single object",
     change: (c) => (c.tenants = { id: "acme" }),
-    expected: [`tenants {"id":"acme"}: must be an array`],
+    expected: [`tenants {"id":"acme"}: must be a list of maps, not a map`],
   },
   {
     name: "group that is not a DNS label",
@@ -368,6 +389,7 @@ const rows: Row[] = [
       c.dns = {
         provider: "cloudflare",
         zoneId: "0123456789abcdef0123456789abcdef",
+        zoneName: "agents.example.com",
         customDomains: "zone-records",
         customDomainZones: { "acme.com": "fedcba9876543210fedcba9876543210" },
       };
@@ -414,9 +436,55 @@ const rows: Row[] = [
     },
     expected: [
       `registryPassword (clear text): is a secret and must be stored encrypted; run: pulumi config rm registryPassword && pulumi config set --secret registryPassword <value>`,
-      `environment: is required and must be a string`,
+      `environment: is required and must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
       `proxy.replicas 0: must be at least 1`,
-      `proxy.readTimeoutSeconds "1h": must be a number`,
+      `proxy.readTimeoutSeconds "1h": must be a whole number from 1 to 86400, not text`,
+      `image.registryUsername: is required when registryPassword is set`,
+    ],
+  },
+  {
+    name: "schema and cross-field problems together (the README's example)",
+    change: (c) => {
+      c.tenants[0].env = { OPENAI_API_KEY: "sk-proj-abcdefghijklmnopqrstuvwxyz" };
+      c.tenants[1].id = "Acme_1";
+      c.tenants[1].adminEmail = 42;
+      c.tenants[1].customDomain = ["chat.acme.com"];
+    },
+    expected: [
+      `tenants[1].id "Acme_1": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+      `tenants[1].adminEmail 42: must be an email address, not a number`,
+      `tenants[1]: unknown key "customDomain" (did you mean "customDomains"?); see the config reference in README.md`,
+      `tenants[0].env.OPENAI_API_KEY (clear text): ${SECRET_ENV_FIX("acme", "OPENAI_API_KEY")}`,
+    ],
+  },
+  {
+    name: "a cross-field rule over a key that failed is skipped, not guessed",
+    change: (c) => {
+      c.environment = "production";
+      c.tls = { mode: "letsencrypt" };
+      c.tenants[1].plan = "gold";
+      c.plans = { gold: { maxReplicas: "many" } };
+    },
+    expected: [
+      `tls.mode "letsencrypt": must be one of "self-signed", "provided", "acme", "cloudflare-origin-ca"`,
+      `plans.gold.requests: is required and must be a map`,
+      `plans.gold.limits: is required and must be a map`,
+      `plans.gold.maxReplicas "many": must be a whole number from 1 to 50, not text`,
+      `plans.gold.databaseConnections: is required and must be a whole number from 1 to 500`,
+      `database.mode "in-cluster": production needs an external database; set database.allowInProduction: true to run PostgreSQL in the cluster`,
+    ],
+  },
+  {
+    name: "a misspelt key inside the chosen TLS mode, a boolean given as text",
+    change: (c) => {
+      c.tls = { mode: "acme", emial: "ops@acme.com", installCertManager: "yes" };
+      c.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName: "example.com" };
+    },
+    expected: [
+      `tls.email: is required and must be an email address for the ACME account`,
+      `tls.installCertManager "yes": must be true or false, not text`,
+      `tls: unknown key "emial" (did you mean "email"?); see the config reference in README.md`,
+      `dns.edgeCertificate: Cloudflare's free Universal certificate covers only example.com and *.example.com, not the tenants' *.agents.example.com: TLS would fail at Cloudflare's edge. Set dns.edgeCertificate: advanced (the stack orders an Advanced Certificate for agents.example.com and *.agents.example.com; the zone needs Advanced Certificate Manager, a paid add-on), or serve tenants one level below the zone (domain: example.com)`,
     ],
   },
 ];

@@ -42,4 +42,38 @@ describe("deploy overrides from the environment", () => {
     applyOverrides(raw, { AGENT_CLOUD_IMAGE_TAG: "x" });
     expect(raw).toEqual(BUILD);
   });
+
+  it("pins listed tenants to exact images and leaves the others on the stack's image", () => {
+    const raw = { ...BUILD, tenants: [{ id: "acme", plan: "pro" }, { id: "globex" }] };
+    expect(
+      applyOverrides(raw, { AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ globex: REF }) }),
+    ).toEqual({
+      ...BUILD,
+      tenants: [
+        { id: "acme", plan: "pro" },
+        { id: "globex", image: REF },
+      ],
+    });
+  });
+
+  it.each([
+    {
+      value: "acme=x",
+      message:
+        'AGENT_CLOUD_TENANT_IMAGES: must be a JSON object {"<tenant id>": "<repo@sha256:...>"}; got "acme=x"',
+    },
+    {
+      value: JSON.stringify({ initech: REF }),
+      message: 'AGENT_CLOUD_TENANT_IMAGES: tenant "initech" is not in tenants (tenants: acme)',
+    },
+    {
+      value: JSON.stringify({ acme: 3 }),
+      message:
+        'AGENT_CLOUD_TENANT_IMAGES: tenant "acme" must map to an image reference string; got 3',
+    },
+  ])("refuses tenant images $value", ({ value, message }) => {
+    expect(() =>
+      applyOverrides({ ...BUILD, tenants: [{ id: "acme" }] }, { AGENT_CLOUD_TENANT_IMAGES: value }),
+    ).toThrow(message);
+  });
 });

@@ -11,7 +11,12 @@ import { shardTenantsFrom } from "../../stacks/shard-tenants";
 const BASE = {
   environment: "production",
   domain: "agents.example.com",
-  dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
+  dns: {
+    provider: "cloudflare",
+    zoneId: "0123456789abcdef0123456789abcdef",
+    zoneName: "example.com",
+    edgeCertificate: "advanced",
+  },
   tls: { mode: "cloudflare-origin-ca" },
   database: { mode: "external", host: "pg.internal" },
   image: { ref: `r/x@sha256:${"b".repeat(64)}` },

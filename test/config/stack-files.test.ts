@@ -1,9 +1,13 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { parseConfig } from "../../stacks/config/parse";
 import { SecretValue } from "../../stacks/config/secret";
-import { rawConfig, STACKS } from "../support/stack-files";
+import { checkStackConfig, type ProjectConfig } from "../../stacks/config/stack-file";
+import { EXAMPLE_DIR, rawConfig, readStackFile, STACKS } from "../support/stack-files";
 
-describe("the three stack files parse", () => {
+describe("the three stack files (fixture copies under test/fixtures/stacks) parse", () => {
   it.each(STACKS)("Pulumi.%s.yaml is valid with its operator secrets", (stack) => {
     const { raw, secretKeys } = rawConfig(stack);
     const config = parseConfig(raw, { secretKeys });
@@ -69,3 +73,46 @@ describe("the three stack files parse", () => {
     expect(prod.tenants.flatMap((t) => t.hosts).filter((h) => devHosts.has(h))).toEqual([]);
   });
 });
+
+describe("the example stack files a user edits", () => {
+  /** `secure:` stand-ins for the secrets a stack file's comments tell the operator to set. */
+  function withOperatorSecrets(config: Record<string, unknown>): Record<string, unknown> {
+    const secure = { secure: "v1:stand-in" };
+    const has = (key: string, field: string, value?: unknown) => {
+      const v = (config[`agent-cloud:${key}`] ?? {}) as Record<string, unknown>;
+      return value === undefined ? v[field] !== undefined : v[field] === value;
+    };
+    return {
+      ...config,
+      ...(has("dns", "provider", "cloudflare") ? { "cloudflare:apiToken": secure } : {}),
+      ...(has("database", "mode", "external")
+        ? { "agent-cloud:databaseAdminPassword": secure }
+        : {}),
+      ...(has("image", "registryUsername") ? { "agent-cloud:registryPassword": secure } : {}),
+    };
+  }
+
+  it.each(STACKS)(
+    "Pulumi.%s.yaml passes check-config once its commented secrets are set, whatever its tenants",
+    (stack) => {
+      const config = checkStackConfig(
+        withOperatorSecrets(readStackFile(stack, EXAMPLE_DIR)),
+        projectConfig(),
+      );
+      expect(config.environment).toBe(stack);
+    },
+  );
+
+  it.each(["dev", "production"] as const)(
+    "Pulumi.%s.yaml names its cluster's kubeconfig context",
+    (stack) => {
+      expect(readStackFile(stack, EXAMPLE_DIR)["kubernetes:context"]).toMatch(/^\S+$/);
+    },
+  );
+});
+
+function projectConfig(): ProjectConfig {
+  return (
+    parse(readFileSync(join(EXAMPLE_DIR, "Pulumi.yaml"), "utf8")) as { config: ProjectConfig }
+  ).config;
+}

@@ -148,7 +148,7 @@ describe("SharedDatabase, per tenant", () => {
     expect(shape(b.run)).toEqual(shape(a.run));
   });
 
-  it("protects and retains databases and roles only when asked", async () => {
+  it("always retains tenant databases and roles on delete, and protects them only when asked", async () => {
     const loose = await deploy(inCluster());
     const kept = await deploy(inCluster({ protect: true }));
     for (const { id } of TENANTS) {
@@ -156,7 +156,8 @@ describe("SharedDatabase, per tenant", () => {
         const kind = type === T.database ? "database" : "role";
         const off = loose.run.get(type, `db-${id}-${kind}`);
         const on = kept.run.get(type, `db-${id}-${kind}`);
-        expect([off.protect, off.retainOnDelete]).toEqual([false, false]);
+        // Retained in every environment: removing a tenant or rolling back drops no data.
+        expect([off.protect, off.retainOnDelete]).toEqual([false, true]);
         expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
       }
       // Losing the revoke loses no data: never protected.

@@ -9,6 +9,9 @@ import {
   type ManagementProxyArgs,
   PROXY_NAME,
   PROXY_PORTS,
+  ROUTES_CONFIG_MAP_NAME,
+  http2Style,
+  imageNginxVersion,
   proxyNginxConfigInput,
   routesFromTenants,
   tenantUpstreamHost,
@@ -17,7 +20,9 @@ import {
   NginxConfigError,
   type NginxRoute,
   renderNginxConfig,
+  renderNginxRoutes,
 } from "../../components/edge/nginx-config";
+import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../harness/mocks";
 
@@ -46,6 +51,7 @@ interface Outputs {
   namespace: string;
   address: string;
   configChecksum: string;
+  routesChecksum: string;
 }
 
 async function deploy(
@@ -58,6 +64,7 @@ async function deploy(
     namespace: await valueOf(p.namespace),
     address: await valueOf(p.address),
     configChecksum: await valueOf(p.configChecksum),
+    routesChecksum: await valueOf(p.routesChecksum),
   };
   return Object.assign(run, { outputs });
 }
@@ -66,20 +73,21 @@ const podSpec = (run: ProgramRun<unknown>) =>
   run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
 
 describe("ManagementProxy", () => {
-  it("creates exactly a ConfigMap, a Deployment, a Service and a PDB, named from the component", async () => {
+  it("creates exactly two ConfigMaps, a Deployment, a Service and a PDB, named from the component", async () => {
     const run = await deploy();
     const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
         `${MANAGEMENT_PROXY_TYPE} edge`,
         `${CONFIG_MAP} edge-config`,
+        `${CONFIG_MAP} edge-routes`,
         `${DEPLOYMENT} edge-deployment`,
         `${PDB} edge-pdb`,
         `${SERVICE} edge-service`,
       ].sort(),
     );
     for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
-    expect(await validateAllKubernetes(run.resources)).toBe(4);
+    expect(await validateAllKubernetes(run.resources)).toBe(5);
     for (const r of run.resources.filter((r) => r.custom)) {
       expect(r.inputs.metadata.namespace).toBe("dev-edge");
       expect(r.inputs.metadata.labels).toMatchObject({
@@ -90,50 +98,101 @@ describe("ManagementProxy", () => {
     }
   });
 
-  it("ships the rendered nginx.conf in a ConfigMap named by its checksum, with no secret in it", async () => {
+  it("ships nginx.conf and the entry script in a ConfigMap named by their checksum, with no secret in it", async () => {
     const run = await deploy();
-    const expected = renderNginxConfig(
-      proxyNginxConfigInput({ environment: "dev", routes: args.routes }),
-    );
-    const checksum = createHash("sha256").update(expected).digest("hex");
+    const input = proxyNginxConfigInput({ environment: "dev", routes: args.routes });
+    const expected = renderNginxConfig(input);
+    const entrypoint = renderEdgeEntrypoint({
+      config: "/etc/agent-cloud/nginx/nginx.conf",
+      routesDir: "/etc/agent-cloud/routes",
+      pollSeconds: 2,
+    });
+    const checksum = createHash("sha256").update(expected).update(entrypoint).digest("hex");
     const cm = run.get(CONFIG_MAP, "edge-config");
-    expect(cm.inputs.data).toEqual({ "nginx.conf": expected });
+    expect(cm.inputs.data).toEqual({ "nginx.conf": expected, "entrypoint.sh": entrypoint });
     expect(cm.inputs.metadata.name).toBe(`management-proxy-nginx-${checksum.slice(0, 10)}`);
     expect(cm.secretPaths).toEqual([]);
     expect(expected).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE|password/i);
     expect(run.outputs.configChecksum).toBe(checksum);
-    // Upstreams are only ever tenant Services, built from names.ts.
-    expect(expected).toContain('"acme" "sp-acme.dev-tenant-acme.svc.cluster.local:80";');
-    expect(expected).toContain("resolver kube-dns.kube-system.svc.cluster.local valid=10s");
+    expect(expected).toContain("include /etc/agent-cloud/routes/routes.conf;");
+    expect(expected).not.toMatch(/acme|globex|resolver/);
   });
 
-  it("rolls the pods when the config changes and only then", async () => {
+  it("ships the route table in one stable ConfigMap, with only tenant Services upstream", async () => {
+    const run = await deploy();
+    const routes = renderNginxRoutes(
+      proxyNginxConfigInput({ environment: "dev", routes: args.routes }),
+    );
+    const cm = run.get(CONFIG_MAP, "edge-routes");
+    expect(cm.inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
+    expect(cm.inputs.data).toEqual({ "routes.conf": routes });
+    expect(cm.secretPaths).toEqual([]);
+    const checksum = createHash("sha256").update(routes).digest("hex");
+    expect(run.outputs.routesChecksum).toBe(checksum);
+    expect(cm.inputs.metadata.annotations).toEqual({ "agent-cloud.io/routes-sha256": checksum });
+    // Upstreams are only ever tenant Services, built from names.ts.
+    expect(routes.match(/^ {2}server .*$/gm)).toEqual([
+      "  server sp-acme.dev-tenant-acme.svc.cluster.local:80;",
+      "  server sp-globex.dev-tenant-globex.svc.cluster.local:80;",
+    ]);
+    expect(routes).toContain("keepalive_timeout 4s;");
+  });
+
+  it("changes only the route table when tenants are added, removed or changed", async () => {
+    const a = await deploy();
+    const withTenants = (list: typeof tenants) =>
+      deploy({ routes: routesFromTenants(list, { environment: "dev", port: 80 }) });
+    const changes = [
+      await withTenants([...tenants, { id: "initech", hosts: ["initech.dev.example.com"] }]),
+      await withTenants([tenants[1] as (typeof tenants)[number]]),
+      await withTenants([{ id: "acme", hosts: ["acme.dev.example.com"] }, tenants[1]!]),
+      await withTenants([]),
+    ];
+    const inputsOf = (run: ProgramRun<unknown>, type: string, name: string) =>
+      JSON.stringify(run.get(type, name).inputs);
+    for (const b of changes) {
+      for (const [type, name] of [
+        [DEPLOYMENT, "edge-deployment"],
+        [CONFIG_MAP, "edge-config"],
+        [SERVICE, "edge-service"],
+        [PDB, "edge-pdb"],
+      ] as const)
+        expect(inputsOf(b, type, name), name).toBe(inputsOf(a, type, name));
+      expect(inputsOf(b, CONFIG_MAP, "edge-routes")).not.toBe(
+        inputsOf(a, CONFIG_MAP, "edge-routes"),
+      );
+      expect(b.get(CONFIG_MAP, "edge-routes").inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
+      expect(b.outputs.configChecksum).toBe(a.outputs.configChecksum);
+    }
+    // Nothing in the pod template follows the route table's content.
+    const template = JSON.stringify(a.get(DEPLOYMENT, "edge-deployment").inputs.spec.template);
+    expect(template).not.toContain(a.outputs.routesChecksum);
+    expect(template).not.toContain(a.outputs.routesChecksum.slice(0, 10));
+  });
+
+  it("rolls the pods when the main config changes and only then", async () => {
     const a = await deploy();
     const same = await deploy();
-    const more = await deploy({
-      routes: routesFromTenants(
-        [...tenants, { id: "initech", hosts: ["initech.dev.example.com"] }],
-        { environment: "dev", port: 80 },
-      ),
-    });
+    const bigger = await deploy({ maxBodySize: "20m" });
     const annotation = (run: ProgramRun<unknown>) =>
-      run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.annotations[
-        CONFIG_CHECKSUM_ANNOTATION
-      ];
-    expect(annotation(a)).toBe(a.outputs.configChecksum);
-    expect(annotation(same)).toBe(annotation(a));
-    expect(annotation(more)).not.toBe(annotation(a));
-    expect(more.get(CONFIG_MAP, "edge-config").inputs.metadata.name).not.toBe(
+      run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.annotations;
+    expect(annotation(a)).toEqual({ [CONFIG_CHECKSUM_ANNOTATION]: a.outputs.configChecksum });
+    expect(annotation(same)).toEqual(annotation(a));
+    expect(annotation(bigger)).not.toEqual(annotation(a));
+    expect(bigger.get(CONFIG_MAP, "edge-config").inputs.metadata.name).not.toBe(
       a.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
     );
-    // The pod reads the ConfigMap of its own revision.
-    expect(podSpec(more).volumes[0]).toEqual({
-      name: "config",
-      configMap: {
-        name: more.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
-        defaultMode: 0o444,
+    // The pod reads the main ConfigMap of its own revision and the one route table.
+    expect(podSpec(bigger).volumes.slice(0, 2)).toEqual([
+      {
+        name: "config",
+        configMap: {
+          name: bigger.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
+          defaultMode: 0o444,
+        },
       },
-    });
+      { name: "routes", configMap: { name: ROUTES_CONFIG_MAP_NAME, defaultMode: 0o444 } },
+    ]);
   });
 
   it("runs a hardened, non-root nginx with a read-only root filesystem", async () => {
@@ -162,8 +221,9 @@ describe("ManagementProxy", () => {
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(c.image).toBe("nginx:1.27.5-alpine");
-    expect(c.command).toEqual(["nginx"]);
-    expect(c.args).toEqual(["-c", "/etc/agent-cloud/nginx/nginx.conf", "-e", "/dev/stderr"]);
+    expect(c.command).toEqual(["/bin/sh", "/etc/agent-cloud/nginx/entrypoint.sh"]);
+    expect(c.args).toBeUndefined();
+    expect(spec.dnsConfig).toEqual({ options: [{ name: "ndots", value: "1" }] });
     expect(c.ports).toEqual([
       { name: "http", containerPort: 8080, protocol: "TCP" },
       { name: "https", containerPort: 8443, protocol: "TCP" },
@@ -172,10 +232,11 @@ describe("ManagementProxy", () => {
     for (const p of c.ports) expect(p.containerPort).toBeGreaterThan(1024);
     expect(c.volumeMounts).toEqual([
       { name: "config", mountPath: "/etc/agent-cloud/nginx", readOnly: true },
+      { name: "routes", mountPath: "/etc/agent-cloud/routes", readOnly: true },
       { name: "tls", mountPath: "/etc/agent-cloud/tls", readOnly: true },
       { name: "run", mountPath: "/tmp/nginx" },
     ]);
-    expect(spec.volumes.slice(1)).toEqual([
+    expect(spec.volumes.slice(2)).toEqual([
       { name: "tls", secret: { secretName: "wildcard-tls", defaultMode: 0o440 } },
       { name: "run", emptyDir: { sizeLimit: "1Gi" } },
     ]);
@@ -185,6 +246,8 @@ describe("ManagementProxy", () => {
     expect(config).toContain("pid /tmp/nginx/nginx.pid;");
     expect(config).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
     expect(config).toContain(`listen ${PROXY_PORTS.https} ssl default_server;`);
+    // The shipped image is 1.27.5: HTTP/2 by its own directive.
+    expect(config).toContain("http2 on;");
   });
 
   it("rolls out and shuts down without dropping requests", async () => {
@@ -205,11 +268,13 @@ describe("ManagementProxy", () => {
     expect(preStop[2]).toMatch(
       /^sleep 10; nginx -c \/etc\/agent-cloud\/nginx\/nginx.conf -e \/dev\/stderr -s quit/,
     );
-    expect(preStop[2]).toContain("while kill -0 1");
-    // Drain (10 s) + nginx's worker_shutdown_timeout (60 s) + slack.
+    expect(preStop[2]).toContain("while kill -0 1 2>/dev/null && [ $i -lt 60 ]");
+    expect(preStop[2]).toMatch(/-s stop 2>\/dev\/null \|\| true$/);
+    // Drain (10 s) + shutdown (60 s) + slack.
     expect(spec.terminationGracePeriodSeconds).toBe(75);
+    // Old workers keep open streams for an hour after a reload (a route change).
     expect(run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"]).toContain(
-      "worker_shutdown_timeout 60s;",
+      "worker_shutdown_timeout 3600s;",
     );
     expect(spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(
       d.spec.selector.matchLabels,
@@ -237,6 +302,7 @@ describe("ManagementProxy", () => {
       namespace: "dev-edge",
       address: MOCK_LOAD_BALANCER_IP,
       configChecksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      routesChecksum: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
   });
 
@@ -254,23 +320,26 @@ describe("ManagementProxy", () => {
     expect(svc.spec.type).toBe(overrides.serviceType);
     expect(svc.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual(nodePorts);
     expect(run.outputs.address).toBe("");
-    expect(await validateAllKubernetes(run.resources)).toBe(4);
+    expect(await validateAllKubernetes(run.resources)).toBe(5);
   });
 
   it.each([
-    [1, 0],
+    [1, 1],
     [2, 1],
     [5, 1],
-  ])("with %i replicas the PDB lets %i pod go at a time", async (replicas, maxUnavailable) => {
-    const run = await deploy({ replicas });
-    expect(run.get(DEPLOYMENT, "edge-deployment").inputs.spec.replicas).toBe(replicas);
-    const pdb = run.get(PDB, "edge-pdb").inputs;
-    expect(pdb.spec).toEqual({
-      selector: run.get(DEPLOYMENT, "edge-deployment").inputs.spec.selector,
-      maxUnavailable,
-      unhealthyPodEvictionPolicy: "AlwaysAllow",
-    });
-  });
+  ])(
+    "with %i replicas the PDB lets %i pod go at a time (never blocks every disruption)",
+    async (replicas, maxUnavailable) => {
+      const run = await deploy({ replicas });
+      expect(run.get(DEPLOYMENT, "edge-deployment").inputs.spec.replicas).toBe(replicas);
+      const pdb = run.get(PDB, "edge-pdb").inputs;
+      expect(pdb.spec).toEqual({
+        selector: run.get(DEPLOYMENT, "edge-deployment").inputs.spec.selector,
+        maxUnavailable,
+        unhealthyPodEvictionPolicy: "AlwaysAllow",
+      });
+    },
+  );
 
   it("passes config settings through to nginx and the pod", async () => {
     const run = await deploy({
@@ -288,6 +357,8 @@ describe("ManagementProxy", () => {
       image: "nginx@sha256:" + "a".repeat(64),
       workerProcesses: 4,
       shutdownTimeoutSeconds: 120,
+      reloadDrainSeconds: 900,
+      upstreamKeepaliveSeconds: 2,
       drainSeconds: 15,
       apiKeyPrefix: "ac_dev_",
     });
@@ -297,12 +368,16 @@ describe("ManagementProxy", () => {
       "proxy_connect_timeout 3s;",
       "proxy_read_timeout 7200s;",
       "proxy_send_timeout 600s;",
-      "resolver 10.96.0.10 valid=10s ipv6=off;",
-      '"acme" "sp-acme.dev-tenant-acme.svc.k8s.internal:8080";',
       "worker_processes 4;",
-      "worker_shutdown_timeout 120s;",
+      "worker_shutdown_timeout 900s;",
+      // A digest-only image says no version: the listen parameter every nginx knows.
+      "listen 8443 ssl http2 default_server;",
     ])
       expect(config).toContain(line);
+    expect(config).not.toContain("resolver");
+    const routes = run.get(CONFIG_MAP, "edge-routes").inputs.data["routes.conf"] as string;
+    expect(routes).toContain("server sp-acme.dev-tenant-acme.svc.k8s.internal:8080;");
+    expect(routes).toContain("keepalive_timeout 2s;");
     const spec = podSpec(run);
     expect(spec.containers[0].image).toBe(`nginx@sha256:${"a".repeat(64)}`);
     expect(spec.terminationGracePeriodSeconds).toBe(15 + 120 + 5);
@@ -328,6 +403,7 @@ describe("ManagementProxy", () => {
     ],
     ["zero replicas", { replicas: 0 }, /replicas 0 must be a whole number of at least 1/],
     ["a negative drain", { drainSeconds: -1 }, /drainSeconds -1/],
+    ["a zero shutdown", { shutdownTimeoutSeconds: 0 }, /shutdownTimeoutSeconds 0 must be/],
     [
       "an uppercase host",
       { routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev) },
@@ -401,5 +477,20 @@ describe("route helpers", () => {
       "sp-globex.prod-tenant-globex.svc.cluster.local",
     ]);
     expect(input.listen).toEqual({ http: 8080, https: 8443, health: 8081 });
+  });
+});
+
+describe("nginx version of the image", () => {
+  it.each([
+    ["nginx:1.27.5-alpine", "1.27.5", "directive"],
+    ["nginx:1.27.5-alpine@sha256:" + "a".repeat(64), "1.27.5", "directive"],
+    ["nginx:1.25.1", "1.25.1", "directive"],
+    ["nginx:1.25.0", "1.25.0", "listen"],
+    ["registry.example.com/nginx:1.22.1-bookworm", "1.22.1", "listen"],
+    ["nginx@sha256:" + "a".repeat(64), undefined, "listen"],
+    ["nginx:stable-alpine", undefined, "listen"],
+  ] as const)("reads %s as %s (HTTP/2 by %s)", (image, version, style) => {
+    expect(imageNginxVersion(image)).toBe(version);
+    expect(http2Style(version ?? "0.0.0")).toBe(style);
   });
 });

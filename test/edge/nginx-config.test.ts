@@ -5,6 +5,7 @@ import {
   type NginxConfigInput,
   NginxConfigError,
   renderNginxConfig,
+  renderNginxRoutes,
 } from "../../components/edge/nginx-config";
 
 const base: NginxConfigInput = {
@@ -24,7 +25,6 @@ const base: NginxConfigInput = {
       upstreamPort: 80,
     },
   ],
-  resolver: "10.96.0.10",
   listen: { http: 8080, https: 8443, health: 8081 },
   tls: { certificate: "/etc/agent-cloud/tls/tls.crt", key: "/etc/agent-cloud/tls/tls.key" },
   maxBodySize: "10m",
@@ -54,21 +54,101 @@ function servers(config: string): Map<string, string> {
 describe("renderNginxConfig", () => {
   const config = renderNginxConfig(base);
 
-  it("maps each exact host to its tenant and each tenant to its Service, nothing else", () => {
+  it("maps each exact host to its tenant and each tenant to its own pooled upstream, nothing else", () => {
     expect(block(config, "map $host $tenant_id")).toEqual([
       'default "";',
       '"acme.dev.example.com" "acme";',
       '"agents.acme.com" "acme";',
       '"globex.dev.example.com" "globex";',
     ]);
-    expect(block(config, "map $tenant_id $tenant_upstream")).toEqual([
-      'default "";',
-      '"acme" "sp-acme.dev-tenant-acme.svc.cluster.local:8080";',
-      '"globex" "sp-globex.dev-tenant-globex.svc.cluster.local:80";',
+    expect(block(config, "upstream tenant_acme")).toEqual([
+      "server sp-acme.dev-tenant-acme.svc.cluster.local:8080;",
+      "keepalive 16;",
+      "keepalive_timeout 4s;",
+      "keepalive_requests 1000;",
     ]);
-    // No wildcard or regex host matching anywhere, and no fixed upstream to resolve at load.
-    expect(config).not.toMatch(/hostnames|server_name (?!_;)|upstream \w+ \{/);
-    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://$tenant_upstream;"]);
+    expect(block(config, "upstream tenant_globex")).toEqual([
+      "server sp-globex.dev-tenant-globex.svc.cluster.local:80;",
+      "keepalive 16;",
+      "keepalive_timeout 4s;",
+      "keepalive_requests 1000;",
+    ]);
+    expect(config.match(/^ *upstream /gm)).toHaveLength(2);
+    // No wildcard or regex host matching anywhere, and no name resolved per request.
+    expect(config).not.toMatch(/hostnames|server_name (?!_;)|resolver/);
+    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://tenant_$tenant_id;"]);
+  });
+
+  it("keeps the route table out of the main file when it is included", () => {
+    const input = { ...base, paths: { ...base.paths, routesFile: "/etc/routes/routes.conf" } };
+    const main = renderNginxConfig(input);
+    const routes = renderNginxRoutes(input);
+    expect(main).toContain("\n  include /etc/routes/routes.conf;\n");
+    expect(main).not.toMatch(/acme|globex|upstream |map \$host|map_hash/);
+    // The include comes before every map, so its hash sizes apply to them all.
+    expect(main.indexOf("include /etc/routes")).toBeLessThan(main.indexOf("map "));
+    // The same main file whatever the tenants are.
+    expect(renderNginxConfig({ ...input, routes: [] })).toBe(main);
+    expect(routes).toMatch(/^# Route table of environment "dev": 2 tenants, 3 hosts\.\n/);
+    expect(block(routes, "map $host $tenant_id")).toEqual(block(config, "map $host $tenant_id"));
+    expect(block(routes, "upstream tenant_acme")).toEqual(block(config, "upstream tenant_acme"));
+    expect(routes).not.toMatch(/server \{|listen|ssl_|log_format|daemon/);
+    expect(renderNginxRoutes({ ...input, routes: [] })).not.toContain("upstream");
+  });
+
+  it("takes the pooled connections' size and idle timeout from its input", () => {
+    const routes = renderNginxRoutes({
+      ...base,
+      upstream: { keepaliveConnections: 64, keepaliveTimeoutSeconds: 2, keepaliveRequests: 50 },
+    });
+    expect(block(routes, "upstream tenant_acme").slice(1)).toEqual([
+      "keepalive 64;",
+      "keepalive_timeout 2s;",
+      "keepalive_requests 50;",
+    ]);
+  });
+
+  it("writes the access log buffered, as one JSON object per line with the agreed fields", () => {
+    const format = /log_format edge escape=json ((?:'[^']*'\s*)+);/.exec(config)?.[1] ?? "";
+    const json = format.replace(/'\s*'?/g, "");
+    const sample = json.replace(/"\$[a-z_0-9]+"/g, '"x"').replace(/\$[a-z_]+/g, "1");
+    expect(Object.keys(JSON.parse(sample) as object)).toEqual([
+      "time",
+      "tenant",
+      "host",
+      "method",
+      "path",
+      "status",
+      "request_time",
+      "upstream_response_time",
+      "upstream_status",
+      "bytes_sent",
+      "request_length",
+      "request_id",
+      "client",
+    ]);
+    expect(json).toContain('"client":"$remote_addr"');
+    expect(json).toContain('"path":"$uri"');
+    expect(config).toContain("access_log /dev/stdout edge buffer=64k flush=1s;");
+  });
+
+  it.each([
+    ["listen", "listen 8443 ssl http2 default_server;", false],
+    ["directive", "listen 8443 ssl default_server;", true],
+    ["off", "listen 8443 ssl default_server;", false],
+  ] as const)("switches HTTP/2 on as %s", (http2, listen, directive) => {
+    const text = renderNginxConfig({ ...base, http2 });
+    expect(text).toContain(`    ${listen}\n`);
+    expect(text.includes("http2 on;")).toBe(directive);
+  });
+
+  it("resumes TLS sessions from a shared cache, without tickets", () => {
+    for (const line of [
+      "ssl_session_cache shared:edge_tls:10m;",
+      "ssl_session_timeout 1d;",
+      "ssl_session_tickets off;",
+    ])
+      expect(config).toContain(`\n  ${line}\n`);
   });
 
   it("is a complete nginx.conf that runs non-root on a read-only filesystem", () => {
@@ -83,9 +163,12 @@ describe("renderNginxConfig", () => {
     expect(config.endsWith("}\n")).toBe(true);
   });
 
-  it("resolves tenants at request time with a short cache", () => {
-    expect(config).toContain("\n  resolver 10.96.0.10 valid=10s ipv6=off;\n");
-    expect(renderNginxConfig({ ...base, resolverValidSeconds: 2 })).toContain("valid=2s");
+  it("names a resolver only when given one", () => {
+    const text = renderNginxConfig({ ...base, resolver: "10.96.0.10" });
+    expect(text).toContain("\n  resolver 10.96.0.10 valid=10s ipv6=off;\n");
+    expect(
+      renderNginxConfig({ ...base, resolver: "10.96.0.10", resolverValidSeconds: 2 }),
+    ).toContain("valid=2s");
   });
 
   it("takes body size and timeouts from its input", () => {
@@ -110,12 +193,13 @@ describe("renderNginxConfig", () => {
     expect(http).not.toContain("proxy_pass");
 
     const tls = byPort.get("8443") as string;
-    expect(tls).toContain("listen 8443 ssl default_server;");
+    expect(tls).toContain("listen 8443 ssl http2 default_server;");
     expect(tls).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
     expect(tls).toContain("ssl_certificate_key /etc/agent-cloud/tls/tls.key;");
     expect(tls).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(tls).toContain("error_page 502 503 504 @tenant_unavailable;");
     expect(tls).toContain('"tenant":"$tenant_id"');
+    expect(tls).toContain("proxy_pass http://tenant_$tenant_id;");
   });
 
   it("forwards the headers tenants rely on, streams unbuffered and upgrades WebSockets", () => {
@@ -133,7 +217,8 @@ describe("renderNginxConfig", () => {
       expect(config).toContain(`    ${line}\n`);
     expect(block(config, "map $http_upgrade $connection_upgrade")).toEqual([
       "default upgrade;",
-      '"" close;',
+      // Not "close": that would end every pooled connection to the tenant after one request.
+      '"" "";',
     ]);
   });
 
@@ -180,7 +265,7 @@ describe("renderNginxConfig", () => {
       { listen: { http: 1, https: 2, health: 3, address: "127.0.0.1" } },
       [
         "listen 127.0.0.1:1 default_server;",
-        "listen 127.0.0.1:2 ssl default_server;",
+        "listen 127.0.0.1:2 ssl http2 default_server;",
         "listen 127.0.0.1:3 default_server;",
       ],
     ],
@@ -188,9 +273,13 @@ describe("renderNginxConfig", () => {
     [
       "access log file",
       { paths: { ...base.paths, accessLog: "/var/log/a.log" } },
-      ["access_log /var/log/a.log edge;"],
+      ["access_log /var/log/a.log edge buffer=64k flush=1s;"],
     ],
-    ["default logs", {}, ["access_log /dev/stdout edge;", "error_log /dev/stderr warn;"]],
+    [
+      "default logs",
+      {},
+      ["access_log /dev/stdout edge buffer=64k flush=1s;", "error_log /dev/stderr warn;"],
+    ],
     ["hsts", { hstsMaxAgeSeconds: 600 }, ['"max-age=600" always;']],
     ["resolver with port", { resolver: "127.0.0.1:5353" }, ["resolver 127.0.0.1:5353 valid"]],
     [
@@ -305,6 +394,27 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
       "a bad upstream",
       route0({ upstreamHost: "sp-acme:8080" }),
       'routes[0].upstreamHost "sp-acme:8080": must be a fully qualified Service DNS name',
+    ],
+    ["an upstream IP out of range", route0({ upstreamHost: "10.0.0.256" }), "10.0.0.256"],
+    [
+      "an empty keep-alive pool",
+      (i) => ({ ...i, upstream: { keepaliveConnections: 0 } }),
+      "upstream.keepaliveConnections 0: must be a whole number from 1 to 1024",
+    ],
+    [
+      "a fractional keep-alive timeout",
+      (i) => ({ ...i, upstream: { keepaliveTimeoutSeconds: 4.5 } }),
+      "upstream.keepaliveTimeoutSeconds 4.5",
+    ],
+    [
+      "an unknown HTTP/2 style",
+      (i) => ({ ...i, http2: "yes" as "off" }),
+      'http2 "yes": must be "listen", "directive" or "off"',
+    ],
+    [
+      "a relative routes file",
+      (i) => ({ ...i, paths: { ...i.paths, routesFile: "routes.conf" } }),
+      'paths.routesFile "routes.conf": must be an absolute path',
     ],
     [
       "upstream port 0",

@@ -1,8 +1,8 @@
 /**
- * The proxy's generated nginx.conf, run by the real nginx on loopback: a wildcard certificate
- * from openssl, tenants' cluster DNS names answered by a local responder, and small servers
- * standing in for tenants. Only the resolver address, listen ports and file paths differ from
- * what the cluster runs.
+ * The proxy's generated nginx.conf and route table, run by the real nginx on loopback: a wildcard
+ * certificate from openssl and small servers standing in for tenants. Only the listen ports, file
+ * paths and tenant addresses (loopback instead of cluster names) differ from what the cluster
+ * runs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { proxyNginxConfigInput, routesFromTenants } from "../../components/edge/management-proxy";
-import { EDGE_BODIES, renderNginxConfig } from "../../components/edge/nginx-config";
+import {
+  EDGE_BODIES,
+  renderNginxConfig,
+  renderNginxRoutes,
+} from "../../components/edge/nginx-config";
 import {
   edgeHttp,
   edgeHttps,
@@ -76,7 +80,7 @@ const routedHosts = () =>
   edge.hosts.filter((h) => !["ghost", "latecomer", "initech"].includes(h.tenantId));
 
 describe("generated nginx.conf on the real nginx", () => {
-  it("passes nginx -t offline: upstreams resolve at request time, not at load", async () => {
+  it("passes nginx -t: the main file with the route table it includes", async () => {
     const result = await nginxTest(edge.nginx.configPath, edge.dir);
     expect(result, result.output).toMatchObject({ ok: true });
   });
@@ -137,7 +141,8 @@ describe("generated nginx.conf on the real nginx", () => {
     expect((await https(`globex.${DOMAIN}`)).status).toBe(200);
   });
 
-  it("reaches a tenant whose Service appears after the proxy started, without a reload", async () => {
+  it("reaches a tenant whose app starts after the proxy, without a reload", async () => {
+    expect((await https(`latecomer.${DOMAIN}`)).status).toBe(502);
     await edge.bringUp("latecomer");
     const res = await https(`latecomer.${DOMAIN}`);
     expect(res.status).toBe(200);
@@ -416,7 +421,7 @@ describe("generated nginx.conf on the real nginx", () => {
       concurrency: 4,
     });
     await waitFor("requests flowing", () => stream.result.ok >= 20, 5000);
-    await edge.nginx.reload(edge.render(true));
+    await edge.reloadRoutes(true);
     for (const host of [`initech.${DOMAIN}`, "initech.test"]) {
       const res = await https(host, { checkName: false });
       expect(res.status, host).toBe(200);
@@ -426,6 +431,158 @@ describe("generated nginx.conf on the real nginx", () => {
     const result = await stream.stop();
     expect(result.errors.slice(0, 5)).toEqual([]);
     expect(result.failed).toBe(0);
+  }, 30_000);
+});
+
+describe("the edge's own costs", () => {
+  it("reuses pooled keep-alive connections to a tenant instead of one per request", async () => {
+    const tenant = edge.fleet.get("kate");
+    const before = tenant.connections;
+    for (let i = 0; i < 40; i++) expect((await https(`kate.${DOMAIN}`)).status).toBe(200);
+    // At most a connection or two per worker, against 40 requests on 40 client connections.
+    expect(tenant.connections - before).toBeLessThanOrEqual(4);
+  });
+
+  it("closes idle pooled connections before the app does, so a POST after a pause never 502s", async () => {
+    const tenant = edge.fleet.get("kate");
+    expect((await https(`kate.${DOMAIN}`)).status).toBe(200);
+    // Around the pool's 4 s and the app's 5 s (Node's default keepAliveTimeout).
+    for (const pauseMs of [4300, 5100]) {
+      await sleep(pauseMs);
+      const before = tenant.connections;
+      const res = await https(`kate.${DOMAIN}`, {
+        method: "POST",
+        body: JSON.stringify({ pauseMs }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status, `POST after ${pauseMs} ms idle`).toBe(200);
+      expect(echo(res.body)).toMatchObject({ tenant: "kate", method: "POST" });
+      // nginx had already retired the idle connection and opened a new one.
+      expect(tenant.connections - before).toBeGreaterThanOrEqual(1);
+    }
+  }, 30_000);
+
+  it("writes one JSON access-log line per request with the agreed fields", async () => {
+    const id = `log-check-${Date.now()}`;
+    await https(`acme.${DOMAIN}`, {
+      path: "/v1/agents?api_key=secret",
+      headers: { "x-request-id": id },
+    });
+    await https("evil.com", { checkName: false, headers: { "x-request-id": `${id}-404` } });
+    const lines = async () =>
+      (await import("node:fs")).readFileSync(join(edge.dir, "access.log"), "utf8").split("\n");
+    // Buffered: written within the one-second flush.
+    await waitFor(
+      "access log flush",
+      async () => (await lines()).filter((l) => l.includes(id)).length >= 2,
+      5000,
+    );
+    const parsed = (await lines())
+      .filter((l) => l.includes(id))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toHaveLength(2);
+    // Each worker has its own buffer, so lines of two workers may come in either order.
+    const ok = parsed.find((l) => l.request_id === id) as Record<string, unknown>;
+    const unknown = parsed.find((l) => l.request_id === `${id}-404`) as Record<string, unknown>;
+    expect(ok).toMatchObject({
+      tenant: "acme",
+      host: `acme.${DOMAIN}`,
+      method: "GET",
+      path: "/v1/agents",
+      status: 200,
+      request_id: id,
+      client: "127.0.0.1",
+    });
+    expect(new Date(ok.time as string).toISOString()).toBeTruthy();
+    for (const key of ["request_time", "bytes_sent", "request_length"])
+      expect(typeof ok[key], key).toBe("number");
+    expect(Number(ok.upstream_response_time)).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(ok)).not.toContain("secret");
+    expect(unknown).toMatchObject({ tenant: "", status: 404, upstream_response_time: "" });
+  });
+
+  it("speaks HTTP/2 to clients that offer it and still streams SSE through it", async () => {
+    const { connect } = await import("node:http2");
+    const session = connect(`https://acme.${DOMAIN}:${edge.ports.https}`, {
+      ca: edge.certificate.pem,
+      lookup: loopback,
+    });
+    try {
+      const get = (path: string) =>
+        session.request({ ":path": path, ":authority": `acme.${DOMAIN}` });
+      const req = get("/h2");
+      const [headers, body] = await new Promise<[Record<string, unknown>, string]>(
+        (resolve, reject) => {
+          let h: Record<string, unknown> = {};
+          let b = "";
+          req.on("response", (x) => (h = x));
+          req.setEncoding("utf8");
+          req.on("data", (c: string) => (b += c));
+          req.on("end", () => resolve([h, b]));
+          req.on("error", reject);
+        },
+      );
+      expect(session.alpnProtocol).toBe("h2");
+      expect(headers[":status"]).toBe(200);
+      expect(echo(body)).toMatchObject({ tenant: "acme", url: "/h2" });
+      expect(echo(body).headers["x-forwarded-proto"]).toBe("https");
+
+      const upstream = edge.fleet.get("acme").nextSse();
+      const sse = get("/sse");
+      sse.setEncoding("utf8");
+      const chunks: string[] = [];
+      sse.on("data", (c: string) => chunks.push(c));
+      const stream = await upstream;
+      for (const event of ["a", "b"]) {
+        stream.send(event);
+        await waitFor(`event ${event}`, () => chunks.join("").includes(`data: ${event}\n\n`), 3000);
+      }
+      stream.end();
+      await new Promise<void>((resolve) => sse.on("end", () => resolve()));
+    } finally {
+      session.close();
+    }
+  });
+
+  it("resumes TLS sessions from its shared cache, across workers and a reload", async () => {
+    const { connect } = await import("node:tls");
+    const handshake = (session: Buffer | undefined, maxVersion: "TLSv1.2" | "TLSv1.3") =>
+      new Promise<{ reused: boolean; session: Buffer | undefined }>((resolve, reject) => {
+        let latest: Buffer | undefined;
+        let reused = false;
+        const socket = connect({
+          host: "127.0.0.1",
+          port: edge.ports.https,
+          servername: `acme.${DOMAIN}`,
+          ca: edge.certificate.pem,
+          session,
+          maxVersion,
+        });
+        socket.on("session", (s: Buffer) => (latest = s));
+        socket.once("secureConnect", () => {
+          reused = socket.isSessionReused();
+          // TLS 1.3 sends its session after the handshake: ask for something, then close.
+          socket.write(
+            `GET /healthz HTTP/1.1\r\nHost: acme.${DOMAIN}\r\nConnection: close\r\n\r\n`,
+          );
+        });
+        socket.on("data", () => undefined);
+        socket.once("close", () => resolve({ reused, session: latest }));
+        socket.once("error", reject);
+      });
+    for (const version of ["TLSv1.2", "TLSv1.3"] as const) {
+      const first = await handshake(undefined, version);
+      expect(first.reused).toBe(false);
+      expect(first.session, version).toBeDefined();
+      let session = first.session;
+      for (let i = 0; i < 4; i++) {
+        const next = await handshake(session, version);
+        expect(next.reused, `${version} resumption ${i}`).toBe(true);
+        session = next.session ?? session;
+      }
+      await edge.nginx.reload();
+      expect((await handshake(session, version)).reused, `${version} after reload`).toBe(true);
+    }
   }, 30_000);
 });
 
@@ -451,10 +608,19 @@ describe("nginx accepts the config at scale", () => {
         };
       });
       const routes = routesFromTenants(tenants, { environment: "prod", port: 80 });
-      const input = proxyNginxConfigInput({ environment: "prod", routes });
+      const shipped = proxyNginxConfigInput({ environment: "prod", routes });
+      // nginx resolves upstream names when it loads; here they are loopback addresses.
+      const input = {
+        ...shipped,
+        routes: shipped.routes.map((r, i) => ({
+          ...r,
+          upstreamHost: `127.0.${10 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+        })),
+        http2: "listen" as const,
+      };
+      writeFileSync(join(dir, "routes.conf"), renderNginxRoutes(input));
       const config = renderNginxConfig({
         ...input,
-        resolver: "127.0.0.1:53",
         listen: { http: 18080, https: 18443, health: 18081, address: "127.0.0.1" },
         tls: { certificate: edge.certificate.certificatePath, key: edge.certificate.keyPath },
         paths: {
@@ -462,6 +628,7 @@ describe("nginx accepts the config at scale", () => {
           tempDir: dir,
           errorLog: join(dir, "error.log"),
           accessLog: join(dir, "access.log"),
+          routesFile: join(dir, "routes.conf"),
         },
       });
       writeFileSync(join(dir, "nginx.conf"), config);

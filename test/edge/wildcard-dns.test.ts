@@ -339,3 +339,28 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
     );
   });
 });
+
+describe("Cloudflare's edge certificate", () => {
+  const PACK = "cloudflare:index/certificatePack:CertificatePack";
+
+  it("orders an Advanced Certificate for the domain and its wildcard (with the zone apex)", async () => {
+    const r = await run({ edgeCertificate: "advanced", zoneName: "example.com" });
+    const pack = r.get(PACK, "dns-edge-certificate");
+    expect(pack.parent).toBe(COMPONENT_URN);
+    expect(pack.inputs).toEqual({
+      zoneId: ZONE,
+      type: "advanced",
+      hosts: ["example.com", DOMAIN, `*.${DOMAIN}`],
+      certificateAuthority: "lets_encrypt",
+      validationMethod: "txt",
+      validityDays: 90,
+      cloudflareBranding: false,
+    });
+  });
+
+  it("orders nothing for the free Universal certificate", async () => {
+    const r = await run({ edgeCertificate: "universal", zoneName: DOMAIN });
+    expect(r.ofType(PACK)).toEqual([]);
+    expect(r.ofType(RECORD).length).toBeGreaterThan(0);
+  });
+});

@@ -63,8 +63,9 @@ describe("AppImage", () => {
     const image = run.get(IMAGE, "agent-image");
     expect(image.parent).toBe(component.urn);
     expect(image.inputs).toEqual({
-      // Provider defaults the SDK fills in.
-      buildOnPreview: true,
+      // Previews never build (the provider's default would).
+      buildOnPreview: false,
+      // Provider default the SDK fills in.
       network: "default",
       context: { location: dir },
       dockerfile: { location: path.join(dir, "Dockerfile") },
@@ -148,6 +149,16 @@ describe("AppImage", () => {
     expect(withServer.get(IMAGE, "agent-image").inputs.registries[0].address).toBe(
       "index.docker.io",
     );
+  });
+
+  it("registers the build so that a preview does not run it, and keeps the same inputs for up", async () => {
+    const dir = clean();
+    const args = { context: dir, repository: REPO, tag: "v1" };
+    const preview = (await build(args, true)).get(IMAGE, "agent-image");
+    const up = (await build(args, false)).get(IMAGE, "agent-image");
+    expect(preview.inputs.buildOnPreview).toBe(false);
+    // Same inputs either way: a preview shows the diff `up` would make, without building it.
+    expect(preview.inputs).toEqual(up.inputs);
   });
 
   it("builds nothing for a pinned ref and passes it through", async () => {

@@ -110,6 +110,11 @@ describe("sample agent", () => {
       status: 200,
       body: { ready: true },
     });
+    // The contract's default health path answers too.
+    expect(await getJson(`${agent.url}/api/v1/health`)).toMatchObject({
+      status: 200,
+      body: { status: "ok" },
+    });
 
     // A port nothing listens on: the database is down, the process is still healthy.
     const closed = createServer();

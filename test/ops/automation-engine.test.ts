@@ -231,6 +231,23 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     await rm(path.join(project, "stacks", "Pulumi.production.yaml"));
   });
 
+  it("lifts protection with pulumi state unprotect, one URN at a time", async () => {
+    await engine().unprotect("dev", [URN]);
+    const argvs = (await calls()).map((c) => c.argv.join(" "));
+    expect(argvs).toContain(`state unprotect ${URN} --yes --stack dev --non-interactive`);
+  });
+
+  it("runs a rollback under the project's policy pack, not the old commit's", async () => {
+    const e = engine();
+    const config = { "agent-cloud:environment": "dev" };
+    await e.preview("dev", { source: { commit: firstCommit, config }, policyPacks: ["policy"] });
+    const run = (await calls()).find((c) => c.argv[0] === "preview")!;
+    expect(run.argv).toEqual(
+      expect.arrayContaining(["--policy-pack", path.join(project, "policy")]),
+    );
+    await e.dispose();
+  });
+
   it("runs a rollback source from a worktree of its commit, with its config, then removes it", async () => {
     const e = engine();
     const config = {
@@ -279,7 +296,9 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotLoggedInError);
     expect((error as Error).message).toBe(
-      'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket or file://~/.pulumi-state',
+      'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket; the local stack (npm run local:up) lives in file://' +
+        path.join(project, ".pulumi-state") +
+        " with PULUMI_CONFIG_PASSPHRASE=agent-cloud-local",
     );
   });
 

@@ -20,6 +20,9 @@ describe("parseCommand", () => {
           tag: "v2",
           groups: ["beta", "eu"],
           policyPacks: [],
+          release: undefined,
+          imageFrom: undefined,
+          removeTenants: [],
         },
       },
     ],
@@ -35,6 +38,9 @@ describe("parseCommand", () => {
           tag: undefined,
           groups: [],
           policyPacks: ["policy"],
+          release: undefined,
+          imageFrom: undefined,
+          removeTenants: [],
         },
       },
     ],
@@ -48,11 +54,73 @@ describe("parseCommand", () => {
     ],
     [
       ["rollback", "--stack", "dev", "--to", "v4", "-y"],
-      { name: "rollback", options: { stack: "dev", to: 4, yes: true } },
+      {
+        name: "rollback",
+        options: {
+          stack: "dev",
+          to: 4,
+          yes: true,
+          prune: false,
+          release: undefined,
+          policyPacks: undefined,
+        },
+      },
     ],
     [
       ["rollback", "--stack", "dev", "--to", "4"],
-      { name: "rollback", options: { stack: "dev", to: 4, yes: false } },
+      {
+        name: "rollback",
+        options: {
+          stack: "dev",
+          to: 4,
+          yes: false,
+          prune: false,
+          release: undefined,
+          policyPacks: undefined,
+        },
+      },
+    ],
+    [
+      ["rollback", "--stack", "dev", "--version", "spring-launch", "--prune", "--release", "undo"],
+      {
+        name: "rollback",
+        options: {
+          stack: "dev",
+          to: "spring-launch",
+          yes: false,
+          prune: true,
+          release: "undo",
+          policyPacks: undefined,
+        },
+      },
+    ],
+    [
+      [
+        "deploy",
+        "-s",
+        "production",
+        "--image-from",
+        "dev",
+        "--release",
+        "r1",
+        "--remove-tenant",
+        "old",
+      ],
+      {
+        name: "deploy",
+        options: {
+          stack: "production",
+          dryRun: false,
+          skipBuild: false,
+          force: false,
+          tag: undefined,
+          groups: [],
+          policyPacks: [],
+          release: "r1",
+          imageFrom: "dev",
+          removeTenants: ["old"],
+        },
+      },
     ],
     [
       ["promote", "--from", "dev", "--to", "production"],
@@ -78,21 +146,26 @@ describe("parseCommand", () => {
   });
 
   it.each([
-    [
-      ["ship"],
-      'unknown command "ship"; commands: deploy, status, history, rollback, promote, logs, doctor',
-    ],
+    [["ship"], `unknown command "ship"; commands: ${Object.keys(COMMANDS).join(", ")}`],
     [
       ["deploy"],
-      "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build] [--force] [--tag T] [--group G ...] [--policy-pack DIR ...]",
+      "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
     ],
     [
       ["history", "--stack", "dev", "--limit", "0"],
       'history: --limit "0" must be a positive whole number',
     ],
     [
-      ["rollback", "--stack", "dev", "--to", "latest"],
-      'rollback: --to "latest" must be an update version such as 4 or v4',
+      ["rollback", "--stack", "dev", "--to", "v0"],
+      'rollback: --to "v0" must be an update version such as 4 or v4',
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "no good"],
+      'rollback: --to "no good" must be an update version such as 4 or v4, or a release name',
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "4", "--version", "x"],
+      "rollback: give --to or --version, not both",
     ],
     [
       ["promote", "--from", "dev"],
@@ -114,7 +187,9 @@ describe("parseCommand", () => {
         `usage: npm run ops -- ${spec.usage}\n\n${spec.summary}\n\n${spec.details}\n`,
       );
     }
-    expect(helpText()).toContain("  rollback  redeploy an earlier update's program and config\n");
+    expect(helpText()).toContain(
+      "  rollback  redeploy exactly what an earlier update ran, building nothing\n",
+    );
   });
 });
 

@@ -7,9 +7,11 @@ import {
   UpdateInProgressError,
   UsageError,
 } from "../../ops/errors";
-import { SHA_1, testContext } from "./support/fakes";
+import { DIGEST_B, SHA_1, testContext } from "./support/fakes";
 import { devStack, IMAGE_REF_A, URN } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine, update } from "./support/memory-engine";
+
+const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 
 const base: DeployOptions = {
   stack: "dev",
@@ -76,7 +78,7 @@ describe("deploy", () => {
     const [call] = ctx.engine.callsOf("up");
     expect(call!.args).toMatchObject({
       env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A },
-      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} skip-build=true`,
     });
     expect(ctx.stdout.lines[0]).toBe(`skipping the build: redeploying ${IMAGE_REF_A}`);
   });
@@ -96,7 +98,7 @@ describe("deploy", () => {
     await deploy(ctx, { ...base, force: true, tag: "2026.11.22" });
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
       env: { AGENT_CLOUD_REBUILD: "2026-11-22T10:00:00.000Z", AGENT_CLOUD_IMAGE_TAG: "2026.11.22" },
-      message: `deploy commit=${SHA_1} tag=2026.11.22 rebuild=true`,
+      message: `deploy commit=${SHA_1} rebuild=true tag=2026.11.22`,
     });
   });
 
@@ -121,7 +123,7 @@ describe("deploy", () => {
     expect(ctx.engine.calls).toEqual([]);
   });
 
-  it("--group targets the group's tenants and the proxy, with dependents", async () => {
+  it("--group targets the group's tenants and the proxy, with dependents, and pins the others to what they run", async () => {
     const ctx = setup();
     expect(await deploy(ctx, { ...base, groups: ["beta"] })).toBe(0);
     const [call] = ctx.engine.callsOf("up");
@@ -137,9 +139,14 @@ describe("deploy", () => {
       ].sort(),
     );
     expect(args.targetDependents).toBe(true);
-    expect(args.message).toBe(`deploy commit=${SHA_1} groups=beta`);
+    expect(args.message).toBe(
+      `deploy commit=${SHA_1} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} groups=beta`,
+    );
+    expect((call!.args as { env: Record<string, string> }).env).toEqual({
+      AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ "big-acme": IMAGE_REF_A, globex: IMAGE_REF_A }),
+    });
     expect(ctx.stdout.lines[0]).toBe(
-      "group beta: tenants acme and the proxy route table (6 resources targeted, with their dependents)",
+      "group beta: tenants acme, their databases, the image and the proxy route table (6 resources targeted, with their dependents); big-acme, globex keep the image they run",
     );
   });
 
@@ -182,7 +189,7 @@ describe("deploy", () => {
     ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
     await deploy(ctx, base);
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
-      message: `deploy commit=${SHA_1} image=sha256:${"a".repeat(64)}`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A}`,
     });
   });
 
@@ -210,5 +217,115 @@ describe("deploy", () => {
     ctx.engine.cliPresent = false;
     await expect(deploy(ctx, base)).rejects.toBeInstanceOf(PulumiCliMissingError);
     expect(ctx.engine.calls.map((c) => c.method)).toEqual(["ensureCli"]);
+  });
+
+  it("--release names the update and records the CI actor; a taken name is refused", async () => {
+    const ctx = setup();
+    const withActor = { ...ctx, env: { GITHUB_ACTOR: "octocat" } };
+    expect(await deploy(withActor, { ...base, release: "spring" })).toBe(0);
+    expect(ctx.engine.stacks.dev!.history[0]!.message).toBe(
+      `deploy release=spring actor=octocat commit=${SHA_1}`,
+    );
+    await expect(deploy(withActor, { ...base, release: "spring" })).rejects.toThrow(
+      new UsageError(
+        '--release "spring": update v1 of stack "dev" already has that name; pick another',
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toHaveLength(1);
+  });
+
+  it("--image-from deploys the images the other stack's last update ran, building nothing", async () => {
+    const ctx = setup();
+    const prod = ctx.engine.stacks.production!;
+    prod.config = {
+      "agent-cloud:environment": "production",
+      "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }],
+    };
+    const dev = ctx.engine.stacks.dev!;
+    dev.history = [update({ version: 9 })];
+    const tenants = dev.outputs.tenants!.value as Record<string, { image: string }>;
+    tenants.globex!.image = IMAGE_REF_B;
+    expect(await deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).toBe(0);
+    expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
+      env: {
+        AGENT_CLOUD_SKIP_BUILD: "1",
+        AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A,
+        AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ globex: IMAGE_REF_B }),
+      },
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} pin.globex=${IMAGE_REF_B} image-from=dev@v9`,
+    });
+  });
+
+  it.each([
+    [[], 'stack "dev" has never been deployed'],
+    [[update({ version: 3, result: "failed" })], 'the latest update of stack "dev" (v3) failed'],
+  ])(
+    "--image-from refuses a source whose latest update did not succeed",
+    async (history, message) => {
+      const ctx = setup();
+      ctx.engine.stacks.dev!.history = history;
+      await expect(deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).rejects.toThrow(
+        message,
+      );
+      expect(ctx.engine.callsOf("up")).toEqual([]);
+    },
+  );
+
+  it("--image-from cannot be combined with a build flag", async () => {
+    const ctx = setup();
+    await expect(
+      deploy(ctx, { ...base, stack: "production", imageFrom: "dev", force: true }),
+    ).rejects.toThrow(
+      new UsageError(
+        '--image-from deploys the images stack "dev" ran and builds nothing; it cannot be combined with --force',
+      ),
+    );
+  });
+
+  it("removing a tenant from a stack that protects its databases needs --remove-tenant and says what is retained", async () => {
+    const ctx = setup();
+    const dev = ctx.engine.stacks.dev!;
+    dev.config["agent-cloud:environment"] = "production";
+    dev.config["agent-cloud:tenants"] = (
+      dev.config["agent-cloud:tenants"] as { id: string }[]
+    ).filter((t) => t.id !== "globex");
+    const role =
+      "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:data:SharedDatabase$postgresql:index/role:Role::dev-database-globex-role";
+    const db =
+      "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:data:SharedDatabase$postgresql:index/database:Database::dev-database-globex-database";
+    const other =
+      "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:data:SharedDatabase$postgresql:index/role:Role::dev-database-acme-role";
+    dev.resources = [
+      ...dev.resources,
+      ...[role, db, other].map((urn) => ({ urn, type: "x", inputs: {}, outputs: {} })),
+    ];
+    await expect(deploy(ctx, base)).rejects.toThrow(
+      new OpsError(
+        'stack "dev" protects its databases and this deploy removes tenant globex (not in Pulumi.dev.yaml); if that is intended, repeat with --remove-tenant globex. Their databases and roles are retained either way.',
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+
+    expect(await deploy(ctx, { ...base, removeTenants: ["globex"] })).toBe(0);
+    expect(ctx.stdout.lines).toContain(
+      "tenant globex is removed: namespace production-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_production_globex are retained on the server (drop them by hand once the data is no longer needed)",
+    );
+    expect(ctx.engine.callsOf("unprotect")).toEqual([
+      { method: "unprotect", stack: "dev", args: [role, db] },
+    ]);
+    expect(ctx.engine.stacks.dev!.history[0]!.message).toMatch(/ removed=globex/);
+  });
+
+  it("removes a tenant from an unprotected stack without a flag, saying its database stays", async () => {
+    const ctx = setup();
+    const dev = ctx.engine.stacks.dev!;
+    dev.config["agent-cloud:tenants"] = (
+      dev.config["agent-cloud:tenants"] as { id: string }[]
+    ).filter((t) => t.id !== "globex");
+    expect(await deploy(ctx, base)).toBe(0);
+    expect(ctx.stdout.lines[0]).toBe(
+      "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
+    );
+    expect(ctx.engine.callsOf("unprotect")).toEqual([]);
   });
 });

@@ -31,9 +31,9 @@ describe("Git", () => {
 
   it("reports HEAD and whether the work tree is dirty", async () => {
     const git = new Git(path.join(repo.root, "infra"));
-    expect(await git.state()).toEqual({ commit: repo.second, dirty: false });
+    expect(await git.state()).toEqual({ commit: repo.second, dirty: false, user: "ops test" });
     await writeFile(path.join(repo.root, "infra", "new.js"), "");
-    expect(await git.state()).toEqual({ commit: repo.second, dirty: true });
+    expect(await git.state()).toEqual({ commit: repo.second, dirty: true, user: "ops test" });
     await rm(path.join(repo.root, "infra", "new.js"));
   });
 
@@ -55,7 +55,11 @@ describe("Git", () => {
     const tree = path.join(await mkdtemp(path.join(os.tmpdir(), "ops-tree-")), "tree");
     await git.addWorktree(tree, repo.first);
     expect(await readFile(path.join(tree, "infra", "index.js"), "utf8")).toBe("// v1\n");
-    expect(await new Git(tree).state()).toEqual({ commit: repo.first, dirty: false });
+    expect(await new Git(tree).state()).toEqual({
+      commit: repo.first,
+      dirty: false,
+      user: "ops test",
+    });
     await git.removeWorktree(tree);
     expect(existsSync(tree)).toBe(false);
     expect(await readFile(path.join(repo.root, "infra", "index.js"), "utf8")).toBe("// v2\n");

@@ -4,7 +4,7 @@ import { OpsError, UsageError } from "../../ops/errors";
 import { diffValues, planPromotion } from "../../ops/promote-plan";
 import { DIGEST_B, testContext } from "./support/fakes";
 import { devConfig, devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, memoryStack, update } from "./support/memory-engine";
+import { MemoryEngine, memoryStack, recordedConfig, update } from "./support/memory-engine";
 
 const PROD_SECRET = { secure: "v1:cHJvZC1rZXk=" };
 const OLD_REF = `ghcr.io/acme/agent:1.1.0@${DIGEST_B}`;
@@ -128,7 +128,8 @@ describe("planPromotion", () => {
 describe("promote command", () => {
   function setup(answer = false) {
     const engine = new MemoryEngine({
-      dev: devStack({ history: [update({ version: 7 })] }),
+      // v7 ran exactly the stack file's config.
+      dev: devStack({ history: [update({ version: 7, config: recordedConfig(devConfig()) })] }),
       production: memoryStack({ config: productionConfig() }),
     });
     return testContext(engine, { answer });
@@ -162,6 +163,43 @@ describe("promote command", () => {
       { id: "initech", agentConfig: { model: "x" } },
     ]);
     expect(ctx.engine.stacks.dev!.config).toEqual(devConfig());
+  });
+
+  it("carries what dev's last update ran, never a stack-file edit dev has not deployed", async () => {
+    const ctx = setup(true);
+    // Edited after v7 and never deployed: a new model for acme and a new tenant.
+    const tenants = ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as {
+      agentConfig?: Record<string, unknown>;
+    }[];
+    tenants[0]!.agentConfig = { model: "untested-model" };
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    const after = ctx.engine.stacks.production!.config["agent-cloud:tenants"] as {
+      id: string;
+      agentConfig: unknown;
+    }[];
+    expect(after.find((t) => t.id === "acme")!.agentConfig).toEqual({
+      model: "claude-sonnet",
+      tools: ["search"],
+    });
+    expect(JSON.stringify(ctx.engine.stacks.production!.config)).not.toContain("untested-model");
+  });
+
+  it("carries the digest each shared tenant ran in dev, pinning the ones off dev's main image", async () => {
+    const ctx = setup(true);
+    const tenants = ctx.engine.stacks.dev!.outputs.tenants!.value as Record<
+      string,
+      { image: string }
+    >;
+    tenants.globex!.image = OLD_REF.replace("1.1.0", "canary");
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    const config = ctx.engine.stacks.production!.config;
+    expect((config["agent-cloud:image"] as { ref: string }).ref).toBe(IMAGE_REF_A);
+    const after = config["agent-cloud:tenants"] as { id: string; image?: string }[];
+    expect(after.map((t) => [t.id, t.image])).toEqual([
+      ["globex", OLD_REF.replace("1.1.0", "canary")],
+      ["acme", undefined],
+      ["initech", undefined],
+    ]);
   });
 
   it("writes nothing when the answer is no", async () => {

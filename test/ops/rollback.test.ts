@@ -3,7 +3,7 @@ import { rollback } from "../../ops/commands/rollback";
 import { OpsError } from "../../ops/errors";
 import { chooseRollbackTarget, rollbackCommit, rollbackConfig } from "../../ops/rollback-plan";
 import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "./support/fakes";
-import { devStack } from "./support/fixtures";
+import { devStack, IMAGE_REF_A } from "./support/fixtures";
 import { MemoryEngine, update } from "./support/memory-engine";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
@@ -165,32 +165,47 @@ describe("rollback command", () => {
     return testContext(engine, { answer });
   }
 
-  it("previews the earlier update at its commit and config, asks, then updates with 'rollback to vN'", async () => {
+  it("previews the earlier update at its commit, config and images, asks, then updates with 'rollback to vN'", async () => {
     const ctx = setup(true);
     expect(await rollback(ctx, { stack: "dev", yes: false })).toBe(0);
-    const source = {
-      commit: SHA_2,
-      config: rollbackConfig(
-        update({ version: 2, config: v2Config }),
-        ctx.engine.stacks.dev!.config,
-      ).config,
+    const [preview] = ctx.engine.callsOf("preview");
+    const { source, policyPacks } = preview!.args as {
+      source: { commit: string; config: Record<string, unknown> };
+      policyPacks: string[];
     };
+    expect(source.commit).toBe(SHA_2);
+    expect(policyPacks).toEqual(["policy"]);
+    // v2's config, its image pinned (build nothing), the tenants deployed since kept as they run.
+    expect(source.config).toEqual({
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "dev.example.com",
+      "agent-cloud:image": { ref: IMAGE_REF_A },
+      "agent-cloud:tenants": [
+        { id: "acme", groups: ["beta"], image: `r/a@${DIGEST_B}` },
+        { id: "big-acme", groups: ["stable"], agentConfig: { model: "claude-haiku" } },
+        { id: "globex", groups: ["stable", "eu"], customDomains: ["agents.globex.test"] },
+      ],
+      "agent-cloud:tenantSecrets": SECRET,
+    });
+    const message = `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_A} pin.acme=r/a@${DIGEST_B} rollback-to=v2 before=v4 before.image=${IMAGE_REF_A}`;
     expect(
       ctx.engine.calls.filter((c) => ["preview", "up", "hasCommit"].includes(c.method)),
     ).toEqual([
       { method: "hasCommit", stack: undefined, args: SHA_2 },
-      { method: "preview", stack: "dev", args: { source } },
+      { method: "preview", stack: "dev", args: { source, policyPacks: ["policy"] } },
       {
         method: "up",
         stack: "dev",
-        args: { source, message: `rollback to v2 commit=${SHA_2} image=${DIGEST_B}` },
+        args: { source, policyPacks: ["policy"], message },
       },
     ]);
     expect(ctx.questions).toEqual(['Roll back stack "dev" to v2?']);
     expect(ctx.stdout.lines).toEqual([
-      `rolling back stack "dev" to v2 (2026-11-01 12:02:00Z, commit 222222222222, image sha256:bbbbbbbbbbbb)`,
+      `rolling back stack "dev" to v2 (2026-11-01 12:02:00Z, commit 222222222222); building nothing`,
+      "images: sha256:bbbbbbbbbbbb",
       "config that differs from the stack file now: agent-cloud:image, agent-cloud:tenants",
       "secrets kept as they are now: agent-cloud:tenantSecrets",
+      "tenants added after v2, kept as they run now (--prune removes them): big-acme, globex",
       "Updating (progress)",
       "preview: 2 to update (5 unchanged)",
       "Updating (progress)",
@@ -198,11 +213,27 @@ describe("rollback command", () => {
       "note: the work tree still holds the newer program and config; revert them (git revert) before the next deploy, or it rolls forward again",
     ]);
     const [latest] = ctx.engine.stacks.dev!.history;
-    expect(latest).toMatchObject({
-      version: 5,
-      message: `rollback to v2 commit=${SHA_2} image=${DIGEST_B}`,
-    });
+    expect(latest).toMatchObject({ version: 5, message });
     expect(latest!.environment["git.head"]).toBe(SHA_2);
+  });
+
+  it("--prune removes the tenants added since, saying their databases stay", async () => {
+    const ctx = setup(true);
+    expect(await rollback(ctx, { stack: "dev", yes: true, prune: true })).toBe(0);
+    const [up] = ctx.engine.callsOf("up");
+    const { source, message } = up!.args as {
+      source: { config: Record<string, unknown> };
+      message: string;
+    };
+    expect((source.config["agent-cloud:tenants"] as { id: string }[]).map((t) => t.id)).toEqual([
+      "acme",
+    ]);
+    expect(message).toBe(
+      `rollback to v2 commit=${SHA_2} image=r/a@${DIGEST_B} rollback-to=v2 prune=true removed=big-acme,globex before=v4 before.image=${IMAGE_REF_A}`,
+    );
+    expect(ctx.stdout.lines).toContain(
+      "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
+    );
   });
 
   it("stops after the preview when the answer is no", async () => {

@@ -13,7 +13,7 @@ function devHistory() {
     update({
       version: 3,
       result: "failed",
-      message: `deploy commit=${SHA_2}`,
+      message: `deploy release=spring actor=ana%20lyst commit=${SHA_2} rebuild=true groups=beta`,
       environment: { "git.head": SHA_2, "git.dirty": "true" },
       resourceChanges: { update: 1, same: 8 },
     }),
@@ -24,6 +24,10 @@ function devHistory() {
       resourceChanges: { create: 2, same: 7 },
       config: {
         "agent-cloud:environment": { value: "dev", secret: false },
+        "agent-cloud:tenants": {
+          value: JSON.stringify([{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]),
+          secret: false,
+        },
         "agent-cloud:tenantSecrets": { secret: true },
       },
     }),
@@ -34,21 +38,22 @@ function devHistory() {
       resourceChanges: { create: 7 },
       config: {
         "agent-cloud:image": { value: JSON.stringify({ ref: `r/a@${DIGEST_B}` }), secret: false },
+        "agent-cloud:tenants": { value: JSON.stringify([{ id: "acme" }]), secret: false },
       },
     }),
   ];
 }
 
 describe("history", () => {
-  it("prints one row per update: version, time, kind, result, commit, image, changes", async () => {
+  it("prints one row per update: version, time, kind, result, release, actor, commit, images, overrides, changes", async () => {
     const ctx = testContext(new MemoryEngine({ dev: devStack({ history: devHistory() }) }));
     expect(await history(ctx, { stack: "dev" })).toBe(0);
     expect(ctx.stdout.lines).toEqual([
-      "VERSION  TIME                  KIND     RESULT     COMMIT              IMAGE                CHANGES",
-      "v3       2026-11-01 12:03:00Z  update   failed     222222222222+dirty  -                    ~1",
-      "v2       2026-11-01 12:02:00Z  update   succeeded  111111111111        sha256:aaaaaaaaaaaa  +2",
-      "v1       2026-11-01 12:01:00Z  refresh  succeeded  -                   -                    none",
-      "v0       2026-11-01 12:00:00Z  update   succeeded  -                   sha256:bbbbbbbbbbbb  +7",
+      "VERSION  TIME                  KIND     RESULT     RELEASE  ACTOR     COMMIT              IMAGES               OVERRIDES             CHANGES",
+      "v3       2026-11-01 12:03:00Z  update   failed     spring   ana lyst  222222222222+dirty  -                    --force --group beta  ~1",
+      "v2       2026-11-01 12:02:00Z  update   succeeded  -        -         111111111111        sha256:aaaaaaaaaaaa  -                     +2",
+      "v1       2026-11-01 12:01:00Z  refresh  succeeded  -        -         -                   -                    -                     none",
+      "v0       2026-11-01 12:00:00Z  update   succeeded  -        -         -                   sha256:bbbbbbbbbbbb  -                     +7",
     ]);
     expect(ctx.engine.calls.map((c) => c.method)).toEqual([
       "ensureCli",
@@ -81,10 +86,16 @@ describe("history", () => {
     expect(ctx.stdout.lines).toEqual(['stack "dev": no updates yet']);
   });
 
-  it("uses the current imageRef only for the newest successful update", () => {
-    const rows = historyRows(devHistory(), IMAGE_REF_A);
-    expect(rows.map((r) => r[5])).toEqual(["-", "sha256:aaaaaaaaaaaa", "-", "sha256:bbbbbbbbbbbb"]);
-    expect(historyRows(devHistory(), undefined).map((r) => r[5])).toEqual([
+  it("uses what tenants run now only for the newest successful update", () => {
+    const now = { acme: IMAGE_REF_A, "big-acme": IMAGE_REF_A, globex: `r/a@${DIGEST_B}` };
+    const rows = historyRows(devHistory(), now);
+    expect(rows.map((r) => r[7])).toEqual([
+      "-",
+      "sha256:aaaaaaaaaaaa, globex=sha256:bbbbbbbbbbbb",
+      "-",
+      "sha256:bbbbbbbbbbbb",
+    ]);
+    expect(historyRows(devHistory(), {}).map((r) => r[7])).toEqual([
       "-",
       "-",
       "-",

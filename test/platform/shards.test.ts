@@ -43,10 +43,13 @@ async function platformWith(s01: ShardedRun, s02: ShardedRun) {
   });
 }
 
+/** Everything the proxy's nginx reads: its config and its route table, whatever their split. */
 const nginxConf = (run: ShardedRun): string =>
-  run.ofType(T.configMap).find((c) => c.name === "production-proxy-config")?.inputs.data[
-    "nginx.conf"
-  ] as string;
+  run
+    .ofType(T.configMap)
+    .filter((c) => c.name.startsWith("production-proxy-"))
+    .flatMap((c) => Object.values<string>(c.inputs.data ?? {}))
+    .join("\n");
 
 describe("a shard stack", () => {
   it("runs only its tenants and their databases, named as an unsharded stack names them", async () => {

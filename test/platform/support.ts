@@ -17,6 +17,7 @@ export interface StackRun extends ProgramRun<Record<string, unknown>> {
 export async function runStack(
   stack: StackName,
   env: Record<string, string> = {},
+  preview = false,
 ): Promise<StackRun> {
   const { config, secretKeys } = engineConfig(stack);
   vi.resetModules();
@@ -25,7 +26,7 @@ export async function runStack(
   try {
     const run = await runProgram(
       async () => (await import("../../stacks/index.js")) as unknown as Record<string, unknown>,
-      { stack, config, secretKeys },
+      { stack, config, secretKeys, preview },
     );
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];

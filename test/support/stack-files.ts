@@ -11,6 +11,12 @@ export const STACKS = ["local", "dev", "production"] as const;
 export type StackName = (typeof STACKS)[number];
 
 const ROOT = join(__dirname, "..", "..");
+/**
+ * The stack files the suites read: copies of the examples under test/fixtures/stacks, so a user
+ * who adds a tenant or changes a registry in Pulumi.<stack>.yaml breaks no test. The examples
+ * themselves are checked by test/config/stack-files.test.ts and run by the e2e suite.
+ */
+export const FIXTURE_DIR = join(__dirname, "..", "fixtures", "stacks");
 
 /** Test stand-ins for the secrets each stack's comments tell the operator to set. */
 export const OPERATOR_SECRETS: Record<StackName, Record<string, unknown>> = {
@@ -35,13 +41,16 @@ export const OPERATOR_SECRETS: Record<StackName, Record<string, unknown>> = {
   },
 };
 
-/** The stack file's `config:` block as written. */
-export function readStackFile(stack: string): Record<string, unknown> {
-  const doc = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+/** The `config:` block of a stack file as written (the fixture copy unless `dir` is given). */
+export function readStackFile(stack: string, dir = FIXTURE_DIR): Record<string, unknown> {
+  const doc = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as {
     config?: Record<string, unknown>;
   };
   return doc.config ?? {};
 }
+
+/** The repository root, where the example stack files a user edits live. */
+export const EXAMPLE_DIR = ROOT;
 
 function encode(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);

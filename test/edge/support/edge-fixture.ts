@@ -1,9 +1,11 @@
 /**
- * The whole edge on loopback: a wildcard certificate, a DNS responder for the tenants' cluster
- * names, one fake server per tenant, and nginx running the config the proxy ships, with only the
- * resolver address, listen ports and file paths changed.
+ * The whole edge on loopback: a wildcard certificate, one fake server per tenant, and nginx
+ * running the two files the proxy ships (nginx.conf including routes.conf), with only the listen
+ * ports, file paths and tenant addresses changed: each tenant's cluster name becomes the loopback
+ * address its fake server listens on, which is what nginx would resolve it to when it loads the
+ * route table.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -12,10 +14,14 @@ import {
   routesFromTenants,
   tenantUpstreamHost,
 } from "../../../components/edge/management-proxy";
-import { renderNginxConfig } from "../../../components/edge/nginx-config";
+import {
+  type NginxConfigInput,
+  renderNginxConfig,
+  renderNginxRoutes,
+} from "../../../components/edge/nginx-config";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
-import { startDns, type TestDns } from "./dns";
-import { NginxProcess } from "./nginx";
+import { renderEdgeEntrypoint } from "../../../components/edge/route-reloader";
+import { NGINX, NginxProcess } from "./nginx";
 import { freePorts } from "./ports";
 import { startTenants, type TenantFleet } from "./tenants";
 
@@ -26,8 +32,10 @@ export interface EdgeTenant {
   readonly later?: boolean;
   /** In the config, but its server and DNS name appear only when the test says so. */
   readonly deferred?: boolean;
-  /** In the config, with no server and no DNS name at all. */
+  /** In the config, with no server at all (its address refuses connections). */
   readonly missing?: boolean;
+  /** Where its server listens when it is not one of the fixture's (with `missing`). */
+  readonly address?: string;
 }
 
 export interface EdgeOptions {
@@ -36,23 +44,41 @@ export interface EdgeOptions {
   readonly tenants: readonly EdgeTenant[];
   /** Proxy settings other than routes, as the component would get them. @default component defaults */
   readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes">;
+  /** The tenants' port when their servers are not the fixture's. @default the fleet's port */
+  readonly tenantPort?: number;
+  /**
+   * Run nginx under the edge's entry script (as the container does), checking the route table
+   * every `pollSeconds`. @default nginx is started directly
+   */
+  readonly entrypoint?: { readonly pollSeconds: number };
+  /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
+  readonly tweak?: (input: NginxConfigInput) => NginxConfigInput;
 }
 
 export interface Edge {
   readonly options: EdgeOptions;
   readonly dir: string;
   readonly certificate: TestCertificate;
-  readonly dns: TestDns;
   readonly fleet: TenantFleet;
   readonly nginx: NginxProcess;
   readonly ports: { readonly http: number; readonly https: number; readonly health: number };
   /** Every host of every tenant in `options`, with its tenant id. */
   readonly hosts: readonly { readonly host: string; readonly tenantId: string }[];
-  /** The config text for these tenants (all of them when `includeLater`). */
+  /** The main nginx.conf (the same whatever the tenants). */
+  readonly config: string;
+  /** Path of the route table nginx.conf includes. */
+  readonly routesPath: string;
+  /** The route table for these tenants (all of them when `includeLater`). */
   render(includeLater: boolean): string;
+  /** The route table for exactly these tenants of `options.tenants`. */
+  renderFor(ids: readonly string[]): string;
+  /** Replaces the route table file atomically (as the kubelet does), without reloading. */
+  writeRoutes(routes: string): void;
+  /** Writes the route table (all tenants when `includeLater`) and reloads nginx gracefully. */
+  reloadRoutes(includeLater: boolean): Promise<void>;
   /** Cluster DNS name of a tenant's Service. */
   upstreamHost(tenantId: string): string;
-  /** Starts a deferred tenant's server and publishes its DNS name. */
+  /** Starts a deferred tenant's server. */
   bringUp(tenantId: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,26 +108,39 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     cleanups.push(() => fleet.close());
     const upstreamHost = (id: string) =>
       tenantUpstreamHost(environment, id, options.settings?.clusterDomain ?? "cluster.local");
-    const dns = await startDns(
-      Object.fromEntries(
-        served.filter((t) => !t.deferred).map((t) => [upstreamHost(t.id), fleet.get(t.id).ip]),
-      ),
+    // What nginx resolves each Service name to: the fake server's address, or one where
+    // nothing listens (127.0.9.x) for a tenant without a server.
+    const addressOf = new Map(
+      options.tenants.map((t, i) => [
+        t.id,
+        t.address ?? (t.missing ? `127.0.9.${(i % 250) + 1}` : fleet.get(t.id).ip),
+      ]),
     );
-    cleanups.push(() => dns.close());
     const [http, https, health] = (await freePorts(3)) as [number, number, number];
     const ports = { http, https, health };
+    mkdirSync(join(dir, "routes"));
+    const routesPath = join(dir, "routes", "routes.conf");
 
-    const render = (includeLater: boolean) => {
+    const input = (ids: readonly string[]): NginxConfigInput => {
       const routes = routesFromTenants(
         options.tenants
-          .filter((t) => includeLater || !t.later)
+          .filter((t) => ids.includes(t.id))
           .map((t) => ({ id: t.id, hosts: tenantHosts(t, domain) })),
-        { environment, port: fleet.port, clusterDomain: options.settings?.clusterDomain },
+        {
+          environment,
+          port: options.tenantPort ?? fleet.port,
+          clusterDomain: options.settings?.clusterDomain,
+        },
       );
       const shipped = proxyNginxConfigInput({ ...options.settings, environment, routes });
-      return renderNginxConfig({
+      const local: NginxConfigInput = {
         ...shipped,
-        resolver: dns.address,
+        routes: shipped.routes.map((r) => ({
+          ...r,
+          upstreamHost: addressOf.get(r.tenantId) as string,
+        })),
+        // nginx 1.22 here: the listen parameter, which does what `http2 on;` does on 1.27.
+        http2: shipped.http2 === "off" ? "off" : "listen",
         listen: { ...ports, address: "127.0.0.1" },
         tls: { certificate: certificate.certificatePath, key: certificate.keyPath },
         paths: {
@@ -109,28 +148,61 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           tempDir: dir,
           errorLog: join(dir, "error.log"),
           accessLog: join(dir, "access.log"),
+          routesFile: routesPath,
         },
-      });
+      };
+      return options.tweak ? options.tweak(local) : local;
     };
+    const renderFor = (ids: readonly string[]) => renderNginxRoutes(input(ids));
+    const render = (includeLater: boolean) =>
+      renderFor(options.tenants.filter((t) => includeLater || !t.later).map((t) => t.id));
+    let version = 0;
+    const writeRoutes = (routes: string) => {
+      const next = `${routesPath}.${++version}.tmp`;
+      writeFileSync(next, routes);
+      renameSync(next, routesPath);
+    };
+    const config = renderNginxConfig(input([]));
+    writeRoutes(render(false));
 
-    const nginx = await NginxProcess.start(render(false), dir, health);
+    let launcher: string[] | undefined;
+    if (options.entrypoint !== undefined) {
+      const script = join(dir, "entrypoint.sh");
+      writeFileSync(
+        script,
+        renderEdgeEntrypoint({
+          config: join(dir, "nginx.conf"),
+          routesDir: join(dir, "routes"),
+          pollSeconds: options.entrypoint.pollSeconds,
+          nginx: NGINX,
+        }),
+      );
+      launcher = ["/bin/sh", script];
+    }
+    const nginx = await NginxProcess.start(config, dir, health, launcher);
     cleanups.push(() => nginx.stop());
     return {
       options,
       dir,
       certificate,
-      dns,
       fleet,
       nginx,
       ports,
       hosts: options.tenants.flatMap((t) =>
         tenantHosts(t, domain).map((host) => ({ host, tenantId: t.id })),
       ),
+      config,
+      routesPath,
       render,
+      renderFor,
+      writeRoutes,
+      async reloadRoutes(includeLater) {
+        writeRoutes(render(includeLater));
+        await nginx.reload();
+      },
       upstreamHost,
       async bringUp(id) {
         await fleet.get(id).start();
-        dns.set(upstreamHost(id), fleet.get(id).ip);
       },
       close,
     };

@@ -7,9 +7,11 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import { findNginx } from "../../../scripts/lib/binaries";
 import { sleep, waitFor } from "./ports";
 
-export const NGINX = "/usr/sbin/nginx";
+/** The nginx binary: on PATH, then /usr/sbin/nginx; a clear "nginx not found" otherwise. */
+export const NGINX = findNginx();
 
 export interface NginxTestResult {
   readonly ok: boolean;
@@ -77,15 +79,29 @@ export class NginxProcess {
     return this.child.pid as number;
   }
 
-  /** Writes `config` to `{prefix}/nginx.conf`, starts nginx and waits until `/healthz` answers. */
-  static async start(config: string, prefix: string, healthPort: number): Promise<NginxProcess> {
+  /**
+   * Writes `config` to `{prefix}/nginx.conf`, starts nginx and waits until `/healthz` answers.
+   * With `launcher` (a command and its arguments) that command is started instead, e.g. the
+   * edge's entry script, which starts nginx itself; signals then go to the launcher.
+   */
+  static async start(
+    config: string,
+    prefix: string,
+    healthPort: number,
+    launcher?: readonly string[],
+  ): Promise<NginxProcess> {
     const configPath = join(prefix, "nginx.conf");
     writeFileSync(configPath, config);
-    const child = spawn(
+    const [command, ...args] = launcher ?? [
       NGINX,
-      ["-p", `${prefix}/`, "-c", configPath, "-e", join(prefix, "startup.log")],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
+      "-p",
+      `${prefix}/`,
+      "-c",
+      configPath,
+      "-e",
+      join(prefix, "startup.log"),
+    ];
+    const child = spawn(command as string, args, { stdio: ["ignore", "ignore", "pipe"] });
     const nginx = new NginxProcess(child, configPath, prefix);
     try {
       await waitFor(

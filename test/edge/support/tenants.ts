@@ -37,6 +37,8 @@ export class SseStream {
 export class FakeTenant {
   /** Requests received (HTTP and WebSocket upgrades). */
   hits = 0;
+  /** TCP connections accepted (a pooled connection carries many requests). */
+  connections = 0;
   readonly requests: TenantEcho[] = [];
   private server: Server | undefined;
   private readonly sseWaiters: ((s: SseStream) => void)[] = [];
@@ -75,6 +77,8 @@ export class FakeTenant {
         res.end(JSON.stringify(echo));
       });
     });
+    // Node's defaults, as a tenant app would run: idle keep-alive connections close after 5 s.
+    server.on("connection", () => this.connections++);
     const wss = new WebSocketServer({ server });
     wss.on("connection", (socket, req) => {
       this.hits++;

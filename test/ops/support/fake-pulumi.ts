@@ -47,6 +47,7 @@ if (argv[0] === "whoami") {
 }
 if (stack !== undefined && !scenario.stacks.includes(stack)) fail("error: no stack named '" + stack + "' found");
 if (cmd === "stack select") process.exit(0);
+if (cmd === "state unprotect") process.exit(0);
 if (cmd === "stack ls") { out(scenario.stacks.map((name) => ({ name }))); process.exit(0); }
 if (cmd === "stack history") {
   const size = Number(flag("--page-size") || scenario.history.length);

@@ -103,6 +103,8 @@ export function testContext(
       return parts.answer ?? false;
     },
     now: () => new Date("2026-11-22T10:00:00.000Z"),
+    // No CI actor and no login name: the actor is the engine's git user, when it has one.
+    env: {},
   };
 }
 

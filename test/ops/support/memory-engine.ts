@@ -72,6 +72,19 @@ export function update(partial: Partial<UpdateRecord> & { version: number }): Up
   };
 }
 
+/** A stack file's config as history records it: secrets flagged and valueless, objects as JSON. */
+export function recordedConfig(
+  config: Record<string, unknown>,
+): Record<string, { value?: string; secret: boolean }> {
+  const recorded: Record<string, { value?: string; secret: boolean }> = {};
+  for (const [key, value] of Object.entries(config)) {
+    recorded[key] = containsSecure(value)
+      ? { secret: true }
+      : { value: typeof value === "string" ? value : JSON.stringify(value), secret: false };
+  }
+  return recorded;
+}
+
 function setIn(
   root: Record<string, unknown>,
   path: readonly (string | number)[],
@@ -151,13 +164,7 @@ export class MemoryEngine implements ReleaseEngine {
     const s = this.get(stack);
     if (s.locked) throw new UpdateInProgressError(stack);
     options.onOutput?.(this.progress);
-    const config = options.source?.config ?? s.config;
-    const recorded: Record<string, { value?: string; secret: boolean }> = {};
-    for (const [key, value] of Object.entries(config)) {
-      recorded[key] = containsSecure(value)
-        ? { secret: true }
-        : { value: typeof value === "string" ? value : JSON.stringify(value), secret: false };
-    }
+    const recorded = recordedConfig(options.source?.config ?? s.config);
     const version = Math.max(0, ...s.history.map((u) => u.version)) + 1;
     const commit = options.source?.commit ?? this.git.commit;
     s.history.unshift(
@@ -212,6 +219,11 @@ export class MemoryEngine implements ReleaseEngine {
   async gitState(): Promise<GitState> {
     this.record("gitState");
     return this.git;
+  }
+
+  async unprotect(stack: string, urns: readonly string[]): Promise<void> {
+    this.record("unprotect", stack, [...urns]);
+    this.get(stack);
   }
 
   async hasCommit(sha: string): Promise<boolean> {

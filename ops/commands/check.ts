@@ -1,0 +1,43 @@
+/**
+ * `ops check --stack S`: the stack file validated as `pulumi preview` would, without running the
+ * engine (see stacks/config/stack-file.ts). Exits 1 listing every problem.
+ */
+import * as path from "node:path";
+import { ConfigError } from "../../stacks/config/errors";
+import {
+  checkStackConfig,
+  describeConfig,
+  type ProjectConfig,
+} from "../../stacks/config/stack-file";
+import { configFromText } from "../stack-file";
+import type { OpsContext } from "../context";
+import { println } from "../format";
+import { readFile } from "node:fs/promises";
+
+export interface CheckOptions {
+  readonly stack: string;
+}
+
+export async function check(ctx: OpsContext, options: CheckOptions): Promise<number> {
+  const stackConfig = await ctx.engine.readConfig(options.stack);
+  const file = ctx.engine.configFileName(options.stack);
+  if (Object.keys(stackConfig).length === 0) {
+    println(ctx.stderr, `error: ${file} has no config (is the stack name right?)`);
+    return 1;
+  }
+  try {
+    const config = checkStackConfig(stackConfig, await projectConfig(), process.env);
+    println(ctx.stdout, `${file} is valid: ${describeConfig(config)}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    println(ctx.stderr, `${file}: ${error.message}`);
+    return 1;
+  }
+}
+
+/** Pulumi.yaml's `config:` block: the defaults the engine fills in. */
+async function projectConfig(): Promise<ProjectConfig> {
+  const text = await readFile(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
+  return configFromText(text) as ProjectConfig;
+}

@@ -1,0 +1,253 @@
+/**
+ * A stack file (`Pulumi.<stack>.yaml`) checked the way `pulumi preview` will see it, without the
+ * Pulumi CLI: project defaults from `Pulumi.yaml` fill keys the stack leaves out, top-level values
+ * reach the program as text (objects as JSON), and only `secure:` values are secrets. Nothing is
+ * decrypted: a secure value is known to be set, not what it holds.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { ConfigError, type ConfigIssue } from "./errors";
+import { closestKey } from "./describe";
+import { applyOverrides } from "./overrides";
+import { parseConfig, type PlatformConfig } from "./parse";
+import { SECRET_KEYS } from "./schema";
+
+const NAMESPACE = "agent-cloud";
+
+/** What stands in for a `secure:` value: set, encrypted, unknown here. */
+export const SECURE_PLACEHOLDER = "[secure]";
+
+/** Keys outside `agent-cloud:` that hold secrets the program or its providers read. */
+export const OTHER_SECRET_KEYS: Readonly<Record<string, string>> = {
+  "cloudflare:apiToken": "pulumi config set --secret cloudflare:apiToken <token>",
+};
+
+/** Namespaces a stack file of this project may use (the project's and its providers'). */
+const KNOWN_NAMESPACES = [NAMESPACE, "kubernetes", "cloudflare", "pulumi", "random", "tls"];
+
+/** The `config:` block of Pulumi.yaml: `{ key: { type?, default?, description? } }`. */
+export type ProjectConfig = Readonly<Record<string, { readonly default?: unknown }>>;
+
+function isSecure(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
+}
+
+/** The value with every `secure:` leaf replaced by the placeholder; reports whether it had one. */
+function stripSecure(value: unknown): { value: unknown; secure: boolean } {
+  if (isSecure(value)) return { value: SECURE_PLACEHOLDER, secure: true };
+  if (Array.isArray(value)) {
+    const parts = value.map(stripSecure);
+    return { value: parts.map((p) => p.value), secure: parts.some((p) => p.secure) };
+  }
+  if (value !== null && typeof value === "object") {
+    const parts = Object.entries(value).map(([k, v]) => [k, stripSecure(v)] as const);
+    return {
+      value: Object.fromEntries(parts.map(([k, p]) => [k, p.value])),
+      secure: parts.some(([, p]) => p.secure),
+    };
+  }
+  return { value, secure: false };
+}
+
+/** Paths of the plain (not `secure:`) scalar leaves inside a value. */
+function clearLeaves(value: unknown, at: string): string[] {
+  if (isSecure(value)) return [];
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) =>
+      clearLeaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
+    );
+  }
+  return value === undefined || value === null || value === "" ? [] : [at];
+}
+
+/** The engine hands every top-level value to the program as text: objects as JSON. */
+function asEngineText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** What the program's loader does with that text (stacks/config/load.ts). */
+export function decodeConfigText(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Engine-shaped input for parseConfig, and the problems only the stack file shows. */
+export interface StackFileConfig {
+  /** `agent-cloud:*` values without the namespace, decoded as the program decodes them. */
+  readonly raw: Record<string, unknown>;
+  /** Keys (without namespace) that were `secure:` in the file. */
+  readonly secretKeys: readonly string[];
+  readonly issues: readonly ConfigIssue[];
+}
+
+/** Reads a stack file's `config:` block (and the project's defaults) as the engine would. */
+export function fromStackFile(
+  stackConfig: Readonly<Record<string, unknown>>,
+  projectConfig: ProjectConfig = {},
+): StackFileConfig {
+  const raw: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const [fullKey, value] of Object.entries(stackConfig)) {
+    const colon = fullKey.indexOf(":");
+    if (colon < 0) {
+      issues.push({
+        path: fullKey,
+        message: `stack config keys carry their namespace; write "${NAMESPACE}:${fullKey}"`,
+      });
+      continue;
+    }
+    const namespace = fullKey.slice(0, colon);
+    const key = fullKey.slice(colon + 1);
+    const stripped = stripSecure(value);
+    const otherSecret = OTHER_SECRET_KEYS[fullKey];
+    if (otherSecret !== undefined && !stripped.secure && value !== undefined && value !== "") {
+      issues.push({
+        path: fullKey,
+        received: "(clear text)",
+        message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${otherSecret}`,
+      });
+    }
+    if (namespace !== NAMESPACE) {
+      const near = closestKey(namespace, KNOWN_NAMESPACES);
+      if (!KNOWN_NAMESPACES.includes(namespace) && near === NAMESPACE) {
+        issues.push({
+          path: fullKey,
+          message: `unknown namespace "${namespace}" (did you mean "${NAMESPACE}:${key}"?); the program reads only ${NAMESPACE}:* keys`,
+        });
+      }
+      continue;
+    }
+    raw[key] = decodeConfigText(asEngineText(stripped.value));
+    if (stripped.secure) secretKeys.push(key);
+    // `pulumi config set --secret --path` encrypts one leaf; the engine then treats the whole key
+    // as secret, so a leaf added in clear beside it would pass parseConfig unnoticed.
+    if (stripped.secure && (SECRET_KEYS as readonly string[]).includes(key)) {
+      for (const leaf of clearLeaves(value, key)) {
+        issues.push({
+          path: leaf,
+          received: "(clear text)",
+          message: `is a secret and must be stored encrypted; run: pulumi config set --secret --path '${leaf}' <value>`,
+        });
+      }
+    }
+  }
+  for (const [key, declared] of Object.entries(projectConfig)) {
+    if (!(key in raw) && declared.default !== undefined) {
+      raw[key] = decodeConfigText(asEngineText(declared.default));
+    }
+  }
+  return { raw, secretKeys, issues };
+}
+
+/**
+ * Validates a stack file as `pulumi preview` would and returns the typed config; throws one
+ * {@link ConfigError} listing every problem (the file's own and parseConfig's).
+ */
+export function checkStackConfig(
+  stackConfig: Readonly<Record<string, unknown>>,
+  projectConfig: ProjectConfig = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): PlatformConfig {
+  const file = fromStackFile(stackConfig, projectConfig);
+  const fileIssues = [...file.issues, ...cloudflareTokenIssues(file.raw, stackConfig, env)];
+  let parsed: PlatformConfig | undefined;
+  let issues: readonly ConfigIssue[] = [];
+  try {
+    parsed = parseConfig(applyOverrides(file.raw, env), { secretKeys: file.secretKeys });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues = error.issues;
+  }
+  if (fileIssues.length > 0 || parsed === undefined) {
+    throw new ConfigError([...fileIssues, ...issues]);
+  }
+  return parsed;
+}
+
+/**
+ * Cloudflare DNS, Origin CA certificates and ACME's DNS-01 all call Cloudflare with
+ * `cloudflare:apiToken` (or `CLOUDFLARE_API_TOKEN` in the environment); without one the first
+ * preview fails inside the provider.
+ */
+function cloudflareTokenIssues(
+  raw: Readonly<Record<string, unknown>>,
+  stackConfig: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigIssue[] {
+  const field = (key: string, name: string): unknown => {
+    const value = raw[key];
+    return value !== null && typeof value === "object"
+      ? (value as Record<string, unknown>)[name]
+      : undefined;
+  };
+  const uses =
+    field("dns", "provider") === "cloudflare" ||
+    field("tls", "mode") === "acme" ||
+    field("tls", "mode") === "cloudflare-origin-ca";
+  const token = stackConfig["cloudflare:apiToken"];
+  const set = (token !== undefined && token !== "") || (env.CLOUDFLARE_API_TOKEN ?? "") !== "";
+  if (!uses || set) return [];
+  return [
+    {
+      path: "cloudflare:apiToken",
+      message: `is required when Cloudflare manages DNS or certificates (dns.provider: cloudflare, tls.mode: acme or cloudflare-origin-ca); run: ${OTHER_SECRET_KEYS["cloudflare:apiToken"]}`,
+    },
+  ];
+}
+
+/** Reads `<dir>/Pulumi.<stack>.yaml` and `<dir>/Pulumi.yaml` and checks them; see {@link checkStackConfig}. */
+export function checkStackFileOnDisk(
+  dir: string,
+  stack: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): PlatformConfig {
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) {
+    const stacks = readdirSync(dir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .sort();
+    throw new Error(
+      `no stack file ${path.basename(file)} in ${dir}; stack files here: ${stacks.join(", ") || "none"}`,
+    );
+  }
+  const stackDoc = readYaml(file) as { config?: Record<string, unknown> } | null;
+  // A folder of stack files without its own Pulumi.yaml (a test fixture) uses this project's.
+  const projectFile =
+    [path.join(dir, "Pulumi.yaml"), path.join(__dirname, "..", "..", "Pulumi.yaml")].find(
+      existsSync,
+    ) ?? "";
+  const projectDoc =
+    projectFile !== "" ? (readYaml(projectFile) as { config?: ProjectConfig } | null) : null;
+  return checkStackConfig(stackDoc?.config ?? {}, projectDoc?.config ?? {}, env);
+}
+
+function readYaml(file: string): unknown {
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const [error] = doc.errors;
+  if (error !== undefined)
+    throw new Error(`${path.basename(file)} is not valid YAML: ${error.message}`);
+  return doc.toJS() as unknown;
+}
+
+/** One line saying what a valid config deploys. */
+export function describeConfig(c: PlatformConfig): string {
+  const ids = c.tenants.map((t) => t.id);
+  return (
+    `environment ${c.environment}, domain ${c.domain}, ${ids.length} ${ids.length === 1 ? "tenant" : "tenants"}` +
+    `${ids.length > 0 ? ` (${ids.join(", ")})` : ""}, TLS ${c.tls.mode}, DNS ${c.dns.provider}, ` +
+    `database ${c.database.mode}, ${c.proxy.replicas} proxy ${c.proxy.replicas === 1 ? "replica" : "replicas"}`
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * `npm run check-config` and `ops check`: a stack file validated as `pulumi preview` will see it
+ * (project defaults, values as text, only `secure:` values secret), every problem in one error,
+ * and the README's example error is this command's real output.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../ops/cli";
+import { runCheckConfig } from "../../scripts/check-config";
+import { ConfigError } from "../../stacks/config/errors";
+import { checkStackConfig, fromStackFile } from "../../stacks/config/stack-file";
+import { runProgram } from "../harness/mocks";
+import { testContext } from "../ops/support/fakes";
+import { MemoryEngine, memoryStack } from "../ops/support/memory-engine";
+
+const ROOT = join(__dirname, "..", "..");
+const FIXTURES = join(__dirname, "..", "fixtures", "check-config");
+
+function run(dir: string, stack = "dev", env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runCheckConfig(
+    ["--stack", stack, "--dir", join(FIXTURES, dir)],
+    (l) => out.push(l),
+    (l) => err.push(l),
+    env,
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** The fenced block under "Config reference" that shows the check's output. */
+function readmeExample(): { command: string; output: string } {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const block = /```\n(\$ npm run check-config[^\n]*)\n([\s\S]*?)\n```/.exec(readme);
+  if (block === null) throw new Error("README.md has no check-config example block");
+  return { command: block[1] ?? "", output: block[2] ?? "" };
+}
+
+function stackConfigOf(dir: string): Record<string, unknown> {
+  const doc = parse(readFileSync(join(FIXTURES, dir, "Pulumi.dev.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  return doc.config;
+}
+
+describe("check-config", () => {
+  it("the README's example error is the command's real output", () => {
+    const example = readmeExample();
+    expect(example.command).toBe("$ npm run check-config -- --stack dev");
+    const result = run("readme");
+    expect(result.code).toBe(1);
+    expect(result.out).toBe("");
+    expect(result.err).toBe(example.output);
+    // Schema problems, cross-field problems and secrets in clear, all in one error.
+    expect(result.err).toContain('(did you mean "customDomains"?)');
+    expect(result.err).toContain("must be an email address, not a list");
+    expect(result.err).toContain("tenants[0].env.OPENAI_API_KEY (clear text)");
+    expect(result.err).not.toContain("hunter2");
+    expect(result.err).not.toContain("sk-proj");
+  });
+
+  it("passes a stack file whose secrets are all secure: values, and says what it deploys", () => {
+    expect(run("good")).toEqual({
+      code: 0,
+      out: "Pulumi.dev.yaml is valid: environment dev, domain dev.agents.example.com, 2 tenants (alpha, beta), TLS cloudflare-origin-ca, DNS cloudflare, database external, 2 proxy replicas",
+      err: "",
+    });
+  });
+
+  it("refuses what only a stack file can get wrong, with every problem listed", () => {
+    const result = run("traps");
+    expect(result.code).toBe(1);
+    expect(result.err.split("\n")).toEqual([
+      "Pulumi.dev.yaml: agent-cloud config is invalid (5 problems):",
+      "  - cloudflare:apiToken (clear text): is a secret and must be stored encrypted; run: pulumi config rm cloudflare:apiToken && pulumi config set --secret cloudflare:apiToken <token>",
+      `  - domain: stack config keys carry their namespace; write "agent-cloud:domain"`,
+      `  - agent-coud:environment: unknown namespace "agent-coud" (did you mean "agent-cloud:environment"?); the program reads only agent-cloud:* keys`,
+      "  - tenantSecrets.alpha.OPENAI_API_KEY (clear text): is a secret and must be stored encrypted; run: pulumi config set --secret --path 'tenantSecrets.alpha.OPENAI_API_KEY' <value>",
+      `  - environment "12": must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+    ]);
+    expect(result.err).not.toContain("cf-token-in-clear");
+    expect(result.err).not.toContain("typed-in-by-hand");
+  });
+
+  it("asks for the Cloudflare token where Cloudflare is used, unless the environment has one", () => {
+    const config = stackConfigOf("good");
+    delete config["cloudflare:apiToken"];
+    expect(() => checkStackConfig(config)).toThrow(
+      "cloudflare:apiToken: is required when Cloudflare manages DNS or certificates",
+    );
+    expect(() => checkStackConfig(config, {}, { CLOUDFLARE_API_TOKEN: "x" })).not.toThrow();
+  });
+
+  it("reads values as the engine hands them over: text, objects as JSON, project defaults", () => {
+    const file = fromStackFile(
+      {
+        "agent-cloud:environment": 12,
+        "agent-cloud:app": { port: 9000 },
+        "agent-cloud:registryPassword": { secure: "v1:abc" },
+        "kubernetes:context": "kind-agent-cloud",
+      },
+      { dns: { default: { provider: "none" } }, environment: {} },
+    );
+    expect(file).toEqual({
+      raw: {
+        environment: "12",
+        app: { port: 9000 },
+        registryPassword: "[secure]",
+        dns: { provider: "none" },
+      },
+      secretKeys: ["registryPassword"],
+      issues: [],
+    });
+  });
+
+  it("says which stack files exist when the name is wrong, and exits 2 without --stack", () => {
+    expect(run("good", "prod")).toEqual({
+      code: 1,
+      out: "",
+      err: `error: no stack file Pulumi.prod.yaml in ${join(FIXTURES, "good")}; stack files here: dev`,
+    });
+    const err: string[] = [];
+    expect(
+      runCheckConfig(
+        [],
+        () => undefined,
+        (l) => err.push(l),
+      ),
+    ).toBe(2);
+    expect(err).toEqual([
+      "check-config: --stack is required\nusage: npm run check-config -- --stack NAME [--dir DIR]",
+    ]);
+  });
+});
+
+describe("ops check", () => {
+  it("checks the stack file the ops engine reads, with the same error", async () => {
+    const engine = new MemoryEngine({ dev: memoryStack({ config: stackConfigOf("readme") }) });
+    const ctx = testContext(engine);
+    expect(await main(["check", "--stack", "dev"], ctx)).toBe(1);
+    expect(ctx.stderr.text.trimEnd()).toBe(readmeExample().output);
+
+    const good = new MemoryEngine({ dev: memoryStack({ config: stackConfigOf("good") }) });
+    const okCtx = testContext(good);
+    expect(await main(["check", "--stack", "dev"], okCtx)).toBe(0);
+    expect(okCtx.stdout.text).toContain("Pulumi.dev.yaml is valid: environment dev");
+  });
+});
+
+describe("under pulumi preview", () => {
+  it("a bad config stops the program with a RunError carrying the message alone", async () => {
+    const file = fromStackFile(stackConfigOf("readme"));
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(file.raw))
+      config[`agent-cloud:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    vi.resetModules();
+    let error: unknown;
+    try {
+      await runProgram(async () => import("../../stacks/index.js"), { stack: "dev", config });
+    } catch (e) {
+      error = e;
+    }
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect(error).not.toBeInstanceOf(ConfigError);
+    const expected = readmeExample().output.replace(/^Pulumi\.dev\.yaml: /, "");
+    expect((error as Error).message).toBe(expected);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * `npm run local:up` checks every prerequisite before it starts anything and lists every missing
+ * one at once. Run for real (bash) against stand-in tools on a private PATH.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = join(__dirname, "..", "..");
+const bin = mkdtempSync(join(tmpdir(), "local-up-"));
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+function tool(name: string, script: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
+
+function localUp() {
+  // The stand-ins first; the system folders only for sh, sed, sort, head and printf.
+  return spawnSync("bash", [join(ROOT, "scripts", "local-up.sh")], {
+    encoding: "utf8",
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: bin },
+  });
+}
+
+describe("local:up prerequisites", () => {
+  it("lists every problem at once and starts nothing", () => {
+    tool("docker", 'echo "$@" >> "$HOME/docker-calls"; [ "$1" = info ] && exit 1; exit 0');
+    tool("kind", 'echo "kind v0.20.0 go1.20.4 linux/amd64"');
+    tool("pulumi", 'echo "v3.100.0"');
+    tool("kubectl", "exit 0");
+    const run = localUp();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      [
+        "local-up: cannot start; fix these first (README.md, Prerequisites):",
+        "  - the Docker daemon is not reachable ('docker info' fails): start Docker, and check this user may use it without sudo",
+        "  - kind 0.20.0 is too old: need >= 0.29.0 (kindnet NetworkPolicy, probes under deny-all, the pinned node image)",
+        "  - pulumi 3.100.0 is too old: need >= 3.190.0",
+        "",
+      ].join("\n"),
+    );
+    // Only the daemon check ran: no registry, builder or cluster was touched.
+    expect(readFileSync(join(bin, "docker-calls"), "utf8")).toBe("info\n");
+  });
+
+  it("pins a kind node image with Kubernetes >= 1.30 (the preStop sleep action)", () => {
+    const cluster = readFileSync(join(ROOT, "deploy", "kind", "cluster.yaml"), "utf8");
+    const image = /image: kindest\/node:v1\.(\d+)\.\d+@sha256:[a-f0-9]{64}/.exec(cluster);
+    expect(image).not.toBeNull();
+    expect(Number(image?.[1])).toBeGreaterThanOrEqual(30);
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import {
+  actorOf,
+  checkReleaseName,
+  overridesOf,
+  parseRelease,
+  releaseMessage,
+  releasesOf,
+  splitImages,
+  type ReleaseFacts,
+} from "../../ops/release";
+import { DIGEST_A, DIGEST_B, SHA_1 } from "./support/fakes";
+import { update } from "./support/memory-engine";
+
+const A = `ghcr.io/acme/agent@${DIGEST_A}`;
+const B = `ghcr.io/acme/agent@${DIGEST_B}`;
+const tenants = (...ids: string[]) => ({
+  "agent-cloud:tenants": { value: JSON.stringify(ids.map((id) => ({ id }))), secret: false },
+});
+
+describe("release messages", () => {
+  it.each<{ facts: ReleaseFacts; message: string }>([
+    { facts: { action: "deploy" }, message: "deploy" },
+    {
+      facts: {
+        action: "deploy",
+        name: "spring-launch",
+        actor: "Rita Release",
+        commit: SHA_1,
+        dirty: true,
+        images: { image: A, pins: { globex: B } },
+        rebuild: true,
+        tag: "v2",
+        groups: ["beta", "eu"],
+      },
+      message: `deploy release=spring-launch actor=Rita%20Release commit=${SHA_1} dirty=true image=${A} pin.globex=${B} rebuild=true tag=v2 groups=beta,eu`,
+    },
+    {
+      facts: {
+        action: "rollback to v3",
+        images: { image: A, pins: {} },
+        rollbackTo: 3,
+        prune: true,
+        removed: ["hooli"],
+        before: { version: 7, images: { image: B, pins: { acme: A } } },
+      },
+      message: `rollback to v3 image=${A} rollback-to=v3 prune=true removed=hooli before=v7 before.image=${B} before.pin.acme=${A}`,
+    },
+    {
+      facts: {
+        action: "deploy",
+        skipBuild: true,
+        imageFrom: "dev@v9",
+        images: { image: B, pins: {} },
+      },
+      message: `deploy image=${B} skip-build=true image-from=dev@v9`,
+    },
+  ])("$message", ({ facts, message }) => {
+    expect(releaseMessage(facts)).toBe(message);
+    const parsed = parseRelease(message);
+    for (const [key, value] of Object.entries(facts)) {
+      expect(parsed[key as keyof ReleaseFacts], key).toEqual(value);
+    }
+  });
+
+  it("reads messages it did not write as a bare action", () => {
+    expect(parseRelease("manual pulumi up")).toMatchObject({
+      action: "manual pulumi up",
+      name: undefined,
+      images: undefined,
+    });
+  });
+
+  it("lists the overrides an update ran with", () => {
+    expect(
+      overridesOf(
+        parseRelease(
+          "deploy skip-build=true rebuild=true tag=t groups=a,b image-from=dev@v2 rollback-to=v1 prune=true removed=x",
+        ),
+      ),
+    ).toEqual([
+      "rollback to v1",
+      "--skip-build",
+      "--force",
+      "--tag t",
+      "--group a",
+      "--group b",
+      "--image-from dev@v2",
+      "--prune",
+      "--remove-tenant x",
+    ]);
+  });
+});
+
+describe("splitImages", () => {
+  it("names the image most tenants run and pins the rest", () => {
+    expect(splitImages({ acme: A, globex: B, initech: A })).toEqual({
+      image: A,
+      pins: { globex: B },
+    });
+    expect(splitImages({})).toEqual({ image: undefined, pins: {} });
+  });
+});
+
+describe("releasesOf: the image each tenant ran after each update", () => {
+  const history = [
+    // v4 started from v3's result and recorded it.
+    update({
+      version: 4,
+      result: "failed",
+      message: `deploy before=v3 before.image=${B} before.pin.acme=${A}`,
+      config: tenants("acme", "globex"),
+    }),
+    update({ version: 3, message: "deploy", config: tenants("acme", "globex") }),
+    update({ version: 2, kind: "refresh" }),
+    // v1 was told its images (skip-build), and nothing recorded what it left.
+    update({ version: 1, message: `deploy image=${A} skip-build=true`, config: tenants("acme") }),
+    // v0 ran outside ops with a pinned ref in config.
+    update({
+      version: 0,
+      message: "",
+      config: {
+        ...tenants("acme"),
+        "agent-cloud:image": { value: JSON.stringify({ ref: B }), secret: false },
+      },
+    }),
+  ];
+
+  it("takes the next update's record first, then the outputs for the newest success, then the message, then the config", () => {
+    const releases = releasesOf(history, { acme: A, globex: A });
+    expect(releases.map((r) => [r.update.version, r.imagesFrom, r.images])).toEqual([
+      [4, "none", { acme: undefined, globex: undefined }],
+      [3, "next-update", { acme: A, globex: B }],
+      [2, "none", {}],
+      [1, "message", { acme: A }],
+      [0, "config", { acme: B }],
+    ]);
+  });
+
+  it("uses the outputs for the newest successful update when nothing ran after it", () => {
+    const [latest] = releasesOf(history.slice(1), { acme: A, globex: B });
+    expect([latest!.imagesFrom, latest!.images]).toEqual(["outputs", { acme: A, globex: B }]);
+  });
+});
+
+describe("actorOf", () => {
+  it.each([
+    [{ GITHUB_ACTOR: "octocat", USER: "runner" }, "Rita", "octocat"],
+    [{ GITLAB_USER_LOGIN: "gl-user" }, "Rita", "gl-user"],
+    [{ USER: "root" }, "Rita", "Rita"],
+    [{ USER: "root" }, undefined, "root"],
+    [{}, undefined, undefined],
+  ])("%j with git user %s → %s", (env, gitUser, actor) => {
+    expect(actorOf(env, gitUser)).toBe(actor);
+  });
+});
+
+describe("checkReleaseName", () => {
+  const history = [update({ version: 2, message: "deploy release=spring" })];
+  it.each([
+    ["summer", undefined],
+    ["spring", '--release "spring": update v2 of stack "dev" already has that name; pick another'],
+    [
+      "v4",
+      `--release "v4": must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, and not a version number such as 4 or v4`,
+    ],
+    [
+      "has space",
+      `--release "has space": must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, and not a version number such as 4 or v4`,
+    ],
+  ])("%s", (name, problem) => {
+    expect(checkReleaseName(name, history, "dev")).toBe(problem);
+  });
+});
