@@ -5,6 +5,7 @@ import { OpsError } from "../errors";
 import { println } from "../format";
 import { chooseContainer, LinePrefixer, podPrefixes, tenantPodSelector } from "../logs";
 import type { StackConfig } from "../engine";
+import { tenantStack } from "../shards";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 
@@ -47,7 +48,10 @@ function kubeError(error: unknown): string {
 /** Streams the tenant's pod logs; exits 1 when a pod's stream failed. */
 export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
   const { engine, stdout, stderr } = ctx;
-  const config = await engine.readConfig(o.stack);
+  // With tenant shards, the tenant may live in one of the stack's shard stacks.
+  const holder = await tenantStack(engine, o.stack, o.tenant);
+  o = { ...o, stack: holder.stack };
+  const config = holder.config;
   const tenants = tenantsOf(config).map((t) => t.id);
   if (tenants.length > 0 && !tenants.includes(o.tenant)) {
     throw new OpsError(
