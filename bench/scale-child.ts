@@ -32,8 +32,13 @@ export interface ScaleResult {
   /** Highest V8 heap in use during the run, bytes (before the run subtracted: growth). */
   readonly peakHeapGrowth: number;
   readonly maxRssKiB: number;
-  /** Promises created during the run (only with --promises). */
+  /** Every promise created during the run, by V8's count (only with --promises). */
   readonly promises?: number;
+  /**
+   * The SDK's own promises: calls of its `debuggablePromise`, which wraps every promise the SDK
+   * makes per resource and output (and records a stack for each). Only with --promises.
+   */
+  readonly sdkPromises?: number;
 }
 
 /** Tenants per shard in the benchmark's environment: the default limit. */
@@ -137,6 +142,19 @@ async function main(): Promise<ScaleResult> {
   }
 
   let promises = 0;
+  let sdkPromises = 0;
+  if (flag === "--promises") {
+    // The SDK calls it through its module object, so wrapping the export counts every call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+      debuggablePromise: (...args: unknown[]) => unknown;
+    };
+    const original = debuggable.debuggablePromise;
+    debuggable.debuggablePromise = (...args: unknown[]) => {
+      sdkPromises++;
+      return original(...args);
+    };
+  }
   const hook =
     flag === "--promises"
       ? createHook({
@@ -170,7 +188,7 @@ async function main(): Promise<ScaleResult> {
     ms,
     peakHeapGrowth: peakHeap - heapBefore,
     maxRssKiB: process.resourceUsage().maxRSS,
-    ...(hook ? { promises } : {}),
+    ...(hook ? { promises, sdkPromises } : {}),
   };
 }
 
