@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
   edgeNamespace,
   tenantNamespace,
@@ -8,12 +9,14 @@ import {
   type SecretValue,
 } from "../stacks/config";
 import { SharedDatabase } from "./data/shared-database";
+import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy } from "./edge/management-proxy";
 import { WildcardCertificate } from "./edge/wildcard-certificate";
 import { WildcardDns } from "./edge/wildcard-dns";
 import { AppImage } from "./image/app-image";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
+import type { ShardTenant } from "../stacks/shard-tenants";
 import { tenantAppArgs } from "./tenant/app-args";
 import { TenantApp } from "./tenant/tenant-app";
 
@@ -44,7 +47,7 @@ export interface PlatformArgs {
    * Tenants that run in the environment's shard stacks (checked, see stacks/shard-tenants.ts):
    * the proxy routes them and DNS publishes their custom domains. @default []
    */
-  readonly shardTenants?: readonly { readonly id: string; readonly hosts: readonly string[] }[];
+  readonly shardTenants?: readonly ShardTenant[];
 }
 
 const secretInput = (value: SecretValue | undefined) => value?.toOutput();
@@ -71,6 +74,7 @@ export class Platform extends pulumi.ComponentResource {
     const child = { parent: this };
     // Every tenant the edge serves: this stack's own, then those of its shards.
     const routed = [...c.tenants, ...(args.shardTenants ?? [])];
+    const shardKeys = Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys]));
 
     this.edgeNamespace = edgeNamespace(c.environment);
     const edge = new k8s.core.v1.Namespace(
@@ -148,18 +152,30 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
 
+    // Keys of generation 1 and later derive from one seed (components/tenant/api-key.ts); it is
+    // created with the first rotation.
+    const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
+      ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, child)
+          .result
+      : undefined;
+    const apiKeys: Record<
+      string,
+      { current: pulumi.Output<string>; previous?: pulumi.Output<string> }
+    > = {};
     const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
     for (const t of c.tenants) {
       const tenantImage = t.image ?? image.ref;
-      new TenantApp(
+      const app = new TenantApp(
         `${name}-tenant-${t.id}`,
         tenantAppArgs(c, t, {
           image: image.ref,
           databaseUrl: database.tenantUrl(t.id),
           databaseEgress: database.networkPeer,
+          apiKeySeed,
         }),
         child,
       );
+      apiKeys[t.id] = { current: app.apiKey, previous: app.previousApiKey };
       endpoints[t.id] = pulumi.output(tenantImage).apply((img) => ({
         url: `https://${t.id}.${c.domain}`,
         hosts: t.hosts,
@@ -195,6 +211,8 @@ export class Platform extends pulumi.ComponentResource {
         sendTimeoutSeconds: c.proxy.sendTimeoutSeconds,
         resolver: c.proxy.resolver,
         clusterDomain: c.proxy.clusterDomain,
+        apiKeys: { ...apiKeys, ...shardKeys },
+        ...edgeSecurityArgs(c, routed),
       },
       child,
     );

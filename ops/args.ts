@@ -116,13 +116,16 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
     },
   },
   promote: {
-    summary: "copy the tested image digest and agent configs between stacks",
+    summary: "copy what the source stack's last update ran (digests, agent configs)",
     usage: "promote --from dev --to production [--yes]",
     details: `  --from S        stack whose deployed image and agent configs were tested
   --to S          stack whose config file receives them
   --yes, -y       write without asking
-  Copies the source's imageRef output into agent-cloud:image ref, and each shared
-  tenant's agentConfig (and image). Never secrets, keys or database settings.`,
+  Copies what the source's last successful update ran: its image digests (into
+  agent-cloud:image ref, and tenants[].image for tenants on another digest) and
+  each shared tenant's agentConfig as that update recorded it, never a stack-file
+  edit the source has not deployed. Refused when the source's latest update
+  failed. Never secrets, keys or database settings.`,
     options: {
       from: { type: "string" },
       to: { type: "string" },

@@ -343,6 +343,10 @@ export class AutomationEngine implements ReleaseEngine {
     for (const urn of urns) await this.read(["state", "unprotect", urn, "--yes"], stack);
   }
 
+  hasPolicyPack(dir: string): Promise<boolean> {
+    return Promise.resolve(existsSync(path.join(this.workDir, dir, "PulumiPolicy.yaml")));
+  }
+
   hasCommit(sha: string): Promise<boolean> {
     return this.#git.hasCommit(sha);
   }

@@ -143,6 +143,8 @@ export interface ReleaseEngine {
    * update the user explicitly asked for may delete them; retained resources stay in place.
    */
   unprotect(stack: string, urns: readonly string[]): Promise<void>;
+  /** Whether the project holds a policy pack (`PulumiPolicy.yaml`) in folder `dir`. */
+  hasPolicyPack(dir: string): Promise<boolean>;
   /** Whether `sha` names a commit in the local repository. */
   hasCommit(sha: string): Promise<boolean>;
   /** Releases what the engine made (git worktrees). */

@@ -1,7 +1,7 @@
 // The reference agent runtime for the `local` stack: the smallest real service that follows the
 // platform's app contract (HOST/PORT, DATABASE_URL, health and readiness, SSE, graceful drain),
 // with no dependencies so its image is a Node base plus this one file.
-import { readFileSync } from "node:fs";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 
@@ -9,7 +9,10 @@ const HOST = process.env.HOST ?? "0.0.0.0";
 const PORT = Number(process.env.PORT ?? 8080);
 const TENANT = process.env.AGENT_CLOUD_TENANT ?? "unknown";
 const ENVIRONMENT = process.env.AGENT_CLOUD_ENVIRONMENT ?? "unknown";
-const CONFIG_PATH = process.env.AGENT_CLOUD_CONFIG;
+// The tenant's API key (and, during a rotation overlap, the previous one), from its Secret.
+const API_KEYS = [process.env.AGENT_CLOUD_API_KEY, process.env.AGENT_CLOUD_API_KEY_PREVIOUS].filter(
+  (k) => typeof k === "string" && k !== "",
+);
 const HEARTBEAT_MS = Number(process.env.EVENTS_HEARTBEAT_MS ?? 15000);
 // Must end well inside the pod's terminationGracePeriodSeconds (minus the preStop sleep).
 const DRAIN_TIMEOUT_MS = Number(process.env.DRAIN_TIMEOUT_MS ?? 8000);
@@ -18,14 +21,21 @@ const DB_CHECK_TIMEOUT_MS = 1000;
 const log = (event, fields = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), event, tenant: TENANT, ...fields }));
 
-/** The agent config mounted from the tenant's ConfigMap (non-secret by contract), or null. */
-function agentConfig() {
-  if (CONFIG_PATH === undefined) return null;
-  try {
-    return JSON.parse(readFileSync(CONFIG_PATH, "utf8"));
-  } catch {
-    return null;
-  }
+/** Paths open without a key: the kubelet's probes, which never carry one. */
+const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/api/v1/health"]);
+
+const digest = (value) => createHash("sha256").update(value).digest();
+
+/**
+ * Whether the request carries one of this tenant's keys as `Authorization: Bearer <key>`, the
+ * one place the platform documents. Compared as fixed-length digests, in constant time. With no
+ * key configured nothing is accepted: the agent fails closed.
+ */
+function authorized(req) {
+  const match = /^Bearer +([A-Za-z0-9_-]{1,200})$/i.exec(req.headers.authorization ?? "");
+  if (match === null) return false;
+  const presented = digest(match[1]);
+  return API_KEYS.some((key) => timingSafeEqual(digest(key), presented));
 }
 
 /** host and port of DATABASE_URL, never its credentials; null when unset or unparsable. */
@@ -106,16 +116,20 @@ const server = createServer(async (req, res) => {
     if (draining) setImmediate(() => server.closeIdleConnections());
   });
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  if (!PUBLIC_PATHS.has(path) && !authorized(req)) {
+    res.setHeader("www-authenticate", 'Bearer realm="agent-cloud"');
+    return send(res, 401, { error: "unauthorized" });
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     return send(res, 405, { error: "method not allowed" });
   }
   switch (path) {
+    // Who answers, never its config: that stays between the platform and the agent.
     case "/":
       return send(res, 200, {
         service: "agent-cloud-sample-agent",
         tenant: TENANT,
         environment: ENVIRONMENT,
-        agentConfig: agentConfig(),
       });
     // /api/v1/health is the contract's default health path (the SystemPrompt gateway's), so a
     // stack that keeps the default app.healthPath still sees this image come up.
@@ -130,7 +144,7 @@ const server = createServer(async (req, res) => {
       if (draining) return send(res, 503, { error: "draining" });
       return events(req, res);
     default:
-      return send(res, 404, { error: "not found", path });
+      return send(res, 404, { error: "not found" });
   }
 });
 

@@ -35,3 +35,5 @@ export const imageRef = platform.imageRef;
 export const proxyAddress = platform.proxyAddress;
 export const tenants = platform.tenants;
 export const hostsFileLines = platform.hostsFileLines;
+/** Shard stacks only (secret): their tenants' API keys, which the platform's edge checks. */
+export const apiKeys = platform.apiKeys;

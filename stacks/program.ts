@@ -24,6 +24,8 @@ export interface StackOutputs {
   readonly proxyAddress: pulumi.Output<string>;
   readonly tenants: pulumi.Output<Record<string, unknown>>;
   readonly hostsFileLines: pulumi.Output<string[]>;
+  /** A shard's tenants' API keys (secret), for its platform; undefined on any other stack. */
+  readonly apiKeys?: pulumi.Output<unknown>;
 }
 
 function outputsOf(p: Platform | TenantShard): StackOutputs {
@@ -45,7 +47,8 @@ export function environmentProgram(config: PlatformConfig, options: ProgramOptio
       pulumi.getProject(),
       config.shard.platform,
     );
-    return outputsOf(new TenantShard(name, { config, platformStack }));
+    const shard = new TenantShard(name, { config, platformStack });
+    return { ...outputsOf(shard), apiKeys: shard.apiKeys };
   }
   if (config.shards.length === 0) {
     return outputsOf(new Platform(name, { config, ...options }));

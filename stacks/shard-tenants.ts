@@ -7,15 +7,30 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigIssue, showValue } from "./config/errors";
 import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "./config/names";
 import type { PlatformConfig } from "./config/parse";
+import type { Plan } from "./config/plans";
 import { qualifiedStackName, shardStackName } from "./config/shards";
 
-/** A tenant that lives in a shard stack, as the platform routes it. */
-export interface ShardTenant {
+/** A tenant that lives in a shard stack, as the platform's edge serves it. */
+export interface ShardRoute {
   readonly id: string;
   /** `{id}.{domain}`, then its custom domains. */
   readonly hosts: readonly string[];
   /** The shard holding it. */
   readonly shard: string;
+  readonly planName: string;
+  /** The plan, from the platform's own plans (its request limits apply at the edge). */
+  readonly plan: Plan;
+  /** Who authenticates its callers: the edge (API keys) or the app. */
+  readonly auth: "edge" | "app";
+  readonly publicPaths: string[];
+}
+
+/** A shard's tenant with its API keys (secret), read from the shard's `apiKeys` output. */
+export interface ShardTenant extends ShardRoute {
+  readonly apiKeys: {
+    readonly current: pulumi.Output<string>;
+    readonly previous?: pulumi.Output<string>;
+  };
 }
 
 /**
@@ -25,13 +40,13 @@ export interface ShardTenant {
  */
 export function shardTenantsFrom(
   shards: readonly { readonly shard: string; readonly tenants: unknown }[],
-  config: Pick<PlatformConfig, "domain" | "tenants">,
-): ShardTenant[] {
+  config: Pick<PlatformConfig, "domain" | "tenants" | "plans">,
+): ShardRoute[] {
   const issues: ConfigIssue[] = [];
   const owner = new Map<string, string>(config.tenants.map((t) => [t.id, "the platform stack"]));
   const hostOwner = new Map<string, string>();
   for (const t of config.tenants) for (const h of t.hosts) hostOwner.set(h, t.id);
-  const out: ShardTenant[] = [];
+  const out: ShardRoute[] = [];
   for (const { shard, tenants } of shards) {
     const at = `shard ${shard} output tenants`;
     const add = (path: string, received: unknown, message: string) =>
@@ -56,7 +71,13 @@ export function shardTenantsFrom(
         add(`.${id}`, id, `is also a tenant of ${first}; a tenant lives in one stack`);
         continue;
       }
-      const hosts = (entry as { hosts?: unknown } | null)?.hosts;
+      const e = (entry ?? {}) as {
+        hosts?: unknown;
+        plan?: unknown;
+        auth?: unknown;
+        publicPaths?: unknown;
+      };
+      const hosts = e.hosts;
       if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string")) {
         add(`.${id}.hosts`, hosts, "must be a list of host names; redeploy the shard");
         continue;
@@ -76,10 +97,36 @@ export function shardTenantsFrom(
           ok = false;
         }
       });
-      if (!ok) continue;
+      const plan = typeof e.plan === "string" ? config.plans[e.plan] : undefined;
+      if (plan === undefined) {
+        add(
+          `.${id}.plan`,
+          e.plan,
+          `must be a plan of this environment (${Object.keys(config.plans).sort().join(", ")})`,
+        );
+        ok = false;
+      }
+      if (e.auth !== "edge" && e.auth !== "app") {
+        add(`.${id}.auth`, e.auth, `must be "edge" or "app"; redeploy the shard`);
+        ok = false;
+      }
+      const publicPaths = e.publicPaths ?? [];
+      if (!Array.isArray(publicPaths) || publicPaths.some((p) => typeof p !== "string")) {
+        add(`.${id}.publicPaths`, e.publicPaths, "must be a list of paths");
+        ok = false;
+      }
+      if (!ok || plan === undefined) continue;
       owner.set(id, `shard ${shard}`);
       for (const h of hosts as string[]) hostOwner.set(h, id);
-      out.push({ id, hosts: [...(hosts as string[])], shard });
+      out.push({
+        id,
+        hosts: [...(hosts as string[])],
+        shard,
+        planName: e.plan as string,
+        plan,
+        auth: e.auth as "edge" | "app",
+        publicPaths: [...(publicPaths as string[])],
+      });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -103,8 +150,29 @@ export async function readShardTenants(config: PlatformConfig): Promise<ShardTen
       });
       const details = await ref.getOutputDetails("tenants");
       const tenants: unknown = details.value ?? details.secretValue;
-      return { shard, tenants };
+      return { shard, tenants, keys: ref.getOutput("apiKeys") };
     }),
   );
-  return shardTenantsFrom(shards, config);
+  const keysOf = new Map(shards.map((s) => [s.shard, s.keys]));
+  return shardTenantsFrom(shards, config).map((t) => {
+    const keys = (keysOf.get(t.shard) as pulumi.Output<unknown>).apply((all) => {
+      const k = (all as Record<string, { current?: string; previous?: string }> | undefined)?.[
+        t.id
+      ];
+      if (typeof k?.current !== "string") {
+        throw new Error(
+          `shard ${t.shard} output apiKeys has no key for tenant "${t.id}"; redeploy the shard`,
+        );
+      }
+      return k;
+    });
+    return {
+      ...t,
+      apiKeys: {
+        current: pulumi.secret(keys.apply((k) => k.current as string)),
+        // Undefined outside a rotation overlap: the key table leaves it out.
+        previous: pulumi.secret(keys.apply((k) => k.previous)) as pulumi.Output<string>,
+      },
+    };
+  });
 }

@@ -18,6 +18,9 @@ import {
   renderNginxRoutes,
 } from "./nginx-config";
 import { renderEdgeEntrypoint } from "./route-reloader";
+import type { TenantAuth } from "./nginx/auth";
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits, type PlanLimit } from "./nginx/limits";
+import { proxyApiKeyTable, type ProxyApiKeys } from "./proxy-keys";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -47,6 +50,14 @@ export const PROXY_PATHS = {
   key: "/etc/agent-cloud/tls/tls.key",
   runDir: "/tmp/nginx",
   pidFile: "/tmp/nginx/nginx.pid",
+  /**
+   * The API-key table: the `{PROXY_NAME}-api-keys` Secret, projected into the route table's
+   * folder so the entry script takes a new key like a new route (a `*.conf` there changed).
+   */
+  apiKeyTable: "/etc/agent-cloud/routes/api-keys.conf",
+  /** The authenticated-origin-pull CA, when origin pulls are required. */
+  originPullDir: "/etc/agent-cloud/origin-pull",
+  originPullCa: "/etc/agent-cloud/origin-pull/ca.crt",
 } as const;
 
 /**
@@ -54,6 +65,9 @@ export const PROXY_PATHS = {
  * route table), so a settings change rolls the pods and a tenant change does not.
  */
 export const CONFIG_CHECKSUM_ANNOTATION = "agent-cloud.io/nginx-config-sha256";
+
+/** Key of the key table in the `{PROXY_NAME}-api-keys` Secret. */
+export const API_KEY_TABLE_FILE = "api-keys.map";
 
 /** The route table's ConfigMap: one stable name, so its pods see every new table in place. */
 export const ROUTES_CONFIG_MAP_NAME = `${PROXY_NAME}-routes`;
@@ -120,6 +134,22 @@ export interface ProxyNginxSettings {
   readonly workerProcesses?: number;
   /** How long a stopping pod waits for open requests and streams. @default 60 */
   readonly shutdownTimeoutSeconds?: number;
+  /**
+   * Each tenant's auth mode and public paths. A routed tenant not listed here is in `edge` mode
+   * with no public path: every request needs its key.
+   * @default every tenant in edge mode, no public paths
+   */
+  readonly tenantAuth?: readonly TenantAuth[];
+  /** Per-client limits and client timeouts. @default DEFAULT_EDGE_LIMITS */
+  readonly limits?: EdgeLimits;
+  /** Per-tenant request limits, one entry per plan with its tenants. @default none */
+  readonly planLimits?: readonly PlanLimit[];
+  /** Peers (CIDRs) whose `realIpHeader` names the client. @default none */
+  readonly realIpFrom?: readonly string[];
+  /** @default "CF-Connecting-IP" */
+  readonly realIpHeader?: string;
+  /** Require the authenticated-origin-pull client certificate. @default false */
+  readonly originPull?: boolean;
   /**
    * How long the previous workers keep serving open requests and streams after a reload (every
    * route change reloads): a stream open when a tenant is added is cut only after this long.
@@ -191,6 +221,18 @@ export function proxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
       connections: 4096,
       shutdownTimeoutSeconds: s.reloadDrainSeconds ?? 3600,
     },
+    auth: {
+      keyTablePath: PROXY_PATHS.apiKeyTable,
+      tenants:
+        s.tenantAuth ??
+        s.routes.map((r) => ({ tenantId: r.tenantId, mode: "edge", publicPaths: [] })),
+    },
+    limits: { limits: s.limits ?? DEFAULT_EDGE_LIMITS, plans: s.planLimits ?? [] },
+    clientIdentity: {
+      realIpFrom: s.realIpFrom ?? [],
+      realIpHeader: s.realIpHeader,
+      originPullCaPath: s.originPull === true ? PROXY_PATHS.originPullCa : undefined,
+    },
   };
 }
 
@@ -219,6 +261,18 @@ export interface ManagementProxyArgs extends ProxyNginxSettings {
   readonly drainSeconds?: number;
   /** @default requests 250m / 128Mi, limits 2 CPU / 512Mi */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+  /**
+   * Each tenant's accepted API keys (secret Outputs), keyed by tenant id; they become the key
+   * table the edge checks requests against, in a Secret of its own.
+   * @default none: every request to an edge-mode tenant is refused
+   */
+  readonly apiKeys?: ProxyApiKeys;
+  /** Client CIDRs the LoadBalancer admits (`loadBalancerSourceRanges`). @default every address */
+  readonly sourceRanges?: readonly string[];
+  /** `Local` keeps the client's (or CDN's) address visible to nginx. @default the cluster's default */
+  readonly externalTrafficPolicy?: "Cluster" | "Local";
+  /** PEM CA of the origin-pull client certificates; required with `originPull`. */
+  readonly originPullCaCertificate?: string;
 }
 
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -242,6 +296,15 @@ function checkArgs(name: string, args: ManagementProxyArgs): void {
       if (!Number.isInteger(port) || port < 30000 || port > 32767)
         fail(`nodePorts.${key} ${port} must be in the node port range 30000-32767`);
   }
+  if ((args.sourceRanges?.length ?? 0) > 0 && type !== "LoadBalancer")
+    fail(`sourceRanges only apply to serviceType "LoadBalancer" (got "${type}"); remove them`);
+  if (args.externalTrafficPolicy !== undefined && type === "ClusterIP")
+    fail(`externalTrafficPolicy does not apply to serviceType "ClusterIP"; remove it`);
+  if (
+    args.originPull === true &&
+    !args.originPullCaCertificate?.startsWith("-----BEGIN CERTIFICATE-----")
+  )
+    fail("originPull needs originPullCaCertificate, a PEM CA certificate");
   const drain = args.drainSeconds ?? 10;
   if (!Number.isInteger(drain) || drain < 0 || drain > 300)
     fail(`drainSeconds ${drain} must be a whole number from 0 to 300`);
@@ -314,6 +377,31 @@ export class ManagementProxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The keys the edge checks, in a Secret of their own: never in a ConfigMap. It is projected
+    // into the route table's folder, so a new key is swapped in and taken by the same graceful
+    // reload as a new route, and no pod restarts.
+    const keyTable = proxyApiKeyTable(args.apiKeys ?? {});
+    const apiKeys = new k8s.core.v1.Secret(
+      `${name}-api-keys`,
+      {
+        metadata: { name: `${PROXY_NAME}-api-keys`, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [API_KEY_TABLE_FILE]: keyTable },
+      },
+      { parent: this },
+    );
+    const originPullCa =
+      args.originPull === true
+        ? new k8s.core.v1.ConfigMap(
+            `${name}-origin-pull-ca`,
+            {
+              metadata: { name: `${PROXY_NAME}-origin-pull-ca`, namespace: args.namespace, labels },
+              data: { "ca.crt": args.originPullCaCertificate as string },
+            },
+            { parent: this },
+          )
+        : undefined;
+
     // One stable name: the kubelet swaps the new table into every running pod's volume, and
     // the entry script reloads nginx on it. Nothing in the pod template refers to its content.
     const routesConfigMap = new k8s.core.v1.ConfigMap(
@@ -343,7 +431,12 @@ export class ManagementProxy extends pulumi.ComponentResource {
           // A new pod is ready before an old one goes: capacity never drops during a rollout.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum } },
+            metadata: {
+              labels,
+              annotations: {
+                [CONFIG_CHECKSUM_ANNOTATION]: checksum,
+              },
+            },
             spec: {
               automountServiceAccountToken: false,
               // Thousands of tenant Services would otherwise become env vars in this pod.
@@ -416,6 +509,15 @@ export class ManagementProxy extends pulumi.ComponentResource {
                     { name: "routes", mountPath: PROXY_PATHS.routesDir, readOnly: true },
                     { name: "tls", mountPath: PROXY_PATHS.tlsDir, readOnly: true },
                     { name: "run", mountPath: PROXY_PATHS.runDir },
+                    ...(originPullCa
+                      ? [
+                          {
+                            name: "origin-pull",
+                            mountPath: PROXY_PATHS.originPullDir,
+                            readOnly: true,
+                          },
+                        ]
+                      : []),
                   ],
                 },
               ],
@@ -424,14 +526,35 @@ export class ManagementProxy extends pulumi.ComponentResource {
                   name: "config",
                   configMap: { name: configMap.metadata.name, defaultMode: 0o444 },
                 },
+                // The route table and the key table in one folder, updated in place together.
                 {
                   name: "routes",
-                  configMap: { name: routesConfigMap.metadata.name, defaultMode: 0o444 },
+                  projected: {
+                    defaultMode: 0o444,
+                    sources: [
+                      { configMap: { name: routesConfigMap.metadata.name } },
+                      {
+                        secret: {
+                          name: apiKeys.metadata.name,
+                          // Readable by the nginx user only, like the TLS key.
+                          items: [{ key: API_KEY_TABLE_FILE, path: "api-keys.conf", mode: 0o440 }],
+                        },
+                      },
+                    ],
+                  },
                 },
                 // Group-readable by the nginx user only.
                 { name: "tls", secret: { secretName: args.tlsSecretName, defaultMode: 0o440 } },
                 // pid file and request-body temp files; bodies up to maxBodySize land here.
                 { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+                ...(originPullCa
+                  ? [
+                      {
+                        name: "origin-pull",
+                        configMap: { name: originPullCa.metadata.name, defaultMode: 0o444 },
+                      },
+                    ]
+                  : []),
               ],
             },
           },
@@ -452,6 +575,13 @@ export class ManagementProxy extends pulumi.ComponentResource {
         spec: {
           type: serviceType,
           selector,
+          // With a CDN in front, only its ranges may reach the origin at all.
+          ...((args.sourceRanges?.length ?? 0) > 0
+            ? { loadBalancerSourceRanges: [...(args.sourceRanges as string[])] }
+            : {}),
+          ...(args.externalTrafficPolicy !== undefined
+            ? { externalTrafficPolicy: args.externalTrafficPolicy }
+            : {}),
           ports: [
             {
               name: "http",

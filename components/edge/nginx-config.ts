@@ -19,6 +19,32 @@
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import {
+  AUTH_BODIES,
+  edgeAuthHttpLines,
+  edgeAuthLocationLines,
+  edgeAuthProblems,
+  edgeAuthRouteLines,
+  longestAuthMapKey,
+  type TenantAuth,
+} from "./nginx/auth";
+import {
+  type ClientIdentityInput,
+  clientIdentityHttpLines,
+  clientIdentityLocationLines,
+  clientIdentityProblems,
+  clientIdentityServerLines,
+  originOnlyLocation,
+} from "./nginx/client-identity";
+import {
+  DEFAULT_EDGE_LIMITS,
+  type EdgeLimitsInput,
+  edgeLimitedLocation,
+  edgeLimitsHttpLines,
+  edgeLimitsProblems,
+  edgeLimitsRouteLines,
+  edgeLimitsServerLines,
+} from "./nginx/limits";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {
@@ -127,6 +153,17 @@ export interface NginxConfigInput {
   };
   /** @default 31536000 (one year) */
   readonly hstsMaxAgeSeconds?: number;
+  /** API-key checks (components/edge/nginx/auth.ts): where the key table is, each tenant's mode. */
+  readonly auth: {
+    /** Absolute path of the key table file, mounted from a Secret. */
+    readonly keyTablePath: string;
+    /** One entry per routed tenant; a tenant without one is in `edge` mode with no public path. */
+    readonly tenants: readonly TenantAuth[];
+  };
+  /** Abuse limits (components/edge/nginx/limits.ts). @default DEFAULT_EDGE_LIMITS, no plan limits */
+  readonly limits?: EdgeLimitsInput;
+  /** Real client address and origin pulls (components/edge/nginx/client-identity.ts). @default trust no header */
+  readonly clientIdentity?: ClientIdentityInput;
 }
 
 /** Thrown by {@link renderNginxConfig} with every problem in its input. */
@@ -150,8 +187,8 @@ const SIZE = /^[0-9]+[kmgKMG]?$/;
 /** JSON bodies the proxy answers with itself; they name no Service, namespace or version. */
 export const EDGE_BODIES = {
   unknownHost: '{"error":"unknown_host","message":"no agent is served at this host"}',
-  wrongEnvironment:
-    '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
+  wrongEnvironment: AUTH_BODIES.wrongEnvironment,
+  unauthorized: AUTH_BODIES.unauthorized,
   tooLarge: '{"error":"request_too_large","message":"the request body is too large"}',
   healthy: '{"status":"ok"}',
   notFound: '{"error":"not_found"}',
@@ -261,8 +298,29 @@ function validate(input: NginxConfigInput): string[] {
   positive("workers.connections", w.connections, 1_000_000);
   positive("workers.shutdownTimeoutSeconds", w.shutdownTimeoutSeconds);
   positive("hstsMaxAgeSeconds", input.hstsMaxAgeSeconds, 63_072_000);
+  path("auth.keyTablePath", input.auth.keyTablePath);
+  input.auth.tenants.forEach((t, i) => {
+    if (!ids.has(t.tenantId))
+      bad(`auth.tenants[${i}].tenantId`, t.tenantId, "must be the id of a routed tenant");
+  });
+  problems.push(
+    ...edgeAuthProblems({ environment: input.environment, ...input.auth }),
+    ...edgeLimitsProblems(limitsOf(input)),
+    ...clientIdentityProblems(identityOf(input)),
+  );
   return problems;
 }
+
+const limitsOf = (input: NginxConfigInput): EdgeLimitsInput =>
+  input.limits ?? { limits: DEFAULT_EDGE_LIMITS, plans: [] };
+const identityOf = (input: NginxConfigInput): ClientIdentityInput =>
+  input.clientIdentity ?? { realIpFrom: [] };
+const ownEnvironmentOf = (input: NginxConfigInput): string =>
+  (API_KEY_PREFIX.exec(input.apiKeyPrefix) as RegExpExecArray)[1] as string;
+const authOf = (input: NginxConfigInput) => ({
+  environment: ownEnvironmentOf(input),
+  ...input.auth,
+});
 
 const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
 
@@ -271,10 +329,13 @@ const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
  * when keys that collide do not fit one bucket, so both sizes follow the route table: a bucket
  * holds three of the longest keys, and the table may grow to eight slots per key.
  */
-function mapHashSizes(hosts: readonly string[]): { bucket: number; max: number } {
+function mapHashSizes(
+  hosts: readonly string[],
+  longestOtherKey = 0,
+): { bucket: number; max: number } {
   // One hash element is a pointer plus the key (+2, pointer-aligned); a bucket ends in a pointer.
-  // Hosts are the longest keys and the biggest map (tenant ids are DNS labels).
-  const longest = Math.max(63, ...hosts.map((k) => k.length));
+  // Hosts are the biggest map; API keys and public paths (auth maps) can be longer than a host.
+  const longest = Math.max(63, longestOtherKey, ...hosts.map((k) => k.length));
   const element = 8 + Math.ceil((longest + 2) / 8) * 8;
   return {
     bucket: Math.max(128, nextPow2(3 * element + 8)),
@@ -332,7 +393,10 @@ function accessLogSection(input: NginxConfigInput): string[] {
 /** Which host is which tenant: an exact lookup, sized to the table. */
 function hostMapSection(input: NginxConfigInput): string[] {
   const hosts = input.routes.flatMap((r) => r.hosts.map((h) => [h, r.tenantId] as const));
-  const hash = mapHashSizes(hosts.map(([h]) => h));
+  const hash = mapHashSizes(
+    hosts.map(([h]) => h),
+    longestAuthMapKey(authOf(input)),
+  );
   return [
     `map_hash_bucket_size ${hash.bucket};`,
     `map_hash_max_size ${hash.max};`,
@@ -367,7 +431,12 @@ function upstreamSection(input: NginxConfigInput): string[] {
  * a pod restart. Add a per-tenant concern as one more section.
  */
 export function routeSections(input: NginxConfigInput): string[][] {
-  return [hostMapSection(input), upstreamSection(input)];
+  return [
+    hostMapSection(input),
+    upstreamSection(input),
+    edgeAuthRouteLines(authOf(input)),
+    edgeLimitsRouteLines(limitsOf(input)),
+  ];
 }
 
 function routeLines(input: NginxConfigInput): string[] {
@@ -407,23 +476,11 @@ function tlsSection(): string[] {
 }
 
 /** Maps that do not depend on the tenant list. */
-function requestMapsSection(ownEnvironment: string): string[] {
+function requestMapsSection(): string[] {
   return [
-    // A key of another environment (`ac_<other>_…`) is refused here, before any tenant sees it.
-    "map $http_authorization $api_key_environment {",
-    '  default "";',
-    '  "~*^bearer[ \\t]+ac_(?<key_environment>[a-z0-9-]+)_" "$key_environment";',
-    "}",
-    "",
-    "map $api_key_environment $foreign_api_key {",
-    "  default 1;",
-    '  "" 0;',
-    `  "${ownEnvironment}" 0;`,
-    "}",
-    "",
     // An empty Connection header keeps the pooled connection to the tenant open; a WebSocket
-    // upgrade passes through.
-    "map $http_upgrade $connection_upgrade {",
+    // upgrade ($edge_upgrade: WebSocket only, see client-identity.ts) passes through.
+    "map $edge_upgrade $connection_upgrade {",
     "  default upgrade;",
     '  "" "";',
     "}",
@@ -442,12 +499,11 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
     `proxy_pass http://${tenantUpstreamName("$tenant_id")};`,
     "proxy_http_version 1.1;",
     "proxy_set_header Host $host;",
-    "proxy_set_header Upgrade $http_upgrade;",
+    "proxy_set_header Upgrade $edge_upgrade;",
     "proxy_set_header Connection $connection_upgrade;",
-    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    ...clientIdentityLocationLines(),
     "proxy_set_header X-Forwarded-Proto $scheme;",
     "proxy_set_header X-Forwarded-Host $host;",
-    "proxy_set_header X-Real-IP $remote_addr;",
     "proxy_set_header X-Request-Id $edge_request_id;",
     "proxy_redirect off;",
     // The edge owns TLS, so it alone decides HSTS.
@@ -470,11 +526,7 @@ export function tenantLocation(input: NginxConfigInput, hsts: string): string[] 
     '  if ($tenant_id = "") {',
     `    return 404 '${EDGE_BODIES.unknownHost}';`,
     "  }",
-    "  if ($foreign_api_key) {",
-    `    ${hsts}`,
-    `    add_header WWW-Authenticate 'Bearer error="invalid_token"' always;`,
-    `    return 401 '${EDGE_BODIES.wrongEnvironment}';`,
-    "  }",
+    ...indent(edgeAuthLocationLines(hsts)),
     ...indent(proxyToTenant(input.timeouts)),
     "}",
   ];
@@ -526,6 +578,8 @@ function serversSection(input: NginxConfigInput): string[] {
     "",
     "  error_page 413 @too_large;",
     "  error_page 502 503 504 @tenant_unavailable;",
+    ...indent(edgeLimitsServerLines(limitsOf(input))),
+    ...indent(clientIdentityServerLines(identityOf(input))),
     "",
     ...indent(tenantLocation(input, hsts)),
     "",
@@ -536,6 +590,11 @@ function serversSection(input: NginxConfigInput): string[] {
     "  location @too_large {",
     `    return 413 '${EDGE_BODIES.tooLarge}';`,
     "  }",
+    "",
+    ...indent(edgeLimitedLocation(hsts)),
+    ...(identityOf(input).originPullCaPath !== undefined
+      ? ["", ...indent(originOnlyLocation(hsts))]
+      : []),
     "}",
   ];
 }
@@ -545,7 +604,6 @@ function serversSection(input: NginxConfigInput): string[] {
  * must precede every map) and is an `include` when `paths.routesFile` is set.
  */
 export function httpSections(input: NginxConfigInput): string[][] {
-  const ownEnvironment = (API_KEY_PREFIX.exec(input.apiKeyPrefix) as RegExpExecArray)[1] as string;
   const routesFile = input.paths.routesFile;
   return [
     [
@@ -566,7 +624,6 @@ export function httpSections(input: NginxConfigInput): string[][] {
         ],
     accessLogSection(input),
     [
-      "keepalive_timeout 65s;",
       "keepalive_requests 1000;",
       `client_max_body_size ${input.maxBodySize};`,
       // Long bearer tokens and cookies exceed the 8k default.
@@ -578,7 +635,12 @@ export function httpSections(input: NginxConfigInput): string[][] {
           `resolver ${input.resolver} valid=${input.resolverValidSeconds ?? 10}s ipv6=off;`,
           "resolver_timeout 5s;",
         ],
-    requestMapsSection(ownEnvironment),
+    // Keys are checked before any tenant sees the request (auth.ts); who the client is
+    // (client-identity.ts); abuse limits and client timeouts (limits.ts).
+    edgeAuthHttpLines(authOf(input)),
+    clientIdentityHttpLines(identityOf(input)),
+    edgeLimitsHttpLines(limitsOf(input)),
+    requestMapsSection(),
     tlsSection(),
     serversSection(input),
   ];

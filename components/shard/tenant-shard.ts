@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../../stacks/config";
 import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
 import { TenantDatabases } from "../data/tenant-databases";
@@ -8,6 +9,12 @@ import { tenantAppArgs } from "../tenant/app-args";
 import { TenantApp } from "../tenant/tenant-app";
 
 export const TENANT_SHARD_TYPE = "agent-cloud:platform:TenantShard";
+
+/** A shard tenant's endpoint: the platform's, plus what the platform's edge needs. */
+export interface ShardEndpoint extends TenantEndpoint {
+  readonly auth: "edge" | "app";
+  readonly publicPaths: readonly string[];
+}
 
 export interface TenantShardArgs {
   /** The shard stack's validated config: its tenants and its platform's environment settings. */
@@ -29,8 +36,13 @@ export class TenantShard extends pulumi.ComponentResource {
   /** The platform proxy's address. */
   public readonly proxyAddress: pulumi.Output<string>;
   public readonly edgeNamespace: string;
-  /** Per tenant of this shard: URL, hosts, namespace, image, groups, plan. */
-  public readonly tenants: pulumi.Output<Record<string, TenantEndpoint>>;
+  /**
+   * Per tenant of this shard: URL, hosts, namespace, image, groups, plan, and what the edge needs
+   * to serve it (auth mode, public paths). The platform routes from it.
+   */
+  public readonly tenants: pulumi.Output<Record<string, ShardEndpoint>>;
+  /** Per tenant: its accepted API keys (secret), for the platform proxy's key table. */
+  public readonly apiKeys: pulumi.Output<Record<string, { current: string; previous?: string }>>;
   /** With no DNS provider: `/etc/hosts` lines for this shard's hosts. */
   public readonly hostsFileLines: pulumi.Output<string[]>;
 
@@ -68,18 +80,30 @@ export class TenantShard extends pulumi.ComponentResource {
       child,
     );
 
-    const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
+    // As in the platform: rotated keys (generation 1 and later) derive from one seed.
+    const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
+      ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, child)
+          .result
+      : undefined;
+    const keys: Record<string, pulumi.Output<{ current: string; previous?: string }>> = {};
+    const endpoints: Record<string, pulumi.Output<ShardEndpoint>> = {};
     for (const t of c.tenants) {
       const image = t.image ?? this.imageRef;
-      new TenantApp(
+      const app = new TenantApp(
         `${name}-tenant-${t.id}`,
         tenantAppArgs(c, t, {
           image: this.imageRef,
           databaseUrl: database.tenantUrl(t.id),
           databaseEgress: database.networkPeer,
+          apiKeySeed,
         }),
         child,
       );
+      keys[t.id] = pulumi
+        .all([app.apiKey, app.previousApiKey])
+        .apply(([current, previous]) =>
+          previous === undefined ? { current } : { current, previous },
+        );
       endpoints[t.id] = pulumi.output(image).apply((img) => ({
         url: `https://${t.id}.${c.domain}`,
         hosts: t.hosts,
@@ -87,9 +111,12 @@ export class TenantShard extends pulumi.ComponentResource {
         image: img,
         groups: t.groups,
         plan: t.planName,
+        auth: t.auth,
+        publicPaths: t.publicPaths,
       }));
     }
     this.tenants = pulumi.all(endpoints);
+    this.apiKeys = pulumi.secret(pulumi.all(keys));
 
     const hosts = c.tenants.flatMap((t) => t.hosts);
     this.hostsFileLines =
@@ -101,6 +128,7 @@ export class TenantShard extends pulumi.ComponentResource {
       imageRef: this.imageRef,
       proxyAddress: this.proxyAddress,
       tenants: this.tenants,
+      apiKeys: this.apiKeys,
       hostsFileLines: this.hostsFileLines,
     });
   }

@@ -12,6 +12,8 @@ export interface TenantDependencies {
   readonly databaseUrl: pulumi.Input<string>;
   /** Where the database server is, for the egress rule. */
   readonly databaseEgress: DatabasePeer;
+  /** The stack's API-key seed (secret), once some tenant's key is rotated. */
+  readonly apiKeySeed?: pulumi.Input<string>;
 }
 
 /**
@@ -44,6 +46,8 @@ export function tenantAppArgs(
     secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
     databaseUrl: deps.databaseUrl,
     apiKeyPrefix: c.apiKeyPrefix,
+    apiKeyRotation: t.apiKey,
+    apiKeySeed: deps.apiKeySeed,
     adminEmail: t.adminEmail,
     proxyNamespace: edgeNamespace(c.environment),
     clusterDomain: c.proxy.clusterDomain,

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { tenantNamespace, tenantServiceName } from "../../stacks/config/names";
 import { PLATFORM_ENV } from "../../stacks/config/parse";
 import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
+import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
@@ -71,6 +71,10 @@ export interface TenantAppArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** Prefix of the tenant's API key, naming the environment (`ac_{environment}_`). */
   readonly apiKeyPrefix: string;
+  /** Which key generation is current, and whether the previous one is still accepted. @default generation 0 */
+  readonly apiKeyRotation?: ApiKeyRotation;
+  /** The environment's key seed (secret); required from generation 1 on. @default none */
+  readonly apiKeySeed?: pulumi.Input<string>;
   /** Passed as `ADMIN_EMAIL` for the app's first boot. @default not set */
   readonly adminEmail?: string;
   /** Namespace of the edge proxy, the only source of ingress. */
@@ -96,8 +100,10 @@ export class TenantApp extends pulumi.ComponentResource {
   public readonly serviceHost: pulumi.Output<string>;
   /** Port of the Service. */
   public readonly servicePort: number;
-  /** The tenant's API key (secret), `{apiKeyPrefix}{random}`. */
+  /** The tenant's current API key (secret), `{apiKeyPrefix}{40 letters and digits}`. */
   public readonly apiKey: pulumi.Output<string>;
+  /** The previous generation's key (secret), only while `apiKeyRotation.acceptPrevious`. */
+  public readonly previousApiKey?: pulumi.Output<string>;
 
   constructor(name: string, args: TenantAppArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything that can refuse the args runs before anything is registered, so bad args
@@ -156,19 +162,26 @@ export class TenantApp extends pulumi.ComponentResource {
     // a tenant puts in it can ever sit in a ConfigMap); only that key is mounted as a file.
     const configText = stableJson(args.agentConfig);
 
-    // Alphanumeric only: the key travels in headers and URLs without escaping.
-    const apiKeyRandom = new random.RandomPassword(
-      `${name}-api-key`,
-      { length: 40, special: false },
+    const keys = tenantApiKeys(
+      name,
+      {
+        environment: args.environment,
+        tenantId: id,
+        apiKeyPrefix: args.apiKeyPrefix,
+        rotation: args.apiKeyRotation,
+        seed: args.apiKeySeed,
+      },
       child,
     );
-    this.apiKey = pulumi.secret(pulumi.interpolate`${args.apiKeyPrefix}${apiKeyRandom.result}`);
+    this.apiKey = keys.current;
+    this.previousApiKey = keys.previous;
 
     // Every key but the config file becomes an env var (secretEnv below).
     const credentials: Record<string, pulumi.Input<string>> = {
       ...args.secrets,
       DATABASE_URL: args.databaseUrl,
       AGENT_CLOUD_API_KEY: this.apiKey,
+      ...(keys.previous ? { AGENT_CLOUD_API_KEY_PREVIOUS: keys.previous } : {}),
     };
     const secretData = pulumi.secret(
       pulumi.all({ ...credentials, [AGENT_CONFIG_FILE]: configText }),
@@ -343,6 +356,7 @@ function assertPinned(tenantId: string, ref: string): string {
 
 function validate(args: TenantAppArgs): void {
   const at = `tenant "${args.tenantId}"`;
+  checkApiKeyRotation(args.tenantId, args.apiKeyRotation, args.apiKeySeed !== undefined);
   if (typeof args.image === "string") assertPinned(args.tenantId, args.image);
   if (!Number.isInteger(args.replicas) || args.replicas < 1) {
     throw new Error(`${at} replicas ${args.replicas}: must be a positive integer`);

@@ -15,7 +15,8 @@ import {
   type TenantImages,
 } from "../release";
 import { databaseProtectedOf, environmentOf, imageRefOf, tenantsOf } from "../stack-config";
-import { imageRefOutput, tenantImagesOutput } from "../stack-outputs";
+import { runningImages } from "../running-images";
+import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../tenant-removal";
 
 /** Environment variables the Pulumi program reads for per-deploy overrides. */
@@ -110,7 +111,7 @@ async function testedImages(
       `--image-from ${stack}: stack "${stack}" has no imageRef output; deploy it first`,
     );
   }
-  return { version: latest.version, image, tenants: tenantImagesOutput(outputs) };
+  return { version: latest.version, image, tenants: await runningImages(engine, stack, outputs) };
 }
 
 /** Runs a deploy; returns the exit code. */
@@ -129,7 +130,7 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
     if (problem !== undefined) throw new UsageError(problem);
   }
   const outputs = await engine.outputs(o.stack);
-  const running = tenantImagesOutput(outputs);
+  const running = await runningImages(engine, o.stack, outputs);
   const tenants = tenantsOf(config);
 
   const env: Record<string, string> = {};

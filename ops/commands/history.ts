@@ -3,7 +3,7 @@ import type { OpsContext } from "../context";
 import type { UpdateRecord } from "../engine";
 import { compactChanges, formatTime, println, renderTable, shortDigest, shortSha } from "../format";
 import { digestsOf, overridesOf, releasesOf, splitImages, type TenantImages } from "../release";
-import { tenantImagesOutput } from "../stack-outputs";
+import { runningImages } from "../running-images";
 import { digestOf } from "../update-meta";
 
 /** `history` flags. */
@@ -72,7 +72,10 @@ export async function history(ctx: OpsContext, o: HistoryOptions): Promise<numbe
     return 0;
   }
   // Resolved over the whole history: an update's images may be recorded by a later one.
-  const rows = historyRows(updates, tenantImagesOutput(await engine.outputs(o.stack)));
+  const rows = historyRows(
+    updates,
+    await runningImages(engine, o.stack, await engine.outputs(o.stack)),
+  );
   const shown = o.limit === undefined ? rows : rows.slice(0, o.limit);
   const headers = [
     "VERSION",

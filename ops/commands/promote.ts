@@ -5,7 +5,8 @@ import { println } from "../format";
 import { planPromotion } from "../promote-plan";
 import { releasesOf, splitImages } from "../release";
 import { fromRecorded, KEY } from "../stack-config";
-import { imageRefOutput, tenantImagesOutput } from "../stack-outputs";
+import { runningImages } from "../running-images";
+import { imageRefOutput } from "../stack-outputs";
 
 /** `promote` flags. */
 export interface PromoteOptions {
@@ -36,7 +37,8 @@ export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<numbe
   // What that update ran: its recorded config (not the stack file, which may hold edits never
   // deployed) and the image each tenant ran.
   const outputs = await engine.outputs(o.from);
-  const release = releasesOf(history, tenantImagesOutput(outputs)).find((r) => r.update === latest);
+  const running = await runningImages(engine, o.from, outputs);
+  const release = releasesOf(history, running).find((r) => r.update === latest);
   const known = Object.fromEntries(
     Object.entries(release?.images ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
   );

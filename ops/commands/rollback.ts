@@ -6,7 +6,7 @@ import { describeChanges, formatTime, println, shortSha } from "../format";
 import { actorOf, checkReleaseName, releaseMessage, releasesOf, splitImages } from "../release";
 import { chooseRollbackTarget, planRollback, rollbackCommit } from "../rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
-import { tenantImagesOutput } from "../stack-outputs";
+import { runningImages } from "../running-images";
 import { planRemoval } from "../tenant-removal";
 import { imagesCell } from "./history";
 
@@ -24,7 +24,7 @@ export interface RollbackOptions {
   readonly prune?: boolean;
   /** Name for the rollback's own release. */
   readonly release?: string;
-  /** Policy packs to enforce. @default ["policy"] */
+  /** Policy packs to enforce. @default ["policy"] when the project has one there */
   readonly policyPacks?: readonly string[];
 }
 
@@ -45,7 +45,7 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
       `commit ${commit} recorded by update v${target.version} is not in this repository; fetch it (git fetch --all) and retry`,
     );
   }
-  const running = tenantImagesOutput(await engine.outputs(o.stack));
+  const running = await runningImages(engine, o.stack, await engine.outputs(o.stack));
   const release = releasesOf(history, running).find((r) => r.update === target);
   const current = await engine.readConfig(o.stack);
   const plan = planRollback({
@@ -91,7 +91,10 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
   for (const note of removal.notes) println(stdout, note);
 
   const source: RunSource = { commit, config: plan.config };
-  const policyPacks = o.policyPacks ?? [DEFAULT_POLICY_PACK];
+  // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
+  const policyPacks =
+    o.policyPacks ??
+    ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
   const onOutput = (text: string) => stdout.write(text);
   const preview = await engine.preview(o.stack, { source, policyPacks, onOutput });
   println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);

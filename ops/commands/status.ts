@@ -5,6 +5,7 @@ import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha
 import { healthUrl, isHealthy, mapLimit } from "../health";
 import { healthPathOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
+import { parseRelease } from "../release";
 import { commitOf } from "../update-meta";
 
 /** `status` flags. */
@@ -31,9 +32,14 @@ export async function status(ctx: OpsContext, o: StatusOptions): Promise<number>
       commit === undefined
         ? "no commit recorded"
         : `commit ${shortSha(commit.sha)}${commit.dirty ? " (dirty)" : ""}`;
+    const release = parseRelease(last.message);
+    const who = [
+      release.name === undefined ? "" : `, release "${release.name}"`,
+      release.actor === undefined ? "" : `, by ${release.actor}`,
+    ].join("");
     println(
       stdout,
-      `last update: v${last.version} ${last.kind} ${last.result} at ${formatTime(last.startTime)}, ${commitText}`,
+      `last update: v${last.version} ${last.kind} ${last.result} at ${formatTime(last.startTime)}, ${commitText}${who}`,
     );
     if (last.result === "in-progress") {
       println(stdout, `update v${last.version} is still running; deploys wait until it finishes`);

@@ -1,4 +1,10 @@
 import { edgeCertificateProblem } from "./edge-certificate";
+import {
+  edgeSecurityIssues,
+  resolveProxy,
+  resolvePublicPaths,
+  type ResolvedProxyConfig,
+} from "./edge-security";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
@@ -20,6 +26,7 @@ export const PLATFORM_ENV = [
   "HOST",
   "PORT",
   "AGENT_CLOUD_API_KEY",
+  "AGENT_CLOUD_API_KEY_PREVIOUS",
   "AGENT_CLOUD_TENANT",
   "AGENT_CLOUD_ENVIRONMENT",
   "AGENT_CLOUD_NAMESPACE",
@@ -39,13 +46,16 @@ export interface TenantConfig extends Omit<TenantSettings, "plan"> {
   readonly hosts: readonly string[];
   /** The tenant's own secret env values (from `tenantSecrets.{id}`). */
   readonly secrets: Readonly<Record<string, SecretValue>>;
+  /** Paths the edge lets through without a key (edge auth): its own list or the health path. */
+  readonly publicPaths: string[];
 }
 
 /** The validated config of one environment, as the components consume it. */
 export interface PlatformConfig extends Omit<
   ParsedConfig,
-  "tenants" | "tenantSecrets" | "plans" | "database" | SecretKey
+  "tenants" | "tenantSecrets" | "plans" | "database" | "proxy" | SecretKey
 > {
+  readonly proxy: ResolvedProxyConfig;
   /** Prefix of every API key this environment issues, e.g. `ac_dev_`. */
   readonly apiKeyPrefix: string;
   readonly plans: Readonly<Record<string, Plan>>;
@@ -109,7 +119,7 @@ export function parseConfig(
     (SECRET_KEYS as readonly PropertyKey[]).includes(path[0] ?? "");
   const result = configSchema.safeParse(raw);
   if (result.success) {
-    issues.push(...crossFieldIssues(result.data));
+    issues.push(...crossFieldIssues(result.data), ...edgeSecurityIssues(result.data));
     if (issues.length > 0) throw new ConfigError(issues);
     return resolve(result.data);
   }
@@ -117,7 +127,10 @@ export function parseConfig(
   // Cross-field rules still run over every key that is valid on its own, so one run lists
   // every problem; a rule reading a key that failed is skipped rather than guessed at.
   const partial = parseEachKey(raw);
-  issues.push(...crossFieldIssues(partial.config, partial));
+  issues.push(
+    ...crossFieldIssues(partial.config, partial),
+    ...edgeSecurityIssues(partial.config, partial),
+  );
   throw new ConfigError(issues);
 }
 
@@ -414,6 +427,7 @@ function resolve(c: ParsedConfig): PlatformConfig {
   return {
     ...rest,
     apiKeyPrefix: apiKeyPrefix(c.environment),
+    proxy: resolveProxy(c),
     plans,
     database: { ...c.database, protect: c.database.protect ?? c.environment === "production" },
     tenants: c.tenants.map(({ plan, ...t }) => ({
@@ -421,6 +435,7 @@ function resolve(c: ParsedConfig): PlatformConfig {
       planName: plan,
       plan: plans[plan] as Plan,
       hosts: [`${t.id}.${c.domain}`, ...t.customDomains],
+      publicPaths: resolvePublicPaths(c, t),
       secrets: Object.fromEntries(
         Object.entries(tenantSecrets[t.id] ?? {}).map(([k, v]) => [k, new SecretValue(v)]),
       ),

@@ -17,6 +17,10 @@ export interface Plan {
   readonly egressPorts: readonly number[];
   /** Extra CIDRs the app may reach on any port (e.g. a partner API). Private ranges need this. */
   readonly egressCidrs: readonly string[];
+  /** Requests per second the edge passes to one tenant on this plan (all clients together). */
+  readonly requestsPerSecond: number;
+  /** Requests above that rate the edge still passes at once before answering 429. */
+  readonly requestBurst: number;
 }
 
 export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
@@ -27,6 +31,8 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     databaseConnections: 10,
     egressPorts: [443],
     egressCidrs: [],
+    requestsPerSecond: 20,
+    requestBurst: 40,
   },
   standard: {
     requests: { cpu: "250m", memory: "512Mi" },
@@ -35,6 +41,8 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     databaseConnections: 20,
     egressPorts: [443],
     egressCidrs: [],
+    requestsPerSecond: 50,
+    requestBurst: 100,
   },
   pro: {
     requests: { cpu: "500m", memory: "1Gi" },
@@ -43,5 +51,7 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     databaseConnections: 50,
     egressPorts: [443],
     egressCidrs: [],
+    requestsPerSecond: 200,
+    requestBurst: 400,
   },
 };

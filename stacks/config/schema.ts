@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 
 /*
@@ -47,6 +48,7 @@ const planSchema = z.strictObject({
   databaseConnections: z.number().int().min(1).max(500),
   egressPorts: z.array(port).default([443]),
   egressCidrs: z.array(cidr).default([]),
+  ...planEdgeLimits,
 });
 
 const dnsSchema = z.discriminatedUnion("provider", [
@@ -146,6 +148,7 @@ const proxySchema = z.strictObject({
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
   clusterDomain: z.string().default("cluster.local"),
+  ...proxyEdgeSecurity,
 });
 
 const inClusterDatabase = z.strictObject({
@@ -234,6 +237,7 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  ...tenantEdgeSecurity,
 });
 
 /** Tenants per stack unless `maxTenantsPerStack` says otherwise. */

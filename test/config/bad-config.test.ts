@@ -217,7 +217,7 @@ const rows: Row[] = [
     name: "tenant env overriding a platform variable",
     change: (c) => (c.tenants[0].env = { DATABASE_URL: "postgres://elsewhere" }),
     expected: [
-      `tenants[0].env.DATABASE_URL: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT, AGENT_CLOUD_NAMESPACE, AGENT_CLOUD_CONFIG, ADMIN_EMAIL)`,
+      `tenants[0].env.DATABASE_URL: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_API_KEY_PREVIOUS, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT, AGENT_CLOUD_NAMESPACE, AGENT_CLOUD_CONFIG, ADMIN_EMAIL)`,
     ],
   },
   {
@@ -424,7 +424,7 @@ const rows: Row[] = [
     expected: [
       `tenants[0].id "admin": is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, dns, docs, edge, ftp, help, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id`,
       `tenants[1].plan "free": must be one of "pro", "standard", "starter" (or a plan defined under plans)`,
-      `tenants[1].env.PORT: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT, AGENT_CLOUD_NAMESPACE, AGENT_CLOUD_CONFIG, ADMIN_EMAIL)`,
+      `tenants[1].env.PORT: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_API_KEY_PREVIOUS, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT, AGENT_CLOUD_NAMESPACE, AGENT_CLOUD_CONFIG, ADMIN_EMAIL)`,
     ],
   },
   {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ConfigError } from "../../stacks/config";
-import { parseConfig } from "../../stacks/config";
+import { BUILTIN_PLANS, parseConfig } from "../../stacks/config";
 import { withPlatformSettings } from "../../stacks/config/shards";
 import { shardTenantsFrom } from "../../stacks/shard-tenants";
 
@@ -107,10 +107,22 @@ describe("shard config", () => {
 describe("the platform's check of its shards' tenants", () => {
   const config = {
     domain: "agents.example.com",
+    plans: BUILTIN_PLANS,
     tenants: [{ id: "own", hosts: ["own.agents.example.com", "agents.own.com"] }],
   } as never;
   const ok = (id: string, ...custom: string[]) => ({
     hosts: [`${id}.agents.example.com`, ...custom],
+    plan: "standard",
+    auth: "edge",
+  });
+  const route = (id: string, hosts: string[]) => ({
+    id,
+    hosts,
+    shard: "s01",
+    planName: "standard",
+    plan: BUILTIN_PLANS.standard,
+    auth: "edge",
+    publicPaths: [],
   });
 
   it("returns every tenant with its hosts and shard, and skips a shard never deployed", () => {
@@ -123,8 +135,8 @@ describe("the platform's check of its shards' tenants", () => {
         config,
       ),
     ).toEqual([
-      { id: "a", hosts: ["a.agents.example.com"], shard: "s01" },
-      { id: "b", hosts: ["b.agents.example.com", "agents.b.com"], shard: "s01" },
+      route("a", ["a.agents.example.com"]),
+      route("b", ["b.agents.example.com", "agents.b.com"]),
     ]);
   });
 
@@ -163,6 +175,16 @@ describe("the platform's check of its shards' tenants", () => {
       "a custom domain under the domain",
       { a: ok("a", "x.agents.example.com") },
       `shard s01 output tenants.a.hosts[1] "x.agents.example.com": must be a custom domain outside agents.example.com`,
+    ],
+    [
+      "a plan the environment lacks",
+      { a: { ...ok("a"), plan: "gold" } },
+      `shard s01 output tenants.a.plan "gold": must be a plan of this environment (pro, standard, starter)`,
+    ],
+    [
+      "an unknown auth mode",
+      { a: { ...ok("a"), auth: "none" } },
+      `shard s01 output tenants.a.auth "none": must be "edge" or "app"; redeploy the shard`,
     ],
     [
       "another tenant's custom domain",

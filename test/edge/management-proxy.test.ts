@@ -30,6 +30,7 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const SECRET = "kubernetes:core/v1:Secret";
 
 const tenants = [
   { id: "acme", hosts: ["acme.dev.example.com", "agents.acme.com"] },
@@ -73,7 +74,7 @@ const podSpec = (run: ProgramRun<unknown>) =>
   run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
 
 describe("ManagementProxy", () => {
-  it("creates exactly two ConfigMaps, a Deployment, a Service and a PDB, named from the component", async () => {
+  it("creates exactly two ConfigMaps, a key-table Secret, a Deployment, a Service and a PDB, named from the component", async () => {
     const run = await deploy();
     const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
@@ -81,13 +82,14 @@ describe("ManagementProxy", () => {
         `${MANAGEMENT_PROXY_TYPE} edge`,
         `${CONFIG_MAP} edge-config`,
         `${CONFIG_MAP} edge-routes`,
+        `${SECRET} edge-api-keys`,
         `${DEPLOYMENT} edge-deployment`,
         `${PDB} edge-pdb`,
         `${SERVICE} edge-service`,
       ].sort(),
     );
     for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
-    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
     for (const r of run.resources.filter((r) => r.custom)) {
       expect(r.inputs.metadata.namespace).toBe("dev-edge");
       expect(r.inputs.metadata.labels).toMatchObject({
@@ -191,7 +193,21 @@ describe("ManagementProxy", () => {
           defaultMode: 0o444,
         },
       },
-      { name: "routes", configMap: { name: ROUTES_CONFIG_MAP_NAME, defaultMode: 0o444 } },
+      {
+        name: "routes",
+        projected: {
+          defaultMode: 0o444,
+          sources: [
+            { configMap: { name: ROUTES_CONFIG_MAP_NAME } },
+            {
+              secret: {
+                name: "management-proxy-api-keys",
+                items: [{ key: "api-keys.map", path: "api-keys.conf", mode: 0o440 }],
+              },
+            },
+          ],
+        },
+      },
     ]);
   });
 
@@ -320,7 +336,7 @@ describe("ManagementProxy", () => {
     expect(svc.spec.type).toBe(overrides.serviceType);
     expect(svc.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual(nodePorts);
     expect(run.outputs.address).toBe("");
-    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
   });
 
   it.each([

@@ -30,6 +30,7 @@ const base: NginxConfigInput = {
   maxBodySize: "10m",
   timeouts: { connectSeconds: 5, readSeconds: 3600, sendSeconds: 120 },
   paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
+  auth: { keyTablePath: "/etc/agent-cloud/api-keys/api-keys.map", tenants: [] },
 };
 
 /** The lines of the block that starts with `header {`, without the braces. */
@@ -206,34 +207,43 @@ describe("renderNginxConfig", () => {
     for (const line of [
       "proxy_http_version 1.1;",
       "proxy_set_header Host $host;",
-      "proxy_set_header Upgrade $http_upgrade;",
+      "proxy_set_header Upgrade $edge_upgrade;",
       "proxy_set_header Connection $connection_upgrade;",
-      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
+      "proxy_set_header X-Real-IP $remote_addr;",
       "proxy_set_header X-Forwarded-Proto $scheme;",
       "proxy_set_header X-Forwarded-Host $host;",
       "proxy_set_header X-Request-Id $edge_request_id;",
       "proxy_buffering off;",
     ])
       expect(config).toContain(`    ${line}\n`);
-    expect(block(config, "map $http_upgrade $connection_upgrade")).toEqual([
+    expect(block(config, "map $edge_upgrade $connection_upgrade")).toEqual([
       "default upgrade;",
       // Not "close": that would end every pooled connection to the tenant after one request.
       '"" "";',
     ]);
+    // Only a WebSocket upgrade is passed on; the client's own forwarding chain never is.
+    expect(block(config, "map $http_upgrade $edge_upgrade")).toEqual([
+      'default "";',
+      '"~*^websocket$" websocket;',
+    ]);
+    expect(config).not.toContain("$proxy_add_x_forwarded_for");
+    expect(config).not.toContain("$http_upgrade;");
   });
 
   it("refuses API keys of any environment but its own", () => {
-    expect(block(config, "map $api_key_environment $foreign_api_key")).toEqual([
-      "default 1;",
-      '"" 0;',
-      '"dev" 0;',
+    expect(block(config, "map $http_authorization $edge_foreign_authorization")).toEqual([
+      "default 0;",
+      '"~*^bearer[ \\t]+ac_(?!dev_)[a-z0-9-]+_" 1;',
     ]);
     const prod = renderNginxConfig({
       ...base,
       environment: "production",
       apiKeyPrefix: "ac_eu-prod_",
     });
-    expect(block(prod, "map $api_key_environment $foreign_api_key")).toContain('"eu-prod" 0;');
+    expect(block(prod, "map $http_authorization $edge_foreign_authorization")).toContain(
+      '"~*^bearer[ \\t]+ac_(?!eu-prod_)[a-z0-9-]+_" 1;',
+    );
     // The 404 for an unknown host comes first, so a bad key never reveals that a host exists.
     expect(config.indexOf("return 404")).toBeLessThan(config.indexOf("return 401"));
   });

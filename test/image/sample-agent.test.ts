@@ -70,6 +70,11 @@ afterEach(() => {
 });
 afterAll(() => database.close());
 
+const KEY = `ac_local_${"Ab1".repeat(13)}c`;
+const PREVIOUS = `ac_local_${"Zy9".repeat(13)}x`;
+const OTHER_TENANT = `ac_local_${"Qq7".repeat(13)}q`;
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
 const dbUrl = (port: number) =>
   `postgres://sp_acme:p%40ss@127.0.0.1:${port}/sp_acme?sslmode=disable`;
 
@@ -79,25 +84,73 @@ async function getJson(url: string) {
 }
 
 describe("sample agent", () => {
-  it("reports its tenant, environment and mounted agent config at /", async () => {
+  it("answers / with its tenant and environment only, never its mounted agent config", async () => {
     const config = path.join(tmpdir(), `agent-cloud-sample-config-${process.pid}.json`);
-    writeFileSync(config, JSON.stringify({ model: "claude-sonnet-4-5" }));
+    writeFileSync(config, JSON.stringify({ model: "claude-sonnet-4-5", prompt: "be terse" }));
     const agent = await startAgent({
       AGENT_CLOUD_CONFIG: config,
+      AGENT_CLOUD_API_KEY: KEY,
       DATABASE_URL: dbUrl(databasePort),
     });
-    expect(await getJson(`${agent.url}/`)).toEqual({
+    const res = await fetch(`${agent.url}/`, { headers: bearer(KEY) });
+    const text = await res.text();
+    expect({ status: res.status, type: res.headers.get("content-type") }).toEqual({
       status: 200,
       type: "application/json",
-      body: {
-        service: "agent-cloud-sample-agent",
-        tenant: "acme",
-        environment: "local",
-        agentConfig: { model: "claude-sonnet-4-5" },
-      },
     });
-    expect((await getJson(`${agent.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${agent.url}/`, { method: "POST" })).status).toBe(405);
+    expect(JSON.parse(text)).toEqual({
+      service: "agent-cloud-sample-agent",
+      tenant: "acme",
+      environment: "local",
+    });
+    expect(text).not.toMatch(/claude|terse|agentConfig/);
+    const missing = await fetch(`${agent.url}/nope`, { headers: bearer(KEY) });
+    expect({ status: missing.status, body: await missing.json() }).toEqual({
+      status: 404,
+      body: { error: "not found" },
+    });
+    expect((await fetch(`${agent.url}/`, { method: "POST", headers: bearer(KEY) })).status).toBe(
+      405,
+    );
+  });
+
+  it("checks its own key on every path but the probes, and fails closed without one", async () => {
+    const agent = await startAgent({
+      AGENT_CLOUD_API_KEY: KEY,
+      AGENT_CLOUD_API_KEY_PREVIOUS: PREVIOUS,
+      DATABASE_URL: dbUrl(databasePort),
+    });
+    const status = async (url: string, headers: Record<string, string> = {}) =>
+      (await fetch(url, { headers })).status;
+    // The current and, during a rotation overlap, the previous key; the scheme in any case.
+    expect(await status(`${agent.url}/`, bearer(KEY))).toBe(200);
+    expect(await status(`${agent.url}/`, bearer(PREVIOUS))).toBe(200);
+    expect(await status(`${agent.url}/`, { authorization: `bearer ${KEY}` })).toBe(200);
+    const refused: [string, Record<string, string>][] = [
+      ["/", {}],
+      ["/", bearer(`${KEY}x`)],
+      ["/", bearer(KEY.slice(0, -1))],
+      ["/", bearer(OTHER_TENANT)],
+      ["/", { authorization: `Basic ${Buffer.from(`acme:${KEY}`).toString("base64")}` }],
+      ["/", { "x-api-key": KEY }],
+      ["/", { cookie: `key=${KEY}` }],
+      [`/?api_key=${KEY}`, {}],
+      ["/events", {}],
+      ["/healthz/../", {}],
+    ];
+    for (const [p, headers] of refused) {
+      const res = await fetch(`${agent.url}${p}`, { headers });
+      expect(res.status, `${p} ${JSON.stringify(headers)}`).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="agent-cloud"');
+      expect(await res.json()).toEqual({ error: "unauthorized" });
+    }
+    expect(await status(`${agent.url}/healthz`)).toBe(200);
+    expect(await status(`${agent.url}/readyz`)).toBe(200);
+
+    const keyless = await startAgent({ DATABASE_URL: dbUrl(databasePort) });
+    expect(await status(`${keyless.url}/`)).toBe(401);
+    expect(await status(`${keyless.url}/`, { authorization: "Bearer " })).toBe(401);
+    expect(await status(`${keyless.url}/healthz`)).toBe(200);
   });
 
   it("is healthy while up, and ready only while the database accepts TCP", async () => {
@@ -136,16 +189,21 @@ describe("sample agent", () => {
       type: "application/json",
       body: { ready: false, reason: "DATABASE_URL is not set" },
     });
-    const withUrl = await startAgent({ DATABASE_URL: dbUrl(databasePort) });
+    const withUrl = await startAgent({
+      DATABASE_URL: dbUrl(databasePort),
+      AGENT_CLOUD_API_KEY: KEY,
+    });
     await getJson(`${withUrl.url}/readyz`);
-    const everything = JSON.stringify([agent.logs, withUrl.logs, await getJson(`${withUrl.url}/`)]);
+    const root = await (await fetch(`${withUrl.url}/`, { headers: bearer(KEY) })).text();
+    const everything = JSON.stringify([agent.logs, withUrl.logs, root]);
     expect(everything).not.toContain("p%40ss");
     expect(everything).not.toContain("p@ss");
+    expect(everything).not.toContain(KEY);
   });
 
   it("streams server-sent events and ends them with a shutdown event when draining on SIGTERM", async () => {
-    const agent = await startAgent({ DATABASE_URL: dbUrl(databasePort) });
-    const res = await fetch(`${agent.url}/events`);
+    const agent = await startAgent({ DATABASE_URL: dbUrl(databasePort), AGENT_CLOUD_API_KEY: KEY });
+    const res = await fetch(`${agent.url}/events`, { headers: bearer(KEY) });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const reader = res.body!.getReader();

@@ -245,7 +245,9 @@ describe.skipIf(PULUMI === undefined)(
       );
       const grouped = await run(["deploy", "--stack", "dev", "--group", "beta"]);
       expect(grouped.code).toBe(0);
-      expect(grouped.out).toMatch(/group beta: tenants acme and the proxy route table/);
+      expect(grouped.out).toMatch(
+        /group beta: tenants acme, their databases, the image and the proxy route table/,
+      );
       const pending = await run(["deploy", "--stack", "dev", "--dry-run"]);
       expect(pending.out).toMatch(/preview of stack "dev": 1 to update/);
       const unknown = await run(["deploy", "--stack", "dev", "--group", "canary"]);
@@ -271,7 +273,7 @@ describe.skipIf(PULUMI === undefined)(
       expect(listed.out).toMatch(/\nv\d+ .* update +succeeded /);
       const engine = new AutomationEngine({ workDir: repo, envVars: env });
       const [latest] = await engine.history("dev");
-      expect(latest!.message).toMatch(/^rollback to v\d+ commit=[0-9a-f]{40}/);
+      expect(latest!.message).toMatch(/^rollback to v\d+ (\S+ )*?commit=[0-9a-f]{40} /);
       expect(await readFile(path.join(repo, "index.js"), "utf8")).toBe(PROGRAM("v2"));
     }, 300_000);
 

@@ -10,7 +10,8 @@ import {
   type ReleaseFacts,
 } from "../../ops/release";
 import { DIGEST_A, DIGEST_B, SHA_1 } from "./support/fakes";
-import { update } from "./support/memory-engine";
+import { runningImages, tenantImagesFromState } from "../../ops/running-images";
+import { MemoryEngine, memoryStack, update } from "./support/memory-engine";
 
 const A = `ghcr.io/acme/agent@${DIGEST_A}`;
 const B = `ghcr.io/acme/agent@${DIGEST_B}`;
@@ -170,5 +171,35 @@ describe("checkReleaseName", () => {
     ],
   ])("%s", (name, problem) => {
     expect(checkReleaseName(name, history, "dev")).toBe(problem);
+  });
+});
+
+describe("runningImages", () => {
+  it("reads each tenant Deployment's image from the state, over the tenants output", async () => {
+    const deployment = (id: string, image: string) => ({
+      urn: `urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:tenant:TenantApp$kubernetes:apps/v1:Deployment::dev-tenant-${id}-deployment`,
+      type: "kubernetes:apps/v1:Deployment",
+      inputs: {
+        spec: {
+          template: {
+            metadata: { labels: { "agent-cloud.io/tenant": id } },
+            spec: { containers: [{ name: `sp-${id}`, image }] },
+          },
+        },
+      },
+      outputs: {},
+    });
+    const proxy = { ...deployment("x", "nginx@sha256:1"), inputs: { spec: { template: {} } } };
+    expect(tenantImagesFromState([deployment("acme", B), proxy])).toEqual({ acme: B });
+    const engine = new MemoryEngine({
+      dev: memoryStack({ resources: [deployment("acme", B)] }),
+    });
+    const outputs = {
+      tenants: {
+        value: { acme: { url: "https://a", image: A }, globex: { url: "https://g", image: A } },
+        secret: false,
+      },
+    };
+    expect(await runningImages(engine, "dev", outputs)).toEqual({ acme: B, globex: A });
   });
 });

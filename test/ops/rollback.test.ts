@@ -236,6 +236,16 @@ describe("rollback command", () => {
     );
   });
 
+  it("applies the project's policy pack when it has one, or the packs given", async () => {
+    const without = setup(true);
+    without.engine.policyPacks.clear();
+    await rollback(without, { stack: "dev", yes: true });
+    expect(without.engine.callsOf("up")[0]!.args).toMatchObject({ policyPacks: [] });
+    const given = setup(true);
+    await rollback(given, { stack: "dev", yes: true, policyPacks: ["rules"] });
+    expect(given.engine.callsOf("preview")[0]!.args).toMatchObject({ policyPacks: ["rules"] });
+  });
+
   it("stops after the preview when the answer is no", async () => {
     const ctx = setup(false);
     expect(await rollback(ctx, { stack: "dev", yes: false })).toBe(1);

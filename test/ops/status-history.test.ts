@@ -60,6 +60,7 @@ describe("history", () => {
       "selectStack",
       "history",
       "outputs",
+      "resources",
     ]);
   });
 
@@ -169,7 +170,13 @@ describe("status", () => {
   it("reports a running update and a failed preview without stopping", async () => {
     const engine = new MemoryEngine({
       dev: devStack({
-        history: [update({ version: 4, result: "in-progress", message: `deploy commit=${SHA_2}` })],
+        history: [
+          update({
+            version: 4,
+            result: "in-progress",
+            message: `deploy release=r4 actor=octocat commit=${SHA_2}`,
+          }),
+        ],
       }),
     });
     engine.preview = () =>
@@ -177,7 +184,7 @@ describe("status", () => {
     const ctx = testContext(engine, { health: new FakeHealth(healthy) });
     expect(await status(ctx, { stack: "dev", skipPreview: false })).toBe(1);
     expect(ctx.stdout.lines.slice(0, 3)).toEqual([
-      "last update: v4 update in-progress at 2026-11-01 12:04:00Z, commit 222222222222",
+      'last update: v4 update in-progress at 2026-11-01 12:04:00Z, commit 222222222222, release "r4", by octocat',
       "update v4 is still running; deploys wait until it finishes",
       'preview failed: pulumi preview failed for stack "dev": TypeError: boom',
     ]);

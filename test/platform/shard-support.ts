@@ -79,7 +79,7 @@ export async function runSharded(
         environment: parsed.environment,
         domain: parsed.domain,
       };
-      for (const [k, v] of Object.entries(out)) outputs[k] = await valueOf(v);
+      for (const [k, v] of Object.entries(out)) if (v !== undefined) outputs[k] = await valueOf(v);
       return outputs;
     },
     {
@@ -95,7 +95,10 @@ export async function runSharded(
   return { ...run, outputs: run.result };
 }
 
-/** The platform's view of a shard: its `tenants` output, from a run of that shard. */
+/** The platform's view of a shard: its `tenants` and (secret) `apiKeys` outputs, from a run. */
 export function shardAnswer(run: ShardedRun): StackReferenceAnswer {
-  return { outputs: { tenants: run.outputs.tenants } };
+  return {
+    outputs: { tenants: run.outputs.tenants, apiKeys: run.outputs.apiKeys },
+    secretOutputNames: ["apiKeys"],
+  };
 }

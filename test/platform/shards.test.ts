@@ -84,6 +84,7 @@ describe("a shard stack", () => {
     expect(run.outputs.imageRef).toBe(PLATFORM_IMAGE);
     expect(run.outputs.proxyAddress).toBe("203.0.113.10");
     expect(Object.keys(run.outputs).sort()).toEqual([
+      "apiKeys",
       "domain",
       "edgeNamespace",
       "environment",
@@ -97,7 +98,17 @@ describe("a shard stack", () => {
     expect(tenants.acme).toMatchObject({
       hosts: ["acme.agents.example.com"],
       namespace: "production-tenant-acme",
+      plan: "pro",
+      auth: "edge",
     });
+    // Its tenants' keys, for the platform's edge (a secret output: shard.apiKeys).
+    const keys = run.outputs.apiKeys as Record<string, { current: string }>;
+    expect(Object.keys(keys)).toEqual(S01);
+    for (const id of S01) expect(keys[id]!.current).toMatch(/^ac_production_[A-Za-z0-9]{40}$/);
+    const secret = run
+      .ofType("kubernetes:core/v1:Secret")
+      .find((s) => s.name === "production-tenant-acme-secret");
+    expect(secret!.inputs.stringData.AGENT_CLOUD_API_KEY).toBe(keys.acme!.current);
   });
 
   it("gives each tenant the same resources an unsharded stack gives it", async () => {
@@ -161,10 +172,9 @@ describe("a shard stack", () => {
 
 describe("the platform stack of a sharded environment", () => {
   it("routes every shard's tenants and runs none of them", async () => {
-    const platform = await platformWith(
-      await runSharded("production-s01"),
-      await runSharded("production-s02"),
-    );
+    const s01 = await runSharded("production-s01");
+    const s02 = await runSharded("production-s02");
+    const platform = await platformWith(s01, s02);
     expect(
       platform
         .ofType(STACK_REFERENCE_TYPE)
@@ -190,6 +200,19 @@ describe("the platform stack of a sharded environment", () => {
       "agents.initech.com",
     ]);
     expect(platform.outputs.tenants).toEqual({});
+    // The edge's key table holds every shard tenant's key, as a secret.
+    const table = platform
+      .ofType("kubernetes:core/v1:Secret")
+      .find((r) => r.inputs.metadata?.name === "management-proxy-api-keys");
+    const text = JSON.stringify(table!.inputs);
+    for (const [shard, ids] of [
+      [s01, S01],
+      [s02, S02],
+    ] as const) {
+      const keys = shard.outputs.apiKeys as Record<string, { current: string }>;
+      for (const id of ids) expect(text, id).toContain(keys[id]!.current);
+    }
+    expect(table!.secretPaths.length).toBeGreaterThan(0);
   });
 });
 

@@ -28,6 +28,11 @@ export interface EdgeRequest {
   readonly timeoutMs?: number;
   /** Keep-alive agent to reuse connections; default is a fresh connection per request. */
   readonly agent?: Agent;
+  /** Loopback address to connect from (e.g. 127.0.0.2), so the edge sees another client. */
+  readonly localAddress?: string;
+  /** Client certificate and key (PEM), for origin-pull tests. */
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 /** A request error, and whether it happened on a reused keep-alive connection. */
@@ -60,11 +65,13 @@ function send(req: EdgeRequest, tls: boolean): Promise<EdgeResponse> {
       method: req.method ?? "GET",
       headers: { host: req.host, ...req.headers },
       agent: req.agent ?? (false as const),
+      ...(req.localAddress !== undefined ? { localAddress: req.localAddress } : {}),
       ...(tls
         ? {
             servername,
             ca: req.ca,
             rejectUnauthorized: req.ca !== undefined,
+            ...(req.cert !== undefined ? { cert: req.cert, key: req.key } : {}),
             ...(req.checkName === false ? { checkServerIdentity: () => undefined } : {}),
           }
         : {}),

@@ -19,6 +19,8 @@ import {
   renderNginxConfig,
   renderNginxRoutes,
 } from "../../../components/edge/nginx-config";
+import { renderApiKeyTable, type TenantKeys } from "../../../components/edge/nginx/auth";
+import { DEFAULT_EDGE_LIMITS } from "../../../components/edge/nginx/limits";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
 import { renderEdgeEntrypoint } from "../../../components/edge/route-reloader";
 import { NGINX, NginxProcess } from "./nginx";
@@ -36,6 +38,14 @@ export interface EdgeTenant {
   readonly missing?: boolean;
   /** Where its server listens when it is not one of the fixture's (with `missing`). */
   readonly address?: string;
+  /**
+   * Edge auth mode. Here it defaults to `app` (the edge checks no key) so routing suites need no
+   * keys; the component's own default is `edge`, which the auth suites use.
+   * @default "app"
+   */
+  readonly auth?: "edge" | "app";
+  /** Public paths in edge mode. @default [] */
+  readonly publicPaths?: readonly string[];
 }
 
 export interface EdgeOptions {
@@ -43,7 +53,13 @@ export interface EdgeOptions {
   readonly domain: string;
   readonly tenants: readonly EdgeTenant[];
   /** Proxy settings other than routes, as the component would get them. @default component defaults */
-  readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes">;
+  readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes" | "tenantAuth">;
+  /** Accepted keys per tenant, written as the key table next to the route table. @default none */
+  readonly apiKeys?: readonly TenantKeys[];
+  /** nginx worker connections, scaled down so a bounded flood can reach the ceiling. @default 4096 */
+  readonly workerConnections?: number;
+  /** PEM CA for origin pulls, written where the rendered config expects it (with `settings.originPull`). */
+  readonly originPullCa?: string;
   /** The tenants' port when their servers are not the fixture's. @default the fleet's port */
   readonly tenantPort?: number;
   /**
@@ -78,10 +94,23 @@ export interface Edge {
   reloadRoutes(includeLater: boolean): Promise<void>;
   /** Cluster DNS name of a tenant's Service. */
   upstreamHost(tenantId: string): string;
+  /** Rewrites the key table (as a Secret update would) and reloads nginx. */
+  setApiKeys(keys: readonly TenantKeys[]): Promise<void>;
   /** Starts a deferred tenant's server. */
   bringUp(tenantId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Per-client limits high enough for the routing and reload suites, whose steady request streams
+ * all come from 127.0.0.1; the limits suite sets its own.
+ */
+export const ROUTING_SUITE_LIMITS = {
+  ...DEFAULT_EDGE_LIMITS,
+  connectionsPerClient: 10_000,
+  requestsPerSecondPerClient: 100_000,
+  requestBurstPerClient: 100_000,
+};
 
 export function tenantHosts(t: EdgeTenant, domain: string): string[] {
   return [`${t.id}.${domain}`, ...(t.customDomains ?? [])];
@@ -120,6 +149,11 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const ports = { http, https, health };
     mkdirSync(join(dir, "routes"));
     const routesPath = join(dir, "routes", "routes.conf");
+    // The key table sits beside the route table, as the proxy projects its Secret there.
+    const keyTablePath = join(dir, "routes", "api-keys.conf");
+    writeFileSync(keyTablePath, renderApiKeyTable(options.apiKeys ?? []));
+    const originPullCaPath = join(dir, "origin-pull-ca.crt");
+    if (options.originPullCa !== undefined) writeFileSync(originPullCaPath, options.originPullCa);
 
     const input = (ids: readonly string[]): NginxConfigInput => {
       const routes = routesFromTenants(
@@ -132,9 +166,28 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           clusterDomain: options.settings?.clusterDomain,
         },
       );
-      const shipped = proxyNginxConfigInput({ ...options.settings, environment, routes });
+      const shipped = proxyNginxConfigInput({
+        limits: ROUTING_SUITE_LIMITS,
+        ...options.settings,
+        environment,
+        routes,
+        tenantAuth: options.tenants
+          .filter((t) => ids.includes(t.id))
+          .map((t) => ({
+            tenantId: t.id,
+            mode: t.auth ?? "app",
+            publicPaths: t.publicPaths ?? [],
+          })),
+      });
       const local: NginxConfigInput = {
         ...shipped,
+        workers: { ...shipped.workers, connections: options.workerConnections ?? 4096 },
+        auth: { ...shipped.auth, keyTablePath },
+        clientIdentity: {
+          ...(shipped.clientIdentity ?? { realIpFrom: [] }),
+          originPullCaPath:
+            shipped.clientIdentity?.originPullCaPath === undefined ? undefined : originPullCaPath,
+        },
         routes: shipped.routes.map((r) => ({
           ...r,
           upstreamHost: addressOf.get(r.tenantId) as string,
@@ -203,6 +256,12 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       upstreamHost,
       async bringUp(id) {
         await fleet.get(id).start();
+      },
+      async setApiKeys(keys) {
+        const next = `${keyTablePath}.${++version}.tmp`;
+        writeFileSync(next, renderApiKeyTable(keys));
+        renameSync(next, keyTablePath);
+        await nginx.reload();
       },
       close,
     };

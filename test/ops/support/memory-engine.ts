@@ -226,6 +226,14 @@ export class MemoryEngine implements ReleaseEngine {
     this.get(stack);
   }
 
+  /** Folders that hold a policy pack. */
+  policyPacks = new Set(["policy"]);
+
+  async hasPolicyPack(dir: string): Promise<boolean> {
+    this.record("hasPolicyPack", undefined, dir);
+    return this.policyPacks.has(dir);
+  }
+
   async hasCommit(sha: string): Promise<boolean> {
     this.record("hasCommit", undefined, sha);
     return this.commits.has(sha);

@@ -116,11 +116,13 @@ export class ProgramEngine extends MemoryEngine {
         urn: r.engineUrn,
         type: r.type,
         parent: engineUrn.get(r.parent),
-        inputs: {},
+        inputs: JSON.parse(swap(JSON.stringify(r.inputs))) as Record<string, unknown>,
         outputs: {},
       }));
       const outputs: Record<string, { value: unknown; secret: boolean }> = {};
       for (const [name, value] of Object.entries(run.result)) {
+        // The engine records no output for an export left undefined (`apiKeys` outside a shard).
+        if (value === undefined) continue;
         const resolved = JSON.parse(swap(JSON.stringify(await valueOf(value)))) as unknown;
         outputs[name] = { value: resolved, secret: await pulumi.isSecret(pulumi.output(value)) };
       }

@@ -1,0 +1,229 @@
+/**
+ * The edge's API-key check, as nginx config (nginx 1.22 without njs or lua: exact `map` lookups).
+ *
+ * The one documented place for a key is `Authorization: Bearer <key>`. The key table maps each
+ * accepted key to its tenant; it is rendered separately ({@link renderApiKeyTable}) into a
+ * Kubernetes Secret mounted next to the config and `include`d inside a `map`, so no key is ever
+ * in the nginx.conf ConfigMap. A request to a tenant in `edge` mode passes only when its bearer
+ * token is a key of that very tenant (current, or previous during a rotation overlap), or when its
+ * raw path is one of the tenant's public paths. Tenants in `app` mode authenticate their own
+ * callers; the edge passes their requests on. In both modes a key of another environment is
+ * refused wherever it is recognised: the Authorization header, the request line (path and query,
+ * with `_` raw or as `%5F`), cookies and the usual credential headers.
+ */
+
+/** A tenant's authentication at the edge. */
+export interface TenantAuth {
+  readonly tenantId: string;
+  /** `edge`: the edge checks the key; `app`: the app authenticates its callers. */
+  readonly mode: "edge" | "app";
+  /** Exact paths, or prefixes ending in `/*`, open without a key (edge mode). */
+  readonly publicPaths: readonly string[];
+}
+
+export interface EdgeAuthInput {
+  /** This environment, whose keys look like `ac_{environment}_…`. */
+  readonly environment: string;
+  /** Absolute path of the key table (see {@link renderApiKeyTable}) the proxy mounts. */
+  readonly keyTablePath: string;
+  readonly tenants: readonly TenantAuth[];
+}
+
+/** Bodies of the edge's 401s; one for every wrong, missing or misplaced key. */
+export const AUTH_BODIES = {
+  unauthorized:
+    '{"error":"unauthorized","message":"this agent needs its API key as Authorization: Bearer <key>"}',
+  wrongEnvironment:
+    '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
+} as const;
+
+/** Length of the random part of every key: 40 letters and digits (238 bits). */
+export const API_KEY_RANDOM_LENGTH = 40;
+
+/** Headers (as nginx variables) searched for another environment's key besides Authorization. */
+export const CREDENTIAL_HEADERS = [
+  "http_cookie",
+  "http_proxy_authorization",
+  "http_x_api_key",
+  "http_api_key",
+  "http_x_auth_token",
+  "http_x_access_token",
+  "http_x_agent_cloud_key",
+] as const;
+
+const PLAIN_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*(\/|\/\*)?$/;
+const KEY = /^ac_[a-z0-9][a-z0-9-]*_[A-Za-z0-9]{40}$/;
+
+/** Problems with the auth input, each naming the field. */
+export function edgeAuthProblems(input: EdgeAuthInput): string[] {
+  const problems: string[] = [];
+  input.tenants.forEach((t, i) => {
+    if (t.mode !== "edge" && t.mode !== "app")
+      problems.push(`auth.tenants[${i}].mode ${JSON.stringify(t.mode)}: must be "edge" or "app"`);
+    t.publicPaths.forEach((p, j) => {
+      if (!p.startsWith("/") || !PLAIN_PATH.test(p) || p.length > 200)
+        problems.push(
+          `auth.tenants[${i}].publicPaths[${j}] ${JSON.stringify(p)}: must be a plain path such as /api/v1/health or a prefix such as /oauth/*`,
+        );
+    });
+  });
+  return problems;
+}
+
+/** Longest key any of the auth maps hashes, for `map_hash_bucket_size`. */
+export function longestAuthMapKey(input: EdgeAuthInput): number {
+  const key = `ac_${input.environment}_`.length + API_KEY_RANDOM_LENGTH;
+  const publicKeys = input.tenants.flatMap((t) =>
+    t.publicPaths.map((p) => t.tenantId.length + 1 + p.length),
+  );
+  return Math.max(key, ...publicKeys);
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Route-table lines (they change with the tenant list): each tenant's auth mode and public paths.
+ */
+export function edgeAuthRouteLines(input: EdgeAuthInput): string[] {
+  const appTenants = input.tenants.filter((t) => t.mode === "app");
+  // Exact entries name themselves as the value: nginx looks map keys up case-insensitively, so
+  // $edge_public compares the value with the request, case and all. A prefix entry is a
+  // case-sensitive regex already, and its value is the request itself.
+  const publicEntries = input.tenants
+    .filter((t) => t.mode === "edge")
+    .flatMap((t) =>
+      t.publicPaths.map((p) =>
+        p.endsWith("/*")
+          ? `  "~^${t.tenantId}:${escapeRegex(p.slice(0, -1))}" "$tenant_id:$edge_plain_path";`
+          : `  "${t.tenantId}:${p}" "${t.tenantId}:${p}";`,
+      ),
+    );
+  return [
+    "map $tenant_id $edge_auth_mode {",
+    "  default edge;",
+    ...appTenants.map((t) => `  "${t.tenantId}" app;`),
+    "}",
+    "",
+    'map "$tenant_id:$edge_plain_path" $edge_public_entry {',
+    '  default "";',
+    ...publicEntries,
+    "}",
+  ];
+}
+
+/**
+ * `http {}` lines that do not change with the tenant list: the maps that decide `$edge_refusal`
+ * ("" to pass, `key` or `foreign`) from the route-table maps above and the key table.
+ */
+export function edgeAuthHttpLines(
+  input: Pick<EdgeAuthInput, "environment" | "keyTablePath">,
+): string[] {
+  const own = escapeRegex(input.environment);
+  const underscore = "(?:_|%5[Ff])";
+  return [
+    // The bearer token, only in the documented form; anything else is no key at all.
+    "map $http_authorization $edge_bearer {",
+    '  default "";',
+    '  "~^[Bb][Ee][Aa][Rr][Ee][Rr] +(?<edge_token>[A-Za-z0-9_-]{1,200})$" $edge_token;',
+    "}",
+    "",
+    // Key → "tenant:key". The table is a Secret; nginx.conf only names the file. nginx looks
+    // map keys up case-insensitively, so the entry carries the key as stored, and $edge_key_ok
+    // compares it with this tenant and the presented key exactly (a case-sensitive regex).
+    "map $edge_bearer $edge_key_entry {",
+    '  default "";',
+    `  include ${input.keyTablePath};`,
+    "}",
+    "",
+    'map "$edge_key_entry|$tenant_id:$edge_bearer" $edge_key_ok {',
+    "  default 0;",
+    '  "~^([a-z0-9-]+:[A-Za-z0-9_-]+)\\|\\1$" 1;',
+    "}",
+    "",
+    // The raw path, only when it is plain: no escapes, dot or empty segments, or ';'. Then it is
+    // the same text as nginx's normalised $uri and the app's, so a public path cannot be faked.
+    "map $request_uri $edge_plain_path {",
+    '  default "";',
+    '  "~^(?<edge_path>(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?)(\\?.*)?$" $edge_path;',
+    "}",
+    "",
+    'map "$edge_public_entry|$tenant_id:$edge_plain_path" $edge_public {',
+    "  default 0;",
+    '  "~^([a-z0-9-]+:/[^|]*)\\|\\1$" 1;',
+    "}",
+    "",
+    // Another environment's key in Authorization (any `ac_<env>_` prefix, as before) ...
+    "map $http_authorization $edge_foreign_authorization {",
+    "  default 0;",
+    `  "~*^bearer[ \\t]+ac_(?!${own}_)[a-z0-9-]+_" 1;`,
+    "}",
+    "",
+    // ... or a whole key of another environment in the request line, a cookie or a credential
+    // header, with '_' raw or percent-encoded.
+    `map "$request_uri ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
+    "  default 0;",
+    `  "~ac${underscore}(?!${own}${underscore})[a-z0-9-]{1,63}${underscore}[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}" 1;`,
+    "}",
+    "",
+    'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_mode:$edge_public:$edge_key_ok" $edge_refusal {',
+    "  default key;",
+    '  "~^(1.|.1):" foreign;',
+    '  "~^00:app:" "";',
+    '  "~^00:edge:1:" "";',
+    '  "~^00:edge:0:1$" "";',
+    "}",
+  ];
+}
+
+/** Lines at the top of the proxied location: refuse before anything reaches the tenant. */
+export function edgeAuthLocationLines(hstsLine: string): string[] {
+  const refuse = (value: string, body: string) => [
+    `if ($edge_refusal = ${value}) {`,
+    `  ${hstsLine}`,
+    `  add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
+    `  return 401 '${body}';`,
+    "}",
+  ];
+  return [
+    ...refuse("foreign", AUTH_BODIES.wrongEnvironment),
+    ...refuse("key", AUTH_BODIES.unauthorized),
+  ];
+}
+
+/** One tenant's accepted keys: its current key and, during a rotation overlap, the previous one. */
+export interface TenantKeys {
+  readonly tenantId: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * Keys that differ only in letter case cannot both be in one table (nginx would see one key).
+ *
+ * The key table the proxy mounts from a Secret: one `"<key>" "<tenant>:<key>";` line per accepted key,
+ * sorted so the same keys always give the same text. Refuses anything that is not a platform key
+ * (it is written inside a quoted nginx string) and a key claimed by two tenants.
+ */
+export function renderApiKeyTable(tenants: readonly TenantKeys[]): string {
+  const owner = new Map<string, string>();
+  const folded = new Map<string, string>();
+  for (const t of tenants) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(t.tenantId))
+      throw new Error(`API key table: tenant id ${JSON.stringify(t.tenantId)} is not a DNS label`);
+    for (const key of t.keys) {
+      // Never echo the key itself: this message can reach a terminal or a log.
+      if (!KEY.test(key))
+        throw new Error(
+          `API key table: a key of tenant "${t.tenantId}" is not ac_<environment>_ followed by 40 letters and digits`,
+        );
+      const first = owner.get(key) ?? folded.get(key.toLowerCase());
+      folded.set(key.toLowerCase(), t.tenantId);
+      if (first !== undefined && first !== t.tenantId)
+        throw new Error(
+          `API key table: tenants "${first}" and "${t.tenantId}" share a key; rotate one of them`,
+        );
+      owner.set(key, t.tenantId);
+    }
+  }
+  const lines = [...owner].map(([key, id]) => `"${key}" "${id}:${key}";`).sort();
+  return lines.length === 0 ? "# no keys\n" : `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,127 @@
+/**
+ * Who the client is, as the tenant hears it: nginx decides, never the client.
+ *
+ * The real client address comes from `realIpHeader` (Cloudflare's `CF-Connecting-IP`) only when
+ * the connecting peer is in `realIpFrom` (Cloudflare's ranges); otherwise it is the peer itself.
+ * The tenant then gets exactly one rebuilt `X-Forwarded-For` and `X-Real-IP` with that address;
+ * every identity, forwarding or URL-override header the client sent is dropped; and `Upgrade` is
+ * forwarded only when it asks for a WebSocket. Optionally the TLS server demands Cloudflare's
+ * authenticated-origin-pull client certificate.
+ */
+import { isIP } from "node:net";
+
+export interface ClientIdentityInput {
+  /** Peers whose `realIpHeader` names the client, as CIDRs. Empty trusts no header. */
+  readonly realIpFrom: readonly string[];
+  /** @default "CF-Connecting-IP" */
+  readonly realIpHeader?: string;
+  /** CA file the client certificate must chain to (authenticated origin pulls). @default off */
+  readonly originPullCaPath?: string;
+}
+
+/**
+ * Client-sent headers the tenant never sees. The edge sets `X-Forwarded-For`, `X-Forwarded-Proto`,
+ * `X-Forwarded-Host` and `X-Real-IP` itself; these it removes.
+ */
+export const DROPPED_IDENTITY_HEADERS = [
+  "Forwarded",
+  "X-Forwarded-Port",
+  "X-Forwarded-Server",
+  "X-Forwarded-Prefix",
+  "X-Forwarded-Scheme",
+  "X-Forwarded-Ssl",
+  "X-Original-Forwarded-For",
+  "X-Client-IP",
+  "X-Cluster-Client-IP",
+  "Client-IP",
+  "True-Client-IP",
+  "CF-Connecting-IP",
+  "CF-Connecting-IPv6",
+  "CF-Pseudo-IPv4",
+  "Fastly-Client-IP",
+  "X-Host",
+  "X-Original-Host",
+  "X-Original-URL",
+  "X-Rewrite-URL",
+] as const;
+
+export const ORIGIN_PULL_BODY =
+  '{"error":"forbidden","message":"this origin only accepts requests through its CDN"}';
+
+const HEADER = /^[A-Za-z0-9-]{1,64}$/;
+const SAFE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined || prefix === undefined) return false;
+  const family = isIP(address);
+  return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+export function clientIdentityProblems(input: ClientIdentityInput): string[] {
+  const problems: string[] = [];
+  input.realIpFrom.forEach((c, i) => {
+    if (!isCidr(c))
+      problems.push(`realIpFrom[${i}] ${JSON.stringify(c)}: must be an IPv4 or IPv6 CIDR`);
+  });
+  if (input.realIpHeader !== undefined && !HEADER.test(input.realIpHeader))
+    problems.push(
+      `realIpHeader ${JSON.stringify(input.realIpHeader)}: must be an HTTP header name such as CF-Connecting-IP`,
+    );
+  if (input.originPullCaPath !== undefined && !SAFE_PATH.test(input.originPullCaPath))
+    problems.push(
+      `originPullCaPath ${JSON.stringify(input.originPullCaPath)}: must be an absolute path of letters, digits, '.', '_', '-' and '/'`,
+    );
+  return problems;
+}
+
+/** `http {}` lines: whom to believe about the client address, and the WebSocket-only upgrade. */
+export function clientIdentityHttpLines(input: ClientIdentityInput): string[] {
+  return [
+    ...(input.realIpFrom.length > 0
+      ? [
+          `real_ip_header ${input.realIpHeader ?? "CF-Connecting-IP"};`,
+          // One hop: the header names the client only when Cloudflare itself connected.
+          "real_ip_recursive off;",
+          ...input.realIpFrom.map((c) => `set_real_ip_from ${c};`),
+        ]
+      : []),
+    "",
+    // Only a WebSocket upgrade is passed on; h2c or anything else is dropped.
+    "map $http_upgrade $edge_upgrade {",
+    '  default "";',
+    '  "~*^websocket$" websocket;',
+    "}",
+  ];
+}
+
+/** TLS server lines: the origin-pull client certificate, when asked for. */
+export function clientIdentityServerLines(input: ClientIdentityInput): string[] {
+  if (input.originPullCaPath === undefined) return [];
+  return [
+    `ssl_client_certificate ${input.originPullCaPath};`,
+    "ssl_verify_client on;",
+    "ssl_verify_depth 2;",
+    // 495: a bad certificate, 496: none at all.
+    "error_page 495 496 =403 @edge_origin_only;",
+  ];
+}
+
+export function originOnlyLocation(hstsLine: string): string[] {
+  return [
+    "location @edge_origin_only {",
+    `  ${hstsLine}`,
+    `  return 403 '${ORIGIN_PULL_BODY}';`,
+    "}",
+  ];
+}
+
+/** Proxied-location lines: the forwarding headers the edge builds, and the ones it drops. */
+export function clientIdentityLocationLines(): string[] {
+  return [
+    // Rebuilt, never appended to what the client sent: the one address nginx trusts.
+    "proxy_set_header X-Forwarded-For $remote_addr;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+    ...DROPPED_IDENTITY_HEADERS.map((h) => `proxy_set_header ${h} "";`),
+  ];
+}

@@ -1,0 +1,170 @@
+/**
+ * The edge's abuse limits, as nginx config: per-client connection and request limits keyed by the
+ * real client address (after `real_ip`, so Cloudflare's own address is never the key), per-tenant
+ * request limits from each tenant's plan, and short timeouts for slow clients. Refusals are 429
+ * with a JSON body naming which limit was hit.
+ *
+ * `limit_conn` counts requests in progress (an open SSE or WebSocket stream counts until it
+ * ends); a connection that never completes its TLS handshake or request header is not a request
+ * yet, so it is bounded by `client_header_timeout` (which in nginx 1.22 also bounds the
+ * handshake) and by the worker's connection budget instead.
+ */
+
+export interface EdgeLimits {
+  /** Requests one client address may have in progress at once. */
+  readonly connectionsPerClient: number;
+  readonly requestsPerSecondPerClient: number;
+  readonly requestBurstPerClient: number;
+  /** Whole request header, TLS handshake included. */
+  readonly clientHeaderTimeoutSeconds: number;
+  /** Between two reads of a request body. */
+  readonly clientBodyTimeoutSeconds: number;
+  /** Idle keep-alive connections are closed after this long. */
+  readonly keepaliveTimeoutSeconds: number;
+}
+
+/**
+ * A plan's per-tenant request limit and the tenants on it. List every plan, used or not, so the
+ * main config stays the same when tenants come and go (only the route table changes).
+ */
+export interface PlanLimit {
+  readonly plan: string;
+  readonly requestsPerSecond: number;
+  readonly requestBurst: number;
+  readonly tenantIds: readonly string[];
+}
+
+export interface EdgeLimitsInput {
+  readonly limits: EdgeLimits;
+  readonly plans: readonly PlanLimit[];
+}
+
+export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
+  connectionsPerClient: 100,
+  requestsPerSecondPerClient: 50,
+  requestBurstPerClient: 200,
+  clientHeaderTimeoutSeconds: 10,
+  clientBodyTimeoutSeconds: 20,
+  keepaliveTimeoutSeconds: 30,
+};
+
+export const LIMIT_BODIES = {
+  tooManyConnections:
+    '{"error":"too_many_connections","message":"too many requests in progress from this client; retry shortly"}',
+  rateLimited: '{"error":"rate_limited","message":"too many requests; retry shortly"}',
+} as const;
+
+const PLAN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+export function edgeLimitsProblems(input: EdgeLimitsInput): string[] {
+  const problems: string[] = [];
+  const whole = (path: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(
+        `${path} ${JSON.stringify(value)}: must be a whole number from ${min} to ${max}`,
+      );
+  };
+  const l = input.limits;
+  whole("limits.connectionsPerClient", l.connectionsPerClient, 1, 100_000);
+  whole("limits.requestsPerSecondPerClient", l.requestsPerSecondPerClient, 1, 100_000);
+  whole("limits.requestBurstPerClient", l.requestBurstPerClient, 0, 100_000);
+  whole("limits.clientHeaderTimeoutSeconds", l.clientHeaderTimeoutSeconds, 1, 300);
+  whole("limits.clientBodyTimeoutSeconds", l.clientBodyTimeoutSeconds, 1, 300);
+  whole("limits.keepaliveTimeoutSeconds", l.keepaliveTimeoutSeconds, 0, 300);
+  const seen = new Map<string, string>();
+  input.plans.forEach((p, i) => {
+    if (!PLAN.test(p.plan))
+      problems.push(`plans[${i}].plan ${JSON.stringify(p.plan)}: must be a DNS label`);
+    whole(`plans[${i}].requestsPerSecond`, p.requestsPerSecond, 1, 100_000);
+    whole(`plans[${i}].requestBurst`, p.requestBurst, 0, 100_000);
+    for (const id of p.tenantIds) {
+      const other = seen.get(id);
+      if (other !== undefined)
+        problems.push(`plans[${i}].tenantIds: tenant "${id}" is already on plan "${other}"`);
+      seen.set(id, p.plan);
+    }
+  });
+  return problems;
+}
+
+/** nginx variable and zone names allow no '-'; plan names are DNS labels, so '_' is unambiguous. */
+const zoneName = (plan: string) => `edge_plan_${plan.replace(/-/g, "_")}`;
+
+/**
+ * Route-table lines (they change with the tenant list): which plan each tenant is on.
+ */
+export function edgeLimitsRouteLines(input: EdgeLimitsInput): string[] {
+  return [
+    "map $tenant_id $edge_plan {",
+    '  default "";',
+    ...input.plans.flatMap((p) => p.tenantIds.map((id) => `  "${id}" "${p.plan}";`)),
+    "}",
+  ];
+}
+
+/**
+ * `http {}` lines that do not change with the tenant list: zones (one per plan, 10 MiB: state
+ * for some 80,000 tenants), statuses, timeouts.
+ */
+export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
+  const l = input.limits;
+  const plans = input.plans;
+  return [
+    `client_header_timeout ${l.clientHeaderTimeoutSeconds}s;`,
+    `client_body_timeout ${l.clientBodyTimeoutSeconds}s;`,
+    `keepalive_timeout ${l.keepaliveTimeoutSeconds}s;`,
+    // A refused client's body is read (and dropped) no longer than any body read may wait.
+    `lingering_time ${l.clientBodyTimeoutSeconds}s;`,
+    `lingering_timeout ${Math.min(5, l.clientBodyTimeoutSeconds)}s;`,
+    "reset_timedout_connection on;",
+    "limit_conn_status 429;",
+    "limit_req_status 429;",
+    "limit_conn_log_level warn;",
+    "limit_req_log_level warn;",
+    // $binary_remote_addr is the real client once real_ip has run (4 or 16 bytes per state).
+    "limit_conn_zone $binary_remote_addr zone=edge_client_conn:10m;",
+    `limit_req_zone $binary_remote_addr zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,
+    "",
+    // Per-tenant limits: one zone per plan, keyed by the tenant id for that plan's tenants only
+    // (an empty key is not counted); $edge_plan comes from the route table.
+    ...plans.flatMap((p) => [
+      `map $edge_plan $${zoneName(p.plan)} {`,
+      '  default "";',
+      `  "${p.plan}" $tenant_id;`,
+      "}",
+      `limit_req_zone $${zoneName(p.plan)} zone=${zoneName(p.plan)}:10m rate=${p.requestsPerSecond}r/s;`,
+    ]),
+  ];
+}
+
+/**
+ * Server lines for the TLS server: the limits (server level, so every location inherits them)
+ * and the 429 page. `hstsLine` is repeated where `add_header` would otherwise drop it.
+ */
+export function edgeLimitsServerLines(input: EdgeLimitsInput): string[] {
+  const l = input.limits;
+  return [
+    `limit_conn edge_client_conn ${l.connectionsPerClient};`,
+    `limit_req zone=edge_client_req burst=${l.requestBurstPerClient} nodelay;`,
+    ...input.plans.map(
+      (p) => `limit_req zone=${zoneName(p.plan)} burst=${p.requestBurst} nodelay;`,
+    ),
+    "error_page 429 @edge_limited;",
+  ];
+}
+
+/** The named location answering 429 with the limit that was hit. */
+export function edgeLimitedLocation(hstsLine: string): string[] {
+  return [
+    "location @edge_limited {",
+    `  ${hstsLine}`,
+    "  add_header Retry-After 1 always;",
+    "  if ($limit_conn_status = REJECTED) {",
+    `    ${hstsLine}`,
+    "    add_header Retry-After 1 always;",
+    `    return 429 '${LIMIT_BODIES.tooManyConnections}';`,
+    "  }",
+    `  return 429 '${LIMIT_BODIES.rateLimited}';`,
+    "}",
+  ];
+}

@@ -1,0 +1,399 @@
+/**
+ * The edge's key check and client identity on the real nginx, with the config the proxy ships:
+ * each tenant's own key in `Authorization: Bearer` and nowhere else, public paths that cannot be
+ * faked, rotation overlaps, another environment's key refused wherever it is sent, forged
+ * identity headers never reaching a tenant, and CF-Connecting-IP believed only from a trusted peer.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH_BODIES } from "../../components/edge/nginx/auth";
+import { DROPPED_IDENTITY_HEADERS } from "../../components/edge/nginx/client-identity";
+import { deriveApiKey } from "../../components/tenant/api-key";
+import { edgeHttps, rawStatus, steadyStream } from "./support/client";
+import { type Edge, startEdge } from "./support/edge-fixture";
+import { sleep, waitFor } from "./support/ports";
+import type { TenantEcho } from "./support/tenants";
+
+const DOMAIN = "dev.example.test";
+const SEED = "a-test-seed-that-is-long-enough-for-hmac-derivation-0123456789";
+/** Real keys, made the way the platform makes generation-1 and later keys. */
+const key = (tenant: string, generation = 1, environment = "dev") =>
+  deriveApiKey(SEED, environment, tenant, generation);
+const ACME = key("acme");
+const ACME_NEXT = key("acme", 2);
+const GLOBEX = key("globex");
+const GATEWAY = key("gateway");
+const PRODUCTION_ACME = key("acme", 1, "production");
+/** A key of the right shape nobody was given. */
+const GUESSED = `ac_dev_${"Zz9".repeat(13)}Q`;
+
+const KEYS = [
+  { tenantId: "acme", keys: [ACME] },
+  { tenantId: "globex", keys: [GLOBEX] },
+  { tenantId: "gateway", keys: [GATEWAY] },
+];
+
+let edge: Edge;
+
+beforeAll(async () => {
+  edge = await startEdge({
+    environment: "dev",
+    domain: DOMAIN,
+    tenants: [
+      {
+        id: "acme",
+        customDomains: ["agents.acme-corp.test"],
+        auth: "edge",
+        publicPaths: ["/api/v1/health", "/oauth/*"],
+      },
+      { id: "globex", auth: "edge" },
+      { id: "gateway", auth: "app" },
+    ],
+    apiKeys: KEYS,
+    settings: { realIpFrom: ["127.0.0.9/32"] },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await edge?.close();
+});
+
+const https = (host: string, extra: Partial<Parameters<typeof edgeHttps>[0]> = {}) =>
+  edgeHttps({
+    port: edge.ports.https,
+    host,
+    ca: edge.certificate.pem,
+    checkName: host.endsWith(`.${DOMAIN}`),
+    ...extra,
+  });
+const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+const echo = (body: string) => JSON.parse(body) as TenantEcho;
+const hits = (id: string) => edge.fleet.get(id).hits;
+const ACME_HOST = `acme.${DOMAIN}`;
+
+describe("each tenant's own key, in Authorization: Bearer only", () => {
+  it("lets a tenant's key through to that tenant, on every host it serves", async () => {
+    for (const host of [ACME_HOST, "agents.acme-corp.test"]) {
+      for (const authorization of [`Bearer ${ACME}`, `bearer ${ACME}`, `BEARER  ${ACME}`]) {
+        const res = await https(host, { headers: { authorization } });
+        expect(res.status, `${host} ${authorization.slice(0, 8)}`).toBe(200);
+        expect(echo(res.body).tenant).toBe("acme");
+        // The app gets the key too, and may check it again (the sample agent does).
+        expect(echo(res.body).headers.authorization).toBe(authorization);
+      }
+    }
+    const globex = await https(`globex.${DOMAIN}`, { headers: bearer(GLOBEX) });
+    expect([globex.status, echo(globex.body).tenant]).toEqual([200, "globex"]);
+  });
+
+  // Every way a key can be wrong, misplaced or borrowed: one 401, one body, no tenant hit.
+  const basic = (s: string) => `Basic ${Buffer.from(s).toString("base64")}`;
+  const refusals: [string, { path?: string; headers?: Record<string, string> }][] = [
+    ["no credential at all", {}],
+    ["a guessed key of the right shape", { headers: bearer(GUESSED) }],
+    ["the key cut short by one character", { headers: bearer(ACME.slice(0, -1)) }],
+    ["the key with one character more", { headers: bearer(`${ACME}x`) }],
+    ["the key in upper case", { headers: bearer(ACME.toUpperCase()) }],
+    ["the key in lower case", { headers: bearer(ACME.toLowerCase()) }],
+    ["another tenant's key", { headers: bearer(GLOBEX) }],
+    ["an app-auth tenant's key", { headers: bearer(GATEWAY) }],
+    ["the key without a scheme", { headers: { authorization: ACME } }],
+    ["the key under another scheme", { headers: { authorization: `Token ${ACME}` } }],
+    ["the key and trailing text", { headers: { authorization: `Bearer ${ACME} x` } }],
+    ["the key as basic-auth password", { headers: { authorization: basic(`acme:${ACME}`) } }],
+    ["the key as basic-auth user", { headers: { authorization: basic(`${ACME}:`) } }],
+    ["the key in X-Api-Key", { headers: { "x-api-key": ACME } }],
+    ["the key in Api-Key", { headers: { "api-key": ACME } }],
+    ["the key in X-Auth-Token", { headers: { "x-auth-token": ACME } }],
+    ["the key in X-Access-Token", { headers: { "x-access-token": ACME } }],
+    ["the key in Proxy-Authorization", { headers: { "proxy-authorization": `Bearer ${ACME}` } }],
+    [
+      "the key in X-Forwarded-Authorization",
+      { headers: { "x-forwarded-authorization": `Bearer ${ACME}` } },
+    ],
+    ["the key in a cookie", { headers: { cookie: `api_key=${ACME}; session=${ACME}` } }],
+    ["the key in the query", { path: `/v1/agents?api_key=${ACME}` }],
+    ["the key as access_token", { path: `/v1/agents?access_token=${ACME}` }],
+    ["the key in the path", { path: `/${ACME}/v1/agents` }],
+    [
+      "the key in every other place at once",
+      {
+        path: `/v1?key=${ACME}`,
+        headers: { "x-api-key": ACME, cookie: `k=${ACME}`, authorization: basic(`acme:${ACME}`) },
+      },
+    ],
+  ];
+
+  it.each(refusals)("refuses %s with 401 before the tenant sees it", async (_name, req) => {
+    const before = hits("acme");
+    const res = await https(ACME_HOST, req);
+    expect(res.status).toBe(401);
+    expect(res.body).toBe(AUTH_BODIES.unauthorized);
+    expect(res.headers["content-type"]).toBe("application/json");
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="agent-cloud"');
+    expect(res.headers["strict-transport-security"]).toBe("max-age=31536000");
+    expect(res.body).not.toContain("ac_");
+    expect(hits("acme")).toBe(before);
+  });
+
+  it("refuses a tenant's key on another tenant's hosts, and a second Authorization header", async () => {
+    const before = hits("acme") + hits("globex");
+    expect((await https(`globex.${DOMAIN}`, { headers: bearer(ACME) })).status).toBe(401);
+    expect((await https("agents.acme-corp.test", { headers: bearer(GLOBEX) })).status).toBe(401);
+    const twice = Buffer.from(
+      `GET / HTTP/1.1\r\nHost: ${ACME_HOST}\r\nAuthorization: Bearer ${GUESSED}\r\n` +
+        `Authorization: Bearer ${ACME}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(await rawStatus(edge.ports.https, twice, { tls: true, servername: ACME_HOST })).toBe(
+      400,
+    );
+    expect(hits("acme") + hits("globex")).toBe(before);
+  });
+});
+
+describe("public paths", () => {
+  it("opens exactly the tenant's public paths without a key", async () => {
+    for (const path of [
+      "/api/v1/health",
+      "/api/v1/health?probe=1",
+      "/oauth/authorize",
+      "/oauth/cb/x.y",
+    ]) {
+      const res = await https(ACME_HOST, { path });
+      expect(res.status, path).toBe(200);
+      expect(echo(res.body).url).toBe(path);
+    }
+  });
+
+  it("keeps everything else closed, however the path is spelled", async () => {
+    const before = hits("acme") + hits("globex");
+    const closed = [
+      "/api/v1/health/",
+      "/api/v1/healthz",
+      "/API/V1/HEALTH",
+      "/Api/v1/health",
+      "/OAUTH/authorize",
+      "/api/v1/health/../../admin",
+      "/api/v1/health/%2e%2e/%2e%2e/admin",
+      "/api/v1/%68ealth",
+      "/api/v1/health;x=1",
+      "//api/v1/health",
+      "/./api/v1/health",
+      "/oauth",
+      "/oauth/../admin",
+      "/oauth/..%2fadmin",
+      "/oauth/%2e%2e/admin",
+      "/oauth/..;/admin",
+      "/oauth/.hidden",
+      "/admin?x=/api/v1/health",
+    ];
+    for (const path of closed) {
+      const status = await rawStatus(
+        edge.ports.https,
+        Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${ACME_HOST}\r\nConnection: close\r\n\r\n`),
+        { tls: true, servername: ACME_HOST },
+      );
+      // 400 where nginx itself rejects the path (it climbs above the root); 401 otherwise.
+      expect([400, 401], path).toContain(status);
+    }
+    // acme's public paths are acme's alone.
+    expect((await https(`globex.${DOMAIN}`, { path: "/api/v1/health" })).status).toBe(401);
+    expect(hits("acme") + hits("globex")).toBe(before);
+  });
+
+  it("drops path-override headers, so a public path cannot carry a private one", async () => {
+    const res = await https(ACME_HOST, {
+      path: "/api/v1/health",
+      headers: { "x-original-url": "/admin", "x-rewrite-url": "/admin" },
+    });
+    expect(res.status).toBe(200);
+    const seen = echo(res.body).headers;
+    expect(seen["x-original-url"]).toBeUndefined();
+    expect(seen["x-rewrite-url"]).toBeUndefined();
+  });
+});
+
+describe("another environment's key", () => {
+  it("is refused wherever it is sent, for edge and app tenants alike", async () => {
+    const places: [string, { path?: string; headers?: Record<string, string> }][] = [
+      ["Authorization", { headers: bearer(PRODUCTION_ACME) }],
+      ["a prefix only, in Authorization", { headers: bearer("ac_production_x") }],
+      ["the query", { path: `/v1?key=${PRODUCTION_ACME}` }],
+      [
+        "the query, '_' percent-encoded",
+        { path: `/v1?key=${PRODUCTION_ACME.replace(/_/g, "%5F")}` },
+      ],
+      ["the path", { path: `/keys/${PRODUCTION_ACME}` }],
+      ["a cookie", { headers: { cookie: `a=1; key=${PRODUCTION_ACME}` } }],
+      ["X-Api-Key", { headers: { "x-api-key": PRODUCTION_ACME } }],
+      ["X-Auth-Token", { headers: { "x-auth-token": PRODUCTION_ACME } }],
+      ["Proxy-Authorization", { headers: { "proxy-authorization": `Bearer ${PRODUCTION_ACME}` } }],
+      ["beside a valid key", { path: `/v1?k=${PRODUCTION_ACME}`, headers: bearer(ACME) }],
+    ];
+    const before = hits("acme") + hits("gateway");
+    for (const [where, req] of places) {
+      for (const host of [ACME_HOST, `gateway.${DOMAIN}`]) {
+        const headers = host === ACME_HOST ? req.headers : { ...req.headers };
+        const res = await https(host, { ...req, headers });
+        expect(res.status, `${where} on ${host}`).toBe(401);
+        expect(res.body, `${where} on ${host}`).toBe(AUTH_BODIES.wrongEnvironment);
+      }
+    }
+    expect(hits("acme") + hits("gateway")).toBe(before);
+  });
+
+  it("lets an app-auth tenant's own callers through with whatever credentials its app uses", async () => {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: "Bearer an-oauth-token-the-app-issued" },
+      bearer(GATEWAY),
+      { "x-api-key": GATEWAY, cookie: `session=${GUESSED}` },
+    ]) {
+      const res = await https(`gateway.${DOMAIN}`, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(echo(res.body).tenant).toBe("gateway");
+    }
+  });
+});
+
+describe("key rotation", () => {
+  it("accepts old and new key during the overlap and drops no request on the way", async () => {
+    const host = `acme.${DOMAIN}`;
+    const ca = edge.certificate.pem;
+    const port = edge.ports.https;
+    // Clients on the old key keep going while the table gains the new one.
+    const old = steadyStream({
+      port,
+      host,
+      ca,
+      tenantId: "acme",
+      concurrency: 2,
+      headers: bearer(ACME),
+    });
+    await waitFor("requests flowing", () => old.result.ok >= 10, 5000);
+    await edge.setApiKeys([
+      { tenantId: "acme", keys: [ACME_NEXT, ACME] },
+      { tenantId: "globex", keys: [GLOBEX] },
+      { tenantId: "gateway", keys: [GATEWAY] },
+    ]);
+    for (const k of [ACME, ACME_NEXT])
+      expect((await https(host, { headers: bearer(k) })).status).toBe(200);
+    // Clients switch to the new key; then the old one is retired.
+    const next = steadyStream({
+      port,
+      host,
+      ca,
+      tenantId: "acme",
+      concurrency: 2,
+      headers: bearer(ACME_NEXT),
+    });
+    await waitFor("new-key requests flowing", () => next.result.ok >= 10, 5000);
+    const oldResult = await old.stop();
+    await edge.setApiKeys([
+      { tenantId: "acme", keys: [ACME_NEXT] },
+      { tenantId: "globex", keys: [GLOBEX] },
+      { tenantId: "gateway", keys: [GATEWAY] },
+    ]);
+    await sleep(200);
+    const nextResult = await next.stop();
+    expect([oldResult.failed, oldResult.errors.slice(0, 3)]).toEqual([0, []]);
+    expect([nextResult.failed, nextResult.errors.slice(0, 3)]).toEqual([0, []]);
+    expect((await https(host, { headers: bearer(ACME) })).status).toBe(401);
+    expect((await https(host, { headers: bearer(ACME_NEXT) })).status).toBe(200);
+    await edge.setApiKeys(KEYS);
+  }, 30_000);
+});
+
+describe("client identity", () => {
+  it("never lets forged identity, forwarding or override headers reach the tenant", async () => {
+    const forged: Record<string, string> = {
+      "x-forwarded-for": "10.0.0.1, 192.0.2.1",
+      "x-real-ip": "10.0.0.2",
+      "x-forwarded-host": "evil.example",
+      "x-forwarded-proto": "http",
+      forwarded: "for=10.0.0.3;host=evil.example;proto=http",
+      "cf-connecting-ip": "10.0.0.4",
+      "true-client-ip": "10.0.0.5",
+      "x-client-ip": "10.0.0.6",
+      "x-cluster-client-ip": "10.0.0.7",
+      "client-ip": "10.0.0.8",
+      "fastly-client-ip": "10.0.0.9",
+      "x-forwarded-port": "80",
+      "x-forwarded-server": "evil",
+      "x-host": "evil.example",
+      "x-original-host": "evil.example",
+      upgrade: "h2c",
+      connection: "Upgrade, HTTP2-Settings",
+    };
+    const res = await https(ACME_HOST, { headers: { ...forged, ...bearer(ACME) } });
+    expect(res.status).toBe(200);
+    const seen = echo(res.body).headers;
+    expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen["x-real-ip"]).toBe("127.0.0.1");
+    expect(seen["x-forwarded-host"]).toBe(ACME_HOST);
+    expect(seen["x-forwarded-proto"]).toBe("https");
+    for (const h of DROPPED_IDENTITY_HEADERS) expect(seen[h.toLowerCase()], h).toBeUndefined();
+    expect(seen.upgrade).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toMatch(/10\.0\.0\.|evil|h2c/);
+
+    // Underscored spellings are dropped by nginx itself.
+    const raw = await rawResponse(
+      `GET / HTTP/1.1\r\nHost: ${ACME_HOST}\r\nAuthorization: Bearer ${ACME}\r\n` +
+        `X_Forwarded_For: 10.9.9.9\r\nX_Real_IP: 10.9.9.9\r\nConnection: close\r\n\r\n`,
+    );
+    expect(raw).toContain('"x-forwarded-for":"127.0.0.1"');
+    expect(raw).not.toContain("10.9.9.9");
+  });
+
+  it("takes the client address from CF-Connecting-IP only when a trusted peer sends it", async () => {
+    const viaCdn = await https(ACME_HOST, {
+      localAddress: "127.0.0.9",
+      headers: {
+        ...bearer(ACME),
+        "cf-connecting-ip": "198.51.100.7",
+        "x-forwarded-for": "10.0.0.1",
+      },
+    });
+    expect(echo(viaCdn.body).headers).toMatchObject({
+      "x-forwarded-for": "198.51.100.7",
+      "x-real-ip": "198.51.100.7",
+    });
+    expect(echo(viaCdn.body).headers["cf-connecting-ip"]).toBeUndefined();
+
+    const direct = await https(ACME_HOST, {
+      localAddress: "127.0.0.2",
+      headers: { ...bearer(ACME), "cf-connecting-ip": "198.51.100.8" },
+    });
+    expect(echo(direct.body).headers).toMatchObject({
+      "x-forwarded-for": "127.0.0.2",
+      "x-real-ip": "127.0.0.2",
+    });
+    // The access log names the same client the tenant heard about.
+    await waitFor("access log", () => readAccessLog().includes("198.51.100.7"), 3000);
+    expect(readAccessLog()).not.toContain("198.51.100.8");
+  });
+});
+
+function readAccessLog(): string {
+  return readFileSync(join(edge.dir, "access.log"), "utf8");
+}
+
+/** The whole raw response to raw request bytes over TLS. */
+async function rawResponse(head: string): Promise<string> {
+  const { connect } = await import("node:tls");
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: edge.ports.https,
+      servername: ACME_HOST,
+      rejectUnauthorized: false,
+    });
+    const chunks: Buffer[] = [];
+    socket.once("secureConnect", () => socket.write(head));
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error("no response")));
+  });
+}

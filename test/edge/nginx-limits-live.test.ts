@@ -1,0 +1,221 @@
+/**
+ * The edge's abuse limits on the real nginx: per-client request and connection limits keyed by
+ * the client address, per-tenant limits from the plan, 429s with a JSON body, and a bounded
+ * slow-client flood from one address (half-open TCP, TLS connections that never finish their
+ * request header, trickled bodies) that does not stop another client being served.
+ *
+ * Clients bind distinct loopback addresses (127.0.0.1, .2, …) so the edge sees distinct clients.
+ * The worker connection budget is scaled down (2 workers × 192) so a bounded flood of a few
+ * hundred connections reaches it, as a few thousand would reach the shipped 2 × 4096.
+ */
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
+import { deriveApiKey } from "../../components/tenant/api-key";
+import { edgeHttps, pool } from "./support/client";
+import { type Edge, startEdge } from "./support/edge-fixture";
+import { sleep } from "./support/ports";
+
+const DOMAIN = "dev.example.test";
+const SEED = "another-test-seed-long-enough-for-hmac-derivation-0123456789";
+const KEY = deriveApiKey(SEED, "dev", "acme", 1);
+/** How long each flood connection lives unless the edge closes it first. */
+const LIFETIME_MS = 12_000;
+const LIMITS = {
+  connectionsPerClient: 4,
+  requestsPerSecondPerClient: 5,
+  requestBurstPerClient: 10,
+  clientHeaderTimeoutSeconds: 2,
+  clientBodyTimeoutSeconds: 2,
+  keepaliveTimeoutSeconds: 5,
+};
+
+let edge: Edge;
+
+beforeAll(async () => {
+  edge = await startEdge({
+    environment: "dev",
+    domain: DOMAIN,
+    tenants: [
+      { id: "acme", auth: "edge" },
+      { id: "tiny", auth: "app" },
+      { id: "roomy", auth: "app" },
+    ],
+    apiKeys: [{ tenantId: "acme", keys: [KEY] }],
+    workerConnections: 192,
+    settings: {
+      limits: LIMITS,
+      planLimits: [
+        { plan: "tiny-plan", requestsPerSecond: 1, requestBurst: 3, tenantIds: ["tiny"] },
+        {
+          plan: "roomy",
+          requestsPerSecond: 1000,
+          requestBurst: 1000,
+          tenantIds: ["roomy", "acme"],
+        },
+      ],
+    },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await edge?.close();
+});
+
+const https = (host: string, from: string, extra: Partial<Parameters<typeof edgeHttps>[0]> = {}) =>
+  edgeHttps({
+    port: edge.ports.https,
+    host,
+    ca: edge.certificate.pem,
+    localAddress: from,
+    timeoutMs: 8000,
+    ...extra,
+  });
+const ACME = `acme.${DOMAIN}`;
+const auth = { authorization: `Bearer ${KEY}` };
+
+describe("per-client and per-tenant limits", () => {
+  it("answers a client over its request rate with 429 JSON and serves the next client", async () => {
+    const results = await pool(
+      3,
+      Array.from({ length: 40 }, () => () => https(ACME, "127.0.0.3", { headers: auth })),
+    );
+    const limited = results.filter((r) => r.status === 429);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(
+      LIMITS.requestBurstPerClient,
+    );
+    expect(limited.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+    for (const r of limited) {
+      expect(r.body).toBe(LIMIT_BODIES.rateLimited);
+      expect(r.headers["content-type"]).toBe("application/json");
+      expect(r.headers["retry-after"]).toBe("1");
+      expect(r.headers["strict-transport-security"]).toBe("max-age=31536000");
+    }
+    expect((await https(ACME, "127.0.0.4", { headers: auth })).status).toBe(200);
+  });
+
+  it("holds one client to its open requests with 429 JSON while another is served", async () => {
+    const uploads = await Promise.all(
+      Array.from({ length: 10 }, () => slowUpload("127.0.0.5", ACME, auth)),
+    );
+    await sleep(500);
+    const refused = uploads.filter((u) => u.response().startsWith("HTTP/1.1 429"));
+    // Four may be in progress at once; every one beyond them is answered at once.
+    expect(refused.length).toBe(10 - LIMITS.connectionsPerClient);
+    for (const u of refused) expect(u.response()).toContain(LIMIT_BODIES.tooManyConnections);
+    expect((await https(ACME, "127.0.0.6", { headers: auth })).status).toBe(200);
+    for (const u of uploads) u.socket.destroy();
+  });
+
+  it("holds a tenant to its plan's rate across clients, and only that tenant", async () => {
+    const statuses = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await https(`tiny.${DOMAIN}`, `127.0.0.${10 + i}`)).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    const roomy = [];
+    for (let i = 0; i < 8; i++)
+      roomy.push((await https(`roomy.${DOMAIN}`, `127.0.0.${20 + i}`)).status);
+    expect(roomy).toEqual(Array(8).fill(200));
+  });
+});
+
+describe("a bounded slow-client flood from one address", () => {
+  it("does not stop a second client being served, and its connections are closed by the edge", async () => {
+    const flood: FloodSocket[] = [];
+    // 220 TCP connections that never start TLS, 220 that finish TLS but never finish the request
+    // header, 20 that send a whole header and trickle the body: 460 against 384 worker slots.
+    for (let i = 0; i < 220; i++) flood.push(halfOpenTcp("127.0.0.1"));
+    for (let i = 0; i < 220; i++) flood.push(partialHeader("127.0.0.1", ACME));
+    const uploads = await Promise.all(
+      Array.from({ length: 20 }, () => slowUpload("127.0.0.1", ACME, auth)),
+    );
+    // The second client, during the flood: every request answered by the tenant.
+    const second = [];
+    for (let i = 0; i < 10; i++) {
+      second.push((await https(ACME, "127.0.0.2", { headers: auth })).status);
+      await sleep(200);
+    }
+    expect(second).toEqual(Array(10).fill(200));
+    // The flood's own lifetime (12 s) outlasts the header timeout (2 s): the edge closed them.
+    await sleep(4000);
+    const closedByEdge = flood.filter((f) => f.closedByPeer()).length;
+    for (const f of flood) f.socket.destroy();
+    for (const u of uploads) u.socket.destroy();
+    expect(closedByEdge).toBe(flood.length);
+    expect(uploads.filter((u) => u.response().startsWith("HTTP/1.1 429")).length).toBe(
+      20 - LIMITS.connectionsPerClient,
+    );
+    // And after it, the flooding address itself is served again.
+    expect((await https(ACME, "127.0.0.1", { headers: auth })).status).toBe(200);
+  }, 40_000);
+});
+
+interface FloodSocket {
+  readonly socket: Socket;
+  closedByPeer(): boolean;
+}
+
+function track(socket: Socket): FloodSocket {
+  let closed = false;
+  let expired = false;
+  socket.on("end", () => (closed = true));
+  socket.on("close", () => (closed = true));
+  socket.on("error", () => (closed = true));
+  // A short, bounded lifetime (well past the edge's 2 s header timeout).
+  setTimeout(() => {
+    expired = true;
+    socket.destroy();
+  }, LIFETIME_MS).unref();
+  return { socket, closedByPeer: () => closed && !expired };
+}
+
+/** TLS to the edge from a given loopback address. */
+function tlsFrom(from: string, host: string): TLSSocket {
+  return tlsConnect({
+    socket: netConnect({ host: "127.0.0.1", port: edge.ports.https, localAddress: from }),
+    servername: host,
+    rejectUnauthorized: false,
+  });
+}
+
+function halfOpenTcp(from: string): FloodSocket {
+  return track(netConnect({ host: "127.0.0.1", port: edge.ports.https, localAddress: from }));
+}
+
+function partialHeader(from: string, host: string): FloodSocket {
+  const socket = tlsFrom(from, host);
+  socket.once("secureConnect", () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: `));
+  return track(socket);
+}
+
+/** A whole request header announcing a large body, then one byte now and then. */
+function slowUpload(
+  from: string,
+  host: string,
+  headers: Record<string, string>,
+): Promise<{ socket: Socket; response(): string }> {
+  return new Promise((resolve) => {
+    const socket = tlsFrom(from, host);
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString("utf8")));
+    socket.on("error", () => undefined);
+    socket.once("secureConnect", () => {
+      const extra = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("");
+      socket.write(
+        `POST /upload HTTP/1.1\r\nHost: ${host}\r\n${extra}Content-Length: 100000\r\n\r\nx`,
+      );
+      const timer = setInterval(
+        () => (socket.destroyed ? clearInterval(timer) : socket.write("x")),
+        1000,
+      );
+      timer.unref();
+      setTimeout(() => socket.destroy(), LIFETIME_MS).unref();
+      resolve({ socket, response: () => received });
+    });
+  });
+}
