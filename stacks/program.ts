@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { TenantShard } from "../components/shard/tenant-shard";
-import type { PlatformConfig } from "./config";
+import { ConfigError, type PlatformConfig } from "./config";
 import { qualifiedStackName } from "./config/shards";
 import { readShardTenants } from "./shard-tenants";
 
@@ -57,6 +57,10 @@ export function environmentProgram(config: PlatformConfig, options: ProgramOptio
   // read (and checked) before the platform registers anything.
   const platform = readShardTenants(config).then(
     (shardTenants) => new Platform(name, { config, ...options, shardTenants }),
+    (error: unknown) => {
+      // As for the stack's own config: the message alone, no stack trace.
+      throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
+    },
   );
   const out = <T>(pick: (p: Platform) => pulumi.Input<T>) =>
     pulumi.output(platform.then((p) => pulumi.output(pick(p)))) as pulumi.Output<T>;
