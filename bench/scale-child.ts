@@ -86,7 +86,9 @@ function platformConfig(n: number): {
   const config = parseConfig({ ...environmentRaw(), shards: names }, SECRET_KEYS);
   const references: Record<string, StackReferenceAnswer> = {};
   names.forEach((name, s) => {
+    // What a deployed shard exports: each tenant's endpoint and (secret) its API keys.
     const tenants: Record<string, unknown> = {};
+    const apiKeys: Record<string, { current: string }> = {};
     for (let i = s * SHARD_SIZE; i < Math.min(n, (s + 1) * SHARD_SIZE); i++) {
       const id = benchTenantId(i + 1);
       tenants[id] = {
@@ -95,9 +97,15 @@ function platformConfig(n: number): {
         namespace: `production-tenant-${id}`,
         groups: ["bench"],
         plan: "starter",
+        auth: "edge",
+        publicPaths: [],
       };
+      apiKeys[id] = { current: `ac_production_${id.padEnd(40, "x")}` };
     }
-    references[`organization/agent-cloud/production-${name}`] = { outputs: { tenants } };
+    references[`organization/agent-cloud/production-${name}`] = {
+      outputs: { tenants, apiKeys },
+      secretOutputNames: ["apiKeys"],
+    };
   });
   return { config, references };
 }
