@@ -10,13 +10,18 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** User + system CPU time of one process so far, ms; 0 if it is gone. */
-export function cpuMs(pid: number): number {
+/** Which CPU time: in the process itself, in the kernel on its behalf, or both. */
+export type CpuPart = "total" | "user" | "system";
+
+/** User and/or system CPU time of one process so far, ms; 0 if it is gone. */
+export function cpuMs(pid: number, part: CpuPart = "total"): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces) start at field 3.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const user = Number(fields[11]);
+    const system = Number(fields[12]);
+    const ticks = part === "user" ? user : part === "system" ? system : user + system;
     return (ticks * 1000) / TICKS_PER_SECOND;
   } catch {
     return 0;
@@ -24,19 +29,22 @@ export function cpuMs(pid: number): number {
 }
 
 /** Samples named groups of pids now; `since()` gives each group's CPU ms used from then on. */
-export function cpuSample(groups: Record<string, () => readonly number[]>): {
+export function cpuSample(
+  groups: Record<string, () => readonly number[]>,
+  part: CpuPart = "total",
+): {
   since(): Record<string, number>;
 } {
   const pidsAtStart = Object.fromEntries(Object.entries(groups).map(([k, f]) => [k, f()]));
   const start = Object.fromEntries(
-    Object.entries(pidsAtStart).map(([k, pids]) => [k, pids.map(cpuMs)]),
+    Object.entries(pidsAtStart).map(([k, pids]) => [k, pids.map((pid) => cpuMs(pid, part))]),
   );
   return {
     since: () =>
       Object.fromEntries(
         Object.entries(pidsAtStart).map(([k, pids]) => [
           k,
-          pids.reduce((sum, pid, i) => sum + cpuMs(pid) - (start[k]?.[i] ?? 0), 0),
+          pids.reduce((sum, pid, i) => sum + cpuMs(pid, part) - (start[k]?.[i] ?? 0), 0),
         ]),
       ),
   };

@@ -1,28 +1,44 @@
 /**
- * The proxy through the exact nginx config it ships, with 1,000 tenants, on loopback: the edge
- * suite's `startEdge` (certificate, DNS responder, nginx) with every tenant served from a
- * separate process, and a separate load-client process, so the client, nginx and the tenants
- * never share an event loop.
+ * The edge with 1,000 tenants on loopback, side by side with what else could do its job: the
+ * config the proxy ships (the edge suite's `startEdge`: certificate, route table, nginx), the
+ * config it shipped before issue 12, nginx answering `return 200` itself over TLS (the floor of
+ * any nginx config), and HAProxy and Caddy from Debian configured for the same job (bench/peers.ts).
+ * Every tenant is served from one separate process and the load client runs in another, so the
+ * client, the proxy and the tenants never share an event loop.
  *
- * Throughput and latency are always measured against the same client hitting one tenant server
- * directly in the same run; reloads are counted with the edge suite's own steady streams.
+ * Each side is measured against the same client hitting one tenant server directly in the same
+ * run, alternating; reloads are counted with the edge suite's own steady streams.
  */
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { proxyNginxConfigInput, routesFromTenants } from "../components/edge/management-proxy";
 import { type PlatformConfig } from "../stacks/config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../test/edge/support/client";
 import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
-import { childPids, NGINX } from "../test/edge/support/nginx";
-import { sleep, waitFor } from "../test/edge/support/ports";
+import { startDns } from "../test/edge/support/dns";
+import { childPids, NGINX, NginxProcess } from "../test/edge/support/nginx";
+import { freePorts, sleep, waitFor } from "../test/edge/support/ports";
+import { type RouteChangeResult, runRouteChanges } from "../test/edge/support/route-changes";
+import { renderNginxConfig as renderNginxConfigBefore } from "./baseline/nginx-config-before";
 import { nextMessage, startChild } from "./child";
 import { cpuSample } from "./cpu";
 import type { LoadResult, LoadSpec, LoadTarget } from "./load";
+import { type PeerSetup, type RunningPeer, startCaddy, startHaproxy } from "./peers";
 import { benchTenantId, localConfigWithN } from "./platform-config";
 
-export const PROXY_TENANTS = 1000;
+/** `BENCH_SMOKE=1`: a few tenants and short runs, to check the bench itself. */
+const SMOKE = process.env.BENCH_SMOKE === "1";
+export const PROXY_TENANTS = SMOKE ? 40 : 1000;
 /** Throughput runs: connections per run, seconds per run, runs per side (alternating). */
-export const LOAD = { concurrency: 32, warmupMs: 1000, durationMs: 5000, rounds: 3 } as const;
+export const LOAD = SMOKE
+  ? ({ concurrency: 32, warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
+  : ({ concurrency: 32, warmupMs: 1000, durationMs: 4000, rounds: 2 } as const);
 /** Latency runs: one request at a time. */
-export const LATENCY = { warmupMs: 500, durationMs: 3000, rounds: 2 } as const;
+export const LATENCY = SMOKE
+  ? ({ warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
+  : ({ warmupMs: 500, durationMs: 2500, rounds: 2 } as const);
 export const RELOADS = { perClient: 5, streams: 4, concurrencyEach: 2 } as const;
 
 export interface MeasuredRun extends LoadResult {
@@ -38,17 +54,40 @@ export interface ReloadRun {
   readonly newTenantStatus?: string;
 }
 
+export type SideKey = "nginx" | "nginx-before" | "floor" | "haproxy" | "caddy";
+
+/** One proxy doing the edge's job, measured against direct hits in the same run. */
+export interface SideResult {
+  readonly key: SideKey;
+  readonly label: string;
+  /** Tenant hosts that answered with their own tenant, of all tenant hosts. */
+  readonly routed: { readonly ok: number; readonly of: number; readonly samples: string[] };
+  readonly throughput: { readonly direct: MeasuredRun[]; readonly side: MeasuredRun[] };
+  readonly latency: { readonly direct: MeasuredRun[]; readonly side: MeasuredRun[] };
+  /** What it ran with (abridged to a few tenants). */
+  readonly config: string;
+  /** Set when the side could not be started or measured. */
+  readonly error?: string;
+}
+
 export interface ProxyResult {
   readonly tenants: number;
   readonly nginxVersion: string;
   readonly workerProcesses: number;
-  /** Tenant hosts that answered with their own tenant, of all tenant hosts. */
-  readonly routed: { readonly ok: number; readonly of: number; readonly samples: string[] };
+  /** The shipped nginx config's figures (also in `sides`). */
+  readonly routed: SideResult["routed"];
   readonly throughput: { readonly direct: MeasuredRun[]; readonly proxy: MeasuredRun[] };
   readonly latency: { readonly direct: MeasuredRun[]; readonly proxy: MeasuredRun[] };
-  /** The direct run again, with a new connection per request (as nginx reaches tenants). */
+  readonly sides: readonly SideResult[];
+  /** The direct run again, with a new connection per request. */
   readonly directFreshConnections: MeasuredRun;
   readonly reloads: ReloadRun[];
+  /** Streams open across route-table changes taken by the container's entry script. */
+  readonly routeChanges: RouteChangeResult & {
+    readonly tenants: number;
+    readonly pollSeconds: number;
+    readonly error?: string;
+  };
 }
 
 function proxySettings(c: PlatformConfig) {
@@ -76,12 +115,31 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
   return exited.finally(() => clearTimeout(timer));
 }
 
+/** The `return 200` floor: the shipped config with the proxying replaced by nginx answering. */
+export function floorConfig(config: string): string {
+  const proxyLine = "proxy_pass http://tenant_$tenant_id;";
+  if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
+  return config.replace(
+    proxyLine,
+    `add_header X-Tenant $tenant_id always; return 200 '{"tenant":"$tenant_id"}';`,
+  );
+}
+
+interface Started {
+  readonly port: number;
+  readonly ca: string;
+  pids(): number[];
+  readonly config: string;
+  stop(): Promise<void>;
+}
+
 export async function benchProxy(log: (line: string) => void): Promise<ProxyResult> {
   const config = localConfigWithN(PROXY_TENANTS);
   const ids = config.tenants.map((t) => t.id);
   const added = benchTenantId(PROXY_TENANTS + 1);
   const domain = config.domain;
-  let edge: Edge | undefined;
+  const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
+  const stops: (() => Promise<void>)[] = [];
   let upstream: ChildProcess | undefined;
   let client: ChildProcess | undefined;
   try {
@@ -94,8 +152,13 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       "tenant servers",
       60_000,
     );
-    // Every tenant is "missing" for the fixture: their servers are the upstream process's.
-    edge = await startEdge({
+    client = startChild("load-child.ts");
+    await ready(client, "load client", 30_000);
+    const upstreamPid = upstream.pid as number;
+    const clientPid = client.pid as number;
+    const hosts = ids.map((id) => `${id}.${domain}`);
+
+    const edgeOptions = {
       environment: config.environment,
       domain,
       tenants: [
@@ -104,46 +167,46 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       ],
       tenantPort,
       settings: proxySettings(config),
-    });
-    const e = edge;
+    };
+    const edge: Edge = await startEdge(edgeOptions);
+    stops.push(() => edge.close());
+    const ca = edge.certificate.pem;
     log(
-      `nginx pid ${e.nginx.pid} with ${ids.length} tenants on https://127.0.0.1:${e.ports.https}`,
+      `nginx pid ${edge.nginx.pid} with ${ids.length} tenants on https://127.0.0.1:${edge.ports.https}`,
     );
-    client = startChild("load-child.ts");
-    await ready(client, "load client", 30_000);
 
-    // Every tenant host once, through nginx, answered by its own tenant.
-    const hosts = ids.map((id) => `${id}.${domain}`);
-    const answers = await pool(
-      16,
-      hosts.map((host, i) => async () => {
-        try {
-          const res = await edgeHttps({ port: e.ports.https, host, ca: e.certificate.pem });
-          const tenant =
-            res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
-          return tenant === ids[i] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
-        } catch (error) {
-          return `${host}: ${String(error)}`;
-        }
-      }),
-    );
-    const wrong = answers.filter((a) => a !== "");
-    const routed = {
-      ok: hosts.length - wrong.length,
-      of: hosts.length,
-      samples: wrong.slice(0, 3),
+    const routedThrough = async (port: number, ca: string): Promise<SideResult["routed"]> => {
+      const answers = await pool(
+        16,
+        hosts.map((host, i) => async () => {
+          try {
+            const res = await edgeHttps({ port, host, ca });
+            const tenant =
+              res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
+            return tenant === ids[i] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
+          } catch (error) {
+            return `${host}: ${String(error)}`;
+          }
+        }),
+      );
+      const wrong = answers.filter((a) => a !== "");
+      return { ok: hosts.length - wrong.length, of: hosts.length, samples: wrong.slice(0, 3) };
     };
-    log(`routed ${routed.ok}/${routed.of} tenant hosts`);
+    const answers200 = (port: number) => async () => {
+      try {
+        return (
+          (await edgeHttps({ port, host: hosts[0] as string, ca, timeoutMs: 2000 })).status === 200
+        );
+      } catch {
+        return false;
+      }
+    };
 
-    const upstreamPid = upstream.pid as number;
-    const clientPid = client.pid as number;
-    const groups = {
-      client: () => [clientPid],
-      nginx: () => childPids(e.nginx.pid),
-      tenants: () => [upstreamPid],
-    };
     const loadChild = client;
-    const measure = async (spec: LoadSpec): Promise<MeasuredRun> => {
+    const measure = async (
+      spec: LoadSpec,
+      proxyPids: () => readonly number[],
+    ): Promise<MeasuredRun> => {
       const answer = nextMessage<LoadResult>(
         loadChild,
         spec.label,
@@ -151,11 +214,17 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       );
       loadChild.send(spec);
       await sleep(spec.warmupMs);
-      const cpu = cpuSample(groups);
+      const cpu = cpuSample({
+        client: () => [clientPid],
+        proxy: proxyPids,
+        tenants: () => [upstreamPid],
+      });
+      // The proxy's time in the kernel (loopback TCP to the tenants is charged to the sender).
+      const kernel = cpuSample({ proxyKernel: proxyPids }, "system");
       const result = await answer;
-      const run = { ...result, cpuMs: cpu.since() };
+      const run = { ...result, cpuMs: { ...cpu.since(), ...kernel.since() } };
       log(
-        `${spec.label}: ${Math.round(run.requestsPerSecond)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.errors} errors`,
+        `${spec.label}: ${Math.round(run.requestsPerSecond)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.errors} errors, ${run.connectionsOpened} connections`,
       );
       return run;
     };
@@ -169,48 +238,279 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       maxRequests: 2_000_000,
     };
     const targets: LoadTarget[] = ids.map((id) => ({ host: `${id}.${domain}`, tenantId: id }));
-    const proxied: typeof direct = {
-      tls: true,
-      address: "127.0.0.1",
-      port: e.ports.https,
-      targets,
-      ca: e.certificate.pem,
-      maxRequests: 2_000_000,
+    const none = () => [] as number[];
+
+    const measureSide = async (
+      key: SideKey,
+      label: string,
+      start: () => Promise<Started>,
+    ): Promise<SideResult> => {
+      const empty = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
+      let side: Started | undefined;
+      try {
+        side = await start();
+        const s = side;
+        const routed = await routedThrough(s.port, s.ca);
+        log(`${label}: routed ${routed.ok}/${routed.of} tenant hosts`);
+        const proxied: typeof direct = {
+          tls: true,
+          address: "127.0.0.1",
+          port: s.port,
+          targets,
+          ca: s.ca,
+          maxRequests: 2_000_000,
+        };
+        const throughput = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
+        for (let round = 1; round <= LOAD.rounds; round++) {
+          throughput.direct.push(
+            await measure({ ...direct, ...LOAD, label: `direct #${round} (${key})` }, none),
+          );
+          throughput.side.push(
+            await measure({ ...proxied, ...LOAD, label: `${label} #${round}` }, () => s.pids()),
+          );
+        }
+        const latency = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
+        for (let round = 1; round <= LATENCY.rounds; round++) {
+          const one = { ...LATENCY, concurrency: 1 };
+          latency.direct.push(
+            await measure({ ...direct, ...one, label: `direct c=1 #${round} (${key})` }, none),
+          );
+          latency.side.push(
+            await measure({ ...proxied, ...one, label: `${label} c=1 #${round}` }, () => s.pids()),
+          );
+        }
+        return { key, label, routed, throughput, latency, config: s.config };
+      } catch (error) {
+        log(`${label}: ${String(error)}`);
+        return {
+          key,
+          label,
+          routed: { ok: 0, of: hosts.length, samples: [] },
+          throughput: empty,
+          latency: empty,
+          config: side?.config ?? "",
+          error: String(error),
+        };
+      } finally {
+        // The shipped nginx stays up for the reload runs.
+        if (key !== "nginx") await side?.stop();
+      }
     };
 
-    const throughput = { direct: [] as MeasuredRun[], proxy: [] as MeasuredRun[] };
-    for (let round = 1; round <= LOAD.rounds; round++) {
-      throughput.direct.push(await measure({ ...direct, ...LOAD, label: `direct #${round}` }));
-      throughput.proxy.push(await measure({ ...proxied, ...LOAD, label: `nginx #${round}` }));
-    }
-    const latency = { direct: [] as MeasuredRun[], proxy: [] as MeasuredRun[] };
-    for (let round = 1; round <= LATENCY.rounds; round++) {
-      const one = { ...LATENCY, concurrency: 1 };
-      latency.direct.push(await measure({ ...direct, ...one, label: `direct c=1 #${round}` }));
-      latency.proxy.push(await measure({ ...proxied, ...one, label: `nginx c=1 #${round}` }));
-    }
-    const directFreshConnections = await measure({
-      ...direct,
-      ...LOAD,
-      closeEach: true,
-      label: "direct, new connection per request",
+    const peerSetup = async (name: string): Promise<PeerSetup> => {
+      const [port] = (await freePorts(1)) as [number];
+      const peerDir = join(dir, name);
+      (await import("node:fs")).mkdirSync(peerDir);
+      return {
+        dir: peerDir,
+        port,
+        tenantPort,
+        tenants: ids.map((id) => ({
+          id,
+          hosts: [`${id}.${domain}`],
+          address: addresses[id] as string,
+        })),
+        certificatePath: edge.certificate.certificatePath,
+        keyPath: edge.certificate.keyPath,
+        upstreamKeepaliveSeconds: 4,
+      };
+    };
+    const fromPeer = (peer: RunningPeer, port: number): Started => ({
+      port,
+      ca,
+      pids: () => peer.pids(),
+      config: peer.configExcerpt,
+      stop: () => peer.stop(),
     });
+    const nginxExcerpt = (main: string, routes: string) =>
+      `# nginx.conf\n${main}\n# routes.conf (first tenants)\n${routes
+        .split("\n")
+        .filter((l, i, all) => i < all.findIndex((x) => x.startsWith("upstream ")) + 12)
+        .join("\n")}\n# …`;
 
-    const reloads = await benchReloads(e, ids, added, log);
+    const sides: SideResult[] = [];
+    sides.push(
+      await measureSide("nginx", "nginx, shipped config", () =>
+        Promise.resolve({
+          port: edge.ports.https,
+          ca,
+          pids: () => childPids(edge.nginx.pid),
+          config: nginxExcerpt(edge.config, edge.render(false)),
+          stop: () => edge.close(),
+        }),
+      ),
+    );
+    sides.push(
+      await measureSide("floor", "nginx `return 200` floor", async () => {
+        const floor = await startEdge({ ...edgeOptions, transformConfig: floorConfig });
+        return {
+          port: floor.ports.https,
+          ca: floor.certificate.pem,
+          pids: () => childPids(floor.nginx.pid),
+          config: floorConfig(edge.config)
+            .split("\n")
+            .filter((l) => l.includes("return 200 '{"))
+            .join("\n"),
+          stop: () => floor.close(),
+        };
+      }),
+    );
+    sides.push(
+      await measureSide("nginx-before", "nginx, config shipped before", () =>
+        startNginxBefore(dir, config, ids, addresses, tenantPort, edge),
+      ),
+    );
+    sides.push(
+      await measureSide("haproxy", "HAProxy", async () => {
+        const s = await peerSetup("haproxy");
+        return fromPeer(await startHaproxy(s, answers200(s.port)), s.port);
+      }),
+    );
+    sides.push(
+      await measureSide("caddy", "Caddy", async () => {
+        const s = await peerSetup("caddy");
+        return fromPeer(await startCaddy(s, answers200(s.port)), s.port);
+      }),
+    );
+
+    const directFreshConnections = await measure(
+      { ...direct, ...LOAD, closeEach: true, label: "direct, new connection per request" },
+      none,
+    );
+    const reloads = await benchReloads(edge, ids, added, log);
+    const routeChanges = await benchRouteChanges(edgeOptions, ids, log);
+    const shipped = sides[0] as SideResult;
     return {
       tenants: ids.length,
       nginxVersion: await nginxVersion(),
-      workerProcesses: childPids(e.nginx.pid).length,
-      routed,
-      throughput,
-      latency,
+      workerProcesses: childPids(edge.nginx.pid).length,
+      routed: shipped.routed,
+      throughput: { direct: shipped.throughput.direct, proxy: shipped.throughput.side },
+      latency: { direct: shipped.latency.direct, proxy: shipped.latency.side },
+      sides,
       directFreshConnections,
       reloads,
+      routeChanges,
     };
   } finally {
     await stopChild(client);
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await stopChild(upstream);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three tenant additions and a removal on a 1,000-tenant edge run by the container's entry
+ * script (polling as shipped), with an SSE stream and a WebSocket open on two tenants throughout.
+ */
+async function benchRouteChanges(
+  edgeOptions: Parameters<typeof startEdge>[0],
+  ids: readonly string[],
+  log: (line: string) => void,
+): Promise<ProxyResult["routeChanges"]> {
+  const pollSeconds = 2;
+  const streamsOn = ["s-acme", "s-globex"];
+  const addedIds = ["n-initech", "n-umbrella", "n-hooli"];
+  const removed = ids[Math.floor(ids.length / 2)] as string;
+  let edge: Edge | undefined;
+  try {
+    edge = await startEdge({
+      ...edgeOptions,
+      // Local servers for the streaming and the added tenants; the rest as in the other runs.
+      tenants: [
+        ...edgeOptions.tenants
+          .filter((t) => !t.later)
+          .map((t) => ({ ...t, port: edgeOptions.tenantPort })),
+        ...streamsOn.map((id) => ({ id })),
+        ...addedIds.map((id) => ({ id, later: true })),
+      ],
+      tenantPort: undefined,
+      entrypoint: { pollSeconds },
+    });
+    const result = await runRouteChanges(edge, {
+      initial: [...ids, ...streamsOn],
+      streamsOn,
+      changes: [...addedIds.map((add) => ({ add })), { remove: removed }],
+    });
+    log(`route changes with streams open: ${JSON.stringify(result)}`);
+    return { ...result, tenants: ids.length + streamsOn.length, pollSeconds };
+  } catch (error) {
+    log(`route changes: ${String(error)}`);
+    return {
+      streams: 0,
+      cut: [],
+      events: 0,
+      answeredAfterMs: [],
+      sameMaster: false,
+      tenants: ids.length + streamsOn.length,
+      pollSeconds,
+      error: String(error),
+    };
+  } finally {
     await edge?.close();
+  }
+}
+
+/** The config as shipped before: variable upstreams behind a resolver (a dns2 responder). */
+async function startNginxBefore(
+  dir: string,
+  config: PlatformConfig,
+  ids: readonly string[],
+  addresses: Record<string, string>,
+  tenantPort: number,
+  edge: Edge,
+): Promise<Started> {
+  const prefix = join(dir, "nginx-before");
+  (await import("node:fs")).mkdirSync(prefix, { mode: 0o755 });
+  const routes = routesFromTenants(
+    ids.map((id) => ({ id, hosts: [`${id}.${config.domain}`] })),
+    {
+      environment: config.environment,
+      port: tenantPort,
+      clusterDomain: config.proxy.clusterDomain,
+    },
+  );
+  const dns = await startDns(
+    Object.fromEntries(routes.map((r) => [r.upstreamHost, addresses[r.tenantId] as string])),
+  );
+  try {
+    const input = proxyNginxConfigInput({
+      ...proxySettings(config),
+      environment: config.environment,
+      routes,
+    });
+    const [http, https, health] = (await freePorts(3)) as [number, number, number];
+    const text = renderNginxConfigBefore({
+      ...input,
+      resolver: dns.address,
+      listen: { http, https, health, address: "127.0.0.1" },
+      tls: { certificate: edge.certificate.certificatePath, key: edge.certificate.keyPath },
+      paths: {
+        pidFile: join(prefix, "nginx.pid"),
+        tempDir: prefix,
+        errorLog: join(prefix, "error.log"),
+        accessLog: join(prefix, "access.log"),
+      },
+      workers: { processes: 2, connections: 4096, shutdownTimeoutSeconds: 60 },
+    });
+    const nginx = await NginxProcess.start(text, prefix, health);
+    return {
+      port: https,
+      ca: edge.certificate.pem,
+      pids: () => childPids(nginx.pid),
+      config: text
+        .split("\n")
+        .filter((l) => /resolver|proxy_pass|map \$tenant_id|access_log/.test(l))
+        .join("\n"),
+      stop: async () => {
+        await nginx.stop();
+        await dns.close();
+      },
+    };
+  } catch (error) {
+    await dns.close();
+    throw error;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ResourceDiff } from "./diff";
 import type { EvalBench, EvalSize } from "./eval";
-import type { MeasuredRun, ProxyResult } from "./proxy";
+import type { MeasuredRun, ProxyResult, SideResult } from "./proxy";
 import { mean, sum } from "./stats";
 
 /** Targets from docs/targets.md. */
@@ -12,6 +12,10 @@ export const TARGETS = {
   evalRatio: 1.25,
   resourcesPerTenant: 8,
   throughputRatio: 0.85,
+  /** Edge throughput against the best of HAProxy and Caddy on the same job (issue 12). */
+  throughputVsBestPeer: 1,
+  /** nginx CPU per proxied request against its CPU per TLS `return 200`. */
+  cpuVsFloor: 2,
   addedP99Ms: 1,
   lostInReloads: 0,
   untouchedOutside: 0,
@@ -72,6 +76,70 @@ export function cpuPerRequest(runs: readonly MeasuredRun[]): Record<string, numb
   );
 }
 
+/** One side's figures: throughput and added p99 at 32 connections and at 1, CPU per request. */
+export interface SideFigures {
+  readonly key: SideResult["key"];
+  readonly label: string;
+  readonly measured: boolean;
+  readonly rps: number;
+  /** Against the direct runs measured next to it. */
+  readonly vsDirect: number;
+  readonly addedP99Loaded: number;
+  readonly rpsOne: number;
+  readonly addedP99One: number;
+  /** CPU µs per answered request of each process group at 32 connections. */
+  readonly cpu: Record<string, number>;
+}
+
+export function sideFigures(side: SideResult): SideFigures {
+  const measured = side.error === undefined && side.throughput.side.length > 0;
+  const loaded = measured ? latency(side.throughput.direct, side.throughput.side) : undefined;
+  const one = measured ? latency(side.latency.direct, side.latency.side) : undefined;
+  const sideRps = measured ? rps(side.throughput.side) : Number.NaN;
+  return {
+    key: side.key,
+    label: side.label,
+    measured,
+    rps: sideRps,
+    vsDirect: sideRps / (measured ? rps(side.throughput.direct) : Number.NaN),
+    addedP99Loaded: loaded?.addedP99 ?? Number.NaN,
+    rpsOne: measured ? rps(side.latency.side) : Number.NaN,
+    addedP99One: one?.addedP99 ?? Number.NaN,
+    cpu: measured ? cpuPerRequest(side.throughput.side) : {},
+  };
+}
+
+export interface EdgeVerdict {
+  readonly sides: readonly SideFigures[];
+  readonly shipped: SideFigures | undefined;
+  readonly bestPeer: SideFigures | undefined;
+  /** Shipped nginx req/s over the best peer's, at 32 connections. */
+  readonly vsBestPeer: number;
+  readonly peersPass: boolean;
+  /** Shipped nginx CPU per request over the floor's. */
+  readonly cpuVsFloor: number;
+  readonly cpuPass: boolean;
+}
+
+export function edgeVerdict(p: ProxyResult): EdgeVerdict {
+  const sides = p.sides.map(sideFigures);
+  const shipped = sides.find((s) => s.key === "nginx");
+  const floor = sides.find((s) => s.key === "floor");
+  const peers = sides.filter((s) => (s.key === "haproxy" || s.key === "caddy") && s.measured);
+  const bestPeer = peers.sort((a, b) => b.rps - a.rps)[0];
+  const vsBestPeer = (shipped?.rps ?? Number.NaN) / (bestPeer?.rps ?? Number.NaN);
+  const cpuVsFloor = (shipped?.cpu.proxy ?? Number.NaN) / (floor?.cpu.proxy ?? Number.NaN);
+  return {
+    sides,
+    shipped,
+    bestPeer,
+    vsBestPeer,
+    peersPass: vsBestPeer >= TARGETS.throughputVsBestPeer,
+    cpuVsFloor,
+    cpuPass: cpuVsFloor <= TARGETS.cpuVsFloor,
+  };
+}
+
 /** What adding one tenant touched, sorted into what the target allows and what it does not. */
 export interface ChangeVerdict {
   readonly tenantOwn: number;
@@ -112,6 +180,10 @@ export interface Verdicts {
   readonly resourcesPass: boolean;
   readonly throughput: Throughput;
   readonly throughputPass: boolean;
+  readonly edge: EdgeVerdict;
+  /** Streams cut by route-table changes taken in place (or NaN when not measured). */
+  readonly streamsCut: number;
+  readonly streamsPass: boolean;
   readonly light: Latency;
   readonly loaded: Latency;
   readonly latencyPass: boolean;
@@ -137,6 +209,13 @@ export function verdicts(e: EvalBench, p: ProxyResult): Verdicts {
     resourcesPass: resourcesPerTenant <= TARGETS.resourcesPerTenant,
     throughput: t,
     throughputPass: t.ratio >= TARGETS.throughputRatio,
+    edge: edgeVerdict(p),
+    streamsCut: p.routeChanges.error === undefined ? p.routeChanges.cut.length : Number.NaN,
+    streamsPass:
+      p.routeChanges.error === undefined &&
+      p.routeChanges.streams > 0 &&
+      p.routeChanges.cut.length === 0 &&
+      p.routeChanges.sameMaster,
     light,
     loaded,
     latencyPass: light.addedP99 <= TARGETS.addedP99Ms,

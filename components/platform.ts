@@ -9,6 +9,7 @@ import {
   type SecretValue,
 } from "../stacks/config";
 import { SharedDatabase } from "./data/shared-database";
+import { TenantBackups } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy } from "./edge/management-proxy";
@@ -126,7 +127,12 @@ export class Platform extends pulumi.ComponentResource {
       {
         environment: c.environment,
         protect: c.database.protect,
-        tenants: c.tenants.map((t) => ({ id: t.id, connectionLimit: t.plan.databaseConnections })),
+        tenants: c.tenants.map((t) => ({
+          id: t.id,
+          connectionLimit: t.plan.databaseConnections,
+          limits: t.plan.databaseLimits,
+        })),
+        maxConnections: c.database.maxConnections,
         ...(c.database.mode === "in-cluster"
           ? {
               mode: "in-cluster" as const,
@@ -134,6 +140,7 @@ export class Platform extends pulumi.ComponentResource {
               storageSize: c.database.storageSize,
               storageClass: c.database.storageClass,
               nodePort: c.database.nodePort,
+              adminSourceCidrs: c.database.adminSourceCidrs,
               adminHost: c.database.adminHost,
               adminPort: c.database.adminPort,
               clusterDomain: c.proxy.clusterDomain,
@@ -151,6 +158,20 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const backup = c.database.backup;
+    if (backup !== undefined) {
+      new TenantBackups(
+        `${name}-backups`,
+        {
+          environment: c.environment,
+          tenants: c.tenants.map((t) => ({ id: t.id, databaseUrl: database.tenantUrl(t.id) })),
+          ...backup,
+          database: database.networkPeer,
+        },
+        child,
+      );
+    }
 
     // Keys of generation 1 and later derive from one seed (components/tenant/api-key.ts); it is
     // created with the first rotation.
@@ -198,6 +219,7 @@ export class Platform extends pulumi.ComponentResource {
           hosts: [...t.hosts],
           upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(c.environment, t.id)}.svc.${c.proxy.clusterDomain}`,
           upstreamPort: 80,
+          ...(t.suspended ? { suspended: true } : {}),
         })),
         tlsSecretName: certificate.secretName,
         replicas: c.proxy.replicas,
@@ -234,6 +256,7 @@ export class Platform extends pulumi.ComponentResource {
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,
+          otherEnvironmentDomains: c.otherEnvironmentDomains,
           edgeCertificate: c.dns.edgeCertificate,
           zoneName: c.dns.zoneName,
         },

@@ -8,7 +8,9 @@ import type { LogsOptions } from "./commands/logs";
 import type { PromoteOptions } from "./commands/promote";
 import type { RollbackOptions } from "./commands/rollback";
 import type { StatusOptions } from "./commands/status";
+import { parseDuration } from "./duration";
 import { UsageError } from "./errors";
+import { OPERATIONS, type OperationName } from "./operations";
 
 /** A parsed command line: which command, with its typed options. */
 export type Command =
@@ -20,6 +22,7 @@ export type Command =
   | { readonly name: "promote"; readonly options: PromoteOptions }
   | { readonly name: "logs"; readonly options: LogsOptions }
   | { readonly name: "doctor"; readonly options: DoctorOptions }
+  | { readonly name: "operation"; readonly command: OperationName; readonly options: unknown }
   | { readonly name: "check"; readonly options: CheckOptions };
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -27,15 +30,18 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 const HELP_FLAG: Options = { help: { type: "boolean", short: "h" } };
 const STACK: Options = { stack: { type: "string", short: "s" } };
 
-interface Spec {
+export interface Spec {
   readonly summary: string;
   readonly usage: string;
   readonly details: string;
   readonly options: Options;
+  /** Takes words besides flags (a subcommand such as `db backup`). */
+  readonly positionals?: boolean;
 }
 
 /** Every command: its usage line, one-line summary, option help and parseArgs spec. */
-export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> = {
+export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help" | "operation">, Spec>> &
+  Readonly<Record<OperationName, Spec>> = {
   deploy: {
     summary: "preview or update a stack, streaming progress",
     usage:
@@ -133,19 +139,28 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
     },
   },
   logs: {
-    summary: "a tenant's pod logs, prefixed by pod name",
-    usage: "logs --stack S --tenant T [-f] [--tail N] [--container C]",
+    summary: "a tenant's pod logs (or the edge's access log), prefixed by pod and container",
+    usage:
+      "logs --stack S (--tenant T [--migrations] | --proxy [--tenant T]) [-f] [--tail N] [--since D] [--container C]",
     details: `  --stack, -s S   stack the tenant is in
-  --tenant, -t T  tenant id
-  --follow, -f    keep streaming new lines
+  --tenant, -t T  tenant id (with --proxy: only that tenant's requests)
+  --proxy         the edge proxy's access log, one request per line
+  --migrations    the tenant's pre-release migration Jobs (app.migrate)
+  --follow, -f    keep streaming, following pods a rollout starts and dropping
+                  pods that leave
   --tail N        start from the last N lines of each pod
-  --container C   container to read (default: the app container sp-T)
-  Uses the current kubeconfig context, as kubectl does.`,
+  --since D       only lines newer than D (90s, 15m, 2h, 7d)
+  --container C   container to read (default: the app container)
+  Terminal control sequences in the output are removed. Uses the current
+  kubeconfig context, as kubectl does.`,
     options: {
       ...STACK,
       tenant: { type: "string", short: "t" },
+      proxy: { type: "boolean" },
+      migrations: { type: "boolean" },
       follow: { type: "boolean", short: "f" },
       tail: { type: "string" },
+      since: { type: "string" },
       container: { type: "string" },
     },
   },
@@ -166,6 +181,7 @@ export const COMMANDS: Readonly<Record<Exclude<Command["name"], "help">, Spec>> 
   Lists every problem at once; only secure: values count as secrets.`,
     options: { ...STACK },
   },
+  ...OPERATIONS.specs,
 };
 
 /** The help for one command, or the list of commands. */
@@ -204,6 +220,10 @@ function positiveInt(
     throw new UsageError(`${command}: --${name} "${text}" must be ${expected}`);
   }
   return Number.parseInt(text.replace(/^v/, ""), 10);
+}
+
+function sinceSeconds(value: unknown, command: string): number | undefined {
+  return typeof value === "string" ? parseDuration(value, `${command}: --since`) : undefined;
 }
 
 /** `rollback --to 4|v4|NAME` or `--version NAME`: a version number, or a release name. */
@@ -245,11 +265,12 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...rest],
       options: { ...spec.options, ...HELP_FLAG },
-      allowPositionals: false,
+      allowPositionals: spec.positionals === true,
       strict: true,
     }));
   } catch (error) {
@@ -259,6 +280,16 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (values.help === true) return { name: "help", topic: name };
   const flag = (key: string) => values[key] === true;
+  if (OPERATIONS.has(name)) {
+    return OPERATIONS.parse(name, {
+      flag,
+      text: (key) => values[key] as string | undefined,
+      list: (key) => (values[key] as string[] | undefined) ?? [],
+      required: (key) => required(values, key, name),
+      positiveInt: (key) => positiveInt(values, key, name),
+      positionals,
+    });
+  }
 
   switch (name) {
     case "deploy":
@@ -320,9 +351,14 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         options: {
           stack: required(values, "stack", name),
-          tenant: required(values, "tenant", name),
+          tenant: flag("proxy")
+            ? (values.tenant as string | undefined)
+            : required(values, "tenant", name),
+          proxy: flag("proxy"),
+          migrations: flag("migrations"),
           follow: flag("follow"),
           tail: positiveInt(values, "tail", name),
+          since: sinceSeconds(values.since, name),
           container: values.container as string | undefined,
         },
       };

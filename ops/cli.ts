@@ -20,6 +20,7 @@ import { OpsError, UsageError } from "./errors";
 import { println } from "./format";
 import { FetchHealthChecker } from "./health";
 import { KubernetesLogSource } from "./kube-logs";
+import { OPERATIONS } from "./operations";
 import { localBackendEnv } from "./local-backend";
 
 /**
@@ -50,6 +51,8 @@ export async function main(argv: readonly string[], ctx: OpsContext): Promise<nu
         return await doctor(ctx, command.options);
       case "check":
         return await check(ctx, command.options);
+      case "operation":
+        return await OPERATIONS.run(ctx, command.command, command.options);
     }
   } catch (error) {
     if (error instanceof OpsError) {

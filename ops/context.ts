@@ -4,9 +4,10 @@ import type { ReleaseEngine } from "./engine";
 import type { Writer } from "./format";
 import type { HealthChecker } from "./health";
 import type { LogSource } from "./logs";
+import type { OperationsContext } from "./operations-context";
 
 /** The dependencies of every command, injected so tests replace each one. */
-export interface OpsContext {
+export interface OpsContext extends OperationsContext {
   readonly engine: ReleaseEngine;
   readonly stdout: Writer;
   readonly stderr: Writer;

@@ -2,6 +2,7 @@
  * The checks behind `doctor`, as pure functions over state, DNS answers and HTTP results, each
  * explaining what a failure means for this platform (DNS → proxy → tenant).
  */
+import { CLOUDFLARE_STATUS } from "./cloudflare/explain";
 import type { StateResource } from "./engine";
 import type { HealthResult } from "./health";
 
@@ -155,6 +156,6 @@ export function endpointCheck(
   return {
     status: "fail",
     area: "endpoint",
-    detail: `${at} → ${result.status} ${took}: ${explain[result.status] ?? "the tenant's app answered with an error"}`,
+    detail: `${at} → ${result.status} ${took}: ${explain[result.status] ?? CLOUDFLARE_STATUS[result.status] ?? "the tenant's app answered with an error"}`,
   };
 }

@@ -23,6 +23,8 @@ export interface ShardRoute {
   /** Who authenticates its callers: the edge (API keys) or the app. */
   readonly auth: "edge" | "app";
   readonly publicPaths: string[];
+  /** Suspended: the edge answers 503 for it. */
+  readonly suspended: boolean;
 }
 
 /** A shard's tenant with its API keys (secret), read from the shard's `apiKeys` output. */
@@ -76,6 +78,7 @@ export function shardTenantsFrom(
         plan?: unknown;
         auth?: unknown;
         publicPaths?: unknown;
+        suspended?: unknown;
       };
       const hosts = e.hosts;
       if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string")) {
@@ -126,6 +129,7 @@ export function shardTenantsFrom(
         plan,
         auth: e.auth as "edge" | "app",
         publicPaths: [...(publicPaths as string[])],
+        suspended: e.suspended === true,
       });
     }
   }

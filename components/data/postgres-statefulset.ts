@@ -34,6 +34,8 @@ export interface PostgresStatefulSetInput {
   readonly serviceName: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly resources: k8s.types.input.core.v1.ResourceRequirements;
+  /** Server settings passed as `-c name=value` (max_connections, authentication_timeout). @default {} */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 const PG_ISREADY = ["pg_isready", "-U", "postgres", "-h", "127.0.0.1", "-p", String(POSTGRES_PORT)];
@@ -68,6 +70,11 @@ export function postgresStatefulSetSpec(
           {
             name: "postgres",
             image: input.image,
+            // The image's entrypoint passes these on to postgres.
+            args: [
+              "postgres",
+              ...Object.entries(input.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+            ],
             ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
             env: [
               {

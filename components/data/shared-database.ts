@@ -2,19 +2,38 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { databaseNamespace } from "../../stacks/config/names";
+import { databaseNamespace, ENVIRONMENT_NAME } from "../../stacks/config/names";
+import type { DatabaseLimits } from "../../stacks/config/plans";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import type { DatabasePeer } from "../tenant/network-policy";
+import { databaseNamespacePolicySpec } from "./database-network-policy";
 import type { SslMode } from "./database-url";
 import { ADMIN_PASSWORD_KEY, POSTGRES_PORT, postgresStatefulSetSpec } from "./postgres-statefulset";
-import { type DatabaseTenant, passwordKey, tenantDatabase } from "./tenant-database";
-
-export type { DatabaseTenant } from "./tenant-database";
+import { passwordKey, tenantDatabase } from "./tenant-database";
+import { type AdminConnection, SqlStatements } from "./sql-statements";
+import {
+  connectionBudget,
+  RESERVED_CONNECTIONS,
+  serverHardeningSql,
+  type tenantSqlSpec,
+} from "./tenant-sql";
 
 export const SHARED_DATABASE_TYPE = "agent-cloud:data:SharedDatabase";
 
 /** Name of the in-cluster Service tenant pods connect to. */
 export const POSTGRES_SERVICE = "postgres";
+
+/** One tenant's database: its id (names derive from it) and its role's connection limit. */
+export interface DatabaseTenant {
+  readonly id: string;
+  readonly connectionLimit: number;
+  /** The role's settings (timeouts, work_mem, temp_file_limit). @default the standard plan's */
+  readonly limits?: DatabaseLimits;
+}
+
+/** In-cluster server defaults: `max_connections` and a short `authentication_timeout`. */
+export const IN_CLUSTER_MAX_CONNECTIONS = 200;
+export const IN_CLUSTER_AUTHENTICATION_TIMEOUT_SECONDS = 10;
 
 interface SharedDatabaseBase {
   /** Environment name; it names the in-cluster namespace (`{environment}-database`). */
@@ -37,8 +56,19 @@ export interface InClusterDatabaseArgs extends SharedDatabaseBase {
   readonly storageSize: string;
   /** StorageClass of the data volume. @default the cluster's default class */
   readonly storageClass?: string;
-  /** Node port of the admin Service, which the machine running `pulumi up` connects through. */
-  readonly nodePort: number;
+  /**
+   * Node port of the admin Service, which the machine running `pulumi up` connects through.
+   * Unset: no NodePort (reach the server through `kubectl port-forward`). @default none
+   */
+  readonly nodePort?: number;
+  /**
+   * Where the admin NodePort's connections come from as the pod sees them (the nodes' network;
+   * kube-proxy rewrites the source to a node address). Required with {@link nodePort}.
+   * @default []
+   */
+  readonly adminSourceCidrs?: readonly string[];
+  /** The server's `max_connections`; the tenants' limits must fit in it. @default 200 */
+  readonly maxConnections?: number;
   /** Where that machine reaches the node port (kind maps it to localhost). */
   readonly adminHost: string;
   /** Port on {@link adminHost} (kind's extraPortMappings hostPort). */
@@ -74,6 +104,11 @@ export interface ExternalDatabaseArgs extends SharedDatabaseBase {
    * admin that is not; the provider then works around the features that need one. @default false
    */
   readonly adminIsSuperuser?: boolean;
+  /**
+   * The server's `max_connections`, when known: the tenants' summed limits are checked against
+   * it. Unset: check it on the server (components/data/README.md). @default unchecked
+   */
+  readonly maxConnections?: number;
 }
 
 /** Args of {@link SharedDatabase}: the shared fields plus one mode's flat settings. */
@@ -116,7 +151,16 @@ export class SharedDatabase extends pulumi.ComponentResource {
       { parent: this, dependsOn: server.ready },
     );
 
+    // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
+    // tenant or rolling back to before it existed leaves its data on the server.
+    const connection = adminConnection(server.admin);
+    new SqlStatements(
+      `${name}-server-hardening`,
+      { connection, statements: serverHardeningSql() },
+      { parent: this, dependsOn: server.ready },
+    );
     const urls: Record<string, pulumi.Output<string>> = {};
+    // One stack-level key; each tenant's password derives from it (tenant-database.ts).
     const key = args.tenants.length > 0 ? passwordKey(name, this, args.protect) : undefined;
     for (const tenant of args.tenants) {
       urls[tenant.id] = tenantDatabase({
@@ -128,6 +172,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
         protect: args.protect,
         key: key as pulumi.Output<string>,
         server,
+        connection,
       });
     }
     this.tenantUrls = urls;
@@ -204,6 +249,19 @@ export class SharedDatabase extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: "postgres", namespace, labels },
+        spec: databaseNamespacePolicySpec({
+          environment: args.environment,
+          podLabels: labels,
+          port: POSTGRES_PORT,
+          adminSourceCidrs: args.nodePort === undefined ? [] : (args.adminSourceCidrs ?? []),
+        }),
+      },
+      { parent: this },
+    );
     const statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       {
@@ -216,34 +274,42 @@ export class SharedDatabase extends pulumi.ComponentResource {
           serviceName: POSTGRES_SERVICE,
           labels,
           resources: args.resources ?? DEFAULT_RESOURCES,
+          settings: {
+            max_connections: String(args.maxConnections ?? IN_CLUSTER_MAX_CONNECTIONS),
+            // Unauthenticated clients hold a connection slot until this runs out.
+            authentication_timeout: `${IN_CLUSTER_AUTHENTICATION_TIMEOUT_SECONDS}s`,
+          },
         }),
       },
       // No dependsOn on the Service: Pulumi waits for a Service until it has ready endpoints,
       // and those are this StatefulSet's pods.
       keep,
     );
-    // Only for the machine running `pulumi up`: the postgresql provider runs there, not in the
-    // cluster. Tenant pods use the ClusterIP Service.
-    const adminService = new k8s.core.v1.Service(
-      `${name}-admin-service`,
-      {
-        metadata: { name: "postgres-admin", namespace, labels },
-        spec: {
-          type: "NodePort",
-          selector: labels,
-          ports: [
+    // Only for the machine running `pulumi up`, and only where asked (kind): the postgresql
+    // provider runs there, not in the cluster. Tenant pods use the ClusterIP Service.
+    const adminService =
+      args.nodePort === undefined
+        ? undefined
+        : new k8s.core.v1.Service(
+            `${name}-admin-service`,
             {
-              name: "postgres",
-              port: POSTGRES_PORT,
-              targetPort: "postgres",
-              nodePort: args.nodePort,
-              protocol: "TCP",
+              metadata: { name: "postgres-admin", namespace, labels },
+              spec: {
+                type: "NodePort",
+                selector: labels,
+                ports: [
+                  {
+                    name: "postgres",
+                    port: POSTGRES_PORT,
+                    targetPort: "postgres",
+                    nodePort: args.nodePort,
+                    protocol: "TCP",
+                  },
+                ],
+              },
             },
-          ],
-        },
-      },
-      { parent: this },
-    );
+            { parent: this },
+          );
 
     return {
       host: `${POSTGRES_SERVICE}.${nsName}.svc.${args.clusterDomain ?? "cluster.local"}`,
@@ -261,7 +327,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
         superuser: true,
       },
       // Kubernetes' await logic holds the StatefulSet until postgres answers pg_isready.
-      ready: [statefulSet, adminService],
+      ready: adminService === undefined ? [statefulSet] : [statefulSet, adminService],
     };
   }
 }
@@ -302,6 +368,12 @@ export function externalServer(
 
 /** Checks the args of a shared database (or of one shard's tenant databases). */
 export function validate(args: SharedDatabaseArgs): void {
+  if (!ENVIRONMENT_NAME.test(args.environment)) {
+    // sp_{environment}_{id} must split back into one environment and one tenant.
+    throw new Error(
+      `environment "${args.environment}": must be letters and digits only, or database names could collide across environments`,
+    );
+  }
   const seen = new Set<string>();
   for (const [i, t] of args.tenants.entries()) {
     const at = `tenants[${i}]`;
@@ -314,6 +386,28 @@ export function validate(args: SharedDatabaseArgs): void {
       throw new Error(`${at}.connectionLimit ${t.connectionLimit}: must be a positive integer`);
     }
   }
+  const max =
+    args.mode === "in-cluster"
+      ? (args.maxConnections ?? IN_CLUSTER_MAX_CONNECTIONS)
+      : args.maxConnections;
+  if (max !== undefined) {
+    const budget = connectionBudget(
+      args.tenants.map((t) => t.connectionLimit),
+      max,
+    );
+    if (!budget.fits) {
+      throw new Error(
+        `tenants' connection limits sum to ${budget.total - RESERVED_CONNECTIONS} (+${RESERVED_CONNECTIONS} reserved for the admin) but max_connections is ${max}: raise database.maxConnections or move tenants to smaller plans`,
+      );
+    }
+  }
+  if (args.mode === "in-cluster" && args.nodePort !== undefined) {
+    if ((args.adminSourceCidrs ?? []).length === 0) {
+      throw new Error(
+        `database.adminSourceCidrs: required with database.nodePort ${args.nodePort}, so the database's NetworkPolicy admits the admin path and nothing else (kind: the Docker network, e.g. 172.16.0.0/12)`,
+      );
+    }
+  }
   if (args.mode === "external") {
     if (args.host.trim() === "") {
       throw new Error(`database.host "": set it to the server's address`);
@@ -324,4 +418,26 @@ export function validate(args: SharedDatabaseArgs): void {
       );
     }
   }
+}
+
+/** A Role timeout in milliseconds, from the spec's setting of the same name (`60s`). */
+export function seconds(spec: ReturnType<typeof tenantSqlSpec>, setting: string): number {
+  const value = spec.settings.find(([k]) => k === setting)?.[1] ?? "0s";
+  return Number.parseInt(value, 10) * 1000;
+}
+
+/** The postgresql provider's admin settings as the SqlStatements resources take them. */
+export function adminConnection(admin: postgresql.ProviderArgs): pulumi.Output<AdminConnection> {
+  return pulumi.secret(
+    pulumi
+      .all([admin.host, admin.port, admin.username, admin.password, admin.database, admin.sslmode])
+      .apply(([host, port, user, password, database, sslmode]) => ({
+        host: host ?? "localhost",
+        port: port ?? 5432,
+        user: user ?? "postgres",
+        password: password ?? "",
+        database: database ?? "postgres",
+        sslmode: (sslmode ?? "require") as SslMode,
+      })),
+  );
 }

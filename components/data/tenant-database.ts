@@ -1,20 +1,18 @@
 /**
- * One tenant's database on the shared server: a login role, a database it owns and no CONNECT
- * for anyone else. Shared by SharedDatabase (unsharded stacks) and TenantDatabases (shard
- * stacks), so both name and configure the resources the same way.
+ * One tenant's database on the shared server: a login role with its plan's settings, a database
+ * it owns, and the hardening statements (PUBLIC revoked, role settings). Shared by SharedDatabase
+ * (unsharded stacks) and TenantDatabases (shard stacks), so both name and configure them alike.
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { tenantDatabaseName } from "../../stacks/config/names";
+import { BUILTIN_PLANS, type DatabaseLimits } from "../../stacks/config/plans";
 import { databaseUrl, type SslMode } from "./database-url";
 import { derivePassword } from "./derived-password";
-
-/** One tenant's database: its id (names derive from it) and its role's connection limit. */
-export interface DatabaseTenant {
-  readonly id: string;
-  readonly connectionLimit: number;
-}
+import type { DatabaseTenant } from "./shared-database";
+import { seconds } from "./shared-database";
+import { type AdminConnection, SqlStatements } from "./sql-statements";
+import { tenantHardeningSql, tenantSqlSpec } from "./tenant-sql";
 
 /** Where tenant pods reach the server. */
 export interface TenantServer {
@@ -41,8 +39,8 @@ export function passwordKey(
 }
 
 /**
- * Creates `${name}-${id}-role`, `-database` and `-revoke-public` under `parent` on `provider`
- * and returns the tenant's DATABASE_URL (secret).
+ * Creates `${name}-${id}-role`, `-database` and `-hardening` under `parent` on `provider` and
+ * returns the tenant's DATABASE_URL (secret).
  */
 export function tenantDatabase(args: {
   readonly name: string;
@@ -53,9 +51,16 @@ export function tenantDatabase(args: {
   readonly protect: boolean;
   readonly key: pulumi.Output<string>;
   readonly server: TenantServer;
+  readonly connection: pulumi.Output<AdminConnection>;
 }): pulumi.Output<string> {
   const { tenant, environment } = args;
-  const dbName = tenantDatabaseName(environment, tenant.id);
+  const spec = tenantSqlSpec(environment, {
+    id: tenant.id,
+    connectionLimit: tenant.connectionLimit,
+    limits:
+      tenant.limits ??
+      (BUILTIN_PLANS.standard as { databaseLimits: DatabaseLimits }).databaseLimits,
+  });
   const prefix = `${args.name}-${tenant.id}`;
   // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
   // tenant or rolling back to before it existed leaves its data on the server.
@@ -65,30 +70,27 @@ export function tenantDatabase(args: {
   const role = new postgresql.Role(
     `${prefix}-role`,
     {
-      name: dbName,
-      login: true,
+      ...spec.role,
       password,
-      connectionLimit: tenant.connectionLimit,
-      superuser: false,
-      createDatabase: false,
-      createRole: false,
-      replication: false,
-      bypassRowLevelSecurity: false,
+      // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
+      statementTimeout: seconds(spec, "statement_timeout"),
+      idleInTransactionSessionTimeout: seconds(spec, "idle_in_transaction_session_timeout"),
     },
     // The role owns the tenant's data: dropping it would reassign or drop what it owns.
     { ...onServer, ...keep },
   );
   const database = new postgresql.Database(
     `${prefix}-database`,
-    { name: dbName, owner: role.name, template: "template0", encoding: "UTF8" },
+    { ...spec.database, owner: role.name },
     { ...onServer, ...keep },
   );
   // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
-  // tenant's role. An empty privilege list for `public` revokes them; the owner keeps its rights.
-  new postgresql.Grant(
-    `${prefix}-revoke-public`,
-    { database: database.name, role: "public", objectType: "database", privileges: [] },
-    onServer,
+  // tenant's role. Revoked as a member of the owning role (see tenant-sql.ts), with the role's
+  // settings from the plan.
+  new SqlStatements(
+    `${prefix}-hardening`,
+    { connection: args.connection, statements: tenantHardeningSql(spec) },
+    { parent: args.parent, dependsOn: [role, database] },
   );
   return pulumi.secret(
     pulumi

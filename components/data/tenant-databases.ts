@@ -1,7 +1,12 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabasePeer } from "../tenant/network-policy";
-import { type ExternalDatabaseArgs, externalServer, validate } from "./shared-database";
+import {
+  adminConnection,
+  type ExternalDatabaseArgs,
+  externalServer,
+  validate,
+} from "./shared-database";
 import { passwordKey, tenantDatabase } from "./tenant-database";
 
 export const TENANT_DATABASES_TYPE = "agent-cloud:data:TenantDatabases";
@@ -31,6 +36,7 @@ export class TenantDatabases extends pulumi.ComponentResource {
       { ...server.admin, connectTimeout: 15 },
       { parent: this },
     );
+    const connection = adminConnection(server.admin);
     const key = args.tenants.length > 0 ? passwordKey(name, this, args.protect) : undefined;
     const urls: Record<string, pulumi.Output<string>> = {};
     for (const tenant of args.tenants) {
@@ -43,6 +49,7 @@ export class TenantDatabases extends pulumi.ComponentResource {
         protect: args.protect,
         key: key as pulumi.Output<string>,
         server,
+        connection,
       });
     }
     this.tenantUrls = urls;

@@ -23,21 +23,18 @@ export type EdgeSecurityArgs = Pick<
 export function edgeSecurityArgs(
   c: PlatformConfig,
   /** Every tenant the edge serves (with tenant shards, theirs too). @default c.tenants */
-  tenants: readonly Pick<
-    TenantConfig,
-    "id" | "planName" | "plan" | "auth" | "publicPaths"
-  >[] = c.tenants,
+  tenants: readonly Pick<TenantConfig, "id" | "planName" | "auth" | "publicPaths">[] = c.tenants,
 ): EdgeSecurityArgs {
-  const plans = new Map<string, PlanLimit>();
-  for (const t of tenants) {
-    const entry = plans.get(t.planName) ?? {
-      plan: t.planName,
-      requestsPerSecond: t.plan.requestsPerSecond,
-      requestBurst: t.plan.requestBurst,
-      tenantIds: [],
-    };
-    plans.set(t.planName, { ...entry, tenantIds: [...entry.tenantIds, t.id] });
-  }
+  // Every plan, used or not: the zones live in the main config, which must not change when a
+  // tenant comes or goes (only the route table's tenant → plan map does).
+  const plans: PlanLimit[] = Object.entries(c.plans)
+    .map(([plan, p]) => ({
+      plan,
+      requestsPerSecond: p.requestsPerSecond,
+      requestBurst: p.requestBurst,
+      tenantIds: tenants.filter((t) => t.planName === plan).map((t) => t.id),
+    }))
+    .sort((a, b) => a.plan.localeCompare(b.plan));
   return {
     tenantAuth: tenants.map((t) => ({
       tenantId: t.id,
@@ -45,7 +42,7 @@ export function edgeSecurityArgs(
       publicPaths: t.publicPaths,
     })),
     limits: c.proxy.limits,
-    planLimits: [...plans.values()].sort((a, b) => a.plan.localeCompare(b.plan)),
+    planLimits: plans,
     realIpFrom: c.proxy.realIpFrom,
     realIpHeader: c.proxy.realIpHeader,
     originPull: c.proxy.originPull.enabled,

@@ -89,7 +89,11 @@ export function tenantUpstreamHost(
  * Service on `port` (the tenant Service port, the same for every tenant).
  */
 export function routesFromTenants(
-  tenants: readonly { readonly id: string; readonly hosts: readonly string[] }[],
+  tenants: readonly {
+    readonly id: string;
+    readonly hosts: readonly string[];
+    readonly suspended?: boolean;
+  }[],
   options: { readonly environment: string; readonly port: number; readonly clusterDomain?: string },
 ): NginxRoute[] {
   return tenants.map((t) => ({
@@ -101,6 +105,7 @@ export function routesFromTenants(
       options.clusterDomain ?? "cluster.local",
     ),
     upstreamPort: options.port,
+    ...(t.suspended === true ? { suspended: true } : {}),
   }));
 }
 

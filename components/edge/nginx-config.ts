@@ -19,6 +19,7 @@
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { suspendedGuard, suspendedMapSection } from "./suspended";
 import {
   AUTH_BODIES,
   edgeAuthHttpLines,
@@ -58,6 +59,8 @@ export interface NginxRoute {
    */
   readonly upstreamHost: string;
   readonly upstreamPort: number;
+  /** Answer 503 (suspended, with a JSON body) instead of proxying. @default false */
+  readonly suspended?: boolean;
 }
 
 export interface NginxListen {
@@ -433,6 +436,7 @@ function upstreamSection(input: NginxConfigInput): string[] {
 export function routeSections(input: NginxConfigInput): string[][] {
   return [
     hostMapSection(input),
+    suspendedMapSection(input.routes),
     upstreamSection(input),
     edgeAuthRouteLines(authOf(input)),
     edgeLimitsRouteLines(limitsOf(input)),
@@ -526,6 +530,7 @@ export function tenantLocation(input: NginxConfigInput, hsts: string): string[] 
     '  if ($tenant_id = "") {',
     `    return 404 '${EDGE_BODIES.unknownHost}';`,
     "  }",
+    ...indent(suspendedGuard()),
     ...indent(edgeAuthLocationLines(hsts)),
     ...indent(proxyToTenant(input.timeouts)),
     "}",
@@ -624,7 +629,9 @@ export function httpSections(input: NginxConfigInput): string[][] {
         ],
     accessLogSection(input),
     [
-      "keepalive_requests 1000;",
+      // A busy client (an SDK streaming many calls) keeps its connection: each new one costs a
+      // TLS handshake. nginx's default of 1,000 closes it every thousand requests.
+      "keepalive_requests 10000;",
       `client_max_body_size ${input.maxBodySize};`,
       // Long bearer tokens and cookies exceed the 8k default.
       "large_client_header_buffers 4 16k;",

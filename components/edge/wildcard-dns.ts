@@ -11,6 +11,7 @@ import {
   type EdgeCertificate,
 } from "../../stacks/config/edge-certificate";
 import * as pulumi from "@pulumi/pulumi";
+import { domainIssues } from "../../lib/domains";
 import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
 
 export const WILDCARD_DNS_TYPE = "agent-cloud:edge:WildcardDns";
@@ -69,6 +70,11 @@ export interface WildcardDnsArgs {
    * @default {}
    */
   readonly customDomainZones?: Readonly<Record<string, string>>;
+  /**
+   * Domains other environments serve; no custom domain may be equal to, above or under one.
+   * @default []
+   */
+  readonly otherEnvironmentDomains?: readonly string[];
   /**
    * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
    * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
@@ -178,7 +184,23 @@ function resolveArgs(name: string, args: WildcardDnsArgs): Resolved {
     );
   }
 
-  const owners = new Map<string, string>();
+  const overlap = new Map<number, string>();
+  if (typeof domain === "string" && isDnsName(domain)) {
+    const valid = customDomains.filter((d) => isDnsName(d.hostname));
+    for (const issue of domainIssues({
+      domain,
+      tenantIds: [],
+      customDomains: valid,
+      otherEnvironmentDomains: args.otherEnvironmentDomains ?? [],
+    })) {
+      if ("customDomain" in issue) {
+        overlap.set(
+          customDomains.indexOf(valid[issue.customDomain] as CustomDomain),
+          issue.message,
+        );
+      }
+    }
+  }
   customDomains.forEach((d, i) => {
     const at = `customDomains[${i}]`;
     if (!DNS_LABEL.test(d.tenantId)) {
@@ -190,22 +212,11 @@ function resolveArgs(name: string, args: WildcardDnsArgs): Resolved {
       );
       return;
     }
-    if (d.hostname === domain || d.hostname.endsWith(`.${domain}`)) {
-      issues.push(
-        `${at}.hostname ${q(d.hostname)}: must not be under the platform domain ${domain} (the tenant already has ${d.tenantId}.${domain})`,
-      );
+    const problem = overlap.get(i);
+    if (problem !== undefined) {
+      issues.push(`${at}.hostname ${q(d.hostname)}: ${problem}`);
       return;
     }
-    const owner = owners.get(d.hostname);
-    if (owner !== undefined) {
-      issues.push(
-        owner === d.tenantId
-          ? `${at}.hostname ${q(d.hostname)}: is listed twice for tenant ${q(owner)}`
-          : `${at}.hostname ${q(d.hostname)}: is already claimed by tenant ${q(owner)}; a custom domain belongs to one tenant`,
-      );
-      return;
-    }
-    owners.set(d.hostname, d.tenantId);
     if (mode === "zone-records" && zoneFor(d.hostname, zones) === undefined) {
       issues.push(
         `${at}.hostname ${q(d.hostname)}: no zone in customDomainZones contains it (zones: ${Object.keys(zones).join(", ") || "none"}); add its zone or use customDomainMode "cloudflare-for-saas"`,

@@ -117,7 +117,10 @@ export class AppImage extends pulumi.ComponentResource {
             }
           : {}),
       },
-      { parent: this },
+      // Deleting an Image deletes its pushed tags where the registry allows it. Every digest is a
+      // release artifact that history, rollbacks and other stacks may still run, and the build
+      // leaves the state whenever a deploy pins a ref (--skip-build, a rollback, a promotion).
+      { parent: this, retainOnDelete: true },
     );
 
     this.digest = image.digest;

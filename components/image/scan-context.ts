@@ -1,6 +1,10 @@
-import { open, readdir, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { findTextSecrets } from "../../lib/secrets";
+
+/** Rule id of the platform's own detector (lib/secrets.ts), which runs beside secretlint. */
+export const PLATFORM_SECRET_RULE = "agent-cloud/secrets";
 
 /** Directories never scanned: VCS metadata and dependencies (and never sent by a sane .dockerignore). */
 export const SKIPPED_DIRECTORIES: readonly string[] = [".git", "node_modules"];
@@ -74,7 +78,7 @@ export async function scanContext(dir: string): Promise<SecretFinding[]> {
   });
   const { output } = await engine.executeOnFiles({ filePathList: files });
   const results = JSON.parse(output) as { filePath: string; messages: LintMessage[] }[];
-  const findings = results.flatMap((r) =>
+  const findings: SecretFinding[] = results.flatMap((r) =>
     r.messages.map((m) => ({
       file: path.relative(root, r.filePath).split(path.sep).join("/"),
       line: m.loc.start.line,
@@ -83,6 +87,23 @@ export async function scanContext(dir: string): Promise<SecretFinding[]> {
       message: m.message,
     })),
   );
+  // The platform's detector too, so the scan, the config validation and the policy pack agree
+  // (Stripe restricted keys, webhook URLs, *_PASS=...); one finding per line.
+  const seen = new Set(findings.map((f) => `${f.file}:${f.line}`));
+  for (const file of files) {
+    const rel = path.relative(root, file).split(path.sep).join("/");
+    for (const t of findTextSecrets(await readFile(file, "utf8"))) {
+      if (seen.has(`${rel}:${t.line}`)) continue;
+      seen.add(`${rel}:${t.line}`);
+      findings.push({
+        file: rel,
+        line: t.line,
+        column: t.column,
+        ruleId: PLATFORM_SECRET_RULE,
+        message: `found ${t.what}`,
+      });
+    }
+  }
   return findings.sort((a, b) =>
     a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1,
   );

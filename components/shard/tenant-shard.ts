@@ -14,6 +14,8 @@ export const TENANT_SHARD_TYPE = "agent-cloud:platform:TenantShard";
 export interface ShardEndpoint extends TenantEndpoint {
   readonly auth: "edge" | "app";
   readonly publicPaths: readonly string[];
+  /** Present (true) while the tenant is suspended: the edge answers 503. */
+  readonly suspended?: boolean;
 }
 
 export interface TenantShardArgs {
@@ -113,6 +115,7 @@ export class TenantShard extends pulumi.ComponentResource {
         plan: t.planName,
         auth: t.auth,
         publicPaths: t.publicPaths,
+        ...(t.suspended ? { suspended: true } : {}),
       }));
     }
     this.tenants = pulumi.all(endpoints);

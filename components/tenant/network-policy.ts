@@ -1,23 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { IPV4_CIDR, NON_PUBLIC_RANGES, nonPublicOverlaps } from "../../lib/cidr";
 import { NAMESPACE_NAME_LABEL } from "./labels";
+
+export { NON_PUBLIC_RANGES };
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-/**
- * Ranges a tenant never reaches through its "public internet" rule: RFC 1918 private networks
- * (where pod, service and node addresses live in nearly every cluster), carrier-grade NAT
- * (GKE/EKS pod ranges, Tailscale), link-local (the cloud metadata service at 169.254.169.254)
- * and loopback. A destination inside them must be allowed explicitly (database peer or plan CIDR).
- */
-export const NON_PUBLIC_RANGES: readonly string[] = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-  "169.254.0.0/16",
-  "127.0.0.0/8",
-];
+/** Labels of the cluster DNS pods (CoreDNS keeps kube-dns's label on every major distribution). */
+export const CLUSTER_DNS_POD_LABELS: Readonly<Record<string, string>> = { "k8s-app": "kube-dns" };
 
 /** Everything IPv4 except {@link NON_PUBLIC_RANGES}. */
 export const PUBLIC_INTERNET: NetworkPolicyPeer = {
@@ -46,9 +37,9 @@ export interface TenantNetworkPolicyInput {
   readonly egressPorts: readonly number[];
   /** Extra destinations on any port (the plan's `egressCidrs`). */
   readonly egressCidrs: readonly string[];
+  /** Lets {@link egressCidrs} reach non-public ranges (the plan's opt-in). @default false */
+  readonly allowPrivateEgress?: boolean;
 }
-
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 /**
  * The one NetworkPolicy of a tenant namespace. It selects every pod (`podSelector: {}`) and
@@ -58,8 +49,18 @@ const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0
  */
 export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): NetworkPolicySpec {
   for (const cidr of [...input.egressCidrs, ...(input.database.cidrs ?? [])]) {
-    if (!CIDR.test(cidr)) {
+    if (!IPV4_CIDR.test(cidr)) {
       throw new Error(`egress CIDR "${cidr}": must be an IPv4 CIDR such as 203.0.113.0/24`);
+    }
+  }
+  if (input.allowPrivateEgress !== true) {
+    for (const cidr of input.egressCidrs) {
+      const hit = nonPublicOverlaps(cidr);
+      if (hit.length > 0) {
+        throw new Error(
+          `egress CIDR "${cidr}": overlaps non-public ranges (${hit.join(", ")}); only a plan with allowPrivateEgress: true may reach them`,
+        );
+      }
     }
   }
   for (const port of [input.appPort, input.database.port, ...input.egressPorts]) {
@@ -70,9 +71,13 @@ export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): Networ
 
   const egress: NonNullable<NetworkPolicySpec["egress"]> = [
     {
-      // Cluster DNS. Only the namespace is pinned: CoreDNS pod labels differ between
-      // distributions, and nothing else in kube-system listens on 53.
-      to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } } }],
+      // Cluster DNS only: the DNS pods of kube-system, not everything listening on 53 there.
+      to: [
+        {
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+          podSelector: { matchLabels: { ...CLUSTER_DNS_POD_LABELS } },
+        },
+      ],
       ports: [
         { protocol: "UDP", port: 53 },
         { protocol: "TCP", port: 53 },
@@ -107,7 +112,8 @@ export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): Networ
   };
 }
 
-function databasePeers(db: DatabasePeer): NetworkPolicyPeer[] {
+/** Where a pod reaches the database: its namespace (and pods), its CIDRs, or the public internet. */
+export function databasePeers(db: DatabasePeer): NetworkPolicyPeer[] {
   const peers: NetworkPolicyPeer[] = [];
   if (db.namespace !== undefined) {
     peers.push({

@@ -6,8 +6,11 @@ import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
+import { TENANT_CONTAINER_NAME } from "./container";
+import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
 import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
+import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
 import { containerResources, tenantQuotaSpec } from "./resources";
@@ -28,7 +31,7 @@ export const AGENT_CONFIG_ENV = "AGENT_CLOUD_CONFIG";
 /** Port the tenant's Service listens on; the proxy routes to `{serviceHost}:{SERVICE_PORT}`. */
 export const SERVICE_PORT = 80;
 const PORT_NAME = "http";
-const CONTAINER_NAME = "app";
+const CONTAINER_NAME = TENANT_CONTAINER_NAME;
 
 export interface TenantAppArgs {
   /** Environment name; it prefixes the namespace (`{environment}-tenant-{id}`). */
@@ -85,6 +88,17 @@ export interface TenantAppArgs {
   readonly databaseEgress: DatabasePeer;
   /** Size cap of each writable emptyDir. @default "1Gi" */
   readonly writableSizeLimit?: string;
+  /**
+   * Migration command run by the new image, with the app's env, in a Job that must succeed
+   * before the Deployment rolls. @default no migration
+   */
+  readonly migrate?: readonly string[];
+  /**
+   * Keep the namespace, Secret, config and database, but run no pod (the edge answers 503 for
+   * the tenant). Quota and PodDisruptionBudget keep `replicas`, so resuming is one change.
+   * @default false
+   */
+  readonly suspended?: boolean;
 }
 
 /**
@@ -134,7 +148,9 @@ export class TenantApp extends pulumi.ComponentResource {
       database: args.databaseEgress,
       egressPorts: args.plan.egressPorts,
       egressCidrs: args.plan.egressCidrs,
+      allowPrivateEgress: args.plan.allowPrivateEgress,
     });
+    warnPrivateEgress(args.tenantId, args.planName, args.plan);
     const podSecurity = restrictedPodSecurityContext(args.uid);
     const containerSecurity = restrictedContainerSecurityContext(args.uid);
 
@@ -203,6 +219,39 @@ export class TenantApp extends pulumi.ComponentResource {
     // A ref known now was checked in validate(); one from a build is checked once it is known.
     const image = pulumi.output(args.image).apply((ref) => assertPinned(id, ref));
 
+    const migrate = args.migrate;
+    const migration =
+      migrate === undefined || migrate.length === 0
+        ? undefined
+        : new k8s.batch.v1.Job(
+            `${name}-migrate`,
+            {
+              metadata: {
+                name: image.apply((ref) => migrationJobName(id, ref, migrate)),
+                namespace,
+                labels: migrationLabels(id),
+              },
+              spec: migrationJobSpec({
+                tenantId: id,
+                podSecurity,
+                volumes: volumes.volumes,
+                container: {
+                  name: "migrate",
+                  image,
+                  command: [...migrate],
+                  env: [
+                    ...plainEnv(args, nsName),
+                    ...secretEnv(secret.metadata.name, Object.keys(credentials)),
+                  ],
+                  resources: containerResources(args.plan),
+                  securityContext: containerSecurity,
+                  volumeMounts: volumes.mounts,
+                },
+              }),
+            },
+            child,
+          );
+
     // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
     const rolloutTimeout = `${Math.ceil(startupBudgetSeconds(probeInput) / 60) + 10}m`;
     new k8s.apps.v1.Deployment(
@@ -210,7 +259,7 @@ export class TenantApp extends pulumi.ComponentResource {
       {
         metadata: { name: appName, namespace, labels: podLabels },
         spec: {
-          replicas: args.replicas,
+          replicas: args.suspended === true ? 0 : args.replicas,
           selector: { matchLabels: podLabels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
@@ -264,6 +313,7 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       {
         ...child,
+        ...(migration === undefined ? {} : { dependsOn: [migration] }),
         customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
       },
     );
@@ -284,7 +334,12 @@ export class TenantApp extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,
       {
-        metadata: { name: "tenant-isolation", namespace },
+        metadata: {
+          name: "tenant-isolation",
+          namespace,
+          // The policy pack admits private egress only where the plan opted in, by this mark.
+          ...networkPolicyAnnotations(args.plan.allowPrivateEgress, args.databaseEgress),
+        },
         spec: networkPolicy,
       },
       child,

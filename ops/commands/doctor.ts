@@ -8,7 +8,9 @@ import {
   dnsRecordChecks,
   endpointCheck,
 } from "../doctor-checks";
+import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../doctor-live";
 import { println } from "../format";
+import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../health";
 import { edgeNamespace } from "../../stacks/config/names";
 import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
@@ -57,13 +59,19 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
       detail: `stack "${o.stack}" exports no proxyAddress; deploy it (the proxy's Service gets its address then)`,
     });
   } else if (dnsModeOf(config).proxied) {
-    checks.push({
-      status: "skip",
-      area: "dns",
-      detail:
-        "records are proxied by Cloudflare, so names resolve to Cloudflare; checked the records in state instead",
-    });
-    checks.push(...dnsRecordChecks(resources, proxy));
+    const zone = cloudflareZone(ctx);
+    const zoneId = (config["agent-cloud:dns"] as { zoneId?: unknown } | undefined)?.zoneId;
+    if (zone !== undefined && typeof zoneId === "string") {
+      checks.push(...(await liveZoneDoctorChecks(zone, zoneId, config, proxy, true)));
+    } else {
+      checks.push({
+        status: "skip",
+        area: "dns",
+        detail:
+          "records are proxied by Cloudflare, so names resolve to Cloudflare; checked the records in state instead (set CLOUDFLARE_API_TOKEN to read the live zone)",
+      });
+      checks.push(...dnsRecordChecks(resources, proxy));
+    }
   } else {
     const proxyAddresses = isIP(proxy) !== 0 ? [proxy] : await ctx.dns.resolve(proxy);
     const customDomains = tenantsOf(config).flatMap((t) => t.customDomains);
@@ -78,6 +86,8 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
 
   const path = healthPathOf(config);
   const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  if (proxy !== undefined)
+    checks.push(...(await servedCertificateDoctorChecks(ctx, config, tenants, proxy, timeout)));
   const results = await mapLimit(tenants, 8, (t) =>
     ctx.health.check(healthUrl(t.url, path), timeout),
   );

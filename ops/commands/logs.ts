@@ -1,21 +1,41 @@
-/** `logs`: a tenant's pod logs, each line prefixed by its pod, following with `-f`. */
-import { tenantNamespace } from "../../stacks/config/names";
+/**
+ * `logs`: a tenant's pod logs (or the edge's access log with `--proxy`), each line prefixed by
+ * pod and container; with `-f` it follows the pods a rollout brings and drops those that leave.
+ */
+import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
+import { formatAccess, parseAccessLine } from "../access-log";
 import type { OpsContext } from "../context";
-import { OpsError } from "../errors";
-import { println } from "../format";
-import { chooseContainer, LinePrefixer, podPrefixes, tenantPodSelector } from "../logs";
 import type { StackConfig } from "../engine";
 import { tenantStack } from "../shards";
+import { OpsError, UsageError } from "../errors";
+import { println } from "../format";
+import { kubeError, streamPods } from "../log-follow";
+import {
+  chooseContainer,
+  type PodInfo,
+  PROXY_APP_NAME,
+  PROXY_CONTAINER,
+  tenantPodSelector,
+} from "../logs";
 import { environmentOf, tenantsOf } from "../stack-config";
-import { environmentOutput } from "../stack-outputs";
+import { edgeNamespaceOutput, environmentOutput } from "../stack-outputs";
 
 /** `logs` flags. */
 export interface LogsOptions {
   readonly stack: string;
-  readonly tenant: string;
+  /** Required unless `proxy`; with `proxy` it filters the access log to this tenant. */
+  readonly tenant?: string;
   readonly follow: boolean;
   readonly tail?: number;
+  /** Only lines newer than this many seconds. */
+  readonly since?: number;
   readonly container?: string;
+  /** The edge proxy's access log instead of a tenant's pods. */
+  readonly proxy?: boolean;
+  /** The tenant's migration Jobs' pods instead of its app's. */
+  readonly migrations?: boolean;
+  /** Stops following (the CLI runs until interrupted). */
+  readonly signal?: AbortSignal;
 }
 
 /** The environment name of a stack: its config, else its `environment` output. */
@@ -36,63 +56,84 @@ async function environmentName(
   return fromOutput;
 }
 
-/** The first line of a Kubernetes client error: its full text carries headers and bodies. */
-function kubeError(error: unknown): string {
-  const e = error as { code?: number; message?: string };
-  const first = (e.message ?? String(error)).split("\n")[0] ?? "";
-  return e.code !== undefined && !first.includes(String(e.code))
-    ? `HTTP ${e.code}: ${first}`
-    : first;
+/** The proxy's namespace: its output when the stack exports it, else the naming rule. */
+async function proxyNamespace(ctx: OpsContext, stack: string, environment: string) {
+  await ctx.engine.selectStack(stack);
+  return edgeNamespaceOutput(await ctx.engine.outputs(stack)) ?? edgeNamespace(environment);
 }
 
-/** Streams the tenant's pod logs; exits 1 when a pod's stream failed. */
+/** Streams the logs; exits 1 when a pod's stream failed. */
 export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
   const { engine, stdout, stderr } = ctx;
+  if (o.tenant === undefined && o.proxy !== true) {
+    throw new UsageError("logs: --tenant is required (or --proxy for the edge's access log)");
+  }
   // With tenant shards, the tenant may live in one of the stack's shard stacks.
-  const holder = await tenantStack(engine, o.stack, o.tenant);
+  const holder =
+    o.tenant === undefined
+      ? { stack: o.stack, config: await engine.readConfig(o.stack) }
+      : await tenantStack(engine, o.stack, o.tenant);
   o = { ...o, stack: holder.stack };
   const config = holder.config;
   const tenants = tenantsOf(config).map((t) => t.id);
-  if (tenants.length > 0 && !tenants.includes(o.tenant)) {
+  if (o.tenant !== undefined && tenants.length > 0 && !tenants.includes(o.tenant)) {
     throw new OpsError(
       `stack "${o.stack}" has no tenant "${o.tenant}"; its tenants: ${tenants.join(", ")}`,
     );
   }
-  const namespace = tenantNamespace(await environmentName(ctx, o.stack, config), o.tenant);
-  const selector = tenantPodSelector(o.tenant);
-  const pods = await ctx.logs.listPods(namespace, selector).catch((error: unknown) => {
+  const environment = await environmentName(ctx, o.stack, config);
+  const tenant = o.tenant;
+  const target =
+    o.proxy === true
+      ? {
+          what: "the edge proxy",
+          namespace: await proxyNamespace(ctx, o.stack, environment),
+          selector: `app.kubernetes.io/name=${PROXY_APP_NAME}`,
+          container: (pod: PodInfo) => chooseContainer(pod, "", o.container ?? PROXY_CONTAINER),
+          transform: (line: string) => {
+            const entry = parseAccessLine(line);
+            if (entry === undefined) return tenant === undefined ? line : undefined;
+            return tenant === undefined || entry.tenant === tenant
+              ? formatAccess(entry)
+              : undefined;
+          },
+        }
+      : o.migrations === true
+        ? {
+            what: `the migration Jobs of tenant "${tenant}"`,
+            namespace: tenantNamespace(environment, tenant as string),
+            selector: `app.kubernetes.io/name=${tenantServiceName(tenant as string)}-migrate`,
+            container: (pod: PodInfo) => chooseContainer(pod, "", o.container ?? "migrate"),
+            transform: undefined,
+          }
+        : {
+            what: `tenant "${tenant}"`,
+            namespace: tenantNamespace(environment, tenant as string),
+            selector: tenantPodSelector(tenant as string),
+            container: (pod: PodInfo) => chooseContainer(pod, tenant as string, o.container),
+            transform: undefined,
+          };
+  const pods = await ctx.logs
+    .listPods(target.namespace, target.selector)
+    .catch((error: unknown) => {
+      throw new OpsError(
+        `cannot list the pods of ${target.what} in namespace ${target.namespace} through the Kubernetes API of the current kubeconfig context: ${kubeError(error)}`,
+      );
+    });
+  if (pods.length === 0 && !o.follow) {
     throw new OpsError(
-      `cannot list the pods of tenant "${o.tenant}" in namespace ${namespace} through the Kubernetes API of the current kubeconfig context: ${kubeError(error)}`,
-    );
-  });
-  if (pods.length === 0) {
-    throw new OpsError(
-      `no pods labelled ${selector} in namespace ${namespace}; is tenant "${o.tenant}" deployed? (kubectl -n ${namespace} get pods)`,
+      `no pods labelled ${target.selector} in namespace ${target.namespace}; is ${target.what} deployed? (kubectl -n ${target.namespace} get pods)`,
     );
   }
-  const containers = pods.map((p) => chooseContainer(p, o.tenant, o.container));
-  const prefixes = podPrefixes(pods.map((p) => p.name));
-  let failed = false;
-  await Promise.all(
-    pods.map(async (pod, i) => {
-      const prefixer = new LinePrefixer(prefixes.get(pod.name) ?? "", (line) =>
-        println(stdout, line),
-      );
-      try {
-        await ctx.logs.stream(
-          namespace,
-          pod.name,
-          containers[i] as string,
-          { follow: o.follow, tailLines: o.tail },
-          (chunk) => prefixer.push(chunk),
-        );
-      } catch (error) {
-        failed = true;
-        println(stderr, `error: logs of pod ${pod.name}: ${kubeError(error)}`);
-      } finally {
-        prefixer.flush();
-      }
-    }),
+  if (pods.length === 0) {
+    println(stderr, `--- no pods labelled ${target.selector} in ${target.namespace} yet; waiting`);
+  }
+  const ok = await streamPods(
+    ctx.logs,
+    { ...target, stdout, stderr },
+    pods,
+    { follow: o.follow, tailLines: o.tail, sinceSeconds: o.since },
+    o.signal ?? new AbortController().signal,
   );
-  return failed ? 1 : 0;
+  return ok ? 0 : 1;
 }

@@ -2,7 +2,8 @@
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha } from "../format";
-import { healthUrl, isHealthy, mapLimit } from "../health";
+import { healthUrl, mapLimit } from "../health";
+import { lifecycleHealth, lifecycleOf } from "../lifecycle";
 import { healthPathOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
 import { parseRelease } from "../release";
@@ -67,20 +68,22 @@ export async function status(ctx: OpsContext, o: StatusOptions): Promise<number>
     println(stdout, "tenants: none exported (the stack has no tenants output yet)");
     return exitCode;
   }
-  const path = healthPathOf(await engine.readConfig(o.stack));
+  const config = await engine.readConfig(o.stack);
+  const path = healthPathOf(config);
   const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const results = await mapLimit(tenants, 8, (t) =>
     ctx.health.check(healthUrl(t.url, path), timeout),
   );
   const rows = tenants.map((t, i) => {
     const r = results[i] ?? { latencyMs: 0, error: "not checked" };
-    if (!isHealthy(r)) exitCode = 1;
+    const health = lifecycleHealth(lifecycleOf(config, t.id), r);
+    if (!health.ok) exitCode = 1;
     return [
       t.id,
       healthUrl(t.url, path),
       r.status === undefined ? "-" : String(r.status),
       r.status === undefined ? "-" : `${r.latencyMs} ms`,
-      isHealthy(r) ? "ok" : r.error !== undefined ? `down: ${r.error}` : "down",
+      health.text,
     ];
   });
   for (const line of renderTable(["TENANT", "URL", "HTTP", "LATENCY", "HEALTH"], rows)) {

@@ -37,20 +37,28 @@ export const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 export const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+export const PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume";
+/** Annotation TenantApp sets on a policy whose plan allows private egress. */
+export const ANNOTATION_PRIVATE_EGRESS = "agent-cloud.io/allow-private-egress";
+/** Annotation TenantApp sets with its database's private CIDRs (comma-separated). */
+export const ANNOTATION_DATABASE_CIDRS = "agent-cloud.io/database-cidrs";
 export const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 export const POSTGRES_DATABASE = "postgresql:index/database:Database";
 export const SHARED_DATABASE = "agent-cloud:data:SharedDatabase";
 
-const EDGE = /^(.+)-edge$/;
-const DATABASE = /^(.+)-database$/;
+// Environment names are letters and digits only (stacks/config/names.ts), so a namespace that
+// merely ends in `-edge` (a tenant "x-edge" lives in `{env}-tenant-x-edge`) is not an edge.
+const EDGE = /^([a-z][a-z0-9]*)-edge$/;
+const DATABASE = /^([a-z][a-z0-9]*)-database$/;
+// Permissive on purpose: anything that reads as a tenant namespace gets the tenant rules.
 const TENANT = /^(.+?)-tenant-([a-z0-9-]+)$/;
 
 export function isEdgeNamespace(ns: string): boolean {
-  return EDGE.test(ns);
+  return EDGE.test(ns) && !TENANT.test(ns);
 }
 
 export function isDatabaseNamespace(ns: string): boolean {
-  return DATABASE.test(ns);
+  return DATABASE.test(ns) && !TENANT.test(ns);
 }
 
 export function isTenantNamespaceName(ns: string): boolean {

@@ -28,6 +28,8 @@ export interface Res {
   /** Inputs (resource policies) or outputs (stack policies), unknowns replaced by UNKNOWN. */
   readonly props: Obj;
   readonly protect: boolean;
+  /** A `*Patch` resource: `type` is the patched type. */
+  readonly patch?: boolean;
 }
 
 export function isUnknown(value: unknown): value is Unknown {
@@ -65,11 +67,21 @@ export function plain(value: unknown): unknown {
   return out;
 }
 
-/** Normalizes a resource policy's args or a stack policy's resource. */
+/** `kubernetes:apps/v1:DeploymentPatch` → the type it patches; other types unchanged. */
+const PATCH = /^(kubernetes:[^:]+:[A-Za-z0-9]+)Patch$/;
+
+/**
+ * Normalizes a resource policy's args or a stack policy's resource. A Kubernetes `*Patch`
+ * resource (server-side apply onto an existing object) is judged as the type it patches, so a
+ * DeploymentPatch adding a privileged container or a NetworkPolicyPatch opening a namespace
+ * meets the same rules as the object itself.
+ */
 export function toRes(r: ResourceValidationArgs | PolicyResource): Res {
   const props = read(() => r.props);
+  const patched = PATCH.exec(r.type)?.[1];
   return {
-    type: r.type,
+    type: patched ?? r.type,
+    patch: patched !== undefined,
     name: r.name,
     urn: r.urn,
     props: asObj(props) ?? {},
@@ -139,7 +151,8 @@ export function describe(r: Res): string {
     r.type === "kubernetes:core/v1:Namespace"
       ? name
       : `${isUnknown(ns) ? "<namespace not known yet>" : (ns ?? "default")}/${name}`;
+  const kindLabel = r.patch === true ? `${kind}Patch` : kind;
   return name === r.name
-    ? `${kind} "${where}"`
-    : `${kind} "${where}" (Pulumi resource "${r.name}")`;
+    ? `${kindLabel} "${where}"`
+    : `${kindLabel} "${where}" (Pulumi resource "${r.name}")`;
 }

@@ -23,9 +23,26 @@ import {
   type Res,
 } from "../lib/resources";
 import { resourceRule, stackRule, type Report } from "../lib/rule";
+import { recordCovers } from "../../lib/domains";
 
 const CERTIFICATE = /^kubernetes:cert-manager\.io\/v[0-9a-z]+:Certificate$/;
 const INGRESS = /^kubernetes:(?:networking\.k8s\.io|extensions)\/v[0-9a-z]+:Ingress$/;
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+
+/** The text of a Secret's values: stringData as is, data base64-decoded. */
+function secretValues(r: Res): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(asObj(at(r.props, "stringData")) ?? {})) {
+    if (typeof v === "string") out.push([`stringData["${k}"]`, v]);
+  }
+  for (const [k, v] of Object.entries(asObj(at(r.props, "data")) ?? {})) {
+    if (typeof v === "string")
+      out.push([`data["${k}"]`, Buffer.from(v, "base64").toString("utf8")]);
+  }
+  return out;
+}
 
 /** What makes a resource TLS material, or undefined. */
 function tlsMaterial(r: Res): string | undefined {
@@ -37,6 +54,12 @@ function tlsMaterial(r: Res): string | undefined {
       const key = keys.find((k) => k === "tls.key" || k === "tls.crt");
       if (key) return `holds TLS material (${field}["${key}"])`;
     }
+    // By content, whatever the type and key names: a certificate with its private key is a
+    // serving identity. (A lone private key, e.g. a GitHub App's, is an ordinary app secret.)
+    const values = secretValues(r);
+    const cert = values.find(([, v]) => PEM_CERTIFICATE.test(v));
+    const key = values.find(([, v]) => PEM_PRIVATE_KEY.test(v));
+    if (cert && key) return `holds a certificate and its private key (${cert[0]}, ${key[0]})`;
   }
   if (CERTIFICATE.test(r.type)) return "is a cert-manager Certificate";
   if (INGRESS.test(r.type) && asList(at(r.props, "spec", "tls")).length > 0) {
@@ -180,11 +203,10 @@ function checkRecord(r: Res, targets: Targets, proxyNames: Set<string>, report: 
   const content = normalize(raw);
   const proxy = targets.proxy;
   if (proxy.size === 0 || targets.proxyPending || proxy.has(content)) return;
-  if (
-    type === "CNAME" &&
-    [...proxyNames].some((n) => content === n || content.startsWith(`${n}.`))
-  ) {
-    return; // a CNAME to a record that itself points at the proxy
+  if (type === "CNAME" && [...proxyNames].some((n) => recordCovers(n, content))) {
+    // A CNAME to a name a proxy record answers for: that record itself, or a host under a
+    // wildcard one (a zone record for a custom domain → `{id}.{domain}`).
+    return;
   }
   report(
     `${label} points at "${raw}", which is not the edge proxy's address (${[...proxy].join(", ")}). ${FIX}`,

@@ -4,6 +4,7 @@
  */
 import { containersOf, isWorkload, podSpecOf } from "../lib/pods";
 import { asList, asObj, asString, at, describe, isUnknown, type Obj } from "../lib/resources";
+import { PERSISTENT_VOLUME } from "../lib/platform";
 import { resourceRule } from "../lib/rule";
 
 /** Capabilities the restricted Pod Security Standard lets a container add. */
@@ -91,10 +92,23 @@ export const noHostAccess = resourceRule(
   {
     name: "pod-no-host-access",
     description:
-      "No pod shares the node's network, PID or IPC namespace, mounts a hostPath or binds a hostPort.",
+      "No pod shares the node's network, PID or IPC namespace, mounts a hostPath or binds a hostPort, and no PersistentVolume is a hostPath or local volume.",
     severity: "critical",
   },
   (r, report) => {
+    if (r.type === PERSISTENT_VOLUME) {
+      // A claim on this volume mounts the node's filesystem into whichever pod binds it.
+      for (const field of ["hostPath", "local"]) {
+        const path = asString(at(r.props, "spec", field, "path"));
+        if (at(r.props, "spec", field) === undefined) continue;
+        report(
+          `${describe(r)} is a ${field} volume${path ? ` (${path})` : ""} on the node: any pod ` +
+            `that claims it reads and writes the node's filesystem. Use a StorageClass that ` +
+            `provisions network or cloud volumes instead.`,
+        );
+      }
+      return;
+    }
     const pod = isWorkload(r) ? podSpecOf(r) : undefined;
     if (!pod) return;
     for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {

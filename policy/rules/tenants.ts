@@ -6,7 +6,9 @@
  * `{env}-tenant-{id}`, plus any `{env}-tenant-{id}` namespace a resource of the stack is placed
  * in (so a namespace the stack uses but does not declare cannot dodge the rules).
  */
+import { openings } from "./network-union";
 import {
+  environmentOfNamespace,
   isTenantNamespace,
   isTenantNamespaceName,
   LABEL_POD_SECURITY,
@@ -42,7 +44,9 @@ interface TenantNamespace {
 function tenantNamespaces(resources: readonly Res[]): TenantNamespace[] {
   const found = new Map<string, TenantNamespace>();
   for (const r of resources) {
-    if (!isTenantNamespace(r)) continue;
+    // A NamespacePatch changes a namespace; it does not declare one (its labels are checked
+    // on their own in tenantRestrictedPodSecurity).
+    if (!isTenantNamespace(r) || r.patch === true) continue;
     const name = at(r.props, "metadata", "name");
     if (typeof name === "string") found.set(name, { name, declared: r });
   }
@@ -117,13 +121,27 @@ function notDefaultDeny(np: Res): string | Unknown | undefined {
 export const tenantDefaultDeny = stackRule(
   {
     name: "tenant-namespace-default-deny",
-    description: "Every tenant namespace has a default-deny NetworkPolicy for Ingress and Egress.",
+    description:
+      "Every tenant namespace has a default-deny NetworkPolicy for Ingress and Egress, and no policy of it opens more than the edge (in), cluster DNS, its database and public addresses (out).",
     severity: "critical",
   },
   (resources, report: Report) => {
     const { map, pending } = byNamespace(resources, NETWORK_POLICY);
     for (const ns of tenantNamespaces(resources)) {
       const policies = map.get(ns.name) ?? [];
+      // The cluster enforces the union: any policy that opens something opens the namespace.
+      const env = environmentOfNamespace(ns.name);
+      for (const np of policies) {
+        const open = openings(np, env);
+        if (open.length === 0) continue;
+        report(
+          `${describe(np)} opens tenant namespace "${ns.name}" beyond its isolation: ` +
+            `${open.join("; ")}. Kubernetes allows whatever ANY policy of the namespace allows, ` +
+            `so a default-deny beside it does not help: remove the rule, or narrow it to the edge ` +
+            `proxy (ingress), cluster DNS, the tenant's database and public addresses (egress).`,
+          np.urn,
+        );
+      }
       const verdicts = policies.map((np) => [np, notDefaultDeny(np)] as const);
       if (verdicts.some(([, why]) => why === undefined || isUnknown(why))) continue;
       if (pending) continue; // a policy whose namespace is not known yet may be this one
@@ -176,6 +194,16 @@ export const tenantRestrictedPodSecurity = stackRule(
     severity: "critical",
   },
   (resources, report: Report) => {
+    for (const patch of resources.filter((r) => r.patch === true && isTenantNamespace(r))) {
+      const level = labelsOf(patch)[LABEL_POD_SECURITY];
+      if (level === undefined || level === "restricted" || isUnknown(level)) continue;
+      report(
+        `${describe(patch)} sets ${LABEL_POD_SECURITY}: ${JSON.stringify(level)} on tenant ` +
+          `namespace "${objectName(patch)}", lowering its Pod Security below "restricted". ` +
+          `Remove the patch; tenant namespaces enforce "restricted".`,
+        patch.urn,
+      );
+    }
     for (const ns of tenantNamespaces(resources)) {
       if (!ns.declared) {
         report(

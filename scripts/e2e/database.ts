@@ -6,6 +6,9 @@
  * dropped at the end (and before it starts, should an earlier run have died).
  */
 import pg from "pg";
+import { runSqlStatements } from "../../components/data/sql-runner";
+import { SQL_STATEMENTS_TYPE } from "../../components/data/sql-statements";
+import type { SqlStatement } from "../../components/data/tenant-sql";
 import type { RenderedObjects } from "./objects";
 
 export const ADMIN_URL =
@@ -24,6 +27,8 @@ export class StackDatabase {
   private admin?: pg.Client;
   readonly declared: DeclaredDatabase[] = [];
   readonly statements: string[] = [];
+  /** The program's SQL not run here, with why. */
+  readonly leftOut: string[] = [];
 
   constructor(
     readonly stack: string,
@@ -85,6 +90,30 @@ export class StackDatabase {
         await run(
           `GRANT ${(g.privileges as string[]).join(", ")} ON DATABASE ${ident(g.database)} TO ${role}`,
         );
+    }
+    await this.runDeclaredSql(
+      admin,
+      new Set([...roles.map((r) => String(r.name)), ...databases.map((d) => String(d.name))]),
+    );
+  }
+
+  /**
+   * The program's own SQL (SqlStatements resources: hardening, PUBLIC revoked), run with the
+   * project's runner. Statements on objects this stack does not declare (the server's `postgres`
+   * and `template1`) are left out: this server is shared with other suites.
+   */
+  private async runDeclaredSql(admin: pg.Client, names: ReadonlySet<string>): Promise<void> {
+    for (const r of this.objects.resources.filter((x) => x.type === SQL_STATEMENTS_TYPE)) {
+      const statements = (r.inputs.statements ?? []) as SqlStatement[];
+      const ours = statements.filter((st) =>
+        [...st.sql.matchAll(/"((?:[^"]|"")+)"/g)].every((m) =>
+          names.has((m[1] as string).replace(/""/g, '"')),
+        ),
+      );
+      for (const st of statements) if (!ours.includes(st)) this.leftOut.push(st.sql);
+      const result = await runSqlStatements(admin, ours);
+      this.statements.push(...result.applied);
+      this.leftOut.push(...result.skipped.map((x) => `${x.sql} (${x.reason})`));
     }
   }
 

@@ -5,10 +5,12 @@
  * its securityContext uid/gid when this machine allows it, and its own loopback address standing
  * for the pod IP.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  copyFileSync,
+  linkSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -35,6 +37,8 @@ export interface PodOptions {
   readonly rewriteEnv?: (name: string, value: string) => string;
   /** Last rewrite of each mounted file's text (e.g. nginx listen addresses). */
   readonly rewriteFile?: (mountPath: string, key: string, text: string) => string;
+  /** The pod's /etc/resolv.conf (cluster DNS), bind-mounted in its own mount namespace. */
+  readonly resolvConf?: string;
 }
 
 /** Where each mount path lives under the sandbox; longest first for prefix rewriting. */
@@ -58,6 +62,20 @@ export class PathMap {
     }
     return out;
   }
+}
+
+/** Whether `uid` may execute `file` (setpriv + test -x, so every parent folder counts). */
+function executableBy(file: string, uid: number, gid: number): boolean {
+  const r = spawnSync("/usr/bin/setpriv", [
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    "--clear-groups",
+    "--",
+    "/usr/bin/test",
+    "-x",
+    file,
+  ]);
+  return r.status === 0;
 }
 
 export class Pod {
@@ -113,48 +131,29 @@ export class Pod {
         if (this.uid !== undefined) chownSync(dir, this.uid, fsGroup ?? this.gid ?? this.uid);
         continue;
       }
-      const source = volume.configMap ?? volume.secret;
-      if (source === undefined)
-        throw new Error(`volume ${mount.name}: only configMap, secret and emptyDir run here`);
-      const kind = volume.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      const items: { key: string; path: string; mode?: number }[] =
-        source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
-      mkdirSync(dir, { recursive: true });
-      for (const item of items) {
-        if (mount.subPath !== undefined && mount.subPath !== item.path) continue;
-        const file = mount.subPath !== undefined ? dir : path.join(dir, item.path);
-        mkdirSync(path.dirname(file), { recursive: true });
-        const text = data[item.key];
-        if (text === undefined)
-          throw new Error(`${kind} ${source.name ?? source.secretName} has no key ${item.key}`);
-        writeFileSync(file, text);
-        chmodSync(file, item.mode ?? source.defaultMode ?? 0o644);
-        if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+      mkdirSync(mount.subPath !== undefined ? path.dirname(dir) : dir, { recursive: true });
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target = mount.subPath !== undefined ? dir : path.join(dir, file.path);
+        mkdirSync(path.dirname(target), { recursive: true });
+        // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
+        writeFileSync(target, file.text);
+        chmodSync(target, file.mode);
+        if (fsGroup !== undefined) chownSync(target, 0, fsGroup);
       }
     }
-    // Mounted text may name other mounted paths (nginx.conf → the TLS files): point them here.
     for (const mount of container.volumeMounts ?? []) {
       const volume = volumes.get(mount.name);
-      const source = volume?.configMap ?? volume?.secret;
-      if (source === undefined) continue;
-      const kind = volume?.configMap !== undefined ? "ConfigMap" : "Secret";
-      const data = this.objects.data(kind, this.o.namespace, source.name ?? source.secretName);
-      for (const [key, text] of Object.entries(data)) {
-        if (mount.subPath !== undefined && mount.subPath !== key) continue;
-        const file =
+      if (volume === undefined || volume.emptyDir !== undefined) continue;
+      for (const file of this.volumeFiles(mount.name, volume)) {
+        if (mount.subPath !== undefined && mount.subPath !== file.path) continue;
+        const target =
           mount.subPath !== undefined
             ? path.join(this.o.sandbox, mount.mountPath)
-            : path.join(this.o.sandbox, mount.mountPath, key);
-        const rewritten =
-          this.o.rewriteFile?.(mount.mountPath, key, this.paths.rewrite(text)) ??
-          this.paths.rewrite(text);
-        if (rewritten !== text) {
-          const mode = source.defaultMode ?? 0o644;
-          writeFileSync(file, rewritten);
-          chmodSync(file, mode);
-          if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
-        }
+            : path.join(this.o.sandbox, mount.mountPath, file.path);
+        const pointed = this.paths.rewrite(file.text);
+        const rewritten = this.o.rewriteFile?.(mount.mountPath, file.path, pointed) ?? pointed;
+        if (rewritten !== file.text) writeFileSync(target, rewritten);
       }
     }
 
@@ -219,42 +218,118 @@ export class Pod {
     this.cwd = file !== undefined ? path.dirname(file) : this.o.sandbox;
   }
 
+  /**
+   * As root: each start runs in its own mount namespace with the pod's /etc/resolv.conf bound
+   * over the machine's (cluster names resolve for every program, as in a pod), then drops to the
+   * rendered uid/gid with setpriv. Otherwise the process runs as it is, and the table says so.
+   */
+  /** The files a configMap, secret or projected volume holds: path in the volume, text, mode. */
+  private volumeFiles(
+    name: string,
+    volume: K8sObject,
+  ): { path: string; text: string; mode: number }[] {
+    const sources: { kind: "ConfigMap" | "Secret"; ref: K8sObject }[] = [];
+    if (volume.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: volume.configMap });
+    else if (volume.secret !== undefined) sources.push({ kind: "Secret", ref: volume.secret });
+    else if (volume.projected !== undefined) {
+      for (const src of volume.projected.sources ?? []) {
+        if (src.configMap !== undefined) sources.push({ kind: "ConfigMap", ref: src.configMap });
+        else if (src.secret !== undefined) sources.push({ kind: "Secret", ref: src.secret });
+        else
+          throw new Error(
+            `volume ${name}: projected sources other than configMap and secret do not run here`,
+          );
+      }
+    } else
+      throw new Error(`volume ${name}: only configMap, secret, projected and emptyDir run here`);
+    const defaultMode: number =
+      volume.configMap?.defaultMode ??
+      volume.secret?.defaultMode ??
+      volume.projected?.defaultMode ??
+      0o644;
+    return sources.flatMap(({ kind, ref }) => {
+      const objectName = String(ref.name ?? ref.secretName);
+      const data = this.objects.data(kind, this.o.namespace, objectName);
+      const items: { key: string; path: string; mode?: number }[] =
+        ref.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+      return items.map((item) => {
+        const text = data[item.key];
+        if (text === undefined) throw new Error(`${kind} ${objectName} has no key ${item.key}`);
+        return { path: item.path, text, mode: item.mode ?? defaultMode };
+      });
+    });
+  }
+
   start(): void {
     this.exited = false;
-    // A regular file (not a socket) for stdout and stderr, owned by the pod's user, so that
-    // programs may reopen /dev/stdout and /dev/stderr as they do in a container.
+    // A regular file (not a socket) for stdout and stderr, owned by the pod's user, so programs
+    // may reopen /dev/stdout and /dev/stderr as they do in a container.
     closeSync(openSync(this.logFile, "a"));
-    const canSwitch = process.getuid?.() === 0 && this.uid !== undefined;
-    if (canSwitch) chownSync(this.logFile, this.uid as number, this.gid ?? (this.uid as number));
-    const spawnAs = (ids: { uid?: number; gid?: number }) => {
-      const fd = openSync(this.logFile, "a");
-      const spawned = spawn(this.argv[0] as string, this.argv.slice(1), {
-        cwd: this.cwd,
-        env: {
-          ...this.env,
-          PATH: Object.values(this.o.programs)
-            .map((p) => path.dirname(p))
-            .join(":"),
-        },
-        stdio: ["ignore", fd, fd],
-        ...ids,
-      });
-      closeSync(fd);
-      return spawned;
-    };
-    // Once the uid could not run the program, restarts go straight to the fallback.
-    const asUid = canSwitch && this.uidNote === undefined;
-    let child = spawnAs(asUid ? { uid: this.uid, gid: this.gid } : {});
-    if (!canSwitch)
-      this.uidNote ??=
-        this.uid === undefined ? "no uid rendered" : "not root here: ran as the current user";
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      if (asUid && error.code === "EACCES") {
-        this.uidNote = `ran as root: uid ${this.uid} cannot execute ${path.basename(this.argv[0] as string)} at its path here`;
-        child = spawnAs({});
-        this.attach(child);
-        return;
+    const root = process.getuid?.() === 0;
+    const program = this.argv[0] as string;
+    if (root && this.uid !== undefined) {
+      chownSync(this.logFile, this.uid, this.gid ?? this.uid);
+      if (this.uidNote === undefined && !executableBy(program, this.uid, this.gid ?? this.uid)) {
+        // The program sits in a folder the uid may not enter (a Node under /root): give the
+        // pod its own link to it, as the image would carry its own copy.
+        const own = path.join(this.o.sandbox, "bin", path.basename(program));
+        mkdirSync(path.dirname(own), { recursive: true });
+        chmodSync(path.dirname(own), 0o755);
+        try {
+          if (!existsSync(own)) linkSync(program, own);
+        } catch {
+          copyFileSync(program, own);
+          chmodSync(own, 0o755);
+        }
+        if (executableBy(own, this.uid, this.gid ?? this.uid)) this.argv[0] = own;
+        else
+          this.uidNote = `ran as root: uid ${this.uid} cannot execute ${path.basename(program)} here`;
       }
+    } else if (this.uid !== undefined) {
+      this.uidNote ??= "not root here: ran as the current user";
+    }
+    const asUid = root && this.uid !== undefined && this.uidNote === undefined;
+    let argv = [...this.argv];
+    if (asUid)
+      argv = [
+        "/usr/bin/setpriv",
+        `--reuid=${this.uid}`,
+        `--regid=${this.gid ?? this.uid}`,
+        "--clear-groups",
+        "--",
+        ...argv,
+      ];
+    if (root && this.o.resolvConf !== undefined) {
+      const resolv = path.join(this.o.sandbox, "resolv.conf");
+      writeFileSync(resolv, this.o.resolvConf);
+      chmodSync(resolv, 0o644);
+      argv = [
+        "/usr/bin/unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "/bin/sh",
+        "-c",
+        'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+        resolv,
+        ...argv,
+      ];
+    }
+    const fd = openSync(this.logFile, "a");
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd: this.cwd,
+      env: {
+        ...this.env,
+        PATH: [
+          ...Object.values(this.o.programs).map((p) => path.dirname(p)),
+          "/usr/bin",
+          "/bin",
+        ].join(":"),
+      },
+      stdio: ["ignore", fd, fd],
+    });
+    closeSync(fd);
+    child.once("error", (error) => {
       this.notes.push(`spawn error: ${error.message}`);
       this.exited = true;
     });
@@ -279,6 +354,18 @@ export class Pod {
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await done;
     clearTimeout(timer);
+  }
+
+  /** The uid the running process has (from /proc), or undefined when it is not running. */
+  runningUid(): number | undefined {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.exited) return undefined;
+    try {
+      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      return m === null ? undefined : Number(m[1]);
+    } catch {
+      return undefined;
+    }
   }
 
   async restart(): Promise<void> {

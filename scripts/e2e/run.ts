@@ -6,19 +6,20 @@
  * nginx with the rendered config, then a request matrix through the edge and `ops doctor`.
  * Prints a table; exits 1 on any failure.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { findNginx } from "../lib/binaries";
-import { startDns, type TestDns } from "../../test/edge/support/dns";
 import { makeEdgeCertificate } from "./certificates";
 import { edgeGet } from "./client";
 import { connectAsTenant, StackDatabase, toLocalServer } from "./database";
 import { readDockerfile, type ImageProcess } from "./dockerfile";
 import { runDoctor } from "./doctor";
 import { type K8sObject, RenderedObjects } from "./objects";
+import { type ClusterDns, podResolvConf, startClusterDns } from "./dns";
 import { Pod } from "./pods";
 import { Prober } from "./probes";
 import { renderStack } from "./render";
@@ -84,15 +85,18 @@ export async function runE2e(
     await database.create();
     add(
       "database",
-      "roles, databases, grants",
+      "roles, databases, grants, the program's SQL",
       "created",
-      `${database.statements.length} statements`,
+      `${database.statements.length} statements${database.leftOut.length > 0 ? `; not run on this shared server: ${database.leftOut.join("; ")}` : ""}`,
       true,
     );
 
     // Cluster DNS for the Services.
-    const dns: TestDns = await startDns({});
+    const dns: ClusterDns = await startClusterDns(nextIp());
     cleanups.push(() => dns.close());
+    const clusterDomain = c.proxy.clusterDomain;
+    // The proxy's resolver is a cluster name too (kube-dns): it resolves to this responder.
+    if (!/^[\d.:]+$/.test(c.proxy.resolver)) dns.set(c.proxy.resolver, dns.ip);
 
     // The edge certificate for the TLS mode, in place of the Secret the cluster would hold.
     const names = [`*.${c.domain}`, c.domain];
@@ -174,11 +178,20 @@ export async function runE2e(
             sandbox: podSandbox,
             image,
             programs,
-            rewriteEnv: (k, v) => (k === "DATABASE_URL" ? toLocalServer(v, database.address) : v),
+            // The database's name resolves to this machine's server (below); only a port other
+            // than that server's is rewritten.
+            rewriteEnv: (k, v) => {
+              if (k !== "DATABASE_URL") return v;
+              const u = new URL(v);
+              dns.set(u.hostname, database.address.host);
+              return Number(u.port || 5432) === database.address.port
+                ? v
+                : toLocalServer(v, database.address);
+            },
+            // Every pod has its own address: nginx listens on the pod's, not on all of them.
             rewriteFile: (_mount, _key, text) =>
-              text
-                .replace(/^(\s*listen\s+)(\d+)(\s|;)/gm, `$1${ip}:$2$3`)
-                .replace(/^(\s*resolver\s+)\S+/gm, `$1${dns.address}`),
+              forLocalNginx(text.replace(/^(\s*listen\s+)(\d+)(\s|;)/gm, `$1${ip}:$2$3`)),
+            resolvConf: podResolvConf(dns.ip, namespace, c.proxy.clusterDomain),
           },
           objects,
         );
@@ -190,7 +203,6 @@ export async function runE2e(
     }
 
     // Services, and their cluster DNS names.
-    const clusterDomain = c.proxy.clusterDomain;
     const services: ServiceProxy[] = [];
     for (const service of objects.services()) {
       const ns = String(service.metadata?.namespace ?? "default");
@@ -238,7 +250,8 @@ export async function runE2e(
         continue;
       }
       const ready = w.probers.filter((p) => p.ready).length;
-      const uid = w.pods[0]?.uidNote ?? `uid ${w.pods[0]?.uid}`;
+      const running = w.pods[0]?.runningUid();
+      const uid = `${w.pods[0]?.uidNote ?? `uid ${w.pods[0]?.uid}`}, running as uid ${running ?? "?"}`;
       const stuck = w.probers.find((p) => !p.ready);
       add(
         "rollout",
@@ -446,6 +459,24 @@ export async function runE2e(
       }
     }
   }
+}
+
+const nginxVersion = (() => {
+  const r = spawnSync(findNginx(), ["-v"], { encoding: "utf8" });
+  return (
+    /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(`${r.stdout}${r.stderr}`)?.slice(1).map(Number) ?? [0, 0, 0]
+  );
+})();
+
+/**
+ * The one translation for this machine's nginx: `http2 on;` (nginx >= 1.25.1, the proxy image's)
+ * becomes the `http2` listen parameter on nginx 1.22 from Debian; same behaviour.
+ */
+function forLocalNginx(text: string): string {
+  const [major = 0, minor = 0, patch = 0] = nginxVersion;
+  const modern = major > 1 || minor > 25 || (minor === 25 && patch >= 1);
+  if (modern || !/^\s*http2 on;/m.test(text)) return text;
+  return text.replace(/^\s*http2 on;\n/gm, "").replace(/^(\s*listen\s+\S+\s+ssl)\b/gm, "$1 http2");
 }
 
 /** Repeated events once, with how often they happened. */

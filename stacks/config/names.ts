@@ -12,6 +12,12 @@ export const MAX_ENVIRONMENT_LENGTH = 12;
 export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /**
+ * An environment name: a DNS label without '-', so `{env}-tenant-{id}`, `{env}-edge` and
+ * `sp_{env}_{id}` always split back into one environment and one tenant.
+ */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]*$/;
+
+/**
  * Tenant ids that would shadow a host the platform or its operators commonly need under the
  * platform domain, or a name that reads as the platform's own.
  */

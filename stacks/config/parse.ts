@@ -6,6 +6,9 @@ import {
   type ResolvedProxyConfig,
 } from "./edge-security";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
+import { findNestedSecrets, isSecretName, secretShape } from "../../lib/secrets";
+import { domainIssues } from "../../lib/domains";
+import { isolationIssues } from "./isolation";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
 import { BUILTIN_PLANS, type Plan } from "./plans";
 import {
@@ -33,10 +36,6 @@ export const PLATFORM_ENV = [
   "AGENT_CLOUD_CONFIG",
   "ADMIN_EMAIL",
 ] as const;
-
-const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
-const SECRET_VALUE =
-  /^(sk-[A-Za-z0-9_-]{16,}|sk_live_|ghp_[A-Za-z0-9]{20,}|xox[abp]-|AKIA[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
 
 /** One tenant, validated and resolved against its plan and secrets. */
 export interface TenantConfig extends Omit<TenantSettings, "plan"> {
@@ -185,7 +184,27 @@ function crossFieldIssues(
   const production = ok("environment") && c.environment === "production";
 
   const idOwner = new Map<string, number>();
-  const domainOwner = new Map<string, string>();
+  // One rule for every claimed host (lib/domains.ts), shared with the DNS component.
+  const claims = c.tenants.flatMap((t, i) =>
+    t.customDomains.map((hostname, j) => ({ tenantId: t.id, hostname, key: `${i}/${j}` })),
+  );
+  const domains = ok("domain", "otherEnvironmentDomains")
+    ? domainIssues({
+        domain: c.domain,
+        tenantIds: c.tenants.map((t) => t.id),
+        customDomains: claims,
+        otherEnvironmentDomains: c.otherEnvironmentDomains,
+      })
+    : [];
+  const claimIssues = new Map<string, string>();
+  for (const d of domains) {
+    if ("customDomain" in d) claimIssues.set(claims[d.customDomain]?.key ?? "", d.message);
+    else if ("platformDomain" in d) add("domain", c.domain, d.message);
+    else {
+      const at = c.tenants.findIndex((t) => t.id === d.tenantId);
+      add(`tenants[${partial.tenantIndex[at] ?? at}].id`, d.tenantId, d.message);
+    }
+  }
   c.tenants.forEach((t, i) => {
     const index = partial.tenantIndex[i] ?? i;
     const at = `tenants[${index}]`;
@@ -220,24 +239,11 @@ function crossFieldIssues(
 
     t.customDomains.forEach((d, j) => {
       const path = `${at}.customDomains[${j}]`;
-      if (ok("domain") && (d === c.domain || d.endsWith(`.${c.domain}`))) {
-        add(
-          path,
-          d,
-          `must not be under the platform domain ${c.domain} (the tenant already has ${t.id}.${c.domain})`,
-        );
+      const problem = claimIssues.get(`${i}/${j}`);
+      if (problem !== undefined) {
+        add(path, d, problem);
         return;
       }
-      const owner = domainOwner.get(d);
-      if (owner !== undefined) {
-        add(
-          path,
-          d,
-          `is already claimed by tenant "${owner}"; a custom domain belongs to one tenant`,
-        );
-        return;
-      }
-      domainOwner.set(d, t.id);
       if (ok("dns") && c.dns.provider === "cloudflare" && c.dns.customDomains === "zone-records") {
         const zones = Object.keys(c.dns.customDomainZones);
         if (!zones.some((z) => d === z || d.endsWith(`.${z}`))) {
@@ -258,7 +264,7 @@ function crossFieldIssues(
           undefined,
           `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
         );
-      } else if (SECRET_NAME.test(name) || SECRET_VALUE.test(value)) {
+      } else if (isSecretName(name) || secretShape(value) !== undefined) {
         issues.push({
           path,
           received: "(clear text)",
@@ -269,19 +275,17 @@ function crossFieldIssues(
       }
     }
 
-    for (const [keyPath, value] of walk(t.agentConfig, "")) {
-      const leaf = keyPath.split(".").pop() ?? "";
-      if (SECRET_NAME.test(leaf) || (typeof value === "string" && SECRET_VALUE.test(value))) {
-        const name = leaf
-          .replace(/([a-z])([A-Z])/g, "$1_$2")
-          .replace(/[^A-Za-z0-9]/g, "_")
-          .toUpperCase();
-        issues.push({
-          path: `${at}.agentConfig${keyPath}`,
-          received: "(clear text)",
-          message: `looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
-        });
-      }
+    // agentConfig is mounted in a ConfigMap: it may hold no credential at all.
+    for (const found of findNestedSecrets(t.agentConfig)) {
+      const name = found.key
+        .replace(/([a-z])([A-Z])/g, "$1_$2")
+        .replace(/[^A-Za-z0-9]/g, "_")
+        .toUpperCase();
+      issues.push({
+        path: `${at}.agentConfig${found.path}`,
+        received: "(clear text)",
+        message: `looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name || "NAME"}' <value>`,
+      });
     }
   });
 
@@ -387,6 +391,7 @@ function crossFieldIssues(
   ) {
     add("image.registryUsername", undefined, `is required when registryPassword is set`);
   }
+  issues.push(...isolationIssues(c, ok));
   if (ok("dns", "domain") && c.dns.provider === "cloudflare") {
     const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
     if (problem !== undefined) add(problem[0], undefined, problem[1]);
@@ -407,17 +412,6 @@ function isEmpty(value: unknown): boolean {
     value === "" ||
     (value !== null && typeof value === "object" && Object.keys(value).length === 0)
   );
-}
-
-/** Leaves of a JSON-like value as `[".a.b", value]` pairs. */
-function* walk(value: unknown, prefix: string): Generator<[string, unknown]> {
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const key = Array.isArray(value) ? `${prefix}[${k}]` : `${prefix}.${k}`;
-      yield [key, v];
-      yield* walk(v, key);
-    }
-  }
 }
 
 function resolve(c: ParsedConfig): PlatformConfig {

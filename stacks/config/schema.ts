@@ -41,6 +41,18 @@ const envName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "must be an environment variable name (A-Z, 0-9, '_')" });
 
+const pgMemory = z.string().regex(/^[1-9][0-9]*(kB|MB|GB|TB)$/, {
+  error: "must be a PostgreSQL memory value such as 16MB or 1GB",
+});
+
+const databaseLimitsSchema = z.strictObject({
+  statementTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleInTransactionSessionTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleSessionTimeoutSeconds: z.number().int().min(0).max(604800).default(0),
+  workMem: pgMemory.default("16MB"),
+  tempFileLimit: pgMemory.default("1GB"),
+});
+
 const planSchema = z.strictObject({
   requests: z.strictObject({ cpu: quantity, memory: quantity }),
   limits: z.strictObject({ cpu: quantity, memory: quantity }),
@@ -48,6 +60,9 @@ const planSchema = z.strictObject({
   databaseConnections: z.number().int().min(1).max(500),
   egressPorts: z.array(port).default([443]),
   egressCidrs: z.array(cidr).default([]),
+  /** Lets egressCidrs hold private, link-local or loopback ranges; warned in every preview. */
+  allowPrivateEgress: z.boolean().default(false),
+  databaseLimits: databaseLimitsSchema.default(databaseLimitsSchema.parse({})),
   ...planEdgeLimits,
 });
 
@@ -151,6 +166,46 @@ const proxySchema = z.strictObject({
   ...proxyEdgeSecurity,
 });
 
+/** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
+const POSTGRES_IMAGE =
+  "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
+
+/** Scheduled per-tenant logical backups (pg_dump as each tenant's role), see TenantBackups. */
+const backupSchema = z.strictObject({
+  /** Cron schedule in UTC. */
+  schedule: z
+    .string()
+    .regex(/^\S+(\s+\S+){4}$/, {
+      error: "must be a cron schedule of five fields, such as 17 3 * * *",
+    })
+    .default("17 3 * * *"),
+  /** Dumps older than this are deleted. */
+  retentionDays: z.number().int().min(1).max(3650).default(7),
+  /** pg_dump comes from this image; it must be at least the server's major version. */
+  image: z.string().default(POSTGRES_IMAGE),
+  target: z
+    .discriminatedUnion("kind", [
+      z.strictObject({
+        kind: z.literal("volume"),
+        size: quantity.default("10Gi"),
+        storageClass: z.string().optional(),
+      }),
+      z.strictObject({
+        kind: z.literal("s3"),
+        endpoint: z.url({
+          error: "must be the bucket service's URL, such as https://s3.eu-west-1.amazonaws.com",
+        }),
+        bucket: z.string().min(3),
+        prefix: z.string().default(""),
+        /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+        credentialsSecret: dnsLabel(63),
+        /** An image with the MinIO client `mc`, pinned by digest. */
+        mcImage: z.string().min(1),
+      }),
+    ])
+    .default({ kind: "volume", size: "10Gi" }),
+});
+
 const inClusterDatabase = z.strictObject({
   mode: z.literal("in-cluster"),
   /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
@@ -161,14 +216,22 @@ const inClusterDatabase = z.strictObject({
     ),
   storageSize: quantity.default("10Gi"),
   storageClass: z.string().optional(),
-  /** Node port the PostgreSQL Service exposes so `pulumi up` (the postgresql provider) can reach it. */
-  nodePort: z.number().int().min(30000).max(32767).default(30432),
+  /**
+   * Node port of an admin Service so `pulumi up` (the postgresql provider) can reach the server;
+   * unset, there is none (use a port-forward). Only the kind stack sets it.
+   */
+  nodePort: z.number().int().min(30000).max(32767).optional(),
+  /** Sources the admin node port's connections come from as the pod sees them (node addresses). */
+  adminSourceCidrs: z.array(cidr).default([]),
+  /** The server's max_connections; the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
   /** Where the machine running `pulumi up` reaches that port (kind maps it to localhost). */
   adminHost: z.string().default("localhost"),
   adminPort: port.default(30432),
   /** Production refuses an in-cluster database unless this is true. */
   allowInProduction: z.boolean().default(false),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const externalDatabase = z.strictObject({
@@ -184,7 +247,10 @@ const externalDatabase = z.strictObject({
    * private network must be listed here; empty means a public address on `port`.
    */
   networkCidrs: z.array(cidr).default([]),
+  /** The server's max_connections, when known: the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
   protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
 });
 
 const imageSchema = z.strictObject({
@@ -222,6 +288,8 @@ const appSchema = z.strictObject({
   writablePaths: z.array(z.string().startsWith("/")).default(["/tmp"]),
   terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60),
   uid: z.number().int().min(1).default(1000),
+  /** Migration command the new image runs in a Job before the Deployment rolls. */
+  migrate: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const tenantSchema = z.strictObject({
@@ -237,6 +305,10 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** Keep data and config, scale to zero, and have the edge answer 503. */
+  suspended: z.boolean().default(false),
+  /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
+  migrate: z.array(z.string().min(1)).optional(),
   ...tenantEdgeSecurity,
 });
 
@@ -259,6 +331,11 @@ export const configSchema = z.strictObject({
   environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
   domain: dnsName,
   dns: dnsSchema.default({ provider: "none" }),
+  /**
+   * Domains the other environments serve (their platform domains and tenants' custom domains):
+   * no host of this environment may equal one, and no custom domain may be above or under one.
+   */
+  otherEnvironmentDomains: z.array(dnsName).default([]),
   tls: tlsSchema.default({ mode: "self-signed", validityHours: 8760, allowInProduction: false }),
   proxy: proxySchema.default(proxySchema.parse({})),
   database: z

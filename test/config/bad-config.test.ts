@@ -30,6 +30,15 @@ const SECRET_ENV_FIX = (tenant: string, name: string) =>
 
 const rows: Row[] = [
   {
+    name: "backup schedule that is not cron, and a zero retention",
+    change: (c) =>
+      (c.database = { mode: "in-cluster", backup: { schedule: "nightly", retentionDays: 0 } }),
+    expected: [
+      `database.backup.schedule "nightly": must be a cron schedule of five fields, such as 17 3 * * *`,
+      `database.backup.retentionDays 0: must be at least 1`,
+    ],
+  },
+  {
     name: "tenant id with uppercase and underscore",
     change: (c) => (c.tenants[1].id = "Acme_1"),
     expected: [
@@ -485,6 +494,120 @@ const rows: Row[] = [
       `tls.installCertManager "yes": must be true or false, not text`,
       `tls: unknown key "emial" (did you mean "email"?); see the config reference in README.md`,
       `dns.edgeCertificate: Cloudflare's free Universal certificate covers only example.com and *.example.com, not the tenants' *.agents.example.com: TLS would fail at Cloudflare's edge. Set dns.edgeCertificate: advanced (the stack orders an Advanced Certificate for agents.example.com and *.agents.example.com; the zone needs Advanced Certificate Manager, a paid add-on), or serve tenants one level below the zone (domain: example.com)`,
+    ],
+  },
+  {
+    name: "environment names that could collide with another's (dev + team-a vs dev-team + a)",
+    change: (c) => (c.environment = "dev-team"),
+    expected: [
+      `environment "dev-team": must be letters and digits only (no '-'): names join it with tenant ids, so "dev" + tenant "team-a" and "dev-team" + tenant "a" would share database sp_dev_team_a, and a tenant namespace could equal another environment's {env}-edge`,
+    ],
+  },
+  {
+    name: "a plan opening all egress, the metadata service and the cluster network",
+    change: (c) =>
+      (c.plans = {
+        open: {
+          requests: { cpu: "100m", memory: "128Mi" },
+          limits: { cpu: "1", memory: "1Gi" },
+          maxReplicas: 2,
+          databaseConnections: 5,
+          egressCidrs: ["0.0.0.0/0", "169.254.169.254/32", "203.0.113.0/24"],
+        },
+      }),
+    expected: [
+      `plans.open.egressCidrs[0] "0.0.0.0/0": overlaps non-public ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, 127.0.0.0/8, 0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+      `plans.open.egressCidrs[1] "169.254.169.254/32": overlaps non-public ranges (169.254.0.0/16), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+    ],
+  },
+  {
+    name: "a database network of everything, a public range and a whole private network",
+    change: (c) => {
+      c.database = {
+        mode: "external",
+        host: "db.internal",
+        networkCidrs: ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/8", "10.30.0.0/24"],
+      };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [
+      `database.networkCidrs[0] "0.0.0.0/0": must lie inside one private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10): it is where the server sits on a private network; a server with a public address needs no entry`,
+      `database.networkCidrs[1] "203.0.113.0/24": must lie inside one private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10): it is where the server sits on a private network; a server with a public address needs no entry`,
+      `database.networkCidrs[2] "10.0.0.0/8": is wider than /16: tenants could reach every address in it on the database port; list the server's subnets`,
+    ],
+  },
+  {
+    name: "an admin node port without the sources the database may admit it from",
+    change: (c) => (c.database = { mode: "in-cluster", nodePort: 30432 }),
+    expected: [
+      `database.adminSourceCidrs []: is required with database.nodePort 30432: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
+    ],
+  },
+  {
+    name: "tenants' connection limits above the in-cluster server's max_connections",
+    change: (c) =>
+      (c.tenants = Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, plan: "pro" }))),
+    expected: [
+      `database.maxConnections 200: tenants' databaseConnections sum to 200 (+5 reserved for the admin), above max_connections; raise database.maxConnections or move tenants to smaller plans`,
+    ],
+  },
+  {
+    name: "tenants' connection limits above an external server's declared max_connections",
+    change: (c) => {
+      c.database = { mode: "external", host: "db.example.com", maxConnections: 40 };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [
+      `database.maxConnections 40: tenants' databaseConnections sum to 40 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
+    ],
+  },
+  {
+    name: "credentials the old detector missed: *_PASS, *_WEBHOOK_URL, rk_live_ values",
+    change: (c) =>
+      (c.tenants[0].env = {
+        SMTP_PASS: "hunter2hunter2",
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop",
+        BILLING: "rk_live_51AbCdEfGhIjKlMnOp",
+        MAX_TOKENS: "4096",
+      }),
+    expected: [
+      `tenants[0].env.SMTP_PASS (clear text): ${SECRET_ENV_FIX("acme", "SMTP_PASS")}`,
+      `tenants[0].env.SLACK_WEBHOOK_URL (clear text): ${SECRET_ENV_FIX("acme", "SLACK_WEBHOOK_URL")}`,
+      `tenants[0].env.BILLING (clear text): ${SECRET_ENV_FIX("acme", "BILLING")}`,
+    ],
+  },
+  {
+    name: "credentials inside agentConfig: webhook URLs, Authorization headers, credential blocks",
+    change: (c) =>
+      (c.tenants[0].agentConfig = {
+        model: "claude-sonnet-4-5",
+        maxTokens: 4096,
+        notify: { webhookUrl: "https://example.com/hook" },
+        mcp: [{ url: "https://mcp.example.com", headers: { Authorization: "Bearer abc" } }],
+        billing: { key: "rk_live_51AbCdEfGhIjKlMnOp" },
+        credentials: { user: "bot", secret: "x" },
+      }),
+    expected: [
+      `tenants[0].agentConfig.notify.webhookUrl (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.WEBHOOK_URL' <value>`,
+      `tenants[0].agentConfig.mcp[0].headers.Authorization (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.AUTHORIZATION' <value>`,
+      `tenants[0].agentConfig.billing.key (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.KEY' <value>`,
+      `tenants[0].agentConfig.credentials (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.CREDENTIALS' <value>`,
+    ],
+  },
+  {
+    name: "custom domains above the platform domain, under another environment's, or a parent of another tenant's",
+    change: (c) => {
+      c.otherEnvironmentDomains = ["staging.example.net", "acme.agents.example.com"];
+      c.tenants[0].customDomains = ["example.com", "eu.staging.example.net", "acme.io"];
+      c.tenants[1].customDomains = ["chat.acme.io"];
+    },
+    expected: [
+      `tenants[0].id "acme": its host acme.agents.example.com is a domain another environment serves (otherEnvironmentDomains: acme.agents.example.com); choose another id`,
+      `tenants[0].customDomains[0] "example.com": must not be above the platform domain agents.example.com: it would cover every tenant's host`,
+      `tenants[0].customDomains[1] "eu.staging.example.net": is under staging.example.net, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
+      `tenants[1].customDomains[0] "chat.acme.io": is under acme.io, claimed by tenant "acme"; a tenant's domain may not be a parent or child of another tenant's`,
     ],
   },
 ];

@@ -123,6 +123,7 @@ describe("the platform's check of its shards' tenants", () => {
     plan: BUILTIN_PLANS.standard,
     auth: "edge",
     publicPaths: [],
+    suspended: false,
   });
 
   it("returns every tenant with its hosts and shard, and skips a shard never deployed", () => {

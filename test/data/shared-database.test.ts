@@ -8,6 +8,12 @@ import {
 import { derivePassword } from "../../components/data/derived-password";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { BUILTIN_PLANS } from "../../stacks/config/plans";
+import {
+  serverHardeningSql,
+  tenantHardeningSql,
+  tenantSqlSpec,
+} from "../../components/data/tenant-sql";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",
@@ -18,7 +24,8 @@ const T = {
   provider: "pulumi:providers:postgresql",
   role: "postgresql:index/role:Role",
   database: "postgresql:index/database:Database",
-  grant: "postgresql:index/grant:Grant",
+  sql: "pulumi-nodejs:dynamic/agent-cloud:SqlStatements",
+  policy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 
 const TENANTS = [
@@ -33,6 +40,7 @@ const inCluster = (overrides: Partial<SharedDatabaseArgs> = {}): SharedDatabaseA
     image: "postgres:17.6",
     storageSize: "10Gi",
     nodePort: 30432,
+    adminSourceCidrs: ["172.16.0.0/12"],
     adminHost: "localhost",
     adminPort: 30432,
     protect: false,
@@ -75,7 +83,7 @@ async function deploy(args: SharedDatabaseArgs) {
 }
 
 describe("SharedDatabase, per tenant", () => {
-  it("creates a login role, a database it owns and a PUBLIC revoke, keyed by id", async () => {
+  it("creates a login role, a database it owns and its hardening SQL, keyed by id", async () => {
     const { run, db, providers } = await deploy(inCluster());
     // One key for the stack; no password resource per tenant.
     const key = run.get(T.password, "db-password-key");
@@ -99,6 +107,9 @@ describe("SharedDatabase, per tenant", () => {
         createRole: false,
         replication: false,
         bypassRowLevelSecurity: false,
+        // The standard plan's (no limits given): the same values the hardening sets.
+        statementTimeout: 60_000,
+        idleInTransactionSessionTimeout: 60_000,
       });
       expect(isSecretInput(role, "password")).toBe(true);
       expect(role.inputs.password).toMatch(/^[a-f0-9]{64}$/);
@@ -108,13 +119,32 @@ describe("SharedDatabase, per tenant", () => {
         template: "template0",
         encoding: "UTF8",
       });
-      expect(run.get(T.grant, `db-${id}-revoke-public`).inputs).toEqual({
-        database: dbName,
-        role: "public",
-        objectType: "database",
-        privileges: [],
+      // Exactly the statements the PostgreSQL suite runs (test/data/postgres-isolation.test.ts).
+      const spec = tenantSqlSpec("dev", {
+        id,
+        connectionLimit,
+        limits: BUILTIN_PLANS.standard!.databaseLimits,
       });
-      for (const kind of ["role", "database", "revoke-public"]) {
+      const hardening = run.get(T.sql, `db-${id}-hardening`);
+      expect(hardening.inputs.statements).toEqual(tenantHardeningSql(spec));
+      expect(hardening.inputs.statements[1].sql).toBe(
+        `REVOKE ALL ON DATABASE "${dbName}" FROM PUBLIC`,
+      );
+      expect(isSecretInput(hardening, "connection")).toBe(true);
+      expect(hardening.inputs.connection).toMatchObject({
+        host: "localhost",
+        port: 30432,
+        user: "postgres",
+        database: "postgres",
+        sslmode: "disable",
+      });
+      expect(hardening.dependsOn).toEqual(
+        expect.arrayContaining([
+          run.get(T.role, `db-${id}-role`).urn,
+          run.get(T.database, `db-${id}-database`).urn,
+        ]),
+      );
+      for (const kind of ["role", "database"]) {
         expect(providers.get(`db-${id}-${kind}`), kind).toBe(db.provider);
       }
     }
@@ -160,13 +190,26 @@ describe("SharedDatabase, per tenant", () => {
         expect([off.protect, off.retainOnDelete]).toEqual([false, true]);
         expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
       }
-      // Losing the revoke loses no data: never protected.
-      expect(kept.run.get(T.grant, `db-${id}-revoke-public`).protect).toBe(false);
+      // Losing the hardening resource loses no data (deleting it revokes nothing back).
+      expect(kept.run.get(T.sql, `db-${id}-hardening`).protect).toBe(false);
     }
     // The key every tenant password derives from is kept like the data it unlocks.
     const key = (run: typeof loose.run) => run.get(T.password, "db-password-key");
     expect([key(loose.run).protect, key(loose.run).retainOnDelete]).toEqual([false, false]);
     expect([key(kept.run).protect, key(kept.run).retainOnDelete]).toEqual([true, true]);
+  });
+
+  it("refuses tenants whose summed connection limits exceed max_connections", () => {
+    const many = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, connectionLimit: 20 }));
+    expect(() => new SharedDatabase("db", inCluster({ tenants: many }))).toThrow(
+      /connection limits sum to 200 \(\+5 reserved for the admin\) but max_connections is 200/,
+    );
+    expect(
+      () => new SharedDatabase("db", inCluster({ tenants: many, maxConnections: 205 })),
+    ).not.toThrow();
+    expect(
+      () => new SharedDatabase("db", external({ tenants: many, maxConnections: 100 })),
+    ).toThrow(/max_connections is 100/);
   });
 
   it("refuses duplicate or malformed tenant ids and bad connection limits", () => {
@@ -175,6 +218,9 @@ describe("SharedDatabase, per tenant", () => {
     expect(make([TENANTS[0]!, TENANTS[0]!])).toThrow(/tenants\[1\]\.id "acme": is listed twice/);
     expect(make([{ id: "Acme_1", connectionLimit: 1 }])).toThrow(/"Acme_1": must be a DNS label/);
     expect(make([{ id: "acme", connectionLimit: 0 }])).toThrow(/connectionLimit 0/);
+    expect(() => new SharedDatabase("db", inCluster({ environment: "dev-team" }))).toThrow(
+      /environment "dev-team": must be letters and digits only/,
+    );
   });
 });
 
@@ -189,12 +235,14 @@ describe("SharedDatabase, in-cluster", () => {
       .sort();
     expect(k8sNames).toEqual([
       "Namespace -/dev-database",
+      "NetworkPolicy dev-database/postgres",
       "Secret dev-database/postgres-admin",
       "Service dev-database/postgres",
       "Service dev-database/postgres-admin",
       "StatefulSet dev-database/postgres",
     ]);
-    expect(await validateAllKubernetes(run.resources)).toBe(5);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
+    expect(run.get(T.sql, "db-server-hardening").inputs.statements).toEqual(serverHardeningSql());
     const component = run.get(SHARED_DATABASE_TYPE, "db");
     for (const r of run.resources.filter((x) => x !== component)) {
       expect(r.parent, r.name).toBe(component.urn);
@@ -231,6 +279,13 @@ describe("SharedDatabase, in-cluster", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     const c = pod.containers[0];
     expect(c.image).toBe("postgres:17.6");
+    expect(c.args).toEqual([
+      "postgres",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "authentication_timeout=10s",
+    ]);
     expect(c.securityContext).toMatchObject({
       runAsUser: 999,
       readOnlyRootFilesystem: true,
@@ -319,6 +374,39 @@ describe("SharedDatabase, in-cluster", () => {
       { name: "postgres", containerPort: 5432, protocol: "TCP" },
     ]);
     expect(sts.selector.matchLabels).toEqual(db.networkPeer.podLabels);
+  });
+
+  it("admits only this environment's tenant namespaces and the admin path, and sends nothing out", async () => {
+    const { run } = await deploy(inCluster());
+    expect(run.get(T.policy, "db-network-policy").inputs.spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "agent-cloud.io/environment": "dev" },
+                matchExpressions: [{ key: "agent-cloud.io/tenant", operator: "Exists" }],
+              },
+            },
+            { ipBlock: { cidr: "172.16.0.0/12" } },
+          ],
+          ports: [{ protocol: "TCP", port: 5432 }],
+        },
+      ],
+      egress: [],
+    });
+  });
+
+  it("has no admin NodePort unless asked, and then needs the admin path's sources", async () => {
+    const { run } = await deploy(inCluster({ nodePort: undefined, adminSourceCidrs: undefined }));
+    expect(run.ofType(T.svc).map((r) => r.name)).toEqual(["db-service"]);
+    const policy = run.get(T.policy, "db-network-policy").inputs.spec;
+    expect(policy.ingress[0].from).toHaveLength(1);
+    expect(() => new SharedDatabase("db", inCluster({ adminSourceCidrs: [] }))).toThrow(
+      /database\.adminSourceCidrs: required with database\.nodePort 30432/,
+    );
   });
 
   it("protects the data's namespace, StatefulSet and admin password when asked", async () => {

@@ -11,6 +11,10 @@ import { runE2eCli } from "./support";
 describe("npm run e2e", async () => {
   // In CI a missing server fails here (postgresAvailable throws); elsewhere the suite is skipped.
   if (!(await postgresAvailable())) return it.skip("needs PostgreSQL (scripts/test-postgres.sh)");
+  // Pods get loopback addresses with their rendered ports (80, 443, 8080, DNS on 53), their own
+  // /etc/resolv.conf in a mount namespace and their uid: that takes root, as CI runs.
+  if (process.getuid?.() !== 0)
+    return it.skip("needs root (privileged loopback ports, mount namespaces, setuid)");
 
   it.concurrent.each(STACKS)(
     "stack %s: every rollout, tenant database, edge request and doctor check passes",
@@ -42,6 +46,9 @@ describe("npm run e2e", async () => {
       expect(edge.some((t) => t.includes("(unknown host)"))).toBe(true);
       expect(edge.some((t) => /stopped\s+502\s+502$/.test(t))).toBe(true);
       expect(result.rows.some((r) => r.area === "doctor")).toBe(true);
+      // Every pod runs as the uid its securityContext renders.
+      for (const r of result.rows.filter((x) => x.area === "rollout"))
+        expect(r.text).toMatch(/\(uid (\d+), running as uid \1\)$/);
     },
     300_000,
   );
@@ -61,7 +68,8 @@ describe("npm run e2e", async () => {
     );
     expect(rollout?.status).toBe("FAIL");
     expect(rollout?.text).toContain("would never finish rolling out");
-    expect(rollout?.text).toContain("GET /api/v2/health → 404");
+    // The sample agent checks its key before routing, so a path it does not serve is a 401 too.
+    expect(rollout?.text).toContain("GET /api/v2/health → 401");
     // The edge still routes: the tenant without a ready pod answers 502, not another tenant.
     const own = result.rows.find((r) => r.text.startsWith("acme.agents.localhost with acme's key"));
     expect(own?.status).toBe("FAIL");

@@ -244,6 +244,7 @@ describe("the platform wires the edge's security from config", () => {
       planLimits: [
         { plan: "pro", requestsPerSecond: 200, requestBurst: 400, tenantIds: ["acme", "globex"] },
         { plan: "standard", requestsPerSecond: 50, requestBurst: 100, tenantIds: ["gateway"] },
+        { plan: "starter", requestsPerSecond: 20, requestBurst: 40, tenantIds: [] },
       ],
       realIpFrom: CLOUDFLARE_RANGES,
       realIpHeader: "CF-Connecting-IP",
@@ -301,6 +302,22 @@ describe("the platform wires the edge's security from config", () => {
           .sort(),
       );
     }
+  });
+
+  it("renders the same main nginx.conf whatever the tenants, so tenant changes never roll the proxy", async () => {
+    const conf = async (tenants: unknown[]) =>
+      (
+        await runProgram(
+          () => new Platform("p", { config: config(tenants), projectRoot: process.cwd() }),
+        )
+      ).get(CONFIG_MAP, "p-proxy-config").inputs.data["nginx.conf"] as string;
+    const one = await conf([{ id: "acme" }]);
+    expect(
+      await conf([
+        { id: "acme", plan: "pro", apiKey: { generation: 2, acceptPrevious: true } },
+        { id: "globex", plan: "starter", auth: "app", publicPaths: ["/login"] },
+      ]),
+    ).toBe(one);
   });
 
   it("creates no seed while every tenant is on generation 0", async () => {

@@ -174,6 +174,8 @@ describe("renderNginxConfig", () => {
 
   it("takes body size and timeouts from its input", () => {
     expect(config).toContain("client_max_body_size 10m;");
+    // Clients keep their connections (and skip a TLS handshake) for 10,000 requests.
+    expect(config).toContain("\n  keepalive_requests 10000;\n");
     expect(config).toContain("proxy_connect_timeout 5s;");
     expect(config).toContain("proxy_read_timeout 3600s;");
     expect(config).toContain("proxy_send_timeout 120s;");

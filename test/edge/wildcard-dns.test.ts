@@ -266,6 +266,23 @@ describe("WildcardDns custom domains as zone records", () => {
     );
   });
 
+  it("applies the one domain rule (lib/domains.ts): no parent or child of another tenant's or environment's domain", () => {
+    expect(() =>
+      make({
+        ...zoneRecords,
+        otherEnvironmentDomains: ["staging.acme.com"],
+        customDomains: [
+          { tenantId: "acme", hostname: "eu.staging.acme.com" },
+          { tenantId: "globex", hostname: "ai.globex.io" },
+          { tenantId: "initrode", hostname: "eu.ai.globex.io" },
+        ],
+      }),
+    ).toThrow(
+      `WildcardDns "dns": customDomains[0].hostname "eu.staging.acme.com": is under staging.acme.com, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment; ` +
+        `customDomains[2].hostname "eu.ai.globex.io": is under ai.globex.io, claimed by tenant "globex"; a tenant's domain may not be a parent or child of another tenant's`,
+    );
+  });
+
   it("finds the longest managed zone for a hostname", () => {
     expect(zoneFor("bot.shop.acme.com", ZONES)).toEqual({ name: "shop.acme.com", id: SHOP_ZONE });
     expect(zoneFor("acme.com", ZONES)).toEqual({ name: "acme.com", id: ACME_ZONE });

@@ -62,6 +62,8 @@ describe("AppImage", () => {
     const component = run.get(APP_IMAGE_TYPE, "agent");
     const image = run.get(IMAGE, "agent-image");
     expect(image.parent).toBe(component.urn);
+    // Removing the build from the state (a pinned ref, a rollback) never deletes pushed images.
+    expect(image.retainOnDelete).toBe(true);
     expect(image.inputs).toEqual({
       // Previews never build (the provider's default would).
       buildOnPreview: false,

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   assertNoSecretsInContext,
+  PLATFORM_SECRET_RULE,
   scanContext,
   SecretsInContextError,
 } from "../../components/image/scan-context";
@@ -55,6 +56,33 @@ describe("scanContext", () => {
     expect(message).toMatch(/- keys\/deploy\.pem:1:1 /);
     expect(message).not.toContain(FAKE_GITHUB_TOKEN);
     expect(message).not.toContain("MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi5TgvlbbFTpq");
+  });
+
+  it("also runs the platform's detector: *_PASS, webhook URLs, Stripe restricted keys", async () => {
+    // Assembled at run time, like the fixtures, so the repository holds no credential shape.
+    const stripe = ["rk", "live", "51AbCdEfGhIjKlMnOpQr"].join("_");
+    const hook = [
+      "https://hooks.slack.com",
+      "services",
+      "T0000000",
+      "B0000000",
+      "abcdefghijklmnopqrstuvwx",
+    ].join("/");
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\n",
+      ".env": `LOG_LEVEL=debug\nSMTP_PASS=correct-horse-battery\nSMTP_PASS_FILE=/run/secrets/smtp\n`,
+      "config/app.yaml": `billing:\n  key: ${stripe}\nnotify: ${hook}\ntoken: \${API_TOKEN}\n`,
+    });
+    const found = (await scanContext(dir)).map((f) => `${f.file}:${f.line}`);
+    expect(found).toEqual([".env:2", "config/app.yaml:2", "config/app.yaml:3"]);
+    const ours = (await scanContext(dir)).filter((f) => f.ruleId === PLATFORM_SECRET_RULE);
+    expect(ours.map((f) => f.message)).toEqual(
+      expect.arrayContaining([
+        "found a literal value for SMTP_PASS",
+        "found a Stripe secret or restricted key (sk_/rk_live_...)",
+      ]),
+    );
+    for (const f of ours) expect(f.message).not.toContain(stripe);
   });
 
   it("skips .git, node_modules and binary files", async () => {

@@ -130,12 +130,62 @@ describe("parseCommand", () => {
       ["logs", "--stack", "dev", "-t", "acme", "-f", "--tail", "100"],
       {
         name: "logs",
-        options: { stack: "dev", tenant: "acme", follow: true, tail: 100, container: undefined },
+        options: {
+          stack: "dev",
+          tenant: "acme",
+          proxy: false,
+          migrations: false,
+          follow: true,
+          tail: 100,
+          since: undefined,
+          container: undefined,
+        },
+      },
+    ],
+    [
+      ["logs", "--stack", "dev", "--proxy", "--since", "15m"],
+      {
+        name: "logs",
+        options: {
+          stack: "dev",
+          tenant: undefined,
+          proxy: true,
+          migrations: false,
+          follow: false,
+          tail: undefined,
+          since: 900,
+          container: undefined,
+        },
       },
     ],
     [
       ["doctor", "--stack", "dev"],
       { name: "doctor", options: { stack: "dev", timeoutMs: undefined } },
+    ],
+    [
+      ["certs", "-s", "dev", "--address", "127.0.0.1", "--port", "8443"],
+      {
+        name: "operation",
+        command: "certs",
+        options: { stack: "dev", address: "127.0.0.1", port: 8443, timeoutMs: undefined },
+      },
+    ],
+    [
+      ["db", "restore", "-s", "dev", "-t", "acme", "--from", "a.dump", "-y"],
+      {
+        name: "operation",
+        command: "db",
+        options: {
+          action: "restore",
+          stack: "dev",
+          tenant: "acme",
+          dir: undefined,
+          from: "a.dump",
+          host: undefined,
+          port: undefined,
+          yes: true,
+        },
+      },
     ],
     [[], { name: "help", topic: undefined }],
     [["--help"], { name: "help", topic: undefined }],

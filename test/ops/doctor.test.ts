@@ -7,7 +7,8 @@ import {
   endpointCheck,
 } from "../../ops/doctor-checks";
 import type { StateResource } from "../../ops/engine";
-import { FakeDns, FakeHealth, testContext } from "./support/fakes";
+import { servedCertificate, TEST_NOW } from "./support/certificates";
+import { FakeDns, FakeHealth, FakeTls, testContext } from "./support/fakes";
 import { devResources, devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";
 
@@ -159,7 +160,12 @@ describe("doctor command", () => {
       [`https://big-acme.dev.example.com${H}`]: { status: 502, latencyMs: 2 },
       [`https://globex.dev.example.com${H}`]: { status: 404, latencyMs: 1 },
     });
-    return testContext(new MemoryEngine({ dev: devStack() }), { dns, health });
+    const wildcard = servedCertificate(["*.dev.example.com", "dev.example.com"], 300, TEST_NOW);
+    const tls = new FakeTls({
+      "acme.dev.example.com": wildcard,
+      "agents.globex.test": wildcard,
+    });
+    return testContext(new MemoryEngine({ dev: devStack() }), { dns, health, tls });
   }
 
   it("checks DNS, certificates and endpoints, and exits 1 on failures", async () => {
@@ -173,20 +179,30 @@ describe("doctor command", () => {
       "PASS  dns",
       "FAIL  dns",
       "PASS  tls",
+      "PASS  tls",
+      "FAIL  tls",
       "PASS  endpoint",
       "FAIL  endpoint",
       "FAIL  endpoint",
     ]);
+    expect(lines.slice(6, 8)).toEqual([
+      "PASS  tls       acme.dev.example.com: served certificate covers it, 300 days left, self-signed, as configured",
+      "FAIL  tls       agents.globex.test: the served certificate covers only *.dev.example.com, dev.example.com; browsers (and Cloudflare in Full (strict), as a 526) reject it for this name: issue a certificate that includes it",
+    ]);
+    expect(ctx.tls.asked).toEqual([
+      { address: "203.0.113.10", port: 443, servername: "acme.dev.example.com" },
+      { address: "203.0.113.10", port: 443, servername: "agents.globex.test" },
+    ]);
     expect(lines[4]).toContain(
       "agents.globex.test resolves to 198.51.100.7, not only the proxy (203.0.113.10)",
     );
-    expect(lines[7]).toContain(
+    expect(lines[9]).toContain(
       "big-acme https://big-acme.dev.example.com/api/v1/health → 502 (2 ms): the proxy routed the request",
     );
-    expect(lines[8]).toContain(
+    expect(lines[10]).toContain(
       "globex https://globex.dev.example.com/api/v1/health → 404 (1 ms): the proxy answered but has no route",
     );
-    expect(lines.at(-1)).toBe("doctor: 5 checks passed, 3 failed");
+    expect(lines.at(-1)).toBe("doctor: 6 checks passed, 4 failed");
     expect(ctx.dns.asked).toEqual([
       "acme.dev.example.com",
       "big-acme.dev.example.com",
@@ -215,7 +231,7 @@ describe("doctor command", () => {
     await doctor(ctx, { stack: "dev" });
     expect(ctx.dns.asked).toEqual([]);
     expect(ctx.stdout.lines[1]).toBe(
-      "SKIP  dns       records are proxied by Cloudflare, so names resolve to Cloudflare; checked the records in state instead",
+      "SKIP  dns       records are proxied by Cloudflare, so names resolve to Cloudflare; checked the records in state instead (set CLOUDFLARE_API_TOKEN to read the live zone)",
     );
   });
 
@@ -233,8 +249,9 @@ describe("doctor command", () => {
     ctx.dns.answers["agents.globex.test"] = ["203.0.113.10"];
     ctx.health.answers[`https://big-acme.dev.example.com${H}`] = { status: 200, latencyMs: 1 };
     ctx.health.answers[`https://globex.dev.example.com${H}`] = { status: 301, latencyMs: 1 };
+    ctx.tls.answers["agents.globex.test"] = servedCertificate(["agents.globex.test"], 20, TEST_NOW);
     expect(await doctor(ctx, { stack: "dev" })).toBe(0);
-    expect(ctx.stdout.lines.at(-1)).toBe("doctor: 8 checks passed, 0 failed");
+    expect(ctx.stdout.lines.at(-1)).toBe("doctor: 10 checks passed, 0 failed");
   });
 });
 
@@ -272,8 +289,12 @@ describe("doctor command on a stack shaped like the program's outputs", () => {
       "PASS  dns       agents.acme.test → 127.0.0.1 (the proxy)",
       "PASS  dns       agents.globex.test → 127.0.0.1 (the proxy)",
       "FAIL  tls       kubernetes:core/v1:Secret wildcard-tls in namespace dev-edge holds a certificate; TLS terminates on the proxy only, so certificates belong in platform-edge and tenants are served plain HTTP behind it",
+      "FAIL  tls       dev.example.com: no TLS handshake with the proxy at 127.0.0.1:443 (connection refused); the proxy must listen for TLS there",
+      "FAIL  tls       agents.globex.test: no TLS handshake with the proxy at 127.0.0.1:443 (connection refused); the proxy must listen for TLS there",
+      "FAIL  tls       acme.local.test: no TLS handshake with the proxy at 127.0.0.1:443 (connection refused); the proxy must listen for TLS there",
+      "FAIL  tls       agents.acme.test: no TLS handshake with the proxy at 127.0.0.1:443 (connection refused); the proxy must listen for TLS there",
       "PASS  endpoint  acme https://acme.local.test/api/v1/health → 200 (1 ms)",
-      "doctor: 4 checks passed, 1 failed",
+      "doctor: 4 checks passed, 5 failed",
     ]);
   });
 });

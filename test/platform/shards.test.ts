@@ -126,7 +126,7 @@ describe("a shard stack", () => {
         "ResourceQuota production-tenant-hooli-quota",
         "Role production-database-hooli-role",
         "Database production-database-hooli-database",
-        "Grant production-database-hooli-revoke-public",
+        "SqlStatements production-database-hooli-hardening",
       ].sort(),
     );
     // The engine's URNs: under the shard component, where the platform stack has its Platform.
@@ -244,7 +244,7 @@ describe("a one-tenant change", () => {
           "network-policy",
           "quota",
         ].map((role) => `production-tenant-wonka-${role}`),
-        ...["role", "database", "revoke-public"].map((role) => `production-database-wonka-${role}`),
+        ...["role", "database", "hardening"].map((role) => `production-database-wonka-${role}`),
       ].sort(),
     );
     // The other shard is not evaluated at all; the platform re-reads the shard's tenants.

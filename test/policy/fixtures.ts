@@ -126,7 +126,33 @@ export function tenant(env: string, id: string): TestResource[] {
               ],
             },
           ],
-          egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                  },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [{ port: 53, protocol: "UDP" }],
+            },
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": `${env}-database` },
+                  },
+                },
+              ],
+              ports: [{ port: 5432, protocol: "TCP" }],
+            },
+            {
+              to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC] } }],
+              ports: [{ port: 443, protocol: "TCP" }],
+            },
+          ],
         },
       },
     },
@@ -176,6 +202,16 @@ export function edge(env: string, address: unknown = PROXY_IP): TestResource[] {
     },
   ];
 }
+
+/** The ranges the platform's public-internet rule excepts (components/tenant/network-policy.ts). */
+export const NON_PUBLIC = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+  "127.0.0.0/8",
+];
 
 export function dnsRecord(name: string, content: unknown, type = "A"): TestResource {
   return {

@@ -19,6 +19,7 @@ function platform(ids: readonly string[], replicas = 1) {
     image: "postgres:17.6",
     storageSize: "1Gi",
     nodePort: 30432,
+    adminSourceCidrs: ["172.16.0.0/12"],
     adminHost: "localhost",
     adminPort: 30432,
     protect: false,
@@ -132,12 +133,19 @@ describe("tenant isolation across a platform of three tenants", () => {
       // a's database: owned by a's role; PUBLIC (every other role) loses CONNECT and TEMP.
       const database = run.get("postgresql:index/database:Database", `database-${a}-database`);
       expect(database.inputs.owner).toBe(`sp_dev_${a}`);
-      const grants = run
-        .ofType("postgresql:index/grant:Grant")
-        .filter((g) => g.inputs.database === `sp_dev_${a}`);
-      expect(grants.map((g) => g.inputs)).toEqual([
-        { database: `sp_dev_${a}`, role: "public", objectType: "database", privileges: [] },
+      const hardening = run.get(
+        "pulumi-nodejs:dynamic/agent-cloud:SqlStatements",
+        `database-${a}-hardening`,
+      );
+      const sql: string[] = hardening.inputs.statements.map((x: { sql: string }) => x.sql);
+      expect(sql).toContain(`REVOKE ALL ON DATABASE "sp_dev_${a}" FROM PUBLIC`);
+      // The only membership: the admin in a's role (so its REVOKE runs as the owner's).
+      expect(sql.filter((x) => x.startsWith("GRANT"))).toEqual([
+        `GRANT "sp_dev_${a}" TO CURRENT_USER`,
       ]);
+      for (const b of IDS.filter((x) => x !== a)) {
+        expect(sql.join("\n")).not.toContain(b);
+      }
     }
     // No role is ever made a member of another.
     expect(run.ofType("postgresql:index/grantRole:GrantRole")).toEqual([]);
@@ -196,7 +204,6 @@ describe("tenant isolation across a platform of three tenants", () => {
     ).toEqual([
       "Database",
       "Deployment",
-      "Grant",
       "Namespace",
       "NetworkPolicy",
       "RandomPassword",
@@ -204,6 +211,7 @@ describe("tenant isolation across a platform of three tenants", () => {
       "Role",
       "Secret",
       "Service",
+      "SqlStatements",
       "TenantApp",
     ]);
     const two = await count(IDS.slice(0, 2), 2);

@@ -13,7 +13,12 @@ const base: TenantNetworkPolicyInput = {
   egressCidrs: [],
 };
 const dns = {
-  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+  to: [
+    {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+      podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+    },
+  ],
   ports: [
     { protocol: "UDP", port: 53 },
     { protocol: "TCP", port: 53 },
@@ -96,12 +101,22 @@ describe("tenantNetworkPolicySpec", () => {
       ],
     },
     {
-      name: "plan with more ports (sorted, deduplicated) and extra CIDRs on any port",
-      input: { egressPorts: [8443, 443, 443], egressCidrs: ["192.168.50.0/24"] },
+      name: "plan with more ports (sorted, deduplicated) and extra public CIDRs on any port",
+      input: { egressPorts: [8443, 443, 443], egressCidrs: ["203.0.113.0/24"] },
       egress: [
         dns,
         expect.objectContaining({ ports: [tcp(5432)] }),
         { to: [PUBLIC_INTERNET], ports: [tcp(443), tcp(8443)] },
+        { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }] },
+      ],
+    },
+    {
+      name: "plan that opts in to a private range",
+      input: { egressCidrs: ["192.168.50.0/24"], allowPrivateEgress: true },
+      egress: [
+        dns,
+        expect.objectContaining({ ports: [tcp(5432)] }),
+        { to: [PUBLIC_INTERNET], ports: [tcp(443)] },
         { to: [{ ipBlock: { cidr: "192.168.50.0/24" } }] },
       ],
     },
@@ -141,6 +156,13 @@ describe("tenantNetworkPolicySpec", () => {
       /"db.internal"/,
     ],
     ["port 0", { egressPorts: [0] }, /port 0: must be an integer from 1 to 65535/],
+    [
+      "everything, without the opt-in",
+      { egressCidrs: ["0.0.0.0/0"] },
+      /"0.0.0.0\/0": overlaps non-public ranges \(10.0.0.0\/8, .*169.254.0.0\/16.*\); only a plan with allowPrivateEgress: true/,
+    ],
+    ["the metadata service", { egressCidrs: ["169.254.169.254/32"] }, /169.254.0.0\/16/],
+    ["a private range", { egressCidrs: ["10.96.0.0/12"] }, /10.0.0.0\/8/],
     ["port 70000", { appPort: 70000 }, /port 70000/],
   ];
   for (const [name, input, error] of invalid) {

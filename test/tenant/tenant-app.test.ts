@@ -293,7 +293,10 @@ describe("TenantApp", () => {
     expect(spec.egress).toEqual([
       {
         to: [
-          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } },
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
         ],
         ports: [
           { protocol: "UDP", port: 53 },

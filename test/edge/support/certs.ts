@@ -10,12 +10,16 @@ export interface TestCertificate {
   readonly pem: string;
 }
 
-/** A self-signed EC certificate and its key, as PEM, written into `dir` as `{name}.crt|key`. */
+/**
+ * A self-signed EC certificate and its key, as PEM, written into `dir` as `{name}.crt|key`,
+ * valid for `days` from now.
+ */
 export function makeSelfSignedCertificate(
   dir: string,
   name: string,
   subject: string,
   dnsNames: readonly string[],
+  days = 1,
 ): { certificatePath: string; keyPath: string; certificatePem: string; keyPem: string } {
   const certificatePath = join(dir, `${name}.crt`);
   const keyPath = join(dir, `${name}.key`);
@@ -30,7 +34,7 @@ export function makeSelfSignedCertificate(
       "ec_paramgen_curve:prime256v1",
       "-nodes",
       "-days",
-      "1",
+      String(days),
       "-subj",
       `/CN=${subject}`,
       "-addext",

@@ -38,6 +38,8 @@ export interface EdgeTenant {
   readonly missing?: boolean;
   /** Where its server listens when it is not one of the fixture's (with `missing`). */
   readonly address?: string;
+  /** Its server's port, with `address`. @default `tenantPort`, else the fleet's port */
+  readonly port?: number;
   /**
    * Edge auth mode. Here it defaults to `app` (the edge checks no key) so routing suites need no
    * keys; the component's own default is `edge`, which the auth suites use.
@@ -69,6 +71,8 @@ export interface EdgeOptions {
   readonly entrypoint?: { readonly pollSeconds: number };
   /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
   readonly tweak?: (input: NginxConfigInput) => NginxConfigInput;
+  /** Changes to the rendered main nginx.conf (e.g. the benchmark's `return 200` floor). */
+  readonly transformConfig?: (config: string) => string;
 }
 
 export interface Edge {
@@ -145,6 +149,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         t.address ?? (t.missing ? `127.0.9.${(i % 250) + 1}` : fleet.get(t.id).ip),
       ]),
     );
+    const portOf = new Map(
+      options.tenants.flatMap((t) => (t.port === undefined ? [] : [[t.id, t.port] as const])),
+    );
     const [http, https, health] = (await freePorts(3)) as [number, number, number];
     const ports = { http, https, health };
     mkdirSync(join(dir, "routes"));
@@ -191,6 +198,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         routes: shipped.routes.map((r) => ({
           ...r,
           upstreamHost: addressOf.get(r.tenantId) as string,
+          upstreamPort: portOf.get(r.tenantId) ?? r.upstreamPort,
         })),
         // nginx 1.22 here: the listen parameter, which does what `http2 on;` does on 1.27.
         http2: shipped.http2 === "off" ? "off" : "listen",
@@ -215,7 +223,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       writeFileSync(next, routes);
       renameSync(next, routesPath);
     };
-    const config = renderNginxConfig(input([]));
+    const rendered = renderNginxConfig(input([]));
+    const config = options.transformConfig ? options.transformConfig(rendered) : rendered;
     writeRoutes(render(false));
 
     let launcher: string[] | undefined;

@@ -1,10 +1,15 @@
 /* eslint-disable @typescript-eslint/require-await -- in-memory stand-ins for async interfaces */
 /** Fakes for the outside world the commands talk to, and a context that wires them up. */
+import type { CertificateProbe, ServedCertificate } from "../../../ops/certs/probe";
+import type { CloudflareZone, ZoneRecord } from "../../../ops/cloudflare/zone";
 import type { OpsContext } from "../../../ops/context";
+import type { DbTools, ToolResult } from "../../../ops/db/tools";
+import type { SecretReader } from "../../../ops/kube-secrets";
+import type { MetricsSource, PodUsage } from "../../../ops/usage";
 import type { DnsResolver } from "../../../ops/dns";
 import type { Writer } from "../../../ops/format";
 import type { HealthChecker, HealthResult } from "../../../ops/health";
-import type { LogSource, LogStreamOptions, PodInfo } from "../../../ops/logs";
+import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "../../../ops/logs";
 import type { MemoryEngine } from "./memory-engine";
 
 /** Collects what a command writes. */
@@ -40,22 +45,43 @@ export class FakeDns implements DnsResolver {
   }
 }
 
-/** Pods per namespace+selector, and each pod's log as chunks. */
+/**
+ * Pods per namespace+selector, each pod's log as chunks, and a scripted watch. A pod listed in
+ * `holdOpen` keeps its stream open after its chunks until the stream is aborted (a followed pod
+ * that has not left); others end after their chunks.
+ */
 export class FakeLogs implements LogSource {
   readonly listed: { namespace: string; selector: string }[] = [];
+  readonly watched: { namespace: string; selector: string }[] = [];
   readonly streamed: {
     namespace: string;
     pod: string;
     container: string;
-    options: LogStreamOptions;
+    options: Omit<LogStreamOptions, "signal">;
   }[] = [];
+  /** Pods whose stream was aborted (they left, or the command stopped). */
+  readonly aborted: string[] = [];
   constructor(
     readonly pods: Record<string, PodInfo[]> = {},
     readonly chunks: Record<string, string[] | Error> = {},
+    readonly events: PodEvent[] = [],
+    readonly holdOpen: readonly string[] = [],
   ) {}
   async listPods(namespace: string, selector: string): Promise<PodInfo[]> {
     this.listed.push({ namespace, selector });
     return this.pods[`${namespace} ${selector}`] ?? [];
+  }
+  async watchPods(
+    namespace: string,
+    selector: string,
+    onEvent: (event: PodEvent) => void,
+  ): Promise<void> {
+    this.watched.push({ namespace, selector });
+    for (const event of this.events) {
+      // Let started streams deliver their chunks before the next change arrives.
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      onEvent(event);
+    }
   }
   async stream(
     namespace: string,
@@ -64,13 +90,96 @@ export class FakeLogs implements LogSource {
     options: LogStreamOptions,
     onText: (chunk: string) => void,
   ): Promise<void> {
-    this.streamed.push({ namespace, pod, container, options });
+    const { signal, ...rest } = options;
+    this.streamed.push({ namespace, pod, container, options: rest });
     const chunks = this.chunks[pod] ?? [];
     if (chunks instanceof Error) throw chunks;
     for (const chunk of chunks) {
       await Promise.resolve();
       onText(chunk);
     }
+    if (this.holdOpen.includes(pod) && signal !== undefined && !signal.aborted) {
+      await new Promise<void>((resolve) =>
+        signal.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    }
+    if (signal?.aborted === true) this.aborted.push(pod);
+  }
+}
+
+/** Served certificates by SNI name; a name not in the table refuses the connection. */
+export class FakeTls implements CertificateProbe {
+  readonly asked: { address: string; port: number; servername: string }[] = [];
+  constructor(readonly answers: Record<string, ServedCertificate | Error> = {}) {}
+  async served(address: string, port: number, servername: string): Promise<ServedCertificate> {
+    this.asked.push({ address, port, servername });
+    const answer = this.answers[servername];
+    if (answer === undefined) throw new Error("connection refused");
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}
+
+/** A Cloudflare zone's records by zone id; an unknown zone fails like the API does. */
+export class FakeZone implements CloudflareZone {
+  readonly asked: string[] = [];
+  constructor(readonly zones: Record<string, ZoneRecord[]> = {}) {}
+  async records(zoneId: string): Promise<ZoneRecord[]> {
+    this.asked.push(zoneId);
+    const records = this.zones[zoneId];
+    if (records === undefined)
+      throw new Error(`Cloudflare API 404 for zone ${zoneId}: 1001 Invalid zone`);
+    return records;
+  }
+}
+
+/** Secrets by `namespace/name`; an unknown one fails as the API would (403 here). */
+export class FakeSecrets implements SecretReader {
+  readonly asked: string[] = [];
+  constructor(readonly secrets: Record<string, Record<string, string>> = {}) {}
+  async read(namespace: string, name: string): Promise<Record<string, string>> {
+    this.asked.push(`${namespace}/${name}`);
+    const data = this.secrets[`${namespace}/${name}`];
+    if (data === undefined)
+      throw new Error(`HTTP-Code: 403\nMessage: secrets "${name}" is forbidden`);
+    return data;
+  }
+}
+
+/**
+ * Records each pg_dump/pg_restore run; a successful pg_dump writes `dump of {dbname}` to its
+ * --file, as the real one writes its archive.
+ */
+export class FakeDbTools implements DbTools {
+  readonly runs: {
+    program: string;
+    args: readonly string[];
+    env: Readonly<Record<string, string>>;
+  }[] = [];
+  constructor(readonly result: ToolResult = { code: 0, stderr: "" }) {}
+  async run(
+    program: "pg_dump" | "pg_restore",
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+  ): Promise<ToolResult> {
+    this.runs.push({ program, args, env });
+    const file = args.find((a) => a.startsWith("--file="))?.slice("--file=".length);
+    const dbname = args.find((a) => a.startsWith("--dbname="))?.slice("--dbname=".length);
+    if (program === "pg_dump" && file !== undefined && this.result.code === 0) {
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(file, `dump of ${dbname}`);
+    }
+    return this.result;
+  }
+}
+
+/** Pod usage by namespace; a namespace not in the table has no metrics API (it throws). */
+export class FakeMetrics implements MetricsSource {
+  constructor(readonly usage: Record<string, PodUsage> = {}) {}
+  async podUsage(namespace: string): Promise<PodUsage> {
+    const u = this.usage[namespace];
+    if (u === undefined) throw new Error("the server could not find the requested resource");
+    return u;
   }
 }
 
@@ -81,13 +190,24 @@ export interface TestContext extends OpsContext {
   readonly health: FakeHealth;
   readonly dns: FakeDns;
   readonly logs: FakeLogs;
+  readonly tls: FakeTls;
   /** Questions asked, in order. */
   readonly questions: string[];
 }
 
 export function testContext(
   engine: MemoryEngine,
-  parts: { health?: FakeHealth; dns?: FakeDns; logs?: FakeLogs; answer?: boolean } = {},
+  parts: {
+    health?: FakeHealth;
+    dns?: FakeDns;
+    logs?: FakeLogs;
+    tls?: FakeTls;
+    zone?: FakeZone;
+    secrets?: FakeSecrets;
+    dbTools?: FakeDbTools;
+    metrics?: FakeMetrics;
+    answer?: boolean;
+  } = {},
 ): TestContext {
   const questions: string[] = [];
   return {
@@ -97,6 +217,11 @@ export function testContext(
     health: parts.health ?? new FakeHealth(),
     dns: parts.dns ?? new FakeDns(),
     logs: parts.logs ?? new FakeLogs(),
+    tls: parts.tls ?? new FakeTls(),
+    zone: parts.zone ?? null,
+    secrets: parts.secrets ?? new FakeSecrets(),
+    dbTools: parts.dbTools ?? new FakeDbTools(),
+    metrics: parts.metrics ?? new FakeMetrics(),
     questions,
     confirm: async (question) => {
       questions.push(question);

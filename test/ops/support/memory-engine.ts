@@ -99,7 +99,9 @@ function setIn(
     node = node[key] as Record<string | number, unknown>;
   });
   const last = path[path.length - 1] as string | number;
-  if (value === undefined) delete node[last];
+  // As the YAML document's deleteIn does: an array item is taken out, not left as a hole.
+  if (value === undefined && Array.isArray(node) && typeof last === "number") node.splice(last, 1);
+  else if (value === undefined) delete node[last];
   else node[last] = value;
 }
 

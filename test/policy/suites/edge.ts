@@ -71,6 +71,53 @@ export function edgeSuite(ctx: PackContext): void {
       expectViolation(await ctx.pack.analyze(tlsSecret(undefined)), TLS, 'in namespace "default"');
     });
 
+    const pem = (kind: string) => `-----BEGIN ${kind}-----\nMIIBfake\n-----END ${kind}-----\n`;
+    const opaque = (namespace: string, data: Record<string, string>): TestResource => ({
+      type: T.secret,
+      name: "smuggled",
+      props: { metadata: { name: "smuggled", namespace }, type: "Opaque", stringData: data },
+    });
+
+    it("passes a lone private key (an app's signing key) outside the edge", async () => {
+      expectClean(
+        await ctx.pack.analyze(
+          opaque("production-tenant-acme", { GITHUB_APP_KEY: pem("RSA PRIVATE KEY") }),
+        ),
+      );
+    });
+
+    it("fails a certificate and key by content under any names, also base64 in data", async () => {
+      expectViolation(
+        await ctx.pack.analyze(
+          opaque("production-tenant-acme", {
+            "site.pem": pem("CERTIFICATE"),
+            "site.key": pem("EC PRIVATE KEY"),
+          }),
+        ),
+        TLS,
+        'holds a certificate and its private key (stringData["site.pem"], stringData["site.key"])',
+      );
+      const both = Buffer.from(pem("CERTIFICATE") + pem("PRIVATE KEY")).toString("base64");
+      expectViolation(
+        await ctx.pack.analyze({
+          type: T.secret,
+          name: "b64",
+          props: { metadata: { name: "b64", namespace: "dev-database" }, data: { bundle: both } },
+        }),
+        TLS,
+        'holds a certificate and its private key (data["bundle"], data["bundle"])',
+      );
+    });
+
+    it("fails TLS material in a tenant namespace that merely ends in -edge", async () => {
+      // Tenant "shop-edge" lives in "production-tenant-shop-edge": not the edge.
+      expectViolation(
+        await ctx.pack.analyze(tlsSecret("production-tenant-shop-edge")),
+        TLS,
+        'in namespace "production-tenant-shop-edge"',
+      );
+    });
+
     it("fails a cert-manager Certificate and an Ingress terminating TLS outside the edge", async () => {
       expectViolation(
         await ctx.pack.analyze({
@@ -106,6 +153,8 @@ export function edgeSuite(ctx: PackContext): void {
           dnsRecord("*.agents.example.com", PROXY_IP),
           dnsRecord("proxy.agents.example.com", PROXY_IP),
           dnsRecord("chat.acme.com", "proxy.agents.example.com.", "CNAME"),
+          // zone-records: a custom domain → the tenant's host, which the wildcard answers for.
+          dnsRecord("agents.acme-corp.com", "acme.agents.example.com", "CNAME"),
           dnsRecord("agents.example.com", "v=spf1 -all", "TXT"),
           // A customer's own domain may look like a service name; only the stack's tenants count.
           dnsRecord("sp-energy.com", PROXY_IP),
@@ -123,6 +172,18 @@ export function edgeSuite(ctx: PackContext): void {
         "point it at the proxy Service's load-balancer address",
       );
       expect(result.diagnostics[0]?.urn).toBe(urnOf(record));
+    });
+
+    it("fails a CNAME to a name that only starts like a proxy record", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack([
+          ...base(),
+          dnsRecord("*.agents.example.com", PROXY_IP),
+          dnsRecord("chat.acme.com", "acme.agents.example.com.evil.example.net", "CNAME"),
+        ]),
+        DNS,
+        'points at "acme.agents.example.com.evil.example.net", which is not the edge proxy\'s address',
+      );
     });
 
     it("fails a CNAME to a tenant-namespace Service", async () => {

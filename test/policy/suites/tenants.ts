@@ -31,8 +31,26 @@ export function tenantsSuite(ctx: PackContext): void {
       const combined = withDenySpec({
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { edge: "true" } } }] }],
-        egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-edge" } } },
+            ],
+          },
+        ],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: {
+                  matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+              },
+            ],
+            ports: [{ port: 53, protocol: "UDP" }],
+          },
+        ],
       });
       expectClean(
         await ctx.pack.analyzeStack(
@@ -81,6 +99,191 @@ export function tenantsSuite(ctx: PackContext): void {
         ),
         DENY,
         "an egress rule has neither `to` nor `ports`",
+      );
+    });
+  });
+
+  describe(`${DENY}: the union of a namespace's policies, ingress and egress`, () => {
+    const extra =
+      (spec: Record<string, unknown>, type: string = T.networkPolicy, annotations?: object) =>
+      (rs: TestResource[]): TestResource[] => [
+        ...rs,
+        {
+          type,
+          name: "acme-extra",
+          props: {
+            metadata: {
+              name: "extra",
+              namespace: "dev-tenant-acme",
+              ...(annotations ? { annotations } : {}),
+            },
+            spec,
+          },
+        },
+      ];
+    const opens = async (
+      spec: Record<string, unknown>,
+      expected: string,
+      type: string = T.networkPolicy,
+    ) => {
+      const result = await ctx.pack.analyzeStack(stack(extra(spec, type)));
+      expectViolation(result, DENY, expected);
+      expect(result.diagnostics.map((d) => d.urn)).toEqual([urnOf({ type, name: "acme-extra" })]);
+    };
+
+    it("passes extra policies that stay inside the contract (own pods, public egress, opted-in private)", async () => {
+      expectClean(
+        await ctx.pack.analyzeStack(
+          stack(
+            extra({
+              podSelector: {},
+              policyTypes: ["Ingress", "Egress"],
+              ingress: [{ from: [{ podSelector: { matchLabels: { app: "worker" } } }] }],
+              egress: [{ to: [{ ipBlock: { cidr: "203.0.113.0/24" } }] }],
+            }),
+          ),
+        ),
+      );
+      expectClean(
+        await ctx.pack.analyzeStack(
+          stack(
+            extra(
+              { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.30.0.0/24" } }] }] },
+              T.networkPolicy,
+              { "agent-cloud.io/allow-private-egress": "true" },
+            ),
+          ),
+        ),
+      );
+      expectClean(
+        await ctx.pack.analyzeStack(
+          stack(
+            extra(
+              {
+                podSelector: {},
+                egress: [{ to: [{ ipBlock: { cidr: "10.30.0.0/24" } }], ports: [{ port: 5432 }] }],
+              },
+              T.networkPolicy,
+              { "agent-cloud.io/database-cidrs": "10.30.0.0/24" },
+            ),
+          ),
+        ),
+      );
+    });
+
+    it("fails an allow-all policy beside the default-deny", async () => {
+      await opens(
+        { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
+        "ingress[0] has no `from`, so it admits every source; egress[0] has no `to`, so it reaches every address",
+      );
+    });
+
+    it("fails ingress from anywhere but the edge: addresses, all namespaces, another tenant", async () => {
+      await opens(
+        { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] },
+        "ingress[0].from[0] admits addresses (ipBlock 0.0.0.0/0)",
+      );
+      await opens(
+        { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] },
+        "ingress[0].from[0] admits namespaces chosen by labels",
+      );
+      await opens(
+        {
+          podSelector: {},
+          ingress: [
+            {
+              from: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": "dev-tenant-globex" },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        'ingress[0].from[0] admits namespace "dev-tenant-globex"; only the edge proxy\'s namespace "dev-edge" may reach a tenant',
+      );
+    });
+
+    it("fails egress to private ranges, all of kube-system, another tenant, or every address", async () => {
+      await opens(
+        { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] },
+        "egress[0].to[0] reaches ipBlock 0.0.0.0/0, which includes private, link-local or loopback addresses",
+      );
+      await opens(
+        { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }] }] },
+        "egress[0].to[0] reaches ipBlock 169.254.169.254/32",
+      );
+      await opens(
+        {
+          podSelector: {},
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                  },
+                },
+              ],
+              ports: [{ port: 53, protocol: "UDP" }],
+            },
+          ],
+        },
+        'egress[0].to[0] reaches namespace "kube-system" beyond its DNS pods (k8s-app: kube-dns) on port 53',
+      );
+      await opens(
+        {
+          podSelector: {},
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": "dev-tenant-globex" },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        'egress[0].to[0] reaches namespace "dev-tenant-globex"',
+      );
+      await opens(
+        { podSelector: {}, egress: [{ ports: [{ port: 443 }] }] },
+        "egress[0] has no `to`, so it reaches every address on its ports",
+      );
+    });
+
+    it("judges a NetworkPolicyPatch like a NetworkPolicy", async () => {
+      await opens(
+        { podSelector: {}, ingress: [{}] },
+        'NetworkPolicyPatch "dev-tenant-acme/extra" (Pulumi resource "acme-extra") opens tenant namespace "dev-tenant-acme"',
+        "kubernetes:networking.k8s.io/v1:NetworkPolicyPatch",
+      );
+    });
+  });
+
+  describe("tenant-namespace-restricted-pod-security: NamespacePatch", () => {
+    const P = "tenant-namespace-restricted-pod-security";
+    const patch = (labels: Record<string, string>): TestResource => ({
+      type: "kubernetes:core/v1:NamespacePatch",
+      name: "acme-ns-patch",
+      props: { metadata: { name: "dev-tenant-acme", labels } },
+    });
+
+    it("passes a patch that leaves Pod Security alone", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack((rs) => [...rs, patch({ team: "support" })])));
+    });
+
+    it("fails a patch that lowers a tenant namespace to privileged", async () => {
+      expectViolation(
+        await ctx.pack.analyzeStack(
+          stack((rs) => [...rs, patch({ "pod-security.kubernetes.io/enforce": "privileged" })]),
+        ),
+        P,
+        'NamespacePatch "dev-tenant-acme" (Pulumi resource "acme-ns-patch") sets pod-security.kubernetes.io/enforce: "privileged"',
       );
     });
   });

@@ -170,6 +170,46 @@ export function workloadsSuite(ctx: PackContext): void {
       );
       expectViolation(result, P, 'container "app" binds hostPort 8080');
     });
+
+    const volume = (spec: Record<string, unknown>): TestResource => ({
+      type: "kubernetes:core/v1:PersistentVolume",
+      name: "data-pv",
+      props: { metadata: { name: "data" }, spec: { capacity: { storage: "1Gi" }, ...spec } },
+    });
+
+    it("passes a PersistentVolume on network storage", async () => {
+      expectClean(
+        await ctx.pack.analyze(
+          volume({ csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-1" } }),
+        ),
+      );
+    });
+
+    it("fails a hostPath or local PersistentVolume, which hands the node's disk to a claim", async () => {
+      expectViolation(
+        await ctx.pack.analyze(volume({ hostPath: { path: "/" } })),
+        P,
+        'PersistentVolume "default/data" (Pulumi resource "data-pv") is a hostPath volume (/) on the node',
+      );
+      expectViolation(
+        await ctx.pack.analyze(volume({ local: { path: "/var/lib/kubelet" } })),
+        P,
+        "is a local volume (/var/lib/kubelet)",
+      );
+    });
+
+    it("judges a DeploymentPatch like a Deployment", async () => {
+      const patch = {
+        ...app(podSpec(GATEWAY_IMAGE, {}, { hostNetwork: true })),
+        type: "kubernetes:apps/v1:DeploymentPatch",
+      };
+      expectViolation(
+        await ctx.pack.analyze(patch),
+        P,
+        'DeploymentPatch "dev-tenant-acme/sp-acme" sets hostNetwork: true',
+      );
+      expectClean(await ctx.pack.analyze({ ...app(podSpec()), type: patch.type }));
+    });
   });
 
   describe("no-plaintext-secrets", () => {
@@ -240,6 +280,79 @@ export function workloadsSuite(ctx: PackContext): void {
         P,
         'ConfigMap "dev-tenant-acme/sp-acme-config" (Pulumi resource "acme-config") data key "key.pem" holds what looks like a PEM private key',
         "Move it to a Secret",
+      );
+    });
+
+    it("passes plain annotations and args, and args that take a secret from env", async () => {
+      const spec = podSpec(GATEWAY_IMAGE, {
+        args: ["--port=8080", "--log-level", "info", "--password", "$(DB_PASSWORD)"],
+      });
+      expectClean(await ctx.pack.analyze(deployment("sp-acme", NS, spec, {})));
+      expectClean(
+        await ctx.pack.analyze({
+          ...configMap({ LOG_LEVEL: "info" }),
+          props: {
+            metadata: {
+              name: "c",
+              namespace: NS,
+              annotations: {
+                "agent-cloud.io/tenant": "acme",
+                "example.com/token-url": "https://x",
+              },
+            },
+            data: { LOG_LEVEL: "info" },
+          },
+        }),
+      );
+    });
+
+    it("fails credentials in container args and in annotations", async () => {
+      const result = await ctx.pack.analyze(
+        app(
+          podSpec(GATEWAY_IMAGE, {
+            command: ["agent", "--api-key", "not-really-but-plain"],
+            args: ["--db-password=hunter2hunter2", "rk_live_51AbCdEfGhIjKlMnOpQr"],
+          }),
+        ),
+      );
+      expectViolation(
+        result,
+        P,
+        'container "app" command[1] (containers[0].command[1]) has a plain value under a secret\'s name',
+      );
+      expectViolation(result, P, "args[0] (containers[0].args[0]) has a plain value");
+      expectViolation(result, P, "args[1] (containers[0].args[1]) holds what looks like a Stripe");
+      const annotated = await ctx.pack.analyze(
+        deployment("sp-acme", NS, podSpec(), {
+          template: {
+            metadata: {
+              labels: { app: "sp-acme" },
+              annotations: {
+                "slack/webhook-url":
+                  "https://hooks.slack.com/services/T0000000/B0000000/abcdefghijklmnopqrstuvwx",
+              },
+            },
+            spec: podSpec(),
+          },
+        }),
+      );
+      expectViolation(
+        annotated,
+        P,
+        'annotation "slack/webhook-url" (spec.template.metadata.annotations) holds what looks like a Slack webhook URL',
+      );
+      expect(JSON.stringify(annotated)).not.toContain("abcdefghijklmnopqrstuvwx");
+    });
+
+    it("fails an agent config (JSON) in a ConfigMap holding a credential at any depth", async () => {
+      expectViolation(
+        await ctx.pack.analyze(
+          configMap({
+            "agent.json": '{"model":"x","notify":{"webhookUrl":"https://example.com/h"}}',
+          }),
+        ),
+        P,
+        'data key "agent.json" holds a credential at .notify.webhookUrl',
       );
     });
 

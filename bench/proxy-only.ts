@@ -1,0 +1,17 @@
+/**
+ * `npm run bench:edge`: only the edge part of the bench (section 2 and 3 of the report's
+ * measurements), printed as JSON figures. `BENCH_SMOKE=1` makes it a quick self-check.
+ */
+import { benchProxy } from "./proxy";
+import { edgeTable } from "./report";
+
+const started = Date.now();
+const log = (line: string) =>
+  console.error(`[edge ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+benchProxy(log)
+  .then((p) => process.stdout.write(`${edgeTable(p).join("\n")}\n`))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

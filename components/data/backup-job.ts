@@ -1,0 +1,187 @@
+/**
+ * The pod that backs up every tenant database of an environment, one logical dump per tenant,
+ * each as that tenant's own role: pure builders, so tests read exactly what the CronJob runs.
+ * Dumps are named `{id}-{YYYYMMDDTHHMMSSZ}.dump` (pg_dump custom format), the names `ops db`
+ * lists and restores, so a dump taken by the CronJob restores with `ops db restore --from`.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from "../kubernetes/security";
+
+/** Where dumps go: a PersistentVolumeClaim, or an S3-compatible bucket through `mc`. */
+export type BackupTarget =
+  | { readonly kind: "volume"; readonly claimName: string }
+  | {
+      readonly kind: "s3";
+      /** e.g. `https://s3.eu-west-1.amazonaws.com` or a MinIO/R2 endpoint. */
+      readonly endpoint: string;
+      readonly bucket: string;
+      readonly prefix: string;
+      /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+      readonly credentialsSecret: string;
+      /** An image with the MinIO client `mc`, pinned by digest. */
+      readonly mcImage: string;
+    };
+
+export interface BackupPodInput {
+  /** The PostgreSQL image; its pg_dump must be at least the server's major version. */
+  readonly image: string;
+  /** Dumps older than this many days are deleted after each run. */
+  readonly retentionDays: number;
+  /** Secret holding one key per tenant id, each a DATABASE_URL. */
+  readonly urlsSecret: string;
+  readonly target: BackupTarget;
+}
+
+/** The postgres image's own unprivileged user (uid and gid 999). */
+export const POSTGRES_UID = 999;
+
+const DUMPS = "/backups";
+const URLS = "/run/tenant-databases";
+
+/**
+ * One pg_dump per tenant file in {@link URLS}; a tenant that fails does not stop the others,
+ * but the run fails at the end (and leaves `.failed` for the uploader to report).
+ */
+export function dumpScript(
+  retentionDays: number,
+  prune: boolean,
+  paths: { readonly dumps: string; readonly urls: string } = { dumps: DUMPS, urls: URLS },
+): string {
+  const { dumps, urls } = paths;
+  return [
+    "set -u",
+    'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
+    'failed=""',
+    `for f in ${urls}/*; do`,
+    '  id="$(basename "$f")"',
+    `  dir="${dumps}/$id"`,
+    '  mkdir -p "$dir"',
+    '  out="$dir/$id-$stamp.dump"',
+    '  if pg_dump --dbname="$(cat "$f")" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+    '    mv "$out.partial" "$out" && echo "backed up $id: $out"',
+    "  else",
+    '    rm -f "$out.partial"; failed="$failed $id"; echo "backup of $id FAILED" >&2',
+    "  fi",
+    "done",
+    ...(prune ? [`find ${dumps} -name '*.dump' -mtime +${retentionDays - 1} -print -delete`] : []),
+    `if [ -n "$failed" ]; then echo "$failed" > ${dumps}/.failed; echo "failed:$failed" >&2; exit 1; fi`,
+  ].join("\n");
+}
+
+/** Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. */
+export function uploadScript(retentionDays: number): string {
+  return [
+    "set -eu",
+    'mc alias set target "$S3_ENDPOINT" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null',
+    `mc cp --recursive ${DUMPS}/ "target/$S3_BUCKET/$S3_PREFIX"`,
+    `mc rm --recursive --force --older-than ${retentionDays}d "target/$S3_BUCKET/$S3_PREFIX"`,
+    `if [ -f ${DUMPS}/.failed ]; then echo "failed: $(cat ${DUMPS}/.failed)" >&2; exit 1; fi`,
+  ].join("\n");
+}
+
+const RESOURCES = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { cpu: "1", memory: "1Gi" },
+};
+
+/** The backup Job's pod: restricted, no service account token, read-only root filesystem. */
+export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.PodSpec {
+  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
+    throw new Error(
+      `retentionDays ${input.retentionDays}: must be a whole number of days, 1 or more`,
+    );
+  }
+  const s3 = input.target.kind === "s3" ? input.target : undefined;
+  const mounts = [
+    { name: "dumps", mountPath: DUMPS },
+    { name: "tenant-databases", mountPath: URLS, readOnly: true },
+    { name: "tmp", mountPath: "/tmp" },
+  ];
+  const dump = {
+    name: "pg-dump",
+    image: input.image,
+    command: ["/bin/sh", "-c", dumpScript(input.retentionDays, s3 === undefined)],
+    env: [{ name: "HOME", value: "/tmp" }],
+    securityContext: restrictedContainerSecurityContext(POSTGRES_UID),
+    resources: RESOURCES,
+    volumeMounts: mounts,
+  };
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    s3 === undefined
+      ? {
+          name: "dumps",
+          persistentVolumeClaim: {
+            claimName: (input.target as { claimName: string }).claimName,
+          },
+        }
+      : { name: "dumps", emptyDir: { sizeLimit: "20Gi" } },
+    { name: "tenant-databases", secret: { secretName: input.urlsSecret, defaultMode: 0o440 } },
+    { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+  ];
+  const base = {
+    restartPolicy: "Never",
+    automountServiceAccountToken: false,
+    securityContext: restrictedPodSecurityContext(POSTGRES_UID),
+    volumes,
+  };
+  if (s3 === undefined) return { ...base, containers: [dump] };
+  const key = (name: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: s3.credentialsSecret, key: name } },
+  });
+  return {
+    ...base,
+    // Dumps first; the upload always runs after them and reports a failed dump itself.
+    initContainers: [
+      { ...dump, command: ["/bin/sh", "-c", `${dumpScript(input.retentionDays, false)} || true`] },
+    ],
+    containers: [
+      {
+        name: "upload",
+        image: s3.mcImage,
+        command: ["/bin/sh", "-c", uploadScript(input.retentionDays)],
+        env: [
+          { name: "MC_CONFIG_DIR", value: "/tmp/mc" },
+          { name: "S3_ENDPOINT", value: s3.endpoint },
+          { name: "S3_BUCKET", value: s3.bucket },
+          { name: "S3_PREFIX", value: s3.prefix },
+          key("AWS_ACCESS_KEY_ID"),
+          key("AWS_SECRET_ACCESS_KEY"),
+        ],
+        securityContext: restrictedContainerSecurityContext(POSTGRES_UID),
+        resources: RESOURCES,
+        volumeMounts: [
+          { name: "dumps", mountPath: DUMPS, readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+    ],
+  };
+}
+
+/** The CronJob spec around the pod: one run at a time, a few finished Jobs kept to look at. */
+export function backupCronJobSpec(
+  schedule: string,
+  pod: k8s.types.input.core.v1.PodSpec,
+  labels: Readonly<Record<string, string>>,
+): k8s.types.input.batch.v1.CronJobSpec {
+  return {
+    schedule,
+    timeZone: "Etc/UTC",
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 3600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: {
+      metadata: { labels },
+      spec: {
+        backoffLimit: 1,
+        ttlSecondsAfterFinished: 7 * 86_400,
+        template: { metadata: { labels }, spec: pod },
+      },
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * What a running server leaves open to an environment's tenants, read from its catalogs. For the
+ * servers the platform cannot configure (managed ones: max_connections, template1 owned by the
+ * provider's own superuser), this is the check to run, by hand or from an operations command,
+ * with the admin's credentials. Read-only.
+ */
+import { tenantDatabaseName } from "../../stacks/config/names";
+import { MAINTENANCE_DATABASES, RESERVED_CONNECTIONS, SUPERUSER_SETTINGS } from "./tenant-sql";
+
+/** The part of a `pg.Client` the checks need. */
+export interface QueryClient {
+  query<R extends object>(sql: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** One problem, worded for an operator. */
+export interface ServerFinding {
+  readonly check: string;
+  readonly message: string;
+}
+
+/**
+ * Findings for the tenants of `environment` on the server `client` is logged in to: PUBLIC's
+ * CONNECT/TEMP on the maintenance databases and on tenant databases, tenant roles with powers
+ * or without a connection limit or `temp_file_limit`, and summed connection limits above
+ * `max_connections`.
+ */
+export async function databaseServerFindings(
+  client: QueryClient,
+  environment: string,
+): Promise<ServerFinding[]> {
+  const findings: ServerFinding[] = [];
+  // Role and database names are `sp_{environment}_{id}`; `_` is a LIKE wildcard, so escape it.
+  const pattern = `${tenantDatabaseName(environment, "").replace(/_/g, "\\_")}%`;
+
+  const dbs = await client.query<{ datname: string; connect: boolean; temp: boolean }>(
+    `SELECT datname,
+            has_database_privilege('public', oid, 'CONNECT') AS connect,
+            has_database_privilege('public', oid, 'TEMPORARY') AS temp
+       FROM pg_database
+      WHERE datname = ANY($1) OR datname LIKE $2
+      ORDER BY datname`,
+    [[...MAINTENANCE_DATABASES], pattern],
+  );
+  for (const d of dbs.rows) {
+    const open = [d.connect ? "CONNECT" : "", d.temp ? "TEMPORARY" : ""].filter((x) => x);
+    if (open.length === 0) continue;
+    findings.push({
+      check: "public-database-access",
+      message: `PUBLIC (every role, so every tenant) has ${open.join(" and ")} on database "${d.datname}"; run as its owner: REVOKE CONNECT, TEMPORARY ON DATABASE "${d.datname}" FROM PUBLIC`,
+    });
+  }
+
+  const roles = await client.query<{
+    rolname: string;
+    rolconnlimit: number;
+    powers: string[];
+    settings: string[] | null;
+  }>(
+    `SELECT r.rolname, r.rolconnlimit,
+            array_remove(ARRAY[
+              CASE WHEN r.rolsuper THEN 'SUPERUSER' END,
+              CASE WHEN r.rolcreaterole THEN 'CREATEROLE' END,
+              CASE WHEN r.rolcreatedb THEN 'CREATEDB' END,
+              CASE WHEN r.rolreplication THEN 'REPLICATION' END,
+              CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END], NULL) AS powers,
+            (SELECT s.setconfig FROM pg_db_role_setting s
+              WHERE s.setrole = r.oid AND s.setdatabase = 0) AS settings
+       FROM pg_roles r
+      WHERE r.rolname LIKE $1
+      ORDER BY r.rolname`,
+    [pattern],
+  );
+  let sum = 0;
+  for (const r of roles.rows) {
+    if (r.powers.length > 0) {
+      findings.push({
+        check: "tenant-role-powers",
+        message: `tenant role "${r.rolname}" has ${r.powers.join(", ")}; run: ALTER ROLE "${r.rolname}" NO${r.powers.join(" NO")}`,
+      });
+    }
+    if (r.rolconnlimit < 0) {
+      findings.push({
+        check: "tenant-role-connection-limit",
+        message: `tenant role "${r.rolname}" has no connection limit, so it can take every connection of the server`,
+      });
+    } else {
+      sum += r.rolconnlimit;
+    }
+    const set = new Set((r.settings ?? []).map((s) => s.slice(0, s.indexOf("="))));
+    for (const name of SUPERUSER_SETTINGS) {
+      if (set.has(name)) continue;
+      findings.push({
+        check: "tenant-role-settings",
+        message: `tenant role "${r.rolname}" has no ${name}: the admin may not set it here; a superuser can run GRANT SET ON PARAMETER ${name} TO <admin> (PostgreSQL 15+), or set it server-wide`,
+      });
+    }
+  }
+
+  const max = await client.query<{ setting: string }>(
+    `SELECT setting FROM pg_settings WHERE name = 'max_connections'`,
+  );
+  const maxConnections = Number(max.rows[0]?.setting ?? "0");
+  if (sum + RESERVED_CONNECTIONS > maxConnections) {
+    findings.push({
+      check: "connection-budget",
+      message: `tenant roles of "${environment}" may open ${sum} connections (+${RESERVED_CONNECTIONS} reserved) but max_connections is ${maxConnections}: one busy tenant can lock the others out; raise max_connections or lower plans' databaseConnections`,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,57 @@
+/**
+ * Runs hardening statements one by one as the admin and says which took effect. PostgreSQL does
+ * not fail a REVOKE or GRANT the caller may not make: it succeeds with a WARNING ("no privileges
+ * could be revoked"), so warnings count as failures here.
+ */
+import type { SqlStatement } from "./tenant-sql";
+
+/** The part of a `pg.Client` the runner needs. */
+export interface SqlClient {
+  query(sql: string): Promise<unknown>;
+  on(event: "notice", listener: (notice: Notice) => void): unknown;
+  removeListener(event: "notice", listener: (notice: Notice) => void): unknown;
+}
+
+interface Notice {
+  readonly severity?: string;
+  readonly message?: string;
+}
+
+export interface SqlRunResult {
+  readonly applied: string[];
+  /** Optional statements the admin may not run, with PostgreSQL's reason. */
+  readonly skipped: { readonly sql: string; readonly reason: string }[];
+}
+
+/** Runs `statements` in order; throws on the first required one that errors or only warns. */
+export async function runSqlStatements(
+  client: SqlClient,
+  statements: readonly SqlStatement[],
+): Promise<SqlRunResult> {
+  const applied: string[] = [];
+  const skipped: { sql: string; reason: string }[] = [];
+  let warnings: string[] = [];
+  const onNotice = (n: Notice) => {
+    if (n.severity === "WARNING") warnings.push(n.message ?? "warning");
+  };
+  client.on("notice", onNotice);
+  try {
+    for (const s of statements) {
+      warnings = [];
+      let reason: string | undefined;
+      try {
+        await client.query(s.sql);
+        // Notices arrive before the command completes, so they are all in by now.
+        if (warnings.length > 0) reason = warnings.join("; ");
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+      if (reason === undefined) applied.push(s.sql);
+      else if (s.required) throw new Error(`${s.sql}: ${reason}`);
+      else skipped.push({ sql: s.sql, reason });
+    }
+  } finally {
+    client.removeListener("notice", onNotice);
+  }
+  return { applied, skipped };
+}

@@ -1,0 +1,171 @@
+/**
+ * What a tenant's role and database are on the server, as plain data and SQL. SharedDatabase
+ * maps these specs to provider resources (Role, Database, and a `SqlStatements` resource for the
+ * hardening), and the PostgreSQL suite runs the very same statements on a real server, so what is
+ * tested is what is deployed.
+ */
+import type { DatabaseLimits } from "../../stacks/config/plans";
+import { tenantDatabaseName } from "../../stacks/config/names";
+
+/** Databases every server has, which PUBLIC may connect to (and create TEMP objects in) by default. */
+export const MAINTENANCE_DATABASES: readonly string[] = ["postgres", "template1"];
+
+/** Connections the server keeps for its superuser and the platform's own admin sessions. */
+export const RESERVED_CONNECTIONS = 5;
+
+/** Attributes of a tenant's login role, as `postgresql.Role` takes them. */
+export interface TenantRoleSpec {
+  readonly name: string;
+  readonly login: true;
+  readonly connectionLimit: number;
+  readonly superuser: false;
+  readonly createDatabase: false;
+  readonly createRole: false;
+  readonly replication: false;
+  readonly bypassRowLevelSecurity: false;
+}
+
+/** A tenant's database, as `postgresql.Database` takes it. */
+export interface TenantDatabaseSpec {
+  readonly name: string;
+  readonly owner: string;
+  readonly template: "template0";
+  readonly encoding: "UTF8";
+}
+
+/** Everything the server holds for one tenant. */
+export interface TenantSqlSpec {
+  readonly role: TenantRoleSpec;
+  readonly database: TenantDatabaseSpec;
+  /** Role defaults (`ALTER ROLE ... SET name = value`), in a stable order. */
+  readonly settings: readonly (readonly [string, string])[];
+}
+
+/**
+ * One statement of the hardening. A `required` one that fails or only warns fails the update;
+ * an optional one that the admin may not run (managed servers) is reported as skipped, and
+ * `databaseServerFindings` shows what it leaves open.
+ */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly required: boolean;
+}
+
+/** One tenant's id, connection limit and the plan's per-role settings. */
+export interface TenantSqlInput {
+  readonly id: string;
+  readonly connectionLimit: number;
+  readonly limits: DatabaseLimits;
+}
+
+/** `"name"`, with embedded quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `'value'`, with embedded quotes doubled. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The role, database and settings of one tenant in an environment. */
+export function tenantSqlSpec(environment: string, tenant: TenantSqlInput): TenantSqlSpec {
+  const name = tenantDatabaseName(environment, tenant.id);
+  const l = tenant.limits;
+  return {
+    role: {
+      name,
+      login: true,
+      connectionLimit: tenant.connectionLimit,
+      superuser: false,
+      createDatabase: false,
+      createRole: false,
+      replication: false,
+      bypassRowLevelSecurity: false,
+    },
+    database: { name, owner: name, template: "template0", encoding: "UTF8" },
+    settings: [
+      ["statement_timeout", `${l.statementTimeoutSeconds}s`],
+      ["idle_in_transaction_session_timeout", `${l.idleInTransactionSessionTimeoutSeconds}s`],
+      ["idle_session_timeout", `${l.idleSessionTimeoutSeconds}s`],
+      ["work_mem", l.workMem],
+      ["temp_file_limit", l.tempFileLimit],
+    ],
+  };
+}
+
+/**
+ * What the postgresql provider runs for the Role and Database resources (the suite runs it to
+ * stand in for the provider; the component passes the same spec to the provider).
+ */
+export function createTenantSql(spec: TenantSqlSpec, password: string): string[] {
+  const r = spec.role;
+  const role = quoteIdent(r.name);
+  return [
+    `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+      `CONNECTION LIMIT ${r.connectionLimit} PASSWORD ${quoteLiteral(password)}`,
+    // The provider makes a non-superuser admin a member of the owner before CREATE DATABASE
+    // ... OWNER, which PostgreSQL requires; the hardening below keeps that membership.
+    `GRANT ${role} TO CURRENT_USER`,
+    `CREATE DATABASE ${quoteIdent(spec.database.name)} OWNER ${quoteIdent(spec.database.owner)} ` +
+      `TEMPLATE ${spec.database.template} ENCODING ${quoteLiteral(spec.database.encoding)}`,
+  ];
+}
+
+/**
+ * Run by the admin after the role and database exist. Membership in the owning role first: on a
+ * managed server (RDS, Cloud SQL) the admin is neither superuser nor the database's owner, and
+ * PostgreSQL performs a member's REVOKE as the owner, where a stranger's only warns "no
+ * privileges could be revoked". Idempotent, so an update can run it again.
+ */
+export function tenantHardeningSql(spec: TenantSqlSpec): SqlStatement[] {
+  const role = quoteIdent(spec.role.name);
+  const required = (sql: string): SqlStatement => ({ sql, required: true });
+  return [
+    required(`GRANT ${role} TO CURRENT_USER`),
+    required(`REVOKE ALL ON DATABASE ${quoteIdent(spec.database.name)} FROM PUBLIC`),
+    required(`ALTER ROLE ${role} CONNECTION LIMIT ${spec.role.connectionLimit}`),
+    ...spec.settings.map(([k, v]) => ({
+      sql: `ALTER ROLE ${role} SET ${k} = ${quoteLiteral(v)}`,
+      // Only a superuser, or an admin granted SET on it (PostgreSQL 15+), may set it for a role.
+      required: !SUPERUSER_SETTINGS.has(k),
+    })),
+  ];
+}
+
+/** Settings only a superuser may change (context `superuser`), hence enforced on tenants. */
+export const SUPERUSER_SETTINGS: ReadonlySet<string> = new Set(["temp_file_limit"]);
+
+/**
+ * Server-wide: no PUBLIC CONNECT or TEMP on the maintenance databases, so a tenant role reaches
+ * only its own database. Needs the databases' owner (or a member of it): a superuser anywhere;
+ * on managed servers the admin usually owns `postgres` but not `template1` (see the README).
+ */
+export function serverHardeningSql(
+  maintenance: readonly string[] = MAINTENANCE_DATABASES,
+): SqlStatement[] {
+  return maintenance.map((db) => ({
+    sql: `REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(db)} FROM PUBLIC`,
+    required: false,
+  }));
+}
+
+/** Connection budget of one server: what the tenants' roles may open against what it allows. */
+export interface ConnectionBudget {
+  readonly total: number;
+  readonly available: number;
+  readonly fits: boolean;
+}
+
+/**
+ * Sum of the tenants' connection limits plus {@link RESERVED_CONNECTIONS} against the server's
+ * `max_connections`: every tenant can open all of its connections at once and the admin still
+ * gets in.
+ */
+export function connectionBudget(
+  limits: readonly number[],
+  maxConnections: number,
+): ConnectionBudget {
+  const total = limits.reduce((a, b) => a + b, 0) + RESERVED_CONNECTIONS;
+  return { total, available: maxConnections, fits: total <= maxConnections };
+}

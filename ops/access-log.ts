@@ -1,0 +1,74 @@
+/**
+ * The edge's access log: one JSON object per line (`time`, `tenant`, `host`, `method`, `path`,
+ * `status`, `request_time` seconds, `upstream_response_time`, `bytes_sent`, `request_length`,
+ * `request_id`, `client`). Earlier proxies wrote `duration`, `bytes` and `remote` for three of
+ * these; both spellings are read.
+ */
+
+/** One request through the edge. */
+export interface AccessEntry {
+  readonly time: Date;
+  /** Tenant id, or "" when the host matched no tenant. */
+  readonly tenant: string;
+  readonly host: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** Seconds from the first byte read to the last byte sent. */
+  readonly requestTime: number;
+  readonly bytesSent: number;
+  readonly requestId: string;
+  readonly client: string;
+}
+
+function num(value: unknown): number {
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : 0;
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+}
+
+/** Parses one line; undefined for anything that is not an access-log entry (nginx's own errors). */
+export function parseAccessLine(line: string): AccessEntry | undefined {
+  const text = line.trim();
+  if (!text.startsWith("{")) return undefined;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const time = new Date(str(raw.time));
+  const status = num(raw.status);
+  if (Number.isNaN(time.getTime()) || status === 0) return undefined;
+  return {
+    time,
+    tenant: str(raw.tenant),
+    host: str(raw.host),
+    method: str(raw.method),
+    path: str(raw.path),
+    status,
+    requestTime: num(raw.request_time ?? raw.duration),
+    bytesSent: num(raw.bytes_sent ?? raw.bytes),
+    requestId: str(raw.request_id),
+    client: str(raw.client ?? raw.remote),
+  };
+}
+
+/** One access-log entry as a log line: `time status method host+path 12 ms 512 B tenant id`. */
+export function formatAccess(e: AccessEntry): string {
+  const ms = Math.round(e.requestTime * 1000);
+  return [
+    e.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    String(e.status),
+    e.method,
+    `${e.host}${e.path}`,
+    `${ms} ms`,
+    `${e.bytesSent} B`,
+    `tenant=${e.tenant === "" ? "-" : e.tenant}`,
+    `client=${e.client || "-"}`,
+    `id=${e.requestId || "-"}`,
+  ].join(" ");
+}

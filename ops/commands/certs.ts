@@ -1,0 +1,81 @@
+/** `certs`: the certificate the proxy really serves for each name, and what is wrong with it. */
+import { EXPIRY_WARNING_DAYS, issuerName, problems } from "../certs/checks";
+import { certTargets, probeTargets, tlsExpectationOf } from "../certs/targets";
+import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import { OpsError } from "../errors";
+import { tlsProbe } from "../operations-context";
+import { println, renderTable } from "../format";
+import { proxyAddressOutput, tenantsOutput } from "../stack-outputs";
+
+/** `certs` flags. */
+export interface CertsOptions {
+  readonly stack: string;
+  /** Connect here instead of the stack's proxyAddress (a port-forward, a node IP). */
+  readonly address?: string;
+  /** @default 443 */
+  readonly port?: number;
+  readonly timeoutMs?: number;
+}
+
+/** Prints one row per name; exits 1 when any name is uncovered, expiring, or off-mode. */
+export async function certs(ctx: OpsContext, o: CertsOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  await engine.ensureCli();
+  await engine.selectStack(o.stack);
+  const [outputs, config] = await Promise.all([
+    engine.outputs(o.stack),
+    engine.readConfig(o.stack),
+  ]);
+  const exported = proxyAddressOutput(outputs);
+  const address = o.address ?? (exported === "" ? "127.0.0.1" : exported);
+  if (address === undefined) {
+    throw new OpsError(
+      `stack "${o.stack}" exports no proxyAddress; deploy it, or pass --address to connect elsewhere (e.g. 127.0.0.1 with a port-forward)`,
+    );
+  }
+  const port = o.port ?? 443;
+  const expected = tlsExpectationOf(config);
+  const targets = certTargets(config, tenantsOutput(outputs));
+  if (targets.length === 0) {
+    throw new OpsError(`stack "${o.stack}" sets no agent-cloud:domain and exports no tenant hosts`);
+  }
+  const findings = await probeTargets(
+    tlsProbe(ctx),
+    address,
+    port,
+    targets,
+    expected,
+    ctx.now(),
+    o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+  );
+  println(
+    stdout,
+    `certs: stack "${o.stack}", tls.mode ${expected.mode}, served by ${address}:${port}`,
+  );
+  const rows = findings.map((f) => {
+    const c = f.certificate;
+    const trouble = problems(f);
+    return [
+      f.target.host,
+      f.target.role,
+      c === undefined ? "-" : issuerName(c.issuer),
+      c === undefined ? "-" : c.names.join(","),
+      c === undefined ? "-" : f.daysLeft < 0 ? "expired" : `${f.daysLeft}d`,
+      c === undefined ? "-" : f.modeMatches ? "yes" : "no",
+      trouble.length === 0 ? "ok" : trouble.join("; "),
+    ];
+  });
+  for (const line of renderTable(
+    ["NAME", "FOR", "ISSUER", "COVERS", "EXPIRES", "MODE", "RESULT"],
+    rows,
+  ))
+    println(stdout, line);
+  const bad = findings.filter((f) => problems(f).length > 0).length;
+  println(
+    stdout,
+    bad === 0
+      ? `certs: ${findings.length} ok (none within ${EXPIRY_WARNING_DAYS} days of expiry)`
+      : `certs: ${bad} of ${findings.length} need attention (see ops doctor for what to do)`,
+  );
+  return bad > 0 ? 1 : 0;
+}

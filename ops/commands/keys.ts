@@ -1,0 +1,146 @@
+/**
+ * `keys show|rotate|retire --tenant T`: a tenant's API keys, read from its Secret (the only place
+ * they live besides the proxy's key table), and rotation on the model of
+ * components/tenant/api-key.ts: `rotate` bumps `apiKey.generation` and accepts the previous key
+ * while clients switch; `retire` stops accepting it. Keys are printed only with `--reveal`, and
+ * only to this terminal: nothing here writes them to a file, a config or a stack's history.
+ */
+import { createHash } from "node:crypto";
+import { tenantNamespace } from "../../stacks/config/names";
+import type { OpsContext } from "../context";
+import { OpsError, UsageError } from "../errors";
+import { println } from "../format";
+import { tenantSecretName } from "../kube-secrets";
+import { secretReader } from "../operations-context";
+import { environmentOf, KEY } from "../stack-config";
+
+/** `keys` flags. */
+export interface KeysOptions {
+  readonly action: "show" | "rotate" | "retire";
+  readonly stack: string;
+  readonly tenant: string;
+  /** Print the keys themselves (show). */
+  readonly reveal: boolean;
+  /** Write the stack file without asking (rotate, retire). */
+  readonly yes: boolean;
+}
+
+/** The action word, checked. */
+export function keysAction(words: readonly string[]): KeysOptions["action"] {
+  const [action, ...extra] = words;
+  if ((action === "show" || action === "rotate" || action === "retire") && extra.length === 0)
+    return action;
+  throw new UsageError(
+    `keys: expected one of show, rotate, retire; got ${words.length === 0 ? "nothing" : `"${words.join(" ")}"`}`,
+  );
+}
+
+/** `ac_dev_…WXYZ`: the environment prefix and the last four characters, never more. */
+export function maskKey(key: string): string {
+  const prefix = /^ac_[a-z0-9-]+_/.exec(key)?.[0] ?? "";
+  return `${prefix}…${key.slice(-4)}`;
+}
+
+/** A fingerprint to compare keys by without showing them: `sha256:` and 12 hex characters. */
+export function keyFingerprint(key: string): string {
+  return `sha256:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+}
+
+interface KeyState {
+  readonly index: number;
+  readonly generation: number;
+  readonly acceptPrevious: boolean;
+}
+
+function keyState(config: Readonly<Record<string, unknown>>, tenant: string): KeyState {
+  const tenants = config[KEY.tenants];
+  const list = Array.isArray(tenants) ? (tenants as Record<string, unknown>[]) : [];
+  const index = list.findIndex((t) => t?.id === tenant);
+  if (index < 0) {
+    const ids = list.map((t) => String(t?.id));
+    throw new OpsError(
+      `this stack has no tenant "${tenant}"; its tenants: ${ids.join(", ") || "none"}`,
+    );
+  }
+  const apiKey = (list[index]?.apiKey ?? {}) as { generation?: unknown; acceptPrevious?: unknown };
+  return {
+    index,
+    generation: typeof apiKey.generation === "number" ? apiKey.generation : 0,
+    acceptPrevious: apiKey.acceptPrevious === true,
+  };
+}
+
+/** Shows, rotates or retires; exits 1 when the user says no. */
+export async function keys(ctx: OpsContext, o: KeysOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  const config = await engine.readConfig(o.stack);
+  const state = keyState(config, o.tenant);
+  const file = engine.configFileName(o.stack);
+
+  if (o.action === "show") {
+    const environment = environmentOf(config);
+    if (environment === undefined)
+      throw new OpsError(`stack "${o.stack}" sets no agent-cloud:environment in ${file}`);
+    const namespace = tenantNamespace(environment, o.tenant);
+    const name = tenantSecretName(o.tenant);
+    let data: Record<string, string>;
+    try {
+      data = await secretReader(ctx).read(namespace, name);
+    } catch (error) {
+      throw new OpsError(
+        `cannot read Secret ${name} in namespace ${namespace} with the current kubeconfig context: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    println(
+      stdout,
+      `tenant "${o.tenant}" (stack ${o.stack}): key generation ${state.generation}${state.acceptPrevious ? ", the previous key is still accepted" : ""}`,
+    );
+    const rows: [string, string | undefined][] = [
+      ["current", data.AGENT_CLOUD_API_KEY],
+      ["previous", data.AGENT_CLOUD_API_KEY_PREVIOUS],
+    ];
+    for (const [label, key] of rows) {
+      if (key === undefined) continue;
+      println(
+        stdout,
+        `${label.padEnd(8)}  ${o.reveal ? key : maskKey(key)}  ${keyFingerprint(key)}`,
+      );
+    }
+    if (data.AGENT_CLOUD_API_KEY === undefined)
+      throw new OpsError(
+        `Secret ${namespace}/${name} holds no AGENT_CLOUD_API_KEY; deploy the stack`,
+      );
+    if (!o.reveal) println(stdout, "(keys are masked; --reveal prints them)");
+    return 0;
+  }
+
+  const next =
+    o.action === "rotate"
+      ? { generation: state.generation + 1, acceptPrevious: true }
+      : { generation: state.generation, acceptPrevious: false };
+  if (o.action === "retire" && !state.acceptPrevious) {
+    println(stdout, `tenant "${o.tenant}" accepts no previous key; nothing to retire`);
+    return 0;
+  }
+  println(
+    stdout,
+    o.action === "rotate"
+      ? `rotate the API key of tenant "${o.tenant}": generation ${state.generation} → ${next.generation}; the edge and the app accept both keys until you retire the old one`
+      : `retire the previous API key of tenant "${o.tenant}" (generation ${state.generation - 1}); only generation ${state.generation} is accepted after the next deploy`,
+  );
+  println(stdout, `  ${file}: tenants[${state.index}].apiKey = ${JSON.stringify(next)}`);
+  if (!o.yes && !(await ctx.confirm(`write this to ${file}?`))) {
+    println(stdout, "nothing written");
+    return 1;
+  }
+  await engine.writeConfig(o.stack, [
+    { key: KEY.tenants, path: [state.index, "apiKey"], value: next },
+  ]);
+  println(
+    stdout,
+    o.action === "rotate"
+      ? `written; deploy it (npm run ops -- deploy --stack ${o.stack}), give the tenant the new key (keys show --reveal), then: keys retire --stack ${o.stack} --tenant ${o.tenant}`
+      : `written; deploy it (npm run ops -- deploy --stack ${o.stack}) to stop accepting the old key`,
+  );
+  return 0;
+}

@@ -1,0 +1,77 @@
+/**
+ * `offboard --tenant T`: takes a final backup of the tenant's database (`db backup`), then removes
+ * the tenant from the stack file and says what the next deploy does: its namespace and workload
+ * go; its PostgreSQL role and database stay on the server (they are retained on delete), and so
+ * do the final dump and any scheduled ones.
+ */
+import type { OpsContext } from "../context";
+import { OpsError } from "../errors";
+import { println } from "../format";
+import { KEY } from "../stack-config";
+import { db } from "./db";
+
+/** `offboard` flags. */
+export interface OffboardOptions {
+  readonly stack: string;
+  readonly tenant: string;
+  /** Folder of the final dump. @default backups/{stack}/{tenant} */
+  readonly dir?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Remove without a final backup (the database is retained either way). */
+  readonly skipBackup: boolean;
+  readonly yes: boolean;
+}
+
+/** Backs up, then edits the stack file; exits 1 when the backup fails or the user says no. */
+export async function offboard(ctx: OpsContext, o: OffboardOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  const config = await engine.readConfig(o.stack);
+  const tenants = Array.isArray(config[KEY.tenants])
+    ? (config[KEY.tenants] as { id?: unknown }[])
+    : [];
+  const index = tenants.findIndex((t) => t?.id === o.tenant);
+  if (index < 0) {
+    throw new OpsError(
+      `stack "${o.stack}" has no tenant "${o.tenant}" in ${engine.configFileName(o.stack)}`,
+    );
+  }
+  if (!o.skipBackup) {
+    const code = await db(ctx, {
+      action: "backup",
+      stack: o.stack,
+      tenant: o.tenant,
+      dir: o.dir,
+      host: o.host,
+      port: o.port,
+      yes: true,
+    });
+    if (code !== 0) {
+      println(
+        stdout,
+        `offboard stopped: the final backup failed; nothing changed (--skip-backup to go on without one)`,
+      );
+      return 1;
+    }
+  }
+  const file = engine.configFileName(o.stack);
+  println(stdout, `offboard tenant "${o.tenant}": remove tenants[${index}] from ${file}`);
+  println(
+    stdout,
+    "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
+  );
+  println(
+    stdout,
+    "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
+  );
+  if (!o.yes && !(await ctx.confirm(`remove tenant "${o.tenant}" from ${file}?`))) {
+    println(stdout, "nothing written");
+    return 1;
+  }
+  await engine.writeConfig(o.stack, [{ key: KEY.tenants, path: [index], value: undefined }]);
+  println(
+    stdout,
+    `written; apply it with: npm run ops -- deploy --stack ${o.stack} --remove-tenant ${o.tenant}`,
+  );
+  return 0;
+}

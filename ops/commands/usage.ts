@@ -1,0 +1,111 @@
+/** `usage`: per-tenant requests, error rate, latency and bytes from the edge, CPU and memory. */
+import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
+import { type AccessEntry, parseAccessLine } from "../access-log";
+import type { OpsContext } from "../context";
+import { OpsError } from "../errors";
+import { println, renderTable } from "../format";
+import { kubeError } from "../log-follow";
+import { LinePrefixer, PROXY_APP_NAME, PROXY_CONTAINER, tenantPodSelector } from "../logs";
+import { metricsSource } from "../operations-context";
+import { environmentOf, tenantsOf } from "../stack-config";
+import { edgeNamespaceOutput } from "../stack-outputs";
+import { formatBytes } from "../units";
+import { aggregateTraffic, type PodUsage } from "../usage";
+
+/** `usage` flags. */
+export interface UsageOptions {
+  readonly stack: string;
+  /** Window in seconds. @default 86400 */
+  readonly since?: number;
+  readonly json: boolean;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? "-" : `${Math.round(v)} ms`);
+
+/** Prints the table (or JSON); exits 1 when the proxy's logs could not be read. */
+export async function usage(ctx: OpsContext, o: UsageOptions): Promise<number> {
+  const { engine, stdout } = ctx;
+  const config = await engine.readConfig(o.stack);
+  const environment = environmentOf(config);
+  if (environment === undefined)
+    throw new OpsError(`stack "${o.stack}" sets no agent-cloud:environment`);
+  await engine.selectStack(o.stack);
+  const edge = edgeNamespaceOutput(await engine.outputs(o.stack)) ?? edgeNamespace(environment);
+  const since = o.since ?? 86_400;
+  const selector = `app.kubernetes.io/name=${PROXY_APP_NAME}`;
+  const pods = await ctx.logs.listPods(edge, selector).catch((error: unknown) => {
+    throw new OpsError(
+      `cannot list the proxy's pods in ${edge} through the Kubernetes API: ${kubeError(error)}`,
+    );
+  });
+  const entries: AccessEntry[] = [];
+  for (const pod of pods) {
+    const prefixer = new LinePrefixer("", (line) => {
+      const entry = parseAccessLine(line);
+      if (entry !== undefined) entries.push(entry);
+    });
+    await ctx.logs.stream(
+      edge,
+      pod.name,
+      PROXY_CONTAINER,
+      { follow: false, sinceSeconds: since },
+      (c) => prefixer.push(c),
+    );
+    prefixer.flush();
+  }
+  const tenants = tenantsOf(config).map((t) => t.id);
+  const traffic = aggregateTraffic(entries, tenants);
+  const metrics = metricsSource(ctx);
+  const resources = new Map<string, PodUsage | undefined>();
+  for (const t of tenants) {
+    resources.set(
+      t,
+      await metrics
+        .podUsage(tenantNamespace(environment, t), tenantPodSelector(t))
+        .catch(() => undefined),
+    );
+  }
+
+  if (o.json) {
+    const rows = traffic.map((t) => ({
+      ...t,
+      tenant: t.tenant === "" ? null : t.tenant,
+      cpuMillicores: resources.get(t.tenant)?.cpuMillicores ?? null,
+      memoryBytes: resources.get(t.tenant)?.memoryBytes ?? null,
+    }));
+    println(
+      stdout,
+      JSON.stringify(
+        { stack: o.stack, sinceSeconds: since, pods: pods.length, tenants: rows },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  println(
+    stdout,
+    `usage: stack "${o.stack}", last ${since} s, ${entries.length} requests from ${pods.length} proxy ${pods.length === 1 ? "pod" : "pods"}`,
+  );
+  const rows = traffic.map((t) => {
+    const r = resources.get(t.tenant);
+    return [
+      t.tenant === "" ? "(no tenant)" : t.tenant,
+      String(t.requests),
+      `${(t.errorRate * 100).toFixed(1)}%`,
+      ms(t.p50Ms),
+      ms(t.p99Ms),
+      formatBytes(t.bytesSent),
+      r === undefined ? "-" : `${r.cpuMillicores}m`,
+      r === undefined ? "-" : formatBytes(r.memoryBytes),
+    ];
+  });
+  for (const line of renderTable(
+    ["TENANT", "REQUESTS", "5XX", "P50", "P99", "SENT", "CPU", "MEMORY"],
+    rows,
+  ))
+    println(stdout, line);
+  if ([...resources.values()].every((r) => r === undefined) && tenants.length > 0)
+    println(stdout, "CPU and memory: no metrics API in this cluster (install metrics-server)");
+  return 0;
+}

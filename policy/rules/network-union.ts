@@ -1,0 +1,106 @@
+/**
+ * What the union of a tenant namespace's NetworkPolicies lets through. Kubernetes allows a
+ * connection if ANY policy selecting the pod allows it, so one permissive policy beside the
+ * default-deny opens the namespace: every policy is judged, ingress and egress, against what a
+ * tenant may reach (the platform's contract, components/tenant/network-policy.ts).
+ */
+import { cidrRange, isPublicExcept, privateRangeOf } from "../../lib/cidr";
+import { ANNOTATION_DATABASE_CIDRS, ANNOTATION_PRIVATE_EGRESS } from "../lib/platform";
+import { asList, asObj, asString, at, isUnknown, type Obj, type Res } from "../lib/resources";
+
+const NAME_LABEL = "kubernetes.io/metadata.name";
+const DNS_PORT = 53;
+
+function namespaceNamed(peer: Obj): string | undefined | null {
+  const ns = asObj(peer.namespaceSelector);
+  if (ns === undefined) return undefined; // no namespaceSelector: the policy's own namespace
+  const labels = asObj(ns.matchLabels) ?? {};
+  const name = asString(labels[NAME_LABEL]);
+  // A selector by any other label (or none) may match many namespaces.
+  return name ?? null;
+}
+
+function isDnsPods(peer: Obj): boolean {
+  const pods = asObj(asObj(peer.podSelector)?.matchLabels) ?? {};
+  return pods["k8s-app"] === "kube-dns";
+}
+
+function portsOnly(rule: unknown, port: number): boolean {
+  const ports = asList(at(rule, "ports"));
+  return ports.length > 0 && ports.every((p) => at(p, "port") === port);
+}
+
+/** Why `np` lets a tenant namespace talk to more than it may; empty when it does not. */
+export function openings(np: Res, env: string | undefined): string[] {
+  const spec = at(np.props, "spec");
+  if (isUnknown(spec)) return [];
+  const s: Obj = asObj(spec) ?? {};
+  const annotations = asObj(at(np.props, "metadata", "annotations")) ?? {};
+  const privateOk = annotations[ANNOTATION_PRIVATE_EGRESS] === "true";
+  const databaseCidrs = (asString(annotations[ANNOTATION_DATABASE_CIDRS]) ?? "")
+    .split(",")
+    .filter((c) => privateRangeOf(c) !== undefined && Number(c.split("/")[1]) >= 16);
+  const edge = env === undefined ? undefined : `${env}-edge`;
+  const database = env === undefined ? undefined : `${env}-database`;
+  const found: string[] = [];
+
+  asList(s.ingress).forEach((rule, i) => {
+    const from = asList(at(rule, "from"));
+    if (from.length === 0) {
+      found.push(`ingress[${i}] has no \`from\`, so it admits every source`);
+      return;
+    }
+    from.forEach((p, j) => {
+      const peer = asObj(p) ?? {};
+      const where = `ingress[${i}].from[${j}]`;
+      if (peer.ipBlock !== undefined) {
+        found.push(`${where} admits addresses (ipBlock ${String(at(peer, "ipBlock", "cidr"))})`);
+        return;
+      }
+      const ns = namespaceNamed(peer);
+      if (ns === undefined) return; // pods of the tenant's own namespace
+      if (ns === null || ns !== edge) {
+        found.push(
+          `${where} admits ${ns === null ? "namespaces chosen by labels" : `namespace "${ns}"`}; only the edge proxy's namespace${edge ? ` "${edge}"` : ""} may reach a tenant`,
+        );
+      }
+    });
+  });
+
+  asList(s.egress).forEach((rule, i) => {
+    const to = asList(at(rule, "to"));
+    if (to.length === 0) {
+      found.push(
+        `egress[${i}] has no \`to\`, so it reaches every address${asList(at(rule, "ports")).length > 0 ? " on its ports" : ""} (other tenants, the API server, node ports, cloud metadata)`,
+      );
+      return;
+    }
+    to.forEach((p, j) => {
+      const peer = asObj(p) ?? {};
+      const where = `egress[${i}].to[${j}]`;
+      const cidr = asString(at(peer, "ipBlock", "cidr"));
+      if (cidr !== undefined) {
+        const except = asList(at(peer, "ipBlock", "except")).filter(
+          (x): x is string => typeof x === "string",
+        );
+        if (privateOk || isPublicExcept(cidr, except) || databaseCidrs.includes(cidr)) return;
+        if (cidrRange(cidr) === undefined) {
+          found.push(`${where} reaches ipBlock "${cidr}", which is not an IPv4 CIDR`);
+        } else {
+          found.push(
+            `${where} reaches ipBlock ${cidr}${except.length ? ` except ${except.join(", ")}` : ""}, which includes private, link-local or loopback addresses (a plan must say allowPrivateEgress: true, marked by the annotation ${ANNOTATION_PRIVATE_EGRESS})`,
+          );
+        }
+        return;
+      }
+      const ns = namespaceNamed(peer);
+      if (ns === undefined) return; // pods of the tenant's own namespace
+      if (ns === "kube-system" && isDnsPods(peer) && portsOnly(rule, DNS_PORT)) return;
+      if (ns !== null && ns === database) return;
+      found.push(
+        `${where} reaches ${ns === null ? "namespaces chosen by labels" : `namespace "${ns}"`}${ns === "kube-system" ? " beyond its DNS pods (k8s-app: kube-dns) on port 53" : ""}; a tenant may reach only cluster DNS, its database and public addresses`,
+      );
+    });
+  });
+  return found;
+}

@@ -1,0 +1,403 @@
+/**
+ * Tenant isolation on the real PostgreSQL (Debian's server on loopback, see
+ * test/support/postgres.ts). Two tenants' roles, databases and hardening are created with the
+ * statements SharedDatabase deploys (tenant-sql.ts, run by the same runner its SqlStatements
+ * resource uses), once by a superuser admin and once by a non-superuser admin with CREATEROLE
+ * and CREATEDB, which is what managed services (RDS, Cloud SQL) give. Each tenant then connects
+ * with its rendered DATABASE_URL and attacks the other.
+ */
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { databaseUrl } from "../../components/data/database-url";
+import { databaseServerFindings } from "../../components/data/server-checks";
+import { runSqlStatements, type SqlRunResult } from "../../components/data/sql-runner";
+import {
+  createTenantSql,
+  MAINTENANCE_DATABASES,
+  quoteIdent,
+  serverHardeningSql,
+  tenantHardeningSql,
+  tenantSqlSpec,
+  type TenantSqlSpec,
+} from "../../components/data/tenant-sql";
+import type { DatabaseLimits } from "../../stacks/config/plans";
+import {
+  postgresAvailable,
+  TEST_POSTGRES_URL,
+  uniqueSuffix,
+  withClient,
+} from "../support/postgres";
+
+let available = false;
+const server = new URL(TEST_POSTGRES_URL);
+
+/** Small values, so each limit can be hit within a second. */
+const LIMITS: DatabaseLimits = {
+  statementTimeoutSeconds: 1,
+  idleInTransactionSessionTimeoutSeconds: 1,
+  idleSessionTimeoutSeconds: 0,
+  workMem: "64kB",
+  tempFileLimit: "1MB",
+};
+const CONNECTION_LIMIT = 3;
+
+interface Tenant {
+  readonly id: string;
+  readonly spec: TenantSqlSpec;
+  readonly url: string;
+}
+
+const adminUrl = (user: string, password: string) => {
+  const u = new URL(TEST_POSTGRES_URL);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+};
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined); // a server-side termination is an expected outcome
+  await client.connect();
+  return client;
+}
+
+/** The error PostgreSQL answers `fn` with; fails the test when it succeeds. */
+async function refusal(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected PostgreSQL to refuse, but it succeeded");
+}
+
+/** Restores PUBLIC's default rights on the maintenance databases of the shared test server. */
+async function restoreMaintenanceDefaults(): Promise<void> {
+  await withClient(TEST_POSTGRES_URL, async (c) => {
+    await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE postgres TO PUBLIC`);
+    await c.query(`GRANT CONNECT ON DATABASE template1 TO PUBLIC`);
+  });
+}
+
+for (const adminKind of ["superuser", "non-superuser"] as const) {
+  describe(`tenant isolation on PostgreSQL, ${adminKind} admin`, () => {
+    const suffix = uniqueSuffix();
+    const environment = `t${suffix}`;
+    const adminRole = `ac_admin_${suffix}`;
+    const adminPassword = `admin-${suffix}`;
+    const tenants: Tenant[] = [];
+    /** Specs created outside {@link tenants}, dropped with them. */
+    const cleanup: TenantSqlSpec[] = [];
+    const hardening: SqlRunResult[] = [];
+    let serverRun: SqlRunResult;
+    const open: pg.Client[] = [];
+    const client = async (url: string) => {
+      const c = await connect(url);
+      open.push(c);
+      return c;
+    };
+
+    beforeAll(async () => {
+      available = await postgresAvailable();
+      if (!available) return;
+      await withClient(TEST_POSTGRES_URL, (c) =>
+        c.query(
+          `CREATE ROLE ${adminRole} LOGIN ${adminKind === "superuser" ? "SUPERUSER" : "NOSUPERUSER CREATEROLE CREATEDB"} PASSWORD '${adminPassword}'`,
+        ),
+      );
+      await withClient(adminUrl(adminRole, adminPassword), async (admin) => {
+        for (const id of ["acme", "globex"]) {
+          const spec = tenantSqlSpec(environment, {
+            id,
+            connectionLimit: CONNECTION_LIMIT,
+            limits: LIMITS,
+          });
+          const password = `pw-${id}-${suffix}`;
+          // What the postgresql provider does for the Role and Database resources.
+          await runSqlStatements(
+            admin,
+            createTenantSql(spec, password).map((sql) => ({ sql, required: true })),
+          );
+          hardening.push(await runSqlStatements(admin, tenantHardeningSql(spec)));
+          const url = databaseUrl({
+            user: spec.role.name,
+            password,
+            host: server.hostname,
+            port: Number(server.port || 5432),
+            database: spec.database.name,
+            sslmode: "disable",
+          });
+          tenants.push({ id, spec, url });
+        }
+        serverRun = await runSqlStatements(admin, serverHardeningSql());
+      });
+    });
+
+    // Each test opens its own sessions: the tenants' connection limit is small.
+    // Without a server (outside CI, where postgresAvailable fails instead) every test skips.
+    beforeEach((ctx) => {
+      if (!available) ctx.skip();
+    });
+
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined)));
+    });
+
+    afterAll(async () => {
+      if (!available) return;
+      await withClient(TEST_POSTGRES_URL, async (c) => {
+        for (const spec of [...tenants.map((t) => t.spec), ...cleanup]) {
+          await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(spec.database.name)} WITH (FORCE)`);
+          await c.query(`DROP ROLE IF EXISTS ${quoteIdent(spec.role.name)}`);
+        }
+        await c.query(`DROP ROLE IF EXISTS ${adminRole}`);
+      });
+      await restoreMaintenanceDefaults();
+    });
+
+    const a = () => tenants[0] as Tenant;
+    const b = () => tenants[1] as Tenant;
+    const otherDbUrl = (t: Tenant, database: string) => {
+      const u = new URL(t.url);
+      u.pathname = `/${database}`;
+      return u.toString();
+    };
+
+    it("applies every required statement; only superuser-only ones are skipped for a non-superuser", () => {
+      for (const run of hardening) {
+        const skipped = run.skipped.map((s) => s.sql.replace(/"[^"]+"/, "<role>"));
+        expect(skipped).toEqual(
+          adminKind === "superuser" ? [] : [`ALTER ROLE <role> SET temp_file_limit = '1MB'`],
+        );
+      }
+      expect(serverRun.skipped.map((s) => s.sql)).toEqual(
+        adminKind === "superuser"
+          ? []
+          : MAINTENANCE_DATABASES.map(
+              (db) => `REVOKE CONNECT, TEMPORARY ON DATABASE "${db}" FROM PUBLIC`,
+            ),
+      );
+    });
+
+    it.skipIf(adminKind === "superuser")(
+      "without membership in the owning role, the admin's REVOKE only warns, and the runner fails it",
+      async () => {
+        const spec = tenantSqlSpec(environment, {
+          id: "legacy",
+          connectionLimit: 1,
+          limits: LIMITS,
+        });
+        cleanup.push(spec);
+        await withClient(adminUrl(adminRole, adminPassword), async (admin) => {
+          await runSqlStatements(
+            admin,
+            createTenantSql(spec, `pw-${suffix}`).map((sql) => ({ sql, required: true })),
+          );
+          // The state a provider Grant run as a plain admin leaves: the admin is not the owner.
+          await admin.query(`REVOKE ${quoteIdent(spec.role.name)} FROM CURRENT_USER`);
+          const revoke = tenantHardeningSql(spec).filter((s) => s.sql.startsWith("REVOKE"));
+          await expect(runSqlStatements(admin, revoke)).rejects.toThrow(
+            /no privileges could be revoked/,
+          );
+          // The platform's order (membership first) does revoke it.
+          await runSqlStatements(admin, tenantHardeningSql(spec));
+        });
+        const findings = await withClient(adminUrl(adminRole, adminPassword), (c) =>
+          databaseServerFindings(c, environment),
+        );
+        const access = findings.filter((f) => f.check === "public-database-access");
+        expect(access.map((f) => f.message).join("\n")).not.toContain(spec.database.name);
+      },
+    );
+
+    it("each tenant works in its own database: tables, rows, TEMP tables, the plan's settings", async () => {
+      for (const t of tenants) {
+        const c = await client(t.url);
+        await c.query(`CREATE TABLE notes (id serial PRIMARY KEY, body text)`);
+        await c.query(`INSERT INTO notes (body) VALUES ($1)`, [`hello from ${t.id}`]);
+        const rows = await c.query<{ body: string }>(`SELECT body FROM notes`);
+        expect(rows.rows).toEqual([{ body: `hello from ${t.id}` }]);
+        await c.query(`CREATE TEMP TABLE scratch (x int)`);
+        const settings = await c.query<{ name: string; setting: string; unit: string | null }>(
+          `SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1) ORDER BY name`,
+          [["statement_timeout", "idle_in_transaction_session_timeout", "work_mem"]],
+        );
+        expect(settings.rows).toEqual([
+          { name: "idle_in_transaction_session_timeout", setting: "1000", unit: "ms" },
+          { name: "statement_timeout", setting: "1000", unit: "ms" },
+          { name: "work_mem", setting: "64", unit: "kB" },
+        ]);
+      }
+    });
+
+    it("no tenant connects to another tenant's database", async () => {
+      const message = await refusal(() => connect(otherDbUrl(a(), b().spec.database.name)));
+      expect(message).toMatch(/permission denied for database|not have CONNECT privilege/);
+      const reverse = await refusal(() => connect(otherDbUrl(b(), a().spec.database.name)));
+      expect(reverse).toMatch(/permission denied for database|not have CONNECT privilege/);
+    });
+
+    it("reaches postgres and template1 only where the admin may revoke there (superuser)", async () => {
+      for (const db of MAINTENANCE_DATABASES) {
+        if (adminKind === "superuser") {
+          const message = await refusal(() => connect(otherDbUrl(a(), db)));
+          expect(message).toMatch(/permission denied for database|not have CONNECT privilege/);
+        } else {
+          // The admin may not revoke there: the server check names it for the operator.
+          const c = await client(otherDbUrl(a(), db));
+          if (db === "postgres") {
+            await c.query(`CREATE TEMP TABLE probe (x int)`);
+          }
+        }
+      }
+      const findings = await withClient(adminUrl(adminRole, adminPassword), (c) =>
+        databaseServerFindings(c, environment),
+      );
+      const access = findings.filter((f) => f.check === "public-database-access");
+      expect(access.map((f) => f.message.match(/database "([^"]+)"/)?.[1])).toEqual(
+        adminKind === "superuser" ? [] : ["postgres", "template1"],
+      );
+    });
+
+    it("npm run check-database reports the same findings for the operator", async () => {
+      const { spawnSync } = await import("node:child_process");
+      const run = spawnSync(
+        process.execPath,
+        [require.resolve("tsx/cli"), "scripts/check-database.ts", environment],
+        {
+          env: {
+            ...process.env,
+            AGENT_CLOUD_DATABASE_ADMIN_URL: adminUrl(adminRole, adminPassword),
+          },
+          encoding: "utf8",
+        },
+      );
+      if (adminKind === "superuser") {
+        expect(run.stdout.trim()).toBe(`no findings for environment "${environment}"`);
+        expect(run.status).toBe(0);
+      } else {
+        expect(run.stdout).toMatch(/^public-database-access: .*database "postgres"/m);
+        expect(run.stdout).toMatch(/^tenant-role-settings: .*has no temp_file_limit/m);
+        expect(run.stdout).not.toContain(adminPassword);
+        expect(run.status).toBe(1);
+      }
+    });
+
+    it("hides other tenants' sessions' queries, addresses and states in pg_stat_activity", async () => {
+      const victim = await client(b().url);
+      const marker = `secret-query-${suffix}`;
+      const running = victim.query(`SELECT pg_sleep(0.8), '${marker}'`).catch(() => undefined);
+      const spy = await client(a().url);
+      let rows: { query: string | null; state: string | null; client_addr: string | null }[] = [];
+      for (let i = 0; i < 20 && rows.length === 0; i++) {
+        rows = (
+          await spy.query(
+            `SELECT query, state, client_addr FROM pg_stat_activity WHERE usename = $1`,
+            [b().spec.role.name],
+          )
+        ).rows;
+      }
+      await running;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.query).toBe("<insufficient privilege>");
+        expect(row.state).toBeNull();
+        expect(row.client_addr).toBeNull();
+      }
+    });
+
+    it("refuses every attempt to change another role, the server or the tenant's own powers", async () => {
+      const c = await client(a().url);
+      const other = quoteIdent(b().spec.role.name);
+      const self = quoteIdent(a().spec.role.name);
+      const attempts: [string, RegExp][] = [
+        [`ALTER ROLE ${other} SET work_mem = '1GB'`, /permission denied/],
+        [`ALTER ROLE ${other} PASSWORD 'taken'`, /permission denied/],
+        [`ALTER ROLE ${self} CONNECTION LIMIT 1000`, /permission denied/],
+        [`ALTER ROLE ${self} CREATEDB`, /permission denied/],
+        [`ALTER ROLE ${self} SET temp_file_limit = '-1'`, /permission denied to set parameter/],
+        [`SET temp_file_limit = '-1'`, /permission denied to set parameter/],
+        [`ALTER SYSTEM SET max_connections = 1000`, /permission denied|must be superuser/],
+        [`SET ROLE ${other}`, /permission denied/],
+        [`SET SESSION AUTHORIZATION ${other}`, /permission denied/],
+        [`GRANT ${other} TO ${self}`, /permission denied|must have admin option/],
+        [`CREATE DATABASE escape_${suffix}`, /permission denied/],
+        [`CREATE ROLE escape_${suffix}`, /permission denied/],
+        [
+          `ALTER DATABASE ${quoteIdent(b().spec.database.name)} OWNER TO ${self}`,
+          /must be owner|permission denied/,
+        ],
+        [
+          `COPY (SELECT 1) TO PROGRAM 'true'`,
+          /permission denied|must be superuser|pg_execute_server_program/,
+        ],
+        [`SELECT pg_read_file('/etc/passwd')`, /permission denied/],
+        [`SELECT * FROM pg_file_settings`, /permission denied/],
+      ];
+      for (const [sql, expected] of attempts) {
+        const message = await refusal(() => c.query(sql));
+        expect(message, sql).toMatch(expected);
+      }
+      // Ending another tenant's session.
+      const victim = await client(b().url);
+      const pid = (await victim.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).rows[0]
+        ?.pid;
+      const kill = await refusal(() => c.query(`SELECT pg_terminate_backend($1)`, [pid]));
+      expect(kill).toMatch(/permission denied|must be a member/);
+      expect((await victim.query(`SELECT 1 AS ok`)).rows).toEqual([{ ok: 1 }]);
+    });
+
+    it("enforces the plan: statement and idle-in-transaction timeouts, connection limit", async () => {
+      const c = await client(a().url);
+      expect(await refusal(() => c.query(`SELECT pg_sleep(3)`))).toMatch(/statement timeout/);
+      const idle = await client(a().url);
+      await idle.query("BEGIN");
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await refusal(() => idle.query("SELECT 1"))).toMatch(
+        /idle-in-transaction|terminat|Connection terminated|not queryable/i,
+      );
+
+      const extra: pg.Client[] = [];
+      try {
+        for (let i = 0; i < CONNECTION_LIMIT + 1; i++) extra.push(await connect(b().url));
+        throw new Error(`opened ${extra.length} connections with a limit of ${CONNECTION_LIMIT}`);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/too many connections for role/);
+      } finally {
+        await Promise.all(extra.map((x) => x.end().catch(() => undefined)));
+      }
+    });
+
+    it(`${adminKind === "superuser" ? "enforces" : "cannot set"} temp_file_limit, which the tenant may not raise`, async () => {
+      const c = await client(a().url);
+      // The plan's 1 s statement timeout is not what this test is about (a loaded machine).
+      await c.query(`SET statement_timeout = '60s'`);
+      const spill = () =>
+        c.query(
+          `SELECT count(*) FROM (SELECT g FROM generate_series(1, 300000) g ORDER BY g DESC) s`,
+        );
+      if (adminKind === "superuser") {
+        expect(await refusal(spill)).toMatch(/temporary file size exceeds temp_file_limit/);
+      } else {
+        await spill();
+        const findings = await withClient(adminUrl(adminRole, adminPassword), (x) =>
+          databaseServerFindings(x, environment),
+        );
+        const unset = findings.filter((f) => f.check === "tenant-role-settings");
+        for (const t of tenants) {
+          expect(unset.some((f) => f.message.includes(`"${t.spec.role.name}"`))).toBe(true);
+        }
+      }
+    });
+
+    it("documented limit: a session may still raise work_mem and statement_timeout for itself", async () => {
+      // USERSET parameters: PostgreSQL has no privilege that stops a role from SETting them.
+      // What bounds a tenant is its connection limit, temp_file_limit and the server's memory.
+      const c = await client(a().url);
+      await c.query(`SET work_mem = '256MB'`);
+      expect((await c.query<{ work_mem: string }>(`SHOW work_mem`)).rows[0]?.work_mem).toBe(
+        "256MB",
+      );
+    });
+  });
+}
