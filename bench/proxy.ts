@@ -34,11 +34,11 @@ export const PROXY_TENANTS = SMOKE ? 40 : 1000;
 /** Throughput runs: connections per run, seconds per run, runs per side (alternating). */
 export const LOAD = SMOKE
   ? ({ concurrency: 32, warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
-  : ({ concurrency: 32, warmupMs: 1000, durationMs: 4000, rounds: 2 } as const);
+  : ({ concurrency: 32, warmupMs: 500, durationMs: 2500, rounds: 4 } as const);
 /** Latency runs: one request at a time. */
 export const LATENCY = SMOKE
   ? ({ warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
-  : ({ warmupMs: 500, durationMs: 2500, rounds: 2 } as const);
+  : ({ warmupMs: 300, durationMs: 2000, rounds: 3 } as const);
 export const RELOADS = { perClient: 5, streams: 4, concurrencyEach: 2 } as const;
 
 export interface MeasuredRun extends LoadResult {
@@ -240,61 +240,90 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     const targets: LoadTarget[] = ids.map((id) => ({ host: `${id}.${domain}`, tenantId: id }));
     const none = () => [] as number[];
 
-    const measureSide = async (
+    interface Prepared {
+      readonly key: SideKey;
+      readonly label: string;
+      readonly side?: Started;
+      readonly routed: SideResult["routed"];
+      readonly error?: string;
+    }
+    /** Starts a side and checks every tenant host answers through it with its own tenant. */
+    const prepare = async (
       key: SideKey,
       label: string,
       start: () => Promise<Started>,
-    ): Promise<SideResult> => {
-      const empty = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
-      let side: Started | undefined;
+    ): Promise<Prepared> => {
       try {
-        side = await start();
-        const s = side;
-        const routed = await routedThrough(s.port, s.ca);
+        const side = await start();
+        const routed = await routedThrough(side.port, side.ca);
         log(`${label}: routed ${routed.ok}/${routed.of} tenant hosts`);
-        const proxied: typeof direct = {
-          tls: true,
-          address: "127.0.0.1",
-          port: s.port,
-          targets,
-          ca: s.ca,
-          maxRequests: 2_000_000,
-        };
-        const throughput = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
-        for (let round = 1; round <= LOAD.rounds; round++) {
-          throughput.direct.push(
-            await measure({ ...direct, ...LOAD, label: `direct #${round} (${key})` }, none),
-          );
-          throughput.side.push(
-            await measure({ ...proxied, ...LOAD, label: `${label} #${round}` }, () => s.pids()),
-          );
-        }
-        const latency = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
-        for (let round = 1; round <= LATENCY.rounds; round++) {
-          const one = { ...LATENCY, concurrency: 1 };
-          latency.direct.push(
-            await measure({ ...direct, ...one, label: `direct c=1 #${round} (${key})` }, none),
-          );
-          latency.side.push(
-            await measure({ ...proxied, ...one, label: `${label} c=1 #${round}` }, () => s.pids()),
-          );
-        }
-        return { key, label, routed, throughput, latency, config: s.config };
+        return { key, label, side, routed };
       } catch (error) {
         log(`${label}: ${String(error)}`);
         return {
           key,
           label,
           routed: { ok: 0, of: hosts.length, samples: [] },
-          throughput: empty,
-          latency: empty,
-          config: side?.config ?? "",
           error: String(error),
         };
-      } finally {
-        // The shipped nginx stays up for the reload runs.
-        if (key !== "nginx") await side?.stop();
       }
+    };
+    /**
+     * Every side in turn, round after round (the order rotating), each round beginning with a
+     * direct run: background load on this shared machine then falls on every side alike.
+     */
+    const measureAll = async (prepared: readonly Prepared[]): Promise<SideResult[]> => {
+      const live = prepared.filter((p) => p.side !== undefined);
+      const runs = new Map(
+        live.map((p) => [
+          p.key,
+          {
+            throughput: { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] },
+            latency: { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] },
+          },
+        ]),
+      );
+      const proxied = (s: Started): typeof direct => ({
+        tls: true,
+        address: "127.0.0.1",
+        port: s.port,
+        targets,
+        ca: s.ca,
+        maxRequests: 2_000_000,
+      });
+      for (const [kind, shape, rounds] of [
+        ["throughput", LOAD, LOAD.rounds],
+        ["latency", { ...LATENCY, concurrency: 1 }, LATENCY.rounds],
+      ] as const) {
+        for (let round = 1; round <= rounds; round++) {
+          const tag = kind === "latency" ? " c=1" : "";
+          const d = await measure({ ...direct, ...shape, label: `direct${tag} #${round}` }, none);
+          for (let i = 0; i < live.length; i++) {
+            const p = live[(i + round - 1) % live.length] as Prepared;
+            const s = p.side as Started;
+            const r = runs.get(p.key)?.[kind];
+            r?.direct.push(d);
+            r?.side.push(
+              await measure({ ...proxied(s), ...shape, label: `${p.label}${tag} #${round}` }, () =>
+                s.pids(),
+              ),
+            );
+          }
+        }
+      }
+      return prepared.map((p) => {
+        const r = runs.get(p.key);
+        const empty = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
+        return {
+          key: p.key,
+          label: p.label,
+          routed: p.routed,
+          throughput: r?.throughput ?? empty,
+          latency: r?.latency ?? empty,
+          config: p.side?.config ?? "",
+          ...(p.error === undefined ? {} : { error: p.error }),
+        };
+      });
     };
 
     const peerSetup = async (name: string): Promise<PeerSetup> => {
@@ -322,15 +351,27 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       config: peer.configExcerpt,
       stop: () => peer.stop(),
     });
-    const nginxExcerpt = (main: string, routes: string) =>
-      `# nginx.conf\n${main}\n# routes.conf (first tenants)\n${routes
-        .split("\n")
-        .filter((l, i, all) => i < all.findIndex((x) => x.startsWith("upstream ")) + 12)
-        .join("\n")}\n# …`;
+    // The main file, then the route table with each map cut to its first entries and the
+    // first two upstreams.
+    const nginxExcerpt = (main: string, routes: string) => {
+      const out: string[] = [];
+      let entries = 0;
+      let upstreams = 0;
+      for (const line of routes.split("\n")) {
+        if (/^map /.test(line)) entries = 0;
+        if (/^ {2}"[^"]*" /.test(line) && ++entries > 2) {
+          if (entries === 3) out.push("  # …");
+          continue;
+        }
+        if (/^upstream /.test(line) && ++upstreams > 2) break;
+        out.push(line);
+      }
+      return `# nginx.conf\n${main}\n# routes.conf (abridged)\n${out.join("\n")}\n# … one upstream per tenant`;
+    };
 
-    const sides: SideResult[] = [];
-    sides.push(
-      await measureSide("nginx", "nginx, shipped config", () =>
+    const prepared: Prepared[] = [];
+    prepared.push(
+      await prepare("nginx", "nginx, shipped config", () =>
         Promise.resolve({
           port: edge.ports.https,
           ca,
@@ -340,8 +381,8 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         }),
       ),
     );
-    sides.push(
-      await measureSide("floor", "nginx `return 200` floor", async () => {
+    prepared.push(
+      await prepare("floor", "nginx `return 200` floor", async () => {
         const floor = await startEdge({ ...edgeOptions, transformConfig: floorConfig });
         return {
           port: floor.ports.https,
@@ -355,23 +396,31 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         };
       }),
     );
-    sides.push(
-      await measureSide("nginx-before", "nginx, config shipped before", () =>
+    prepared.push(
+      await prepare("nginx-before", "nginx, config shipped before", () =>
         startNginxBefore(dir, config, ids, addresses, tenantPort, edge),
       ),
     );
-    sides.push(
-      await measureSide("haproxy", "HAProxy", async () => {
+    prepared.push(
+      await prepare("haproxy", "HAProxy", async () => {
         const s = await peerSetup("haproxy");
         return fromPeer(await startHaproxy(s, answers200(s.port)), s.port);
       }),
     );
-    sides.push(
-      await measureSide("caddy", "Caddy", async () => {
+    prepared.push(
+      await prepare("caddy", "Caddy", async () => {
         const s = await peerSetup("caddy");
         return fromPeer(await startCaddy(s, answers200(s.port)), s.port);
       }),
     );
+
+    let sides: SideResult[];
+    try {
+      sides = await measureAll(prepared);
+    } finally {
+      // The shipped nginx stays up for the reload runs.
+      for (const p of prepared) if (p.key !== "nginx") await p.side?.stop();
+    }
 
     const directFreshConnections = await measure(
       { ...direct, ...LOAD, closeEach: true, label: "direct, new connection per request" },

@@ -148,8 +148,12 @@ export interface ChangeVerdict {
   readonly outside: readonly string[];
 }
 
-/** The route table: the one proxy resource a tenant change may touch (the pods stay). */
-const PROXY_ROUTES_CONFIG_MAP = /-proxy-routes$/;
+/**
+ * The route table: what a tenant change may touch on the proxy (the pods stay). The routes
+ * ConfigMap and the API-key table Secret are both projected into the routes folder the entry
+ * script reloads from.
+ */
+const PROXY_ROUTE_TABLE = /-proxy-(routes|api-keys)$/;
 
 /** Whether a resource's logical name belongs to tenant `id` (`…-tenant-{id}-…`, `…-{id}-role`). */
 export function ownedBy(name: string, id: string): boolean {
@@ -166,7 +170,8 @@ export function changeVerdict(diff: ResourceDiff, tenantId: string): ChangeVerdi
   }
   for (const r of diff.changed) {
     const isRouteTable =
-      r.type === "kubernetes:core/v1:ConfigMap" && PROXY_ROUTES_CONFIG_MAP.test(r.name);
+      (r.type === "kubernetes:core/v1:ConfigMap" || r.type === "kubernetes:core/v1:Secret") &&
+      PROXY_ROUTE_TABLE.test(r.name);
     if (isRouteTable) routeTable.push(`${r.action} ${r.type} ${r.name}`);
     else outside.push(`${r.action} ${r.type} ${r.name} (${r.paths.join(", ")})`);
   }

@@ -36,6 +36,9 @@ const KEY_QUALIFIERS = new Set([
   "ENCRYPTION",
   "MASTER",
   "LICENSE",
+  "HMAC",
+  "JWT",
+  "AUTH",
 ]);
 /** Last two words that make a name secret: a URL that is itself the credential. */
 const SECRET_PAIRS = new Set(["WEBHOOK_URL", "WEBHOOK_URI", "CONNECTION_STRING", "HOOK_URL"]);
@@ -63,7 +66,7 @@ export function isSecretName(name: string): boolean {
 
 const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [
-    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/,
+    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/,
     "a PEM private key (-----BEGIN ... PRIVATE KEY-----)",
   ],
   [/\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/, "an OpenAI/Anthropic API key (sk-...)"],
@@ -77,6 +80,7 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
     /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/,
     "a Stripe secret or restricted key (sk_/rk_live_...)",
   ],
+  [/\bSG\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/, "a SendGrid API key (SG....)"],
   [/\bwhsec_[A-Za-z0-9]{16,}/, "a webhook signing secret (whsec_...)"],
   [/\bglpat-[A-Za-z0-9_-]{20,}/, "a GitLab token (glpat-...)"],
   [/\bnpm_[A-Za-z0-9]{36}\b/, "an npm token (npm_...)"],
@@ -95,7 +99,13 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
     "an HTTP Authorization credential (Bearer/Basic ...)",
   ],
   // A password inside a URL, unless it is a placeholder filled in at run time ($VAR, {{x}}, <x>).
-  [/[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:(?![$%{<*])[^\s@/]+@/i, "a URL with an embedded password"],
+  // (The user may be empty: redis://:password@host.)
+  [/[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:(?![$%{<*])[^\s@/]+@/i, "a URL with an embedded password"],
+  // A credential in a URL's query string, under a credential's parameter name.
+  [
+    /[?&](?:api[_-]?key|key|token|access[_-]?token|auth|secret|password|sig|signature)=(?![$%{<*])[^\s&#"']{16,}/i,
+    "a URL with a credential in its query string",
+  ],
 ];
 
 /** What a value looks like if it looks like a credential, else undefined. */

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import type { PreviewStep } from "./pending";
 import {
   CommandError,
   ConcurrentUpdateError,
@@ -212,13 +213,19 @@ export class AutomationEngine implements ReleaseEngine {
       options.source === undefined ? this.workDir : await this.checkout(stack, options.source);
     const st = await this.stack(stack, dir, options.env);
     try {
+      const steps: PreviewStep[] = [];
       const result = await st.preview({
         target: options.target === undefined ? undefined : [...options.target],
         policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
+        onEvent: (event) => {
+          const m = event.resourcePreEvent?.metadata;
+          if (m !== undefined && m.op !== "same" && m.op !== "read")
+            steps.push({ op: m.op, urn: m.urn, type: m.type });
+        },
       });
-      return { changeSummary: { ...result.changeSummary } };
+      return { changeSummary: { ...result.changeSummary }, steps };
     } catch (error) {
       throw this.translate(error, "preview", stack);
     }

@@ -4,6 +4,7 @@
  * hold the logic. `automation-engine.ts` is the real implementation over the Automation API, and
  * the unit tests drive every command with an in-memory one.
  */
+import type { PreviewStep } from "./pending";
 
 /** How an update or preview went, as Pulumi reports it. */
 export type UpdateResultKind = "not-started" | "in-progress" | "succeeded" | "failed";
@@ -97,6 +98,8 @@ export interface RunOptions {
 /** What a preview found. */
 export interface PreviewOutcome {
   readonly changeSummary: ChangeCounts;
+  /** Each resource the preview would change (not the unchanged ones), when the engine says. */
+  readonly steps?: readonly PreviewStep[];
 }
 
 /** What an update did, and the outputs it left. */

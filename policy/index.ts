@@ -3,18 +3,23 @@
  * `pulumi preview` / `pulumi up --policy-pack policy`.
  *
  * Resource rules (checked on each resource before it is created or updated):
- * - `tls-only-in-edge-namespace`: TLS Secrets (type kubernetes.io/tls or tls.key/tls.crt keys),
- *   cert-manager Certificates and Ingress `spec.tls` only in `{env}-edge`.
+ * - `tls-only-in-edge-namespace`: TLS Secrets (type kubernetes.io/tls, tls.key/tls.crt keys, or a
+ *   certificate with its private key by content, base64 or not), cert-manager Certificates and
+ *   Ingress `spec.tls` only in `{env}-edge` (env: letters and digits; a tenant namespace that
+ *   merely ends in `-edge` is not the edge).
  * - `pod-no-privileged-containers`: no `privileged`, no `allowPrivilegeEscalation: true`, no added
  *   capability beyond NET_BIND_SERVICE (containers, init and ephemeral containers).
  * - `pod-run-as-non-root`: every container has `runAsNonRoot: true` or `runAsUser > 0`, from the
  *   container or the pod; `runAsUser: 0` always fails.
- * - `pod-no-host-access`: no hostNetwork/hostPID/hostIPC, hostPath volume or hostPort.
+ * - `pod-no-host-access`: no hostNetwork/hostPID/hostIPC, hostPath volume or hostPort, and no
+ *   hostPath or local PersistentVolume.
  *   (The three pod rules cover Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.)
  * - `no-plaintext-secrets`: no ConfigMap data/binaryData and no container `env[].value` whose name
  *   ends in a secret's word (…_API_KEY, …TOKEN, …PASSWORD, …SECRET) or whose value looks like a
  *   credential (sk-…, PEM private key, ghp_…, AKIA…, AIza…, JWT, ac_{env}_…, URL with a password).
- *   `valueFrom.secretKeyRef` is the way.
+ *   `valueFrom.secretKeyRef` is the way. Also container command/args, annotations, and JSON
+ *   ConfigMap values at any depth; the detector is lib/secrets.ts, shared with the config
+ *   validation and the build-context scan.
  * - `production-images-by-digest`: in production every container image ends in `@sha256:<64 hex>`.
  * - `production-proxy-replicas`: in production the Deployment in `{env}-edge` (the proxy) has
  *   `spec.replicas >= 2`.
@@ -24,12 +29,18 @@
  *   load-balancer address whenever it is known, and no record name or content, nor a
  *   CustomHostname origin, references a tenant (`sp-{id}` hosts, `{env}-tenant-{id}` Services).
  * - `tenant-namespace-default-deny`: each tenant namespace has a NetworkPolicy with
- *   `podSelector: {}`, policyTypes Ingress and Egress and no allow-all rule.
+ *   `podSelector: {}`, policyTypes Ingress and Egress and no allow-all rule, and NO policy of the
+ *   namespace (the cluster enforces their union) admits ingress from anywhere but
+ *   `{env}-edge` or egress beyond the kube-dns pods on 53, `{env}-database` and public
+ *   addresses (private ones only with the plan's annotation).
  * - `tenant-namespace-quota`: each tenant namespace has a ResourceQuota with `spec.hard`.
  * - `tenant-namespace-restricted-pod-security`: each tenant namespace is declared with
  *   `pod-security.kubernetes.io/enforce: restricted`.
  * - `production-database-protected`: in production every `postgresql` Database and the
  *   in-cluster database StatefulSet carry `protect: true`.
+ *
+ * `*Patch` resources are judged as the type they patch (rules see `kubernetes:apps/v1:Deployment`
+ * for a DeploymentPatch); a NamespacePatch lowering a tenant's Pod Security fails.
  *
  * Environment: a policy never sees the stack config (`agent-cloud:environment`), so production is
  * recognized from what the program writes on its resources by contract: the

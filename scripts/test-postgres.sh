@@ -25,4 +25,14 @@ DO \$\$ BEGIN
   END IF;
 END \$\$;
 SQL
+# Every suite runs in its own process, several at once, each with a few tenants' pools: the
+# default of 100 connections is too few for the whole test run.
+if [ "$(runuser -u postgres -- psql -Atq -h /var/run/postgresql -d postgres -c 'SHOW max_connections')" -lt 300 ]; then
+  runuser -u postgres -- psql -q -h /var/run/postgresql -d postgres -c 'ALTER SYSTEM SET max_connections = 300'
+  pg_ctlcluster "$version" main restart
+  for _ in $(seq 1 50); do
+    if runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p 5432; then break; fi
+    sleep 0.2
+  done
+fi
 echo "PostgreSQL $version on 127.0.0.1:5432, test superuser $user"

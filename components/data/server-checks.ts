@@ -21,7 +21,8 @@ export interface ServerFinding {
 /**
  * Findings for the tenants of `environment` on the server `client` is logged in to: PUBLIC's
  * CONNECT/TEMP on the maintenance databases and on tenant databases, tenant roles with powers
- * or without a connection limit or `temp_file_limit`, and summed connection limits above
+ * or without a connection limit or `temp_file_limit`, settings a tenant gave its own role in its
+ * database or its database (they outrank the plan's), and summed connection limits above
  * `max_connections`.
  */
 export async function databaseServerFindings(
@@ -94,6 +95,31 @@ export async function databaseServerFindings(
         message: `tenant role "${r.rolname}" has no ${name}: the admin may not set it here; a superuser can run GRANT SET ON PARAMETER ${name} TO <admin> (PostgreSQL 15+), or set it server-wide`,
       });
     }
+  }
+
+  // Settings a tenant gave itself where they outrank the plan's role settings.
+  const overrides = await client.query<{
+    rolname: string | null;
+    datname: string;
+    setconfig: string[];
+  }>(
+    `SELECT r.rolname, d.datname, s.setconfig
+       FROM pg_db_role_setting s
+       JOIN pg_database d ON d.oid = s.setdatabase
+       LEFT JOIN pg_roles r ON r.oid = s.setrole
+      WHERE d.datname LIKE $1 AND (s.setrole = 0 OR r.rolname LIKE $1)
+      ORDER BY s.setrole = 0, r.rolname, d.datname`,
+    [pattern],
+  );
+  for (const o of overrides.rows) {
+    const what = o.setconfig.join(", ");
+    findings.push({
+      check: "tenant-settings-override",
+      message:
+        o.rolname === null
+          ? `tenant database "${o.datname}" overrides its plan (${what}); the next update resets it, or run: ALTER DATABASE "${o.datname}" RESET ALL`
+          : `tenant role "${o.rolname}" overrides its plan in database "${o.datname}" (${what}); the next update resets it, or run: ALTER ROLE "${o.rolname}" IN DATABASE "${o.datname}" RESET ALL`,
+    });
   }
 
   const max = await client.query<{ setting: string }>(

@@ -125,6 +125,10 @@ export function tenantHardeningSql(spec: TenantSqlSpec): SqlStatement[] {
     required(`GRANT ${role} TO CURRENT_USER`),
     required(`REVOKE ALL ON DATABASE ${quoteIdent(spec.database.name)} FROM PUBLIC`),
     required(`ALTER ROLE ${role} CONNECTION LIMIT ${spec.role.connectionLimit}`),
+    // A tenant may set its own role's defaults in its database, and (as owner) its database's;
+    // the role-in-database level outranks the role settings below, so clear both first.
+    required(`ALTER ROLE ${role} IN DATABASE ${quoteIdent(spec.database.name)} RESET ALL`),
+    required(`ALTER DATABASE ${quoteIdent(spec.database.name)} RESET ALL`),
     ...spec.settings.map(([k, v]) => ({
       sql: `ALTER ROLE ${role} SET ${k} = ${quoteLiteral(v)}`,
       // Only a superuser, or an admin granted SET on it (PostgreSQL 15+), may set it for a role.

@@ -39,6 +39,7 @@ import {
 } from "./nginx/client-identity";
 import {
   DEFAULT_EDGE_LIMITS,
+  edgeClientRateLines,
   type EdgeLimitsInput,
   edgeLimitedLocation,
   edgeLimitsHttpLines,
@@ -46,6 +47,7 @@ import {
   edgeLimitsRouteLines,
   edgeLimitsServerLines,
 } from "./nginx/limits";
+import { refusalLocations, refusalServerLines } from "./nginx/refusals";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {
@@ -522,16 +524,18 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
 
 /**
  * The HTTPS server's `location /`: refusals first (each an `if` that returns), then the proxy.
- * Add an edge check (a refusal, a limit) as one more guard here.
+ * Add an edge check (a refusal, a limit) as one more guard here. (`_hsts` is no longer needed
+ * here: the refusal path adds it; kept so callers need not change.)
  */
-export function tenantLocation(input: NginxConfigInput, hsts: string): string[] {
+export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[] {
   return [
     "location / {",
+    // Bare statuses: the refusal path (nginx/refusals.ts) counts the client's limits, then answers.
     '  if ($tenant_id = "") {',
-    `    return 404 '${EDGE_BODIES.unknownHost}';`,
+    "    return 404;",
     "  }",
     ...indent(suspendedGuard()),
-    ...indent(edgeAuthLocationLines(hsts)),
+    ...indent(edgeAuthLocationLines()),
     ...indent(proxyToTenant(input.timeouts)),
     "}",
   ];
@@ -584,9 +588,10 @@ function serversSection(input: NginxConfigInput): string[] {
     "  error_page 413 @too_large;",
     "  error_page 502 503 504 @tenant_unavailable;",
     ...indent(edgeLimitsServerLines(limitsOf(input))),
+    ...indent(refusalServerLines()),
     ...indent(clientIdentityServerLines(identityOf(input))),
     "",
-    ...indent(tenantLocation(input, hsts)),
+    ...indent(tenantLocation(input)),
     "",
     "  location @tenant_unavailable {",
     `    return 502 '${tenantUnavailableBody("$tenant_id")}';`,
@@ -597,6 +602,15 @@ function serversSection(input: NginxConfigInput): string[] {
     "  }",
     "",
     ...indent(edgeLimitedLocation(hsts)),
+    "",
+    ...indent(
+      refusalLocations(
+        hsts,
+        edgeClientRateLines(limitsOf(input)),
+        EDGE_BODIES.unknownHost,
+        "@edge_limited",
+      ),
+    ),
     ...(identityOf(input).originPullCaPath !== undefined
       ? ["", ...indent(originOnlyLocation(hsts))]
       : []),

@@ -33,6 +33,7 @@ export function tenantAppArgs(
     plan: t.plan,
     replicas: t.replicas,
     suspended: t.suspended,
+    autoscale: t.autoscale,
     image: t.image ?? deps.image,
     port: c.app.port,
     healthPath: c.app.healthPath,

@@ -6,6 +6,7 @@ import type { Plan } from "../../stacks/config/plans";
 import { DIGEST_REF } from "../../stacks/config/schema";
 import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
+import { type Autoscale, autoscalerSpec, checkAutoscale, replicaCeiling } from "./autoscale";
 import { TENANT_CONTAINER_NAME } from "./container";
 import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";
 import { tenantNamespaceLabels, tenantPodLabels } from "./labels";
@@ -99,6 +100,12 @@ export interface TenantAppArgs {
    * @default false
    */
   readonly suspended?: boolean;
+  /**
+   * Scale on CPU between `min` and `max` (within the plan's `maxReplicas`) with a
+   * HorizontalPodAutoscaler; quota and PodDisruptionBudget are sized for `max`, and `replicas`
+   * is left to the autoscaler. @default a fixed `replicas`
+   */
+  readonly autoscale?: Autoscale;
 }
 
 /**
@@ -127,6 +134,8 @@ export class TenantApp extends pulumi.ComponentResource {
     const nsName = tenantNamespace(args.environment, id);
     const appName = tenantServiceName(id);
     const podLabels = tenantPodLabels(id, appName);
+    // Quota, PodDisruptionBudget and spreading are sized for the most pods the tenant may run.
+    const ceiling = replicaCeiling(args.replicas, args.autoscale);
     const grace = args.terminationGracePeriodSeconds;
     const preStopSeconds = preStopSleepSeconds(grace);
     const probeInput = {
@@ -259,7 +268,12 @@ export class TenantApp extends pulumi.ComponentResource {
       {
         metadata: { name: appName, namespace, labels: podLabels },
         spec: {
-          replicas: args.suspended === true ? 0 : args.replicas,
+          // With an autoscaler the replica count is its to set; a deploy must not reset it.
+          ...(args.suspended === true
+            ? { replicas: 0 }
+            : args.autoscale === undefined
+              ? { replicas: args.replicas }
+              : {}),
           selector: { matchLabels: podLabels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
@@ -277,7 +291,7 @@ export class TenantApp extends pulumi.ComponentResource {
               enableServiceLinks: false,
               terminationGracePeriodSeconds: grace,
               securityContext: podSecurity,
-              ...(args.replicas >= 2
+              ...(ceiling >= 2
                 ? {
                     topologySpreadConstraints: [
                       {
@@ -349,14 +363,25 @@ export class TenantApp extends pulumi.ComponentResource {
       `${name}-quota`,
       {
         metadata: { name: "tenant-quota", namespace },
-        spec: tenantQuotaSpec(args.plan, args.replicas),
+        spec: tenantQuotaSpec(args.plan, ceiling),
       },
       child,
     );
     // No LimitRange: the only container in the namespace states its resources (from the plan),
     // and only the platform creates pods here; the quota still caps the namespace as a whole.
 
-    if (args.replicas >= 2) {
+    if (args.autoscale !== undefined && args.suspended !== true) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-autoscaler`,
+        {
+          metadata: { name: appName, namespace, labels: podLabels },
+          spec: autoscalerSpec(appName, args.autoscale),
+        },
+        child,
+      );
+    }
+
+    if (ceiling >= 2) {
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-pdb`,
         {
@@ -420,6 +445,10 @@ function validate(args: TenantAppArgs): void {
     throw new Error(
       `${at} replicas ${args.replicas}: plan "${args.planName}" allows at most ${args.plan.maxReplicas}`,
     );
+  }
+  if (args.autoscale !== undefined) {
+    const problems = checkAutoscale(at, args.autoscale, args.plan.maxReplicas);
+    if (problems.length > 0) throw new Error(problems.join("; "));
   }
   for (const r of ["cpu", "memory"] as const) {
     if (compareQuantities(args.plan.requests[r], args.plan.limits[r]) > 0) {

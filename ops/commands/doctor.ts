@@ -9,6 +9,7 @@ import {
   endpointCheck,
 } from "../doctor-checks";
 import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../doctor-live";
+import { edgeCertificateChecks } from "../edge-certificate-check";
 import { println } from "../format";
 import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../health";
@@ -83,6 +84,7 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
   checks.push(
     ...certificateChecks(resources, edgeNamespaceOutput(outputs) ?? edgeNamespace(environment)),
   );
+  checks.push(...edgeCertificateChecks(config));
 
   const path = healthPathOf(config);
   const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;

@@ -4,7 +4,8 @@ import { OpsError } from "../errors";
 import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha } from "../format";
 import { healthUrl, mapLimit } from "../health";
 import { lifecycleHealth, lifecycleOf } from "../lifecycle";
-import { healthPathOf } from "../stack-config";
+import { groupPending } from "../pending";
+import { healthPathOf, tenantsOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
 import { parseRelease } from "../release";
 import { commitOf } from "../update-meta";
@@ -56,6 +57,9 @@ export async function status(ctx: OpsContext, o: StatusOptions): Promise<number>
           ? `pending changes: ${describeChanges(preview.changeSummary)} (run deploy to apply them)`
           : `up to date: ${describeChanges(preview.changeSummary)}`,
       );
+      const tenantIds = tenantsOf(await engine.readConfig(o.stack)).map((t) => t.id);
+      for (const group of groupPending(preview.steps ?? [], tenantIds))
+        println(stdout, `  ${group.label}: ${group.changes.join(", ")}`);
     } catch (error) {
       if (!(error instanceof OpsError)) throw error;
       println(stdout, `preview failed: ${error.message}`);

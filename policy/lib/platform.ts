@@ -1,6 +1,7 @@
 /**
  * The platform's naming contract as the policies read it (it mirrors stacks/config/names.ts; the
- * pack does not import the program so it can run and be published on its own). Namespaces are
+ * pack does not import the program so it can run and be published on its own: it shares only the
+ * dependency-free rules under lib/ at the repository root, secrets, CIDRs and domains). Namespaces are
  * `{env}-edge` (the proxy and the only TLS Secret), `{env}-database` and `{env}-tenant-{id}`;
  * tenant apps are Service/Deployment `sp-{id}`.
  *

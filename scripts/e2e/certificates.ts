@@ -27,6 +27,7 @@ export function makeEdgeCertificate(
   dir: string,
   mode: string,
   names: readonly string[],
+  days = 90,
 ): EdgeCertificate {
   const key = path.join(dir, "edge.key");
   const crt = path.join(dir, "edge.crt");
@@ -38,7 +39,7 @@ export function makeEdgeCertificate(
       "-x509",
       ...ec,
       "-days",
-      "1",
+      String(days),
       "-subj",
       `/CN=${names[0]}`,
       "-addext",
@@ -64,7 +65,7 @@ export function makeEdgeCertificate(
     "-x509",
     ...ec,
     "-days",
-    "1",
+    String(days),
     "-subj",
     "/CN=agent-cloud e2e stand-in CA",
     "-keyout",
@@ -87,7 +88,7 @@ export function makeEdgeCertificate(
     caKey,
     "-CAcreateserial",
     "-days",
-    "1",
+    String(days),
     "-extfile",
     ext,
     "-out",

@@ -1,5 +1,5 @@
 /**
- * The stack's PostgreSQL on this machine: the roles, databases and grants the program declares
+ * The stack's PostgreSQL on this machine: the roles, databases, grants and hardening the program declares
  * (postgresql provider resources, with their rendered names, passwords and limits) created on the
  * Debian PostgreSQL on loopback, whatever server the stack names (an external host or the
  * in-cluster one). One run per stack at a time (an advisory lock), and everything it made is
@@ -79,6 +79,15 @@ export class StackDatabase {
         `CREATE DATABASE ${ident(d.name)} OWNER ${ident(d.owner)} ENCODING ${literal(d.encoding ?? "UTF8")} TEMPLATE ${ident(d.template ?? "template0")}`,
       );
       this.declared.push({ role: String(d.owner), database: String(d.name) });
+    }
+    // The hardening SharedDatabase declares (REVOKE PUBLIC, role settings), run by the same
+    // runner as its SqlStatements resources. The server-wide part (PUBLIC's rights on postgres
+    // and template1) is left out: this is a shared test server, and test/data covers it.
+    for (const h of this.objects.ofType(SQL_STATEMENTS_TYPE)) {
+      if (h.name.endsWith("-server-hardening")) continue;
+      const statements = h.inputs.statements as SqlStatement[];
+      this.statements.push(...statements.map((x) => x.sql));
+      await runSqlStatements(admin, statements);
     }
     for (const g of this.objects.ofType("postgresql:index/grant:Grant").map((x) => x.inputs)) {
       if (g.objectType !== "database")

@@ -3,6 +3,7 @@
  * outputs, every tenant name resolving to the run's proxy, and health checks sent there (TLS with
  * the tenant's name, trusting the run's certificate).
  */
+import { type CertificateProbe, TlsCertificateProbe } from "../../ops/certs/probe";
 import { doctor } from "../../ops/commands/doctor";
 import type { OpsContext } from "../../ops/context";
 import type { ReleaseEngine, StackOutputs, StateResource } from "../../ops/engine";
@@ -77,7 +78,15 @@ export async function runDoctor(
   };
   const stdout = new Text();
   const stderr = new Text();
+  // The certificate doctor reads is the one this run's edge serves, wherever doctor looks for it.
+  const live = new TlsCertificateProbe();
+  const tls: CertificateProbe = {
+    served: (_address, _port, servername, timeoutMs) =>
+      live.served(edge.host, edge.port, servername, timeoutMs),
+  };
   const ctx: OpsContext = {
+    tls,
+    zone: null,
     engine,
     stdout,
     stderr,

@@ -100,7 +100,12 @@ export async function runE2e(
 
     // The edge certificate for the TLS mode, in place of the Secret the cluster would hold.
     const names = [`*.${c.domain}`, c.domain];
-    const certificate = makeEdgeCertificate(sandbox, c.tls.mode, names);
+    // Valid as long as the mode's own certificate would be, so doctor's expiry check applies.
+    const tls = c.tls as { validityHours?: number; validityDays?: number };
+    const days =
+      tls.validityDays ??
+      (tls.validityHours !== undefined ? Math.ceil(tls.validityHours / 24) : 90);
+    const certificate = makeEdgeCertificate(sandbox, c.tls.mode, names, days);
     out(`e2e: TLS ${certificate.how}`);
 
     // Images this run can start: those the stack builds from a folder of this repository.
@@ -380,11 +385,15 @@ export async function runE2e(
           authorization: bearer(key),
           verifyName: true,
         });
-        const ok = r.status === 401 || (r.status === 200 && servedBy(r.body) === t.id);
+        // auth "edge": the edge refuses it; "app": the tenant's own app decides (never another).
+        const edgeChecks = (t as { auth?: string }).auth !== "app";
+        const ok = edgeChecks
+          ? r.status === 401
+          : r.status === 401 || (r.status === 200 && servedBy(r.body) === t.id);
         add(
           "edge",
           `${host} with ${label}`,
-          `401, or 200 from ${t.id} itself`,
+          edgeChecks ? "401 (auth edge)" : `401, or 200 from ${t.id} itself (auth app)`,
           `${r.status || r.error}${r.status === 200 ? ` from ${servedBy(r.body) ?? "?"}` : ""}`,
           ok,
         );
@@ -420,7 +429,14 @@ export async function runE2e(
       "doctor",
       "ops doctor",
       "exit 0",
-      `exit ${doctor.code}: ${doctor.summary}`,
+      `exit ${doctor.code}: ${doctor.summary}${
+        doctor.code === 0
+          ? ""
+          : `; ${doctor.output
+              .split("\n")
+              .filter((l) => l.startsWith("FAIL"))
+              .join("; ")}`
+      }`,
       doctor.code === 0,
     );
 

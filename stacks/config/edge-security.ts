@@ -43,6 +43,16 @@ export function edgeSecurityIssues(
       p.sourceRanges,
       `only applies when proxy.serviceType is "LoadBalancer" (got "${p.serviceType}"); restrict a NodePort with the nodes' firewall`,
     );
+  // A trusted peer names the client: trusting a whole address space lets anyone do so.
+  (ok("proxy") ? (p.realIpFrom ?? []) : []).forEach((cidr, i) => {
+    const bits = Number(cidr.split("/")[1]);
+    if (bits < (cidr.includes(":") ? 16 : 8))
+      add(
+        `proxy.realIpFrom[${i}]`,
+        cidr,
+        "trusts every peer in it to set the client address (and so to dodge per-client limits and forge X-Forwarded-For); list your CDN's or load balancer's ranges, at most /8 (IPv4) or /16 (IPv6) each",
+      );
+  });
   if (ok("proxy", "dns") && p.originPull.enabled && !cloudflareInFront(c))
     add(
       "proxy.originPull.enabled",

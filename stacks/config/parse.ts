@@ -235,6 +235,19 @@ function crossFieldIssues(
         t.replicas,
         `plan "${t.plan}" allows at most ${plan.maxReplicas} replicas`,
       );
+    } else if (t.autoscale !== undefined && t.autoscale.max > plan.maxReplicas) {
+      add(
+        `${at}.autoscale.max`,
+        t.autoscale.max,
+        `plan "${t.plan}" allows at most ${plan.maxReplicas} replicas`,
+      );
+    }
+    if (t.autoscale !== undefined && t.autoscale.min > t.autoscale.max) {
+      add(
+        `${at}.autoscale.min`,
+        t.autoscale.min,
+        `must not exceed autoscale.max (${t.autoscale.max})`,
+      );
     }
 
     t.customDomains.forEach((d, j) => {

@@ -305,6 +305,14 @@ const tenantSchema = z.strictObject({
   /** Another image for this tenant only, pinned by digest. */
   image: imageRef.optional(),
   adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** Scale on CPU between min and max replicas (max within the plan's maxReplicas). */
+  autoscale: z
+    .strictObject({
+      min: z.number().int().min(1).max(50),
+      max: z.number().int().min(1).max(50),
+      cpuPercent: z.number().int().min(10).max(100).default(70),
+    })
+    .optional(),
   /** Keep data and config, scale to zero, and have the edge answer 503. */
   suspended: z.boolean().default(false),
   /** This tenant's migration command instead of `app.migrate`; `[]` for none. */

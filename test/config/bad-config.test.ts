@@ -579,6 +579,31 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "credentials a careless operator writes that the detector missed (red team)",
+    change: (c) => {
+      c.tenants[0].env = {
+        REDIS_URL: "redis://:hunter2hunter2@redis:6379/0",
+        HMAC_KEY: "f".repeat(64),
+        JWT_KEY: "supersecretsigningvalue123",
+        MAIL: "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
+        CACHE_KEY: "agents",
+      };
+      c.tenants[0].agentConfig = {
+        mcp: { url: "https://mcp.example.com/sse?api_key=abcdefghijklmnopqrstuvwxyz123" },
+        signing: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc",
+        docs: "https://example.com/search?q=tokens&page=2",
+      };
+    },
+    expected: [
+      `tenants[0].env.REDIS_URL (clear text): ${SECRET_ENV_FIX("acme", "REDIS_URL")}`,
+      `tenants[0].env.HMAC_KEY (clear text): ${SECRET_ENV_FIX("acme", "HMAC_KEY")}`,
+      `tenants[0].env.JWT_KEY (clear text): ${SECRET_ENV_FIX("acme", "JWT_KEY")}`,
+      `tenants[0].env.MAIL (clear text): ${SECRET_ENV_FIX("acme", "MAIL")}`,
+      `tenants[0].agentConfig.mcp.url (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.URL' <value>`,
+      `tenants[0].agentConfig.signing (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.acme.SIGNING' <value>`,
+    ],
+  },
+  {
     name: "credentials inside agentConfig: webhook URLs, Authorization headers, credential blocks",
     change: (c) =>
       (c.tenants[0].agentConfig = {

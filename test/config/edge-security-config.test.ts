@@ -215,6 +215,17 @@ describe("edge-security config errors", () => {
       ],
     ],
     [
+      "every peer (or a whole /4) trusted to name the client",
+      (c) =>
+        (c.proxy = {
+          realIpFrom: ["0.0.0.0/0", "203.0.113.0/24", "::/0", "2400:cb00::/32", "64.0.0.0/4"],
+        }),
+      [0, 2, 4].map(
+        (i) =>
+          `proxy.realIpFrom[${i}] ${JSON.stringify(["0.0.0.0/0", "", "::/0", "", "64.0.0.0/4"][i])}: trusts every peer in it to set the client address (and so to dodge per-client limits and forge X-Forwarded-For); list your CDN's or load balancer's ranges, at most /8 (IPv4) or /16 (IPv6) each`,
+      ),
+    ],
+    [
       "origin pulls without Cloudflare in front",
       (c) => (c.proxy = { originPull: { enabled: true } }),
       [

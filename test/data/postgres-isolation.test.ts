@@ -273,10 +273,10 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         },
       );
       if (adminKind === "superuser") {
-        expect(run.stdout.trim()).toBe(`no findings for environment "${environment}"`);
+        expect(run.stdout.trim(), run.stderr).toBe(`no findings for environment "${environment}"`);
         expect(run.status).toBe(0);
       } else {
-        expect(run.stdout).toMatch(/^public-database-access: .*database "postgres"/m);
+        expect(run.stdout, run.stderr).toMatch(/^public-database-access: .*database "postgres"/m);
         expect(run.stdout).toMatch(/^tenant-role-settings: .*has no temp_file_limit/m);
         expect(run.stdout).not.toContain(adminPassword);
         expect(run.status).toBe(1);
@@ -388,6 +388,48 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
           expect(unset.some((f) => f.message.includes(`"${t.spec.role.name}"`))).toBe(true);
         }
       }
+    });
+
+    it("undoes, on the next hardening run, plan settings a tenant overrode for every future session", async () => {
+      const t = a();
+      const c = await client(t.url);
+      const self = quoteIdent(t.spec.role.name);
+      const own = quoteIdent(t.spec.database.name);
+      // A tenant may change its own role's defaults, and as its database's owner the database's:
+      // the role-in-database level outranks the role level the platform sets.
+      await c.query(`ALTER ROLE ${self} IN DATABASE ${own} SET statement_timeout = 0`);
+      await c.query(`ALTER ROLE ${self} IN DATABASE ${own} SET work_mem = '1GB'`);
+      await c.query(`ALTER DATABASE ${own} SET idle_in_transaction_session_timeout = 0`);
+      await c.query(`ALTER ROLE ${self} RESET ALL`);
+      const settings = async () => {
+        const fresh = await client(t.url);
+        return (
+          await fresh.query<{ name: string; setting: string }>(
+            `SELECT name, setting FROM pg_settings WHERE name = ANY($1) ORDER BY name`,
+            [["statement_timeout", "idle_in_transaction_session_timeout", "work_mem"]],
+          )
+        ).rows;
+      };
+      expect((await settings()).find((r) => r.name === "statement_timeout")?.setting).toBe("0");
+      const overrides = async () =>
+        (
+          await withClient(adminUrl(adminRole, adminPassword), (x) =>
+            databaseServerFindings(x, environment),
+          )
+        ).filter((f) => f.check === "tenant-settings-override");
+      expect((await overrides()).map((f) => f.message)).toEqual([
+        `tenant role "${t.spec.role.name}" overrides its plan in database "${t.spec.database.name}" (statement_timeout=0, work_mem=1GB); the next update resets it, or run: ALTER ROLE "${t.spec.role.name}" IN DATABASE "${t.spec.database.name}" RESET ALL`,
+        `tenant database "${t.spec.database.name}" overrides its plan (idle_in_transaction_session_timeout=0); the next update resets it, or run: ALTER DATABASE "${t.spec.database.name}" RESET ALL`,
+      ]);
+      await withClient(adminUrl(adminRole, adminPassword), (admin) =>
+        runSqlStatements(admin, tenantHardeningSql(t.spec)),
+      );
+      expect(await settings()).toEqual([
+        { name: "idle_in_transaction_session_timeout", setting: "1000" },
+        { name: "statement_timeout", setting: "1000" },
+        { name: "work_mem", setting: "64" },
+      ]);
+      expect(await overrides()).toEqual([]);
     });
 
     it("documented limit: a session may still raise work_mem and statement_timeout for itself", async () => {

@@ -68,6 +68,14 @@ const https = (host: string, extra: Partial<Parameters<typeof edgeHttps>[0]> = {
     ...extra,
   });
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+/** Every character as %XX (upper- and lower-case hex alternating), as a careful client might. */
+const percentEncoded = (s: string) =>
+  [...s]
+    .map((c, i) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return `%${i % 2 === 0 ? hex.toUpperCase() : hex}`;
+    })
+    .join("");
 const echo = (body: string) => JSON.parse(body) as TenantEcho;
 const hits = (id: string) => edge.fleet.get(id).hits;
 const ACME_HOST = `acme.${DOMAIN}`;
@@ -224,6 +232,17 @@ describe("another environment's key", () => {
         "the query, '_' percent-encoded",
         { path: `/v1?key=${PRODUCTION_ACME.replace(/_/g, "%5F")}` },
       ],
+      [
+        "the query, every character percent-encoded",
+        { path: `/v1?key=${percentEncoded(PRODUCTION_ACME)}` },
+      ],
+      [
+        "the query, one character of the random part percent-encoded",
+        {
+          path: `/v1?key=${PRODUCTION_ACME.slice(0, 20)}${percentEncoded(PRODUCTION_ACME[20] as string)}${PRODUCTION_ACME.slice(21)}`,
+        },
+      ],
+      ["the path, 'a' percent-encoded", { path: `/keys/%61${PRODUCTION_ACME.slice(1)}` }],
       ["the path", { path: `/keys/${PRODUCTION_ACME}` }],
       ["a cookie", { headers: { cookie: `a=1; key=${PRODUCTION_ACME}` } }],
       ["X-Api-Key", { headers: { "x-api-key": PRODUCTION_ACME } }],
@@ -243,6 +262,31 @@ describe("another environment's key", () => {
     expect(hits("acme") + hits("gateway")).toBe(before);
   });
 
+  it("is refused in Authorization under any scheme, and in a repeated credential header", async () => {
+    const gateway = `gateway.${DOMAIN}`;
+    const before = hits("gateway");
+    for (const authorization of [
+      `Token ${PRODUCTION_ACME}`,
+      PRODUCTION_ACME,
+      `ApiKey ${PRODUCTION_ACME}`,
+    ]) {
+      const res = await https(gateway, { headers: { authorization } });
+      expect(res.status, authorization.slice(0, 8)).toBe(401);
+      expect(res.body).toBe(AUTH_BODIES.wrongEnvironment);
+    }
+    expect(hits("gateway")).toBe(before);
+    // nginx 1.22 reads only the first of a repeated header; the tenant must never get the second.
+    for (const header of ["X-Api-Key", "X-Auth-Token", "Proxy-Authorization", "X-Access-Token"]) {
+      const raw = await rawResponse(
+        `GET / HTTP/1.1\r\nHost: ${gateway}\r\n${header}: harmless\r\n` +
+          `${header}: ${PRODUCTION_ACME}\r\nConnection: close\r\n\r\n`,
+        gateway,
+      );
+      expect(raw, header).not.toContain(PRODUCTION_ACME);
+      expect(raw.startsWith("HTTP/1.1 200") || raw.startsWith("HTTP/1.1 401"), header).toBe(true);
+    }
+  });
+
   it("lets an app-auth tenant's own callers through with whatever credentials its app uses", async () => {
     for (const headers of [
       {} as Record<string, string>,
@@ -254,6 +298,11 @@ describe("another environment's key", () => {
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expect(echo(res.body).tenant).toBe("gateway");
     }
+    // This environment's own key, percent-encoded, is not taken for another environment's.
+    const encoded = await https(`gateway.${DOMAIN}`, {
+      path: `/v1?key=${percentEncoded(GATEWAY)}`,
+    });
+    expect(encoded.status).toBe(200);
   });
 });
 
@@ -380,13 +429,13 @@ function readAccessLog(): string {
 }
 
 /** The whole raw response to raw request bytes over TLS. */
-async function rawResponse(head: string): Promise<string> {
+async function rawResponse(head: string, servername = ACME_HOST): Promise<string> {
   const { connect } = await import("node:tls");
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: "127.0.0.1",
       port: edge.ports.https,
-      servername: ACME_HOST,
+      servername,
       rejectUnauthorized: false,
     });
     const chunks: Buffer[] = [];

@@ -96,6 +96,40 @@ describe("per-client and per-tenant limits", () => {
     expect((await https(ACME, "127.0.0.4", { headers: auth })).status).toBe(200);
   });
 
+  it("counts refused requests (no key, unknown host) against the client's rate too", async () => {
+    for (const [host, refusal] of [
+      [ACME, 401],
+      ["nobody.example.test", 404],
+    ] as const) {
+      const from = host === ACME ? "127.0.0.30" : "127.0.0.31";
+      const results = await pool(
+        3,
+        Array.from({ length: 40 }, () => () => https(host, from, { checkName: false })),
+      );
+      expect(
+        results.every((r) => r.status === refusal || r.status === 429),
+        host,
+      ).toBe(true);
+      expect(results.filter((r) => r.status === refusal).length, host).toBeGreaterThanOrEqual(
+        LIMITS.requestBurstPerClient,
+      );
+      const limited = results.filter((r) => r.status === 429);
+      expect(limited.length, host).toBeGreaterThan(0);
+      for (const r of limited) expect(r.body).toBe(LIMIT_BODIES.rateLimited);
+    }
+  });
+
+  it("never spends a tenant's plan on requests the edge refused", async () => {
+    // Eight refused requests (another environment's key) at a tenant whose plan allows 3 at once.
+    for (let i = 0; i < 8; i++) {
+      const res = await https(`tiny.${DOMAIN}`, `127.0.0.${40 + i}`, {
+        headers: { authorization: "Bearer ac_production_x" },
+      });
+      expect(res.status).toBe(401);
+    }
+    expect((await https(`tiny.${DOMAIN}`, "127.0.0.50")).status).toBe(200);
+  });
+
   it("holds one client to its open requests with 429 JSON while another is served", async () => {
     const uploads = await Promise.all(
       Array.from({ length: 10 }, () => slowUpload("127.0.0.5", ACME, auth)),

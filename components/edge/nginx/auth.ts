@@ -120,6 +120,16 @@ export function edgeAuthHttpLines(
 ): string[] {
   const own = escapeRegex(input.environment);
   const underscore = "(?:_|%5[Ff])";
+  // Outside Authorization an app may percent-decode what it reads, so any character of a key
+  // may arrive as %XX there: each is matched raw or encoded (hex in either case).
+  const encoded = (c: string) => {
+    const hex = [...c.charCodeAt(0).toString(16)]
+      .map((h) => (/[a-f]/.test(h) ? `[${h}${h.toUpperCase()}]` : h))
+      .join("");
+    return `(?:${escapeRegex(c)}|%${hex})`;
+  };
+  const anyOf = (chars: string) => `(?:[${chars}]|%[0-9A-Fa-f]{2})`;
+  const ownEncoded = [...input.environment].map(encoded).join("");
   return [
     // The bearer token, only in the documented form; anything else is no key at all.
     "map $http_authorization $edge_bearer {",
@@ -158,11 +168,12 @@ export function edgeAuthHttpLines(
     `  "~*^bearer[ \\t]+ac_(?!${own}_)[a-z0-9-]+_" 1;`,
     "}",
     "",
-    // ... or a whole key of another environment in the request line, a cookie or a credential
-    // header, with '_' raw or percent-encoded.
-    `map "$request_uri ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
+    // ... or a whole key of another environment in the request line, Authorization under any
+    // scheme, a cookie or a credential header, raw or percent-encoded.
+    // Authorization is searched here too, so a key under any scheme (or none) is caught.
+    `map "$request_uri $http_authorization ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
     "  default 0;",
-    `  "~ac${underscore}(?!${own}${underscore})[a-z0-9-]{1,63}${underscore}[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}" 1;`,
+    `  "~${encoded("a")}${encoded("c")}${underscore}(?!${ownEncoded}${underscore})${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}" 1;`,
     "}",
     "",
     'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_mode:$edge_public:$edge_key_ok" $edge_refusal {',
@@ -175,19 +186,28 @@ export function edgeAuthHttpLines(
   ];
 }
 
-/** Lines at the top of the proxied location: refuse before anything reaches the tenant. */
-export function edgeAuthLocationLines(hstsLine: string): string[] {
-  const refuse = (value: string, body: string) => [
-    `if ($edge_refusal = ${value}) {`,
-    `  ${hstsLine}`,
-    `  add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
-    `  return 401 '${body}';`,
-    "}",
-  ];
-  return [
-    ...refuse("foreign", AUTH_BODIES.wrongEnvironment),
-    ...refuse("key", AUTH_BODIES.unauthorized),
-  ];
+/**
+ * Lines at the top of the proxied location: refuse before anything reaches the tenant. The bare
+ * 401 is answered by the refusal path (refusals.ts), after the client's limits are counted.
+ */
+export function edgeAuthLocationLines(): string[] {
+  return ['if ($edge_refusal != "") {', "  return 401;", "}", ...forwardCheckedCredentials()];
+}
+
+/**
+ * nginx 1.22's `$http_<name>` is the first of a repeated header only, so a second `X-Api-Key`
+ * would reach the tenant unchecked. Each credential header is sent on as exactly the value that
+ * was checked (none when absent); repeated cookies are joined by nginx and checked whole.
+ */
+function forwardCheckedCredentials(): string[] {
+  return CREDENTIAL_HEADERS.filter((h) => h !== "http_cookie").map((h) => {
+    const name = h
+      .slice("http_".length)
+      .split("_")
+      .map((w) => w[0]?.toUpperCase() + w.slice(1))
+      .join("-");
+    return `proxy_set_header ${name} $${h};`;
+  });
 }
 
 /** One tenant's accepted keys: its current key and, during a rotation overlap, the previous one. */

@@ -145,12 +145,17 @@ export function edgeLimitsServerLines(input: EdgeLimitsInput): string[] {
   const l = input.limits;
   return [
     `limit_conn edge_client_conn ${l.connectionsPerClient};`,
-    `limit_req zone=edge_client_req burst=${l.requestBurstPerClient} nodelay;`,
+    ...edgeClientRateLines(input),
     ...input.plans.map(
       (p) => `limit_req zone=${zoneName(p.plan)} burst=${p.requestBurst} nodelay;`,
     ),
     "error_page 429 @edge_limited;",
   ];
+}
+
+/** The per-client request rate alone (the refusal path counts it, never a tenant's plan). */
+export function edgeClientRateLines(input: EdgeLimitsInput): string[] {
+  return [`limit_req zone=edge_client_req burst=${input.limits.requestBurstPerClient} nodelay;`];
 }
 
 /** The named location answering 429 with the limit that was hit. */

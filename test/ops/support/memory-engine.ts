@@ -23,6 +23,7 @@ import {
   UnknownStackError,
   UpdateInProgressError,
 } from "../../../ops/errors";
+import type { PreviewStep } from "../../../ops/pending";
 import { containsSecure } from "../../../ops/stack-config";
 
 export interface MemoryStack {
@@ -32,6 +33,8 @@ export interface MemoryStack {
   config: Record<string, unknown>;
   /** What the next preview reports. */
   previewChanges: ChangeCounts;
+  /** The resources the next preview reports as changing. */
+  previewSteps?: PreviewStep[];
   /** What the next up reports as resource changes. */
   upChanges: ChangeCounts;
   /** Another update holds the lock. */
@@ -158,7 +161,7 @@ export class MemoryEngine implements ReleaseEngine {
     this.record("preview", stack, MemoryEngine.runArgs(options));
     const s = this.get(stack);
     options.onOutput?.(this.progress);
-    return { changeSummary: s.previewChanges };
+    return { changeSummary: s.previewChanges, steps: s.previewSteps };
   }
 
   async up(stack: string, options: RunOptions): Promise<UpOutcome> {
