@@ -3,12 +3,12 @@
  * sends over IPC. Every child is bounded in time and killed by its own pid if it overruns.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const NODE_ARGS = ["--import", "tsx"];
 
 /** Path of a module in bench/. */
-export const benchModule = (file: string) => join(__dirname, file);
+export const benchModule = (file: string) => resolve(__dirname, file);
 
 /** Starts `file` with `args`; the caller talks to it over IPC. */
 export function startChild(file: string, args: readonly string[] = []): ChildProcess {

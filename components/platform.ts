@@ -17,6 +17,8 @@ import { WildcardCertificate } from "./edge/wildcard-certificate";
 import { WildcardDns } from "./edge/wildcard-dns";
 import { AppImage } from "./image/app-image";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
+import type { ShardTenant } from "../stacks/shard-tenants";
+import { tenantAppArgs } from "./tenant/app-args";
 import { TenantApp } from "./tenant/tenant-app";
 
 export const PLATFORM_TYPE = "agent-cloud:platform:Platform";
@@ -42,6 +44,11 @@ export interface PlatformArgs {
    * The Cloudflare provider itself reads `cloudflare:apiToken`.
    */
   readonly cloudflareApiToken?: pulumi.Input<string>;
+  /**
+   * Tenants that run in the environment's shard stacks (checked, see stacks/shard-tenants.ts):
+   * the proxy routes them and DNS publishes their custom domains. @default []
+   */
+  readonly shardTenants?: readonly ShardTenant[];
 }
 
 const secretInput = (value: SecretValue | undefined) => value?.toOutput();
@@ -66,6 +73,9 @@ export class Platform extends pulumi.ComponentResource {
     super(PLATFORM_TYPE, name, {}, opts);
     const c = args.config;
     const child = { parent: this };
+    // Every tenant the edge serves: this stack's own, then those of its shards.
+    const routed = [...c.tenants, ...(args.shardTenants ?? [])];
+    const shardKeys = Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys]));
 
     this.edgeNamespace = edgeNamespace(c.environment);
     const edge = new k8s.core.v1.Namespace(
@@ -178,37 +188,12 @@ export class Platform extends pulumi.ComponentResource {
       const tenantImage = t.image ?? image.ref;
       const app = new TenantApp(
         `${name}-tenant-${t.id}`,
-        {
-          environment: c.environment,
-          tenantId: t.id,
-          groups: t.groups,
-          planName: t.planName,
-          plan: t.plan,
-          replicas: t.replicas,
-          suspended: t.suspended,
-          autoscale: t.autoscale,
-          image: tenantImage,
-          port: c.app.port,
-          healthPath: c.app.healthPath,
-          readinessPath: c.app.readinessPath,
-          startupPeriodSeconds: c.app.startupPeriodSeconds,
-          startupFailureThreshold: c.app.startupFailureThreshold,
-          writablePaths: c.app.writablePaths,
-          terminationGracePeriodSeconds: c.app.terminationGracePeriodSeconds,
-          uid: c.app.uid,
-          agentConfig: t.agentConfig,
-          env: t.env,
-          secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
+        tenantAppArgs(c, t, {
+          image: image.ref,
           databaseUrl: database.tenantUrl(t.id),
-          apiKeyPrefix: c.apiKeyPrefix,
-          apiKeyRotation: t.apiKey,
-          apiKeySeed,
-          adminEmail: t.adminEmail,
-          migrate: t.migrate ?? c.app.migrate,
-          proxyNamespace: this.edgeNamespace,
-          clusterDomain: c.proxy.clusterDomain,
           databaseEgress: database.networkPeer,
-        },
+          apiKeySeed,
+        }),
         child,
       );
       apiKeys[t.id] = { current: app.apiKey, previous: app.previousApiKey };
@@ -229,7 +214,7 @@ export class Platform extends pulumi.ComponentResource {
         namespace: edge.metadata.name,
         environment: c.environment,
         apiKeyPrefix: c.apiKeyPrefix,
-        routes: c.tenants.map((t) => ({
+        routes: routed.map((t) => ({
           tenantId: t.id,
           hosts: [...t.hosts],
           upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(c.environment, t.id)}.svc.${c.proxy.clusterDomain}`,
@@ -248,14 +233,14 @@ export class Platform extends pulumi.ComponentResource {
         sendTimeoutSeconds: c.proxy.sendTimeoutSeconds,
         resolver: c.proxy.resolver,
         clusterDomain: c.proxy.clusterDomain,
-        apiKeys,
-        ...edgeSecurityArgs(c),
+        apiKeys: { ...apiKeys, ...shardKeys },
+        ...edgeSecurityArgs(c, routed),
       },
       child,
     );
     this.proxyAddress = proxy.address;
 
-    const allHosts = c.tenants.flatMap((t) => t.hosts);
+    const allHosts = routed.flatMap((t) => t.hosts);
     if (c.dns.provider === "cloudflare") {
       new WildcardDns(
         `${name}-dns`,
@@ -266,8 +251,8 @@ export class Platform extends pulumi.ComponentResource {
           proxied: c.dns.proxied,
           apex: c.dns.apex,
           ttl: c.dns.ttl,
-          customDomains: c.tenants.flatMap((t) =>
-            t.customDomains.map((hostname) => ({ tenantId: t.id, hostname })),
+          customDomains: routed.flatMap((t) =>
+            t.hosts.slice(1).map((hostname) => ({ tenantId: t.id, hostname })),
           ),
           customDomainMode: c.dns.customDomains,
           customDomainZones: c.dns.customDomainZones,

@@ -1,13 +1,14 @@
 /**
  * The Pulumi program: `pulumi up --stack <local|dev|production>` runs this file (Pulumi.yaml
  * `main: stacks/`). It reads and validates the stack's config before creating anything, so a bad
- * config deploys nothing, then builds one Platform for the environment.
+ * config deploys nothing, then builds the stack's part of the environment: the whole Platform,
+ * or (with tenant shards) the platform or one shard (stacks/program.ts).
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "../components/platform";
 import { loadConfig } from "./config";
 import { ConfigError } from "./config/errors";
+import { environmentProgram } from "./program";
 
 /** A bad config ends the run with its message alone: RunError makes Pulumi skip the stack trace. */
 function loadConfigOrStop() {
@@ -21,8 +22,7 @@ function loadConfigOrStop() {
 
 const config = loadConfigOrStop();
 
-const platform = new Platform(config.environment, {
-  config,
+const platform = environmentProgram(config, {
   projectRoot: path.join(__dirname, ".."),
   cloudflareApiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
 });
@@ -35,3 +35,5 @@ export const imageRef = platform.imageRef;
 export const proxyAddress = platform.proxyAddress;
 export const tenants = platform.tenants;
 export const hostsFileLines = platform.hostsFileLines;
+/** Shard stacks only (secret): their tenants' API keys, which the platform's edge checks. */
+export const apiKeys = platform.apiKeys;

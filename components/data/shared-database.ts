@@ -3,19 +3,19 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { databaseNamespace, ENVIRONMENT_NAME } from "../../stacks/config/names";
-import { BUILTIN_PLANS, type DatabaseLimits } from "../../stacks/config/plans";
+import type { DatabaseLimits } from "../../stacks/config/plans";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import type { DatabasePeer } from "../tenant/network-policy";
 import { databaseNamespacePolicySpec } from "./database-network-policy";
-import { databaseUrl, type SslMode } from "./database-url";
+import type { SslMode } from "./database-url";
 import { ADMIN_PASSWORD_KEY, POSTGRES_PORT, postgresStatefulSetSpec } from "./postgres-statefulset";
+import { passwordKey, tenantDatabase } from "./tenant-database";
 import { type AdminConnection, SqlStatements } from "./sql-statements";
 import {
   connectionBudget,
   RESERVED_CONNECTIONS,
   serverHardeningSql,
-  tenantHardeningSql,
-  tenantSqlSpec,
+  type tenantSqlSpec,
 } from "./tenant-sql";
 
 export const SHARED_DATABASE_TYPE = "agent-cloud:data:SharedDatabase";
@@ -141,7 +141,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
     validate(args);
     super(SHARED_DATABASE_TYPE, name, {}, opts);
 
-    const server = args.mode === "in-cluster" ? this.inCluster(name, args) : external(args);
+    const server = args.mode === "in-cluster" ? this.inCluster(name, args) : externalServer(args);
     this.host = server.host;
     this.port = server.port;
     this.networkPeer = server.peer;
@@ -153,8 +153,6 @@ export class SharedDatabase extends pulumi.ComponentResource {
 
     // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
     // tenant or rolling back to before it existed leaves its data on the server.
-    const keep = { protect: args.protect, retainOnDelete: true };
-    const onServer = { parent: this, provider: this.provider };
     const connection = adminConnection(server.admin);
     new SqlStatements(
       `${name}-server-hardening`,
@@ -162,58 +160,20 @@ export class SharedDatabase extends pulumi.ComponentResource {
       { parent: this, dependsOn: server.ready },
     );
     const urls: Record<string, pulumi.Output<string>> = {};
+    // One stack-level key; each tenant's password derives from it (tenant-database.ts).
+    const key = args.tenants.length > 0 ? passwordKey(name, this, args.protect) : undefined;
     for (const tenant of args.tenants) {
-      const spec = tenantSqlSpec(args.environment, {
-        id: tenant.id,
-        connectionLimit: tenant.connectionLimit,
-        limits:
-          tenant.limits ??
-          (BUILTIN_PLANS.standard as { databaseLimits: DatabaseLimits }).databaseLimits,
+      urls[tenant.id] = tenantDatabase({
+        name,
+        parent: this,
+        provider: this.provider,
+        environment: args.environment,
+        tenant,
+        protect: args.protect,
+        key: key as pulumi.Output<string>,
+        server,
+        connection,
       });
-      const prefix = `${name}-${tenant.id}`;
-      // Alphanumeric: nothing to escape in the URL, in psql or in a .pgpass line.
-      const password = new random.RandomPassword(
-        `${prefix}-password`,
-        { length: 40, special: false },
-        { parent: this },
-      );
-      const role = new postgresql.Role(
-        `${prefix}-role`,
-        {
-          ...spec.role,
-          password: pulumi.secret(password.result),
-          // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
-          statementTimeout: seconds(spec, "statement_timeout"),
-          idleInTransactionSessionTimeout: seconds(spec, "idle_in_transaction_session_timeout"),
-        },
-        // The role owns the tenant's data: dropping it would reassign or drop what it owns.
-        { ...onServer, ...keep },
-      );
-      const database = new postgresql.Database(
-        `${prefix}-database`,
-        { ...spec.database, owner: role.name },
-        { ...onServer, ...keep },
-      );
-      // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
-      // tenant's role. Revoked as a member of the owning role (see tenant-sql.ts), with the
-      // role's settings from the plan.
-      new SqlStatements(
-        `${prefix}-hardening`,
-        { connection, statements: tenantHardeningSql(spec) },
-        { parent: this, dependsOn: [role, database] },
-      );
-      urls[tenant.id] = pulumi.secret(
-        pulumi.all([role.name, password.result, database.name]).apply(([user, pass, db]) =>
-          databaseUrl({
-            user,
-            password: pass,
-            host: server.host,
-            port: server.port,
-            database: db,
-            sslmode: server.sslmode,
-          }),
-        ),
-      );
     }
     this.tenantUrls = urls;
 
@@ -372,7 +332,8 @@ export class SharedDatabase extends pulumi.ComponentResource {
   }
 }
 
-interface Server {
+/** A database server as the tenants and the provider see it. */
+export interface Server {
   readonly host: string;
   readonly port: number;
   readonly sslmode: SslMode;
@@ -381,7 +342,10 @@ interface Server {
   readonly ready: pulumi.Resource[];
 }
 
-function external(args: ExternalDatabaseArgs): Server {
+/** The server of `mode: external`: the given address, the admin from config. */
+export function externalServer(
+  args: Omit<ExternalDatabaseArgs, "mode" | "environment" | "protect" | "tenants">,
+): Server {
   const port = args.port ?? 5432;
   const sslmode = args.sslmode ?? "require";
   return {
@@ -402,7 +366,8 @@ function external(args: ExternalDatabaseArgs): Server {
   };
 }
 
-function validate(args: SharedDatabaseArgs): void {
+/** Checks the args of a shared database (or of one shard's tenant databases). */
+export function validate(args: SharedDatabaseArgs): void {
   if (!ENVIRONMENT_NAME.test(args.environment)) {
     // sp_{environment}_{id} must split back into one environment and one tenant.
     throw new Error(
@@ -456,13 +421,13 @@ function validate(args: SharedDatabaseArgs): void {
 }
 
 /** A Role timeout in milliseconds, from the spec's setting of the same name (`60s`). */
-function seconds(spec: ReturnType<typeof tenantSqlSpec>, setting: string): number {
+export function seconds(spec: ReturnType<typeof tenantSqlSpec>, setting: string): number {
   const value = spec.settings.find(([k]) => k === setting)?.[1] ?? "0s";
   return Number.parseInt(value, 10) * 1000;
 }
 
 /** The postgresql provider's admin settings as the SqlStatements resources take them. */
-function adminConnection(admin: postgresql.ProviderArgs): pulumi.Output<AdminConnection> {
+export function adminConnection(admin: postgresql.ProviderArgs): pulumi.Output<AdminConnection> {
   return pulumi.secret(
     pulumi
       .all([admin.host, admin.port, admin.username, admin.password, admin.database, admin.sslmode])

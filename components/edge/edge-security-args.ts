@@ -3,7 +3,7 @@
  * per-client limits, per-plan tenant limits, and the origin lock (source ranges, trusted peers,
  * origin pulls). Kept here so the platform passes them with one spread.
  */
-import type { PlatformConfig } from "../../stacks/config";
+import type { PlatformConfig, TenantConfig } from "../../stacks/config";
 import type { ManagementProxyArgs } from "./management-proxy";
 import type { PlanLimit } from "./nginx/limits";
 
@@ -20,7 +20,11 @@ export type EdgeSecurityArgs = Pick<
   | "externalTrafficPolicy"
 >;
 
-export function edgeSecurityArgs(c: PlatformConfig): EdgeSecurityArgs {
+export function edgeSecurityArgs(
+  c: PlatformConfig,
+  /** Every tenant the edge serves (with tenant shards, theirs too). @default c.tenants */
+  tenants: readonly Pick<TenantConfig, "id" | "planName" | "auth" | "publicPaths">[] = c.tenants,
+): EdgeSecurityArgs {
   // Every plan, used or not: the zones live in the main config, which must not change when a
   // tenant comes or goes (only the route table's tenant → plan map does).
   const plans: PlanLimit[] = Object.entries(c.plans)
@@ -28,11 +32,11 @@ export function edgeSecurityArgs(c: PlatformConfig): EdgeSecurityArgs {
       plan,
       requestsPerSecond: p.requestsPerSecond,
       requestBurst: p.requestBurst,
-      tenantIds: c.tenants.filter((t) => t.planName === plan).map((t) => t.id),
+      tenantIds: tenants.filter((t) => t.planName === plan).map((t) => t.id),
     }))
     .sort((a, b) => a.plan.localeCompare(b.plan));
   return {
-    tenantAuth: c.tenants.map((t) => ({
+    tenantAuth: tenants.map((t) => ({
       tenantId: t.id,
       mode: t.auth,
       publicPaths: t.publicPaths,

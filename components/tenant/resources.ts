@@ -41,20 +41,3 @@ export function tenantQuotaSpec(
     },
   };
 }
-
-/**
- * The namespace's LimitRange: any container that does not state its resources gets the plan's,
- * and none may ask for more than the plan allows.
- */
-export function tenantLimitRangeSpec(plan: Plan): k8s.types.input.core.v1.LimitRangeSpec {
-  return {
-    limits: [
-      {
-        type: "Container",
-        default: { cpu: plan.limits.cpu, memory: plan.limits.memory },
-        defaultRequest: { cpu: plan.requests.cpu, memory: plan.requests.memory },
-        max: { cpu: plan.limits.cpu, memory: plan.limits.memory },
-      },
-    ],
-  };
-}

@@ -14,12 +14,12 @@ import { type DatabasePeer, tenantNetworkPolicySpec } from "./network-policy";
 import { networkPolicyAnnotations, warnPrivateEgress } from "./private-egress";
 import { appProbes, preStopSleepSeconds, startupBudgetSeconds } from "./probes";
 import { compareQuantities } from "./quantity";
-import { containerResources, tenantLimitRangeSpec, tenantQuotaSpec } from "./resources";
+import { containerResources, tenantQuotaSpec } from "./resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
-import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, appVolumes } from "./volumes";
+import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, appVolumes, secretEnv } from "./volumes";
 
 export const TENANT_APP_TYPE = "agent-cloud:tenant:TenantApp";
 
@@ -110,7 +110,7 @@ export interface TenantAppArgs {
 
 /**
  * One tenant's app, isolated in its own namespace: Deployment and Service `sp-{id}`, one Secret
- * with its credentials, its agent config, a deny-by-default NetworkPolicy, quota and limits.
+ * with its credentials and its agent config, a deny-by-default NetworkPolicy and a quota.
  */
 export class TenantApp extends pulumi.ComponentResource {
   /** The tenant's namespace. */
@@ -147,7 +147,7 @@ export class TenantApp extends pulumi.ComponentResource {
     };
     const probes = appProbes(probeInput);
     const volumes = appVolumes({
-      configMapName: `${appName}-config`,
+      secretName: `${appName}-env`,
       writablePaths: args.writablePaths,
       writableSizeLimit: args.writableSizeLimit ?? "1Gi",
     });
@@ -183,15 +183,9 @@ export class TenantApp extends pulumi.ComponentResource {
     );
     const namespace = ns.metadata.name;
 
+    // The agent config rides in the tenant's Secret (one object fewer per tenant, and nothing
+    // a tenant puts in it can ever sit in a ConfigMap); only that key is mounted as a file.
     const configText = stableJson(args.agentConfig);
-    const config = new k8s.core.v1.ConfigMap(
-      `${name}-config`,
-      {
-        metadata: { name: `${appName}-config`, namespace, labels: podLabels },
-        data: { [AGENT_CONFIG_FILE]: configText },
-      },
-      child,
-    );
 
     const keys = tenantApiKeys(
       name,
@@ -207,13 +201,15 @@ export class TenantApp extends pulumi.ComponentResource {
     this.apiKey = keys.current;
     this.previousApiKey = keys.previous;
 
+    // Every key but the config file becomes an env var (secretEnv below).
+    const credentials: Record<string, pulumi.Input<string>> = {
+      ...args.secrets,
+      DATABASE_URL: args.databaseUrl,
+      AGENT_CLOUD_API_KEY: this.apiKey,
+      ...(keys.previous ? { AGENT_CLOUD_API_KEY_PREVIOUS: keys.previous } : {}),
+    };
     const secretData = pulumi.secret(
-      pulumi.all({
-        ...args.secrets,
-        DATABASE_URL: args.databaseUrl,
-        AGENT_CLOUD_API_KEY: this.apiKey,
-        ...(keys.previous ? { AGENT_CLOUD_API_KEY_PREVIOUS: keys.previous } : {}),
-      }),
+      pulumi.all({ ...credentials, [AGENT_CONFIG_FILE]: configText }),
     );
     const secret = new k8s.core.v1.Secret(
       `${name}-secret`,
@@ -252,15 +248,17 @@ export class TenantApp extends pulumi.ComponentResource {
                   name: "migrate",
                   image,
                   command: [...migrate],
-                  env: plainEnv(args, nsName),
-                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  env: [
+                    ...plainEnv(args, nsName),
+                    ...secretEnv(secret.metadata.name, Object.keys(credentials)),
+                  ],
                   resources: containerResources(args.plan),
                   securityContext: containerSecurity,
                   volumeMounts: volumes.mounts,
                 },
               }),
             },
-            { ...child, dependsOn: [config] },
+            child,
           );
 
     // Waiting for the rollout must outlast the slowest allowed first boot plus image pull.
@@ -310,8 +308,10 @@ export class TenantApp extends pulumi.ComponentResource {
                   name: CONTAINER_NAME,
                   image,
                   ports: [{ name: PORT_NAME, containerPort: args.port, protocol: "TCP" }],
-                  env: plainEnv(args, nsName),
-                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  env: [
+                    ...plainEnv(args, nsName),
+                    ...secretEnv(secret.metadata.name, Object.keys(credentials)),
+                  ],
                   resources: containerResources(args.plan),
                   securityContext: containerSecurity,
                   ...probes,
@@ -327,7 +327,7 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       {
         ...child,
-        dependsOn: migration === undefined ? [config] : [config, migration],
+        ...(migration === undefined ? {} : { dependsOn: [migration] }),
         customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
       },
     );
@@ -367,11 +367,8 @@ export class TenantApp extends pulumi.ComponentResource {
       },
       child,
     );
-    new k8s.core.v1.LimitRange(
-      `${name}-limits`,
-      { metadata: { name: "tenant-limits", namespace }, spec: tenantLimitRangeSpec(args.plan) },
-      child,
-    );
+    // No LimitRange: the only container in the namespace states its resources (from the plan),
+    // and only the platform creates pods here; the quota still caps the namespace as a whole.
 
     if (args.autoscale !== undefined && args.suspended !== true) {
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(
@@ -460,7 +457,7 @@ function validate(args: TenantAppArgs): void {
       );
     }
   }
-  // A plain env entry would override the Secret's value of the same name (env beats envFrom).
+  // A plain env entry and a Secret key of the same name would be two values for one variable.
   const secretNames = new Set(Object.keys(args.secrets));
   for (const name of Object.keys(args.env)) {
     if (RESERVED_ENV.includes(name)) {

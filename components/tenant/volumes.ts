@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 
-/** Where the tenant's agent config (the ConfigMap) is mounted, read-only. */
+/** Where the tenant's agent config (a key of its Secret) is mounted, read-only. */
 export const AGENT_CONFIG_DIR = "/etc/agent-cloud";
 /** File name of the agent config inside {@link AGENT_CONFIG_DIR}. */
 export const AGENT_CONFIG_FILE = "agent.json";
@@ -11,18 +12,39 @@ export interface PodVolumes {
 }
 
 /**
- * Volumes of an app pod: the agent config read-only, and one emptyDir per writable path so the
- * root filesystem can stay read-only. Volume names come from the path, not its position, so
- * reordering `writablePaths` changes nothing.
+ * Env vars read from the tenant's Secret, one `secretKeyRef` per credential, sorted. Not
+ * `envFrom`: that would also turn the agent config file key into a variable.
+ */
+export function secretEnv(
+  secretName: pulumi.Input<string>,
+  keys: readonly string[],
+): k8s.types.input.core.v1.EnvVar[] {
+  return [...keys]
+    .sort()
+    .map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+}
+
+/**
+ * Volumes of an app pod: the agent config read-only (only that key of the tenant's Secret, so no
+ * credential lands on disk), and one emptyDir per writable path so the root filesystem can stay
+ * read-only. Volume names come from the path, not its position, so reordering `writablePaths`
+ * changes nothing.
  */
 export function appVolumes(args: {
-  readonly configMapName: string;
+  /** The tenant's Secret, which holds the agent config under {@link AGENT_CONFIG_FILE}. */
+  readonly secretName: string;
   readonly writablePaths: readonly string[];
   /** Cap on each emptyDir, so one tenant cannot fill a node's disk. */
   readonly writableSizeLimit: string;
 }): PodVolumes {
   const volumes: k8s.types.input.core.v1.Volume[] = [
-    { name: "agent-config", configMap: { name: args.configMapName } },
+    {
+      name: "agent-config",
+      secret: {
+        secretName: args.secretName,
+        items: [{ key: AGENT_CONFIG_FILE, path: AGENT_CONFIG_FILE }],
+      },
+    },
   ];
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [
     { name: "agent-config", mountPath: AGENT_CONFIG_DIR, readOnly: true },

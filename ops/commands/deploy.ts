@@ -4,6 +4,7 @@ import type { RunOptions } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format";
 import { checkGroups, groupTargets } from "../groups";
+import { deployGroupAcrossShards } from "../shards";
 import {
   actorOf,
   checkReleaseName,
@@ -116,6 +117,9 @@ async function testedImages(
 /** Runs a deploy; returns the exit code. */
 export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number> {
   checkDeployOptions(o);
+  // A group on a sharded environment: each shard holding it, then the platform's routes.
+  const across = await deployGroupAcrossShards(ctx.engine, o, (one) => deploy(ctx, one));
+  if (across !== undefined) return across;
   const { engine, stdout, stderr } = ctx;
   await engine.ensureCli();
   await engine.selectStack(o.stack);

@@ -6,6 +6,7 @@ import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../stacks/
 import { formatAccess, parseAccessLine } from "../access-log";
 import type { OpsContext } from "../context";
 import type { StackConfig } from "../engine";
+import { tenantStack } from "../shards";
 import { OpsError, UsageError } from "../errors";
 import { println } from "../format";
 import { kubeError, streamPods } from "../log-follow";
@@ -67,7 +68,13 @@ export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
   if (o.tenant === undefined && o.proxy !== true) {
     throw new UsageError("logs: --tenant is required (or --proxy for the edge's access log)");
   }
-  const config = await engine.readConfig(o.stack);
+  // With tenant shards, the tenant may live in one of the stack's shard stacks.
+  const holder =
+    o.tenant === undefined
+      ? { stack: o.stack, config: await engine.readConfig(o.stack) }
+      : await tenantStack(engine, o.stack, o.tenant);
+  o = { ...o, stack: holder.stack };
+  const config = holder.config;
   const tenants = tenantsOf(config).map((t) => t.id);
   if (o.tenant !== undefined && tenants.length > 0 && !tenants.includes(o.tenant)) {
     throw new OpsError(

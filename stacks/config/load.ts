@@ -1,7 +1,12 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { applyOverrides } from "./overrides";
 import { parseConfig, type PlatformConfig } from "./parse";
+import { readStackFileConfig, withPlatformSettings } from "./shards";
 import { decodeConfigText } from "./stack-file";
+
+/** Where Pulumi.yaml and the stack files are. */
+const PROJECT_DIR = path.join(__dirname, "..", "..");
 
 /** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "agent-cloud";
@@ -23,7 +28,10 @@ const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
  * the engine is passed as such, so a secret set in clear text is refused with the command to fix it.
  * Image overrides for one run come from `env` (see overrides.ts).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  projectDir: string = PROJECT_DIR,
+): PlatformConfig {
   const raw: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
@@ -32,5 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     raw[key] = decodeConfigText(text);
     if (isConfigSecret(fullKey)) secretKeys.push(key);
   }
-  return parseConfig(applyOverrides(raw, env), { secretKeys });
+  // A shard stack takes its environment-wide settings from its platform's stack file.
+  const full = withPlatformSettings(raw, (stack) => readStackFileConfig(projectDir, stack));
+  return parseConfig(applyOverrides(full, env), { secretKeys });
 }

@@ -20,6 +20,7 @@ import {
   type TenantSettings,
 } from "./schema";
 import { SecretValue } from "./secret";
+import { shardIssues } from "./shards";
 import type { z } from "zod";
 
 /** Env names the platform sets itself; a tenant may not override them. */
@@ -321,6 +322,7 @@ function crossFieldIssues(
     }
   }
 
+  issues.push(...shardIssues(c, ok));
   if (production && ok("tls") && c.tls.mode === "self-signed" && !c.tls.allowInProduction) {
     add(
       "tls.mode",

@@ -320,6 +320,21 @@ const tenantSchema = z.strictObject({
   ...tenantEdgeSecurity,
 });
 
+/** Tenants per stack unless `maxTenantsPerStack` says otherwise. */
+export const DEFAULT_MAX_TENANTS_PER_STACK = 250;
+/** Longest shard name (it ends a stack name, `{platform}-{shard}`). */
+export const MAX_SHARD_NAME_LENGTH = 20;
+
+const shardSchema = z.strictObject({
+  /** This shard's name: the stack is `{platform}-{name}`. */
+  name: dnsLabel(MAX_SHARD_NAME_LENGTH).optional(),
+  /** The environment's platform stack (its stack file holds the environment-wide settings). */
+  platform: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a stack name such as production" })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
   domain: dnsName,
@@ -338,6 +353,23 @@ export const configSchema = z.strictObject({
   app: appSchema.default(appSchema.parse({})),
   plans: z.record(dnsLabel(30), planSchema).default({}),
   tenants: z.array(tenantSchema).default([]),
+  /** Most tenants one stack may hold; more go to shard stacks (`shards`). */
+  // A top-level number reaches the program as text ("250"), as the engine passes every value.
+  maxTenantsPerStack: z
+    .preprocess(
+      (v) => (typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(100_000),
+    )
+    .default(DEFAULT_MAX_TENANTS_PER_STACK),
+  /** Platform stack: its shard stacks, `Pulumi.<stack>-<shard>.yaml`, whose tenants it routes. */
+  shards: z.array(dnsLabel(MAX_SHARD_NAME_LENGTH)).default([]),
+  /** Shard stack: its name and its environment's platform stack. Empty for any other stack. */
+  shard: shardSchema.default({}),
+  /** Organization of the stacks that shards and platform reference (the DIY backend's default). */
+  stackOrganization: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Pulumi organization name" })
+    .default("organization"),
   /** Secret: per-tenant env secrets, `{ tenantId: { NAME: value } }`. */
   tenantSecrets: z.record(z.string(), z.record(envName, z.string())).default({}),
   /** Secret: admin password of an external database. */

@@ -5,6 +5,7 @@ import {
   SharedDatabase,
   type SharedDatabaseArgs,
 } from "../../components/data/shared-database";
+import { derivePassword } from "../../components/data/derived-password";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
 import { BUILTIN_PLANS } from "../../stacks/config/plans";
@@ -82,15 +83,24 @@ async function deploy(args: SharedDatabaseArgs) {
 }
 
 describe("SharedDatabase, per tenant", () => {
-  it("creates a password, a login role, a database it owns and its hardening SQL, keyed by id", async () => {
+  it("creates a login role, a database it owns and its hardening SQL, keyed by id", async () => {
     const { run, db, providers } = await deploy(inCluster());
+    // One key for the stack; no password resource per tenant.
+    const key = run.get(T.password, "db-password-key");
+    expect(key.inputs).toMatchObject({ length: 64, special: false });
+    expect(
+      run
+        .ofType(T.password)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["db-admin-password", "db-password-key"]);
     for (const { id, connectionLimit } of TENANTS) {
       const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
       const role = run.get(T.role, `db-${id}-role`);
       expect(role.inputs).toEqual({
         name: dbName,
         login: true,
-        password: expect.stringMatching(/^mock[a-f0-9]{36}$/),
+        password: derivePassword(key.state.result, "dev", id),
         connectionLimit,
         superuser: false,
         createDatabase: false,
@@ -102,10 +112,7 @@ describe("SharedDatabase, per tenant", () => {
         idleInTransactionSessionTimeout: 60_000,
       });
       expect(isSecretInput(role, "password")).toBe(true);
-      expect(run.get(T.password, `db-${id}-password`).inputs).toMatchObject({
-        length: 40,
-        special: false,
-      });
+      expect(role.inputs.password).toMatch(/^[a-f0-9]{64}$/);
       expect(run.get(T.database, `db-${id}-database`).inputs).toEqual({
         name: dbName,
         owner: dbName,
@@ -186,6 +193,10 @@ describe("SharedDatabase, per tenant", () => {
       // Losing the hardening resource loses no data (deleting it revokes nothing back).
       expect(kept.run.get(T.sql, `db-${id}-hardening`).protect).toBe(false);
     }
+    // The key every tenant password derives from is kept like the data it unlocks.
+    const key = (run: typeof loose.run) => run.get(T.password, "db-password-key");
+    expect([key(loose.run).protect, key(loose.run).retainOnDelete]).toEqual([false, false]);
+    expect([key(kept.run).protect, key(kept.run).retainOnDelete]).toEqual([true, true]);
   });
 
   it("refuses tenants whose summed connection limits exceed max_connections", () => {
@@ -430,7 +441,7 @@ describe("SharedDatabase, external", () => {
     expect(provider.inputs.password).toBe("admin-password-from-config");
     expect(db.networkPeer).toEqual({ cidrs: ["10.40.0.0/24"], port: 5432 });
     expect(await valueOf(db.tenantUrl("acme"))).toMatch(
-      /^postgres:\/\/sp_production_acme:mock[a-f0-9]+@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
+      /^postgres:\/\/sp_production_acme:[a-f0-9]{64}@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
     );
     expect(run.get(T.database, "db-acme-database").protect).toBe(true);
   });

@@ -2,7 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { validateAllKubernetes, validateKubernetesObject } from "./kubernetes";
-import { isSecretInput, MOCK_LOAD_BALANCER_IP, runProgram, valueOf } from "./mocks";
+import {
+  isSecretInput,
+  MOCK_LOAD_BALANCER_IP,
+  runProgram,
+  STACK_REFERENCE_TYPE,
+  valueOf,
+} from "./mocks";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -58,5 +64,56 @@ describe("mock harness", () => {
     await expect(validateAllKubernetes(run.resources)).rejects.toThrow(
       /Deployment bad fails its schema: .*name/,
     );
+  });
+
+  it("records the engine's URN with every ancestor's type", async () => {
+    const run = await runProgram(() => new Holder("h"));
+    expect(run.get("kubernetes:core/v1:Secret", "h-secret").engineUrn).toBe(
+      "urn:pulumi:test::agent-cloud::agent-cloud:test:Holder$kubernetes:core/v1:Secret::h-secret",
+    );
+    expect(run.get("agent-cloud:test:Holder", "h").engineUrn).toBe(
+      "urn:pulumi:test::agent-cloud::agent-cloud:test:Holder::h",
+    );
+  });
+
+  it("answers stack references with the given outputs, secret ones as secrets", async () => {
+    const run = await runProgram(
+      async () => {
+        const ref = new pulumi.StackReference("platform", { name: "organization/p/production" });
+        return {
+          plain: await ref.getOutputDetails("imageRef"),
+          secret: await ref.getOutputDetails("token"),
+          missing: await ref.getOutputDetails("nothing"),
+        };
+      },
+      {
+        stackReferences: {
+          "organization/p/production": {
+            outputs: { imageRef: "r@sha256:1", token: "t0k3n" },
+            secretOutputNames: ["token"],
+          },
+        },
+      },
+    );
+    expect(run.result).toEqual({
+      plain: { value: "r@sha256:1" },
+      secret: { secretValue: "t0k3n" },
+      missing: { value: undefined },
+    });
+    const ref = run.get(STACK_REFERENCE_TYPE, "platform");
+    expect(ref.inputs.name).toBe("organization/p/production");
+    expect(ref.engineUrn).toBe(
+      "urn:pulumi:test::agent-cloud::pulumi:pulumi:StackReference::platform",
+    );
+  });
+
+  it("fails a run that references a stack it was not given", async () => {
+    await expect(
+      runProgram(() => {
+        new pulumi.StackReference("x", { name: "organization/p/unknown" })
+          .getOutputDetails("a")
+          .catch(() => undefined);
+      }),
+    ).rejects.toThrow(/stack reference to organization\/p\/unknown, which the run does not know/);
   });
 });

@@ -59,7 +59,24 @@ export interface RunOptions {
   readonly config?: Record<string, string>;
   /** Full keys (`agent-cloud:tenantSecrets`) the engine holds as secrets. */
   readonly secretKeys?: readonly string[];
+  /**
+   * The other stacks the program may read through `pulumi.StackReference`, by the name it
+   * references (`org/project/stack`): their outputs as the engine would return them, and which
+   * of those are secret. A reference to a stack not listed fails the run, as a reference to a
+   * missing stack fails `pulumi up`.
+   */
+  readonly stackReferences?: Readonly<Record<string, StackReferenceAnswer>>;
 }
+
+/** What the engine reads for one referenced stack. */
+export interface StackReferenceAnswer {
+  readonly outputs: Record<string, unknown>;
+  /** Outputs the referenced stack holds as secrets. @default [] */
+  readonly secretOutputNames?: readonly string[];
+}
+
+/** The resource type of a stack reference (read, never created). */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
 /** Unwraps Pulumi's secret markers; reports the path of every secret found. */
 export function unwrapSecrets(value: unknown, path = "", found: string[] = []): unknown {
@@ -132,6 +149,26 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   return state;
 }
 
+/** The state the engine gives a StackReference: the referenced stack's outputs. */
+function stackReferenceState(
+  name: string,
+  known: RunOptions["stackReferences"],
+  unknown: string[],
+): Record<string, any> {
+  const answer = known?.[name];
+  if (answer === undefined) {
+    // A failed read rejects every output of the reference where nothing can catch it, so the
+    // read answers with no outputs and the run fails once the program is done.
+    unknown.push(name);
+    return { name, outputs: {}, secretOutputNames: [] };
+  }
+  return {
+    name,
+    outputs: answer.outputs,
+    secretOutputNames: [...(answer.secretOutputNames ?? [])],
+  };
+}
+
 /** Invokes the program may make, answered as the provider would. Anything else throws. */
 const KNOWN_INVOKES: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {};
 
@@ -148,6 +185,7 @@ export async function runProgram<T>(
   const typeChains = new Map<string, string>();
   const resources: RecordedResource[] = [];
   const unexpectedInvokes: string[] = [];
+  const unknownStacks: string[] = [];
 
   await pulumi.runtime.setMocks(
     {
@@ -157,11 +195,17 @@ export async function runProgram<T>(
         const meta = pending.get(`${args.type}::${args.name}`);
         if (meta === undefined)
           throw new Error(`harness: no registration seen for ${args.type} ${args.name}`);
-        const state = mockState(args.type, args.name, inputs);
+        const state =
+          args.type === STACK_REFERENCE_TYPE
+            ? stackReferenceState(String(inputs.name), options.stackReferences, unknownStacks)
+            : mockState(args.type, args.name, inputs);
         resources.push({ ...meta, inputs, secretPaths, state });
-        const id = args.type.startsWith("kubernetes:")
-          ? `${state.metadata?.namespace ?? "default"}/${state.metadata?.name}`
-          : `${args.name}-id`;
+        const id =
+          args.type === STACK_REFERENCE_TYPE
+            ? String(inputs.name)
+            : args.type.startsWith("kubernetes:")
+              ? `${state.metadata?.namespace ?? "default"}/${state.metadata?.name}`
+              : `${args.name}-id`;
         return { id, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -187,7 +231,8 @@ export async function runProgram<T>(
   };
   const monitor = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
+  const read = monitor.readResource.bind(monitor);
+  const remember = (req: any) => {
     const type: string = req.getType();
     const name: string = req.getName();
     const parent: string = req.getParent();
@@ -201,13 +246,21 @@ export async function runProgram<T>(
       urn,
       engineUrn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`,
       parent,
-      custom: req.getCustom(),
+      custom: req.getCustom?.() ?? true,
       protect: req.getProtect?.() === true,
       retainOnDelete: req.getRetainondelete?.() === true,
       dependsOn: req.getDependenciesList?.() ?? [],
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => JSON.stringify(a.toObject?.() ?? a)),
     });
+  };
+  monitor.registerResource = (req: any, callback: any) => {
+    remember(req);
     return register(req, callback);
+  };
+  // Reads (a StackReference is one) get recorded like registrations.
+  monitor.readResource = (req: any, callback: any) => {
+    remember(req);
+    return read(req, callback);
   };
 
   pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretKeys ?? [])]);
@@ -216,6 +269,11 @@ export async function runProgram<T>(
     result = await program();
   } finally {
     await settings.waitForRPCs();
+  }
+  if (unknownStacks.length > 0) {
+    throw new Error(
+      `harness: stack reference to ${unknownStacks.join(", ")}, which the run does not know; pass its outputs in stackReferences if it is intended`,
+    );
   }
   if (unexpectedInvokes.length > 0) {
     throw new Error(

@@ -122,11 +122,13 @@ describe("releases", () => {
       "dev-tenant-hooli-deployment": B,
     });
     // v1's config: acme's agent config as v1 ran it.
+    // (The agent config is a key of the tenant's Secret.)
     const acmeConfig = upRun!.resources.find(
-      (r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "dev-tenant-acme-config",
+      (r) => r.type === "kubernetes:core/v1:Secret" && r.name === "dev-tenant-acme-secret",
     );
-    expect(JSON.stringify(acmeConfig?.inputs.data)).toContain("claude-sonnet-4-5");
-    expect(JSON.stringify(acmeConfig?.inputs.data)).not.toContain("claude-opus-4-1");
+    const agentJson = String(acmeConfig?.inputs.stringData?.["agent.json"]);
+    expect(agentJson).toContain("claude-sonnet-4-5");
+    expect(agentJson).not.toContain("claude-opus-4-1");
     // hooli's database and role are still declared, and retained if ever removed.
     const hooliData = upRun!.resources.filter(
       (r) => r.type.startsWith("postgresql:index/") && /-hooli-(role|database)$/.test(r.name),

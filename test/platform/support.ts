@@ -31,6 +31,8 @@ export async function runStack(
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(run.result)) {
+      // The engine records no output for an export left undefined (`apiKeys` outside a shard).
+      if (value === undefined) continue;
       outputs[key] = await valueOf(value);
       if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value)))
         secretOutputs.push(key);

@@ -174,16 +174,21 @@ describe("appVolumes", () => {
   }
   it("is independent of the order paths are listed in", () => {
     const a = appVolumes({
-      configMapName: "c",
+      secretName: "c",
       writablePaths: ["/tmp", "/data"],
       writableSizeLimit: "1Gi",
     });
     const b = appVolumes({
-      configMapName: "c",
+      secretName: "c",
       writablePaths: ["/data", "/tmp", "/tmp"],
       writableSizeLimit: "1Gi",
     });
     expect(b).toEqual(a);
+    // Only the config key of the Secret becomes a file: no credential lands on disk.
+    expect(a.volumes[0]).toEqual({
+      name: "agent-config",
+      secret: { secretName: "c", items: [{ key: "agent.json", path: "agent.json" }] },
+    });
     expect(a.mounts[0]).toEqual({
       name: "agent-config",
       mountPath: "/etc/agent-cloud",
@@ -200,7 +205,7 @@ describe("appVolumes", () => {
   for (const [paths, error] of bad) {
     it(`refuses ${JSON.stringify(paths)}`, () => {
       expect(() =>
-        appVolumes({ configMapName: "c", writablePaths: paths, writableSizeLimit: "1Gi" }),
+        appVolumes({ secretName: "c", writablePaths: paths, writableSizeLimit: "1Gi" }),
       ).toThrow(error);
     });
   }

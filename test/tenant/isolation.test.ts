@@ -187,7 +187,7 @@ describe("tenant isolation across a platform of three tenants", () => {
     }
   });
 
-  it("costs 14 Pulumi resources per tenant (13 custom), 15 with a PodDisruptionBudget", async () => {
+  it("costs 11 Pulumi resources per tenant (10 custom), 12 with a PodDisruptionBudget", async () => {
     const count = async (ids: readonly string[], replicas: number) => {
       const run = await runProgram(() => platform(ids, replicas));
       return run.resources;
@@ -195,20 +195,17 @@ describe("tenant isolation across a platform of three tenants", () => {
     const one = await count(IDS.slice(0, 1), 1);
     const three = await count(IDS, 1);
     const perTenant = (three.length - one.length) / 2;
-    expect(perTenant).toBe(14);
-    expect(ownedBy(three, "globex").filter((r) => r.custom)).toHaveLength(13);
+    expect(perTenant).toBe(11);
+    expect(ownedBy(three, "globex").filter((r) => r.custom)).toHaveLength(10);
     expect(
       ownedBy(three, "globex")
         .map((r) => r.type.split(":").pop())
         .sort(),
     ).toEqual([
-      "ConfigMap",
       "Database",
       "Deployment",
-      "LimitRange",
       "Namespace",
       "NetworkPolicy",
-      "RandomPassword",
       "RandomPassword",
       "ResourceQuota",
       "Role",
@@ -219,6 +216,6 @@ describe("tenant isolation across a platform of three tenants", () => {
     ]);
     const two = await count(IDS.slice(0, 2), 2);
     const oneHa = await count(IDS.slice(0, 1), 2);
-    expect(two.length - oneHa.length).toBe(15);
+    expect(two.length - oneHa.length).toBe(12);
   });
 });

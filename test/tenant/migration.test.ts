@@ -40,9 +40,10 @@ describe("pre-release migration Job", () => {
       image: IMAGE,
       command: ["./bin/migrate", "up"],
       env: app.env,
-      envFrom: app.envFrom,
       resources: app.resources,
     });
+    // Credentials by secretKeyRef, as in the app: the Secret's agent config is not an env var.
+    expect(pod.containers[0].envFrom).toBeUndefined();
     expect(restrictedViolations(pod)).toEqual([]);
     expect(await validateAllKubernetes([job])).toBe(1);
     expect(run.get(DEPLOYMENT, "tenant-acme-deployment").dependsOn).toContain(job.urn);

@@ -13,13 +13,11 @@ import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",
-  cm: "kubernetes:core/v1:ConfigMap",
   secret: "kubernetes:core/v1:Secret",
   deploy: "kubernetes:apps/v1:Deployment",
   svc: "kubernetes:core/v1:Service",
   netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   quota: "kubernetes:core/v1:ResourceQuota",
-  limits: "kubernetes:core/v1:LimitRange",
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
   password: "random:index/randomPassword:RandomPassword",
 };
@@ -44,13 +42,11 @@ describe("TenantApp", () => {
       [
         `${TENANT_APP_TYPE} tenant-acme`,
         `${T.ns} tenant-acme-namespace`,
-        `${T.cm} tenant-acme-config`,
         `${T.secret} tenant-acme-secret`,
         `${T.deploy} tenant-acme-deployment`,
         `${T.svc} tenant-acme-service`,
         `${T.netpol} tenant-acme-network-policy`,
         `${T.quota} tenant-acme-quota`,
-        `${T.limits} tenant-acme-limits`,
         `${T.password} tenant-acme-api-key`,
       ].sort(),
     );
@@ -68,16 +64,14 @@ describe("TenantApp", () => {
     expect(k8sNames).toEqual(
       [
         "Namespace -/dev-tenant-acme",
-        "ConfigMap dev-tenant-acme/sp-acme-config",
         "Secret dev-tenant-acme/sp-acme-env",
         "Deployment dev-tenant-acme/sp-acme",
         "Service dev-tenant-acme/sp-acme",
         "NetworkPolicy dev-tenant-acme/tenant-isolation",
         "ResourceQuota dev-tenant-acme/tenant-quota",
-        "LimitRange dev-tenant-acme/tenant-limits",
       ].sort(),
     );
-    expect(await validateAllKubernetes(run.resources)).toBe(8);
+    expect(await validateAllKubernetes(run.resources)).toBe(6);
   });
 
   it("outputs the namespace, the service host the proxy routes to, and a secret API key", async () => {
@@ -166,7 +160,10 @@ describe("TenantApp", () => {
       { name: "writable-tmp", mountPath: "/tmp" },
     ]);
     expect(pod.volumes).toEqual([
-      { name: "agent-config", configMap: { name: "sp-acme-config" } },
+      {
+        name: "agent-config",
+        secret: { secretName: "sp-acme-env", items: [{ key: "agent.json", path: "agent.json" }] },
+      },
       { name: "writable-tmp", emptyDir: { sizeLimit: "1Gi" } },
     ]);
     expect(pod.topologySpreadConstraints).toBeUndefined();
@@ -200,8 +197,12 @@ describe("TenantApp", () => {
       { name: "AGENT_CLOUD_NAMESPACE", value: "dev-tenant-acme" },
       { name: "AGENT_CLOUD_CONFIG", value: "/etc/agent-cloud/agent.json" },
       { name: "ADMIN_EMAIL", value: "ops@acme.example" },
+      ...["AGENT_CLOUD_API_KEY", "ANTHROPIC_API_KEY", "DATABASE_URL"].map((key) => ({
+        name: key,
+        valueFrom: { secretKeyRef: { name: "sp-acme-env", key } },
+      })),
     ]);
-    expect(c.envFrom).toEqual([{ secretRef: { name: "sp-acme-env" } }]);
+    expect(c.envFrom).toBeUndefined();
 
     const secret = run.get(T.secret, "tenant-acme-secret");
     expect(secret.inputs.metadata).toMatchObject({
@@ -213,6 +214,7 @@ describe("TenantApp", () => {
       "AGENT_CLOUD_API_KEY",
       "ANTHROPIC_API_KEY",
       "DATABASE_URL",
+      "agent.json",
     ]);
     for (const key of Object.keys(secret.inputs.stringData)) {
       expect(isSecretInput(secret, `stringData.${key}`), key).toBe(true);
@@ -221,7 +223,9 @@ describe("TenantApp", () => {
     expect(secret.inputs.stringData.DATABASE_URL).toContain("/sp_acme?");
 
     // No credential value appears anywhere outside the Secret's stringData.
-    const credentials = Object.values<string>(secret.inputs.stringData);
+    const credentials = Object.entries<string>(secret.inputs.stringData)
+      .filter(([key]) => key !== "agent.json")
+      .map(([, value]) => value);
     for (const r of run.resources) {
       const text = JSON.stringify(r === secret ? { ...r.inputs, stringData: {} } : r.inputs);
       for (const value of credentials) expect(text, `${r.name}`).not.toContain(value);
@@ -236,10 +240,10 @@ describe("TenantApp", () => {
       run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.metadata.annotations[
         CONFIG_CHECKSUM_ANNOTATION
       ];
-    const cm = a.get(T.cm, "tenant-acme-config").inputs;
-    expect(cm.metadata).toMatchObject({ name: "sp-acme-config", namespace: "dev-tenant-acme" });
-    expect(JSON.parse(cm.data["agent.json"])).toEqual({ model: "m", tools: ["x"] });
-    expect(a.get(T.cm, "tenant-acme-config").secretPaths).toEqual([]);
+    const secret = a.get(T.secret, "tenant-acme-secret").inputs;
+    expect(secret.metadata).toMatchObject({ name: "sp-acme-env", namespace: "dev-tenant-acme" });
+    expect(JSON.parse(secret.stringData["agent.json"])).toEqual({ model: "m", tools: ["x"] });
+    expect(a.ofType("kubernetes:core/v1:ConfigMap")).toEqual([]);
     expect(annotation(a)).toMatch(/^[a-f0-9]{64}$/);
     expect(annotation(b)).toBe(annotation(a));
     expect(annotation(c)).not.toBe(annotation(a));
@@ -328,16 +332,13 @@ describe("TenantApp", () => {
         "services.nodeports": "0",
       },
     });
-    expect(run.get(T.limits, "tenant-acme-limits").inputs.spec).toEqual({
-      limits: [
-        {
-          type: "Container",
-          default: { cpu: "2", memory: "2Gi" },
-          defaultRequest: { cpu: "250m", memory: "512Mi" },
-          max: { cpu: "2", memory: "2Gi" },
-        },
-      ],
-    });
+    // No LimitRange: the app container states its own resources, so there is nothing to default.
+    expect(run.ofType("kubernetes:core/v1:LimitRange")).toEqual([]);
+    const pod = run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.spec;
+    for (const c of pod.containers) {
+      expect(Object.keys(c.resources.requests).sort(), c.name).toEqual(["cpu", "memory"]);
+      expect(Object.keys(c.resources.limits).sort(), c.name).toEqual(["cpu", "memory"]);
+    }
   });
 
   it("adds a PodDisruptionBudget and spreads pods only with two or more replicas", async () => {
@@ -361,7 +362,7 @@ describe("TenantApp", () => {
       topologyKey: "kubernetes.io/hostname",
       whenUnsatisfiable: "ScheduleAnyway",
     });
-    expect(await validateAllKubernetes(two.resources)).toBe(9);
+    expect(await validateAllKubernetes(two.resources)).toBe(7);
   });
 
   it("refuses settings that would break isolation or the contract, saying what to do", () => {

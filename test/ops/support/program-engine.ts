@@ -121,6 +121,8 @@ export class ProgramEngine extends MemoryEngine {
       }));
       const outputs: Record<string, { value: unknown; secret: boolean }> = {};
       for (const [name, value] of Object.entries(run.result)) {
+        // The engine records no output for an export left undefined (`apiKeys` outside a shard).
+        if (value === undefined) continue;
         const resolved = JSON.parse(swap(JSON.stringify(await valueOf(value)))) as unknown;
         outputs[name] = { value: resolved, secret: await pulumi.isSecret(pulumi.output(value)) };
       }

@@ -1,0 +1,59 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig, TenantConfig } from "../../stacks/config";
+import { edgeNamespace } from "../../stacks/config/names";
+import type { DatabasePeer } from "./network-policy";
+import type { TenantAppArgs } from "./tenant-app";
+
+/** What a tenant's app needs from the rest of its environment. */
+export interface TenantDependencies {
+  /** The image every tenant without its own runs, pinned by digest. */
+  readonly image: pulumi.Input<string>;
+  /** The tenant's DATABASE_URL (secret). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** Where the database server is, for the egress rule. */
+  readonly databaseEgress: DatabasePeer;
+  /** The stack's API-key seed (secret), once some tenant's key is rotated. */
+  readonly apiKeySeed?: pulumi.Input<string>;
+}
+
+/**
+ * A TenantApp's args from the environment's config and one of its tenants, the same in the
+ * platform stack and in a shard stack, so moving a tenant between them changes nothing it runs.
+ */
+export function tenantAppArgs(
+  c: PlatformConfig,
+  t: TenantConfig,
+  deps: TenantDependencies,
+): TenantAppArgs {
+  return {
+    environment: c.environment,
+    tenantId: t.id,
+    groups: t.groups,
+    planName: t.planName,
+    plan: t.plan,
+    replicas: t.replicas,
+    suspended: t.suspended,
+    autoscale: t.autoscale,
+    image: t.image ?? deps.image,
+    port: c.app.port,
+    healthPath: c.app.healthPath,
+    readinessPath: c.app.readinessPath,
+    startupPeriodSeconds: c.app.startupPeriodSeconds,
+    startupFailureThreshold: c.app.startupFailureThreshold,
+    writablePaths: c.app.writablePaths,
+    terminationGracePeriodSeconds: c.app.terminationGracePeriodSeconds,
+    uid: c.app.uid,
+    agentConfig: t.agentConfig,
+    env: t.env,
+    secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
+    databaseUrl: deps.databaseUrl,
+    apiKeyPrefix: c.apiKeyPrefix,
+    apiKeyRotation: t.apiKey,
+    apiKeySeed: deps.apiKeySeed,
+    adminEmail: t.adminEmail,
+    migrate: t.migrate ?? c.app.migrate,
+    proxyNamespace: edgeNamespace(c.environment),
+    clusterDomain: c.proxy.clusterDomain,
+    databaseEgress: deps.databaseEgress,
+  };
+}

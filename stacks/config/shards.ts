@@ -1,0 +1,141 @@
+/**
+ * Tenant shards: an environment whose tenants outgrow one stack splits them over shard stacks
+ * `Pulumi.<platform>-<shard>.yaml`. The platform stack keeps the proxy, DNS, certificate, image
+ * and database server and lists its shards (`shards`); each shard stack names its platform
+ * (`shard.platform`) and holds up to `maxTenantsPerStack` tenants: their apps and their
+ * databases on the shared server. Every environment-wide setting is written once, in the
+ * platform's stack file, and a shard reads it from there (never a secret: those a shard needs,
+ * it holds itself).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ConfigError, type ConfigIssue, showValue } from "./errors";
+import type { ParsedConfig } from "./schema";
+
+/** Settings every stack of an environment shares; a shard takes them from its platform's file. */
+export const ENVIRONMENT_KEYS = [
+  "environment",
+  "domain",
+  "dns",
+  "tls",
+  "proxy",
+  "database",
+  "image",
+  "app",
+  "plans",
+  "maxTenantsPerStack",
+  "stackOrganization",
+] as const;
+
+/** The stack name of shard `shard` of platform stack `platform`. */
+export function shardStackName(platform: string, shard: string): string {
+  return `${platform}-${shard}`;
+}
+
+/** `org/project/stack`: how a stack reference names another stack of this project. */
+export function qualifiedStackName(organization: string, project: string, stack: string): string {
+  return `${organization}/${project}/${stack}`;
+}
+
+/** The `agent-cloud:*` keys (without the namespace) of a stack file, or undefined if none. */
+export function readStackFileConfig(
+  dir: string,
+  stack: string,
+): Record<string, unknown> | undefined {
+  const file = join(dir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return undefined;
+  const doc = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+    if (k.startsWith("agent-cloud:")) raw[k.slice("agent-cloud:".length)] = v;
+  }
+  return raw;
+}
+
+/**
+ * A shard's raw config with its platform's environment-wide settings in place; any other raw
+ * config is returned unchanged. The platform's file wins over what the engine hands the shard
+ * (which includes Pulumi.yaml's defaults), except that a shard stating another `environment`
+ * is refused.
+ */
+export function withPlatformSettings(
+  raw: Record<string, unknown>,
+  readPlatform: (stack: string) => Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const shard = raw.shard;
+  if (shard === null || typeof shard !== "object" || Array.isArray(shard)) return raw;
+  const platform = (shard as { platform?: unknown }).platform;
+  if (typeof platform !== "string" || platform === "") return raw;
+  const base = readPlatform(platform);
+  if (base === undefined) {
+    throw new ConfigError([
+      {
+        path: "shard.platform",
+        received: showValue(platform),
+        message: `no stack file Pulumi.${platform}.yaml next to Pulumi.yaml; a shard reads its environment's settings from its platform stack's file`,
+      },
+    ]);
+  }
+  if (
+    raw.environment !== undefined &&
+    base.environment !== undefined &&
+    raw.environment !== base.environment
+  ) {
+    throw new ConfigError([
+      {
+        path: "environment",
+        received: showValue(raw.environment),
+        message: `the platform stack ${platform} is environment ${JSON.stringify(base.environment)}; a shard belongs to its platform's environment (remove environment from the shard's file)`,
+      },
+    ]);
+  }
+  const inherited = Object.fromEntries(
+    ENVIRONMENT_KEYS.filter((k) => base[k] !== undefined).map((k) => [k, base[k]]),
+  );
+  return { ...raw, ...inherited };
+}
+
+/**
+ * Problems with shard settings and stack size; parseConfig adds them to its list. `ok` says
+ * which keys are valid on their own (a rule reading one that is not is skipped).
+ */
+export function shardIssues(
+  c: ParsedConfig,
+  ok: (...keys: string[]) => boolean = () => true,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, received: unknown, message: string) =>
+    issues.push({ path, received: showValue(received), message });
+  if (!ok("shard", "shards", "maxTenantsPerStack")) return issues;
+  const isShard = c.shard.name !== undefined || c.shard.platform !== undefined;
+  if (c.tenants.length > c.maxTenantsPerStack) {
+    add(
+      "tenants",
+      `${c.tenants.length} tenants`,
+      `a stack holds at most ${c.maxTenantsPerStack} tenants (maxTenantsPerStack); ${
+        isShard ? "start another shard" : "move tenants to shard stacks"
+      } (README, "Tenant shards")`,
+    );
+  }
+  if (isShard) {
+    if (c.shard.name === undefined)
+      add("shard.name", undefined, `is required with shard.platform: the shard's own name`);
+    if (c.shard.platform === undefined)
+      add("shard.platform", undefined, `is required with shard.name: the platform stack's name`);
+    if (c.shards.length > 0)
+      add("shards", c.shards, `a stack is either a platform (shards) or a shard (shard), not both`);
+    if (ok("database") && c.database.mode !== "external")
+      add(
+        "database.mode",
+        c.database.mode,
+        `shards need an external database: they create their tenants' roles on it with their own databaseAdminPassword`,
+      );
+  }
+  const seen = new Set<string>();
+  c.shards.forEach((name, i) => {
+    if (seen.has(name)) add(`shards[${i}]`, name, `is listed twice`);
+    seen.add(name);
+  });
+  return issues;
+}

@@ -1,0 +1,215 @@
+/**
+ * Shard config (stacks/config/shards.ts) and the platform's check of its shards' tenants
+ * (stacks/shard-tenants.ts): each case with its exact message.
+ */
+import { describe, expect, it } from "vitest";
+import type { ConfigError } from "../../stacks/config";
+import { BUILTIN_PLANS, parseConfig } from "../../stacks/config";
+import { withPlatformSettings } from "../../stacks/config/shards";
+import { shardTenantsFrom } from "../../stacks/shard-tenants";
+
+const BASE = {
+  environment: "production",
+  domain: "agents.example.com",
+  dns: {
+    provider: "cloudflare",
+    zoneId: "0123456789abcdef0123456789abcdef",
+    zoneName: "example.com",
+    edgeCertificate: "advanced",
+  },
+  tls: { mode: "cloudflare-origin-ca" },
+  database: { mode: "external", host: "pg.internal" },
+  image: { ref: `r/x@sha256:${"b".repeat(64)}` },
+  databaseAdminPassword: "pw",
+};
+const SECRET = { secretKeys: ["databaseAdminPassword"] };
+
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    parseConfig({ ...BASE, ...raw }, SECRET);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).issues.map((i) => `${i.path} ${i.received ?? "-"}: ${i.message}`);
+  }
+}
+
+describe("shard config", () => {
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    ["a platform with shards", { shards: ["s01", "s02"] }, []],
+    ["a shard", { shard: { name: "s01", platform: "production" } }, []],
+    [
+      "more tenants than the limit",
+      { maxTenantsPerStack: "2", tenants: [{ id: "a1" }, { id: "a2" }, { id: "a3" }] },
+      [
+        `tenants "3 tenants": a stack holds at most 2 tenants (maxTenantsPerStack); move tenants to shard stacks (README, "Tenant shards")`,
+      ],
+    ],
+    [
+      "a shard without its platform",
+      { shard: { name: "s01" } },
+      ["shard.platform -: is required with shard.name: the platform stack's name"],
+    ],
+    [
+      "a shard that also lists shards",
+      { shard: { name: "s01", platform: "production" }, shards: ["s02"] },
+      [`shards ["s02"]: a stack is either a platform (shards) or a shard (shard), not both`],
+    ],
+    [
+      "a shard on an in-cluster database",
+      {
+        environment: "dev",
+        database: { mode: "in-cluster" },
+        shard: { name: "s01", platform: "dev" },
+      },
+      [
+        `database.mode "in-cluster": shards need an external database: they create their tenants' roles on it with their own databaseAdminPassword`,
+      ],
+    ],
+    ["a shard listed twice", { shards: ["s01", "s01"] }, [`shards[1] "s01": is listed twice`]],
+    [
+      "a shard name that is not a DNS label",
+      { shards: ["S_1"] },
+      [`shards[0] "S_1": must be a DNS label (a-z, 0-9, '-'), at most 20 characters`],
+    ],
+  ];
+  for (const [name, raw, expected] of cases) {
+    it(name, () => expect(problems(raw)).toEqual(expected));
+  }
+
+  it("defaults to 250 tenants per stack and no shards", () => {
+    const c = parseConfig(BASE, SECRET);
+    expect([c.maxTenantsPerStack, c.shards, c.shard]).toEqual([250, [], {}]);
+  });
+
+  it("gives a shard its platform's environment-wide settings, over the engine's defaults", () => {
+    const platform = { ...BASE, plans: { tiny: {} }, tenants: [{ id: "x" }], shards: ["s01"] };
+    const raw = withPlatformSettings(
+      { shard: { name: "s01", platform: "production" }, dns: { provider: "none" }, tenants: [] },
+      (stack) => (stack === "production" ? platform : undefined),
+    );
+    expect(raw).toEqual({
+      shard: { name: "s01", platform: "production" },
+      tenants: [],
+      environment: "production",
+      domain: "agents.example.com",
+      dns: BASE.dns,
+      tls: BASE.tls,
+      database: BASE.database,
+      image: BASE.image,
+      plans: { tiny: {} },
+    });
+    // Any other stack's raw config is left alone.
+    const plain = { environment: "dev" };
+    expect(withPlatformSettings(plain, () => undefined)).toBe(plain);
+  });
+});
+
+describe("the platform's check of its shards' tenants", () => {
+  const config = {
+    domain: "agents.example.com",
+    plans: BUILTIN_PLANS,
+    tenants: [{ id: "own", hosts: ["own.agents.example.com", "agents.own.com"] }],
+  } as never;
+  const ok = (id: string, ...custom: string[]) => ({
+    hosts: [`${id}.agents.example.com`, ...custom],
+    plan: "standard",
+    auth: "edge",
+  });
+  const route = (id: string, hosts: string[]) => ({
+    id,
+    hosts,
+    shard: "s01",
+    planName: "standard",
+    plan: BUILTIN_PLANS.standard,
+    auth: "edge",
+    publicPaths: [],
+    suspended: false,
+  });
+
+  it("returns every tenant with its hosts and shard, and skips a shard never deployed", () => {
+    expect(
+      shardTenantsFrom(
+        [
+          { shard: "s01", tenants: { a: ok("a"), b: ok("b", "agents.b.com") } },
+          { shard: "s02", tenants: undefined },
+        ],
+        config,
+      ),
+    ).toEqual([
+      route("a", ["a.agents.example.com"]),
+      route("b", ["b.agents.example.com", "agents.b.com"]),
+    ]);
+  });
+
+  const bad: [string, unknown, string][] = [
+    [
+      "not a map",
+      ["a"],
+      `shard s01 output tenants ["a"]: must be a map of tenant id to endpoint; redeploy the shard`,
+    ],
+    [
+      "a bad id",
+      { Bad_1: ok("Bad_1") },
+      `shard s01 output tenants.Bad_1 "Bad_1": is not a tenant id (a DNS label of at most 40)`,
+    ],
+    [
+      "a reserved id",
+      { admin: ok("admin") },
+      `shard s01 output tenants.admin "admin": is reserved for the platform`,
+    ],
+    [
+      "the platform's own tenant",
+      { own: ok("own") },
+      `shard s01 output tenants.own "own": is also a tenant of the platform stack; a tenant lives in one stack`,
+    ],
+    [
+      "no hosts",
+      { a: {} },
+      `shard s01 output tenants.a.hosts: must be a list of host names; redeploy the shard`,
+    ],
+    [
+      "another environment's host",
+      { a: { hosts: ["a.dev.example.com"] } },
+      `shard s01 output tenants.a.hosts[0] "a.dev.example.com": must be a.agents.example.com: is the shard in this environment?`,
+    ],
+    [
+      "a custom domain under the domain",
+      { a: ok("a", "x.agents.example.com") },
+      `shard s01 output tenants.a.hosts[1] "x.agents.example.com": must be a custom domain outside agents.example.com`,
+    ],
+    [
+      "a plan the environment lacks",
+      { a: { ...ok("a"), plan: "gold" } },
+      `shard s01 output tenants.a.plan "gold": must be a plan of this environment (pro, standard, starter)`,
+    ],
+    [
+      "an unknown auth mode",
+      { a: { ...ok("a"), auth: "none" } },
+      `shard s01 output tenants.a.auth "none": must be "edge" or "app"; redeploy the shard`,
+    ],
+    [
+      "another tenant's custom domain",
+      { a: ok("a", "agents.own.com") },
+      `shard s01 output tenants.a.hosts[1] "agents.own.com": is already routed to tenant "own"`,
+    ],
+  ];
+  for (const [name, tenants, message] of bad) {
+    it(`refuses ${name}`, () => {
+      expect(() => shardTenantsFrom([{ shard: "s01", tenants }], config)).toThrow(message);
+    });
+  }
+
+  it("refuses a tenant two shards both hold", () => {
+    expect(() =>
+      shardTenantsFrom(
+        [
+          { shard: "s01", tenants: { a: ok("a") } },
+          { shard: "s02", tenants: { a: ok("a") } },
+        ],
+        config,
+      ),
+    ).toThrow(
+      `shard s02 output tenants.a "a": is also a tenant of shard s01; a tenant lives in one stack`,
+    );
+  });
+});
