@@ -270,13 +270,27 @@ export async function runE2e(
     }
 
     // Each tenant connects with its rendered DATABASE_URL: its own role, its own database only.
-    const tenantSecret = (t: { id: string }) => {
+    // A tenant's credentials as its container's env names them: envFrom Secrets, then
+    // secretKeyRef entries (later wins, as in the kubelet). Read from the rendered objects, so a
+    // tenant scaled to zero is still checked.
+    const tenantSecret = (t: { id: string }): Record<string, string> => {
       const w = workloads.find(
         (x) => x.deployment.metadata?.labels?.["agent-cloud.io/tenant"] === t.id,
       );
-      const envFrom = (w?.deployment.spec.template.spec.containers[0].envFrom ?? []) as K8sObject[];
-      const ref = envFrom.find((e) => e.secretRef !== undefined)?.secretRef?.name;
-      return ref === undefined || w === undefined ? {} : objects.data("Secret", w.namespace, ref);
+      if (w === undefined) return {};
+      const container = w.deployment.spec.template.spec.containers[0];
+      const env: Record<string, string> = {};
+      for (const from of (container.envFrom ?? []) as K8sObject[]) {
+        if (from.secretRef !== undefined)
+          Object.assign(env, objects.data("Secret", w.namespace, from.secretRef.name));
+      }
+      for (const e of (container.env ?? []) as K8sObject[]) {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (ref === undefined) continue;
+        const value = objects.data("Secret", w.namespace, ref.name)[ref.key];
+        if (value !== undefined) env[e.name] = value;
+      }
+      return env;
     };
     const allDatabases = database.declared.map((d) => d.database);
     for (const t of c.tenants) {

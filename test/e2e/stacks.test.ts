@@ -25,22 +25,8 @@ describe("npm run e2e", async () => {
         id: string;
         customDomains?: string[];
       }[];
-      // Open question, reported to the lead rather than hidden: doctor (ops certs) wants the
-      // proxy's certificate to cover tenants' custom domains, while the certificate component
-      // issues *.{domain} and {domain} only (Cloudflare for SaaS terminates custom domains at
-      // Cloudflare). Exactly that doctor finding is tolerated here; the CLI still prints FAIL.
-      const customDomains = tenants.flatMap((t) => t.customDomains ?? []);
-      const openQuestion = (r: { area: string; text: string }) =>
-        r.area === "doctor" &&
-        r.text
-          .split("; FAIL")
-          .slice(1)
-          .every((f) =>
-            customDomains.some((d) => f.includes(`${d}: the served certificate covers only`)),
-          );
-      const failed = result.rows.filter((r) => r.status === "FAIL");
-      expect(failed.filter((r) => !openQuestion(r))).toEqual([]);
-      expect(result.code).toBe(failed.length === 0 ? 0 : 1);
+      expect(result.rows.filter((r) => r.status === "FAIL")).toEqual([]);
+      expect(result.code).toBe(0);
       expect(tenants.length).toBeGreaterThan(0);
       const edge = result.rows.filter((r) => r.area === "edge").map((r) => r.text);
       for (const { id } of tenants) {
