@@ -180,7 +180,16 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     expect(call.argv).toEqual(
       expect.arrayContaining(["--target", URN, "--target-dependents", "--stack", "dev"]),
     );
-    expect(call.env).toEqual({ AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE });
+    // The stand-in logs every AGENT_CLOUD_* variable it sees: those of the test's own
+    // environment (e.g. CI's) pass through unchanged, and the program's are added.
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => k.startsWith("AGENT_CLOUD_")),
+    );
+    expect(call.env).toEqual({
+      ...inherited,
+      AGENT_CLOUD_SKIP_BUILD: "1",
+      AGENT_CLOUD_IMAGE_REF: IMAGE,
+    });
     expect(call.cwd).toBe(project);
   });
 
