@@ -3,6 +3,7 @@
  * list replaced, so every benchmark evaluates the shipped program with a realistic config.
  */
 import { parseConfig, type PlatformConfig } from "../stacks/config";
+import { BUILTIN_PLANS } from "../stacks/config/plans";
 import { rawConfig } from "../test/support/stack-files";
 
 /** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
@@ -34,7 +35,17 @@ export function localConfigWith(tenants: readonly Record<string, unknown>[]): Pl
   const { raw, secretKeys } = rawConfig("local");
   // One stack past the per-stack limit (250) is what the evaluation benchmark measures.
   const limit = tenants.length > 250 ? { maxTenantsPerStack: tenants.length } : {};
-  return parseConfig({ ...raw, tenants: [...tenants], ...limit }, { secretKeys });
+  // The in-cluster server's connection budget (database.maxConnections) cannot hold 1,000
+  // starter tenants at 10 connections each; a fleet that size gets 2 each, which changes only
+  // the roles' CONNECTION LIMIT, not what the program registers.
+  const budget =
+    tenants.length > 100
+      ? {
+          plans: { starter: { ...BUILTIN_PLANS.starter, databaseConnections: 2 } },
+          database: { ...(raw.database as object), maxConnections: 2 * tenants.length + 100 },
+        }
+      : {};
+  return parseConfig({ ...raw, tenants: [...tenants], ...limit, ...budget }, { secretKeys });
 }
 
 /** The local stack's config with `n` synthetic tenants. */
