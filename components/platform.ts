@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
   edgeNamespace,
   tenantNamespace,
@@ -18,8 +17,8 @@ import { WildcardDns } from "./edge/wildcard-dns";
 import { AppImage } from "./image/app-image";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
 import type { ShardTenant } from "../stacks/shard-tenants";
-import { tenantAppArgs } from "./tenant/app-args";
-import { TenantApp } from "./tenant/tenant-app";
+import { createTenantApps } from "./tenant/app-args";
+import type { TenantApp } from "./tenant/tenant-app";
 
 export const PLATFORM_TYPE = "agent-cloud:platform:Platform";
 
@@ -173,31 +172,16 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
-    // Keys of generation 1 and later derive from one seed (components/tenant/api-key.ts); it is
-    // created with the first rotation.
-    const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
-      ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, child)
-          .result
-      : undefined;
+    const apps = createTenantApps(name, c, { image: image.ref, database }, child);
     const apiKeys: Record<
       string,
       { current: pulumi.Output<string>; previous?: pulumi.Output<string> }
     > = {};
     const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
     for (const t of c.tenants) {
-      const tenantImage = t.image ?? image.ref;
-      const app = new TenantApp(
-        `${name}-tenant-${t.id}`,
-        tenantAppArgs(c, t, {
-          image: image.ref,
-          databaseUrl: database.tenantUrl(t.id),
-          databaseEgress: database.networkPeer,
-          apiKeySeed,
-        }),
-        child,
-      );
+      const app = apps[t.id] as TenantApp;
       apiKeys[t.id] = { current: app.apiKey, previous: app.previousApiKey };
-      endpoints[t.id] = pulumi.output(tenantImage).apply((img) => ({
+      endpoints[t.id] = pulumi.output(t.image ?? image.ref).apply((img) => ({
         url: `https://${t.id}.${c.domain}`,
         hosts: t.hosts,
         namespace: tenantNamespace(c.environment, t.id),

@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../../stacks/config";
 import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
 import { TenantDatabases } from "../data/tenant-databases";
 import { hostsFileLines } from "../edge/hosts-file";
 import type { TenantEndpoint } from "../platform";
-import { tenantAppArgs } from "../tenant/app-args";
-import { TenantApp } from "../tenant/tenant-app";
+import { createTenantApps } from "../tenant/app-args";
+import type { TenantApp } from "../tenant/tenant-app";
 
 export const TENANT_SHARD_TYPE = "agent-cloud:platform:TenantShard";
 
@@ -82,25 +81,12 @@ export class TenantShard extends pulumi.ComponentResource {
       child,
     );
 
-    // As in the platform: rotated keys (generation 1 and later) derive from one seed.
-    const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
-      ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, child)
-          .result
-      : undefined;
+    const apps = createTenantApps(name, c, { image: this.imageRef, database }, child);
     const keys: Record<string, pulumi.Output<{ current: string; previous?: string }>> = {};
     const endpoints: Record<string, pulumi.Output<ShardEndpoint>> = {};
     for (const t of c.tenants) {
       const image = t.image ?? this.imageRef;
-      const app = new TenantApp(
-        `${name}-tenant-${t.id}`,
-        tenantAppArgs(c, t, {
-          image: this.imageRef,
-          databaseUrl: database.tenantUrl(t.id),
-          databaseEgress: database.networkPeer,
-          apiKeySeed,
-        }),
-        child,
-      );
+      const app = apps[t.id] as TenantApp;
       keys[t.id] = pulumi
         .all([app.apiKey, app.previousApiKey])
         .apply(([current, previous]) =>

@@ -1,8 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { PlatformConfig, TenantConfig } from "../../stacks/config";
 import { edgeNamespace } from "../../stacks/config/names";
 import type { DatabasePeer } from "./network-policy";
-import type { TenantAppArgs } from "./tenant-app";
+import { TenantApp, type TenantAppArgs } from "./tenant-app";
 
 /** What a tenant's app needs from the rest of its environment. */
 export interface TenantDependencies {
@@ -56,4 +57,46 @@ export function tenantAppArgs(
     clusterDomain: c.proxy.clusterDomain,
     databaseEgress: deps.databaseEgress,
   };
+}
+
+/** What {@link createTenantApps} needs from the stack that holds the tenants. */
+export interface TenantFleetDependencies {
+  /** The image every tenant without its own runs, pinned by digest. */
+  readonly image: pulumi.Input<string>;
+  /** The database holding the tenants' roles: each tenant's URL and where the server is. */
+  readonly database: {
+    tenantUrl(id: string): pulumi.Input<string>;
+    readonly networkPeer: DatabasePeer;
+  };
+}
+
+/**
+ * Every tenant's TenantApp, named `${name}-tenant-{id}` under `opts.parent`, and the stack's
+ * API-key seed `${name}-api-key-seed`, created with the first rotated key (generation 1 and later
+ * derive from it: components/tenant/api-key.ts). The platform stack and a shard stack both call
+ * this, so a tenant's resources are the same wherever it lives.
+ */
+export function createTenantApps(
+  name: string,
+  c: PlatformConfig,
+  deps: TenantFleetDependencies,
+  opts: pulumi.CustomResourceOptions,
+): Record<string, TenantApp> {
+  const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
+    ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, opts).result
+    : undefined;
+  const apps: Record<string, TenantApp> = {};
+  for (const t of c.tenants) {
+    apps[t.id] = new TenantApp(
+      `${name}-tenant-${t.id}`,
+      tenantAppArgs(c, t, {
+        image: deps.image,
+        databaseUrl: deps.database.tenantUrl(t.id),
+        databaseEgress: deps.database.networkPeer,
+        apiKeySeed,
+      }),
+      opts,
+    );
+  }
+  return apps;
 }

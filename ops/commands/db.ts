@@ -10,7 +10,8 @@ import type { OpsContext } from "../context";
 import { connectionArgs, connectionEnv, connectionFrom, type DbConnection } from "../db/connection";
 import { backupDir, backupFileName, listBackups } from "../db/files";
 import type { StackConfig } from "../engine";
-import { OpsError, UsageError } from "../errors";
+import { OpsError } from "../errors";
+import { actionWord } from "./action-word";
 import { formatTime, println, renderTable } from "../format";
 import { tenantSecretName } from "../kube-secrets";
 import { dbTools, secretReader } from "../operations-context";
@@ -36,12 +37,7 @@ export interface DbOptions {
 
 /** The `action` word, checked. */
 export function dbAction(words: readonly string[]): DbOptions["action"] {
-  const [action, ...extra] = words;
-  if ((action === "backup" || action === "restore" || action === "list") && extra.length === 0)
-    return action;
-  throw new UsageError(
-    `db: expected one of backup, restore, list; got ${words.length === 0 ? "nothing" : `"${words.join(" ")}"`}`,
-  );
+  return actionWord("db", ["backup", "restore", "list"], words);
 }
 
 /** The in-cluster server is reached from outside on its admin endpoint (a node port on kind). */

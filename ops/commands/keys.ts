@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import { tenantNamespace } from "../../stacks/config/names";
 import type { OpsContext } from "../context";
-import { OpsError, UsageError } from "../errors";
+import { OpsError } from "../errors";
+import { actionWord } from "./action-word";
 import { println } from "../format";
 import { tenantSecretName } from "../kube-secrets";
 import { secretReader } from "../operations-context";
@@ -27,12 +28,7 @@ export interface KeysOptions {
 
 /** The action word, checked. */
 export function keysAction(words: readonly string[]): KeysOptions["action"] {
-  const [action, ...extra] = words;
-  if ((action === "show" || action === "rotate" || action === "retire") && extra.length === 0)
-    return action;
-  throw new UsageError(
-    `keys: expected one of show, rotate, retire; got ${words.length === 0 ? "nothing" : `"${words.join(" ")}"`}`,
-  );
+  return actionWord("keys", ["show", "rotate", "retire"], words);
 }
 
 /** `ac_dev_…WXYZ`: the environment prefix and the last four characters, never more. */

@@ -13,7 +13,7 @@ import { parseConfig, type PlatformConfig } from "../../stacks/config/parse";
 import {
   fromStackFile,
   type ProjectConfig,
-  SECURE_PLACEHOLDER,
+  ENCRYPTED_VALUE_MARK,
 } from "../../stacks/config/stack-file";
 
 export interface RenderedStack {
@@ -52,7 +52,7 @@ export function engineConfigFor(
   const file = fromStackFile(stackConfig, project.config ?? {});
   const raw: Record<string, unknown> = JSON.parse(
     JSON.stringify(file.raw, (_k, v: unknown) =>
-      v === SECURE_PLACEHOLDER ? standIn("secure") : v,
+      v === ENCRYPTED_VALUE_MARK ? standIn("secure") : v,
     ),
   ) as Record<string, unknown>;
   const secretKeys = new Set(file.secretKeys);

@@ -15,8 +15,8 @@ import { SECRET_KEYS } from "./schema";
 
 const NAMESPACE = "agent-cloud";
 
-/** What stands in for a `secure:` value: set, encrypted, unknown here. */
-export const SECURE_PLACEHOLDER = "[secure]";
+/** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
+export const ENCRYPTED_VALUE_MARK = "[secure]";
 
 /** Keys outside `agent-cloud:` that hold secrets the program or its providers read. */
 export const OTHER_SECRET_KEYS: Readonly<Record<string, string>> = {
@@ -39,9 +39,9 @@ function isSecure(value: unknown): boolean {
   );
 }
 
-/** The value with every `secure:` leaf replaced by the placeholder; reports whether it had one. */
+/** The value with every `secure:` leaf replaced by {@link ENCRYPTED_VALUE_MARK}; reports whether it had one. */
 function stripSecure(value: unknown): { value: unknown; secure: boolean } {
-  if (isSecure(value)) return { value: SECURE_PLACEHOLDER, secure: true };
+  if (isSecure(value)) return { value: ENCRYPTED_VALUE_MARK, secure: true };
   if (Array.isArray(value)) {
     const parts = value.map(stripSecure);
     return { value: parts.map((p) => p.value), secure: parts.some((p) => p.secure) };
