@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proxyNginxConfigInput, routesFromTenants } from "../components/edge/management-proxy";
-import { type PlatformConfig } from "../stacks/config";
+import { type PlatformConfig } from "../model/platform-config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../test/edge/support/client";
 import { type Edge, startEdge } from "../test/edge/support/edge-fixture";
 import { startDns } from "../test/edge/support/dns";

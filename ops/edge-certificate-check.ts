@@ -1,10 +1,10 @@
 /**
  * `doctor`'s check of Cloudflare's edge certificate: with proxied records, browsers get the
  * certificate Cloudflare serves, and its free Universal one covers only the zone and one level
- * below it (stacks/config/edge-certificate.ts). Read from the stack file, so a stack deployed
+ * below it (model/edge-certificate.ts). Read from the stack file, so a stack deployed
  * before the rule existed is caught too.
  */
-import { edgeCertificateProblem, type EdgeCertificate } from "../stacks/config/edge-certificate";
+import { edgeCertificateProblem, type EdgeCertificate } from "../model/edge-certificate";
 import type { Check } from "./doctor-checks";
 import type { StackConfig } from "./engine";
 import { KEY } from "./stack-config";

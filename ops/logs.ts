@@ -3,7 +3,7 @@
  * side is behind {@link LogSource} (`kube-logs.ts` is the real one).
  */
 import { TENANT_CONTAINER_NAME } from "../components/tenant/container";
-import { tenantServiceName } from "../stacks/config/names";
+import { tenantServiceName } from "../model/names";
 import { OpsError } from "./errors";
 import { stripControlSequences } from "./terminal";
 

@@ -4,7 +4,7 @@
  * per-tenant `image` move; secrets, keys, database and DNS settings never do, and nothing that
  * holds an encrypted value is copied (ciphertext belongs to one stack's key).
  */
-import { DIGEST_REF } from "../stacks/config/schema";
+import { DIGEST_REF } from "../model/patterns";
 import type { ConfigChange, StackConfig } from "./engine";
 import { OpsError } from "./errors";
 import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "./stack-config";

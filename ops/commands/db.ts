@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
-import { tenantNamespace } from "../../stacks/config/names";
+import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
 import { connectionArgs, connectionEnv, connectionFrom, type DbConnection } from "../db/connection";
 import { backupDir, backupFileName, listBackups } from "../db/files";

@@ -13,7 +13,7 @@ import { edgeCertificateChecks } from "../edge-certificate-check";
 import { println } from "../format";
 import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../health";
-import { edgeNamespace } from "../../stacks/config/names";
+import { edgeNamespace } from "../../model/names";
 import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
 import {
   edgeNamespaceOutput,

@@ -6,7 +6,7 @@
  * only to this terminal: nothing here writes them to a file, a config or a stack's history.
  */
 import { createHash } from "node:crypto";
-import { tenantNamespace } from "../../stacks/config/names";
+import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { actionWord } from "./action-word";

@@ -2,7 +2,7 @@
  * `logs`: a tenant's pod logs (or the edge's access log with `--proxy`), each line prefixed by
  * pod and container; with `-f` it follows the pods a rollout brings and drops those that leave.
  */
-import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
+import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../model/names";
 import { formatAccess, parseAccessLine } from "../access-log";
 import type { OpsContext } from "../context";
 import type { StackConfig } from "../engine";

@@ -1,5 +1,5 @@
 /** `usage`: per-tenant requests, error rate, latency and bytes from the edge, CPU and memory. */
-import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
+import { edgeNamespace, tenantNamespace } from "../../model/names";
 import { type AccessEntry, parseAccessLine } from "../access-log";
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { type RecordedResource, runProgram, valueOf } from "../../test/harness/mocks";
-import { parseConfig, type PlatformConfig } from "../../stacks/config/parse";
+import { parseConfig } from "../../stacks/config/parse";
+import { type PlatformConfig } from "../../model/platform-config";
 import {
   fromStackFile,
   type ProjectConfig,

@@ -1,71 +1,22 @@
-import { edgeCertificateProblem } from "./edge-certificate";
-import {
-  edgeSecurityIssues,
-  resolveProxy,
-  resolvePublicPaths,
-  type ResolvedProxyConfig,
-} from "./edge-security";
+import { edgeCertificateProblem } from "../../model/edge-certificate";
+import { edgeSecurityIssues, resolveProxy, resolvePublicPaths } from "./edge-security";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
-import { findNestedSecrets, isSecretName, secretShape } from "../../lib/secrets";
-import { domainIssues } from "../../lib/domains";
+import { findNestedSecrets, isSecretName, secretShape } from "../../model/rules/secrets";
+import { domainIssues } from "../../model/rules/domains";
 import { isolationIssues } from "./isolation";
-import { apiKeyPrefix, RESERVED_TENANT_IDS } from "./names";
-import { BUILTIN_PLANS, type Plan } from "./plans";
+import { apiKeyPrefix, RESERVED_TENANT_IDS } from "../../model/names";
+import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 import {
   configSchema,
-  type DatabaseSettings,
   type ParsedConfig,
   SECRET_KEYS,
   type SecretKey,
   type TenantSettings,
-} from "./schema";
-import { SecretValue } from "./secret";
+} from "../../model/config-schema";
+import { SecretValue } from "../../model/secret-value";
+import { PLATFORM_ENV, type PlatformConfig } from "../../model/platform-config";
 import { shardIssues } from "./shards";
 import type { z } from "zod";
-
-/** Env names the platform sets itself; a tenant may not override them. */
-export const PLATFORM_ENV = [
-  "DATABASE_URL",
-  "HOST",
-  "PORT",
-  "AGENT_CLOUD_API_KEY",
-  "AGENT_CLOUD_API_KEY_PREVIOUS",
-  "AGENT_CLOUD_TENANT",
-  "AGENT_CLOUD_ENVIRONMENT",
-  "AGENT_CLOUD_NAMESPACE",
-  "AGENT_CLOUD_CONFIG",
-  "ADMIN_EMAIL",
-] as const;
-
-/** One tenant, validated and resolved against its plan and secrets. */
-export interface TenantConfig extends Omit<TenantSettings, "plan"> {
-  readonly planName: string;
-  readonly plan: Plan;
-  /** Hosts the edge routes to this tenant: `{id}.{domain}`, then its custom domains. */
-  readonly hosts: readonly string[];
-  /** The tenant's own secret env values (from `tenantSecrets.{id}`). */
-  readonly secrets: Readonly<Record<string, SecretValue>>;
-  /** Paths the edge lets through without a key (edge auth): its own list or the health path. */
-  readonly publicPaths: string[];
-}
-
-/** The validated config of one environment, as the components consume it. */
-export interface PlatformConfig extends Omit<
-  ParsedConfig,
-  "tenants" | "tenantSecrets" | "plans" | "database" | "proxy" | SecretKey
-> {
-  readonly proxy: ResolvedProxyConfig;
-  /** Prefix of every API key this environment issues, e.g. `ac_dev_`. */
-  readonly apiKeyPrefix: string;
-  readonly plans: Readonly<Record<string, Plan>>;
-  readonly database: DatabaseSettings & { readonly protect: boolean };
-  readonly tenants: readonly TenantConfig[];
-  readonly secrets: {
-    readonly databaseAdminPassword?: SecretValue;
-    readonly tlsPrivateKey?: SecretValue;
-    readonly registryPassword?: SecretValue;
-  };
-}
 
 export interface ParseOptions {
   /**
@@ -184,7 +135,7 @@ function crossFieldIssues(
   const production = ok("environment") && c.environment === "production";
 
   const idOwner = new Map<string, number>();
-  // One rule for every claimed host (lib/domains.ts), shared with the DNS component.
+  // One rule for every claimed host (model/rules/domains.ts), shared with the DNS component.
   const claims = c.tenants.flatMap((t, i) =>
     t.customDomains.map((hostname, j) => ({ tenantId: t.id, hostname, key: `${i}/${j}` })),
   );

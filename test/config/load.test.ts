@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/config/errors";
 import { loadConfig } from "../../stacks/config/load";
-import { SecretValue } from "../../stacks/config/secret";
+import { SecretValue } from "../../model/secret-value";
 import { valueOf } from "../harness/mocks";
 import { engineConfig } from "../support/stack-files";
 

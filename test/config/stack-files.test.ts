@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseConfig } from "../../stacks/config/parse";
-import { SecretValue } from "../../stacks/config/secret";
+import { SecretValue } from "../../model/secret-value";
 import { checkStackConfig, type ProjectConfig } from "../../stacks/config/stack-file";
 import { EXAMPLE_DIR, rawConfig, readStackFile, STACKS } from "../support/stack-files";
 

@@ -20,7 +20,7 @@ import {
   tenantSqlSpec,
   type TenantSqlSpec,
 } from "../../components/data/tenant-sql";
-import type { DatabaseLimits } from "../../stacks/config/plans";
+import type { DatabaseLimits } from "../../model/plans";
 import {
   postgresAvailable,
   TEST_POSTGRES_URL,

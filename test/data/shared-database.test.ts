@@ -8,7 +8,7 @@ import {
 import { derivePassword } from "../../components/data/derived-password";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
-import { BUILTIN_PLANS } from "../../stacks/config/plans";
+import { BUILTIN_PLANS } from "../../model/plans";
 import {
   serverHardeningSql,
   tenantHardeningSql,

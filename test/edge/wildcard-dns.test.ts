@@ -266,7 +266,7 @@ describe("WildcardDns custom domains as zone records", () => {
     );
   });
 
-  it("applies the one domain rule (lib/domains.ts): no parent or child of another tenant's or environment's domain", () => {
+  it("applies the one domain rule (model/rules/domains.ts): no parent or child of another tenant's or environment's domain", () => {
     expect(() =>
       make({
         ...zoneRecords,

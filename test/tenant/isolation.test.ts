@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SharedDatabase } from "../../components/data/shared-database";
 import { NON_PUBLIC_RANGES } from "../../components/tenant/network-policy";
 import { TenantApp } from "../../components/tenant/tenant-app";
-import { BUILTIN_PLANS, type Plan } from "../../stacks/config/plans";
+import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 import { validateAllKubernetes } from "../harness/kubernetes";
 import { type RecordedResource, isSecretInput, runProgram, valueOf } from "../harness/mocks";
 import { tenantArgs } from "./fixtures";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
+import { DIGEST_REF } from "./patterns";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
@@ -28,10 +29,6 @@ const cidr = z
   .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, {
     error: "must be an IPv4 CIDR such as 203.0.113.0/24",
   });
-
-/** An image reference pinned by digest: `repo[:tag]@sha256:<64 hex>`. */
-export const DIGEST_REF =
-  /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 
 const imageRef = z.string().regex(DIGEST_REF, {
   error: "must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>",
@@ -78,7 +75,7 @@ const dnsSchema = z.discriminatedUnion("provider", [
     proxied: z.boolean().default(true),
     /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
     zoneName: dnsName.optional(),
-    /** Cloudflare's edge certificate for proxied tenants: see stacks/config/edge-certificate.ts. */
+    /** Cloudflare's edge certificate for proxied tenants: see model/edge-certificate.ts. */
     edgeCertificate: z.enum(["universal", "advanced"]).default("universal"),
     /** Also point the apex `{domain}` at the proxy. */
     apex: z.boolean().default(false),

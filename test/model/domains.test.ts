@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { domainIssues, domainRelation, recordCovers } from "../../lib/domains";
+import { domainIssues, domainRelation, recordCovers } from "../../model/rules/domains";
 
 describe("domainRelation", () => {
   it.each([
