@@ -2,6 +2,8 @@ import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 import { DIGEST_REF } from "./patterns";
+import { DEFAULT_PROXY_IMAGE } from "./edge-defaults";
+import { NODE_PORT_RANGE } from "./rules/proxy-service";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
@@ -23,6 +25,8 @@ const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
 });
 
 const port = z.number().int().min(1).max(65535);
+
+const nodePort = z.number().int().min(NODE_PORT_RANGE.min).max(NODE_PORT_RANGE.max);
 
 const cidr = z
   .string()
@@ -136,18 +140,14 @@ const proxySchema = z.strictObject({
   /** Fixed node ports for `NodePort` (kind maps them to the host's 80/443). */
   nodePorts: z
     .strictObject({
-      http: z.number().int().min(30000).max(32767),
-      https: z.number().int().min(30000).max(32767),
+      http: nodePort,
+      https: nodePort,
     })
     .optional(),
   /** Annotations on the proxy Service (cloud load-balancer settings). */
   serviceAnnotations: z.record(z.string(), z.string()).default({}),
   /** The official nginx image, pinned by digest (the production policy requires digests). */
-  image: z
-    .string()
-    .default(
-      "nginx:1.27.5-alpine@sha256:65645c7bb6a0661892a8b03b89d0743208a18dd2f3f17a54ef4b76fb8e2f2a10",
-    ),
+  image: z.string().default(DEFAULT_PROXY_IMAGE),
   /** nginx `client_max_body_size`. */
   maxBodySize: z
     .string()
@@ -217,7 +217,7 @@ const inClusterDatabase = z.strictObject({
    * Node port of an admin Service so `pulumi up` (the postgresql provider) can reach the server;
    * unset, there is none (use a port-forward). Only the kind stack sets it.
    */
-  nodePort: z.number().int().min(30000).max(32767).optional(),
+  nodePort: nodePort.optional(),
   /** Sources the admin node port's connections come from as the pod sees them (node addresses). */
   adminSourceCidrs: z.array(cidr).default([]),
   /** The server's max_connections; the tenants' connection limits must fit. */

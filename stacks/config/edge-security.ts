@@ -7,6 +7,7 @@ import { PUBLIC_PATH } from "../../model/edge-schema";
 import { type ConfigIssue, showValue } from "./errors";
 import type { ParsedConfig } from "../../model/config-schema";
 import type { ResolvedProxyConfig } from "../../model/platform-config";
+import { proxyServiceProblems } from "../../model/rules/proxy-service";
 
 /** Whether Cloudflare's proxy sits in front of the edge (proxied records). */
 export function cloudflareInFront(c: Pick<ParsedConfig, "dns">): boolean {
@@ -29,12 +30,9 @@ export function edgeSecurityIssues(
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
   const p = c.proxy;
-  if (ok("proxy") && p.serviceType !== "LoadBalancer" && (p.sourceRanges?.length ?? 0) > 0)
-    add(
-      "proxy.sourceRanges",
-      p.sourceRanges,
-      `only applies when proxy.serviceType is "LoadBalancer" (got "${p.serviceType}"); restrict a NodePort with the nodes' firewall`,
-    );
+  // Which Service settings fit which type: the rule the ManagementProxy applies too.
+  for (const problem of ok("proxy") ? proxyServiceProblems(p, "proxy.") : [])
+    add(problem.path, problem.received, problem.message);
   // A trusted peer names the client: trusting a whole address space lets anyone do so.
   (ok("proxy") ? (p.realIpFrom ?? []) : []).forEach((cidr, i) => {
     const bits = Number(cidr.split("/")[1]);

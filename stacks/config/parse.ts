@@ -360,13 +360,7 @@ function crossFieldIssues(
     const problem = edgeCertificateProblem({ domain: c.domain, ...c.dns });
     if (problem !== undefined) add(problem[0], undefined, problem[1]);
   }
-  if (ok("proxy") && c.proxy.serviceType !== "NodePort" && c.proxy.nodePorts !== undefined) {
-    add(
-      "proxy.nodePorts",
-      c.proxy.nodePorts,
-      `only applies when proxy.serviceType is "NodePort" (got "${c.proxy.serviceType}")`,
-    );
-  }
+  // proxy.nodePorts, with the proxy Service's other type rules: edgeSecurityIssues.
   return issues;
 }
 
