@@ -7,7 +7,12 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
-import { connectionArgs, connectionEnv, connectionFrom, type DbConnection } from "../plans/db-connection";
+import {
+  connectionArgs,
+  connectionEnv,
+  connectionFrom,
+  type DbConnection,
+} from "../plans/db-connection";
 import { backupDir, backupFileName, listBackups } from "../adapters/backup-files";
 import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";

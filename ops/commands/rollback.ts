@@ -3,7 +3,13 @@ import type { OpsContext } from "../context";
 import type { RunSource } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, formatTime, println, shortSha } from "../format/text";
-import { actorOf, checkReleaseName, releaseMessage, releasesOf, splitImages } from "../plans/release";
+import {
+  actorOf,
+  checkReleaseName,
+  releaseMessage,
+  releasesOf,
+  splitImages,
+} from "../plans/release";
 import { chooseRollbackTarget, planRollback, rollbackCommit } from "../plans/rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";

@@ -1,7 +1,14 @@
 /** `status`: the last update, whether a deploy would change anything, and live tenant health. */
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import { OpsError } from "../errors";
-import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha } from "../format/text";
+import {
+  describeChanges,
+  formatTime,
+  hasChanges,
+  println,
+  renderTable,
+  shortSha,
+} from "../format/text";
 import { healthUrl, mapLimit } from "../adapters/health";
 import { lifecycleHealth, lifecycleOf } from "../plans/lifecycle";
 import { groupPending } from "../plans/pending";

@@ -5,7 +5,12 @@ import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { println, renderTable } from "../format/text";
 import { kubeError } from "../adapters/log-follow";
-import { LinePrefixer, PROXY_APP_NAME, PROXY_CONTAINER, tenantPodSelector } from "../plans/pod-logs";
+import {
+  LinePrefixer,
+  PROXY_APP_NAME,
+  PROXY_CONTAINER,
+  tenantPodSelector,
+} from "../plans/pod-logs";
 import { metricsSource } from "../operations-context";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { edgeNamespaceOutput } from "../stack-outputs";

@@ -4,7 +4,12 @@ import { formatAccess, parseAccessLine } from "../../ops/plans/access-log";
 import { logs } from "../../ops/commands/logs";
 import { parseDuration } from "../../ops/command-line/duration";
 import { OpsError, UsageError } from "../../ops/errors";
-import { chooseContainer, LinePrefixer, PROXY_APP_NAME, tenantPodSelector } from "../../ops/plans/pod-logs";
+import {
+  chooseContainer,
+  LinePrefixer,
+  PROXY_APP_NAME,
+  tenantPodSelector,
+} from "../../ops/plans/pod-logs";
 import { stripControlSequences } from "../../ops/format/terminal";
 import { FakeLogs, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
