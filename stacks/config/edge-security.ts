@@ -7,7 +7,6 @@ import { PUBLIC_PATH } from "../../model/edge-schema";
 import { type ConfigIssue, showValue } from "./errors";
 import type { ParsedConfig } from "../../model/config-schema";
 import type { ResolvedProxyConfig } from "../../model/platform-config";
-import { proxyServiceProblems } from "../../model/rules/proxy-service";
 
 /** Whether Cloudflare's proxy sits in front of the edge (proxied records). */
 export function cloudflareInFront(c: Pick<ParsedConfig, "dns">): boolean {
@@ -30,9 +29,7 @@ export function edgeSecurityIssues(
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
   const p = c.proxy;
-  // Which Service settings fit which type: the rule the ManagementProxy applies too.
-  for (const problem of ok("proxy") ? proxyServiceProblems(p, "proxy.") : [])
-    add(problem.path, problem.received, problem.message);
+  // proxy.sourceRanges against the Service type: proxyServiceIssues (rules/node-ports.ts).
   // A trusted peer names the client: trusting a whole address space lets anyone do so.
   (ok("proxy") ? (p.realIpFrom ?? []) : []).forEach((cidr, i) => {
     const bits = Number(cidr.split("/")[1]);
