@@ -2,7 +2,11 @@ import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 import { DIGEST_REF } from "./patterns";
-import { DEFAULT_PROXY_IMAGE } from "./edge-defaults";
+import {
+  CERTIFICATE_DEFAULTS,
+  DEFAULT_PROXY_IMAGE,
+  ORIGIN_CA_VALIDITY_DAYS,
+} from "./edge-defaults";
 import { NODE_PORT_RANGE } from "./rules/proxy-service";
 
 /*
@@ -98,7 +102,7 @@ const dnsSchema = z.discriminatedUnion("provider", [
 const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     mode: z.literal("self-signed"),
-    validityHours: z.number().int().min(24).max(87600).default(8760),
+    validityHours: z.number().int().min(24).max(87600).default(CERTIFICATE_DEFAULTS.validityHours),
     /** Production refuses self-signed certificates unless this is true. */
     allowInProduction: z.boolean().default(false),
   }),
@@ -112,25 +116,17 @@ const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     mode: z.literal("acme"),
     email: z.email({ error: "must be an email address for the ACME account" }),
-    server: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+    server: z.url().default(CERTIFICATE_DEFAULTS.server),
     /** Install cert-manager with its Helm chart; leave false when the cluster already runs it. */
     installCertManager: z.boolean().default(false),
-    certManagerVersion: z.string().default("v1.16.2"),
+    certManagerVersion: z.string().default(CERTIFICATE_DEFAULTS.certManagerVersion),
   }),
   z.strictObject({
     mode: z.literal("cloudflare-origin-ca"),
-    requestType: z.enum(["origin-rsa", "origin-ecc"]).default("origin-ecc"),
+    requestType: z.enum(["origin-rsa", "origin-ecc"]).default(CERTIFICATE_DEFAULTS.requestType),
     validityDays: z
-      .union([
-        z.literal(7),
-        z.literal(30),
-        z.literal(90),
-        z.literal(365),
-        z.literal(730),
-        z.literal(1095),
-        z.literal(5475),
-      ])
-      .default(5475),
+      .union(ORIGIN_CA_VALIDITY_DAYS.map((days) => z.literal(days)))
+      .default(CERTIFICATE_DEFAULTS.validityDays),
   }),
 ]);
 

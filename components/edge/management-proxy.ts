@@ -81,15 +81,14 @@ export class ManagementProxy extends pulumi.ComponentResource {
     // half-made in the state.
     const resolved = resolveManagementProxyArgs(name, args);
     super(MANAGEMENT_PROXY_TYPE, name, {}, opts);
-    const labels = proxyLabels(name, resolved.environment);
 
-    this.configMap = this.createConfigMap(name, resolved, labels);
-    this.apiKeysSecret = this.createApiKeysSecret(name, resolved, labels);
-    this.originPullCaConfigMap = this.createOriginPullCaConfigMap(name, resolved, labels);
-    this.routesConfigMap = this.createRoutesConfigMap(name, resolved, labels);
-    this.deployment = this.createDeployment(name, resolved, labels);
-    this.service = this.createService(name, resolved, labels);
-    this.podDisruptionBudget = this.createDisruptionBudget(name, resolved, labels);
+    this.configMap = this.createConfigMap(name, resolved);
+    this.apiKeysSecret = this.createApiKeysSecret(name, resolved);
+    this.originPullCaConfigMap = this.createOriginPullCaConfigMap(name, resolved);
+    this.routesConfigMap = this.createRoutesConfigMap(name, resolved);
+    this.deployment = this.createDeployment(name, resolved);
+    this.service = this.createService(name, resolved);
+    this.podDisruptionBudget = this.createDisruptionBudget(name, resolved);
 
     this.serviceName = this.service.metadata.name;
     this.namespace = this.service.metadata.namespace;
@@ -126,11 +125,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
    * Named by content: a new config is a new ConfigMap, so pods that have not rolled yet keep the
    * file they started with, and a rollback finds its old config intact.
    */
-  private createConfigMap(
-    name: string,
-    r: ResolvedManagementProxyArgs,
-    { labels }: ProxyLabels,
-  ): k8s.core.v1.ConfigMap {
+  private createConfigMap(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.ConfigMap {
+    const { labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.core.v1.ConfigMap,
       `${name}-config`,
@@ -151,11 +147,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
    * into the route table's folder, so a new key is swapped in and taken by the same graceful
    * reload as a new route, and no pod restarts.
    */
-  private createApiKeysSecret(
-    name: string,
-    r: ResolvedManagementProxyArgs,
-    { labels }: ProxyLabels,
-  ): k8s.core.v1.Secret {
+  private createApiKeysSecret(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.Secret {
+    const { labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.core.v1.Secret,
       `${name}-api-keys`,
@@ -171,8 +164,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
   private createOriginPullCaConfigMap(
     name: string,
     r: ResolvedManagementProxyArgs,
-    { labels }: ProxyLabels,
   ): k8s.core.v1.ConfigMap | undefined {
+    const { labels } = proxyLabels(name, r.environment);
     if (r.originPullCaCertificate === undefined) return undefined;
     return this.child(
       k8s.core.v1.ConfigMap,
@@ -192,8 +185,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
   private createRoutesConfigMap(
     name: string,
     r: ResolvedManagementProxyArgs,
-    { labels }: ProxyLabels,
   ): k8s.core.v1.ConfigMap {
+    const { labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.core.v1.ConfigMap,
       `${name}-routes`,
@@ -210,11 +203,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
     );
   }
 
-  private createDeployment(
-    name: string,
-    r: ResolvedManagementProxyArgs,
-    { selector, labels }: ProxyLabels,
-  ): k8s.apps.v1.Deployment {
+  private createDeployment(name: string, r: ResolvedManagementProxyArgs): k8s.apps.v1.Deployment {
+    const { selector, labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.apps.v1.Deployment,
       `${name}-deployment`,
@@ -229,7 +219,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: {
-              labels,
+              labels: { ...labels },
               annotations: { [CONFIG_CHECKSUM_ANNOTATION]: r.files.configChecksum },
             },
             spec: this.podSpec(r, selector),
@@ -259,7 +249,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
           maxSkew: 1,
           topologyKey: "kubernetes.io/hostname",
           whenUnsatisfiable: "ScheduleAnyway",
-          labelSelector: { matchLabels: selector },
+          labelSelector: { matchLabels: { ...selector } },
         },
       ],
       containers: [this.nginxContainer(r)],
@@ -344,11 +334,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
     ];
   }
 
-  private createService(
-    name: string,
-    r: ResolvedManagementProxyArgs,
-    { selector, labels }: ProxyLabels,
-  ): k8s.core.v1.Service {
+  private createService(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.Service {
+    const { selector, labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.core.v1.Service,
       `${name}-service`,
@@ -361,7 +348,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
         },
         spec: {
           type: r.serviceType,
-          selector,
+          selector: { ...selector },
           // With a CDN in front, only its ranges may reach the origin at all.
           ...(r.sourceRanges.length > 0 ? { loadBalancerSourceRanges: [...r.sourceRanges] } : {}),
           ...(r.externalTrafficPolicy !== undefined
@@ -398,8 +385,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
   private createDisruptionBudget(
     name: string,
     r: ResolvedManagementProxyArgs,
-    { selector, labels }: ProxyLabels,
   ): k8s.policy.v1.PodDisruptionBudget {
+    const { selector, labels } = proxyLabels(name, r.environment);
     return this.child(
       k8s.policy.v1.PodDisruptionBudget,
       `${name}-pdb`,
