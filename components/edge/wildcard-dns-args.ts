@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeCertificate } from "../../model/edge-certificate";
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { customDomainZoneProblem } from "../../model/rules/custom-domain-zones";
+import { dnsRecordProblems } from "../../model/rules/dns-records";
 import { domainIssues } from "../../model/rules/domains";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
@@ -172,13 +173,16 @@ function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): 
       `domain ${show(args.domain)}: must be a lowercase DNS name such as agents.example.com`,
     );
   }
-  if (!Number.isInteger(ttl) || (ttl !== 1 && (ttl < 60 || ttl > 86400))) {
-    problems.push(`ttl ${show(ttl)}: must be 1 (automatic) or 60 to 86400 seconds`);
-  } else if (proxied && ttl !== 1) {
-    problems.push(
-      `ttl ${show(ttl)}: Cloudflare sets the TTL of proxied records itself; use ttl 1 (automatic) or proxied false`,
-    );
-  }
+  // The TTL, and Custom Hostnames only when proxied: the rule the stack config applies too.
+  const recordProblems = dnsRecordProblems({
+    proxied,
+    ttl,
+    customDomainMode: mode,
+    customDomainModeKey: "customDomainMode",
+    customDomainCount: args.customDomains?.length ?? 0,
+    domain: args.domain,
+  }).map((problem) => `${problem.path} ${show(problem.received)}: ${problem.message}`);
+  problems.push(...recordProblems);
   if (mode !== "zone-records" && mode !== "cloudflare-for-saas") {
     problems.push(
       `customDomainMode ${show(mode)}: must be "zone-records" or "cloudflare-for-saas"`,
@@ -193,11 +197,6 @@ function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): 
         `customDomainZones[${show(zone)}]: zone names must be lowercase DNS names such as acme.com`,
       );
     }
-  }
-  if (mode === "cloudflare-for-saas" && !proxied && (args.customDomains?.length ?? 0) > 0) {
-    problems.push(
-      `customDomainMode "cloudflare-for-saas" needs proxied true: Custom Hostnames are served through the proxied fallback origin ${args.domain}; set proxied true or use "zone-records"`,
-    );
   }
   if (args.edgeCertificate === "advanced" && args.zoneName === undefined) {
     problems.push(`edgeCertificate "advanced" needs zoneName (the zone of ${args.domain})`);

@@ -16,6 +16,7 @@ import { edgeCertificateIssues } from "./rules/edge-certificate";
 import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
 import { proxyServiceIssues } from "./rules/node-ports";
+import { dnsRecordIssues } from "./rules/dns-records";
 import { tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
 import { ruleContext } from "./rules/rule";
@@ -117,6 +118,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...databaseNetworkIssues(context),
     ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),
+    ...dnsRecordIssues(context),
     ...proxyServiceIssues(context),
     ...edgeSecurityIssues(context),
   ];

@@ -367,7 +367,7 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
 
   it("refuses SaaS custom domains when records are not proxied", () => {
     expect(() => make({ ...saas, proxied: false })).toThrow(
-      `WildcardDns "dns": customDomainMode "cloudflare-for-saas" needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,
+      `WildcardDns "dns": customDomainMode "cloudflare-for-saas": needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,
     );
   });
 });
