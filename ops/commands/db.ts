@@ -3,6 +3,8 @@
  * own role (read from its Secret), so it works the same against the in-cluster server and any
  * external one, and never needs the admin password.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { tenantNamespace } from "../../model/names";
@@ -40,9 +42,57 @@ export interface DbOptions {
   readonly yes: boolean;
 }
 
+/** The subcommands of `db`, with their help. */
+const DB_ACTIONS: Readonly<Record<DbOptions["action"], string>> = {
+  backup: "pg_dump the tenant's database (custom format) into the folder",
+  restore: "pg_restore a dump into it, replacing its tables (asks first)",
+  list: "the tenant's dumps in the folder, newest first",
+};
+
+/** `db`: its subcommands, flags, their help, and the options they give. */
+export const dbCommand = defineCommand({
+  spec: {
+    name: "db",
+    summary: "a tenant's logical backups: take one, restore one, list them",
+    usage:
+      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE] [--host H] [--port N] [--yes]",
+    actions: DB_ACTIONS,
+    flags: {
+      stack: stackFlag("stack the tenant is in"),
+      tenant: tenantFlag(),
+      dir: { type: "string", value: "D", doc: "folder of the dumps (default backups/S/T)" },
+      from: {
+        type: "string",
+        value: "FILE",
+        doc: "dump to restore (default the newest in the folder)",
+      },
+      host: {
+        type: "string",
+        value: "H",
+        doc: "where this machine reaches the server (default: the in-cluster\nserver's admin endpoint, or an external server's own host)",
+      },
+      port: { type: "string", value: "N", documentedWith: "host" },
+      yes: yesFlag("restore without asking"),
+    },
+    notes: `Connects as the tenant's own role, read from its Secret through the current
+kubeconfig context; the password goes to pg_dump in its environment only.`,
+  },
+  parse: (args): DbOptions => ({
+    action: dbAction(args.positionals),
+    stack: args.required("stack"),
+    tenant: args.required("tenant"),
+    dir: args.text("dir"),
+    from: args.text("from"),
+    host: args.text("host"),
+    port: args.positiveInt("port"),
+    yes: args.flag("yes"),
+  }),
+  run: db,
+});
+
 /** The `action` word, checked. */
 export function dbAction(words: readonly string[]): DbOptions["action"] {
-  return actionWord("db", ["backup", "restore", "list"], words);
+  return actionWord("db", Object.keys(DB_ACTIONS) as (keyof typeof DB_ACTIONS)[], words);
 }
 
 /** The in-cluster server is reached from outside on its admin endpoint (a node port on kind). */

@@ -1,4 +1,6 @@
 /** `doctor`: the usual reasons a deploy does not serve, checked one by one. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { isIP } from "node:net";
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import {
@@ -27,6 +29,27 @@ export interface DoctorOptions {
   readonly stack: string;
   readonly timeoutMs?: number;
 }
+
+/** `doctor`: its flags, their help, and the options they give. */
+export const doctorCommand = defineCommand({
+  spec: {
+    name: "doctor",
+    summary: "check DNS, certificates and tenant endpoints",
+    usage: "doctor --stack S [--timeout MS]",
+    flags: {
+      stack: stackFlag("stack to check"),
+      timeout: timeoutFlag("time each endpoint may take (default 5000)"),
+    },
+    notes: `Checks that every tenant name resolves to the proxy, that certificates exist
+only in the proxy's namespace, and that each tenant answers (explaining what
+a 404 or 502 means). Exits 1 when a check fails.`,
+  },
+  parse: (args): DoctorOptions => ({
+    stack: args.required("stack"),
+    timeoutMs: args.positiveInt("timeout"),
+  }),
+  run: doctor,
+});
 
 const LABEL: Record<Check["status"], string> = {
   pass: "PASS",
