@@ -8,6 +8,7 @@ import type { CloudflareZone, ZoneRecord } from "./cloudflare-zone";
 import type { OpsContext } from "../context";
 import type { Check } from "../plans/doctor-checks";
 import type { StackConfig } from "../engine";
+import { sectionOf } from "../stack-config";
 import { tlsProbe } from "../operations-context";
 import type { TenantOutput } from "../stack-outputs";
 
@@ -20,11 +21,7 @@ export async function servedCertificateDoctorChecks(
   timeoutMs: number,
 ): Promise<Check[]> {
   const expected = tlsExpectationOf(config);
-  const dns = (config["agent-cloud:dns"] ?? {}) as {
-    provider?: unknown;
-    proxied?: unknown;
-    customDomains?: unknown;
-  };
+  const dns = sectionOf(config, "dns");
   // Cloudflare for SaaS serves custom hostnames with its own edge certificate and checks the
   // origin's against the platform domain (the fallback origin): the proxy need not cover them.
   const saas =

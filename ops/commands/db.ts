@@ -7,6 +7,7 @@ import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
+import { configSchema } from "../../model/config-schema";
 import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
 import {
@@ -22,7 +23,7 @@ import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
 import { tenantSecretName } from "../adapters/kube-secrets";
 import { dbTools, secretReader } from "../operations-context";
-import { environmentOf, NS, tenantsOf } from "../stack-config";
+import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
 
@@ -95,14 +96,25 @@ export function dbAction(words: readonly string[]): DbOptions["action"] {
   return actionWord("db", Object.keys(DB_ACTIONS) as (keyof typeof DB_ACTIONS)[], words);
 }
 
+/** The in-cluster database's settings as the schema fills them in (its default mode). */
+const IN_CLUSTER_DEFAULTS = inClusterDefaults();
+
+function inClusterDefaults(): { readonly adminHost: string; readonly adminPort: number } {
+  const defaults = configSchema.shape.database.parse(undefined);
+  if (defaults.mode !== "in-cluster")
+    throw new Error("the schema's default database is not in-cluster");
+  return defaults;
+}
+
 /** The in-cluster server is reached from outside on its admin endpoint (a node port on kind). */
 function defaultEndpoint(config: StackConfig): { host?: string; port?: number } {
-  const db = config[`${NS}:database`] as
-    { mode?: unknown; adminHost?: unknown; adminPort?: unknown } | undefined;
-  if (db?.mode === "external") return {};
+  const database = sectionOf(config, "database");
+  if (database.mode === "external") return {};
   return {
-    host: typeof db?.adminHost === "string" ? db.adminHost : "localhost",
-    port: typeof db?.adminPort === "number" ? db.adminPort : 30432,
+    host:
+      typeof database.adminHost === "string" ? database.adminHost : IN_CLUSTER_DEFAULTS.adminHost,
+    port:
+      typeof database.adminPort === "number" ? database.adminPort : IN_CLUSTER_DEFAULTS.adminPort,
   };
 }
 

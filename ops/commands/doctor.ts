@@ -16,7 +16,7 @@ import { println } from "../format/text";
 import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../adapters/health";
 import { edgeNamespace } from "../../model/names";
-import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
+import { dnsModeOf, environmentOf, healthPathOf, sectionOf, tenantsOf } from "../stack-config";
 import {
   edgeNamespaceOutput,
   environmentOutput,
@@ -84,7 +84,7 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
     });
   } else if (dnsModeOf(config).proxied) {
     const zone = cloudflareZone(ctx);
-    const zoneId = (config["agent-cloud:dns"] as { zoneId?: unknown } | undefined)?.zoneId;
+    const zoneId = sectionOf(config, "dns").zoneId;
     if (zone !== undefined && typeof zoneId === "string") {
       checks.push(...(await liveZoneDoctorChecks(zone, zoneId, config, proxy, true)));
     } else {
