@@ -5,11 +5,10 @@
 import { servedCertificateChecks } from "../plans/cert-checks";
 import { certTargets, domainOf, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
 import type { CloudflareZone, ZoneRecord } from "./cloudflare-zone";
-import type { OpsContext } from "../context";
+import { type OpsContext, tlsProbe } from "../context";
 import type { Check } from "../plans/doctor-checks";
 import type { StackConfig } from "../engine";
 import { sectionOf } from "../stack-config";
-import { tlsProbe } from "../operations-context";
 import type { TenantOutput } from "../stack-outputs";
 
 /** Served-certificate checks against the proxy's address on 443. */

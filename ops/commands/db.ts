@@ -9,7 +9,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { configSchema } from "../../model/config-schema";
 import { tenantNamespace } from "../../model/names";
-import type { OpsContext } from "../context";
+import { dbTools, type OpsContext, secretReader } from "../context";
 import {
   connectionArgs,
   connectionEnv,
@@ -22,7 +22,6 @@ import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
 import { tenantSecretName } from "../adapters/kube-secrets";
-import { dbTools, secretReader } from "../operations-context";
 import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";

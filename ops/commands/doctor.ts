@@ -2,7 +2,7 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { isIP } from "node:net";
-import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import { cloudflareZone, DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import {
   type Check,
   certificateChecks,
@@ -13,7 +13,6 @@ import {
 import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../adapters/doctor-live";
 import { edgeCertificateChecks } from "../plans/edge-certificate-check";
 import { println } from "../format/text";
-import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../adapters/health";
 import { edgeNamespace } from "../../model/names";
 import { dnsModeOf, environmentOf, healthPathOf, sectionOf, tenantsOf } from "../stack-config";

@@ -9,12 +9,11 @@ import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { createHash } from "node:crypto";
 import { tenantNamespace } from "../../model/names";
-import type { OpsContext } from "../context";
+import { type OpsContext, secretReader } from "../context";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
 import { tenantSecretName } from "../adapters/kube-secrets";
-import { secretReader } from "../operations-context";
 import { environmentOf, KEY } from "../stack-config";
 
 /** `keys` flags. */

@@ -3,7 +3,7 @@ import { defineCommand } from "../command-line/command";
 import { stackFlag } from "../command-line/flags";
 import { edgeNamespace, tenantNamespace } from "../../model/names";
 import { type AccessEntry, parseAccessLine } from "../plans/access-log";
-import type { OpsContext } from "../context";
+import { metricsSource, type OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { println, renderTable } from "../format/text";
 import { kubeError } from "../adapters/log-follow";
@@ -13,11 +13,11 @@ import {
   PROXY_CONTAINER,
   tenantPodSelector,
 } from "../plans/pod-logs";
-import { metricsSource } from "../operations-context";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { edgeNamespaceOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
-import { aggregateTraffic, type PodUsage } from "../plans/usage";
+import type { PodUsage } from "../adapters/kube-metrics";
+import { aggregateTraffic } from "../plans/usage";
 
 /** `usage` flags. */
 export interface UsageOptions {
