@@ -24,7 +24,8 @@ export function planResourceProblems(planName: string, plan: Plan): string[] {
       [`requests.${resource}`, quantityProblem(request)],
       [`limits.${resource}`, quantityProblem(limit)],
     ].filter((entry): entry is [string, string] => entry[1] !== undefined);
-    for (const [field, problem] of invalid) problems.push(`plan "${planName}" ${field}: ${problem}`);
+    for (const [field, problem] of invalid)
+      problems.push(`plan "${planName}" ${field}: ${problem}`);
     if (invalid.length === 0 && compareQuantities(request, limit) > 0) {
       problems.push(
         `plan "${planName}" requests.${resource} ${request} exceeds limits.${resource} ${limit}`,

@@ -217,7 +217,8 @@ export function resolveTenantAppArgs(name: string, args: TenantAppArgs): Resolve
 /** The problems of the tenant's own settings: keys, image, scale, plan, env, admin email. */
 function tenantAppProblems(args: TenantAppArgs): string[] {
   const at = `tenant "${args.tenantId}"`;
-  const image = typeof args.image === "string" ? unpinnedImageProblem(args.tenantId, args.image) : undefined;
+  const image =
+    typeof args.image === "string" ? unpinnedImageProblem(args.tenantId, args.image) : undefined;
   return [
     ...apiKeyRotationProblems(args.tenantId, args.apiKeyRotation, args.apiKeySeed !== undefined),
     ...(image === undefined ? [] : [image]),

@@ -41,7 +41,8 @@ export function tenantEnvProblems(input: {
   }
   for (const name of secretNames) {
     const reserved = reservedEnvProblem(name);
-    if (reserved !== undefined) problems.push({ field: `tenantSecrets.${name}`, message: reserved });
+    if (reserved !== undefined)
+      problems.push({ field: `tenantSecrets.${name}`, message: reserved });
   }
   return problems;
 }

@@ -50,10 +50,18 @@ export function tenantScaleProblems(input: TenantScaleInput): TenantScaleProblem
   if (autoscale === undefined) return problems;
 
   if (!Number.isInteger(autoscale.min) || autoscale.min < 1) {
-    problems.push({ field: "autoscale.min", received: autoscale.min, message: "must be 1 or more" });
+    problems.push({
+      field: "autoscale.min",
+      received: autoscale.min,
+      message: "must be 1 or more",
+    });
   }
   if (!Number.isInteger(autoscale.max) || autoscale.max < 1) {
-    problems.push({ field: "autoscale.max", received: autoscale.max, message: "must be 1 or more" });
+    problems.push({
+      field: "autoscale.max",
+      received: autoscale.max,
+      message: "must be 1 or more",
+    });
   } else if (autoscale.min > autoscale.max) {
     problems.push({
       field: "autoscale.min",

@@ -14,7 +14,9 @@ import {
   type TenantSettings,
 } from "../../model/config-schema";
 import { SecretValue } from "../../model/secret-value";
-import { PLATFORM_ENV, type PlatformConfig } from "../../model/platform-config";
+import type { PlatformConfig } from "../../model/platform-config";
+import { envSecretClashProblem, reservedEnvProblem } from "../../model/rules/tenant-env";
+import { tenantScaleProblems } from "../../model/rules/tenant-scale";
 import { shardIssues } from "./shards";
 import type { z } from "zod";
 
@@ -180,26 +182,13 @@ function crossFieldIssues(
         t.plan,
         `must be one of ${planNames.map((p) => JSON.stringify(p)).join(", ")} (or a plan defined under plans)`,
       );
-    } else if (t.replicas > plan.maxReplicas) {
-      add(
-        `${at}.replicas`,
-        t.replicas,
-        `plan "${t.plan}" allows at most ${plan.maxReplicas} replicas`,
-      );
-    } else if (t.autoscale !== undefined && t.autoscale.max > plan.maxReplicas) {
-      add(
-        `${at}.autoscale.max`,
-        t.autoscale.max,
-        `plan "${t.plan}" allows at most ${plan.maxReplicas} replicas`,
-      );
     }
-    if (t.autoscale !== undefined && t.autoscale.min > t.autoscale.max) {
-      add(
-        `${at}.autoscale.min`,
-        t.autoscale.min,
-        `must not exceed autoscale.max (${t.autoscale.max})`,
-      );
-    }
+    // One rule with TenantApp (model/rules/tenant-scale.ts); the plan part only for a known plan.
+    const scalePlan =
+      ok("plans") && plan ? { name: t.plan, maxReplicas: plan.maxReplicas } : undefined;
+    const scale = { replicas: t.replicas, autoscale: t.autoscale, plan: scalePlan };
+    for (const problem of tenantScaleProblems(scale))
+      add(`${at}.${problem.field}`, problem.received, problem.message);
 
     t.customDomains.forEach((d, j) => {
       const path = `${at}.customDomains[${j}]`;
@@ -222,12 +211,9 @@ function crossFieldIssues(
 
     for (const [name, value] of Object.entries(t.env)) {
       const path = `${at}.env.${name}`;
-      if ((PLATFORM_ENV as readonly string[]).includes(name)) {
-        add(
-          path,
-          undefined,
-          `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
-        );
+      const reserved = reservedEnvProblem(name); // one rule with TenantApp: model/rules/tenant-env.ts
+      if (reserved !== undefined) {
+        add(path, undefined, reserved);
       } else if (isSecretName(name) || secretShape(value) !== undefined) {
         issues.push({
           path,
@@ -235,7 +221,7 @@ function crossFieldIssues(
           message: `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${t.id}.${name}' <value>`,
         });
       } else if (ok("tenantSecrets") && c.tenantSecrets[t.id]?.[name] !== undefined) {
-        add(path, undefined, `is also set in tenantSecrets.${t.id}; keep one`);
+        add(path, undefined, envSecretClashProblem(t.id));
       }
     }
 
@@ -263,13 +249,8 @@ function crossFieldIssues(
       continue;
     }
     for (const name of Object.keys(values)) {
-      if ((PLATFORM_ENV as readonly string[]).includes(name)) {
-        add(
-          `tenantSecrets.${tenantId}.${name}`,
-          undefined,
-          `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
-        );
-      }
+      const reserved = reservedEnvProblem(name);
+      if (reserved !== undefined) add(`tenantSecrets.${tenantId}.${name}`, undefined, reserved);
     }
   }
 
