@@ -49,6 +49,7 @@ export function tenantScaleProblems(input: TenantScaleInput): TenantScaleProblem
   planCeiling("replicas", replicas);
   if (autoscale === undefined) return problems;
 
+  planCeiling("autoscale.max", autoscale.max);
   if (!Number.isInteger(autoscale.min) || autoscale.min < 1) {
     problems.push({
       field: "autoscale.min",
@@ -69,7 +70,6 @@ export function tenantScaleProblems(input: TenantScaleInput): TenantScaleProblem
       message: `must not exceed autoscale.max (${autoscale.max})`,
     });
   }
-  planCeiling("autoscale.max", autoscale.max);
   const percent = AUTOSCALE_CPU_PERCENT;
   if (
     !Number.isInteger(autoscale.cpuPercent) ||

@@ -14,7 +14,7 @@ import {
   TEST_POSTGRES_URL,
   uniqueSuffix,
   withClient,
-} from "../support/postgres";
+} from "../../testkit/postgres";
 import { FakeSecrets, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -13,7 +13,7 @@ import { vi } from "vitest";
 import type { GitState, PreviewOutcome, RunOptions, UpOutcome } from "../../../ops/engine";
 import { Git } from "../../../ops/git";
 import { containsSecure } from "../../../ops/stack-config";
-import { runProgram, valueOf, type RecordedResource } from "../../harness/mocks";
+import { runProgram, valueOf, type RecordedResource } from "../../../testkit/mocks";
 import { MemoryEngine, type MemoryStack } from "./memory-engine";
 
 /** One evaluation of the program. */

@@ -7,7 +7,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { findNginx } from "../../../scripts/lib/binaries";
+import { findNginx } from "../../scripts/lib/binaries";
 import { sleep, waitFor } from "./ports";
 
 /** The nginx binary: on PATH, then /usr/sbin/nginx; a clear "nginx not found" otherwise. */

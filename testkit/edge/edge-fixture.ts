@@ -13,16 +13,16 @@ import {
   type ProxyNginxSettings,
   routesFromTenants,
   tenantUpstreamHost,
-} from "../../../components/edge/management-proxy";
+} from "../../components/edge/management-proxy";
 import {
   type NginxConfigInput,
   renderNginxConfig,
   renderNginxRoutes,
-} from "../../../components/edge/nginx-config";
-import { renderApiKeyTable, type TenantKeys } from "../../../components/edge/nginx/auth";
-import { DEFAULT_EDGE_LIMITS } from "../../../components/edge/nginx/limits";
+} from "../../components/edge/nginx-config";
+import { renderApiKeyTable, type TenantKeys } from "../../components/edge/nginx/auth";
+import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
-import { renderEdgeEntrypoint } from "../../../components/edge/route-reloader";
+import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
 import { NGINX, NginxProcess } from "./nginx";
 import { freePorts } from "./ports";
 import { startTenants, type TenantFleet } from "./tenants";

@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { validateAllKubernetes, validateKubernetesObject } from "./kubernetes";
+import { validateAllKubernetes, validateKubernetesObject } from "../../testkit/kubernetes";
 import {
   isSecretInput,
   MOCK_LOAD_BALANCER_IP,
   runProgram,
   STACK_REFERENCE_TYPE,
   valueOf,
-} from "./mocks";
+} from "../../testkit/mocks";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string) {

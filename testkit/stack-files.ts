@@ -10,13 +10,13 @@ import { parse } from "yaml";
 export const STACKS = ["local", "dev", "production"] as const;
 export type StackName = (typeof STACKS)[number];
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(__dirname, "..");
 /**
- * The stack files the suites read: copies of the examples under test/fixtures/stacks, so a user
+ * The stack files the suites read: copies of the examples under testkit/fixtures/stacks, so a user
  * who adds a tenant or changes a registry in Pulumi.<stack>.yaml breaks no test. The examples
  * themselves are checked by test/config/stack-files.test.ts and run by the e2e suite.
  */
-export const FIXTURE_DIR = join(__dirname, "..", "fixtures", "stacks");
+export const FIXTURE_DIR = join(__dirname, "fixtures", "stacks");
 
 /** Test stand-ins for the secrets each stack's comments tell the operator to set. */
 export const OPERATOR_SECRETS: Record<StackName, Record<string, unknown>> = {
