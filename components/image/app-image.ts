@@ -187,7 +187,7 @@ export class AppImage extends pulumi.ComponentResource {
         // The nonce changes the inputs (so Pulumi sees a diff) and noCache makes BuildKit
         // actually redo every step instead of replaying the cache.
         ...(rebuild
-          ? { buildArgs: { [REBUILD_NONCE_ARG]: args.rebuildNonce as string }, noCache: true }
+          ? { buildArgs: { [REBUILD_NONCE_ARG]: args.rebuildNonce }, noCache: true }
           : {}),
         ...(args.registryUsername !== undefined
           ? {
