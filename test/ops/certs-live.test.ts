@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certs } from "../../ops/commands/certs";
-import { TlsCertificateProbe } from "../../ops/certs/probe";
+import { TlsCertificateProbe } from "../../ops/adapters/tls-probe";
 import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 import { NginxProcess } from "../../testkit/edge/nginx";
 import { freePorts } from "../../testkit/edge/ports";

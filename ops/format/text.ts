@@ -1,5 +1,5 @@
 /** Plain-text rendering shared by the commands: tables, change counts, times, short shas. */
-import type { ChangeCounts } from "./engine";
+import type { ChangeCounts } from "../engine";
 
 /** Where a command writes; the CLI passes stdout/stderr, tests pass a buffer. */
 export interface Writer {

@@ -3,10 +3,10 @@
  * scaled to zero, the edge answers 503 on purpose) or offboarding (still deployed, but gone from
  * the config: the next deploy removes its workload and keeps its database).
  */
-import type { HealthResult } from "./health";
-import { isHealthy } from "./health";
-import type { StackConfig } from "./engine";
-import { KEY } from "./stack-config";
+import type { HealthResult } from "../adapters/health";
+import { isHealthy } from "../adapters/health";
+import type { StackConfig } from "../engine";
+import { KEY } from "../stack-config";
 
 /** Where a deployed tenant stands in its lifecycle. */
 export type Lifecycle = "active" | "suspended" | "offboarding";

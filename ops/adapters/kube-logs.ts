@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as Client from "@kubernetes/client-node" with { "resolution-mode": "import" };
-import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "./logs";
+import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "../plans/pod-logs";
 
 interface RawPod {
   metadata?: { name?: string };

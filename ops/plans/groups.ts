@@ -3,7 +3,7 @@
  * labelled `beta` and the proxy's route table, so one group can be rolled out before the rest.
  * Pure: it takes the tenants from config and the URNs of the stack's current state.
  */
-import { OpsError, UsageError } from "./errors";
+import { OpsError, UsageError } from "../errors";
 import { parseUrn, type ParsedUrn } from "./urn";
 
 /** The component type of one tenant's app (named `...-{tenantId}`). */

@@ -2,10 +2,10 @@
  * Pod logs: which pods and container to read, how lines are prefixed and cleaned. The Kubernetes
  * side is behind {@link LogSource} (`kube-logs.ts` is the real one).
  */
-import { TENANT_CONTAINER_NAME } from "../components/tenant/container";
-import { tenantServiceName } from "../model/names";
-import { OpsError } from "./errors";
-import { stripControlSequences } from "./terminal";
+import { TENANT_CONTAINER_NAME } from "../../components/tenant/container";
+import { tenantServiceName } from "../../model/names";
+import { OpsError } from "../errors";
+import { stripControlSequences } from "../format/terminal";
 
 /** A pod, as far as logs need it. */
 export interface PodInfo {

@@ -2,14 +2,14 @@
  * The live side of `doctor`: the certificate the proxy really serves, and the records the
  * Cloudflare zone really holds when names are proxied (they resolve to Cloudflare, not to us).
  */
-import { servedCertificateChecks } from "./certs/checks";
-import { certTargets, domainOf, probeTargets, tlsExpectationOf } from "./certs/targets";
-import type { CloudflareZone, ZoneRecord } from "./cloudflare/zone";
-import type { OpsContext } from "./context";
-import type { Check } from "./doctor-checks";
-import type { StackConfig } from "./engine";
-import { tlsProbe } from "./operations-context";
-import type { TenantOutput } from "./stack-outputs";
+import { servedCertificateChecks } from "../plans/cert-checks";
+import { certTargets, domainOf, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
+import type { CloudflareZone, ZoneRecord } from "./cloudflare-zone";
+import type { OpsContext } from "../context";
+import type { Check } from "../plans/doctor-checks";
+import type { StackConfig } from "../engine";
+import { tlsProbe } from "../operations-context";
+import type { TenantOutput } from "../stack-outputs";
 
 /** Served-certificate checks against the proxy's address on 443. */
 export async function servedCertificateDoctorChecks(

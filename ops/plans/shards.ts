@@ -4,9 +4,9 @@
  * A command given the environment's stack and a tenant or a group finds the stacks that hold
  * them, from the stack files alone (nothing is decrypted, no backend is read).
  */
-import type { ReleaseEngine, StackConfig } from "./engine";
-import { OpsError } from "./errors";
-import { NS, tenantsOf } from "./stack-config";
+import type { ReleaseEngine, StackConfig } from "../engine";
+import { OpsError } from "../errors";
+import { NS, tenantsOf } from "../stack-config";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
 export function shardsOf(config: StackConfig): string[] {

@@ -1,5 +1,5 @@
 /** Durations on the command line: `90s`, `15m`, `2h`, `7d` (a bare number is seconds). */
-import { UsageError } from "./errors";
+import { UsageError } from "../errors";
 
 const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { Document, isMap, parseDocument } from "yaml";
-import type { ConfigChange, StackConfig } from "./engine";
+import type { ConfigChange, StackConfig } from "../engine";
 
 /** Parses a stack file, refusing text that is not valid YAML. */
 function parseStackFile(text: string): Document.Parsed {

@@ -1,7 +1,7 @@
 /** The few git operations releases need: HEAD and dirtiness, commit lookup, worktrees. */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { GitState } from "./engine";
+import type { GitState } from "../engine";
 
 const exec = promisify(execFile);
 

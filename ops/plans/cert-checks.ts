@@ -3,8 +3,8 @@
  * `tls.mode`. Pure functions: the probe (probe.ts) gathers, these decide and explain.
  */
 import { X509Certificate } from "node:crypto";
-import type { Check } from "../doctor-checks";
-import type { ServedCertificate } from "./probe";
+import type { Check } from "./doctor-checks";
+import type { ServedCertificate } from "../adapters/tls-probe";
 
 /** `doctor` fails a certificate this close to its expiry. */
 export const EXPIRY_WARNING_DAYS = 14;

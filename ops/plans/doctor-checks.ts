@@ -2,9 +2,9 @@
  * The checks behind `doctor`, as pure functions over state, DNS answers and HTTP results, each
  * explaining what a failure means for this platform (DNS → proxy → tenant).
  */
-import { CLOUDFLARE_STATUS } from "./cloudflare/explain";
-import type { StateResource } from "./engine";
-import type { HealthResult } from "./health";
+import { CLOUDFLARE_STATUS } from "./cloudflare-status";
+import type { StateResource } from "../engine";
+import type { HealthResult } from "../adapters/health";
 
 /** The outcome of one check; only `fail` makes doctor exit non-zero. */
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";

@@ -1,6 +1,6 @@
 /** Which names to probe for a stack, what its config expects, and probing them all. */
 import type { StackConfig } from "../engine";
-import { mapLimit } from "../health";
+import { mapLimit } from "../adapters/health";
 import { KEY, tenantsOf } from "../stack-config";
 import type { TenantOutput } from "../stack-outputs";
 import {
@@ -9,8 +9,8 @@ import {
   certificateFinding,
   type TlsExpectation,
   type TlsMode,
-} from "./checks";
-import type { CertificateProbe } from "./probe";
+} from "./cert-checks";
+import type { CertificateProbe } from "../adapters/tls-probe";
 
 const MODES: readonly TlsMode[] = ["self-signed", "provided", "acme", "cloudflare-origin-ca"];
 

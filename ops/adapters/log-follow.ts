@@ -2,8 +2,8 @@
  * Following the logs of whatever pods a selector matches while it changes: a rollout's new pods
  * are picked up once their containers start, and pods that leave are dropped.
  */
-import { OpsError } from "./errors";
-import { println, type Writer } from "./format";
+import { OpsError } from "../errors";
+import { println, type Writer } from "../format/text";
 import {
   canStream,
   LinePrefixer,
@@ -11,7 +11,7 @@ import {
   type LogStreamOptions,
   linePrefix,
   type PodInfo,
-} from "./logs";
+} from "../plans/pod-logs";
 
 /** What to read and where to write it. */
 export interface FollowTarget {

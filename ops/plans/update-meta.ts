@@ -5,7 +5,7 @@
  * work tree. Where that is missing (a work tree the CLI could not read, such as some git
  * worktrees), the message the ops tool wrote carries the same facts as `key=value` tokens.
  */
-import type { UpdateRecord } from "./engine";
+import type { UpdateRecord } from "../engine";
 
 /** The commit an update ran from. */
 export interface UpdateCommit {

@@ -4,10 +4,10 @@
  * below it (model/edge-certificate.ts). Read from the stack file, so a stack deployed
  * before the rule existed is caught too.
  */
-import { edgeCertificateProblem, type EdgeCertificate } from "../model/edge-certificate";
+import { edgeCertificateProblem, type EdgeCertificate } from "../../model/edge-certificate";
 import type { Check } from "./doctor-checks";
-import type { StackConfig } from "./engine";
-import { KEY } from "./stack-config";
+import type { StackConfig } from "../engine";
+import { KEY } from "../stack-config";
 
 export function edgeCertificateChecks(config: StackConfig): Check[] {
   const dns = (config[KEY.dns] ?? {}) as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { PreviewStep } from "./pending";
+import type { PreviewStep } from "../plans/pending";
 import {
   CommandError,
   ConcurrentUpdateError,
@@ -33,7 +33,7 @@ import type {
   StateResource,
   UpOutcome,
   UpdateRecord,
-} from "./engine";
+} from "../engine";
 import {
   NotLoggedInError,
   OpsError,
@@ -41,7 +41,7 @@ import {
   PulumiOperationError,
   UnknownStackError,
   UpdateInProgressError,
-} from "./errors";
+} from "../errors";
 import { Git } from "./git";
 import {
   readConfigFile,

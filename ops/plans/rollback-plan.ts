@@ -3,10 +3,10 @@
  * config to run it with. The recorded config carries no secret values (history is read without
  * them), so secret keys keep the ciphertext the stack file holds now.
  */
-import type { StackConfig, UpdateRecord } from "./engine";
-import { OpsError } from "./errors";
+import type { StackConfig, UpdateRecord } from "../engine";
+import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
-import { fromRecorded, KEY } from "./stack-config";
+import { fromRecorded, KEY } from "../stack-config";
 import { commitOf } from "./update-meta";
 
 function successes(history: readonly UpdateRecord[]): UpdateRecord[] {

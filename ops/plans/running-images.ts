@@ -4,9 +4,9 @@
  * canary, rewrites the state of what it touched even where stack outputs may lag). The `tenants`
  * output fills in tenants the state does not show (a stack exported without inputs).
  */
-import { TENANT_LABEL } from "../components/tenant/labels";
-import type { ReleaseEngine, StackOutputs, StateResource } from "./engine";
-import { tenantImagesOutput } from "./stack-outputs";
+import { TENANT_LABEL } from "../../components/tenant/labels";
+import type { ReleaseEngine, StackOutputs, StateResource } from "../engine";
+import { tenantImagesOutput } from "../stack-outputs";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 

@@ -4,10 +4,10 @@
  * per-tenant `image` move; secrets, keys, database and DNS settings never do, and nothing that
  * holds an encrypted value is copied (ciphertext belongs to one stack's key).
  */
-import { DIGEST_REF } from "../model/patterns";
-import type { ConfigChange, StackConfig } from "./engine";
-import { OpsError } from "./errors";
-import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "./stack-config";
+import { DIGEST_REF } from "../../model/patterns";
+import type { ConfigChange, StackConfig } from "../engine";
+import { OpsError } from "../errors";
+import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "../stack-config";
 
 /** Everything a promotion plan is computed from. */
 export interface PromotionInput {

@@ -16,8 +16,8 @@
  * while it is the latest. Values are escaped so a message never holds a space inside a value.
  * No secret is ever part of a message: images, names, commits and flags only.
  */
-import type { UpdateRecord } from "./engine";
-import { fromRecorded, KEY, tenantsOf } from "./stack-config";
+import type { UpdateRecord } from "../engine";
+import { fromRecorded, KEY, tenantsOf } from "../stack-config";
 import { commitOf, digestOf, messageTokens } from "./update-meta";
 
 /** Image reference per tenant id. */

@@ -5,9 +5,9 @@
  * its databases they are also protected, so removing the tenant needs the flag, which lifts the
  * protection from exactly those two resources first.
  */
-import { tenantDatabaseName, tenantNamespace } from "../model/names";
-import type { StateResource } from "./engine";
-import { OpsError, UsageError } from "./errors";
+import { tenantDatabaseName, tenantNamespace } from "../../model/names";
+import type { StateResource } from "../engine";
+import { OpsError, UsageError } from "../errors";
 import { parseUrn } from "./urn";
 
 /** The component type of the shared database; per-tenant children are `${name}-${id}-<role>`. */
