@@ -8,6 +8,7 @@ import {
   ORIGIN_CA_VALIDITY_DAYS,
 } from "./edge-defaults";
 import { NODE_PORT_RANGE } from "./rules/proxy-service";
+import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
@@ -304,7 +305,12 @@ const tenantSchema = z.strictObject({
     .strictObject({
       min: z.number().int().min(1).max(50),
       max: z.number().int().min(1).max(50),
-      cpuPercent: z.number().int().min(10).max(100).default(70),
+      cpuPercent: z
+        .number()
+        .int()
+        .min(AUTOSCALE_CPU_PERCENT.min)
+        .max(AUTOSCALE_CPU_PERCENT.max)
+        .default(AUTOSCALE_CPU_PERCENT.default),
     })
     .optional(),
   /** Keep data and config, scale to zero, and have the edge answer 503. */
