@@ -5,7 +5,9 @@ import { DIGEST_REF } from "./patterns";
 import {
   CERTIFICATE_DEFAULTS,
   DEFAULT_PROXY_IMAGE,
+  DNS_DEFAULTS,
   ORIGIN_CA_VALIDITY_DAYS,
+  PROXY_DEFAULTS,
 } from "./edge-defaults";
 import { NODE_PORT_RANGE } from "./rules/proxy-service";
 import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
@@ -82,20 +84,22 @@ const dnsSchema = z.discriminatedUnion("provider", [
       .string()
       .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" }),
     /** Route through Cloudflare's proxy (orange cloud). */
-    proxied: z.boolean().default(true),
+    proxied: z.boolean().default(DNS_DEFAULTS.proxied),
     /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
     zoneName: dnsName.optional(),
     /** Cloudflare's edge certificate for proxied tenants: see model/edge-certificate.ts. */
-    edgeCertificate: z.enum(["universal", "advanced"]).default("universal"),
+    edgeCertificate: z.enum(["universal", "advanced"]).default(DNS_DEFAULTS.edgeCertificate),
     /** Also point the apex `{domain}` at the proxy. */
-    apex: z.boolean().default(false),
-    ttl: z.number().int().min(1).max(86400).default(1),
+    apex: z.boolean().default(DNS_DEFAULTS.apex),
+    ttl: z.number().int().min(1).max(86400).default(DNS_DEFAULTS.ttl),
     /**
      * How tenant custom domains are published: `zone-records` adds a CNAME in a zone we manage
      * (listed in `customDomainZones`), `cloudflare-for-saas` registers a Custom Hostname on the
      * platform zone for domains the tenant controls.
      */
-    customDomains: z.enum(["zone-records", "cloudflare-for-saas"]).default("cloudflare-for-saas"),
+    customDomains: z
+      .enum(["zone-records", "cloudflare-for-saas"])
+      .default(DNS_DEFAULTS.customDomainMode),
     /** Zone ids of custom-domain zones we manage, keyed by zone name. */
     customDomainZones: z.record(dnsName, z.string().regex(/^[a-f0-9]{32}$/)).default({}),
   }),
@@ -133,8 +137,10 @@ const tlsSchema = z.discriminatedUnion("mode", [
 ]);
 
 const proxySchema = z.strictObject({
-  replicas: z.number().int().min(1).max(20).default(2),
-  serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
+  replicas: z.number().int().min(1).max(20).default(PROXY_DEFAULTS.replicas),
+  serviceType: z
+    .enum(["LoadBalancer", "NodePort", "ClusterIP"])
+    .default(PROXY_DEFAULTS.serviceType),
   /** Fixed node ports for `NodePort` (kind maps them to the host's 80/443). */
   nodePorts: z
     .strictObject({
@@ -150,14 +156,19 @@ const proxySchema = z.strictObject({
   maxBodySize: z
     .string()
     .regex(/^[0-9]+[kmg]?$/, { error: "must be an nginx size like 10m, 512k or 1g" })
-    .default("10m"),
-  connectTimeoutSeconds: z.number().int().min(1).max(75).default(5),
+    .default(PROXY_DEFAULTS.maxBodySize),
+  connectTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(75)
+    .default(PROXY_DEFAULTS.connectTimeoutSeconds),
   /** Long by default: agents stream (SSE, WebSocket) for minutes. */
-  readTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
-  sendTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
+  readTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.readTimeoutSeconds),
+  sendTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.sendTimeoutSeconds),
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
-  clusterDomain: z.string().default("cluster.local"),
+  clusterDomain: z.string().default(PROXY_DEFAULTS.clusterDomain),
   ...proxyEdgeSecurity,
 });
 

@@ -26,3 +26,26 @@ export const CERTIFICATE_DEFAULTS = {
   /** `cloudflare-origin-ca`: the longest validity the Origin CA issues, 15 years. */
   validityDays: 5475,
 } as const;
+
+/** The proxy's defaults the schema's `proxy` and ManagementProxy's args share. */
+export const PROXY_DEFAULTS = {
+  replicas: 2,
+  serviceType: "LoadBalancer",
+  /** nginx `client_max_body_size`. */
+  maxBodySize: "10m",
+  connectTimeoutSeconds: 5,
+  /** Long: agents stream (SSE, WebSocket) for minutes. */
+  readTimeoutSeconds: 3600,
+  sendTimeoutSeconds: 3600,
+  clusterDomain: "cluster.local",
+} as const;
+
+/** The DNS defaults the schema's `dns` and WildcardDns's args share. */
+export const DNS_DEFAULTS = {
+  proxied: true,
+  apex: false,
+  /** Automatic, which Cloudflare requires for proxied records. */
+  ttl: 1,
+  customDomainMode: "cloudflare-for-saas",
+  edgeCertificate: "universal",
+} as const;

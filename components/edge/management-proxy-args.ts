@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
+import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
 import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
@@ -50,10 +50,10 @@ export interface ManagementProxyArgs extends ProxyNginxSettings {
   readonly tlsSecretName: pulumi.Input<string>;
   /**
    * Plain so the disruption budget can follow it.
-   * @default 2
+   * @default PROXY_DEFAULTS.replicas (model/edge-defaults.ts): 2
    */
   readonly replicas?: number;
-  /** @default "LoadBalancer" */
+  /** @default PROXY_DEFAULTS.serviceType: "LoadBalancer" */
   readonly serviceType?: ProxyServiceType;
   /**
    * Fixed node ports (NODE_PORT_RANGE in model/rules/proxy-service.ts); only with
@@ -193,8 +193,8 @@ export function resolveManagementProxyArgs(
   args: ManagementProxyArgs,
 ): ResolvedManagementProxyArgs {
   const image = args.image ?? DEFAULT_PROXY_IMAGE;
-  const replicas = args.replicas ?? 2;
-  const serviceType = args.serviceType ?? "LoadBalancer";
+  const replicas = args.replicas ?? PROXY_DEFAULTS.replicas;
+  const serviceType = args.serviceType ?? PROXY_DEFAULTS.serviceType;
   const drainSeconds = args.drainSeconds ?? 10;
   const shutdownSeconds = args.shutdownTimeoutSeconds ?? 60;
   const problems = [

@@ -4,7 +4,7 @@
  * pod's layout (proxy-layout.ts).
  */
 import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../model/names";
-import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
+import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
 import type { NginxConfigInput, NginxRoute } from "./nginx-config";
 import type { TenantAuth } from "./nginx/auth";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits, type PlanLimit } from "./nginx/limits";
@@ -37,7 +37,7 @@ export function routesFromTenants(
     upstreamHost: tenantUpstreamHost(
       options.environment,
       t.id,
-      options.clusterDomain ?? "cluster.local",
+      options.clusterDomain ?? PROXY_DEFAULTS.clusterDomain,
     ),
     upstreamPort: options.port,
     ...(t.suspended === true ? { suspended: true } : {}),
@@ -54,13 +54,13 @@ export interface ProxyNginxSettings {
    * tenant's own `sp-{id}` Service in its own namespace; anything else is refused.
    */
   readonly routes: readonly NginxRoute[];
-  /** @default "10m" */
+  /** nginx `client_max_body_size`. @default PROXY_DEFAULTS.maxBodySize (model/edge-defaults.ts): "10m" */
   readonly maxBodySize?: string;
-  /** @default 5 */
+  /** @default PROXY_DEFAULTS.connectTimeoutSeconds: 5 */
   readonly connectTimeoutSeconds?: number;
-  /** @default 3600 */
+  /** @default PROXY_DEFAULTS.readTimeoutSeconds: 3600 */
   readonly readTimeoutSeconds?: number;
-  /** @default 3600 */
+  /** @default PROXY_DEFAULTS.sendTimeoutSeconds: 3600 */
   readonly sendTimeoutSeconds?: number;
   /**
    * No longer used: tenants are `upstream` blocks resolved when the route table loads, so nginx
@@ -68,7 +68,7 @@ export interface ProxyNginxSettings {
    * @deprecated
    */
   readonly resolver?: string;
-  /** @default "cluster.local" */
+  /** @default PROXY_DEFAULTS.clusterDomain: "cluster.local" */
   readonly clusterDomain?: string;
   /** nginx workers; match the container's CPU limit. @default 2 */
   readonly workerProcesses?: number;
@@ -143,7 +143,7 @@ export function proxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
 export function proxyRouteProblems(
   s: Pick<ProxyNginxSettings, "environment" | "routes" | "clusterDomain">,
 ): string[] {
-  const clusterDomain = s.clusterDomain ?? "cluster.local";
+  const clusterDomain = s.clusterDomain ?? PROXY_DEFAULTS.clusterDomain;
   return s.routes.flatMap((route, i) => {
     const own = tenantUpstreamHost(s.environment, route.tenantId, clusterDomain);
     return route.upstreamHost === own
@@ -164,11 +164,11 @@ export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxCon
     http2: http2Style(s.nginxVersion ?? DEFAULT_NGINX_VERSION),
     listen: { ...PROXY_PORTS },
     tls: { certificate: PROXY_PATHS.certificate, key: PROXY_PATHS.key },
-    maxBodySize: s.maxBodySize ?? "10m",
+    maxBodySize: s.maxBodySize ?? PROXY_DEFAULTS.maxBodySize,
     timeouts: {
-      connectSeconds: s.connectTimeoutSeconds ?? 5,
-      readSeconds: s.readTimeoutSeconds ?? 3600,
-      sendSeconds: s.sendTimeoutSeconds ?? 3600,
+      connectSeconds: s.connectTimeoutSeconds ?? PROXY_DEFAULTS.connectTimeoutSeconds,
+      readSeconds: s.readTimeoutSeconds ?? PROXY_DEFAULTS.readTimeoutSeconds,
+      sendSeconds: s.sendTimeoutSeconds ?? PROXY_DEFAULTS.sendTimeoutSeconds,
     },
     paths: {
       pidFile: PROXY_PATHS.pidFile,

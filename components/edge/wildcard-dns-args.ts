@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeCertificate } from "../../model/edge-certificate";
+import { DNS_DEFAULTS } from "../../model/edge-defaults";
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { customDomainZoneProblem } from "../../model/rules/custom-domain-zones";
 import { dnsRecordProblems } from "../../model/rules/dns-records";
@@ -51,17 +52,17 @@ export interface WildcardDnsArgs {
   readonly target: pulumi.Input<string>;
   /**
    * Route through Cloudflare's proxy (orange cloud). Plain because ttl is checked against it.
-   * @default true
+   * @default DNS_DEFAULTS.proxied (model/edge-defaults.ts): true
    */
   readonly proxied?: boolean;
   /**
    * Also point the apex `{domain}` at the proxy.
-   * @default false
+   * @default DNS_DEFAULTS.apex: false
    */
   readonly apex?: boolean;
   /**
    * Record TTL in seconds; 1 means automatic, which Cloudflare requires for proxied records.
-   * @default 1
+   * @default DNS_DEFAULTS.ttl: 1
    */
   readonly ttl?: number;
   /**
@@ -73,7 +74,7 @@ export interface WildcardDnsArgs {
    * `zone-records`: a CNAME `{hostname}` → `{tenantId}.{domain}` in the managed zone that contains
    * it. `cloudflare-for-saas`: a Custom Hostname on the platform zone (the tenant points their
    * own DNS at us), served through the `{domain}` fallback origin.
-   * @default "cloudflare-for-saas"
+   * @default DNS_DEFAULTS.customDomainMode: "cloudflare-for-saas"
    */
   readonly customDomainMode?: CustomDomainMode;
   /**
@@ -91,7 +92,7 @@ export interface WildcardDnsArgs {
    * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
    * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
    * free one, which covers only the zone and one level below it (model/edge-certificate.ts).
-   * @default "universal"
+   * @default DNS_DEFAULTS.edgeCertificate: "universal"
    */
   readonly edgeCertificate?: EdgeCertificate;
   /**
@@ -167,7 +168,7 @@ export function targetRecordType(domain: string, target: string): TargetRecordTy
 function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): string[] {
   const problems: string[] = [];
   const show = (value: unknown) => JSON.stringify(value);
-  const mode = args.customDomainMode ?? "cloudflare-for-saas";
+  const mode = args.customDomainMode ?? DNS_DEFAULTS.customDomainMode;
   if (typeof args.domain !== "string" || !isDnsName(args.domain)) {
     problems.push(
       `domain ${show(args.domain)}: must be a lowercase DNS name such as agents.example.com`,
@@ -264,8 +265,8 @@ export function resolveWildcardDnsArgs(
   name: string,
   args: WildcardDnsArgs,
 ): ResolvedWildcardDnsArgs {
-  const proxied = args.proxied ?? true;
-  const ttl = args.ttl ?? 1;
+  const proxied = args.proxied ?? DNS_DEFAULTS.proxied;
+  const ttl = args.ttl ?? DNS_DEFAULTS.ttl;
   const problems = [...settingProblems(args, proxied, ttl), ...customDomainProblems(args)];
   // Known now: report it with the rest instead of failing later inside an apply.
   if (typeof args.target === "string") {
@@ -278,9 +279,9 @@ export function resolveWildcardDnsArgs(
     domain: args.domain,
     target: args.target,
     proxied,
-    apex: args.apex ?? false,
+    apex: args.apex ?? DNS_DEFAULTS.apex,
     ttl,
-    mode: args.customDomainMode ?? "cloudflare-for-saas",
+    mode: args.customDomainMode ?? DNS_DEFAULTS.customDomainMode,
     zones: args.customDomainZones ?? {},
     customDomains: args.customDomains ?? [],
     advancedCertificateZone: args.edgeCertificate === "advanced" ? args.zoneName : undefined,
