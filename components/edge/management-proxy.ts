@@ -12,7 +12,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { applyTransform, type Transform } from "../transform";
+import { createChild } from "../create-child";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -110,24 +110,14 @@ export class ManagementProxy extends pulumi.ComponentResource {
     });
   }
 
-  /** Registers one child with `{ parent: this }` after the caller's transform. */
-  private child<Args extends object, Resource>(
-    create: new (name: string, args: Args, opts: pulumi.CustomResourceOptions) => Resource,
-    name: string,
-    args: Args,
-    transform: Transform<Args> | undefined,
-  ): Resource {
-    const [finalArgs, finalOpts] = applyTransform(transform, name, args, { parent: this });
-    return new create(name, finalArgs, finalOpts);
-  }
-
   /**
    * Named by content: a new config is a new ConfigMap, so pods that have not rolled yet keep the
    * file they started with, and a rollback finds its old config intact.
    */
   private createConfigMap(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.ConfigMap {
     const { labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.ConfigMap,
       `${name}-config`,
       {
@@ -149,7 +139,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
    */
   private createApiKeysSecret(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.Secret {
     const { labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.Secret,
       `${name}-api-keys`,
       {
@@ -167,7 +158,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
   ): k8s.core.v1.ConfigMap | undefined {
     const { labels } = proxyLabels(name, r.environment);
     if (r.originPullCaCertificate === undefined) return undefined;
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.ConfigMap,
       `${name}-origin-pull-ca`,
       {
@@ -187,7 +179,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
     r: ResolvedManagementProxyArgs,
   ): k8s.core.v1.ConfigMap {
     const { labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.ConfigMap,
       `${name}-routes`,
       {
@@ -205,7 +198,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
 
   private createDeployment(name: string, r: ResolvedManagementProxyArgs): k8s.apps.v1.Deployment {
     const { selector, labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.apps.v1.Deployment,
       `${name}-deployment`,
       {
@@ -336,7 +330,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
 
   private createService(name: string, r: ResolvedManagementProxyArgs): k8s.core.v1.Service {
     const { selector, labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.Service,
       `${name}-service`,
       {
@@ -387,7 +382,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
     r: ResolvedManagementProxyArgs,
   ): k8s.policy.v1.PodDisruptionBudget {
     const { selector, labels } = proxyLabels(name, r.environment);
-    return this.child(
+    return createChild(
+      this,
       k8s.policy.v1.PodDisruptionBudget,
       `${name}-pdb`,
       {

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ComponentArgsError } from "../component-args-error";
-import { applyTransform, type Transform } from "../transform";
+import { createChild } from "../create-child";
 import {
   checkProvidedCertificate,
   type ResolvedWildcardCertificateArgs,
@@ -114,21 +114,6 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     });
   }
 
-  /** Registers one child with `{ parent: this }` (and `extra` options) after the transform. */
-  private child<Args extends object, Resource>(
-    create: new (name: string, args: Args, opts: pulumi.CustomResourceOptions) => Resource,
-    name: string,
-    args: Args,
-    transform: Transform<Args> | undefined,
-    extra: pulumi.CustomResourceOptions = {},
-  ): Resource {
-    const [finalArgs, finalOpts] = applyTransform(transform, name, args, {
-      parent: this,
-      ...extra,
-    });
-    return new create(name, finalArgs, finalOpts);
-  }
-
   /** The `kubernetes.io/tls` Secret the proxy mounts. */
   private createTlsSecret(
     name: string,
@@ -136,7 +121,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     certificatePem: pulumi.Input<string>,
     keyPem: pulumi.Input<string>,
   ): k8s.core.v1.Secret {
-    return this.child(
+    return createChild(
+      this,
       k8s.core.v1.Secret,
       `${name}-tls`,
       {
@@ -154,14 +140,15 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     r: ResolvedWildcardCertificateArgs,
     keyArgs: tls.PrivateKeyArgs,
   ): tls.PrivateKey {
-    return this.child(tls.PrivateKey, `${name}-key`, keyArgs, r.transform.privateKey);
+    return createChild(this, tls.PrivateKey, `${name}-key`, keyArgs, r.transform.privateKey);
   }
 
   private createSelfSigned(name: string, r: ResolvedWildcardCertificateArgs): IssuedCertificate {
     const privateKey = this.createPrivateKey(name, r, { algorithm: "ECDSA", ecdsaCurve: "P256" });
     // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
     const keyPem = privateKey.privateKeyPem;
-    const selfSignedCert = this.child(
+    const selfSignedCert = createChild(
+      this,
       tls.SelfSignedCert,
       `${name}-cert`,
       {
@@ -213,14 +200,16 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     );
     // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
     const keyPem = privateKey.privateKeyPem;
-    const certRequest = this.child(
+    const certRequest = createChild(
+      this,
       tls.CertRequest,
       `${name}-csr`,
       { privateKeyPem: keyPem, dnsNames, subject: subjectFor(r.domain) },
       r.transform.certRequest,
     );
     // Only Cloudflare's edge trusts this CA: the DNS records must be proxied.
-    const originCaCertificate = this.child(
+    const originCaCertificate = createChild(
+      this,
       cloudflare.OriginCaCertificate,
       `${name}-origin-ca`,
       {
@@ -251,7 +240,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     // Cluster-scoped and cert-manager-namespace names are shared by every environment on the
     // cluster; prefixing them with the proxy's namespace (one per environment) keeps them apart.
     const prefix = pulumi.output(r.namespace);
-    const cloudflareTokenSecret = this.child(
+    const cloudflareTokenSecret = createChild(
+      this,
       k8s.core.v1.Secret,
       `${name}-cloudflare-token`,
       {
@@ -287,7 +277,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     name: string,
     r: ResolvedWildcardCertificateArgs,
   ): k8s.helm.v3.Release {
-    return this.child(
+    return createChild(
+      this,
       k8s.helm.v3.Release,
       `${name}-cert-manager`,
       {
@@ -313,7 +304,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     token: k8s.core.v1.Secret,
     dependsOn: pulumi.Resource[],
   ): k8s.apiextensions.CustomResource {
-    return this.child(
+    return createChild(
+      this,
       k8s.apiextensions.CustomResource,
       `${name}-issuer`,
       {
@@ -353,7 +345,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     issuer: k8s.apiextensions.CustomResource,
     dependsOn: pulumi.Resource[],
   ): k8s.apiextensions.CustomResource {
-    return this.child(
+    return createChild(
+      this,
       k8s.apiextensions.CustomResource,
       `${name}-certificate`,
       {

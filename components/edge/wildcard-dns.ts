@@ -10,7 +10,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { advancedCertificateHosts } from "../../model/edge-certificate";
 import { type ManagedZone, zoneFor } from "../../model/rules/custom-domain-zones";
-import { applyTransform, type Transform } from "../transform";
+import { createChild } from "../create-child";
 import {
   type CustomDomain,
   type ResolvedWildcardDnsArgs,
@@ -111,21 +111,6 @@ export class WildcardDns extends pulumi.ComponentResource {
     });
   }
 
-  /** Registers one child with `{ parent: this }` (and `extra` options) after the transform. */
-  private child<Args extends object, Resource>(
-    create: new (name: string, args: Args, opts: pulumi.CustomResourceOptions) => Resource,
-    name: string,
-    args: Args,
-    transform: Transform<Args> | undefined,
-    extra: pulumi.CustomResourceOptions = {},
-  ): Resource {
-    const [finalArgs, finalOpts] = applyTransform(transform, name, args, {
-      parent: this,
-      ...extra,
-    });
-    return new create(name, finalArgs, finalOpts);
-  }
-
   /** A record at the proxy's address. */
   private createProxyRecord(
     name: string,
@@ -134,7 +119,8 @@ export class WildcardDns extends pulumi.ComponentResource {
     r: ResolvedWildcardDnsArgs,
     target: ProxyTarget,
   ): cloudflare.DnsRecord {
-    return this.child(
+    return createChild(
+      this,
       cloudflare.DnsRecord,
       `${name}-${role}`,
       {
@@ -155,7 +141,8 @@ export class WildcardDns extends pulumi.ComponentResource {
     r: ResolvedWildcardDnsArgs,
   ): cloudflare.CertificatePack | undefined {
     if (r.advancedCertificateZone === undefined) return undefined;
-    return this.child(
+    return createChild(
+      this,
       cloudflare.CertificatePack,
       `${name}-edge-certificate`,
       {
@@ -184,7 +171,8 @@ export class WildcardDns extends pulumi.ComponentResource {
     const records: Record<string, cloudflare.DnsRecord> = {};
     for (const claim of byHostname(r.customDomains)) {
       const zone = zoneFor(claim.hostname, r.zones) as ManagedZone;
-      records[claim.hostname] = this.child(
+      records[claim.hostname] = createChild(
+        this,
         cloudflare.DnsRecord,
         `${name}-custom-${claim.hostname}`,
         {
@@ -207,7 +195,8 @@ export class WildcardDns extends pulumi.ComponentResource {
     r: ResolvedWildcardDnsArgs,
     apex: cloudflare.DnsRecord,
   ): cloudflare.CustomHostnameFallbackOrigin {
-    return this.child(
+    return createChild(
+      this,
       cloudflare.CustomHostnameFallbackOrigin,
       `${name}-fallback-origin`,
       // From the record, so Cloudflare sees the origin only once it resolves.
@@ -225,7 +214,8 @@ export class WildcardDns extends pulumi.ComponentResource {
   ): Record<string, cloudflare.CustomHostname> {
     const hostnames: Record<string, cloudflare.CustomHostname> = {};
     for (const claim of byHostname(saasDomains)) {
-      hostnames[claim.hostname] = this.child(
+      hostnames[claim.hostname] = createChild(
+        this,
         cloudflare.CustomHostname,
         `${name}-custom-${claim.hostname}`,
         {
