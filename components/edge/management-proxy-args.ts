@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
+import { proxyImageProblem } from "../../model/rules/proxy-image";
 import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
@@ -122,21 +123,16 @@ export interface ResolvedManagementProxyArgs {
   readonly transform: ManagementProxyTransforms;
 }
 
-/** Pinned by a version tag or a digest: `repo:tag`, `repo@sha256:…` or both. */
-const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-
 /** The default container resources. */
 const DEFAULT_RESOURCES = {
   requests: { cpu: "250m", memory: "128Mi" },
   limits: { cpu: "2", memory: "512Mi" },
 };
 
-/** Problems with the image: unpinned, or `latest` without a digest. */
+/** Problems with the image: unpinned, or `latest` without a digest (model/rules/proxy-image.ts). */
 function imageProblems(image: string): string[] {
-  const tag = /:([\w][\w.-]*)$/.exec(image.split("@")[0] as string)?.[1];
-  return !PINNED_IMAGE.test(image) || (tag === "latest" && !image.includes("@"))
-    ? [`image "${image}" must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine`]
-    : [];
+  const problem = proxyImageProblem(image);
+  return problem === undefined ? [] : [`image ${JSON.stringify(image)} ${problem}`];
 }
 
 /** Problems with a whole-number arg outside `[min, max]`; `what` says what is allowed. */

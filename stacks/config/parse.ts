@@ -17,6 +17,7 @@ import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
 import { proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
+import { proxyImageIssues } from "./rules/proxy-image";
 import { tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
 import { ruleContext } from "./rules/rule";
@@ -120,6 +121,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...edgeCertificateIssues(context),
     ...dnsRecordIssues(context),
     ...proxyServiceIssues(context),
+    ...proxyImageIssues(context),
     ...edgeSecurityIssues(context),
   ];
 }

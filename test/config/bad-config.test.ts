@@ -327,6 +327,13 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "an unpinned proxy image (the rule ManagementProxy applies too)",
+    change: (c) => (c.proxy = { image: "nginx:latest" }),
+    expected: [
+      `proxy.image "nginx:latest": must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine`,
+    ],
+  },
+  {
     name: "body size without a unit nginx knows",
     change: (c) => (c.proxy = { maxBodySize: "10MB" }),
     expected: [`proxy.maxBodySize "10MB": must be an nginx size like 10m, 512k or 1g`],

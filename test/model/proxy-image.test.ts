@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
+import { proxyImageProblem } from "../../model/rules/proxy-image";
+
+const PINNED = "must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine";
+
+describe("proxyImageProblem", () => {
+  it.each([
+    [DEFAULT_PROXY_IMAGE, undefined],
+    ["nginx:1.27.5-alpine", undefined],
+    [`nginx@sha256:${"a".repeat(64)}`, undefined],
+    [`nginx:latest@sha256:${"a".repeat(64)}`, undefined],
+    ["registry.example.com:5000/edge/nginx:1.27.5", undefined],
+    ["nginx", PINNED],
+    ["nginx:latest", PINNED],
+    ["registry.example.com:5000/edge/nginx", PINNED],
+    ["NGINX:1.27.5", PINNED],
+    [`nginx@sha256:${"a".repeat(63)}`, PINNED],
+  ])("%s", (image, expected) => {
+    expect(proxyImageProblem(image)).toBe(expected);
+  });
+});
