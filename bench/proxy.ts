@@ -122,7 +122,7 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 
 /** The `return 200` floor: the shipped config with the proxying replaced by nginx answering. */
 export function floorConfig(config: string): string {
-  const proxyLine = "proxy_pass http://tenant_$tenant_id;";
+  const proxyLine = "proxy_pass http://$tenant_id.tenant;";
   if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
   return config.replace(
     proxyLine,

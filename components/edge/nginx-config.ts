@@ -350,9 +350,14 @@ function mapHashSizes(
 
 const indent = (lines: readonly string[], by = "  ") => lines.map((l) => (l ? by + l : l));
 
-/** Name of a tenant's `upstream` block; the HTTPS server proxies to `http://tenant_$tenant_id`. */
+/**
+ * Name of a tenant's `upstream` block; the HTTPS server proxies to `http://$tenant_id.tenant`.
+ * nginx finds the upstream of a `proxy_pass` with variables by walking every `upstream` block in
+ * order, comparing the length and then the name of each (ngx_http_upstream_init_request): the id
+ * comes first so two names of the same length differ within their first characters.
+ */
 export function tenantUpstreamName(tenantId: string): string {
-  return `tenant_${tenantId}`;
+  return `${tenantId}.tenant`;
 }
 
 /**
