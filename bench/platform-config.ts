@@ -2,9 +2,10 @@
  * The `local` stack's config (Pulumi.local.yaml, as the engine hands it over) with its tenant
  * list replaced, so every benchmark evaluates the shipped program with a realistic config.
  */
-import { parseConfig, type PlatformConfig } from "../stacks/config";
-import { BUILTIN_PLANS } from "../stacks/config/plans";
-import { rawConfig } from "../test/support/stack-files";
+import { parseConfig } from "../stacks/config";
+import { type PlatformConfig } from "../model/platform-config";
+import { BUILTIN_PLANS } from "../model/plans";
+import { rawConfig } from "../testkit/stack-files";
 
 /** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
 export function benchTenantId(n: number): string {

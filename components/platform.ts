@@ -1,12 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  edgeNamespace,
-  tenantNamespace,
-  tenantServiceName,
-  type PlatformConfig,
-  type SecretValue,
-} from "../stacks/config";
+import { edgeNamespace, tenantNamespace, tenantServiceName } from "../model/names";
+import type { PlatformConfig } from "../model/platform-config";
+import type { SecretValue } from "../model/secret-value";
 import { SharedDatabase } from "./data/shared-database";
 import { TenantBackups } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
@@ -16,7 +12,7 @@ import { WildcardCertificate } from "./edge/wildcard-certificate";
 import { WildcardDns } from "./edge/wildcard-dns";
 import { AppImage } from "./image/app-image";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
-import type { ShardTenant } from "../stacks/shard-tenants";
+import type { ShardTenant } from "../model/shard-tenant";
 import { createTenantApps } from "./tenant/app-args";
 import type { TenantApp } from "./tenant/tenant-app";
 

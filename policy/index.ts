@@ -18,7 +18,7 @@
  *   ends in a secret's word (…_API_KEY, …TOKEN, …PASSWORD, …SECRET) or whose value looks like a
  *   credential (sk-…, PEM private key, ghp_…, AKIA…, AIza…, JWT, ac_{env}_…, URL with a password).
  *   `valueFrom.secretKeyRef` is the way. Also container command/args, annotations, and JSON
- *   ConfigMap values at any depth; the detector is lib/secrets.ts, shared with the config
+ *   ConfigMap values at any depth; the detector is model/rules/secrets.ts, shared with the config
  *   validation and the build-context scan.
  * - `production-images-by-digest`: in production every container image ends in `@sha256:<64 hex>`.
  * - `production-proxy-replicas`: in production the Deployment in `{env}-edge` (the proxy) has

@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { TenantShard } from "../components/shard/tenant-shard";
-import { ConfigError, type PlatformConfig } from "./config";
+import { ConfigError } from "./config";
+import { type PlatformConfig } from "../model/platform-config";
 import { qualifiedStackName } from "./config/shards";
 import { readShardTenants } from "./shard-tenants";
 

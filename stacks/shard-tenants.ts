@@ -5,35 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigIssue, showValue } from "./config/errors";
-import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "./config/names";
-import type { PlatformConfig } from "./config/parse";
-import type { Plan } from "./config/plans";
+import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "../model/names";
+import type { PlatformConfig } from "../model/platform-config";
+import type { ShardRoute, ShardTenant } from "../model/shard-tenant";
 import { qualifiedStackName, shardStackName } from "./config/shards";
-
-/** A tenant that lives in a shard stack, as the platform's edge serves it. */
-export interface ShardRoute {
-  readonly id: string;
-  /** `{id}.{domain}`, then its custom domains. */
-  readonly hosts: readonly string[];
-  /** The shard holding it. */
-  readonly shard: string;
-  readonly planName: string;
-  /** The plan, from the platform's own plans (its request limits apply at the edge). */
-  readonly plan: Plan;
-  /** Who authenticates its callers: the edge (API keys) or the app. */
-  readonly auth: "edge" | "app";
-  readonly publicPaths: string[];
-  /** Suspended: the edge answers 503 for it. */
-  readonly suspended: boolean;
-}
-
-/** A shard's tenant with its API keys (secret), read from the shard's `apiKeys` output. */
-export interface ShardTenant extends ShardRoute {
-  readonly apiKeys: {
-    readonly current: pulumi.Output<string>;
-    readonly previous?: pulumi.Output<string>;
-  };
-}
 
 /**
  * Every tenant of every shard, checked: ids are tenant ids, the first host is `{id}.{domain}`,

@@ -16,7 +16,7 @@
  * Upstreams are `proxy_pass http://$variable` behind a `resolver`, never a fixed name: `nginx -t`
  * works without cluster DNS, and a tenant Service created after the proxy started is found.
  */
-import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { DNS_LABEL, isDnsName } from "../../model/names";
 
 /** One tenant's entry in the route table. */
 export interface NginxRoute {

@@ -4,7 +4,7 @@
  * provider's own superuser), this is the check to run, by hand or from an operations command,
  * with the admin's credentials. Read-only.
  */
-import { tenantDatabaseName } from "../../stacks/config/names";
+import { tenantDatabaseName } from "../../model/names";
 import { MAINTENANCE_DATABASES, RESERVED_CONNECTIONS, SUPERUSER_SETTINGS } from "./tenant-sql";
 
 /** The part of a `pg.Client` the checks need. */

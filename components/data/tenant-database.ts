@@ -6,7 +6,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BUILTIN_PLANS, type DatabaseLimits } from "../../stacks/config/plans";
+import { BUILTIN_PLANS, type DatabaseLimits } from "../../model/plans";
 import { databaseUrl, type SslMode } from "./database-url";
 import { derivePassword } from "./derived-password";
 import type { DatabaseTenant } from "./shared-database";

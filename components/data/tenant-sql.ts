@@ -4,8 +4,8 @@
  * hardening), and the PostgreSQL suite runs the very same statements on a real server, so what is
  * tested is what is deployed.
  */
-import type { DatabaseLimits } from "../../stacks/config/plans";
-import { tenantDatabaseName } from "../../stacks/config/names";
+import type { DatabaseLimits } from "../../model/plans";
+import { tenantDatabaseName } from "../../model/names";
 
 /** Databases every server has, which PUBLIC may connect to (and create TEMP objects in) by default. */
 export const MAINTENANCE_DATABASES: readonly string[] = ["postgres", "template1"];

@@ -3,7 +3,7 @@
  * per-client limits, per-plan tenant limits, and the origin lock (source ranges, trusted peers,
  * origin pulls). Kept here so the platform passes them with one spread.
  */
-import type { PlatformConfig, TenantConfig } from "../../stacks/config";
+import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
 import type { ManagementProxyArgs } from "./management-proxy";
 import type { PlanLimit } from "./nginx/limits";
 

@@ -4,7 +4,7 @@
  * output it and tests can table-drive it.
  */
 import { isIP } from "node:net";
-import { isDnsName } from "../../stacks/config/names";
+import { isDnsName } from "../../model/names";
 
 /**
  * One `{address} {host}` line per host, lowercased, deduplicated and sorted, so the output is

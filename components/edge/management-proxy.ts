@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../stacks/config/names";
+import { apiKeyPrefix, tenantNamespace, tenantServiceName } from "../../model/names";
 import {
   type NginxConfigInput,
   type NginxRoute,

@@ -18,7 +18,7 @@
  * Sections are small functions, one concern each ({@link routeSections}, {@link httpSections},
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
-import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { DNS_LABEL, isDnsName } from "../../model/names";
 import { suspendedGuard, suspendedMapSection } from "./suspended";
 import {
   AUTH_BODIES,

@@ -8,7 +8,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { isDnsName } from "../../stacks/config/names";
+import { isDnsName } from "../../model/names";
 
 export const WILDCARD_CERTIFICATE_TYPE = "agent-cloud:edge:WildcardCertificate";
 

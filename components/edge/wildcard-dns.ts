@@ -6,13 +6,10 @@
  */
 import { isIP } from "node:net";
 import * as cloudflare from "@pulumi/cloudflare";
-import {
-  advancedCertificateHosts,
-  type EdgeCertificate,
-} from "../../stacks/config/edge-certificate";
+import { advancedCertificateHosts, type EdgeCertificate } from "../../model/edge-certificate";
 import * as pulumi from "@pulumi/pulumi";
-import { domainIssues } from "../../lib/domains";
-import { DNS_LABEL, isDnsName } from "../../stacks/config/names";
+import { domainIssues } from "../../model/rules/domains";
+import { DNS_LABEL, isDnsName } from "../../model/names";
 
 export const WILDCARD_DNS_TYPE = "agent-cloud:edge:WildcardDns";
 
@@ -78,7 +75,7 @@ export interface WildcardDnsArgs {
   /**
    * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
    * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
-   * free one, which covers only the zone and one level below it (stacks/config/edge-certificate.ts).
+   * free one, which covers only the zone and one level below it (model/edge-certificate.ts).
    * @default "universal"
    */
   readonly edgeCertificate?: EdgeCertificate;

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_REF } from "../../stacks/config/schema";
+import { DIGEST_REF } from "../../model/patterns";
 import { assertNoSecretsInContext } from "./scan-context";
 
 export const APP_IMAGE_TYPE = "agent-cloud:image:AppImage";

@@ -1,9 +1,9 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { findTextSecrets } from "../../lib/secrets";
+import { findTextSecrets } from "../../model/rules/secrets";
 
-/** Rule id of the platform's own detector (lib/secrets.ts), which runs beside secretlint. */
+/** Rule id of the platform's own detector (model/rules/secrets.ts), which runs beside secretlint. */
 export const PLATFORM_SECRET_RULE = "agent-cloud/secrets";
 
 /** Directories never scanned: VCS metadata and dependencies (and never sent by a sane .dockerignore). */

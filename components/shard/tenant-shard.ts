@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../stacks/config";
-import { edgeNamespace, tenantNamespace } from "../../stacks/config/names";
+import type { PlatformConfig } from "../../model/platform-config";
+import { edgeNamespace, tenantNamespace } from "../../model/names";
 import { TenantDatabases } from "../data/tenant-databases";
 import { hostsFileLines } from "../edge/hosts-file";
 import type { TenantEndpoint } from "../platform";

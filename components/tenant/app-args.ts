@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformConfig, TenantConfig } from "../../stacks/config";
-import { edgeNamespace } from "../../stacks/config/names";
+import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
+import { edgeNamespace } from "../../model/names";
 import type { DatabasePeer } from "./network-policy";
 import { TenantApp, type TenantAppArgs } from "./tenant-app";
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
-import { tenantServiceName } from "../../stacks/config/names";
+import { tenantServiceName } from "../../model/names";
 import { TENANT_LABEL } from "./labels";
 
 /** `sp-{id}-migrate-{10 hex}`: at most 63 characters for a 40-character tenant id. */

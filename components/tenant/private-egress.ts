@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nonPublicOverlaps } from "../../lib/cidr";
-import type { Plan } from "../../stacks/config/plans";
+import type { Plan } from "../../model/plans";
 
 /** Marks a tenant NetworkPolicy whose plan allows private egress (the policy pack reads it). */
 export const PRIVATE_EGRESS_ANNOTATION = "agent-cloud.io/allow-private-egress";

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { Plan } from "../../stacks/config/plans";
+import type { Plan } from "../../model/plans";
 import { multiplyQuantity } from "./quantity";
 
 /**

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { tenantNamespace, tenantServiceName } from "../../stacks/config/names";
-import { PLATFORM_ENV } from "../../stacks/config/parse";
-import type { Plan } from "../../stacks/config/plans";
-import { DIGEST_REF } from "../../stacks/config/schema";
+import { tenantNamespace, tenantServiceName } from "../../model/names";
+import { PLATFORM_ENV } from "../../model/platform-config";
+import type { Plan } from "../../model/plans";
+import { DIGEST_REF } from "../../model/patterns";
 import { type ApiKeyRotation, checkApiKeyRotation, tenantApiKeys } from "./api-key";
 import { checksum, stableJson } from "./checksum";
 import { type Autoscale, autoscalerSpec, checkAutoscale, replicaCeiling } from "./autoscale";

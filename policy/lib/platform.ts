@@ -1,5 +1,5 @@
 /**
- * The platform's naming contract as the policies read it (it mirrors stacks/config/names.ts; the
+ * The platform's naming contract as the policies read it (it mirrors model/names.ts; the
  * pack does not import the program so it can run and be published on its own: it shares only the
  * dependency-free rules under lib/ at the repository root, secrets, CIDRs and domains). Namespaces are
  * `{env}-edge` (the proxy and the only TLS Secret), `{env}-database` and `{env}-tenant-{id}`;
@@ -47,7 +47,7 @@ export const RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota";
 export const POSTGRES_DATABASE = "postgresql:index/database:Database";
 export const SHARED_DATABASE = "agent-cloud:data:SharedDatabase";
 
-// Environment names are letters and digits only (stacks/config/names.ts), so a namespace that
+// Environment names are letters and digits only (model/names.ts), so a namespace that
 // merely ends in `-edge` (a tenant "x-edge" lives in `{env}-tenant-x-edge`) is not an edge.
 const EDGE = /^([a-z][a-z0-9]*)-edge$/;
 const DATABASE = /^([a-z][a-z0-9]*)-database$/;

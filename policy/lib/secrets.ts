@@ -1,5 +1,5 @@
 /**
- * The pack uses the platform's one secret detector (lib/secrets.ts at the repository root), so
+ * The pack uses the platform's one secret detector (model/rules/secrets.ts at the repository root), so
  * the pack, the config validation and the build-context scan agree on what a secret is.
  */
 export {
@@ -8,4 +8,4 @@ export {
   isSecretName,
   secretShape,
   type NestedSecret,
-} from "../../lib/secrets";
+} from "../../model/rules/secrets";

@@ -23,7 +23,7 @@ import {
   type Res,
 } from "../lib/resources";
 import { resourceRule, stackRule, type Report } from "../lib/rule";
-import { recordCovers } from "../../lib/domains";
+import { recordCovers } from "../../model/rules/domains";
 
 const CERTIFICATE = /^kubernetes:cert-manager\.io\/v[0-9a-z]+:Certificate$/;
 const INGRESS = /^kubernetes:(?:networking\.k8s\.io|extensions)\/v[0-9a-z]+:Ingress$/;

@@ -3,18 +3,10 @@
  * which defaults follow from Cloudflare being in front, and which combinations cannot work.
  */
 import { CLOUDFLARE_ORIGIN_PULL_CA, CLOUDFLARE_RANGES } from "./cloudflare";
-import { PUBLIC_PATH } from "./edge-schema";
+import { PUBLIC_PATH } from "../../model/edge-schema";
 import { type ConfigIssue, showValue } from "./errors";
-import type { ParsedConfig, ProxyConfig } from "./schema";
-
-/** The proxy settings with every edge-security default resolved. */
-export interface ResolvedProxyConfig extends ProxyConfig {
-  /** Client ranges the LoadBalancer admits; empty admits every address. */
-  readonly sourceRanges: string[];
-  /** Peers whose `realIpHeader` is trusted to name the client; empty trusts no header. */
-  readonly realIpFrom: string[];
-  readonly originPull: { readonly enabled: boolean; readonly caCertificate: string };
-}
+import type { ParsedConfig } from "../../model/config-schema";
+import type { ResolvedProxyConfig } from "../../model/platform-config";
 
 /** Whether Cloudflare's proxy sits in front of the edge (proxied records). */
 export function cloudflareInFront(c: Pick<ParsedConfig, "dns">): boolean {

@@ -6,9 +6,9 @@
 import { cidrRange, nonPublicOverlaps, privateRangeOf } from "../../lib/cidr";
 import { connectionBudget, RESERVED_CONNECTIONS } from "../../components/data/tenant-sql";
 import { type ConfigIssue, showValue } from "./errors";
-import { ENVIRONMENT_NAME } from "./names";
-import { BUILTIN_PLANS } from "./plans";
-import type { ParsedConfig } from "./schema";
+import { ENVIRONMENT_NAME } from "../../model/names";
+import { BUILTIN_PLANS } from "../../model/plans";
+import type { ParsedConfig } from "../../model/config-schema";
 
 /** Narrowest prefix a database network may have: one VPC subnet group, not a whole cluster. */
 export const MIN_DATABASE_PREFIX = 16;

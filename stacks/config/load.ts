@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { applyOverrides } from "./overrides";
-import { parseConfig, type PlatformConfig } from "./parse";
+import { parseConfig } from "./parse";
+import { type PlatformConfig } from "../../model/platform-config";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
 import { decodeConfigText } from "./stack-file";
 

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ConfigError, type ConfigIssue, showValue } from "./errors";
-import type { ParsedConfig } from "./schema";
+import type { ParsedConfig } from "../../model/config-schema";
 
 /** Settings every stack of an environment shares; a shard takes them from its platform's file. */
 export const ENVIRONMENT_KEYS = [

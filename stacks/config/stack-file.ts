@@ -10,8 +10,9 @@ import { parseDocument } from "yaml";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { closestKey } from "./describe";
 import { applyOverrides } from "./overrides";
-import { parseConfig, type PlatformConfig } from "./parse";
-import { SECRET_KEYS } from "./schema";
+import { parseConfig } from "./parse";
+import { type PlatformConfig } from "../../model/platform-config";
+import { SECRET_KEYS } from "../../model/config-schema";
 
 const NAMESPACE = "agent-cloud";
 

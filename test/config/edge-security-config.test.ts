@@ -14,7 +14,7 @@ import {
   CLOUDFLARE_ORIGIN_PULL_CA,
   CLOUDFLARE_RANGES,
 } from "../../stacks/config/cloudflare";
-import { isCidr } from "../../stacks/config/edge-schema";
+import { isCidr } from "../../model/edge-schema";
 import { ConfigError, formatIssue } from "../../stacks/config/errors";
 import { parseConfig } from "../../stacks/config/parse";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseConfig } from "../../stacks/config/parse";
-import { configSchema } from "../../stacks/config/schema";
+import { configSchema } from "../../model/config-schema";
 
 const project = parse(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
   name: string;

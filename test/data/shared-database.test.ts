@@ -6,9 +6,9 @@ import {
   type SharedDatabaseArgs,
 } from "../../components/data/shared-database";
 import { derivePassword } from "../../components/data/derived-password";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
-import { BUILTIN_PLANS } from "../../stacks/config/plans";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
+import { BUILTIN_PLANS } from "../../model/plans";
 import {
   serverHardeningSql,
   tenantHardeningSql,

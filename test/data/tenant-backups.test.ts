@@ -11,16 +11,16 @@ import {
   TenantBackups,
   type TenantBackupsArgs,
 } from "../../components/data/tenant-backups";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram } from "../harness/mocks";
-import { restrictedViolations } from "../support/pod-security";
-import { engineConfig } from "../support/stack-files";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram } from "../../testkit/mocks";
+import { restrictedViolations } from "../../testkit/pod-security";
+import { engineConfig } from "../../testkit/stack-files";
 import {
   postgresAvailable,
   TEST_POSTGRES_URL,
   uniqueSuffix,
   withClient,
-} from "../support/postgres";
+} from "../../testkit/postgres";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",

@@ -14,7 +14,7 @@ import {
   valueOf,
   type ProgramRun,
   type RecordedResource,
-} from "../harness/mocks";
+} from "../../testkit/mocks";
 
 const DOMAIN = "agents.example.com";
 const ZONE = "0123456789abcdef0123456789abcdef";
@@ -266,7 +266,7 @@ describe("WildcardDns custom domains as zone records", () => {
     );
   });
 
-  it("applies the one domain rule (lib/domains.ts): no parent or child of another tenant's or environment's domain", () => {
+  it("applies the one domain rule (model/rules/domains.ts): no parent or child of another tenant's or environment's domain", () => {
     expect(() =>
       make({
         ...zoneRecords,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scanContext } from "../../components/image/scan-context";
-import { DIGEST_REF } from "../../stacks/config/schema";
+import { DIGEST_REF } from "../../model/patterns";
 
 const AGENT_DIR = path.resolve(__dirname, "../../sample-agent");
 const SERVER = path.join(AGENT_DIR, "server.mjs");

@@ -1,6 +1,6 @@
 /**
  * Compliant resources as the platform's components register them (names, namespaces and labels
- * follow the contract in stacks/config/names.ts). Each test breaks exactly one fact of them.
+ * follow the contract in model/names.ts). Each test breaks exactly one fact of them.
  */
 import { expect } from "vitest";
 import { of, type AnalyzeResult, type TestResource } from "./analyzer";

@@ -13,7 +13,7 @@ import {
   restrictedPodSecurityContext,
 } from "../../components/kubernetes/security";
 import { appVolumes, writableVolumeName } from "../../components/tenant/volumes";
-import { BUILTIN_PLANS, type Plan } from "../../stacks/config/plans";
+import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 
 describe("multiplyQuantity", () => {
   const cases: [string, number, string][] = [

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BUILTIN_PLANS, type Plan } from "../../stacks/config/plans";
+import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 import type { TenantAppArgs } from "../../components/tenant/tenant-app";
 
 /** A digest-pinned image ref, as the image component or a stack file gives it. */

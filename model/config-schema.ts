@@ -1,0 +1,397 @@
+import { z } from "zod";
+import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
+import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
+import { DIGEST_REF } from "./patterns";
+
+/*
+ * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
+ * production guards, secrets given in clear text) live in parse.ts; this file says what each key
+ * may hold and what it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
+ */
+
+const dnsLabel = (max: number) => {
+  const error = `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters`;
+  return z.string().max(max, { error }).regex(DNS_LABEL, { error });
+};
+
+const dnsName = z.string().refine(isDnsName, {
+  error: "must be a lowercase DNS name such as agents.example.com",
+});
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
+  error: "must be a Kubernetes quantity like 250m, 2 or 512Mi",
+});
+
+const port = z.number().int().min(1).max(65535);
+
+const cidr = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, {
+    error: "must be an IPv4 CIDR such as 203.0.113.0/24",
+  });
+
+const imageRef = z.string().regex(DIGEST_REF, {
+  error: "must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>",
+});
+
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, { error: "must be an environment variable name (A-Z, 0-9, '_')" });
+
+const pgMemory = z.string().regex(/^[1-9][0-9]*(kB|MB|GB|TB)$/, {
+  error: "must be a PostgreSQL memory value such as 16MB or 1GB",
+});
+
+const databaseLimitsSchema = z.strictObject({
+  statementTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleInTransactionSessionTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
+  idleSessionTimeoutSeconds: z.number().int().min(0).max(604800).default(0),
+  workMem: pgMemory.default("16MB"),
+  tempFileLimit: pgMemory.default("1GB"),
+});
+
+const planSchema = z.strictObject({
+  requests: z.strictObject({ cpu: quantity, memory: quantity }),
+  limits: z.strictObject({ cpu: quantity, memory: quantity }),
+  maxReplicas: z.number().int().min(1).max(50),
+  databaseConnections: z.number().int().min(1).max(500),
+  egressPorts: z.array(port).default([443]),
+  egressCidrs: z.array(cidr).default([]),
+  /** Lets egressCidrs hold private, link-local or loopback ranges; warned in every preview. */
+  allowPrivateEgress: z.boolean().default(false),
+  databaseLimits: databaseLimitsSchema.default(databaseLimitsSchema.parse({})),
+  ...planEdgeLimits,
+});
+
+const dnsSchema = z.discriminatedUnion("provider", [
+  z.strictObject({ provider: z.literal("none") }),
+  z.strictObject({
+    provider: z.literal("cloudflare"),
+    /** Zone id of the platform domain in Cloudflare. */
+    zoneId: z
+      .string()
+      .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" }),
+    /** Route through Cloudflare's proxy (orange cloud). */
+    proxied: z.boolean().default(true),
+    /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
+    zoneName: dnsName.optional(),
+    /** Cloudflare's edge certificate for proxied tenants: see model/edge-certificate.ts. */
+    edgeCertificate: z.enum(["universal", "advanced"]).default("universal"),
+    /** Also point the apex `{domain}` at the proxy. */
+    apex: z.boolean().default(false),
+    ttl: z.number().int().min(1).max(86400).default(1),
+    /**
+     * How tenant custom domains are published: `zone-records` adds a CNAME in a zone we manage
+     * (listed in `customDomainZones`), `cloudflare-for-saas` registers a Custom Hostname on the
+     * platform zone for domains the tenant controls.
+     */
+    customDomains: z.enum(["zone-records", "cloudflare-for-saas"]).default("cloudflare-for-saas"),
+    /** Zone ids of custom-domain zones we manage, keyed by zone name. */
+    customDomainZones: z.record(dnsName, z.string().regex(/^[a-f0-9]{32}$/)).default({}),
+  }),
+]);
+
+const tlsSchema = z.discriminatedUnion("mode", [
+  z.strictObject({
+    mode: z.literal("self-signed"),
+    validityHours: z.number().int().min(24).max(87600).default(8760),
+    /** Production refuses self-signed certificates unless this is true. */
+    allowInProduction: z.boolean().default(false),
+  }),
+  z.strictObject({
+    mode: z.literal("provided"),
+    /** PEM certificate chain; the key is the secret `tlsPrivateKey`. */
+    certificate: z.string().startsWith("-----BEGIN CERTIFICATE-----", {
+      error: "must be a PEM certificate starting with -----BEGIN CERTIFICATE-----",
+    }),
+  }),
+  z.strictObject({
+    mode: z.literal("acme"),
+    email: z.email({ error: "must be an email address for the ACME account" }),
+    server: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+    /** Install cert-manager with its Helm chart; leave false when the cluster already runs it. */
+    installCertManager: z.boolean().default(false),
+    certManagerVersion: z.string().default("v1.16.2"),
+  }),
+  z.strictObject({
+    mode: z.literal("cloudflare-origin-ca"),
+    requestType: z.enum(["origin-rsa", "origin-ecc"]).default("origin-ecc"),
+    validityDays: z
+      .union([
+        z.literal(7),
+        z.literal(30),
+        z.literal(90),
+        z.literal(365),
+        z.literal(730),
+        z.literal(1095),
+        z.literal(5475),
+      ])
+      .default(5475),
+  }),
+]);
+
+const proxySchema = z.strictObject({
+  replicas: z.number().int().min(1).max(20).default(2),
+  serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
+  /** Fixed node ports for `NodePort` (kind maps them to the host's 80/443). */
+  nodePorts: z
+    .strictObject({
+      http: z.number().int().min(30000).max(32767),
+      https: z.number().int().min(30000).max(32767),
+    })
+    .optional(),
+  /** Annotations on the proxy Service (cloud load-balancer settings). */
+  serviceAnnotations: z.record(z.string(), z.string()).default({}),
+  /** The official nginx image, pinned by digest (the production policy requires digests). */
+  image: z
+    .string()
+    .default(
+      "nginx:1.27.5-alpine@sha256:65645c7bb6a0661892a8b03b89d0743208a18dd2f3f17a54ef4b76fb8e2f2a10",
+    ),
+  /** nginx `client_max_body_size`. */
+  maxBodySize: z
+    .string()
+    .regex(/^[0-9]+[kmg]?$/, { error: "must be an nginx size like 10m, 512k or 1g" })
+    .default("10m"),
+  connectTimeoutSeconds: z.number().int().min(1).max(75).default(5),
+  /** Long by default: agents stream (SSE, WebSocket) for minutes. */
+  readTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
+  sendTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
+  /** Cluster DNS the proxy resolves tenant services with. */
+  resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
+  clusterDomain: z.string().default("cluster.local"),
+  ...proxyEdgeSecurity,
+});
+
+/** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
+const POSTGRES_IMAGE =
+  "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
+
+/** Scheduled per-tenant logical backups (pg_dump as each tenant's role), see TenantBackups. */
+const backupSchema = z.strictObject({
+  /** Cron schedule in UTC. */
+  schedule: z
+    .string()
+    .regex(/^\S+(\s+\S+){4}$/, {
+      error: "must be a cron schedule of five fields, such as 17 3 * * *",
+    })
+    .default("17 3 * * *"),
+  /** Dumps older than this are deleted. */
+  retentionDays: z.number().int().min(1).max(3650).default(7),
+  /** pg_dump comes from this image; it must be at least the server's major version. */
+  image: z.string().default(POSTGRES_IMAGE),
+  target: z
+    .discriminatedUnion("kind", [
+      z.strictObject({
+        kind: z.literal("volume"),
+        size: quantity.default("10Gi"),
+        storageClass: z.string().optional(),
+      }),
+      z.strictObject({
+        kind: z.literal("s3"),
+        endpoint: z.url({
+          error: "must be the bucket service's URL, such as https://s3.eu-west-1.amazonaws.com",
+        }),
+        bucket: z.string().min(3),
+        prefix: z.string().default(""),
+        /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+        credentialsSecret: dnsLabel(63),
+        /** An image with the MinIO client `mc`, pinned by digest. */
+        mcImage: z.string().min(1),
+      }),
+    ])
+    .default({ kind: "volume", size: "10Gi" }),
+});
+
+const inClusterDatabase = z.strictObject({
+  mode: z.literal("in-cluster"),
+  /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
+  image: z
+    .string()
+    .default(
+      "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929",
+    ),
+  storageSize: quantity.default("10Gi"),
+  storageClass: z.string().optional(),
+  /**
+   * Node port of an admin Service so `pulumi up` (the postgresql provider) can reach the server;
+   * unset, there is none (use a port-forward). Only the kind stack sets it.
+   */
+  nodePort: z.number().int().min(30000).max(32767).optional(),
+  /** Sources the admin node port's connections come from as the pod sees them (node addresses). */
+  adminSourceCidrs: z.array(cidr).default([]),
+  /** The server's max_connections; the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
+  /** Where the machine running `pulumi up` reaches that port (kind maps it to localhost). */
+  adminHost: z.string().default("localhost"),
+  adminPort: port.default(30432),
+  /** Production refuses an in-cluster database unless this is true. */
+  allowInProduction: z.boolean().default(false),
+  protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
+});
+
+const externalDatabase = z.strictObject({
+  mode: z.literal("external"),
+  host: z.string().min(1),
+  port: port.default(5432),
+  sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
+  adminUser: z.string().min(1).default("postgres"),
+  /** Database the admin connects to. */
+  adminDatabase: z.string().min(1).default("postgres"),
+  /**
+   * Where tenant pods reach the server. Tenants may not reach private ranges, so a database on a
+   * private network must be listed here; empty means a public address on `port`.
+   */
+  networkCidrs: z.array(cidr).default([]),
+  /** The server's max_connections, when known: the tenants' connection limits must fit. */
+  maxConnections: z.number().int().min(20).max(10000).optional(),
+  protect: z.boolean().optional(),
+  backup: backupSchema.optional(),
+});
+
+const imageSchema = z.strictObject({
+  /** Build from this context (relative to the project) unless `ref` is set. */
+  context: z.string().optional(),
+  dockerfile: z.string().optional(),
+  platforms: z.array(z.enum(["linux/amd64", "linux/arm64"])).default(["linux/amd64"]),
+  /** Repository to push to, e.g. ghcr.io/acme/agent. */
+  repository: z.string().optional(),
+  tag: z
+    .string()
+    .regex(/^[\w][\w.-]{0,127}$/, { error: "must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')" })
+    .default("latest"),
+  /** Skip the build and deploy this pinned ref. */
+  ref: imageRef.optional(),
+  /** Registry login user; the password is the secret `registryPassword`. */
+  registryUsername: z.string().optional(),
+  /** Change to any new value to rebuild even when nothing in the context changed. */
+  rebuildNonce: z.string().optional(),
+  /**
+   * Existing buildx builder to build with (docker-container, kubernetes or remote driver). The
+   * local stack names the host-network builder scripts/local-up.sh creates, so BuildKit can push
+   * to the registry on the host's localhost:5001.
+   */
+  builder: z.string().min(1).optional(),
+});
+
+const appSchema = z.strictObject({
+  port: port.default(8080),
+  healthPath: z.string().startsWith("/").default("/api/v1/health"),
+  readinessPath: z.string().startsWith("/").optional(),
+  startupPeriodSeconds: z.number().int().min(1).max(60).default(5),
+  startupFailureThreshold: z.number().int().min(1).max(1000).default(120),
+  /** Paths that get a writable emptyDir (the root filesystem is read-only). */
+  writablePaths: z.array(z.string().startsWith("/")).default(["/tmp"]),
+  terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60),
+  uid: z.number().int().min(1).default(1000),
+  /** Migration command the new image runs in a Job before the Deployment rolls. */
+  migrate: z.array(z.string().min(1)).min(1).optional(),
+});
+
+const tenantSchema = z.strictObject({
+  id: dnsLabel(MAX_TENANT_ID_LENGTH),
+  plan: z.string().default("standard"),
+  replicas: z.number().int().min(1).max(50).default(1),
+  groups: z.array(dnsLabel(30)).default([]),
+  customDomains: z.array(dnsName).default([]),
+  /** Non-secret agent settings (models, system prompt, tools), mounted as a ConfigMap. */
+  agentConfig: z.record(z.string(), z.unknown()).default({}),
+  /** Plain environment variables; secrets go in `tenantSecrets`. */
+  env: z.record(envName, z.string()).default({}),
+  /** Another image for this tenant only, pinned by digest. */
+  image: imageRef.optional(),
+  adminEmail: z.email({ error: "must be an email address" }).optional(),
+  /** Scale on CPU between min and max replicas (max within the plan's maxReplicas). */
+  autoscale: z
+    .strictObject({
+      min: z.number().int().min(1).max(50),
+      max: z.number().int().min(1).max(50),
+      cpuPercent: z.number().int().min(10).max(100).default(70),
+    })
+    .optional(),
+  /** Keep data and config, scale to zero, and have the edge answer 503. */
+  suspended: z.boolean().default(false),
+  /** This tenant's migration command instead of `app.migrate`; `[]` for none. */
+  migrate: z.array(z.string().min(1)).optional(),
+  ...tenantEdgeSecurity,
+});
+
+/** Tenants per stack unless `maxTenantsPerStack` says otherwise. */
+export const DEFAULT_MAX_TENANTS_PER_STACK = 250;
+/** Longest shard name (it ends a stack name, `{platform}-{shard}`). */
+export const MAX_SHARD_NAME_LENGTH = 20;
+
+const shardSchema = z.strictObject({
+  /** This shard's name: the stack is `{platform}-{name}`. */
+  name: dnsLabel(MAX_SHARD_NAME_LENGTH).optional(),
+  /** The environment's platform stack (its stack file holds the environment-wide settings). */
+  platform: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a stack name such as production" })
+    .optional(),
+});
+
+export const configSchema = z.strictObject({
+  environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
+  domain: dnsName,
+  dns: dnsSchema.default({ provider: "none" }),
+  /**
+   * Domains the other environments serve (their platform domains and tenants' custom domains):
+   * no host of this environment may equal one, and no custom domain may be above or under one.
+   */
+  otherEnvironmentDomains: z.array(dnsName).default([]),
+  tls: tlsSchema.default({ mode: "self-signed", validityHours: 8760, allowInProduction: false }),
+  proxy: proxySchema.default(proxySchema.parse({})),
+  database: z
+    .discriminatedUnion("mode", [inClusterDatabase, externalDatabase])
+    .default(inClusterDatabase.parse({ mode: "in-cluster" })),
+  image: imageSchema.default(imageSchema.parse({})),
+  app: appSchema.default(appSchema.parse({})),
+  plans: z.record(dnsLabel(30), planSchema).default({}),
+  tenants: z.array(tenantSchema).default([]),
+  /** Most tenants one stack may hold; more go to shard stacks (`shards`). */
+  // A top-level number reaches the program as text ("250"), as the engine passes every value.
+  maxTenantsPerStack: z
+    .preprocess(
+      (v) => (typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(100_000),
+    )
+    .default(DEFAULT_MAX_TENANTS_PER_STACK),
+  /** Platform stack: its shard stacks, `Pulumi.<stack>-<shard>.yaml`, whose tenants it routes. */
+  shards: z.array(dnsLabel(MAX_SHARD_NAME_LENGTH)).default([]),
+  /** Shard stack: its name and its environment's platform stack. Empty for any other stack. */
+  shard: shardSchema.default({}),
+  /** Organization of the stacks that shards and platform reference (the DIY backend's default). */
+  stackOrganization: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Pulumi organization name" })
+    .default("organization"),
+  /** Secret: per-tenant env secrets, `{ tenantId: { NAME: value } }`. */
+  tenantSecrets: z.record(z.string(), z.record(envName, z.string())).default({}),
+  /** Secret: admin password of an external database. */
+  databaseAdminPassword: z.string().optional(),
+  /** Secret: PEM key for `tls.mode: provided`. */
+  tlsPrivateKey: z.string().optional(),
+  /** Secret: password or token for `image.registryUsername`. */
+  registryPassword: z.string().optional(),
+});
+
+export type RawPlatformConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type DnsConfig = z.output<typeof dnsSchema>;
+export type TlsConfig = z.output<typeof tlsSchema>;
+export type ProxyConfig = z.output<typeof proxySchema>;
+export type DatabaseSettings = ParsedConfig["database"];
+export type ImageConfig = z.output<typeof imageSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type TenantSettings = z.output<typeof tenantSchema>;
+
+/** Keys that hold secrets and must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = [
+  "tenantSecrets",
+  "databaseAdminPassword",
+  "tlsPrivateKey",
+  "registryPassword",
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
