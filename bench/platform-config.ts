@@ -7,9 +7,9 @@ import { type PlatformConfig } from "../model/platform-config";
 import { BUILTIN_PLANS } from "../model/plans";
 import { rawConfig } from "../testkit/stack-files";
 
-/** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
-export function benchTenantId(n: number): string {
-  return `t${String(n).padStart(4, "0")}`;
+/** Tenant id number `ordinal` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
+export function benchTenantId(ordinal: number): string {
+  return `t${String(ordinal).padStart(4, "0")}`;
 }
 
 /** A tenant shaped like the local stack's own (a plan, a group, an agent config). */
@@ -50,7 +50,9 @@ export function localConfigWith(tenants: readonly Record<string, unknown>[]): Pl
   return parseConfig({ ...raw, tenants: [...tenants], ...limit, ...budget }, { secretKeys });
 }
 
-/** The local stack's config with `n` synthetic tenants. */
-export function localConfigWithN(n: number): PlatformConfig {
-  return localConfigWith(Array.from({ length: n }, (_, i) => benchTenant(benchTenantId(i + 1))));
+/** The local stack's config with `tenantCount` synthetic tenants. */
+export function localConfigWithN(tenantCount: number): PlatformConfig {
+  return localConfigWith(
+    Array.from({ length: tenantCount }, (_, i) => benchTenant(benchTenantId(i + 1))),
+  );
 }
