@@ -31,11 +31,11 @@ export function formatIssue(issue: ConfigIssue): string {
 /** `["tenants", 3, "id"]` → `tenants[3].id` */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) => {
-      if (typeof p === "number") return `[${p}]`;
-      const key = String(p);
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const key = String(segment);
       if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `[${JSON.stringify(key)}]`;
-      return i === 0 ? key : `.${key}`;
+      return index === 0 ? key : `.${key}`;
     })
     .join("");
 }
