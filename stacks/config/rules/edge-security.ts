@@ -14,7 +14,8 @@ function widerThanAllowed(cidr: string): boolean {
   return Number(cidr.split("/")[1]) < (cidr.includes(":") ? 16 : 8);
 }
 
-export const edgeSecurityIssues: ConfigRule = ({ config, valid, tenants }) => {
+/** The proxy's Service source ranges, its trusted peers, and origin pull. */
+export const proxyTrustIssues: ConfigRule = ({ config, valid }) => {
   const issues: ConfigIssue[] = [];
   const { proxy } = config;
   if (valid("proxy")) {
@@ -48,7 +49,13 @@ export const edgeSecurityIssues: ConfigRule = ({ config, valid, tenants }) => {
       ),
     );
   }
-  for (const { tenant, path } of tenants) {
+  return issues;
+};
+
+/** Each tenant's key rotation and default public paths (listed after the proxy's issues). */
+export const tenantEdgeIssues: ConfigRule = ({ config, valid, tenants }) =>
+  tenants.flatMap(({ tenant, path }) => {
+    const issues: ConfigIssue[] = [];
     if (tenant.apiKey.acceptPrevious && tenant.apiKey.generation === 0) {
       issues.push(
         configIssue(
@@ -71,6 +78,5 @@ export const edgeSecurityIssues: ConfigRule = ({ config, valid, tenants }) => {
         ),
       );
     }
-  }
-  return issues;
-};
+    return issues;
+  });
