@@ -8,7 +8,7 @@ import { agentConfigSecretIssues, clearTextSecretKeyIssues } from "./rules/clear
 import { databaseAdminPasswordIssues } from "./rules/database-admin-password";
 import { databaseConnectionIssues } from "./rules/database-connections";
 import { databaseNetworkIssues } from "./rules/database-network";
-import { proxyTrustIssues, tenantEdgeIssues } from "./rules/edge-security";
+import { edgeSecurityIssues } from "./rules/edge-security";
 import { environmentNameIssues } from "./rules/environment-name";
 import { privateEgressIssues } from "./rules/private-egress";
 import { shardSettingsIssues } from "./rules/shard-settings";
@@ -118,7 +118,6 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),
     ...nodePortIssues(context),
-    ...proxyTrustIssues(context),
-    ...tenantEdgeIssues(context),
+    ...edgeSecurityIssues(context),
   ];
 }

@@ -14,8 +14,7 @@ function widerThanAllowed(cidr: string): boolean {
   return Number(cidr.split("/")[1]) < (cidr.includes(":") ? 16 : 8);
 }
 
-/** The proxy's Service source ranges, its trusted peers, and origin pull. */
-export const proxyTrustIssues: ConfigRule = ({ config, valid }) => {
+export const edgeSecurityIssues: ConfigRule = ({ config, valid, tenants }) => {
   const issues: ConfigIssue[] = [];
   const { proxy } = config;
   if (valid("proxy")) {
@@ -49,13 +48,7 @@ export const proxyTrustIssues: ConfigRule = ({ config, valid }) => {
       ),
     );
   }
-  return issues;
-};
-
-/** Each tenant's key rotation and default public paths (listed after the proxy's issues). */
-export const tenantEdgeIssues: ConfigRule = ({ config, valid, tenants }) =>
-  tenants.flatMap(({ tenant, path }) => {
-    const issues: ConfigIssue[] = [];
+  for (const { tenant, path } of tenants) {
     if (tenant.apiKey.acceptPrevious && tenant.apiKey.generation === 0) {
       issues.push(
         configIssue(
@@ -78,5 +71,6 @@ export const tenantEdgeIssues: ConfigRule = ({ config, valid, tenants }) =>
         ),
       );
     }
-    return issues;
-  });
+  }
+  return issues;
+};
