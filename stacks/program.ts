@@ -6,10 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { TenantShard } from "../components/shard/tenant-shard";
-import { ConfigError } from "./config";
 import { type PlatformConfig } from "../model/platform-config";
 import { qualifiedStackName } from "./config/shards";
 import { readShardTenants } from "./shard-tenants";
+import { stopOnConfigError } from "./stop-on-config-error";
 
 export interface ProgramOptions {
   /** Folder that relative build contexts are resolved against. */
@@ -60,7 +60,7 @@ export function environmentProgram(config: PlatformConfig, options: ProgramOptio
     (shardTenants) => new Platform(name, { config, ...options, shardTenants }),
     (error: unknown) => {
       // As for the stack's own config: the message alone, no stack trace.
-      throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
+      throw stopOnConfigError(error);
     },
   );
   /** One output of the platform once it exists. */
