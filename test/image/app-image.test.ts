@@ -226,7 +226,7 @@ describe("AppImage", () => {
         pinned: new AppImage("pinned", { ref: `${REPO}@sha256:${"c".repeat(64)}` }).image,
       };
     });
-    expect(run.get(IMAGE, "agent-image").inputs.platforms).toEqual(["linux/arm64"]);
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.platforms).toEqual(["linux/arm64"]);
     expect(await valueOf(run.result.digest)).toMatch(DIGEST_OF);
     expect(run.result.pinned).toBeUndefined();
   });
