@@ -27,9 +27,9 @@ export class KubernetesSecretReader implements SecretReader {
   async read(namespace: string, name: string): Promise<Record<string, string>> {
     const secret = await (await this.api()).readNamespacedSecret({ name, namespace });
     return Object.fromEntries(
-      Object.entries(secret.data ?? {}).map(([k, v]) => [
-        k,
-        Buffer.from(v, "base64").toString("utf8"),
+      Object.entries(secret.data ?? {}).map(([key, value]) => [
+        key,
+        Buffer.from(value, "base64").toString("utf8"),
       ]),
     );
   }

@@ -22,8 +22,9 @@ export interface AccessEntry {
 }
 
 function num(value: unknown): number {
-  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : 0;
+  const number =
+    typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
+  return Number.isFinite(number) ? number : 0;
 }
 
 function str(value: unknown): string {
@@ -58,17 +59,17 @@ export function parseAccessLine(line: string): AccessEntry | undefined {
 }
 
 /** One access-log entry as a log line: `time status method host+path 12 ms 512 B tenant id`. */
-export function formatAccess(e: AccessEntry): string {
-  const ms = Math.round(e.requestTime * 1000);
+export function formatAccess(entry: AccessEntry): string {
+  const ms = Math.round(entry.requestTime * 1000);
   return [
-    e.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    String(e.status),
-    e.method,
-    `${e.host}${e.path}`,
+    entry.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    String(entry.status),
+    entry.method,
+    `${entry.host}${entry.path}`,
     `${ms} ms`,
-    `${e.bytesSent} B`,
-    `tenant=${e.tenant === "" ? "-" : e.tenant}`,
-    `client=${e.client || "-"}`,
-    `id=${e.requestId || "-"}`,
+    `${entry.bytesSent} B`,
+    `tenant=${entry.tenant === "" ? "-" : entry.tenant}`,
+    `client=${entry.client || "-"}`,
+    `id=${entry.requestId || "-"}`,
   ].join(" ");
 }

@@ -19,9 +19,9 @@ export interface TenantTraffic {
 }
 
 /** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number | undefined {
+export function percentile(sorted: readonly number[], percent: number): number | undefined {
   if (sorted.length === 0) return undefined;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  const rank = Math.max(1, Math.ceil((percent / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
 }
 
@@ -34,10 +34,10 @@ export function aggregateTraffic(
   tenants: readonly string[],
 ): TenantTraffic[] {
   const by = new Map<string, AccessEntry[]>(tenants.map((t) => [t, []]));
-  for (const e of entries) {
-    const list = by.get(e.tenant) ?? [];
-    list.push(e);
-    by.set(e.tenant, list);
+  for (const entry of entries) {
+    const list = by.get(entry.tenant) ?? [];
+    list.push(entry);
+    by.set(entry.tenant, list);
   }
   const order = [
     ...tenants,
