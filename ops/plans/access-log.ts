@@ -21,13 +21,13 @@ export interface AccessEntry {
   readonly client: string;
 }
 
-function num(value: unknown): number {
+function numberField(value: unknown): number {
   const number =
     typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
   return Number.isFinite(number) ? number : 0;
 }
 
-function str(value: unknown): string {
+function textField(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }
 
@@ -41,20 +41,20 @@ export function parseAccessLine(line: string): AccessEntry | undefined {
   } catch {
     return undefined;
   }
-  const time = new Date(str(raw.time));
-  const status = num(raw.status);
+  const time = new Date(textField(raw.time));
+  const status = numberField(raw.status);
   if (Number.isNaN(time.getTime()) || status === 0) return undefined;
   return {
     time,
-    tenant: str(raw.tenant),
-    host: str(raw.host),
-    method: str(raw.method),
-    path: str(raw.path),
+    tenant: textField(raw.tenant),
+    host: textField(raw.host),
+    method: textField(raw.method),
+    path: textField(raw.path),
     status,
-    requestTime: num(raw.request_time ?? raw.duration),
-    bytesSent: num(raw.bytes_sent ?? raw.bytes),
-    requestId: str(raw.request_id),
-    client: str(raw.client ?? raw.remote),
+    requestTime: numberField(raw.request_time ?? raw.duration),
+    bytesSent: numberField(raw.bytes_sent ?? raw.bytes),
+    requestId: textField(raw.request_id),
+    client: textField(raw.client ?? raw.remote),
   };
 }
 

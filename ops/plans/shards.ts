@@ -70,11 +70,11 @@ export async function groupShardStacks(
  * shards, so the caller deploys as usual.
  */
 export async function deployGroupAcrossShards<
-  O extends { stack: string; groups: readonly string[] },
+  Options extends { stack: string; groups: readonly string[] },
 >(
   engine: Pick<ReleaseEngine, "readConfig">,
-  options: O,
-  deployOne: (o: O) => Promise<number>,
+  options: Options,
+  deployOne: (stackOptions: Options) => Promise<number>,
 ): Promise<number | undefined> {
   if (options.groups.length === 0) return undefined;
   if (shardsOf(await engine.readConfig(options.stack)).length === 0) return undefined;

@@ -33,19 +33,19 @@ export function aggregateTraffic(
   entries: readonly AccessEntry[],
   tenants: readonly string[],
 ): TenantTraffic[] {
-  const by = new Map<string, AccessEntry[]>(tenants.map((t) => [t, []]));
+  const entriesByTenant = new Map<string, AccessEntry[]>(tenants.map((t) => [t, []]));
   for (const entry of entries) {
-    const list = by.get(entry.tenant) ?? [];
+    const list = entriesByTenant.get(entry.tenant) ?? [];
     list.push(entry);
-    by.set(entry.tenant, list);
+    entriesByTenant.set(entry.tenant, list);
   }
   const order = [
     ...tenants,
-    ...[...by.keys()].filter((t) => t !== "" && !tenants.includes(t)).sort(),
-    ...(by.has("") ? [""] : []),
+    ...[...entriesByTenant.keys()].filter((t) => t !== "" && !tenants.includes(t)).sort(),
+    ...(entriesByTenant.has("") ? [""] : []),
   ];
   return order.map((tenant) => {
-    const list = by.get(tenant) ?? [];
+    const list = entriesByTenant.get(tenant) ?? [];
     const times = list.map((e) => e.requestTime * 1000).sort((a, b) => a - b);
     const errors = list.filter((e) => e.status >= 500).length;
     return {
