@@ -2,7 +2,7 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
-import type { RunOptions } from "../engine";
+import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, groupTargets } from "../plans/groups";
@@ -16,7 +16,13 @@ import {
   type ReleaseFacts,
   type TenantImages,
 } from "../plans/release";
-import { databaseProtectedOf, environmentOf, imageRefOf, tenantsOf } from "../stack-config";
+import {
+  databaseProtectedOf,
+  environmentOf,
+  imageRefOf,
+  type TenantEntry,
+  tenantsOf,
+} from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
@@ -179,7 +185,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   // A group on a sharded environment: each shard holding it, then the platform's routes.
   const across = await deployGroupAcrossShards(ctx.engine, options, (one) => deploy(ctx, one));
   if (across !== undefined) return across;
-  const { engine, stdout, stderr } = ctx;
+  const { engine, stdout } = ctx;
   await engine.ensureCli();
   await engine.selectStack(options.stack);
   const config = await engine.readConfig(options.stack);
@@ -192,6 +198,102 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const running = await runningImages(engine, options.stack, outputs);
   const tenants = tenantsOf(config);
 
+  const source = await imageSource(ctx, options, config, outputs, tenants);
+  const target = await groupTarget(ctx, options, tenants, running, source.pins);
+  if (Object.keys(source.pins).length > 0) {
+    source.env[DEPLOY_ENV.tenantImages] = JSON.stringify(source.pins);
+  }
+  const removal = planRemoval({
+    stack: options.stack,
+    environment: environmentOf(config) ?? options.stack,
+    deployed: Object.keys(running),
+    configured: tenants.map((tenant) => tenant.id),
+    requested: options.removeTenants ?? [],
+    protectedDatabases: databaseProtectedOf(config),
+    resources: removalNeedsState(running, tenants) ? await engine.resources(options.stack) : [],
+    configFile: engine.configFileName(options.stack),
+  });
+  for (const note of removal.notes) println(stdout, note);
+  const changing = changedTenants(running, tenants, source.pins, source.images);
+  if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
+  const git = await gitStateWithWarnings(ctx);
+
+  const run: RunOptions = {
+    env: source.env,
+    ...(options.policyPacks !== undefined && options.policyPacks.length > 0
+      ? { policyPacks: options.policyPacks }
+      : {}),
+    target,
+    targetDependents: target === undefined ? undefined : true,
+    onOutput: (text) => stdout.write(text),
+  };
+  if (options.dryRun) {
+    const preview = await engine.preview(options.stack, run);
+    println(
+      stdout,
+      `preview of stack "${options.stack}": ${describeChanges(preview.changeSummary)}`,
+    );
+    return 0;
+  }
+
+  if (removal.unprotect.length > 0) {
+    println(
+      stdout,
+      `lifting protection from ${removal.unprotect.length} retained database resources of ${removal.removed.join(", ")}`,
+    );
+    await engine.unprotect(options.stack, removal.unprotect);
+  }
+  const latest = history.find((update) => update.kind === "update");
+  const facts: ReleaseFacts = {
+    action: "deploy",
+    name: options.release,
+    actor: actorOf(ctx.env ?? process.env, git.user),
+    commit: git.commit,
+    dirty: git.dirty,
+    images:
+      source.images ?? (Object.keys(source.pins).length > 0 ? { pins: source.pins } : undefined),
+    skipBuild: options.skipBuild,
+    rebuild: options.force,
+    tag: options.tag,
+    groups: options.groups,
+    imageFrom: source.imageFrom,
+    removed: removal.removed.filter((id) => (options.removeTenants ?? []).includes(id)),
+    before:
+      latest === undefined || Object.keys(running).length === 0
+        ? undefined
+        : { version: latest.version, images: splitImages(running) },
+  };
+  const outcome = await engine.up(options.stack, { ...run, message: releaseMessage(facts) });
+  println(
+    stdout,
+    `stack "${options.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
+  );
+  const image = imageRefOutput(outcome.outputs);
+  if (image !== undefined) println(stdout, `image: ${image}`);
+  return outcome.result === "succeeded" ? 0 : 1;
+}
+
+/** Where a deploy's images come from: the program's overrides and what the release records. */
+interface ImageSource {
+  /** Environment variables for the program (DEPLOY_ENV). */
+  readonly env: Record<string, string>;
+  /** Tenants that run exactly this image (`AGENT_CLOUD_TENANT_IMAGES`). */
+  readonly pins: Record<string, string>;
+  /** The images the release records, when known before the update runs. */
+  readonly images?: ImageSet;
+  /** `stack@vN` for `--image-from`. */
+  readonly imageFrom?: string;
+}
+
+/** Build, `--skip-build` (the last imageRef) or `--image-from` (another stack's tested images). */
+async function imageSource(
+  ctx: OpsContext,
+  options: DeployOptions,
+  config: StackConfig,
+  outputs: StackOutputs,
+  tenants: readonly TenantEntry[],
+): Promise<ImageSource> {
+  const { stdout } = ctx;
   const env: Record<string, string> = {};
   const pins: Record<string, string> = {};
   let images: ImageSet | undefined;
@@ -227,110 +329,59 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   }
   if (options.force) env[DEPLOY_ENV.rebuild] = ctx.now().toISOString();
   if (options.tag !== undefined) env[DEPLOY_ENV.imageTag] = options.tag;
+  return { env, pins, images, imageFrom };
+}
 
-  let target: readonly string[] | undefined;
-  if (options.groups.length > 0) {
-    checkGroups(options.groups, tenants, options.stack, engine.configFileName(options.stack));
-    const selection = groupTargets(
-      options.groups,
-      tenants,
-      await engine.resources(options.stack),
-      options.stack,
-    );
-    target = selection.targets;
-    // Every other tenant keeps exactly the image it runs now.
-    const others = tenants.filter((t) => !selection.tenantIds.includes(t.id));
-    for (const tenant of others) {
-      const ref = running[tenant.id];
-      if (ref !== undefined && pins[tenant.id] === undefined && tenant.image === undefined)
-        pins[tenant.id] = ref;
-    }
-    println(
-      stdout,
-      `group ${options.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((t) => t.id).join(", ")} keep the image they run`}`,
-    );
+/**
+ * `--group`: the resources to target (the group's tenants, their databases, the image and the
+ * route table); every other tenant is pinned in `pins` to exactly the image it runs now.
+ * Undefined (no target: the whole stack) without a group.
+ */
+async function groupTarget(
+  ctx: OpsContext,
+  options: DeployOptions,
+  tenants: readonly TenantEntry[],
+  running: TenantImages,
+  pins: Record<string, string>,
+): Promise<readonly string[] | undefined> {
+  const { engine, stdout } = ctx;
+  if (options.groups.length === 0) return undefined;
+  checkGroups(options.groups, tenants, options.stack, engine.configFileName(options.stack));
+  const selection = groupTargets(
+    options.groups,
+    tenants,
+    await engine.resources(options.stack),
+    options.stack,
+  );
+  const target = selection.targets;
+  const others = tenants.filter((tenant) => !selection.tenantIds.includes(tenant.id));
+  for (const tenant of others) {
+    const ref = running[tenant.id];
+    if (ref !== undefined && pins[tenant.id] === undefined && tenant.image === undefined)
+      pins[tenant.id] = ref;
   }
-  if (Object.keys(pins).length > 0) env[DEPLOY_ENV.tenantImages] = JSON.stringify(pins);
+  println(
+    stdout,
+    `group ${options.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((tenant) => tenant.id).join(", ")} keep the image they run`}`,
+  );
+  return target;
+}
 
-  const removal = planRemoval({
-    stack: options.stack,
-    environment: environmentOf(config) ?? options.stack,
-    deployed: Object.keys(running),
-    configured: tenants.map((t) => t.id),
-    requested: options.removeTenants ?? [],
-    protectedDatabases: databaseProtectedOf(config),
-    resources: removalNeedsState(running, tenants) ? await engine.resources(options.stack) : [],
-    configFile: engine.configFileName(options.stack),
-  });
-  for (const note of removal.notes) println(stdout, note);
-  const changing = changedTenants(running, tenants, pins, images);
-  if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
-
-  const git = await engine.gitState();
+/** The work tree's git state, warning when the update could not be rolled back to. */
+async function gitStateWithWarnings(ctx: OpsContext): Promise<GitState> {
+  const git = await ctx.engine.gitState();
   if (git.commit === undefined) {
     println(
-      stderr,
+      ctx.stderr,
       "warning: not in a git repository; this update records no commit and cannot be rolled back to",
     );
   } else if (git.dirty) {
     println(
-      stderr,
+      ctx.stderr,
       `warning: the work tree has uncommitted changes; this update records commit ${shortSha(git.commit)} as dirty and cannot be rolled back to`,
     );
   }
-
-  const run: RunOptions = {
-    env,
-    ...(options.policyPacks !== undefined && options.policyPacks.length > 0
-      ? { policyPacks: options.policyPacks }
-      : {}),
-    target,
-    targetDependents: target === undefined ? undefined : true,
-    onOutput: (text) => stdout.write(text),
-  };
-  if (options.dryRun) {
-    const preview = await engine.preview(options.stack, run);
-    println(
-      stdout,
-      `preview of stack "${options.stack}": ${describeChanges(preview.changeSummary)}`,
-    );
-    return 0;
-  }
-
-  if (removal.unprotect.length > 0) {
-    println(
-      stdout,
-      `lifting protection from ${removal.unprotect.length} retained database resources of ${removal.removed.join(", ")}`,
-    );
-    await engine.unprotect(options.stack, removal.unprotect);
-  }
-  const latest = history.find((u) => u.kind === "update");
-  const facts: ReleaseFacts = {
-    action: "deploy",
-    name: options.release,
-    actor: actorOf(ctx.env ?? process.env, git.user),
-    commit: git.commit,
-    dirty: git.dirty,
-    images: images ?? (Object.keys(pins).length > 0 ? { pins } : undefined),
-    skipBuild: options.skipBuild,
-    rebuild: options.force,
-    tag: options.tag,
-    groups: options.groups,
-    imageFrom,
-    removed: removal.removed.filter((id) => (options.removeTenants ?? []).includes(id)),
-    before:
-      latest === undefined || Object.keys(running).length === 0
-        ? undefined
-        : { version: latest.version, images: splitImages(running) },
-  };
-  const outcome = await engine.up(options.stack, { ...run, message: releaseMessage(facts) });
-  println(
-    stdout,
-    `stack "${options.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
-  );
-  const image = imageRefOutput(outcome.outputs);
-  if (image !== undefined) println(stdout, `image: ${image}`);
-  return outcome.result === "succeeded" ? 0 : 1;
+  return git;
 }
 
 /** Whether some deployed tenant is missing from the config (only then is the state read). */
