@@ -11,7 +11,7 @@ import {
   actorOf,
   checkReleaseName,
   releaseMessage,
-  splitImages,
+  imagesBefore,
   type ImageSet,
   type ReleaseFacts,
   type TenantImages,
@@ -243,7 +243,6 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     );
     await engine.unprotect(options.stack, removal.unprotect);
   }
-  const latest = history.find((update) => update.kind === "update");
   const facts: ReleaseFacts = {
     action: "deploy",
     name: options.release,
@@ -258,10 +257,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     groups: options.groups,
     imageFrom: source.imageFrom,
     removed: removal.removed.filter((id) => (options.removeTenants ?? []).includes(id)),
-    before:
-      latest === undefined || Object.keys(running).length === 0
-        ? undefined
-        : { version: latest.version, images: splitImages(running) },
+    before: imagesBefore(history, running),
   };
   const outcome = await engine.up(options.stack, { ...run, message: releaseMessage(facts) });
   println(

@@ -3,17 +3,23 @@ import { defineCommand, type ParsedArgs } from "../command-line/command";
 import { stackFlag, yesFlag } from "../command-line/flags";
 import { positiveInt } from "../command-line/parse";
 import type { OpsContext } from "../context";
-import type { RunSource } from "../engine";
+import type { RunSource, UpdateRecord } from "../engine";
 import { OpsError, UsageError } from "../errors";
-import { describeChanges, formatTime, println, shortSha } from "../format/text";
+import { describeChanges, formatTime, println, shortSha, type Writer } from "../format/text";
 import {
   actorOf,
   checkReleaseName,
   releaseMessage,
+  type Release,
   releasesOf,
-  splitImages,
+  imagesBefore,
 } from "../plans/release";
-import { chooseRollbackTarget, planRollback, rollbackCommit } from "../plans/rollback-plan";
+import {
+  chooseRollbackTarget,
+  planRollback,
+  rollbackCommit,
+  type RollbackPlan,
+} from "../plans/rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
@@ -145,27 +151,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     configFile: engine.configFileName(options.stack),
   });
 
-  const name = release?.facts.name === undefined ? "" : ` "${release.facts.name}"`;
-  println(
-    stdout,
-    `rolling back stack "${options.stack}" to v${target.version}${name} (${formatTime(target.startTime)}, commit ${shortSha(commit)}); building nothing`,
-  );
-  println(stdout, `images: ${imagesCell(release?.images ?? {})}`);
-  println(
-    stdout,
-    plan.changedKeys.length === 0
-      ? "config: same as the stack file now"
-      : `config that differs from the stack file now: ${plan.changedKeys.join(", ")}`,
-  );
-  if (plan.keptSecrets.length > 0) {
-    println(stdout, `secrets kept as they are now: ${plan.keptSecrets.join(", ")}`);
-  }
-  if (plan.kept.length > 0) {
-    println(
-      stdout,
-      `tenants added after v${target.version}, kept as they run now (--prune removes them): ${plan.kept.join(", ")}`,
-    );
-  }
+  printRollbackPlan(stdout, options.stack, { target, commit, release, plan });
   for (const note of removal.notes) println(stdout, note);
 
   const source: RunSource = { commit, config: plan.config };
@@ -187,7 +173,6 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
 
   if (removal.unprotect.length > 0) await engine.unprotect(options.stack, removal.unprotect);
   const git = await engine.gitState();
-  const latest = history.find((u) => u.kind === "update");
   const message = releaseMessage({
     action: `rollback to v${target.version}`,
     name: options.release,
@@ -197,10 +182,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     rollbackTo: target.version,
     prune: options.prune,
     removed: plan.pruned,
-    before:
-      latest === undefined || Object.keys(running).length === 0
-        ? undefined
-        : { version: latest.version, images: splitImages(running) },
+    before: imagesBefore(history, running),
   });
   const outcome = await engine.up(options.stack, { source, policyPacks, message, onOutput });
   println(
@@ -213,4 +195,41 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     `note: the work tree still holds the newer program and config; revert them (git revert) before the next deploy, or it rolls forward again`,
   );
   return 0;
+}
+
+/** What a rollback returns to, as the operator sees it before saying yes. */
+interface RollbackSummary {
+  readonly target: UpdateRecord;
+  readonly commit: string;
+  readonly release: Release | undefined;
+  readonly plan: RollbackPlan;
+}
+
+/** What the rollback will run: the update, its images, the config it differs in, kept tenants. */
+function printRollbackPlan(
+  stdout: Writer,
+  stack: string,
+  { target, commit, release, plan }: RollbackSummary,
+): void {
+  const name = release?.facts.name === undefined ? "" : ` "${release.facts.name}"`;
+  println(
+    stdout,
+    `rolling back stack "${stack}" to v${target.version}${name} (${formatTime(target.startTime)}, commit ${shortSha(commit)}); building nothing`,
+  );
+  println(stdout, `images: ${imagesCell(release?.images ?? {})}`);
+  println(
+    stdout,
+    plan.changedKeys.length === 0
+      ? "config: same as the stack file now"
+      : `config that differs from the stack file now: ${plan.changedKeys.join(", ")}`,
+  );
+  if (plan.keptSecrets.length > 0) {
+    println(stdout, `secrets kept as they are now: ${plan.keptSecrets.join(", ")}`);
+  }
+  if (plan.kept.length > 0) {
+    println(
+      stdout,
+      `tenants added after v${target.version}, kept as they run now (--prune removes them): ${plan.kept.join(", ")}`,
+    );
+  }
 }

@@ -63,6 +63,20 @@ const unescape = (value: string) => {
   }
 };
 
+/**
+ * `before=vK`: the images each tenant ran when this update started, under the latest update's
+ * version; undefined for a stack never updated or with no tenant running.
+ */
+export function imagesBefore(
+  history: readonly UpdateRecord[],
+  running: TenantImages,
+): ReleaseFacts["before"] {
+  const latest = history.find((update) => update.kind === "update");
+  return latest === undefined || Object.keys(running).length === 0
+    ? undefined
+    : { version: latest.version, images: splitImages(running) };
+}
+
 /** The image most tenants run, and the others as pins. */
 export function splitImages(images: TenantImages): ImageSet {
   const counts = new Map<string, number>();
