@@ -8,7 +8,6 @@ import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { configSchema } from "../../model/config-schema";
-import { tenantNamespace } from "../../model/names";
 import { dbTools, type OpsContext, secretReader } from "../context";
 import {
   connectionArgs,
@@ -21,7 +20,7 @@ import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
-import { tenantSecretName } from "../adapters/kube-secrets";
+import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
@@ -129,16 +128,12 @@ async function tenantConnection(
   }
   if (environment === undefined)
     throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment`);
-  const namespace = tenantNamespace(environment, options.tenant);
-  const name = tenantSecretName(options.tenant);
-  let data: Record<string, string>;
-  try {
-    data = await secretReader(ctx).read(namespace, name);
-  } catch (error) {
-    throw new OpsError(
-      `cannot read Secret ${name} in namespace ${namespace} (the tenant's DATABASE_URL) with the current kubeconfig context: ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
+  const { namespace, name, data } = await readTenantSecret(
+    secretReader(ctx),
+    environment,
+    options.tenant,
+    "the tenant's DATABASE_URL",
+  );
   const url = data.DATABASE_URL;
   if (url === undefined) throw new OpsError(`Secret ${namespace}/${name} has no DATABASE_URL`);
   const endpoint = defaultEndpoint(config);

@@ -8,12 +8,11 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { createHash } from "node:crypto";
-import { tenantNamespace } from "../../model/names";
 import { type OpsContext, secretReader } from "../context";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
-import { tenantSecretName } from "../adapters/kube-secrets";
+import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, KEY } from "../stack-config";
 
 /** `keys` flags. */
@@ -111,16 +110,11 @@ export async function keys(ctx: OpsContext, options: KeysOptions): Promise<numbe
     const environment = environmentOf(config);
     if (environment === undefined)
       throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment in ${file}`);
-    const namespace = tenantNamespace(environment, options.tenant);
-    const name = tenantSecretName(options.tenant);
-    let data: Record<string, string>;
-    try {
-      data = await secretReader(ctx).read(namespace, name);
-    } catch (error) {
-      throw new OpsError(
-        `cannot read Secret ${name} in namespace ${namespace} with the current kubeconfig context: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
+    const { namespace, name, data } = await readTenantSecret(
+      secretReader(ctx),
+      environment,
+      options.tenant,
+    );
     println(
       stdout,
       `tenant "${options.tenant}" (stack ${options.stack}): key generation ${state.generation}${state.acceptPrevious ? ", the previous key is still accepted" : ""}`,
