@@ -2,6 +2,7 @@ import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 import { DIGEST_REF } from "./patterns";
+import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
@@ -308,7 +309,12 @@ const tenantSchema = z.strictObject({
     .strictObject({
       min: z.number().int().min(1).max(50),
       max: z.number().int().min(1).max(50),
-      cpuPercent: z.number().int().min(10).max(100).default(70),
+      cpuPercent: z
+        .number()
+        .int()
+        .min(AUTOSCALE_CPU_PERCENT.min)
+        .max(AUTOSCALE_CPU_PERCENT.max)
+        .default(AUTOSCALE_CPU_PERCENT.default),
     })
     .optional(),
   /** Keep data and config, scale to zero, and have the edge answer 503. */

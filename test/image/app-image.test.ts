@@ -8,6 +8,7 @@ import {
   registryHost,
 } from "../../components/image/app-image";
 import { SecretsInContextError } from "../../components/image/scan-context";
+import { ComponentArgsError } from "../../components/component-args-error";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { FAKE_GITHUB_TOKEN, removeTempContexts, tempContext } from "./fixtures";
 import { DOCKER_BUILD } from "../../testkit/type-tokens";
@@ -186,6 +187,48 @@ describe("AppImage", () => {
     expect(make({ context: "app", repository: REPO, registryUsername: "u" })).toThrow(
       /needs registryPassword/,
     );
+  });
+
+  it("gathers every problem of a build into one ComponentArgsError, registering nothing", async () => {
+    const run = await runProgram(() => {
+      try {
+        new AppImage("agent", {
+          context: "app",
+          repository: "Acme/Agent",
+          tag: "bad tag",
+          registryUsername: "u",
+        });
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(run.result).toBeInstanceOf(ComponentArgsError);
+    expect((run.result as Error).message).toBe(
+      'AppImage "agent": 3 problems:\n' +
+        '  - image repository "Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest\n' +
+        "  - image tag \"bad tag\": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')\n" +
+        '  - image registryUsername "u" needs registryPassword; run: pulumi config set --secret registryPassword <token>',
+    );
+  });
+
+  it("exposes the build and lets a caller adjust it before it is registered", async () => {
+    const dir = clean();
+    const run = await runProgram(() => {
+      const image = new AppImage("agent", {
+        context: path.basename(dir),
+        projectRoot: path.dirname(dir),
+        repository: REPO,
+        transform: { image: (args) => void (args.platforms = ["linux/arm64"]) },
+      });
+      return {
+        digest: image.image?.digest,
+        pinned: new AppImage("pinned", { ref: `${REPO}@sha256:${"c".repeat(64)}` }).image,
+      };
+    });
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.platforms).toEqual(["linux/arm64"]);
+    expect(await valueOf(run.result.digest)).toMatch(DIGEST_OF);
+    expect(run.result.pinned).toBeUndefined();
   });
 
   it("fails preview before building when the context holds a credential, naming file and line", async () => {
