@@ -518,15 +518,15 @@ describe("ManagementProxy", () => {
     expect(routesUrn).toMatch(/::edge-routes$/);
     expect(keysUrn).toMatch(/::edge-api-keys$/);
     expect(proxy.originPullCaConfigMap).toBeUndefined();
-    const deployment = run.get(DEPLOYMENT, "edge-deployment");
+    const deployment = run.get(KUBERNETES.Deployment, "edge-deployment");
     expect(deployment.inputs.metadata.annotations).toEqual({ "example.com/owner": "edge-team" });
     // The rest of the Deployment is the component's own.
     expect(deployment.inputs.spec.replicas).toBe(2);
-    expect(run.get(SERVICE, "edge-service").inputs.metadata).toEqual({
+    expect(run.get(KUBERNETES.Service, "edge-service").inputs.metadata).toEqual({
       name: PROXY_NAME,
       annotations: { "example.com/lb": "x" },
     });
-    expect(run.get(PDB, "edge-pdb").protect).toBe(true);
+    expect(run.get(KUBERNETES.PodDisruptionBudget, "edge-pdb").protect).toBe(true);
     // Names and parents are not the transform's to change.
     const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
     for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
