@@ -9,6 +9,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
+import { POSTGRES_UID } from "./postgres-statefulset";
 
 /** Where dumps go: a PersistentVolumeClaim, or an S3-compatible bucket through `mc`. */
 export type BackupTarget =
@@ -34,9 +35,6 @@ export interface BackupPodInput {
   readonly urlsSecret: string;
   readonly target: BackupTarget;
 }
-
-/** The postgres image's own unprivileged user (uid and gid 999). */
-export const POSTGRES_UID = 999;
 
 const DUMPS = "/backups";
 const URLS = "/run/tenant-databases";

@@ -1,5 +1,6 @@
-/** How a client connects: libpq's `sslmode`. */
-export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
+import type { SslMode } from "../../model/database-defaults";
+
+export type { SslMode };
 
 export interface DatabaseUrlParts {
   readonly user: string;

@@ -1,13 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PORT } from "../../model/database-defaults";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
 
-/** uid/gid of the `postgres` user in the official Debian-based image. */
+/** uid/gid of the `postgres` user in the official Debian-based image (the backup Job's too). */
 export const POSTGRES_UID = 999;
-export const POSTGRES_PORT = 5432;
 /** Key of the admin password in the admin Secret (the image reads POSTGRES_PASSWORD). */
 export const ADMIN_PASSWORD_KEY = "POSTGRES_PASSWORD";
 /**

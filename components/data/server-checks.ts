@@ -5,7 +5,8 @@
  * with the admin's credentials. Read-only.
  */
 import { tenantDatabaseName } from "../../model/names";
-import { MAINTENANCE_DATABASES, RESERVED_CONNECTIONS, SUPERUSER_SETTINGS } from "./tenant-sql";
+import { connectionBudget, RESERVED_CONNECTIONS } from "../../model/rules/connection-budget";
+import { MAINTENANCE_DATABASES, SUPERUSER_SETTINGS } from "./tenant-sql";
 
 /** The part of a `pg.Client` the checks need. */
 export interface QueryClient {
@@ -71,7 +72,7 @@ export async function databaseServerFindings(
       ORDER BY r.rolname`,
     [pattern],
   );
-  let sum = 0;
+  const connectionLimits: number[] = [];
   for (const r of roles.rows) {
     if (r.powers.length > 0) {
       findings.push({
@@ -85,7 +86,7 @@ export async function databaseServerFindings(
         message: `tenant role "${r.rolname}" has no connection limit, so it can take every connection of the server`,
       });
     } else {
-      sum += r.rolconnlimit;
+      connectionLimits.push(r.rolconnlimit);
     }
     const set = new Set((r.settings ?? []).map((s) => s.slice(0, s.indexOf("="))));
     for (const name of SUPERUSER_SETTINGS) {
@@ -126,10 +127,11 @@ export async function databaseServerFindings(
     `SELECT setting FROM pg_settings WHERE name = 'max_connections'`,
   );
   const maxConnections = Number(max.rows[0]?.setting ?? "0");
-  if (sum + RESERVED_CONNECTIONS > maxConnections) {
+  const budget = connectionBudget(connectionLimits, maxConnections);
+  if (!budget.fits) {
     findings.push({
       check: "connection-budget",
-      message: `tenant roles of "${environment}" may open ${sum} connections (+${RESERVED_CONNECTIONS} reserved) but max_connections is ${maxConnections}: one busy tenant can lock the others out; raise max_connections or lower plans' databaseConnections`,
+      message: `tenant roles of "${environment}" may open ${budget.total - RESERVED_CONNECTIONS} connections (+${RESERVED_CONNECTIONS} reserved) but max_connections is ${maxConnections}: one busy tenant can lock the others out; raise max_connections or lower plans' databaseConnections`,
     });
   }
   return findings;

@@ -1,31 +1,68 @@
 /**
- * One tenant's database on the shared server: a login role with its plan's settings, a database
- * it owns, and the hardening statements (PUBLIC revoked, role settings). Shared by SharedDatabase
- * (unsharded stacks) and TenantDatabases (shard stacks), so both name and configure them alike.
+ * The tenants' databases on the shared server, made the same way by SharedDatabase (unsharded
+ * stacks) and TenantDatabases (shard stacks): one stack-level password key, then per tenant a
+ * login role with its plan's settings, a database it owns, and the hardening statements (PUBLIC
+ * revoked, role settings), all named `{name}-{id}-…` under the calling component.
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BUILTIN_PLANS, type DatabaseLimits } from "../../model/plans";
-import { databaseUrl, type SslMode } from "./database-url";
+import { applyTransform } from "../transform";
+import { databaseUrl } from "./database-url";
+import { adminConnection, adminProviderArgs, type DatabaseServer } from "./database-server";
 import { derivePassword } from "./derived-password";
-import type { DatabaseTenant } from "./shared-database";
-import { seconds } from "./shared-database";
-import { type AdminConnection, SqlStatements } from "./sql-statements";
-import { tenantHardeningSql, tenantSqlSpec } from "./tenant-sql";
+import type { ResolvedDatabaseTenant, TenantDatabaseTransforms } from "./shared-database-args";
+import { SqlStatements } from "./sql-statements";
+import { settingMilliseconds, tenantHardeningSql, tenantSqlSpec } from "./tenant-sql";
 
-/** Where tenant pods reach the server. */
-export interface TenantServer {
-  readonly host: string;
-  readonly port: number;
-  readonly sslmode: SslMode;
+/** What the server holds for one tenant, and how the tenant reaches it. */
+export interface TenantDatabase {
+  readonly role: postgresql.Role;
+  readonly database: postgresql.Database;
+  /** PUBLIC revoked and the role's plan settings (tenant-sql.ts). */
+  readonly hardening: SqlStatements;
+  /** The tenant's `DATABASE_URL` (secret). */
+  readonly url: pulumi.Output<string>;
+}
+
+/** What {@link createTenantDatabases} needs from the component that owns the databases. */
+export interface TenantDatabasesInput {
+  /** The component's name: children are `{name}-password-key` and `{name}-{id}-…`. */
+  readonly name: string;
+  readonly parent: pulumi.Resource;
+  readonly provider: postgresql.Provider;
+  readonly environment: string;
+  readonly protect: boolean;
+  readonly tenants: readonly ResolvedDatabaseTenant[];
+  readonly server: DatabaseServer;
+  readonly transform: TenantDatabaseTransforms;
+}
+
+/**
+ * The provider `{name}-provider` that manages roles and databases, logged in as the admin. It
+ * runs where `pulumi up` runs, and connects only once `server.ready` is.
+ */
+export function createAdminProvider(
+  name: string,
+  parent: pulumi.Resource,
+  server: DatabaseServer,
+  transform: TenantDatabaseTransforms,
+): postgresql.Provider {
+  const providerName = `${name}-provider`;
+  const [args, opts] = applyTransform(
+    transform.provider,
+    providerName,
+    adminProviderArgs(server.admin),
+    server.ready.length > 0 ? { parent, dependsOn: server.ready } : { parent },
+  );
+  return new postgresql.Provider(providerName, args, opts);
 }
 
 /**
  * The stack-level key tenant passwords derive from (secret): one resource per stack instead of
  * one RandomPassword per tenant. Kept like the data it unlocks.
  */
-export function passwordKey(
+function createPasswordKey(
   name: string,
   parent: pulumi.Resource,
   protect: boolean,
@@ -38,65 +75,104 @@ export function passwordKey(
   return pulumi.secret(key.result);
 }
 
-/**
- * Creates `${name}-${id}-role`, `-database` and `-hardening` under `parent` on `provider` and
- * returns the tenant's DATABASE_URL (secret).
- */
-export function tenantDatabase(args: {
-  readonly name: string;
-  readonly parent: pulumi.Resource;
-  readonly provider: postgresql.Provider;
-  readonly environment: string;
-  readonly tenant: DatabaseTenant;
-  readonly protect: boolean;
-  readonly key: pulumi.Output<string>;
-  readonly server: TenantServer;
-  readonly connection: pulumi.Output<AdminConnection>;
-}): pulumi.Output<string> {
-  const { tenant, environment } = args;
-  const spec = tenantSqlSpec(environment, {
-    id: tenant.id,
-    connectionLimit: tenant.connectionLimit,
-    limits:
-      tenant.limits ??
-      (BUILTIN_PLANS.standard as { databaseLimits: DatabaseLimits }).databaseLimits,
-  });
-  const prefix = `${args.name}-${tenant.id}`;
+/** Every tenant's role, database and hardening, keyed by tenant id (none: no password key). */
+export function createTenantDatabases(
+  input: TenantDatabasesInput,
+): Readonly<Record<string, TenantDatabase>> {
+  if (input.tenants.length === 0) return {};
+  const key = createPasswordKey(input.name, input.parent, input.protect);
+  const connection = adminConnection(input.server.admin);
+  const databases: Record<string, TenantDatabase> = {};
+  for (const tenant of input.tenants) {
+    databases[tenant.id] = createTenantDatabase(input, tenant, key, connection);
+  }
+  return databases;
+}
+
+function createTenantDatabase(
+  input: TenantDatabasesInput,
+  tenant: ResolvedDatabaseTenant,
+  passwordKey: pulumi.Output<string>,
+  connection: ReturnType<typeof adminConnection>,
+): TenantDatabase {
+  const { environment, parent } = input;
+  const spec = tenantSqlSpec(environment, tenant);
+  const prefix = `${input.name}-${tenant.id}`;
   // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
   // tenant or rolling back to before it existed leaves its data on the server.
-  const keep = { protect: args.protect, retainOnDelete: true };
-  const onServer = { parent: args.parent, provider: args.provider };
-  const password = pulumi.secret(args.key.apply((k) => derivePassword(k, environment, tenant.id)));
-  const role = new postgresql.Role(
-    `${prefix}-role`,
-    {
-      ...spec.role,
-      password,
-      // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
-      statementTimeout: seconds(spec, "statement_timeout"),
-      idleInTransactionSessionTimeout: seconds(spec, "idle_in_transaction_session_timeout"),
-    },
-    // The role owns the tenant's data: dropping it would reassign or drop what it owns.
-    { ...onServer, ...keep },
+  const alwaysRetained = { protect: input.protect, retainOnDelete: true };
+  const onServer = { parent, provider: input.provider };
+  const password = pulumi.secret(
+    passwordKey.apply((k) => derivePassword(k, environment, tenant.id)),
   );
+
+  const roleName = `${prefix}-role`;
+  const role = new postgresql.Role(
+    roleName,
+    ...applyTransform(
+      input.transform.role,
+      roleName,
+      {
+        ...spec.role,
+        password,
+        // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
+        statementTimeout: settingMilliseconds(spec, "statement_timeout"),
+        idleInTransactionSessionTimeout: settingMilliseconds(
+          spec,
+          "idle_in_transaction_session_timeout",
+        ),
+      },
+      // The role owns the tenant's data: dropping it would reassign or drop what it owns.
+      { ...onServer, ...alwaysRetained },
+    ),
+  );
+  const databaseName = `${prefix}-database`;
   const database = new postgresql.Database(
-    `${prefix}-database`,
-    { ...spec.database, owner: role.name },
-    { ...onServer, ...keep },
+    databaseName,
+    ...applyTransform(
+      input.transform.database,
+      databaseName,
+      { ...spec.database, owner: role.name },
+      { ...onServer, ...alwaysRetained },
+    ),
   );
   // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
   // tenant's role. Revoked as a member of the owning role (see tenant-sql.ts), with the role's
   // settings from the plan.
-  new SqlStatements(
+  const hardening = new SqlStatements(
     `${prefix}-hardening`,
-    { connection: args.connection, statements: tenantHardeningSql(spec) },
-    { parent: args.parent, dependsOn: [role, database] },
+    { connection, statements: tenantHardeningSql(spec) },
+    { parent, dependsOn: [role, database] },
   );
-  return pulumi.secret(
+  const { host, port, sslmode } = input.server;
+  const url = pulumi.secret(
     pulumi
       .all([role.name, password, database.name])
       .apply(([user, pass, db]) =>
-        databaseUrl({ user, password: pass, ...args.server, database: db }),
+        databaseUrl({ user, password: pass, host, port, sslmode, database: db }),
       ),
   );
+  return { role, database, hardening, url };
+}
+
+/** Each tenant's `DATABASE_URL`, keyed by tenant id. */
+export function tenantUrlsOf(
+  databases: Readonly<Record<string, TenantDatabase>>,
+): Readonly<Record<string, pulumi.Output<string>>> {
+  return Object.fromEntries(Object.entries(databases).map(([id, database]) => [id, database.url]));
+}
+
+/** The tenant's DATABASE_URL (secret); throws, naming the ids there are, for any other id. */
+export function tenantUrlOf(
+  component: string,
+  urls: Readonly<Record<string, pulumi.Output<string>>>,
+  tenantId: string,
+): pulumi.Output<string> {
+  const url = urls[tenantId];
+  if (url === undefined) {
+    throw new Error(
+      `${component} has no tenant "${tenantId}" (tenants: ${Object.keys(urls).join(", ") || "none"})`,
+    );
+  }
+  return url;
 }

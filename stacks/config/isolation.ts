@@ -4,16 +4,16 @@
  * cannot collide across environments, and connection limits that fit the server.
  */
 import { cidrRange, nonPublicOverlaps, privateRangeOf } from "../../lib/cidr";
-import { connectionBudget, RESERVED_CONNECTIONS } from "../../components/data/tenant-sql";
 import { type ConfigIssue, showValue } from "./errors";
-import { ENVIRONMENT_NAME } from "../../model/names";
+import { connectionBudgetProblems } from "../../model/rules/connection-budget";
+import type { ConfigProblem } from "../../model/rules/config-problem";
+import { databaseAdminSourcesProblems } from "../../model/rules/database-admin-sources";
+import { environmentNameProblems } from "../../model/rules/environment-name";
 import { BUILTIN_PLANS } from "../../model/plans";
 import type { ParsedConfig } from "../../model/config-schema";
 
 /** Narrowest prefix a database network may have: one VPC subnet group, not a whole cluster. */
 export const MIN_DATABASE_PREFIX = 16;
-/** The in-cluster server's `max_connections` when `database.maxConnections` is unset. */
-export const IN_CLUSTER_DEFAULT_MAX_CONNECTIONS = 200;
 
 /**
  * The isolation rules over a parsed config; `ok(keys)` says whether those top-level keys are
@@ -26,14 +26,10 @@ export function isolationIssues(
   const issues: ConfigIssue[] = [];
   const add = (path: string, received: unknown, message: string) =>
     issues.push({ path, received: showValue(received), message });
+  const addAll = (problems: readonly ConfigProblem[]) =>
+    problems.forEach((p) => add(p.path, p.received, p.message));
 
-  if (ok("environment") && !ENVIRONMENT_NAME.test(c.environment)) {
-    add(
-      "environment",
-      c.environment,
-      `must be letters and digits only (no '-'): names join it with tenant ids, so "dev" + tenant "team-a" and "dev-team" + tenant "a" would share database sp_dev_team_a, and a tenant namespace could equal another environment's {env}-edge`,
-    );
-  }
+  if (ok("environment")) addAll(environmentNameProblems(c.environment));
 
   for (const [name, plan] of Object.entries(ok("plans") ? c.plans : {})) {
     if (plan.allowPrivateEgress) continue;
@@ -69,31 +65,11 @@ export function isolationIssues(
     });
   }
 
-  if (c.database.mode === "in-cluster" && c.database.nodePort !== undefined) {
-    if (c.database.adminSourceCidrs.length === 0) {
-      add(
-        "database.adminSourceCidrs",
-        [],
-        `is required with database.nodePort ${c.database.nodePort}: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
-      );
-    }
-  }
+  if (c.database.mode === "in-cluster") addAll(databaseAdminSourcesProblems(c.database));
 
   if (!ok("plans", "tenants")) return issues;
   const plans = { ...BUILTIN_PLANS, ...c.plans };
-  const limits = c.tenants.map((t) => plans[t.plan]?.databaseConnections ?? 0);
-  const max =
-    c.database.maxConnections ??
-    (c.database.mode === "in-cluster" ? IN_CLUSTER_DEFAULT_MAX_CONNECTIONS : undefined);
-  if (max !== undefined) {
-    const budget = connectionBudget(limits, max);
-    if (!budget.fits) {
-      add(
-        "database.maxConnections",
-        max,
-        `tenants' databaseConnections sum to ${budget.total - RESERVED_CONNECTIONS} (+${RESERVED_CONNECTIONS} reserved for the admin), above max_connections; raise database.maxConnections${c.database.mode === "external" ? " (and the server's max_connections)" : ""} or move tenants to smaller plans`,
-      );
-    }
-  }
+  const connectionLimits = c.tenants.map((t) => plans[t.plan]?.databaseConnections ?? 0);
+  addAll(connectionBudgetProblems({ ...c.database, connectionLimits }));
   return issues;
 }

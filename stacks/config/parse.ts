@@ -3,6 +3,10 @@ import { edgeSecurityIssues, resolveProxy, resolvePublicPaths } from "./edge-sec
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { findNestedSecrets, isSecretName, secretShape } from "../../model/rules/secrets";
 import { domainIssues } from "../../model/rules/domains";
+import {
+  databaseAdminPasswordProblems,
+  SET_DATABASE_ADMIN_PASSWORD,
+} from "../../model/rules/database-admin-password";
 import { isolationIssues } from "./isolation";
 import { apiKeyPrefix, RESERVED_TENANT_IDS } from "../../model/names";
 import { BUILTIN_PLANS, type Plan } from "../../model/plans";
@@ -28,7 +32,7 @@ export interface ParseOptions {
 
 const SET_SECRET_COMMAND: Record<SecretKey, string> = {
   tenantSecrets: "pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>",
-  databaseAdminPassword: "pulumi config set --secret databaseAdminPassword <value>",
+  databaseAdminPassword: SET_DATABASE_ADMIN_PASSWORD,
   tlsPrivateKey: "pulumi config set --secret tlsPrivateKey < key.pem",
   registryPassword: "pulumi config set --secret registryPassword <value>",
 };
@@ -293,16 +297,10 @@ function crossFieldIssues(
       `production needs an external database; set database.allowInProduction: true to run PostgreSQL in the cluster`,
     );
   }
-  if (
-    ok("database", "databaseAdminPassword") &&
-    c.database.mode === "external" &&
-    c.databaseAdminPassword === undefined
-  ) {
-    add(
-      "databaseAdminPassword",
-      undefined,
-      `is required when database.mode is "external"; run: ${SET_SECRET_COMMAND.databaseAdminPassword}`,
-    );
+  if (ok("database", "databaseAdminPassword")) {
+    const adminPasswordSet = c.databaseAdminPassword !== undefined;
+    for (const p of databaseAdminPasswordProblems({ ...c.database, adminPasswordSet }))
+      add(p.path, p.received, p.message);
   }
   if (ok("tls", "tlsPrivateKey") && c.tls.mode === "provided" && c.tlsPrivateKey === undefined) {
     add(
