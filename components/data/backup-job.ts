@@ -85,13 +85,17 @@ const RESOURCES = {
   limits: { cpu: "1", memory: "1Gi" },
 };
 
+/** A problem when `retentionDays` is not a whole number of days, 1 or more; empty otherwise. */
+export function retentionDaysProblems(retentionDays: number): string[] {
+  return Number.isInteger(retentionDays) && retentionDays >= 1
+    ? []
+    : [`retentionDays ${retentionDays}: must be a whole number of days, 1 or more`];
+}
+
 /** The backup Job's pod: restricted, no service account token, read-only root filesystem. */
 export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.PodSpec {
-  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
-    throw new Error(
-      `retentionDays ${input.retentionDays}: must be a whole number of days, 1 or more`,
-    );
-  }
+  const [problem] = retentionDaysProblems(input.retentionDays);
+  if (problem !== undefined) throw new Error(problem);
   const s3 = input.target.kind === "s3" ? input.target : undefined;
   const mounts = [
     { name: "dumps", mountPath: DUMPS },
