@@ -20,8 +20,9 @@ export default tseslint.config(
     },
   },
   {
-    // Rendered Kubernetes objects are arbitrary JSON in tests, benchmarks and the e2e runner.
-    files: ["test/**/*.ts", "bench/**/*.ts", "scripts/e2e/**/*.ts"],
+    // Rendered Kubernetes objects are arbitrary JSON in tests, the testkit, benchmarks and the e2e
+    // runner.
+    files: ["test/**/*.ts", "testkit/**/*.ts", "bench/**/*.ts", "scripts/e2e/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -3,7 +3,7 @@
  * inputs compared as JSON. A Kubernetes object whose `metadata.name` or `namespace` changes is
  * replaced (a new object, then the old one deleted), as the Kubernetes provider does.
  */
-import type { RecordedResource } from "../test/harness/mocks";
+import type { RecordedResource } from "../testkit/mocks";
 
 export interface ChangedResource {
   readonly urn: string;

@@ -13,7 +13,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
-import { runProgram } from "../test/harness/mocks";
+import { runProgram } from "../testkit/mocks";
 import { answer } from "./child";
 import { localConfigWithN } from "./platform-config";
 import { profiled, type ProfileShares } from "./profile";

@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EDGE_BODIES } from "../components/edge/nginx-config";
-import { sleep } from "../test/edge/support/ports";
+import { sleep } from "../testkit/edge/ports";
 
 export interface PeerTenant {
   readonly id: string;

@@ -5,7 +5,7 @@
 import { parseConfig } from "../stacks/config";
 import { type PlatformConfig } from "../model/platform-config";
 import { BUILTIN_PLANS } from "../model/plans";
-import { rawConfig } from "../test/support/stack-files";
+import { rawConfig } from "../testkit/stack-files";
 
 /** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
 export function benchTenantId(n: number): string {

@@ -6,7 +6,7 @@ import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const PROJECT_DIRS = ["components", "stacks", "test/harness"].map(
+const PROJECT_DIRS = ["components", "model", "stacks", "testkit"].map(
   (dir) => pathToFileURL(join(__dirname, "..", dir)).href + "/",
 );
 
@@ -16,7 +16,7 @@ export interface ProfileShares {
   /** Share with `Resource.callsites` on the stack (every resource records its full stack). */
   readonly callsites: number;
   readonly garbageCollector: number;
-  /** Self time in the project's own files (components/, stacks/, test/harness/). */
+  /** Self time in the project's own files (components/, model/, stacks/, testkit/). */
   readonly projectSelf: number;
 }
 

@@ -4,7 +4,7 @@
  * the same plus one (what `pulumi up` would touch).
  */
 import { Platform } from "../components/platform";
-import { runProgram, type RecordedResource } from "../test/harness/mocks";
+import { runProgram, type RecordedResource } from "../testkit/mocks";
 import { answer } from "./child";
 import { diffRuns, type ResourceDiff } from "./diff";
 import { benchTenant, benchTenantId, localConfigWith, localTenants } from "./platform-config";

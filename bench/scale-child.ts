@@ -19,7 +19,7 @@ import { createHook } from "node:async_hooks";
 import { Platform } from "../components/platform";
 import { parseConfig } from "../stacks/config";
 import { type PlatformConfig } from "../model/platform-config";
-import { runProgram, type StackReferenceAnswer } from "../test/harness/mocks";
+import { runProgram, type StackReferenceAnswer } from "../testkit/mocks";
 import { answer } from "./child";
 import { benchTenant, benchTenantId, localConfigWithN } from "./platform-config";
 

@@ -74,6 +74,9 @@ async function baseline(ref: string, log: (s: string) => void): Promise<PerTenan
     mkdirSync(join(tree, "bench"), { recursive: true });
     for (const f of ["scale-child.ts", "child.ts", "platform-config.ts"])
       cpSync(join(__dirname, f), join(tree, "bench", f));
+    // The child imports the mocks harness and the stack files from testkit/, which an older ref
+    // may not have (or have elsewhere): this tree's go with it.
+    cpSync(join(ROOT, "testkit"), join(tree, "testkit"), { recursive: true });
     const run = (args: string[]) =>
       runChild<ScaleResult>(join(tree, "bench", "scale-child.ts"), args, TIMEOUT_MS);
     return await perTenant(run, (s) => log(`baseline ${ref}: ${s}`));
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
   const lines = [
     `# Scale: ${int(TENANTS)} tenants in one environment`,
     "",
-    `Run ${new Date(started).toISOString().replace(/\.\d+Z$/, "Z")}, Node ${process.versions.node}, under Pulumi's mocks (test/harness/mocks.ts); every figure from one run, each stack in a fresh process.`,
+    `Run ${new Date(started).toISOString().replace(/\.\d+Z$/, "Z")}, Node ${process.versions.node}, under Pulumi's mocks (testkit/mocks.ts); every figure from one run, each stack in a fresh process.`,
     "",
     "## Cost of one tenant (one unsharded stack, slope between " + `${SMALL} and ${LARGE} tenants)`,
     "",

@@ -8,7 +8,7 @@
  * Sends `{ ready, addresses }` once every server listens; exits when the parent disconnects,
  * and after ten minutes whatever happens.
  */
-import { FakeTenant } from "../test/edge/support/tenants";
+import { FakeTenant } from "../testkit/edge/tenants";
 
 /** Loopback address of the i-th (0-based) tenant: 250 per /24, starting at 127.0.1.1. */
 function tenantAddress(i: number): string {

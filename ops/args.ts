@@ -8,7 +8,7 @@ import type { LogsOptions } from "./commands/logs";
 import type { PromoteOptions } from "./commands/promote";
 import type { RollbackOptions } from "./commands/rollback";
 import type { StatusOptions } from "./commands/status";
-import { parseDuration } from "./duration";
+import { parseDuration } from "./command-line/duration";
 import { UsageError } from "./errors";
 import { OPERATIONS, type OperationName } from "./operations";
 

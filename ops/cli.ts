@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { helpText, parseCommand } from "./args";
-import { AutomationEngine } from "./automation-engine";
+import { AutomationEngine } from "./adapters/automation-engine";
 import { check } from "./commands/check";
 import { deploy } from "./commands/deploy";
 import { doctor } from "./commands/doctor";
@@ -15,13 +15,13 @@ import { promote } from "./commands/promote";
 import { rollback } from "./commands/rollback";
 import { status } from "./commands/status";
 import type { OpsContext } from "./context";
-import { SystemDnsResolver } from "./dns";
+import { SystemDnsResolver } from "./adapters/dns";
 import { OpsError, UsageError } from "./errors";
-import { println } from "./format";
-import { FetchHealthChecker } from "./health";
-import { KubernetesLogSource } from "./kube-logs";
+import { println } from "./format/text";
+import { FetchHealthChecker } from "./adapters/health";
+import { KubernetesLogSource } from "./adapters/kube-logs";
 import { OPERATIONS } from "./operations";
-import { localBackendEnv } from "./local-backend";
+import { localBackendEnv } from "./adapters/local-backend";
 
 /**
  * Runs one command and returns its exit code: 0 done, 1 failed (or a check failed, or the user

@@ -1,9 +1,9 @@
 /** What every command gets: the engine, the outside world behind interfaces, and its output. */
-import type { DnsResolver } from "./dns";
+import type { DnsResolver } from "./adapters/dns";
 import type { ReleaseEngine } from "./engine";
-import type { Writer } from "./format";
-import type { HealthChecker } from "./health";
-import type { LogSource } from "./logs";
+import type { Writer } from "./format/text";
+import type { HealthChecker } from "./adapters/health";
+import type { LogSource } from "./plans/pod-logs";
 import type { OperationsContext } from "./operations-context";
 
 /** The dependencies of every command, injected so tests replace each one. */

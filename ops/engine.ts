@@ -4,7 +4,7 @@
  * hold the logic. `automation-engine.ts` is the real implementation over the Automation API, and
  * the unit tests drive every command with an in-memory one.
  */
-import type { PreviewStep } from "./pending";
+import type { PreviewStep } from "./plans/pending";
 
 /** How an update or preview went, as Pulumi reports it. */
 export type UpdateResultKind = "not-started" | "in-progress" | "succeeded" | "failed";

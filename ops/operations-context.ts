@@ -3,11 +3,11 @@
  * Cloudflare, ...): each behind an interface so tests pass fakes. A context that leaves one out
  * gets the real implementation, so the release commands' contexts need not know about them.
  */
-import { type CertificateProbe, TlsCertificateProbe } from "./certs/probe";
-import { CloudflareApiZone, type CloudflareZone } from "./cloudflare/zone";
-import { type DbTools, ProcessDbTools } from "./db/tools";
-import { KubernetesSecretReader, type SecretReader } from "./kube-secrets";
-import { KubernetesMetricsSource, type MetricsSource } from "./usage";
+import { type CertificateProbe, TlsCertificateProbe } from "./adapters/tls-probe";
+import { CloudflareApiZone, type CloudflareZone } from "./adapters/cloudflare-zone";
+import { type DbTools, ProcessDbTools } from "./adapters/db-tools";
+import { KubernetesSecretReader, type SecretReader } from "./adapters/kube-secrets";
+import { KubernetesMetricsSource, type MetricsSource } from "./plans/usage";
 
 /** What the operations commands need beyond the release commands' context. */
 export interface OperationsContext {

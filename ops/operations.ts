@@ -8,7 +8,7 @@ import { db, dbAction } from "./commands/db";
 import { keys, keysAction } from "./commands/keys";
 import { offboard } from "./commands/offboard";
 import { usage } from "./commands/usage";
-import { parseDuration } from "./duration";
+import { parseDuration } from "./command-line/duration";
 import type { OpsContext } from "./context";
 
 /** Typed readers over the parsed flags of one command line. */

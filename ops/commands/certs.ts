@@ -1,10 +1,10 @@
 /** `certs`: the certificate the proxy really serves for each name, and what is wrong with it. */
-import { EXPIRY_WARNING_DAYS, issuerName, problems } from "../certs/checks";
-import { certTargets, probeTargets, tlsExpectationOf } from "../certs/targets";
+import { EXPIRY_WARNING_DAYS, issuerName, problems } from "../plans/cert-checks";
+import { certTargets, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { tlsProbe } from "../operations-context";
-import { println, renderTable } from "../format";
+import { println, renderTable } from "../format/text";
 import { proxyAddressOutput, tenantsOutput } from "../stack-outputs";
 
 /** `certs` flags. */

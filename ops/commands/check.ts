@@ -9,9 +9,9 @@ import {
   describeConfig,
   type ProjectConfig,
 } from "../../stacks/config/stack-file";
-import { configFromText } from "../stack-file";
+import { configFromText } from "../adapters/stack-file";
 import type { OpsContext } from "../context";
-import { println } from "../format";
+import { println } from "../format/text";
 import { readFile } from "node:fs/promises";
 
 export interface CheckOptions {

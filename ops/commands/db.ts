@@ -7,17 +7,22 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
-import { connectionArgs, connectionEnv, connectionFrom, type DbConnection } from "../db/connection";
-import { backupDir, backupFileName, listBackups } from "../db/files";
+import {
+  connectionArgs,
+  connectionEnv,
+  connectionFrom,
+  type DbConnection,
+} from "../plans/db-connection";
+import { backupDir, backupFileName, listBackups } from "../adapters/backup-files";
 import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
-import { actionWord } from "./action-word";
-import { formatTime, println, renderTable } from "../format";
-import { tenantSecretName } from "../kube-secrets";
+import { actionWord } from "../command-line/action-word";
+import { formatTime, println, renderTable } from "../format/text";
+import { tenantSecretName } from "../adapters/kube-secrets";
 import { dbTools, secretReader } from "../operations-context";
 import { environmentOf, NS, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
-import { formatBytes } from "../units";
+import { formatBytes } from "../format/units";
 
 /** `db` flags. */
 export interface DbOptions {

@@ -2,9 +2,9 @@
 import type { OpsContext } from "../context";
 import type { RunOptions } from "../engine";
 import { OpsError, UsageError } from "../errors";
-import { describeChanges, println, shortSha } from "../format";
-import { checkGroups, groupTargets } from "../groups";
-import { deployGroupAcrossShards } from "../shards";
+import { describeChanges, println, shortSha } from "../format/text";
+import { checkGroups, groupTargets } from "../plans/groups";
+import { deployGroupAcrossShards } from "../plans/shards";
 import {
   actorOf,
   checkReleaseName,
@@ -13,11 +13,11 @@ import {
   type ImageSet,
   type ReleaseFacts,
   type TenantImages,
-} from "../release";
+} from "../plans/release";
 import { databaseProtectedOf, environmentOf, imageRefOf, tenantsOf } from "../stack-config";
-import { runningImages } from "../running-images";
+import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
-import { planRemoval } from "../tenant-removal";
+import { planRemoval } from "../plans/tenant-removal";
 
 /** Environment variables the Pulumi program reads for per-deploy overrides. */
 export const DEPLOY_ENV = {

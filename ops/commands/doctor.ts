@@ -7,12 +7,12 @@ import {
   dnsCheck,
   dnsRecordChecks,
   endpointCheck,
-} from "../doctor-checks";
-import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../doctor-live";
-import { edgeCertificateChecks } from "../edge-certificate-check";
-import { println } from "../format";
+} from "../plans/doctor-checks";
+import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../adapters/doctor-live";
+import { edgeCertificateChecks } from "../plans/edge-certificate-check";
+import { println } from "../format/text";
 import { cloudflareZone } from "../operations-context";
-import { healthUrl, mapLimit } from "../health";
+import { healthUrl, mapLimit } from "../adapters/health";
 import { edgeNamespace } from "../../model/names";
 import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
 import {

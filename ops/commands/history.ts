@@ -1,10 +1,23 @@
 /** `history`: one row per update, never with secrets (history is requested without them). */
 import type { OpsContext } from "../context";
 import type { UpdateRecord } from "../engine";
-import { compactChanges, formatTime, println, renderTable, shortDigest, shortSha } from "../format";
-import { digestsOf, overridesOf, releasesOf, splitImages, type TenantImages } from "../release";
-import { runningImages } from "../running-images";
-import { digestOf } from "../update-meta";
+import {
+  compactChanges,
+  formatTime,
+  println,
+  renderTable,
+  shortDigest,
+  shortSha,
+} from "../format/text";
+import {
+  digestsOf,
+  overridesOf,
+  releasesOf,
+  splitImages,
+  type TenantImages,
+} from "../plans/release";
+import { runningImages } from "../plans/running-images";
+import { digestOf } from "../plans/update-meta";
 
 /** `history` flags. */
 export interface HistoryOptions {

@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import { tenantNamespace } from "../../model/names";
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
-import { actionWord } from "./action-word";
-import { println } from "../format";
-import { tenantSecretName } from "../kube-secrets";
+import { actionWord } from "../command-line/action-word";
+import { println } from "../format/text";
+import { tenantSecretName } from "../adapters/kube-secrets";
 import { secretReader } from "../operations-context";
 import { environmentOf, KEY } from "../stack-config";
 

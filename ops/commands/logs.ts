@@ -3,20 +3,20 @@
  * pod and container; with `-f` it follows the pods a rollout brings and drops those that leave.
  */
 import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../model/names";
-import { formatAccess, parseAccessLine } from "../access-log";
+import { formatAccess, parseAccessLine } from "../plans/access-log";
 import type { OpsContext } from "../context";
 import type { StackConfig } from "../engine";
-import { tenantStack } from "../shards";
+import { tenantStack } from "../plans/shards";
 import { OpsError, UsageError } from "../errors";
-import { println } from "../format";
-import { kubeError, streamPods } from "../log-follow";
+import { println } from "../format/text";
+import { kubeError, streamPods } from "../adapters/log-follow";
 import {
   chooseContainer,
   type PodInfo,
   PROXY_APP_NAME,
   PROXY_CONTAINER,
   tenantPodSelector,
-} from "../logs";
+} from "../plans/pod-logs";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { edgeNamespaceOutput, environmentOutput } from "../stack-outputs";
 

@@ -6,7 +6,7 @@
  */
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
-import { println } from "../format";
+import { println } from "../format/text";
 import { KEY } from "../stack-config";
 import { db } from "./db";
 

@@ -1,11 +1,11 @@
 /** `promote`: carry the source stack's tested image digest and agent configs into the target. */
 import type { OpsContext } from "../context";
 import { OpsError, UsageError } from "../errors";
-import { println } from "../format";
-import { planPromotion } from "../promote-plan";
-import { releasesOf, splitImages } from "../release";
+import { println } from "../format/text";
+import { planPromotion } from "../plans/promote-plan";
+import { releasesOf, splitImages } from "../plans/release";
 import { fromRecorded, KEY } from "../stack-config";
-import { runningImages } from "../running-images";
+import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 
 /** `promote` flags. */

@@ -2,12 +2,18 @@
 import type { OpsContext } from "../context";
 import type { RunSource } from "../engine";
 import { OpsError, UsageError } from "../errors";
-import { describeChanges, formatTime, println, shortSha } from "../format";
-import { actorOf, checkReleaseName, releaseMessage, releasesOf, splitImages } from "../release";
-import { chooseRollbackTarget, planRollback, rollbackCommit } from "../rollback-plan";
+import { describeChanges, formatTime, println, shortSha } from "../format/text";
+import {
+  actorOf,
+  checkReleaseName,
+  releaseMessage,
+  releasesOf,
+  splitImages,
+} from "../plans/release";
+import { chooseRollbackTarget, planRollback, rollbackCommit } from "../plans/rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
-import { runningImages } from "../running-images";
-import { planRemoval } from "../tenant-removal";
+import { runningImages } from "../plans/running-images";
+import { planRemoval } from "../plans/tenant-removal";
 import { imagesCell } from "./history";
 
 /** The policy pack every rollback runs under, relative to the project. */

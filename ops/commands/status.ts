@@ -1,14 +1,21 @@
 /** `status`: the last update, whether a deploy would change anything, and live tenant health. */
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import { OpsError } from "../errors";
-import { describeChanges, formatTime, hasChanges, println, renderTable, shortSha } from "../format";
-import { healthUrl, mapLimit } from "../health";
-import { lifecycleHealth, lifecycleOf } from "../lifecycle";
-import { groupPending } from "../pending";
+import {
+  describeChanges,
+  formatTime,
+  hasChanges,
+  println,
+  renderTable,
+  shortSha,
+} from "../format/text";
+import { healthUrl, mapLimit } from "../adapters/health";
+import { lifecycleHealth, lifecycleOf } from "../plans/lifecycle";
+import { groupPending } from "../plans/pending";
 import { healthPathOf, tenantsOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
-import { parseRelease } from "../release";
-import { commitOf } from "../update-meta";
+import { parseRelease } from "../plans/release";
+import { commitOf } from "../plans/update-meta";
 
 /** `status` flags. */
 export interface StatusOptions {

@@ -1,16 +1,21 @@
 /** `usage`: per-tenant requests, error rate, latency and bytes from the edge, CPU and memory. */
 import { edgeNamespace, tenantNamespace } from "../../model/names";
-import { type AccessEntry, parseAccessLine } from "../access-log";
+import { type AccessEntry, parseAccessLine } from "../plans/access-log";
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
-import { println, renderTable } from "../format";
-import { kubeError } from "../log-follow";
-import { LinePrefixer, PROXY_APP_NAME, PROXY_CONTAINER, tenantPodSelector } from "../logs";
+import { println, renderTable } from "../format/text";
+import { kubeError } from "../adapters/log-follow";
+import {
+  LinePrefixer,
+  PROXY_APP_NAME,
+  PROXY_CONTAINER,
+  tenantPodSelector,
+} from "../plans/pod-logs";
 import { metricsSource } from "../operations-context";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { edgeNamespaceOutput } from "../stack-outputs";
-import { formatBytes } from "../units";
-import { aggregateTraffic, type PodUsage } from "../usage";
+import { formatBytes } from "../format/units";
+import { aggregateTraffic, type PodUsage } from "../plans/usage";
 
 /** `usage` flags. */
 export interface UsageOptions {

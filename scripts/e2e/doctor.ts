@@ -3,12 +3,12 @@
  * outputs, every tenant name resolving to the run's proxy, and health checks sent there (TLS with
  * the tenant's name, trusting the run's certificate).
  */
-import { type CertificateProbe, TlsCertificateProbe } from "../../ops/certs/probe";
+import { type CertificateProbe, TlsCertificateProbe } from "../../ops/adapters/tls-probe";
 import { doctor } from "../../ops/commands/doctor";
 import type { OpsContext } from "../../ops/context";
 import type { ReleaseEngine, StackOutputs, StateResource } from "../../ops/engine";
-import type { Writer } from "../../ops/format";
-import type { HealthChecker, HealthResult } from "../../ops/health";
+import type { Writer } from "../../ops/format/text";
+import type { HealthChecker, HealthResult } from "../../ops/adapters/health";
 import { edgeGet } from "./client";
 import type { RenderedObjects } from "./objects";
 import type { RenderedStack } from "./render";

@@ -1,5 +1,5 @@
 /** The rendered Kubernetes objects the e2e run reads, looked up as the cluster would. */
-import type { RecordedResource } from "../../test/harness/mocks";
+import type { RecordedResource } from "../../testkit/mocks";
 
 export type K8sObject = Record<string, any>;
 

@@ -1,5 +1,5 @@
 /**
- * Renders a stack file's program under the mocks harness (test/harness/mocks.ts), exactly as the
+ * Renders a stack file's program under the mocks harness (testkit/mocks.ts), exactly as the
  * test suites do: the real entry point `stacks/index.ts`, fed the engine-shaped config of
  * `Pulumi.<stack>.yaml`. Every `secure:` value and every secret the file's config requires but
  * leaves to the operator gets a generated stand-in (never a real secret).
@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { type RecordedResource, runProgram, valueOf } from "../../test/harness/mocks";
+import { type RecordedResource, runProgram, valueOf } from "../../testkit/mocks";
 import { parseConfig } from "../../stacks/config/parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import {

@@ -12,7 +12,7 @@ import { main } from "../../ops/cli";
 import { runCheckConfig } from "../../scripts/check-config";
 import { ConfigError } from "../../stacks/config/errors";
 import { checkStackConfig, fromStackFile } from "../../stacks/config/stack-file";
-import { runProgram } from "../harness/mocks";
+import { runProgram } from "../../testkit/mocks";
 import { testContext } from "../ops/support/fakes";
 import { MemoryEngine, memoryStack } from "../ops/support/memory-engine";
 

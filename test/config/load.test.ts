@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/config/errors";
 import { loadConfig } from "../../stacks/config/load";
 import { SecretValue } from "../../model/secret-value";
-import { valueOf } from "../harness/mocks";
-import { engineConfig } from "../support/stack-files";
+import { valueOf } from "../../testkit/mocks";
+import { engineConfig } from "../../testkit/stack-files";
 
 describe("loadConfig reads the engine's config without losing secrecy", () => {
   it("reads every agent-cloud key of a stack and keeps secret keys secret", async () => {

@@ -5,9 +5,9 @@ import { parse } from "yaml";
 import { parseConfig } from "../../stacks/config/parse";
 import { SecretValue } from "../../model/secret-value";
 import { checkStackConfig, type ProjectConfig } from "../../stacks/config/stack-file";
-import { EXAMPLE_DIR, rawConfig, readStackFile, STACKS } from "../support/stack-files";
+import { EXAMPLE_DIR, rawConfig, readStackFile, STACKS } from "../../testkit/stack-files";
 
-describe("the three stack files (fixture copies under test/fixtures/stacks) parse", () => {
+describe("the three stack files (fixture copies under testkit/fixtures/stacks) parse", () => {
   it.each(STACKS)("Pulumi.%s.yaml is valid with its operator secrets", (stack) => {
     const { raw, secretKeys } = rawConfig(stack);
     const config = parseConfig(raw, { secretKeys });

@@ -1,6 +1,6 @@
 /**
  * Tenant isolation on the real PostgreSQL (Debian's server on loopback, see
- * test/support/postgres.ts). Two tenants' roles, databases and hardening are created with the
+ * testkit/postgres.ts). Two tenants' roles, databases and hardening are created with the
  * statements SharedDatabase deploys (tenant-sql.ts, run by the same runner its SqlStatements
  * resource uses), once by a superuser admin and once by a non-superuser admin with CREATEROLE
  * and CREATEDB, which is what managed services (RDS, Cloud SQL) give. Each tenant then connects
@@ -26,7 +26,7 @@ import {
   TEST_POSTGRES_URL,
   uniqueSuffix,
   withClient,
-} from "../support/postgres";
+} from "../../testkit/postgres";
 
 let available = false;
 const server = new URL(TEST_POSTGRES_URL);

@@ -8,8 +8,8 @@ import {
 import { derivePassword } from "../../components/data/derived-password";
 import { TenantDatabases, type TenantDatabasesArgs } from "../../components/data/tenant-databases";
 import { ComponentArgsError } from "../../components/component-args-error";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { BUILTIN_PLANS } from "../../model/plans";
 import {
   serverHardeningSql,

@@ -11,18 +11,18 @@ import {
   TenantBackups,
   type TenantBackupsArgs,
 } from "../../components/data/tenant-backups";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { ComponentArgsError } from "../../components/component-args-error";
 import { DEFAULT_BACKUP_VOLUME_SIZE } from "../../model/database-defaults";
-import { restrictedViolations } from "../support/pod-security";
-import { engineConfig } from "../support/stack-files";
+import { restrictedViolations } from "../../testkit/pod-security";
+import { engineConfig } from "../../testkit/stack-files";
 import {
   postgresAvailable,
   TEST_POSTGRES_URL,
   uniqueSuffix,
   withClient,
-} from "../support/postgres";
+} from "../../testkit/postgres";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",

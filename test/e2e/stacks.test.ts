@@ -4,8 +4,8 @@
  * (scripts/test-postgres.sh), like the edge and database suites.
  */
 import { describe, expect, it } from "vitest";
-import { EXAMPLE_DIR, readStackFile, STACKS } from "../support/stack-files";
-import { postgresAvailable } from "../support/postgres";
+import { EXAMPLE_DIR, readStackFile, STACKS } from "../../testkit/stack-files";
+import { postgresAvailable } from "../../testkit/postgres";
 import { runE2eCli } from "./support";
 
 describe("npm run e2e", async () => {

@@ -16,8 +16,8 @@ import { Platform } from "../../components/platform";
 import { API_KEY_ALPHABET, deriveApiKey } from "../../components/tenant/api-key";
 import { CLOUDFLARE_ORIGIN_PULL_CA, CLOUDFLARE_RANGES } from "../../stacks/config/cloudflare";
 import { parseConfig } from "../../stacks/config/parse";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram } from "../../testkit/mocks";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";

@@ -23,8 +23,8 @@ import {
   renderNginxRoutes,
 } from "../../components/edge/nginx-config";
 import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../../testkit/mocks";
 
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";

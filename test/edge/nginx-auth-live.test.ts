@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_BODIES } from "../../components/edge/nginx/auth";
 import { DROPPED_IDENTITY_HEADERS } from "../../components/edge/nginx/client-identity";
 import { deriveApiKey } from "../../components/tenant/api-key";
-import { edgeHttps, rawStatus, steadyStream } from "./support/client";
-import { type Edge, startEdge } from "./support/edge-fixture";
-import { sleep, waitFor } from "./support/ports";
-import type { TenantEcho } from "./support/tenants";
+import { edgeHttps, rawStatus, steadyStream } from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { sleep, waitFor } from "../../testkit/edge/ports";
+import type { TenantEcho } from "../../testkit/edge/tenants";
 
 const DOMAIN = "dev.example.test";
 const SEED = "a-test-seed-that-is-long-enough-for-hmac-derivation-0123456789";

@@ -13,9 +13,9 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
 import { deriveApiKey } from "../../components/tenant/api-key";
-import { edgeHttps, pool } from "./support/client";
-import { type Edge, startEdge } from "./support/edge-fixture";
-import { sleep } from "./support/ports";
+import { edgeHttps, pool } from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { sleep } from "../../testkit/edge/ports";
 
 const DOMAIN = "dev.example.test";
 const SEED = "another-test-seed-long-enough-for-hmac-derivation-0123456789";

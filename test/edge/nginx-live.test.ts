@@ -24,12 +24,12 @@ import {
   rawStatus,
   requestWithHost,
   steadyStream,
-} from "./support/client";
-import { type Edge, startEdge } from "./support/edge-fixture";
-import { hostileHosts, legitimateHostVariants } from "./support/hostile-hosts";
-import { nginxTest } from "./support/nginx";
-import { sleep, waitFor } from "./support/ports";
-import type { TenantEcho } from "./support/tenants";
+} from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { hostileHosts, legitimateHostVariants } from "../../testkit/edge/hostile-hosts";
+import { nginxTest } from "../../testkit/edge/nginx";
+import { sleep, waitFor } from "../../testkit/edge/ports";
+import type { TenantEcho } from "../../testkit/edge/tenants";
 
 const DOMAIN = "dev.example.test";
 

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORIGIN_PULL_BODY } from "../../components/edge/nginx/client-identity";
-import { edgeHttps } from "./support/client";
-import { type Edge, startEdge } from "./support/edge-fixture";
+import { edgeHttps } from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 
 const DOMAIN = "dev.example.test";
 let edge: Edge;

@@ -6,10 +6,10 @@
  * tenant must answer within seconds, and a table nginx refuses must never replace a good one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Edge, startEdge } from "./support/edge-fixture";
-import { childPids } from "./support/nginx";
-import { waitFor } from "./support/ports";
-import { answerOf, masterPid, runRouteChanges } from "./support/route-changes";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { childPids } from "../../testkit/edge/nginx";
+import { waitFor } from "../../testkit/edge/ports";
+import { answerOf, masterPid, runRouteChanges } from "../../testkit/edge/route-changes";
 
 const FIRST = ["acme", "globex", "leaving"];
 const ADDED = ["initech", "umbrella", "hooli"];

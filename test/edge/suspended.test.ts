@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantLocation } from "../../components/edge/nginx-config";
 import { suspendedMapSection, tenantSuspendedBody } from "../../components/edge/suspended";
-import { edgeHttps } from "./support/client";
-import { type Edge, startEdge } from "./support/edge-fixture";
+import { edgeHttps } from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 
 const DOMAIN = "dev.example.com";
 

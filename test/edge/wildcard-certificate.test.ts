@@ -9,15 +9,15 @@ import {
   checkProvidedCertificate,
   type WildcardCertificateArgs,
 } from "../../components/edge/wildcard-certificate";
-import { validateAllKubernetes, validateKubernetesObject } from "../harness/kubernetes";
-import { makeSelfSignedCertificate } from "./support/certs";
+import { validateAllKubernetes, validateKubernetesObject } from "../../testkit/kubernetes";
+import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 import {
   isSecretInput,
   runProgram,
   valueOf,
   type ProgramRun,
   type RecordedResource,
-} from "../harness/mocks";
+} from "../../testkit/mocks";
 
 const DOMAIN = "agents.example.com";
 const NAMESPACE = "dev-edge";

@@ -14,7 +14,7 @@ import {
   valueOf,
   type ProgramRun,
   type RecordedResource,
-} from "../harness/mocks";
+} from "../../testkit/mocks";
 
 const DOMAIN = "agents.example.com";
 const ZONE = "0123456789abcdef0123456789abcdef";

@@ -8,7 +8,7 @@ import {
   registryHost,
 } from "../../components/image/app-image";
 import { SecretsInContextError } from "../../components/image/scan-context";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { FAKE_GITHUB_TOKEN, removeTempContexts, tempContext } from "./fixtures";
 
 afterAll(removeTempContexts);

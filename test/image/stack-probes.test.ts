@@ -11,8 +11,8 @@ import { connect, createServer, type Server } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStack } from "../platform/support";
-import { freePort, waitFor } from "../edge/support/ports";
-import { readStackFile, STACKS } from "../support/stack-files";
+import { freePort, waitFor } from "../../testkit/edge/ports";
+import { readStackFile, STACKS } from "../../testkit/stack-files";
 import { localCommand, parseDockerfile } from "./dockerfile";
 
 const ROOT = path.resolve(__dirname, "../..");

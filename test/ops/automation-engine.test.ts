@@ -8,14 +8,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AutomationEngine } from "../../ops/automation-engine";
+import { AutomationEngine } from "../../ops/adapters/automation-engine";
 import {
   NotLoggedInError,
   PulumiCliMissingError,
   UnknownStackError,
   UpdateInProgressError,
 } from "../../ops/errors";
-import { configFromText } from "../../ops/stack-file";
+import { configFromText } from "../../ops/adapters/stack-file";
 import { initRepo } from "./support/git-repo";
 import {
   type FakeCall,

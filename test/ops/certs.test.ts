@@ -11,9 +11,9 @@ import {
   modeCheck,
   problems,
   servedCertificateChecks,
-} from "../../ops/certs/checks";
-import { describeCertificate } from "../../ops/certs/probe";
-import { certTargets, tlsExpectationOf } from "../../ops/certs/targets";
+} from "../../ops/plans/cert-checks";
+import { describeCertificate } from "../../ops/adapters/tls-probe";
+import { certTargets, tlsExpectationOf } from "../../ops/plans/cert-targets";
 import { certs } from "../../ops/commands/certs";
 import { tenantsOutput } from "../../ops/stack-outputs";
 import { X509Certificate } from "node:crypto";

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloudflareApiZone } from "../../ops/cloudflare/zone";
+import { CloudflareApiZone } from "../../ops/adapters/cloudflare-zone";
 import { doctor } from "../../ops/commands/doctor";
-import { endpointCheck } from "../../ops/doctor-checks";
-import { liveZoneChecks } from "../../ops/doctor-live";
+import { endpointCheck } from "../../ops/plans/doctor-checks";
+import { liveZoneChecks } from "../../ops/adapters/doctor-live";
 import { FakeDns, FakeZone, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -8,13 +8,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../ops/commands/db";
-import { ProcessDbTools } from "../../ops/db/tools";
+import { ProcessDbTools } from "../../ops/adapters/db-tools";
 import {
   postgresAvailable,
   TEST_POSTGRES_URL,
   uniqueSuffix,
   withClient,
-} from "../support/postgres";
+} from "../../testkit/postgres";
 import { FakeSecrets, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -5,7 +5,7 @@ import {
   dnsCheck,
   dnsRecordChecks,
   endpointCheck,
-} from "../../ops/doctor-checks";
+} from "../../ops/plans/doctor-checks";
 import type { StateResource } from "../../ops/engine";
 import { servedCertificate, TEST_NOW } from "./support/certificates";
 import { FakeDns, FakeHealth, FakeTls, testContext } from "./support/fakes";

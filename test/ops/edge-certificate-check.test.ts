@@ -1,6 +1,6 @@
 /** doctor fails a proxied Cloudflare stack whose edge certificate cannot cover its tenants. */
 import { describe, expect, it } from "vitest";
-import { edgeCertificateChecks } from "../../ops/edge-certificate-check";
+import { edgeCertificateChecks } from "../../ops/plans/edge-certificate-check";
 
 const cf = (dns: Record<string, unknown>, domain = "agents.example.com") => ({
   "agent-cloud:domain": domain,

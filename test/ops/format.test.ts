@@ -6,7 +6,7 @@ import {
   hasChanges,
   renderTable,
   shortDigest,
-} from "../../ops/format";
+} from "../../ops/format/text";
 import { DIGEST_A } from "./support/fakes";
 
 describe("renderTable", () => {

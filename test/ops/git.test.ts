@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Git } from "../../ops/git";
+import { Git } from "../../ops/adapters/git";
 import { initRepo } from "./support/git-repo";
 
 /** A throwaway repository with two commits; the project lives in `infra/`. */

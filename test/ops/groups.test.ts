@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OpsError, UsageError } from "../../ops/errors";
-import { checkGroups, groupTargets, knownGroups } from "../../ops/groups";
-import { parseUrn } from "../../ops/urn";
+import { checkGroups, groupTargets, knownGroups } from "../../ops/plans/groups";
+import { parseUrn } from "../../ops/plans/urn";
 import { devResources, URN } from "./support/fixtures";
 
 const tenants = [

@@ -7,7 +7,7 @@ import {
   healthUrl,
   isHealthy,
   mapLimit,
-} from "../../ops/health";
+} from "../../ops/adapters/health";
 
 /** A loopback server: /ok 200, /down 502, /moved 301, /slow never answers within the test's timeout. */
 function listen(): Promise<Server> {

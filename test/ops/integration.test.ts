@@ -14,11 +14,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AutomationEngine } from "../../ops/automation-engine";
+import { AutomationEngine } from "../../ops/adapters/automation-engine";
 import { main } from "../../ops/cli";
 import type { OpsContext } from "../../ops/context";
-import { FetchHealthChecker } from "../../ops/health";
-import { applyChangesToText, configFromText } from "../../ops/stack-file";
+import { FetchHealthChecker } from "../../ops/adapters/health";
+import { applyChangesToText, configFromText } from "../../ops/adapters/stack-file";
 import { FakeDns, FakeLogs, TextSink } from "./support/fakes";
 import { gitIn, initRepo } from "./support/git-repo";
 

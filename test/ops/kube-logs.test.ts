@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logs } from "../../ops/commands/logs";
-import { KubernetesLogSource } from "../../ops/kube-logs";
+import { KubernetesLogSource } from "../../ops/adapters/kube-logs";
 import { testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { offboard } from "../../ops/commands/offboard";
 import { status } from "../../ops/commands/status";
-import { lifecycleHealth, lifecycleOf } from "../../ops/lifecycle";
+import { lifecycleHealth, lifecycleOf } from "../../ops/plans/lifecycle";
 import { FakeDbTools, FakeHealth, FakeSecrets, testContext } from "./support/fakes";
 import { devConfig, devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { localBackendEnv, stacksNamed } from "../../ops/local-backend";
+import { localBackendEnv, stacksNamed } from "../../ops/adapters/local-backend";
 
 const project = mkdtempSync(join(tmpdir(), "local-backend-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { PROXY_NAME } from "../../components/edge/management-proxy";
-import { formatAccess, parseAccessLine } from "../../ops/access-log";
+import { formatAccess, parseAccessLine } from "../../ops/plans/access-log";
 import { logs } from "../../ops/commands/logs";
-import { parseDuration } from "../../ops/duration";
+import { parseDuration } from "../../ops/command-line/duration";
 import { OpsError, UsageError } from "../../ops/errors";
-import { chooseContainer, LinePrefixer, PROXY_APP_NAME, tenantPodSelector } from "../../ops/logs";
-import { stripControlSequences } from "../../ops/terminal";
+import {
+  chooseContainer,
+  LinePrefixer,
+  PROXY_APP_NAME,
+  tenantPodSelector,
+} from "../../ops/plans/pod-logs";
+import { stripControlSequences } from "../../ops/format/terminal";
 import { FakeLogs, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { status } from "../../ops/commands/status";
-import { groupPending, type PreviewStep } from "../../ops/pending";
+import { groupPending, type PreviewStep } from "../../ops/plans/pending";
 import { testContext } from "./support/fakes";
 import { devStack, URN } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

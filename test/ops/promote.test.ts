@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { promote } from "../../ops/commands/promote";
 import { OpsError, UsageError } from "../../ops/errors";
-import { diffValues, planPromotion } from "../../ops/promote-plan";
+import { diffValues, planPromotion } from "../../ops/plans/promote-plan";
 import { DIGEST_B, testContext } from "./support/fakes";
 import { devConfig, devStack, IMAGE_REF_A } from "./support/fixtures";
 import { MemoryEngine, memoryStack, recordedConfig, update } from "./support/memory-engine";

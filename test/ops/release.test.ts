@@ -8,9 +8,9 @@ import {
   releasesOf,
   splitImages,
   type ReleaseFacts,
-} from "../../ops/release";
+} from "../../ops/plans/release";
 import { DIGEST_A, DIGEST_B, SHA_1 } from "./support/fakes";
-import { runningImages, tenantImagesFromState } from "../../ops/running-images";
+import { runningImages, tenantImagesFromState } from "../../ops/plans/running-images";
 import { MemoryEngine, memoryStack, update } from "./support/memory-engine";
 
 const A = `ghcr.io/acme/agent@${DIGEST_A}`;

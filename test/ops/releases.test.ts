@@ -13,7 +13,7 @@ import { deploy, type DeployOptions } from "../../ops/commands/deploy";
 import { history } from "../../ops/commands/history";
 import { rollback } from "../../ops/commands/rollback";
 import { status } from "../../ops/commands/status";
-import { OPERATOR_SECRETS, readStackFile } from "../support/stack-files";
+import { OPERATOR_SECRETS, readStackFile } from "../../testkit/stack-files";
 import { DIGEST_A, DIGEST_B, testContext, type TestContext } from "./support/fakes";
 import { memoryStack } from "./support/memory-engine";
 import { initRepo, type GitRunner } from "./support/git-repo";

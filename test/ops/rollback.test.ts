@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { rollback } from "../../ops/commands/rollback";
 import { OpsError } from "../../ops/errors";
-import { chooseRollbackTarget, rollbackCommit, rollbackConfig } from "../../ops/rollback-plan";
+import {
+  chooseRollbackTarget,
+  rollbackCommit,
+  rollbackConfig,
+} from "../../ops/plans/rollback-plan";
 import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "./support/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
 import { MemoryEngine, update } from "./support/memory-engine";

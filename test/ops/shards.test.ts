@@ -2,7 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { logs } from "../../ops/commands/logs";
 import { OpsError } from "../../ops/errors";
-import { deployGroupAcrossShards, groupShardStacks, shardsOf, tenantStack } from "../../ops/shards";
+import {
+  deployGroupAcrossShards,
+  groupShardStacks,
+  shardsOf,
+  tenantStack,
+} from "../../ops/plans/shards";
 import { FakeLogs, testContext } from "./support/fakes";
 import { MemoryEngine, memoryStack } from "./support/memory-engine";
 

@@ -9,7 +9,7 @@ import {
   replaceConfigInText,
   stackFilePath,
   writeConfigChanges,
-} from "../../ops/stack-file";
+} from "../../ops/adapters/stack-file";
 
 const FILE = `# production: change through promote or a reviewed PR
 secretsprovider: passphrase

@@ -6,7 +6,7 @@ import {
   imageDigestOf,
   messageTokens,
   updateMessage,
-} from "../../ops/update-meta";
+} from "../../ops/plans/update-meta";
 import { DIGEST_A, DIGEST_B, SHA_1, SHA_2 } from "./support/fakes";
 
 describe("commitOf", () => {

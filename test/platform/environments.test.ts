@@ -3,7 +3,7 @@
  * files share no namespace, database, role or key, even when pointed at one cluster.
  */
 import { describe, expect, it } from "vitest";
-import type { RecordedResource } from "../harness/mocks";
+import type { RecordedResource } from "../../testkit/mocks";
 import { runStack } from "./support";
 
 function identities(resources: readonly RecordedResource[]) {

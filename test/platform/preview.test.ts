@@ -5,7 +5,7 @@
  * update (an image left out of a preview would show as a deletion that `up` never makes).
  */
 import { describe, expect, it } from "vitest";
-import { readStackFile, STACKS } from "../support/stack-files";
+import { readStackFile, STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
 
 const BUILD = "docker-build:index:Image";

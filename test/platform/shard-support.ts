@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { loadConfig } from "../../stacks/config";
 import { environmentProgram } from "../../stacks/program";
-import { runProgram, valueOf, type ProgramRun, type StackReferenceAnswer } from "../harness/mocks";
+import {
+  runProgram,
+  valueOf,
+  type ProgramRun,
+  type StackReferenceAnswer,
+} from "../../testkit/mocks";
 
 export const SHARDED_DIR = join(__dirname, "fixtures", "sharded");
 const PROJECT_ROOT = join(__dirname, "..", "..");

@@ -7,8 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { diffRuns } from "../../bench/diff";
 import { ConfigError } from "../../stacks/config";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { STACK_REFERENCE_TYPE } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { STACK_REFERENCE_TYPE } from "../../testkit/mocks";
 import {
   PLATFORM_IMAGE,
   runSharded,

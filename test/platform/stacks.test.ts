@@ -3,9 +3,9 @@
  * environment must have, every Kubernetes object valid against its schema.
  */
 import { describe, expect, it } from "vitest";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { MOCK_LOAD_BALANCER_IP } from "../harness/mocks";
-import { rawConfig, STACKS } from "../support/stack-files";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { MOCK_LOAD_BALANCER_IP } from "../../testkit/mocks";
+import { rawConfig, STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
 
 const T = {

@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
-import { runProgram, valueOf, type ProgramRun } from "../harness/mocks";
-import { engineConfig, type StackName } from "../support/stack-files";
+import { runProgram, valueOf, type ProgramRun } from "../../testkit/mocks";
+import { engineConfig, type StackName } from "../../testkit/stack-files";
 
 export interface StackRun extends ProgramRun<Record<string, unknown>> {
   /** Stack outputs, resolved. */

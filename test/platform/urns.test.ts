@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STACKS } from "../support/stack-files";
+import { STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
 
 const FIXTURE = join(__dirname, "fixtures", "urns.json");

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/config/errors";
 import { parseConfig } from "../../stacks/config/parse";
 import { SECRET_KEYS } from "../../model/config-schema";
-import { rawConfig, STACKS } from "../support/stack-files";
+import { rawConfig, STACKS } from "../../testkit/stack-files";
 
 /** Runs parseConfig and classifies the outcome; anything but these two fails the property. */
 function outcome(raw: unknown, secretKeys: string[] = []): "valid" | "refused" {

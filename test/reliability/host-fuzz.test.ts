@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool, rawStatus, requestWithHost } from "../edge/support/client";
-import { startEdge, type Edge } from "../edge/support/edge-fixture";
-import { hostileHosts, nginxHost } from "../edge/support/hostile-hosts";
+import { pool, rawStatus, requestWithHost } from "../../testkit/edge/client";
+import { startEdge, type Edge } from "../../testkit/edge/edge-fixture";
+import { hostileHosts, nginxHost } from "../../testkit/edge/hostile-hosts";
 
 const DOMAIN = "production.example.test";
 let edge: Edge;

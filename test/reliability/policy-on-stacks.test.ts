@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPolicyPack, type PolicyPackProcess, type TestResource } from "../policy/analyzer";
 import { runStack } from "../platform/support";
-import { STACKS } from "../support/stack-files";
+import { STACKS } from "../../testkit/stack-files";
 
 let pack: PolicyPackProcess;
 beforeAll(async () => {

@@ -5,9 +5,9 @@
  * provider inside a secret; it may never reach a ConfigMap, a plain env value or an output.
  */
 import { describe, expect, it } from "vitest";
-import { isSecretInput, type RecordedResource } from "../harness/mocks";
+import { isSecretInput, type RecordedResource } from "../../testkit/mocks";
 import { runStack } from "../platform/support";
-import { OPERATOR_SECRETS, STACKS } from "../support/stack-files";
+import { OPERATOR_SECRETS, STACKS } from "../../testkit/stack-files";
 
 function* leaves(value: unknown, path = ""): Generator<[string, string]> {
   if (typeof value === "string") yield [path, value];

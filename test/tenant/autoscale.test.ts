@@ -3,8 +3,8 @@ import { podBudget } from "../../components/tenant/resources";
 import { TenantApp } from "../../components/tenant/tenant-app";
 import { ConfigError, formatIssue } from "../../stacks/config/errors";
 import { parseConfig } from "../../stacks/config/parse";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { runProgram } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { runProgram } from "../../testkit/mocks";
 import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
 
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";

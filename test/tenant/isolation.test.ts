@@ -4,8 +4,8 @@ import { SharedDatabase } from "../../components/data/shared-database";
 import { NON_PUBLIC_RANGES } from "../../components/tenant/network-policy";
 import { TenantApp } from "../../components/tenant/tenant-app";
 import { BUILTIN_PLANS, type Plan } from "../../model/plans";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { type RecordedResource, isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { type RecordedResource, isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { tenantArgs } from "./fixtures";
 
 // No id is a substring of another, so "does b's name appear in a's objects" is a clean test.

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { migrationJobName } from "../../components/tenant/migration-job";
 import { TenantApp } from "../../components/tenant/tenant-app";
 import { parseConfig } from "../../stacks/config/parse";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { runProgram } from "../harness/mocks";
-import { restrictedViolations } from "../support/pod-security";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { runProgram } from "../../testkit/mocks";
+import { restrictedViolations } from "../../testkit/pod-security";
 import { IMAGE, tenantArgs } from "./fixtures";
 
 const JOB = "kubernetes:batch/v1:Job";

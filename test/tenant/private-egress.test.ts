@@ -4,7 +4,7 @@ import {
   privateEgressWarning,
 } from "../../components/tenant/private-egress";
 import { TenantApp } from "../../components/tenant/tenant-app";
-import { runProgram } from "../harness/mocks";
+import { runProgram } from "../../testkit/mocks";
 import { STANDARD, tenantArgs } from "./fixtures";
 
 describe("private egress, named loudly", () => {

@@ -7,8 +7,8 @@ import {
   TenantApp,
 } from "../../components/tenant/tenant-app";
 import { NON_PUBLIC_RANGES } from "../../components/tenant/network-policy";
-import { validateAllKubernetes } from "../harness/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../harness/mocks";
+import { validateAllKubernetes } from "../../testkit/kubernetes";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
 
 const T = {

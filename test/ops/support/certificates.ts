@@ -1,5 +1,5 @@
 /** Served-certificate values for fakes: what a probe would read from a real handshake. */
-import type { ServedCertificate } from "../../../ops/certs/probe";
+import type { ServedCertificate } from "../../../ops/adapters/tls-probe";
 
 const DAY = 86_400_000;
 

@@ -23,7 +23,7 @@ import {
   UnknownStackError,
   UpdateInProgressError,
 } from "../../../ops/errors";
-import type { PreviewStep } from "../../../ops/pending";
+import type { PreviewStep } from "../../../ops/plans/pending";
 import { containsSecure } from "../../../ops/stack-config";
 
 export interface MemoryStack {

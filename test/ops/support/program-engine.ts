@@ -11,9 +11,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import type { GitState, PreviewOutcome, RunOptions, UpOutcome } from "../../../ops/engine";
-import { Git } from "../../../ops/git";
+import { Git } from "../../../ops/adapters/git";
 import { containsSecure } from "../../../ops/stack-config";
-import { runProgram, valueOf, type RecordedResource } from "../../harness/mocks";
+import { runProgram, valueOf, type RecordedResource } from "../../../testkit/mocks";
 import { MemoryEngine, type MemoryStack } from "./memory-engine";
 
 /** One evaluation of the program. */

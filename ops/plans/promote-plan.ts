@@ -1,0 +1,115 @@
+/**
+ * Pure plan of a promotion: what moves from the source stack's tested state into the target's
+ * config file. Only the image digest (`agent-cloud:image` `ref`), tenants' `agentConfig` and
+ * per-tenant `image` move; secrets, keys, database and DNS settings never do, and nothing that
+ * holds an encrypted value is copied (ciphertext belongs to one stack's key).
+ */
+import { DIGEST_REF } from "../../model/patterns";
+import type { ConfigChange, StackConfig } from "../engine";
+import { OpsError } from "../errors";
+import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "../stack-config";
+
+/** Everything a promotion plan is computed from. */
+export interface PromotionInput {
+  readonly from: string;
+  readonly to: string;
+  /** The source's `imageRef` output: the image its tenants run and were tested with. */
+  readonly imageRef: string;
+  readonly sourceConfig: StackConfig;
+  readonly targetConfig: StackConfig;
+}
+
+/** The changes to write to the target's stack file, and how to show them. */
+export interface PromotionPlan {
+  readonly changes: readonly ConfigChange[];
+  /** The diff, one line per changed leaf: `~ path: old → new`, `+ path: new`, `- path: old`. */
+  readonly diff: readonly string[];
+  /** What was left alone and why. */
+  readonly notes: readonly string[];
+}
+
+const show = (value: unknown) => JSON.stringify(value);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Leaf-by-leaf diff of two values under `path` (arrays compare as whole values). */
+export function diffValues(path: string, before: unknown, after: unknown): string[] {
+  if (isPlainObject(before) && isPlainObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => diffValues(`${path}.${k}`, before[k], after[k]));
+  }
+  if (show(before) === show(after)) return [];
+  if (before === undefined) return [`+ ${path}: ${show(after)}`];
+  if (after === undefined) return [`- ${path}: ${show(before)}`];
+  return [`~ ${path}: ${show(before)} → ${show(after)}`];
+}
+
+/** The promotion's changes and diff; throws when the source image is not pinned by digest. */
+export function planPromotion(input: PromotionInput): PromotionPlan {
+  const { from, to, imageRef } = input;
+  if (!DIGEST_REF.test(imageRef)) {
+    throw new OpsError(
+      `stack "${from}" exports imageRef "${imageRef}", which is not pinned by digest (registry/repo[:tag]@sha256:<64 hex>); only a digest can be promoted`,
+    );
+  }
+  const changes: ConfigChange[] = [];
+  const diff: string[] = [];
+  const notes: string[] = [];
+
+  const currentRef = imageRefOf(input.targetConfig);
+  if (currentRef !== imageRef) {
+    changes.push({ key: KEY.image, path: ["ref"], value: imageRef });
+    diff.push(...diffValues(`${KEY.image}.ref`, currentRef, imageRef));
+  }
+
+  const sourceTenants = new Map(tenantsOf(input.sourceConfig).map((t) => [t.id, t]));
+  const rawTargets = input.targetConfig[KEY.tenants];
+  const targetTenants: TenantEntry[] = tenantsOf(input.targetConfig);
+  const targetIndex = new Map<string, number>();
+  if (Array.isArray(rawTargets)) {
+    rawTargets.forEach((t: unknown, i) => {
+      const id = isPlainObject(t) ? t.id : undefined;
+      if (typeof id === "string") targetIndex.set(id, i);
+    });
+  }
+
+  for (const target of targetTenants) {
+    const source = sourceTenants.get(target.id);
+    const index = targetIndex.get(target.id);
+    if (source === undefined || index === undefined) continue;
+    const at = `${KEY.tenants}[${target.id}]`;
+    if (containsSecure(source.agentConfig) || containsSecure(target.agentConfig)) {
+      notes.push(
+        `tenant ${target.id}: agentConfig holds encrypted values, not promoted (secrets never move between stacks; set them in ${to} with pulumi config set --secret --path)`,
+      );
+    } else {
+      const lines = diffValues(
+        `${at}.agentConfig`,
+        target.agentConfig ?? {},
+        source.agentConfig ?? {},
+      );
+      if (lines.length > 0) {
+        changes.push({
+          key: KEY.tenants,
+          path: [index, "agentConfig"],
+          value: structuredClone(source.agentConfig ?? {}),
+        });
+        diff.push(...lines);
+      }
+    }
+    if (source.image !== target.image) {
+      changes.push({ key: KEY.tenants, path: [index, "image"], value: source.image });
+      diff.push(...diffValues(`${at}.image`, target.image, source.image));
+    }
+  }
+
+  const onlySource = [...sourceTenants.keys()].filter((id) => !targetIndex.has(id));
+  if (onlySource.length > 0) {
+    notes.push(`not in ${to}, left out: ${onlySource.join(", ")} (add tenants to ${to} by hand)`);
+  }
+  const onlyTarget = targetTenants.map((t) => t.id).filter((id) => !sourceTenants.has(id));
+  if (onlyTarget.length > 0) notes.push(`only in ${to}, unchanged: ${onlyTarget.join(", ")}`);
+  return { changes, diff, notes };
+}

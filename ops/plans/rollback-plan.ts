@@ -1,0 +1,226 @@
+/**
+ * Pure decisions of a rollback: which update to return to, the commit its program is at, and the
+ * config to run it with. The recorded config carries no secret values (history is read without
+ * them), so secret keys keep the ciphertext the stack file holds now.
+ */
+import type { StackConfig, UpdateRecord } from "../engine";
+import { OpsError } from "../errors";
+import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
+import { fromRecorded, KEY } from "../stack-config";
+import { commitOf } from "./update-meta";
+
+function successes(history: readonly UpdateRecord[]): UpdateRecord[] {
+  return history.filter((u) => u.kind === "update" && u.result === "succeeded");
+}
+
+function listVersions(updates: readonly UpdateRecord[]): string {
+  return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");
+}
+
+/**
+ * The update to roll back to: `to` when given, else the newest successful update before the
+ * latest update (so after a failed update, the last one that worked).
+ */
+export function chooseRollbackTarget(
+  history: readonly UpdateRecord[],
+  stack: string,
+  to?: number | string,
+): UpdateRecord {
+  if (typeof to === "string") {
+    const named = history.filter((u) => parseRelease(u.message).name === to);
+    const names = history.flatMap((u) => {
+      const name = parseRelease(u.message).name;
+      return name === undefined ? [] : [`${name} (v${u.version})`];
+    });
+    if (named.length === 0) {
+      throw new OpsError(
+        `stack "${stack}" has no release named "${to}"; named releases: ${names.join(", ") || "none"}`,
+      );
+    }
+    return chooseRollbackTarget(history, stack, (named[0] as UpdateRecord).version);
+  }
+  const latest = history.find((u) => u.kind === "update");
+  const earlier = successes(history).filter(
+    (u) => latest !== undefined && u.version < latest.version,
+  );
+  if (to === undefined) {
+    const target = earlier[0];
+    if (target === undefined) {
+      throw new OpsError(
+        `stack "${stack}" has no earlier successful update to roll back to` +
+          (latest === undefined ? " (it has no updates)" : ` (latest is v${latest.version})`),
+      );
+    }
+    return target;
+  }
+  const chosen = history.find((u) => u.version === to);
+  if (chosen === undefined) {
+    throw new OpsError(
+      `stack "${stack}" has no update v${to}; successful updates it can roll back to: ${listVersions(earlier)}`,
+    );
+  }
+  if (chosen.kind !== "update") {
+    throw new OpsError(
+      `v${to} of stack "${stack}" was a ${chosen.kind}, not an update; roll back to one of: ${listVersions(earlier)}`,
+    );
+  }
+  if (chosen.result !== "succeeded") {
+    throw new OpsError(
+      `update v${to} of stack "${stack}" ${chosen.result === "failed" ? "failed" : `is ${chosen.result}`}; roll back to a successful update: ${listVersions(earlier)}`,
+    );
+  }
+  if (chosen === latest) {
+    throw new OpsError(
+      `v${to} is the latest update of stack "${stack}" already; roll back to an earlier one: ${listVersions(earlier)}`,
+    );
+  }
+  return chosen;
+}
+
+/** The commit the target's program is at; refuses a missing or dirty one. */
+export function rollbackCommit(target: UpdateRecord): string {
+  const commit = commitOf(target);
+  if (commit === undefined) {
+    throw new OpsError(
+      `update v${target.version} recorded no git commit (it was not run from a git work tree), so its program cannot be recovered; roll back to another update`,
+    );
+  }
+  if (commit.dirty) {
+    throw new OpsError(
+      `update v${target.version} ran from a dirty work tree at commit ${commit.sha} (uncommitted changes), so its exact program cannot be recovered; roll back to another update`,
+    );
+  }
+  return commit.sha;
+}
+
+/** The config a rollback runs with, and what it changes compared with the stack file. */
+export interface RollbackConfig {
+  /** The complete config to run the target with. */
+  readonly config: StackConfig;
+  /** Secret keys whose current ciphertext is carried over. */
+  readonly keptSecrets: readonly string[];
+  /** Keys whose value differs from the stack file now (added, removed or changed). */
+  readonly changedKeys: readonly string[];
+}
+
+/** The target's recorded config, with the current ciphertext for its secret keys. */
+export function rollbackConfig(target: UpdateRecord, current: StackConfig): RollbackConfig {
+  const config: Record<string, unknown> = {};
+  const keptSecrets: string[] = [];
+  const missing: string[] = [];
+  for (const key of Object.keys(target.config).sort()) {
+    const recorded = target.config[key];
+    if (recorded === undefined) continue;
+    if (recorded.secret) {
+      if (current[key] === undefined) missing.push(key);
+      else {
+        config[key] = current[key];
+        keptSecrets.push(key);
+      }
+    } else {
+      config[key] = fromRecorded(recorded);
+    }
+  }
+  if (missing.length > 0) {
+    throw new OpsError(
+      `update v${target.version} used secret ${missing.join(", ")}, which the stack config no longer has; set ${missing.length === 1 ? "it" : "them"} again with pulumi config set --secret, then retry`,
+    );
+  }
+  const keys = [...new Set([...Object.keys(config), ...Object.keys(current)])].sort();
+  const changedKeys = keys.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(current[k]));
+  return { config, keptSecrets, changedKeys };
+}
+
+/** Everything a rollback plan is computed from. */
+export interface RollbackPlanInput {
+  readonly target: UpdateRecord;
+  /** The image each of the target's tenants ran when it ended (from its release record). */
+  readonly targetImages: Readonly<Record<string, string | undefined>>;
+  /** The stack file now (secrets as ciphertext). */
+  readonly current: StackConfig;
+  /** The newest successful update: the config of tenants deployed since the target. */
+  readonly deployed?: UpdateRecord;
+  /** The image each tenant runs now (the `tenants` output). */
+  readonly running: TenantImages;
+  /** Remove tenants added after the target instead of keeping them. */
+  readonly prune: boolean;
+}
+
+/** A rollback's config with every image pinned, and what happens to later tenants. */
+export interface RollbackPlan extends RollbackConfig {
+  /** The images the rollback runs: the target's, and the kept tenants' current ones. */
+  readonly images: ImageSet;
+  /** Tenants deployed now that the target did not have, kept as they run now. */
+  readonly kept: readonly string[];
+  /** Tenants deployed now that the target did not have, removed (`--prune`). */
+  readonly pruned: readonly string[];
+}
+
+function recordedTenants(update: UpdateRecord | undefined): Record<string, unknown>[] {
+  const recorded = update?.config[KEY.tenants];
+  if (recorded === undefined || recorded.secret) return [];
+  const value = fromRecorded(recorded);
+  return Array.isArray(value)
+    ? value.filter((t): t is Record<string, unknown> => typeof t === "object" && t !== null)
+    : [];
+}
+
+/**
+ * The target's recorded config, with exactly the images it ran pinned (`image.ref` for the one
+ * most tenants ran, `tenants[].image` for the others), so the rollback builds nothing. Tenants
+ * added since are kept, pinned to the image they run now, unless `prune`.
+ */
+export function planRollback(input: RollbackPlanInput): RollbackPlan {
+  const { target } = input;
+  const base = rollbackConfig(target, input.current);
+  const unknown = Object.keys(input.targetImages).filter(
+    (id) => input.targetImages[id] === undefined,
+  );
+  if (unknown.length > 0) {
+    throw new OpsError(
+      `update v${target.version} has no recorded image for tenant ${unknown.join(", ")} (it ran outside ops, or before releases recorded images), so it cannot be restored exactly; roll back to another update`,
+    );
+  }
+  const targetImages = input.targetImages as Record<string, string>;
+  const tenants = recordedTenants(target);
+  const targetIds = tenants.map((t) => t.id);
+  const later = Object.keys(input.running)
+    .filter((id) => !targetIds.includes(id))
+    .sort();
+  const kept = input.prune ? [] : later;
+  const pruned = input.prune ? later : [];
+  const laterEntries = new Map(
+    [...tenantsFromConfig(input.current), ...recordedTenants(input.deployed)].map((t) => [t.id, t]),
+  );
+
+  const all: Record<string, string> = { ...targetImages };
+  for (const id of kept) all[id] = input.running[id] as string;
+  const images = splitImages(all);
+  const entries = [...tenants, ...kept.map((id) => laterEntries.get(id) ?? { id })].map((t) => {
+    const id = t.id as string;
+    const { image: _image, ...rest } = t;
+    void _image;
+    const pin = images.pins[id];
+    return pin === undefined ? rest : { ...rest, image: pin };
+  });
+
+  const config: Record<string, unknown> = { ...base.config };
+  const image = config[KEY.image];
+  config[KEY.image] = {
+    ...(typeof image === "object" && image !== null ? image : {}),
+    ref: images.image,
+  };
+  config[KEY.tenants] = entries;
+  const keys = [...new Set([...Object.keys(config), ...Object.keys(input.current)])].sort();
+  const changedKeys = keys.filter(
+    (k) => JSON.stringify(config[k]) !== JSON.stringify(input.current[k]),
+  );
+  return { config, keptSecrets: base.keptSecrets, changedKeys, images, kept, pruned };
+}
+
+function tenantsFromConfig(config: StackConfig): Record<string, unknown>[] {
+  const raw = config[KEY.tenants];
+  return Array.isArray(raw)
+    ? raw.filter((t): t is Record<string, unknown> => typeof t === "object" && t !== null)
+    : [];
+}

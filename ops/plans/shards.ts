@@ -1,0 +1,92 @@
+/**
+ * Tenant shards for the ops commands: an environment's tenants may live in its platform stack
+ * or in its shard stacks (`agent-cloud:shards` lists them, each `Pulumi.<stack>-<shard>.yaml`).
+ * A command given the environment's stack and a tenant or a group finds the stacks that hold
+ * them, from the stack files alone (nothing is decrypted, no backend is read).
+ */
+import type { ReleaseEngine, StackConfig } from "../engine";
+import { OpsError } from "../errors";
+import { NS, tenantsOf } from "../stack-config";
+
+/** The shard names a platform stack's config lists (`agent-cloud:shards`). */
+export function shardsOf(config: StackConfig): string[] {
+  const raw = config[`${NS}:shards`];
+  return Array.isArray(raw) ? raw.filter((s): s is string => typeof s === "string") : [];
+}
+
+/** The stack itself, then each of its shard stacks: `{stack}-{shard}`. */
+export async function environmentStacks(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  stack: string,
+): Promise<{ readonly stack: string; readonly config: StackConfig }[]> {
+  const config = await engine.readConfig(stack);
+  const shards = shardsOf(config).map((s) => `${stack}-${s}`);
+  return [
+    { stack, config },
+    ...(await Promise.all(
+      shards.map(async (s) => ({ stack: s, config: await engine.readConfig(s) })),
+    )),
+  ];
+}
+
+/**
+ * The stack holding `tenant`, with its config: `stack` itself when it lists no shards, else the
+ * one stack of the environment (the platform or a shard) that lists the tenant. Fails naming
+ * where it looked.
+ */
+export async function tenantStack(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  stack: string,
+  tenant: string,
+): Promise<{ readonly stack: string; readonly config: StackConfig }> {
+  const stacks = await environmentStacks(engine, stack);
+  const [own] = stacks;
+  if (stacks.length === 1 && own !== undefined) return own;
+  const holders = stacks.filter((s) => tenantsOf(s.config).some((t) => t.id === tenant));
+  const [holder] = holders;
+  if (holders.length === 1 && holder !== undefined) return holder;
+  throw new OpsError(
+    holders.length === 0
+      ? `no stack of environment "${stack}" has tenant "${tenant}" (looked in ${stacks.map((s) => s.stack).join(", ")})`
+      : `tenant "${tenant}" is listed by ${holders.map((s) => s.stack).join(" and ")}; a tenant lives in one stack`,
+  );
+}
+
+/** The shard stacks of `stack` that hold a tenant of one of `groups`, in shard order. */
+export async function groupShardStacks(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  stack: string,
+  groups: readonly string[],
+): Promise<string[]> {
+  const [, ...shards] = await environmentStacks(engine, stack);
+  return shards
+    .filter((s) => tenantsOf(s.config).some((t) => t.groups.some((g) => groups.includes(g))))
+    .map((s) => s.stack);
+}
+
+/**
+ * `deploy --group` on a platform stack with shards: deploys the group in each shard that holds
+ * it, then the platform (its route table) without a group. Undefined when the stack has no
+ * shards, so the caller deploys as usual.
+ */
+export async function deployGroupAcrossShards<
+  O extends { stack: string; groups: readonly string[] },
+>(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  o: O,
+  deployOne: (o: O) => Promise<number>,
+): Promise<number | undefined> {
+  if (o.groups.length === 0) return undefined;
+  if (shardsOf(await engine.readConfig(o.stack)).length === 0) return undefined;
+  const shards = await groupShardStacks(engine, o.stack, o.groups);
+  if (shards.length === 0) {
+    throw new OpsError(
+      `no shard of stack "${o.stack}" has a tenant of group ${o.groups.join(", ")}`,
+    );
+  }
+  for (const shard of shards) {
+    const code = await deployOne({ ...o, stack: shard });
+    if (code !== 0) return code;
+  }
+  return deployOne({ ...o, groups: [] });
+}

@@ -1,0 +1,40 @@
+/**
+ * The app image: a ref pinned by digest, or a build context with a repository to push to; a
+ * registry password needs its username.
+ */
+import type { ConfigIssue } from "../errors";
+import { configIssue, type ConfigRule } from "./rule";
+
+export const imageIssues: ConfigRule = ({ config, valid }) => {
+  if (!valid("image")) return [];
+  const { image } = config;
+  const issues: ConfigIssue[] = [];
+  if (image.ref === undefined && image.context === undefined) {
+    issues.push(
+      configIssue(
+        "image",
+        undefined,
+        `set image.ref (an image pinned by digest) or image.context (a folder to build)`,
+      ),
+    );
+  }
+  if (image.ref === undefined && image.context !== undefined && image.repository === undefined) {
+    issues.push(
+      configIssue(
+        "image.repository",
+        undefined,
+        `is required to push a build of image.context, e.g. ghcr.io/acme/agent`,
+      ),
+    );
+  }
+  if (
+    valid("registryPassword") &&
+    config.registryPassword !== undefined &&
+    image.registryUsername === undefined
+  ) {
+    issues.push(
+      configIssue("image.registryUsername", undefined, `is required when registryPassword is set`),
+    );
+  }
+  return issues;
+};

@@ -1,0 +1,26 @@
+/** A tenant's plan exists (built in or under `plans`), and its replicas fit the plan. */
+import type { ConfigIssue } from "../errors";
+import { autoscaleRangeIssues, replicasWithinPlanIssues } from "./replicas";
+import { configIssue, type TenantRule } from "./rule";
+
+export const tenantPlanIssues: TenantRule = (at, { plans, valid }) => {
+  const issues: ConfigIssue[] = [];
+  // With an invalid plan table, which plan names exist is unknown.
+  if (valid("plans")) {
+    const plan = plans[at.tenant.plan];
+    if (plan === undefined) {
+      const names = Object.keys(plans).sort();
+      issues.push(
+        configIssue(
+          `${at.path}.plan`,
+          at.tenant.plan,
+          `must be one of ${names.map((name) => JSON.stringify(name)).join(", ")} (or a plan defined under plans)`,
+        ),
+      );
+    } else {
+      issues.push(...replicasWithinPlanIssues(at, plan));
+    }
+  }
+  issues.push(...autoscaleRangeIssues(at));
+  return issues;
+};
