@@ -98,16 +98,10 @@ export class SharedDatabase extends pulumi.ComponentResource {
     this.networkPeer = server.peer;
     this.provider = createAdminProvider(name, this, server, resolved.transform);
     this.serverHardening = this.createServerHardening(name, server);
-    this.tenantDatabases = createTenantDatabases({
-      name,
-      parent: this,
-      provider: this.provider,
-      environment: resolved.environment,
-      protect: resolved.protect,
-      tenants: resolved.tenants,
-      server,
-      transform: resolved.transform,
-    });
+    this.tenantDatabases = createTenantDatabases(
+      { name, parent: this, provider: this.provider, server },
+      resolved,
+    );
     this.tenantUrls = tenantUrlsOf(this.tenantDatabases);
 
     this.registerOutputs({

@@ -25,16 +25,20 @@ export interface TenantDatabase {
   readonly url: pulumi.Output<string>;
 }
 
-/** What {@link createTenantDatabases} needs from the component that owns the databases. */
-export interface TenantDatabasesInput {
+/** The component that owns the tenants' databases, and the server they live on. */
+export interface TenantDatabasesOwner {
   /** The component's name: children are `{name}-password-key` and `{name}-{id}-…`. */
   readonly name: string;
   readonly parent: pulumi.Resource;
   readonly provider: postgresql.Provider;
+  readonly server: DatabaseServer;
+}
+
+/** What the owner's resolved args say about its tenants' databases. */
+export interface TenantDatabasesSettings {
   readonly environment: string;
   readonly protect: boolean;
   readonly tenants: readonly ResolvedDatabaseTenant[];
-  readonly server: DatabaseServer;
   readonly transform: TenantDatabaseTransforms;
 }
 
@@ -77,40 +81,48 @@ function createPasswordKey(
 
 /** Every tenant's role, database and hardening, keyed by tenant id (none: no password key). */
 export function createTenantDatabases(
-  input: TenantDatabasesInput,
+  owner: TenantDatabasesOwner,
+  settings: TenantDatabasesSettings,
 ): Readonly<Record<string, TenantDatabase>> {
-  if (input.tenants.length === 0) return {};
-  const key = createPasswordKey(input.name, input.parent, input.protect);
-  const connection = adminConnection(input.server.admin);
+  if (settings.tenants.length === 0) return {};
+  const passwordKey = createPasswordKey(owner.name, owner.parent, settings.protect);
+  const connection = adminConnection(owner.server.admin);
   const databases: Record<string, TenantDatabase> = {};
-  for (const tenant of input.tenants) {
-    databases[tenant.id] = createTenantDatabase(input, tenant, key, connection);
+  for (const tenant of settings.tenants) {
+    databases[tenant.id] = createTenantDatabase(owner, settings, tenant, {
+      passwordKey,
+      connection,
+    });
   }
   return databases;
 }
 
 function createTenantDatabase(
-  input: TenantDatabasesInput,
+  owner: TenantDatabasesOwner,
+  settings: TenantDatabasesSettings,
   tenant: ResolvedDatabaseTenant,
-  passwordKey: pulumi.Output<string>,
-  connection: ReturnType<typeof adminConnection>,
+  shared: {
+    readonly passwordKey: pulumi.Output<string>;
+    readonly connection: ReturnType<typeof adminConnection>;
+  },
 ): TenantDatabase {
-  const { environment, parent } = input;
+  const { environment, transform } = settings;
+  const { parent } = owner;
   const spec = tenantSqlSpec(environment, tenant);
-  const prefix = `${input.name}-${tenant.id}`;
+  const prefix = `${owner.name}-${tenant.id}`;
   // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
   // tenant or rolling back to before it existed leaves its data on the server.
-  const alwaysRetained = { protect: input.protect, retainOnDelete: true };
-  const onServer = { parent, provider: input.provider };
+  const alwaysRetained = { protect: settings.protect, retainOnDelete: true };
+  const onServer = { parent, provider: owner.provider };
   const password = pulumi.secret(
-    passwordKey.apply((k) => derivePassword(k, environment, tenant.id)),
+    shared.passwordKey.apply((key) => derivePassword(key, environment, tenant.id)),
   );
 
   const roleName = `${prefix}-role`;
   const role = new postgresql.Role(
     roleName,
     ...applyTransform(
-      input.transform.role,
+      transform.role,
       roleName,
       {
         ...spec.role,
@@ -130,7 +142,7 @@ function createTenantDatabase(
   const database = new postgresql.Database(
     databaseName,
     ...applyTransform(
-      input.transform.database,
+      transform.database,
       databaseName,
       { ...spec.database, owner: role.name },
       { ...onServer, ...alwaysRetained },
@@ -141,15 +153,22 @@ function createTenantDatabase(
   // settings from the plan.
   const hardening = new SqlStatements(
     `${prefix}-hardening`,
-    { connection, statements: tenantHardeningSql(spec) },
+    { connection: shared.connection, statements: tenantHardeningSql(spec) },
     { parent, dependsOn: [role, database] },
   );
-  const { host, port, sslmode } = input.server;
+  const { host, port, sslmode } = owner.server;
   const url = pulumi.secret(
     pulumi
       .all([role.name, password, database.name])
-      .apply(([user, pass, db]) =>
-        databaseUrl({ user, password: pass, host, port, sslmode, database: db }),
+      .apply(([user, rolePassword, databaseOnServer]) =>
+        databaseUrl({
+          user,
+          password: rolePassword,
+          host,
+          port,
+          sslmode,
+          database: databaseOnServer,
+        }),
       ),
   );
   return { role, database, hardening, url };

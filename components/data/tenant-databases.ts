@@ -76,16 +76,10 @@ export class TenantDatabases extends pulumi.ComponentResource {
     const server = externalDatabaseServer(resolved);
     this.networkPeer = server.peer;
     this.provider = createAdminProvider(name, this, server, resolved.transform);
-    this.tenantDatabases = createTenantDatabases({
-      name,
-      parent: this,
-      provider: this.provider,
-      environment: resolved.environment,
-      protect: resolved.protect,
-      tenants: resolved.tenants,
-      server,
-      transform: resolved.transform,
-    });
+    this.tenantDatabases = createTenantDatabases(
+      { name, parent: this, provider: this.provider, server },
+      resolved,
+    );
     this.tenantUrls = tenantUrlsOf(this.tenantDatabases);
     this.registerOutputs({ networkPeer: this.networkPeer, tenantUrls: this.tenantUrls });
   }
