@@ -13,7 +13,12 @@ import { adminConnection, adminProviderArgs, type DatabaseServer } from "./datab
 import { derivePassword } from "./derived-password";
 import type { ResolvedDatabaseTenant, TenantDatabaseTransforms } from "./shared-database-args";
 import { SqlStatements } from "./sql-statements";
-import { settingMilliseconds, tenantHardeningSql, tenantSqlSpec } from "./tenant-sql";
+import {
+  settingMilliseconds,
+  tenantHardeningSql,
+  tenantSqlSpec,
+  type TenantSqlSpec,
+} from "./tenant-sql";
 
 /** What the server holds for one tenant, and how the tenant reaches it. */
 export interface TenantDatabase {
@@ -97,55 +102,43 @@ export function createTenantDatabases(
   return databases;
 }
 
+/** What every tenant's resources share: the password key and the admin's login. */
+interface SharedTenantInputs {
+  readonly passwordKey: pulumi.Output<string>;
+  readonly connection: ReturnType<typeof adminConnection>;
+}
+
+/** One tenant's role, database and hardening, named `{name}-{id}-…`. */
 function createTenantDatabase(
   owner: TenantDatabasesOwner,
   settings: TenantDatabasesSettings,
   tenant: ResolvedDatabaseTenant,
-  shared: {
-    readonly passwordKey: pulumi.Output<string>;
-    readonly connection: ReturnType<typeof adminConnection>;
-  },
+  shared: SharedTenantInputs,
 ): TenantDatabase {
-  const { environment, transform } = settings;
-  const { parent } = owner;
-  const spec = tenantSqlSpec(environment, tenant);
+  const spec = tenantSqlSpec(settings.environment, tenant);
   const prefix = `${owner.name}-${tenant.id}`;
+  const password = pulumi.secret(
+    shared.passwordKey.apply((key) => derivePassword(key, settings.environment, tenant.id)),
+  );
   // A tenant's role and database are never dropped by Pulumi, in any environment: removing a
   // tenant or rolling back to before it existed leaves its data on the server.
-  const alwaysRetained = { protect: settings.protect, retainOnDelete: true };
-  const onServer = { parent, provider: owner.provider };
-  const password = pulumi.secret(
-    shared.passwordKey.apply((key) => derivePassword(key, environment, tenant.id)),
-  );
-
-  const roleName = `${prefix}-role`;
-  const role = new postgresql.Role(
-    roleName,
-    ...applyTransform(
-      transform.role,
-      roleName,
-      {
-        ...spec.role,
-        password,
-        // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
-        statementTimeout: settingMilliseconds(spec, "statement_timeout"),
-        idleInTransactionSessionTimeout: settingMilliseconds(
-          spec,
-          "idle_in_transaction_session_timeout",
-        ),
-      },
-      // The role owns the tenant's data: dropping it would reassign or drop what it owns.
-      { ...onServer, ...alwaysRetained },
-    ),
-  );
+  const alwaysRetained: pulumi.CustomResourceOptions = {
+    parent: owner.parent,
+    provider: owner.provider,
+    protect: settings.protect,
+    retainOnDelete: true,
+  };
+  const role = createTenantRole(`${prefix}-role`, spec, password, settings.transform, {
+    ...alwaysRetained,
+  });
   const databaseName = `${prefix}-database`;
   const database = new postgresql.Database(
     databaseName,
     ...applyTransform(
-      transform.database,
+      settings.transform.database,
       databaseName,
       { ...spec.database, owner: role.name },
-      { ...onServer, ...alwaysRetained },
+      { ...alwaysRetained },
     ),
   );
   // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
@@ -154,24 +147,52 @@ function createTenantDatabase(
   const hardening = new SqlStatements(
     `${prefix}-hardening`,
     { connection: shared.connection, statements: tenantHardeningSql(spec) },
-    { parent, dependsOn: [role, database] },
+    { parent: owner.parent, dependsOn: [role, database] },
   );
-  const { host, port, sslmode } = owner.server;
-  const url = pulumi.secret(
-    pulumi
-      .all([role.name, password, database.name])
-      .apply(([user, rolePassword, databaseOnServer]) =>
-        databaseUrl({
-          user,
-          password: rolePassword,
-          host,
-          port,
-          sslmode,
-          database: databaseOnServer,
-        }),
-      ),
-  );
+  const url = tenantDatabaseUrl(owner.server, role, password, database);
   return { role, database, hardening, url };
+}
+
+/** The tenant's login role; it owns the tenant's data, so dropping it would drop what it owns. */
+function createTenantRole(
+  name: string,
+  spec: TenantSqlSpec,
+  password: pulumi.Output<string>,
+  transform: TenantDatabaseTransforms,
+  opts: pulumi.CustomResourceOptions,
+): postgresql.Role {
+  const args: postgresql.RoleArgs = {
+    ...spec.role,
+    password,
+    // The same values SqlStatements sets with ALTER ROLE, so the two never fight.
+    statementTimeout: settingMilliseconds(spec, "statement_timeout"),
+    idleInTransactionSessionTimeout: settingMilliseconds(
+      spec,
+      "idle_in_transaction_session_timeout",
+    ),
+  };
+  return new postgresql.Role(name, ...applyTransform(transform.role, name, args, opts));
+}
+
+/** `postgres://role:password@host:port/database?sslmode=…` (secret). */
+function tenantDatabaseUrl(
+  server: DatabaseServer,
+  role: postgresql.Role,
+  password: pulumi.Output<string>,
+  database: postgresql.Database,
+): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi.all([role.name, password, database.name]).apply(([user, rolePassword, databaseName]) =>
+      databaseUrl({
+        user,
+        password: rolePassword,
+        host: server.host,
+        port: server.port,
+        sslmode: server.sslmode,
+        database: databaseName,
+      }),
+    ),
+  );
 }
 
 /** Each tenant's `DATABASE_URL`, keyed by tenant id. */
