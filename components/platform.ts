@@ -3,31 +3,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { edgeNamespace, tenantNamespace, tenantServiceName } from "../model/names";
 import type { PlatformConfig } from "../model/platform-config";
 import type { SecretValue } from "../model/secret-value";
-import { SharedDatabase } from "./data/shared-database";
-import { TenantBackups } from "./data/tenant-backups";
+import type { ShardTenant } from "../model/shard-tenant";
+import { SharedDatabase, type SharedDatabaseArgs } from "./data/shared-database";
+import { TenantBackups, type TenantBackupsArgs } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
-import { ManagementProxy } from "./edge/management-proxy";
-import { WildcardCertificate } from "./edge/wildcard-certificate";
-import { WildcardDns } from "./edge/wildcard-dns";
-import { AppImage } from "./image/app-image";
-import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
-import type { ShardTenant } from "../model/shard-tenant";
+import { ManagementProxy, type ManagementProxyArgs } from "./edge/management-proxy";
+import { WildcardCertificate, type WildcardCertificateArgs } from "./edge/wildcard-certificate";
+import { WildcardDns, type WildcardDnsArgs } from "./edge/wildcard-dns";
+import { AppImage, type AppImageArgs } from "./image/app-image";
 import { createTenantApps } from "./tenant/app-args";
+import { acceptedApiKeys, type TenantEndpoint, tenantEndpoints } from "./tenant/endpoint";
+import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
 import type { TenantApp } from "./tenant/tenant-app";
 
-export const PLATFORM_TYPE = "agent-cloud:platform:Platform";
+export type { TenantEndpoint } from "./tenant/endpoint";
 
-/** Where the platform is reached from, and what runs for each tenant. */
-export interface TenantEndpoint {
-  /** `https://{id}.{domain}` */
-  readonly url: string;
-  readonly hosts: readonly string[];
-  readonly namespace: string;
-  readonly image: string;
-  readonly groups: readonly string[];
-  readonly plan: string;
-}
+export const PLATFORM_TYPE = "agent-cloud:platform:Platform";
 
 export interface PlatformArgs {
   /** The validated config of one environment (`parseConfig` / `loadConfig`). */
@@ -45,6 +37,12 @@ export interface PlatformArgs {
    */
   readonly shardTenants?: readonly ShardTenant[];
 }
+
+/** The DNS config when Cloudflare holds the zone. */
+type CloudflareDnsConfig = Extract<PlatformConfig["dns"], { provider: "cloudflare" }>;
+
+/** A tenant the edge serves: one of this stack's own, or one of its shards'. */
+type RoutedTenant = PlatformConfig["tenants"][number] | ShardTenant;
 
 const secretInput = (value: SecretValue | undefined) => value?.toOutput();
 
@@ -64,189 +62,75 @@ export class Platform extends pulumi.ComponentResource {
   /** With no DNS provider: the `/etc/hosts` lines that reach every tenant host. */
   public readonly hostsFileLines: pulumi.Output<string[]>;
 
+  /** The edge's namespace (proxy and certificate), named {@link edgeNamespace}. */
+  public readonly edgeNamespaceResource: k8s.core.v1.Namespace;
+  public readonly certificate: WildcardCertificate;
+  public readonly image: AppImage;
+  public readonly database: SharedDatabase;
+  /** Present when `database.backup` is configured. */
+  public readonly backups?: TenantBackups;
+  /** This stack's tenants' apps, by tenant id. */
+  public readonly apps: Readonly<Record<string, TenantApp>>;
+  public readonly proxy: ManagementProxy;
+  /** Present with `dns.provider: cloudflare`. */
+  public readonly dns?: WildcardDns;
+
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PLATFORM_TYPE, name, {}, opts);
-    const c = args.config;
+    const config = args.config;
     const child = { parent: this };
     // Every tenant the edge serves: this stack's own, then those of its shards.
-    const routed = [...c.tenants, ...(args.shardTenants ?? [])];
-    const shardKeys = Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys]));
+    const routed: readonly RoutedTenant[] = [...config.tenants, ...(args.shardTenants ?? [])];
 
-    this.edgeNamespace = edgeNamespace(c.environment);
-    const edge = new k8s.core.v1.Namespace(
-      `${name}-edge`,
-      {
-        metadata: {
-          name: this.edgeNamespace,
-          labels: {
-            [ENVIRONMENT_LABEL]: c.environment,
-            "app.kubernetes.io/part-of": "agent-cloud",
-            ...POD_SECURITY_RESTRICTED,
-          },
-        },
-      },
-      child,
-    );
-
-    const certificate = new WildcardCertificate(
+    this.edgeNamespace = edgeNamespace(config.environment);
+    this.edgeNamespaceResource = this.createEdgeNamespace(name, config);
+    const namespace = this.edgeNamespaceResource.metadata.name;
+    this.certificate = new WildcardCertificate(
       `${name}-certificate`,
-      {
-        namespace: edge.metadata.name,
-        domain: c.domain,
-        ...certificateArgs(c, args.cloudflareApiToken),
-      },
+      certificateArgs(config, namespace, args.cloudflareApiToken),
       child,
     );
+    this.image = new AppImage(`${name}-image`, imageArgs(config, args.projectRoot), child);
+    this.imageRef = this.image.ref;
+    this.database = new SharedDatabase(`${name}-database`, databaseArgs(config), child);
+    const backup = config.database.backup;
+    this.backups =
+      backup === undefined
+        ? undefined
+        : new TenantBackups(`${name}-backups`, backupsArgs(config, backup, this.database), child);
 
-    const image = new AppImage(
-      `${name}-image`,
-      {
-        projectRoot: args.projectRoot,
-        context: c.image.context,
-        dockerfile: c.image.dockerfile,
-        platforms: c.image.platforms,
-        repository: c.image.repository,
-        tag: c.image.tag,
-        ref: c.image.ref,
-        registryUsername: c.image.registryUsername,
-        registryPassword: secretInput(c.secrets.registryPassword),
-        rebuildNonce: c.image.rebuildNonce,
-        builder: c.image.builder,
-      },
+    this.apps = createTenantApps(
+      name,
+      config,
+      { image: this.imageRef, database: this.database },
       child,
     );
-    this.imageRef = image.ref;
+    this.tenants = tenantEndpoints(config, this.imageRef, () => ({}));
 
-    const database = new SharedDatabase(
-      `${name}-database`,
-      {
-        environment: c.environment,
-        protect: c.database.protect,
-        tenants: c.tenants.map((t) => ({
-          id: t.id,
-          connectionLimit: t.plan.databaseConnections,
-          limits: t.plan.databaseLimits,
-        })),
-        maxConnections: c.database.maxConnections,
-        ...(c.database.mode === "in-cluster"
-          ? {
-              mode: "in-cluster" as const,
-              image: c.database.image,
-              storageSize: c.database.storageSize,
-              storageClass: c.database.storageClass,
-              nodePort: c.database.nodePort,
-              adminSourceCidrs: c.database.adminSourceCidrs,
-              adminHost: c.database.adminHost,
-              adminPort: c.database.adminPort,
-              clusterDomain: c.proxy.clusterDomain,
-            }
-          : {
-              mode: "external" as const,
-              host: c.database.host,
-              port: c.database.port,
-              sslmode: c.database.sslmode,
-              adminUser: c.database.adminUser,
-              adminDatabase: c.database.adminDatabase,
-              adminPassword: secretInput(c.secrets.databaseAdminPassword),
-              networkCidrs: c.database.networkCidrs,
-            }),
-      },
-      child,
-    );
-
-    const backup = c.database.backup;
-    if (backup !== undefined) {
-      new TenantBackups(
-        `${name}-backups`,
-        {
-          environment: c.environment,
-          tenants: c.tenants.map((t) => ({ id: t.id, databaseUrl: database.tenantUrl(t.id) })),
-          ...backup,
-          database: database.networkPeer,
-        },
-        child,
-      );
-    }
-
-    const apps = createTenantApps(name, c, { image: image.ref, database }, child);
-    const apiKeys: Record<
-      string,
-      { current: pulumi.Output<string>; previous?: pulumi.Output<string> }
-    > = {};
-    const endpoints: Record<string, pulumi.Output<TenantEndpoint>> = {};
-    for (const t of c.tenants) {
-      const app = apps[t.id] as TenantApp;
-      apiKeys[t.id] = { current: app.apiKey, previous: app.previousApiKey };
-      endpoints[t.id] = pulumi.output(t.image ?? image.ref).apply((img) => ({
-        url: `https://${t.id}.${c.domain}`,
-        hosts: t.hosts,
-        namespace: tenantNamespace(c.environment, t.id),
-        image: img,
-        groups: t.groups,
-        plan: t.planName,
-      }));
-    }
-    this.tenants = pulumi.all(endpoints);
-
-    const proxy = new ManagementProxy(
+    this.proxy = new ManagementProxy(
       `${name}-proxy`,
-      {
-        namespace: edge.metadata.name,
-        environment: c.environment,
-        apiKeyPrefix: c.apiKeyPrefix,
-        routes: routed.map((t) => ({
-          tenantId: t.id,
-          hosts: [...t.hosts],
-          upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(c.environment, t.id)}.svc.${c.proxy.clusterDomain}`,
-          upstreamPort: 80,
-          ...(t.suspended ? { suspended: true } : {}),
-        })),
-        tlsSecretName: certificate.secretName,
-        replicas: c.proxy.replicas,
-        serviceType: c.proxy.serviceType,
-        nodePorts: c.proxy.nodePorts,
-        serviceAnnotations: c.proxy.serviceAnnotations,
-        image: c.proxy.image,
-        maxBodySize: c.proxy.maxBodySize,
-        connectTimeoutSeconds: c.proxy.connectTimeoutSeconds,
-        readTimeoutSeconds: c.proxy.readTimeoutSeconds,
-        sendTimeoutSeconds: c.proxy.sendTimeoutSeconds,
-        resolver: c.proxy.resolver,
-        clusterDomain: c.proxy.clusterDomain,
-        apiKeys: { ...apiKeys, ...shardKeys },
-        ...edgeSecurityArgs(c, routed),
-      },
+      proxyArgs(config, {
+        namespace,
+        routed,
+        tlsSecretName: this.certificate.secretName,
+        apiKeys: {
+          ...acceptedApiKeys(this.apps),
+          ...Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys])),
+        },
+      }),
       child,
     );
-    this.proxyAddress = proxy.address;
+    this.proxyAddress = this.proxy.address;
 
-    const allHosts = routed.flatMap((t) => t.hosts);
-    if (c.dns.provider === "cloudflare") {
-      new WildcardDns(
-        `${name}-dns`,
-        {
-          zoneId: c.dns.zoneId,
-          domain: c.domain,
-          target: proxy.address,
-          proxied: c.dns.proxied,
-          apex: c.dns.apex,
-          ttl: c.dns.ttl,
-          customDomains: routed.flatMap((t) =>
-            t.hosts.slice(1).map((hostname) => ({ tenantId: t.id, hostname })),
-          ),
-          customDomainMode: c.dns.customDomains,
-          customDomainZones: c.dns.customDomainZones,
-          otherEnvironmentDomains: c.otherEnvironmentDomains,
-          edgeCertificate: c.dns.edgeCertificate,
-          zoneName: c.dns.zoneName,
-        },
-        child,
-      );
+    if (config.dns.provider === "cloudflare") {
+      const dns = dnsArgs(config, config.dns, routed, this.proxyAddress);
+      this.dns = new WildcardDns(`${name}-dns`, dns, child);
       this.hostsFileLines = pulumi.output([]);
     } else {
       // No DNS provider: a NodePort proxy on kind is reached on the host's loopback.
-      this.hostsFileLines = proxy.address.apply((address) =>
-        hostsFileLines(address === "" ? "127.0.0.1" : address, allHosts),
+      const hosts = routed.flatMap((t) => t.hosts);
+      this.hostsFileLines = this.proxyAddress.apply((address) =>
+        hostsFileLines(address === "" ? "127.0.0.1" : address, hosts),
       );
     }
 
@@ -257,33 +141,199 @@ export class Platform extends pulumi.ComponentResource {
       hostsFileLines: this.hostsFileLines,
     });
   }
+
+  private createEdgeNamespace(name: string, config: PlatformConfig): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+      `${name}-edge`,
+      {
+        metadata: {
+          name: this.edgeNamespace,
+          labels: {
+            [ENVIRONMENT_LABEL]: config.environment,
+            "app.kubernetes.io/part-of": "agent-cloud",
+            ...POD_SECURITY_RESTRICTED,
+          },
+        },
+      },
+      { parent: this },
+    );
+  }
 }
 
-/** The certificate component's per-mode args from the TLS config. */
-function certificateArgs(c: PlatformConfig, cloudflareApiToken?: pulumi.Input<string>) {
-  switch (c.tls.mode) {
+/** The certificate's args: the edge namespace, the domain, and its per-mode TLS settings. */
+export function certificateArgs(
+  config: PlatformConfig,
+  namespace: pulumi.Input<string>,
+  cloudflareApiToken?: pulumi.Input<string>,
+): WildcardCertificateArgs {
+  const tls = config.tls;
+  const common = { namespace, domain: config.domain };
+  switch (tls.mode) {
     case "self-signed":
-      return { mode: c.tls.mode, validityHours: c.tls.validityHours };
+      return { ...common, mode: tls.mode, validityHours: tls.validityHours };
     case "provided":
       return {
-        mode: c.tls.mode,
-        certificatePem: c.tls.certificate,
-        privateKeyPem: secretInput(c.secrets.tlsPrivateKey),
+        ...common,
+        mode: tls.mode,
+        certificatePem: tls.certificate,
+        privateKeyPem: secretInput(config.secrets.tlsPrivateKey),
       };
     case "acme":
       return {
-        mode: c.tls.mode,
-        email: c.tls.email,
-        server: c.tls.server,
-        installCertManager: c.tls.installCertManager,
-        certManagerVersion: c.tls.certManagerVersion,
+        ...common,
+        mode: tls.mode,
+        email: tls.email,
+        server: tls.server,
+        installCertManager: tls.installCertManager,
+        certManagerVersion: tls.certManagerVersion,
         cloudflareApiToken,
       };
     case "cloudflare-origin-ca":
       return {
-        mode: c.tls.mode,
-        requestType: c.tls.requestType,
-        validityDays: c.tls.validityDays,
+        ...common,
+        mode: tls.mode,
+        requestType: tls.requestType,
+        validityDays: tls.validityDays,
       };
   }
+}
+
+/** The agent image's args: what to build and push, or the pinned ref to deploy. */
+export function imageArgs(config: PlatformConfig, projectRoot: string): AppImageArgs {
+  const image = config.image;
+  return {
+    projectRoot,
+    context: image.context,
+    dockerfile: image.dockerfile,
+    platforms: image.platforms,
+    repository: image.repository,
+    tag: image.tag,
+    ref: image.ref,
+    registryUsername: image.registryUsername,
+    registryPassword: secretInput(config.secrets.registryPassword),
+    rebuildNonce: image.rebuildNonce,
+    builder: image.builder,
+  };
+}
+
+/** The shared database's args: one role and database per tenant, on an in-cluster or external server. */
+export function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
+  const database = config.database;
+  const common = {
+    environment: config.environment,
+    protect: database.protect,
+    tenants: config.tenants.map((t) => ({
+      id: t.id,
+      connectionLimit: t.plan.databaseConnections,
+      limits: t.plan.databaseLimits,
+    })),
+    maxConnections: database.maxConnections,
+  };
+  if (database.mode === "in-cluster") {
+    return {
+      ...common,
+      mode: "in-cluster",
+      image: database.image,
+      storageSize: database.storageSize,
+      storageClass: database.storageClass,
+      nodePort: database.nodePort,
+      adminSourceCidrs: database.adminSourceCidrs,
+      adminHost: database.adminHost,
+      adminPort: database.adminPort,
+      clusterDomain: config.proxy.clusterDomain,
+    };
+  }
+  return {
+    ...common,
+    mode: "external",
+    host: database.host,
+    port: database.port,
+    sslmode: database.sslmode,
+    adminUser: database.adminUser,
+    adminDatabase: database.adminDatabase,
+    adminPassword: secretInput(config.secrets.databaseAdminPassword),
+    networkCidrs: database.networkCidrs,
+  };
+}
+
+/** The backups' args: every tenant's database URL, and where the server is for their egress. */
+export function backupsArgs(
+  config: PlatformConfig,
+  backup: NonNullable<PlatformConfig["database"]["backup"]>,
+  database: SharedDatabase,
+): TenantBackupsArgs {
+  return {
+    environment: config.environment,
+    tenants: config.tenants.map((t) => ({ id: t.id, databaseUrl: database.tenantUrl(t.id) })),
+    ...backup,
+    database: database.networkPeer,
+  };
+}
+
+/** What the proxy's args take from the rest of the platform. */
+export interface ProxyDependencies {
+  /** The edge namespace. */
+  readonly namespace: pulumi.Input<string>;
+  /** Every tenant the edge serves, this stack's and its shards'. */
+  readonly routed: readonly RoutedTenant[];
+  /** The Secret holding the wildcard certificate. */
+  readonly tlsSecretName: pulumi.Input<string>;
+  /** Each routed tenant's accepted keys. */
+  readonly apiKeys: NonNullable<ManagementProxyArgs["apiKeys"]>;
+}
+
+/** The proxy's args: one route per tenant (`sp-{id}` in its namespace), the proxy config, its security. */
+export function proxyArgs(config: PlatformConfig, deps: ProxyDependencies): ManagementProxyArgs {
+  const proxy = config.proxy;
+  return {
+    namespace: deps.namespace,
+    environment: config.environment,
+    apiKeyPrefix: config.apiKeyPrefix,
+    routes: deps.routed.map((t) => ({
+      tenantId: t.id,
+      hosts: [...t.hosts],
+      upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(config.environment, t.id)}.svc.${proxy.clusterDomain}`,
+      upstreamPort: 80,
+      ...(t.suspended ? { suspended: true } : {}),
+    })),
+    tlsSecretName: deps.tlsSecretName,
+    replicas: proxy.replicas,
+    serviceType: proxy.serviceType,
+    nodePorts: proxy.nodePorts,
+    serviceAnnotations: proxy.serviceAnnotations,
+    image: proxy.image,
+    maxBodySize: proxy.maxBodySize,
+    connectTimeoutSeconds: proxy.connectTimeoutSeconds,
+    readTimeoutSeconds: proxy.readTimeoutSeconds,
+    sendTimeoutSeconds: proxy.sendTimeoutSeconds,
+    resolver: proxy.resolver,
+    clusterDomain: proxy.clusterDomain,
+    apiKeys: deps.apiKeys,
+    ...edgeSecurityArgs(config, deps.routed),
+  };
+}
+
+/** The DNS args (Cloudflare): the wildcard and every routed tenant's custom domains, to the proxy. */
+export function dnsArgs(
+  config: PlatformConfig,
+  dns: CloudflareDnsConfig,
+  routed: readonly RoutedTenant[],
+  proxyAddress: pulumi.Input<string>,
+): WildcardDnsArgs {
+  return {
+    zoneId: dns.zoneId,
+    domain: config.domain,
+    target: proxyAddress,
+    proxied: dns.proxied,
+    apex: dns.apex,
+    ttl: dns.ttl,
+    customDomains: routed.flatMap((t) =>
+      t.hosts.slice(1).map((hostname) => ({ tenantId: t.id, hostname })),
+    ),
+    customDomainMode: dns.customDomains,
+    customDomainZones: dns.customDomainZones,
+    otherEnvironmentDomains: config.otherEnvironmentDomains,
+    edgeCertificate: dns.edgeCertificate,
+    zoneName: dns.zoneName,
+  };
 }

@@ -12,11 +12,13 @@ import {
   POSTGRES_PORT,
   SSL_MODES,
 } from "./database-defaults";
+import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
- * production guards, secrets given in clear text) live in parse.ts; this file says what each key
- * may hold and what it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
+ * production guards, secrets given in clear text) live in stacks/config/rules/, one file per
+ * concern, and stacks/config/parse.ts runs them; this file says what each key may hold and what
+ * it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
  */
 
 const dnsLabel = (max: number) => {
@@ -326,7 +328,12 @@ const tenantSchema = z.strictObject({
     .strictObject({
       min: z.number().int().min(1).max(50),
       max: z.number().int().min(1).max(50),
-      cpuPercent: z.number().int().min(10).max(100).default(70),
+      cpuPercent: z
+        .number()
+        .int()
+        .min(AUTOSCALE_CPU_PERCENT.min)
+        .max(AUTOSCALE_CPU_PERCENT.max)
+        .default(AUTOSCALE_CPU_PERCENT.default),
     })
     .optional(),
   /** Keep data and config, scale to zero, and have the edge answer 503. */

@@ -2,6 +2,9 @@ import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_REF } from "../../model/patterns";
+import { assertNoProblems } from "../component-args-error";
+import { createChild } from "../tenant/child";
+import type { Transform } from "../transform";
 import { assertNoSecretsInContext } from "./scan-context";
 
 export const APP_IMAGE_TYPE = "agent-cloud:image:AppImage";
@@ -12,6 +15,8 @@ export const REBUILD_NONCE_ARG = "AGENT_CLOUD_REBUILD_NONCE";
 export const CACHE_TAG = "buildcache";
 
 const TAG = /^[\w][\w.-]{0,127}$/;
+/** Tag pushed alongside the digest when none is given. */
+export const DEFAULT_TAG = "latest";
 const REPOSITORY = /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/;
 
 export interface AppImageArgs {
@@ -23,7 +28,7 @@ export interface AppImageArgs {
   readonly platforms?: readonly dockerBuild.Platform[];
   /** Repository to push to, e.g. `ghcr.io/acme/agent`. Required unless `ref` is set. */
   readonly repository?: string;
-  /** Tag pushed alongside the digest. @default "latest" */
+  /** Tag pushed alongside the digest. @default {@link DEFAULT_TAG} */
   readonly tag?: string;
   /** Deploy this image (`repo@sha256:...`) and build nothing. @default build from context */
   readonly ref?: string;
@@ -44,6 +49,78 @@ export interface AppImageArgs {
   readonly scanForSecrets?: boolean;
   /** Folder relative paths resolve against. @default process.cwd() (the Pulumi project) */
   readonly projectRoot?: string;
+  /** Adjust the children before they are registered (see components/transform.ts). @default none */
+  readonly transform?: {
+    /** The BuildKit image build (only when building). */
+    readonly image?: Transform<dockerBuild.ImageArgs>;
+  };
+}
+
+/** AppImage's args once checked: a pinned ref to pass through, or what to build. */
+export type ResolvedAppImageArgs =
+  | (AppImageArgs & { readonly ref: string })
+  | (AppImageArgs & {
+      readonly ref: undefined;
+      readonly context: string;
+      readonly repository: string;
+      readonly tag: string;
+      /** The build context, absolute. */
+      readonly contextDir: string;
+      /** The Dockerfile, absolute. */
+      readonly dockerfilePath: string;
+    });
+
+/**
+ * Checks AppImage's args (every problem gathered, then one ComponentArgsError naming the
+ * component, `name` and each problem, each saying what to set) before anything is registered.
+ */
+export function resolveAppImageArgs(name: string, args: AppImageArgs): ResolvedAppImageArgs {
+  assertNoProblems("AppImage", name, appImageProblems(args));
+  if (args.ref !== undefined) return { ...args, ref: args.ref };
+  const context = args.context as string;
+  const root = args.projectRoot ?? process.cwd();
+  return {
+    ...args,
+    ref: undefined,
+    context,
+    repository: args.repository as string,
+    tag: args.tag ?? DEFAULT_TAG,
+    contextDir: path.resolve(root, context),
+    dockerfilePath: path.resolve(root, args.dockerfile ?? path.join(context, "Dockerfile")),
+  };
+}
+
+/** Every problem with AppImage's args; empty when it can pin or build. */
+export function appImageProblems(args: AppImageArgs): string[] {
+  if (args.ref !== undefined) {
+    return DIGEST_REF.test(args.ref)
+      ? []
+      : [
+          `image ref "${args.ref}": must be pinned by digest (registry/repo@sha256:<64 hex>); find it with: docker buildx imagetools inspect <image>`,
+        ];
+  }
+  const problems: string[] = [];
+  const { context, repository } = args;
+  if (context === undefined || repository === undefined) {
+    problems.push(
+      `image: set ref (an image pinned by digest), or context and repository to build one (got context ${JSON.stringify(context)}, repository ${JSON.stringify(repository)})`,
+    );
+  }
+  if (repository !== undefined && (!REPOSITORY.test(repository) || repository.includes("@"))) {
+    problems.push(
+      `image repository "${repository}": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
+    );
+  }
+  const tag = args.tag ?? DEFAULT_TAG;
+  if (!TAG.test(tag)) {
+    problems.push(`image tag "${tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')`);
+  }
+  if (args.registryUsername !== undefined && args.registryPassword === undefined) {
+    problems.push(
+      `image registryUsername "${args.registryUsername}" needs registryPassword; run: pulumi config set --secret registryPassword <token>`,
+    );
+  }
+  return problems;
 }
 
 /**
@@ -56,38 +133,45 @@ export class AppImage extends pulumi.ComponentResource {
   public readonly ref: pulumi.Output<string>;
   /** `sha256:...` of the image. */
   public readonly digest: pulumi.Output<string>;
+  /** The build, unless a pinned `ref` was given. */
+  public readonly image?: dockerBuild.Image;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Checked before anything is registered, so bad args leave no half-built component.
-    const build = validate(args);
+    const resolved = resolveAppImageArgs(name, args);
     super(APP_IMAGE_TYPE, name, {}, opts);
 
-    if (build === undefined) {
-      const ref = args.ref as string;
+    if (resolved.ref !== undefined) {
+      const ref = resolved.ref;
       this.ref = pulumi.output(ref);
       this.digest = pulumi.output(ref.slice(ref.indexOf("@") + 1));
-      this.registerOutputs({ ref: this.ref, digest: this.digest });
-      return;
+    } else {
+      this.image = this.createImage(name, resolved);
+      this.digest = this.image.digest;
+      this.ref = pulumi.interpolate`${resolved.repository}@${this.image.digest}`;
     }
-    const { context, repository, tag } = build;
+    this.registerOutputs({ ref: this.ref, digest: this.digest });
+  }
 
-    const root = args.projectRoot ?? process.cwd();
-    const contextDir = path.resolve(root, context);
-    const dockerfile = path.resolve(root, args.dockerfile ?? path.join(context, "Dockerfile"));
+  private createImage(
+    name: string,
+    args: Extract<ResolvedAppImageArgs, { ref: undefined }>,
+  ): dockerBuild.Image {
+    const { contextDir, repository } = args;
     // The build only learns its context once the scan has passed, so a leaked credential fails
     // `pulumi preview` (and `up`) before anything is built or pushed.
     const location =
       args.scanForSecrets === false
         ? pulumi.output(contextDir)
         : pulumi.output(assertNoSecretsInContext(contextDir).then(() => contextDir));
-
     const cache = `${repository}:${CACHE_TAG}`;
     const rebuild = args.rebuildNonce !== undefined;
-    const image = new dockerBuild.Image(
+    return createChild(
+      this,
+      dockerBuild.Image,
       `${name}-image`,
       {
         context: { location },
-        dockerfile: { location: dockerfile },
+        dockerfile: { location: args.dockerfilePath },
         platforms: [...(args.platforms ?? ["linux/amd64"])],
         ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
         push: true,
@@ -95,7 +179,7 @@ export class AppImage extends pulumi.ComponentResource {
         // nothing: they need no Docker, registry or build secrets, and a changed context shows
         // as an unknown digest until `up` builds it. `up` builds exactly once.
         buildOnPreview: false,
-        tags: [`${repository}:${tag}`],
+        tags: [`${repository}:${args.tag}`],
         cacheFrom: [{ registry: { ref: cache } }],
         cacheTo: [
           { registry: { ref: cache, mode: "max", imageManifest: true, ociMediaTypes: true } },
@@ -117,51 +201,13 @@ export class AppImage extends pulumi.ComponentResource {
             }
           : {}),
       },
+      args.transform?.image,
       // Deleting an Image deletes its pushed tags where the registry allows it. Every digest is a
       // release artifact that history, rollbacks and other stacks may still run, and the build
       // leaves the state whenever a deploy pins a ref (--skip-build, a rollback, a promotion).
-      { parent: this, retainOnDelete: true },
-    );
-
-    this.digest = image.digest;
-    this.ref = pulumi.interpolate`${repository}@${image.digest}`;
-    this.registerOutputs({ ref: this.ref, digest: this.digest });
-  }
-}
-
-/** What to build, or undefined for a pinned ref; throws saying what to set. */
-function validate(
-  args: AppImageArgs,
-): { context: string; repository: string; tag: string } | undefined {
-  if (args.ref !== undefined) {
-    if (!DIGEST_REF.test(args.ref)) {
-      throw new Error(
-        `image ref "${args.ref}": must be pinned by digest (registry/repo@sha256:<64 hex>); find it with: docker buildx imagetools inspect <image>`,
-      );
-    }
-    return undefined;
-  }
-  const { context, repository } = args;
-  if (context === undefined || repository === undefined) {
-    throw new Error(
-      `image: set ref (an image pinned by digest), or context and repository to build one (got context ${JSON.stringify(context)}, repository ${JSON.stringify(repository)})`,
+      { retainOnDelete: true },
     );
   }
-  if (!REPOSITORY.test(repository) || repository.includes("@")) {
-    throw new Error(
-      `image repository "${repository}": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
-    );
-  }
-  const tag = args.tag ?? "latest";
-  if (!TAG.test(tag)) {
-    throw new Error(`image tag "${tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')`);
-  }
-  if (args.registryUsername !== undefined && args.registryPassword === undefined) {
-    throw new Error(
-      `image registryUsername "${args.registryUsername}" needs registryPassword; run: pulumi config set --secret registryPassword <token>`,
-    );
-  }
-  return { context, repository, tag };
 }
 
 /** `ghcr.io/acme/agent` → `ghcr.io`; `acme/agent` → `docker.io` (Docker's own rule). */

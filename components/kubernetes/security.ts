@@ -41,8 +41,14 @@ export function restrictedContainerSecurityContext(
   };
 }
 
-function assertNonRoot(id: number, what: string): void {
-  if (!Number.isInteger(id) || id < 1) {
-    throw new Error(`${what} ${id}: must be a positive integer (0 is root, refused by restricted)`);
-  }
+function assertNonRoot(id: number, what: "uid" | "gid"): void {
+  const problem = nonRootProblem(id, what);
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/** The problem with a uid or gid `restricted` refuses (root or not a whole number), or undefined. */
+export function nonRootProblem(id: number, what: "uid" | "gid"): string | undefined {
+  return Number.isInteger(id) && id >= 1
+    ? undefined
+    : `${what} ${id}: must be a positive integer (0 is root, refused by restricted)`;
 }

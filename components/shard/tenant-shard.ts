@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { edgeNamespace } from "../../model/names";
 import type { PlatformConfig } from "../../model/platform-config";
-import { edgeNamespace, tenantNamespace } from "../../model/names";
-import { TenantDatabases } from "../data/tenant-databases";
+import { assertNoProblems } from "../component-args-error";
+import { TenantDatabases, type TenantDatabasesArgs } from "../data/tenant-databases";
 import { hostsFileLines } from "../edge/hosts-file";
-import type { TenantEndpoint } from "../platform";
 import { createTenantApps } from "../tenant/app-args";
+import { acceptedApiKeys, type TenantEndpoint, tenantEndpoints } from "../tenant/endpoint";
 import type { TenantApp } from "../tenant/tenant-app";
 
 export const TENANT_SHARD_TYPE = "agent-cloud:platform:TenantShard";
@@ -18,10 +19,35 @@ export interface ShardEndpoint extends TenantEndpoint {
 }
 
 export interface TenantShardArgs {
-  /** The shard stack's validated config: its tenants and its platform's environment settings. */
+  /**
+   * The shard stack's validated config: its tenants and its platform's environment settings.
+   * Its `database.mode` must be "external" (the server stays with the platform stack).
+   */
   readonly config: PlatformConfig;
   /** The platform stack, fully qualified (`org/agent-cloud/production`), for its image and address. */
   readonly platformStack: string;
+}
+
+/** A shard's config once checked: its database is the external server. */
+export interface ResolvedTenantShardArgs extends TenantShardArgs {
+  readonly database: Extract<PlatformConfig["database"], { mode: "external" }>;
+}
+
+/**
+ * Checks TenantShard's args before anything is registered: every problem in one
+ * ComponentArgsError.
+ */
+export function resolveTenantShardArgs(
+  name: string,
+  args: TenantShardArgs,
+): ResolvedTenantShardArgs {
+  const database = args.config.database;
+  assertNoProblems(
+    "TenantShard",
+    name,
+    database.mode === "external" ? [] : [`database.mode must be "external" in a shard`],
+  );
+  return { ...args, database: database as ResolvedTenantShardArgs["database"] };
 }
 
 /**
@@ -47,70 +73,48 @@ export class TenantShard extends pulumi.ComponentResource {
   /** With no DNS provider: `/etc/hosts` lines for this shard's hosts. */
   public readonly hostsFileLines: pulumi.Output<string[]>;
 
+  /** The platform stack, read for its image and its proxy's address. */
+  public readonly platform: pulumi.StackReference;
+  /** This shard's tenants' roles and databases on the shared server. */
+  public readonly database: TenantDatabases;
+  /** This shard's tenants' apps, by tenant id. */
+  public readonly apps: Readonly<Record<string, TenantApp>>;
+
   constructor(name: string, args: TenantShardArgs, opts?: pulumi.ComponentResourceOptions) {
-    const c = args.config;
-    if (c.database.mode !== "external") {
-      throw new Error(`TenantShard "${name}": database.mode must be "external" in a shard`);
-    }
+    const resolved = resolveTenantShardArgs(name, args);
     super(TENANT_SHARD_TYPE, name, {}, opts);
+    const config = resolved.config;
     const child = { parent: this };
 
-    const platform = new pulumi.StackReference(
+    this.platform = new pulumi.StackReference(
       `${name}-platform`,
-      { name: args.platformStack },
+      { name: resolved.platformStack },
       child,
     );
-    this.imageRef = platform.requireOutput("imageRef") as pulumi.Output<string>;
-    this.proxyAddress = platform.requireOutput("proxyAddress") as pulumi.Output<string>;
-    this.edgeNamespace = edgeNamespace(c.environment);
+    this.imageRef = this.platform.requireOutput("imageRef") as pulumi.Output<string>;
+    this.proxyAddress = this.platform.requireOutput("proxyAddress") as pulumi.Output<string>;
+    this.edgeNamespace = edgeNamespace(config.environment);
 
-    const database = new TenantDatabases(
-      `${name}-database`,
-      {
-        environment: c.environment,
-        protect: c.database.protect,
-        tenants: c.tenants.map((t) => ({ id: t.id, connectionLimit: t.plan.databaseConnections })),
-        host: c.database.host,
-        port: c.database.port,
-        sslmode: c.database.sslmode,
-        adminUser: c.database.adminUser,
-        adminDatabase: c.database.adminDatabase,
-        adminPassword: c.secrets.databaseAdminPassword?.toOutput(),
-        networkCidrs: c.database.networkCidrs,
-      },
+    this.database = new TenantDatabases(`${name}-database`, shardDatabaseArgs(resolved), child);
+    this.apps = createTenantApps(
+      name,
+      config,
+      { image: this.imageRef, database: this.database },
       child,
     );
+    this.tenants = tenantEndpoints(config, this.imageRef, (t) => ({
+      auth: t.auth,
+      publicPaths: t.publicPaths,
+      ...(t.suspended ? { suspended: true } : {}),
+    }));
+    this.apiKeys = pulumi.secret(pulumi.all(plainApiKeys(this.apps)));
 
-    const apps = createTenantApps(name, c, { image: this.imageRef, database }, child);
-    const keys: Record<string, pulumi.Output<{ current: string; previous?: string }>> = {};
-    const endpoints: Record<string, pulumi.Output<ShardEndpoint>> = {};
-    for (const t of c.tenants) {
-      const image = t.image ?? this.imageRef;
-      const app = apps[t.id] as TenantApp;
-      keys[t.id] = pulumi
-        .all([app.apiKey, app.previousApiKey])
-        .apply(([current, previous]) =>
-          previous === undefined ? { current } : { current, previous },
-        );
-      endpoints[t.id] = pulumi.output(image).apply((img) => ({
-        url: `https://${t.id}.${c.domain}`,
-        hosts: t.hosts,
-        namespace: tenantNamespace(c.environment, t.id),
-        image: img,
-        groups: t.groups,
-        plan: t.planName,
-        auth: t.auth,
-        publicPaths: t.publicPaths,
-        ...(t.suspended ? { suspended: true } : {}),
-      }));
-    }
-    this.tenants = pulumi.all(endpoints);
-    this.apiKeys = pulumi.secret(pulumi.all(keys));
-
-    const hosts = c.tenants.flatMap((t) => t.hosts);
+    const hosts = config.tenants.flatMap((t) => t.hosts);
     this.hostsFileLines =
-      c.dns.provider === "none"
-        ? this.proxyAddress.apply((a) => hostsFileLines(a === "" ? "127.0.0.1" : a, hosts))
+      config.dns.provider === "none"
+        ? this.proxyAddress.apply((address) =>
+            hostsFileLines(address === "" ? "127.0.0.1" : address, hosts),
+          )
         : pulumi.output([]);
 
     this.registerOutputs({
@@ -121,4 +125,40 @@ export class TenantShard extends pulumi.ComponentResource {
       hostsFileLines: this.hostsFileLines,
     });
   }
+}
+
+/** The shard's databases' args: its tenants, on the environment's external server. */
+export function shardDatabaseArgs(args: ResolvedTenantShardArgs): TenantDatabasesArgs {
+  const database = args.database;
+  return {
+    environment: args.config.environment,
+    protect: database.protect,
+    tenants: args.config.tenants.map((t) => ({
+      id: t.id,
+      connectionLimit: t.plan.databaseConnections,
+    })),
+    host: database.host,
+    port: database.port,
+    sslmode: database.sslmode,
+    adminUser: database.adminUser,
+    adminDatabase: database.adminDatabase,
+    adminPassword: args.config.secrets.databaseAdminPassword?.toOutput(),
+    networkCidrs: database.networkCidrs,
+  };
+}
+
+/** Each app's accepted keys as one Output per tenant, without `previous` outside an overlap. */
+function plainApiKeys(
+  apps: Readonly<Record<string, TenantApp>>,
+): Record<string, pulumi.Output<{ current: string; previous?: string }>> {
+  return Object.fromEntries(
+    Object.entries(acceptedApiKeys(apps)).map(([id, keys]) => [
+      id,
+      pulumi
+        .all([keys.current, keys.previous])
+        .apply(([current, previous]) =>
+          previous === undefined ? { current } : { current, previous },
+        ),
+    ]),
+  );
 }

@@ -56,20 +56,32 @@ export interface TenantApiKeys {
   readonly previous?: pulumi.Output<string>;
 }
 
-/** Refuses a rotation that cannot work, before anything is registered. */
+/** Every reason a rotation cannot work (empty when it can), checked before anything is registered. */
+export function apiKeyRotationProblems(
+  tenantId: string,
+  rotation: ApiKeyRotation | undefined,
+  hasSeed: boolean,
+): string[] {
+  const generation = rotation?.generation ?? 0;
+  const at = `tenant "${tenantId}" apiKey`;
+  if (!Number.isInteger(generation) || generation < 0)
+    return [`${at}.generation ${generation}: must be a whole number, 0 or more`];
+  const problems: string[] = [];
+  if ((rotation?.acceptPrevious ?? false) && generation === 0)
+    problems.push(`${at}.acceptPrevious: generation 0 has no previous key`);
+  if (generation >= 1 && !hasSeed)
+    problems.push(`${at}.generation ${generation}: derived keys need the environment's seed`);
+  return problems;
+}
+
+/** Throws the {@link apiKeyRotationProblems} of a rotation, if it has any. */
 export function checkApiKeyRotation(
   tenantId: string,
   rotation: ApiKeyRotation | undefined,
   hasSeed: boolean,
 ): void {
-  const generation = rotation?.generation ?? 0;
-  const at = `tenant "${tenantId}" apiKey`;
-  if (!Number.isInteger(generation) || generation < 0)
-    throw new Error(`${at}.generation ${generation}: must be a whole number, 0 or more`);
-  if ((rotation?.acceptPrevious ?? false) && generation === 0)
-    throw new Error(`${at}.acceptPrevious: generation 0 has no previous key`);
-  if (generation >= 1 && !hasSeed)
-    throw new Error(`${at}.generation ${generation}: derived keys need the environment's seed`);
+  const problems = apiKeyRotationProblems(tenantId, rotation, hasSeed);
+  if (problems.length > 0) throw new Error(problems.join("; "));
 }
 
 /**

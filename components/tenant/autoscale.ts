@@ -5,34 +5,17 @@
  * still has room for its surge pod.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type { AutoscaleRange } from "../../model/rules/tenant-scale";
 
-/** `tenants[].autoscale`. */
-export interface Autoscale {
-  readonly min: number;
-  readonly max: number;
-  /** Target average CPU use, in percent of the plan's CPU request. */
-  readonly cpuPercent: number;
-}
+/**
+ * `tenants[].autoscale`: `min` and `max` replicas and the target average CPU use (`cpuPercent`,
+ * in percent of the plan's CPU request). Its rules live in model/rules/tenant-scale.ts.
+ */
+export type Autoscale = AutoscaleRange;
 
 /** The replica count the quota and the PodDisruptionBudget are sized for. */
 export function replicaCeiling(replicas: number, autoscale: Autoscale | undefined): number {
   return autoscale === undefined ? replicas : autoscale.max;
-}
-
-/** Refuses an autoscale range that the plan does not allow (`at` names the tenant). */
-export function checkAutoscale(at: string, a: Autoscale, maxReplicas: number): string[] {
-  const problems: string[] = [];
-  if (!Number.isInteger(a.min) || a.min < 1)
-    problems.push(`${at}.autoscale.min ${a.min}: must be 1 or more`);
-  if (!Number.isInteger(a.max) || a.max < a.min)
-    problems.push(`${at}.autoscale.max ${a.max}: must be at least autoscale.min (${a.min})`);
-  if (a.max > maxReplicas)
-    problems.push(`${at}.autoscale.max ${a.max}: the plan allows at most ${maxReplicas} replicas`);
-  if (!Number.isInteger(a.cpuPercent) || a.cpuPercent < 10 || a.cpuPercent > 100)
-    problems.push(
-      `${at}.autoscale.cpuPercent ${a.cpuPercent}: must be a whole percent from 10 to 100`,
-    );
-  return problems;
 }
 
 /** The HPA spec for the tenant's Deployment. */

@@ -7,6 +7,8 @@ export {
   SECRET_CHECKSUM_ANNOTATION,
   AGENT_CONFIG_ENV,
   RESERVED_ENV,
+  type TenantAppTransforms,
+  resolveTenantAppArgs,
 } from "./tenant-app";
 export { type DatabasePeer, NON_PUBLIC_RANGES, tenantNetworkPolicySpec } from "./network-policy";
 export * from "./labels";

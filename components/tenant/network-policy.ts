@@ -48,26 +48,8 @@ export interface TenantNetworkPolicyInput {
  * the ranges where other tenants' pods and services live.
  */
 export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): NetworkPolicySpec {
-  for (const cidr of [...input.egressCidrs, ...(input.database.cidrs ?? [])]) {
-    if (!IPV4_CIDR.test(cidr)) {
-      throw new Error(`egress CIDR "${cidr}": must be an IPv4 CIDR such as 203.0.113.0/24`);
-    }
-  }
-  if (input.allowPrivateEgress !== true) {
-    for (const cidr of input.egressCidrs) {
-      const hit = nonPublicOverlaps(cidr);
-      if (hit.length > 0) {
-        throw new Error(
-          `egress CIDR "${cidr}": overlaps non-public ranges (${hit.join(", ")}); only a plan with allowPrivateEgress: true may reach them`,
-        );
-      }
-    }
-  }
-  for (const port of [input.appPort, input.database.port, ...input.egressPorts]) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`port ${port}: must be an integer from 1 to 65535`);
-    }
-  }
+  const problems = networkPolicyProblems(input);
+  if (problems.length > 0) throw new Error(problems.join("; "));
 
   const egress: NonNullable<NetworkPolicySpec["egress"]> = [
     {
@@ -110,6 +92,35 @@ export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): Networ
     ],
     egress,
   };
+}
+
+/**
+ * Every problem with the policy's input (empty when it can be built): CIDRs that are not IPv4
+ * CIDRs, non-public egress CIDRs without the plan's opt-in, ports out of range.
+ */
+export function networkPolicyProblems(input: TenantNetworkPolicyInput): string[] {
+  const problems: string[] = [];
+  for (const cidr of [...input.egressCidrs, ...(input.database.cidrs ?? [])]) {
+    if (!IPV4_CIDR.test(cidr)) {
+      problems.push(`egress CIDR "${cidr}": must be an IPv4 CIDR such as 203.0.113.0/24`);
+    }
+  }
+  if (input.allowPrivateEgress !== true) {
+    for (const cidr of input.egressCidrs) {
+      const hit = nonPublicOverlaps(cidr);
+      if (hit.length > 0) {
+        problems.push(
+          `egress CIDR "${cidr}": overlaps non-public ranges (${hit.join(", ")}); only a plan with allowPrivateEgress: true may reach them`,
+        );
+      }
+    }
+  }
+  for (const port of [input.appPort, input.database.port, ...input.egressPorts]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`port ${port}: must be an integer from 1 to 65535`);
+    }
+  }
+  return problems;
 }
 
 /** Where a pod reaches the database: its namespace (and pods), its CIDRs, or the public internet. */

@@ -26,9 +26,8 @@ export interface AppProbes {
  * the Service so the proxy stops routing to it.
  */
 export function appProbes(input: AppProbeInput): AppProbes {
-  for (const path of [input.healthPath, input.readinessPath ?? "/"]) {
-    if (!path.startsWith("/")) throw new Error(`probe path "${path}": must start with "/"`);
-  }
+  const problems = probePathProblems(input);
+  if (problems.length > 0) throw new Error(problems.join("; "));
   const get = (path: string) => ({ path, port: input.portName, scheme: "HTTP" });
   return {
     startupProbe: {
@@ -53,6 +52,15 @@ export function appProbes(input: AppProbeInput): AppProbes {
   };
 }
 
+/** Every probe path that is not an absolute path (empty when they all are). */
+export function probePathProblems(
+  input: Pick<AppProbeInput, "healthPath" | "readinessPath">,
+): string[] {
+  return [input.healthPath, input.readinessPath ?? "/"]
+    .filter((path) => !path.startsWith("/"))
+    .map((path) => `probe path "${path}": must start with "/"`);
+}
+
 /** Longest time startup may take before Kubernetes gives up on a pod. */
 export function startupBudgetSeconds(input: AppProbeInput): number {
   return input.startupPeriodSeconds * input.startupFailureThreshold;
@@ -65,10 +73,16 @@ export function startupBudgetSeconds(input: AppProbeInput): number {
  * most 10 s, leaves the app the rest to drain its streams.
  */
 export function preStopSleepSeconds(terminationGracePeriodSeconds: number): number {
-  if (!Number.isInteger(terminationGracePeriodSeconds) || terminationGracePeriodSeconds < 2) {
-    throw new Error(
-      `terminationGracePeriodSeconds ${terminationGracePeriodSeconds}: must be an integer of at least 2`,
-    );
-  }
+  const problems = gracePeriodProblems(terminationGracePeriodSeconds);
+  if (problems.length > 0) throw new Error(problems.join("; "));
   return Math.min(10, Math.floor(terminationGracePeriodSeconds / 2));
+}
+
+/** The problem with a grace period too short to split into a preStop sleep and a drain. */
+export function gracePeriodProblems(terminationGracePeriodSeconds: number): string[] {
+  return Number.isInteger(terminationGracePeriodSeconds) && terminationGracePeriodSeconds >= 2
+    ? []
+    : [
+        `terminationGracePeriodSeconds ${terminationGracePeriodSeconds}: must be an integer of at least 2`,
+      ];
 }

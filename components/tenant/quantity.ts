@@ -18,12 +18,22 @@ interface Parsed {
   readonly binary: boolean;
 }
 
+/** The problem with a quantity this module cannot compute with, or undefined. */
+export function quantityProblem(quantity: string): string | undefined {
+  try {
+    parse(quantity);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 function parse(quantity: string): Parsed {
-  const m = QUANTITY.exec(quantity);
-  if (m === null) {
+  const match = QUANTITY.exec(quantity);
+  if (match === null) {
     throw new Error(`quantity "${quantity}": must be a Kubernetes quantity like 250m, 2 or 512Mi`);
   }
-  const [, whole = "0", fraction = "", suffix = ""] = m;
+  const [, whole = "0", fraction = "", suffix = ""] = match;
   const scale = suffix === "m" ? 1n : 1000n * (BINARY[suffix] ?? 1n);
   // whole.fraction × scale, exactly: shift the fraction into an integer first.
   const digits = BigInt(whole + fraction);

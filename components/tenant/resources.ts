@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Plan } from "../../model/plans";
-import { multiplyQuantity } from "./quantity";
+import { compareQuantities, multiplyQuantity, quantityProblem } from "./quantity";
 
 /**
  * Pods one Deployment may hold at once: its replicas, the surge pod of a rolling update
@@ -9,6 +9,30 @@ import { multiplyQuantity } from "./quantity";
  */
 export function podBudget(replicas: number): number {
   return replicas + 2;
+}
+
+/**
+ * Every problem with a plan's container resources (empty when the quota can be sized from them):
+ * a quantity that is not one, or a request above its limit.
+ */
+export function planResourceProblems(planName: string, plan: Plan): string[] {
+  const problems: string[] = [];
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = plan.requests[resource];
+    const limit = plan.limits[resource];
+    const invalid = [
+      [`requests.${resource}`, quantityProblem(request)],
+      [`limits.${resource}`, quantityProblem(limit)],
+    ].filter((entry): entry is [string, string] => entry[1] !== undefined);
+    for (const [field, problem] of invalid)
+      problems.push(`plan "${planName}" ${field}: ${problem}`);
+    if (invalid.length === 0 && compareQuantities(request, limit) > 0) {
+      problems.push(
+        `plan "${planName}" requests.${resource} ${request} exceeds limits.${resource} ${limit}`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Requests and limits of the app container, straight from the plan. */

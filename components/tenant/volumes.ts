@@ -49,32 +49,59 @@ export function appVolumes(args: {
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [
     { name: "agent-config", mountPath: AGENT_CONFIG_DIR, readOnly: true },
   ];
-  const seen = new Map<string, string>();
+  const problems = writablePathProblems(args.writablePaths);
+  if (problems.length > 0) throw new Error(problems.join("; "));
   for (const path of [...new Set(args.writablePaths)].sort()) {
     const name = writableVolumeName(path);
-    const other = seen.get(name);
-    if (other !== undefined) {
-      throw new Error(
-        `writablePaths "${other}" and "${path}" map to the same volume name "${name}"; rename one`,
-      );
-    }
-    seen.set(name, path);
     volumes.push({ name, emptyDir: { sizeLimit: args.writableSizeLimit } });
     mounts.push({ name, mountPath: path });
   }
   return { volumes, mounts };
 }
 
+/**
+ * Every problem with the writable paths (empty when each can be its own mount): a path that is
+ * not absolute, climbs with "..", covers the agent config, or shares a volume name with another.
+ */
+export function writablePathProblems(paths: readonly string[]): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const path of [...new Set(paths)].sort()) {
+    const problem = writablePathProblem(path);
+    if (problem !== undefined) {
+      problems.push(problem);
+      continue;
+    }
+    const name = volumeNameOf(path);
+    const other = seen.get(name);
+    if (other !== undefined) {
+      problems.push(
+        `writablePaths "${other}" and "${path}" map to the same volume name "${name}"; rename one`,
+      );
+    }
+    seen.set(name, path);
+  }
+  return problems;
+}
+
 /** `/app/.cache` → `writable-app-cache`. Throws for paths that cannot be a separate mount. */
 export function writableVolumeName(path: string): string {
+  const problem = writablePathProblem(path);
+  if (problem !== undefined) throw new Error(problem);
+  return volumeNameOf(path);
+}
+
+function writablePathProblem(path: string): string | undefined {
   if (!path.startsWith("/") || path === "/" || path.split("/").includes("..")) {
-    throw new Error(`writable path "${path}": must be an absolute path below "/" without ".."`);
+    return `writable path "${path}": must be an absolute path below "/" without ".."`;
   }
   if (path === AGENT_CONFIG_DIR || path.startsWith(`${AGENT_CONFIG_DIR}/`)) {
-    throw new Error(
-      `writable path "${path}": ${AGENT_CONFIG_DIR} holds the read-only agent config`,
-    );
+    return `writable path "${path}": ${AGENT_CONFIG_DIR} holds the read-only agent config`;
   }
+  return undefined;
+}
+
+function volumeNameOf(path: string): string {
   const slug = path
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")

@@ -60,7 +60,9 @@ describe("autoscaling within the plan", () => {
     await expect(
       deploy({ autoscale: { min: 3, max: STANDARD.maxReplicas + 1, cpuPercent: 5 } }),
     ).rejects.toThrow(
-      `tenant "acme".autoscale.max ${STANDARD.maxReplicas + 1}: the plan allows at most ${STANDARD.maxReplicas} replicas; tenant "acme".autoscale.cpuPercent 5: must be a whole percent from 10 to 100`,
+      `TenantApp "tenant-acme": 2 problems:\n` +
+        `  - tenant "acme" autoscale.max ${STANDARD.maxReplicas + 1}: plan "standard" allows at most ${STANDARD.maxReplicas} replicas\n` +
+        `  - tenant "acme" autoscale.cpuPercent 5: must be a whole percent from 10 to 100`,
     );
   });
 

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { ComponentArgsError } from "../../components/component-args-error";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
+  RESERVED_ENV,
   SECRET_CHECKSUM_ANNOTATION,
   TENANT_APP_TYPE,
   TenantApp,
@@ -371,7 +373,9 @@ describe("TenantApp", () => {
     expect(make({ env: { DATABASE_URL: "postgres://x" } })).toThrow(
       /env\.DATABASE_URL: is set by the platform/,
     );
-    expect(make({ env: { ANTHROPIC_API_KEY: "x" } })).toThrow(/is also a secret/);
+    expect(make({ env: { ANTHROPIC_API_KEY: "x" } })).toThrow(
+      /env\.ANTHROPIC_API_KEY: is also set in tenantSecrets\.acme; keep one/,
+    );
     expect(make({ secrets: { PORT: pulumi.secret("1") } })).toThrow(
       /tenantSecrets\.PORT: is set by the platform/,
     );
@@ -384,6 +388,89 @@ describe("TenantApp", () => {
     expect(make({ terminationGracePeriodSeconds: 1 })).toThrow(/at least 2/);
     expect(make({ plan: { ...STANDARD, egressCidrs: ["10.0.0.0"] } })).toThrow(
       /"10.0.0.0": must be an IPv4 CIDR/,
+    );
+  });
+
+  it("gathers every problem into one ComponentArgsError before registering anything", async () => {
+    const run = await runProgram(() => {
+      try {
+        new TenantApp(
+          "tenant-acme",
+          tenantArgs("acme", {
+            image: "nginx:latest",
+            replicas: 5,
+            env: { PORT: "1" },
+            uid: 0,
+            writablePaths: ["tmp"],
+            healthPath: "health",
+          }),
+        );
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(run.result).toBeInstanceOf(ComponentArgsError);
+    expect(pulumi.RunError.isInstance(run.result as Error)).toBe(true);
+    expect((run.result as ComponentArgsError).problems).toEqual([
+      `tenant "acme" image "nginx:latest": must be pinned by digest (repo@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`,
+      `tenant "acme" replicas 5: plan "standard" allows at most 4 replicas`,
+      `tenant "acme" env.PORT: is set by the platform and cannot be overridden (${RESERVED_ENV.join(", ")})`,
+      `probe path "health": must start with "/"`,
+      `writable path "tmp": must be an absolute path below "/" without ".."`,
+      `uid 0: must be a positive integer (0 is root, refused by restricted)`,
+    ]);
+  });
+
+  it("exposes its children and lets a caller adjust each one before it is registered", async () => {
+    const run = await runProgram(() => {
+      const app = new TenantApp(
+        "tenant-acme",
+        tenantArgs("acme", {
+          replicas: 2,
+          transform: {
+            service: { metadata: { name: "sp-acme", annotations: { "example.com/x": "1" } } },
+            deployment: (args, opts) => {
+              args.metadata = { ...(args.metadata as object), annotations: { team: "a" } };
+              opts.protect = true;
+            },
+          },
+        }),
+      );
+      return {
+        deployment: app.deployment.metadata.name,
+        service: app.service.metadata.name,
+        secret: app.secret.metadata.name,
+        namespace: app.namespaceResource.metadata.name,
+        networkPolicy: app.networkPolicy.metadata.name,
+        quota: app.quota.metadata.name,
+        pdb: app.disruptionBudget?.metadata.name,
+        autoscaler: app.autoscaler,
+        migrationJob: app.migrationJob,
+      };
+    });
+    expect(await valueOf(run.result.deployment)).toBe("sp-acme");
+    expect(await valueOf(run.result.service)).toBe("sp-acme");
+    expect(await valueOf(run.result.secret)).toBe("sp-acme-env");
+    expect(await valueOf(run.result.namespace)).toBe("dev-tenant-acme");
+    expect(await valueOf(run.result.networkPolicy)).toBe("tenant-isolation");
+    expect(await valueOf(run.result.quota)).toBe("tenant-quota");
+    expect(await valueOf(run.result.pdb)).toBe("sp-acme");
+    expect(run.result.autoscaler).toBeUndefined();
+    expect(run.result.migrationJob).toBeUndefined();
+    // A partial transform replaces the top-level field it names; a function edits args and opts.
+    expect(run.get(T.svc, "tenant-acme-service").inputs.metadata).toEqual({
+      name: "sp-acme",
+      annotations: { "example.com/x": "1" },
+    });
+    const deployment = run.get(T.deploy, "tenant-acme-deployment");
+    expect(deployment.inputs.metadata.annotations).toEqual({ team: "a" });
+    expect(deployment.inputs.metadata.name).toBe("sp-acme");
+    expect(deployment.protect).toBe(true);
+    // Untransformed children are exactly as without a transform.
+    const plain = await deploy("acme", { replicas: 2 });
+    expect(run.get(T.quota, "tenant-acme-quota").inputs).toEqual(
+      plain.get(T.quota, "tenant-acme-quota").inputs,
     );
   });
 

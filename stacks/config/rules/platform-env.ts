@@ -1,14 +1,13 @@
-/** Env names the platform sets itself (PLATFORM_ENV): no tenant env or secret may override them. */
-import { PLATFORM_ENV } from "../../../model/platform-config";
+/**
+ * Env names the platform sets itself (PLATFORM_ENV): no tenant env or secret may override them.
+ * The one rule TenantApp also applies: model/rules/tenant-env.ts.
+ */
+import { reservedEnvProblem } from "../../../model/rules/tenant-env";
 import type { ConfigIssue } from "../errors";
 import { configIssue } from "./rule";
 
 /** The issue for a tenant env or secret named like a platform variable, or undefined. */
 export function platformEnvIssue(path: string, name: string): ConfigIssue | undefined {
-  if (!(PLATFORM_ENV as readonly string[]).includes(name)) return undefined;
-  return configIssue(
-    path,
-    undefined,
-    `is set by the platform and cannot be overridden (${PLATFORM_ENV.join(", ")})`,
-  );
+  const problem = reservedEnvProblem(name);
+  return problem === undefined ? undefined : configIssue(path, undefined, problem);
 }

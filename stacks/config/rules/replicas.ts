@@ -1,34 +1,20 @@
 /**
- * Replicas against the plan's `maxReplicas` (fixed replicas, or autoscale's max) and autoscale's
- * own range. components/tenant/tenant-app.ts checks the same bound on its args.
+ * Replicas against the plan's `maxReplicas` (fixed replicas, and autoscale's max) and autoscale's
+ * own range: the one rule TenantApp also applies, model/rules/tenant-scale.ts, as config issues.
  */
 import type { Plan } from "../../../model/plans";
+import { tenantScaleProblems } from "../../../model/rules/tenant-scale";
 import type { ConfigIssue } from "../errors";
 import { configIssue, type TenantAt } from "./rule";
 
-/** At most one issue: fixed replicas above the plan's maximum, else autoscale.max above it. */
-export function replicasWithinPlanIssues(
+/** Every scale issue of a tenant; the plan's bound only when its plan is known. */
+export function tenantScaleIssues(
   { tenant, path }: TenantAt,
-  plan: Pick<Plan, "maxReplicas">,
+  plan: Pick<Plan, "maxReplicas"> | undefined,
 ): ConfigIssue[] {
-  const message = `plan "${tenant.plan}" allows at most ${plan.maxReplicas} replicas`;
-  if (tenant.replicas > plan.maxReplicas) {
-    return [configIssue(`${path}.replicas`, tenant.replicas, message)];
-  }
-  if (tenant.autoscale !== undefined && tenant.autoscale.max > plan.maxReplicas) {
-    return [configIssue(`${path}.autoscale.max`, tenant.autoscale.max, message)];
-  }
-  return [];
-}
-
-export function autoscaleRangeIssues({ tenant, path }: TenantAt): ConfigIssue[] {
-  const autoscale = tenant.autoscale;
-  if (autoscale === undefined || autoscale.min <= autoscale.max) return [];
-  return [
-    configIssue(
-      `${path}.autoscale.min`,
-      autoscale.min,
-      `must not exceed autoscale.max (${autoscale.max})`,
-    ),
-  ];
+  return tenantScaleProblems({
+    replicas: tenant.replicas,
+    autoscale: tenant.autoscale,
+    plan: plan === undefined ? undefined : { name: tenant.plan, maxReplicas: plan.maxReplicas },
+  }).map((problem) => configIssue(`${path}.${problem.field}`, problem.received, problem.message));
 }

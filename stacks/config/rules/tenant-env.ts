@@ -2,6 +2,7 @@
  * A tenant's plain env: each variable gets at most one issue, the first that applies: a name the
  * platform sets, a credential in clear text, or a name also set in tenantSecrets.
  */
+import { envSecretClashProblem } from "../../../model/rules/tenant-env";
 import type { ConfigIssue } from "../errors";
 import { clearTextEnvIssue } from "./clear-text-secrets";
 import { platformEnvIssue } from "./platform-env";
@@ -26,5 +27,5 @@ function alsoInTenantSecretsIssue(
   if (!valid("tenantSecrets") || config.tenantSecrets[tenantId]?.[name] === undefined) {
     return undefined;
   }
-  return configIssue(path, undefined, `is also set in tenantSecrets.${tenantId}; keep one`);
+  return configIssue(path, undefined, envSecretClashProblem(tenantId));
 }

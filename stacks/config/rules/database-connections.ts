@@ -1,0 +1,17 @@
+/**
+ * The tenants' connection limits (their plans' databaseConnections) fit the server's
+ * max_connections, with the admin's reserve: the one rule in model/rules/connection-budget.ts,
+ * which SharedDatabase applies too.
+ */
+import { connectionBudgetProblems } from "../../../model/rules/connection-budget";
+import { configIssue, type ConfigRule } from "./rule";
+
+export const databaseConnectionIssues: ConfigRule = ({ config, valid, plans }) => {
+  if (!valid("database", "plans", "tenants")) return [];
+  const connectionLimits = config.tenants.map(
+    (tenant) => plans[tenant.plan]?.databaseConnections ?? 0,
+  );
+  return connectionBudgetProblems({ ...config.database, connectionLimits }).map((problem) =>
+    configIssue(problem.path, problem.received, problem.message),
+  );
+};

@@ -1,0 +1,13 @@
+/**
+ * The environment name joins tenant ids in resource names, so it may not hold a '-': the one rule
+ * in model/rules/environment-name.ts, which SharedDatabase applies too.
+ */
+import { environmentNameProblems } from "../../../model/rules/environment-name";
+import { configIssue, type ConfigRule } from "./rule";
+
+export const environmentNameIssues: ConfigRule = ({ config, valid }) => {
+  if (!valid("environment")) return [];
+  return environmentNameProblems(config.environment).map((problem) =>
+    configIssue(problem.path, problem.received, problem.message),
+  );
+};

@@ -1,0 +1,76 @@
+/**
+ * Platform and TenantShard expose the children a caller builds on, each the very resource the
+ * stack registers under its contract name; a shard with the wrong database is refused up front.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ComponentArgsError } from "../../components/component-args-error";
+import { Platform } from "../../components/platform";
+import { TenantShard } from "../../components/shard/tenant-shard";
+import { parseConfig } from "../../stacks/config/parse";
+import { runProgram, valueOf } from "../../testkit/mocks";
+import { EXAMPLE_DIR, rawConfig } from "../../testkit/stack-files";
+
+const config = (stack: "local" | "dev") => {
+  const { raw, secretKeys } = rawConfig(stack);
+  return parseConfig(raw, { secretKeys });
+};
+
+describe("Platform's children", () => {
+  it("are the registered proxy, certificate, image, database, DNS and one app per tenant", async () => {
+    const dev = config("dev");
+    const run = await runProgram(() => {
+      const platform = new Platform("dev", { config: dev, projectRoot: EXAMPLE_DIR });
+      return {
+        urns: pulumi.all({
+          edge: platform.edgeNamespaceResource.urn,
+          certificate: platform.certificate.urn,
+          image: platform.image.urn,
+          database: platform.database.urn,
+          proxy: platform.proxy.urn,
+          dns: (platform.dns as pulumi.Resource).urn,
+          ...Object.fromEntries(
+            Object.entries(platform.apps).map(([id, app]) => [`tenant ${id}`, app.urn]),
+          ),
+        }),
+        backups: platform.backups,
+      };
+    });
+    const urnOf = (type: string, name: string) => run.get(type, name).urn;
+    expect(await valueOf(run.result.urns)).toEqual({
+      edge: urnOf("kubernetes:core/v1:Namespace", "dev-edge"),
+      certificate: urnOf("agent-cloud:edge:WildcardCertificate", "dev-certificate"),
+      image: urnOf("agent-cloud:image:AppImage", "dev-image"),
+      database: urnOf("agent-cloud:data:SharedDatabase", "dev-database"),
+      proxy: urnOf("agent-cloud:edge:ManagementProxy", "dev-proxy"),
+      dns: urnOf("agent-cloud:edge:WildcardDns", "dev-dns"),
+      ...Object.fromEntries(
+        dev.tenants.map((t) => [
+          `tenant ${t.id}`,
+          urnOf("agent-cloud:tenant:TenantApp", `dev-tenant-${t.id}`),
+        ]),
+      ),
+    });
+    expect(dev.database.backup).toBeUndefined();
+    expect(run.result.backups).toBeUndefined();
+  });
+});
+
+describe("TenantShard", () => {
+  it("refuses a database that is not the external server before registering anything", async () => {
+    const local = config("local");
+    expect(local.database.mode).toBe("in-cluster");
+    const run = await runProgram(() => {
+      try {
+        new TenantShard("local-s01", { config: local, platformStack: "org/agent-cloud/local" });
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(run.result).toBeInstanceOf(ComponentArgsError);
+    expect((run.result as Error).message).toBe(
+      'TenantShard "local-s01": database.mode must be "external" in a shard',
+    );
+  });
+});
