@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as PgModule from "pg";
 import type { SslMode } from "../../model/database-defaults";
 import { assertNoProblems } from "../component-args-error";
+import { pgSslOptions } from "./pg-ssl";
 import type { SqlStatement } from "./tenant-sql";
 import { runSqlStatements, type SqlRunResult } from "./sql-runner";
 
@@ -48,8 +49,7 @@ async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatements
     user: login.user,
     password: login.password,
     database: login.database,
-    ssl:
-      login.sslmode === "disable" ? false : { rejectUnauthorized: login.sslmode === "verify-full" },
+    ssl: pgSslOptions(login.sslmode),
     connectionTimeoutMillis: 15_000,
   });
   await client.connect();
