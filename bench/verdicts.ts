@@ -6,6 +6,7 @@ import type { ResourceDiff } from "./diff";
 import type { EvalBench, EvalSize } from "./eval";
 import type { MeasuredRun, ProxyResult, SideResult } from "./proxy";
 import { mean, sum } from "./stats";
+import { KUBERNETES } from "../testkit/type-tokens";
 
 /** Targets from docs/targets.md. */
 export const TARGETS = {
@@ -170,7 +171,7 @@ export function changeVerdict(diff: ResourceDiff, tenantId: string): ChangeVerdi
   }
   for (const r of diff.changed) {
     const isRouteTable =
-      (r.type === "kubernetes:core/v1:ConfigMap" || r.type === "kubernetes:core/v1:Secret") &&
+      (r.type === KUBERNETES.ConfigMap || r.type === KUBERNETES.Secret) &&
       PROXY_ROUTE_TABLE.test(r.name);
     if (isRouteTable) routeTable.push(`${r.action} ${r.type} ${r.name}`);
     else outside.push(`${r.action} ${r.type} ${r.name} (${r.paths.join(", ")})`);

@@ -6,8 +6,9 @@ import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
  * The shape of every `agent-cloud:*` key in Pulumi.<stack>.yaml. Cross-field rules (uniqueness,
- * production guards, secrets given in clear text) live in parse.ts; this file says what each key
- * may hold and what it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
+ * production guards, secrets given in clear text) live in stacks/config/rules/, one file per
+ * concern, and stacks/config/parse.ts runs them; this file says what each key may hold and what
+ * it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
  */
 
 const dnsLabel = (max: number) => {

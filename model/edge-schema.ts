@@ -4,8 +4,10 @@ import { z } from "zod";
 /*
  * Config for the edge's security: who may reach a tenant (API keys, public paths, auth mode),
  * how much one client or one tenant may ask of the edge, and which peers are trusted to say who
- * the client is. schema.ts plugs these into the proxy, plan and tenant shapes; parse.ts resolves
- * the defaults that depend on other keys (Cloudflare in front, the app's health path).
+ * the client is. config-schema.ts plugs these into the proxy, plan and tenant shapes;
+ * stacks/config/edge-security.ts resolves the defaults that depend on other keys (Cloudflare in
+ * front, the app's health path) and stacks/config/rules/edge-security.ts refuses the combinations
+ * that cannot work.
  */
 
 /** An IPv4 or IPv6 CIDR such as `173.245.48.0/20` or `2400:cb00::/32`. */

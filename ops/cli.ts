@@ -4,24 +4,17 @@
  */
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { helpText, parseCommand } from "./args";
 import { AutomationEngine } from "./adapters/automation-engine";
-import { check } from "./commands/check";
-import { deploy } from "./commands/deploy";
-import { doctor } from "./commands/doctor";
-import { history } from "./commands/history";
-import { logs } from "./commands/logs";
-import { promote } from "./commands/promote";
-import { rollback } from "./commands/rollback";
-import { status } from "./commands/status";
-import type { OpsContext } from "./context";
 import { SystemDnsResolver } from "./adapters/dns";
-import { OpsError, UsageError } from "./errors";
-import { println } from "./format/text";
 import { FetchHealthChecker } from "./adapters/health";
 import { KubernetesLogSource } from "./adapters/kube-logs";
-import { OPERATIONS } from "./operations";
 import { localBackendEnv } from "./adapters/local-backend";
+import { helpText } from "./command-line/help";
+import { parseCommand } from "./command-line/parse";
+import { COMMANDS } from "./commands/registry";
+import type { OpsContext } from "./context";
+import { OpsError, UsageError } from "./errors";
+import { println } from "./format/text";
 
 /**
  * Runs one command and returns its exit code: 0 done, 1 failed (or a check failed, or the user
@@ -29,39 +22,24 @@ import { localBackendEnv } from "./adapters/local-backend";
  */
 export async function main(argv: readonly string[], ctx: OpsContext): Promise<number> {
   try {
-    const command = parseCommand(argv);
-    if (command.name === "help") {
-      ctx.stdout.write(helpText(command.topic));
+    const command = parseCommand(COMMANDS, argv);
+    if (!("options" in command)) {
+      ctx.stdout.write(helpText(COMMANDS, command.topic));
       return 0;
     }
-    switch (command.name) {
-      case "deploy":
-        return await deploy(ctx, command.options);
-      case "status":
-        return await status(ctx, command.options);
-      case "history":
-        return await history(ctx, command.options);
-      case "rollback":
-        return await rollback(ctx, command.options);
-      case "promote":
-        return await promote(ctx, command.options);
-      case "logs":
-        return await logs(ctx, command.options);
-      case "doctor":
-        return await doctor(ctx, command.options);
-      case "check":
-        return await check(ctx, command.options);
-      case "operation":
-        return await OPERATIONS.run(ctx, command.command, command.options);
-    }
+    const entry = COMMANDS.find(({ spec }) => spec.name === command.name);
+    if (entry === undefined) throw new UsageError(`unknown command "${command.name}"`);
+    return await entry.run(ctx, command.options);
   } catch (error) {
     if (error instanceof OpsError) {
       println(ctx.stderr, `error: ${error.message}`);
       return error.exitCode;
     }
-    const e = error as Error;
-    println(ctx.stderr, `error: ${e.message}`);
-    if (process.env.OPS_DEBUG === "1" && e.stack !== undefined) println(ctx.stderr, e.stack);
+    const unexpected = error as Error;
+    println(ctx.stderr, `error: ${unexpected.message}`);
+    if (process.env.OPS_DEBUG === "1" && unexpected.stack !== undefined) {
+      println(ctx.stderr, unexpected.stack);
+    }
     return 1;
   } finally {
     await ctx.engine.dispose();

@@ -1,7 +1,7 @@
 /**
  * The one seam between the release commands and Pulumi. Everything that runs the CLI, reads state
  * or history, or touches a stack's config file goes through {@link ReleaseEngine}; the commands
- * hold the logic. `automation-engine.ts` is the real implementation over the Automation API, and
+ * hold the logic. `adapters/automation-engine.ts` is the real implementation over the Automation API, and
  * the unit tests drive every command with an in-memory one.
  */
 import type { PreviewStep } from "./plans/pending";

@@ -10,6 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDFLARE, DOCKER_BUILD, KUBERNETES, PULUMI, RANDOM, TLS } from "./provider-tokens";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -75,9 +76,6 @@ export interface StackReferenceAnswer {
   readonly secretOutputNames?: readonly string[];
 }
 
-/** The resource type of a stack reference (read, never created). */
-export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
-
 /** Unwraps Pulumi's secret markers; reports the path of every secret found. */
 export function unwrapSecrets(value: unknown, path = "", found: string[] = []): unknown {
   if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
@@ -108,37 +106,37 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     const metadata = { ...(inputs.metadata ?? {}) };
     metadata.name ??= `${name}-mock`;
     state.metadata = metadata;
-    if (type === "kubernetes:core/v1:Service" && inputs.spec?.type === "LoadBalancer") {
+    if (type === KUBERNETES.Service && inputs.spec?.type === "LoadBalancer") {
       state.status = { loadBalancer: { ingress: [{ ip: MOCK_LOAD_BALANCER_IP }] } };
     }
   }
   switch (type) {
-    case "random:index/randomPassword:RandomPassword":
-    case "random:index/randomString:RandomString":
+    case RANDOM.RandomPassword:
+    case RANDOM.RandomString:
       state.result = `mock${createHash("sha256").update(name).digest("hex")}`.slice(
         0,
         Number(inputs.length ?? 32),
       );
       break;
-    case "random:index/randomBytes:RandomBytes":
+    case RANDOM.RandomBytes:
       state.hex = createHash("sha256").update(name).digest("hex");
       state.base64 = createHash("sha256").update(name).digest("base64");
       break;
-    case "tls:index/privateKey:PrivateKey":
+    case TLS.PrivateKey:
       state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock-${name}\n-----END PRIVATE KEY-----\n`;
       state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nmock-${name}\n-----END PUBLIC KEY-----\n`;
       break;
-    case "tls:index/selfSignedCert:SelfSignedCert":
-    case "tls:index/locallySignedCert:LocallySignedCert":
+    case TLS.SelfSignedCert:
+    case TLS.LocallySignedCert:
       state.certPem = `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`;
       break;
-    case "tls:index/certRequest:CertRequest":
+    case TLS.CertRequest:
       state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----\n`;
       break;
-    case "cloudflare:index/originCaCertificate:OriginCaCertificate":
+    case CLOUDFLARE.OriginCaCertificate:
       state.certificate = `-----BEGIN CERTIFICATE-----\nmock-origin-ca-${name}\n-----END CERTIFICATE-----\n`;
       break;
-    case "docker-build:index:Image": {
+    case DOCKER_BUILD.Image: {
       const digest = fakeDigest(name);
       const repo = String(inputs.tags?.[0] ?? name).replace(/:[^/:]+$/, "");
       state.digest = digest;
@@ -196,12 +194,12 @@ export async function runProgram<T>(
         if (meta === undefined)
           throw new Error(`harness: no registration seen for ${args.type} ${args.name}`);
         const state =
-          args.type === STACK_REFERENCE_TYPE
+          args.type === PULUMI.StackReference
             ? stackReferenceState(String(inputs.name), options.stackReferences, unknownStacks)
             : mockState(args.type, args.name, inputs);
         resources.push({ ...meta, inputs, secretPaths, state });
         const id =
-          args.type === STACK_REFERENCE_TYPE
+          args.type === PULUMI.StackReference
             ? String(inputs.name)
             : args.type.startsWith("kubernetes:")
               ? `${state.metadata?.namespace ?? "default"}/${state.metadata?.name}`

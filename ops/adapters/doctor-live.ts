@@ -5,10 +5,10 @@
 import { servedCertificateChecks } from "../plans/cert-checks";
 import { certTargets, domainOf, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
 import type { CloudflareZone, ZoneRecord } from "./cloudflare-zone";
-import type { OpsContext } from "../context";
+import { type OpsContext, tlsProbe } from "../context";
 import type { Check } from "../plans/doctor-checks";
 import type { StackConfig } from "../engine";
-import { tlsProbe } from "../operations-context";
+import { sectionOf } from "../stack-config";
 import type { TenantOutput } from "../stack-outputs";
 
 /** Served-certificate checks against the proxy's address on 443. */
@@ -20,11 +20,7 @@ export async function servedCertificateDoctorChecks(
   timeoutMs: number,
 ): Promise<Check[]> {
   const expected = tlsExpectationOf(config);
-  const dns = (config["agent-cloud:dns"] ?? {}) as {
-    provider?: unknown;
-    proxied?: unknown;
-    customDomains?: unknown;
-  };
+  const dns = sectionOf(config, "dns");
   // Cloudflare for SaaS serves custom hostnames with its own edge certificate and checks the
   // origin's against the platform domain (the fallback origin): the proxy need not cover them.
   const saas =

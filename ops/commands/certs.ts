@@ -1,9 +1,10 @@
 /** `certs`: the certificate the proxy really serves for each name, and what is wrong with it. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { EXPIRY_WARNING_DAYS, issuerName, problems } from "../plans/cert-checks";
 import { certTargets, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
-import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext, tlsProbe } from "../context";
 import { OpsError } from "../errors";
-import { tlsProbe } from "../operations-context";
 import { println, renderTable } from "../format/text";
 import { proxyAddressOutput, tenantsOutput } from "../stack-outputs";
 
@@ -16,6 +17,35 @@ export interface CertsOptions {
   readonly port?: number;
   readonly timeoutMs?: number;
 }
+
+/** `certs`: its flags, their help, and the options they give. */
+export const certsCommand = defineCommand({
+  spec: {
+    name: "certs",
+    summary: "the certificate served for each name: issuer, names, expiry, mode",
+    usage: "certs --stack S [--address A] [--port N] [--timeout MS]",
+    flags: {
+      stack: stackFlag("stack to check"),
+      address: {
+        type: "string",
+        value: "A",
+        doc: "connect here instead of the stack's proxyAddress (e.g. 127.0.0.1\nwith kubectl port-forward)",
+      },
+      port: { type: "string", value: "N", doc: "TLS port (default 443)" },
+      timeout: timeoutFlag("time each handshake may take (default 5000)"),
+    },
+    notes: `Connects with SNI for the platform domain and every custom domain and reads the
+certificate actually served. Exits 1 when a name is not covered, a certificate
+expires within 14 days, or it is not what tls.mode configures.`,
+  },
+  parse: (args): CertsOptions => ({
+    stack: args.required("stack"),
+    address: args.text("address"),
+    port: args.positiveInt("port"),
+    timeoutMs: args.positiveInt("timeout"),
+  }),
+  run: certs,
+});
 
 /** Prints one row per name; exits 1 when any name is uncovered, expiring, or off-mode. */
 export async function certs(ctx: OpsContext, o: CertsOptions): Promise<number> {

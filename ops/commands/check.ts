@@ -2,6 +2,8 @@
  * `ops check --stack S`: the stack file validated as `pulumi preview` would, without running the
  * engine (see stacks/config/stack-file.ts). Exits 1 listing every problem.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag } from "../command-line/flags";
 import * as path from "node:path";
 import { ConfigError } from "../../stacks/config/errors";
 import {
@@ -17,6 +19,19 @@ import { readFile } from "node:fs/promises";
 export interface CheckOptions {
   readonly stack: string;
 }
+
+/** `check`: its flags, their help, and the options they give. */
+export const checkCommand = defineCommand({
+  spec: {
+    name: "check",
+    summary: "validate a stack file as pulumi preview would, without the engine",
+    usage: "check --stack S",
+    flags: { stack: stackFlag("stack whose Pulumi.S.yaml to check") },
+    notes: "Lists every problem at once; only secure: values count as secrets.",
+  },
+  parse: (args): CheckOptions => ({ stack: args.required("stack") }),
+  run: check,
+});
 
 export async function check(ctx: OpsContext, options: CheckOptions): Promise<number> {
   const stackConfig = await ctx.engine.readConfig(options.stack);

@@ -3,10 +3,13 @@
  * own role (read from its Secret), so it works the same against the in-cluster server and any
  * external one, and never needs the admin password.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
+import { configSchema } from "../../model/config-schema";
 import { tenantNamespace } from "../../model/names";
-import type { OpsContext } from "../context";
+import { dbTools, type OpsContext, secretReader } from "../context";
 import {
   connectionArgs,
   connectionEnv,
@@ -19,8 +22,7 @@ import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
 import { tenantSecretName } from "../adapters/kube-secrets";
-import { dbTools, secretReader } from "../operations-context";
-import { environmentOf, NS, tenantsOf } from "../stack-config";
+import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
 
@@ -40,19 +42,78 @@ export interface DbOptions {
   readonly yes: boolean;
 }
 
+/** The subcommands of `db`, with their help. */
+const DB_ACTIONS: Readonly<Record<DbOptions["action"], string>> = {
+  backup: "pg_dump the tenant's database (custom format) into the folder",
+  restore: "pg_restore a dump into it, replacing its tables (asks first)",
+  list: "the tenant's dumps in the folder, newest first",
+};
+
+/** `db`: its subcommands, flags, their help, and the options they give. */
+export const dbCommand = defineCommand({
+  spec: {
+    name: "db",
+    summary: "a tenant's logical backups: take one, restore one, list them",
+    usage:
+      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE] [--host H] [--port N] [--yes]",
+    actions: DB_ACTIONS,
+    flags: {
+      stack: stackFlag("stack the tenant is in"),
+      tenant: tenantFlag(),
+      dir: { type: "string", value: "D", doc: "folder of the dumps (default backups/S/T)" },
+      from: {
+        type: "string",
+        value: "FILE",
+        doc: "dump to restore (default the newest in the folder)",
+      },
+      host: {
+        type: "string",
+        value: "H",
+        doc: "where this machine reaches the server (default: the in-cluster\nserver's admin endpoint, or an external server's own host)",
+      },
+      port: { type: "string", value: "N", documentedWith: "host" },
+      yes: yesFlag("restore without asking"),
+    },
+    notes: `Connects as the tenant's own role, read from its Secret through the current
+kubeconfig context; the password goes to pg_dump in its environment only.`,
+  },
+  parse: (args): DbOptions => ({
+    action: dbAction(args.positionals),
+    stack: args.required("stack"),
+    tenant: args.required("tenant"),
+    dir: args.text("dir"),
+    from: args.text("from"),
+    host: args.text("host"),
+    port: args.positiveInt("port"),
+    yes: args.flag("yes"),
+  }),
+  run: db,
+});
+
 /** The `action` word, checked. */
 export function dbAction(words: readonly string[]): DbOptions["action"] {
-  return actionWord("db", ["backup", "restore", "list"], words);
+  return actionWord("db", Object.keys(DB_ACTIONS) as (keyof typeof DB_ACTIONS)[], words);
+}
+
+/** The in-cluster database's settings as the schema fills them in (its default mode). */
+const IN_CLUSTER_DEFAULTS = inClusterDefaults();
+
+function inClusterDefaults(): { readonly adminHost: string; readonly adminPort: number } {
+  const defaults = configSchema.shape.database.parse(undefined);
+  if (defaults.mode !== "in-cluster")
+    throw new Error("the schema's default database is not in-cluster");
+  return defaults;
 }
 
 /** The in-cluster server is reached from outside on its admin endpoint (a node port on kind). */
 function defaultEndpoint(config: StackConfig): { host?: string; port?: number } {
-  const db = config[`${NS}:database`] as
-    { mode?: unknown; adminHost?: unknown; adminPort?: unknown } | undefined;
-  if (db?.mode === "external") return {};
+  const database = sectionOf(config, "database");
+  if (database.mode === "external") return {};
   return {
-    host: typeof db?.adminHost === "string" ? db.adminHost : "localhost",
-    port: typeof db?.adminPort === "number" ? db.adminPort : 30432,
+    host:
+      typeof database.adminHost === "string" ? database.adminHost : IN_CLUSTER_DEFAULTS.adminHost,
+    port:
+      typeof database.adminPort === "number" ? database.adminPort : IN_CLUSTER_DEFAULTS.adminPort,
   };
 }
 

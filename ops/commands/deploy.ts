@@ -1,4 +1,6 @@
 /** `deploy`: preview or update one stack, optionally only some tenant groups. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import type { RunOptions } from "../engine";
 import { OpsError, UsageError } from "../errors";
@@ -50,6 +52,63 @@ export interface DeployOptions {
   /** Tenants this deploy may remove from a stack that protects its databases. */
   readonly removeTenants?: readonly string[];
 }
+
+/** `deploy`: its flags, their help, and the options they give. */
+export const deployCommand = defineCommand({
+  spec: {
+    name: "deploy",
+    summary: "preview or update a stack, streaming progress",
+    usage:
+      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
+    flags: {
+      stack: stackFlag("stack to deploy (local, dev, production)"),
+      "dry-run": { type: "boolean", doc: "preview only: show what would change" },
+      "skip-build": {
+        type: "boolean",
+        doc: "do not build; redeploy the stack's last imageRef by digest",
+      },
+      force: { type: "boolean", doc: "rebuild the image even if its context did not change" },
+      tag: { type: "string", value: "T", doc: "tag to push the built image under" },
+      group: {
+        type: "string",
+        multiple: true,
+        value: "G",
+        doc: "roll out to tenants labelled G (repeatable) only: their objects and\ndatabases, the image and the proxy's route table; other tenants keep\nthe exact image they run",
+      },
+      "image-from": {
+        type: "string",
+        value: "S2",
+        doc: "build nothing: run the images stack S2's last successful update ran\n(refused when S2's latest update failed)",
+      },
+      release: { type: "string", value: "NAME", doc: "name this release (rollback --to NAME)" },
+      "remove-tenant": {
+        type: "string",
+        multiple: true,
+        value: "ID",
+        doc: "allow removing tenant ID (gone from the stack file) from a stack that\nprotects its databases; its database and role are retained",
+      },
+      "policy-pack": {
+        type: "string",
+        multiple: true,
+        value: "DIR",
+        doc: "enforce the CrossGuard policy pack in DIR (repeatable), e.g. policy",
+      },
+    },
+  },
+  parse: (args): DeployOptions => ({
+    stack: args.required("stack"),
+    dryRun: args.flag("dry-run"),
+    skipBuild: args.flag("skip-build"),
+    force: args.flag("force"),
+    tag: args.text("tag"),
+    groups: args.list("group"),
+    policyPacks: args.list("policy-pack"),
+    release: args.text("release"),
+    imageFrom: args.text("image-from"),
+    removeTenants: args.list("remove-tenant"),
+  }),
+  run: deploy,
+});
 
 const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
 

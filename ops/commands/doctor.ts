@@ -1,6 +1,8 @@
 /** `doctor`: the usual reasons a deploy does not serve, checked one by one. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { isIP } from "node:net";
-import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
+import { cloudflareZone, DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import {
   type Check,
   certificateChecks,
@@ -11,10 +13,9 @@ import {
 import { liveZoneDoctorChecks, servedCertificateDoctorChecks } from "../adapters/doctor-live";
 import { edgeCertificateChecks } from "../plans/edge-certificate-check";
 import { println } from "../format/text";
-import { cloudflareZone } from "../operations-context";
 import { healthUrl, mapLimit } from "../adapters/health";
 import { edgeNamespace } from "../../model/names";
-import { dnsModeOf, environmentOf, healthPathOf, tenantsOf } from "../stack-config";
+import { dnsModeOf, environmentOf, healthPathOf, sectionOf, tenantsOf } from "../stack-config";
 import {
   edgeNamespaceOutput,
   environmentOutput,
@@ -27,6 +28,27 @@ export interface DoctorOptions {
   readonly stack: string;
   readonly timeoutMs?: number;
 }
+
+/** `doctor`: its flags, their help, and the options they give. */
+export const doctorCommand = defineCommand({
+  spec: {
+    name: "doctor",
+    summary: "check DNS, certificates and tenant endpoints",
+    usage: "doctor --stack S [--timeout MS]",
+    flags: {
+      stack: stackFlag("stack to check"),
+      timeout: timeoutFlag("time each endpoint may take (default 5000)"),
+    },
+    notes: `Checks that every tenant name resolves to the proxy, that certificates exist
+only in the proxy's namespace, and that each tenant answers (explaining what
+a 404 or 502 means). Exits 1 when a check fails.`,
+  },
+  parse: (args): DoctorOptions => ({
+    stack: args.required("stack"),
+    timeoutMs: args.positiveInt("timeout"),
+  }),
+  run: doctor,
+});
 
 const LABEL: Record<Check["status"], string> = {
   pass: "PASS",
@@ -61,7 +83,7 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
     });
   } else if (dnsModeOf(config).proxied) {
     const zone = cloudflareZone(ctx);
-    const zoneId = (config["agent-cloud:dns"] as { zoneId?: unknown } | undefined)?.zoneId;
+    const zoneId = sectionOf(config, "dns").zoneId;
     if (zone !== undefined && typeof zoneId === "string") {
       checks.push(...(await liveZoneDoctorChecks(zone, zoneId, config, proxy, true)));
     } else {

@@ -1,4 +1,6 @@
 /** `history`: one row per update, never with secrets (history is requested without them). */
+import { defineCommand } from "../command-line/command";
+import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import type { UpdateRecord } from "../engine";
 import {
@@ -25,6 +27,25 @@ export interface HistoryOptions {
   /** Show at most this many updates, newest first. */
   readonly limit?: number;
 }
+
+/** `history`: its flags, their help, and the options they give. */
+export const historyCommand = defineCommand({
+  spec: {
+    name: "history",
+    summary: "one row per update: version, time, kind, result, commit, image, changes",
+    usage: "history --stack S [--limit N]",
+    flags: {
+      stack: stackFlag("stack to list"),
+      limit: { type: "string", value: "N", doc: "newest N updates only" },
+    },
+    notes: "Secrets are never shown: history is read without them.",
+  },
+  parse: (args): HistoryOptions => ({
+    stack: args.required("stack"),
+    limit: args.positiveInt("limit"),
+  }),
+  run: history,
+});
 
 const short = (ref: string) => {
   const digest = digestOf(ref);

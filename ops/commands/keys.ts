@@ -5,14 +5,15 @@
  * while clients switch; `retire` stops accepting it. Keys are printed only with `--reveal`, and
  * only to this terminal: nothing here writes them to a file, a config or a stack's history.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { createHash } from "node:crypto";
 import { tenantNamespace } from "../../model/names";
-import type { OpsContext } from "../context";
+import { type OpsContext, secretReader } from "../context";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
 import { tenantSecretName } from "../adapters/kube-secrets";
-import { secretReader } from "../operations-context";
 import { environmentOf, KEY } from "../stack-config";
 
 /** `keys` flags. */
@@ -26,9 +27,42 @@ export interface KeysOptions {
   readonly yes: boolean;
 }
 
+/** The subcommands of `keys`, with their help. */
+const KEYS_ACTIONS: Readonly<Record<KeysOptions["action"], string>> = {
+  show: "the current (and, during a rotation, previous) key, masked,\nwith a fingerprint; read from the tenant's Secret",
+  rotate:
+    "bump tenants[].apiKey.generation and accept the previous key\ntoo, in the stack file (deploy to apply)",
+  retire: "stop accepting the previous key (deploy to apply)",
+};
+
+/** `keys`: its subcommands, flags, their help, and the options they give. */
+export const keysCommand = defineCommand({
+  spec: {
+    name: "keys",
+    summary: "a tenant's API keys: show them (masked), rotate, retire the old one",
+    usage: "keys show|rotate|retire --stack S --tenant T [--reveal] [--yes]",
+    actions: KEYS_ACTIONS,
+    flags: {
+      stack: stackFlag("stack the tenant is in"),
+      tenant: tenantFlag(),
+      reveal: { type: "boolean", doc: "print the keys themselves (to this terminal only)" },
+      yes: yesFlag("write the stack file without asking"),
+    },
+    notes: "Keys are never written to a file, the stack config or its history.",
+  },
+  parse: (args): KeysOptions => ({
+    action: keysAction(args.positionals),
+    stack: args.required("stack"),
+    tenant: args.required("tenant"),
+    reveal: args.flag("reveal"),
+    yes: args.flag("yes"),
+  }),
+  run: keys,
+});
+
 /** The action word, checked. */
 export function keysAction(words: readonly string[]): KeysOptions["action"] {
-  return actionWord("keys", ["show", "rotate", "retire"], words);
+  return actionWord("keys", Object.keys(KEYS_ACTIONS) as (keyof typeof KEYS_ACTIONS)[], words);
 }
 
 /** `ac_dev_…WXYZ`: the environment prefix and the last four characters, never more. */

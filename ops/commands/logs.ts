@@ -2,6 +2,8 @@
  * `logs`: a tenant's pod logs (or the edge's access log with `--proxy`), each line prefixed by
  * pod and container; with `-f` it follows the pods a rollout brings and drops those that leave.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, tenantFlag } from "../command-line/flags";
 import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../model/names";
 import { formatAccess, parseAccessLine } from "../plans/access-log";
 import type { OpsContext } from "../context";
@@ -37,6 +39,50 @@ export interface LogsOptions {
   /** Stops following (the CLI runs until interrupted). */
   readonly signal?: AbortSignal;
 }
+
+/** `logs`: its flags, their help, and the options they give. */
+export const logsCommand = defineCommand({
+  spec: {
+    name: "logs",
+    summary: "a tenant's pod logs (or the edge's access log), prefixed by pod and container",
+    usage:
+      "logs --stack S (--tenant T [--migrations] | --proxy [--tenant T]) [-f] [--tail N] [--since D] [--container C]",
+    flags: {
+      stack: stackFlag("stack the tenant is in"),
+      tenant: tenantFlag("tenant id (with --proxy: only that tenant's requests)"),
+      proxy: { type: "boolean", doc: "the edge proxy's access log, one request per line" },
+      migrations: {
+        type: "boolean",
+        doc: "the tenant's pre-release migration Jobs (app.migrate)",
+      },
+      follow: {
+        type: "boolean",
+        short: "f",
+        doc: "keep streaming, following pods a rollout starts and dropping\npods that leave",
+      },
+      tail: { type: "string", value: "N", doc: "start from the last N lines of each pod" },
+      since: { type: "string", value: "D", doc: "only lines newer than D (90s, 15m, 2h, 7d)" },
+      container: {
+        type: "string",
+        value: "C",
+        doc: "container to read (default: the app container)",
+      },
+    },
+    notes: `Terminal control sequences in the output are removed. Uses the current
+kubeconfig context, as kubectl does.`,
+  },
+  parse: (args): LogsOptions => ({
+    stack: args.required("stack"),
+    tenant: args.flag("proxy") ? args.text("tenant") : args.required("tenant"),
+    proxy: args.flag("proxy"),
+    migrations: args.flag("migrations"),
+    follow: args.flag("follow"),
+    tail: args.positiveInt("tail"),
+    since: args.duration("since"),
+    container: args.text("container"),
+  }),
+  run: logs,
+});
 
 /** The environment name of a stack: its config, else its `environment` output. */
 async function environmentName(

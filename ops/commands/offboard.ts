@@ -4,6 +4,8 @@
  * go; its PostgreSQL role and database stay on the server (they are retained on delete), and so
  * do the final dump and any scheduled ones.
  */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { println } from "../format/text";
@@ -22,6 +24,39 @@ export interface OffboardOptions {
   readonly skipBackup: boolean;
   readonly yes: boolean;
 }
+
+/** `offboard`: its flags, their help, and the options they give. */
+export const offboardCommand = defineCommand({
+  spec: {
+    name: "offboard",
+    summary: "final backup, then remove a tenant from the stack file (its database is kept)",
+    usage: "offboard --stack S --tenant T [--dir D] [--host H] [--port N] [--skip-backup] [--yes]",
+    flags: {
+      stack: stackFlag("stack the tenant is in"),
+      tenant: tenantFlag(),
+      dir: { type: "string", value: "D", doc: "as for db backup (the final dump)" },
+      host: { type: "string", value: "H", documentedWith: "dir" },
+      port: { type: "string", value: "N", documentedWith: "dir" },
+      "skip-backup": {
+        type: "boolean",
+        doc: "no final dump (the database is retained either way)",
+      },
+      yes: yesFlag("write the stack file without asking"),
+    },
+    notes: `Takes a final pg_dump of the tenant, removes it from Pulumi.S.yaml and says what
+the next deploy (deploy --remove-tenant T) removes and what it keeps.`,
+  },
+  parse: (args): OffboardOptions => ({
+    stack: args.required("stack"),
+    tenant: args.required("tenant"),
+    dir: args.text("dir"),
+    host: args.text("host"),
+    port: args.positiveInt("port"),
+    skipBackup: args.flag("skip-backup"),
+    yes: args.flag("yes"),
+  }),
+  run: offboard,
+});
 
 /** Backs up, then edits the stack file; exits 1 when the backup fails or the user says no. */
 export async function offboard(ctx: OpsContext, o: OffboardOptions): Promise<number> {

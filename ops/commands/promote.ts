@@ -1,4 +1,6 @@
 /** `promote`: carry the source stack's tested image digest and agent configs into the target. */
+import { defineCommand } from "../command-line/command";
+import { yesFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import { OpsError, UsageError } from "../errors";
 import { println } from "../format/text";
@@ -15,6 +17,35 @@ export interface PromoteOptions {
   /** Write without asking. */
   readonly yes: boolean;
 }
+
+/** `promote`: its flags, their help, and the options they give. */
+export const promoteCommand = defineCommand({
+  spec: {
+    name: "promote",
+    summary: "copy what the source stack's last update ran (digests, agent configs)",
+    usage: "promote --from dev --to production [--yes]",
+    flags: {
+      from: {
+        type: "string",
+        value: "S",
+        doc: "stack whose deployed image and agent configs were tested",
+      },
+      to: { type: "string", value: "S", doc: "stack whose config file receives them" },
+      yes: yesFlag("write without asking"),
+    },
+    notes: `Copies what the source's last successful update ran: its image digests (into
+agent-cloud:image ref, and tenants[].image for tenants on another digest) and
+each shared tenant's agentConfig as that update recorded it, never a stack-file
+edit the source has not deployed. Refused when the source's latest update
+failed. Never secrets, keys or database settings.`,
+  },
+  parse: (args): PromoteOptions => ({
+    from: args.required("from"),
+    to: args.required("to"),
+    yes: args.flag("yes"),
+  }),
+  run: promote,
+});
 
 /** Shows the promotion diff and writes it after confirmation; exits 1 when declined. */
 export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<number> {

@@ -1,4 +1,7 @@
 /** `rollback`: redeploy exactly what an earlier update ran: its program, config and images. */
+import { defineCommand, type ParsedArgs } from "../command-line/command";
+import { stackFlag, yesFlag } from "../command-line/flags";
+import { positiveInt } from "../command-line/parse";
 import type { OpsContext } from "../context";
 import type { RunSource } from "../engine";
 import { OpsError, UsageError } from "../errors";
@@ -32,6 +35,75 @@ export interface RollbackOptions {
   readonly release?: string;
   /** Policy packs to enforce. @default ["policy"] when the project has one there */
   readonly policyPacks?: readonly string[];
+}
+
+/** `rollback`: its flags, their help, and the options they give. */
+export const rollbackCommand = defineCommand({
+  spec: {
+    name: "rollback",
+    summary: "redeploy exactly what an earlier update ran, building nothing",
+    usage:
+      "rollback --stack S [--to VERSION|NAME | --version NAME] [--prune] [--release NAME] [--yes]",
+    flags: {
+      stack: stackFlag("stack to roll back"),
+      to: {
+        type: "string",
+        value: "VERSION|NAME",
+        doc: "update to return to (4, v4 or a release name); default: the\nsuccessful update before the latest",
+      },
+      version: { type: "string", value: "NAME", doc: "the same as --to" },
+      prune: {
+        type: "boolean",
+        doc: "remove tenants added after that update (default: keep them as\nthey run now); their databases are retained either way",
+      },
+      release: { type: "string", value: "NAME", doc: "name this rollback's own release" },
+      "policy-pack": {
+        type: "string",
+        multiple: true,
+        value: "DIR",
+        doc: "policy packs to enforce (repeatable; default: policy)",
+      },
+      yes: yesFlag("do not ask before updating"),
+    },
+    notes: `Runs the update's recorded commit from a git worktree with its recorded config
+(secrets as the stack holds them now) and exactly the image digests it ran,
+under the policy pack; shows the preview, asks, then records the update as
+"rollback to vN".`,
+  },
+  parse: (args): RollbackOptions => {
+    const policyPacks = args.list("policy-pack");
+    return {
+      stack: args.required("stack"),
+      to: rollbackTarget(args),
+      yes: args.flag("yes"),
+      prune: args.flag("prune"),
+      release: args.text("release"),
+      policyPacks: policyPacks.length === 0 ? undefined : policyPacks,
+    };
+  },
+  run: rollback,
+});
+
+/** `--to 4|v4|NAME` or `--version NAME`: an update version, or a release name. */
+function rollbackTarget(args: ParsedArgs<"to" | "version">): number | string | undefined {
+  const to = args.text("to");
+  const version = args.text("version");
+  if (to !== undefined && version !== undefined) {
+    throw new UsageError("rollback: give --to or --version, not both");
+  }
+  const given = to ?? version;
+  if (given === undefined) return undefined;
+  const flag = `rollback: --${to !== undefined ? "to" : "version"}`;
+  const versionPattern = /^v?\d+$/;
+  if (versionPattern.test(given)) {
+    return positiveInt(given, flag, versionPattern, "an update version such as 4 or v4");
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(given)) {
+    throw new UsageError(
+      `${flag} "${given}" must be an update version such as 4 or v4, or a release name`,
+    );
+  }
+  return given;
 }
 
 /** Previews, confirms and runs the rollback; exits 1 when declined or the update failed. */

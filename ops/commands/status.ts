@@ -1,4 +1,6 @@
 /** `status`: the last update, whether a deploy would change anything, and live tenant health. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext } from "../context";
 import { OpsError } from "../errors";
 import {
@@ -24,6 +26,30 @@ export interface StatusOptions {
   readonly skipPreview: boolean;
   readonly timeoutMs?: number;
 }
+
+/** `status`: its flags, their help, and the options they give. */
+export const statusCommand = defineCommand({
+  spec: {
+    name: "status",
+    summary: "last update, pending changes and live tenant health",
+    usage: "status --stack S [--skip-preview] [--timeout MS]",
+    flags: {
+      stack: stackFlag("stack to inspect"),
+      "skip-preview": {
+        type: "boolean",
+        doc: "do not run a preview to look for pending changes",
+      },
+      timeout: timeoutFlag("time each health check may take (default 5000)"),
+    },
+    notes: "Exits 1 when the preview fails or a tenant is unhealthy.",
+  },
+  parse: (args): StatusOptions => ({
+    stack: args.required("stack"),
+    skipPreview: args.flag("skip-preview"),
+    timeoutMs: args.positiveInt("timeout"),
+  }),
+  run: status,
+});
 
 /** Prints the status; exits 1 when the preview failed or a tenant is unhealthy. */
 export async function status(ctx: OpsContext, o: StatusOptions): Promise<number> {

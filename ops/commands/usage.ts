@@ -1,7 +1,9 @@
 /** `usage`: per-tenant requests, error rate, latency and bytes from the edge, CPU and memory. */
+import { defineCommand } from "../command-line/command";
+import { stackFlag } from "../command-line/flags";
 import { edgeNamespace, tenantNamespace } from "../../model/names";
 import { type AccessEntry, parseAccessLine } from "../plans/access-log";
-import type { OpsContext } from "../context";
+import { metricsSource, type OpsContext } from "../context";
 import { OpsError } from "../errors";
 import { println, renderTable } from "../format/text";
 import { kubeError } from "../adapters/log-follow";
@@ -11,11 +13,11 @@ import {
   PROXY_CONTAINER,
   tenantPodSelector,
 } from "../plans/pod-logs";
-import { metricsSource } from "../operations-context";
 import { environmentOf, tenantsOf } from "../stack-config";
 import { edgeNamespaceOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
-import { aggregateTraffic, type PodUsage } from "../plans/usage";
+import type { PodUsage } from "../adapters/kube-metrics";
+import { aggregateTraffic } from "../plans/usage";
 
 /** `usage` flags. */
 export interface UsageOptions {
@@ -24,6 +26,29 @@ export interface UsageOptions {
   readonly since?: number;
   readonly json: boolean;
 }
+
+/** `usage`: its flags, their help, and the options they give. */
+export const usageCommand = defineCommand({
+  spec: {
+    name: "usage",
+    summary: "per-tenant requests, 5xx rate, p50/p99 latency, bytes, CPU and memory",
+    usage: "usage --stack S [--since D] [--json]",
+    flags: {
+      stack: stackFlag("stack to measure"),
+      since: { type: "string", value: "D", doc: "window (90s, 15m, 2h, 7d; default 24h)" },
+      json: { type: "boolean", doc: "one JSON document instead of the table" },
+    },
+    notes: `Traffic comes from the edge proxy's access log (its pods' logs, so only what
+the running proxy pods still hold); CPU and memory from metrics.k8s.io when
+the cluster serves it (metrics-server), summed over the tenant's pods now.`,
+  },
+  parse: (args): UsageOptions => ({
+    stack: args.required("stack"),
+    since: args.duration("since"),
+    json: args.flag("json"),
+  }),
+  run: usage,
+});
 
 const ms = (v: number | undefined) => (v === undefined ? "-" : `${Math.round(v)} ms`);
 

@@ -1,6 +1,6 @@
 /**
  * Judging a served certificate against the name asked for, the clock and the stack's configured
- * `tls.mode`. Pure functions: the probe (probe.ts) gathers, these decide and explain.
+ * `tls.mode`. Pure functions: the probe (adapters/tls-probe.ts) gathers, these decide and explain.
  */
 import { X509Certificate } from "node:crypto";
 import type { Check } from "./doctor-checks";

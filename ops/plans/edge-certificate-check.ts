@@ -7,10 +7,10 @@
 import { edgeCertificateProblem, type EdgeCertificate } from "../../model/edge-certificate";
 import type { Check } from "./doctor-checks";
 import type { StackConfig } from "../engine";
-import { KEY } from "../stack-config";
+import { KEY, sectionOf } from "../stack-config";
 
 export function edgeCertificateChecks(config: StackConfig): Check[] {
-  const dns = (config[KEY.dns] ?? {}) as Record<string, unknown>;
+  const dns = sectionOf(config, "dns");
   const domain = config[KEY.domain];
   if (dns.provider !== "cloudflare" || typeof domain !== "string") return [];
   const proxied = dns.proxied !== false;

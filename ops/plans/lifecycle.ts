@@ -6,18 +6,15 @@
 import type { HealthResult } from "../adapters/health";
 import { isHealthy } from "../adapters/health";
 import type { StackConfig } from "../engine";
-import { KEY } from "../stack-config";
+import { KEY, tenantsOf } from "../stack-config";
 
 /** Where a deployed tenant stands in its lifecycle. */
 export type Lifecycle = "active" | "suspended" | "offboarding";
 
 /** The lifecycle of a deployed tenant according to the stack's config. */
 export function lifecycleOf(config: StackConfig, tenantId: string): Lifecycle {
-  const tenants = config[KEY.tenants];
-  if (!Array.isArray(tenants)) return "active";
-  const entry = (tenants as { id?: unknown; suspended?: unknown }[]).find(
-    (t) => t?.id === tenantId,
-  );
+  if (!Array.isArray(config[KEY.tenants])) return "active";
+  const entry = tenantsOf(config).find((tenant) => tenant.id === tenantId);
   if (entry === undefined) return "offboarding";
   return entry.suspended === true ? "suspended" : "active";
 }

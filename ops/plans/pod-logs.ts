@@ -1,6 +1,6 @@
 /**
  * Pod logs: which pods and container to read, how lines are prefixed and cleaned. The Kubernetes
- * side is behind {@link LogSource} (`kube-logs.ts` is the real one).
+ * side is behind {@link LogSource} (`adapters/kube-logs.ts` is the real one).
  */
 import { TENANT_CONTAINER_NAME } from "../../components/tenant/container";
 import { tenantServiceName } from "../../model/names";
@@ -29,7 +29,7 @@ export interface LogStreamOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Where pod logs come from (the Kubernetes API in `kube-logs.ts`). */
+/** Where pod logs come from (the Kubernetes API in `adapters/kube-logs.ts`). */
 export interface LogSource {
   listPods(namespace: string, labelSelector: string): Promise<PodInfo[]>;
   /**

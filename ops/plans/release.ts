@@ -11,7 +11,7 @@
  * the overrides (`skip-build`, `rebuild` for --force, `tag`, `groups`, `image-from`, `prune`),
  * the images the update was told to run (`image=<ref>` for every tenant, `pin.<id>=<ref>` for the
  * tenants that run another), and `before=vK` with the images every tenant ran when it started,
- * read from the stack's state (ops/running-images.ts). A build's digest is only known once the update has run,
+ * read from the stack's state (ops/plans/running-images.ts). A build's digest is only known once the update has run,
  * so the images a build update left are the `before` of the next update, or the stack's outputs
  * while it is the latest. Values are escaped so a message never holds a space inside a value.
  * No secret is ever part of a message: images, names, commits and flags only.

@@ -6,12 +6,12 @@
  */
 import type { ReleaseEngine, StackConfig } from "../engine";
 import { OpsError } from "../errors";
-import { NS, tenantsOf } from "../stack-config";
+import { KEY, tenantsOf } from "../stack-config";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
 export function shardsOf(config: StackConfig): string[] {
-  const raw = config[`${NS}:shards`];
-  return Array.isArray(raw) ? raw.filter((s): s is string => typeof s === "string") : [];
+  const shards = config[KEY.shards];
+  return Array.isArray(shards) ? shards.filter((shard) => typeof shard === "string") : [];
 }
 
 /** The stack itself, then each of its shard stacks: `{stack}-{shard}`. */

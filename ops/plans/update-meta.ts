@@ -6,6 +6,7 @@
  * worktrees), the message the ops tool wrote carries the same facts as `key=value` tokens.
  */
 import type { UpdateRecord } from "../engine";
+import { KEY } from "../stack-config";
 
 /** The commit an update ran from. */
 export interface UpdateCommit {
@@ -53,7 +54,7 @@ export function digestOf(ref: string): string | undefined {
 
 /** `ref` of the `agent-cloud:image` config recorded with an update, if it was pinned. */
 function configuredImageDigest(update: Pick<UpdateRecord, "config">): string | undefined {
-  const text = update.config["agent-cloud:image"]?.value;
+  const text = update.config[KEY.image]?.value;
   if (text === undefined) return undefined;
   try {
     const image = JSON.parse(text) as { ref?: unknown };

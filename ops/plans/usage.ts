@@ -1,8 +1,7 @@
 /**
  * Who uses what: per-tenant figures from the edge's access log (requests, errors, latency,
- * bytes), and CPU and memory from the metrics API where the cluster has one (metrics-server).
+ * bytes). CPU and memory come from the metrics API (adapters/kube-metrics.ts).
  */
-import type * as Client from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import type { AccessEntry } from "./access-log";
 
 /** One tenant's traffic over the window. */
@@ -59,63 +58,4 @@ export function aggregateTraffic(
       bytesSent: list.reduce((n, e) => n + e.bytesSent, 0),
     };
   });
-}
-
-/** CPU (millicores) and memory (bytes) in use by a set of pods, summed. */
-export interface PodUsage {
-  readonly cpuMillicores: number;
-  readonly memoryBytes: number;
-}
-
-/** Reads pod usage from metrics.k8s.io. */
-export interface MetricsSource {
-  /** Summed usage of the pods matching `labelSelector`; throws when the API is not there. */
-  podUsage(namespace: string, labelSelector: string): Promise<PodUsage>;
-}
-
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-};
-
-/** A Kubernetes quantity (`250m`, `12345678n`, `512Mi`) as a number of units. */
-export function parseQuantity(text: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
-  const factor = m === null ? undefined : SUFFIX[m[2] ?? ""];
-  if (m === null || factor === undefined) throw new Error(`not a quantity: ${text}`);
-  return Number(m[1]) * factor;
-}
-
-/** metrics.k8s.io through @kubernetes/client-node, with the current kubeconfig context. */
-export class KubernetesMetricsSource implements MetricsSource {
-  #metrics?: Promise<Client.Metrics>;
-
-  async podUsage(namespace: string, labelSelector: string): Promise<PodUsage> {
-    this.#metrics ??= import("@kubernetes/client-node").then((k8s) => {
-      const config = new k8s.KubeConfig();
-      config.loadFromDefault();
-      return new k8s.Metrics(config);
-    });
-    const list = await (await this.#metrics).getPodMetrics(namespace);
-    const [key, value] = labelSelector.split("=");
-    let cpu = 0;
-    let memory = 0;
-    for (const pod of list.items) {
-      if (key !== undefined && pod.metadata.labels?.[key] !== value) continue;
-      for (const c of pod.containers) {
-        cpu += parseQuantity(c.usage.cpu) * 1000;
-        memory += parseQuantity(c.usage.memory);
-      }
-    }
-    return { cpuMillicores: Math.round(cpu), memoryBytes: Math.round(memory) };
-  }
 }

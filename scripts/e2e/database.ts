@@ -10,6 +10,7 @@ import { runSqlStatements } from "../../components/data/sql-runner";
 import { SQL_STATEMENTS_TYPE } from "../../components/data/sql-statements";
 import type { SqlStatement } from "../../components/data/tenant-sql";
 import type { RenderedObjects } from "./objects";
+import { POSTGRESQL } from "../../testkit/type-tokens";
 
 export const ADMIN_URL =
   process.env.AGENT_CLOUD_TEST_DATABASE_URL ??
@@ -46,10 +47,8 @@ export class StackDatabase {
     await admin.connect();
     this.admin = admin;
     await admin.query("SELECT pg_advisory_lock(hashtext($1))", [`agent-cloud-e2e-${this.stack}`]);
-    const roles = this.objects.ofType("postgresql:index/role:Role").map((r) => r.inputs);
-    const databases = this.objects
-      .ofType("postgresql:index/database:Database")
-      .map((r) => r.inputs);
+    const roles = this.objects.ofType(POSTGRESQL.Role).map((r) => r.inputs);
+    const databases = this.objects.ofType(POSTGRESQL.Database).map((r) => r.inputs);
     await this.drop(
       roles.map((r) => String(r.name)),
       databases.map((d) => String(d.name)),
@@ -89,7 +88,7 @@ export class StackDatabase {
       this.statements.push(...statements.map((x) => x.sql));
       await runSqlStatements(admin, statements);
     }
-    for (const g of this.objects.ofType("postgresql:index/grant:Grant").map((x) => x.inputs)) {
+    for (const g of this.objects.ofType(POSTGRESQL.Grant).map((x) => x.inputs)) {
       if (g.objectType !== "database")
         throw new Error(`grant on ${g.objectType}: only database grants run here`);
       const role = g.role === "public" ? "PUBLIC" : ident(g.role);

@@ -24,6 +24,7 @@ import { Pod } from "./pods";
 import { Prober } from "./probes";
 import { renderStack } from "./render";
 import { type Endpoint, ServiceProxy } from "./services";
+import { DOCKER_BUILD } from "../../testkit/type-tokens";
 
 export interface Row {
   readonly area: string;
@@ -110,7 +111,7 @@ export async function runE2e(
 
     // Images this run can start: those the stack builds from a folder of this repository.
     const builds = new Map<string, ImageProcess>();
-    for (const image of objects.ofType("docker-build:index:Image")) {
+    for (const image of objects.ofType(DOCKER_BUILD.Image)) {
       const context = path.resolve(
         path.join(__dirname, "..", ".."),
         String(image.inputs.context?.location ?? "."),

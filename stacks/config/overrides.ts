@@ -10,6 +10,8 @@
  * - `AGENT_CLOUD_TENANT_IMAGES={"acme":"repo@sha256:..."}`: run these tenants on these images
  *   (what `ops deploy --group` and `--image-from` set so a tenant keeps, or takes, an exact digest).
  */
+import { ConfigError, type ConfigIssue, showValue } from "./errors";
+
 export const OVERRIDE_ENV = {
   skipBuild: "AGENT_CLOUD_SKIP_BUILD",
   imageRef: "AGENT_CLOUD_IMAGE_REF",
@@ -18,76 +20,99 @@ export const OVERRIDE_ENV = {
   tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
 } as const;
 
-/** Returns `raw` with the image overrides from `env` applied; throws on an incomplete override. */
+/**
+ * Returns `raw` with the image overrides from `env` applied. An incomplete or malformed override
+ * throws one {@link ConfigError} listing every problem with the variables.
+ */
 export function applyOverrides(
   raw: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, unknown> {
+  const issues: ConfigIssue[] = [];
+  const withImage = applyImageOverrides(raw, env, issues);
+  const withTenantImages = applyTenantImages(withImage, env[OVERRIDE_ENV.tenantImages], issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return withTenantImages;
+}
+
+/** `image.ref`, `image.rebuildNonce` and `image.tag` from the build overrides. */
+function applyImageOverrides(
+  raw: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  issues: ConfigIssue[],
+): Record<string, unknown> {
   const image: Record<string, unknown> =
     raw.image !== null && typeof raw.image === "object" ? { ...raw.image } : {};
-  const skip = env[OVERRIDE_ENV.skipBuild];
-  const ref = env[OVERRIDE_ENV.imageRef];
-  if (skip !== undefined && skip !== "" && skip !== "0") {
-    if (ref === undefined || ref === "") {
-      throw new Error(
-        `${OVERRIDE_ENV.skipBuild} is set but ${OVERRIDE_ENV.imageRef} is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
-      );
+  const skipBuild = env[OVERRIDE_ENV.skipBuild];
+  const imageRef = env[OVERRIDE_ENV.imageRef];
+  if (skipBuild !== undefined && skipBuild !== "" && skipBuild !== "0") {
+    if (imageRef === undefined || imageRef === "") {
+      issues.push({
+        path: OVERRIDE_ENV.skipBuild,
+        received: showValue(skipBuild),
+        message: `is set but ${OVERRIDE_ENV.imageRef} is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
+      });
+    } else {
+      image.ref = imageRef;
     }
-    image.ref = ref;
   }
   const rebuild = env[OVERRIDE_ENV.rebuild];
   if (rebuild !== undefined && rebuild !== "") image.rebuildNonce = rebuild;
   const tag = env[OVERRIDE_ENV.tag];
   if (tag !== undefined && tag !== "") image.tag = tag;
-  const withImage =
-    Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };
-  return applyTenantImages(withImage, env[OVERRIDE_ENV.tenantImages]);
+  return Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };
 }
 
-/** Sets `tenants[].image` from `AGENT_CLOUD_TENANT_IMAGES`; throws naming a bad entry. */
+/** Sets `tenants[].image` from `AGENT_CLOUD_TENANT_IMAGES`; an issue for each bad entry. */
 function applyTenantImages(
   raw: Record<string, unknown>,
   text: string | undefined,
+  issues: ConfigIssue[],
 ): Record<string, unknown> {
   if (text === undefined || text === "") return raw;
-  const name = OVERRIDE_ENV.tenantImages;
+  const variable = OVERRIDE_ENV.tenantImages;
+  const notAnObject = {
+    path: variable,
+    message: `must be a JSON object {"<tenant id>": "<repo@sha256:...>"}; got ${JSON.stringify(text.slice(0, 80))}`,
+  };
   let pins: unknown;
   try {
     pins = JSON.parse(text);
   } catch {
-    throw new Error(
-      `${name}: must be a JSON object {"<tenant id>": "<repo@sha256:...>"}; got ${JSON.stringify(text.slice(0, 80))}`,
-    );
+    issues.push(notAnObject);
+    return raw;
   }
   if (typeof pins !== "object" || pins === null || Array.isArray(pins)) {
-    throw new Error(
-      `${name}: must be a JSON object {"<tenant id>": "<repo@sha256:...>"}; got ${JSON.stringify(text.slice(0, 80))}`,
-    );
+    issues.push(notAnObject);
+    return raw;
   }
   const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
-  const ids = tenants.map((t) =>
-    typeof t === "object" && t !== null ? (t as { id?: unknown }).id : undefined,
+  const ids = tenants.map((tenant) =>
+    typeof tenant === "object" && tenant !== null ? (tenant as { id?: unknown }).id : undefined,
   );
+  const before = issues.length;
   for (const [id, ref] of Object.entries(pins)) {
     if (typeof ref !== "string") {
-      throw new Error(
-        `${name}: tenant "${id}" must map to an image reference string; got ${JSON.stringify(ref)}`,
-      );
-    }
-    if (!ids.includes(id)) {
-      throw new Error(
-        `${name}: tenant "${id}" is not in tenants (tenants: ${ids.filter((i) => typeof i === "string").join(", ") || "none"})`,
-      );
+      issues.push({
+        path: variable,
+        message: `tenant "${id}" must map to an image reference string; got ${JSON.stringify(ref)}`,
+      });
+    } else if (!ids.includes(id)) {
+      issues.push({
+        path: variable,
+        message: `tenant "${id}" is not in tenants (tenants: ${ids.filter((known) => typeof known === "string").join(", ") || "none"})`,
+      });
     }
   }
-  const map = pins as Record<string, string>;
+  if (issues.length > before) return raw;
+  const imageOf = pins as Record<string, string>;
   return {
     ...raw,
-    tenants: tenants.map((t, i) => {
-      const id = ids[i];
-      return typeof id === "string" && map[id] !== undefined
-        ? { ...(t as object), image: map[id] }
-        : t;
+    tenants: tenants.map((tenant, index) => {
+      const id = ids[index];
+      return typeof id === "string" && imageOf[id] !== undefined
+        ? { ...(tenant as object), image: imageOf[id] }
+        : tenant;
     }),
   };
 }

@@ -1,13 +1,17 @@
 import type { z } from "zod";
 import { configSchema, type ParsedConfig, SECRET_KEYS } from "../../model/config-schema";
 import type { PlatformConfig } from "../../model/platform-config";
-import { edgeSecurityIssues } from "./edge-security";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
-import { isolationIssues } from "./isolation";
 import { type KeyFailures, parseEachKey } from "./partial-parse";
 import { resolveConfig } from "./resolve";
 import { agentConfigSecretIssues, clearTextSecretKeyIssues } from "./rules/clear-text-secrets";
 import { databaseAdminPasswordIssues } from "./rules/database-admin-password";
+import { databaseConnectionIssues } from "./rules/database-connections";
+import { databaseNetworkIssues } from "./rules/database-network";
+import { edgeSecurityIssues } from "./rules/edge-security";
+import { environmentNameIssues } from "./rules/environment-name";
+import { privateEgressIssues } from "./rules/private-egress";
+import { shardSettingsIssues } from "./rules/shard-settings";
 import { edgeCertificateIssues } from "./rules/edge-certificate";
 import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
@@ -19,7 +23,6 @@ import { tenantEnvIssues } from "./rules/tenant-env";
 import { tenantIdIssues } from "./rules/tenant-ids";
 import { tenantSecretsIssues } from "./rules/tenant-secrets";
 import { tlsIssues } from "./rules/tls";
-import { shardIssues } from "./shards";
 
 export interface ParseOptions {
   /**
@@ -104,14 +107,17 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
       ...agentConfigSecretIssues(tenant, context),
     ]),
     ...tenantSecretsIssues(context),
-    ...shardIssues(config, context.valid),
+    ...shardSettingsIssues(context),
     ...productionGuardIssues(context),
     ...databaseAdminPasswordIssues(context),
     ...tlsIssues(context),
     ...imageIssues(context),
-    ...isolationIssues(config, context.valid),
+    ...environmentNameIssues(context),
+    ...privateEgressIssues(context),
+    ...databaseNetworkIssues(context),
+    ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),
     ...nodePortIssues(context),
-    ...edgeSecurityIssues(config, failures),
+    ...edgeSecurityIssues(context),
   ];
 }

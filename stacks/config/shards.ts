@@ -10,8 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigError, type ConfigIssue, showValue } from "./errors";
-import type { ParsedConfig } from "../../model/config-schema";
+import { ConfigError, showValue } from "./errors";
 
 /** Settings every stack of an environment shares; a shard takes them from its platform's file. */
 export const ENVIRONMENT_KEYS = [
@@ -94,48 +93,4 @@ export function withPlatformSettings(
     ENVIRONMENT_KEYS.filter((k) => base[k] !== undefined).map((k) => [k, base[k]]),
   );
   return { ...raw, ...inherited };
-}
-
-/**
- * Problems with shard settings and stack size; parseConfig adds them to its list. `ok` says
- * which keys are valid on their own (a rule reading one that is not is skipped).
- */
-export function shardIssues(
-  c: ParsedConfig,
-  ok: (...keys: string[]) => boolean = () => true,
-): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const add = (path: string, received: unknown, message: string) =>
-    issues.push({ path, received: showValue(received), message });
-  if (!ok("shard", "shards", "maxTenantsPerStack")) return issues;
-  const isShard = c.shard.name !== undefined || c.shard.platform !== undefined;
-  if (c.tenants.length > c.maxTenantsPerStack) {
-    add(
-      "tenants",
-      `${c.tenants.length} tenants`,
-      `a stack holds at most ${c.maxTenantsPerStack} tenants (maxTenantsPerStack); ${
-        isShard ? "start another shard" : "move tenants to shard stacks"
-      } (README, "Tenant shards")`,
-    );
-  }
-  if (isShard) {
-    if (c.shard.name === undefined)
-      add("shard.name", undefined, `is required with shard.platform: the shard's own name`);
-    if (c.shard.platform === undefined)
-      add("shard.platform", undefined, `is required with shard.name: the platform stack's name`);
-    if (c.shards.length > 0)
-      add("shards", c.shards, `a stack is either a platform (shards) or a shard (shard), not both`);
-    if (ok("database") && c.database.mode !== "external")
-      add(
-        "database.mode",
-        c.database.mode,
-        `shards need an external database: they create their tenants' roles on it with their own databaseAdminPassword`,
-      );
-  }
-  const seen = new Set<string>();
-  c.shards.forEach((name, i) => {
-    if (seen.has(name)) add(`shards[${i}]`, name, `is listed twice`);
-    seen.add(name);
-  });
-  return issues;
 }

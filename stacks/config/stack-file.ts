@@ -238,8 +238,11 @@ export function checkStackFileOnDisk(
 function readYaml(file: string): unknown {
   const doc = parseDocument(readFileSync(file, "utf8"));
   const [error] = doc.errors;
-  if (error !== undefined)
-    throw new Error(`${path.basename(file)} is not valid YAML: ${error.message}`);
+  if (error !== undefined) {
+    throw new ConfigError([
+      { path: path.basename(file), message: `is not valid YAML: ${error.message}` },
+    ]);
+  }
   return doc.toJS() as unknown;
 }
 

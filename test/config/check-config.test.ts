@@ -3,7 +3,8 @@
  * (project defaults, values as text, only `secure:` values secret), every problem in one error,
  * and the README's example error is this command's real output.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -114,6 +115,28 @@ describe("check-config", () => {
       secretKeys: ["registryPassword"],
       issues: [],
     });
+  });
+
+  it("refuses a stack file that is not YAML as a config problem naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "check-config-"));
+    try {
+      writeFileSync(join(dir, "Pulumi.dev.yaml"), "config:\n  agent-cloud:domain: [unclosed\n");
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = runCheckConfig(
+        ["--stack", "dev", "--dir", dir],
+        (l) => out.push(l),
+        (l) => err.push(l),
+        {},
+      );
+      expect({ code, out }).toEqual({ code: 1, out: [] });
+      expect(err).toHaveLength(1);
+      expect(err[0]).toMatch(
+        /^Pulumi\.dev\.yaml: agent-cloud config is invalid \(1 problem\):\n {2}- Pulumi\.dev\.yaml: is not valid YAML: \S/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("says which stack files exist when the name is wrong, and exits 2 without --stack", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ConfigError, formatIssue } from "../../stacks/config/errors";
 import { applyOverrides } from "../../stacks/config/overrides";
 
 const REF = `ghcr.io/acme/agent@sha256:${"c".repeat(64)}`;
@@ -33,7 +34,7 @@ describe("deploy overrides from the environment", () => {
 
   it("refuses skip-build without an image to deploy", () => {
     expect(() => applyOverrides(BUILD, { AGENT_CLOUD_SKIP_BUILD: "1" })).toThrow(
-      "AGENT_CLOUD_SKIP_BUILD is set but AGENT_CLOUD_IMAGE_REF is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output",
+      `AGENT_CLOUD_SKIP_BUILD "1": is set but AGENT_CLOUD_IMAGE_REF is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
     );
   });
 
@@ -75,5 +76,26 @@ describe("deploy overrides from the environment", () => {
     expect(() =>
       applyOverrides({ ...BUILD, tenants: [{ id: "acme" }] }, { AGENT_CLOUD_TENANT_IMAGES: value }),
     ).toThrow(message);
+  });
+
+  it("lists every problem with the variables in one ConfigError", () => {
+    let error: unknown;
+    try {
+      applyOverrides(
+        { ...BUILD, tenants: [{ id: "acme" }] },
+        {
+          AGENT_CLOUD_SKIP_BUILD: "yes",
+          AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ acme: 3, initech: REF }),
+        },
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+      `AGENT_CLOUD_SKIP_BUILD "yes": is set but AGENT_CLOUD_IMAGE_REF is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
+      `AGENT_CLOUD_TENANT_IMAGES: tenant "acme" must map to an image reference string; got 3`,
+      `AGENT_CLOUD_TENANT_IMAGES: tenant "initech" is not in tenants (tenants: acme)`,
+    ]);
   });
 });

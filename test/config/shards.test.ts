@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ConfigError } from "../../stacks/config";
+import { formatIssue } from "../../stacks/config/errors";
 import { BUILTIN_PLANS, parseConfig } from "../../stacks/config";
 import { withPlatformSettings } from "../../stacks/config/shards";
 import { shardTenantsFrom } from "../../stacks/shard-tenants";
@@ -198,6 +199,32 @@ describe("the platform's check of its shards' tenants", () => {
       expect(() => shardTenantsFrom([{ shard: "s01", tenants }], config)).toThrow(message);
     });
   }
+
+  it("refuses, in the same error, a routed tenant whose shard wrote no current API key", () => {
+    let error: unknown;
+    try {
+      shardTenantsFrom(
+        [
+          {
+            shard: "s01",
+            tenants: { a: ok("a"), b: ok("b"), c: ok("c") },
+            apiKeys: { a: { current: "ac_k1" }, b: { previous: "ac_k0" } },
+          },
+          { shard: "s02", tenants: { d: ok("d") }, apiKeys: {} },
+          { shard: "s03", tenants: { e: { hosts: [] } }, apiKeys: {} },
+        ],
+        config,
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+      `shard s01 output apiKeys.b: has no current key for tenant "b"; redeploy the shard`,
+      `shard s01 output apiKeys.c: has no current key for tenant "c"; redeploy the shard`,
+      `shard s02 output apiKeys.d: has no current key for tenant "d"; redeploy the shard`,
+      `shard s03 output tenants.e.hosts[0]: must be e.agents.example.com: is the shard in this environment?`,
+    ]);
+  });
 
   it("refuses a tenant two shards both hold", () => {
     expect(() =>

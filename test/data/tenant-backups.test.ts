@@ -21,14 +21,7 @@ import {
   uniqueSuffix,
   withClient,
 } from "../../testkit/postgres";
-
-const T = {
-  ns: "kubernetes:core/v1:Namespace",
-  np: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  secret: "kubernetes:core/v1:Secret",
-  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
-  cron: "kubernetes:batch/v1:CronJob",
-};
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 const args = (overrides: Partial<TenantBackupsArgs> = {}): TenantBackupsArgs => ({
   environment: "local",
@@ -59,32 +52,34 @@ describe("TenantBackups", () => {
     const run = await deploy(args());
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       `${TENANT_BACKUPS_TYPE} local-backups`,
-      `${T.cron} local-backups-cronjob`,
-      `${T.ns} local-backups-namespace`,
-      `${T.pvc} local-backups-volume`,
-      `${T.secret} local-backups-urls`,
-      `${T.np} local-backups-network`,
+      `${KUBERNETES.CronJob} local-backups-cronjob`,
+      `${KUBERNETES.Namespace} local-backups-namespace`,
+      `${KUBERNETES.PersistentVolumeClaim} local-backups-volume`,
+      `${KUBERNETES.Secret} local-backups-urls`,
+      `${KUBERNETES.NetworkPolicy} local-backups-network`,
     ]);
     expect(await validateAllKubernetes(run.resources)).toBe(5);
-    expect(run.get(T.ns, "local-backups-namespace").inputs.metadata.labels).toMatchObject({
+    expect(
+      run.get(KUBERNETES.Namespace, "local-backups-namespace").inputs.metadata.labels,
+    ).toMatchObject({
       "pod-security.kubernetes.io/enforce": "restricted",
     });
 
-    const secret = run.get(T.secret, "local-backups-urls");
+    const secret = run.get(KUBERNETES.Secret, "local-backups-urls");
     expect(secret.inputs.stringData).toEqual({
       acme: "postgres://sp_local_acme:pw1@db:5432/sp_local_acme",
       globex: "postgres://sp_local_globex:pw2@db:5432/sp_local_globex",
     });
     expect(isSecretInput(secret, "stringData.acme")).toBe(true);
 
-    expect(run.get(T.pvc, "local-backups-volume")).toMatchObject({
+    expect(run.get(KUBERNETES.PersistentVolumeClaim, "local-backups-volume")).toMatchObject({
       retainOnDelete: true,
       inputs: {
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } },
       },
     });
 
-    const cron = run.get(T.cron, "local-backups-cronjob").inputs;
+    const cron = run.get(KUBERNETES.CronJob, "local-backups-cronjob").inputs;
     expect(cron.metadata).toMatchObject({ name: "tenant-backups", namespace: "local-backups" });
     expect(cron.spec).toMatchObject({
       schedule: "17 3 * * *",
@@ -108,7 +103,7 @@ describe("TenantBackups", () => {
       "find /backups -name '*.dump' -mtime +6 -print -delete",
     );
 
-    const policy = run.get(T.np, "local-backups-network").inputs.spec;
+    const policy = run.get(KUBERNETES.NetworkPolicy, "local-backups-network").inputs.spec;
     expect(policy.ingress).toEqual([]);
     expect(policy.egress[1]).toEqual({
       to: [
@@ -135,9 +130,10 @@ describe("TenantBackups", () => {
         },
       }),
     );
-    expect(run.ofType(T.pvc)).toEqual([]);
+    expect(run.ofType(KUBERNETES.PersistentVolumeClaim)).toEqual([]);
     expect(await validateAllKubernetes(run.resources)).toBe(4);
-    const pod = run.get(T.cron, "local-backups-cronjob").inputs.spec.jobTemplate.spec.template.spec;
+    const pod = run.get(KUBERNETES.CronJob, "local-backups-cronjob").inputs.spec.jobTemplate.spec
+      .template.spec;
     expect(restrictedViolations(pod)).toEqual([]);
     expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(["pg-dump"]);
     expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(["upload"]);
@@ -149,7 +145,9 @@ describe("TenantBackups", () => {
       'mc rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
     );
     expect(pod.initContainers[0].command[2]).not.toContain("find /backups");
-    expect(run.get(T.np, "local-backups-network").inputs.spec.egress[2]).toMatchObject({
+    expect(
+      run.get(KUBERNETES.NetworkPolicy, "local-backups-network").inputs.spec.egress[2],
+    ).toMatchObject({
       ports: [{ protocol: "TCP", port: 443 }],
     });
   });
@@ -183,10 +181,10 @@ describe("database.backup in a stack", () => {
     const tenants = (JSON.parse(config["agent-cloud:tenants"] ?? "[]") as { id: string }[]).map(
       (t) => t.id,
     );
-    const secret = run.ofType(T.secret).find((r) => r.name.endsWith("-backups-urls"))!;
+    const secret = run.ofType(KUBERNETES.Secret).find((r) => r.name.endsWith("-backups-urls"))!;
     expect(Object.keys(secret.inputs.stringData as object).sort()).toEqual([...tenants].sort());
     expect(isSecretInput(secret, "stringData")).toBe(true);
-    const cron = run.ofType(T.cron);
+    const cron = run.ofType(KUBERNETES.CronJob);
     expect(cron.map((c) => c.inputs.metadata.namespace)).toEqual(["local-backups"]);
     expect(cron[0]!.inputs.spec.jobTemplate.spec.template.spec.containers[0].command[2]).toContain(
       "-mtime +2 -print -delete",

@@ -18,20 +18,12 @@ import {
   type ProgramRun,
   type RecordedResource,
 } from "../../testkit/mocks";
+import { CLOUDFLARE, KUBERNETES, TLS } from "../../testkit/type-tokens";
 
 const DOMAIN = "agents.example.com";
 const NAMESPACE = "dev-edge";
 const BOTH_NAMES = [`*.${DOMAIN}`, DOMAIN];
 const COMPONENT_URN = `urn:pulumi:test::agent-cloud::${WILDCARD_CERTIFICATE_TYPE}::cert`;
-
-const SECRET = "kubernetes:core/v1:Secret";
-const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
-const SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert";
-const CERT_REQUEST = "tls:index/certRequest:CertRequest";
-const ORIGIN_CA = "cloudflare:index/originCaCertificate:OriginCaCertificate";
-const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 type ModeArgs = Omit<WildcardCertificateArgs, "namespace" | "domain">;
 
@@ -52,7 +44,7 @@ function inventory(r: ProgramRun<unknown>): string[] {
 }
 
 function tlsSecrets(r: ProgramRun<unknown>): RecordedResource[] {
-  return r.ofType(SECRET).filter((s) => s.inputs.type === "kubernetes.io/tls");
+  return r.ofType(KUBERNETES.Secret).filter((s) => s.inputs.type === "kubernetes.io/tls");
 }
 
 /** The certificate lives in the proxy's namespace and nowhere else. */
@@ -63,7 +55,7 @@ function expectOnlyTlsSecretInNamespace(r: ProgramRun<unknown>): RecordedResourc
   expect(secret.inputs.metadata).toMatchObject({ name: "wildcard-tls", namespace: NAMESPACE });
   expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["tls.crt", "tls.key"]);
   // No other object carries key material.
-  for (const other of r.ofType(SECRET).filter((s) => s !== secret)) {
+  for (const other of r.ofType(KUBERNETES.Secret).filter((s) => s !== secret)) {
     expect(Object.keys(other.inputs.stringData ?? {})).not.toContain("tls.key");
   }
   expect(isSecretInput(secret, "stringData.tls.key")).toBe(true);
@@ -102,17 +94,17 @@ describe("WildcardCertificate self-signed", () => {
     const r = await run({ mode: "self-signed" });
     expect(inventory(r)).toEqual([
       `${WILDCARD_CERTIFICATE_TYPE} cert`,
-      `${SECRET} cert-tls`,
-      `${PRIVATE_KEY} cert-key`,
-      `${SELF_SIGNED} cert-cert`,
+      `${KUBERNETES.Secret} cert-tls`,
+      `${TLS.PrivateKey} cert-key`,
+      `${TLS.SelfSignedCert} cert-cert`,
     ]);
     expectChildrenParented(r);
 
-    expect(r.get(PRIVATE_KEY, "cert-key").inputs).toMatchObject({
+    expect(r.get(TLS.PrivateKey, "cert-key").inputs).toMatchObject({
       algorithm: "ECDSA",
       ecdsaCurve: "P256",
     });
-    const cert = r.get(SELF_SIGNED, "cert-cert");
+    const cert = r.get(TLS.SelfSignedCert, "cert-cert");
     expect(cert.inputs.dnsNames).toEqual(BOTH_NAMES);
     expect(cert.inputs.allowedUses).toEqual(["digital_signature", "server_auth"]);
     expect(cert.inputs.validityPeriodHours).toBe(8760);
@@ -121,9 +113,11 @@ describe("WildcardCertificate self-signed", () => {
     expect(isSecretInput(cert, "privateKeyPem")).toBe(true);
 
     const secret = expectOnlyTlsSecretInNamespace(r);
-    expect(secret.inputs.stringData["tls.crt"]).toBe(r.get(SELF_SIGNED, "cert-cert").state.certPem);
+    expect(secret.inputs.stringData["tls.crt"]).toBe(
+      r.get(TLS.SelfSignedCert, "cert-cert").state.certPem,
+    );
     expect(secret.inputs.stringData["tls.key"]).toBe(
-      r.get(PRIVATE_KEY, "cert-key").state.privateKeyPem,
+      r.get(TLS.PrivateKey, "cert-key").state.privateKeyPem,
     );
     expect(await validateAllKubernetes(r.resources)).toBe(1);
 
@@ -143,8 +137,8 @@ describe("WildcardCertificate self-signed", () => {
           secretName: "edge-tls",
         }),
     );
-    expect(r.get(SELF_SIGNED, "cert-cert").inputs.validityPeriodHours).toBe(48);
-    expect(r.get(SECRET, "cert-tls").inputs.metadata.name).toBe("edge-tls");
+    expect(r.get(TLS.SelfSignedCert, "cert-cert").inputs.validityPeriodHours).toBe(48);
+    expect(r.get(KUBERNETES.Secret, "cert-tls").inputs.metadata.name).toBe("edge-tls");
     await expect(valueOf(r.result.secretName)).resolves.toBe("edge-tls");
   });
 
@@ -153,7 +147,7 @@ describe("WildcardCertificate self-signed", () => {
     const r = await runProgram(
       () => new WildcardCertificate("cert", { namespace: NAMESPACE, domain, mode: "self-signed" }),
     );
-    const cert = r.get(SELF_SIGNED, "cert-cert");
+    const cert = r.get(TLS.SelfSignedCert, "cert-cert");
     expect(cert.inputs.subject).toEqual({ organization: "agent-cloud" });
     expect(cert.inputs.dnsNames).toEqual([`*.${domain}`, domain]);
   });
@@ -162,7 +156,10 @@ describe("WildcardCertificate self-signed", () => {
 describe("WildcardCertificate provided", () => {
   it("creates only the TLS Secret from the PEMs, with the key secret even when given in clear", async () => {
     const r = await run({ mode: "provided", certificatePem: good.cert, privateKeyPem: good.key });
-    expect(inventory(r)).toEqual([`${WILDCARD_CERTIFICATE_TYPE} cert`, `${SECRET} cert-tls`]);
+    expect(inventory(r)).toEqual([
+      `${WILDCARD_CERTIFICATE_TYPE} cert`,
+      `${KUBERNETES.Secret} cert-tls`,
+    ]);
     expectChildrenParented(r);
     const secret = expectOnlyTlsSecretInNamespace(r);
     expect(secret.inputs.stringData).toEqual({ "tls.crt": good.cert, "tls.key": good.key });
@@ -177,8 +174,8 @@ describe("WildcardCertificate provided", () => {
       certificatePem: good.cert,
       privateKeyPem: pulumi.secret(good.key),
     });
-    expect(isSecretInput(r.get(SECRET, "cert-tls"), "stringData.tls.key")).toBe(true);
-    expect(r.get(SECRET, "cert-tls").inputs.stringData["tls.key"]).toBe(good.key);
+    expect(isSecretInput(r.get(KUBERNETES.Secret, "cert-tls"), "stringData.tls.key")).toBe(true);
+    expect(r.get(KUBERNETES.Secret, "cert-tls").inputs.stringData["tls.key"]).toBe(good.key);
   });
 
   it("refuses missing PEMs, a certificate that misses the apex, and a key of another certificate", () => {
@@ -227,21 +224,21 @@ describe("WildcardCertificate cloudflare-origin-ca", () => {
     const r = await run({ mode: "cloudflare-origin-ca" });
     expect(inventory(r)).toEqual([
       `${WILDCARD_CERTIFICATE_TYPE} cert`,
-      `${ORIGIN_CA} cert-origin-ca`,
-      `${SECRET} cert-tls`,
-      `${CERT_REQUEST} cert-csr`,
-      `${PRIVATE_KEY} cert-key`,
+      `${CLOUDFLARE.OriginCaCertificate} cert-origin-ca`,
+      `${KUBERNETES.Secret} cert-tls`,
+      `${TLS.CertRequest} cert-csr`,
+      `${TLS.PrivateKey} cert-key`,
     ]);
     expectChildrenParented(r);
-    expect(r.get(PRIVATE_KEY, "cert-key").inputs).toMatchObject({
+    expect(r.get(TLS.PrivateKey, "cert-key").inputs).toMatchObject({
       algorithm: "ECDSA",
       ecdsaCurve: "P256",
     });
-    const csr = r.get(CERT_REQUEST, "cert-csr");
+    const csr = r.get(TLS.CertRequest, "cert-csr");
     expect(csr.inputs.dnsNames).toEqual(BOTH_NAMES);
     expect(isSecretInput(csr, "privateKeyPem")).toBe(true);
 
-    const origin = r.get(ORIGIN_CA, "cert-origin-ca");
+    const origin = r.get(CLOUDFLARE.OriginCaCertificate, "cert-origin-ca");
     expect(origin.inputs).toEqual({
       csr: csr.state.certRequestPem,
       hostnames: BOTH_NAMES,
@@ -252,7 +249,7 @@ describe("WildcardCertificate cloudflare-origin-ca", () => {
     const secret = expectOnlyTlsSecretInNamespace(r);
     expect(secret.inputs.stringData["tls.crt"]).toBe(origin.state.certificate);
     expect(secret.inputs.stringData["tls.key"]).toBe(
-      r.get(PRIVATE_KEY, "cert-key").state.privateKeyPem,
+      r.get(TLS.PrivateKey, "cert-key").state.privateKeyPem,
     );
     expect(await validateAllKubernetes(r.resources)).toBe(1);
     await expect(valueOf(r.result.certificatePem!)).resolves.toContain(
@@ -266,11 +263,11 @@ describe("WildcardCertificate cloudflare-origin-ca", () => {
       requestType: "origin-rsa",
       validityDays: 365,
     });
-    expect(r.get(PRIVATE_KEY, "cert-key").inputs).toMatchObject({
+    expect(r.get(TLS.PrivateKey, "cert-key").inputs).toMatchObject({
       algorithm: "RSA",
       rsaBits: 2048,
     });
-    expect(r.get(ORIGIN_CA, "cert-origin-ca").inputs).toMatchObject({
+    expect(r.get(CLOUDFLARE.OriginCaCertificate, "cert-origin-ca").inputs).toMatchObject({
       requestType: "origin-rsa",
       requestedValidity: 365,
     });
@@ -296,15 +293,15 @@ describe("WildcardCertificate acme", () => {
     const r = await run(acme);
     expect(inventory(r)).toEqual([
       `${WILDCARD_CERTIFICATE_TYPE} cert`,
-      `${CERTIFICATE} cert-certificate`,
-      `${CLUSTER_ISSUER} cert-issuer`,
-      `${SECRET} cert-cloudflare-token`,
+      `${KUBERNETES.Certificate} cert-certificate`,
+      `${KUBERNETES.ClusterIssuer} cert-issuer`,
+      `${KUBERNETES.Secret} cert-cloudflare-token`,
     ]);
     expectChildrenParented(r);
     // cert-manager objects against cert-manager's own CRD schemas, the Secret against core's.
     expect(await validateAllKubernetes(r.resources)).toBe(3);
 
-    const token = r.get(SECRET, "cert-cloudflare-token");
+    const token = r.get(KUBERNETES.Secret, "cert-cloudflare-token");
     expect(token.inputs.type).toBe("Opaque");
     expect(token.inputs.metadata).toMatchObject({
       name: `${NAMESPACE}-cloudflare-api-token`,
@@ -313,7 +310,7 @@ describe("WildcardCertificate acme", () => {
     expect(token.inputs.stringData).toEqual({ "api-token": "cf-token-value" });
     expect(isSecretInput(token, "stringData.api-token")).toBe(true);
 
-    const issuer = r.get(CLUSTER_ISSUER, "cert-issuer");
+    const issuer = r.get(KUBERNETES.ClusterIssuer, "cert-issuer");
     expect(issuer.inputs.metadata.name).toBe(`${NAMESPACE}-acme`);
     expect(issuer.inputs.metadata.namespace).toBeUndefined();
     expect(issuer.inputs.spec).toEqual({
@@ -336,7 +333,7 @@ describe("WildcardCertificate acme", () => {
     // Nothing about the token leaks into the issuer.
     expect(JSON.stringify(issuer.inputs)).not.toContain("cf-token-value");
 
-    const cert = r.get(CERTIFICATE, "cert-certificate");
+    const cert = r.get(KUBERNETES.Certificate, "cert-certificate");
     expect(cert.inputs.metadata).toMatchObject({
       name: "wildcard-tls",
       namespace: NAMESPACE,
@@ -351,8 +348,8 @@ describe("WildcardCertificate acme", () => {
 
     // cert-manager writes the TLS Secret into the Certificate's namespace; Pulumi holds no key.
     expect(tlsSecrets(r)).toEqual([]);
-    expect(r.ofType(CERTIFICATE)).toHaveLength(1);
-    expect(r.ofType(RELEASE)).toEqual([]);
+    expect(r.ofType(KUBERNETES.Certificate)).toHaveLength(1);
+    expect(r.ofType(KUBERNETES.HelmRelease)).toEqual([]);
     await expect(valueOf(r.result.secretName)).resolves.toBe("wildcard-tls");
     expect(r.result.certificatePem).toBeUndefined();
   });
@@ -364,8 +361,8 @@ describe("WildcardCertificate acme", () => {
       certManagerVersion: "v1.17.1",
       server: "https://acme-staging-v02.api.letsencrypt.org/directory",
     });
-    expect(r.ofType(RELEASE)).toHaveLength(1);
-    const release = r.get(RELEASE, "cert-cert-manager");
+    expect(r.ofType(KUBERNETES.HelmRelease)).toHaveLength(1);
+    const release = r.get(KUBERNETES.HelmRelease, "cert-cert-manager");
     expect(release.parent).toBe(COMPONENT_URN);
     expect(release.inputs).toMatchObject({
       name: "cert-manager",
@@ -377,16 +374,16 @@ describe("WildcardCertificate acme", () => {
       values: { crds: { enabled: true, keep: true } },
     });
     for (const [type, name] of [
-      [CLUSTER_ISSUER, "cert-issuer"],
-      [CERTIFICATE, "cert-certificate"],
-      [SECRET, "cert-cloudflare-token"],
+      [KUBERNETES.ClusterIssuer, "cert-issuer"],
+      [KUBERNETES.Certificate, "cert-certificate"],
+      [KUBERNETES.Secret, "cert-cloudflare-token"],
     ] as const) {
       expect(r.get(type, name).dependsOn, name).toContain(release.urn);
     }
-    expect(r.get(CERTIFICATE, "cert-certificate").dependsOn).toContain(
-      r.get(CLUSTER_ISSUER, "cert-issuer").urn,
+    expect(r.get(KUBERNETES.Certificate, "cert-certificate").dependsOn).toContain(
+      r.get(KUBERNETES.ClusterIssuer, "cert-issuer").urn,
     );
-    expect(r.get(CLUSTER_ISSUER, "cert-issuer").inputs.spec.acme.server).toBe(
+    expect(r.get(KUBERNETES.ClusterIssuer, "cert-issuer").inputs.spec.acme.server).toBe(
       "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
     expect(await validateAllKubernetes(r.resources)).toBe(3);
@@ -394,12 +391,12 @@ describe("WildcardCertificate acme", () => {
 
   it("uses the default pinned chart version", async () => {
     const r = await run({ ...acme, installCertManager: true });
-    expect(r.get(RELEASE, "cert-cert-manager").inputs.version).toBe("v1.16.2");
+    expect(r.get(KUBERNETES.HelmRelease, "cert-cert-manager").inputs.version).toBe("v1.16.2");
   });
 
   it("would catch a broken cert-manager object (the schema check is real)", async () => {
     const r = await run(acme);
-    const cert = r.get(CERTIFICATE, "cert-certificate");
+    const cert = r.get(KUBERNETES.Certificate, "cert-certificate");
     const broken = { ...cert, inputs: { ...cert.inputs, spec: { dnsNames: BOTH_NAMES } } };
     await expect(validateKubernetesObject(broken)).rejects.toThrow(
       /Certificate cert-certificate fails its schema/,

@@ -15,6 +15,7 @@ import {
   type ProgramRun,
   type RecordedResource,
 } from "../../testkit/mocks";
+import { CLOUDFLARE } from "../../testkit/type-tokens";
 
 const DOMAIN = "agents.example.com";
 const ZONE = "0123456789abcdef0123456789abcdef";
@@ -22,10 +23,6 @@ const ACME_ZONE = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const SHOP_ZONE = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const GLOBEX_ZONE = "cccccccccccccccccccccccccccccccc";
 const COMPONENT_URN = `urn:pulumi:test::agent-cloud::${WILDCARD_DNS_TYPE}::dns`;
-
-const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
-const CUSTOM_HOSTNAME = "cloudflare:index/customHostname:CustomHostname";
-const FALLBACK = "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin";
 
 const CUSTOM_DOMAINS: CustomDomain[] = [
   { tenantId: "acme", hostname: "agents.acme.com" },
@@ -60,7 +57,7 @@ function inventory(r: ProgramRun<unknown>): string[] {
  */
 function expectOnlyProxyTargets(r: ProgramRun<unknown>, proxy: string): void {
   const tenantHost = new RegExp(`^[a-z][a-z0-9-]*\\.${DOMAIN.replace(/\./g, "\\.")}$`);
-  for (const rec of r.ofType(RECORD)) {
+  for (const rec of r.ofType(CLOUDFLARE.DnsRecord)) {
     const content = String(rec.inputs.content);
     expect(content === proxy || tenantHost.test(content), `${rec.name} → ${content}`).toBe(true);
     if (content !== proxy) expect(rec.inputs.type).toBe("CNAME");
@@ -69,7 +66,7 @@ function expectOnlyProxyTargets(r: ProgramRun<unknown>, proxy: string): void {
     const text = JSON.stringify(res.inputs);
     expect(text, res.name).not.toMatch(/svc\.cluster\.local|\.svc\b|"sp-/);
   }
-  for (const h of r.ofType(CUSTOM_HOSTNAME)) {
+  for (const h of r.ofType(CLOUDFLARE.CustomHostname)) {
     expect(h.inputs.customOriginServer, h.name).toBeUndefined();
   }
 }
@@ -84,9 +81,12 @@ function expectChildrenParented(r: ProgramRun<unknown>): void {
 describe("WildcardDns records for the proxy", () => {
   it("points *.domain at an IP with an A record, proxied with automatic TTL by default", async () => {
     const r = await run();
-    expect(inventory(r)).toEqual([`${WILDCARD_DNS_TYPE} dns`, `${RECORD} dns-wildcard`]);
+    expect(inventory(r)).toEqual([
+      `${WILDCARD_DNS_TYPE} dns`,
+      `${CLOUDFLARE.DnsRecord} dns-wildcard`,
+    ]);
     expectChildrenParented(r);
-    expect(r.get(RECORD, "dns-wildcard").inputs).toEqual({
+    expect(r.get(CLOUDFLARE.DnsRecord, "dns-wildcard").inputs).toEqual({
       zoneId: ZONE,
       name: `*.${DOMAIN}`,
       type: "A",
@@ -111,7 +111,7 @@ describe("WildcardDns records for the proxy", () => {
   ])("target %s gives a %s record to %s", async (target, type, content) => {
     const r = await run({ target: pulumi.output(target), apex: true });
     for (const name of ["dns-wildcard", "dns-apex"]) {
-      expect(r.get(RECORD, name).inputs).toMatchObject({ type, content });
+      expect(r.get(CLOUDFLARE.DnsRecord, name).inputs).toMatchObject({ type, content });
     }
     await expect(valueOf(r.result.recordType)).resolves.toBe(type);
     expectOnlyProxyTargets(r, content);
@@ -121,10 +121,10 @@ describe("WildcardDns records for the proxy", () => {
     const r = await run({ apex: true, proxied: false, ttl: 300, target: "198.51.100.4" });
     expect(inventory(r)).toEqual([
       `${WILDCARD_DNS_TYPE} dns`,
-      `${RECORD} dns-apex`,
-      `${RECORD} dns-wildcard`,
+      `${CLOUDFLARE.DnsRecord} dns-apex`,
+      `${CLOUDFLARE.DnsRecord} dns-wildcard`,
     ]);
-    expect(r.get(RECORD, "dns-apex").inputs).toEqual({
+    expect(r.get(CLOUDFLARE.DnsRecord, "dns-apex").inputs).toEqual({
       zoneId: ZONE,
       name: DOMAIN,
       type: "A",
@@ -133,7 +133,10 @@ describe("WildcardDns records for the proxy", () => {
       ttl: 300,
       comment: "agent-cloud: edge proxy",
     });
-    expect(r.get(RECORD, "dns-wildcard").inputs).toMatchObject({ proxied: false, ttl: 300 });
+    expect(r.get(CLOUDFLARE.DnsRecord, "dns-wildcard").inputs).toMatchObject({
+      proxied: false,
+      ttl: 300,
+    });
     await expect(valueOf(r.result.recordNames)).resolves.toEqual([`*.${DOMAIN}`, DOMAIN]);
   });
 
@@ -192,11 +195,11 @@ describe("WildcardDns custom domains as zone records", () => {
     const r = await run(zoneRecords);
     expect(inventory(r)).toEqual([
       `${WILDCARD_DNS_TYPE} dns`,
-      `${RECORD} dns-custom-acme.com`,
-      `${RECORD} dns-custom-agents.acme.com`,
-      `${RECORD} dns-custom-ai.globex.io`,
-      `${RECORD} dns-custom-bot.shop.acme.com`,
-      `${RECORD} dns-wildcard`,
+      `${CLOUDFLARE.DnsRecord} dns-custom-acme.com`,
+      `${CLOUDFLARE.DnsRecord} dns-custom-agents.acme.com`,
+      `${CLOUDFLARE.DnsRecord} dns-custom-ai.globex.io`,
+      `${CLOUDFLARE.DnsRecord} dns-custom-bot.shop.acme.com`,
+      `${CLOUDFLARE.DnsRecord} dns-wildcard`,
     ]);
     expectChildrenParented(r);
     const expected: Record<string, [string, string]> = {
@@ -207,7 +210,7 @@ describe("WildcardDns custom domains as zone records", () => {
       "ai.globex.io": [GLOBEX_ZONE, `globex.${DOMAIN}`],
     };
     for (const [hostname, [zoneId, content]] of Object.entries(expected)) {
-      expect(r.get(RECORD, `dns-custom-${hostname}`).inputs).toMatchObject({
+      expect(r.get(CLOUDFLARE.DnsRecord, `dns-custom-${hostname}`).inputs).toMatchObject({
         zoneId,
         name: hostname,
         type: "CNAME",
@@ -216,8 +219,8 @@ describe("WildcardDns custom domains as zone records", () => {
         ttl: 1,
       });
     }
-    expect(r.ofType(CUSTOM_HOSTNAME)).toEqual([]);
-    expect(r.ofType(FALLBACK)).toEqual([]);
+    expect(r.ofType(CLOUDFLARE.CustomHostname)).toEqual([]);
+    expect(r.ofType(CLOUDFLARE.CustomHostnameFallbackOrigin)).toEqual([]);
     expectOnlyProxyTargets(r, MOCK_LOAD_BALANCER_IP);
     const names = await valueOf(r.result.recordNames);
     expect(names[0]).toBe(`*.${DOMAIN}`);
@@ -298,31 +301,32 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
     const r = await run(saas);
     expect(inventory(r)).toEqual([
       `${WILDCARD_DNS_TYPE} dns`,
-      `${CUSTOM_HOSTNAME} dns-custom-acme.com`,
-      `${CUSTOM_HOSTNAME} dns-custom-agents.acme.com`,
-      `${CUSTOM_HOSTNAME} dns-custom-ai.globex.io`,
-      `${CUSTOM_HOSTNAME} dns-custom-bot.shop.acme.com`,
-      `${FALLBACK} dns-fallback-origin`,
+      `${CLOUDFLARE.CustomHostname} dns-custom-acme.com`,
+      `${CLOUDFLARE.CustomHostname} dns-custom-agents.acme.com`,
+      `${CLOUDFLARE.CustomHostname} dns-custom-ai.globex.io`,
+      `${CLOUDFLARE.CustomHostname} dns-custom-bot.shop.acme.com`,
+      `${CLOUDFLARE.CustomHostnameFallbackOrigin} dns-fallback-origin`,
       // The fallback origin needs a record even though apex was not asked for.
-      `${RECORD} dns-apex`,
-      `${RECORD} dns-wildcard`,
+      `${CLOUDFLARE.DnsRecord} dns-apex`,
+      `${CLOUDFLARE.DnsRecord} dns-wildcard`,
     ]);
     expectChildrenParented(r);
     for (const d of CUSTOM_DOMAINS) {
-      expect(r.get(CUSTOM_HOSTNAME, `dns-custom-${d.hostname}`).inputs).toEqual({
+      expect(r.get(CLOUDFLARE.CustomHostname, `dns-custom-${d.hostname}`).inputs).toEqual({
         zoneId: ZONE,
         hostname: d.hostname,
         ssl: { method: "http", type: "dv" },
       });
     }
-    const fallback = r.get(FALLBACK, "dns-fallback-origin");
+    const fallback = r.get(CLOUDFLARE.CustomHostnameFallbackOrigin, "dns-fallback-origin");
     expect(fallback.inputs).toEqual({ zoneId: ZONE, origin: DOMAIN });
-    expect(r.get(RECORD, "dns-apex").inputs).toMatchObject({
+    expect(r.get(CLOUDFLARE.DnsRecord, "dns-apex").inputs).toMatchObject({
       name: DOMAIN,
       content: MOCK_LOAD_BALANCER_IP,
       proxied: true,
     });
-    for (const h of r.ofType(CUSTOM_HOSTNAME)) expect(h.dependsOn).toContain(fallback.urn);
+    for (const h of r.ofType(CLOUDFLARE.CustomHostname))
+      expect(h.dependsOn).toContain(fallback.urn);
     expectOnlyProxyTargets(r, MOCK_LOAD_BALANCER_IP);
     await expect(valueOf(r.result.customHostnames)).resolves.toEqual(
       CUSTOM_DOMAINS.map((d) => d.hostname).sort(),
@@ -334,12 +338,15 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
     const withApex = await run({ ...saas, apex: true });
     expect(
       withApex
-        .ofType(RECORD)
+        .ofType(CLOUDFLARE.DnsRecord)
         .map((x) => x.name)
         .sort(),
     ).toEqual(["dns-apex", "dns-wildcard"]);
     const none = await run({ customDomainMode: "cloudflare-for-saas", customDomains: [] });
-    expect(inventory(none)).toEqual([`${WILDCARD_DNS_TYPE} dns`, `${RECORD} dns-wildcard`]);
+    expect(inventory(none)).toEqual([
+      `${WILDCARD_DNS_TYPE} dns`,
+      `${CLOUDFLARE.DnsRecord} dns-wildcard`,
+    ]);
   });
 
   it("keeps every name and input when the list is reordered", async () => {
@@ -358,11 +365,9 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
 });
 
 describe("Cloudflare's edge certificate", () => {
-  const PACK = "cloudflare:index/certificatePack:CertificatePack";
-
   it("orders an Advanced Certificate for the domain and its wildcard (with the zone apex)", async () => {
     const r = await run({ edgeCertificate: "advanced", zoneName: "example.com" });
-    const pack = r.get(PACK, "dns-edge-certificate");
+    const pack = r.get(CLOUDFLARE.CertificatePack, "dns-edge-certificate");
     expect(pack.parent).toBe(COMPONENT_URN);
     expect(pack.inputs).toEqual({
       zoneId: ZONE,
@@ -377,7 +382,7 @@ describe("Cloudflare's edge certificate", () => {
 
   it("orders nothing for the free Universal certificate", async () => {
     const r = await run({ edgeCertificate: "universal", zoneName: DOMAIN });
-    expect(r.ofType(PACK)).toEqual([]);
-    expect(r.ofType(RECORD).length).toBeGreaterThan(0);
+    expect(r.ofType(CLOUDFLARE.CertificatePack)).toEqual([]);
+    expect(r.ofType(CLOUDFLARE.DnsRecord).length).toBeGreaterThan(0);
   });
 });

@@ -11,10 +11,10 @@ import { SecretsInContextError } from "../../components/image/scan-context";
 import { ComponentArgsError } from "../../components/component-args-error";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { FAKE_GITHUB_TOKEN, removeTempContexts, tempContext } from "./fixtures";
+import { DOCKER_BUILD } from "../../testkit/type-tokens";
 
 afterAll(removeTempContexts);
 
-const IMAGE = "docker-build:index:Image";
 const REPO = "registry.example.com/acme/agent";
 const DIGEST_OF = /^sha256:[a-f0-9]{64}$/;
 
@@ -61,7 +61,7 @@ describe("AppImage", () => {
       platforms: ["linux/amd64", "linux/arm64"],
     });
     const component = run.get(APP_IMAGE_TYPE, "agent");
-    const image = run.get(IMAGE, "agent-image");
+    const image = run.get(DOCKER_BUILD.Image, "agent-image");
     expect(image.parent).toBe(component.urn);
     // Removing the build from the state (a pinned ref, a rollback) never deletes pushed images.
     expect(image.retainOnDelete).toBe(true);
@@ -95,7 +95,7 @@ describe("AppImage", () => {
   it("defaults to linux/amd64, tag latest and the context's Dockerfile", async () => {
     const dir = clean();
     const run = await build({ context: dir, repository: REPO });
-    expect(run.get(IMAGE, "agent-image").inputs).toMatchObject({
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs).toMatchObject({
       platforms: ["linux/amd64"],
       tags: [`${REPO}:latest`],
       dockerfile: { location: path.join(dir, "Dockerfile") },
@@ -110,14 +110,14 @@ describe("AppImage", () => {
       projectRoot: "/work/project",
       repository: REPO,
     });
-    expect(run.get(IMAGE, "agent-image").inputs.dockerfile).toEqual({
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.dockerfile).toEqual({
       location: "/work/project/build/Agent.Dockerfile",
     });
   });
 
   it("forces a full rebuild with a nonce: a build arg that changes the inputs, and no cache", async () => {
     const run = await build({ context: clean(), repository: REPO, rebuildNonce: "2025-06-01" });
-    expect(run.get(IMAGE, "agent-image").inputs).toMatchObject({
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs).toMatchObject({
       buildArgs: { AGENT_CLOUD_REBUILD_NONCE: "2025-06-01" },
       noCache: true,
     });
@@ -125,9 +125,11 @@ describe("AppImage", () => {
 
   it("builds with the named buildx builder only when one is given", async () => {
     const named = await build({ context: clean(), repository: REPO, builder: "agent-cloud-local" });
-    expect(named.get(IMAGE, "agent-image").inputs.builder).toEqual({ name: "agent-cloud-local" });
+    expect(named.get(DOCKER_BUILD.Image, "agent-image").inputs.builder).toEqual({
+      name: "agent-cloud-local",
+    });
     const unnamed = await build({ context: clean(), repository: REPO });
-    expect(unnamed.get(IMAGE, "agent-image").inputs.builder).toBeUndefined();
+    expect(unnamed.get(DOCKER_BUILD.Image, "agent-image").inputs.builder).toBeUndefined();
   });
 
   it("logs in to the registry with a secret password", async () => {
@@ -137,7 +139,7 @@ describe("AppImage", () => {
       registryUsername: "acme-bot",
       registryPassword: pulumi.secret("ghs_registrytoken"),
     });
-    const image = run.get(IMAGE, "agent-image");
+    const image = run.get(DOCKER_BUILD.Image, "agent-image");
     expect(image.inputs.registries).toEqual([
       { address: "ghcr.io", username: "acme-bot", password: "ghs_registrytoken" },
     ]);
@@ -149,7 +151,7 @@ describe("AppImage", () => {
       registryUsername: "acme",
       registryPassword: pulumi.secret("x"),
     });
-    expect(withServer.get(IMAGE, "agent-image").inputs.registries[0].address).toBe(
+    expect(withServer.get(DOCKER_BUILD.Image, "agent-image").inputs.registries[0].address).toBe(
       "index.docker.io",
     );
   });
@@ -157,8 +159,8 @@ describe("AppImage", () => {
   it("registers the build so that a preview does not run it, and keeps the same inputs for up", async () => {
     const dir = clean();
     const args = { context: dir, repository: REPO, tag: "v1" };
-    const preview = (await build(args, true)).get(IMAGE, "agent-image");
-    const up = (await build(args, false)).get(IMAGE, "agent-image");
+    const preview = (await build(args, true)).get(DOCKER_BUILD.Image, "agent-image");
+    const up = (await build(args, false)).get(DOCKER_BUILD.Image, "agent-image");
     expect(preview.inputs.buildOnPreview).toBe(false);
     // Same inputs either way: a preview shows the diff `up` would make, without building it.
     expect(preview.inputs).toEqual(up.inputs);
@@ -224,7 +226,7 @@ describe("AppImage", () => {
         pinned: new AppImage("pinned", { ref: `${REPO}@sha256:${"c".repeat(64)}` }).image,
       };
     });
-    expect(run.get(IMAGE, "agent-image").inputs.platforms).toEqual(["linux/arm64"]);
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.platforms).toEqual(["linux/arm64"]);
     expect(await valueOf(run.result.digest)).toMatch(DIGEST_OF);
     expect(run.result.pinned).toBeUndefined();
   });
@@ -237,7 +239,7 @@ describe("AppImage", () => {
     const { result: run, errors } = await withHostErrors(() =>
       build({ context: dir, repository: REPO }, true),
     );
-    expect(run.ofType(IMAGE)).toEqual([]);
+    expect(run.ofType(DOCKER_BUILD.Image)).toEqual([]);
     expect(errors.length).toBeGreaterThan(0);
     // The same error reaches every input that waited on the scan; Pulumi reports it once.
     expect(errors.filter((e) => !(e instanceof SecretsInContextError))).toEqual([]);
@@ -252,7 +254,7 @@ describe("AppImage", () => {
   it("builds a context with a credential only when scanning is turned off", async () => {
     const dir = tempContext({ ".env": `GITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n` });
     const run = await build({ context: dir, repository: REPO, scanForSecrets: false });
-    expect(run.get(IMAGE, "agent-image").inputs.context).toEqual({ location: dir });
+    expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.context).toEqual({ location: dir });
   });
 
   it("derives the registry host the way Docker does", () => {

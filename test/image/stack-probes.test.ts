@@ -14,6 +14,7 @@ import { runStack } from "../platform/support";
 import { freePort, waitFor } from "../../testkit/edge/ports";
 import { readStackFile, STACKS } from "../../testkit/stack-files";
 import { localCommand, parseDockerfile } from "./dockerfile";
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -75,10 +76,7 @@ describe.each(building)("stack $stack", ({ stack, image }) => {
 
     const checked: string[] = [];
     for (const id of onBuilt) {
-      const deployment = run.get(
-        "kubernetes:apps/v1:Deployment",
-        `${environment}-tenant-${id}-deployment`,
-      );
+      const deployment = run.get(KUBERNETES.Deployment, `${environment}-tenant-${id}-deployment`);
       const container = deployment.inputs.spec.template.spec.containers[0] as {
         image: string;
         env: { name: string; value?: string }[];

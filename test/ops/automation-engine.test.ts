@@ -24,6 +24,7 @@ import {
   SECRET_VALUE,
   writeScenario,
 } from "./support/fake-pulumi";
+import { AGENT_CLOUD } from "../../testkit/type-tokens";
 
 const IMAGE = `ghcr.io/acme/agent@sha256:${"a".repeat(64)}`;
 const URN = "urn:pulumi:dev::agent-cloud::agent-cloud:tenant:TenantApp::dev-acme";
@@ -63,7 +64,7 @@ function scenario(partial: Partial<FakeScenario> = {}): FakeScenario {
     resources: [
       {
         urn: URN,
-        type: "agent-cloud:tenant:TenantApp",
+        type: AGENT_CLOUD.TenantApp,
         parent: "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x",
       },
     ],
@@ -157,7 +158,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     });
     const resources = await e.resources("dev");
     expect(resources.map((r) => [r.urn, r.type, r.parent])).toEqual([
-      [URN, "agent-cloud:tenant:TenantApp", "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x"],
+      [URN, AGENT_CLOUD.TenantApp, "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x"],
     ]);
     expect(JSON.stringify(resources)).not.toContain(SECRET_VALUE);
     const argvs = (await calls()).map((c) => c.argv.join(" "));

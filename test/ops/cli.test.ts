@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { COMMANDS, helpText, parseCommand } from "../../ops/args";
 import { main } from "../../ops/cli";
+import { helpText } from "../../ops/command-line/help";
+import { parseCommand } from "../../ops/command-line/parse";
+import { COMMANDS } from "../../ops/commands/registry";
 import { UsageError } from "../../ops/errors";
 import { FakeHealth, SHA_1, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine, update } from "./support/memory-engine";
+import HELP_TEXT_JSON from "./fixtures/help-text.json";
+
+/** Every command's --help and the list of commands, as the CLI printed them before the registry. */
+const HELP_TEXT: Readonly<Record<string, string>> = HELP_TEXT_JSON;
 
 describe("parseCommand", () => {
   it.each([
@@ -165,16 +171,14 @@ describe("parseCommand", () => {
     [
       ["certs", "-s", "dev", "--address", "127.0.0.1", "--port", "8443"],
       {
-        name: "operation",
-        command: "certs",
+        name: "certs",
         options: { stack: "dev", address: "127.0.0.1", port: 8443, timeoutMs: undefined },
       },
     ],
     [
       ["db", "restore", "-s", "dev", "-t", "acme", "--from", "a.dump", "-y"],
       {
-        name: "operation",
-        command: "db",
+        name: "db",
         options: {
           action: "restore",
           stack: "dev",
@@ -192,11 +196,14 @@ describe("parseCommand", () => {
     [["help", "deploy"], { name: "help", topic: "deploy" }],
     [["rollback", "--help"], { name: "help", topic: "rollback" }],
   ])("%j", (argv, command) => {
-    expect(parseCommand(argv)).toEqual(command);
+    expect(parseCommand(COMMANDS, argv)).toEqual(command);
   });
 
   it.each([
-    [["ship"], `unknown command "ship"; commands: ${Object.keys(COMMANDS).join(", ")}`],
+    [
+      ["ship"],
+      `unknown command "ship"; commands: ${COMMANDS.map(({ spec }) => spec.name).join(", ")}`,
+    ],
     [
       ["deploy"],
       "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
@@ -222,22 +229,21 @@ describe("parseCommand", () => {
       "promote: --to is required\nusage: npm run ops -- promote --from dev --to production [--yes]",
     ],
   ])("refuses %j", (argv, message) => {
-    expect(() => parseCommand(argv)).toThrow(new UsageError(message));
+    expect(() => parseCommand(COMMANDS, argv)).toThrow(new UsageError(message));
   });
 
   it("refuses unknown flags with the command's usage", () => {
-    expect(() => parseCommand(["status", "--stack", "dev", "--verbose"])).toThrow(
+    expect(() => parseCommand(COMMANDS, ["status", "--stack", "dev", "--verbose"])).toThrow(
       /^status: Unknown option '--verbose'.*\nusage: npm run ops -- status --stack S \[--skip-preview\] \[--timeout MS\]$/s,
     );
   });
 
-  it("has help for every command", () => {
-    for (const [name, spec] of Object.entries(COMMANDS)) {
-      expect(helpText(name)).toBe(
-        `usage: npm run ops -- ${spec.usage}\n\n${spec.summary}\n\n${spec.details}\n`,
-      );
+  it("has help for every command, word for word as before the registry", () => {
+    for (const { spec } of COMMANDS) {
+      expect(helpText(COMMANDS, spec.name)).toBe(HELP_TEXT[spec.name]);
     }
-    expect(helpText()).toContain(
+    expect(helpText(COMMANDS)).toBe(HELP_TEXT[""]);
+    expect(helpText(COMMANDS)).toContain(
       "  rollback  redeploy exactly what an earlier update ran, building nothing\n",
     );
   });
@@ -254,7 +260,7 @@ describe("main", () => {
   it("prints help without touching the engine beyond dispose", async () => {
     const ctx = setup();
     expect(await main(["deploy", "--help"], ctx)).toBe(0);
-    expect(ctx.stdout.text).toBe(helpText("deploy"));
+    expect(ctx.stdout.text).toBe(HELP_TEXT.deploy);
     expect(ctx.engine.calls.map((c) => c.method)).toEqual(["dispose"]);
   });
 

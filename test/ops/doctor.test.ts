@@ -11,6 +11,7 @@ import { servedCertificate, TEST_NOW } from "./support/certificates";
 import { FakeDns, FakeHealth, FakeTls, testContext } from "./support/fakes";
 import { devResources, devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";
+import { CLOUDFLARE, KUBERNETES } from "../../testkit/type-tokens";
 
 const res = (type: string, outputs: Record<string, unknown>, name = "x"): StateResource => ({
   urn: `urn:pulumi:dev::agent-cloud::${type}::${name}`,
@@ -28,14 +29,14 @@ describe("certificateChecks", () => {
 
   it.each([
     [
-      res("kubernetes:core/v1:Secret", {
+      res(KUBERNETES.Secret, {
         type: "kubernetes.io/tls",
         metadata: { name: "acme-tls", namespace: "dev-tenant-acme" },
       }),
       "kubernetes:core/v1:Secret acme-tls in namespace dev-tenant-acme holds a certificate; TLS terminates on the proxy only, so certificates belong in dev-edge and tenants are served plain HTTP behind it",
     ],
     [
-      res("kubernetes:cert-manager.io/v1:Certificate", {
+      res(KUBERNETES.Certificate, {
         metadata: { name: "acme-cert", namespace: "dev-tenant-acme" },
       }),
       "kubernetes:cert-manager.io/v1:Certificate acme-cert in namespace dev-tenant-acme holds a certificate; TLS terminates on the proxy only, so certificates belong in dev-edge and tenants are served plain HTTP behind it",
@@ -47,7 +48,7 @@ describe("certificateChecks", () => {
   });
 
   it("ignores Secrets that are not TLS, and warns when there is no certificate at all", () => {
-    const opaque = res("kubernetes:core/v1:Secret", {
+    const opaque = res(KUBERNETES.Secret, {
       type: "Opaque",
       metadata: { namespace: "dev-tenant-acme" },
     });
@@ -86,20 +87,16 @@ describe("dnsCheck", () => {
   it("checks Cloudflare record contents in state", () => {
     const records = [
       res(
-        "cloudflare:index/dnsRecord:DnsRecord",
+        CLOUDFLARE.DnsRecord,
         { type: "A", name: "*.dev.example.com", content: "203.0.113.10" },
         "wild",
       ),
       res(
-        "cloudflare:index/dnsRecord:DnsRecord",
+        CLOUDFLARE.DnsRecord,
         { type: "CNAME", name: "agents.globex.test", content: "old-lb.example.net" },
         "g",
       ),
-      res(
-        "cloudflare:index/dnsRecord:DnsRecord",
-        { type: "TXT", name: "verify", content: "x" },
-        "t",
-      ),
+      res(CLOUDFLARE.DnsRecord, { type: "TXT", name: "verify", content: "x" }, "t"),
     ];
     expect(dnsRecordChecks(records, "203.0.113.10")).toEqual([
       {

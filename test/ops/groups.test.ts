@@ -3,6 +3,7 @@ import { OpsError, UsageError } from "../../ops/errors";
 import { checkGroups, groupTargets, knownGroups } from "../../ops/plans/groups";
 import { parseUrn } from "../../ops/plans/urn";
 import { devResources, URN } from "./support/fixtures";
+import { AGENT_CLOUD, KUBERNETES, PULUMI } from "../../testkit/type-tokens";
 
 const tenants = [
   { id: "acme", groups: ["beta"] },
@@ -18,12 +19,8 @@ describe("parseUrn", () => {
       {
         stack: "dev",
         project: "agent-cloud",
-        type: "kubernetes:apps/v1:Deployment",
-        typeChain: [
-          "agent-cloud:platform:Platform",
-          "agent-cloud:tenant:TenantApp",
-          "kubernetes:apps/v1:Deployment",
-        ],
+        type: KUBERNETES.Deployment,
+        typeChain: [AGENT_CLOUD.Platform, AGENT_CLOUD.TenantApp, KUBERNETES.Deployment],
         name: "dev-tenant-acme-deployment",
       },
     ],
@@ -32,8 +29,8 @@ describe("parseUrn", () => {
       {
         stack: "prod",
         project: "p",
-        type: "pulumi:pulumi:Stack",
-        typeChain: ["pulumi:pulumi:Stack"],
+        type: PULUMI.Stack,
+        typeChain: [PULUMI.Stack],
         name: "p-prod",
       },
     ],

@@ -4,6 +4,7 @@ import { groupPending, type PreviewStep } from "../../ops/plans/pending";
 import { testContext } from "./support/fakes";
 import { devStack, URN } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
 
 const P = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform";
 const step = (op: string, chain: string, type: string, name: string): PreviewStep => ({
@@ -12,42 +13,17 @@ const step = (op: string, chain: string, type: string, name: string): PreviewSte
   type,
 });
 const STEPS: PreviewStep[] = [
-  { op: "update", urn: URN.acmeDeployment, type: "kubernetes:apps/v1:Deployment" },
-  { op: "update", urn: URN.bigAcmeDeployment, type: "kubernetes:apps/v1:Deployment" },
-  step(
-    "create",
-    "agent-cloud:tenant:TenantApp",
-    "kubernetes:batch/v1:Job",
-    "dev-tenant-big-acme-migrate",
-  ),
-  step(
-    "update",
-    "agent-cloud:edge:ManagementProxy",
-    "kubernetes:core/v1:ConfigMap",
-    "dev-proxy-routes",
-  ),
-  step(
-    "replace",
-    "agent-cloud:edge:ManagementProxy",
-    "kubernetes:apps/v1:Deployment",
-    "dev-proxy-deployment",
-  ),
-  step(
-    "create",
-    "agent-cloud:data:SharedDatabase",
-    "postgresql:index/role:Role",
-    "dev-database-globex-role",
-  ),
-  step(
-    "update",
-    "agent-cloud:data:SharedDatabase",
-    "kubernetes:apps/v1:StatefulSet",
-    "dev-database-postgres",
-  ),
+  { op: "update", urn: URN.acmeDeployment, type: KUBERNETES.Deployment },
+  { op: "update", urn: URN.bigAcmeDeployment, type: KUBERNETES.Deployment },
+  step("create", AGENT_CLOUD.TenantApp, KUBERNETES.Job, "dev-tenant-big-acme-migrate"),
+  step("update", AGENT_CLOUD.ManagementProxy, KUBERNETES.ConfigMap, "dev-proxy-routes"),
+  step("replace", AGENT_CLOUD.ManagementProxy, KUBERNETES.Deployment, "dev-proxy-deployment"),
+  step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-globex-role"),
+  step("update", AGENT_CLOUD.SharedDatabase, KUBERNETES.StatefulSet, "dev-database-postgres"),
   step(
     "delete-replaced",
-    "agent-cloud:edge:ManagementProxy",
-    "kubernetes:apps/v1:Deployment",
+    AGENT_CLOUD.ManagementProxy,
+    KUBERNETES.Deployment,
     "dev-proxy-deployment",
   ),
 ];

@@ -18,6 +18,7 @@ import { DIGEST_A, DIGEST_B, testContext, type TestContext } from "./support/fak
 import { memoryStack } from "./support/memory-engine";
 import { initRepo, type GitRunner } from "./support/git-repo";
 import { ProgramEngine } from "./support/program-engine";
+import { DOCKER_BUILD, KUBERNETES } from "../../testkit/type-tokens";
 
 const REPO = "ghcr.io/example-org/agent-cloud/agent";
 const A = `${REPO}@${DIGEST_A}`;
@@ -124,7 +125,7 @@ describe("releases", () => {
     // v1's config: acme's agent config as v1 ran it.
     // (The agent config is a key of the tenant's Secret.)
     const acmeConfig = upRun!.resources.find(
-      (r) => r.type === "kubernetes:core/v1:Secret" && r.name === "dev-tenant-acme-secret",
+      (r) => r.type === KUBERNETES.Secret && r.name === "dev-tenant-acme-secret",
     );
     const agentJson = String(acmeConfig?.inputs.stringData?.["agent.json"]);
     expect(agentJson).toContain("claude-sonnet-4-5");
@@ -193,7 +194,7 @@ describe("releases", () => {
     expect(ctx.engine.callsOf("up")).toEqual([]);
     expect(ctx.engine.runs.map((r) => r.method)).toEqual(["preview", "preview"]);
     for (const run of ctx.engine.runs) {
-      const builds = run.resources.filter((r) => r.type === "docker-build:index:Image");
+      const builds = run.resources.filter((r) => r.type === DOCKER_BUILD.Image);
       expect(builds.map((b) => b.inputs.buildOnPreview)).toEqual([false]);
     }
     for (const call of ctx.engine.callsOf("preview")) {

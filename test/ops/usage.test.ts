@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AccessEntry } from "../../ops/plans/access-log";
 import { usage } from "../../ops/commands/usage";
-import { aggregateTraffic, parseQuantity, percentile } from "../../ops/plans/usage";
+import { parseQuantity } from "../../ops/adapters/kube-metrics";
+import { aggregateTraffic, percentile } from "../../ops/plans/usage";
 import { FakeLogs, FakeMetrics, testContext } from "./support/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "./support/memory-engine";

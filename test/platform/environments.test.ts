@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../testkit/mocks";
 import { runStack } from "./support";
+import { KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
 
 function identities(resources: readonly RecordedResource[]) {
   const namespaces = new Set<string>();
@@ -15,10 +16,10 @@ function identities(resources: readonly RecordedResource[]) {
   for (const r of resources) {
     names.add(r.name);
     const meta = r.inputs.metadata ?? {};
-    if (r.type === "kubernetes:core/v1:Namespace") namespaces.add(meta.name);
+    if (r.type === KUBERNETES.Namespace) namespaces.add(meta.name);
     else if (meta.namespace !== undefined) namespaces.add(meta.namespace);
-    if (r.type === "postgresql:index/role:Role") roles.add(r.inputs.name);
-    if (r.type === "postgresql:index/database:Database") databases.add(r.inputs.name);
+    if (r.type === POSTGRESQL.Role) roles.add(r.inputs.name);
+    if (r.type === POSTGRESQL.Database) databases.add(r.inputs.name);
     const key = r.inputs.stringData?.AGENT_CLOUD_API_KEY;
     if (typeof key === "string") apiKeys.add(key);
   }

@@ -7,14 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { readStackFile, STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
-
-const BUILD = "docker-build:index:Image";
+import { DOCKER_BUILD } from "../../testkit/type-tokens";
 
 describe.each(STACKS)("stack %s under preview", (stack) => {
   it("registers its image builds with buildOnPreview false and the same resources as up", async () => {
     const preview = await runStack(stack, {}, true);
     const up = await runStack(stack, {}, false);
-    const builds = preview.ofType(BUILD);
+    const builds = preview.ofType(DOCKER_BUILD.Image);
     // A stack file that builds (rather than deploying a pinned ref) registers one build.
     const context = (readStackFile(stack)["agent-cloud:image"] as { context?: string })?.context;
     if (context !== undefined) expect(builds.length).toBeGreaterThan(0);

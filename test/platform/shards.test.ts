@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import { diffRuns } from "../../bench/diff";
 import { ConfigError } from "../../stacks/config";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
-import { STACK_REFERENCE_TYPE } from "../../testkit/mocks";
 import {
   PLATFORM_IMAGE,
   runSharded,
@@ -16,20 +15,7 @@ import {
   shardedFile,
   type ShardedRun,
 } from "./shard-support";
-
-const T = {
-  shard: "agent-cloud:platform:TenantShard",
-  platform: "agent-cloud:platform:Platform",
-  tenant: "agent-cloud:tenant:TenantApp",
-  databases: "agent-cloud:data:TenantDatabases",
-  sharedDatabase: "agent-cloud:data:SharedDatabase",
-  proxy: "agent-cloud:edge:ManagementProxy",
-  image: "agent-cloud:image:AppImage",
-  deployment: "kubernetes:apps/v1:Deployment",
-  configMap: "kubernetes:core/v1:ConfigMap",
-  role: "postgresql:index/role:Role",
-  customHostname: "cloudflare:index/customHostname:CustomHostname",
-};
+import { AGENT_CLOUD, CLOUDFLARE, KUBERNETES, POSTGRESQL, PULUMI } from "../../testkit/type-tokens";
 
 const S01 = ["acme", "globex", "hooli"];
 const S02 = ["initech", "umbrella"];
@@ -46,7 +32,7 @@ async function platformWith(s01: ShardedRun, s02: ShardedRun) {
 /** Everything the proxy's nginx reads: its config and its route table, whatever their split. */
 const nginxConf = (run: ShardedRun): string =>
   run
-    .ofType(T.configMap)
+    .ofType(KUBERNETES.ConfigMap)
     .filter((c) => c.name.startsWith("production-proxy-"))
     .flatMap((c) => Object.values<string>(c.inputs.data ?? {}))
     .join("\n");
@@ -54,31 +40,39 @@ const nginxConf = (run: ShardedRun): string =>
 describe("a shard stack", () => {
   it("runs only its tenants and their databases, named as an unsharded stack names them", async () => {
     const run = await runSharded("production-s01");
-    const shard = run.get(T.shard, "production");
-    expect(run.ofType(T.tenant).map((r) => r.name)).toEqual(
+    const shard = run.get(AGENT_CLOUD.TenantShard, "production");
+    expect(run.ofType(AGENT_CLOUD.TenantApp).map((r) => r.name)).toEqual(
       S01.map((id) => `production-tenant-${id}`),
     );
-    for (const r of run.ofType(T.tenant)) expect(r.parent).toBe(shard.urn);
-    expect(run.ofType(T.databases).map((r) => r.name)).toEqual(["production-database"]);
+    for (const r of run.ofType(AGENT_CLOUD.TenantApp)) expect(r.parent).toBe(shard.urn);
+    expect(run.ofType(AGENT_CLOUD.TenantDatabases).map((r) => r.name)).toEqual([
+      "production-database",
+    ]);
     expect(
       run
-        .ofType(T.role)
+        .ofType(POSTGRESQL.Role)
         .map((r) => `${r.name} ${r.inputs.name}`)
         .sort(),
     ).toEqual(S01.map((id) => `production-database-${id}-role sp_production_${id}`));
     // Nothing of the platform's own: no proxy, image build, database server or DNS.
-    for (const type of [T.proxy, T.image, T.sharedDatabase, T.platform, T.customHostname])
+    for (const type of [
+      AGENT_CLOUD.ManagementProxy,
+      AGENT_CLOUD.AppImage,
+      AGENT_CLOUD.SharedDatabase,
+      AGENT_CLOUD.Platform,
+      CLOUDFLARE.CustomHostname,
+    ])
       expect(run.ofType(type), type).toEqual([]);
     expect(run.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
 
     // One reference, to its platform, for the image and the proxy's address.
-    expect(run.ofType(STACK_REFERENCE_TYPE).map((r) => r.inputs.name)).toEqual([
+    expect(run.ofType(PULUMI.StackReference).map((r) => r.inputs.name)).toEqual([
       "organization/agent-cloud/production",
     ]);
-    for (const d of run.ofType(T.deployment))
+    for (const d of run.ofType(KUBERNETES.Deployment))
       expect(d.inputs.spec.template.spec.containers[0].image).toBe(PLATFORM_IMAGE);
     // Production's guards hold in a shard too: protected, retained databases.
-    expect(run.ofType(T.role).every((r) => r.protect && r.retainOnDelete)).toBe(true);
+    expect(run.ofType(POSTGRESQL.Role).every((r) => r.protect && r.retainOnDelete)).toBe(true);
 
     expect(await validateAllKubernetes(run.resources)).toBe(6 * S01.length + 1);
     expect(run.outputs.imageRef).toBe(PLATFORM_IMAGE);
@@ -106,7 +100,7 @@ describe("a shard stack", () => {
     expect(Object.keys(keys)).toEqual(S01);
     for (const id of S01) expect(keys[id]!.current).toMatch(/^ac_production_[A-Za-z0-9]{40}$/);
     const secret = run
-      .ofType("kubernetes:core/v1:Secret")
+      .ofType(KUBERNETES.Secret)
       .find((s) => s.name === "production-tenant-acme-secret");
     expect(secret!.inputs.stringData.AGENT_CLOUD_API_KEY).toBe(keys.acme!.current);
   });
@@ -130,7 +124,7 @@ describe("a shard stack", () => {
       ].sort(),
     );
     // The engine's URNs: under the shard component, where the platform stack has its Platform.
-    expect(run.get(T.deployment, "production-tenant-hooli-deployment").engineUrn).toBe(
+    expect(run.get(KUBERNETES.Deployment, "production-tenant-hooli-deployment").engineUrn).toBe(
       "urn:pulumi:production-s01::agent-cloud::agent-cloud:platform:TenantShard$agent-cloud:tenant:TenantApp$kubernetes:apps/v1:Deployment::production-tenant-hooli-deployment",
     );
   });
@@ -177,17 +171,17 @@ describe("the platform stack of a sharded environment", () => {
     const platform = await platformWith(s01, s02);
     expect(
       platform
-        .ofType(STACK_REFERENCE_TYPE)
+        .ofType(PULUMI.StackReference)
         .map((r) => `${r.name} ${r.inputs.name}`)
         .sort(),
     ).toEqual([
       "production-shard-s01 organization/agent-cloud/production-s01",
       "production-shard-s02 organization/agent-cloud/production-s02",
     ]);
-    expect(platform.ofType(T.tenant)).toEqual([]);
-    expect(platform.ofType(T.role)).toEqual([]);
-    expect(platform.ofType(T.proxy)).toHaveLength(1);
-    expect(platform.ofType(T.sharedDatabase)).toHaveLength(1);
+    expect(platform.ofType(AGENT_CLOUD.TenantApp)).toEqual([]);
+    expect(platform.ofType(POSTGRESQL.Role)).toEqual([]);
+    expect(platform.ofType(AGENT_CLOUD.ManagementProxy)).toHaveLength(1);
+    expect(platform.ofType(AGENT_CLOUD.SharedDatabase)).toHaveLength(1);
 
     const conf = nginxConf(platform);
     for (const id of [...S01, ...S02]) {
@@ -196,13 +190,13 @@ describe("the platform stack of a sharded environment", () => {
     }
     expect(conf).toContain("agents.initech.com");
     // The custom domain of a shard's tenant is published by the platform's DNS.
-    expect(platform.ofType(T.customHostname).map((r) => r.inputs.hostname)).toEqual([
+    expect(platform.ofType(CLOUDFLARE.CustomHostname).map((r) => r.inputs.hostname)).toEqual([
       "agents.initech.com",
     ]);
     expect(platform.outputs.tenants).toEqual({});
     // The edge's key table holds every shard tenant's key, as a secret.
     const table = platform
-      .ofType("kubernetes:core/v1:Secret")
+      .ofType(KUBERNETES.Secret)
       .find((r) => r.inputs.metadata?.name === "management-proxy-api-keys");
     const text = JSON.stringify(table!.inputs);
     for (const [shard, ids] of [
@@ -255,7 +249,9 @@ describe("a one-tenant change", () => {
     expect(platformDiff.created).toEqual([]);
     // Only the proxy's route table (and what carries it into the pods) changes.
     const proxyUrns = new Set(
-      after.resources.filter((r) => r.engineUrn.includes(`${T.proxy}$`)).map((r) => r.urn),
+      after.resources
+        .filter((r) => r.engineUrn.includes(`${AGENT_CLOUD.ManagementProxy}$`))
+        .map((r) => r.urn),
     );
     expect(platformDiff.changed.length).toBeGreaterThan(0);
     for (const c of platformDiff.changed) expect(proxyUrns.has(c.urn), c.name).toBe(true);

@@ -7,24 +7,13 @@ import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { MOCK_LOAD_BALANCER_IP } from "../../testkit/mocks";
 import { rawConfig, STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
-
-const T = {
-  platform: "agent-cloud:platform:Platform",
-  tenant: "agent-cloud:tenant:TenantApp",
-  proxy: "agent-cloud:edge:ManagementProxy",
-  certificate: "agent-cloud:edge:WildcardCertificate",
-  dns: "agent-cloud:edge:WildcardDns",
-  database: "agent-cloud:data:SharedDatabase",
-  image: "agent-cloud:image:AppImage",
-  namespace: "kubernetes:core/v1:Namespace",
-  deployment: "kubernetes:apps/v1:Deployment",
-  service: "kubernetes:core/v1:Service",
-  secret: "kubernetes:core/v1:Secret",
-  record: "cloudflare:index/dnsRecord:DnsRecord",
-  build: "docker-build:index:Image",
-  pgDatabase: "postgresql:index/database:Database",
-  statefulSet: "kubernetes:apps/v1:StatefulSet",
-};
+import {
+  AGENT_CLOUD,
+  CLOUDFLARE,
+  DOCKER_BUILD,
+  KUBERNETES,
+  POSTGRESQL,
+} from "../../testkit/type-tokens";
 
 const tenantIds = (stack: (typeof STACKS)[number]) =>
   (rawConfig(stack).raw.tenants as { id: string }[]).map((t) => t.id);
@@ -34,17 +23,27 @@ describe.each(STACKS)("stack %s", (stack) => {
     const run = await runStack(stack);
     const ids = tenantIds(stack);
 
-    const platform = run.get(T.platform, stack);
-    for (const type of [T.proxy, T.certificate, T.database, T.image, T.tenant]) {
+    const platform = run.get(AGENT_CLOUD.Platform, stack);
+    for (const type of [
+      AGENT_CLOUD.ManagementProxy,
+      AGENT_CLOUD.WildcardCertificate,
+      AGENT_CLOUD.SharedDatabase,
+      AGENT_CLOUD.AppImage,
+      AGENT_CLOUD.TenantApp,
+    ]) {
       for (const r of run.ofType(type)) expect(r.parent, r.name).toBe(platform.urn);
     }
-    expect(run.ofType(T.proxy).map((r) => r.name)).toEqual([`${stack}-proxy`]);
-    expect(run.ofType(T.certificate).map((r) => r.name)).toEqual([`${stack}-certificate`]);
-    expect(run.ofType(T.database).map((r) => r.name)).toEqual([`${stack}-database`]);
-    expect(run.ofType(T.image).map((r) => r.name)).toEqual([`${stack}-image`]);
+    expect(run.ofType(AGENT_CLOUD.ManagementProxy).map((r) => r.name)).toEqual([`${stack}-proxy`]);
+    expect(run.ofType(AGENT_CLOUD.WildcardCertificate).map((r) => r.name)).toEqual([
+      `${stack}-certificate`,
+    ]);
+    expect(run.ofType(AGENT_CLOUD.SharedDatabase).map((r) => r.name)).toEqual([
+      `${stack}-database`,
+    ]);
+    expect(run.ofType(AGENT_CLOUD.AppImage).map((r) => r.name)).toEqual([`${stack}-image`]);
     expect(
       run
-        .ofType(T.tenant)
+        .ofType(AGENT_CLOUD.TenantApp)
         .map((r) => r.name)
         .sort(),
     ).toEqual(ids.map((id) => `${stack}-tenant-${id}`).sort());
@@ -52,30 +51,30 @@ describe.each(STACKS)("stack %s", (stack) => {
     // One app per tenant, named sp-{id}, in its own namespace, pinned by digest.
     for (const id of ids) {
       const deployments = run
-        .ofType(T.deployment)
+        .ofType(KUBERNETES.Deployment)
         .filter((d) => d.inputs.metadata?.namespace === `${stack}-tenant-${id}`);
       expect(deployments.map((d) => d.inputs.metadata.name)).toEqual([`sp-${id}`]);
       const image: string = deployments[0]!.inputs.spec.template.spec.containers[0].image;
       expect(image).toMatch(/@sha256:[a-f0-9]{64}$/);
       const services = run
-        .ofType(T.service)
+        .ofType(KUBERNETES.Service)
         .filter((s) => s.inputs.metadata?.namespace === `${stack}-tenant-${id}`);
       expect(services.map((s) => s.inputs.metadata.name)).toEqual([`sp-${id}`]);
       expect(services[0]!.inputs.spec.type ?? "ClusterIP").toBe("ClusterIP");
     }
 
     // Exactly one TLS Secret, in the edge namespace.
-    const tls = run.ofType(T.secret).filter((s) => s.inputs.type === "kubernetes.io/tls");
+    const tls = run.ofType(KUBERNETES.Secret).filter((s) => s.inputs.type === "kubernetes.io/tls");
     expect(tls.map((s) => s.inputs.metadata.namespace)).toEqual([`${stack}-edge`]);
 
     // A built image is the one tenants run.
-    expect(run.ofType(T.build)).toHaveLength(1);
+    expect(run.ofType(DOCKER_BUILD.Image)).toHaveLength(1);
     expect(run.outputs.imageRef).toMatch(/^[^@]+@sha256:[a-f0-9]{64}$/);
 
     // Tenant databases exist for every tenant and are named for this environment.
     expect(
       run
-        .ofType(T.pgDatabase)
+        .ofType(POSTGRESQL.Database)
         .map((d) => d.inputs.name)
         .sort(),
     ).toEqual(ids.map((id) => `sp_${stack}_${id.replace(/-/g, "_")}`).sort());
@@ -106,16 +105,16 @@ describe.each(STACKS)("stack %s", (stack) => {
 describe("environment differences come from the stack files", () => {
   it("local: no DNS records, hosts-file lines on loopback, in-cluster unprotected database", async () => {
     const run = await runStack("local");
-    expect(run.ofType(T.dns)).toEqual([]);
-    expect(run.ofType(T.record)).toEqual([]);
+    expect(run.ofType(AGENT_CLOUD.WildcardDns)).toEqual([]);
+    expect(run.ofType(CLOUDFLARE.DnsRecord)).toEqual([]);
     expect(run.outputs.hostsFileLines).toEqual([
       "127.0.0.1 acme.agents.localhost",
       "127.0.0.1 globex.agents.localhost",
     ]);
-    expect(run.ofType(T.statefulSet)).toHaveLength(1);
-    expect(run.ofType(T.pgDatabase).every((d) => !d.protect)).toBe(true);
+    expect(run.ofType(KUBERNETES.StatefulSet)).toHaveLength(1);
+    expect(run.ofType(POSTGRESQL.Database).every((d) => !d.protect)).toBe(true);
     const proxyService = run
-      .ofType(T.service)
+      .ofType(KUBERNETES.Service)
       .find((s) => s.inputs.metadata?.namespace === "local-edge");
     expect(proxyService?.inputs.spec.type).toBe("NodePort");
   });
@@ -123,7 +122,7 @@ describe("environment differences come from the stack files", () => {
   it("production: wildcard and apex records to the proxy's address, protected external database", async () => {
     const run = await runStack("production");
     expect(run.outputs.proxyAddress).toBe(MOCK_LOAD_BALANCER_IP);
-    const records = run.ofType(T.record);
+    const records = run.ofType(CLOUDFLARE.DnsRecord);
     const byName = Object.fromEntries(records.map((r) => [r.inputs.name, r.inputs]));
     expect(byName["*.agents.example.com"]).toMatchObject({
       type: "A",
@@ -134,8 +133,8 @@ describe("environment differences come from the stack files", () => {
       type: "A",
       content: MOCK_LOAD_BALANCER_IP,
     });
-    expect(run.ofType(T.statefulSet)).toEqual([]);
-    const databases = run.ofType(T.pgDatabase);
+    expect(run.ofType(KUBERNETES.StatefulSet)).toEqual([]);
+    const databases = run.ofType(POSTGRESQL.Database);
     expect(databases.length).toBe(4);
     expect(databases.every((d) => d.protect && d.retainOnDelete)).toBe(true);
     expect(run.outputs.hostsFileLines).toEqual([]);
@@ -144,10 +143,10 @@ describe("environment differences come from the stack files", () => {
   it("deploy overrides: skip-build deploys the given digest and builds nothing", async () => {
     const ref = `ghcr.io/example-org/agent-cloud/agent@sha256:${"e".repeat(64)}`;
     const run = await runStack("dev", { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: ref });
-    expect(run.ofType(T.build)).toEqual([]);
+    expect(run.ofType(DOCKER_BUILD.Image)).toEqual([]);
     expect(run.outputs.imageRef).toBe(ref);
     const images = run
-      .ofType(T.deployment)
+      .ofType(KUBERNETES.Deployment)
       .map((d) => d.inputs.spec.template.spec.containers[0].image);
     expect(images.filter((i) => i === ref)).toHaveLength(3);
   });

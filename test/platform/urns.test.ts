@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL, RANDOM } from "../../testkit/type-tokens";
 
 const FIXTURE = join(__dirname, "fixtures", "urns.json");
 const recorded = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
@@ -31,26 +32,26 @@ interface UrnPattern {
 /** Resources removed on purpose. None holds data. */
 const REMOVED: readonly UrnPattern[] = [
   {
-    parent: "agent-cloud:data:SharedDatabase",
-    type: "postgresql:index/grant:Grant",
+    parent: AGENT_CLOUD.SharedDatabase,
+    type: POSTGRESQL.Grant,
     nameSuffix: "-revoke-public",
     why: "replaced by `{name}-{id}-hardening` (SqlStatements), which revokes as a member of the owning role; deleting this Grant revokes PUBLIC's rights once more: nothing is reopened",
   },
   {
-    parent: "agent-cloud:tenant:TenantApp",
-    type: "kubernetes:core/v1:ConfigMap",
+    parent: AGENT_CLOUD.TenantApp,
+    type: KUBERNETES.ConfigMap,
     nameSuffix: "-config",
     why: "the agent config moved into the tenant's Secret; the ConfigMap is deleted after the pods roll onto the Secret's file",
   },
   {
-    parent: "agent-cloud:tenant:TenantApp",
-    type: "kubernetes:core/v1:LimitRange",
+    parent: AGENT_CLOUD.TenantApp,
+    type: KUBERNETES.LimitRange,
     nameSuffix: "-limits",
     why: "every container states its resources; deleted, the quota still caps the namespace",
   },
   {
-    parent: "agent-cloud:data:SharedDatabase",
-    type: "random:index/randomPassword:RandomPassword",
+    parent: AGENT_CLOUD.SharedDatabase,
+    type: RANDOM.RandomPassword,
     nameSuffix: "-password",
     notSuffix: "-admin-password",
     why: "tenant passwords derive from the stack's password key; deleted, each role's password is changed in place once",
@@ -60,26 +61,26 @@ const REMOVED: readonly UrnPattern[] = [
 /** Resources added on purpose (new resources, never a renamed old one). */
 const ADDED: readonly UrnPattern[] = [
   {
-    parent: "agent-cloud:data:SharedDatabase",
-    type: "pulumi-nodejs:dynamic/agent-cloud:SqlStatements",
+    parent: AGENT_CLOUD.SharedDatabase,
+    type: AGENT_CLOUD.SqlStatements,
     nameSuffix: "-hardening",
     why: "per tenant: REVOKE PUBLIC as a member of the owning role, and the role's plan settings; created",
   },
   {
-    parent: "agent-cloud:data:SharedDatabase",
-    type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    parent: AGENT_CLOUD.SharedDatabase,
+    type: KUBERNETES.NetworkPolicy,
     nameSuffix: "-database-network-policy",
     why: "the in-cluster database namespace admits only this environment's tenants and the admin path; created",
   },
   {
-    parent: "agent-cloud:edge:ManagementProxy",
-    type: "kubernetes:core/v1:ConfigMap",
+    parent: AGENT_CLOUD.ManagementProxy,
+    type: KUBERNETES.ConfigMap,
     nameSuffix: "-proxy-routes",
     why: "the proxy's route table, a ConfigMap of its own so a tenant change reloads nginx in place; created",
   },
   {
-    parent: "agent-cloud:data:SharedDatabase",
-    type: "random:index/randomPassword:RandomPassword",
+    parent: AGENT_CLOUD.SharedDatabase,
+    type: RANDOM.RandomPassword,
     nameSuffix: "-database-password-key",
     why: "the one stack-level key tenant database passwords derive from; created",
   },

@@ -19,6 +19,7 @@ import type * as AnalyzerGrpcModule from "@pulumi/pulumi/proto/analyzer_grpc_pb.
 import type * as AnalyzerPbModule from "@pulumi/pulumi/proto/analyzer_pb.js";
 import type * as EmptyModule from "google-protobuf/google/protobuf/empty_pb.js";
 import type * as StructModule from "google-protobuf/google/protobuf/struct_pb.js";
+import { PULUMI } from "../../testkit/type-tokens";
 
 type AnalyzerPb = typeof AnalyzerPbModule;
 type AnalyzerClient = AnalyzerGrpcModule.AnalyzerClient;
@@ -79,8 +80,7 @@ const STACK_URN = "urn:pulumi:test::agent-cloud::pulumi:pulumi:Stack::agent-clou
 /** The URN the engine gives a resource: its parents' type chain, its type, its name. */
 export function urnOf(r: Pick<TestResource, "type" | "name" | "parent">): string {
   const parentChain = r.parent?.split("::")[2];
-  const chain =
-    parentChain && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${r.type}` : r.type;
+  const chain = parentChain && parentChain !== PULUMI.Stack ? `${parentChain}$${r.type}` : r.type;
   return `urn:pulumi:test::agent-cloud::${chain}::${r.name}`;
 }
 

@@ -4,34 +4,12 @@
  */
 import { expect } from "vitest";
 import { of, type AnalyzeResult, type TestResource } from "./analyzer";
+import { CLOUDFLARE, KUBERNETES } from "../../testkit/type-tokens";
 
 export const DIGEST = `sha256:${"a1".repeat(32)}`;
 export const GATEWAY_IMAGE = `ghcr.io/systempromptio/systemprompt-template:1.4.0@${DIGEST}`;
 export const PROXY_IMAGE = `nginx:1.27.5-alpine@${DIGEST}`;
 export const PROXY_IP = "203.0.113.10";
-
-export const T = {
-  namespace: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  configMap: "kubernetes:core/v1:ConfigMap",
-  service: "kubernetes:core/v1:Service",
-  deployment: "kubernetes:apps/v1:Deployment",
-  statefulSet: "kubernetes:apps/v1:StatefulSet",
-  daemonSet: "kubernetes:apps/v1:DaemonSet",
-  job: "kubernetes:batch/v1:Job",
-  cronJob: "kubernetes:batch/v1:CronJob",
-  pod: "kubernetes:core/v1:Pod",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  quota: "kubernetes:core/v1:ResourceQuota",
-  certificate: "kubernetes:cert-manager.io/v1:Certificate",
-  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  customHostname: "cloudflare:index/customHostname:CustomHostname",
-  database: "postgresql:index/database:Database",
-  sharedDatabase: "agent-cloud:data:SharedDatabase",
-  proxy: "agent-cloud:edge:ManagementProxy",
-  tenantApp: "agent-cloud:tenant:TenantApp",
-} as const;
 
 type Json = Record<string, unknown>;
 
@@ -72,7 +50,7 @@ export function deployment(
   extra: Json = {},
 ): TestResource {
   return {
-    type: T.deployment,
+    type: KUBERNETES.Deployment,
     name,
     props: {
       metadata: { name, namespace, labels: { "app.kubernetes.io/name": name } },
@@ -87,7 +65,7 @@ export function deployment(
 }
 
 export function namespace(name: string, labels: Json = {}): TestResource {
-  return { type: T.namespace, name, props: { metadata: { name, labels } } };
+  return { type: KUBERNETES.Namespace, name, props: { metadata: { name, labels } } };
 }
 
 /** A tenant's namespace and everything the TenantApp puts in it, compliant. */
@@ -100,7 +78,7 @@ export function tenant(env: string, id: string): TestResource[] {
       "pod-security.kubernetes.io/enforce": "restricted",
     }),
     {
-      type: T.networkPolicy,
+      type: KUBERNETES.NetworkPolicy,
       name: `${id}-default-deny`,
       props: {
         metadata: { name: "default-deny", namespace: ns },
@@ -108,7 +86,7 @@ export function tenant(env: string, id: string): TestResource[] {
       },
     },
     {
-      type: T.networkPolicy,
+      type: KUBERNETES.NetworkPolicy,
       name: `${id}-allow`,
       props: {
         metadata: { name: "allow-edge-dns-db", namespace: ns },
@@ -157,7 +135,7 @@ export function tenant(env: string, id: string): TestResource[] {
       },
     },
     {
-      type: T.quota,
+      type: KUBERNETES.ResourceQuota,
       name: `${id}-quota`,
       props: {
         metadata: { name: "quota", namespace: ns },
@@ -165,7 +143,7 @@ export function tenant(env: string, id: string): TestResource[] {
       },
     },
     {
-      type: T.service,
+      type: KUBERNETES.Service,
       name: `${id}-service`,
       props: {
         metadata: { name: `sp-${id}`, namespace: ns },
@@ -182,7 +160,7 @@ export function edge(env: string, address: unknown = PROXY_IP): TestResource[] {
   return [
     namespace(ns, { "agent-cloud.io/environment": env }),
     {
-      type: T.secret,
+      type: KUBERNETES.Secret,
       name: "edge-tls",
       props: {
         metadata: { name: "wildcard-tls", namespace: ns },
@@ -192,7 +170,7 @@ export function edge(env: string, address: unknown = PROXY_IP): TestResource[] {
     },
     deployment("edge-proxy", ns, podSpec(PROXY_IMAGE)),
     {
-      type: T.service,
+      type: KUBERNETES.Service,
       name: "edge-proxy-service",
       props: {
         metadata: { name: "edge-proxy", namespace: ns },
@@ -215,7 +193,7 @@ export const NON_PUBLIC = [
 
 export function dnsRecord(name: string, content: unknown, type = "A"): TestResource {
   return {
-    type: T.dnsRecord,
+    type: CLOUDFLARE.DnsRecord,
     name: `dns-${name.replace(/[^a-z0-9]/g, "") || "wildcard"}`,
     props: { zoneId: "0".repeat(32), name, type, content, proxied: true, ttl: 1 },
   };

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { isSecretInput, type RecordedResource } from "../../testkit/mocks";
 import { runStack } from "../platform/support";
 import { OPERATOR_SECRETS, STACKS } from "../../testkit/stack-files";
+import { KUBERNETES, TLS } from "../../testkit/type-tokens";
 
 function* leaves(value: unknown, path = ""): Generator<[string, string]> {
   if (typeof value === "string") yield [path, value];
@@ -26,7 +27,7 @@ function secretValues(
   const values = [...leaves(OPERATOR_SECRETS[stack])].map(([, v]) => v);
   for (const r of resources) {
     if (r.type.startsWith("random:")) values.push(r.state.result);
-    if (r.type === "tls:index/privateKey:PrivateKey") values.push(r.state.privateKeyPem);
+    if (r.type === TLS.PrivateKey) values.push(r.state.privateKeyPem);
   }
   return values.filter((v): v is string => typeof v === "string" && v.length >= 8);
 }
@@ -44,7 +45,7 @@ describe.each(STACKS)("stack %s holds no secret in clear", (stack) => {
         if (!secrets.some((s) => value.includes(s))) continue;
         carried++;
         const where = `${r.type} ${r.name} ${path}`;
-        if (r.type === "kubernetes:core/v1:ConfigMap") leaks.push(`${where} (ConfigMap)`);
+        if (r.type === KUBERNETES.ConfigMap) leaks.push(`${where} (ConfigMap)`);
         else if (/\.env\[\d+\]\.value$/.test(path)) leaks.push(`${where} (plain env value)`);
         else if (!isSecretInput(r, path)) leaks.push(`${where} (not marked secret)`);
       }

@@ -7,6 +7,7 @@ import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { type RecordedResource, isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { tenantArgs } from "./fixtures";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
 
 // No id is a substring of another, so "does b's name appear in a's objects" is a clean test.
 const IDS = ["acme", "globex", "initech"];
@@ -49,9 +50,7 @@ function platform(ids: readonly string[], replicas = 1) {
 
 /** Every resource a tenant owns: its TenantApp subtree and its per-tenant database resources. */
 function ownedBy(resources: readonly RecordedResource[], id: string): RecordedResource[] {
-  const app = resources.find(
-    (r) => r.type === "agent-cloud:tenant:TenantApp" && r.name === `tenant-${id}`,
-  );
+  const app = resources.find((r) => r.type === AGENT_CLOUD.TenantApp && r.name === `tenant-${id}`);
   return resources.filter(
     (r) => r === app || r.parent === app?.urn || r.name.startsWith(`database-${id}-`),
   );
@@ -76,7 +75,7 @@ describe("tenant isolation across a platform of three tenants", () => {
 
     /** What identifies tenant `id`: names and credentials that must never appear in another's objects. */
     const marks = (id: string) => {
-      const secret = run.get("kubernetes:core/v1:Secret", `tenant-${id}-secret`);
+      const secret = run.get(KUBERNETES.Secret, `tenant-${id}-secret`);
       return [
         `dev-tenant-${id}`,
         `sp-${id}`,
@@ -106,10 +105,7 @@ describe("tenant isolation across a platform of three tenants", () => {
 
       // a's network policy: ingress only from the proxy, egress only to DNS, the database
       // server's pods, and addresses outside every private range.
-      const np = run.get(
-        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-        `tenant-${a}-network-policy`,
-      ).inputs.spec;
+      const np = run.get(KUBERNETES.NetworkPolicy, `tenant-${a}-network-policy`).inputs.spec;
       const peers = [
         ...np.ingress.flatMap((rule: any) => rule.from),
         ...np.egress.flatMap((rule: any) => rule.to),
@@ -131,12 +127,9 @@ describe("tenant isolation across a platform of three tenants", () => {
       }
 
       // a's database: owned by a's role; PUBLIC (every other role) loses CONNECT and TEMP.
-      const database = run.get("postgresql:index/database:Database", `database-${a}-database`);
+      const database = run.get(POSTGRESQL.Database, `database-${a}-database`);
       expect(database.inputs.owner).toBe(`sp_dev_${a}`);
-      const hardening = run.get(
-        "pulumi-nodejs:dynamic/agent-cloud:SqlStatements",
-        `database-${a}-hardening`,
-      );
+      const hardening = run.get(AGENT_CLOUD.SqlStatements, `database-${a}-hardening`);
       const sql: string[] = hardening.inputs.statements.map((x: { sql: string }) => x.sql);
       expect(sql).toContain(`REVOKE ALL ON DATABASE "sp_dev_${a}" FROM PUBLIC`);
       // The only membership: the admin in a's role (so its REVOKE runs as the owner's).
@@ -148,8 +141,8 @@ describe("tenant isolation across a platform of three tenants", () => {
       }
     }
     // No role is ever made a member of another.
-    expect(run.ofType("postgresql:index/grantRole:GrantRole")).toEqual([]);
-    const roles = run.ofType("postgresql:index/role:Role");
+    expect(run.ofType(POSTGRESQL.GrantRole)).toEqual([]);
+    const roles = run.ofType(POSTGRESQL.Role);
     expect(roles.map((r) => r.inputs.roles ?? [])).toEqual(IDS.map(() => []));
   });
 
@@ -157,25 +150,22 @@ describe("tenant isolation across a platform of three tenants", () => {
     const run = await runProgram(() => platform(IDS));
     const credentials: string[] = [];
     for (const id of IDS) {
-      const secret = run.get("kubernetes:core/v1:Secret", `tenant-${id}-secret`);
+      const secret = run.get(KUBERNETES.Secret, `tenant-${id}-secret`);
       for (const key of ["DATABASE_URL", "AGENT_CLOUD_API_KEY", "OPENAI_API_KEY"]) {
         expect(isSecretInput(secret, `stringData.${key}`), `${id} ${key}`).toBe(true);
         credentials.push(secret.inputs.stringData[key]);
       }
-      const role = run.get("postgresql:index/role:Role", `database-${id}-role`);
+      const role = run.get(POSTGRESQL.Role, `database-${id}-role`);
       expect(isSecretInput(role, "password")).toBe(true);
     }
-    const admin = run.get("kubernetes:core/v1:Secret", "database-admin-secret");
+    const admin = run.get(KUBERNETES.Secret, "database-admin-secret");
     expect(isSecretInput(admin, "stringData.POSTGRES_PASSWORD")).toBe(true);
     credentials.push(admin.inputs.stringData.POSTGRES_PASSWORD);
 
-    for (const cm of run.ofType("kubernetes:core/v1:ConfigMap")) {
+    for (const cm of run.ofType(KUBERNETES.ConfigMap)) {
       for (const value of credentials) expect(JSON.stringify(cm.inputs)).not.toContain(value);
     }
-    for (const d of [
-      ...run.ofType("kubernetes:apps/v1:Deployment"),
-      ...run.ofType("kubernetes:apps/v1:StatefulSet"),
-    ]) {
+    for (const d of [...run.ofType(KUBERNETES.Deployment), ...run.ofType(KUBERNETES.StatefulSet)]) {
       for (const c of d.inputs.spec.template.spec.containers) {
         for (const e of c.env ?? []) {
           if (e.value === undefined) continue;

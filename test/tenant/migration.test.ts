@@ -6,9 +6,7 @@ import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { runProgram } from "../../testkit/mocks";
 import { restrictedViolations } from "../../testkit/pod-security";
 import { IMAGE, tenantArgs } from "./fixtures";
-
-const JOB = "kubernetes:batch/v1:Job";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 function deploy(overrides = {}) {
   return runProgram(() => new TenantApp("tenant-acme", tenantArgs("acme", overrides)));
@@ -17,7 +15,7 @@ function deploy(overrides = {}) {
 describe("pre-release migration Job", () => {
   it("runs the new image's command with the app's env and Secret, and the Deployment waits for it", async () => {
     const run = await deploy({ migrate: ["./bin/migrate", "up"] });
-    const job = run.get(JOB, "tenant-acme-migrate");
+    const job = run.get(KUBERNETES.Job, "tenant-acme-migrate");
     expect(job.inputs.metadata).toEqual({
       name: migrationJobName("acme", IMAGE, ["./bin/migrate", "up"]),
       namespace: "dev-tenant-acme",
@@ -30,7 +28,7 @@ describe("pre-release migration Job", () => {
     });
     expect(job.inputs.metadata.name).toMatch(/^sp-acme-migrate-[0-9a-f]{10}$/);
     const pod = job.inputs.spec.template.spec;
-    const app = run.get(DEPLOYMENT, "tenant-acme-deployment").inputs.spec.template.spec
+    const app = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.spec
       .containers[0];
     expect(job.inputs.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 1800 });
     expect(pod.restartPolicy).toBe("Never");
@@ -46,7 +44,7 @@ describe("pre-release migration Job", () => {
     expect(pod.containers[0].envFrom).toBeUndefined();
     expect(restrictedViolations(pod)).toEqual([]);
     expect(await validateAllKubernetes([job])).toBe(1);
-    expect(run.get(DEPLOYMENT, "tenant-acme-deployment").dependsOn).toContain(job.urn);
+    expect(run.get(KUBERNETES.Deployment, "tenant-acme-deployment").dependsOn).toContain(job.urn);
   });
 
   it("is a new Job for a new image or command, the same Job for the same release", () => {
@@ -64,7 +62,7 @@ describe("pre-release migration Job", () => {
   it("is absent without a command, and the Deployment depends on nothing extra", async () => {
     for (const migrate of [undefined, []]) {
       const run = await deploy({ migrate });
-      expect(run.ofType(JOB)).toEqual([]);
+      expect(run.ofType(KUBERNETES.Job)).toEqual([]);
     }
   });
 

@@ -6,6 +6,7 @@ import {
 import { TenantApp } from "../../components/tenant/tenant-app";
 import { runProgram } from "../../testkit/mocks";
 import { STANDARD, tenantArgs } from "./fixtures";
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 describe("private egress, named loudly", () => {
   it("warns only for a plan that opted in and lists a non-public range", () => {
@@ -42,7 +43,7 @@ describe("private egress, named loudly", () => {
     const run = await runProgram(
       () => new TenantApp("t", tenantArgs("acme", { plan: { ...plan, allowPrivateEgress: true } })),
     );
-    const np = run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")[0];
+    const np = run.ofType(KUBERNETES.NetworkPolicy)[0];
     expect(np?.inputs.metadata.annotations).toEqual({
       "agent-cloud.io/allow-private-egress": "true",
     });

@@ -2,13 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { validateAllKubernetes, validateKubernetesObject } from "../../testkit/kubernetes";
-import {
-  isSecretInput,
-  MOCK_LOAD_BALANCER_IP,
-  runProgram,
-  STACK_REFERENCE_TYPE,
-  valueOf,
-} from "../../testkit/mocks";
+import { isSecretInput, MOCK_LOAD_BALANCER_IP, runProgram, valueOf } from "../../testkit/mocks";
+import { KUBERNETES, PULUMI } from "../../testkit/type-tokens";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -25,7 +20,7 @@ class Holder extends pulumi.ComponentResource {
 describe("mock harness", () => {
   it("records type, name, parent, options and unwrapped secret inputs", async () => {
     const run = await runProgram(() => new Holder("h"));
-    const secret = run.get("kubernetes:core/v1:Secret", "h-secret");
+    const secret = run.get(KUBERNETES.Secret, "h-secret");
     expect(secret.parent).toBe("urn:pulumi:test::agent-cloud::agent-cloud:test:Holder::h");
     expect(secret.protect).toBe(true);
     expect(secret.inputs.stringData).toEqual({ TOKEN: "s3cret" });
@@ -58,9 +53,7 @@ describe("mock harness", () => {
         spec: { selector: {}, template: { spec: { containers: [{ image: "x" } as never] } } },
       });
     });
-    await expect(
-      validateKubernetesObject(run.get("kubernetes:core/v1:ConfigMap", "ok")),
-    ).resolves.toBe(true);
+    await expect(validateKubernetesObject(run.get(KUBERNETES.ConfigMap, "ok"))).resolves.toBe(true);
     await expect(validateAllKubernetes(run.resources)).rejects.toThrow(
       /Deployment bad fails its schema: .*name/,
     );
@@ -68,7 +61,7 @@ describe("mock harness", () => {
 
   it("records the engine's URN with every ancestor's type", async () => {
     const run = await runProgram(() => new Holder("h"));
-    expect(run.get("kubernetes:core/v1:Secret", "h-secret").engineUrn).toBe(
+    expect(run.get(KUBERNETES.Secret, "h-secret").engineUrn).toBe(
       "urn:pulumi:test::agent-cloud::agent-cloud:test:Holder$kubernetes:core/v1:Secret::h-secret",
     );
     expect(run.get("agent-cloud:test:Holder", "h").engineUrn).toBe(
@@ -100,7 +93,7 @@ describe("mock harness", () => {
       secret: { secretValue: "t0k3n" },
       missing: { value: undefined },
     });
-    const ref = run.get(STACK_REFERENCE_TYPE, "platform");
+    const ref = run.get(PULUMI.StackReference, "platform");
     expect(ref.inputs.name).toBe("organization/p/production");
     expect(ref.engineUrn).toBe(
       "urn:pulumi:test::agent-cloud::pulumi:pulumi:StackReference::platform",

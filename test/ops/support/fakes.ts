@@ -5,7 +5,7 @@ import type { CloudflareZone, ZoneRecord } from "../../../ops/adapters/cloudflar
 import type { OpsContext } from "../../../ops/context";
 import type { DbTools, ToolResult } from "../../../ops/adapters/db-tools";
 import type { SecretReader } from "../../../ops/adapters/kube-secrets";
-import type { MetricsSource, PodUsage } from "../../../ops/plans/usage";
+import type { MetricsSource, PodUsage } from "../../../ops/adapters/kube-metrics";
 import type { DnsResolver } from "../../../ops/adapters/dns";
 import type { Writer } from "../../../ops/format/text";
 import type { HealthChecker, HealthResult } from "../../../ops/adapters/health";

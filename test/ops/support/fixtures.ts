@@ -2,16 +2,16 @@
 import type { StateResource } from "../../../ops/engine";
 import { DIGEST_A } from "./fakes";
 import { memoryStack, type MemoryStack } from "./memory-engine";
+import { AGENT_CLOUD } from "../../../testkit/type-tokens";
 
 const PREFIX = "urn:pulumi:dev::agent-cloud::";
-const PLATFORM = "agent-cloud:platform:Platform";
-const TENANT = `${PLATFORM}$agent-cloud:tenant:TenantApp`;
-const PROXY = `${PLATFORM}$agent-cloud:edge:ManagementProxy`;
-const CERTIFICATE = `${PLATFORM}$agent-cloud:edge:WildcardCertificate`;
+const TENANT = `${AGENT_CLOUD.Platform}$${AGENT_CLOUD.TenantApp}`;
+const PROXY = `${AGENT_CLOUD.Platform}$${AGENT_CLOUD.ManagementProxy}`;
+const CERTIFICATE = `${AGENT_CLOUD.Platform}$${AGENT_CLOUD.WildcardCertificate}`;
 
 export const URN = {
   stack: `${PREFIX}pulumi:pulumi:Stack::agent-cloud-dev`,
-  platform: `${PREFIX}${PLATFORM}::dev`,
+  platform: `${PREFIX}${AGENT_CLOUD.Platform}::dev`,
   proxy: `${PREFIX}${PROXY}::dev-proxy`,
   proxyRoutes: `${PREFIX}${PROXY}$kubernetes:core/v1:ConfigMap::dev-proxy-config`,
   proxyDeployment: `${PREFIX}${PROXY}$kubernetes:apps/v1:Deployment::dev-proxy-deployment`,
@@ -24,7 +24,7 @@ export const URN = {
   bigAcmeDeployment: `${PREFIX}${TENANT}$kubernetes:apps/v1:Deployment::dev-tenant-big-acme-deployment`,
   globex: `${PREFIX}${TENANT}::dev-tenant-globex`,
   globexDeployment: `${PREFIX}${TENANT}$kubernetes:apps/v1:Deployment::dev-tenant-globex-deployment`,
-  database: `${PREFIX}${PLATFORM}$agent-cloud:data:SharedDatabase::dev-database`,
+  database: `${PREFIX}${AGENT_CLOUD.Platform}$${AGENT_CLOUD.SharedDatabase}::dev-database`,
 } as const;
 
 const PARENT: Record<string, string> = {

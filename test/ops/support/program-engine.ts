@@ -15,6 +15,7 @@ import { Git } from "../../../ops/adapters/git";
 import { containsSecure } from "../../../ops/stack-config";
 import { runProgram, valueOf, type RecordedResource } from "../../../testkit/mocks";
 import { MemoryEngine, type MemoryStack } from "./memory-engine";
+import { DOCKER_BUILD, KUBERNETES } from "../../../testkit/type-tokens";
 
 /** One evaluation of the program. */
 export interface ProgramRunRecord {
@@ -25,8 +26,6 @@ export interface ProgramRunRecord {
   /** Deployment name → container image. */
   readonly images: Record<string, string>;
 }
-
-const BUILD = "docker-build:index:Image";
 
 export class ProgramEngine extends MemoryEngine {
   readonly runs: ProgramRunRecord[] = [];
@@ -99,14 +98,14 @@ export class ProgramEngine extends MemoryEngine {
       options.env ?? {},
       method === "preview",
     );
-    const built = run.ofType(BUILD).length > 0;
+    const built = run.ofType(DOCKER_BUILD.Image).length > 0;
     // The harness's fixed digest stands for "what this build produced".
-    const mockDigest = run.ofType(BUILD)[0]?.state.digest as string | undefined;
+    const mockDigest = run.ofType(DOCKER_BUILD.Image)[0]?.state.digest as string | undefined;
     const digest = built && method === "up" ? this.buildDigests[this.#builds++] : undefined;
     const swap = (ref: string) =>
       mockDigest !== undefined && digest !== undefined ? ref.replaceAll(mockDigest, digest) : ref;
     const images: Record<string, string> = {};
-    for (const d of run.ofType("kubernetes:apps/v1:Deployment")) {
+    for (const d of run.ofType(KUBERNETES.Deployment)) {
       images[d.name] = swap(String(d.inputs.spec.template.spec.containers[0].image));
     }
     this.runs.push({ method, resources: run.resources, built, images });

@@ -1,7 +1,8 @@
 /** TLS only at the edge, DNS only to the proxy: through the real analyzer. */
 import { describe, expect, it } from "vitest";
 import { urnOf, type PackContext, type TestResource } from "../analyzer";
-import { dnsRecord, edge, expectClean, expectViolation, PROXY_IP, T, tenant } from "../fixtures";
+import { dnsRecord, edge, expectClean, expectViolation, PROXY_IP, tenant } from "../fixtures";
+import { CLOUDFLARE, KUBERNETES } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
 export function edgeSuite(ctx: PackContext): void {
@@ -13,7 +14,7 @@ export function edgeSuite(ctx: PackContext): void {
     extra: Record<string, unknown> = {},
   ): TestResource {
     return {
-      type: T.secret,
+      type: KUBERNETES.Secret,
       name: "acme-tls",
       props: {
         metadata: { name: "acme-tls", ...(namespace ? { namespace } : {}) },
@@ -29,7 +30,7 @@ export function edgeSuite(ctx: PackContext): void {
       expectClean(await ctx.pack.analyze(tlsSecret("production-edge")));
       expectClean(
         await ctx.pack.analyze({
-          type: T.certificate,
+          type: KUBERNETES.Certificate,
           name: "wildcard",
           props: {
             metadata: { name: "wildcard", namespace: "production-edge" },
@@ -42,7 +43,7 @@ export function edgeSuite(ctx: PackContext): void {
     it("passes ordinary Secrets outside the edge", async () => {
       expectClean(
         await ctx.pack.analyze({
-          type: T.secret,
+          type: KUBERNETES.Secret,
           name: "acme-env",
           props: {
             metadata: { name: "sp-acme-env", namespace: "production-tenant-acme" },
@@ -73,7 +74,7 @@ export function edgeSuite(ctx: PackContext): void {
 
     const pem = (kind: string) => `-----BEGIN ${kind}-----\nMIIBfake\n-----END ${kind}-----\n`;
     const opaque = (namespace: string, data: Record<string, string>): TestResource => ({
-      type: T.secret,
+      type: KUBERNETES.Secret,
       name: "smuggled",
       props: { metadata: { name: "smuggled", namespace }, type: "Opaque", stringData: data },
     });
@@ -100,7 +101,7 @@ export function edgeSuite(ctx: PackContext): void {
       const both = Buffer.from(pem("CERTIFICATE") + pem("PRIVATE KEY")).toString("base64");
       expectViolation(
         await ctx.pack.analyze({
-          type: T.secret,
+          type: KUBERNETES.Secret,
           name: "b64",
           props: { metadata: { name: "b64", namespace: "dev-database" }, data: { bundle: both } },
         }),
@@ -121,7 +122,7 @@ export function edgeSuite(ctx: PackContext): void {
     it("fails a cert-manager Certificate and an Ingress terminating TLS outside the edge", async () => {
       expectViolation(
         await ctx.pack.analyze({
-          type: T.certificate,
+          type: KUBERNETES.Certificate,
           name: "acme-cert",
           props: { metadata: { name: "acme", namespace: "production-tenant-acme" }, spec: {} },
         }),
@@ -130,7 +131,7 @@ export function edgeSuite(ctx: PackContext): void {
       );
       expectViolation(
         await ctx.pack.analyze({
-          type: T.ingress,
+          type: KUBERNETES.Ingress,
           name: "acme",
           props: {
             metadata: { name: "acme", namespace: "production-tenant-acme" },
@@ -236,7 +237,7 @@ export function edgeSuite(ctx: PackContext): void {
         await ctx.pack.analyzeStack([
           ...base(),
           {
-            type: T.customHostname,
+            type: CLOUDFLARE.CustomHostname,
             name: "acme-custom",
             props: { hostname: "chat.acme.com", customOriginServer: "sp-acme.agents.example.com" },
           },

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { POLICY_DIR, unknown, type PackContext, type TestResource } from "../analyzer";
-import { dnsRecord, edge, expectClean, expectViolation, PROXY_IP, T, tenant } from "../fixtures";
+import { dnsRecord, edge, expectClean, expectViolation, PROXY_IP, tenant } from "../fixtures";
+import { KUBERNETES, POSTGRESQL } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
 export function packSuite(ctx: PackContext): void {
@@ -35,9 +36,14 @@ export function packSuite(ctx: PackContext): void {
       dnsRecord("proxy.agents.example.com", PROXY_IP),
       dnsRecord("chat.acme.com", "proxy.agents.example.com", "CNAME"),
       dnsRecord("_acme-challenge.agents.example.com", "token-value", "TXT"),
-      { type: T.database, name: "acme-db", props: { name: "sp_acme" }, opts: { protect: true } },
       {
-        type: T.database,
+        type: POSTGRESQL.Database,
+        name: "acme-db",
+        props: { name: "sp_acme" },
+        opts: { protect: true },
+      },
+      {
+        type: POSTGRESQL.Database,
         name: "globex-db",
         props: { name: "sp_globex" },
         opts: { protect: true },
@@ -67,7 +73,7 @@ export function packSuite(ctx: PackContext): void {
 
     it("recognizes production by namespace names alone, without environment labels", async () => {
       const stack = productionStack().map((r) =>
-        r.type === T.namespace
+        r.type === KUBERNETES.Namespace
           ? {
               ...r,
               props: {
@@ -79,20 +85,20 @@ export function packSuite(ctx: PackContext): void {
             }
           : r,
       );
-      stack.push({ type: T.database, name: "unprotected", props: { name: "sp_x" } });
+      stack.push({ type: POSTGRESQL.Database, name: "unprotected", props: { name: "sp_x" } });
       expectViolation(await ctx.pack.analyzeStack(stack), "production-database-protected", "sp_x");
     });
 
     it("recognizes production by the environment label alone", async () => {
       const stack: TestResource[] = [
         {
-          type: T.namespace,
+          type: KUBERNETES.Namespace,
           name: "ns",
           props: {
             metadata: { name: "apps", labels: { "agent-cloud.io/environment": "production" } },
           },
         },
-        { type: T.database, name: "unprotected", props: { name: "sp_x" } },
+        { type: POSTGRESQL.Database, name: "unprotected", props: { name: "sp_x" } },
       ];
       expectViolation(await ctx.pack.analyzeStack(stack), "production-database-protected", "sp_x");
     });
@@ -101,7 +107,7 @@ export function packSuite(ctx: PackContext): void {
       const stack = [
         ...edge("dev"),
         ...tenant("dev", "acme"),
-        { type: T.database, name: "acme-db", props: { name: "sp_acme" } },
+        { type: POSTGRESQL.Database, name: "acme-db", props: { name: "sp_acme" } },
       ];
       const result = await ctx.pack.analyzeStack(stack);
       expectClean(result);

@@ -8,9 +8,9 @@ import {
   expectViolation,
   podSpec,
   PROXY_IMAGE,
-  T,
   tenant,
 } from "../fixtures";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
 export function productionSuite(ctx: PackContext): void {
@@ -37,7 +37,7 @@ export function productionSuite(ctx: PackContext): void {
 
     it("fails a production workload recognized by its environment label alone", async () => {
       const job: TestResource = {
-        type: T.job,
+        type: KUBERNETES.Job,
         name: "migrate",
         props: {
           metadata: {
@@ -91,14 +91,14 @@ export function productionSuite(ctx: PackContext): void {
 
   describe("production-database-protected", () => {
     const P = "production-database-protected";
-    const SHARED = { type: T.sharedDatabase, name: "db" };
+    const SHARED = { type: AGENT_CLOUD.SharedDatabase, name: "db" };
     const sharedUrn = urnOf(SHARED);
     const stack = (protect: boolean): TestResource[] => [
       ...edge("production"),
       ...tenant("production", "acme"),
       { ...SHARED, props: {}, opts: { protect } },
       {
-        type: T.database,
+        type: POSTGRESQL.Database,
         name: "acme-db",
         props: { name: "sp_acme" },
         opts: { protect },
@@ -106,7 +106,7 @@ export function productionSuite(ctx: PackContext): void {
       },
       {
         ...deployment("db-postgres", "production-database"),
-        type: T.statefulSet,
+        type: KUBERNETES.StatefulSet,
         opts: { protect },
         parent: sharedUrn,
       },
@@ -132,8 +132,8 @@ export function productionSuite(ctx: PackContext): void {
       );
       expect(new Set(result.diagnostics.map((d) => d.urn))).toEqual(
         new Set([
-          `urn:pulumi:test::agent-cloud::agent-cloud:data:SharedDatabase$${T.database}::acme-db`,
-          `urn:pulumi:test::agent-cloud::agent-cloud:data:SharedDatabase$${T.statefulSet}::db-postgres`,
+          `urn:pulumi:test::agent-cloud::agent-cloud:data:SharedDatabase$${POSTGRESQL.Database}::acme-db`,
+          `urn:pulumi:test::agent-cloud::agent-cloud:data:SharedDatabase$${KUBERNETES.StatefulSet}::db-postgres`,
         ]),
       );
     });

@@ -1,7 +1,8 @@
 /** Tenant namespace isolation (stack rules): through the real analyzer. */
 import { describe, expect, it } from "vitest";
 import { urnOf, type PackContext, type TestResource } from "../analyzer";
-import { deployment, edge, expectClean, expectViolation, namespace, T, tenant } from "../fixtures";
+import { deployment, edge, expectClean, expectViolation, namespace, tenant } from "../fixtures";
+import { KUBERNETES } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
 export function tenantsSuite(ctx: PackContext): void {
@@ -54,15 +55,17 @@ export function tenantsSuite(ctx: PackContext): void {
       });
       expectClean(
         await ctx.pack.analyzeStack(
-          stack((rs) => combined(without(T.networkPolicy, "acme-allow")(rs))),
+          stack((rs) => combined(without(KUBERNETES.NetworkPolicy, "acme-allow")(rs))),
         ),
       );
     });
 
     it("fails a tenant namespace with no default-deny, on its Namespace", async () => {
-      const result = await ctx.pack.analyzeStack(stack(without(T.networkPolicy, "acme-allow")));
+      const result = await ctx.pack.analyzeStack(
+        stack(without(KUBERNETES.NetworkPolicy, "acme-allow")),
+      );
       expectClean(result); // removing only the allowance keeps the deny
-      const missing = await ctx.pack.analyzeStack(stack(without(T.networkPolicy)));
+      const missing = await ctx.pack.analyzeStack(stack(without(KUBERNETES.NetworkPolicy)));
       expectViolation(
         missing,
         DENY,
@@ -70,7 +73,7 @@ export function tenantsSuite(ctx: PackContext): void {
         'spec.podSelector: {} and spec.policyTypes: ["Ingress", "Egress"]',
       );
       expect(missing.diagnostics.map((d) => d.urn)).toEqual([
-        urnOf({ type: T.namespace, name: "dev-tenant-acme" }),
+        urnOf({ type: KUBERNETES.Namespace, name: "dev-tenant-acme" }),
       ]);
     });
 
@@ -105,7 +108,11 @@ export function tenantsSuite(ctx: PackContext): void {
 
   describe(`${DENY}: the union of a namespace's policies, ingress and egress`, () => {
     const extra =
-      (spec: Record<string, unknown>, type: string = T.networkPolicy, annotations?: object) =>
+      (
+        spec: Record<string, unknown>,
+        type: string = KUBERNETES.NetworkPolicy,
+        annotations?: object,
+      ) =>
       (rs: TestResource[]): TestResource[] => [
         ...rs,
         {
@@ -124,7 +131,7 @@ export function tenantsSuite(ctx: PackContext): void {
     const opens = async (
       spec: Record<string, unknown>,
       expected: string,
-      type: string = T.networkPolicy,
+      type: string = KUBERNETES.NetworkPolicy,
     ) => {
       const result = await ctx.pack.analyzeStack(stack(extra(spec, type)));
       expectViolation(result, DENY, expected);
@@ -149,7 +156,7 @@ export function tenantsSuite(ctx: PackContext): void {
           stack(
             extra(
               { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.30.0.0/24" } }] }] },
-              T.networkPolicy,
+              KUBERNETES.NetworkPolicy,
               { "agent-cloud.io/allow-private-egress": "true" },
             ),
           ),
@@ -163,7 +170,7 @@ export function tenantsSuite(ctx: PackContext): void {
                 podSelector: {},
                 egress: [{ to: [{ ipBlock: { cidr: "10.30.0.0/24" } }], ports: [{ port: 5432 }] }],
               },
-              T.networkPolicy,
+              KUBERNETES.NetworkPolicy,
               { "agent-cloud.io/database-cidrs": "10.30.0.0/24" },
             ),
           ),
@@ -260,7 +267,7 @@ export function tenantsSuite(ctx: PackContext): void {
       await opens(
         { podSelector: {}, ingress: [{}] },
         'NetworkPolicyPatch "dev-tenant-acme/extra" (Pulumi resource "acme-extra") opens tenant namespace "dev-tenant-acme"',
-        "kubernetes:networking.k8s.io/v1:NetworkPolicyPatch",
+        KUBERNETES.NetworkPolicyPatch,
       );
     });
   });
@@ -268,7 +275,7 @@ export function tenantsSuite(ctx: PackContext): void {
   describe("tenant-namespace-restricted-pod-security: NamespacePatch", () => {
     const P = "tenant-namespace-restricted-pod-security";
     const patch = (labels: Record<string, string>): TestResource => ({
-      type: "kubernetes:core/v1:NamespacePatch",
+      type: KUBERNETES.NamespacePatch,
       name: "acme-ns-patch",
       props: { metadata: { name: "dev-tenant-acme", labels } },
     });
@@ -295,13 +302,15 @@ export function tenantsSuite(ctx: PackContext): void {
 
     it("fails a tenant namespace without a quota, or with one that sets no limits", async () => {
       expectViolation(
-        await ctx.pack.analyzeStack(stack(without(T.quota))),
+        await ctx.pack.analyzeStack(stack(without(KUBERNETES.ResourceQuota))),
         QUOTA,
         'Tenant namespace "dev-tenant-acme" has no ResourceQuota',
         'Add a ResourceQuota in "dev-tenant-acme" whose spec.hard caps cpu, memory and pods',
       );
       const empty = (rs: TestResource[]) =>
-        rs.map((r) => (r.type === T.quota ? { ...r, props: { ...r.props, spec: {} } } : r));
+        rs.map((r) =>
+          r.type === KUBERNETES.ResourceQuota ? { ...r, props: { ...r.props, spec: {} } } : r,
+        );
       expectViolation(
         await ctx.pack.analyzeStack(stack(empty)),
         QUOTA,
@@ -312,7 +321,7 @@ export function tenantsSuite(ctx: PackContext): void {
 
   describe(PSS, () => {
     const relabel = (labels: Record<string, string>) => (rs: TestResource[]) =>
-      rs.map((r) => (r.type === T.namespace ? namespace("dev-tenant-acme", labels) : r));
+      rs.map((r) => (r.type === KUBERNETES.Namespace ? namespace("dev-tenant-acme", labels) : r));
 
     it("passes tenant namespaces enforcing restricted", async () => {
       expectClean(await ctx.pack.analyzeStack(stack((rs) => rs)));

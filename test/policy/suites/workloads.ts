@@ -1,7 +1,8 @@
 /** Pod hardening and secrets in clear (resource rules): through the real analyzer. */
 import { describe, expect, it } from "vitest";
 import { type PackContext, type TestResource } from "../analyzer";
-import { deployment, expectClean, expectViolation, GATEWAY_IMAGE, podSpec, T } from "../fixtures";
+import { deployment, expectClean, expectViolation, GATEWAY_IMAGE, podSpec } from "../fixtures";
+import { KUBERNETES } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
 export function workloadsSuite(ctx: PackContext): void {
@@ -15,22 +16,22 @@ export function workloadsSuite(ctx: PackContext): void {
       const spec = podSpec();
       const workloads: TestResource[] = [
         app(spec),
-        { ...deployment("db", "dev-database", spec), type: T.statefulSet },
-        { ...deployment("agent", NS, spec), type: T.daemonSet },
+        { ...deployment("db", "dev-database", spec), type: KUBERNETES.StatefulSet },
+        { ...deployment("agent", NS, spec), type: KUBERNETES.DaemonSet },
         {
-          type: T.job,
+          type: KUBERNETES.Job,
           name: "migrate",
           props: { metadata: { namespace: NS }, spec: { template: { spec } } },
         },
         {
-          type: T.cronJob,
+          type: KUBERNETES.CronJob,
           name: "backup",
           props: {
             metadata: { namespace: NS },
             spec: { jobTemplate: { spec: { template: { spec } } } },
           },
         },
-        { type: T.pod, name: "debug", props: { metadata: { namespace: NS }, spec } },
+        { type: KUBERNETES.Pod, name: "debug", props: { metadata: { namespace: NS }, spec } },
       ];
       for (const w of workloads) expectClean(await ctx.pack.analyze(w));
     });
@@ -64,7 +65,7 @@ export function workloadsSuite(ctx: PackContext): void {
         },
       );
       const cron: TestResource = {
-        type: T.cronJob,
+        type: KUBERNETES.CronJob,
         name: "backup",
         props: {
           metadata: { name: "backup", namespace: NS },
@@ -172,7 +173,7 @@ export function workloadsSuite(ctx: PackContext): void {
     });
 
     const volume = (spec: Record<string, unknown>): TestResource => ({
-      type: "kubernetes:core/v1:PersistentVolume",
+      type: KUBERNETES.PersistentVolume,
       name: "data-pv",
       props: { metadata: { name: "data" }, spec: { capacity: { storage: "1Gi" }, ...spec } },
     });
@@ -201,7 +202,7 @@ export function workloadsSuite(ctx: PackContext): void {
     it("judges a DeploymentPatch like a Deployment", async () => {
       const patch = {
         ...app(podSpec(GATEWAY_IMAGE, {}, { hostNetwork: true })),
-        type: "kubernetes:apps/v1:DeploymentPatch",
+        type: KUBERNETES.DeploymentPatch,
       };
       expectViolation(
         await ctx.pack.analyze(patch),
@@ -216,7 +217,7 @@ export function workloadsSuite(ctx: PackContext): void {
     const P = "no-plaintext-secrets";
     const withEnv = (env: unknown[]) => app(podSpec(GATEWAY_IMAGE, { env }));
     const configMap = (data: Record<string, string>): TestResource => ({
-      type: T.configMap,
+      type: KUBERNETES.ConfigMap,
       name: "acme-config",
       props: { metadata: { name: "sp-acme-config", namespace: NS }, data },
     });
