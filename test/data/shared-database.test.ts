@@ -622,7 +622,7 @@ describe("TenantDatabases (a shard's tenants)", () => {
     const shard = await runProgram(
       () => new TenantDatabases("db", { ...shardArgs, tenants: [tenant] }),
     );
-    const statements = shard.get(T.sql, "db-acme-hardening").inputs.statements;
+    const statements = shard.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening").inputs.statements;
     expect(statements).toEqual(
       tenantHardeningSql(
         tenantSqlSpec("production", {
@@ -636,7 +636,7 @@ describe("TenantDatabases (a shard's tenants)", () => {
       sql: `ALTER ROLE "sp_production_acme" SET statement_timeout = '300s'`,
       required: true,
     });
-    expect(shard.get(T.role, "db-acme-role").inputs.statementTimeout).toBe(300_000);
+    expect(shard.get(POSTGRESQL.Role, "db-acme-role").inputs.statementTimeout).toBe(300_000);
   });
 
   it("refuses its args with the same rules, naming itself", () => {
