@@ -177,9 +177,9 @@ export class FakeDbTools implements DbTools {
 export class FakeMetrics implements MetricsSource {
   constructor(readonly usage: Record<string, PodUsage> = {}) {}
   async podUsage(namespace: string): Promise<PodUsage> {
-    const u = this.usage[namespace];
-    if (u === undefined) throw new Error("the server could not find the requested resource");
-    return u;
+    const usage = this.usage[namespace];
+    if (usage === undefined) throw new Error("the server could not find the requested resource");
+    return usage;
   }
 }
 

@@ -133,9 +133,9 @@ export class MemoryEngine implements ReleaseEngine {
   }
 
   private get(stack: string): MemoryStack {
-    const s = this.stacks[stack];
-    if (s === undefined) throw new UnknownStackError(stack, Object.keys(this.stacks));
-    return s;
+    const stackState = this.stacks[stack];
+    if (stackState === undefined) throw new UnknownStackError(stack, Object.keys(this.stacks));
+    return stackState;
   }
 
   private static runArgs(options: RunOptions): Record<string, unknown> {
@@ -159,20 +159,20 @@ export class MemoryEngine implements ReleaseEngine {
 
   async preview(stack: string, options: RunOptions): Promise<PreviewOutcome> {
     this.record("preview", stack, MemoryEngine.runArgs(options));
-    const s = this.get(stack);
+    const stackState = this.get(stack);
     options.onOutput?.(this.progress);
-    return { changeSummary: s.previewChanges, steps: s.previewSteps };
+    return { changeSummary: stackState.previewChanges, steps: stackState.previewSteps };
   }
 
   async up(stack: string, options: RunOptions): Promise<UpOutcome> {
     this.record("up", stack, MemoryEngine.runArgs(options));
-    const s = this.get(stack);
-    if (s.locked) throw new UpdateInProgressError(stack);
+    const stackState = this.get(stack);
+    if (stackState.locked) throw new UpdateInProgressError(stack);
     options.onOutput?.(this.progress);
-    const recorded = recordedConfig(options.source?.config ?? s.config);
-    const version = Math.max(0, ...s.history.map((u) => u.version)) + 1;
+    const recorded = recordedConfig(options.source?.config ?? stackState.config);
+    const version = Math.max(0, ...stackState.history.map((u) => u.version)) + 1;
     const commit = options.source?.commit ?? this.git.commit;
-    s.history.unshift(
+    stackState.history.unshift(
       update({
         version,
         message: options.message ?? "",
@@ -184,11 +184,16 @@ export class MemoryEngine implements ReleaseEngine {
                 "git.dirty": options.source ? "false" : String(this.git.dirty),
               },
         config: recorded,
-        resourceChanges: s.upChanges,
+        resourceChanges: stackState.upChanges,
       }),
     );
-    if (this.outputsAfterUp !== undefined) s.outputs = this.outputsAfterUp(stack, options);
-    return { version, result: "succeeded", resourceChanges: s.upChanges, outputs: s.outputs };
+    if (this.outputsAfterUp !== undefined) stackState.outputs = this.outputsAfterUp(stack, options);
+    return {
+      version,
+      result: "succeeded",
+      resourceChanges: stackState.upChanges,
+      outputs: stackState.outputs,
+    };
   }
 
   async history(stack: string): Promise<UpdateRecord[]> {
@@ -213,8 +218,9 @@ export class MemoryEngine implements ReleaseEngine {
 
   async writeConfig(stack: string, changes: readonly ConfigChange[]): Promise<void> {
     this.record("writeConfig", stack, changes);
-    const s = this.get(stack);
-    for (const change of changes) setIn(s.config, [change.key, ...change.path], change.value);
+    const stackState = this.get(stack);
+    for (const change of changes)
+      setIn(stackState.config, [change.key, ...change.path], change.value);
   }
 
   configFileName(stack: string): string {

@@ -90,11 +90,11 @@ export class ProgramEngine extends MemoryEngine {
     stack: string,
     options: RunOptions,
   ): Promise<{ run: Awaited<ReturnType<ProgramEngine["evaluate"]>>; digest?: string }> {
-    const s = this.stacks[stack];
-    if (s === undefined) throw new Error(`no stack ${stack}`);
+    const stackState = this.stacks[stack];
+    if (stackState === undefined) throw new Error(`no stack ${stack}`);
     const run = await this.evaluate(
       stack,
-      options.source?.config ?? s.config,
+      options.source?.config ?? stackState.config,
       options.env ?? {},
       method === "preview",
     );
@@ -105,17 +105,19 @@ export class ProgramEngine extends MemoryEngine {
     const swap = (ref: string) =>
       mockDigest !== undefined && digest !== undefined ? ref.replaceAll(mockDigest, digest) : ref;
     const images: Record<string, string> = {};
-    for (const d of run.ofType(KUBERNETES.Deployment)) {
-      images[d.name] = swap(String(d.inputs.spec.template.spec.containers[0].image));
+    for (const deployment of run.ofType(KUBERNETES.Deployment)) {
+      images[deployment.name] = swap(
+        String(deployment.inputs.spec.template.spec.containers[0].image),
+      );
     }
     this.runs.push({ method, resources: run.resources, built, images });
     if (method === "up") {
       const engineUrn = new Map(run.resources.map((r) => [r.urn, r.engineUrn]));
-      s.resources = run.resources.map((r) => ({
-        urn: r.engineUrn,
-        type: r.type,
-        parent: engineUrn.get(r.parent),
-        inputs: JSON.parse(swap(JSON.stringify(r.inputs))) as Record<string, unknown>,
+      stackState.resources = run.resources.map((resource) => ({
+        urn: resource.engineUrn,
+        type: resource.type,
+        parent: engineUrn.get(resource.parent),
+        inputs: JSON.parse(swap(JSON.stringify(resource.inputs))) as Record<string, unknown>,
         outputs: {},
       }));
       const outputs: Record<string, { value: unknown; secret: boolean }> = {};
@@ -125,7 +127,7 @@ export class ProgramEngine extends MemoryEngine {
         const resolved = JSON.parse(swap(JSON.stringify(await valueOf(value)))) as unknown;
         outputs[name] = { value: resolved, secret: await pulumi.isSecret(pulumi.output(value)) };
       }
-      s.outputs = outputs;
+      stackState.outputs = outputs;
     }
     return { run, digest };
   }
