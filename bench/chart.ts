@@ -10,7 +10,7 @@ export interface ChartRow {
   /** Whether the target is a ceiling (≤) or a floor (≥). */
   readonly better: "lower" | "higher";
   /** Formats a value for the row (`1.23×`, `0.41 ms`). */
-  readonly format: (n: number) => string;
+  readonly format: (value: number) => string;
   readonly pass: boolean;
 }
 
@@ -35,8 +35,8 @@ export function renderChart(title: string, subtitle: string, rows: readonly Char
     `<text x="16" y="24" font-size="17" font-weight="bold">${escape(title)}</text>`,
     `<text x="16" y="44" fill="#555555">${escape(subtitle)}</text>`,
   ];
-  rows.forEach((row, i) => {
-    const y = TOP + i * ROW_HEIGHT;
+  rows.forEach((row, index) => {
+    const rowY = TOP + index * ROW_HEIGHT;
     const scale = Math.max(row.value, row.target, 1e-9) * 1.25;
     const x0 = LABEL_WIDTH;
     const barLength = round((Math.max(row.value, 0) / scale) * BAR_WIDTH);
@@ -44,12 +44,12 @@ export function renderChart(title: string, subtitle: string, rows: readonly Char
     const color = row.pass ? PASS_COLOR : MISS_COLOR;
     const sign = row.target === 0 ? "=" : row.better === "lower" ? "≤" : "≥";
     parts.push(
-      `<text x="16" y="${y + 20}">${escape(row.label)}</text>`,
-      `<rect x="${x0}" y="${y + 6}" width="${BAR_WIDTH}" height="20" fill="#f2f2f2"/>`,
-      `<rect x="${x0}" y="${y + 6}" width="${Math.max(barLength, 1)}" height="20" fill="${color}"/>`,
-      `<line x1="${targetX}" y1="${y + 2}" x2="${targetX}" y2="${y + 30}" stroke="#222222" stroke-width="2" stroke-dasharray="4 3"/>`,
-      `<text x="${targetX}" y="${y + 42}" font-size="11" fill="#222222" text-anchor="middle">target ${sign} ${escape(row.format(row.target))}</text>`,
-      `<text x="${x0 + BAR_WIDTH + 10}" y="${y + 21}" font-weight="bold" fill="${color}">${escape(row.format(row.value))} ${row.pass ? "PASS" : "MISS"}</text>`,
+      `<text x="16" y="${rowY + 20}">${escape(row.label)}</text>`,
+      `<rect x="${x0}" y="${rowY + 6}" width="${BAR_WIDTH}" height="20" fill="#f2f2f2"/>`,
+      `<rect x="${x0}" y="${rowY + 6}" width="${Math.max(barLength, 1)}" height="20" fill="${color}"/>`,
+      `<line x1="${targetX}" y1="${rowY + 2}" x2="${targetX}" y2="${rowY + 30}" stroke="#222222" stroke-width="2" stroke-dasharray="4 3"/>`,
+      `<text x="${targetX}" y="${rowY + 42}" font-size="11" fill="#222222" text-anchor="middle">target ${sign} ${escape(row.format(row.target))}</text>`,
+      `<text x="${x0 + BAR_WIDTH + 10}" y="${rowY + 21}" font-weight="bold" fill="${color}">${escape(row.format(row.value))} ${row.pass ? "PASS" : "MISS"}</text>`,
     );
   });
   parts.push(

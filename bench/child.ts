@@ -27,11 +27,11 @@ export function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: num
       child.kill("SIGKILL");
       reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    const onMessage = (m: unknown) => {
+    const onMessage = (message: unknown) => {
       cleanup();
-      const error = (m as { error?: string }).error;
+      const error = (message as { error?: string }).error;
       if (error !== undefined) reject(new Error(`${what}: ${error}`));
-      else resolve(m as T);
+      else resolve(message as T);
     };
     const onExit = (code: number | null, signal: string | null) => {
       cleanup();

@@ -42,9 +42,9 @@ export function cpuSample(
   return {
     since: () =>
       Object.fromEntries(
-        Object.entries(pidsAtStart).map(([k, pids]) => [
-          k,
-          pids.reduce((sum, pid, i) => sum + cpuMs(pid, part) - (start[k]?.[i] ?? 0), 0),
+        Object.entries(pidsAtStart).map(([group, pids]) => [
+          group,
+          pids.reduce((sum, pid, i) => sum + cpuMs(pid, part) - (start[group]?.[i] ?? 0), 0),
         ]),
       ),
   };

@@ -29,25 +29,25 @@ export interface ResourceDiff {
 
 /** JSON with object keys sorted, so key order never reads as a change. */
 export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
+  return JSON.stringify(value, (_key, nested: unknown) =>
+    nested !== null && typeof nested === "object" && !Array.isArray(nested)
+      ? Object.fromEntries(Object.entries(nested).sort(([a], [b]) => a.localeCompare(b)))
+      : nested,
   );
 }
 
-/** Leaf paths at which `a` and `b` differ. */
-export function changedPaths(a: unknown, b: unknown, path = ""): string[] {
+/** Leaf paths at which `before` and `after` differ. */
+export function changedPaths(before: unknown, after: unknown, path = ""): string[] {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object";
-  if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].flatMap((k) => {
-      const at = Array.isArray(a) ? `${path}[${k}]` : path === "" ? k : `${path}.${k}`;
-      return changedPaths(a[k], b[k], at);
+  if (isObject(before) && isObject(after) && Array.isArray(before) === Array.isArray(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].flatMap((key) => {
+      const at = Array.isArray(before) ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
+      return changedPaths(before[key], after[key], at);
     });
   }
-  return stableJson(a) === stableJson(b) ? [] : [path || "(root)"];
+  return stableJson(before) === stableJson(after) ? [] : [path || "(root)"];
 }
 
 const list = (r: RecordedResource): ListedResource => ({ urn: r.urn, type: r.type, name: r.name });
@@ -60,18 +60,18 @@ export function diffRuns(
   const now = new Map(after.map((r) => [r.urn, r]));
   const changed: ChangedResource[] = [];
   let unchanged = 0;
-  for (const [urn, r] of now) {
+  for (const [urn, resource] of now) {
     const was = old.get(urn);
     if (was === undefined) continue;
-    const paths = changedPaths(was.inputs, r.inputs);
+    const paths = changedPaths(was.inputs, resource.inputs);
     if (paths.length === 0) {
       unchanged++;
       continue;
     }
     const replaces =
-      r.type.startsWith("kubernetes:") &&
+      resource.type.startsWith("kubernetes:") &&
       paths.some((p) => p === "metadata.name" || p === "metadata.namespace");
-    changed.push({ ...list(r), action: replaces ? "replace" : "update", paths });
+    changed.push({ ...list(resource), action: replaces ? "replace" : "update", paths });
   }
   return {
     created: after.filter((r) => !old.has(r.urn)).map(list),

@@ -41,11 +41,11 @@ class Bare extends pulumi.CustomResource {
 
 async function main(): Promise<EvalResult> {
   const [mode, arg, flag] = process.argv.slice(2);
-  const n = Number(arg);
+  const count = Number(arg);
   if (
     (mode !== "platform" && mode !== "bare" && mode !== "configmaps") ||
-    !Number.isInteger(n) ||
-    n < 0
+    !Number.isInteger(count) ||
+    count < 0
   )
     throw new Error(
       `usage: eval-child.ts platform|bare|configmaps <n>; got ${process.argv.slice(2).join(" ")}`,
@@ -53,15 +53,15 @@ async function main(): Promise<EvalResult> {
   const program =
     mode === "platform"
       ? (() => {
-          const config = localConfigWithN(n);
+          const config = localConfigWithN(count);
           return () => void new Platform("local", { config, projectRoot: `${__dirname}/..` });
         })()
       : mode === "bare"
         ? () => {
-            for (let i = 0; i < n; i++) new Bare(`bare-${i}`, { index: i });
+            for (let i = 0; i < count; i++) new Bare(`bare-${i}`, { index: i });
           }
         : () => {
-            for (let i = 0; i < n; i++) {
+            for (let i = 0; i < count; i++) {
               new k8s.core.v1.ConfigMap(`cm-${i}`, {
                 metadata: { name: `cm-${i}`, namespace: "bench" },
                 data: { index: String(i) },
@@ -75,7 +75,7 @@ async function main(): Promise<EvalResult> {
   const ms = performance.now() - start;
   return {
     mode,
-    n,
+    n: count,
     resources: run.resources.length,
     ms,
     maxRssKiB: process.resourceUsage().maxRSS,

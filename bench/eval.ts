@@ -75,10 +75,12 @@ export async function benchEval(log: (line: string) => void): Promise<EvalBench>
       );
       pairs.push({ platform, bare, configMaps });
     }
-    const m = (f: (r: EvalResult) => number, side: "platform" | "bare" | "configMaps") =>
-      median(pairs.map((p) => f(p[side])));
-    const platformMs = m((r) => r.ms, "platform");
-    const bareMs = m((r) => r.ms, "bare");
+    const medianOf = (
+      metric: (result: EvalResult) => number,
+      side: "platform" | "bare" | "configMaps",
+    ) => median(pairs.map((p) => metric(p[side])));
+    const platformMs = medianOf((r) => r.ms, "platform");
+    const bareMs = medianOf((r) => r.ms, "bare");
     sizes.push({
       tenants,
       resources: pairs[0]?.platform.resources ?? 0,
@@ -86,11 +88,11 @@ export async function benchEval(log: (line: string) => void): Promise<EvalBench>
       platformMs,
       bareMs,
       ratio: platformMs / bareMs,
-      configMapsMs: m((r) => r.ms, "configMaps"),
-      platformMaxRssKiB: m((r) => r.maxRssKiB, "platform"),
-      bareMaxRssKiB: m((r) => r.maxRssKiB, "bare"),
-      platformGrowthKiB: m((r) => r.maxRssKiB - r.rssBeforeKiB, "platform"),
-      bareGrowthKiB: m((r) => r.maxRssKiB - r.rssBeforeKiB, "bare"),
+      configMapsMs: medianOf((r) => r.ms, "configMaps"),
+      platformMaxRssKiB: medianOf((r) => r.maxRssKiB, "platform"),
+      bareMaxRssKiB: medianOf((r) => r.maxRssKiB, "bare"),
+      platformGrowthKiB: medianOf((r) => r.maxRssKiB - r.rssBeforeKiB, "platform"),
+      bareGrowthKiB: medianOf((r) => r.maxRssKiB - r.rssBeforeKiB, "bare"),
     });
   }
 

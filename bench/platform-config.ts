@@ -7,9 +7,9 @@ import { type PlatformConfig } from "../model/platform-config";
 import { BUILTIN_PLANS } from "../model/plans";
 import { rawConfig } from "../testkit/stack-files";
 
-/** Tenant id `n` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
-export function benchTenantId(n: number): string {
-  return `t${String(n).padStart(4, "0")}`;
+/** Tenant id number `ordinal` (1-based) of a synthetic fleet: `t0001`, `t0002`, … */
+export function benchTenantId(ordinal: number): string {
+  return `t${String(ordinal).padStart(4, "0")}`;
 }
 
 /** A tenant shaped like the local stack's own (a plan, a group, an agent config). */
@@ -36,11 +36,12 @@ export function localConfigWith(tenants: readonly Record<string, unknown>[]): Pl
   const { raw, secretKeys } = rawConfig("local");
   // One stack past the per-stack limit (250) is what the evaluation benchmark measures.
   const limit = tenants.length > 250 ? { maxTenantsPerStack: tenants.length } : {};
-  // The in-cluster server's connection budget (database.maxConnections) cannot hold 1,000
-  // starter tenants at 10 connections each; a fleet that size gets 2 each, which changes only
-  // the roles' CONNECTION LIMIT, not what the program registers.
+  // The in-cluster server's connection budget (database.maxConnections, 200 in the local stack)
+  // holds at most 19 starter tenants at 10 connections each; a larger fleet (the smoke run's 40,
+  // the evaluation's 100 and 1,000) gets 2 each, which changes only the roles' CONNECTION LIMIT,
+  // not what the program registers.
   const budget =
-    tenants.length > 100
+    tenants.length > 10
       ? {
           plans: { starter: { ...BUILTIN_PLANS.starter, databaseConnections: 2 } },
           database: { ...(raw.database as object), maxConnections: 2 * tenants.length + 100 },
@@ -49,7 +50,9 @@ export function localConfigWith(tenants: readonly Record<string, unknown>[]): Pl
   return parseConfig({ ...raw, tenants: [...tenants], ...limit, ...budget }, { secretKeys });
 }
 
-/** The local stack's config with `n` synthetic tenants. */
-export function localConfigWithN(n: number): PlatformConfig {
-  return localConfigWith(Array.from({ length: n }, (_, i) => benchTenant(benchTenantId(i + 1))));
+/** The local stack's config with `tenantCount` synthetic tenants. */
+export function localConfigWithN(tenantCount: number): PlatformConfig {
+  return localConfigWith(
+    Array.from({ length: tenantCount }, (_, i) => benchTenant(benchTenantId(i + 1))),
+  );
 }

@@ -36,12 +36,13 @@ export async function profiled<T>(work: () => Promise<T>): Promise<[T, ProfileSh
   session.disconnect();
   const nodes = new Map((profile.nodes as ProfileNode[]).map((n) => [n.id, n]));
   const parent = new Map<number, number>();
-  for (const n of nodes.values()) for (const c of n.children ?? []) parent.set(c, n.id);
+  for (const node of nodes.values())
+    for (const childId of node.children ?? []) parent.set(childId, node.id);
   const deltas = profile.timeDeltas ?? [];
   let total = 0;
   const shares = { debuggablePromise: 0, callsites: 0, garbageCollector: 0, projectSelf: 0 };
-  (profile.samples ?? []).forEach((leaf, i) => {
-    const us = deltas[i] ?? 0;
+  (profile.samples ?? []).forEach((leaf, index) => {
+    const us = deltas[index] ?? 0;
     total += us;
     const self = nodes.get(leaf);
     if (self?.callFrame.functionName === "(garbage collector)") shares.garbageCollector += us;

@@ -34,7 +34,7 @@ async function evaluate(tenants: readonly Record<string, unknown>[]) {
 
 function countByType(resources: readonly RecordedResource[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  for (const resource of resources) counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
   return counts;
 }
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   log("2/4. proxy throughput and latency, 3/4. reloads under load");
   const proxy = await benchProxy(log);
 
-  const v = verdicts(evaluation, proxy);
+  const verdict = verdicts(evaluation, proxy);
   const info = {
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, "Z"),
     durationS: (Date.now() - started) / 1000,
@@ -36,11 +36,11 @@ async function main(): Promise<void> {
     loadBefore,
     loadAfter: loadavg(),
   };
-  const markdown = renderReport(info, evaluation, proxy, v);
+  const markdown = renderReport(info, evaluation, proxy, verdict);
   const chart = renderChart(
     "agent-cloud benchmarks: measured against targets",
     `${info.startedAt}, ${info.cpus} shared cores; green PASS, red MISS`,
-    chartRows(evaluation, v),
+    chartRows(evaluation, verdict),
   );
   mkdirSync(REPORT_DIR, { recursive: true });
   writeFileSync(join(REPORT_DIR, "REPORT.md"), markdown);

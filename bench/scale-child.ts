@@ -65,32 +65,36 @@ function environmentRaw(): Record<string, unknown> {
 
 const SECRET_KEYS = { secretKeys: ["databaseAdminPassword"] };
 
-function shardConfig(n: number): PlatformConfig {
-  const tenants = Array.from({ length: n }, (_, i) => benchTenant(benchTenantId(i + 1)));
+function shardConfig(tenantCount: number): PlatformConfig {
+  const tenants = Array.from({ length: tenantCount }, (_, i) => benchTenant(benchTenantId(i + 1)));
   return parseConfig(
     {
       ...environmentRaw(),
       shard: { name: "s001", platform: "production" },
-      maxTenantsPerStack: Math.max(SHARD_SIZE, n),
+      maxTenantsPerStack: Math.max(SHARD_SIZE, tenantCount),
       tenants,
     },
     SECRET_KEYS,
   );
 }
 
-function platformConfig(n: number): {
+function platformConfig(tenantCount: number): {
   config: PlatformConfig;
   references: Record<string, StackReferenceAnswer>;
 } {
-  const shards = Math.ceil(n / SHARD_SIZE);
+  const shards = Math.ceil(tenantCount / SHARD_SIZE);
   const names = Array.from({ length: shards }, (_, i) => `s${String(i + 1).padStart(3, "0")}`);
   const config = parseConfig({ ...environmentRaw(), shards: names }, SECRET_KEYS);
   const references: Record<string, StackReferenceAnswer> = {};
-  names.forEach((name, s) => {
+  names.forEach((name, shardIndex) => {
     // What a deployed shard exports: each tenant's endpoint and (secret) its API keys.
     const tenants: Record<string, unknown> = {};
     const apiKeys: Record<string, { current: string }> = {};
-    for (let i = s * SHARD_SIZE; i < Math.min(n, (s + 1) * SHARD_SIZE); i++) {
+    for (
+      let i = shardIndex * SHARD_SIZE;
+      i < Math.min(tenantCount, (shardIndex + 1) * SHARD_SIZE);
+      i++
+    ) {
       const id = benchTenantId(i + 1);
       tenants[id] = {
         url: `https://${id}.agents.example.com`,
@@ -113,17 +117,17 @@ function platformConfig(n: number): {
 
 async function main(): Promise<ScaleResult> {
   const [mode, arg, flag] = process.argv.slice(2);
-  const n = Number(arg);
-  if ((mode !== "unsharded" && mode !== "shard" && mode !== "platform") || !(n >= 1))
+  const tenantCount = Number(arg);
+  if ((mode !== "unsharded" && mode !== "shard" && mode !== "platform") || !(tenantCount >= 1))
     throw new Error(`usage: scale-child.ts unsharded|shard|platform <n> [--promises]`);
 
   let program: () => unknown;
   let references: Record<string, StackReferenceAnswer> = {};
   if (mode === "unsharded") {
-    const config = localConfigWithN(n);
+    const config = localConfigWithN(tenantCount);
     program = () => new Platform("local", { config, projectRoot: `${__dirname}/..` });
   } else if (mode === "shard") {
-    const config = shardConfig(n);
+    const config = shardConfig(tenantCount);
     references = {
       "organization/agent-cloud/production": {
         outputs: { imageRef: config.image.ref, proxyAddress: "203.0.113.10" },
@@ -138,7 +142,7 @@ async function main(): Promise<ScaleResult> {
       });
   } else {
     const { readShardTenants } = await import("../stacks/shard-tenants.js");
-    const built = platformConfig(n);
+    const built = platformConfig(tenantCount);
     references = built.references;
     program = async () => {
       const shardTenants = await readShardTenants(built.config);
@@ -188,10 +192,10 @@ async function main(): Promise<ScaleResult> {
   clearInterval(sampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   const byType: Record<string, number> = {};
-  for (const r of run.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+  for (const resource of run.resources) byType[resource.type] = (byType[resource.type] ?? 0) + 1;
   return {
     mode,
-    tenants: n,
+    tenants: tenantCount,
     resources: run.resources.length,
     byType,
     ms,

@@ -39,7 +39,7 @@ interface PerTenant {
 
 async function perTenant(
   run: (args: string[]) => Promise<ScaleResult>,
-  log: (s: string) => void,
+  log: (line: string) => void,
 ): Promise<PerTenant> {
   const [small, large] = [
     await run(["unsharded", String(SMALL)]),
@@ -49,20 +49,20 @@ async function perTenant(
     await run(["unsharded", String(SMALL), "--promises"]),
     await run(["unsharded", String(LARGE), "--promises"]),
   ];
-  const d = LARGE - SMALL;
+  const tenantDelta = LARGE - SMALL;
   const out = {
-    resources: (large.resources - small.resources) / d,
-    sdkPromises: ((largeP.sdkPromises ?? 0) - (smallP.sdkPromises ?? 0)) / d,
-    promises: ((largeP.promises ?? 0) - (smallP.promises ?? 0)) / d,
-    heap: (large.peakHeapGrowth - small.peakHeapGrowth) / d,
-    ms: (large.ms - small.ms) / d,
+    resources: (large.resources - small.resources) / tenantDelta,
+    sdkPromises: ((largeP.sdkPromises ?? 0) - (smallP.sdkPromises ?? 0)) / tenantDelta,
+    promises: ((largeP.promises ?? 0) - (smallP.promises ?? 0)) / tenantDelta,
+    heap: (large.peakHeapGrowth - small.peakHeapGrowth) / tenantDelta,
+    ms: (large.ms - small.ms) / tenantDelta,
   };
   log(`per tenant: ${JSON.stringify(out)}`);
   return out;
 }
 
 /** Runs the unsharded child in a checkout of `ref`, with this tree's bench child and harness. */
-async function baseline(ref: string, log: (s: string) => void): Promise<PerTenant> {
+async function baseline(ref: string, log: (line: string) => void): Promise<PerTenant> {
   const dir = mkdtempSync(join(tmpdir(), "agent-cloud-baseline-"));
   const tree = join(dir, "tree");
   try {
@@ -72,8 +72,8 @@ async function baseline(ref: string, log: (s: string) => void): Promise<PerTenan
     symlinkSync(join(ROOT, "node_modules"), join(tree, "node_modules"));
     // The measuring child is this tree's; what it measures (components/, stacks/) is ref's.
     mkdirSync(join(tree, "bench"), { recursive: true });
-    for (const f of ["scale-child.ts", "child.ts", "platform-config.ts"])
-      cpSync(join(__dirname, f), join(tree, "bench", f));
+    for (const file of ["scale-child.ts", "child.ts", "platform-config.ts"])
+      cpSync(join(__dirname, file), join(tree, "bench", file));
     // The child imports the mocks harness and the stack files from testkit/, which an older ref
     // may not have (or have elsewhere): this tree's go with it.
     cpSync(join(ROOT, "testkit"), join(tree, "testkit"), { recursive: true });
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) =>
     console.error(`[scale ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
-  const i = process.argv.indexOf("--baseline");
-  const baselineRef = i > 0 ? process.argv[i + 1] : undefined;
+  const flagAt = process.argv.indexOf("--baseline");
+  const baselineRef = flagAt > 0 ? process.argv[flagAt + 1] : undefined;
   const run = (args: string[]) => runChild<ScaleResult>("scale-child.ts", args, TIMEOUT_MS);
 
   const now = await perTenant(run, log);
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   console.log(markdown);
 }
 
-void main().catch((e: unknown) => {
-  console.error(e);
+void main().catch((failure: unknown) => {
+  console.error(failure);
   process.exitCode = 1;
 });

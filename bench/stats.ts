@@ -1,9 +1,9 @@
 /** Small statistics helpers; all figures in the report go through these. */
 
 /** The q-quantile (0..1) of an ascending array, nearest-rank; NaN when empty. */
-export function percentile(sorted: readonly number[], q: number): number {
+export function percentile(sorted: readonly number[], quantile: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1));
   return sorted[rank] as number;
 }
 

@@ -11,15 +11,15 @@
 import { FakeTenant } from "../testkit/edge/tenants";
 
 /** Loopback address of the i-th (0-based) tenant: 250 per /24, starting at 127.0.1.1. */
-function tenantAddress(i: number): string {
-  return `127.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+function tenantAddress(index: number): string {
+  return `127.0.${1 + Math.floor(index / 250)}.${(index % 250) + 1}`;
 }
 
 async function main() {
   const [portArg, ...ids] = process.argv.slice(2);
   const port = Number(portArg);
   const tenants = ids.map((id, i) => new FakeTenant(id, tenantAddress(i), port));
-  for (const t of tenants) await t.start();
+  for (const tenant of tenants) await tenant.start();
   process.send?.({ ready: true, addresses: Object.fromEntries(tenants.map((t) => [t.id, t.ip])) });
 }
 

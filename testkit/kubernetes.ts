@@ -12,9 +12,9 @@ type ModelClass = new (data: Record<string, unknown>) => Model;
 
 /** `kubernetes:apps/v1:Deployment` → the module that holds its model, or undefined if not a manifest. */
 export function modelModule(type: string): string | undefined {
-  const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
-  if (m === null) return undefined;
-  const [, group, version, kind] = m as unknown as [string, string, string, string];
+  const match = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
+  if (match === null) return undefined;
+  const [, group, version, kind] = match as unknown as [string, string, string, string];
   if (group.startsWith("helm.sh")) return undefined;
   if (group === "core") return `kubernetes-models/${version}/${kind}`;
   if (group.endsWith("cert-manager.io"))
@@ -51,8 +51,8 @@ export async function validateAllKubernetes(
   resources: readonly RecordedResource[],
 ): Promise<number> {
   let count = 0;
-  for (const r of resources) {
-    if (await validateKubernetesObject(r)) count++;
+  for (const resource of resources) {
+    if (await validateKubernetesObject(resource)) count++;
   }
   return count;
 }

@@ -86,9 +86,9 @@ export function unwrapSecrets(value: unknown, path = "", found: string[] = []): 
       return unwrapSecrets(obj.value, path, []);
     }
     return Object.fromEntries(
-      Object.entries(obj).map(([k, v]) => [
-        k,
-        unwrapSecrets(v, path === "" ? k : `${path}.${k}`, found),
+      Object.entries(obj).map(([key, nested]) => [
+        key,
+        unwrapSecrets(nested, path === "" ? key : `${path}.${key}`, found),
       ]),
     );
   }

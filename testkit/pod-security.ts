@@ -28,19 +28,19 @@ export function restrictedViolations(podSpec: unknown): string[] {
   for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
     if (pod[field] === true) out.push(`${field} is true`);
   }
-  for (const v of list(pod.volumes)) {
-    const kinds = Object.keys(v).filter((k) => k !== "name");
-    for (const k of kinds)
-      if (!ALLOWED_VOLUMES.has(k)) out.push(`volume ${String(v.name)} is ${k}`);
+  for (const volume of list(pod.volumes)) {
+    const kinds = Object.keys(volume).filter((k) => k !== "name");
+    for (const kind of kinds)
+      if (!ALLOWED_VOLUMES.has(kind)) out.push(`volume ${String(volume.name)} is ${kind}`);
   }
   const containers = [
     ...list(pod.containers),
     ...list(pod.initContainers),
     ...list(pod.ephemeralContainers),
   ];
-  for (const c of containers) {
-    const sc = obj(c.securityContext);
-    const name = `container ${String(c.name)}`;
+  for (const container of containers) {
+    const sc = obj(container.securityContext);
+    const name = `container ${String(container.name)}`;
     const eff = (f: string) => (sc[f] === undefined ? podSc[f] : sc[f]);
     if (sc.privileged === true) out.push(`${name} is privileged`);
     if (sc.allowPrivilegeEscalation !== false)
@@ -55,8 +55,8 @@ export function restrictedViolations(podSpec: unknown): string[] {
     const seccomp = obj(eff("seccompProfile")).type;
     if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
       out.push(`${name} has no RuntimeDefault or Localhost seccomp profile`);
-    for (const p of list(c.ports))
-      if (p.hostPort !== undefined && p.hostPort !== 0) out.push(`${name} binds a hostPort`);
+    for (const port of list(container.ports))
+      if (port.hostPort !== undefined && port.hostPort !== 0) out.push(`${name} binds a hostPort`);
   }
   return out;
 }

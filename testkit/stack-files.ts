@@ -62,9 +62,9 @@ export function engineConfig(stack: StackName): {
   secretKeys: string[];
 } {
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(readStackFile(stack))) config[k] = encode(v);
+  for (const [key, value] of Object.entries(readStackFile(stack))) config[key] = encode(value);
   const secrets = OPERATOR_SECRETS[stack];
-  for (const [k, v] of Object.entries(secrets)) config[k] = encode(v);
+  for (const [key, value] of Object.entries(secrets)) config[key] = encode(value);
   return { config, secretKeys: Object.keys(secrets) };
 }
 
@@ -76,11 +76,11 @@ export function rawConfig(stack: StackName): {
   const raw: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const all = { ...readStackFile(stack), ...OPERATOR_SECRETS[stack] };
-  for (const [k, v] of Object.entries(all)) {
-    if (!k.startsWith("agent-cloud:")) continue;
-    const key = k.slice("agent-cloud:".length);
-    raw[key] = v;
-    if (k in OPERATOR_SECRETS[stack]) secretKeys.push(key);
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith("agent-cloud:")) continue;
+    const key = fullKey.slice("agent-cloud:".length);
+    raw[key] = value;
+    if (fullKey in OPERATOR_SECRETS[stack]) secretKeys.push(key);
   }
   return { raw, secretKeys };
 }

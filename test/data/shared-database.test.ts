@@ -6,6 +6,8 @@ import {
   type SharedDatabaseArgs,
 } from "../../components/data/shared-database";
 import { derivePassword } from "../../components/data/derived-password";
+import { TenantDatabases, type TenantDatabasesArgs } from "../../components/data/tenant-databases";
+import { ComponentArgsError } from "../../components/component-args-error";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { BUILTIN_PLANS } from "../../model/plans";
@@ -14,19 +16,7 @@ import {
   tenantHardeningSql,
   tenantSqlSpec,
 } from "../../components/data/tenant-sql";
-
-const T = {
-  ns: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  svc: "kubernetes:core/v1:Service",
-  sts: "kubernetes:apps/v1:StatefulSet",
-  password: "random:index/randomPassword:RandomPassword",
-  provider: "pulumi:providers:postgresql",
-  role: "postgresql:index/role:Role",
-  database: "postgresql:index/database:Database",
-  sql: "pulumi-nodejs:dynamic/agent-cloud:SqlStatements",
-  policy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-};
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL, RANDOM } from "../../testkit/type-tokens";
 
 const TENANTS = [
   { id: "acme", connectionLimit: 10 },
@@ -86,17 +76,17 @@ describe("SharedDatabase, per tenant", () => {
   it("creates a login role, a database it owns and its hardening SQL, keyed by id", async () => {
     const { run, db, providers } = await deploy(inCluster());
     // One key for the stack; no password resource per tenant.
-    const key = run.get(T.password, "db-password-key");
+    const key = run.get(RANDOM.RandomPassword, "db-password-key");
     expect(key.inputs).toMatchObject({ length: 64, special: false });
     expect(
       run
-        .ofType(T.password)
+        .ofType(RANDOM.RandomPassword)
         .map((r) => r.name)
         .sort(),
     ).toEqual(["db-admin-password", "db-password-key"]);
     for (const { id, connectionLimit } of TENANTS) {
       const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
-      const role = run.get(T.role, `db-${id}-role`);
+      const role = run.get(POSTGRESQL.Role, `db-${id}-role`);
       expect(role.inputs).toEqual({
         name: dbName,
         login: true,
@@ -113,7 +103,7 @@ describe("SharedDatabase, per tenant", () => {
       });
       expect(isSecretInput(role, "password")).toBe(true);
       expect(role.inputs.password).toMatch(/^[a-f0-9]{64}$/);
-      expect(run.get(T.database, `db-${id}-database`).inputs).toEqual({
+      expect(run.get(POSTGRESQL.Database, `db-${id}-database`).inputs).toEqual({
         name: dbName,
         owner: dbName,
         template: "template0",
@@ -125,7 +115,7 @@ describe("SharedDatabase, per tenant", () => {
         connectionLimit,
         limits: BUILTIN_PLANS.standard!.databaseLimits,
       });
-      const hardening = run.get(T.sql, `db-${id}-hardening`);
+      const hardening = run.get(AGENT_CLOUD.SqlStatements, `db-${id}-hardening`);
       expect(hardening.inputs.statements).toEqual(tenantHardeningSql(spec));
       expect(hardening.inputs.statements[1].sql).toBe(
         `REVOKE ALL ON DATABASE "${dbName}" FROM PUBLIC`,
@@ -140,8 +130,8 @@ describe("SharedDatabase, per tenant", () => {
       });
       expect(hardening.dependsOn).toEqual(
         expect.arrayContaining([
-          run.get(T.role, `db-${id}-role`).urn,
-          run.get(T.database, `db-${id}-database`).urn,
+          run.get(POSTGRESQL.Role, `db-${id}-role`).urn,
+          run.get(POSTGRESQL.Database, `db-${id}-database`).urn,
         ]),
       );
       for (const kind of ["role", "database"]) {
@@ -156,7 +146,7 @@ describe("SharedDatabase, per tenant", () => {
       const dbName = `sp_dev_${id.replace(/-/g, "_")}`;
       const url = db.tenantUrl(id);
       expect(await pulumi.isSecret(url)).toBe(true);
-      const password = run.get(T.role, `db-${id}-role`).inputs.password;
+      const password = run.get(POSTGRESQL.Role, `db-${id}-role`).inputs.password;
       expect(await valueOf(url)).toBe(
         `postgres://${dbName}:${password}@postgres.dev-database.svc.cluster.local:5432/${dbName}?sslmode=disable`,
       );
@@ -182,8 +172,8 @@ describe("SharedDatabase, per tenant", () => {
     const loose = await deploy(inCluster());
     const kept = await deploy(inCluster({ protect: true }));
     for (const { id } of TENANTS) {
-      for (const type of [T.database, T.role]) {
-        const kind = type === T.database ? "database" : "role";
+      for (const type of [POSTGRESQL.Database, POSTGRESQL.Role]) {
+        const kind = type === POSTGRESQL.Database ? "database" : "role";
         const off = loose.run.get(type, `db-${id}-${kind}`);
         const on = kept.run.get(type, `db-${id}-${kind}`);
         // Retained in every environment: removing a tenant or rolling back drops no data.
@@ -191,10 +181,10 @@ describe("SharedDatabase, per tenant", () => {
         expect([on.protect, on.retainOnDelete]).toEqual([true, true]);
       }
       // Losing the hardening resource loses no data (deleting it revokes nothing back).
-      expect(kept.run.get(T.sql, `db-${id}-hardening`).protect).toBe(false);
+      expect(kept.run.get(AGENT_CLOUD.SqlStatements, `db-${id}-hardening`).protect).toBe(false);
     }
     // The key every tenant password derives from is kept like the data it unlocks.
-    const key = (run: typeof loose.run) => run.get(T.password, "db-password-key");
+    const key = (run: typeof loose.run) => run.get(RANDOM.RandomPassword, "db-password-key");
     expect([key(loose.run).protect, key(loose.run).retainOnDelete]).toEqual([false, false]);
     expect([key(kept.run).protect, key(kept.run).retainOnDelete]).toEqual([true, true]);
   });
@@ -202,14 +192,16 @@ describe("SharedDatabase, per tenant", () => {
   it("refuses tenants whose summed connection limits exceed max_connections", () => {
     const many = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, connectionLimit: 20 }));
     expect(() => new SharedDatabase("db", inCluster({ tenants: many }))).toThrow(
-      /connection limits sum to 200 \(\+5 reserved for the admin\) but max_connections is 200/,
+      `SharedDatabase "db": database.maxConnections 200: tenants' databaseConnections sum to 200 (+5 reserved for the admin), above max_connections; raise database.maxConnections or move tenants to smaller plans`,
     );
     expect(
       () => new SharedDatabase("db", inCluster({ tenants: many, maxConnections: 205 })),
     ).not.toThrow();
     expect(
       () => new SharedDatabase("db", external({ tenants: many, maxConnections: 100 })),
-    ).toThrow(/max_connections is 100/);
+    ).toThrow(
+      `database.maxConnections 100: tenants' databaseConnections sum to 200 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
+    );
   });
 
   it("refuses duplicate or malformed tenant ids and bad connection limits", () => {
@@ -242,18 +234,20 @@ describe("SharedDatabase, in-cluster", () => {
       "StatefulSet dev-database/postgres",
     ]);
     expect(await validateAllKubernetes(run.resources)).toBe(6);
-    expect(run.get(T.sql, "db-server-hardening").inputs.statements).toEqual(serverHardeningSql());
+    expect(run.get(AGENT_CLOUD.SqlStatements, "db-server-hardening").inputs.statements).toEqual(
+      serverHardeningSql(),
+    );
     const component = run.get(SHARED_DATABASE_TYPE, "db");
     for (const r of run.resources.filter((x) => x !== component)) {
       expect(r.parent, r.name).toBe(component.urn);
     }
 
-    expect(run.get(T.ns, "db-namespace").inputs.metadata.labels).toMatchObject({
+    expect(run.get(KUBERNETES.Namespace, "db-namespace").inputs.metadata.labels).toMatchObject({
       "agent-cloud.io/environment": "dev",
       "pod-security.kubernetes.io/enforce": "restricted",
     });
 
-    const sts = run.get(T.sts, "db-statefulset").inputs.spec;
+    const sts = run.get(KUBERNETES.StatefulSet, "db-statefulset").inputs.spec;
     expect(sts.replicas).toBe(1);
     expect(sts.persistentVolumeClaimRetentionPolicy).toEqual({
       whenDeleted: "Retain",
@@ -326,19 +320,19 @@ describe("SharedDatabase, in-cluster", () => {
       "/var/run/postgresql",
     ]);
 
-    const secret = run.get(T.secret, "db-admin-secret");
+    const secret = run.get(KUBERNETES.Secret, "db-admin-secret");
     expect(isSecretInput(secret, "stringData.POSTGRES_PASSWORD")).toBe(true);
 
-    expect(run.get(T.svc, "db-service").inputs.spec).toMatchObject({
+    expect(run.get(KUBERNETES.Service, "db-service").inputs.spec).toMatchObject({
       type: "ClusterIP",
       ports: [{ port: 5432, targetPort: "postgres" }],
     });
-    expect(run.get(T.svc, "db-admin-service").inputs.spec).toMatchObject({
+    expect(run.get(KUBERNETES.Service, "db-admin-service").inputs.spec).toMatchObject({
       type: "NodePort",
       ports: [{ port: 5432, targetPort: "postgres", nodePort: 30432 }],
     });
 
-    const provider = run.get(T.provider, "db-provider");
+    const provider = run.get(POSTGRESQL.Provider, "db-provider");
     expect(provider.inputs).toMatchObject({
       host: "localhost",
       port: "30432",
@@ -350,12 +344,12 @@ describe("SharedDatabase, in-cluster", () => {
     expect(isSecretInput(provider, "password")).toBe(true);
     expect(provider.inputs.password).toBe(secret.inputs.stringData.POSTGRES_PASSWORD);
     // The provider connects only once postgres is up and reachable through the node port.
-    const sts0 = run.get(T.sts, "db-statefulset");
-    const admin = run.get(T.svc, "db-admin-service");
+    const sts0 = run.get(KUBERNETES.StatefulSet, "db-statefulset");
+    const admin = run.get(KUBERNETES.Service, "db-admin-service");
     expect(provider.dependsOn).toEqual(expect.arrayContaining([sts0.urn, admin.urn]));
     // Pulumi waits for a Service until it has ready endpoints, which are the StatefulSet's pods:
     // the StatefulSet must not wait for either Service, or neither would ever be ready.
-    const services = run.ofType(T.svc).map((r) => r.urn);
+    const services = run.ofType(KUBERNETES.Service).map((r) => r.urn);
     expect(sts0.dependsOn.filter((u) => services.includes(u))).toEqual([]);
 
     expect(db.host).toBe("postgres.dev-database.svc.cluster.local");
@@ -378,7 +372,7 @@ describe("SharedDatabase, in-cluster", () => {
 
   it("admits only this environment's tenant namespaces and the admin path, and sends nothing out", async () => {
     const { run } = await deploy(inCluster());
-    expect(run.get(T.policy, "db-network-policy").inputs.spec).toEqual({
+    expect(run.get(KUBERNETES.NetworkPolicy, "db-network-policy").inputs.spec).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
       ingress: [
@@ -401,26 +395,26 @@ describe("SharedDatabase, in-cluster", () => {
 
   it("has no admin NodePort unless asked, and then needs the admin path's sources", async () => {
     const { run } = await deploy(inCluster({ nodePort: undefined, adminSourceCidrs: undefined }));
-    expect(run.ofType(T.svc).map((r) => r.name)).toEqual(["db-service"]);
-    const policy = run.get(T.policy, "db-network-policy").inputs.spec;
+    expect(run.ofType(KUBERNETES.Service).map((r) => r.name)).toEqual(["db-service"]);
+    const policy = run.get(KUBERNETES.NetworkPolicy, "db-network-policy").inputs.spec;
     expect(policy.ingress[0].from).toHaveLength(1);
     expect(() => new SharedDatabase("db", inCluster({ adminSourceCidrs: [] }))).toThrow(
-      /database\.adminSourceCidrs: required with database\.nodePort 30432/,
+      `SharedDatabase "db": database.adminSourceCidrs []: is required with database.nodePort 30432: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
     );
   });
 
   it("protects the data's namespace, StatefulSet and admin password when asked", async () => {
     const { run } = await deploy(inCluster({ protect: true }));
     for (const [type, name] of [
-      [T.ns, "db-namespace"],
-      [T.sts, "db-statefulset"],
-      [T.password, "db-admin-password"],
-      [T.secret, "db-admin-secret"],
+      [KUBERNETES.Namespace, "db-namespace"],
+      [KUBERNETES.StatefulSet, "db-statefulset"],
+      [RANDOM.RandomPassword, "db-admin-password"],
+      [KUBERNETES.Secret, "db-admin-secret"],
     ] as const) {
       const r = run.get(type, name);
       expect([r.protect, r.retainOnDelete], name).toEqual([true, true]);
     }
-    expect(run.get(T.svc, "db-service").protect).toBe(false);
+    expect(run.get(KUBERNETES.Service, "db-service").protect).toBe(false);
   });
 });
 
@@ -428,7 +422,7 @@ describe("SharedDatabase, external", () => {
   it("creates no Kubernetes objects and connects the provider to the given server", async () => {
     const { run, db } = await deploy(external());
     expect(run.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
-    const provider = run.get(T.provider, "db-provider");
+    const provider = run.get(POSTGRESQL.Provider, "db-provider");
     expect(provider.inputs).toMatchObject({
       host: "db.prod.example.com",
       port: "5432",
@@ -443,12 +437,12 @@ describe("SharedDatabase, external", () => {
     expect(await valueOf(db.tenantUrl("acme"))).toMatch(
       /^postgres:\/\/sp_production_acme:[a-f0-9]{64}@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
     );
-    expect(run.get(T.database, "db-acme-database").protect).toBe(true);
+    expect(run.get(POSTGRESQL.Database, "db-acme-database").protect).toBe(true);
   });
 
   it("refuses an external server without an admin password, saying how to set it", () => {
     expect(() => new SharedDatabase("db", external({ adminPassword: undefined }))).toThrow(
-      /databaseAdminPassword is required .* pulumi config set --secret databaseAdminPassword/,
+      `SharedDatabase "db": databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
     );
   });
 
@@ -462,10 +456,165 @@ describe("SharedDatabase, external", () => {
       tenants: [],
     });
     expect(db.networkPeer).toEqual({ cidrs: [], port: 5432 });
-    expect(run.get(T.provider, "db-provider").inputs).toMatchObject({
+    expect(run.get(POSTGRESQL.Provider, "db-provider").inputs).toMatchObject({
       port: "5432",
       sslmode: "require",
       username: "postgres",
     });
+  });
+});
+
+describe("SharedDatabase's args", () => {
+  it("gathers every problem into one ComponentArgsError, before anything is registered", async () => {
+    let error: unknown;
+    const run = await runProgram(() => {
+      try {
+        new SharedDatabase(
+          "db",
+          external({
+            environment: "dev-team",
+            host: " ",
+            adminPassword: undefined,
+            maxConnections: 20,
+            tenants: [
+              { id: "acme", connectionLimit: 10 },
+              { id: "acme", connectionLimit: 0 },
+              { id: "Acme_1", connectionLimit: 20 },
+            ],
+          }),
+        );
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(error).toBeInstanceOf(ComponentArgsError);
+    expect((error as ComponentArgsError).problems).toEqual([
+      `environment "dev-team": must be letters and digits only (no '-'): names join it with tenant ids, so "dev" + tenant "team-a" and "dev-team" + tenant "a" would share database sp_dev_team_a, and a tenant namespace could equal another environment's {env}-edge`,
+      `tenants[1].id "acme": is listed twice`,
+      `tenants[1].connectionLimit 0: must be a positive integer`,
+      `tenants[2].id "Acme_1": must be a DNS label (a-z, 0-9, '-')`,
+      `database.maxConnections 20: tenants' databaseConnections sum to 30 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
+      `databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
+      `database.host "": set it to the server's address`,
+    ]);
+    expect((error as Error).message).toMatch(
+      /^SharedDatabase "db": 7 problems:\n {2}- environment/,
+    );
+  });
+});
+
+describe("SharedDatabase's children", () => {
+  it("exposes the in-cluster server's children and each tenant's role, database and hardening", async () => {
+    const { run, db } = await deploy(inCluster());
+    const urnOf = (resource: pulumi.Resource) => valueOf(resource.urn);
+    const server = db.inCluster!;
+    expect(await urnOf(server.statefulSet)).toBe(
+      run.get(KUBERNETES.StatefulSet, "db-statefulset").urn,
+    );
+    expect(await urnOf(server.service)).toBe(run.get(KUBERNETES.Service, "db-service").urn);
+    expect(await urnOf(server.adminService!)).toBe(
+      run.get(KUBERNETES.Service, "db-admin-service").urn,
+    );
+    expect(await urnOf(server.networkPolicy)).toBe(
+      run.get(KUBERNETES.NetworkPolicy, "db-network-policy").urn,
+    );
+    expect(await urnOf(server.namespace)).toBe(run.get(KUBERNETES.Namespace, "db-namespace").urn);
+    expect(await urnOf(db.serverHardening)).toBe(
+      run.get(AGENT_CLOUD.SqlStatements, "db-server-hardening").urn,
+    );
+    expect(Object.keys(db.tenantDatabases).sort()).toEqual(["acme", "globex-corp"]);
+    const acme = db.tenantDatabases.acme!;
+    expect(await urnOf(acme.role)).toBe(run.get(POSTGRESQL.Role, "db-acme-role").urn);
+    expect(await urnOf(acme.database)).toBe(run.get(POSTGRESQL.Database, "db-acme-database").urn);
+    expect(await urnOf(acme.hardening)).toBe(
+      run.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening").urn,
+    );
+    expect(await valueOf(acme.url)).toBe(await valueOf(db.tenantUrl("acme")));
+
+    const outside = await deploy(external());
+    expect(outside.db.inCluster).toBeUndefined();
+  });
+
+  it("lets a caller adjust the StatefulSet, the Service and each tenant's role by transform", async () => {
+    const plain = await deploy(inCluster());
+    const seen: string[] = [];
+    const adjusted = await deploy(
+      inCluster({
+        transform: {
+          statefulSet: (args) => {
+            args.metadata = { ...(args.metadata as object), annotations: { team: "data" } };
+          },
+          service: { spec: { type: "ClusterIP", clusterIP: "None" } },
+          role: (args, _opts, name) => {
+            seen.push(name);
+            args.validUntil = "2030-01-01T00:00:00Z";
+          },
+        },
+      }),
+    );
+    const sts = adjusted.run.get(KUBERNETES.StatefulSet, "db-statefulset").inputs;
+    expect(sts.metadata.annotations).toEqual({ team: "data" });
+    expect(sts.spec).toEqual(plain.run.get(KUBERNETES.StatefulSet, "db-statefulset").inputs.spec);
+    expect(adjusted.run.get(KUBERNETES.Service, "db-service").inputs.spec).toEqual({
+      type: "ClusterIP",
+      clusterIP: "None",
+    });
+    expect(seen.sort()).toEqual(["db-acme-role", "db-globex-corp-role"]);
+    expect(adjusted.run.get(POSTGRESQL.Role, "db-acme-role").inputs.validUntil).toBe(
+      "2030-01-01T00:00:00Z",
+    );
+    // The same names, so the same URNs: a transform never replaces a resource.
+    const urns = (run: typeof plain.run) => run.resources.map((r) => r.urn).sort();
+    expect(urns(adjusted.run)).toEqual(urns(plain.run));
+  });
+});
+
+describe("TenantDatabases (a shard's tenants)", () => {
+  const externalArgs = external() as Extract<SharedDatabaseArgs, { mode: "external" }>;
+  const shardArgs = Object.fromEntries(
+    Object.entries(externalArgs).filter(([key]) => key !== "mode"),
+  ) as TenantDatabasesArgs;
+
+  it("creates each tenant's role, database and hardening exactly as SharedDatabase does", async () => {
+    const shared = await deploy(external());
+    const shard = await runProgram(() => new TenantDatabases("db", shardArgs));
+    const tenantResources = (run: typeof shard) =>
+      run.resources
+        .filter((r) => r.type !== SHARED_DATABASE_TYPE && r.name !== "db-server-hardening")
+        .filter((r) => r.type !== "agent-cloud:data:TenantDatabases")
+        .map((r) => ({
+          type: r.type,
+          name: r.name,
+          inputs: r.inputs,
+          protect: r.protect,
+          retainOnDelete: r.retainOnDelete,
+        }))
+        .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
+    expect(tenantResources(shard)).toEqual(tenantResources(shared.run));
+    expect(tenantResources(shard).map((r) => r.name)).toEqual([
+      "db-acme-database",
+      "db-globex-corp-database",
+      "db-acme-role",
+      "db-globex-corp-role",
+      "db-acme-hardening",
+      "db-globex-corp-hardening",
+      "db-provider",
+      "db-password-key",
+    ]);
+    expect(await valueOf(shard.result.tenantUrl("acme"))).toBe(
+      await valueOf(shared.db.tenantUrl("acme")),
+    );
+    expect(() => shard.result.tenantUrl("initech")).toThrow(
+      `TenantDatabases has no tenant "initech" (tenants: acme, globex-corp)`,
+    );
+  });
+
+  it("refuses its args with the same rules, naming itself", () => {
+    expect(
+      () => new TenantDatabases("shard-db", { ...shardArgs, adminPassword: undefined }),
+    ).toThrow(
+      `TenantDatabases "shard-db": databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
+    );
   });
 });

@@ -37,8 +37,8 @@ export function runE2eCli(args: readonly string[], timeoutMs = 240_000): Promise
       const rows = output
         .split("\n")
         .filter((l) => /^(PASS|FAIL)\s/.test(l))
-        .map((l) => {
-          const [status = "", area = "", ...rest] = l.split(/\s{2,}/);
+        .map((line) => {
+          const [status = "", area = "", ...rest] = line.split(/\s{2,}/);
           return { status, area, text: rest.join("  ") };
         });
       resolve({ code, output, rows });

@@ -18,12 +18,7 @@ import { CLOUDFLARE_ORIGIN_PULL_CA, CLOUDFLARE_RANGES } from "../../stacks/confi
 import { parseConfig } from "../../stacks/config/parse";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { isSecretInput, runProgram } from "../../testkit/mocks";
-
-const SECRET = "kubernetes:core/v1:Secret";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
+import { KUBERNETES, RANDOM } from "../../testkit/type-tokens";
 
 const A = `ac_dev_${"A1b2".repeat(10)}`;
 const A_OLD = `ac_dev_${"Z9y8".repeat(10)}`;
@@ -49,7 +44,7 @@ const args: ManagementProxyArgs = {
 /** The random resources keys come from (database passwords are random too). */
 const keyResources = (run: { ofType(t: string): { name: string }[] }) =>
   run
-    .ofType(PASSWORD)
+    .ofType(RANDOM.RandomPassword)
     .map((r) => r.name)
     .filter((n) => /-api-key(-seed)?$/.test(n))
     .sort();
@@ -60,7 +55,7 @@ const deploy = (overrides: Partial<ManagementProxyArgs> = {}) =>
 describe("the proxy's key table", () => {
   it("is a Secret of its own, secret end to end, mounted read-only for nginx alone", async () => {
     const run = await deploy();
-    const secret = run.get(SECRET, "edge-api-keys");
+    const secret = run.get(KUBERNETES.Secret, "edge-api-keys");
     expect(secret.inputs.type).toBe("Opaque");
     expect(secret.inputs.metadata).toMatchObject({
       name: "management-proxy-api-keys",
@@ -79,7 +74,7 @@ describe("the proxy's key table", () => {
     expect(isSecretInput(secret, "stringData.api-keys.map")).toBe(true);
     // Projected beside the route table: a new key is swapped in and taken by the same graceful
     // reload as a new route; the pods never roll for it (no annotation follows the keys).
-    const pod = run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template;
+    const pod = run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template;
     expect(pod.spec.volumes).toContainEqual({
       name: "routes",
       projected: {
@@ -106,20 +101,20 @@ describe("the proxy's key table", () => {
 
   it("never puts a key in a ConfigMap: nginx.conf only names the file", async () => {
     const run = await deploy();
-    const maps = run.ofType(CONFIG_MAP);
+    const maps = run.ofType(KUBERNETES.ConfigMap);
     expect(maps.map((m) => m.name).sort()).toEqual(["edge-config", "edge-routes"]);
     const text = JSON.stringify(maps.map((m) => m.inputs));
     for (const k of [A, A_OLD, G]) expect(text).not.toContain(k);
-    expect(run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"]).toContain(
+    expect(run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"]).toContain(
       "include /etc/agent-cloud/routes/api-keys.conf;",
     );
-    for (const r of run.resources.filter((r) => r.type !== SECRET))
+    for (const r of run.resources.filter((r) => r.type !== KUBERNETES.Secret))
       expect(JSON.stringify(r.inputs), r.name).not.toMatch(/ac_dev_[A-Za-z0-9]{40}/);
   });
 
   it("is empty (every edge-mode request refused) when no key is given", async () => {
     const run = await deploy({ apiKeys: undefined });
-    expect(run.get(SECRET, "edge-api-keys").inputs.stringData).toEqual({
+    expect(run.get(KUBERNETES.Secret, "edge-api-keys").inputs.stringData).toEqual({
       "api-keys.map": "# no keys\n",
     });
   });
@@ -166,11 +161,11 @@ describe("the proxy's Service and origin pulls", () => {
       sourceRanges: [...CLOUDFLARE_RANGES],
       externalTrafficPolicy: "Local",
     });
-    const spec = run.get(SERVICE, "edge-service").inputs.spec;
+    const spec = run.get(KUBERNETES.Service, "edge-service").inputs.spec;
     expect(spec.loadBalancerSourceRanges).toEqual(CLOUDFLARE_RANGES);
     expect(spec.externalTrafficPolicy).toBe("Local");
     expect(await validateAllKubernetes(run.resources)).toBe(6);
-    const open = (await deploy()).get(SERVICE, "edge-service").inputs.spec;
+    const open = (await deploy()).get(KUBERNETES.Service, "edge-service").inputs.spec;
     expect(open.loadBalancerSourceRanges).toBeUndefined();
     expect(open.externalTrafficPolicy).toBeUndefined();
   });
@@ -181,15 +176,15 @@ describe("the proxy's Service and origin pulls", () => {
       originPullCaCertificate: CLOUDFLARE_ORIGIN_PULL_CA,
       realIpFrom: ["173.245.48.0/20"],
     });
-    const ca = run.get(CONFIG_MAP, "edge-origin-pull-ca");
+    const ca = run.get(KUBERNETES.ConfigMap, "edge-origin-pull-ca");
     expect(ca.inputs.data).toEqual({ "ca.crt": CLOUDFLARE_ORIGIN_PULL_CA });
-    const pod = run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
+    const pod = run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template.spec;
     expect(pod.containers[0].volumeMounts).toContainEqual({
       name: "origin-pull",
       mountPath: "/etc/agent-cloud/origin-pull",
       readOnly: true,
     });
-    const conf = run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"] as string;
+    const conf = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"] as string;
     expect(conf).toContain("ssl_client_certificate /etc/agent-cloud/origin-pull/ca.crt;");
     expect(conf).toContain("ssl_verify_client on;");
     expect(conf).toContain("set_real_ip_from 173.245.48.0/20;");
@@ -200,7 +195,7 @@ describe("the proxy's Service and origin pulls", () => {
   it.each([
     [
       { serviceType: "NodePort" as const, sourceRanges: ["203.0.113.0/24"] },
-      'sourceRanges only apply to serviceType "LoadBalancer" (got "NodePort"); remove them',
+      'sourceRanges ["203.0.113.0/24"]: only applies when serviceType is "LoadBalancer" (got "NodePort"); restrict a NodePort with the nodes\' firewall',
     ],
     [{ originPull: true }, "originPull needs originPullCaCertificate, a PEM CA certificate"],
   ])("refuses %j", async (overrides, message) => {
@@ -274,9 +269,14 @@ describe("the platform wires the edge's security from config", () => {
       "p-tenant-globex-api-key",
     ]);
     const env = (id: string) =>
-      run.get(SECRET, `p-tenant-${id}-secret`).inputs.stringData as Record<string, string>;
-    const table = run.get(SECRET, "p-proxy-api-keys").inputs.stringData["api-keys.map"] as string;
-    const seed = run.get(PASSWORD, "p-api-key-seed").state.result as string;
+      run.get(KUBERNETES.Secret, `p-tenant-${id}-secret`).inputs.stringData as Record<
+        string,
+        string
+      >;
+    const table = run.get(KUBERNETES.Secret, "p-proxy-api-keys").inputs.stringData[
+      "api-keys.map"
+    ] as string;
+    const seed = run.get(RANDOM.RandomPassword, "p-api-key-seed").state.result as string;
 
     expect(env("acme").AGENT_CLOUD_API_KEY).toMatch(/^ac_dev_mock[0-9a-f]{36}$/);
     expect(env("acme").AGENT_CLOUD_API_KEY_PREVIOUS).toBeUndefined();
@@ -284,7 +284,9 @@ describe("the platform wires the edge's security from config", () => {
     expect(env("globex").AGENT_CLOUD_API_KEY_PREVIOUS).toMatch(/^ac_dev_mock[0-9a-f]{36}$/);
     expect(env("initech").AGENT_CLOUD_API_KEY).toBe(deriveApiKey(seed, "dev", "initech", 3));
     expect(env("initech").AGENT_CLOUD_API_KEY_PREVIOUS).toBeUndefined();
-    expect(isSecretInput(run.get(SECRET, "p-tenant-globex-secret"), "stringData")).toBe(true);
+    expect(isSecretInput(run.get(KUBERNETES.Secret, "p-tenant-globex-secret"), "stringData")).toBe(
+      true,
+    );
 
     // The edge accepts exactly the keys each tenant's Secret holds.
     const accepted = (id: string) =>
@@ -310,7 +312,7 @@ describe("the platform wires the edge's security from config", () => {
         await runProgram(
           () => new Platform("p", { config: config(tenants), projectRoot: process.cwd() }),
         )
-      ).get(CONFIG_MAP, "p-proxy-config").inputs.data["nginx.conf"] as string;
+      ).get(KUBERNETES.ConfigMap, "p-proxy-config").inputs.data["nginx.conf"] as string;
     const one = await conf([{ id: "acme" }]);
     expect(
       await conf([

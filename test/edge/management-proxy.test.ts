@@ -23,14 +23,11 @@ import {
   renderNginxRoutes,
 } from "../../components/edge/nginx-config";
 import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
+import { ComponentArgsError } from "../../components/component-args-error";
+import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../../testkit/mocks";
-
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
-const SECRET = "kubernetes:core/v1:Secret";
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 const tenants = [
   { id: "acme", hosts: ["acme.dev.example.com", "agents.acme.com"] },
@@ -71,7 +68,7 @@ async function deploy(
 }
 
 const podSpec = (run: ProgramRun<unknown>) =>
-  run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.spec;
+  run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template.spec;
 
 describe("ManagementProxy", () => {
   it("creates exactly two ConfigMaps, a key-table Secret, a Deployment, a Service and a PDB, named from the component", async () => {
@@ -80,12 +77,12 @@ describe("ManagementProxy", () => {
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
         `${MANAGEMENT_PROXY_TYPE} edge`,
-        `${CONFIG_MAP} edge-config`,
-        `${CONFIG_MAP} edge-routes`,
-        `${SECRET} edge-api-keys`,
-        `${DEPLOYMENT} edge-deployment`,
-        `${PDB} edge-pdb`,
-        `${SERVICE} edge-service`,
+        `${KUBERNETES.ConfigMap} edge-config`,
+        `${KUBERNETES.ConfigMap} edge-routes`,
+        `${KUBERNETES.Secret} edge-api-keys`,
+        `${KUBERNETES.Deployment} edge-deployment`,
+        `${KUBERNETES.PodDisruptionBudget} edge-pdb`,
+        `${KUBERNETES.Service} edge-service`,
       ].sort(),
     );
     for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
@@ -110,7 +107,7 @@ describe("ManagementProxy", () => {
       pollSeconds: 2,
     });
     const checksum = createHash("sha256").update(expected).update(entrypoint).digest("hex");
-    const cm = run.get(CONFIG_MAP, "edge-config");
+    const cm = run.get(KUBERNETES.ConfigMap, "edge-config");
     expect(cm.inputs.data).toEqual({ "nginx.conf": expected, "entrypoint.sh": entrypoint });
     expect(cm.inputs.metadata.name).toBe(`management-proxy-nginx-${checksum.slice(0, 10)}`);
     expect(cm.secretPaths).toEqual([]);
@@ -125,7 +122,7 @@ describe("ManagementProxy", () => {
     const routes = renderNginxRoutes(
       proxyNginxConfigInput({ environment: "dev", routes: args.routes }),
     );
-    const cm = run.get(CONFIG_MAP, "edge-routes");
+    const cm = run.get(KUBERNETES.ConfigMap, "edge-routes");
     expect(cm.inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
     expect(cm.inputs.data).toEqual({ "routes.conf": routes });
     expect(cm.secretPaths).toEqual([]);
@@ -154,20 +151,24 @@ describe("ManagementProxy", () => {
       JSON.stringify(run.get(type, name).inputs);
     for (const b of changes) {
       for (const [type, name] of [
-        [DEPLOYMENT, "edge-deployment"],
-        [CONFIG_MAP, "edge-config"],
-        [SERVICE, "edge-service"],
-        [PDB, "edge-pdb"],
+        [KUBERNETES.Deployment, "edge-deployment"],
+        [KUBERNETES.ConfigMap, "edge-config"],
+        [KUBERNETES.Service, "edge-service"],
+        [KUBERNETES.PodDisruptionBudget, "edge-pdb"],
       ] as const)
         expect(inputsOf(b, type, name), name).toBe(inputsOf(a, type, name));
-      expect(inputsOf(b, CONFIG_MAP, "edge-routes")).not.toBe(
-        inputsOf(a, CONFIG_MAP, "edge-routes"),
+      expect(inputsOf(b, KUBERNETES.ConfigMap, "edge-routes")).not.toBe(
+        inputsOf(a, KUBERNETES.ConfigMap, "edge-routes"),
       );
-      expect(b.get(CONFIG_MAP, "edge-routes").inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
+      expect(b.get(KUBERNETES.ConfigMap, "edge-routes").inputs.metadata.name).toBe(
+        ROUTES_CONFIG_MAP_NAME,
+      );
       expect(b.outputs.configChecksum).toBe(a.outputs.configChecksum);
     }
     // Nothing in the pod template follows the route table's content.
-    const template = JSON.stringify(a.get(DEPLOYMENT, "edge-deployment").inputs.spec.template);
+    const template = JSON.stringify(
+      a.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template,
+    );
     expect(template).not.toContain(a.outputs.routesChecksum);
     expect(template).not.toContain(a.outputs.routesChecksum.slice(0, 10));
   });
@@ -177,19 +178,19 @@ describe("ManagementProxy", () => {
     const same = await deploy();
     const bigger = await deploy({ maxBodySize: "20m" });
     const annotation = (run: ProgramRun<unknown>) =>
-      run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.annotations;
+      run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template.metadata.annotations;
     expect(annotation(a)).toEqual({ [CONFIG_CHECKSUM_ANNOTATION]: a.outputs.configChecksum });
     expect(annotation(same)).toEqual(annotation(a));
     expect(annotation(bigger)).not.toEqual(annotation(a));
-    expect(bigger.get(CONFIG_MAP, "edge-config").inputs.metadata.name).not.toBe(
-      a.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
+    expect(bigger.get(KUBERNETES.ConfigMap, "edge-config").inputs.metadata.name).not.toBe(
+      a.get(KUBERNETES.ConfigMap, "edge-config").inputs.metadata.name,
     );
     // The pod reads the main ConfigMap of its own revision and the one route table.
     expect(podSpec(bigger).volumes.slice(0, 2)).toEqual([
       {
         name: "config",
         configMap: {
-          name: bigger.get(CONFIG_MAP, "edge-config").inputs.metadata.name,
+          name: bigger.get(KUBERNETES.ConfigMap, "edge-config").inputs.metadata.name,
           defaultMode: 0o444,
         },
       },
@@ -236,7 +237,9 @@ describe("ManagementProxy", () => {
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(c.image).toBe("nginx:1.27.5-alpine");
+    // The schema's default too: nginx 1.27.5 pinned by digest (what production requires).
+    expect(c.image).toBe(DEFAULT_PROXY_IMAGE);
+    expect(c.image).toMatch(/^nginx:1\.27\.5-alpine@sha256:[0-9a-f]{64}$/);
     expect(c.command).toEqual(["/bin/sh", "/etc/agent-cloud/nginx/entrypoint.sh"]);
     expect(c.args).toBeUndefined();
     expect(spec.dnsConfig).toEqual({ options: [{ name: "ndots", value: "1" }] });
@@ -258,7 +261,7 @@ describe("ManagementProxy", () => {
     ]);
     expect(spec.volumes.some((v: Record<string, unknown>) => "hostPath" in v)).toBe(false);
     // The config points nginx only at the mounted, writable and read-only paths above.
-    const config = run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"] as string;
+    const config = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"] as string;
     expect(config).toContain("pid /tmp/nginx/nginx.pid;");
     expect(config).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
     expect(config).toContain(`listen ${PROXY_PORTS.https} ssl default_server;`);
@@ -268,7 +271,7 @@ describe("ManagementProxy", () => {
 
   it("rolls out and shuts down without dropping requests", async () => {
     const run = await deploy();
-    const d = run.get(DEPLOYMENT, "edge-deployment").inputs;
+    const d = run.get(KUBERNETES.Deployment, "edge-deployment").inputs;
     expect(d.metadata.name).toBe(PROXY_NAME);
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.strategy).toEqual({
@@ -289,7 +292,7 @@ describe("ManagementProxy", () => {
     // Drain (10 s) + shutdown (60 s) + slack.
     expect(spec.terminationGracePeriodSeconds).toBe(75);
     // Old workers keep open streams for an hour after a reload (a route change).
-    expect(run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"]).toContain(
+    expect(run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"]).toContain(
       "worker_shutdown_timeout 3600s;",
     );
     expect(spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(
@@ -301,7 +304,7 @@ describe("ManagementProxy", () => {
     const run = await deploy({
       serviceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
     });
-    const svc = run.get(SERVICE, "edge-service").inputs;
+    const svc = run.get(KUBERNETES.Service, "edge-service").inputs;
     expect(svc.metadata.name).toBe(PROXY_NAME);
     expect(svc.metadata.annotations).toEqual({
       "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
@@ -311,7 +314,8 @@ describe("ManagementProxy", () => {
       { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
       { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
     ]);
-    const podLabels = run.get(DEPLOYMENT, "edge-deployment").inputs.spec.template.metadata.labels;
+    const podLabels = run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.template
+      .metadata.labels;
     for (const [k, v] of Object.entries(svc.spec.selector)) expect(podLabels[k]).toBe(v);
     expect(run.outputs).toEqual({
       serviceName: PROXY_NAME,
@@ -332,7 +336,7 @@ describe("ManagementProxy", () => {
     ["ClusterIP", { serviceType: "ClusterIP" }, [undefined, undefined]],
   ] as const)("has no address as %s", async (_, overrides, nodePorts) => {
     const run = await deploy(overrides);
-    const svc = run.get(SERVICE, "edge-service").inputs;
+    const svc = run.get(KUBERNETES.Service, "edge-service").inputs;
     expect(svc.spec.type).toBe(overrides.serviceType);
     expect(svc.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual(nodePorts);
     expect(run.outputs.address).toBe("");
@@ -347,10 +351,10 @@ describe("ManagementProxy", () => {
     "with %i replicas the PDB lets %i pod go at a time (never blocks every disruption)",
     async (replicas, maxUnavailable) => {
       const run = await deploy({ replicas });
-      expect(run.get(DEPLOYMENT, "edge-deployment").inputs.spec.replicas).toBe(replicas);
-      const pdb = run.get(PDB, "edge-pdb").inputs;
+      expect(run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.replicas).toBe(replicas);
+      const pdb = run.get(KUBERNETES.PodDisruptionBudget, "edge-pdb").inputs;
       expect(pdb.spec).toEqual({
-        selector: run.get(DEPLOYMENT, "edge-deployment").inputs.spec.selector,
+        selector: run.get(KUBERNETES.Deployment, "edge-deployment").inputs.spec.selector,
         maxUnavailable,
         unhealthyPodEvictionPolicy: "AlwaysAllow",
       });
@@ -378,7 +382,7 @@ describe("ManagementProxy", () => {
       drainSeconds: 15,
       apiKeyPrefix: "ac_dev_",
     });
-    const config = run.get(CONFIG_MAP, "edge-config").inputs.data["nginx.conf"] as string;
+    const config = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"] as string;
     for (const line of [
       "client_max_body_size 50m;",
       "proxy_connect_timeout 3s;",
@@ -391,7 +395,9 @@ describe("ManagementProxy", () => {
     ])
       expect(config).toContain(line);
     expect(config).not.toContain("resolver");
-    const routes = run.get(CONFIG_MAP, "edge-routes").inputs.data["routes.conf"] as string;
+    const routes = run.get(KUBERNETES.ConfigMap, "edge-routes").inputs.data[
+      "routes.conf"
+    ] as string;
     expect(routes).toContain("server sp-acme.dev-tenant-acme.svc.k8s.internal:8080;");
     expect(routes).toContain("keepalive_timeout 2s;");
     const spec = podSpec(run);
@@ -410,12 +416,12 @@ describe("ManagementProxy", () => {
     [
       "node ports on a LoadBalancer",
       { nodePorts: { http: 30080, https: 30443 } },
-      /nodePorts only apply to serviceType "NodePort" \(got "LoadBalancer"\)/,
+      /nodePorts \{"http":30080,"https":30443\}: only applies when serviceType is "NodePort" \(got "LoadBalancer"\)/,
     ],
     [
       "a node port out of range",
       { serviceType: "NodePort", nodePorts: { http: 80, https: 30443 } },
-      /nodePorts.http 80 must be in the node port range 30000-32767/,
+      /nodePorts.http 80: must be in the node port range 30000-32767/,
     ],
     ["zero replicas", { replicas: 0 }, /replicas 0 must be a whole number of at least 1/],
     ["a negative drain", { drainSeconds: -1 }, /drainSeconds -1/],
@@ -444,6 +450,86 @@ describe("ManagementProxy", () => {
     ],
   ])("refuses %s when the program runs", async (_, overrides, message) => {
     await expect(deploy(overrides)).rejects.toThrow(message);
+  });
+
+  it("gathers every problem into one ComponentArgsError before registering anything", async () => {
+    const run = await runProgram(() => {
+      try {
+        new ManagementProxy("edge", {
+          ...args,
+          image: "nginx",
+          replicas: 0,
+          serviceType: "ClusterIP",
+          externalTrafficPolicy: "Local",
+          routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev),
+        });
+        return undefined;
+      } catch (thrown) {
+        return thrown;
+      }
+    });
+    // Not even the component itself was registered.
+    expect(run.resources).toEqual([]);
+    const err = run.result;
+    expect(err).toBeInstanceOf(ComponentArgsError);
+    const problems = (err as ComponentArgsError).problems;
+    expect(problems.slice(0, 3)).toEqual([
+      'image "nginx" must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine',
+      "replicas 0 must be a whole number of at least 1",
+      'externalTrafficPolicy "Local": does not apply to serviceType "ClusterIP"; remove it',
+    ]);
+    expect(problems.slice(3).join("\n")).toMatch(/routes\[0\]\.hosts\[0\] "ACME.example.com"/);
+    expect((err as ComponentArgsError).message).toMatch(/^ManagementProxy "edge": \d+ problems:\n/);
+  });
+
+  it("exposes its children and lets a caller adjust each before it is registered", async () => {
+    const run = await runProgram(
+      () =>
+        new ManagementProxy("edge", {
+          ...args,
+          transform: {
+            deployment: (deploymentArgs) => {
+              (deploymentArgs.metadata as { annotations?: Record<string, string> }).annotations = {
+                "example.com/owner": "edge-team",
+              };
+            },
+            service: { metadata: { name: PROXY_NAME, annotations: { "example.com/lb": "x" } } },
+            podDisruptionBudget: (_, opts) => {
+              opts.protect = true;
+            },
+          },
+        }),
+    );
+    const proxy = run.result;
+    const [deploymentUrn, serviceUrn, pdbUrn, configUrn, routesUrn, keysUrn] = await Promise.all(
+      [
+        proxy.deployment,
+        proxy.service,
+        proxy.podDisruptionBudget,
+        proxy.configMap,
+        proxy.routesConfigMap,
+        proxy.apiKeysSecret,
+      ].map((child) => valueOf(child.urn)),
+    );
+    expect(deploymentUrn).toMatch(/::edge-deployment$/);
+    expect(serviceUrn).toMatch(/::edge-service$/);
+    expect(pdbUrn).toMatch(/::edge-pdb$/);
+    expect(configUrn).toMatch(/::edge-config$/);
+    expect(routesUrn).toMatch(/::edge-routes$/);
+    expect(keysUrn).toMatch(/::edge-api-keys$/);
+    expect(proxy.originPullCaConfigMap).toBeUndefined();
+    const deployment = run.get(KUBERNETES.Deployment, "edge-deployment");
+    expect(deployment.inputs.metadata.annotations).toEqual({ "example.com/owner": "edge-team" });
+    // The rest of the Deployment is the component's own.
+    expect(deployment.inputs.spec.replicas).toBe(2);
+    expect(run.get(KUBERNETES.Service, "edge-service").inputs.metadata).toEqual({
+      name: PROXY_NAME,
+      annotations: { "example.com/lb": "x" },
+    });
+    expect(run.get(KUBERNETES.PodDisruptionBudget, "edge-pdb").protect).toBe(true);
+    // Names and parents are not the transform's to change.
+    const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
+    for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
   });
 
   it("surfaces a host claimed by two tenants as a NginxConfigError", () => {

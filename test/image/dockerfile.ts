@@ -35,8 +35,8 @@ export function parseDockerfile(text: string): ImageRecipe {
     const args = line.slice(keyword.length).trim();
     switch (keyword.toUpperCase()) {
       case "ENV":
-        for (const m of args.matchAll(/(\w+)=("([^"]*)"|\S*)/g)) {
-          env[m[1] as string] = m[3] ?? (m[2] as string);
+        for (const match of args.matchAll(/(\w+)=("([^"]*)"|\S*)/g)) {
+          env[match[1] as string] = match[3] ?? (match[2] as string);
         }
         break;
       case "WORKDIR":
@@ -74,9 +74,9 @@ export function localCommand(recipe: ImageRecipe, contextDir: string): [string, 
   if (program !== "node") {
     throw new Error(`CMD runs ${String(program)}: only node images can be started as a process`);
   }
-  const local = args.map((a) => {
-    const src = recipe.files[a];
-    return src === undefined ? a : path.join(contextDir, src);
+  const local = args.map((arg) => {
+    const src = recipe.files[arg];
+    return src === undefined ? arg : path.join(contextDir, src);
   });
   return [process.execPath, local];
 }

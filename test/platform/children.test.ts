@@ -10,6 +10,7 @@ import { TenantShard } from "../../components/shard/tenant-shard";
 import { parseConfig } from "../../stacks/config/parse";
 import { runProgram, valueOf } from "../../testkit/mocks";
 import { EXAMPLE_DIR, rawConfig } from "../../testkit/stack-files";
+import { AGENT_CLOUD, KUBERNETES } from "../../testkit/type-tokens";
 
 const config = (stack: "local" | "dev") => {
   const { raw, secretKeys } = rawConfig(stack);
@@ -38,16 +39,16 @@ describe("Platform's children", () => {
     });
     const urnOf = (type: string, name: string) => run.get(type, name).urn;
     expect(await valueOf(run.result.urns)).toEqual({
-      edge: urnOf("kubernetes:core/v1:Namespace", "dev-edge"),
-      certificate: urnOf("agent-cloud:edge:WildcardCertificate", "dev-certificate"),
-      image: urnOf("agent-cloud:image:AppImage", "dev-image"),
-      database: urnOf("agent-cloud:data:SharedDatabase", "dev-database"),
-      proxy: urnOf("agent-cloud:edge:ManagementProxy", "dev-proxy"),
-      dns: urnOf("agent-cloud:edge:WildcardDns", "dev-dns"),
+      edge: urnOf(KUBERNETES.Namespace, "dev-edge"),
+      certificate: urnOf(AGENT_CLOUD.WildcardCertificate, "dev-certificate"),
+      image: urnOf(AGENT_CLOUD.AppImage, "dev-image"),
+      database: urnOf(AGENT_CLOUD.SharedDatabase, "dev-database"),
+      proxy: urnOf(AGENT_CLOUD.ManagementProxy, "dev-proxy"),
+      dns: urnOf(AGENT_CLOUD.WildcardDns, "dev-dns"),
       ...Object.fromEntries(
         dev.tenants.map((t) => [
           `tenant ${t.id}`,
-          urnOf("agent-cloud:tenant:TenantApp", `dev-tenant-${t.id}`),
+          urnOf(AGENT_CLOUD.TenantApp, `dev-tenant-${t.id}`),
         ]),
       ),
     });

@@ -84,7 +84,8 @@ export async function runSharded(
         environment: parsed.environment,
         domain: parsed.domain,
       };
-      for (const [k, v] of Object.entries(out)) if (v !== undefined) outputs[k] = await valueOf(v);
+      for (const [key, value] of Object.entries(out))
+        if (value !== undefined) outputs[key] = await valueOf(value);
       return outputs;
     },
     {

@@ -78,31 +78,32 @@ export const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const STACK_URN = "urn:pulumi:test::agent-cloud::pulumi:pulumi:Stack::agent-cloud-test";
 
 /** The URN the engine gives a resource: its parents' type chain, its type, its name. */
-export function urnOf(r: Pick<TestResource, "type" | "name" | "parent">): string {
-  const parentChain = r.parent?.split("::")[2];
-  const chain = parentChain && parentChain !== PULUMI.Stack ? `${parentChain}$${r.type}` : r.type;
-  return `urn:pulumi:test::agent-cloud::${chain}::${r.name}`;
+export function urnOf(resource: Pick<TestResource, "type" | "name" | "parent">): string {
+  const parentChain = resource.parent?.split("::")[2];
+  const chain =
+    parentChain && parentChain !== PULUMI.Stack ? `${parentChain}$${resource.type}` : resource.type;
+  return `urn:pulumi:test::agent-cloud::${chain}::${resource.name}`;
 }
 
 function options(opts: Options = {}, parent?: string) {
-  const o = new pb.AnalyzerResourceOptions();
-  o.setProtect(opts.protect ?? false);
-  o.setAliasesList(opts.aliases ?? []);
-  o.setIgnorechangesList([]);
-  o.setAdditionalsecretoutputsList([]);
-  const p = opts.parent ?? parent;
-  if (p) o.setParent(p);
-  return o;
+  const resourceOptions = new pb.AnalyzerResourceOptions();
+  resourceOptions.setProtect(opts.protect ?? false);
+  resourceOptions.setAliasesList(opts.aliases ?? []);
+  resourceOptions.setIgnorechangesList([]);
+  resourceOptions.setAdditionalsecretoutputsList([]);
+  const parentUrn = opts.parent ?? parent;
+  if (parentUrn) resourceOptions.setParent(parentUrn);
+  return resourceOptions;
 }
 
 function toResult(resp: AnalyzerPbModule.AnalyzeResponse): AnalyzeResult {
   const levels = ["advisory", "mandatory", "disabled", "remediate"] as const;
   return {
-    diagnostics: resp.getDiagnosticsList().map((d) => ({
-      policyName: d.getPolicyname(),
-      message: d.getMessage(),
-      urn: d.getUrn(),
-      enforcementLevel: levels[d.getEnforcementlevel()] ?? "advisory",
+    diagnostics: resp.getDiagnosticsList().map((diagnostic) => ({
+      policyName: diagnostic.getPolicyname(),
+      message: diagnostic.getMessage(),
+      urn: diagnostic.getUrn(),
+      enforcementLevel: levels[diagnostic.getEnforcementlevel()] ?? "advisory",
     })),
     notApplicable: new Map(
       resp.getNotApplicableList().map((n) => [n.getPolicyName(), n.getReason()] as const),
@@ -148,8 +149,8 @@ export async function startPolicyPack(): Promise<PolicyPackProcess> {
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
       const line = /^(\d+)\s*$/m.exec(out);
       if (line) resolve(Number(line[1]));
     });
@@ -165,24 +166,24 @@ export async function startPolicyPack(): Promise<PolicyPackProcess> {
   return {
     port,
     async info() {
-      const i = await unary<AnalyzerPbModule.AnalyzerInfo>((done) =>
+      const info = await unary<AnalyzerPbModule.AnalyzerInfo>((done) =>
         client.getAnalyzerInfo(new Empty(), done),
       );
       return {
-        name: i.getName(),
-        version: i.getVersion(),
-        policies: i
+        name: info.getName(),
+        version: info.getVersion(),
+        policies: info
           .getPoliciesList()
           .map((p) => ({ name: p.getName(), level: p.getEnforcementlevel() })),
       };
     },
-    async analyze(r) {
+    async analyze(resource) {
       const req = new pb.AnalyzeRequest();
-      req.setType(r.type);
-      req.setName(r.name);
-      req.setUrn(urnOf(r));
-      req.setProperties(Struct.fromJavaScript(r.props as Record<string, never>));
-      req.setOptions(options(r.opts, r.parent ?? STACK_URN));
+      req.setType(resource.type);
+      req.setName(resource.name);
+      req.setUrn(urnOf(resource));
+      req.setProperties(Struct.fromJavaScript(resource.props as Record<string, never>));
+      req.setOptions(options(resource.opts, resource.parent ?? STACK_URN));
       return toResult(
         await unary<AnalyzerPbModule.AnalyzeResponse>((done) => client.analyze(req, done)),
       );
@@ -190,16 +191,18 @@ export async function startPolicyPack(): Promise<PolicyPackProcess> {
     async analyzeStack(resources) {
       const req = new pb.AnalyzeStackRequest();
       req.setResourcesList(
-        resources.map((r) => {
-          const a = new pb.AnalyzerResource();
-          a.setType(r.type);
-          a.setName(r.name);
-          a.setUrn(urnOf(r));
-          a.setProperties(Struct.fromJavaScript(r.props as Record<string, never>));
-          a.setOptions(options(r.opts, r.parent ?? STACK_URN));
-          a.setParent(r.parent ?? STACK_URN);
-          a.setDependenciesList([]);
-          return a;
+        resources.map((resource) => {
+          const analyzerResource = new pb.AnalyzerResource();
+          analyzerResource.setType(resource.type);
+          analyzerResource.setName(resource.name);
+          analyzerResource.setUrn(urnOf(resource));
+          analyzerResource.setProperties(
+            Struct.fromJavaScript(resource.props as Record<string, never>),
+          );
+          analyzerResource.setOptions(options(resource.opts, resource.parent ?? STACK_URN));
+          analyzerResource.setParent(resource.parent ?? STACK_URN);
+          analyzerResource.setDependenciesList([]);
+          return analyzerResource;
         }),
       );
       return toResult(

@@ -216,7 +216,7 @@ export function expectViolation(
   expect(result.diagnostics.map((d) => d.policyName)).toEqual(result.diagnostics.map(() => policy));
   const found = of(result, policy);
   expect(found.length).toBeGreaterThan(0);
-  for (const d of found) expect(d.enforcementLevel).toBe("mandatory");
+  for (const diagnostic of found) expect(diagnostic.enforcementLevel).toBe("mandatory");
   const messages = found.map((d) => d.message);
   expect(
     messages.some((m) => fragments.every((f) => m.includes(f))),

@@ -6,13 +6,7 @@ import { parseConfig } from "../../stacks/config/parse";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { runProgram } from "../../testkit/mocks";
 import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
-
-const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
-const T = {
-  deployment: "kubernetes:apps/v1:Deployment",
-  quota: "kubernetes:core/v1:ResourceQuota",
-  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-};
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 const deploy = (overrides = {}) =>
   runProgram(() => new TenantApp("tenant-acme", tenantArgs("acme", overrides)));
@@ -21,7 +15,7 @@ describe("autoscaling within the plan", () => {
   it("renders an HPA on CPU, leaves replicas to it, and sizes quota and PDB for max", async () => {
     const max = Math.min(4, STANDARD.maxReplicas);
     const run = await deploy({ replicas: 1, autoscale: { min: 1, max, cpuPercent: 65 } });
-    const hpa = run.get(HPA, "tenant-acme-autoscaler");
+    const hpa = run.get(KUBERNETES.HorizontalPodAutoscaler, "tenant-acme-autoscaler");
     expect(hpa.inputs.spec).toMatchObject({
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "sp-acme" },
       minReplicas: 1,
@@ -34,26 +28,28 @@ describe("autoscaling within the plan", () => {
       ],
     });
     expect(await validateAllKubernetes([hpa])).toBe(1);
-    const deployment = run.get(T.deployment, "tenant-acme-deployment").inputs.spec;
+    const deployment = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec;
     expect(deployment.replicas).toBeUndefined();
     expect(deployment.strategy).toEqual({
       type: "RollingUpdate",
       rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
     });
-    expect(run.get(T.quota, "tenant-acme-quota").inputs.spec.hard.pods).toBe(
+    expect(run.get(KUBERNETES.ResourceQuota, "tenant-acme-quota").inputs.spec.hard.pods).toBe(
       String(podBudget(max)),
     );
-    expect(run.ofType(T.pdb)).toHaveLength(1);
+    expect(run.ofType(KUBERNETES.PodDisruptionBudget)).toHaveLength(1);
   });
 
   it("has no HPA without autoscale, nor while suspended", async () => {
-    expect((await deploy()).ofType(HPA)).toEqual([]);
+    expect((await deploy()).ofType(KUBERNETES.HorizontalPodAutoscaler)).toEqual([]);
     const suspended = await deploy({
       suspended: true,
       autoscale: { min: 1, max: 2, cpuPercent: 70 },
     });
-    expect(suspended.ofType(HPA)).toEqual([]);
-    expect(suspended.get(T.deployment, "tenant-acme-deployment").inputs.spec.replicas).toBe(0);
+    expect(suspended.ofType(KUBERNETES.HorizontalPodAutoscaler)).toEqual([]);
+    expect(
+      suspended.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.replicas,
+    ).toBe(0);
   });
 
   it("refuses a range beyond the plan in the component", async () => {

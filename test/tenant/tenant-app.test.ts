@@ -12,17 +12,7 @@ import { NON_PUBLIC_RANGES } from "../../components/tenant/network-policy";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
-
-const T = {
-  ns: "kubernetes:core/v1:Namespace",
-  secret: "kubernetes:core/v1:Secret",
-  deploy: "kubernetes:apps/v1:Deployment",
-  svc: "kubernetes:core/v1:Service",
-  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  quota: "kubernetes:core/v1:ResourceQuota",
-  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  password: "random:index/randomPassword:RandomPassword",
-};
+import { KUBERNETES, RANDOM } from "../../testkit/type-tokens";
 
 async function deploy(id = "acme", overrides = {}) {
   return runProgram(() => {
@@ -43,13 +33,13 @@ describe("TenantApp", () => {
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
         `${TENANT_APP_TYPE} tenant-acme`,
-        `${T.ns} tenant-acme-namespace`,
-        `${T.secret} tenant-acme-secret`,
-        `${T.deploy} tenant-acme-deployment`,
-        `${T.svc} tenant-acme-service`,
-        `${T.netpol} tenant-acme-network-policy`,
-        `${T.quota} tenant-acme-quota`,
-        `${T.password} tenant-acme-api-key`,
+        `${KUBERNETES.Namespace} tenant-acme-namespace`,
+        `${KUBERNETES.Secret} tenant-acme-secret`,
+        `${KUBERNETES.Deployment} tenant-acme-deployment`,
+        `${KUBERNETES.Service} tenant-acme-service`,
+        `${KUBERNETES.NetworkPolicy} tenant-acme-network-policy`,
+        `${KUBERNETES.ResourceQuota} tenant-acme-quota`,
+        `${RANDOM.RandomPassword} tenant-acme-api-key`,
       ].sort(),
     );
     const component = run.get(TENANT_APP_TYPE, "tenant-acme");
@@ -89,13 +79,13 @@ describe("TenantApp", () => {
     expect(out.servicePort).toBe(80);
     expect(await pulumi.isSecret(out.apiKey)).toBe(true);
     expect(await valueOf(out.apiKey)).toMatch(/^ac_dev_[A-Za-z0-9]{40}$/);
-    const random = run.get(T.password, "tenant-acme-api-key");
+    const random = run.get(RANDOM.RandomPassword, "tenant-acme-api-key");
     expect(random.inputs).toMatchObject({ length: 40, special: false });
   });
 
   it("labels the namespace with tenant, environment, plan, groups and restricted Pod Security", async () => {
     const run = await deploy("acme", { groups: ["early-access", "beta"] });
-    expect(run.get(T.ns, "tenant-acme-namespace").inputs.metadata.labels).toEqual({
+    expect(run.get(KUBERNETES.Namespace, "tenant-acme-namespace").inputs.metadata.labels).toEqual({
       "agent-cloud.io/tenant": "acme",
       "agent-cloud.io/environment": "dev",
       "agent-cloud.io/plan": "standard",
@@ -110,7 +100,7 @@ describe("TenantApp", () => {
 
   it("runs a restricted, digest-pinned pod that drains and rolls with no pod unavailable", async () => {
     const run = await deploy();
-    const spec = run.get(T.deploy, "tenant-acme-deployment").inputs.spec;
+    const spec = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec;
     expect(spec.replicas).toBe(1);
     expect(spec.strategy).toEqual({
       type: "RollingUpdate",
@@ -177,7 +167,7 @@ describe("TenantApp", () => {
       writablePaths: ["/app/.systemprompt", "/tmp"],
       writableSizeLimit: "2Gi",
     });
-    const pod = run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.spec;
+    const pod = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.spec;
     const c = pod.containers[0];
     expect(c.readinessProbe.httpGet.path).toBe("/readyz");
     expect(c.livenessProbe.httpGet.path).toBe("/api/v1/health");
@@ -189,7 +179,8 @@ describe("TenantApp", () => {
 
   it("sets platform env in plain text and every credential only through the Secret", async () => {
     const run = await deploy("acme", { adminEmail: "ops@acme.example" });
-    const c = run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.spec.containers[0];
+    const c = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.spec
+      .containers[0];
     expect(c.env).toEqual([
       { name: "LOG_LEVEL", value: "info" },
       { name: "HOST", value: "0.0.0.0" },
@@ -206,7 +197,7 @@ describe("TenantApp", () => {
     ]);
     expect(c.envFrom).toBeUndefined();
 
-    const secret = run.get(T.secret, "tenant-acme-secret");
+    const secret = run.get(KUBERNETES.Secret, "tenant-acme-secret");
     expect(secret.inputs.metadata).toMatchObject({
       name: "sp-acme-env",
       namespace: "dev-tenant-acme",
@@ -239,13 +230,12 @@ describe("TenantApp", () => {
     const b = await deploy("acme", { agentConfig: { tools: ["x"], model: "m" } });
     const c = await deploy("acme", { agentConfig: { model: "other", tools: ["x"] } });
     const annotation = (run: typeof a) =>
-      run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.metadata.annotations[
-        CONFIG_CHECKSUM_ANNOTATION
-      ];
-    const secret = a.get(T.secret, "tenant-acme-secret").inputs;
+      run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.metadata
+        .annotations[CONFIG_CHECKSUM_ANNOTATION];
+    const secret = a.get(KUBERNETES.Secret, "tenant-acme-secret").inputs;
     expect(secret.metadata).toMatchObject({ name: "sp-acme-env", namespace: "dev-tenant-acme" });
     expect(JSON.parse(secret.stringData["agent.json"])).toEqual({ model: "m", tools: ["x"] });
-    expect(a.ofType("kubernetes:core/v1:ConfigMap")).toEqual([]);
+    expect(a.ofType(KUBERNETES.ConfigMap)).toEqual([]);
     expect(annotation(a)).toMatch(/^[a-f0-9]{64}$/);
     expect(annotation(b)).toBe(annotation(a));
     expect(annotation(c)).not.toBe(annotation(a));
@@ -254,7 +244,7 @@ describe("TenantApp", () => {
   it("rolls pods when a credential changes, with a hash that is not itself secret", async () => {
     const annotation = async (key: string) => {
       const run = await deploy("acme", { secrets: { ANTHROPIC_API_KEY: pulumi.secret(key) } });
-      const d = run.get(T.deploy, "tenant-acme-deployment");
+      const d = run.get(KUBERNETES.Deployment, "tenant-acme-deployment");
       expect(d.secretPaths).toEqual([]);
       return d.inputs.spec.template.metadata.annotations[SECRET_CHECKSUM_ANNOTATION];
     };
@@ -266,7 +256,7 @@ describe("TenantApp", () => {
 
   it("exposes only a ClusterIP Service on port 80 to the named app port", async () => {
     const run = await deploy();
-    const svc = run.get(T.svc, "tenant-acme-service").inputs;
+    const svc = run.get(KUBERNETES.Service, "tenant-acme-service").inputs;
     expect(svc.metadata).toMatchObject({ name: "sp-acme", namespace: "dev-tenant-acme" });
     expect(svc.spec).toEqual({
       type: "ClusterIP",
@@ -281,7 +271,7 @@ describe("TenantApp", () => {
 
   it("denies by default and opens only proxy ingress, DNS, the database and the public internet", async () => {
     const run = await deploy();
-    const spec = run.get(T.netpol, "tenant-acme-network-policy").inputs.spec;
+    const spec = run.get(KUBERNETES.NetworkPolicy, "tenant-acme-network-policy").inputs.spec;
     expect(spec.podSelector).toEqual({});
     expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(spec.ingress).toEqual([
@@ -323,7 +313,7 @@ describe("TenantApp", () => {
 
   it("sizes quota for replicas plus a surge and a draining pod and caps containers at the plan", async () => {
     const run = await deploy("acme", { replicas: 2 });
-    expect(run.get(T.quota, "tenant-acme-quota").inputs.spec).toEqual({
+    expect(run.get(KUBERNETES.ResourceQuota, "tenant-acme-quota").inputs.spec).toEqual({
       hard: {
         pods: "4",
         "requests.cpu": "1",
@@ -335,8 +325,8 @@ describe("TenantApp", () => {
       },
     });
     // No LimitRange: the app container states its own resources, so there is nothing to default.
-    expect(run.ofType("kubernetes:core/v1:LimitRange")).toEqual([]);
-    const pod = run.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.spec;
+    expect(run.ofType(KUBERNETES.LimitRange)).toEqual([]);
+    const pod = run.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.spec;
     for (const c of pod.containers) {
       expect(Object.keys(c.resources.requests).sort(), c.name).toEqual(["cpu", "memory"]);
       expect(Object.keys(c.resources.limits).sort(), c.name).toEqual(["cpu", "memory"]);
@@ -345,9 +335,9 @@ describe("TenantApp", () => {
 
   it("adds a PodDisruptionBudget and spreads pods only with two or more replicas", async () => {
     const one = await deploy("acme", { replicas: 1 });
-    expect(one.ofType(T.pdb)).toHaveLength(0);
+    expect(one.ofType(KUBERNETES.PodDisruptionBudget)).toHaveLength(0);
     const two = await deploy("acme", { replicas: 2 });
-    const pdb = two.get(T.pdb, "tenant-acme-pdb").inputs;
+    const pdb = two.get(KUBERNETES.PodDisruptionBudget, "tenant-acme-pdb").inputs;
     expect(pdb.metadata).toMatchObject({ name: "sp-acme", namespace: "dev-tenant-acme" });
     expect(pdb.spec).toEqual({
       maxUnavailable: 1,
@@ -359,7 +349,7 @@ describe("TenantApp", () => {
         },
       },
     });
-    const pod = two.get(T.deploy, "tenant-acme-deployment").inputs.spec.template.spec;
+    const pod = two.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.template.spec;
     expect(pod.topologySpreadConstraints[0]).toMatchObject({
       topologyKey: "kubernetes.io/hostname",
       whenUnsatisfiable: "ScheduleAnyway",
@@ -413,7 +403,7 @@ describe("TenantApp", () => {
     expect(run.result).toBeInstanceOf(ComponentArgsError);
     expect(pulumi.RunError.isInstance(run.result as Error)).toBe(true);
     expect((run.result as ComponentArgsError).problems).toEqual([
-      `tenant "acme" image "nginx:latest": must be pinned by digest (repo@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`,
+      `tenant "acme" image "nginx:latest": must be pinned by digest (registry/repo[:tag]@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`,
       `tenant "acme" replicas 5: plan "standard" allows at most 4 replicas`,
       `tenant "acme" env.PORT: is set by the platform and cannot be overridden (${RESERVED_ENV.join(", ")})`,
       `probe path "health": must start with "/"`,
@@ -459,18 +449,18 @@ describe("TenantApp", () => {
     expect(run.result.autoscaler).toBeUndefined();
     expect(run.result.migrationJob).toBeUndefined();
     // A partial transform replaces the top-level field it names; a function edits args and opts.
-    expect(run.get(T.svc, "tenant-acme-service").inputs.metadata).toEqual({
+    expect(run.get(KUBERNETES.Service, "tenant-acme-service").inputs.metadata).toEqual({
       name: "sp-acme",
       annotations: { "example.com/x": "1" },
     });
-    const deployment = run.get(T.deploy, "tenant-acme-deployment");
+    const deployment = run.get(KUBERNETES.Deployment, "tenant-acme-deployment");
     expect(deployment.inputs.metadata.annotations).toEqual({ team: "a" });
     expect(deployment.inputs.metadata.name).toBe("sp-acme");
     expect(deployment.protect).toBe(true);
     // Untransformed children are exactly as without a transform.
     const plain = await deploy("acme", { replicas: 2 });
-    expect(run.get(T.quota, "tenant-acme-quota").inputs).toEqual(
-      plain.get(T.quota, "tenant-acme-quota").inputs,
+    expect(run.get(KUBERNETES.ResourceQuota, "tenant-acme-quota").inputs).toEqual(
+      plain.get(KUBERNETES.ResourceQuota, "tenant-acme-quota").inputs,
     );
   });
 

@@ -56,6 +56,10 @@ export function makeSelfSignedCertificate(
 
 /** Self-signed EC certificate for `*.{domain}` and `{domain}`, valid one day, written into `dir`. */
 export function makeWildcardCertificate(dir: string, domain: string): TestCertificate {
-  const c = makeSelfSignedCertificate(dir, "tls", `*.${domain}`, [`*.${domain}`, domain]);
-  return { certificatePath: c.certificatePath, keyPath: c.keyPath, pem: c.certificatePem };
+  const certificate = makeSelfSignedCertificate(dir, "tls", `*.${domain}`, [`*.${domain}`, domain]);
+  return {
+    certificatePath: certificate.certificatePath,
+    keyPath: certificate.keyPath,
+    pem: certificate.certificatePem,
+  };
 }

@@ -76,7 +76,7 @@ function send(req: EdgeRequest, tls: boolean): Promise<EdgeResponse> {
           }
         : {}),
     };
-    const r = (tls ? httpsRequest : httpRequest)(options, (res) => {
+    const request = (tls ? httpsRequest : httpRequest)(options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
@@ -88,9 +88,11 @@ function send(req: EdgeRequest, tls: boolean): Promise<EdgeResponse> {
       );
       res.on("error", reject);
     });
-    r.setTimeout(req.timeoutMs ?? 5000, () => r.destroy(new Error("request timed out")));
-    r.on("error", (e) => reject(new EdgeRequestError(e, r.reusedSocket)));
-    r.end(req.body);
+    request.setTimeout(req.timeoutMs ?? 5000, () =>
+      request.destroy(new Error("request timed out")),
+    );
+    request.on("error", (e) => reject(new EdgeRequestError(e, request.reusedSocket)));
+    request.end(req.body);
   });
 }
 
@@ -118,13 +120,13 @@ export function rawStatus(
       if (done) return;
       done = true;
       socket.destroy();
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(Buffer.concat(chunks).toString("latin1"));
-      resolve(m ? Number(m[1]) : 0);
+      const statusLine = /^HTTP\/1\.[01] (\d{3})/.exec(Buffer.concat(chunks).toString("latin1"));
+      resolve(statusLine ? Number(statusLine[1]) : 0);
     };
     socket.setTimeout(options.timeoutMs ?? 5000, finish);
     socket.once(options.tls ? "secureConnect" : "connect", () => socket.write(head));
-    socket.on("data", (c: Buffer) => {
-      chunks.push(c);
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
       if (Buffer.concat(chunks).includes("\r\n")) finish();
     });
     socket.on("end", finish);
@@ -147,8 +149,8 @@ export async function pool<T>(limit: number, tasks: readonly (() => Promise<T>)[
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {
-      const i = next++;
-      results[i] = await (tasks[i] as () => Promise<T>)();
+      const index = next++;
+      results[index] = await (tasks[index] as () => Promise<T>)();
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
@@ -169,7 +171,7 @@ export interface OpenStream {
 /** Starts a GET over TLS and resolves once the response headers arrive. */
 export function openStream(req: EdgeRequest): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
-    const r = httpsRequest(
+    const request = httpsRequest(
       {
         host: "127.0.0.1",
         port: req.port,
@@ -182,31 +184,31 @@ export function openStream(req: EdgeRequest): Promise<OpenStream> {
       },
       (res) => {
         const chunks: string[] = [];
-        const waiters: ((c: string) => void)[] = [];
+        const waiters: ((chunk: string) => void)[] = [];
         res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          const w = waiters.shift();
-          if (w) w(c);
-          else chunks.push(c);
+        res.on("data", (chunk: string) => {
+          const waiter = waiters.shift();
+          if (waiter) waiter(chunk);
+          else chunks.push(chunk);
         });
         const ended = new Promise<void>((done) => res.on("end", () => done()));
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           ended,
-          close: () => r.destroy(),
+          close: () => request.destroy(),
           next(timeoutMs = 3000) {
             const queued = chunks.shift();
             if (queued !== undefined) return Promise.resolve(queued);
             return new Promise((ok, fail) => {
               const timer = setTimeout(() => {
-                const i = waiters.indexOf(got);
-                if (i >= 0) waiters.splice(i, 1);
+                const index = waiters.indexOf(got);
+                if (index >= 0) waiters.splice(index, 1);
                 fail(new Error(`no chunk within ${timeoutMs} ms`));
               }, timeoutMs);
-              const got = (c: string) => {
+              const got = (chunk: string) => {
                 clearTimeout(timer);
-                ok(c);
+                ok(chunk);
               };
               waiters.push(got);
             });
@@ -214,12 +216,12 @@ export function openStream(req: EdgeRequest): Promise<OpenStream> {
         });
       },
     );
-    r.setTimeout(req.timeoutMs ?? 3000, () =>
-      r.destroy(new Error(`no response headers within ${req.timeoutMs ?? 3000} ms`)),
+    request.setTimeout(req.timeoutMs ?? 3000, () =>
+      request.destroy(new Error(`no response headers within ${req.timeoutMs ?? 3000} ms`)),
     );
-    r.on("response", () => r.setTimeout(0));
-    r.on("error", reject);
-    r.end();
+    request.on("response", () => request.setTimeout(0));
+    request.on("error", reject);
+    request.end();
   });
 }
 

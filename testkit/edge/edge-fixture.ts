@@ -116,8 +116,8 @@ export const ROUTING_SUITE_LIMITS = {
   requestBurstPerClient: 100_000,
 };
 
-export function tenantHosts(t: EdgeTenant, domain: string): string[] {
-  return [`${t.id}.${domain}`, ...(t.customDomains ?? [])];
+export function tenantHosts(tenant: EdgeTenant, domain: string): string[] {
+  return [`${tenant.id}.${domain}`, ...(tenant.customDomains ?? [])];
 }
 
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
@@ -128,7 +128,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     () => rmSync(dir, { recursive: true, force: true }),
   ];
   const close = async () => {
-    for (const c of cleanups.reverse()) await c();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
     const { environment, domain } = options;
@@ -144,9 +144,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     // What nginx resolves each Service name to: the fake server's address, or one where
     // nothing listens (127.0.9.x) for a tenant without a server.
     const addressOf = new Map(
-      options.tenants.map((t, i) => [
-        t.id,
-        t.address ?? (t.missing ? `127.0.9.${(i % 250) + 1}` : fleet.get(t.id).ip),
+      options.tenants.map((tenant, index) => [
+        tenant.id,
+        tenant.address ??
+          (tenant.missing ? `127.0.9.${(index % 250) + 1}` : fleet.get(tenant.id).ip),
       ]),
     );
     const portOf = new Map(
@@ -180,10 +181,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         routes,
         tenantAuth: options.tenants
           .filter((t) => ids.includes(t.id))
-          .map((t) => ({
-            tenantId: t.id,
-            mode: t.auth ?? "app",
-            publicPaths: t.publicPaths ?? [],
+          .map((tenant) => ({
+            tenantId: tenant.id,
+            mode: tenant.auth ?? "app",
+            publicPaths: tenant.publicPaths ?? [],
           })),
       });
       const local: NginxConfigInput = {
@@ -195,10 +196,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           originPullCaPath:
             shipped.clientIdentity?.originPullCaPath === undefined ? undefined : originPullCaPath,
         },
-        routes: shipped.routes.map((r) => ({
-          ...r,
-          upstreamHost: addressOf.get(r.tenantId) as string,
-          upstreamPort: portOf.get(r.tenantId) ?? r.upstreamPort,
+        routes: shipped.routes.map((route) => ({
+          ...route,
+          upstreamHost: addressOf.get(route.tenantId) as string,
+          upstreamPort: portOf.get(route.tenantId) ?? route.upstreamPort,
         })),
         // nginx 1.22 here: the listen parameter, which does what `http2 on;` does on 1.27.
         http2: shipped.http2 === "off" ? "off" : "listen",

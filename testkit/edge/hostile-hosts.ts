@@ -27,9 +27,10 @@ export interface HostileHostOptions {
  */
 export function nginxHost(value: string): string | undefined {
   const line = value.split(/[\r\n]/)[0] as string;
-  const v = line.replace(/^[ \t]+|[ \t]+$/g, "");
-  if (v.includes("..") || v.includes("/") || /[\x00-\x20\x7f]/.test(v)) return undefined;
-  let host = v;
+  const trimmed = line.replace(/^[ \t]+|[ \t]+$/g, "");
+  if (trimmed.includes("..") || trimmed.includes("/") || /[\x00-\x20\x7f]/.test(trimmed))
+    return undefined;
+  let host = trimmed;
   if (host.startsWith("[")) {
     const end = host.indexOf("]");
     if (end >= 0) host = host.slice(0, end + 1);
@@ -61,13 +62,13 @@ export function legitimateHostVariants(host: string): string[] {
 
 /** Small seeded PRNG (mulberry32). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let bits = state;
+    bits = Math.imul(bits ^ (bits >>> 15), bits | 1);
+    bits ^= bits + Math.imul(bits ^ (bits >>> 7), bits | 61);
+    return ((bits ^ (bits >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -99,13 +100,13 @@ export function hostileHosts(options: HostileHostOptions): string[] {
   const rand = random(options.seed ?? 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out = new Set<string>();
-  const add = (v: string) => {
-    const normalised = nginxHost(v);
-    if (normalised === undefined || !known.has(normalised)) out.add(v);
+  const add = (candidate: string) => {
+    const normalised = nginxHost(candidate);
+    if (normalised === undefined || !known.has(normalised)) out.add(candidate);
   };
 
   // Other domains, the apex and platform names that are not tenants.
-  for (const v of [
+  for (const value of [
     "evil.com",
     "example.com",
     "localhost",
@@ -140,7 +141,7 @@ export function hostileHosts(options: HostileHostOptions): string[] {
     "kube-dns.kube-system.svc.cluster.local",
     ...(options.internalNames ?? []),
   ])
-    add(v);
+    add(value);
 
   // IP literals in every spelling a resolver or parser might accept.
   for (const ip of [
@@ -151,18 +152,18 @@ export function hostileHosts(options: HostileHostOptions): string[] {
     ...(options.addresses ?? []),
   ]) {
     const parts = ip.split(".").map(Number);
-    const n = parts.reduce((acc, p) => acc * 256 + p, 0);
-    for (const v of [
+    const asNumber = parts.reduce((acc, p) => acc * 256 + p, 0);
+    for (const spelling of [
       ip,
       `${ip}:443`,
       `${ip}.`,
-      String(n),
-      `0x${n.toString(16)}`,
+      String(asNumber),
+      `0x${asNumber.toString(16)}`,
       parts.map((p) => `0${p.toString(8)}`).join("."),
-      `${parts[0]}.${n % 16777216}`,
+      `${parts[0]}.${asNumber % 16777216}`,
       `${ip}.nip.io`,
     ])
-      add(v);
+      add(spelling);
   }
 
   for (const host of options.knownHosts) {
@@ -228,23 +229,23 @@ export function hostileHosts(options: HostileHostOptions): string[] {
     ];
     mutations.forEach(add);
     // Doubled dots and unicode dots in place of each dot.
-    [...host].forEach((c, i) => {
-      if (c !== ".") return;
+    [...host].forEach((char, index) => {
+      if (char !== ".") return;
       for (const sep of ["..", ". ", ...UNICODE_DOTS])
-        add(host.slice(0, i) + sep + host.slice(i + 1));
+        add(host.slice(0, index) + sep + host.slice(index + 1));
     });
     // Homoglyphs and invisible characters, alone and with case changes.
-    [...host].forEach((c, i) => {
-      for (const g of HOMOGLYPHS[c] ?? []) {
-        const v = host.slice(0, i) + g + host.slice(i + 1);
-        add(v);
-        add(v.toUpperCase());
+    [...host].forEach((char, index) => {
+      for (const glyph of HOMOGLYPHS[char] ?? []) {
+        const spoofed = host.slice(0, index) + glyph + host.slice(index + 1);
+        add(spoofed);
+        add(spoofed.toUpperCase());
       }
     });
-    for (const z of INVISIBLE) {
-      add(z + host);
-      add(host + z);
-      add(first + z + host.slice(first.length));
+    for (const invisible of INVISIBLE) {
+      add(invisible + host);
+      add(host + invisible);
+      add(first + invisible + host.slice(first.length));
     }
     add(host.normalize("NFD").replace(/e/, "e\u0301"));
     add(host.replace(/\./g, "\u3002"));
@@ -253,18 +254,18 @@ export function hostileHosts(options: HostileHostOptions): string[] {
   // Seeded random edits of known hosts until there are enough.
   const target = options.atLeast ?? 600;
   for (let guard = 0; out.size < target && guard < target * 50; guard++) {
-    let v = pick(options.knownHosts);
+    let mutated = pick(options.knownHosts);
     const edits = 1 + Math.floor(rand() * 3);
-    for (let e = 0; e < edits; e++) {
-      const i = Math.floor(rand() * (v.length + 1));
-      const c = pick(MUTATION_ALPHABET);
+    for (let edit = 0; edit < edits; edit++) {
+      const at = Math.floor(rand() * (mutated.length + 1));
+      const letter = pick(MUTATION_ALPHABET);
       const kind = rand();
-      if (kind < 0.4) v = v.slice(0, i) + c + v.slice(i);
-      else if (kind < 0.7) v = v.slice(0, i) + c + v.slice(i + 1);
-      else v = v.slice(0, i) + v.slice(i + 1);
+      if (kind < 0.4) mutated = mutated.slice(0, at) + letter + mutated.slice(at);
+      else if (kind < 0.7) mutated = mutated.slice(0, at) + letter + mutated.slice(at + 1);
+      else mutated = mutated.slice(0, at) + mutated.slice(at + 1);
     }
-    if (rand() < 0.3) v = v.toUpperCase();
-    add(v);
+    if (rand() < 0.3) mutated = mutated.toUpperCase();
+    add(mutated);
   }
   return [...out];
 }

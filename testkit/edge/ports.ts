@@ -18,10 +18,11 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 }
 
 /** `n` distinct free ports. */
-export async function freePorts(n: number, host = "127.0.0.1"): Promise<number[]> {
+export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
   const ports = new Set<number>();
-  for (let tries = 0; ports.size < n && tries < n * 10; tries++) ports.add(await freePort(host));
-  if (ports.size < n) throw new Error(`could not find ${n} free ports on ${host}`);
+  for (let tries = 0; ports.size < count && tries < count * 10; tries++)
+    ports.add(await freePort(host));
+  if (ports.size < count) throw new Error(`could not find ${count} free ports on ${host}`);
   return [...ports];
 }
 

@@ -97,41 +97,43 @@ export async function runRouteChanges(
         lookup: loopback,
         ca: edge.certificate.pem,
       });
-      const w: (typeof ws)[number] = { tenant, socket, received: [] };
-      socket.on("message", (m: WebSocket.RawData) =>
-        w.received.push(
-          Buffer.isBuffer(m) ? m.toString("utf8") : Buffer.from(m as ArrayBuffer).toString("utf8"),
+      const wsStream: (typeof ws)[number] = { tenant, socket, received: [] };
+      socket.on("message", (message: WebSocket.RawData) =>
+        wsStream.received.push(
+          Buffer.isBuffer(message)
+            ? message.toString("utf8")
+            : Buffer.from(message as ArrayBuffer).toString("utf8"),
         ),
       );
-      socket.on("close", (code) => (w.closed = code));
+      socket.on("close", (code) => (wsStream.closed = code));
       await new Promise<void>((resolve, reject) => {
         socket.once("open", () => resolve());
         socket.once("error", reject);
       });
-      ws.push(w);
+      ws.push(wsStream);
     }
 
     let step = 0;
     const exchange = async () => {
       step++;
-      for (const s of sse.filter((x) => x.dead === undefined)) {
+      for (const sseStream of sse.filter((x) => x.dead === undefined)) {
         try {
-          s.server.send(`step ${step}`);
-          s.received.push(await s.client.next(5000));
+          sseStream.server.send(`step ${step}`);
+          sseStream.received.push(await sseStream.client.next(5000));
         } catch (error) {
-          s.dead = `step ${step}: ${String(error)}`;
+          sseStream.dead = `step ${step}: ${String(error)}`;
         }
       }
-      for (const w of ws.filter((x) => x.dead === undefined)) {
+      for (const wsStream of ws.filter((x) => x.dead === undefined)) {
         try {
-          w.socket.send(`step ${step}`);
+          wsStream.socket.send(`step ${step}`);
           await waitFor(
             `WebSocket echo ${step}`,
-            () => w.received.includes(`${w.tenant}:step ${step}`),
+            () => wsStream.received.includes(`${wsStream.tenant}:step ${step}`),
             5000,
           );
         } catch (error) {
-          w.dead = `step ${step}: ${String(error)}`;
+          wsStream.dead = `step ${step}: ${String(error)}`;
         }
       }
     };
@@ -156,14 +158,15 @@ export async function runRouteChanges(
       await exchange();
     }
 
-    for (const s of sse) s.server.end();
-    const ended = (s: (typeof sse)[number]) =>
+    for (const sseStream of sse) sseStream.server.end();
+    const ended = (sseStream: (typeof sse)[number]) =>
       Promise.race([
-        s.client.ended.then(() => true),
+        sseStream.client.ended.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
       ]);
-    for (const s of sse) if (!(await ended(s)) && s.dead === undefined) s.dead = "never ended";
-    for (const w of ws) w.socket.close(1000, "done");
+    for (const sseStream of sse)
+      if (!(await ended(sseStream)) && sseStream.dead === undefined) sseStream.dead = "never ended";
+    for (const wsStream of ws) wsStream.socket.close(1000, "done");
     await waitFor("WebSockets closed", () => ws.every((w) => w.closed !== undefined), 5000).catch(
       () => undefined,
     );
@@ -176,10 +179,10 @@ export async function runRouteChanges(
         .map((s) => `SSE ${s.tenant}: ${s.received.length}/${step} events ${s.dead ?? ""}`),
       ...ws
         .filter(
-          (w) =>
-            w.dead !== undefined ||
-            w.closed !== 1000 ||
-            !w.received.includes(`${w.tenant}:step ${step}`),
+          (wsStream) =>
+            wsStream.dead !== undefined ||
+            wsStream.closed !== 1000 ||
+            !wsStream.received.includes(`${wsStream.tenant}:step ${step}`),
         )
         .map((w) => `WebSocket ${w.tenant}: closed ${w.closed} ${w.dead ?? ""}`),
     ];
@@ -191,7 +194,7 @@ export async function runRouteChanges(
       sameMaster: masterPid(edge) === pid,
     };
   } finally {
-    for (const s of sse) s.client.close();
-    for (const w of ws) w.socket.terminate();
+    for (const sseStream of sse) sseStream.client.close();
+    for (const wsStream of ws) wsStream.socket.terminate();
   }
 }

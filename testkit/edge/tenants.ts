@@ -41,7 +41,7 @@ export class FakeTenant {
   connections = 0;
   readonly requests: TenantEcho[] = [];
   private server: Server | undefined;
-  private readonly sseWaiters: ((s: SseStream) => void)[] = [];
+  private readonly sseWaiters: ((stream: SseStream) => void)[] = [];
   private readonly sseQueue: SseStream[] = [];
 
   constructor(
@@ -73,8 +73,14 @@ export class FakeTenant {
       }
       req.resume();
       req.on("end", () => {
-        res.writeHead(200, { "content-type": "application/json", "x-tenant": this.id });
-        res.end(JSON.stringify(echo));
+        // With its length, as JSON APIs answer (a chunked answer is what streams send).
+        const body = JSON.stringify(echo);
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "x-tenant": this.id,
+        });
+        res.end(body);
       });
     });
     // Node's defaults, as a tenant app would run: idle keep-alive connections close after 5 s.
@@ -152,7 +158,7 @@ export async function startTenants(
       ids.map((id, i) => [id, new FakeTenant(id, `127.0.1.${i + 1}`, port)] as const),
     );
     try {
-      for (const t of tenants.values()) if (!deferred.has(t.id)) await t.start();
+      for (const tenant of tenants.values()) if (!deferred.has(tenant.id)) await tenant.start();
     } catch {
       await Promise.all([...tenants.values()].map((t) => t.stop()));
       continue;
@@ -161,9 +167,9 @@ export async function startTenants(
       port,
       tenants,
       get(id) {
-        const t = tenants.get(id);
-        if (t === undefined) throw new Error(`no fake tenant ${id}`);
-        return t;
+        const tenant = tenants.get(id);
+        if (tenant === undefined) throw new Error(`no fake tenant ${id}`);
+        return tenant;
       },
       totalHits: () => [...tenants.values()].reduce((n, t) => n + t.hits, 0),
       close: async () => void (await Promise.all([...tenants.values()].map((t) => t.stop()))),

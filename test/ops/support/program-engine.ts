@@ -14,7 +14,7 @@ import type { GitState, PreviewOutcome, RunOptions, UpOutcome } from "../../../o
 import { Git } from "../../../ops/adapters/git";
 import { containsSecure } from "../../../ops/stack-config";
 import { runProgram, valueOf, type RecordedResource } from "../../../testkit/mocks";
-import { MemoryEngine, type MemoryStack } from "./memory-engine";
+import { MemoryEngine, type MemoryStack } from "../../../testkit/ops/memory-engine";
 import { DOCKER_BUILD, KUBERNETES } from "../../../testkit/type-tokens";
 
 /** One evaluation of the program. */
@@ -90,11 +90,11 @@ export class ProgramEngine extends MemoryEngine {
     stack: string,
     options: RunOptions,
   ): Promise<{ run: Awaited<ReturnType<ProgramEngine["evaluate"]>>; digest?: string }> {
-    const stackState = this.stacks[stack];
-    if (stackState === undefined) throw new Error(`no stack ${stack}`);
+    const memoryStack = this.stacks[stack];
+    if (memoryStack === undefined) throw new Error(`no stack ${stack}`);
     const run = await this.evaluate(
       stack,
-      options.source?.config ?? stackState.config,
+      options.source?.config ?? memoryStack.config,
       options.env ?? {},
       method === "preview",
     );
@@ -113,7 +113,7 @@ export class ProgramEngine extends MemoryEngine {
     this.runs.push({ method, resources: run.resources, built, images });
     if (method === "up") {
       const engineUrn = new Map(run.resources.map((r) => [r.urn, r.engineUrn]));
-      stackState.resources = run.resources.map((resource) => ({
+      memoryStack.resources = run.resources.map((resource) => ({
         urn: resource.engineUrn,
         type: resource.type,
         parent: engineUrn.get(resource.parent),
@@ -127,7 +127,7 @@ export class ProgramEngine extends MemoryEngine {
         const resolved = JSON.parse(swap(JSON.stringify(await valueOf(value)))) as unknown;
         outputs[name] = { value: resolved, secret: await pulumi.isSecret(pulumi.output(value)) };
       }
-      stackState.outputs = outputs;
+      memoryStack.outputs = outputs;
     }
     return { run, digest };
   }

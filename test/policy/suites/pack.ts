@@ -65,25 +65,25 @@ export function packSuite(ctx: PackContext): void {
 
     it("passes a complete production stack, resource by resource and as a stack", async () => {
       const stack = productionStack();
-      for (const r of stack) expectClean(await ctx.pack.analyze(r));
+      for (const resource of stack) expectClean(await ctx.pack.analyze(resource));
       const result = await ctx.pack.analyzeStack(stack);
       expectClean(result);
       expect(result.notApplicable.has("production-database-protected")).toBe(false);
     });
 
     it("recognizes production by namespace names alone, without environment labels", async () => {
-      const stack = productionStack().map((r) =>
-        r.type === KUBERNETES.Namespace
+      const stack = productionStack().map((resource) =>
+        resource.type === KUBERNETES.Namespace
           ? {
-              ...r,
+              ...resource,
               props: {
                 metadata: {
-                  ...(r.props.metadata as object),
+                  ...(resource.props.metadata as object),
                   labels: { "pod-security.kubernetes.io/enforce": "restricted" },
                 },
               },
             }
-          : r,
+          : resource,
       );
       stack.push({ type: POSTGRESQL.Database, name: "unprotected", props: { name: "sp_x" } });
       expectViolation(await ctx.pack.analyzeStack(stack), "production-database-protected", "sp_x");

@@ -17,7 +17,7 @@ export function productionSuite(ctx: PackContext): void {
   const TAG_ONLY = "ghcr.io/systempromptio/systemprompt-template:1.4.0";
 
   describe("production-images-by-digest", () => {
-    const P = "production-images-by-digest";
+    const POLICY = "production-images-by-digest";
 
     it("passes digest-pinned images in production, and tags outside production", async () => {
       expectClean(await ctx.pack.analyze(deployment("sp-acme", "production-tenant-acme")));
@@ -29,7 +29,7 @@ export function productionSuite(ctx: PackContext): void {
     it("fails a tag-only image in a production namespace", async () => {
       expectViolation(
         await ctx.pack.analyze(deployment("sp-acme", "production-tenant-acme", podSpec(TAG_ONLY))),
-        P,
+        POLICY,
         `Deployment "production-tenant-acme/sp-acme" container "app" runs image "${TAG_ONLY}", which is not pinned by digest`,
         "repository@sha256:<digest>",
       );
@@ -50,14 +50,14 @@ export function productionSuite(ctx: PackContext): void {
       };
       expectViolation(
         await ctx.pack.analyze(job),
-        P,
+        POLICY,
         'Job "ops/migrate" container "app" runs image "postgres:17.6"',
       );
     });
   });
 
   describe("production-proxy-replicas", () => {
-    const P = "production-proxy-replicas";
+    const POLICY = "production-proxy-replicas";
     const proxy = (extra: Record<string, unknown>) =>
       deployment("edge-proxy", "production-edge", podSpec(PROXY_IMAGE), extra);
 
@@ -79,18 +79,22 @@ export function productionSuite(ctx: PackContext): void {
     it("fails one replica, and an unset replica count (Kubernetes defaults it to 1)", async () => {
       expectViolation(
         await ctx.pack.analyze(proxy({ replicas: 1 })),
-        P,
+        POLICY,
         'Deployment "production-edge/edge-proxy" is the edge proxy and runs 1 replica.',
         "set spec.replicas to at least 2",
       );
       const unset = proxy({});
       delete (unset.props.spec as Record<string, unknown>).replicas;
-      expectViolation(await ctx.pack.analyze(unset), P, "runs 1 replica (spec.replicas unset)");
+      expectViolation(
+        await ctx.pack.analyze(unset),
+        POLICY,
+        "runs 1 replica (spec.replicas unset)",
+      );
     });
   });
 
   describe("production-database-protected", () => {
-    const P = "production-database-protected";
+    const POLICY = "production-database-protected";
     const SHARED = { type: AGENT_CLOUD.SharedDatabase, name: "db" };
     const sharedUrn = urnOf(SHARED);
     const stack = (protect: boolean): TestResource[] => [
@@ -121,13 +125,13 @@ export function productionSuite(ctx: PackContext): void {
       const result = await ctx.pack.analyzeStack(stack(false));
       expectViolation(
         result,
-        P,
+        POLICY,
         'PostgreSQL database "sp_acme" (Pulumi resource "acme-db") is not protected',
         "{ protect: true }",
       );
       expectViolation(
         result,
-        P,
+        POLICY,
         'StatefulSet "production-database/db-postgres" runs the in-cluster PostgreSQL and is not protected',
       );
       expect(new Set(result.diagnostics.map((d) => d.urn))).toEqual(

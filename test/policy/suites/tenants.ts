@@ -273,7 +273,7 @@ export function tenantsSuite(ctx: PackContext): void {
   });
 
   describe("tenant-namespace-restricted-pod-security: NamespacePatch", () => {
-    const P = "tenant-namespace-restricted-pod-security";
+    const POLICY = "tenant-namespace-restricted-pod-security";
     const patch = (labels: Record<string, string>): TestResource => ({
       type: KUBERNETES.NamespacePatch,
       name: "acme-ns-patch",
@@ -289,7 +289,7 @@ export function tenantsSuite(ctx: PackContext): void {
         await ctx.pack.analyzeStack(
           stack((rs) => [...rs, patch({ "pod-security.kubernetes.io/enforce": "privileged" })]),
         ),
-        P,
+        POLICY,
         'NamespacePatch "dev-tenant-acme" (Pulumi resource "acme-ns-patch") sets pod-security.kubernetes.io/enforce: "privileged"',
       );
     });

@@ -10,7 +10,7 @@ export function workloadsSuite(ctx: PackContext): void {
   const app = (spec: Record<string, unknown>) => deployment("sp-acme", NS, spec);
 
   describe("pod-no-privileged-containers", () => {
-    const P = "pod-no-privileged-containers";
+    const POLICY = "pod-no-privileged-containers";
 
     it("passes a hardened Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod", async () => {
       const spec = podSpec();
@@ -33,7 +33,7 @@ export function workloadsSuite(ctx: PackContext): void {
         },
         { type: KUBERNETES.Pod, name: "debug", props: { metadata: { namespace: NS }, spec } },
       ];
-      for (const w of workloads) expectClean(await ctx.pack.analyze(w));
+      for (const workload of workloads) expectClean(await ctx.pack.analyze(workload));
     });
 
     it("fails a privileged container, naming workload, container and field", async () => {
@@ -41,7 +41,7 @@ export function workloadsSuite(ctx: PackContext): void {
         await ctx.pack.analyze(
           app(podSpec(GATEWAY_IMAGE, { securityContext: { privileged: true } })),
         ),
-        P,
+        POLICY,
         'Deployment "dev-tenant-acme/sp-acme" container "app" is privileged (containers[0].securityContext.privileged: true)',
         "Remove privileged",
       );
@@ -75,13 +75,13 @@ export function workloadsSuite(ctx: PackContext): void {
       const result = await ctx.pack.analyze(cron);
       expectViolation(
         result,
-        P,
+        POLICY,
         'CronJob "dev-tenant-acme/backup" init container "setup" allows privilege escalation',
       );
       // NET_BIND_SERVICE is allowed, so only SYS_ADMIN is named.
       const messages = expectViolation(
         result,
-        P,
+        POLICY,
         "adds capabilities SYS_ADMIN (initContainers[0].securityContext.capabilities.add)",
       );
       expect(messages).toHaveLength(2);
@@ -89,7 +89,7 @@ export function workloadsSuite(ctx: PackContext): void {
   });
 
   describe("pod-run-as-non-root", () => {
-    const P = "pod-run-as-non-root";
+    const POLICY = "pod-run-as-non-root";
 
     it("passes runAsNonRoot at pod level, or runAsUser > 0 at container level alone", async () => {
       expectClean(await ctx.pack.analyze(app(podSpec())));
@@ -109,7 +109,7 @@ export function workloadsSuite(ctx: PackContext): void {
     it("fails a pod that leaves the user to the image", async () => {
       expectViolation(
         await ctx.pack.analyze(app(podSpec(GATEWAY_IMAGE, {}, { securityContext: {} }))),
-        P,
+        POLICY,
         'Deployment "dev-tenant-acme/sp-acme" container "app" may run as root: it sets neither runAsNonRoot: true nor a runAsUser above 0',
         "Set securityContext.runAsNonRoot: true",
       );
@@ -118,7 +118,7 @@ export function workloadsSuite(ctx: PackContext): void {
     it("fails runAsUser 0 on a container even when the pod says non-root", async () => {
       expectViolation(
         await ctx.pack.analyze(app(podSpec(GATEWAY_IMAGE, { securityContext: { runAsUser: 0 } }))),
-        P,
+        POLICY,
         'container "app" runs as root (runAsUser: 0 on the container)',
       );
     });
@@ -134,14 +134,14 @@ export function workloadsSuite(ctx: PackContext): void {
             ),
           ),
         ),
-        P,
+        POLICY,
         "it sets runAsNonRoot: false nor a runAsUser above 0",
       );
     });
   });
 
   describe("pod-no-host-access", () => {
-    const P = "pod-no-host-access";
+    const POLICY = "pod-no-host-access";
 
     it("passes a pod with only emptyDir volumes and container ports", async () => {
       expectClean(await ctx.pack.analyze(app(podSpec())));
@@ -152,7 +152,7 @@ export function workloadsSuite(ctx: PackContext): void {
         app(podSpec(GATEWAY_IMAGE, {}, { hostNetwork: true, hostPID: true, hostIPC: true })),
       );
       for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
-        expectViolation(result, P, `Deployment "dev-tenant-acme/sp-acme" sets ${field}: true`);
+        expectViolation(result, POLICY, `Deployment "dev-tenant-acme/sp-acme" sets ${field}: true`);
       }
     });
 
@@ -165,11 +165,11 @@ export function workloadsSuite(ctx: PackContext): void {
       const result = await ctx.pack.analyze(app(spec));
       expectViolation(
         result,
-        P,
+        POLICY,
         'volume "docker" is a hostPath (/var/run/docker.sock)',
         "Use an emptyDir",
       );
-      expectViolation(result, P, 'container "app" binds hostPort 8080');
+      expectViolation(result, POLICY, 'container "app" binds hostPort 8080');
     });
 
     const volume = (spec: Record<string, unknown>): TestResource => ({
@@ -189,12 +189,12 @@ export function workloadsSuite(ctx: PackContext): void {
     it("fails a hostPath or local PersistentVolume, which hands the node's disk to a claim", async () => {
       expectViolation(
         await ctx.pack.analyze(volume({ hostPath: { path: "/" } })),
-        P,
+        POLICY,
         'PersistentVolume "default/data" (Pulumi resource "data-pv") is a hostPath volume (/) on the node',
       );
       expectViolation(
         await ctx.pack.analyze(volume({ local: { path: "/var/lib/kubelet" } })),
-        P,
+        POLICY,
         "is a local volume (/var/lib/kubelet)",
       );
     });
@@ -206,7 +206,7 @@ export function workloadsSuite(ctx: PackContext): void {
       };
       expectViolation(
         await ctx.pack.analyze(patch),
-        P,
+        POLICY,
         'DeploymentPatch "dev-tenant-acme/sp-acme" sets hostNetwork: true',
       );
       expectClean(await ctx.pack.analyze({ ...app(podSpec()), type: patch.type }));
@@ -214,7 +214,7 @@ export function workloadsSuite(ctx: PackContext): void {
   });
 
   describe("no-plaintext-secrets", () => {
-    const P = "no-plaintext-secrets";
+    const POLICY = "no-plaintext-secrets";
     const withEnv = (env: unknown[]) => app(podSpec(GATEWAY_IMAGE, { env }));
     const configMap = (data: Record<string, string>): TestResource => ({
       type: KUBERNETES.ConfigMap,
@@ -251,7 +251,7 @@ export function workloadsSuite(ctx: PackContext): void {
         await ctx.pack.analyze(
           withEnv([{ name: "ANTHROPIC_API_KEY", value: "not-really-but-plain" }]),
         ),
-        P,
+        POLICY,
         'Deployment "dev-tenant-acme/sp-acme" container "app" env ANTHROPIC_API_KEY (containers[0].env[0].value) has a plain value under a secret\'s name',
         "env[].valueFrom.secretKeyRef",
       );
@@ -268,7 +268,7 @@ export function workloadsSuite(ctx: PackContext): void {
       for (const [value, what] of cases) {
         expectViolation(
           await ctx.pack.analyze(withEnv([{ name: "SETTING", value }])),
-          P,
+          POLICY,
           `env SETTING (containers[0].env[0].value) holds what looks like ${what}`,
         );
       }
@@ -278,7 +278,7 @@ export function workloadsSuite(ctx: PackContext): void {
             "key.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n",
           }),
         ),
-        P,
+        POLICY,
         'ConfigMap "dev-tenant-acme/sp-acme-config" (Pulumi resource "acme-config") data key "key.pem" holds what looks like a PEM private key',
         "Move it to a Secret",
       );
@@ -318,11 +318,15 @@ export function workloadsSuite(ctx: PackContext): void {
       );
       expectViolation(
         result,
-        P,
+        POLICY,
         'container "app" command[1] (containers[0].command[1]) has a plain value under a secret\'s name',
       );
-      expectViolation(result, P, "args[0] (containers[0].args[0]) has a plain value");
-      expectViolation(result, P, "args[1] (containers[0].args[1]) holds what looks like a Stripe");
+      expectViolation(result, POLICY, "args[0] (containers[0].args[0]) has a plain value");
+      expectViolation(
+        result,
+        POLICY,
+        "args[1] (containers[0].args[1]) holds what looks like a Stripe",
+      );
       const annotated = await ctx.pack.analyze(
         deployment("sp-acme", NS, podSpec(), {
           template: {
@@ -339,7 +343,7 @@ export function workloadsSuite(ctx: PackContext): void {
       );
       expectViolation(
         annotated,
-        P,
+        POLICY,
         'annotation "slack/webhook-url" (spec.template.metadata.annotations) holds what looks like a Slack webhook URL',
       );
       expect(JSON.stringify(annotated)).not.toContain("abcdefghijklmnopqrstuvwx");
@@ -352,7 +356,7 @@ export function workloadsSuite(ctx: PackContext): void {
             "agent.json": '{"model":"x","notify":{"webhookUrl":"https://example.com/h"}}',
           }),
         ),
-        P,
+        POLICY,
         'data key "agent.json" holds a credential at .notify.webhookUrl',
       );
     });
@@ -361,10 +365,14 @@ export function workloadsSuite(ctx: PackContext): void {
       const result = await ctx.pack.analyze(
         configMap({ DB_PASSWORD: "hunter2", "secrets.json": '{"x": 1}' }),
       );
-      expectViolation(result, P, 'data key "DB_PASSWORD" has a plain value under a secret\'s name');
       expectViolation(
         result,
-        P,
+        POLICY,
+        'data key "DB_PASSWORD" has a plain value under a secret\'s name',
+      );
+      expectViolation(
+        result,
+        POLICY,
         'data key "secrets.json" has a plain value under a secret\'s name',
       );
     });

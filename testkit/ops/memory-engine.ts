@@ -17,14 +17,10 @@ import type {
   StateResource,
   UpOutcome,
   UpdateRecord,
-} from "../../../ops/engine";
-import {
-  PulumiCliMissingError,
-  UnknownStackError,
-  UpdateInProgressError,
-} from "../../../ops/errors";
-import type { PreviewStep } from "../../../ops/plans/pending";
-import { containsSecure } from "../../../ops/stack-config";
+} from "../../ops/engine";
+import { PulumiCliMissingError, UnknownStackError, UpdateInProgressError } from "../../ops/errors";
+import type { PreviewStep } from "../../ops/plans/pending";
+import { containsSecure } from "../../ops/stack-config";
 
 export interface MemoryStack {
   history: UpdateRecord[];
@@ -94,10 +90,10 @@ function setIn(
   value: unknown,
 ): void {
   let node: Record<string | number, unknown> = root;
-  path.slice(0, -1).forEach((key, i) => {
+  path.slice(0, -1).forEach((key, index) => {
     const next = node[key];
     if (typeof next !== "object" || next === null) {
-      node[key] = typeof path[i + 1] === "number" ? [] : {};
+      node[key] = typeof path[index + 1] === "number" ? [] : {};
     }
     node = node[key] as Record<string | number, unknown>;
   });
@@ -133,9 +129,9 @@ export class MemoryEngine implements ReleaseEngine {
   }
 
   private get(stack: string): MemoryStack {
-    const stackState = this.stacks[stack];
-    if (stackState === undefined) throw new UnknownStackError(stack, Object.keys(this.stacks));
-    return stackState;
+    const memoryStack = this.stacks[stack];
+    if (memoryStack === undefined) throw new UnknownStackError(stack, Object.keys(this.stacks));
+    return memoryStack;
   }
 
   private static runArgs(options: RunOptions): Record<string, unknown> {
@@ -159,20 +155,20 @@ export class MemoryEngine implements ReleaseEngine {
 
   async preview(stack: string, options: RunOptions): Promise<PreviewOutcome> {
     this.record("preview", stack, MemoryEngine.runArgs(options));
-    const stackState = this.get(stack);
+    const memoryStack = this.get(stack);
     options.onOutput?.(this.progress);
-    return { changeSummary: stackState.previewChanges, steps: stackState.previewSteps };
+    return { changeSummary: memoryStack.previewChanges, steps: memoryStack.previewSteps };
   }
 
   async up(stack: string, options: RunOptions): Promise<UpOutcome> {
     this.record("up", stack, MemoryEngine.runArgs(options));
-    const stackState = this.get(stack);
-    if (stackState.locked) throw new UpdateInProgressError(stack);
+    const memoryStack = this.get(stack);
+    if (memoryStack.locked) throw new UpdateInProgressError(stack);
     options.onOutput?.(this.progress);
-    const recorded = recordedConfig(options.source?.config ?? stackState.config);
-    const version = Math.max(0, ...stackState.history.map((u) => u.version)) + 1;
+    const recorded = recordedConfig(options.source?.config ?? memoryStack.config);
+    const version = Math.max(0, ...memoryStack.history.map((u) => u.version)) + 1;
     const commit = options.source?.commit ?? this.git.commit;
-    stackState.history.unshift(
+    memoryStack.history.unshift(
       update({
         version,
         message: options.message ?? "",
@@ -184,15 +180,16 @@ export class MemoryEngine implements ReleaseEngine {
                 "git.dirty": options.source ? "false" : String(this.git.dirty),
               },
         config: recorded,
-        resourceChanges: stackState.upChanges,
+        resourceChanges: memoryStack.upChanges,
       }),
     );
-    if (this.outputsAfterUp !== undefined) stackState.outputs = this.outputsAfterUp(stack, options);
+    if (this.outputsAfterUp !== undefined)
+      memoryStack.outputs = this.outputsAfterUp(stack, options);
     return {
       version,
       result: "succeeded",
-      resourceChanges: stackState.upChanges,
-      outputs: stackState.outputs,
+      resourceChanges: memoryStack.upChanges,
+      outputs: memoryStack.outputs,
     };
   }
 
@@ -218,9 +215,9 @@ export class MemoryEngine implements ReleaseEngine {
 
   async writeConfig(stack: string, changes: readonly ConfigChange[]): Promise<void> {
     this.record("writeConfig", stack, changes);
-    const stackState = this.get(stack);
+    const memoryStack = this.get(stack);
     for (const change of changes)
-      setIn(stackState.config, [change.key, ...change.path], change.value);
+      setIn(memoryStack.config, [change.key, ...change.path], change.value);
   }
 
   configFileName(stack: string): string {
