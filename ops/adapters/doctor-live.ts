@@ -3,7 +3,8 @@
  * Cloudflare zone really holds when names are proxied (they resolve to Cloudflare, not to us).
  */
 import { servedCertificateChecks } from "../plans/cert-checks";
-import { certTargets, domainOf, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
+import { certTargets, domainOf, tlsExpectationOf } from "../plans/cert-targets";
+import { probeTargets } from "./tls-probe";
 import type { CloudflareZone, ZoneRecord } from "./cloudflare-zone";
 import { type OpsContext, tlsProbe } from "../context";
 import type { Check } from "../plans/doctor-checks";

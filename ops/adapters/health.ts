@@ -18,11 +18,6 @@ export interface HealthChecker {
   check(url: string, timeoutMs: number): Promise<HealthResult>;
 }
 
-/** Whether a result counts as healthy: an answer below 400 (redirects included). */
-export function isHealthy(result: HealthResult): boolean {
-  return result.status !== undefined && result.status < 400;
-}
-
 /** `https://acme.example.com` + `/api/v1/health`, without doubling slashes. */
 export function healthUrl(tenantUrl: string, healthPath: string): string {
   return `${tenantUrl.replace(/\/+$/, "")}${healthPath}`;

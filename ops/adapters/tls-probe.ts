@@ -4,6 +4,13 @@
  */
 import { X509Certificate } from "node:crypto";
 import { connect } from "node:tls";
+import {
+  type CertFinding,
+  type CertTarget,
+  certificateFinding,
+  type TlsExpectation,
+} from "../plans/cert-checks";
+import { mapLimit } from "./health";
 
 /** What a served leaf certificate says about itself. */
 export interface ServedCertificate {
@@ -91,4 +98,24 @@ export class TlsCertificateProbe implements CertificateProbe {
       });
     });
   }
+}
+
+/** Probes every target at one address (the proxy), a few at a time. */
+export async function probeTargets(
+  probe: CertificateProbe,
+  address: string,
+  port: number,
+  targets: readonly CertTarget[],
+  expected: TlsExpectation,
+  now: Date,
+  timeoutMs: number,
+): Promise<CertFinding[]> {
+  return mapLimit(targets, 8, async (target) => {
+    try {
+      const certificate = await probe.served(address, port, target.host, timeoutMs);
+      return certificateFinding(target, { certificate }, expected, now);
+    } catch (error) {
+      return certificateFinding(target, { error: (error as Error).message }, expected, now);
+    }
+  });
 }

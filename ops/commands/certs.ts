@@ -2,7 +2,8 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag, timeoutFlag } from "../command-line/flags";
 import { EXPIRY_WARNING_DAYS, issuerName, problems } from "../plans/cert-checks";
-import { certTargets, probeTargets, tlsExpectationOf } from "../plans/cert-targets";
+import { probeTargets } from "../adapters/tls-probe";
+import { certTargets, tlsExpectationOf } from "../plans/cert-targets";
 import { DEFAULT_HTTP_TIMEOUT_MS, type OpsContext, tlsProbe } from "../context";
 import { OpsError } from "../errors";
 import { println, renderTable } from "../format/text";

@@ -1,16 +1,8 @@
-/** Which names to probe for a stack, what its config expects, and probing them all. */
+/** Which names to probe for a stack and what its config expects (adapters/tls-probe.ts probes). */
 import type { StackConfig } from "../engine";
-import { mapLimit } from "../adapters/health";
 import { KEY, tenantsOf } from "../stack-config";
 import type { TenantOutput } from "../stack-outputs";
-import {
-  type CertFinding,
-  type CertTarget,
-  certificateFinding,
-  type TlsExpectation,
-  type TlsMode,
-} from "./cert-checks";
-import type { CertificateProbe } from "../adapters/tls-probe";
+import type { CertTarget, TlsExpectation, TlsMode } from "./cert-checks";
 
 const MODES: readonly TlsMode[] = ["self-signed", "provided", "acme", "cloudflare-origin-ca"];
 
@@ -59,24 +51,4 @@ export function certTargets(config: StackConfig, tenants: readonly TenantOutput[
     targets.push({ host, role: `custom (${id})` });
   }
   return targets;
-}
-
-/** Probes every target at one address (the proxy), a few at a time. */
-export async function probeTargets(
-  probe: CertificateProbe,
-  address: string,
-  port: number,
-  targets: readonly CertTarget[],
-  expected: TlsExpectation,
-  now: Date,
-  timeoutMs: number,
-): Promise<CertFinding[]> {
-  return mapLimit(targets, 8, async (target) => {
-    try {
-      const certificate = await probe.served(address, port, target.host, timeoutMs);
-      return certificateFinding(target, { certificate }, expected, now);
-    } catch (error) {
-      return certificateFinding(target, { error: (error as Error).message }, expected, now);
-    }
-  });
 }

@@ -4,9 +4,13 @@
  * the config: the next deploy removes its workload and keeps its database).
  */
 import type { HealthResult } from "../adapters/health";
-import { isHealthy } from "../adapters/health";
 import type { StackConfig } from "../engine";
 import { KEY, tenantsOf } from "../stack-config";
+
+/** Whether a result counts as healthy: an answer below 400 (redirects included). */
+export function isHealthy(result: HealthResult): boolean {
+  return result.status !== undefined && result.status < 400;
+}
 
 /** Where a deployed tenant stands in its lifecycle. */
 export type Lifecycle = "active" | "suspended" | "offboarding";

@@ -150,13 +150,13 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
   });
 
   it("reads outputs and state masked, never decrypted", async () => {
-    const e = engine();
-    expect(await e.outputs("dev")).toEqual({
+    const realEngine = engine();
+    expect(await realEngine.outputs("dev")).toEqual({
       imageRef: { value: IMAGE, secret: false },
       environment: { value: "dev", secret: false },
       adminToken: { value: undefined, secret: true },
     });
-    const resources = await e.resources("dev");
+    const resources = await realEngine.resources("dev");
     expect(resources.map((r) => [r.urn, r.type, r.parent])).toEqual([
       [URN, AGENT_CLOUD.TenantApp, "urn:pulumi:dev::agent-cloud::pulumi:pulumi:Stack::x"],
     ]);
@@ -233,11 +233,15 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
   });
 
   it("reads and writes the stack file under stackConfigDir", async () => {
-    const e = engine();
-    expect(e.configFileName("dev")).toBe(path.join("stacks", "Pulumi.dev.yaml"));
-    expect(await e.readConfig("dev")).toEqual({ "agent-cloud:environment": "dev" });
-    await e.writeConfig("production", [{ key: "agent-cloud:image", path: ["ref"], value: IMAGE }]);
-    expect(await e.readConfig("production")).toEqual({ "agent-cloud:image": { ref: IMAGE } });
+    const realEngine = engine();
+    expect(realEngine.configFileName("dev")).toBe(path.join("stacks", "Pulumi.dev.yaml"));
+    expect(await realEngine.readConfig("dev")).toEqual({ "agent-cloud:environment": "dev" });
+    await realEngine.writeConfig("production", [
+      { key: "agent-cloud:image", path: ["ref"], value: IMAGE },
+    ]);
+    expect(await realEngine.readConfig("production")).toEqual({
+      "agent-cloud:image": { ref: IMAGE },
+    });
     await rm(path.join(project, "stacks", "Pulumi.production.yaml"));
   });
 
@@ -248,24 +252,30 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
   });
 
   it("runs a rollback under the project's policy pack, not the old commit's", async () => {
-    const e = engine();
+    const realEngine = engine();
     const config = { "agent-cloud:environment": "dev" };
-    await e.preview("dev", { source: { commit: firstCommit, config }, policyPacks: ["policy"] });
+    await realEngine.preview("dev", {
+      source: { commit: firstCommit, config },
+      policyPacks: ["policy"],
+    });
     const run = (await calls()).find((c) => c.argv[0] === "preview")!;
     expect(run.argv).toEqual(
       expect.arrayContaining(["--policy-pack", path.join(project, "policy")]),
     );
-    await e.dispose();
+    await realEngine.dispose();
   });
 
   it("runs a rollback source from a worktree of its commit, with its config, then removes it", async () => {
-    const e = engine();
+    const realEngine = engine();
     const config = {
       "agent-cloud:environment": "dev",
       "agent-cloud:tenantSecrets": { secure: "v1:abc" },
     };
-    await e.preview("dev", { source: { commit: firstCommit, config } });
-    await e.up("dev", { source: { commit: firstCommit, config }, message: "rollback to v1" });
+    await realEngine.preview("dev", { source: { commit: firstCommit, config } });
+    await realEngine.up("dev", {
+      source: { commit: firstCommit, config },
+      message: "rollback to v1",
+    });
     const runs = (await calls()).filter((c) => c.argv[0] === "preview" || c.argv[0] === "up");
     expect(runs).toHaveLength(2);
     const [previewCwd, upCwd] = runs.map((c) => c.cwd);
@@ -276,23 +286,23 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     const stackFile = await readFile(path.join(previewCwd!, "stacks", "Pulumi.dev.yaml"), "utf8");
     expect(stackFile).toContain("encryptionsalt: v1:salt");
     expect(configFromText(stackFile)).toEqual(config);
-    await e.dispose();
+    await realEngine.dispose();
     expect(existsSync(previewCwd!)).toBe(false);
     expect(await readFile(path.join(project, "index.js"), "utf8")).toBe("// v2\n");
   });
 
   it("reports the git state of the project", async () => {
-    const e = engine();
-    const state = await e.gitState();
+    const realEngine = engine();
+    const state = await realEngine.gitState();
     expect(state.dirty).toBe(false);
-    expect(await e.hasCommit(firstCommit)).toBe(true);
-    expect(await e.hasCommit("f".repeat(40))).toBe(false);
+    expect(await realEngine.hasCommit(firstCommit)).toBe(true);
+    expect(await realEngine.hasCommit("f".repeat(40))).toBe(false);
   });
 
   it("checks the CLI is logged in, once per engine", async () => {
-    const e = engine();
-    await e.ensureCli();
-    await e.ensureCli();
+    const realEngine = engine();
+    await realEngine.ensureCli();
+    await realEngine.ensureCli();
     expect((await calls()).map((c) => c.argv.join(" "))).toEqual([
       "version",
       "whoami --json --non-interactive",

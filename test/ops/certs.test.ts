@@ -57,7 +57,7 @@ describe("daysLeft and issuerName", () => {
 
 describe("modeCheck", () => {
   const self = servedCertificate(["*.a.test"], 30, TEST_NOW);
-  const le = servedCertificate(["*.a.test"], 30, TEST_NOW, { selfSigned: false });
+  const letsEncrypt = servedCertificate(["*.a.test"], 30, TEST_NOW, { selfSigned: false });
   const origin = servedCertificate(["*.a.test"], 30, TEST_NOW, {
     selfSigned: false,
     issuer: "CN=CloudFlare Origin SSL ECC Certificate Authority, O=CloudFlare, Inc.",
@@ -65,12 +65,12 @@ describe("modeCheck", () => {
   it.each([
     [self, { mode: "self-signed" }, true, "self-signed, as configured"],
     [
-      le,
+      letsEncrypt,
       { mode: "self-signed" },
       false,
       "tls.mode self-signed, but the proxy serves one issued by R11",
     ],
-    [le, { mode: "acme" }, true, "issued by R11 (ACME), as configured"],
+    [letsEncrypt, { mode: "acme" }, true, "issued by R11 (ACME), as configured"],
     [
       self,
       { mode: "acme" },
@@ -190,9 +190,9 @@ describe("servedCertificateChecks", () => {
       ],
     ],
   ])("%j, %d days", (names, days, expected) => {
-    const f = find(names, days);
+    const finding = find(names, days);
     expect(
-      servedCertificateChecks([f], { mode: "self-signed" }, "x:443").map((c) => [
+      servedCertificateChecks([finding], { mode: "self-signed" }, "x:443").map((c) => [
         c.status,
         c.detail,
       ]),
@@ -200,14 +200,14 @@ describe("servedCertificateChecks", () => {
   });
 
   it("fails a name with no handshake, and names its problems", () => {
-    const f = certificateFinding(
+    const finding = certificateFinding(
       target,
       { error: "connection refused" },
       { mode: "acme" },
       TEST_NOW,
     );
-    expect(problems(f)).toEqual(["no certificate: connection refused"]);
-    expect(servedCertificateChecks([f], { mode: "acme" }, "203.0.113.10:443")).toEqual([
+    expect(problems(finding)).toEqual(["no certificate: connection refused"]);
+    expect(servedCertificateChecks([finding], { mode: "acme" }, "203.0.113.10:443")).toEqual([
       {
         status: "fail",
         area: "tls",

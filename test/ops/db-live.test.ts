@@ -33,22 +33,22 @@ describe("db backup and restore on the real PostgreSQL", () => {
     available = await postgresAvailable();
     if (!available) return;
     dir = await mkdtemp(path.join(os.tmpdir(), "ops-db-live-"));
-    await withClient(TEST_POSTGRES_URL, async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-      await c.query(`CREATE DATABASE ${database} OWNER ${role}`);
+    await withClient(TEST_POSTGRES_URL, async (client) => {
+      await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+      await client.query(`CREATE DATABASE ${database} OWNER ${role}`);
     });
-    await withClient(tenantUrl, async (c) => {
-      await c.query("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)");
-      await c.query("INSERT INTO notes (body) VALUES ('first'), ('second'), ('ünïcode ✓')");
-      await c.query("CREATE TABLE kept (n int)");
+    await withClient(tenantUrl, async (client) => {
+      await client.query("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)");
+      await client.query("INSERT INTO notes (body) VALUES ('first'), ('second'), ('ünïcode ✓')");
+      await client.query("CREATE TABLE kept (n int)");
     });
   });
 
   afterAll(async () => {
     if (!available) return;
-    await withClient(TEST_POSTGRES_URL, async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await c.query(`DROP ROLE IF EXISTS ${role}`);
+    await withClient(TEST_POSTGRES_URL, async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await client.query(`DROP ROLE IF EXISTS ${role}`);
     });
     await rm(dir, { recursive: true, force: true });
   });
@@ -69,19 +69,19 @@ describe("db backup and restore on the real PostgreSQL", () => {
     expect(await readdir(dir)).toEqual(["acme-20261122T100000Z.dump"]);
     expect(ctx.stdout.text).not.toContain(password);
 
-    await withClient(tenantUrl, async (c) => {
-      await c.query("DROP TABLE notes");
-      await c.query("INSERT INTO kept VALUES (1)");
+    await withClient(tenantUrl, async (client) => {
+      await client.query("DROP TABLE notes");
+      await client.query("INSERT INTO kept VALUES (1)");
     });
 
     expect(await db(ctx, { ...base, action: "restore" })).toBe(0);
     expect(ctx.stderr.text).toBe("");
-    const rows = await withClient(tenantUrl, async (c) => {
-      const notes = await c.query<{ id: number; body: string }>(
+    const rows = await withClient(tenantUrl, async (client) => {
+      const notes = await client.query<{ id: number; body: string }>(
         "SELECT id, body FROM notes ORDER BY id",
       );
-      const kept = await c.query<{ n: number }>("SELECT n FROM kept");
-      const next = await c.query<{ id: number }>(
+      const kept = await client.query<{ n: number }>("SELECT n FROM kept");
+      const next = await client.query<{ id: number }>(
         "INSERT INTO notes (body) VALUES ('after') RETURNING id",
       );
       return { notes: notes.rows, kept: kept.rows, next: next.rows[0]?.id };

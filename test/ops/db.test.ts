@@ -16,14 +16,14 @@ const URL_ACME =
 
 describe("connectionFrom", () => {
   it("splits the URL; the password only goes to the environment", () => {
-    const c = connectionFrom(URL_ACME, { host: "localhost", port: 30432 });
-    expect(connectionArgs(c)).toEqual([
+    const connection = connectionFrom(URL_ACME, { host: "localhost", port: 30432 });
+    expect(connectionArgs(connection)).toEqual([
       "--host=localhost",
       "--port=30432",
       "--username=dev_acme",
       "--dbname=dev_acme",
     ]);
-    expect(connectionEnv(c)).toEqual({
+    expect(connectionEnv(connection)).toEqual({
       PGPASSWORD: "s3cr@t",
       PGSSLMODE: "disable",
       PGCONNECT_TIMEOUT: "10",

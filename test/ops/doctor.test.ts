@@ -144,7 +144,7 @@ describe("endpointCheck", () => {
 });
 
 describe("doctor command", () => {
-  const H = "/api/v1/health";
+  const HEALTH_PATH = "/api/v1/health";
   function setup() {
     const dns = new FakeDns({
       "acme.dev.example.com": ["203.0.113.10"],
@@ -153,9 +153,9 @@ describe("doctor command", () => {
       "agents.globex.test": ["198.51.100.7"],
     });
     const health = new FakeHealth({
-      [`https://acme.dev.example.com${H}`]: { status: 200, latencyMs: 10 },
-      [`https://big-acme.dev.example.com${H}`]: { status: 502, latencyMs: 2 },
-      [`https://globex.dev.example.com${H}`]: { status: 404, latencyMs: 1 },
+      [`https://acme.dev.example.com${HEALTH_PATH}`]: { status: 200, latencyMs: 10 },
+      [`https://big-acme.dev.example.com${HEALTH_PATH}`]: { status: 502, latencyMs: 2 },
+      [`https://globex.dev.example.com${HEALTH_PATH}`]: { status: 404, latencyMs: 1 },
     });
     const wildcard = servedCertificate(["*.dev.example.com", "dev.example.com"], 300, TEST_NOW);
     const tls = new FakeTls({
@@ -244,8 +244,14 @@ describe("doctor command", () => {
   it("passes a healthy stack with exit 0", async () => {
     const ctx = setup();
     ctx.dns.answers["agents.globex.test"] = ["203.0.113.10"];
-    ctx.health.answers[`https://big-acme.dev.example.com${H}`] = { status: 200, latencyMs: 1 };
-    ctx.health.answers[`https://globex.dev.example.com${H}`] = { status: 301, latencyMs: 1 };
+    ctx.health.answers[`https://big-acme.dev.example.com${HEALTH_PATH}`] = {
+      status: 200,
+      latencyMs: 1,
+    };
+    ctx.health.answers[`https://globex.dev.example.com${HEALTH_PATH}`] = {
+      status: 301,
+      latencyMs: 1,
+    };
     ctx.tls.answers["agents.globex.test"] = servedCertificate(["agents.globex.test"], 20, TEST_NOW);
     expect(await doctor(ctx, { stack: "dev" })).toBe(0);
     expect(ctx.stdout.lines.at(-1)).toBe("doctor: 10 checks passed, 0 failed");

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { edgeCertificateChecks } from "../../ops/plans/edge-certificate-check";
 
-const cf = (dns: Record<string, unknown>, domain = "agents.example.com") => ({
+const cloudflareStack = (dns: Record<string, unknown>, domain = "agents.example.com") => ({
   "agent-cloud:domain": domain,
   "agent-cloud:dns": { provider: "cloudflare", zoneId: "0".repeat(32), ...dns },
 });
@@ -10,10 +10,10 @@ const cf = (dns: Record<string, unknown>, domain = "agents.example.com") => ({
 describe("doctor: Cloudflare's edge certificate", () => {
   it.each([
     ["no DNS provider", { "agent-cloud:domain": "agents.localhost" }, []],
-    ["unproxied records", cf({ proxied: false }), []],
+    ["unproxied records", cloudflareStack({ proxied: false }), []],
     [
       "tenants one level below the zone",
-      cf({ zoneName: "example.com" }, "example.com"),
+      cloudflareStack({ zoneName: "example.com" }, "example.com"),
       [
         {
           status: "pass",
@@ -25,7 +25,7 @@ describe("doctor: Cloudflare's edge certificate", () => {
     ],
     [
       "an Advanced Certificate",
-      cf({ zoneName: "example.com", edgeCertificate: "advanced" }),
+      cloudflareStack({ zoneName: "example.com", edgeCertificate: "advanced" }),
       [
         {
           status: "pass",
@@ -38,7 +38,7 @@ describe("doctor: Cloudflare's edge certificate", () => {
   ])("%s", (_name, config, expected) => expect(edgeCertificateChecks(config)).toEqual(expected));
 
   it("fails tenants two levels below the zone on the free certificate, saying what to do", () => {
-    const [check] = edgeCertificateChecks(cf({ zoneName: "example.com" }));
+    const [check] = edgeCertificateChecks(cloudflareStack({ zoneName: "example.com" }));
     expect(check?.status).toBe("fail");
     expect(check?.detail).toContain(
       "Cloudflare edge: dns.edgeCertificate: Cloudflare's free Universal certificate covers only example.com and *.example.com, not the tenants' *.agents.example.com",
@@ -46,7 +46,7 @@ describe("doctor: Cloudflare's edge certificate", () => {
   });
 
   it("fails a proxied stack that does not say which zone it is in", () => {
-    const [check] = edgeCertificateChecks(cf({}));
+    const [check] = edgeCertificateChecks(cloudflareStack({}));
     expect(check?.status).toBe("fail");
     expect(check?.detail).toMatch(
       /^Cloudflare edge: dns\.zoneName: is required when dns\.proxied is true/,

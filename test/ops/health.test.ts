@@ -5,9 +5,9 @@ import {
   describeFetchError,
   FetchHealthChecker,
   healthUrl,
-  isHealthy,
   mapLimit,
 } from "../../ops/adapters/health";
+import { isHealthy } from "../../ops/plans/lifecycle";
 
 /** A loopback server: /ok 200, /down 502, /moved 301, /slow never answers within the test's timeout. */
 function listen(): Promise<Server> {

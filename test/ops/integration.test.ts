@@ -158,11 +158,11 @@ describe.skipIf(PULUMI === undefined)(
       );
 
       for (const stack of ["dev", "production"]) {
-        const st = await LocalWorkspace.createStack(
+        const pulumiStack = await LocalWorkspace.createStack(
           { stackName: stack, workDir: repo },
           { envVars: env, secretsProvider: "passphrase" },
         );
-        await st.setConfig("agent-cloud:tenantSecrets", {
+        await pulumiStack.setConfig("agent-cloud:tenantSecrets", {
           value: JSON.stringify({ acme: { KEY: SECRET } }),
           secret: true,
         });

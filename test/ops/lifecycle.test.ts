@@ -47,12 +47,12 @@ describe("status shows suspended and offboarding tenants", () => {
     const tenants = engine.stacks.dev!.config["agent-cloud:tenants"] as Record<string, unknown>[];
     tenants[0]!.suspended = true;
     engine.stacks.dev!.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
-    const H = "/api/v1/health";
+    const HEALTH_PATH = "/api/v1/health";
     const ctx = testContext(engine, {
       health: new FakeHealth({
-        [`https://acme.dev.example.com${H}`]: { status: 503, latencyMs: 2 },
-        [`https://big-acme.dev.example.com${H}`]: { status: 200, latencyMs: 3 },
-        [`https://globex.dev.example.com${H}`]: { status: 200, latencyMs: 4 },
+        [`https://acme.dev.example.com${HEALTH_PATH}`]: { status: 503, latencyMs: 2 },
+        [`https://big-acme.dev.example.com${HEALTH_PATH}`]: { status: 200, latencyMs: 3 },
+        [`https://globex.dev.example.com${HEALTH_PATH}`]: { status: 200, latencyMs: 4 },
       }),
     });
     expect(await status(ctx, { stack: "dev", skipPreview: true })).toBe(0);
@@ -79,8 +79,8 @@ describe("offboard command", () => {
           },
         }),
       });
-      const o = { stack: "dev", tenant: "globex", dir, skipBackup: false, yes: true };
-      expect(await offboard(ctx, o)).toBe(0);
+      const options = { stack: "dev", tenant: "globex", dir, skipBackup: false, yes: true };
+      expect(await offboard(ctx, options)).toBe(0);
       expect(dbTools.runs.map((r) => r.program)).toEqual(["pg_dump"]);
       expect(await readdir(dir)).toEqual(["globex-20261122T100000Z.dump"]);
       expect(ctx.stdout.lines.slice(2)).toEqual([

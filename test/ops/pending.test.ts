@@ -6,10 +6,10 @@ import { devStack, URN } from "./support/fixtures";
 import { MemoryEngine } from "../../testkit/ops/memory-engine";
 import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
 
-const P = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform";
+const PLATFORM_URN = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform";
 const step = (op: string, chain: string, type: string, name: string): PreviewStep => ({
   op,
-  urn: `${P}$${chain}$${type}::${name}`,
+  urn: `${PLATFORM_URN}$${chain}$${type}::${name}`,
   type,
 });
 const STEPS: PreviewStep[] = [

@@ -13,8 +13,8 @@ import { DIGEST_A, DIGEST_B, SHA_1 } from "../../testkit/ops/fakes";
 import { runningImages, tenantImagesFromState } from "../../ops/plans/running-images";
 import { MemoryEngine, memoryStack, update } from "../../testkit/ops/memory-engine";
 
-const A = `ghcr.io/acme/agent@${DIGEST_A}`;
-const B = `ghcr.io/acme/agent@${DIGEST_B}`;
+const IMAGE_A = `ghcr.io/acme/agent@${DIGEST_A}`;
+const IMAGE_B = `ghcr.io/acme/agent@${DIGEST_B}`;
 const tenants = (...ids: string[]) => ({
   "agent-cloud:tenants": { value: JSON.stringify(ids.map((id) => ({ id }))), secret: false },
 });
@@ -29,32 +29,32 @@ describe("release messages", () => {
         actor: "Rita Release",
         commit: SHA_1,
         dirty: true,
-        images: { image: A, pins: { globex: B } },
+        images: { image: IMAGE_A, pins: { globex: IMAGE_B } },
         rebuild: true,
         tag: "v2",
         groups: ["beta", "eu"],
       },
-      message: `deploy release=spring-launch actor=Rita%20Release commit=${SHA_1} dirty=true image=${A} pin.globex=${B} rebuild=true tag=v2 groups=beta,eu`,
+      message: `deploy release=spring-launch actor=Rita%20Release commit=${SHA_1} dirty=true image=${IMAGE_A} pin.globex=${IMAGE_B} rebuild=true tag=v2 groups=beta,eu`,
     },
     {
       facts: {
         action: "rollback to v3",
-        images: { image: A, pins: {} },
+        images: { image: IMAGE_A, pins: {} },
         rollbackTo: 3,
         prune: true,
         removed: ["hooli"],
-        before: { version: 7, images: { image: B, pins: { acme: A } } },
+        before: { version: 7, images: { image: IMAGE_B, pins: { acme: IMAGE_A } } },
       },
-      message: `rollback to v3 image=${A} rollback-to=v3 prune=true removed=hooli before=v7 before.image=${B} before.pin.acme=${A}`,
+      message: `rollback to v3 image=${IMAGE_A} rollback-to=v3 prune=true removed=hooli before=v7 before.image=${IMAGE_B} before.pin.acme=${IMAGE_A}`,
     },
     {
       facts: {
         action: "deploy",
         skipBuild: true,
         imageFrom: "dev@v9",
-        images: { image: B, pins: {} },
+        images: { image: IMAGE_B, pins: {} },
       },
-      message: `deploy image=${B} skip-build=true image-from=dev@v9`,
+      message: `deploy image=${IMAGE_B} skip-build=true image-from=dev@v9`,
     },
   ])("$message", ({ facts, message }) => {
     expect(releaseMessage(facts)).toBe(message);
@@ -95,9 +95,9 @@ describe("release messages", () => {
 
 describe("splitImages", () => {
   it("names the image most tenants run and pins the rest", () => {
-    expect(splitImages({ acme: A, globex: B, initech: A })).toEqual({
-      image: A,
-      pins: { globex: B },
+    expect(splitImages({ acme: IMAGE_A, globex: IMAGE_B, initech: IMAGE_A })).toEqual({
+      image: IMAGE_A,
+      pins: { globex: IMAGE_B },
     });
     expect(splitImages({})).toEqual({ image: undefined, pins: {} });
   });
@@ -109,38 +109,45 @@ describe("releasesOf: the image each tenant ran after each update", () => {
     update({
       version: 4,
       result: "failed",
-      message: `deploy before=v3 before.image=${B} before.pin.acme=${A}`,
+      message: `deploy before=v3 before.image=${IMAGE_B} before.pin.acme=${IMAGE_A}`,
       config: tenants("acme", "globex"),
     }),
     update({ version: 3, message: "deploy", config: tenants("acme", "globex") }),
     update({ version: 2, kind: "refresh" }),
     // v1 was told its images (skip-build), and nothing recorded what it left.
-    update({ version: 1, message: `deploy image=${A} skip-build=true`, config: tenants("acme") }),
+    update({
+      version: 1,
+      message: `deploy image=${IMAGE_A} skip-build=true`,
+      config: tenants("acme"),
+    }),
     // v0 ran outside ops with a pinned ref in config.
     update({
       version: 0,
       message: "",
       config: {
         ...tenants("acme"),
-        "agent-cloud:image": { value: JSON.stringify({ ref: B }), secret: false },
+        "agent-cloud:image": { value: JSON.stringify({ ref: IMAGE_B }), secret: false },
       },
     }),
   ];
 
   it("takes the next update's record first, then the outputs for the newest success, then the message, then the config", () => {
-    const releases = releasesOf(history, { acme: A, globex: A });
+    const releases = releasesOf(history, { acme: IMAGE_A, globex: IMAGE_A });
     expect(releases.map((r) => [r.update.version, r.imagesFrom, r.images])).toEqual([
       [4, "none", { acme: undefined, globex: undefined }],
-      [3, "next-update", { acme: A, globex: B }],
+      [3, "next-update", { acme: IMAGE_A, globex: IMAGE_B }],
       [2, "none", {}],
-      [1, "message", { acme: A }],
-      [0, "config", { acme: B }],
+      [1, "message", { acme: IMAGE_A }],
+      [0, "config", { acme: IMAGE_B }],
     ]);
   });
 
   it("uses the outputs for the newest successful update when nothing ran after it", () => {
-    const [latest] = releasesOf(history.slice(1), { acme: A, globex: B });
-    expect([latest!.imagesFrom, latest!.images]).toEqual(["outputs", { acme: A, globex: B }]);
+    const [latest] = releasesOf(history.slice(1), { acme: IMAGE_A, globex: IMAGE_B });
+    expect([latest!.imagesFrom, latest!.images]).toEqual([
+      "outputs",
+      { acme: IMAGE_A, globex: IMAGE_B },
+    ]);
   });
 });
 
@@ -190,16 +197,19 @@ describe("runningImages", () => {
       outputs: {},
     });
     const proxy = { ...deployment("x", "nginx@sha256:1"), inputs: { spec: { template: {} } } };
-    expect(tenantImagesFromState([deployment("acme", B), proxy])).toEqual({ acme: B });
+    expect(tenantImagesFromState([deployment("acme", IMAGE_B), proxy])).toEqual({ acme: IMAGE_B });
     const engine = new MemoryEngine({
-      dev: memoryStack({ resources: [deployment("acme", B)] }),
+      dev: memoryStack({ resources: [deployment("acme", IMAGE_B)] }),
     });
     const outputs = {
       tenants: {
-        value: { acme: { url: "https://a", image: A }, globex: { url: "https://g", image: A } },
+        value: {
+          acme: { url: "https://a", image: IMAGE_A },
+          globex: { url: "https://g", image: IMAGE_A },
+        },
         secret: false,
       },
     };
-    expect(await runningImages(engine, "dev", outputs)).toEqual({ acme: B, globex: A });
+    expect(await runningImages(engine, "dev", outputs)).toEqual({ acme: IMAGE_B, globex: IMAGE_A });
   });
 });

@@ -21,8 +21,8 @@ import { ProgramEngine } from "./support/program-engine";
 import { DOCKER_BUILD, KUBERNETES } from "../../testkit/type-tokens";
 
 const REPO = "ghcr.io/example-org/agent-cloud/agent";
-const A = `${REPO}@${DIGEST_A}`;
-const B = `${REPO}@${DIGEST_B}`;
+const IMAGE_A = `${REPO}@${DIGEST_A}`;
+const IMAGE_B = `${REPO}@${DIGEST_B}`;
 const DEPLOY: DeployOptions = {
   stack: "dev",
   dryRun: false,
@@ -93,21 +93,21 @@ afterEach(async () => {
 
 describe("releases", () => {
   it("v1 (A), v2 (B, a new tenant, a config change), rollback to v1: A with v1's config, no build, the new tenant kept with its database; history shows all three", async () => {
-    const c1 = await commit("v1");
+    const commitV1 = await commit("v1");
     expect(await deploy(ctx, { ...DEPLOY, release: "first" })).toBe(0);
     expect(ctx.engine.runs.at(-1)!.built).toBe(true);
-    expect(Object.values(lastImages())).toEqual([A, A, A]);
+    expect(Object.values(lastImages())).toEqual([IMAGE_A, IMAGE_A, IMAGE_A]);
 
     tenants()[0]!.agentConfig = { model: "claude-opus-4-1", systemPrompt: "v2 prompt" };
     tenants().push({ id: "hooli", plan: "starter", groups: ["general"] });
-    const c2 = await commit("v2");
+    const commitV2 = await commit("v2");
     expect(await deploy(ctx, { ...DEPLOY, release: "second" })).toBe(0);
     expect(ctx.engine.runs.at(-1)!.built).toBe(true);
     expect(lastImages()).toEqual({
-      "dev-tenant-acme-deployment": B,
-      "dev-tenant-globex-deployment": B,
-      "dev-tenant-initech-deployment": B,
-      "dev-tenant-hooli-deployment": B,
+      "dev-tenant-acme-deployment": IMAGE_B,
+      "dev-tenant-globex-deployment": IMAGE_B,
+      "dev-tenant-initech-deployment": IMAGE_B,
+      "dev-tenant-hooli-deployment": IMAGE_B,
     });
 
     ctx.stdout.text = "";
@@ -116,11 +116,11 @@ describe("releases", () => {
     // Neither the rollback's preview nor its update registers a build.
     expect([previewRun!.built, upRun!.built]).toEqual([false, false]);
     expect(tenantImages(upRun!)).toEqual({
-      "dev-tenant-acme-deployment": A,
-      "dev-tenant-globex-deployment": A,
-      "dev-tenant-initech-deployment": A,
+      "dev-tenant-acme-deployment": IMAGE_A,
+      "dev-tenant-globex-deployment": IMAGE_A,
+      "dev-tenant-initech-deployment": IMAGE_A,
       // Added after v1: kept, on the image it ran.
-      "dev-tenant-hooli-deployment": B,
+      "dev-tenant-hooli-deployment": IMAGE_B,
     });
     // v1's config: acme's agent config as v1 ran it.
     // (The agent config is a key of the tenant's Secret.)
@@ -142,7 +142,7 @@ describe("releases", () => {
       "tenants added after v1, kept as they run now (--prune removes them): hooli",
     );
     const [up] = ctx.engine.callsOf("up").slice(-1);
-    expect((up!.args as { source: { commit: string } }).source.commit).toBe(c1);
+    expect((up!.args as { source: { commit: string } }).source.commit).toBe(commitV1);
     expect((up!.args as { policyPacks: string[] }).policyPacks).toEqual(["policy"]);
 
     ctx.stdout.text = "";
@@ -154,12 +154,12 @@ describe("releases", () => {
         "v3",
         "undo",
         "Rita Release",
-        short(c1),
+        short(commitV1),
         "sha256:aaaaaaaaaaaa, hooli=sha256:bbbbbbbbbbbb",
         "rollback to v1",
       ],
-      ["v2", "second", "Rita Release", short(c2), "sha256:bbbbbbbbbbbb", "-"],
-      ["v1", "first", "Rita Release", short(c1), "sha256:aaaaaaaaaaaa", "-"],
+      ["v2", "second", "Rita Release", short(commitV2), "sha256:bbbbbbbbbbbb", "-"],
+      ["v1", "first", "Rita Release", short(commitV1), "sha256:aaaaaaaaaaaa", "-"],
     ]);
     expect(ctx.stdout.text).not.toMatch(/sk-ant-test|pg-admin-test|registry-test|cf-test/);
   });
@@ -169,9 +169,9 @@ describe("releases", () => {
     expect(await deploy(ctx, DEPLOY)).toBe(0);
     expect(await deploy(ctx, { ...DEPLOY, groups: ["general"], force: true })).toBe(0);
     expect(lastImages()).toEqual({
-      "dev-tenant-acme-deployment": A,
-      "dev-tenant-globex-deployment": A,
-      "dev-tenant-initech-deployment": B,
+      "dev-tenant-acme-deployment": IMAGE_A,
+      "dev-tenant-globex-deployment": IMAGE_A,
+      "dev-tenant-initech-deployment": IMAGE_B,
     });
     const [, canary] = ctx.engine.callsOf("up");
     const target = (canary!.args as { target: string[] }).target;
@@ -184,7 +184,7 @@ describe("releases", () => {
     ctx.stdout.text = "";
     expect(await deploy(ctx, { ...DEPLOY, skipBuild: true })).toBe(0);
     expect(ctx.stdout.lines).toContain("tenants whose image changes: acme, globex");
-    expect(Object.values(lastImages())).toEqual([B, B, B]);
+    expect(Object.values(lastImages())).toEqual([IMAGE_B, IMAGE_B, IMAGE_B]);
   });
 
   it("previews build nothing: deploy --dry-run and status only preview, and the program's build is skipped on preview", async () => {

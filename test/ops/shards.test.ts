@@ -108,9 +108,9 @@ describe("ops commands on a sharded environment", () => {
 
   it("stops at the first shard that fails, and leaves unsharded stacks to the usual deploy", async () => {
     const deployed: string[] = [];
-    const one = (o: { stack: string; groups: readonly string[] }) => {
-      deployed.push(o.stack);
-      return Promise.resolve(o.stack === "production-s01" ? 1 : 0);
+    const one = (stackOptions: { stack: string; groups: readonly string[] }) => {
+      deployed.push(stackOptions.stack);
+      return Promise.resolve(stackOptions.stack === "production-s01" ? 1 : 0);
     };
     expect(
       await deployGroupAcrossShards(sharded(), { stack: "production", groups: ["beta"] }, one),

@@ -95,7 +95,7 @@ describe("aggregateTraffic", () => {
 });
 
 describe("usage command", () => {
-  const line = (tenant: string, status: number, t: number, bytes: number) =>
+  const line = (tenant: string, status: number, seconds: number, bytes: number) =>
     JSON.stringify({
       time: "2026-11-22T09:00:00Z",
       tenant,
@@ -103,8 +103,8 @@ describe("usage command", () => {
       method: "GET",
       path: "/",
       status,
-      request_time: t,
-      upstream_response_time: String(t),
+      request_time: seconds,
+      upstream_response_time: String(seconds),
       bytes_sent: bytes,
       request_length: 100,
       request_id: "r",
