@@ -14,8 +14,8 @@ import { runCheckConfig } from "../../scripts/check-config";
 import { ConfigError } from "../../stacks/config/errors";
 import { checkStackConfig, fromStackFile } from "../../stacks/config/stack-file";
 import { runProgram } from "../../testkit/mocks";
-import { testContext } from "../ops/support/fakes";
-import { MemoryEngine, memoryStack } from "../ops/support/memory-engine";
+import { testContext } from "../../testkit/ops/fakes";
+import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
 
 const ROOT = join(__dirname, "..", "..");
 const FIXTURES = join(__dirname, "..", "fixtures", "check-config");

@@ -12,9 +12,9 @@ import { TlsCertificateProbe } from "../../ops/adapters/tls-probe";
 import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 import { NginxProcess } from "../../testkit/edge/nginx";
 import { freePorts } from "../../testkit/edge/ports";
-import { testContext } from "./support/fakes";
+import { testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("certs against nginx serving openssl certificates", () => {
   let dir: string;

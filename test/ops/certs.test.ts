@@ -18,9 +18,9 @@ import { certs } from "../../ops/commands/certs";
 import { tenantsOutput } from "../../ops/stack-outputs";
 import { X509Certificate } from "node:crypto";
 import { servedCertificate, TEST_NOW } from "./support/certificates";
-import { FakeTls, testContext } from "./support/fakes";
+import { FakeTls, testContext } from "../../testkit/ops/fakes";
 import { devConfig, devOutputs, devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("covers", () => {
   it.each([

@@ -4,9 +4,9 @@ import { helpText } from "../../ops/command-line/help";
 import { parseCommand } from "../../ops/command-line/parse";
 import { COMMANDS } from "../../ops/commands/registry";
 import { UsageError } from "../../ops/errors";
-import { FakeHealth, SHA_1, testContext } from "./support/fakes";
+import { FakeHealth, SHA_1, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine, update } from "./support/memory-engine";
+import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
 import HELP_TEXT_JSON from "./fixtures/help-text.json";
 
 /** Every command's --help and the list of commands, as the CLI printed them before the registry. */

@@ -5,9 +5,9 @@ import { CloudflareApiZone } from "../../ops/adapters/cloudflare-zone";
 import { doctor } from "../../ops/commands/doctor";
 import { endpointCheck } from "../../ops/plans/doctor-checks";
 import { liveZoneChecks } from "../../ops/adapters/doctor-live";
-import { FakeDns, FakeZone, testContext } from "./support/fakes";
+import { FakeDns, FakeZone, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 const ZONE = "0123456789abcdef0123456789abcdef";
 const rec = (name: string, content: string, type = "A", proxied = true) => ({

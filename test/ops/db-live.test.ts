@@ -15,9 +15,9 @@ import {
   uniqueSuffix,
   withClient,
 } from "../../testkit/postgres";
-import { FakeSecrets, testContext } from "./support/fakes";
+import { FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("db backup and restore on the real PostgreSQL", () => {
   let available = false;

@@ -7,9 +7,9 @@ import { connectionArgs, connectionEnv, connectionFrom } from "../../ops/plans/d
 import { backupFileName, listBackups } from "../../ops/adapters/backup-files";
 import { OpsError, UsageError } from "../../ops/errors";
 import { formatBytes } from "../../ops/format/units";
-import { FakeDbTools, FakeSecrets, testContext } from "./support/fakes";
+import { FakeDbTools, FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 const URL_ACME =
   "postgres://dev_acme:s3cr%40t@dev-database.dev-data.svc.cluster.local:5432/dev_acme?sslmode=disable";

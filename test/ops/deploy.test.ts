@@ -7,9 +7,9 @@ import {
   UpdateInProgressError,
   UsageError,
 } from "../../ops/errors";
-import { DIGEST_B, SHA_1, testContext } from "./support/fakes";
+import { DIGEST_B, SHA_1, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A, URN } from "./support/fixtures";
-import { MemoryEngine, update } from "./support/memory-engine";
+import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
 
 const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 

@@ -8,9 +8,9 @@ import {
 } from "../../ops/plans/doctor-checks";
 import type { StateResource } from "../../ops/engine";
 import { servedCertificate, TEST_NOW } from "./support/certificates";
-import { FakeDns, FakeHealth, FakeTls, testContext } from "./support/fakes";
+import { FakeDns, FakeHealth, FakeTls, testContext } from "../../testkit/ops/fakes";
 import { devResources, devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 import { CLOUDFLARE, KUBERNETES } from "../../testkit/type-tokens";
 
 const res = (type: string, outputs: Record<string, unknown>, name = "x"): StateResource => ({

@@ -7,7 +7,7 @@ import {
   renderTable,
   shortDigest,
 } from "../../ops/format/text";
-import { DIGEST_A } from "./support/fakes";
+import { DIGEST_A } from "../../testkit/ops/fakes";
 
 describe("renderTable", () => {
   it("pads columns to the widest cell and leaves the last column unpadded", () => {

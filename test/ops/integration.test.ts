@@ -19,7 +19,7 @@ import { main } from "../../ops/cli";
 import type { OpsContext } from "../../ops/context";
 import { FetchHealthChecker } from "../../ops/adapters/health";
 import { applyChangesToText, configFromText } from "../../ops/adapters/stack-file";
-import { FakeDns, FakeLogs, TextSink } from "./support/fakes";
+import { FakeDns, FakeLogs, TextSink } from "../../testkit/ops/fakes";
 import { gitIn, initRepo } from "./support/git-repo";
 
 function pulumiOnPath(): string | undefined {

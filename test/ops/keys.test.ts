@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { keyFingerprint, keys, keysAction, maskKey } from "../../ops/commands/keys";
 import { OpsError, UsageError } from "../../ops/errors";
-import { FakeSecrets, testContext } from "./support/fakes";
+import { FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 const CURRENT = "ac_dev_0123456789abcdefghijABCDEFGHIJklmnWXYZ";
 const PREVIOUS = "ac_dev_zyxwvutsrqponmlkjihgfedcbaZYXWVUTS9876";

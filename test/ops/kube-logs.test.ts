@@ -10,9 +10,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logs } from "../../ops/commands/logs";
 import { KubernetesLogSource } from "../../ops/adapters/kube-logs";
-import { testContext } from "./support/fakes";
+import { testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("KubernetesLogSource against a stand-in API server", () => {
   let server: Server;

@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { offboard } from "../../ops/commands/offboard";
 import { status } from "../../ops/commands/status";
 import { lifecycleHealth, lifecycleOf } from "../../ops/plans/lifecycle";
-import { FakeDbTools, FakeHealth, FakeSecrets, testContext } from "./support/fakes";
+import { FakeDbTools, FakeHealth, FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { devConfig, devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("lifecycle", () => {
   it("reads suspended and offboarding from the config", () => {

@@ -11,9 +11,9 @@ import {
   tenantPodSelector,
 } from "../../ops/plans/pod-logs";
 import { stripControlSequences } from "../../ops/format/terminal";
-import { FakeLogs, testContext } from "./support/fakes";
+import { FakeLogs, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 describe("LinePrefixer", () => {
   it.each([

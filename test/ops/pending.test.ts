@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { status } from "../../ops/commands/status";
 import { groupPending, type PreviewStep } from "../../ops/plans/pending";
-import { testContext } from "./support/fakes";
+import { testContext } from "../../testkit/ops/fakes";
 import { devStack, URN } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
 
 const P = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform";

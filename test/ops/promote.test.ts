@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { promote } from "../../ops/commands/promote";
 import { OpsError, UsageError } from "../../ops/errors";
 import { diffValues, planPromotion } from "../../ops/plans/promote-plan";
-import { DIGEST_B, testContext } from "./support/fakes";
+import { DIGEST_B, testContext } from "../../testkit/ops/fakes";
 import { devConfig, devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, memoryStack, recordedConfig, update } from "./support/memory-engine";
+import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const PROD_SECRET = { secure: "v1:cHJvZC1rZXk=" };
 const OLD_REF = `ghcr.io/acme/agent:1.1.0@${DIGEST_B}`;

@@ -9,9 +9,9 @@ import {
   splitImages,
   type ReleaseFacts,
 } from "../../ops/plans/release";
-import { DIGEST_A, DIGEST_B, SHA_1 } from "./support/fakes";
+import { DIGEST_A, DIGEST_B, SHA_1 } from "../../testkit/ops/fakes";
 import { runningImages, tenantImagesFromState } from "../../ops/plans/running-images";
-import { MemoryEngine, memoryStack, update } from "./support/memory-engine";
+import { MemoryEngine, memoryStack, update } from "../../testkit/ops/memory-engine";
 
 const A = `ghcr.io/acme/agent@${DIGEST_A}`;
 const B = `ghcr.io/acme/agent@${DIGEST_B}`;

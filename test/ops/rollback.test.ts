@@ -6,9 +6,9 @@ import {
   rollbackCommit,
   rollbackConfig,
 } from "../../ops/plans/rollback-plan";
-import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "./support/fakes";
+import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, update } from "./support/memory-engine";
+import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
 const v2Config = {

@@ -8,8 +8,8 @@ import {
   shardsOf,
   tenantStack,
 } from "../../ops/plans/shards";
-import { FakeLogs, testContext } from "./support/fakes";
-import { MemoryEngine, memoryStack } from "./support/memory-engine";
+import { FakeLogs, testContext } from "../../testkit/ops/fakes";
+import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
 
 const tenant = (id: string, groups: string[] = []) => ({ id, groups });
 

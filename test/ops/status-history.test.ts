@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { history, historyRows } from "../../ops/commands/history";
 import { status } from "../../ops/commands/status";
 import { PulumiOperationError } from "../../ops/errors";
-import { DIGEST_A, DIGEST_B, FakeHealth, SHA_1, SHA_2, testContext } from "./support/fakes";
+import { DIGEST_A, DIGEST_B, FakeHealth, SHA_1, SHA_2, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, update } from "./support/memory-engine";
+import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
 
 const HEALTH = "/api/v1/health";
 

@@ -7,7 +7,7 @@ import {
   messageTokens,
   updateMessage,
 } from "../../ops/plans/update-meta";
-import { DIGEST_A, DIGEST_B, SHA_1, SHA_2 } from "./support/fakes";
+import { DIGEST_A, DIGEST_B, SHA_1, SHA_2 } from "../../testkit/ops/fakes";
 
 describe("commitOf", () => {
   it.each([

@@ -3,9 +3,9 @@ import type { AccessEntry } from "../../ops/plans/access-log";
 import { usage } from "../../ops/commands/usage";
 import { parseQuantity } from "../../ops/adapters/kube-metrics";
 import { aggregateTraffic, percentile } from "../../ops/plans/usage";
-import { FakeLogs, FakeMetrics, testContext } from "./support/fakes";
+import { FakeLogs, FakeMetrics, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
-import { MemoryEngine } from "./support/memory-engine";
+import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
 const entry = (tenant: string, status: number, seconds: number, bytes = 100): AccessEntry => ({
   time: new Date("2026-11-22T09:00:00Z"),

@@ -1,7 +1,7 @@
 /** A `dev` stack shaped like the platform's: proxy, three tenants, a database, a TLS secret. */
 import type { StateResource } from "../../../ops/engine";
-import { DIGEST_A } from "./fakes";
-import { memoryStack, type MemoryStack } from "./memory-engine";
+import { DIGEST_A } from "../../../testkit/ops/fakes";
+import { memoryStack, type MemoryStack } from "../../../testkit/ops/memory-engine";
 import { AGENT_CLOUD } from "../../../testkit/type-tokens";
 
 const PREFIX = "urn:pulumi:dev::agent-cloud::";

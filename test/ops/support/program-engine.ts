@@ -14,7 +14,7 @@ import type { GitState, PreviewOutcome, RunOptions, UpOutcome } from "../../../o
 import { Git } from "../../../ops/adapters/git";
 import { containsSecure } from "../../../ops/stack-config";
 import { runProgram, valueOf, type RecordedResource } from "../../../testkit/mocks";
-import { MemoryEngine, type MemoryStack } from "./memory-engine";
+import { MemoryEngine, type MemoryStack } from "../../../testkit/ops/memory-engine";
 import { DOCKER_BUILD, KUBERNETES } from "../../../testkit/type-tokens";
 
 /** One evaluation of the program. */

@@ -1,15 +1,15 @@
 /* eslint-disable @typescript-eslint/require-await -- in-memory stand-ins for async interfaces */
 /** Fakes for the outside world the commands talk to, and a context that wires them up. */
-import type { CertificateProbe, ServedCertificate } from "../../../ops/adapters/tls-probe";
-import type { CloudflareZone, ZoneRecord } from "../../../ops/adapters/cloudflare-zone";
-import type { OpsContext } from "../../../ops/context";
-import type { DbTools, ToolResult } from "../../../ops/adapters/db-tools";
-import type { SecretReader } from "../../../ops/adapters/kube-secrets";
-import type { MetricsSource, PodUsage } from "../../../ops/adapters/kube-metrics";
-import type { DnsResolver } from "../../../ops/adapters/dns";
-import type { Writer } from "../../../ops/format/text";
-import type { HealthChecker, HealthResult } from "../../../ops/adapters/health";
-import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "../../../ops/plans/pod-logs";
+import type { CertificateProbe, ServedCertificate } from "../../ops/adapters/tls-probe";
+import type { CloudflareZone, ZoneRecord } from "../../ops/adapters/cloudflare-zone";
+import type { OpsContext } from "../../ops/context";
+import type { DbTools, ToolResult } from "../../ops/adapters/db-tools";
+import type { SecretReader } from "../../ops/adapters/kube-secrets";
+import type { MetricsSource, PodUsage } from "../../ops/adapters/kube-metrics";
+import type { DnsResolver } from "../../ops/adapters/dns";
+import type { Writer } from "../../ops/format/text";
+import type { HealthChecker, HealthResult } from "../../ops/adapters/health";
+import type { LogSource, LogStreamOptions, PodEvent, PodInfo } from "../../ops/plans/pod-logs";
 import type { MemoryEngine } from "./memory-engine";
 
 /** Collects what a command writes. */

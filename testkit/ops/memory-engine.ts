@@ -17,14 +17,10 @@ import type {
   StateResource,
   UpOutcome,
   UpdateRecord,
-} from "../../../ops/engine";
-import {
-  PulumiCliMissingError,
-  UnknownStackError,
-  UpdateInProgressError,
-} from "../../../ops/errors";
-import type { PreviewStep } from "../../../ops/plans/pending";
-import { containsSecure } from "../../../ops/stack-config";
+} from "../../ops/engine";
+import { PulumiCliMissingError, UnknownStackError, UpdateInProgressError } from "../../ops/errors";
+import type { PreviewStep } from "../../ops/plans/pending";
+import { containsSecure } from "../../ops/stack-config";
 
 export interface MemoryStack {
   history: UpdateRecord[];
