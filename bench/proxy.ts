@@ -31,14 +31,19 @@ import { benchTenantId, localConfigWithN } from "./platform-config";
 /** `BENCH_SMOKE=1`: a few tenants and short runs, to check the bench itself. */
 const SMOKE = process.env.BENCH_SMOKE === "1";
 export const PROXY_TENANTS = SMOKE ? 40 : 1000;
-/** Throughput runs: connections per run, seconds per run, runs per side (alternating). */
+/**
+ * Throughput runs: connections per run, seconds per run, runs per side (alternating). The
+ * warm-up requests every tenant host in turn (bench/load.ts), long enough for the slowest side
+ * to reach each of the 1,000 at least once: the sides idle while the others run, longer than
+ * the 4 s their pooled tenant connections stay open.
+ */
 export const LOAD = SMOKE
   ? ({ concurrency: 32, warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
-  : ({ concurrency: 32, warmupMs: 500, durationMs: 2500, rounds: 4 } as const);
-/** Latency runs: one request at a time. */
+  : ({ concurrency: 32, warmupMs: 1000, durationMs: 2500, rounds: 4 } as const);
+/** Latency runs: one request at a time (the warm-up as above, at one connection). */
 export const LATENCY = SMOKE
   ? ({ warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
-  : ({ warmupMs: 300, durationMs: 2000, rounds: 3 } as const);
+  : ({ warmupMs: 2000, durationMs: 2000, rounds: 3 } as const);
 export const RELOADS = { perClient: 5, streams: 4, concurrencyEach: 2 } as const;
 
 export interface MeasuredRun extends LoadResult {
@@ -117,7 +122,7 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 
 /** The `return 200` floor: the shipped config with the proxying replaced by nginx answering. */
 export function floorConfig(config: string): string {
-  const proxyLine = "proxy_pass http://tenant_$tenant_id;";
+  const proxyLine = "proxy_pass http://$tenant_id.tenant;";
   if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
   return config.replace(
     proxyLine,

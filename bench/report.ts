@@ -186,7 +186,11 @@ export function edgeTable(p: ProxyResult): string[] {
       return `| ${s.label} | ${int(s.rps)} | ${times(s.vsDirect)} | ${times(s.rps / shippedRps)} | ${num(s.addedP99Loaded, ms)} | ${int(s.rpsOne)} | ${num(s.addedP99One, ms)} | ${us(s.cpu.proxy ?? 0)} (${us(s.cpu.proxyKernel ?? 0)}) | ${us(s.cpu.client ?? 0)} | ${us(s.cpu.tenants ?? 0)} | ${int(side?.routed.ok ?? 0)}/${int(side?.routed.of ?? 0)} |`;
     }),
     "",
-    `Shipped nginx vs the best peer (${e.bestPeer?.label ?? "none measured"}): ${times(e.vsBestPeer)} ${verdict(e.peersPass)}; nginx CPU per proxied request vs per \`return 200\`: ${times(e.cpuVsFloor)} ${verdict(e.cpuPass)}; added p99 at one connection: ${num(e.shipped?.addedP99One ?? Number.NaN, ms)}.`,
+    "Issue 12's edge targets, this run:",
+    "",
+    `- Throughput at ${LOAD.concurrency} connections vs the best peer (${e.bestPeer?.label ?? "none measured"}, ${int(e.bestPeer?.rps ?? Number.NaN)} req/s): ${times(e.vsBestPeer)} (target ≥ ${times(TARGETS.throughputVsBestPeer)}) ${verdict(e.peersPass)}`,
+    `- nginx CPU per proxied request vs per TLS \`return 200\`: ${times(e.cpuVsFloor)} (${us(e.shipped?.cpu.proxy ?? Number.NaN)} vs ${us(e.sides.find((s) => s.key === "floor")?.cpu.proxy ?? Number.NaN)}; target ≤ ${times(TARGETS.cpuVsFloor)}) ${verdict(e.cpuPass)}`,
+    `- Added p99 at one connection: ${num(e.addedP99One, ms)} (target ≤ ${TARGETS.addedP99Ms} ms) ${verdict(e.latencyPass)}`,
   ];
 }
 

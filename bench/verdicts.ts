@@ -120,6 +120,9 @@ export interface EdgeVerdict {
   /** Shipped nginx CPU per request over the floor's. */
   readonly cpuVsFloor: number;
   readonly cpuPass: boolean;
+  /** Shipped nginx's added p99 at one connection, ms. */
+  readonly addedP99One: number;
+  readonly latencyPass: boolean;
 }
 
 export function edgeVerdict(p: ProxyResult): EdgeVerdict {
@@ -138,6 +141,8 @@ export function edgeVerdict(p: ProxyResult): EdgeVerdict {
     peersPass: vsBestPeer >= TARGETS.throughputVsBestPeer,
     cpuVsFloor,
     cpuPass: cpuVsFloor <= TARGETS.cpuVsFloor,
+    addedP99One: shipped?.addedP99One ?? Number.NaN,
+    latencyPass: (shipped?.addedP99One ?? Number.NaN) <= TARGETS.addedP99Ms,
   };
 }
 

@@ -2,6 +2,14 @@ import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 import { DIGEST_REF } from "./patterns";
+import {
+  CERTIFICATE_DEFAULTS,
+  DEFAULT_PROXY_IMAGE,
+  DNS_DEFAULTS,
+  ORIGIN_CA_VALIDITY_DAYS,
+  PROXY_DEFAULTS,
+} from "./edge-defaults";
+import { NODE_PORT_RANGE } from "./rules/proxy-service";
 import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
@@ -25,6 +33,8 @@ const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
 });
 
 const port = z.number().int().min(1).max(65535);
+
+const nodePort = z.number().int().min(NODE_PORT_RANGE.min).max(NODE_PORT_RANGE.max);
 
 const cidr = z
   .string()
@@ -74,20 +84,22 @@ const dnsSchema = z.discriminatedUnion("provider", [
       .string()
       .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" }),
     /** Route through Cloudflare's proxy (orange cloud). */
-    proxied: z.boolean().default(true),
+    proxied: z.boolean().default(DNS_DEFAULTS.proxied),
     /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
     zoneName: dnsName.optional(),
     /** Cloudflare's edge certificate for proxied tenants: see model/edge-certificate.ts. */
-    edgeCertificate: z.enum(["universal", "advanced"]).default("universal"),
+    edgeCertificate: z.enum(["universal", "advanced"]).default(DNS_DEFAULTS.edgeCertificate),
     /** Also point the apex `{domain}` at the proxy. */
-    apex: z.boolean().default(false),
-    ttl: z.number().int().min(1).max(86400).default(1),
+    apex: z.boolean().default(DNS_DEFAULTS.apex),
+    ttl: z.number().int().min(1).max(86400).default(DNS_DEFAULTS.ttl),
     /**
      * How tenant custom domains are published: `zone-records` adds a CNAME in a zone we manage
      * (listed in `customDomainZones`), `cloudflare-for-saas` registers a Custom Hostname on the
      * platform zone for domains the tenant controls.
      */
-    customDomains: z.enum(["zone-records", "cloudflare-for-saas"]).default("cloudflare-for-saas"),
+    customDomains: z
+      .enum(["zone-records", "cloudflare-for-saas"])
+      .default(DNS_DEFAULTS.customDomainMode),
     /** Zone ids of custom-domain zones we manage, keyed by zone name. */
     customDomainZones: z.record(dnsName, z.string().regex(/^[a-f0-9]{32}$/)).default({}),
   }),
@@ -96,7 +108,7 @@ const dnsSchema = z.discriminatedUnion("provider", [
 const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     mode: z.literal("self-signed"),
-    validityHours: z.number().int().min(24).max(87600).default(8760),
+    validityHours: z.number().int().min(24).max(87600).default(CERTIFICATE_DEFAULTS.validityHours),
     /** Production refuses self-signed certificates unless this is true. */
     allowInProduction: z.boolean().default(false),
   }),
@@ -110,58 +122,53 @@ const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     mode: z.literal("acme"),
     email: z.email({ error: "must be an email address for the ACME account" }),
-    server: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+    server: z.url().default(CERTIFICATE_DEFAULTS.server),
     /** Install cert-manager with its Helm chart; leave false when the cluster already runs it. */
     installCertManager: z.boolean().default(false),
-    certManagerVersion: z.string().default("v1.16.2"),
+    certManagerVersion: z.string().default(CERTIFICATE_DEFAULTS.certManagerVersion),
   }),
   z.strictObject({
     mode: z.literal("cloudflare-origin-ca"),
-    requestType: z.enum(["origin-rsa", "origin-ecc"]).default("origin-ecc"),
+    requestType: z.enum(["origin-rsa", "origin-ecc"]).default(CERTIFICATE_DEFAULTS.requestType),
     validityDays: z
-      .union([
-        z.literal(7),
-        z.literal(30),
-        z.literal(90),
-        z.literal(365),
-        z.literal(730),
-        z.literal(1095),
-        z.literal(5475),
-      ])
-      .default(5475),
+      .union(ORIGIN_CA_VALIDITY_DAYS.map((days) => z.literal(days)))
+      .default(CERTIFICATE_DEFAULTS.validityDays),
   }),
 ]);
 
 const proxySchema = z.strictObject({
-  replicas: z.number().int().min(1).max(20).default(2),
-  serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
+  replicas: z.number().int().min(1).max(20).default(PROXY_DEFAULTS.replicas),
+  serviceType: z
+    .enum(["LoadBalancer", "NodePort", "ClusterIP"])
+    .default(PROXY_DEFAULTS.serviceType),
   /** Fixed node ports for `NodePort` (kind maps them to the host's 80/443). */
   nodePorts: z
     .strictObject({
-      http: z.number().int().min(30000).max(32767),
-      https: z.number().int().min(30000).max(32767),
+      http: nodePort,
+      https: nodePort,
     })
     .optional(),
   /** Annotations on the proxy Service (cloud load-balancer settings). */
   serviceAnnotations: z.record(z.string(), z.string()).default({}),
   /** The official nginx image, pinned by digest (the production policy requires digests). */
-  image: z
-    .string()
-    .default(
-      "nginx:1.27.5-alpine@sha256:65645c7bb6a0661892a8b03b89d0743208a18dd2f3f17a54ef4b76fb8e2f2a10",
-    ),
+  image: z.string().default(DEFAULT_PROXY_IMAGE),
   /** nginx `client_max_body_size`. */
   maxBodySize: z
     .string()
     .regex(/^[0-9]+[kmg]?$/, { error: "must be an nginx size like 10m, 512k or 1g" })
-    .default("10m"),
-  connectTimeoutSeconds: z.number().int().min(1).max(75).default(5),
+    .default(PROXY_DEFAULTS.maxBodySize),
+  connectTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(75)
+    .default(PROXY_DEFAULTS.connectTimeoutSeconds),
   /** Long by default: agents stream (SSE, WebSocket) for minutes. */
-  readTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
-  sendTimeoutSeconds: z.number().int().min(1).max(86400).default(3600),
+  readTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.readTimeoutSeconds),
+  sendTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.sendTimeoutSeconds),
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
-  clusterDomain: z.string().default("cluster.local"),
+  clusterDomain: z.string().default(PROXY_DEFAULTS.clusterDomain),
   ...proxyEdgeSecurity,
 });
 
@@ -219,7 +226,7 @@ const inClusterDatabase = z.strictObject({
    * Node port of an admin Service so `pulumi up` (the postgresql provider) can reach the server;
    * unset, there is none (use a port-forward). Only the kind stack sets it.
    */
-  nodePort: z.number().int().min(30000).max(32767).optional(),
+  nodePort: nodePort.optional(),
   /** Sources the admin node port's connections come from as the pod sees them (node addresses). */
   adminSourceCidrs: z.array(cidr).default([]),
   /** The server's max_connections; the tenants' connection limits must fit. */

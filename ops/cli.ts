@@ -53,11 +53,11 @@ async function askTerminal(question: string): Promise<boolean> {
       `cannot ask "${question}": standard input is not a terminal; pass --yes to go ahead`,
     );
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
   } finally {
-    rl.close();
+    prompt.close();
   }
 }
 

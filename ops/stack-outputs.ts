@@ -69,17 +69,18 @@ export function tenantsOutput(outputs: StackOutputs): TenantOutput[] {
   return Object.keys(map)
     .sort()
     .flatMap((id) => {
-      const t = map[id] as Record<string, unknown> | null;
-      if (t === null || typeof t !== "object" || typeof t.url !== "string") return [];
-      const hosts = strings(t.hosts);
+      const entry = map[id] as Record<string, unknown> | null;
+      if (entry === null || typeof entry !== "object" || typeof entry.url !== "string") return [];
+      const hosts = strings(entry.hosts);
       return [
         {
           id,
-          url: t.url,
-          hosts: hosts.length > 0 ? hosts : URL.canParse(t.url) ? [new URL(t.url).hostname] : [],
-          namespace: typeof t.namespace === "string" ? t.namespace : undefined,
-          image: typeof t.image === "string" ? t.image : undefined,
-          groups: strings(t.groups),
+          url: entry.url,
+          hosts:
+            hosts.length > 0 ? hosts : URL.canParse(entry.url) ? [new URL(entry.url).hostname] : [],
+          namespace: typeof entry.namespace === "string" ? entry.namespace : undefined,
+          image: typeof entry.image === "string" ? entry.image : undefined,
+          groups: strings(entry.groups),
         },
       ];
     });
@@ -88,6 +89,7 @@ export function tenantsOutput(outputs: StackOutputs): TenantOutput[] {
 /** The image each tenant runs now, from the `tenants` output (tenants without one are left out). */
 export function tenantImagesOutput(outputs: StackOutputs): Record<string, string> {
   const images: Record<string, string> = {};
-  for (const t of tenantsOutput(outputs)) if (t.image !== undefined) images[t.id] = t.image;
+  for (const tenant of tenantsOutput(outputs))
+    if (tenant.image !== undefined) images[tenant.id] = tenant.image;
   return images;
 }

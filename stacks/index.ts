@@ -7,16 +7,15 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
-import { ConfigError } from "./config/errors";
 import { environmentProgram } from "./program";
+import { stopOnConfigError } from "./stop-on-config-error";
 
 /** A bad config ends the run with its message alone: RunError makes Pulumi skip the stack trace. */
 function loadConfigOrStop() {
   try {
     return loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
-    throw error;
+    throw stopOnConfigError(error);
   }
 }
 

@@ -6,10 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { TenantShard } from "../components/shard/tenant-shard";
-import { ConfigError } from "./config";
 import { type PlatformConfig } from "../model/platform-config";
 import { qualifiedStackName } from "./config/shards";
 import { readShardTenants } from "./shard-tenants";
+import { stopOnConfigError } from "./stop-on-config-error";
 
 export interface ProgramOptions {
   /** Folder that relative build contexts are resolved against. */
@@ -29,13 +29,13 @@ export interface StackOutputs {
   readonly apiKeys?: pulumi.Output<unknown>;
 }
 
-function outputsOf(p: Platform | TenantShard): StackOutputs {
+function outputsOf(stack: Platform | TenantShard): StackOutputs {
   return {
-    edgeNamespace: p.edgeNamespace,
-    imageRef: p.imageRef,
-    proxyAddress: p.proxyAddress,
-    tenants: p.tenants,
-    hostsFileLines: p.hostsFileLines,
+    edgeNamespace: stack.edgeNamespace,
+    imageRef: stack.imageRef,
+    proxyAddress: stack.proxyAddress,
+    tenants: stack.tenants,
+    hostsFileLines: stack.hostsFileLines,
   };
 }
 
@@ -60,16 +60,17 @@ export function environmentProgram(config: PlatformConfig, options: ProgramOptio
     (shardTenants) => new Platform(name, { config, ...options, shardTenants }),
     (error: unknown) => {
       // As for the stack's own config: the message alone, no stack trace.
-      throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
+      throw stopOnConfigError(error);
     },
   );
-  const out = <T>(pick: (p: Platform) => pulumi.Input<T>) =>
-    pulumi.output(platform.then((p) => pulumi.output(pick(p)))) as pulumi.Output<T>;
+  /** One output of the platform once it exists. */
+  const platformOutput = <T>(pick: (built: Platform) => pulumi.Input<T>) =>
+    pulumi.output(platform.then((built) => pulumi.output(pick(built)))) as pulumi.Output<T>;
   return {
-    edgeNamespace: out((p) => p.edgeNamespace),
-    imageRef: out((p) => p.imageRef),
-    proxyAddress: out((p) => p.proxyAddress),
-    tenants: out((p) => p.tenants),
-    hostsFileLines: out((p) => p.hostsFileLines),
+    edgeNamespace: platformOutput((built) => built.edgeNamespace),
+    imageRef: platformOutput((built) => built.imageRef),
+    proxyAddress: platformOutput((built) => built.proxyAddress),
+    tenants: platformOutput((built) => built.tenants),
+    hostsFileLines: platformOutput((built) => built.hostsFileLines),
   };
 }

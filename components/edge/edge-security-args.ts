@@ -21,35 +21,37 @@ export type EdgeSecurityArgs = Pick<
 >;
 
 export function edgeSecurityArgs(
-  c: PlatformConfig,
-  /** Every tenant the edge serves (with tenant shards, theirs too). @default c.tenants */
-  tenants: readonly Pick<TenantConfig, "id" | "planName" | "auth" | "publicPaths">[] = c.tenants,
+  config: PlatformConfig,
+  /** Every tenant the edge serves (with tenant shards, theirs too). @default config.tenants */
+  tenants: readonly Pick<
+    TenantConfig,
+    "id" | "planName" | "auth" | "publicPaths"
+  >[] = config.tenants,
 ): EdgeSecurityArgs {
+  const { proxy } = config;
   // Every plan, used or not: the zones live in the main config, which must not change when a
   // tenant comes or goes (only the route table's tenant → plan map does).
-  const plans: PlanLimit[] = Object.entries(c.plans)
-    .map(([plan, p]) => ({
+  const plans: PlanLimit[] = Object.entries(config.plans)
+    .map(([plan, settings]) => ({
       plan,
-      requestsPerSecond: p.requestsPerSecond,
-      requestBurst: p.requestBurst,
-      tenantIds: tenants.filter((t) => t.planName === plan).map((t) => t.id),
+      requestsPerSecond: settings.requestsPerSecond,
+      requestBurst: settings.requestBurst,
+      tenantIds: tenants.filter((tenant) => tenant.planName === plan).map((tenant) => tenant.id),
     }))
-    .sort((a, b) => a.plan.localeCompare(b.plan));
+    .sort((left, right) => left.plan.localeCompare(right.plan));
   return {
-    tenantAuth: tenants.map((t) => ({
-      tenantId: t.id,
-      mode: t.auth,
-      publicPaths: t.publicPaths,
+    tenantAuth: tenants.map((tenant) => ({
+      tenantId: tenant.id,
+      mode: tenant.auth,
+      publicPaths: tenant.publicPaths,
     })),
-    limits: c.proxy.limits,
+    limits: proxy.limits,
     planLimits: plans,
-    realIpFrom: c.proxy.realIpFrom,
-    realIpHeader: c.proxy.realIpHeader,
-    originPull: c.proxy.originPull.enabled,
-    originPullCaCertificate: c.proxy.originPull.enabled
-      ? c.proxy.originPull.caCertificate
-      : undefined,
-    sourceRanges: c.proxy.sourceRanges,
-    externalTrafficPolicy: c.proxy.externalTrafficPolicy,
+    realIpFrom: proxy.realIpFrom,
+    realIpHeader: proxy.realIpHeader,
+    originPull: proxy.originPull.enabled,
+    originPullCaCertificate: proxy.originPull.enabled ? proxy.originPull.caCertificate : undefined,
+    sourceRanges: proxy.sourceRanges,
+    externalTrafficPolicy: proxy.externalTrafficPolicy,
   };
 }

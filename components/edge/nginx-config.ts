@@ -350,9 +350,14 @@ function mapHashSizes(
 
 const indent = (lines: readonly string[], by = "  ") => lines.map((l) => (l ? by + l : l));
 
-/** Name of a tenant's `upstream` block; the HTTPS server proxies to `http://tenant_$tenant_id`. */
+/**
+ * Name of a tenant's `upstream` block; the HTTPS server proxies to `http://$tenant_id.tenant`.
+ * nginx finds the upstream of a `proxy_pass` with variables by walking every `upstream` block in
+ * order, comparing the length and then the name of each (ngx_http_upstream_init_request): the id
+ * comes first so two names of the same length differ within their first characters.
+ */
 export function tenantUpstreamName(tenantId: string): string {
-  return `tenant_${tenantId}`;
+  return `${tenantId}.tenant`;
 }
 
 /**
@@ -541,34 +546,44 @@ export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[
   ];
 }
 
-function serversSection(input: NginxConfigInput): string[] {
-  const on = (port: number) =>
-    input.listen.address === undefined ? `${port}` : `${input.listen.address}:${port}`;
-  const hsts = `add_header Strict-Transport-Security "max-age=${input.hstsMaxAgeSeconds ?? 31_536_000}" always;`;
-  const health = [
-    "location = /healthz {",
-    "  access_log off;",
-    `  return 200 '${EDGE_BODIES.healthy}';`,
-    "}",
-  ];
-  const http2 = input.http2 ?? "listen";
+/** `listen` address of one of the edge's ports. */
+const listenOn = (input: NginxConfigInput, port: number) =>
+  input.listen.address === undefined ? `${port}` : `${input.listen.address}:${port}`;
+
+const hstsLine = (input: NginxConfigInput) =>
+  `add_header Strict-Transport-Security "max-age=${input.hstsMaxAgeSeconds ?? 31_536_000}" always;`;
+
+const healthLocation = [
+  "location = /healthz {",
+  "  access_log off;",
+  `  return 200 '${EDGE_BODIES.healthy}';`,
+  "}",
+];
+
+/** The probes' own port: `/healthz`, nothing else. */
+function healthServer(input: NginxConfigInput): string[] {
   return [
     "# Probes only.",
     "server {",
-    `  listen ${on(input.listen.health)} default_server;`,
+    `  listen ${listenOn(input, input.listen.health)} default_server;`,
     "  server_name _;",
     "  access_log off;",
-    ...indent(health),
+    ...indent(healthLocation),
     "  location / {",
     `    return 404 '${EDGE_BODIES.notFound}';`,
     "  }",
     "}",
-    "",
+  ];
+}
+
+/** Plain HTTP: tenant hosts are redirected to HTTPS; nothing is proxied. */
+function plainHttpServer(input: NginxConfigInput): string[] {
+  return [
     "# Plain HTTP: known hosts are sent to HTTPS, nothing is proxied.",
     "server {",
-    `  listen ${on(input.listen.http)} default_server;`,
+    `  listen ${listenOn(input, input.listen.http)} default_server;`,
     "  server_name _;",
-    ...indent(health),
+    ...indent(healthLocation),
     "  location / {",
     '    if ($tenant_id = "") {',
     `      return 404 '${EDGE_BODIES.unknownHost}';`,
@@ -576,9 +591,16 @@ function serversSection(input: NginxConfigInput): string[] {
     "    return 301 https://$host$request_uri;",
     "  }",
     "}",
-    "",
+  ];
+}
+
+/** The HTTPS server: TLS, limits, the tenant location and the edge's own answers. */
+function tlsServer(input: NginxConfigInput): string[] {
+  const hsts = hstsLine(input);
+  const http2 = input.http2 ?? "listen";
+  return [
     "server {",
-    `  listen ${on(input.listen.https)} ssl${http2 === "listen" ? " http2" : ""} default_server;`,
+    `  listen ${listenOn(input, input.listen.https)} ssl${http2 === "listen" ? " http2" : ""} default_server;`,
     ...(http2 === "directive" ? ["  http2 on;"] : []),
     "  server_name _;",
     `  ssl_certificate ${input.tls.certificate};`,
@@ -616,6 +638,10 @@ function serversSection(input: NginxConfigInput): string[] {
       : []),
     "}",
   ];
+}
+
+function serversSection(input: NginxConfigInput): string[] {
+  return [...healthServer(input), "", ...plainHttpServer(input), "", ...tlsServer(input)];
 }
 
 /**

@@ -1,29 +1,27 @@
 /**
  * The platform's one TLS certificate: `*.{domain}` and `{domain}`, stored as a
  * `kubernetes.io/tls` Secret in the proxy's namespace and nowhere else. TLS terminates at the
- * proxy only, so no tenant namespace ever holds a certificate or key.
+ * proxy only, so no tenant namespace ever holds a certificate or key. Args and their checks:
+ * wildcard-certificate-args.ts.
  */
-import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { isDnsName } from "../../model/names";
+import { ComponentArgsError } from "../component-args-error";
+import { createChild } from "../create-child";
+import {
+  checkProvidedCertificate,
+  type ResolvedWildcardCertificateArgs,
+  resolveWildcardCertificateArgs,
+  WILDCARD_CERTIFICATE_COMPONENT,
+  type WildcardCertificateArgs,
+  wildcardDnsNames,
+} from "./wildcard-certificate-args";
+
+export * from "./wildcard-certificate-args";
 
 export const WILDCARD_CERTIFICATE_TYPE = "agent-cloud:edge:WildcardCertificate";
-
-/** How the certificate is obtained. */
-export type CertificateMode = "self-signed" | "provided" | "acme" | "cloudflare-origin-ca";
-
-export const CERTIFICATE_MODES: readonly CertificateMode[] = [
-  "self-signed",
-  "provided",
-  "acme",
-  "cloudflare-origin-ca",
-];
-
-/** The validities Cloudflare's Origin CA issues, in days. */
-export const ORIGIN_CA_VALIDITY_DAYS: readonly number[] = [7, 30, 90, 365, 730, 1095, 5475];
 
 /** Where cert-manager's chart comes from. */
 export const CERT_MANAGER_CHART_REPO = "https://charts.jetstack.io";
@@ -31,275 +29,49 @@ export const CERT_MANAGER_CHART_REPO = "https://charts.jetstack.io";
 /** Key in the token Secret that the DNS-01 solver reads. */
 export const CLOUDFLARE_TOKEN_KEY = "api-token";
 
-export interface WildcardCertificateArgs {
-  /** Namespace of the proxy (created by the platform); the TLS Secret is created here only. */
-  readonly namespace: pulumi.Input<string>;
-  /** Platform domain, e.g. `agents.example.com`; the certificate covers `*.{domain}` and `{domain}`. */
-  readonly domain: string;
-  /** How the certificate is obtained; each mode reads only its own fields below. */
-  readonly mode: CertificateMode;
-  /**
-   * Name of the `kubernetes.io/tls` Secret the proxy mounts.
-   * @default "wildcard-tls"
-   */
-  readonly secretName?: string;
-
-  /**
-   * `self-signed`: hours the certificate is valid. Plain (not an Input) because it is validated here.
-   * @default 8760
-   */
-  readonly validityHours?: number;
-
-  /** `provided`: the PEM certificate chain, leaf first. Required in that mode. */
-  readonly certificatePem?: string;
-  /** `provided`: the PEM private key of that certificate; kept secret. Required in that mode. */
-  readonly privateKeyPem?: pulumi.Input<string>;
-
-  /** `acme`: the ACME account's email address. Required in that mode. */
-  readonly email?: string;
-  /**
-   * `acme`: the ACME directory URL.
-   * @default "https://acme-v02.api.letsencrypt.org/directory"
-   */
-  readonly server?: string;
-  /**
-   * `acme`: install cert-manager (jetstack Helm chart, CRDs included); leave false when the cluster
-   * already runs it.
-   * @default false
-   */
-  readonly installCertManager?: boolean;
-  /**
-   * `acme`: the cert-manager chart version to install, pinned (`v1.16.2`, not a range).
-   * @default "v1.16.2"
-   */
-  readonly certManagerVersion?: string;
-  /**
-   * `acme`: the namespace cert-manager runs in (its cluster resource namespace), where the
-   * Cloudflare token Secret for the ClusterIssuer must live.
-   * @default "cert-manager"
-   */
-  readonly certManagerNamespace?: string;
-  /**
-   * `acme`: a Cloudflare API token with `Zone:DNS:Edit` on the domain's zone, for the DNS-01
-   * solver; kept secret. Required in that mode.
-   */
-  readonly cloudflareApiToken?: pulumi.Input<string>;
-
-  /**
-   * `cloudflare-origin-ca`: key type of the Origin CA certificate.
-   * @default "origin-ecc"
-   */
-  readonly requestType?: "origin-rsa" | "origin-ecc";
-  /**
-   * `cloudflare-origin-ca`: days the certificate is valid, one of {@link ORIGIN_CA_VALIDITY_DAYS}.
-   * @default 5475
-   */
-  readonly validityDays?: number;
-}
-
-/** Which optional args belong to which mode, so a field given for another mode is reported. */
-const MODE_FIELDS: Record<CertificateMode, readonly (keyof WildcardCertificateArgs)[]> = {
-  "self-signed": ["validityHours"],
-  provided: ["certificatePem", "privateKeyPem"],
-  acme: [
-    "email",
-    "server",
-    "installCertManager",
-    "certManagerVersion",
-    "certManagerNamespace",
-    "cloudflareApiToken",
-  ],
-  "cloudflare-origin-ca": ["requestType", "validityDays"],
+const LABELS = {
+  "app.kubernetes.io/part-of": "agent-cloud",
+  "app.kubernetes.io/component": "wildcard-certificate",
+  "app.kubernetes.io/managed-by": "pulumi",
 };
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-/** Pinned chart versions with `crds.enabled` (added in cert-manager v1.15). */
-const CERT_MANAGER_VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
-
-/** The names the certificate must cover for `domain`. */
-export function wildcardDnsNames(domain: string): [string, string] {
-  return [`*.${domain}`, domain];
-}
-
-/**
- * Problems with a provided certificate and key: unparseable PEM, names not covered, or a key
- * that does not belong to the certificate (nginx would refuse to start with it). Never quotes
- * the key.
- */
-export function checkProvidedCertificate(
-  domain: string,
-  certificatePem: string,
-  privateKeyPem?: string,
-): string[] {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certificatePem);
-  } catch (err) {
-    return [`certificatePem: is not a PEM certificate (${(err as Error).message})`];
-  }
-  const issues: string[] = [];
-  const sans = (cert.subjectAltName ?? "")
-    .split(/,\s*/)
-    .filter((s) => s.startsWith("DNS:"))
-    .map((s) => s.slice(4).toLowerCase());
-  const missing = wildcardDnsNames(domain).filter((n) => !sans.includes(n));
-  if (missing.length > 0) {
-    issues.push(
-      `certificatePem: does not cover ${missing.join(" and ")} (its DNS names: ${sans.join(", ") || "none"}); issue one for both *.${domain} and ${domain}`,
-    );
-  }
-  if (privateKeyPem !== undefined) {
-    let matches = false;
-    try {
-      matches = cert.checkPrivateKey(createPrivateKey(privateKeyPem));
-    } catch {
-      issues.push("privateKeyPem: is not a PEM private key");
-      return issues;
-    }
-    if (!matches) issues.push("privateKeyPem: is not the key of certificatePem");
-  }
-  return issues;
-}
-
-interface Resolved {
-  readonly domain: string;
-  readonly mode: CertificateMode;
-  readonly secretName: string;
-  readonly validityHours: number;
-  readonly email: string;
-  readonly server: string;
-  readonly installCertManager: boolean;
-  readonly certManagerVersion: string;
-  readonly certManagerNamespace: string;
-  readonly requestType: "origin-rsa" | "origin-ecc";
-  readonly validityDays: number;
-}
-
-/** Checks args and fills defaults; throws one error listing every problem. */
-function resolveArgs(name: string, args: WildcardCertificateArgs): Resolved {
-  const issues: string[] = [];
-  const mode = args.mode;
-  const q = (v: unknown) => JSON.stringify(v);
-  if (!CERTIFICATE_MODES.includes(mode)) {
-    issues.push(`mode ${q(mode)}: must be one of ${CERTIFICATE_MODES.map(q).join(", ")}`);
-  }
-  if (typeof args.domain !== "string" || !isDnsName(args.domain)) {
-    issues.push(
-      `domain ${q(args.domain)}: must be a lowercase DNS name such as agents.example.com`,
-    );
-  }
-  const secretName = args.secretName ?? "wildcard-tls";
-  if (secretName.length > 253 || !DNS_SUBDOMAIN.test(secretName)) {
-    issues.push(
-      `secretName ${q(secretName)}: must be a Kubernetes object name (a-z, 0-9, '-', '.'), at most 253 characters`,
-    );
-  }
-  for (const [other, fields] of Object.entries(MODE_FIELDS)) {
-    if (other === mode) continue;
-    for (const field of fields) {
-      if (args[field] !== undefined) {
-        issues.push(`${field}: only applies to mode ${q(other)}, but mode is ${q(mode)}`);
-      }
-    }
-  }
-
-  const validityHours = args.validityHours ?? 8760;
-  const server = args.server ?? "https://acme-v02.api.letsencrypt.org/directory";
-  const certManagerVersion = args.certManagerVersion ?? "v1.16.2";
-  const certManagerNamespace = args.certManagerNamespace ?? "cert-manager";
-  const requestType = args.requestType ?? "origin-ecc";
-  const validityDays = args.validityDays ?? 5475;
-  switch (mode) {
-    case "self-signed":
-      if (!Number.isInteger(validityHours) || validityHours < 1) {
-        issues.push(
-          `validityHours ${q(validityHours)}: must be a whole number of hours, at least 1`,
-        );
-      }
-      break;
-    case "provided":
-      if (args.certificatePem === undefined || args.certificatePem.trim() === "") {
-        issues.push(
-          `mode "provided" needs certificatePem (the PEM certificate chain for *.${args.domain} and ${args.domain}); set tls.certificate in the stack config`,
-        );
-      } else if (!args.certificatePem.trimStart().startsWith("-----BEGIN CERTIFICATE-----")) {
-        issues.push(
-          "certificatePem: must be a PEM certificate starting with -----BEGIN CERTIFICATE-----",
-        );
-      } else if (isDnsName(args.domain)) {
-        const key = typeof args.privateKeyPem === "string" ? args.privateKeyPem : undefined;
-        issues.push(...checkProvidedCertificate(args.domain, args.certificatePem, key));
-      }
-      if (args.privateKeyPem === undefined || args.privateKeyPem === "") {
-        issues.push(
-          `mode "provided" needs privateKeyPem (the certificate's PEM key); set it with: pulumi config set --secret tlsPrivateKey < key.pem`,
-        );
-      }
-      break;
-    case "acme":
-      if (args.email === undefined || args.email === "") {
-        issues.push(`mode "acme" needs email (the ACME account's address, for expiry notices)`);
-      } else if (!EMAIL.test(args.email)) {
-        issues.push(`email ${q(args.email)}: must be an email address for the ACME account`);
-      }
-      if (!/^https:\/\/[^\s/]+/.test(server)) {
-        issues.push(`server ${q(server)}: must be an https:// ACME directory URL`);
-      }
-      if (args.cloudflareApiToken === undefined || args.cloudflareApiToken === "") {
-        issues.push(
-          `mode "acme" needs cloudflareApiToken (a Cloudflare API token with Zone:DNS:Edit on the zone of ${args.domain}) for the DNS-01 solver`,
-        );
-      }
-      {
-        const v = CERT_MANAGER_VERSION.exec(certManagerVersion);
-        if (v === null || Number(v[1]) < 1 || (Number(v[1]) === 1 && Number(v[2]) < 15)) {
-          issues.push(
-            `certManagerVersion ${q(certManagerVersion)}: must be a pinned chart version v1.15.0 or later, like v1.16.2`,
-          );
-        }
-      }
-      if (certManagerNamespace.length > 63 || !DNS_LABEL_1123.test(certManagerNamespace)) {
-        issues.push(
-          `certManagerNamespace ${q(certManagerNamespace)}: must be a namespace name (a DNS label)`,
-        );
-      }
-      break;
-    case "cloudflare-origin-ca":
-      if (requestType !== "origin-rsa" && requestType !== "origin-ecc") {
-        issues.push(`requestType ${q(requestType)}: must be "origin-rsa" or "origin-ecc"`);
-      }
-      if (!ORIGIN_CA_VALIDITY_DAYS.includes(validityDays)) {
-        issues.push(
-          `validityDays ${q(validityDays)}: must be one of ${ORIGIN_CA_VALIDITY_DAYS.join(", ")} (what Cloudflare's Origin CA issues)`,
-        );
-      }
-      break;
-  }
-  if (issues.length > 0) {
-    throw new Error(`WildcardCertificate ${q(name)}: ${issues.join("; ")}`);
-  }
-  return {
-    domain: args.domain,
-    mode,
-    secretName,
-    validityHours,
-    email: args.email ?? "",
-    server,
-    installCertManager: args.installCertManager ?? false,
-    certManagerVersion,
-    certManagerNamespace,
-    requestType,
-    validityDays,
-  };
-}
+/** Ready means the ACME account is registered; without waitFor Pulumi would not wait for it. */
+const READY = { "pulumi.com/waitFor": "condition=Ready" };
 
 /** CN is legacy (clients match SANs) and limited to 64 characters; set it only when it fits. */
 function subjectFor(domain: string): { commonName?: string; organization: string } {
   return domain.length <= 64
     ? { commonName: domain, organization: "agent-cloud" }
     : { organization: "agent-cloud" };
+}
+
+/** The children a mode creates; each is set only in the modes that create it. */
+export interface WildcardCertificateChildren {
+  /** The `kubernetes.io/tls` Secret; not in `acme` mode, where cert-manager writes it. */
+  readonly tlsSecret?: k8s.core.v1.Secret;
+  /** The generated key, in `self-signed` and `cloudflare-origin-ca` modes. */
+  readonly privateKey?: tls.PrivateKey;
+  /** `self-signed`: the certificate. */
+  readonly selfSignedCert?: tls.SelfSignedCert;
+  /** `cloudflare-origin-ca`: the signing request. */
+  readonly certRequest?: tls.CertRequest;
+  /** `cloudflare-origin-ca`: the certificate Cloudflare issued. */
+  readonly originCaCertificate?: cloudflare.OriginCaCertificate;
+  /** `acme` with `installCertManager`: cert-manager's Helm release. */
+  readonly certManagerRelease?: k8s.helm.v3.Release;
+  /** `acme`: the DNS-01 solver's Cloudflare token. */
+  readonly cloudflareTokenSecret?: k8s.core.v1.Secret;
+  /** `acme`: the ClusterIssuer. */
+  readonly clusterIssuer?: k8s.apiextensions.CustomResource;
+  /** `acme`: the cert-manager Certificate. */
+  readonly certificate?: k8s.apiextensions.CustomResource;
+}
+
+/** What a mode produced: the certificate where Pulumi knows it, the Secret's name, children. */
+interface IssuedCertificate {
+  readonly certificatePem?: pulumi.Output<string>;
+  readonly secretName: pulumi.Output<string>;
+  readonly children: WildcardCertificateChildren;
 }
 
 /**
@@ -313,107 +85,27 @@ export class WildcardCertificate extends pulumi.ComponentResource {
   public readonly certificatePem?: pulumi.Output<string>;
   /** The names the certificate covers: `*.{domain}` and `{domain}`. */
   public readonly dnsNames: pulumi.Output<string[]>;
+  /** The children the mode created (see {@link WildcardCertificateChildren}). */
+  public readonly children: WildcardCertificateChildren;
+  /** The `kubernetes.io/tls` Secret; not in `acme` mode, where cert-manager writes it. */
+  public readonly tlsSecret?: k8s.core.v1.Secret;
 
   constructor(name: string, args: WildcardCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering, so a bad config leaves nothing half-made in the state.
-    const a = resolveArgs(name, args);
+    const resolved = resolveWildcardCertificateArgs(name, args);
     super(WILDCARD_CERTIFICATE_TYPE, name, {}, opts);
 
-    const dnsNames = wildcardDnsNames(a.domain);
-    const labels = {
-      "app.kubernetes.io/part-of": "agent-cloud",
-      "app.kubernetes.io/component": "wildcard-certificate",
-      "app.kubernetes.io/managed-by": "pulumi",
-    };
-    const tlsSecret = (certPem: pulumi.Input<string>, keyPem: pulumi.Input<string>) =>
-      new k8s.core.v1.Secret(
-        `${name}-tls`,
-        {
-          metadata: { name: a.secretName, namespace: args.namespace, labels },
-          type: "kubernetes.io/tls",
-          // The SDK marks all of stringData secret, so the key is never stored in clear.
-          stringData: { "tls.crt": certPem, "tls.key": keyPem },
-        },
-        { parent: this },
-      );
-
-    switch (a.mode) {
-      case "self-signed": {
-        const key = new tls.PrivateKey(
-          `${name}-key`,
-          { algorithm: "ECDSA", ecdsaCurve: "P256" },
-          { parent: this },
-        );
-        // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
-        const keyPem = key.privateKeyPem;
-        const cert = new tls.SelfSignedCert(
-          `${name}-cert`,
-          {
-            privateKeyPem: keyPem,
-            dnsNames,
-            subject: subjectFor(a.domain),
-            validityPeriodHours: a.validityHours,
-            // ECDSA keys sign, they do not encipher: digital_signature is the key usage TLS
-            // needs. The provider takes these names in snake_case only.
-            allowedUses: ["digital_signature", "server_auth"],
-          },
-          { parent: this },
-        );
-        this.certificatePem = cert.certPem;
-        this.secretName = tlsSecret(cert.certPem, keyPem).metadata.name;
-        break;
-      }
-      case "provided": {
-        const certificatePem = args.certificatePem as string;
-        // Secret from the moment it is read, even when the caller passed a plain string.
-        const keyPem = pulumi.secret(args.privateKeyPem as pulumi.Input<string>).apply((k) => {
-          // The key usually arrives as an Output (secret config), so it is checked here: fail
-          // the update rather than ship a pair nginx would refuse to load.
-          const issues = checkProvidedCertificate(a.domain, certificatePem, k);
-          if (issues.length > 0) {
-            throw new Error(`WildcardCertificate ${JSON.stringify(name)}: ${issues.join("; ")}`);
-          }
-          return k;
-        });
-        this.certificatePem = pulumi.output(certificatePem);
-        this.secretName = tlsSecret(certificatePem, keyPem).metadata.name;
-        break;
-      }
-      case "cloudflare-origin-ca": {
-        const key = new tls.PrivateKey(
-          `${name}-key`,
-          a.requestType === "origin-rsa"
-            ? { algorithm: "RSA", rsaBits: 2048 }
-            : { algorithm: "ECDSA", ecdsaCurve: "P256" },
-          { parent: this },
-        );
-        // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
-        const keyPem = key.privateKeyPem;
-        const csr = new tls.CertRequest(
-          `${name}-csr`,
-          { privateKeyPem: keyPem, dnsNames, subject: subjectFor(a.domain) },
-          { parent: this },
-        );
-        // Only Cloudflare's edge trusts this CA: the DNS records must be proxied.
-        const originCa = new cloudflare.OriginCaCertificate(
-          `${name}-origin-ca`,
-          {
-            csr: csr.certRequestPem,
-            hostnames: dnsNames,
-            requestType: a.requestType,
-            requestedValidity: a.validityDays,
-          },
-          { parent: this },
-        );
-        this.certificatePem = originCa.certificate;
-        this.secretName = tlsSecret(originCa.certificate, keyPem).metadata.name;
-        break;
-      }
-      case "acme":
-        this.secretName = this.acme(name, a, args, dnsNames, labels);
-        break;
-    }
-    this.dnsNames = pulumi.output(dnsNames);
+    const issued = {
+      "self-signed": () => this.createSelfSigned(name, resolved),
+      provided: () => this.createProvided(name, resolved),
+      "cloudflare-origin-ca": () => this.createOriginCa(name, resolved),
+      acme: () => this.createAcme(name, resolved),
+    }[resolved.mode]();
+    this.certificatePem = issued.certificatePem;
+    this.secretName = issued.secretName;
+    this.children = issued.children;
+    this.tlsSecret = issued.children.tlsSecret;
+    this.dnsNames = pulumi.output(wildcardDnsNames(resolved.domain));
 
     this.registerOutputs({
       secretName: this.secretName,
@@ -422,70 +114,216 @@ export class WildcardCertificate extends pulumi.ComponentResource {
     });
   }
 
+  /** The `kubernetes.io/tls` Secret the proxy mounts. */
+  private createTlsSecret(
+    name: string,
+    r: ResolvedWildcardCertificateArgs,
+    certificatePem: pulumi.Input<string>,
+    keyPem: pulumi.Input<string>,
+  ): k8s.core.v1.Secret {
+    return createChild(
+      this,
+      k8s.core.v1.Secret,
+      `${name}-tls`,
+      {
+        metadata: { name: r.secretName, namespace: r.namespace, labels: { ...LABELS } },
+        type: "kubernetes.io/tls",
+        // The SDK marks all of stringData secret, so the key is never stored in clear.
+        stringData: { "tls.crt": certificatePem, "tls.key": keyPem },
+      },
+      r.transform.secret,
+    );
+  }
+
+  private createPrivateKey(
+    name: string,
+    r: ResolvedWildcardCertificateArgs,
+    keyArgs: tls.PrivateKeyArgs,
+  ): tls.PrivateKey {
+    return createChild(this, tls.PrivateKey, `${name}-key`, keyArgs, r.transform.privateKey);
+  }
+
+  private createSelfSigned(name: string, r: ResolvedWildcardCertificateArgs): IssuedCertificate {
+    const privateKey = this.createPrivateKey(name, r, { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
+    const keyPem = privateKey.privateKeyPem;
+    const selfSignedCert = createChild(
+      this,
+      tls.SelfSignedCert,
+      `${name}-cert`,
+      {
+        privateKeyPem: keyPem,
+        dnsNames: wildcardDnsNames(r.domain),
+        subject: subjectFor(r.domain),
+        validityPeriodHours: r.validityHours,
+        // ECDSA keys sign, they do not encipher: digital_signature is the key usage TLS needs.
+        // The provider takes these names in snake_case only.
+        allowedUses: ["digital_signature", "server_auth"],
+      },
+      r.transform.selfSignedCert,
+    );
+    const tlsSecret = this.createTlsSecret(name, r, selfSignedCert.certPem, keyPem);
+    return {
+      certificatePem: selfSignedCert.certPem,
+      secretName: tlsSecret.metadata.name,
+      children: { privateKey, selfSignedCert, tlsSecret },
+    };
+  }
+
+  private createProvided(name: string, r: ResolvedWildcardCertificateArgs): IssuedCertificate {
+    const certificatePem = r.certificatePem as string;
+    // Secret from the moment it is read, even when the caller passed a plain string.
+    const keyPem = pulumi.secret(r.privateKeyPem as pulumi.Input<string>).apply((key) => {
+      // The key usually arrives as an Output (secret config), so it is checked here: fail the
+      // update rather than ship a pair nginx would refuse to load.
+      const problems = checkProvidedCertificate(r.domain, certificatePem, key);
+      if (problems.length > 0)
+        throw new ComponentArgsError(WILDCARD_CERTIFICATE_COMPONENT, name, problems);
+      return key;
+    });
+    const tlsSecret = this.createTlsSecret(name, r, certificatePem, keyPem);
+    return {
+      certificatePem: pulumi.output(certificatePem),
+      secretName: tlsSecret.metadata.name,
+      children: { tlsSecret },
+    };
+  }
+
+  private createOriginCa(name: string, r: ResolvedWildcardCertificateArgs): IssuedCertificate {
+    const dnsNames = wildcardDnsNames(r.domain);
+    const privateKey = this.createPrivateKey(
+      name,
+      r,
+      r.requestType === "origin-rsa"
+        ? { algorithm: "RSA", rsaBits: 2048 }
+        : { algorithm: "ECDSA", ecdsaCurve: "P256" },
+    );
+    // Secret already: the tls SDK lists privateKeyPem in additionalSecretOutputs.
+    const keyPem = privateKey.privateKeyPem;
+    const certRequest = createChild(
+      this,
+      tls.CertRequest,
+      `${name}-csr`,
+      { privateKeyPem: keyPem, dnsNames, subject: subjectFor(r.domain) },
+      r.transform.certRequest,
+    );
+    // Only Cloudflare's edge trusts this CA: the DNS records must be proxied.
+    const originCaCertificate = createChild(
+      this,
+      cloudflare.OriginCaCertificate,
+      `${name}-origin-ca`,
+      {
+        csr: certRequest.certRequestPem,
+        hostnames: dnsNames,
+        requestType: r.requestType,
+        requestedValidity: r.validityDays,
+      },
+      r.transform.originCaCertificate,
+    );
+    const tlsSecret = this.createTlsSecret(name, r, originCaCertificate.certificate, keyPem);
+    return {
+      certificatePem: originCaCertificate.certificate,
+      secretName: tlsSecret.metadata.name,
+      children: { privateKey, certRequest, originCaCertificate, tlsSecret },
+    };
+  }
+
   /**
    * cert-manager issues and renews the certificate in the cluster, so the key never passes
-   * through Pulumi. Returns the TLS Secret's name once the Certificate is Ready.
+   * through Pulumi. The Secret's name resolves once the Certificate is Ready.
    */
-  private acme(
-    name: string,
-    a: Resolved,
-    args: WildcardCertificateArgs,
-    dnsNames: string[],
-    labels: Record<string, string>,
-  ): pulumi.Output<string> {
-    const release = a.installCertManager
-      ? new k8s.helm.v3.Release(
-          `${name}-cert-manager`,
-          {
-            // cert-manager is a cluster singleton (CRDs, webhook): one fixed release name.
-            name: "cert-manager",
-            chart: "cert-manager",
-            version: a.certManagerVersion,
-            repositoryOpts: { repo: CERT_MANAGER_CHART_REPO },
-            namespace: a.certManagerNamespace,
-            createNamespace: true,
-            // keep: uninstalling the chart must not delete the CRDs, which would delete every
-            // Certificate in the cluster with them.
-            values: { crds: { enabled: true, keep: true } },
-          },
-          { parent: this },
-        )
+  private createAcme(name: string, r: ResolvedWildcardCertificateArgs): IssuedCertificate {
+    const certManagerRelease = r.installCertManager
+      ? this.createCertManagerRelease(name, r)
       : undefined;
-    const afterRelease = release === undefined ? [] : [release];
-
+    const afterRelease = certManagerRelease === undefined ? [] : [certManagerRelease];
     // Cluster-scoped and cert-manager-namespace names are shared by every environment on the
     // cluster; prefixing them with the proxy's namespace (one per environment) keeps them apart.
-    const prefix = pulumi.output(args.namespace);
-    const token = new k8s.core.v1.Secret(
+    const prefix = pulumi.output(r.namespace);
+    const cloudflareTokenSecret = createChild(
+      this,
+      k8s.core.v1.Secret,
       `${name}-cloudflare-token`,
       {
         metadata: {
           name: pulumi.interpolate`${prefix}-cloudflare-api-token`,
-          namespace: a.certManagerNamespace,
-          labels,
+          namespace: r.certManagerNamespace,
+          labels: { ...LABELS },
         },
         type: "Opaque",
         // Secret in state: the SDK marks stringData secret.
-        stringData: { [CLOUDFLARE_TOKEN_KEY]: args.cloudflareApiToken as pulumi.Input<string> },
+        stringData: { [CLOUDFLARE_TOKEN_KEY]: r.cloudflareApiToken as pulumi.Input<string> },
       },
-      { parent: this, dependsOn: afterRelease },
+      r.transform.cloudflareTokenSecret,
+      { dependsOn: afterRelease },
     );
-    // Ready means the ACME account is registered; without waitFor Pulumi would not wait for it.
-    const ready = { "pulumi.com/waitFor": "condition=Ready" };
-    const issuer = new k8s.apiextensions.CustomResource(
+    const clusterIssuer = this.createClusterIssuer(name, r, prefix, cloudflareTokenSecret, [
+      ...afterRelease,
+      cloudflareTokenSecret,
+    ]);
+    const certificate = this.createCertManagerCertificate(name, r, clusterIssuer, [
+      ...afterRelease,
+      clusterIssuer,
+    ]);
+    // The Certificate and its Secret share one name; reading it off the Certificate makes
+    // dependents wait until the Certificate is Ready, i.e. the Secret exists.
+    return {
+      secretName: certificate.metadata.name,
+      children: { certManagerRelease, cloudflareTokenSecret, clusterIssuer, certificate },
+    };
+  }
+
+  private createCertManagerRelease(
+    name: string,
+    r: ResolvedWildcardCertificateArgs,
+  ): k8s.helm.v3.Release {
+    return createChild(
+      this,
+      k8s.helm.v3.Release,
+      `${name}-cert-manager`,
+      {
+        // cert-manager is a cluster singleton (CRDs, webhook): one fixed release name.
+        name: "cert-manager",
+        chart: "cert-manager",
+        version: r.certManagerVersion,
+        repositoryOpts: { repo: CERT_MANAGER_CHART_REPO },
+        namespace: r.certManagerNamespace,
+        createNamespace: true,
+        // keep: uninstalling the chart must not delete the CRDs, which would delete every
+        // Certificate in the cluster with them.
+        values: { crds: { enabled: true, keep: true } },
+      },
+      r.transform.certManager,
+    );
+  }
+
+  private createClusterIssuer(
+    name: string,
+    r: ResolvedWildcardCertificateArgs,
+    prefix: pulumi.Output<string>,
+    token: k8s.core.v1.Secret,
+    dependsOn: pulumi.Resource[],
+  ): k8s.apiextensions.CustomResource {
+    return createChild(
+      this,
+      k8s.apiextensions.CustomResource,
       `${name}-issuer`,
       {
         apiVersion: "cert-manager.io/v1",
         kind: "ClusterIssuer",
-        metadata: { name: pulumi.interpolate`${prefix}-acme`, labels, annotations: ready },
+        metadata: {
+          name: pulumi.interpolate`${prefix}-acme`,
+          labels: { ...LABELS },
+          annotations: { ...READY },
+        },
         spec: {
           acme: {
-            email: a.email,
-            server: a.server,
+            email: r.email,
+            server: r.server,
             privateKeySecretRef: { name: pulumi.interpolate`${prefix}-acme-account-key` },
             solvers: [
               {
-                selector: { dnsZones: [a.domain] },
+                selector: { dnsZones: [r.domain] },
                 dns01: {
                   cloudflare: {
                     apiTokenSecretRef: { name: token.metadata.name, key: CLOUDFLARE_TOKEN_KEY },
@@ -496,19 +334,35 @@ export class WildcardCertificate extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [...afterRelease, token] },
+      r.transform.clusterIssuer,
+      { dependsOn },
     );
-    const certificate = new k8s.apiextensions.CustomResource(
+  }
+
+  private createCertManagerCertificate(
+    name: string,
+    r: ResolvedWildcardCertificateArgs,
+    issuer: k8s.apiextensions.CustomResource,
+    dependsOn: pulumi.Resource[],
+  ): k8s.apiextensions.CustomResource {
+    return createChild(
+      this,
+      k8s.apiextensions.CustomResource,
       `${name}-certificate`,
       {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
         // Named like its Secret, so `kubectl get certificate` shows which Secret it fills.
-        metadata: { name: a.secretName, namespace: args.namespace, labels, annotations: ready },
+        metadata: {
+          name: r.secretName,
+          namespace: r.namespace,
+          labels: { ...LABELS },
+          annotations: { ...READY },
+        },
         spec: {
-          secretName: a.secretName,
-          secretTemplate: { labels },
-          dnsNames,
+          secretName: r.secretName,
+          secretTemplate: { labels: { ...LABELS } },
+          dnsNames: wildcardDnsNames(r.domain),
           issuerRef: {
             group: "cert-manager.io",
             kind: "ClusterIssuer",
@@ -517,10 +371,8 @@ export class WildcardCertificate extends pulumi.ComponentResource {
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         },
       },
-      { parent: this, dependsOn: [...afterRelease, issuer] },
+      r.transform.certificate,
+      { dependsOn },
     );
-    // The Certificate and its Secret share one name; reading it off the Certificate makes
-    // dependents wait until the Certificate is Ready, i.e. the Secret exists.
-    return certificate.metadata.name;
   }
 }

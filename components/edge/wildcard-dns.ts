@@ -2,237 +2,32 @@
  * Cloudflare DNS for the platform: `*.{domain}` (and the apex when asked) at the proxy's address,
  * and tenants' custom domains either as CNAMEs in zones we manage or as Cloudflare for SaaS
  * Custom Hostnames. Every record points at the proxy or at the platform's own tenant host name,
- * never at a tenant's service: the proxy is the only way in.
+ * never at a tenant's service: the proxy is the only way in. Args and their checks:
+ * wildcard-dns-args.ts.
  */
 import { isIP } from "node:net";
 import * as cloudflare from "@pulumi/cloudflare";
-import { advancedCertificateHosts, type EdgeCertificate } from "../../model/edge-certificate";
 import * as pulumi from "@pulumi/pulumi";
-import { domainIssues } from "../../model/rules/domains";
-import { DNS_LABEL, isDnsName } from "../../model/names";
+import { advancedCertificateHosts } from "../../model/edge-certificate";
+import { type ManagedZone, zoneFor } from "../../model/rules/custom-domain-zones";
+import { createChild } from "../create-child";
+import {
+  type CustomDomain,
+  type ResolvedWildcardDnsArgs,
+  resolveWildcardDnsArgs,
+  targetRecordType,
+  type WildcardDnsArgs,
+} from "./wildcard-dns-args";
+
+export * from "./wildcard-dns-args";
+export { zoneFor };
 
 export const WILDCARD_DNS_TYPE = "agent-cloud:edge:WildcardDns";
 
-/** How tenants' custom domains are published. */
-export type CustomDomainMode = "zone-records" | "cloudflare-for-saas";
-
-/** A custom domain and the tenant it belongs to. */
-export interface CustomDomain {
-  /** The validated tenant id; the domain is served by `{tenantId}.{domain}`. */
-  readonly tenantId: string;
-  /** The tenant's own host name, e.g. `agents.acme.com`. */
-  readonly hostname: string;
-}
-
-export interface WildcardDnsArgs {
-  /** Cloudflare zone id of the zone holding `domain`. */
-  readonly zoneId: pulumi.Input<string>;
-  /** Platform domain, e.g. `agents.example.com`. */
-  readonly domain: string;
-  /**
-   * The proxy's public address: an IP gives an A (or AAAA) record, a host name a CNAME. The record
-   * type is read from the value itself, since it is usually a LoadBalancer's output.
-   */
-  readonly target: pulumi.Input<string>;
-  /**
-   * Route through Cloudflare's proxy (orange cloud). Plain because ttl is checked against it.
-   * @default true
-   */
-  readonly proxied?: boolean;
-  /**
-   * Also point the apex `{domain}` at the proxy.
-   * @default false
-   */
-  readonly apex?: boolean;
-  /**
-   * Record TTL in seconds; 1 means automatic, which Cloudflare requires for proxied records.
-   * @default 1
-   */
-  readonly ttl?: number;
-  /**
-   * Tenants' custom domains; each hostname belongs to one tenant.
-   * @default []
-   */
-  readonly customDomains?: readonly CustomDomain[];
-  /**
-   * `zone-records`: a CNAME `{hostname}` → `{tenantId}.{domain}` in the managed zone that contains
-   * it. `cloudflare-for-saas`: a Custom Hostname on the platform zone (the tenant points their
-   * own DNS at us), served through the `{domain}` fallback origin.
-   * @default "cloudflare-for-saas"
-   */
-  readonly customDomainMode?: CustomDomainMode;
-  /**
-   * Zone ids of the custom-domain zones we manage, keyed by zone name (`acme.com`); used by
-   * `zone-records` only.
-   * @default {}
-   */
-  readonly customDomainZones?: Readonly<Record<string, string>>;
-  /**
-   * Domains other environments serve; no custom domain may be equal to, above or under one.
-   * @default []
-   */
-  readonly otherEnvironmentDomains?: readonly string[];
-  /**
-   * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
-   * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
-   * free one, which covers only the zone and one level below it (model/edge-certificate.ts).
-   * @default "universal"
-   */
-  readonly edgeCertificate?: EdgeCertificate;
-  /** Name of the zone `zoneId` is, e.g. `example.com`; required for an `advanced` certificate. */
-  readonly zoneName?: string;
-}
-
-/** A DNS record type for the proxy's address. */
-export type TargetRecordType = "A" | "AAAA" | "CNAME";
-
-/**
- * The record type for `target`, or throws: the target must be the proxy's public IP or host name,
- * never a name under the platform domain (that would be a tenant host, or a loop) nor a
- * cluster-internal service name.
- */
-export function targetRecordType(domain: string, target: string): TargetRecordType {
-  const family = isIP(target);
-  if (family === 4) return "A";
-  if (family === 6) return "AAAA";
-  const host = target.toLowerCase().replace(/\.$/, "");
-  if (!isDnsName(host)) {
-    throw new Error(
-      `WildcardDns target ${JSON.stringify(target)}: must be the proxy's IP address or DNS host name`,
-    );
-  }
-  if (host === domain || host.endsWith(`.${domain}`)) {
-    throw new Error(
-      `WildcardDns target ${JSON.stringify(target)}: is under the platform domain ${domain}, so *.${domain} would point at itself or at a tenant host; use the proxy's own address`,
-    );
-  }
-  // Only the suffixes Kubernetes uses, so a public name like svc.example.net stays allowed.
-  if (host.endsWith(".svc") || host.endsWith(".cluster.local")) {
-    throw new Error(
-      `WildcardDns target ${JSON.stringify(target)}: is a cluster-internal service name; DNS must point at the proxy's public address`,
-    );
-  }
-  return "CNAME";
-}
-
-/** The managed zone that contains `hostname` (the longest match), or undefined. */
-export function zoneFor(
-  hostname: string,
-  zones: Readonly<Record<string, string>>,
-): { name: string; id: string } | undefined {
-  let best: { name: string; id: string } | undefined;
-  for (const [zone, id] of Object.entries(zones)) {
-    if (
-      (hostname === zone || hostname.endsWith(`.${zone}`)) &&
-      zone.length > (best?.name.length ?? 0)
-    ) {
-      best = { name: zone, id };
-    }
-  }
-  return best;
-}
-
-interface Resolved {
-  readonly proxied: boolean;
-  readonly apex: boolean;
-  readonly ttl: number;
-  readonly mode: CustomDomainMode;
-  readonly zones: Readonly<Record<string, string>>;
-  readonly customDomains: readonly CustomDomain[];
-}
-
-/** Checks args and fills defaults; throws one error listing every problem. */
-function resolveArgs(name: string, args: WildcardDnsArgs): Resolved {
-  const issues: string[] = [];
-  const q = (v: unknown) => JSON.stringify(v);
-  const domain = args.domain;
-  const proxied = args.proxied ?? true;
-  const ttl = args.ttl ?? 1;
-  const mode = args.customDomainMode ?? "cloudflare-for-saas";
-  const zones = args.customDomainZones ?? {};
-  const customDomains = args.customDomains ?? [];
-
-  if (typeof domain !== "string" || !isDnsName(domain)) {
-    issues.push(`domain ${q(domain)}: must be a lowercase DNS name such as agents.example.com`);
-  }
-  if (!Number.isInteger(ttl) || (ttl !== 1 && (ttl < 60 || ttl > 86400))) {
-    issues.push(`ttl ${q(ttl)}: must be 1 (automatic) or 60 to 86400 seconds`);
-  } else if (proxied && ttl !== 1) {
-    issues.push(
-      `ttl ${q(ttl)}: Cloudflare sets the TTL of proxied records itself; use ttl 1 (automatic) or proxied false`,
-    );
-  }
-  if (mode !== "zone-records" && mode !== "cloudflare-for-saas") {
-    issues.push(`customDomainMode ${q(mode)}: must be "zone-records" or "cloudflare-for-saas"`);
-  }
-  if (typeof args.zoneId === "string" && args.zoneId === "") {
-    issues.push(`zoneId "": must be the Cloudflare zone id of ${domain}`);
-  }
-  for (const zone of Object.keys(zones)) {
-    if (!isDnsName(zone)) {
-      issues.push(
-        `customDomainZones[${q(zone)}]: zone names must be lowercase DNS names such as acme.com`,
-      );
-    }
-  }
-  if (mode === "cloudflare-for-saas" && !proxied && customDomains.length > 0) {
-    issues.push(
-      `customDomainMode "cloudflare-for-saas" needs proxied true: Custom Hostnames are served through the proxied fallback origin ${domain}; set proxied true or use "zone-records"`,
-    );
-  }
-
-  const overlap = new Map<number, string>();
-  if (typeof domain === "string" && isDnsName(domain)) {
-    const valid = customDomains.filter((d) => isDnsName(d.hostname));
-    for (const issue of domainIssues({
-      domain,
-      tenantIds: [],
-      customDomains: valid,
-      otherEnvironmentDomains: args.otherEnvironmentDomains ?? [],
-    })) {
-      if ("customDomain" in issue) {
-        overlap.set(
-          customDomains.indexOf(valid[issue.customDomain] as CustomDomain),
-          issue.message,
-        );
-      }
-    }
-  }
-  customDomains.forEach((d, i) => {
-    const at = `customDomains[${i}]`;
-    if (!DNS_LABEL.test(d.tenantId)) {
-      issues.push(`${at}.tenantId ${q(d.tenantId)}: must be a DNS label (a-z, 0-9, '-')`);
-    }
-    if (!isDnsName(d.hostname)) {
-      issues.push(
-        `${at}.hostname ${q(d.hostname)}: must be a lowercase DNS name such as agents.acme.com`,
-      );
-      return;
-    }
-    const problem = overlap.get(i);
-    if (problem !== undefined) {
-      issues.push(`${at}.hostname ${q(d.hostname)}: ${problem}`);
-      return;
-    }
-    if (mode === "zone-records" && zoneFor(d.hostname, zones) === undefined) {
-      issues.push(
-        `${at}.hostname ${q(d.hostname)}: no zone in customDomainZones contains it (zones: ${Object.keys(zones).join(", ") || "none"}); add its zone or use customDomainMode "cloudflare-for-saas"`,
-      );
-    }
-  });
-  if (typeof args.target === "string") {
-    // Known now: report it with the rest instead of failing later inside an apply.
-    try {
-      targetRecordType(domain, args.target);
-    } catch (err) {
-      issues.push((err as Error).message.replace(/^WildcardDns /, ""));
-    }
-  }
-
-  if (issues.length > 0) {
-    throw new Error(`WildcardDns ${q(name)}: ${issues.join("; ")}`);
-  }
-  return { proxied, apex: args.apex ?? false, ttl, mode, zones, customDomains };
+/** The proxy's address once known, and the record type it needs. */
+interface ProxyTarget {
+  readonly address: pulumi.Output<string>;
+  readonly type: pulumi.Output<string>;
 }
 
 /**
@@ -250,116 +45,62 @@ export class WildcardDns extends pulumi.ComponentResource {
   public readonly target: pulumi.Output<string>;
   /** A, AAAA or CNAME, from the target. */
   public readonly recordType: pulumi.Output<string>;
+  /** The `*.{domain}` record. */
+  public readonly wildcardRecord: cloudflare.DnsRecord;
+  /** The Advanced Certificate pack, with `edgeCertificate: advanced` only. */
+  public readonly edgeCertificatePack?: cloudflare.CertificatePack;
+  /** The `{domain}` record, with `apex` or Custom Hostnames only. */
+  public readonly apexRecord?: cloudflare.DnsRecord;
+  /** `zone-records`: each custom domain's CNAME, keyed by hostname. */
+  public readonly customDomainRecords: Readonly<Record<string, cloudflare.DnsRecord>>;
+  /** The Custom Hostnames' fallback origin, with `cloudflare-for-saas` custom domains only. */
+  public readonly fallbackOrigin?: cloudflare.CustomHostnameFallbackOrigin;
+  /** `cloudflare-for-saas`: each Custom Hostname, keyed by hostname. */
+  public readonly customHostnameResources: Readonly<Record<string, cloudflare.CustomHostname>>;
 
   constructor(name: string, args: WildcardDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering, so a bad config leaves nothing half-made in the state.
-    const a = resolveArgs(name, args);
+    const resolved = resolveWildcardDnsArgs(name, args);
     super(WILDCARD_DNS_TYPE, name, {}, opts);
-    const domain = args.domain;
+    const target = proxyTarget(resolved);
+    const saasDomains = resolved.mode === "cloudflare-for-saas" ? resolved.customDomains : [];
 
-    // The target is usually a LoadBalancer output: its type is decided when it is known. A bad
-    // value fails the update here rather than publishing a record that bypasses the proxy.
-    const target = pulumi.output(args.target).apply((t) => {
-      targetRecordType(domain, t);
-      return isIP(t) === 0 ? t.toLowerCase().replace(/\.$/, "") : t;
-    });
-    const type = target.apply((t) => targetRecordType(domain, t));
-
-    const proxyRecord = (role: string, recordName: string) =>
-      new cloudflare.DnsRecord(
-        `${name}-${role}`,
-        {
-          zoneId: args.zoneId,
-          name: recordName,
-          type,
-          content: target,
-          proxied: a.proxied,
-          ttl: a.ttl,
-          comment: "agent-cloud: edge proxy",
-        },
-        { parent: this },
-      );
-
-    const wildcard = proxyRecord("wildcard", `*.${domain}`);
-    if (args.edgeCertificate === "advanced") {
-      if (args.zoneName === undefined)
-        throw new Error(
-          `${name}: edgeCertificate "advanced" needs zoneName (the zone of ${domain})`,
-        );
-      new cloudflare.CertificatePack(
-        `${name}-edge-certificate`,
-        {
-          zoneId: args.zoneId,
-          type: "advanced",
-          hosts: advancedCertificateHosts(args.zoneName, domain),
-          certificateAuthority: "lets_encrypt",
-          validationMethod: "txt",
-          validityDays: 90,
-          cloudflareBranding: false,
-        },
-        { parent: this },
-      );
-    }
-    const records: cloudflare.DnsRecord[] = [wildcard];
-    const saasDomains = a.mode === "cloudflare-for-saas" ? a.customDomains : [];
+    this.wildcardRecord = this.createProxyRecord(
+      name,
+      "wildcard",
+      `*.${resolved.domain}`,
+      resolved,
+      target,
+    );
+    this.edgeCertificatePack = this.createEdgeCertificatePack(name, resolved);
     // Cloudflare for SaaS sends custom hostnames to the zone's fallback origin, a proxied record
     // in the platform zone: the apex, pointing at the proxy like the wildcard.
-    const apex = a.apex || saasDomains.length > 0 ? proxyRecord("apex", domain) : undefined;
-    if (apex !== undefined) records.push(apex);
+    this.apexRecord =
+      resolved.apex || saasDomains.length > 0
+        ? this.createProxyRecord(name, "apex", resolved.domain, resolved, target)
+        : undefined;
+    this.customDomainRecords = this.createCustomDomainRecords(name, resolved);
+    this.fallbackOrigin =
+      saasDomains.length > 0 && this.apexRecord !== undefined
+        ? this.createFallbackOrigin(name, resolved, this.apexRecord)
+        : undefined;
+    this.customHostnameResources =
+      this.fallbackOrigin === undefined
+        ? {}
+        : this.createCustomHostnames(name, resolved, saasDomains, this.fallbackOrigin);
 
-    if (a.mode === "zone-records") {
-      // Keyed by hostname, so reordering tenants renames nothing; sorted so the outputs do not
-      // change either.
-      for (const d of [...a.customDomains].sort((x, y) => x.hostname.localeCompare(y.hostname))) {
-        const zone = zoneFor(d.hostname, a.zones) as { name: string; id: string };
-        records.push(
-          new cloudflare.DnsRecord(
-            `${name}-custom-${d.hostname}`,
-            {
-              zoneId: zone.id,
-              name: d.hostname,
-              // The tenant's platform host, which resolves to the proxy: never its service.
-              type: "CNAME",
-              content: `${d.tenantId}.${domain}`,
-              proxied: a.proxied,
-              ttl: a.ttl,
-              comment: `agent-cloud: tenant ${d.tenantId}`,
-            },
-            { parent: this },
-          ),
-        );
-      }
-    }
-
-    const hostnames: cloudflare.CustomHostname[] = [];
-    if (saasDomains.length > 0 && apex !== undefined) {
-      const fallback = new cloudflare.CustomHostnameFallbackOrigin(
-        `${name}-fallback-origin`,
-        // From the record, so Cloudflare sees the origin only once it resolves.
-        { zoneId: args.zoneId, origin: apex.name },
-        { parent: this },
-      );
-      for (const d of [...saasDomains].sort((x, y) => x.hostname.localeCompare(y.hostname))) {
-        hostnames.push(
-          new cloudflare.CustomHostname(
-            `${name}-custom-${d.hostname}`,
-            {
-              zoneId: args.zoneId,
-              hostname: d.hostname,
-              // HTTP validation completes once the tenant's CNAME reaches us; no TXT to hand out.
-              ssl: { method: "http", type: "dv" },
-            },
-            { parent: this, dependsOn: [fallback] },
-          ),
-        );
-      }
-    }
-
-    this.wildcardHostname = wildcard.name;
-    this.recordNames = pulumi.all(records.map((r) => r.name));
-    this.customHostnames = pulumi.all(hostnames.map((h) => h.hostname));
-    this.target = pulumi.all([wildcard.id, target]).apply(([, t]) => t);
-    this.recordType = type;
+    const records = [
+      this.wildcardRecord,
+      ...(this.apexRecord === undefined ? [] : [this.apexRecord]),
+      ...Object.values(this.customDomainRecords),
+    ];
+    this.wildcardHostname = this.wildcardRecord.name;
+    this.recordNames = pulumi.all(records.map((record) => record.name));
+    this.customHostnames = pulumi.all(
+      Object.values(this.customHostnameResources).map((hostname) => hostname.hostname),
+    );
+    this.target = pulumi.all([this.wildcardRecord.id, target.address]).apply(([, t]) => t);
+    this.recordType = target.type;
 
     this.registerOutputs({
       wildcardHostname: this.wildcardHostname,
@@ -369,4 +110,141 @@ export class WildcardDns extends pulumi.ComponentResource {
       recordType: this.recordType,
     });
   }
+
+  /** A record at the proxy's address. */
+  private createProxyRecord(
+    name: string,
+    role: string,
+    recordName: string,
+    r: ResolvedWildcardDnsArgs,
+    target: ProxyTarget,
+  ): cloudflare.DnsRecord {
+    return createChild(
+      this,
+      cloudflare.DnsRecord,
+      `${name}-${role}`,
+      {
+        zoneId: r.zoneId,
+        name: recordName,
+        type: target.type,
+        content: target.address,
+        proxied: r.proxied,
+        ttl: r.ttl,
+        comment: "agent-cloud: edge proxy",
+      },
+      r.transform.record,
+    );
+  }
+
+  private createEdgeCertificatePack(
+    name: string,
+    r: ResolvedWildcardDnsArgs,
+  ): cloudflare.CertificatePack | undefined {
+    if (r.advancedCertificateZone === undefined) return undefined;
+    return createChild(
+      this,
+      cloudflare.CertificatePack,
+      `${name}-edge-certificate`,
+      {
+        zoneId: r.zoneId,
+        type: "advanced",
+        hosts: advancedCertificateHosts(r.advancedCertificateZone, r.domain),
+        certificateAuthority: "lets_encrypt",
+        validationMethod: "txt",
+        validityDays: 90,
+        cloudflareBranding: false,
+      },
+      r.transform.edgeCertificate,
+    );
+  }
+
+  /**
+   * `zone-records`: a CNAME per custom domain to the tenant's platform host, which resolves to
+   * the proxy (never its service). Keyed by hostname, so reordering tenants renames nothing;
+   * sorted so the outputs do not change either.
+   */
+  private createCustomDomainRecords(
+    name: string,
+    r: ResolvedWildcardDnsArgs,
+  ): Record<string, cloudflare.DnsRecord> {
+    if (r.mode !== "zone-records") return {};
+    const records: Record<string, cloudflare.DnsRecord> = {};
+    for (const claim of byHostname(r.customDomains)) {
+      const zone = zoneFor(claim.hostname, r.zones) as ManagedZone;
+      records[claim.hostname] = createChild(
+        this,
+        cloudflare.DnsRecord,
+        `${name}-custom-${claim.hostname}`,
+        {
+          zoneId: zone.id,
+          name: claim.hostname,
+          type: "CNAME",
+          content: `${claim.tenantId}.${r.domain}`,
+          proxied: r.proxied,
+          ttl: r.ttl,
+          comment: `agent-cloud: tenant ${claim.tenantId}`,
+        },
+        r.transform.record,
+      );
+    }
+    return records;
+  }
+
+  private createFallbackOrigin(
+    name: string,
+    r: ResolvedWildcardDnsArgs,
+    apex: cloudflare.DnsRecord,
+  ): cloudflare.CustomHostnameFallbackOrigin {
+    return createChild(
+      this,
+      cloudflare.CustomHostnameFallbackOrigin,
+      `${name}-fallback-origin`,
+      // From the record, so Cloudflare sees the origin only once it resolves.
+      { zoneId: r.zoneId, origin: apex.name },
+      r.transform.fallbackOrigin,
+    );
+  }
+
+  /** `cloudflare-for-saas`: a Custom Hostname per custom domain, keyed by hostname. */
+  private createCustomHostnames(
+    name: string,
+    r: ResolvedWildcardDnsArgs,
+    saasDomains: readonly CustomDomain[],
+    fallback: cloudflare.CustomHostnameFallbackOrigin,
+  ): Record<string, cloudflare.CustomHostname> {
+    const hostnames: Record<string, cloudflare.CustomHostname> = {};
+    for (const claim of byHostname(saasDomains)) {
+      hostnames[claim.hostname] = createChild(
+        this,
+        cloudflare.CustomHostname,
+        `${name}-custom-${claim.hostname}`,
+        {
+          zoneId: r.zoneId,
+          hostname: claim.hostname,
+          // HTTP validation completes once the tenant's CNAME reaches us; no TXT to hand out.
+          ssl: { method: "http", type: "dv" },
+        },
+        r.transform.customHostname,
+        { dependsOn: [fallback] },
+      );
+    }
+    return hostnames;
+  }
+}
+
+/**
+ * The target is usually a LoadBalancer output: its type is decided when it is known. A bad value
+ * fails the update here rather than publishing a record that bypasses the proxy.
+ */
+function proxyTarget(r: ResolvedWildcardDnsArgs): ProxyTarget {
+  const address = pulumi.output(r.target).apply((value) => {
+    targetRecordType(r.domain, value);
+    return isIP(value) === 0 ? value.toLowerCase().replace(/\.$/, "") : value;
+  });
+  return { address, type: address.apply((value) => targetRecordType(r.domain, value)) };
+}
+
+/** Sorted by hostname. */
+function byHostname(domains: readonly CustomDomain[]): CustomDomain[] {
+  return [...domains].sort((x, y) => x.hostname.localeCompare(y.hostname));
 }

@@ -85,8 +85,8 @@ export function toUpdateRecord(summary: UpdateSummary): UpdateRecord {
     config[key] = entry.secret ? { secret: true } : { value: entry.value, secret: false };
   }
   const counts: Record<string, number> = {};
-  for (const [op, n] of Object.entries(summary.resourceChanges ?? {})) {
-    if (typeof n === "number") counts[op] = n;
+  for (const [op, count] of Object.entries(summary.resourceChanges ?? {})) {
+    if (typeof count === "number") counts[op] = count;
   }
   return {
     version: summary.version,
@@ -211,18 +211,18 @@ export class AutomationEngine implements ReleaseEngine {
   async preview(stack: string, options: RunOptions): Promise<PreviewOutcome> {
     const dir =
       options.source === undefined ? this.workDir : await this.checkout(stack, options.source);
-    const st = await this.stack(stack, dir, options.env);
+    const pulumiStack = await this.stack(stack, dir, options.env);
     try {
       const steps: PreviewStep[] = [];
-      const result = await st.preview({
+      const result = await pulumiStack.preview({
         target: options.target === undefined ? undefined : [...options.target],
         policyPacks: this.policyPacks(options),
         targetDependents: options.targetDependents,
         onOutput: options.onOutput,
         onEvent: (event) => {
-          const m = event.resourcePreEvent?.metadata;
-          if (m !== undefined && m.op !== "same" && m.op !== "read")
-            steps.push({ op: m.op, urn: m.urn, type: m.type });
+          const metadata = event.resourcePreEvent?.metadata;
+          if (metadata !== undefined && metadata.op !== "same" && metadata.op !== "read")
+            steps.push({ op: metadata.op, urn: metadata.urn, type: metadata.type });
         },
       });
       return { changeSummary: { ...result.changeSummary }, steps };
@@ -234,9 +234,9 @@ export class AutomationEngine implements ReleaseEngine {
   async up(stack: string, options: RunOptions): Promise<UpOutcome> {
     const dir =
       options.source === undefined ? this.workDir : await this.checkout(stack, options.source);
-    const st = await this.stack(stack, dir, options.env);
+    const pulumiStack = await this.stack(stack, dir, options.env);
     try {
-      const result = await st.up({
+      const result = await pulumiStack.up({
         message: options.message,
         target: options.target === undefined ? undefined : [...options.target],
         policyPacks: this.policyPacks(options),
@@ -258,10 +258,10 @@ export class AutomationEngine implements ReleaseEngine {
   }
 
   async history(stack: string): Promise<UpdateRecord[]> {
-    const st = await this.stack(stack);
+    const pulumiStack = await this.stack(stack);
     try {
       // showSecrets false: the SDK's default (true) would decrypt secret config into the result.
-      const updates = await st.history(undefined, undefined, false);
+      const updates = await pulumiStack.history(undefined, undefined, false);
       return updates.map(toUpdateRecord).sort((a, b) => b.version - a.version);
     } catch (error) {
       throw this.translate(error, "stack history", stack);
@@ -283,11 +283,11 @@ export class AutomationEngine implements ReleaseEngine {
       });
       return stdout;
     } catch (error) {
-      const e = error as { stderr?: string; message: string };
+      const failure = error as { stderr?: string; message: string };
       throw new PulumiOperationError(
         args.slice(0, 2).join(" "),
         stack,
-        tail(e.stderr ?? e.message),
+        tail(failure.stderr ?? failure.message),
       );
     }
   }
@@ -309,12 +309,12 @@ export class AutomationEngine implements ReleaseEngine {
     const exported = JSON.parse(await this.read(["stack", "export"], stack)) as {
       deployment?: { resources?: Record<string, unknown>[] };
     };
-    return (exported.deployment?.resources ?? []).map((r) => ({
-      urn: String(r.urn),
-      type: String(r.type),
-      parent: typeof r.parent === "string" ? r.parent : undefined,
-      inputs: (r.inputs ?? {}) as Record<string, unknown>,
-      outputs: (r.outputs ?? {}) as Record<string, unknown>,
+    return (exported.deployment?.resources ?? []).map((resource) => ({
+      urn: String(resource.urn),
+      type: String(resource.type),
+      parent: typeof resource.parent === "string" ? resource.parent : undefined,
+      inputs: (resource.inputs ?? {}) as Record<string, unknown>,
+      outputs: (resource.outputs ?? {}) as Record<string, unknown>,
     }));
   }
 

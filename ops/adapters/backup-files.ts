@@ -26,9 +26,9 @@ export function backupFileName(tenant: string, at: Date): string {
 const NAME = /^(.+)-(\d{8}T\d{6}Z)\.dump$/;
 
 function parseStamp(stamp: string): Date {
-  const s = stamp;
+  const part = (from: number, to: number) => stamp.slice(from, to);
   return new Date(
-    `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`,
+    `${part(0, 4)}-${part(4, 6)}-${part(6, 8)}T${part(9, 11)}:${part(11, 13)}:${part(13, 15)}Z`,
   );
 }
 
@@ -42,11 +42,11 @@ export async function listBackups(dir: string, tenant: string): Promise<BackupFi
   }
   const files = await Promise.all(
     names.flatMap((name) => {
-      const m = NAME.exec(name);
-      if (m === null || m[1] !== tenant) return [];
+      const match = NAME.exec(name);
+      if (match === null || match[1] !== tenant) return [];
       const file = path.join(dir, name);
       return [
-        stat(file).then((s) => ({ file, takenAt: parseStamp(m[2] as string), bytes: s.size })),
+        stat(file).then((s) => ({ file, takenAt: parseStamp(match[2] as string), bytes: s.size })),
       ];
     }),
   );

@@ -47,12 +47,12 @@ export class CloudflareApiZone implements CloudflareZone {
           `Cloudflare API ${response.status} for zone ${zoneId}${why.length > 0 ? `: ${why.join("; ")}` : ""}`,
         );
       }
-      for (const r of body.result ?? []) {
+      for (const record of body.result ?? []) {
         out.push({
-          name: r.name ?? "",
-          type: r.type ?? "",
-          content: r.content ?? "",
-          proxied: r.proxied === true,
+          name: record.name ?? "",
+          type: record.type ?? "",
+          content: record.content ?? "",
+          proxied: record.proxied === true,
         });
       }
       if (page >= (body.result_info?.total_pages ?? 1)) return out;

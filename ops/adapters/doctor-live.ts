@@ -77,27 +77,27 @@ export function liveZoneChecks(
       detail: `the live zone has no record ${wildcard}; tenants' names do not resolve (deploy publishes it, or someone deleted it in the dashboard)`,
     });
   }
-  for (const r of relevant) {
-    if (r.content !== proxy) {
+  for (const record of relevant) {
+    if (record.content !== proxy) {
       checks.push({
         status: "fail",
         area: "dns",
         detail:
-          r.name === wildcard
-            ? `live record ${r.name} ${r.type} → ${r.content}, not the proxy (${proxy}); every tenant goes there`
-            : `live record ${r.name} ${r.type} → ${r.content}, not the proxy (${proxy}); it shadows ${wildcard} for that name (remove it, or point it at the proxy)`,
+          record.name === wildcard
+            ? `live record ${record.name} ${record.type} → ${record.content}, not the proxy (${proxy}); every tenant goes there`
+            : `live record ${record.name} ${record.type} → ${record.content}, not the proxy (${proxy}); it shadows ${wildcard} for that name (remove it, or point it at the proxy)`,
       });
-    } else if (r.proxied !== proxied) {
+    } else if (record.proxied !== proxied) {
       checks.push({
         status: "warn",
         area: "dns",
-        detail: `live record ${r.name} is ${r.proxied ? "" : "not "}proxied, but dns.proxied is ${proxied}; the next deploy sets it back`,
+        detail: `live record ${record.name} is ${record.proxied ? "" : "not "}proxied, but dns.proxied is ${proxied}; the next deploy sets it back`,
       });
-    } else if (r.name === wildcard) {
+    } else if (record.name === wildcard) {
       checks.push({
         status: "pass",
         area: "dns",
-        detail: `live record ${r.name} ${r.type} → ${r.content} (the proxy${r.proxied ? ", proxied by Cloudflare" : ""})`,
+        detail: `live record ${record.name} ${record.type} → ${record.content} (the proxy${record.proxied ? ", proxied by Cloudflare" : ""})`,
       });
     }
   }

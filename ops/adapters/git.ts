@@ -15,8 +15,8 @@ export class Git {
       const { stdout } = await exec("git", [...args], { cwd: this.cwd, maxBuffer: 16 << 20 });
       return stdout.trim();
     } catch (error) {
-      const e = error as { stderr?: string; message: string };
-      throw new Error(`git ${args.join(" ")}: ${(e.stderr ?? "").trim() || e.message}`);
+      const failure = error as { stderr?: string; message: string };
+      throw new Error(`git ${args.join(" ")}: ${(failure.stderr ?? "").trim() || failure.message}`);
     }
   }
 

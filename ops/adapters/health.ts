@@ -39,21 +39,21 @@ const TLS_CODES = new Set([
 
 /** A fetch failure in words the status table can show. */
 export function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as {
+  const failure = error as {
     name?: string;
     message?: string;
     cause?: { code?: string; message?: string };
   };
-  if (e.name === "TimeoutError" || e.name === "AbortError")
+  if (failure.name === "TimeoutError" || failure.name === "AbortError")
     return `no answer within ${timeoutMs} ms`;
-  const code = e.cause?.code;
+  const code = failure.cause?.code;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "name does not resolve (DNS)";
   if (code === "ECONNRESET") return "connection reset";
   if (code !== undefined && TLS_CODES.has(code)) {
     return `TLS certificate not trusted (${code}); for a self-signed environment set NODE_EXTRA_CA_CERTS to its CA file`;
   }
-  return code ?? e.cause?.message ?? e.message ?? String(error);
+  return code ?? failure.cause?.message ?? failure.message ?? String(error);
 }
 
 /** GETs the URL once with global fetch and an abort timeout. */

@@ -32,10 +32,10 @@ const SUFFIX: Record<string, number> = {
 
 /** A Kubernetes quantity (`250m`, `12345678n`, `512Mi`) as a number of units. */
 export function parseQuantity(text: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
-  const factor = m === null ? undefined : SUFFIX[m[2] ?? ""];
-  if (m === null || factor === undefined) throw new Error(`not a quantity: ${text}`);
-  return Number(m[1]) * factor;
+  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
+  const factor = match === null ? undefined : SUFFIX[match[2] ?? ""];
+  if (match === null || factor === undefined) throw new Error(`not a quantity: ${text}`);
+  return Number(match[1]) * factor;
 }
 
 /** metrics.k8s.io through @kubernetes/client-node, with the current kubeconfig context. */
@@ -54,9 +54,9 @@ export class KubernetesMetricsSource implements MetricsSource {
     let memory = 0;
     for (const pod of list.items) {
       if (key !== undefined && pod.metadata.labels?.[key] !== value) continue;
-      for (const c of pod.containers) {
-        cpu += parseQuantity(c.usage.cpu) * 1000;
-        memory += parseQuantity(c.usage.memory);
+      for (const container of pod.containers) {
+        cpu += parseQuantity(container.usage.cpu) * 1000;
+        memory += parseQuantity(container.usage.memory);
       }
     }
     return { cpuMillicores: Math.round(cpu), memoryBytes: Math.round(memory) };

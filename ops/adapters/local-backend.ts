@@ -23,11 +23,11 @@ export function localBackendHasStack(projectDir: string, project: string, stack:
 /** Stack names given on an ops command line (`--stack`, `-s`, `--from`, `--to`). */
 export function stacksNamed(argv: readonly string[]): string[] {
   const names: string[] = [];
-  argv.forEach((arg, i) => {
-    const eq = /^--(stack|from|to)=(.+)$/.exec(arg);
-    if (eq?.[2] !== undefined) names.push(eq[2]);
-    else if (["--stack", "-s", "--from", "--to"].includes(arg) && argv[i + 1] !== undefined)
-      names.push(argv[i + 1] as string);
+  argv.forEach((arg, index) => {
+    const inlineValue = /^--(stack|from|to)=(.+)$/.exec(arg);
+    if (inlineValue?.[2] !== undefined) names.push(inlineValue[2]);
+    else if (["--stack", "-s", "--from", "--to"].includes(arg) && argv[index + 1] !== undefined)
+      names.push(argv[index + 1] as string);
   });
   return names;
 }

@@ -27,10 +27,10 @@ export interface FollowTarget {
 
 /** Reads the first line of a Kubernetes client error: its full text carries headers and bodies. */
 export function kubeError(error: unknown): string {
-  const e = error as { code?: number; message?: string };
-  const first = (e.message ?? String(error)).split("\n")[0] ?? "";
-  return e.code !== undefined && !first.includes(String(e.code))
-    ? `HTTP ${e.code}: ${first}`
+  const failure = error as { code?: number; message?: string };
+  const first = (failure.message ?? String(error)).split("\n")[0] ?? "";
+  return failure.code !== undefined && !first.includes(String(failure.code))
+    ? `HTTP ${failure.code}: ${first}`
     : first;
 }
 
@@ -100,9 +100,9 @@ export async function streamPods(
           start(event.pod);
           return;
         }
-        const r = running.get(event.pod.name);
+        const leaving = running.get(event.pod.name);
         if (started.has(event.pod.name)) println(stderr, `--- ${event.pod.name} left`);
-        r?.stop.abort();
+        leaving?.stop.abort();
       },
       signal,
     );

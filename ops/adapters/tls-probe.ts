@@ -43,8 +43,8 @@ export function namesOf(certificate: X509Certificate): string[] {
     .filter((e) => e.startsWith("DNS:"))
     .map((e) => e.slice(4).toLowerCase());
   if (san.length > 0) return san;
-  const cn = /^CN=(.*)$/m.exec(certificate.subject)?.[1];
-  return cn === undefined ? [] : [cn.toLowerCase()];
+  const commonName = /^CN=(.*)$/m.exec(certificate.subject)?.[1];
+  return commonName === undefined ? [] : [commonName.toLowerCase()];
 }
 
 /** A parsed X.509 certificate in the shape the checks read. */

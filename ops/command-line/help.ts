@@ -32,7 +32,10 @@ export function helpDetails(spec: CommandSpec): string {
   const flagLines = flags
     .filter(([, flag]) => flag.documentedWith === undefined)
     .flatMap(([name, flag]) => {
-      const label = [[name, flag] as const, ...flags.filter(([, f]) => f.documentedWith === name)]
+      const label = [
+        [name, flag] as const,
+        ...flags.filter(([, other]) => other.documentedWith === name),
+      ]
         .map(([flagName, flagSpec]) => flagLabel(flagName, flagSpec))
         .join(", ");
       return helpEntry(label, flag.doc ?? "");

@@ -48,26 +48,28 @@ expires within 14 days, or it is not what tls.mode configures.`,
 });
 
 /** Prints one row per name; exits 1 when any name is uncovered, expiring, or off-mode. */
-export async function certs(ctx: OpsContext, o: CertsOptions): Promise<number> {
+export async function certs(ctx: OpsContext, options: CertsOptions): Promise<number> {
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
+  await engine.selectStack(options.stack);
   const [outputs, config] = await Promise.all([
-    engine.outputs(o.stack),
-    engine.readConfig(o.stack),
+    engine.outputs(options.stack),
+    engine.readConfig(options.stack),
   ]);
   const exported = proxyAddressOutput(outputs);
-  const address = o.address ?? (exported === "" ? "127.0.0.1" : exported);
+  const address = options.address ?? (exported === "" ? "127.0.0.1" : exported);
   if (address === undefined) {
     throw new OpsError(
-      `stack "${o.stack}" exports no proxyAddress; deploy it, or pass --address to connect elsewhere (e.g. 127.0.0.1 with a port-forward)`,
+      `stack "${options.stack}" exports no proxyAddress; deploy it, or pass --address to connect elsewhere (e.g. 127.0.0.1 with a port-forward)`,
     );
   }
-  const port = o.port ?? 443;
+  const port = options.port ?? 443;
   const expected = tlsExpectationOf(config);
   const targets = certTargets(config, tenantsOutput(outputs));
   if (targets.length === 0) {
-    throw new OpsError(`stack "${o.stack}" sets no agent-cloud:domain and exports no tenant hosts`);
+    throw new OpsError(
+      `stack "${options.stack}" sets no agent-cloud:domain and exports no tenant hosts`,
+    );
   }
   const findings = await probeTargets(
     tlsProbe(ctx),
@@ -76,22 +78,22 @@ export async function certs(ctx: OpsContext, o: CertsOptions): Promise<number> {
     targets,
     expected,
     ctx.now(),
-    o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
   );
   println(
     stdout,
-    `certs: stack "${o.stack}", tls.mode ${expected.mode}, served by ${address}:${port}`,
+    `certs: stack "${options.stack}", tls.mode ${expected.mode}, served by ${address}:${port}`,
   );
-  const rows = findings.map((f) => {
-    const c = f.certificate;
-    const trouble = problems(f);
+  const rows = findings.map((finding) => {
+    const certificate = finding.certificate;
+    const trouble = problems(finding);
     return [
-      f.target.host,
-      f.target.role,
-      c === undefined ? "-" : issuerName(c.issuer),
-      c === undefined ? "-" : c.names.join(","),
-      c === undefined ? "-" : f.daysLeft < 0 ? "expired" : `${f.daysLeft}d`,
-      c === undefined ? "-" : f.modeMatches ? "yes" : "no",
+      finding.target.host,
+      finding.target.role,
+      certificate === undefined ? "-" : issuerName(certificate.issuer),
+      certificate === undefined ? "-" : certificate.names.join(","),
+      certificate === undefined ? "-" : finding.daysLeft < 0 ? "expired" : `${finding.daysLeft}d`,
+      certificate === undefined ? "-" : finding.modeMatches ? "yes" : "no",
       trouble.length === 0 ? "ok" : trouble.join("; "),
     ];
   });

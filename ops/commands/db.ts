@@ -8,7 +8,6 @@ import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { configSchema } from "../../model/config-schema";
-import { tenantNamespace } from "../../model/names";
 import { dbTools, type OpsContext, secretReader } from "../context";
 import {
   connectionArgs,
@@ -21,7 +20,7 @@ import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
-import { tenantSecretName } from "../adapters/kube-secrets";
+import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
@@ -119,69 +118,68 @@ function defaultEndpoint(config: StackConfig): { host?: string; port?: number } 
 
 async function tenantConnection(
   ctx: OpsContext,
-  o: DbOptions,
+  options: DbOptions,
   config: StackConfig,
 ): Promise<DbConnection> {
   let environment = environmentOf(config);
   if (environment === undefined) {
-    await ctx.engine.selectStack(o.stack);
-    environment = environmentOutput(await ctx.engine.outputs(o.stack));
+    await ctx.engine.selectStack(options.stack);
+    environment = environmentOutput(await ctx.engine.outputs(options.stack));
   }
   if (environment === undefined)
-    throw new OpsError(`stack "${o.stack}" sets no agent-cloud:environment`);
-  const namespace = tenantNamespace(environment, o.tenant);
-  const name = tenantSecretName(o.tenant);
-  let data: Record<string, string>;
-  try {
-    data = await secretReader(ctx).read(namespace, name);
-  } catch (error) {
-    throw new OpsError(
-      `cannot read Secret ${name} in namespace ${namespace} (the tenant's DATABASE_URL) with the current kubeconfig context: ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
+    throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment`);
+  const { namespace, name, data } = await readTenantSecret(
+    secretReader(ctx),
+    environment,
+    options.tenant,
+    "the tenant's DATABASE_URL",
+  );
   const url = data.DATABASE_URL;
   if (url === undefined) throw new OpsError(`Secret ${namespace}/${name} has no DATABASE_URL`);
   const endpoint = defaultEndpoint(config);
-  return connectionFrom(url, { host: o.host ?? endpoint.host, port: o.port ?? endpoint.port });
+  return connectionFrom(url, {
+    host: options.host ?? endpoint.host,
+    port: options.port ?? endpoint.port,
+  });
 }
 
 const where = (c: DbConnection) => `database ${c.database} as ${c.user} at ${c.host}:${c.port}`;
 
 /** Runs the action; exits 1 when pg_dump or pg_restore fails (its message is shown). */
-export async function db(ctx: OpsContext, o: DbOptions): Promise<number> {
+export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
   const { stdout, stderr } = ctx;
-  const config = await ctx.engine.readConfig(o.stack);
+  const config = await ctx.engine.readConfig(options.stack);
   const tenants = tenantsOf(config).map((t) => t.id);
-  if (!tenants.includes(o.tenant)) {
+  if (!tenants.includes(options.tenant)) {
     throw new OpsError(
-      `stack "${o.stack}" has no tenant "${o.tenant}"; its tenants: ${tenants.join(", ") || "none"}`,
+      `stack "${options.stack}" has no tenant "${options.tenant}"; its tenants: ${tenants.join(", ") || "none"}`,
     );
   }
-  const dir = backupDir(o.stack, o.tenant, o.dir);
+  const dir = backupDir(options.stack, options.tenant, options.dir);
 
-  if (o.action === "list") {
-    const files = await listBackups(dir, o.tenant);
+  if (options.action === "list") {
+    const files = await listBackups(dir, options.tenant);
     if (files.length === 0) {
-      println(stdout, `no backups of tenant "${o.tenant}" in ${dir}`);
+      println(stdout, `no backups of tenant "${options.tenant}" in ${dir}`);
       return 0;
     }
-    const rows = files.map((f) => [
-      path.basename(f.file),
-      formatTime(f.takenAt),
-      formatBytes(f.bytes),
+    const rows = files.map((file) => [
+      path.basename(file.file),
+      formatTime(file.takenAt),
+      formatBytes(file.bytes),
     ]);
     for (const line of renderTable(["FILE", "TAKEN", "SIZE"], rows)) println(stdout, line);
     return 0;
   }
 
-  const connection = await tenantConnection(ctx, o, config);
+  const connection = await tenantConnection(ctx, options, config);
   const tools = dbTools(ctx);
 
-  if (o.action === "backup") {
+  if (options.action === "backup") {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, backupFileName(o.tenant, ctx.now()));
+    const file = path.join(dir, backupFileName(options.tenant, ctx.now()));
     const partial = `${file}.partial`;
-    println(stdout, `db backup: tenant "${o.tenant}", ${where(connection)}`);
+    println(stdout, `db backup: tenant "${options.tenant}", ${where(connection)}`);
     const result = await tools.run(
       "pg_dump",
       [
@@ -203,13 +201,13 @@ export async function db(ctx: OpsContext, o: DbOptions): Promise<number> {
     return 0;
   }
 
-  const from = o.from ?? (await listBackups(dir, o.tenant))[0]?.file;
+  const from = options.from ?? (await listBackups(dir, options.tenant))[0]?.file;
   if (from === undefined) {
-    throw new OpsError(`no backups of tenant "${o.tenant}" in ${dir}; pass --from FILE`);
+    throw new OpsError(`no backups of tenant "${options.tenant}" in ${dir}; pass --from FILE`);
   }
-  println(stdout, `db restore: tenant "${o.tenant}" from ${from} into ${where(connection)}`);
-  const question = `replace the tables of tenant "${o.tenant}" with the contents of ${path.basename(from)}?`;
-  if (!o.yes && !(await ctx.confirm(question))) {
+  println(stdout, `db restore: tenant "${options.tenant}" from ${from} into ${where(connection)}`);
+  const question = `replace the tables of tenant "${options.tenant}" with the contents of ${path.basename(from)}?`;
+  if (!options.yes && !(await ctx.confirm(question))) {
     println(stdout, "restore cancelled; nothing changed");
     return 1;
   }
@@ -234,6 +232,6 @@ export async function db(ctx: OpsContext, o: DbOptions): Promise<number> {
     );
     return 1;
   }
-  println(stdout, `restored tenant "${o.tenant}" from ${path.basename(from)}`);
+  println(stdout, `restored tenant "${options.tenant}" from ${path.basename(from)}`);
   return 0;
 }

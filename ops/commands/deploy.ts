@@ -2,7 +2,7 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
-import type { RunOptions } from "../engine";
+import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, groupTargets } from "../plans/groups";
@@ -11,12 +11,18 @@ import {
   actorOf,
   checkReleaseName,
   releaseMessage,
-  splitImages,
+  imagesBefore,
   type ImageSet,
   type ReleaseFacts,
   type TenantImages,
 } from "../plans/release";
-import { databaseProtectedOf, environmentOf, imageRefOf, tenantsOf } from "../stack-config";
+import {
+  databaseProtectedOf,
+  environmentOf,
+  imageRefOf,
+  type TenantEntry,
+  tenantsOf,
+} from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
@@ -113,36 +119,36 @@ export const deployCommand = defineCommand({
 const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
 
 /** Contradictory or malformed flags, found before anything runs. */
-export function checkDeployOptions(o: DeployOptions): void {
-  if (o.skipBuild && o.force) {
+export function checkDeployOptions(options: DeployOptions): void {
+  if (options.skipBuild && options.force) {
     throw new UsageError(
       "--skip-build and --force contradict each other: --force rebuilds the image, --skip-build redeploys the last one",
     );
   }
-  if (o.skipBuild && o.tag !== undefined) {
+  if (options.skipBuild && options.tag !== undefined) {
     throw new UsageError(
       "--tag names the image a build pushes; it cannot be combined with --skip-build",
     );
   }
-  if (o.tag !== undefined && !DOCKER_TAG.test(o.tag)) {
+  if (options.tag !== undefined && !DOCKER_TAG.test(options.tag)) {
     throw new UsageError(
-      `--tag "${o.tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
+      `--tag "${options.tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
     );
   }
-  if (o.imageFrom !== undefined) {
+  if (options.imageFrom !== undefined) {
     const clash = [
-      o.skipBuild && "--skip-build",
-      o.force && "--force",
-      o.tag !== undefined && "--tag",
+      options.skipBuild && "--skip-build",
+      options.force && "--force",
+      options.tag !== undefined && "--tag",
     ].filter((x): x is string => typeof x === "string");
     if (clash.length > 0) {
       throw new UsageError(
-        `--image-from deploys the images stack "${o.imageFrom}" ran and builds nothing; it cannot be combined with ${clash.join(", ")}`,
+        `--image-from deploys the images stack "${options.imageFrom}" ran and builds nothing; it cannot be combined with ${clash.join(", ")}`,
       );
     }
-    if (o.imageFrom === o.stack) {
+    if (options.imageFrom === options.stack) {
       throw new UsageError(
-        `--image-from "${o.imageFrom}" is the stack being deployed; name another stack`,
+        `--image-from "${options.imageFrom}" is the stack being deployed; name another stack`,
       );
     }
   }
@@ -174,117 +180,59 @@ async function testedImages(
 }
 
 /** Runs a deploy; returns the exit code. */
-export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number> {
-  checkDeployOptions(o);
+export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<number> {
+  checkDeployOptions(options);
   // A group on a sharded environment: each shard holding it, then the platform's routes.
-  const across = await deployGroupAcrossShards(ctx.engine, o, (one) => deploy(ctx, one));
+  const across = await deployGroupAcrossShards(ctx.engine, options, (one) => deploy(ctx, one));
   if (across !== undefined) return across;
-  const { engine, stdout, stderr } = ctx;
+  const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
-  const config = await engine.readConfig(o.stack);
-  const history = await engine.history(o.stack);
-  if (o.release !== undefined) {
-    const problem = checkReleaseName(o.release, history, o.stack);
+  await engine.selectStack(options.stack);
+  const config = await engine.readConfig(options.stack);
+  const history = await engine.history(options.stack);
+  if (options.release !== undefined) {
+    const problem = checkReleaseName(options.release, history, options.stack);
     if (problem !== undefined) throw new UsageError(problem);
   }
-  const outputs = await engine.outputs(o.stack);
-  const running = await runningImages(engine, o.stack, outputs);
+  const outputs = await engine.outputs(options.stack);
+  const running = await runningImages(engine, options.stack, outputs);
   const tenants = tenantsOf(config);
 
-  const env: Record<string, string> = {};
-  const pins: Record<string, string> = {};
-  let images: ImageSet | undefined;
-  const configured = imageRefOf(config);
-  if (configured !== undefined) images = { image: configured, pins: {} };
-  let imageFrom: string | undefined;
-  if (o.skipBuild) {
-    const ref = imageRefOutput(outputs);
-    if (ref === undefined) {
-      throw new OpsError(
-        `--skip-build: stack "${o.stack}" has no imageRef output, so there is no built image to redeploy; run deploy without --skip-build first`,
-      );
-    }
-    env[DEPLOY_ENV.skipBuild] = "1";
-    env[DEPLOY_ENV.imageRef] = ref;
-    images = { image: ref, pins: {} };
-    println(stdout, `skipping the build: redeploying ${ref}`);
+  const source = await imageSource(ctx, options, config, outputs, tenants);
+  const target = await groupTarget(ctx, options, tenants, running, source.pins);
+  if (Object.keys(source.pins).length > 0) {
+    source.env[DEPLOY_ENV.tenantImages] = JSON.stringify(source.pins);
   }
-  if (o.imageFrom !== undefined) {
-    const tested = await testedImages(ctx, o.imageFrom);
-    env[DEPLOY_ENV.skipBuild] = "1";
-    env[DEPLOY_ENV.imageRef] = tested.image;
-    for (const t of tenants) {
-      const ref = tested.tenants[t.id];
-      if (ref !== undefined && ref !== tested.image) pins[t.id] = ref;
-    }
-    images = { image: tested.image, pins: { ...pins } };
-    imageFrom = `${o.imageFrom}@v${tested.version}`;
-    println(
-      stdout,
-      `building nothing: deploying the images stack "${o.imageFrom}" ran in v${tested.version} (${tested.image})`,
-    );
-  }
-  if (o.force) env[DEPLOY_ENV.rebuild] = ctx.now().toISOString();
-  if (o.tag !== undefined) env[DEPLOY_ENV.imageTag] = o.tag;
-
-  let target: readonly string[] | undefined;
-  if (o.groups.length > 0) {
-    checkGroups(o.groups, tenants, o.stack, engine.configFileName(o.stack));
-    const selection = groupTargets(o.groups, tenants, await engine.resources(o.stack), o.stack);
-    target = selection.targets;
-    // Every other tenant keeps exactly the image it runs now.
-    const others = tenants.filter((t) => !selection.tenantIds.includes(t.id));
-    for (const t of others) {
-      const ref = running[t.id];
-      if (ref !== undefined && pins[t.id] === undefined && t.image === undefined) pins[t.id] = ref;
-    }
-    println(
-      stdout,
-      `group ${o.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((t) => t.id).join(", ")} keep the image they run`}`,
-    );
-  }
-  if (Object.keys(pins).length > 0) env[DEPLOY_ENV.tenantImages] = JSON.stringify(pins);
-
   const removal = planRemoval({
-    stack: o.stack,
-    environment: environmentOf(config) ?? o.stack,
+    stack: options.stack,
+    environment: environmentOf(config) ?? options.stack,
     deployed: Object.keys(running),
-    configured: tenants.map((t) => t.id),
-    requested: o.removeTenants ?? [],
+    configured: tenants.map((tenant) => tenant.id),
+    requested: options.removeTenants ?? [],
     protectedDatabases: databaseProtectedOf(config),
-    resources: removalNeedsState(running, tenants) ? await engine.resources(o.stack) : [],
-    configFile: engine.configFileName(o.stack),
+    resources: removalNeedsState(running, tenants) ? await engine.resources(options.stack) : [],
+    configFile: engine.configFileName(options.stack),
   });
   for (const note of removal.notes) println(stdout, note);
-  const changing = changedTenants(running, tenants, pins, images);
+  const changing = changedTenants(running, tenants, source.pins, source.images);
   if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
-
-  const git = await engine.gitState();
-  if (git.commit === undefined) {
-    println(
-      stderr,
-      "warning: not in a git repository; this update records no commit and cannot be rolled back to",
-    );
-  } else if (git.dirty) {
-    println(
-      stderr,
-      `warning: the work tree has uncommitted changes; this update records commit ${shortSha(git.commit)} as dirty and cannot be rolled back to`,
-    );
-  }
+  const git = await gitStateWithWarnings(ctx);
 
   const run: RunOptions = {
-    env,
-    ...(o.policyPacks !== undefined && o.policyPacks.length > 0
-      ? { policyPacks: o.policyPacks }
+    env: source.env,
+    ...(options.policyPacks !== undefined && options.policyPacks.length > 0
+      ? { policyPacks: options.policyPacks }
       : {}),
     target,
     targetDependents: target === undefined ? undefined : true,
     onOutput: (text) => stdout.write(text),
   };
-  if (o.dryRun) {
-    const preview = await engine.preview(o.stack, run);
-    println(stdout, `preview of stack "${o.stack}": ${describeChanges(preview.changeSummary)}`);
+  if (options.dryRun) {
+    const preview = await engine.preview(options.stack, run);
+    println(
+      stdout,
+      `preview of stack "${options.stack}": ${describeChanges(preview.changeSummary)}`,
+    );
     return 0;
   }
 
@@ -293,35 +241,143 @@ export async function deploy(ctx: OpsContext, o: DeployOptions): Promise<number>
       stdout,
       `lifting protection from ${removal.unprotect.length} retained database resources of ${removal.removed.join(", ")}`,
     );
-    await engine.unprotect(o.stack, removal.unprotect);
+    await engine.unprotect(options.stack, removal.unprotect);
   }
-  const latest = history.find((u) => u.kind === "update");
   const facts: ReleaseFacts = {
     action: "deploy",
-    name: o.release,
+    name: options.release,
     actor: actorOf(ctx.env ?? process.env, git.user),
     commit: git.commit,
     dirty: git.dirty,
-    images: images ?? (Object.keys(pins).length > 0 ? { pins } : undefined),
-    skipBuild: o.skipBuild,
-    rebuild: o.force,
-    tag: o.tag,
-    groups: o.groups,
-    imageFrom,
-    removed: removal.removed.filter((id) => (o.removeTenants ?? []).includes(id)),
-    before:
-      latest === undefined || Object.keys(running).length === 0
-        ? undefined
-        : { version: latest.version, images: splitImages(running) },
+    images:
+      source.images ?? (Object.keys(source.pins).length > 0 ? { pins: source.pins } : undefined),
+    skipBuild: options.skipBuild,
+    rebuild: options.force,
+    tag: options.tag,
+    groups: options.groups,
+    imageFrom: source.imageFrom,
+    removed: removal.removed.filter((id) => (options.removeTenants ?? []).includes(id)),
+    before: imagesBefore(history, running),
   };
-  const outcome = await engine.up(o.stack, { ...run, message: releaseMessage(facts) });
+  const outcome = await engine.up(options.stack, { ...run, message: releaseMessage(facts) });
   println(
     stdout,
-    `stack "${o.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
+    `stack "${options.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
   );
   const image = imageRefOutput(outcome.outputs);
   if (image !== undefined) println(stdout, `image: ${image}`);
   return outcome.result === "succeeded" ? 0 : 1;
+}
+
+/** Where a deploy's images come from: the program's overrides and what the release records. */
+interface ImageSource {
+  /** Environment variables for the program (DEPLOY_ENV). */
+  readonly env: Record<string, string>;
+  /** Tenants that run exactly this image (`AGENT_CLOUD_TENANT_IMAGES`). */
+  readonly pins: Record<string, string>;
+  /** The images the release records, when known before the update runs. */
+  readonly images?: ImageSet;
+  /** `stack@vN` for `--image-from`. */
+  readonly imageFrom?: string;
+}
+
+/** Build, `--skip-build` (the last imageRef) or `--image-from` (another stack's tested images). */
+async function imageSource(
+  ctx: OpsContext,
+  options: DeployOptions,
+  config: StackConfig,
+  outputs: StackOutputs,
+  tenants: readonly TenantEntry[],
+): Promise<ImageSource> {
+  const { stdout } = ctx;
+  const env: Record<string, string> = {};
+  const pins: Record<string, string> = {};
+  let images: ImageSet | undefined;
+  const configured = imageRefOf(config);
+  if (configured !== undefined) images = { image: configured, pins: {} };
+  let imageFrom: string | undefined;
+  if (options.skipBuild) {
+    const ref = imageRefOutput(outputs);
+    if (ref === undefined) {
+      throw new OpsError(
+        `--skip-build: stack "${options.stack}" has no imageRef output, so there is no built image to redeploy; run deploy without --skip-build first`,
+      );
+    }
+    env[DEPLOY_ENV.skipBuild] = "1";
+    env[DEPLOY_ENV.imageRef] = ref;
+    images = { image: ref, pins: {} };
+    println(stdout, `skipping the build: redeploying ${ref}`);
+  }
+  if (options.imageFrom !== undefined) {
+    const tested = await testedImages(ctx, options.imageFrom);
+    env[DEPLOY_ENV.skipBuild] = "1";
+    env[DEPLOY_ENV.imageRef] = tested.image;
+    for (const tenant of tenants) {
+      const ref = tested.tenants[tenant.id];
+      if (ref !== undefined && ref !== tested.image) pins[tenant.id] = ref;
+    }
+    images = { image: tested.image, pins: { ...pins } };
+    imageFrom = `${options.imageFrom}@v${tested.version}`;
+    println(
+      stdout,
+      `building nothing: deploying the images stack "${options.imageFrom}" ran in v${tested.version} (${tested.image})`,
+    );
+  }
+  if (options.force) env[DEPLOY_ENV.rebuild] = ctx.now().toISOString();
+  if (options.tag !== undefined) env[DEPLOY_ENV.imageTag] = options.tag;
+  return { env, pins, images, imageFrom };
+}
+
+/**
+ * `--group`: the resources to target (the group's tenants, their databases, the image and the
+ * route table); every other tenant is pinned in `pins` to exactly the image it runs now.
+ * Undefined (no target: the whole stack) without a group.
+ */
+async function groupTarget(
+  ctx: OpsContext,
+  options: DeployOptions,
+  tenants: readonly TenantEntry[],
+  running: TenantImages,
+  pins: Record<string, string>,
+): Promise<readonly string[] | undefined> {
+  const { engine, stdout } = ctx;
+  if (options.groups.length === 0) return undefined;
+  checkGroups(options.groups, tenants, options.stack, engine.configFileName(options.stack));
+  const selection = groupTargets(
+    options.groups,
+    tenants,
+    await engine.resources(options.stack),
+    options.stack,
+  );
+  const target = selection.targets;
+  const others = tenants.filter((tenant) => !selection.tenantIds.includes(tenant.id));
+  for (const tenant of others) {
+    const ref = running[tenant.id];
+    if (ref !== undefined && pins[tenant.id] === undefined && tenant.image === undefined)
+      pins[tenant.id] = ref;
+  }
+  println(
+    stdout,
+    `group ${options.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((tenant) => tenant.id).join(", ")} keep the image they run`}`,
+  );
+  return target;
+}
+
+/** The work tree's git state, warning when the update could not be rolled back to. */
+async function gitStateWithWarnings(ctx: OpsContext): Promise<GitState> {
+  const git = await ctx.engine.gitState();
+  if (git.commit === undefined) {
+    println(
+      ctx.stderr,
+      "warning: not in a git repository; this update records no commit and cannot be rolled back to",
+    );
+  } else if (git.dirty) {
+    println(
+      ctx.stderr,
+      `warning: the work tree has uncommitted changes; this update records commit ${shortSha(git.commit)} as dirty and cannot be rolled back to`,
+    );
+  }
+  return git;
 }
 
 /** Whether some deployed tenant is missing from the config (only then is the state read). */
@@ -340,10 +396,10 @@ function changedTenants(
   images: ImageSet | undefined,
 ): string[] {
   return tenants
-    .filter((t) => {
-      const now = running[t.id];
+    .filter((tenant) => {
+      const now = running[tenant.id];
       if (now === undefined) return false;
-      const next = pins[t.id] ?? t.image ?? images?.image;
+      const next = pins[tenant.id] ?? tenant.image ?? images?.image;
       return next !== undefined && next !== now;
     })
     .map((t) => t.id);

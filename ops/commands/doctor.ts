@@ -58,17 +58,17 @@ const LABEL: Record<Check["status"], string> = {
 };
 
 /** Runs every check; exits 1 when any fails. */
-export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number> {
+export async function doctor(ctx: OpsContext, options: DoctorOptions): Promise<number> {
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
+  await engine.selectStack(options.stack);
   const [outputs, config, resources] = await Promise.all([
-    engine.outputs(o.stack),
-    engine.readConfig(o.stack),
-    engine.resources(o.stack),
+    engine.outputs(options.stack),
+    engine.readConfig(options.stack),
+    engine.resources(options.stack),
   ]);
   const checks: Check[] = [];
-  const environment = environmentOutput(outputs) ?? environmentOf(config) ?? o.stack;
+  const environment = environmentOutput(outputs) ?? environmentOf(config) ?? options.stack;
   const tenants = tenantsOutput(outputs);
   const exported = proxyAddressOutput(outputs);
   // A proxy Service without an external address (NodePort on kind) is reached on loopback.
@@ -79,7 +79,7 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
     checks.push({
       status: "fail",
       area: "dns",
-      detail: `stack "${o.stack}" exports no proxyAddress; deploy it (the proxy's Service gets its address then)`,
+      detail: `stack "${options.stack}" exports no proxyAddress; deploy it (the proxy's Service gets its address then)`,
     });
   } else if (dnsModeOf(config).proxied) {
     const zone = cloudflareZone(ctx);
@@ -109,15 +109,15 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
   checks.push(...edgeCertificateChecks(config));
 
   const path = healthPathOf(config);
-  const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const timeout = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   if (proxy !== undefined)
     checks.push(...(await servedCertificateDoctorChecks(ctx, config, tenants, proxy, timeout)));
   const results = await mapLimit(tenants, 8, (t) =>
     ctx.health.check(healthUrl(t.url, path), timeout),
   );
-  tenants.forEach((t, i) => {
-    const result = results[i] ?? { latencyMs: 0, error: "not checked" };
-    checks.push(endpointCheck(t, healthUrl(t.url, path), result, o.stack));
+  tenants.forEach((tenant, index) => {
+    const result = results[index] ?? { latencyMs: 0, error: "not checked" };
+    checks.push(endpointCheck(tenant, healthUrl(tenant.url, path), result, options.stack));
   });
   if (tenants.length === 0) {
     checks.push({
@@ -129,8 +129,12 @@ export async function doctor(ctx: OpsContext, o: DoctorOptions): Promise<number>
 
   const proxyText =
     exported === "" ? "127.0.0.1 (its Service has no external address)" : (proxy ?? "unknown");
-  println(stdout, `doctor: stack "${o.stack}" (environment ${environment}, proxy ${proxyText})`);
-  for (const c of checks) println(stdout, `${LABEL[c.status]}  ${c.area.padEnd(8)}  ${c.detail}`);
+  println(
+    stdout,
+    `doctor: stack "${options.stack}" (environment ${environment}, proxy ${proxyText})`,
+  );
+  for (const check of checks)
+    println(stdout, `${LABEL[check.status]}  ${check.area.padEnd(8)}  ${check.detail}`);
   const failed = checks.filter((c) => c.status === "fail").length;
   const passed = checks.filter((c) => c.status === "pass").length;
   println(stdout, `doctor: ${passed} checks passed, ${failed} failed`);

@@ -78,39 +78,41 @@ export function imagesCell(images: Readonly<Record<string, string | undefined>>)
 
 /** The table rows for a history, newest first; `current` is what each tenant runs now. */
 export function historyRows(updates: readonly UpdateRecord[], current: TenantImages): string[][] {
-  return releasesOf(updates, current).map((r) => {
-    const u = r.update;
+  return releasesOf(updates, current).map((release) => {
+    const update = release.update;
     return [
-      `v${u.version}`,
-      formatTime(u.startTime),
-      u.kind,
-      u.result,
-      r.facts.name ?? "-",
-      r.facts.actor ?? "-",
-      r.commit === undefined ? "-" : `${shortSha(r.commit.sha)}${r.commit.dirty ? "+dirty" : ""}`,
-      imagesCell(r.images),
-      overridesOf(r.facts).join(" ") || "-",
-      compactChanges(u.resourceChanges),
+      `v${update.version}`,
+      formatTime(update.startTime),
+      update.kind,
+      update.result,
+      release.facts.name ?? "-",
+      release.facts.actor ?? "-",
+      release.commit === undefined
+        ? "-"
+        : `${shortSha(release.commit.sha)}${release.commit.dirty ? "+dirty" : ""}`,
+      imagesCell(release.images),
+      overridesOf(release.facts).join(" ") || "-",
+      compactChanges(update.resourceChanges),
     ];
   });
 }
 
 /** Prints the stack's history as a table; exits 0. */
-export async function history(ctx: OpsContext, o: HistoryOptions): Promise<number> {
+export async function history(ctx: OpsContext, options: HistoryOptions): Promise<number> {
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
-  const updates = await engine.history(o.stack);
+  await engine.selectStack(options.stack);
+  const updates = await engine.history(options.stack);
   if (updates.length === 0) {
-    println(stdout, `stack "${o.stack}": no updates yet`);
+    println(stdout, `stack "${options.stack}": no updates yet`);
     return 0;
   }
   // Resolved over the whole history: an update's images may be recorded by a later one.
   const rows = historyRows(
     updates,
-    await runningImages(engine, o.stack, await engine.outputs(o.stack)),
+    await runningImages(engine, options.stack, await engine.outputs(options.stack)),
   );
-  const shown = o.limit === undefined ? rows : rows.slice(0, o.limit);
+  const shown = options.limit === undefined ? rows : rows.slice(0, options.limit);
   const headers = [
     "VERSION",
     "TIME",

@@ -8,12 +8,11 @@
 import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import { createHash } from "node:crypto";
-import { tenantNamespace } from "../../model/names";
 import { type OpsContext, secretReader } from "../context";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
-import { tenantSecretName } from "../adapters/kube-secrets";
+import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, KEY } from "../stack-config";
 
 /** `keys` flags. */
@@ -101,29 +100,24 @@ function keyState(config: Readonly<Record<string, unknown>>, tenant: string): Ke
 }
 
 /** Shows, rotates or retires; exits 1 when the user says no. */
-export async function keys(ctx: OpsContext, o: KeysOptions): Promise<number> {
+export async function keys(ctx: OpsContext, options: KeysOptions): Promise<number> {
   const { engine, stdout } = ctx;
-  const config = await engine.readConfig(o.stack);
-  const state = keyState(config, o.tenant);
-  const file = engine.configFileName(o.stack);
+  const config = await engine.readConfig(options.stack);
+  const state = keyState(config, options.tenant);
+  const file = engine.configFileName(options.stack);
 
-  if (o.action === "show") {
+  if (options.action === "show") {
     const environment = environmentOf(config);
     if (environment === undefined)
-      throw new OpsError(`stack "${o.stack}" sets no agent-cloud:environment in ${file}`);
-    const namespace = tenantNamespace(environment, o.tenant);
-    const name = tenantSecretName(o.tenant);
-    let data: Record<string, string>;
-    try {
-      data = await secretReader(ctx).read(namespace, name);
-    } catch (error) {
-      throw new OpsError(
-        `cannot read Secret ${name} in namespace ${namespace} with the current kubeconfig context: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
+      throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment in ${file}`);
+    const { namespace, name, data } = await readTenantSecret(
+      secretReader(ctx),
+      environment,
+      options.tenant,
+    );
     println(
       stdout,
-      `tenant "${o.tenant}" (stack ${o.stack}): key generation ${state.generation}${state.acceptPrevious ? ", the previous key is still accepted" : ""}`,
+      `tenant "${options.tenant}" (stack ${options.stack}): key generation ${state.generation}${state.acceptPrevious ? ", the previous key is still accepted" : ""}`,
     );
     const rows: [string, string | undefined][] = [
       ["current", data.AGENT_CLOUD_API_KEY],
@@ -133,44 +127,44 @@ export async function keys(ctx: OpsContext, o: KeysOptions): Promise<number> {
       if (key === undefined) continue;
       println(
         stdout,
-        `${label.padEnd(8)}  ${o.reveal ? key : maskKey(key)}  ${keyFingerprint(key)}`,
+        `${label.padEnd(8)}  ${options.reveal ? key : maskKey(key)}  ${keyFingerprint(key)}`,
       );
     }
     if (data.AGENT_CLOUD_API_KEY === undefined)
       throw new OpsError(
         `Secret ${namespace}/${name} holds no AGENT_CLOUD_API_KEY; deploy the stack`,
       );
-    if (!o.reveal) println(stdout, "(keys are masked; --reveal prints them)");
+    if (!options.reveal) println(stdout, "(keys are masked; --reveal prints them)");
     return 0;
   }
 
   const next =
-    o.action === "rotate"
+    options.action === "rotate"
       ? { generation: state.generation + 1, acceptPrevious: true }
       : { generation: state.generation, acceptPrevious: false };
-  if (o.action === "retire" && !state.acceptPrevious) {
-    println(stdout, `tenant "${o.tenant}" accepts no previous key; nothing to retire`);
+  if (options.action === "retire" && !state.acceptPrevious) {
+    println(stdout, `tenant "${options.tenant}" accepts no previous key; nothing to retire`);
     return 0;
   }
   println(
     stdout,
-    o.action === "rotate"
-      ? `rotate the API key of tenant "${o.tenant}": generation ${state.generation} → ${next.generation}; the edge and the app accept both keys until you retire the old one`
-      : `retire the previous API key of tenant "${o.tenant}" (generation ${state.generation - 1}); only generation ${state.generation} is accepted after the next deploy`,
+    options.action === "rotate"
+      ? `rotate the API key of tenant "${options.tenant}": generation ${state.generation} → ${next.generation}; the edge and the app accept both keys until you retire the old one`
+      : `retire the previous API key of tenant "${options.tenant}" (generation ${state.generation - 1}); only generation ${state.generation} is accepted after the next deploy`,
   );
   println(stdout, `  ${file}: tenants[${state.index}].apiKey = ${JSON.stringify(next)}`);
-  if (!o.yes && !(await ctx.confirm(`write this to ${file}?`))) {
+  if (!options.yes && !(await ctx.confirm(`write this to ${file}?`))) {
     println(stdout, "nothing written");
     return 1;
   }
-  await engine.writeConfig(o.stack, [
+  await engine.writeConfig(options.stack, [
     { key: KEY.tenants, path: [state.index, "apiKey"], value: next },
   ]);
   println(
     stdout,
-    o.action === "rotate"
-      ? `written; deploy it (npm run ops -- deploy --stack ${o.stack}), give the tenant the new key (keys show --reveal), then: keys retire --stack ${o.stack} --tenant ${o.tenant}`
-      : `written; deploy it (npm run ops -- deploy --stack ${o.stack}) to stop accepting the old key`,
+    options.action === "rotate"
+      ? `written; deploy it (npm run ops -- deploy --stack ${options.stack}), give the tenant the new key (keys show --reveal), then: keys retire --stack ${options.stack} --tenant ${options.tenant}`
+      : `written; deploy it (npm run ops -- deploy --stack ${options.stack}) to stop accepting the old key`,
   );
   return 0;
 }

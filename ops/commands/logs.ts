@@ -109,33 +109,34 @@ async function proxyNamespace(ctx: OpsContext, stack: string, environment: strin
 }
 
 /** Streams the logs; exits 1 when a pod's stream failed. */
-export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
+export async function logs(ctx: OpsContext, options: LogsOptions): Promise<number> {
   const { engine, stdout, stderr } = ctx;
-  if (o.tenant === undefined && o.proxy !== true) {
+  if (options.tenant === undefined && options.proxy !== true) {
     throw new UsageError("logs: --tenant is required (or --proxy for the edge's access log)");
   }
   // With tenant shards, the tenant may live in one of the stack's shard stacks.
   const holder =
-    o.tenant === undefined
-      ? { stack: o.stack, config: await engine.readConfig(o.stack) }
-      : await tenantStack(engine, o.stack, o.tenant);
-  o = { ...o, stack: holder.stack };
+    options.tenant === undefined
+      ? { stack: options.stack, config: await engine.readConfig(options.stack) }
+      : await tenantStack(engine, options.stack, options.tenant);
+  options = { ...options, stack: holder.stack };
   const config = holder.config;
   const tenants = tenantsOf(config).map((t) => t.id);
-  if (o.tenant !== undefined && tenants.length > 0 && !tenants.includes(o.tenant)) {
+  if (options.tenant !== undefined && tenants.length > 0 && !tenants.includes(options.tenant)) {
     throw new OpsError(
-      `stack "${o.stack}" has no tenant "${o.tenant}"; its tenants: ${tenants.join(", ")}`,
+      `stack "${options.stack}" has no tenant "${options.tenant}"; its tenants: ${tenants.join(", ")}`,
     );
   }
-  const environment = await environmentName(ctx, o.stack, config);
-  const tenant = o.tenant;
+  const environment = await environmentName(ctx, options.stack, config);
+  const tenant = options.tenant;
   const target =
-    o.proxy === true
+    options.proxy === true
       ? {
           what: "the edge proxy",
-          namespace: await proxyNamespace(ctx, o.stack, environment),
+          namespace: await proxyNamespace(ctx, options.stack, environment),
           selector: `app.kubernetes.io/name=${PROXY_APP_NAME}`,
-          container: (pod: PodInfo) => chooseContainer(pod, "", o.container ?? PROXY_CONTAINER),
+          container: (pod: PodInfo) =>
+            chooseContainer(pod, "", options.container ?? PROXY_CONTAINER),
           transform: (line: string) => {
             const entry = parseAccessLine(line);
             if (entry === undefined) return tenant === undefined ? line : undefined;
@@ -144,19 +145,19 @@ export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
               : undefined;
           },
         }
-      : o.migrations === true
+      : options.migrations === true
         ? {
             what: `the migration Jobs of tenant "${tenant}"`,
             namespace: tenantNamespace(environment, tenant as string),
             selector: `app.kubernetes.io/name=${tenantServiceName(tenant as string)}-migrate`,
-            container: (pod: PodInfo) => chooseContainer(pod, "", o.container ?? "migrate"),
+            container: (pod: PodInfo) => chooseContainer(pod, "", options.container ?? "migrate"),
             transform: undefined,
           }
         : {
             what: `tenant "${tenant}"`,
             namespace: tenantNamespace(environment, tenant as string),
             selector: tenantPodSelector(tenant as string),
-            container: (pod: PodInfo) => chooseContainer(pod, tenant as string, o.container),
+            container: (pod: PodInfo) => chooseContainer(pod, tenant as string, options.container),
             transform: undefined,
           };
   const pods = await ctx.logs
@@ -166,7 +167,7 @@ export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
         `cannot list the pods of ${target.what} in namespace ${target.namespace} through the Kubernetes API of the current kubeconfig context: ${kubeError(error)}`,
       );
     });
-  if (pods.length === 0 && !o.follow) {
+  if (pods.length === 0 && !options.follow) {
     throw new OpsError(
       `no pods labelled ${target.selector} in namespace ${target.namespace}; is ${target.what} deployed? (kubectl -n ${target.namespace} get pods)`,
     );
@@ -178,8 +179,8 @@ export async function logs(ctx: OpsContext, o: LogsOptions): Promise<number> {
     ctx.logs,
     { ...target, stdout, stderr },
     pods,
-    { follow: o.follow, tailLines: o.tail, sinceSeconds: o.since },
-    o.signal ?? new AbortController().signal,
+    { follow: options.follow, tailLines: options.tail, sinceSeconds: options.since },
+    options.signal ?? new AbortController().signal,
   );
   return ok ? 0 : 1;
 }

@@ -59,26 +59,26 @@ the next deploy (deploy --remove-tenant T) removes and what it keeps.`,
 });
 
 /** Backs up, then edits the stack file; exits 1 when the backup fails or the user says no. */
-export async function offboard(ctx: OpsContext, o: OffboardOptions): Promise<number> {
+export async function offboard(ctx: OpsContext, options: OffboardOptions): Promise<number> {
   const { engine, stdout } = ctx;
-  const config = await engine.readConfig(o.stack);
+  const config = await engine.readConfig(options.stack);
   const tenants = Array.isArray(config[KEY.tenants])
     ? (config[KEY.tenants] as { id?: unknown }[])
     : [];
-  const index = tenants.findIndex((t) => t?.id === o.tenant);
+  const index = tenants.findIndex((t) => t?.id === options.tenant);
   if (index < 0) {
     throw new OpsError(
-      `stack "${o.stack}" has no tenant "${o.tenant}" in ${engine.configFileName(o.stack)}`,
+      `stack "${options.stack}" has no tenant "${options.tenant}" in ${engine.configFileName(options.stack)}`,
     );
   }
-  if (!o.skipBackup) {
+  if (!options.skipBackup) {
     const code = await db(ctx, {
       action: "backup",
-      stack: o.stack,
-      tenant: o.tenant,
-      dir: o.dir,
-      host: o.host,
-      port: o.port,
+      stack: options.stack,
+      tenant: options.tenant,
+      dir: options.dir,
+      host: options.host,
+      port: options.port,
       yes: true,
     });
     if (code !== 0) {
@@ -89,8 +89,8 @@ export async function offboard(ctx: OpsContext, o: OffboardOptions): Promise<num
       return 1;
     }
   }
-  const file = engine.configFileName(o.stack);
-  println(stdout, `offboard tenant "${o.tenant}": remove tenants[${index}] from ${file}`);
+  const file = engine.configFileName(options.stack);
+  println(stdout, `offboard tenant "${options.tenant}": remove tenants[${index}] from ${file}`);
   println(
     stdout,
     "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
@@ -99,14 +99,14 @@ export async function offboard(ctx: OpsContext, o: OffboardOptions): Promise<num
     stdout,
     "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
   );
-  if (!o.yes && !(await ctx.confirm(`remove tenant "${o.tenant}" from ${file}?`))) {
+  if (!options.yes && !(await ctx.confirm(`remove tenant "${options.tenant}" from ${file}?`))) {
     println(stdout, "nothing written");
     return 1;
   }
-  await engine.writeConfig(o.stack, [{ key: KEY.tenants, path: [index], value: undefined }]);
+  await engine.writeConfig(options.stack, [{ key: KEY.tenants, path: [index], value: undefined }]);
   println(
     stdout,
-    `written; apply it with: npm run ops -- deploy --stack ${o.stack} --remove-tenant ${o.tenant}`,
+    `written; apply it with: npm run ops -- deploy --stack ${options.stack} --remove-tenant ${options.tenant}`,
   );
   return 0;
 }

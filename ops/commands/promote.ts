@@ -48,27 +48,27 @@ failed. Never secrets, keys or database settings.`,
 });
 
 /** Shows the promotion diff and writes it after confirmation; exits 1 when declined. */
-export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<number> {
-  if (o.from === o.to)
-    throw new UsageError(`--from and --to are both "${o.from}"; promote between two stacks`);
+export async function promote(ctx: OpsContext, options: PromoteOptions): Promise<number> {
+  if (options.from === options.to)
+    throw new UsageError(`--from and --to are both "${options.from}"; promote between two stacks`);
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.from);
-  await engine.selectStack(o.to);
+  await engine.selectStack(options.from);
+  await engine.selectStack(options.to);
 
-  const history = await engine.history(o.from);
+  const history = await engine.history(options.from);
   const latest = history.find((u) => u.kind === "update");
   if (latest === undefined || latest.result !== "succeeded") {
     throw new OpsError(
       latest === undefined
-        ? `stack "${o.from}" has never been deployed; deploy and test it before promoting`
-        : `the latest update of stack "${o.from}" (v${latest.version}) ${latest.result}; promote only what deployed and was tested`,
+        ? `stack "${options.from}" has never been deployed; deploy and test it before promoting`
+        : `the latest update of stack "${options.from}" (v${latest.version}) ${latest.result}; promote only what deployed and was tested`,
     );
   }
   // What that update ran: its recorded config (not the stack file, which may hold edits never
   // deployed) and the image each tenant ran.
-  const outputs = await engine.outputs(o.from);
-  const running = await runningImages(engine, o.from, outputs);
+  const outputs = await engine.outputs(options.from);
+  const running = await runningImages(engine, options.from, outputs);
   const release = releasesOf(history, running).find((r) => r.update === latest);
   const known = Object.fromEntries(
     Object.entries(release?.images ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
@@ -76,44 +76,50 @@ export async function promote(ctx: OpsContext, o: PromoteOptions): Promise<numbe
   const images = splitImages(known);
   const imageRef = images.image ?? imageRefOutput(outputs);
   if (imageRef === undefined) {
-    throw new OpsError(`stack "${o.from}" has no imageRef output; deploy it first`);
+    throw new OpsError(`stack "${options.from}" has no imageRef output; deploy it first`);
   }
   const recorded = latest.config[KEY.tenants];
   const tenants = recorded === undefined || recorded.secret ? [] : fromRecorded(recorded);
   const sourceConfig = {
-    [KEY.tenants]: (Array.isArray(tenants) ? tenants : []).map((t: unknown) => {
-      if (typeof t !== "object" || t === null) return t;
-      const { image: _image, ...rest } = t as Record<string, unknown>;
+    [KEY.tenants]: (Array.isArray(tenants) ? tenants : []).map((entry: unknown) => {
+      if (typeof entry !== "object" || entry === null) return entry;
+      const { image: _image, ...rest } = entry as Record<string, unknown>;
       void _image;
-      const id = (t as { id?: unknown }).id;
+      const id = (entry as { id?: unknown }).id;
       const pin = typeof id === "string" ? images.pins[id] : undefined;
       return pin === undefined ? rest : { ...rest, image: pin };
     }),
   };
 
-  const file = engine.configFileName(o.to);
+  const file = engine.configFileName(options.to);
   const plan = planPromotion({
-    from: o.from,
-    to: o.to,
+    from: options.from,
+    to: options.to,
     imageRef,
     sourceConfig,
-    targetConfig: await engine.readConfig(o.to),
+    targetConfig: await engine.readConfig(options.to),
   });
-  println(stdout, `promote ${o.from} (v${latest.version}) → ${o.to}: changes to ${file}`);
+  println(
+    stdout,
+    `promote ${options.from} (v${latest.version}) → ${options.to}: changes to ${file}`,
+  );
   for (const line of plan.diff) println(stdout, `  ${line}`);
   for (const note of plan.notes) println(stdout, `note: ${note}`);
   if (plan.changes.length === 0) {
-    println(stdout, `nothing to promote: ${o.to} already has ${o.from}'s image and agent configs`);
+    println(
+      stdout,
+      `nothing to promote: ${options.to} already has ${options.from}'s image and agent configs`,
+    );
     return 0;
   }
-  if (!o.yes && !(await ctx.confirm(`Write these changes to ${file}?`))) {
+  if (!options.yes && !(await ctx.confirm(`Write these changes to ${file}?`))) {
     println(stdout, `promotion cancelled; ${file} was not changed`);
     return 1;
   }
-  await engine.writeConfig(o.to, plan.changes);
+  await engine.writeConfig(options.to, plan.changes);
   println(
     stdout,
-    `wrote ${plan.changes.length} ${plan.changes.length === 1 ? "change" : "changes"} to ${file}; review and commit it, then deploy: npm run ops -- deploy --stack ${o.to}`,
+    `wrote ${plan.changes.length} ${plan.changes.length === 1 ? "change" : "changes"} to ${file}; review and commit it, then deploy: npm run ops -- deploy --stack ${options.to}`,
   );
   return 0;
 }

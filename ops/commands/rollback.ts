@@ -3,17 +3,23 @@ import { defineCommand, type ParsedArgs } from "../command-line/command";
 import { stackFlag, yesFlag } from "../command-line/flags";
 import { positiveInt } from "../command-line/parse";
 import type { OpsContext } from "../context";
-import type { RunSource } from "../engine";
+import type { RunSource, UpdateRecord } from "../engine";
 import { OpsError, UsageError } from "../errors";
-import { describeChanges, formatTime, println, shortSha } from "../format/text";
+import { describeChanges, formatTime, println, shortSha, type Writer } from "../format/text";
 import {
   actorOf,
   checkReleaseName,
   releaseMessage,
+  type Release,
   releasesOf,
-  splitImages,
+  imagesBefore,
 } from "../plans/release";
-import { chooseRollbackTarget, planRollback, rollbackCommit } from "../plans/rollback-plan";
+import {
+  chooseRollbackTarget,
+  planRollback,
+  rollbackCommit,
+  type RollbackPlan,
+} from "../plans/rollback-plan";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
@@ -107,48 +113,108 @@ function rollbackTarget(args: ParsedArgs<"to" | "version">): number | string | u
 }
 
 /** Previews, confirms and runs the rollback; exits 1 when declined or the update failed. */
-export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<number> {
+export async function rollback(ctx: OpsContext, options: RollbackOptions): Promise<number> {
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
-  const history = await engine.history(o.stack);
-  if (o.release !== undefined) {
-    const problem = checkReleaseName(o.release, history, o.stack);
+  await engine.selectStack(options.stack);
+  const history = await engine.history(options.stack);
+  if (options.release !== undefined) {
+    const problem = checkReleaseName(options.release, history, options.stack);
     if (problem !== undefined) throw new UsageError(problem);
   }
-  const target = chooseRollbackTarget(history, o.stack, o.to);
+  const target = chooseRollbackTarget(history, options.stack, options.to);
   const commit = rollbackCommit(target);
   if (!(await engine.hasCommit(commit))) {
     throw new OpsError(
       `commit ${commit} recorded by update v${target.version} is not in this repository; fetch it (git fetch --all) and retry`,
     );
   }
-  const running = await runningImages(engine, o.stack, await engine.outputs(o.stack));
+  const running = await runningImages(engine, options.stack, await engine.outputs(options.stack));
   const release = releasesOf(history, running).find((r) => r.update === target);
-  const current = await engine.readConfig(o.stack);
+  const current = await engine.readConfig(options.stack);
   const plan = planRollback({
     target,
     targetImages: release?.images ?? {},
     current,
     deployed: history.find((u) => u.kind === "update" && u.result === "succeeded"),
     running,
-    prune: o.prune === true,
+    prune: options.prune === true,
   });
   const removal = planRemoval({
-    stack: o.stack,
-    environment: environmentOf(current) ?? o.stack,
+    stack: options.stack,
+    environment: environmentOf(current) ?? options.stack,
     deployed: Object.keys(running),
     configured: [...Object.keys(release?.images ?? {}), ...plan.kept],
     requested: plan.pruned,
     protectedDatabases: databaseProtectedOf(current),
-    resources: plan.pruned.length > 0 ? await engine.resources(o.stack) : [],
-    configFile: engine.configFileName(o.stack),
+    resources: plan.pruned.length > 0 ? await engine.resources(options.stack) : [],
+    configFile: engine.configFileName(options.stack),
   });
 
+  printRollbackPlan(stdout, options.stack, { target, commit, release, plan });
+  for (const note of removal.notes) println(stdout, note);
+
+  const source: RunSource = { commit, config: plan.config };
+  // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
+  const policyPacks =
+    options.policyPacks ??
+    ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
+  const onOutput = (text: string) => stdout.write(text);
+  const preview = await engine.preview(options.stack, { source, policyPacks, onOutput });
+  println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
+
+  if (
+    !options.yes &&
+    !(await ctx.confirm(`Roll back stack "${options.stack}" to v${target.version}?`))
+  ) {
+    println(stdout, "rollback cancelled; nothing was changed");
+    return 1;
+  }
+
+  if (removal.unprotect.length > 0) await engine.unprotect(options.stack, removal.unprotect);
+  const git = await engine.gitState();
+  const message = releaseMessage({
+    action: `rollback to v${target.version}`,
+    name: options.release,
+    actor: actorOf(ctx.env ?? process.env, git.user),
+    commit,
+    images: plan.images,
+    rollbackTo: target.version,
+    prune: options.prune,
+    removed: plan.pruned,
+    before: imagesBefore(history, running),
+  });
+  const outcome = await engine.up(options.stack, { source, policyPacks, message, onOutput });
+  println(
+    stdout,
+    `stack "${options.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
+  );
+  if (outcome.result !== "succeeded") return 1;
+  println(
+    stdout,
+    `note: the work tree still holds the newer program and config; revert them (git revert) before the next deploy, or it rolls forward again`,
+  );
+  return 0;
+}
+
+/** What a rollback returns to, as the operator sees it before saying yes. */
+interface RollbackSummary {
+  readonly target: UpdateRecord;
+  readonly commit: string;
+  readonly release: Release | undefined;
+  readonly plan: RollbackPlan;
+}
+
+/** What the rollback will run: the update, its images, the config it differs in, kept tenants. */
+function printRollbackPlan(
+  stdout: Writer,
+  stack: string,
+  { target, commit, release, plan }: RollbackSummary,
+): void {
   const name = release?.facts.name === undefined ? "" : ` "${release.facts.name}"`;
   println(
     stdout,
-    `rolling back stack "${o.stack}" to v${target.version}${name} (${formatTime(target.startTime)}, commit ${shortSha(commit)}); building nothing`,
+    `rolling back stack "${stack}" to v${target.version}${name} (${formatTime(target.startTime)}, commit ${shortSha(commit)}); building nothing`,
   );
   println(stdout, `images: ${imagesCell(release?.images ?? {})}`);
   println(
@@ -166,48 +232,4 @@ export async function rollback(ctx: OpsContext, o: RollbackOptions): Promise<num
       `tenants added after v${target.version}, kept as they run now (--prune removes them): ${plan.kept.join(", ")}`,
     );
   }
-  for (const note of removal.notes) println(stdout, note);
-
-  const source: RunSource = { commit, config: plan.config };
-  // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
-  const policyPacks =
-    o.policyPacks ??
-    ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
-  const onOutput = (text: string) => stdout.write(text);
-  const preview = await engine.preview(o.stack, { source, policyPacks, onOutput });
-  println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
-
-  if (!o.yes && !(await ctx.confirm(`Roll back stack "${o.stack}" to v${target.version}?`))) {
-    println(stdout, "rollback cancelled; nothing was changed");
-    return 1;
-  }
-
-  if (removal.unprotect.length > 0) await engine.unprotect(o.stack, removal.unprotect);
-  const git = await engine.gitState();
-  const latest = history.find((u) => u.kind === "update");
-  const message = releaseMessage({
-    action: `rollback to v${target.version}`,
-    name: o.release,
-    actor: actorOf(ctx.env ?? process.env, git.user),
-    commit,
-    images: plan.images,
-    rollbackTo: target.version,
-    prune: o.prune,
-    removed: plan.pruned,
-    before:
-      latest === undefined || Object.keys(running).length === 0
-        ? undefined
-        : { version: latest.version, images: splitImages(running) },
-  });
-  const outcome = await engine.up(o.stack, { source, policyPacks, message, onOutput });
-  println(
-    stdout,
-    `stack "${o.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,
-  );
-  if (outcome.result !== "succeeded") return 1;
-  println(
-    stdout,
-    `note: the work tree still holds the newer program and config; revert them (git revert) before the next deploy, or it rolls forward again`,
-  );
-  return 0;
 }

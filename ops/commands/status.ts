@@ -52,15 +52,15 @@ export const statusCommand = defineCommand({
 });
 
 /** Prints the status; exits 1 when the preview failed or a tenant is unhealthy. */
-export async function status(ctx: OpsContext, o: StatusOptions): Promise<number> {
+export async function status(ctx: OpsContext, options: StatusOptions): Promise<number> {
   const { engine, stdout } = ctx;
   await engine.ensureCli();
-  await engine.selectStack(o.stack);
+  await engine.selectStack(options.stack);
   let exitCode = 0;
 
-  const [last] = await engine.history(o.stack);
+  const [last] = await engine.history(options.stack);
   if (last === undefined) {
-    println(stdout, `stack "${o.stack}": no updates yet`);
+    println(stdout, `stack "${options.stack}": no updates yet`);
   } else {
     const commit = commitOf(last);
     const commitText =
@@ -81,16 +81,16 @@ export async function status(ctx: OpsContext, o: StatusOptions): Promise<number>
     }
   }
 
-  if (!o.skipPreview) {
+  if (!options.skipPreview) {
     try {
-      const preview = await engine.preview(o.stack, {});
+      const preview = await engine.preview(options.stack, {});
       println(
         stdout,
         hasChanges(preview.changeSummary)
           ? `pending changes: ${describeChanges(preview.changeSummary)} (run deploy to apply them)`
           : `up to date: ${describeChanges(preview.changeSummary)}`,
       );
-      const tenantIds = tenantsOf(await engine.readConfig(o.stack)).map((t) => t.id);
+      const tenantIds = tenantsOf(await engine.readConfig(options.stack)).map((t) => t.id);
       for (const group of groupPending(preview.steps ?? [], tenantIds))
         println(stdout, `  ${group.label}: ${group.changes.join(", ")}`);
     } catch (error) {
@@ -100,26 +100,26 @@ export async function status(ctx: OpsContext, o: StatusOptions): Promise<number>
     }
   }
 
-  const tenants = tenantsOutput(await engine.outputs(o.stack));
+  const tenants = tenantsOutput(await engine.outputs(options.stack));
   if (tenants.length === 0) {
     println(stdout, "tenants: none exported (the stack has no tenants output yet)");
     return exitCode;
   }
-  const config = await engine.readConfig(o.stack);
+  const config = await engine.readConfig(options.stack);
   const path = healthPathOf(config);
-  const timeout = o.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const timeout = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const results = await mapLimit(tenants, 8, (t) =>
     ctx.health.check(healthUrl(t.url, path), timeout),
   );
-  const rows = tenants.map((t, i) => {
-    const r = results[i] ?? { latencyMs: 0, error: "not checked" };
-    const health = lifecycleHealth(lifecycleOf(config, t.id), r);
+  const rows = tenants.map((tenant, index) => {
+    const result = results[index] ?? { latencyMs: 0, error: "not checked" };
+    const health = lifecycleHealth(lifecycleOf(config, tenant.id), result);
     if (!health.ok) exitCode = 1;
     return [
-      t.id,
-      healthUrl(t.url, path),
-      r.status === undefined ? "-" : String(r.status),
-      r.status === undefined ? "-" : `${r.latencyMs} ms`,
+      tenant.id,
+      healthUrl(tenant.url, path),
+      result.status === undefined ? "-" : String(result.status),
+      result.status === undefined ? "-" : `${result.latencyMs} ms`,
       health.text,
     ];
   });

@@ -53,15 +53,16 @@ the cluster serves it (metrics-server), summed over the tenant's pods now.`,
 const ms = (v: number | undefined) => (v === undefined ? "-" : `${Math.round(v)} ms`);
 
 /** Prints the table (or JSON); exits 1 when the proxy's logs could not be read. */
-export async function usage(ctx: OpsContext, o: UsageOptions): Promise<number> {
+export async function usage(ctx: OpsContext, options: UsageOptions): Promise<number> {
   const { engine, stdout } = ctx;
-  const config = await engine.readConfig(o.stack);
+  const config = await engine.readConfig(options.stack);
   const environment = environmentOf(config);
   if (environment === undefined)
-    throw new OpsError(`stack "${o.stack}" sets no agent-cloud:environment`);
-  await engine.selectStack(o.stack);
-  const edge = edgeNamespaceOutput(await engine.outputs(o.stack)) ?? edgeNamespace(environment);
-  const since = o.since ?? 86_400;
+    throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment`);
+  await engine.selectStack(options.stack);
+  const edge =
+    edgeNamespaceOutput(await engine.outputs(options.stack)) ?? edgeNamespace(environment);
+  const since = options.since ?? 86_400;
   const selector = `app.kubernetes.io/name=${PROXY_APP_NAME}`;
   const pods = await ctx.logs.listPods(edge, selector).catch((error: unknown) => {
     throw new OpsError(
@@ -87,26 +88,26 @@ export async function usage(ctx: OpsContext, o: UsageOptions): Promise<number> {
   const traffic = aggregateTraffic(entries, tenants);
   const metrics = metricsSource(ctx);
   const resources = new Map<string, PodUsage | undefined>();
-  for (const t of tenants) {
+  for (const tenant of tenants) {
     resources.set(
-      t,
+      tenant,
       await metrics
-        .podUsage(tenantNamespace(environment, t), tenantPodSelector(t))
+        .podUsage(tenantNamespace(environment, tenant), tenantPodSelector(tenant))
         .catch(() => undefined),
     );
   }
 
-  if (o.json) {
-    const rows = traffic.map((t) => ({
-      ...t,
-      tenant: t.tenant === "" ? null : t.tenant,
-      cpuMillicores: resources.get(t.tenant)?.cpuMillicores ?? null,
-      memoryBytes: resources.get(t.tenant)?.memoryBytes ?? null,
+  if (options.json) {
+    const rows = traffic.map((traffic) => ({
+      ...traffic,
+      tenant: traffic.tenant === "" ? null : traffic.tenant,
+      cpuMillicores: resources.get(traffic.tenant)?.cpuMillicores ?? null,
+      memoryBytes: resources.get(traffic.tenant)?.memoryBytes ?? null,
     }));
     println(
       stdout,
       JSON.stringify(
-        { stack: o.stack, sinceSeconds: since, pods: pods.length, tenants: rows },
+        { stack: options.stack, sinceSeconds: since, pods: pods.length, tenants: rows },
         null,
         2,
       ),
@@ -115,19 +116,19 @@ export async function usage(ctx: OpsContext, o: UsageOptions): Promise<number> {
   }
   println(
     stdout,
-    `usage: stack "${o.stack}", last ${since} s, ${entries.length} requests from ${pods.length} proxy ${pods.length === 1 ? "pod" : "pods"}`,
+    `usage: stack "${options.stack}", last ${since} s, ${entries.length} requests from ${pods.length} proxy ${pods.length === 1 ? "pod" : "pods"}`,
   );
-  const rows = traffic.map((t) => {
-    const r = resources.get(t.tenant);
+  const rows = traffic.map((traffic) => {
+    const podUsage = resources.get(traffic.tenant);
     return [
-      t.tenant === "" ? "(no tenant)" : t.tenant,
-      String(t.requests),
-      `${(t.errorRate * 100).toFixed(1)}%`,
-      ms(t.p50Ms),
-      ms(t.p99Ms),
-      formatBytes(t.bytesSent),
-      r === undefined ? "-" : `${r.cpuMillicores}m`,
-      r === undefined ? "-" : formatBytes(r.memoryBytes),
+      traffic.tenant === "" ? "(no tenant)" : traffic.tenant,
+      String(traffic.requests),
+      `${(traffic.errorRate * 100).toFixed(1)}%`,
+      ms(traffic.p50Ms),
+      ms(traffic.p99Ms),
+      formatBytes(traffic.bytesSent),
+      podUsage === undefined ? "-" : `${podUsage.cpuMillicores}m`,
+      podUsage === undefined ? "-" : formatBytes(podUsage.memoryBytes),
     ];
   });
   for (const line of renderTable(

@@ -42,7 +42,7 @@ export function compactChanges(counts: ChangeCounts): string {
 
 /** Whether a preview's counts change anything (only `same` and reads do not). */
 export function hasChanges(counts: ChangeCounts): boolean {
-  return Object.entries(counts).some(([op, n]) => n > 0 && op !== "same" && op !== "read");
+  return Object.entries(counts).some(([op, count]) => count > 0 && op !== "same" && op !== "read");
 }
 
 /** A preview's summary: `2 to create, 1 to update (5 unchanged)` or `no changes (5 unchanged)`. */

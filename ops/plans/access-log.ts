@@ -21,12 +21,13 @@ export interface AccessEntry {
   readonly client: string;
 }
 
-function num(value: unknown): number {
-  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : 0;
+function numberField(value: unknown): number {
+  const number =
+    typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
+  return Number.isFinite(number) ? number : 0;
 }
 
-function str(value: unknown): string {
+function textField(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }
 
@@ -40,35 +41,35 @@ export function parseAccessLine(line: string): AccessEntry | undefined {
   } catch {
     return undefined;
   }
-  const time = new Date(str(raw.time));
-  const status = num(raw.status);
+  const time = new Date(textField(raw.time));
+  const status = numberField(raw.status);
   if (Number.isNaN(time.getTime()) || status === 0) return undefined;
   return {
     time,
-    tenant: str(raw.tenant),
-    host: str(raw.host),
-    method: str(raw.method),
-    path: str(raw.path),
+    tenant: textField(raw.tenant),
+    host: textField(raw.host),
+    method: textField(raw.method),
+    path: textField(raw.path),
     status,
-    requestTime: num(raw.request_time ?? raw.duration),
-    bytesSent: num(raw.bytes_sent ?? raw.bytes),
-    requestId: str(raw.request_id),
-    client: str(raw.client ?? raw.remote),
+    requestTime: numberField(raw.request_time ?? raw.duration),
+    bytesSent: numberField(raw.bytes_sent ?? raw.bytes),
+    requestId: textField(raw.request_id),
+    client: textField(raw.client ?? raw.remote),
   };
 }
 
 /** One access-log entry as a log line: `time status method host+path 12 ms 512 B tenant id`. */
-export function formatAccess(e: AccessEntry): string {
-  const ms = Math.round(e.requestTime * 1000);
+export function formatAccess(entry: AccessEntry): string {
+  const ms = Math.round(entry.requestTime * 1000);
   return [
-    e.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    String(e.status),
-    e.method,
-    `${e.host}${e.path}`,
+    entry.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    String(entry.status),
+    entry.method,
+    `${entry.host}${entry.path}`,
     `${ms} ms`,
-    `${e.bytesSent} B`,
-    `tenant=${e.tenant === "" ? "-" : e.tenant}`,
-    `client=${e.client || "-"}`,
-    `id=${e.requestId || "-"}`,
+    `${entry.bytesSent} B`,
+    `tenant=${entry.tenant === "" ? "-" : entry.tenant}`,
+    `client=${entry.client || "-"}`,
+    `id=${entry.requestId || "-"}`,
   ].join(" ");
 }

@@ -41,12 +41,12 @@ export interface CertFinding {
 
 /** Whether `names` covers `host`: exactly, or by a wildcard standing for exactly one label. */
 export function covers(names: readonly string[], host: string): boolean {
-  const h = host.toLowerCase();
+  const wanted = host.toLowerCase();
   return names.some((name) => {
-    const n = name.toLowerCase();
-    if (!n.startsWith("*.")) return n === h;
-    const dot = h.indexOf(".");
-    return dot > 0 && h.slice(dot + 1) === n.slice(2);
+    const pattern = name.toLowerCase();
+    if (!pattern.startsWith("*.")) return pattern === wanted;
+    const dot = wanted.indexOf(".");
+    return dot > 0 && wanted.slice(dot + 1) === pattern.slice(2);
   });
 }
 
@@ -163,47 +163,47 @@ export function servedCertificateChecks(
   expected: TlsExpectation,
   at: string,
 ): Check[] {
-  return findings.flatMap((f): Check[] => {
-    const host = f.target.host;
-    const c = f.certificate;
-    if (c === undefined) {
+  return findings.flatMap((finding): Check[] => {
+    const host = finding.target.host;
+    const certificate = finding.certificate;
+    if (certificate === undefined) {
       return [
         {
           status: "fail",
           area: "tls",
-          detail: `${host}: no TLS handshake with the proxy at ${at} (${f.error}); the proxy must listen for TLS there`,
+          detail: `${host}: no TLS handshake with the proxy at ${at} (${finding.error}); the proxy must listen for TLS there`,
         },
       ];
     }
     const checks: Check[] = [];
-    const expiry = c.validTo.toISOString().slice(0, 10);
-    if (!f.covered) {
+    const expiry = certificate.validTo.toISOString().slice(0, 10);
+    if (!finding.covered) {
       checks.push({
         status: "fail",
         area: "tls",
-        detail: `${host}: the served certificate covers only ${c.names.join(", ")}; browsers (and Cloudflare in Full (strict), as a 526) reject it for this name: issue a certificate that includes it`,
+        detail: `${host}: the served certificate covers only ${certificate.names.join(", ")}; browsers (and Cloudflare in Full (strict), as a 526) reject it for this name: issue a certificate that includes it`,
       });
     }
-    if (f.daysLeft < 0) {
+    if (finding.daysLeft < 0) {
       checks.push({
         status: "fail",
         area: "tls",
         detail: `${host}: the served certificate expired on ${expiry}; ${RENEW[expected.mode]}`,
       });
-    } else if (f.daysLeft < EXPIRY_WARNING_DAYS) {
+    } else if (finding.daysLeft < EXPIRY_WARNING_DAYS) {
       checks.push({
         status: "fail",
         area: "tls",
-        detail: `${host}: the served certificate expires in ${f.daysLeft} days (${expiry}), under the ${EXPIRY_WARNING_DAYS}-day margin; ${RENEW[expected.mode]}`,
+        detail: `${host}: the served certificate expires in ${finding.daysLeft} days (${expiry}), under the ${EXPIRY_WARNING_DAYS}-day margin; ${RENEW[expected.mode]}`,
       });
     }
-    if (!f.modeMatches)
-      checks.push({ status: "warn", area: "tls", detail: `${host}: ${f.modeDetail}` });
+    if (!finding.modeMatches)
+      checks.push({ status: "warn", area: "tls", detail: `${host}: ${finding.modeDetail}` });
     if (checks.length === 0) {
       checks.push({
         status: "pass",
         area: "tls",
-        detail: `${host}: served certificate covers it, ${f.daysLeft} days left, ${f.modeDetail}`,
+        detail: `${host}: served certificate covers it, ${finding.daysLeft} days left, ${finding.modeDetail}`,
       });
     }
     return checks;

@@ -47,10 +47,10 @@ export function certTargets(config: StackConfig, tenants: readonly TenantOutput[
   const seen = new Set(targets.map((t) => t.host));
   const custom = [
     ...tenantsOf(config).flatMap((t) => t.customDomains.map((host) => ({ id: t.id, host }))),
-    ...tenants.flatMap((t) =>
-      t.hosts
+    ...tenants.flatMap((tenant) =>
+      tenant.hosts
         .filter((h) => domain === undefined || (h !== domain && !h.endsWith(`.${domain}`)))
-        .map((host) => ({ id: t.id, host })),
+        .map((host) => ({ id: tenant.id, host })),
     ),
   ];
   for (const { id, host } of custom) {

@@ -42,11 +42,20 @@ export function connectionFrom(
 }
 
 /** `--host --port --username --dbname` for pg_dump/pg_restore. */
-export function connectionArgs(c: DbConnection): string[] {
-  return [`--host=${c.host}`, `--port=${c.port}`, `--username=${c.user}`, `--dbname=${c.database}`];
+export function connectionArgs(connection: DbConnection): string[] {
+  return [
+    `--host=${connection.host}`,
+    `--port=${connection.port}`,
+    `--username=${connection.user}`,
+    `--dbname=${connection.database}`,
+  ];
 }
 
 /** The child's environment: password and sslmode, never on the command line. */
-export function connectionEnv(c: DbConnection): Record<string, string> {
-  return { PGPASSWORD: c.password, PGSSLMODE: c.sslmode, PGCONNECT_TIMEOUT: "10" };
+export function connectionEnv(connection: DbConnection): Record<string, string> {
+  return {
+    PGPASSWORD: connection.password,
+    PGSSLMODE: connection.sslmode,
+    PGCONNECT_TIMEOUT: "10",
+  };
 }

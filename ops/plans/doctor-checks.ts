@@ -53,10 +53,10 @@ export function certificateChecks(resources: readonly StateResource[], edge: str
   const holders = resources.filter(isCertificateHolder);
   const outside = holders.filter((r) => namespaceOf(r) !== edge);
   if (outside.length > 0) {
-    return outside.map((r) => ({
+    return outside.map((record) => ({
       status: "fail" as const,
       area: "tls",
-      detail: `${r.type} ${nameOf(r)} in namespace ${namespaceOf(r) ?? "(none)"} holds a certificate; TLS terminates on the proxy only, so certificates belong in ${edge} and tenants are served plain HTTP behind it`,
+      detail: `${record.type} ${nameOf(record)} in namespace ${namespaceOf(record) ?? "(none)"} holds a certificate; TLS terminates on the proxy only, so certificates belong in ${edge} and tenants are served plain HTTP behind it`,
     }));
   }
   if (holders.length === 0) {
@@ -111,9 +111,9 @@ export function dnsRecordChecks(
     (r) =>
       r.type.startsWith("cloudflare:") && ["A", "AAAA", "CNAME"].includes(String(field(r, "type"))),
   );
-  return records.map((r) => {
-    const name = text(field(r, "name")) || nameOf(r);
-    const content = text(field(r, "content")) || text(field(r, "value"));
+  return records.map((record) => {
+    const name = text(field(record, "name")) || nameOf(record);
+    const content = text(field(record, "content")) || text(field(record, "value"));
     return content === proxyAddress
       ? {
           status: "pass" as const,

@@ -57,16 +57,16 @@ export function groupPending(
     list.push(line);
     groups.set(label, list);
   };
-  for (const s of steps) {
-    const sign = SIGN[s.op];
+  for (const step of steps) {
+    const sign = SIGN[step.op];
     if (sign === undefined || sign === "") continue;
-    const line = `${sign} ${kindOf(s.type)} ${nameOf(s.urn)}`;
-    const chain = s.urn.split("::")[2] ?? "";
-    const tenant = tenantOf(s.urn, tenants, "-tenant-");
+    const line = `${sign} ${kindOf(step.type)} ${nameOf(step.urn)}`;
+    const chain = step.urn.split("::")[2] ?? "";
+    const tenant = tenantOf(step.urn, tenants, "-tenant-");
     if (chain.includes("agent-cloud:edge:ManagementProxy")) {
-      push(/routes|route-table/.test(nameOf(s.urn)) ? "route table" : "edge proxy", line);
+      push(/routes|route-table/.test(nameOf(step.urn)) ? "route table" : "edge proxy", line);
     } else if (chain.includes("agent-cloud:data:SharedDatabase")) {
-      const owner = tenantOf(s.urn, tenants, "-");
+      const owner = tenantOf(step.urn, tenants, "-");
       push(owner === undefined ? "database" : `database (tenant ${owner})`, line);
     } else if (tenant !== undefined) {
       push(`tenant ${tenant}`, line);

@@ -69,9 +69,9 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
   const targetTenants: TenantEntry[] = tenantsOf(input.targetConfig);
   const targetIndex = new Map<string, number>();
   if (Array.isArray(rawTargets)) {
-    rawTargets.forEach((t: unknown, i) => {
-      const id = isPlainObject(t) ? t.id : undefined;
-      if (typeof id === "string") targetIndex.set(id, i);
+    rawTargets.forEach((entry: unknown, index) => {
+      const id = isPlainObject(entry) ? entry.id : undefined;
+      if (typeof id === "string") targetIndex.set(id, index);
     });
   }
 

@@ -63,6 +63,20 @@ const unescape = (value: string) => {
   }
 };
 
+/**
+ * `before=vK`: the images each tenant ran when this update started, under the latest update's
+ * version; undefined for a stack never updated or with no tenant running.
+ */
+export function imagesBefore(
+  history: readonly UpdateRecord[],
+  running: TenantImages,
+): ReleaseFacts["before"] {
+  const latest = history.find((update) => update.kind === "update");
+  return latest === undefined || Object.keys(running).length === 0
+    ? undefined
+    : { version: latest.version, images: splitImages(running) };
+}
+
 /** The image most tenants run, and the others as pins. */
 export function splitImages(images: TenantImages): ImageSet {
   const counts = new Map<string, number>();
@@ -130,14 +144,14 @@ function imagesFrom(tokens: Map<string, string>, prefix: string): ImageSet | und
 /** What an update's message says about it (an empty record for messages ops did not write). */
 export function parseRelease(message: string): ReleaseFacts {
   const raw = messageTokens(message);
-  const tokens = new Map([...raw].map(([k, v]) => [k, unescape(v)]));
+  const tokens = new Map([...raw].map(([key, value]) => [key, unescape(value)]));
   const words = message.split(/\s+/).filter((w) => w !== "");
   const firstToken = words.findIndex((w) => w.indexOf("=") > 0);
   const action = (firstToken < 0 ? words : words.slice(0, firstToken)).join(" ");
   const flag = (key: string) => tokens.get(key) === "true" || undefined;
   const version = (key: string) => {
-    const m = /^v(\d+)$/.exec(tokens.get(key) ?? "");
-    return m === null ? undefined : Number(m[1]);
+    const match = /^v(\d+)$/.exec(tokens.get(key) ?? "");
+    return match === null ? undefined : Number(match[1]);
   };
   const list = (key: string) =>
     tokens
@@ -174,7 +188,7 @@ export function overridesOf(facts: ReleaseFacts): string[] {
   if (facts.skipBuild) shown.push("--skip-build");
   if (facts.rebuild) shown.push("--force");
   if (facts.tag !== undefined) shown.push(`--tag ${facts.tag}`);
-  for (const g of facts.groups ?? []) shown.push(`--group ${g}`);
+  for (const group of facts.groups ?? []) shown.push(`--group ${group}`);
   if (facts.imageFrom !== undefined) shown.push(`--image-from ${facts.imageFrom}`);
   if (facts.prune) shown.push("--prune");
   for (const id of facts.removed ?? []) shown.push(`--remove-tenant ${id}`);
@@ -228,15 +242,15 @@ export interface Release {
 export function releasesOf(history: readonly UpdateRecord[], current: TenantImages): Release[] {
   const facts = new Map(history.map((u) => [u.version, parseRelease(u.message)]));
   const observedAfter = new Map<number, ImageSet>();
-  for (const f of facts.values()) {
-    if (f.before !== undefined && !observedAfter.has(f.before.version)) {
-      observedAfter.set(f.before.version, f.before.images);
+  for (const recorded of facts.values()) {
+    if (recorded.before !== undefined && !observedAfter.has(recorded.before.version)) {
+      observedAfter.set(recorded.before.version, recorded.before.images);
     }
   }
   // A failed update leaves the outputs of the last one that succeeded.
   const newest = history.find((u) => u.kind === "update" && u.result === "succeeded");
   return history.map((update) => {
-    const f = facts.get(update.version) ?? parseRelease("");
+    const recorded = facts.get(update.version) ?? parseRelease("");
     const ids = recordedTenantIds(update);
     let images: Record<string, string | undefined> = Object.fromEntries(
       ids.map((id) => [id, undefined]),
@@ -251,8 +265,8 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
     } else if (update === newest && Object.keys(current).length > 0) {
       images = Object.fromEntries(ids.map((id) => [id, current[id]]));
       imagesFrom = "outputs";
-    } else if (f.images !== undefined) {
-      images = expandImages(f.images, ids);
+    } else if (recorded.images !== undefined) {
+      images = expandImages(recorded.images, ids);
       imagesFrom = "message";
     } else {
       const configured = configuredImages(update);
@@ -264,7 +278,7 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
     const commit = commitOf(update);
     return {
       update,
-      facts: f,
+      facts: recorded,
       commit: commit === undefined ? undefined : { sha: commit.sha, dirty: commit.dirty },
       images,
       imagesFrom,
@@ -289,9 +303,9 @@ export function actorOf(
   env: Readonly<Record<string, string | undefined>>,
   gitUser: string | undefined,
 ): string | undefined {
-  const ci =
+  const ciActor =
     env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.BUILDKITE_BUILD_CREATOR ?? env.CIRCLE_USERNAME;
-  if (ci !== undefined && ci !== "") return ci;
+  if (ciActor !== undefined && ciActor !== "") return ciActor;
   if (gitUser !== undefined && gitUser !== "") return gitUser;
   const login = env.USER ?? env.LOGNAME;
   return login === undefined || login === "" ? undefined : login;

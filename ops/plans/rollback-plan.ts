@@ -28,9 +28,9 @@ export function chooseRollbackTarget(
 ): UpdateRecord {
   if (typeof to === "string") {
     const named = history.filter((u) => parseRelease(u.message).name === to);
-    const names = history.flatMap((u) => {
-      const name = parseRelease(u.message).name;
-      return name === undefined ? [] : [`${name} (v${u.version})`];
+    const names = history.flatMap((update) => {
+      const name = parseRelease(update.message).name;
+      return name === undefined ? [] : [`${name} (v${update.version})`];
     });
     if (named.length === 0) {
       throw new OpsError(
@@ -196,9 +196,9 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const all: Record<string, string> = { ...targetImages };
   for (const id of kept) all[id] = input.running[id] as string;
   const images = splitImages(all);
-  const entries = [...tenants, ...kept.map((id) => laterEntries.get(id) ?? { id })].map((t) => {
-    const id = t.id as string;
-    const { image: _image, ...rest } = t;
+  const entries = [...tenants, ...kept.map((id) => laterEntries.get(id) ?? { id })].map((entry) => {
+    const id = entry.id as string;
+    const { image: _image, ...rest } = entry;
     void _image;
     const pin = images.pins[id];
     return pin === undefined ? rest : { ...rest, image: pin };

@@ -13,9 +13,9 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 /** Tenant id → container image of its Deployment, from the stack's state. */
 export function tenantImagesFromState(resources: readonly StateResource[]): Record<string, string> {
   const images: Record<string, string> = {};
-  for (const r of resources) {
-    if (r.type !== DEPLOYMENT) continue;
-    const template = (r.inputs.spec as { template?: unknown } | undefined)?.template as
+  for (const resource of resources) {
+    if (resource.type !== DEPLOYMENT) continue;
+    const template = (resource.inputs.spec as { template?: unknown } | undefined)?.template as
       | {
           metadata?: { labels?: Record<string, unknown> };
           spec?: { containers?: { image?: unknown }[] };

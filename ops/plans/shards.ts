@@ -70,23 +70,23 @@ export async function groupShardStacks(
  * shards, so the caller deploys as usual.
  */
 export async function deployGroupAcrossShards<
-  O extends { stack: string; groups: readonly string[] },
+  Options extends { stack: string; groups: readonly string[] },
 >(
   engine: Pick<ReleaseEngine, "readConfig">,
-  o: O,
-  deployOne: (o: O) => Promise<number>,
+  options: Options,
+  deployOne: (stackOptions: Options) => Promise<number>,
 ): Promise<number | undefined> {
-  if (o.groups.length === 0) return undefined;
-  if (shardsOf(await engine.readConfig(o.stack)).length === 0) return undefined;
-  const shards = await groupShardStacks(engine, o.stack, o.groups);
+  if (options.groups.length === 0) return undefined;
+  if (shardsOf(await engine.readConfig(options.stack)).length === 0) return undefined;
+  const shards = await groupShardStacks(engine, options.stack, options.groups);
   if (shards.length === 0) {
     throw new OpsError(
-      `no shard of stack "${o.stack}" has a tenant of group ${o.groups.join(", ")}`,
+      `no shard of stack "${options.stack}" has a tenant of group ${options.groups.join(", ")}`,
     );
   }
   for (const shard of shards) {
-    const code = await deployOne({ ...o, stack: shard });
+    const code = await deployOne({ ...options, stack: shard });
     if (code !== 0) return code;
   }
-  return deployOne({ ...o, groups: [] });
+  return deployOne({ ...options, groups: [] });
 }

@@ -19,9 +19,9 @@ export interface TenantTraffic {
 }
 
 /** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number | undefined {
+export function percentile(sorted: readonly number[], percent: number): number | undefined {
   if (sorted.length === 0) return undefined;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  const rank = Math.max(1, Math.ceil((percent / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
 }
 
@@ -33,19 +33,19 @@ export function aggregateTraffic(
   entries: readonly AccessEntry[],
   tenants: readonly string[],
 ): TenantTraffic[] {
-  const by = new Map<string, AccessEntry[]>(tenants.map((t) => [t, []]));
-  for (const e of entries) {
-    const list = by.get(e.tenant) ?? [];
-    list.push(e);
-    by.set(e.tenant, list);
+  const entriesByTenant = new Map<string, AccessEntry[]>(tenants.map((t) => [t, []]));
+  for (const entry of entries) {
+    const list = entriesByTenant.get(entry.tenant) ?? [];
+    list.push(entry);
+    entriesByTenant.set(entry.tenant, list);
   }
   const order = [
     ...tenants,
-    ...[...by.keys()].filter((t) => t !== "" && !tenants.includes(t)).sort(),
-    ...(by.has("") ? [""] : []),
+    ...[...entriesByTenant.keys()].filter((t) => t !== "" && !tenants.includes(t)).sort(),
+    ...(entriesByTenant.has("") ? [""] : []),
   ];
   return order.map((tenant) => {
-    const list = by.get(tenant) ?? [];
+    const list = entriesByTenant.get(tenant) ?? [];
     const times = list.map((e) => e.requestTime * 1000).sort((a, b) => a - b);
     const errors = list.filter((e) => e.status >= 500).length;
     return {

@@ -32,16 +32,16 @@ interface Schema {
   readonly _zod: { readonly def: Def };
 }
 
-const asSchema = (s: z.ZodType): Schema => s as unknown as Schema;
+const asSchema = (schema: z.ZodType): Schema => schema as unknown as Schema;
 
 /** The schema without `.default()`, `.optional()`, `.nullable()`, `.readonly()` or a pipe's output. */
 function unwrap(schema: Schema): Schema {
-  let s = schema;
+  let inner = schema;
   for (;;) {
-    const def = s._zod.def;
-    if (def.innerType !== undefined) s = def.innerType;
-    else if (def.type === "pipe" && def.in !== undefined) s = def.in;
-    else return s;
+    const def = inner._zod.def;
+    if (def.innerType !== undefined) inner = def.innerType;
+    else if (def.type === "pipe" && def.in !== undefined) inner = def.in;
+    else return inner;
   }
 }
 
@@ -53,8 +53,8 @@ function pickOption(schema: Schema, value: unknown): Schema | undefined {
     value !== null && typeof value === "object"
       ? (value as Record<string, unknown>)[def.discriminator]
       : undefined;
-  return def.options?.find((o) => {
-    const literal = unwrap(o)._zod.def.shape?.[def.discriminator ?? ""];
+  return def.options?.find((option) => {
+    const literal = unwrap(option)._zod.def.shape?.[def.discriminator ?? ""];
     return literal !== undefined && (unwrap(literal)._zod.def.values ?? []).includes(tag);
   });
 }
@@ -68,32 +68,32 @@ export function schemaAt(
   path: readonly PropertyKey[],
   raw: unknown,
 ): Schema | undefined {
-  let s: Schema | undefined = unwrap(asSchema(root));
+  let current: Schema | undefined = unwrap(asSchema(root));
   let value = raw;
   for (const key of path) {
-    if (s === undefined) return undefined;
-    const union = pickOption(s, value);
-    if (union !== undefined) s = unwrap(union);
-    const def: Def = s._zod.def;
+    if (current === undefined) return undefined;
+    const union = pickOption(current, value);
+    if (union !== undefined) current = unwrap(union);
+    const def: Def = current._zod.def;
     let next: Schema | undefined;
     if (def.type === "object") next = def.shape?.[String(key)];
     else if (def.type === "array") next = def.element;
     else if (def.type === "record") next = def.valueType;
-    s = next === undefined ? undefined : unwrap(next);
+    current = next === undefined ? undefined : unwrap(next);
     value =
       value !== null && typeof value === "object"
         ? (value as Record<PropertyKey, unknown>)[key]
         : undefined;
   }
-  if (s === undefined) return undefined;
-  const union = pickOption(s, value);
-  return union === undefined ? s : unwrap(union);
+  if (current === undefined) return undefined;
+  const union = pickOption(current, value);
+  return union === undefined ? current : unwrap(union);
 }
 
 /** The keys an object at `path` accepts ([] when it is not an object). */
 export function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[], raw: unknown): string[] {
-  const s = schemaAt(root, path, raw);
-  return s?._zod.def.type === "object" ? Object.keys(s._zod.def.shape ?? {}) : [];
+  const found = schemaAt(root, path, raw);
+  return found?._zod.def.type === "object" ? Object.keys(found._zod.def.shape ?? {}) : [];
 }
 
 const FORMATS: Record<string, string> = {
@@ -119,8 +119,7 @@ function customMessage(def: Def): string | undefined {
  */
 export function expectedName(schema: Schema | undefined, fallback: string): string {
   if (schema === undefined) return article(fallback === "record" ? "map" : fallback);
-  const s = unwrap(schema);
-  const def = s._zod.def;
+  const def = unwrap(schema)._zod.def;
   const custom = customMessage(def);
   if (custom !== undefined) return custom.slice("must be ".length);
   switch (def.type) {
@@ -184,30 +183,31 @@ function article(noun: string): string {
 /** "an email address" → "email addresses", "text" stays, others get an "s" on their noun. */
 function plural(phrase: string): string {
   if (phrase === "text" || phrase.startsWith("text ")) return phrase;
-  const m = /^(a|an) ([a-z0-9 -]+?)( (from|of|such|like|starting|pinned|\().*)?$/.exec(phrase);
-  if (m === null) return `values that are ${phrase}`;
-  const noun = m[2] ?? "";
-  const tail = m[3] ?? "";
+  const match = /^(a|an) ([a-z0-9 -]+?)( (from|of|such|like|starting|pinned|\().*)?$/.exec(phrase);
+  if (match === null) return `values that are ${phrase}`;
+  const noun = match[2] ?? "";
+  const tail = match[3] ?? "";
   const many = noun.endsWith("s") ? `${noun}es` : `${noun}s`;
   return `${many}${tail}`;
 }
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+export function editDistance(from: string, to: string): number {
+  // distance[i][j]: between the first i characters of `from` and the first j of `to`.
+  const distance: number[][] = Array.from({ length: from.length + 1 }, (_, i) =>
+    Array.from({ length: to.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
-  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+  const at = (i: number, j: number) => distance[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= from.length; i++) {
+    for (let j = 1; j <= to.length; j++) {
+      const cost = from[i - 1] === to[j - 1] ? 0 : 1;
       let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+      if (i > 1 && j > 1 && from[i - 1] === to[j - 2] && from[i - 2] === to[j - 1])
         best = Math.min(best, at(i - 2, j - 2) + 1);
-      (d[i] as number[])[j] = best;
+      (distance[i] as number[])[j] = best;
     }
   }
-  return at(a.length, b.length);
+  return at(from.length, to.length);
 }
 
 /** The known key closest to `key`, if it is close enough to be a typo. */

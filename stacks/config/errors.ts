@@ -31,11 +31,11 @@ export function formatIssue(issue: ConfigIssue): string {
 /** `["tenants", 3, "id"]` → `tenants[3].id` */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) => {
-      if (typeof p === "number") return `[${p}]`;
-      const key = String(p);
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const key = String(segment);
       if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `[${JSON.stringify(key)}]`;
-      return i === 0 ? key : `.${key}`;
+      return index === 0 ? key : `.${key}`;
     })
     .join("");
 }
@@ -57,7 +57,7 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** "text", "a number", "a list", "a map": what a received value is, in people's words. */
-function kindOf(value: unknown): string {
+function kindInWords(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "string") return "text";
@@ -76,84 +76,84 @@ export function fromZodIssue(
   isSecretPath: (path: readonly PropertyKey[]) => boolean,
   schema?: z.ZodType,
 ): ConfigIssue {
-  const path = issue.path;
-  const value = valueAt(raw, path);
-  const received = isSecretPath(path)
-    ? value === undefined
-      ? undefined
-      : "[secret]"
-    : showValue(value);
+  const value = valueAt(raw, issue.path);
+  // An unknown key or a bad map key is about the key, not the value under it.
+  const aboutKeys = issue.code === "unrecognized_keys" || issue.code === "invalid_key";
+  const received = aboutKeys
+    ? undefined
+    : isSecretPath(issue.path)
+      ? value === undefined
+        ? undefined
+        : "[secret]"
+      : showValue(value);
+  return {
+    path: formatPath(issue.path),
+    received,
+    message: zodIssueMessage(issue, value, raw, schema),
+  };
+}
+
+/** What a zod issue says, in our words. */
+function zodIssueMessage(
+  issue: z.core.$ZodIssue,
+  value: unknown,
+  raw: unknown,
+  schema: z.ZodType | undefined,
+): string {
   switch (issue.code) {
     case "invalid_type": {
       const expected = expectedName(
-        schema === undefined ? undefined : schemaAt(schema, path, raw),
+        schema === undefined ? undefined : schemaAt(schema, issue.path, raw),
         issue.expected,
       );
-      return {
-        path: formatPath(path),
-        received,
-        message:
-          value === undefined
-            ? `is required and must be ${expected}`
-            : `must be ${expected}, not ${kindOf(value)}`,
-      };
+      return value === undefined
+        ? `is required and must be ${expected}`
+        : `must be ${expected}, not ${kindInWords(value)}`;
     }
     case "invalid_value":
-      return {
-        path: formatPath(path),
-        received,
-        message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
-      };
+      return oneOfMessage(issue.values);
     case "invalid_union": {
       // A discriminated union reports a bad or missing discriminator this way.
       const options = (issue as { options?: unknown[] }).options;
-      return {
-        path: formatPath(path),
-        received,
-        message: options
-          ? `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}`
-          : issue.message,
-      };
+      return options ? oneOfMessage(options) : issue.message;
     }
     case "too_big":
-    case "too_small": {
-      // A bound with its own message in the schema keeps it.
-      if (!/^Too (big|small)/.test(issue.message)) {
-        return { path: formatPath(path), received, message: issue.message };
-      }
-      const bound = issue.code === "too_big" ? issue.maximum : issue.minimum;
-      const word = issue.code === "too_big" ? "at most" : "at least";
-      const unit =
-        issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : "";
-      return {
-        path: formatPath(path),
-        received,
-        message: `must be ${word} ${String(bound)}${unit}`,
-      };
-    }
-    case "unrecognized_keys": {
-      const known = schema === undefined ? [] : knownKeysAt(schema, path, raw);
-      const keys = issue.keys.map((k) => {
-        const near = closestKey(k, known);
-        return near === undefined
-          ? JSON.stringify(k)
-          : `${JSON.stringify(k)} (did you mean "${near}"?)`;
-      });
-      return {
-        path: formatPath(path),
-        received: undefined,
-        message: `unknown ${issue.keys.length === 1 ? "key" : "keys"} ${keys.join(", ")}; see the config reference in README.md`,
-      };
-    }
+    case "too_small":
+      return boundMessage(issue);
+    case "unrecognized_keys":
+      return unknownKeysMessage(
+        issue.keys,
+        schema === undefined ? [] : knownKeysAt(schema, issue.path, raw),
+      );
     case "invalid_key":
-      return {
-        path: formatPath(path),
-        received: undefined,
-        message: `key ${showValue(path[path.length - 1])} ${issue.issues[0]?.message ?? issue.message}`,
-      };
+      return `key ${showValue(issue.path[issue.path.length - 1])} ${issue.issues[0]?.message ?? issue.message}`;
     case "invalid_format":
     case "custom":
     default:
-      return { path: formatPath(path), received, message: issue.message };
+      return issue.message;
   }
+}
+
+function oneOfMessage(values: readonly unknown[]): string {
+  return `must be one of ${values.map((allowed) => JSON.stringify(allowed)).join(", ")}`;
+}
+
+/** "must be at most 40 characters"; a bound with its own message in the schema keeps it. */
+function boundMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
+  if (!/^Too (big|small)/.test(issue.message)) return issue.message;
+  const bound = issue.code === "too_big" ? issue.maximum : issue.minimum;
+  const word = issue.code === "too_big" ? "at most" : "at least";
+  const unit = issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : "";
+  return `must be ${word} ${String(bound)}${unit}`;
+}
+
+/** Unknown keys, each with the closest known key when it looks like a typo of one. */
+function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
+  const named = keys.map((key) => {
+    const near = closestKey(key, known);
+    return near === undefined
+      ? JSON.stringify(key)
+      : `${JSON.stringify(key)} (did you mean "${near}"?)`;
+  });
+  return `unknown ${keys.length === 1 ? "key" : "keys"} ${named.join(", ")}; see the config reference in README.md`;
 }

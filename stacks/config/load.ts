@@ -4,13 +4,12 @@ import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
-import { decodeConfigText } from "./stack-file";
+import { CONFIG_NAMESPACE, decodeConfigText } from "./stack-file";
 
 /** Where Pulumi.yaml and the stack files are. */
 const PROJECT_DIR = path.join(__dirname, "..", "..");
 
-/** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
-export const CONFIG_NAMESPACE = "agent-cloud";
+export { CONFIG_NAMESPACE };
 
 // The SDK keeps this helper internal; it is how `Config.requireSecret*` itself knows a key is
 // secret. We need the same fact synchronously, before anything is registered.

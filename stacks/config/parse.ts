@@ -15,7 +15,8 @@ import { shardSettingsIssues } from "./rules/shard-settings";
 import { edgeCertificateIssues } from "./rules/edge-certificate";
 import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
-import { nodePortIssues } from "./rules/node-ports";
+import { proxyServiceIssues } from "./rules/node-ports";
+import { dnsRecordIssues } from "./rules/dns-records";
 import { tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
 import { ruleContext } from "./rules/rule";
@@ -117,7 +118,8 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...databaseNetworkIssues(context),
     ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),
-    ...nodePortIssues(context),
+    ...dnsRecordIssues(context),
+    ...proxyServiceIssues(context),
     ...edgeSecurityIssues(context),
   ];
 }

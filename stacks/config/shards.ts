@@ -7,10 +7,10 @@
  * platform's stack file, and a shard reads it from there (never a secret: those a shard needs,
  * it holds itself).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { ConfigError, showValue } from "./errors";
+import { CONFIG_NAMESPACE, readYamlFile } from "./stack-file";
 
 /** Settings every stack of an environment shares; a shard takes them from its platform's file. */
 export const ENVIRONMENT_KEYS = [
@@ -44,10 +44,11 @@ export function readStackFileConfig(
 ): Record<string, unknown> | undefined {
   const file = join(dir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) return undefined;
-  const doc = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const doc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
+  const prefix = `${CONFIG_NAMESPACE}:`;
   const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc?.config ?? {})) {
-    if (k.startsWith("agent-cloud:")) raw[k.slice("agent-cloud:".length)] = v;
+  for (const [fullKey, value] of Object.entries(doc?.config ?? {})) {
+    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
   }
   return raw;
 }

@@ -14,7 +14,8 @@ import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { SECRET_KEYS } from "../../model/config-schema";
 
-const NAMESPACE = "agent-cloud";
+/** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
+export const CONFIG_NAMESPACE = "agent-cloud";
 
 /** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
 export const ENCRYPTED_VALUE_MARK = "[secure]";
@@ -25,7 +26,7 @@ export const OTHER_SECRET_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Namespaces a stack file of this project may use (the project's and its providers'). */
-const KNOWN_NAMESPACES = [NAMESPACE, "kubernetes", "cloudflare", "pulumi", "random", "tls"];
+const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "kubernetes", "cloudflare", "pulumi", "random", "tls"];
 
 /** The `config:` block of Pulumi.yaml: `{ key: { type?, default?, description? } }`. */
 export type ProjectConfig = Readonly<Record<string, { readonly default?: unknown }>>;
@@ -105,7 +106,7 @@ export function fromStackFile(
     if (colon < 0) {
       issues.push({
         path: fullKey,
-        message: `stack config keys carry their namespace; write "${NAMESPACE}:${fullKey}"`,
+        message: `stack config keys carry their namespace; write "${CONFIG_NAMESPACE}:${fullKey}"`,
       });
       continue;
     }
@@ -120,12 +121,12 @@ export function fromStackFile(
         message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${otherSecret}`,
       });
     }
-    if (namespace !== NAMESPACE) {
+    if (namespace !== CONFIG_NAMESPACE) {
       const near = closestKey(namespace, KNOWN_NAMESPACES);
-      if (!KNOWN_NAMESPACES.includes(namespace) && near === NAMESPACE) {
+      if (!KNOWN_NAMESPACES.includes(namespace) && near === CONFIG_NAMESPACE) {
         issues.push({
           path: fullKey,
-          message: `unknown namespace "${namespace}" (did you mean "${NAMESPACE}:${key}"?); the program reads only ${NAMESPACE}:* keys`,
+          message: `unknown namespace "${namespace}" (did you mean "${CONFIG_NAMESPACE}:${key}"?); the program reads only ${CONFIG_NAMESPACE}:* keys`,
         });
       }
       continue;
@@ -224,18 +225,19 @@ export function checkStackFileOnDisk(
       `no stack file ${path.basename(file)} in ${dir}; stack files here: ${stacks.join(", ") || "none"}`,
     );
   }
-  const stackDoc = readYaml(file) as { config?: Record<string, unknown> } | null;
+  const stackDoc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
   // A folder of stack files without its own Pulumi.yaml (a test fixture) uses this project's.
   const projectFile =
     [path.join(dir, "Pulumi.yaml"), path.join(__dirname, "..", "..", "Pulumi.yaml")].find(
       existsSync,
     ) ?? "";
   const projectDoc =
-    projectFile !== "" ? (readYaml(projectFile) as { config?: ProjectConfig } | null) : null;
+    projectFile !== "" ? (readYamlFile(projectFile) as { config?: ProjectConfig } | null) : null;
   return checkStackConfig(stackDoc?.config ?? {}, projectDoc?.config ?? {}, env);
 }
 
-function readYaml(file: string): unknown {
+/** A YAML file's content; text that is not YAML is a ConfigError naming the file. */
+export function readYamlFile(file: string): unknown {
   const doc = parseDocument(readFileSync(file, "utf8"));
   const [error] = doc.errors;
   if (error !== undefined) {
@@ -247,11 +249,11 @@ function readYaml(file: string): unknown {
 }
 
 /** One line saying what a valid config deploys. */
-export function describeConfig(c: PlatformConfig): string {
-  const ids = c.tenants.map((t) => t.id);
+export function describeConfig(config: PlatformConfig): string {
+  const ids = config.tenants.map((tenant) => tenant.id);
   return (
-    `environment ${c.environment}, domain ${c.domain}, ${ids.length} ${ids.length === 1 ? "tenant" : "tenants"}` +
-    `${ids.length > 0 ? ` (${ids.join(", ")})` : ""}, TLS ${c.tls.mode}, DNS ${c.dns.provider}, ` +
-    `database ${c.database.mode}, ${c.proxy.replicas} proxy ${c.proxy.replicas === 1 ? "replica" : "replicas"}`
+    `environment ${config.environment}, domain ${config.domain}, ${ids.length} ${ids.length === 1 ? "tenant" : "tenants"}` +
+    `${ids.length > 0 ? ` (${ids.join(", ")})` : ""}, TLS ${config.tls.mode}, DNS ${config.dns.provider}, ` +
+    `database ${config.database.mode}, ${config.proxy.replicas} proxy ${config.proxy.replicas === 1 ? "replica" : "replicas"}`
   );
 }

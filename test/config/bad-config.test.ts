@@ -292,6 +292,41 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a TTL Cloudflare refuses, and one on proxied records (the rule WildcardDns applies too)",
+    change: (c) =>
+      (c.dns = {
+        provider: "cloudflare",
+        zoneId: "0".repeat(32),
+        zoneName: "agents.example.com",
+        proxied: false,
+        ttl: 30,
+      }),
+    expected: [`dns.ttl 30: must be 1 (automatic) or 60 to 86400 seconds`],
+  },
+  {
+    name: "a TTL on proxied records",
+    change: (c) =>
+      (c.dns = {
+        provider: "cloudflare",
+        zoneId: "0".repeat(32),
+        zoneName: "agents.example.com",
+        ttl: 300,
+      }),
+    expected: [
+      `dns.ttl 300: Cloudflare sets the TTL of proxied records itself; use dns.ttl 1 (automatic) or dns.proxied false`,
+    ],
+  },
+  {
+    name: "Custom Hostnames without proxied records",
+    change: (c) => {
+      c.dns = { provider: "cloudflare", zoneId: "0".repeat(32), proxied: false };
+      c.tenants[0].customDomains = ["agents.acme.com"];
+    },
+    expected: [
+      `dns.customDomains "cloudflare-for-saas": needs dns.proxied true: Custom Hostnames are served through the proxied fallback origin agents.example.com; set dns.proxied true or use "zone-records"`,
+    ],
+  },
+  {
     name: "body size without a unit nginx knows",
     change: (c) => (c.proxy = { maxBodySize: "10MB" }),
     expected: [`proxy.maxBodySize "10MB": must be an nginx size like 10m, 512k or 1g`],

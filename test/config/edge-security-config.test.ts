@@ -207,6 +207,13 @@ describe("edge-security config errors", () => {
       ],
     ],
     [
+      "an external traffic policy on a ClusterIP proxy (the rule the ManagementProxy applies too)",
+      (c) => (c.proxy = { serviceType: "ClusterIP", externalTrafficPolicy: "Local" }),
+      [
+        `proxy.externalTrafficPolicy "Local": does not apply to proxy.serviceType "ClusterIP"; remove it`,
+      ],
+    ],
+    [
       "a range that is not a CIDR",
       (c) => (c.proxy = { sourceRanges: ["10.0.0.1"], realIpFrom: ["2001:db8::/129"] }),
       [

@@ -195,7 +195,7 @@ describe("the proxy's Service and origin pulls", () => {
   it.each([
     [
       { serviceType: "NodePort" as const, sourceRanges: ["203.0.113.0/24"] },
-      'sourceRanges only apply to serviceType "LoadBalancer" (got "NodePort"); remove them',
+      'sourceRanges ["203.0.113.0/24"]: only applies when serviceType is "LoadBalancer" (got "NodePort"); restrict a NodePort with the nodes\' firewall',
     ],
     [{ originPull: true }, "originPull needs originPullCaCertificate, a PEM CA certificate"],
   ])("refuses %j", async (overrides, message) => {

@@ -23,6 +23,8 @@ import {
   renderNginxRoutes,
 } from "../../components/edge/nginx-config";
 import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
+import { ComponentArgsError } from "../../components/component-args-error";
+import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../../testkit/mocks";
 import { KUBERNETES } from "../../testkit/type-tokens";
@@ -235,7 +237,9 @@ describe("ManagementProxy", () => {
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(c.image).toBe("nginx:1.27.5-alpine");
+    // The schema's default too: nginx 1.27.5 pinned by digest (what production requires).
+    expect(c.image).toBe(DEFAULT_PROXY_IMAGE);
+    expect(c.image).toMatch(/^nginx:1\.27\.5-alpine@sha256:[0-9a-f]{64}$/);
     expect(c.command).toEqual(["/bin/sh", "/etc/agent-cloud/nginx/entrypoint.sh"]);
     expect(c.args).toBeUndefined();
     expect(spec.dnsConfig).toEqual({ options: [{ name: "ndots", value: "1" }] });
@@ -412,12 +416,12 @@ describe("ManagementProxy", () => {
     [
       "node ports on a LoadBalancer",
       { nodePorts: { http: 30080, https: 30443 } },
-      /nodePorts only apply to serviceType "NodePort" \(got "LoadBalancer"\)/,
+      /nodePorts \{"http":30080,"https":30443\}: only applies when serviceType is "NodePort" \(got "LoadBalancer"\)/,
     ],
     [
       "a node port out of range",
       { serviceType: "NodePort", nodePorts: { http: 80, https: 30443 } },
-      /nodePorts.http 80 must be in the node port range 30000-32767/,
+      /nodePorts.http 80: must be in the node port range 30000-32767/,
     ],
     ["zero replicas", { replicas: 0 }, /replicas 0 must be a whole number of at least 1/],
     ["a negative drain", { drainSeconds: -1 }, /drainSeconds -1/],
@@ -446,6 +450,86 @@ describe("ManagementProxy", () => {
     ],
   ])("refuses %s when the program runs", async (_, overrides, message) => {
     await expect(deploy(overrides)).rejects.toThrow(message);
+  });
+
+  it("gathers every problem into one ComponentArgsError before registering anything", async () => {
+    const run = await runProgram(() => {
+      try {
+        new ManagementProxy("edge", {
+          ...args,
+          image: "nginx",
+          replicas: 0,
+          serviceType: "ClusterIP",
+          externalTrafficPolicy: "Local",
+          routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev),
+        });
+        return undefined;
+      } catch (thrown) {
+        return thrown;
+      }
+    });
+    // Not even the component itself was registered.
+    expect(run.resources).toEqual([]);
+    const err = run.result;
+    expect(err).toBeInstanceOf(ComponentArgsError);
+    const problems = (err as ComponentArgsError).problems;
+    expect(problems.slice(0, 3)).toEqual([
+      'image "nginx" must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine',
+      "replicas 0 must be a whole number of at least 1",
+      'externalTrafficPolicy "Local": does not apply to serviceType "ClusterIP"; remove it',
+    ]);
+    expect(problems.slice(3).join("\n")).toMatch(/routes\[0\]\.hosts\[0\] "ACME.example.com"/);
+    expect((err as ComponentArgsError).message).toMatch(/^ManagementProxy "edge": \d+ problems:\n/);
+  });
+
+  it("exposes its children and lets a caller adjust each before it is registered", async () => {
+    const run = await runProgram(
+      () =>
+        new ManagementProxy("edge", {
+          ...args,
+          transform: {
+            deployment: (deploymentArgs) => {
+              (deploymentArgs.metadata as { annotations?: Record<string, string> }).annotations = {
+                "example.com/owner": "edge-team",
+              };
+            },
+            service: { metadata: { name: PROXY_NAME, annotations: { "example.com/lb": "x" } } },
+            podDisruptionBudget: (_, opts) => {
+              opts.protect = true;
+            },
+          },
+        }),
+    );
+    const proxy = run.result;
+    const [deploymentUrn, serviceUrn, pdbUrn, configUrn, routesUrn, keysUrn] = await Promise.all(
+      [
+        proxy.deployment,
+        proxy.service,
+        proxy.podDisruptionBudget,
+        proxy.configMap,
+        proxy.routesConfigMap,
+        proxy.apiKeysSecret,
+      ].map((child) => valueOf(child.urn)),
+    );
+    expect(deploymentUrn).toMatch(/::edge-deployment$/);
+    expect(serviceUrn).toMatch(/::edge-service$/);
+    expect(pdbUrn).toMatch(/::edge-pdb$/);
+    expect(configUrn).toMatch(/::edge-config$/);
+    expect(routesUrn).toMatch(/::edge-routes$/);
+    expect(keysUrn).toMatch(/::edge-api-keys$/);
+    expect(proxy.originPullCaConfigMap).toBeUndefined();
+    const deployment = run.get(KUBERNETES.Deployment, "edge-deployment");
+    expect(deployment.inputs.metadata.annotations).toEqual({ "example.com/owner": "edge-team" });
+    // The rest of the Deployment is the component's own.
+    expect(deployment.inputs.spec.replicas).toBe(2);
+    expect(run.get(KUBERNETES.Service, "edge-service").inputs.metadata).toEqual({
+      name: PROXY_NAME,
+      annotations: { "example.com/lb": "x" },
+    });
+    expect(run.get(KUBERNETES.PodDisruptionBudget, "edge-pdb").protect).toBe(true);
+    // Names and parents are not the transform's to change.
+    const component = run.get(MANAGEMENT_PROXY_TYPE, "edge");
+    for (const r of run.resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
   });
 
   it("surfaces a host claimed by two tenants as a NginxConfigError", () => {

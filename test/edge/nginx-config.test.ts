@@ -62,13 +62,13 @@ describe("renderNginxConfig", () => {
       '"agents.acme.com" "acme";',
       '"globex.dev.example.com" "globex";',
     ]);
-    expect(block(config, "upstream tenant_acme")).toEqual([
+    expect(block(config, "upstream acme.tenant")).toEqual([
       "server sp-acme.dev-tenant-acme.svc.cluster.local:8080;",
       "keepalive 16;",
       "keepalive_timeout 4s;",
       "keepalive_requests 1000;",
     ]);
-    expect(block(config, "upstream tenant_globex")).toEqual([
+    expect(block(config, "upstream globex.tenant")).toEqual([
       "server sp-globex.dev-tenant-globex.svc.cluster.local:80;",
       "keepalive 16;",
       "keepalive_timeout 4s;",
@@ -77,7 +77,7 @@ describe("renderNginxConfig", () => {
     expect(config.match(/^ *upstream /gm)).toHaveLength(2);
     // No wildcard or regex host matching anywhere, and no name resolved per request.
     expect(config).not.toMatch(/hostnames|server_name (?!_;)|resolver/);
-    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://tenant_$tenant_id;"]);
+    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://$tenant_id.tenant;"]);
   });
 
   it("keeps the route table out of the main file when it is included", () => {
@@ -92,7 +92,7 @@ describe("renderNginxConfig", () => {
     expect(renderNginxConfig({ ...input, routes: [] })).toBe(main);
     expect(routes).toMatch(/^# Route table of environment "dev": 2 tenants, 3 hosts\.\n/);
     expect(block(routes, "map $host $tenant_id")).toEqual(block(config, "map $host $tenant_id"));
-    expect(block(routes, "upstream tenant_acme")).toEqual(block(config, "upstream tenant_acme"));
+    expect(block(routes, "upstream acme.tenant")).toEqual(block(config, "upstream acme.tenant"));
     expect(routes).not.toMatch(/server \{|listen|ssl_|log_format|daemon/);
     expect(renderNginxRoutes({ ...input, routes: [] })).not.toContain("upstream");
   });
@@ -102,7 +102,7 @@ describe("renderNginxConfig", () => {
       ...base,
       upstream: { keepaliveConnections: 64, keepaliveTimeoutSeconds: 2, keepaliveRequests: 50 },
     });
-    expect(block(routes, "upstream tenant_acme").slice(1)).toEqual([
+    expect(block(routes, "upstream acme.tenant").slice(1)).toEqual([
       "keepalive 64;",
       "keepalive_timeout 2s;",
       "keepalive_requests 50;",
@@ -202,7 +202,7 @@ describe("renderNginxConfig", () => {
     expect(tls).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(tls).toContain("error_page 502 503 504 @tenant_unavailable;");
     expect(tls).toContain('"tenant":"$tenant_id"');
-    expect(tls).toContain("proxy_pass http://tenant_$tenant_id;");
+    expect(tls).toContain("proxy_pass http://$tenant_id.tenant;");
   });
 
   it("forwards the headers tenants rely on, streams unbuffered and upgrades WebSockets", () => {

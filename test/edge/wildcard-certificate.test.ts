@@ -9,6 +9,7 @@ import {
   checkProvidedCertificate,
   type WildcardCertificateArgs,
 } from "../../components/edge/wildcard-certificate";
+import { ComponentArgsError } from "../../components/component-args-error";
 import { validateAllKubernetes, validateKubernetesObject } from "../../testkit/kubernetes";
 import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 import {
@@ -180,7 +181,9 @@ describe("WildcardCertificate provided", () => {
 
   it("refuses missing PEMs, a certificate that misses the apex, and a key of another certificate", () => {
     expect(() => make({ mode: "provided" })).toThrow(
-      `WildcardCertificate "cert": mode "provided" needs certificatePem (the PEM certificate chain for *.${DOMAIN} and ${DOMAIN}); set tls.certificate in the stack config; mode "provided" needs privateKeyPem (the certificate's PEM key); set it with: pulumi config set --secret tlsPrivateKey < key.pem`,
+      `WildcardCertificate "cert": 2 problems:\n` +
+        `  - mode "provided" needs certificatePem (the PEM certificate chain for *.${DOMAIN} and ${DOMAIN}); set tls.certificate in the stack config\n` +
+        `  - mode "provided" needs privateKeyPem (the certificate's PEM key); set it with: pulumi config set --secret tlsPrivateKey < key.pem`,
     );
     expect(() =>
       make({ mode: "provided", certificatePem: "not a pem", privateKeyPem: good.key }),
@@ -277,7 +280,9 @@ describe("WildcardCertificate cloudflare-origin-ca", () => {
     expect(() =>
       make({ mode: "cloudflare-origin-ca", validityDays: 100, requestType: "rsa" as never }),
     ).toThrow(
-      `WildcardCertificate "cert": requestType "rsa": must be "origin-rsa" or "origin-ecc"; validityDays 100: must be one of 7, 30, 90, 365, 730, 1095, 5475 (what Cloudflare's Origin CA issues)`,
+      `WildcardCertificate "cert": 2 problems:\n` +
+        `  - requestType "rsa": must be "origin-rsa" or "origin-ecc"\n` +
+        `  - validityDays 100: must be one of 7, 30, 90, 365, 730, 1095, 5475 (what Cloudflare's Origin CA issues)`,
     );
   });
 });
@@ -405,10 +410,14 @@ describe("WildcardCertificate acme", () => {
 
   it("refuses a missing email and token, and an unpinned or too old chart version", () => {
     expect(() => make({ mode: "acme" })).toThrow(
-      `WildcardCertificate "cert": mode "acme" needs email (the ACME account's address, for expiry notices); mode "acme" needs cloudflareApiToken (a Cloudflare API token with Zone:DNS:Edit on the zone of ${DOMAIN}) for the DNS-01 solver`,
+      `WildcardCertificate "cert": 2 problems:\n` +
+        `  - mode "acme" needs email (the ACME account's address, for expiry notices)\n` +
+        `  - mode "acme" needs cloudflareApiToken (a Cloudflare API token with Zone:DNS:Edit on the zone of ${DOMAIN}) for the DNS-01 solver`,
     );
     expect(() => make({ ...acme, certManagerVersion: "latest", email: "ops" })).toThrow(
-      `WildcardCertificate "cert": email "ops": must be an email address for the ACME account; certManagerVersion "latest": must be a pinned chart version v1.15.0 or later, like v1.16.2`,
+      `WildcardCertificate "cert": 2 problems:\n` +
+        `  - email "ops": must be an email address for the ACME account\n` +
+        `  - certManagerVersion "latest": must be a pinned chart version v1.15.0 or later, like v1.16.2`,
     );
     expect(() => make({ ...acme, certManagerVersion: "v1.14.5" })).toThrow(
       `certManagerVersion "v1.14.5": must be a pinned chart version v1.15.0 or later`,
@@ -430,13 +439,18 @@ describe("WildcardCertificate argument checks", () => {
           secretName: "Wildcard_TLS",
         }),
     ).toThrow(
-      `WildcardCertificate "cert": mode "letsencrypt": must be one of "self-signed", "provided", "acme", "cloudflare-origin-ca"; domain "Agents.Example.com": must be a lowercase DNS name such as agents.example.com; secretName "Wildcard_TLS": must be a Kubernetes object name (a-z, 0-9, '-', '.'), at most 253 characters`,
+      `WildcardCertificate "cert": 3 problems:\n` +
+        `  - mode "letsencrypt": must be one of "self-signed", "provided", "acme", "cloudflare-origin-ca"\n` +
+        `  - domain "Agents.Example.com": must be a lowercase DNS name such as agents.example.com\n` +
+        `  - secretName "Wildcard_TLS": must be a Kubernetes object name (a-z, 0-9, '-', '.'), at most 253 characters`,
     );
   });
 
   it("refuses fields that belong to another mode instead of ignoring them", () => {
     expect(() => make({ mode: "self-signed", privateKeyPem: good.key, validityDays: 30 })).toThrow(
-      `WildcardCertificate "cert": privateKeyPem: only applies to mode "provided", but mode is "self-signed"; validityDays: only applies to mode "cloudflare-origin-ca", but mode is "self-signed"`,
+      `WildcardCertificate "cert": 2 problems:\n` +
+        `  - privateKeyPem: only applies to mode "provided", but mode is "self-signed"\n` +
+        `  - validityDays: only applies to mode "cloudflare-origin-ca", but mode is "self-signed"`,
     );
   });
 
@@ -449,7 +463,50 @@ describe("WildcardCertificate argument checks", () => {
         thrown = err;
       }
     });
-    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).toBeInstanceOf(ComponentArgsError);
     expect(r.resources).toEqual([]);
+  });
+});
+
+describe("WildcardCertificate children", () => {
+  it("exposes what each mode created and lets a caller adjust it before it is registered", async () => {
+    const r = await run({
+      mode: "self-signed",
+      transform: {
+        secret: (secretArgs) => {
+          (secretArgs.metadata as { annotations?: Record<string, string> }).annotations = {
+            "reflector.example.com/allowed": "false",
+          };
+        },
+        selfSignedCert: { validityPeriodHours: 48 },
+      },
+    });
+    const certificate = r.result;
+    expect(await valueOf(certificate.children.privateKey!.urn)).toMatch(/::cert-key$/);
+    expect(await valueOf(certificate.children.selfSignedCert!.urn)).toMatch(/::cert-cert$/);
+    expect(await valueOf(certificate.tlsSecret!.urn)).toMatch(/::cert-tls$/);
+    expect(certificate.children.tlsSecret).toBe(certificate.tlsSecret);
+    expect(certificate.children.certificate).toBeUndefined();
+    const secret = expectOnlyTlsSecretInNamespace(r);
+    expect(secret.inputs.metadata.annotations).toEqual({
+      "reflector.example.com/allowed": "false",
+    });
+    expect(r.get(TLS.SelfSignedCert, "cert-cert").inputs.validityPeriodHours).toBe(48);
+    expectChildrenParented(r);
+  });
+
+  it("in acme mode exposes cert-manager's objects and no TLS Secret of its own", async () => {
+    const r = await run({
+      mode: "acme",
+      email: "ops@example.com",
+      cloudflareApiToken: pulumi.secret("cf-token-value"),
+      installCertManager: true,
+    });
+    const { children } = r.result;
+    expect(r.result.tlsSecret).toBeUndefined();
+    expect(await valueOf(children.certManagerRelease!.urn)).toMatch(/::cert-cert-manager$/);
+    expect(await valueOf(children.cloudflareTokenSecret!.urn)).toMatch(/::cert-cloudflare-token$/);
+    expect(await valueOf(children.clusterIssuer!.urn)).toMatch(/::cert-issuer$/);
+    expect(await valueOf(children.certificate!.urn)).toMatch(/::cert-certificate$/);
   });
 });

@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   WILDCARD_DNS_TYPE,
   WildcardDns,
+  checkTarget,
   targetRecordType,
   zoneFor,
   type CustomDomain,
   type WildcardDnsArgs,
 } from "../../components/edge/wildcard-dns";
+import { ComponentArgsError } from "../../components/component-args-error";
 import {
   MOCK_LOAD_BALANCER_IP,
   runProgram,
@@ -152,7 +154,10 @@ describe("WildcardDns records for the proxy", () => {
         customDomainMode: "cname" as never,
       }),
     ).toThrow(
-      `WildcardDns "dns": domain "Agents.Example.com": must be a lowercase DNS name such as agents.example.com; ttl 30: must be 1 (automatic) or 60 to 86400 seconds; customDomainMode "cname": must be "zone-records" or "cloudflare-for-saas"`,
+      `WildcardDns "dns": 3 problems:\n` +
+        `  - domain "Agents.Example.com": must be a lowercase DNS name such as agents.example.com\n` +
+        `  - ttl 30: must be 1 (automatic) or 60 to 86400 seconds\n` +
+        `  - customDomainMode "cname": must be "zone-records" or "cloudflare-for-saas"`,
     );
     expect(() => make({ target: `acme.${DOMAIN}` })).toThrow(
       `WildcardDns "dns": target "acme.${DOMAIN}": is under the platform domain ${DOMAIN}, so *.${DOMAIN} would point at itself or at a tenant host; use the proxy's own address`,
@@ -261,11 +266,13 @@ describe("WildcardDns custom domains as zone records", () => {
         ],
       }),
     ).toThrow(
-      `WildcardDns "dns": customDomains[0].hostname "agents.initech.com": no zone in customDomainZones contains it (zones: acme.com, shop.acme.com, globex.io); add its zone or use customDomainMode "cloudflare-for-saas"; ` +
-        `customDomains[1].hostname "www.${DOMAIN}": must not be under the platform domain ${DOMAIN} (the tenant already has acme.${DOMAIN}); ` +
-        `customDomains[3].hostname "ai.globex.io": is already claimed by tenant "globex"; a custom domain belongs to one tenant; ` +
-        `customDomains[4].hostname "ai.globex.io": is listed twice for tenant "globex"; ` +
-        `customDomains[5].tenantId "Bad_Id": must be a DNS label (a-z, 0-9, '-'); customDomains[5].hostname "Bad.Example.com": must be a lowercase DNS name such as agents.acme.com`,
+      `WildcardDns "dns": 6 problems:\n` +
+        `  - customDomains[0].hostname "agents.initech.com": no zone in customDomainZones contains it (zones: acme.com, shop.acme.com, globex.io); add its zone or use customDomainMode "cloudflare-for-saas"\n` +
+        `  - customDomains[1].hostname "www.${DOMAIN}": must not be under the platform domain ${DOMAIN} (the tenant already has acme.${DOMAIN})\n` +
+        `  - customDomains[3].hostname "ai.globex.io": is already claimed by tenant "globex"; a custom domain belongs to one tenant\n` +
+        `  - customDomains[4].hostname "ai.globex.io": is listed twice for tenant "globex"\n` +
+        `  - customDomains[5].tenantId "Bad_Id": must be a DNS label (a-z, 0-9, '-')\n` +
+        `  - customDomains[5].hostname "Bad.Example.com": must be a lowercase DNS name such as agents.acme.com`,
     );
   });
 
@@ -281,8 +288,9 @@ describe("WildcardDns custom domains as zone records", () => {
         ],
       }),
     ).toThrow(
-      `WildcardDns "dns": customDomains[0].hostname "eu.staging.acme.com": is under staging.acme.com, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment; ` +
-        `customDomains[2].hostname "eu.ai.globex.io": is under ai.globex.io, claimed by tenant "globex"; a tenant's domain may not be a parent or child of another tenant's`,
+      `WildcardDns "dns": 2 problems:\n` +
+        `  - customDomains[0].hostname "eu.staging.acme.com": is under staging.acme.com, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment\n` +
+        `  - customDomains[2].hostname "eu.ai.globex.io": is under ai.globex.io, claimed by tenant "globex"; a tenant's domain may not be a parent or child of another tenant's`,
     );
   });
 
@@ -359,7 +367,7 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
 
   it("refuses SaaS custom domains when records are not proxied", () => {
     expect(() => make({ ...saas, proxied: false })).toThrow(
-      `WildcardDns "dns": customDomainMode "cloudflare-for-saas" needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,
+      `WildcardDns "dns": customDomainMode "cloudflare-for-saas": needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,
     );
   });
 });
@@ -384,5 +392,78 @@ describe("Cloudflare's edge certificate", () => {
     const r = await run({ edgeCertificate: "universal", zoneName: DOMAIN });
     expect(r.ofType(CLOUDFLARE.CertificatePack)).toEqual([]);
     expect(r.ofType(CLOUDFLARE.DnsRecord).length).toBeGreaterThan(0);
+  });
+});
+
+describe("WildcardDns args and children", () => {
+  it("refuses an Advanced Certificate without its zone before registering anything", async () => {
+    const r = await runProgram(() => {
+      try {
+        make({ edgeCertificate: "advanced", ttl: 30 });
+        return undefined;
+      } catch (thrown) {
+        return thrown;
+      }
+    });
+    expect(r.resources).toEqual([]);
+    expect(r.result).toBeInstanceOf(ComponentArgsError);
+    expect((r.result as ComponentArgsError).problems).toEqual([
+      "ttl 30: must be 1 (automatic) or 60 to 86400 seconds",
+      `edgeCertificate "advanced" needs zoneName (the zone of ${DOMAIN})`,
+    ]);
+  });
+
+  it.each([
+    ["203.0.113.10", { type: "A" }],
+    ["2001:db8::1", { type: "AAAA" }],
+    ["edge.example.net", { type: "CNAME" }],
+    [
+      `acme.${DOMAIN}`,
+      {
+        problem: `target "acme.${DOMAIN}": is under the platform domain ${DOMAIN}, so *.${DOMAIN} would point at itself or at a tenant host; use the proxy's own address`,
+      },
+    ],
+    [
+      "kube-dns.kube-system.svc.cluster.local",
+      {
+        problem: `target "kube-dns.kube-system.svc.cluster.local": is a cluster-internal service name; DNS must point at the proxy's public address`,
+      },
+    ],
+    ["", { problem: `target "": must be the proxy's IP address or DNS host name` }],
+  ])("checks target %j without throwing", (target, expected) => {
+    expect(checkTarget(DOMAIN, target)).toEqual(expected);
+  });
+
+  it("exposes its children and lets a caller adjust each kind before it is registered", async () => {
+    const r = await run({
+      customDomainMode: "zone-records",
+      customDomainZones: ZONES,
+      customDomains: CUSTOM_DOMAINS,
+      edgeCertificate: "advanced",
+      zoneName: "example.com",
+      apex: true,
+      transform: {
+        record: (recordArgs) => {
+          recordArgs.comment = pulumi.interpolate`${recordArgs.comment} (reviewed)`;
+        },
+        edgeCertificate: { validityDays: 30 },
+      },
+    });
+    const dns = r.result;
+    expect(await valueOf(dns.wildcardRecord.urn)).toMatch(/::dns-wildcard$/);
+    expect(await valueOf((dns.apexRecord as { urn: pulumi.Output<string> }).urn)).toMatch(
+      /::dns-apex$/,
+    );
+    expect(Object.keys(dns.customDomainRecords).sort()).toEqual(
+      CUSTOM_DOMAINS.map((d) => d.hostname).sort(),
+    );
+    expect(dns.customHostnameResources).toEqual({});
+    expect(dns.fallbackOrigin).toBeUndefined();
+    expect(dns.edgeCertificatePack).toBeDefined();
+    for (const record of r.ofType(CLOUDFLARE.DnsRecord)) {
+      expect(record.inputs.comment).toMatch(/^agent-cloud: .* \(reviewed\)$/);
+      expect(record.parent).toBe(COMPONENT_URN);
+    }
+    expect(r.get(CLOUDFLARE.CertificatePack, "dns-edge-certificate").inputs.validityDays).toBe(30);
   });
 });

@@ -73,8 +73,14 @@ export class FakeTenant {
       }
       req.resume();
       req.on("end", () => {
-        res.writeHead(200, { "content-type": "application/json", "x-tenant": this.id });
-        res.end(JSON.stringify(echo));
+        // With its length, as JSON APIs answer (a chunked answer is what streams send).
+        const body = JSON.stringify(echo);
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "x-tenant": this.id,
+        });
+        res.end(body);
       });
     });
     // Node's defaults, as a tenant app would run: idle keep-alive connections close after 5 s.

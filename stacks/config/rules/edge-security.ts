@@ -1,6 +1,6 @@
 /**
- * The edge's security settings (model/edge-schema.ts) that cannot work together: source ranges
- * on a Service that is not a LoadBalancer, trusting a whole address space to name the client,
+ * The edge's security settings (model/edge-schema.ts) that cannot work together: trusting a
+ * whole address space to name the client,
  * origin pull without Cloudflare in front, and per tenant a previous key with no previous
  * generation or a default public path that is not a plain path.
  */
@@ -18,15 +18,7 @@ export const edgeSecurityIssues: ConfigRule = ({ config, valid, tenants }) => {
   const issues: ConfigIssue[] = [];
   const { proxy } = config;
   if (valid("proxy")) {
-    if (proxy.serviceType !== "LoadBalancer" && (proxy.sourceRanges?.length ?? 0) > 0) {
-      issues.push(
-        configIssue(
-          "proxy.sourceRanges",
-          proxy.sourceRanges,
-          `only applies when proxy.serviceType is "LoadBalancer" (got "${proxy.serviceType}"); restrict a NodePort with the nodes' firewall`,
-        ),
-      );
-    }
+    // Source ranges against the Service type: proxyServiceIssues (node-ports.ts).
     // A trusted peer names the client: trusting a whole address space lets anyone do so.
     (proxy.realIpFrom ?? []).forEach((cidr, nth) => {
       if (!widerThanAllowed(cidr)) return;

@@ -1,9 +1,11 @@
 /**
  * Hosts and custom domains. Which hosts a tenant may claim is one rule (model/rules/domains.ts)
  * shared with the DNS component; with `dns.customDomains: zone-records`, each custom domain must
- * also sit in a zone listed under `dns.customDomainZones`.
+ * also sit in a zone listed under `dns.customDomainZones` (model/rules/custom-domain-zones.ts, also
+ * shared with the DNS component).
  */
 import { type DomainIssue, domainIssues } from "../../../model/rules/domains";
+import { customDomainZoneProblem } from "../../../model/rules/custom-domain-zones";
 import type { ConfigIssue } from "../errors";
 import { configIssue, type RuleContext, type TenantAt } from "./rule";
 
@@ -70,13 +72,9 @@ function customDomainZoneIssues(
 ): ConfigIssue[] {
   if (!valid("dns") || config.dns.provider !== "cloudflare") return [];
   if (config.dns.customDomains !== "zone-records") return [];
-  const zones = Object.keys(config.dns.customDomainZones);
-  if (zones.some((zone) => hostname === zone || hostname.endsWith(`.${zone}`))) return [];
-  return [
-    configIssue(
-      path,
-      hostname,
-      `no zone in dns.customDomainZones contains it (zones: ${zones.join(", ") || "none"}); add its zone or use dns.customDomains: cloudflare-for-saas`,
-    ),
-  ];
+  const problem = customDomainZoneProblem(hostname, config.dns.customDomainZones, {
+    zones: "dns.customDomainZones",
+    useCustomHostnames: "dns.customDomains: cloudflare-for-saas",
+  });
+  return problem === undefined ? [] : [configIssue(path, hostname, problem)];
 }

@@ -1,18 +1,14 @@
 /**
- * The proxy's node ports only apply to a NodePort Service; components/edge/management-proxy.ts
- * checks the same on its args.
+ * The proxy Service's settings against its type (node ports only on NodePort and in range,
+ * source ranges only on LoadBalancer, no traffic policy on ClusterIP): the one validator in
+ * model/rules/proxy-service.ts, which components/edge/management-proxy-args.ts applies too.
  */
+import { proxyServiceProblems } from "../../../model/rules/proxy-service";
 import { configIssue, type ConfigRule } from "./rule";
 
-export const nodePortIssues: ConfigRule = ({ config, valid }) => {
-  if (!valid("proxy")) return [];
-  const { proxy } = config;
-  if (proxy.serviceType === "NodePort" || proxy.nodePorts === undefined) return [];
-  return [
-    configIssue(
-      "proxy.nodePorts",
-      proxy.nodePorts,
-      `only applies when proxy.serviceType is "NodePort" (got "${proxy.serviceType}")`,
-    ),
-  ];
-};
+export const proxyServiceIssues: ConfigRule = ({ config, valid }) =>
+  valid("proxy")
+    ? proxyServiceProblems(config.proxy, "proxy.").map((problem) =>
+        configIssue(problem.path, problem.received, problem.message),
+      )
+    : [];

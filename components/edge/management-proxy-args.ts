@@ -1,0 +1,242 @@
+/**
+ * ManagementProxy's args, and the one function that checks them and fills their defaults before
+ * anything is registered: every problem gathered into one ComponentArgsError. The nginx config,
+ * route table and entry script are rendered here too, so a bad host fails `pulumi preview` with
+ * the rest, and the checksums are known before any child is created.
+ */
+import { createHash } from "node:crypto";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
+import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
+import { assertNoProblems } from "../component-args-error";
+import type { Transform } from "../transform";
+import { NginxConfigError, renderNginxConfig, renderNginxRoutes } from "./nginx-config";
+import { PROXY_PATHS, ROUTES_POLL_SECONDS } from "./proxy-layout";
+import type { ProxyApiKeys } from "./proxy-keys";
+import {
+  imageNginxVersion,
+  type ProxyNginxSettings,
+  proxyRouteProblems,
+  unverifiedProxyNginxConfigInput,
+} from "./proxy-nginx-input";
+import { renderEdgeEntrypoint } from "./route-reloader";
+
+/** The component's class name, as its errors name it. */
+export const MANAGEMENT_PROXY_COMPONENT = "ManagementProxy";
+
+/** Adjust a child before it is registered; see components/transform.ts. */
+export interface ManagementProxyTransforms {
+  /** The ConfigMap with nginx.conf and the entry script (`{name}-config`). */
+  readonly config?: Transform<k8s.core.v1.ConfigMapArgs>;
+  /** The Secret holding the API-key table (`{name}-api-keys`). */
+  readonly apiKeys?: Transform<k8s.core.v1.SecretArgs>;
+  /** The origin-pull CA ConfigMap (`{name}-origin-pull-ca`), created with `originPull` only. */
+  readonly originPullCa?: Transform<k8s.core.v1.ConfigMapArgs>;
+  /** The route table's ConfigMap (`{name}-routes`). */
+  readonly routes?: Transform<k8s.core.v1.ConfigMapArgs>;
+  /** The nginx Deployment (`{name}-deployment`). */
+  readonly deployment?: Transform<k8s.apps.v1.DeploymentArgs>;
+  /** The Service (`{name}-service`). */
+  readonly service?: Transform<k8s.core.v1.ServiceArgs>;
+  /** The PodDisruptionBudget (`{name}-pdb`). */
+  readonly podDisruptionBudget?: Transform<k8s.policy.v1.PodDisruptionBudgetArgs>;
+}
+
+export interface ManagementProxyArgs extends ProxyNginxSettings {
+  /** Namespace the proxy runs in; the platform creates it. */
+  readonly namespace: pulumi.Input<string>;
+  /** A `kubernetes.io/tls` Secret in `namespace` (from the certificate component). */
+  readonly tlsSecretName: pulumi.Input<string>;
+  /**
+   * Plain so the disruption budget can follow it.
+   * @default PROXY_DEFAULTS.replicas (model/edge-defaults.ts): 2
+   */
+  readonly replicas?: number;
+  /** @default PROXY_DEFAULTS.serviceType: "LoadBalancer" */
+  readonly serviceType?: ProxyServiceType;
+  /**
+   * Fixed node ports (NODE_PORT_RANGE in model/rules/proxy-service.ts); only with
+   * `serviceType: NodePort`.
+   * @default assigned by Kubernetes
+   */
+  readonly nodePorts?: { readonly http: number; readonly https: number };
+  /** Annotations on the Service (cloud load-balancer settings). @default {} */
+  readonly serviceAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * nginx image, pinned by tag or digest (never `latest`); checked when the program runs.
+   * @default DEFAULT_PROXY_IMAGE (model/edge-defaults.ts): nginx:1.27.5-alpine pinned by digest,
+   * the schema's default too
+   */
+  readonly image?: string;
+  /** Seconds a stopping pod keeps serving so endpoints and load balancers forget it. @default 10 */
+  readonly drainSeconds?: number;
+  /** @default requests 250m / 128Mi, limits 2 CPU / 512Mi */
+  readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+  /**
+   * Each tenant's accepted API keys (secret Outputs), keyed by tenant id; they become the key
+   * table the edge checks requests against, in a Secret of its own.
+   * @default none: every request to an edge-mode tenant is refused
+   */
+  readonly apiKeys?: ProxyApiKeys;
+  /** Client CIDRs the LoadBalancer admits (`loadBalancerSourceRanges`). @default every address */
+  readonly sourceRanges?: readonly string[];
+  /** `Local` keeps the client's (or CDN's) address visible to nginx. @default the cluster's default */
+  readonly externalTrafficPolicy?: "Cluster" | "Local";
+  /** PEM CA of the origin-pull client certificates; required with `originPull`. @default none */
+  readonly originPullCaCertificate?: string;
+  /** Adjust the children before they are registered. @default no change */
+  readonly transform?: ManagementProxyTransforms;
+}
+
+/** What the proxy's files hold, rendered from the args, and their checksums. */
+export interface RenderedProxyFiles {
+  readonly nginxConfig: string;
+  readonly routes: string;
+  readonly entrypoint: string;
+  /** SHA-256 of nginx.conf and the entry script: what the pods roll on. */
+  readonly configChecksum: string;
+  /** SHA-256 of the route table: taken by a reload, never a restart. */
+  readonly routesChecksum: string;
+}
+
+/** The args checked, with every default filled in and the files rendered. */
+export interface ResolvedManagementProxyArgs {
+  readonly environment: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly tlsSecretName: pulumi.Input<string>;
+  readonly image: string;
+  readonly replicas: number;
+  readonly serviceType: ProxyServiceType;
+  readonly nodePorts?: { readonly http: number; readonly https: number };
+  readonly serviceAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly drainSeconds: number;
+  readonly shutdownSeconds: number;
+  readonly resources: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+  readonly apiKeys: ProxyApiKeys;
+  readonly sourceRanges: readonly string[];
+  readonly externalTrafficPolicy?: "Cluster" | "Local";
+  /** Set exactly when origin pulls are required. */
+  readonly originPullCaCertificate?: string;
+  readonly files: RenderedProxyFiles;
+  readonly transform: ManagementProxyTransforms;
+}
+
+/** Pinned by a version tag or a digest: `repo:tag`, `repo@sha256:…` or both. */
+const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+
+/** The default container resources. */
+const DEFAULT_RESOURCES = {
+  requests: { cpu: "250m", memory: "128Mi" },
+  limits: { cpu: "2", memory: "512Mi" },
+};
+
+/** Problems with the image: unpinned, or `latest` without a digest. */
+function imageProblems(image: string): string[] {
+  const tag = /:([\w][\w.-]*)$/.exec(image.split("@")[0] as string)?.[1];
+  return !PINNED_IMAGE.test(image) || (tag === "latest" && !image.includes("@"))
+    ? [`image "${image}" must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine`]
+    : [];
+}
+
+/** Problems with a whole-number arg outside `[min, max]`; `what` says what is allowed. */
+function wholeNumberProblems(
+  field: string,
+  value: number,
+  min: number,
+  max: number,
+  what: string,
+): string[] {
+  return Number.isInteger(value) && value >= min && value <= max
+    ? []
+    : [`${field} ${value} must be ${what}`];
+}
+
+/** Renders nginx.conf, the route table and the entry script; nginx's own problems are returned. */
+function renderProxyFiles(
+  args: ManagementProxyArgs,
+  image: string,
+): { files?: RenderedProxyFiles; problems: string[] } {
+  const nginxInput = unverifiedProxyNginxConfigInput({
+    ...args,
+    // A tag that names no version: the spelling every nginx with HTTP/2 understands.
+    nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
+  });
+  let nginxConfig: string;
+  let routes: string;
+  try {
+    nginxConfig = renderNginxConfig(nginxInput);
+    routes = renderNginxRoutes(nginxInput);
+  } catch (err) {
+    if (err instanceof NginxConfigError) return { problems: [...err.problems] };
+    throw err;
+  }
+  const entrypoint = renderEdgeEntrypoint({
+    config: PROXY_PATHS.config,
+    routesDir: PROXY_PATHS.routesDir,
+    pollSeconds: ROUTES_POLL_SECONDS,
+  });
+  const configChecksum = createHash("sha256").update(nginxConfig).update(entrypoint).digest("hex");
+  const routesChecksum = createHash("sha256").update(routes).digest("hex");
+  return {
+    files: { nginxConfig, routes, entrypoint, configChecksum, routesChecksum },
+    problems: [],
+  };
+}
+
+/**
+ * Checks ManagementProxy's args and fills their defaults. Throws one ComponentArgsError listing
+ * every problem (its own, the Service rule's, the routes' and nginx's) before anything exists.
+ */
+export function resolveManagementProxyArgs(
+  name: string,
+  args: ManagementProxyArgs,
+): ResolvedManagementProxyArgs {
+  const image = args.image ?? DEFAULT_PROXY_IMAGE;
+  const replicas = args.replicas ?? PROXY_DEFAULTS.replicas;
+  const serviceType = args.serviceType ?? PROXY_DEFAULTS.serviceType;
+  const drainSeconds = args.drainSeconds ?? 10;
+  const shutdownSeconds = args.shutdownTimeoutSeconds ?? 60;
+  const problems = [
+    ...imageProblems(image),
+    ...wholeNumberProblems("replicas", replicas, 1, Infinity, "a whole number of at least 1"),
+    ...proxyServiceProblems({ ...args, serviceType }).map(
+      (problem) => `${problem.path} ${JSON.stringify(problem.received)}: ${problem.message}`,
+    ),
+    ...(args.originPull === true &&
+    !args.originPullCaCertificate?.startsWith("-----BEGIN CERTIFICATE-----")
+      ? ["originPull needs originPullCaCertificate, a PEM CA certificate"]
+      : []),
+    ...wholeNumberProblems("drainSeconds", drainSeconds, 0, 300, "a whole number from 0 to 300"),
+    ...wholeNumberProblems(
+      "shutdownTimeoutSeconds",
+      shutdownSeconds,
+      1,
+      86400,
+      "a whole number from 1 to 86400",
+    ),
+    ...proxyRouteProblems(args),
+  ];
+  const rendered = renderProxyFiles(args, image);
+  problems.push(...rendered.problems);
+  assertNoProblems(MANAGEMENT_PROXY_COMPONENT, name, problems);
+  return {
+    environment: args.environment,
+    namespace: args.namespace,
+    tlsSecretName: args.tlsSecretName,
+    image,
+    replicas,
+    serviceType,
+    nodePorts: args.nodePorts,
+    serviceAnnotations: args.serviceAnnotations ?? {},
+    drainSeconds,
+    shutdownSeconds,
+    resources: args.resources ?? DEFAULT_RESOURCES,
+    apiKeys: args.apiKeys ?? {},
+    sourceRanges: args.sourceRanges ?? [],
+    externalTrafficPolicy: args.externalTrafficPolicy,
+    originPullCaCertificate: args.originPull === true ? args.originPullCaCertificate : undefined,
+    files: rendered.files as RenderedProxyFiles,
+    transform: args.transform ?? {},
+  };
+}
