@@ -10,6 +10,16 @@ import {
   PROXY_DEFAULTS,
 } from "./edge-defaults";
 import { NODE_PORT_RANGE } from "./rules/proxy-service";
+import { DEFAULT_DATABASE_LIMITS } from "./plans";
+import {
+  DEFAULT_ADMIN_DATABASE,
+  DEFAULT_ADMIN_USER,
+  DEFAULT_BACKUP_VOLUME_SIZE,
+  DEFAULT_SSLMODE,
+  POSTGRES_IMAGE,
+  POSTGRES_PORT,
+  SSL_MODES,
+} from "./database-defaults";
 import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 
 /*
@@ -55,11 +65,26 @@ const pgMemory = z.string().regex(/^[1-9][0-9]*(kB|MB|GB|TB)$/, {
 });
 
 const databaseLimitsSchema = z.strictObject({
-  statementTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
-  idleInTransactionSessionTimeoutSeconds: z.number().int().min(1).max(86400).default(60),
-  idleSessionTimeoutSeconds: z.number().int().min(0).max(604800).default(0),
-  workMem: pgMemory.default("16MB"),
-  tempFileLimit: pgMemory.default("1GB"),
+  statementTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .default(DEFAULT_DATABASE_LIMITS.statementTimeoutSeconds),
+  idleInTransactionSessionTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .default(DEFAULT_DATABASE_LIMITS.idleInTransactionSessionTimeoutSeconds),
+  idleSessionTimeoutSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(604800)
+    .default(DEFAULT_DATABASE_LIMITS.idleSessionTimeoutSeconds),
+  workMem: pgMemory.default(DEFAULT_DATABASE_LIMITS.workMem),
+  tempFileLimit: pgMemory.default(DEFAULT_DATABASE_LIMITS.tempFileLimit),
 });
 
 const planSchema = z.strictObject({
@@ -173,8 +198,6 @@ const proxySchema = z.strictObject({
 });
 
 /** The default PostgreSQL image (Debian, uid 999), pinned by digest. */
-const POSTGRES_IMAGE =
-  "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
 
 /** Scheduled per-tenant logical backups (pg_dump as each tenant's role), see TenantBackups. */
 const backupSchema = z.strictObject({
@@ -193,7 +216,7 @@ const backupSchema = z.strictObject({
     .discriminatedUnion("kind", [
       z.strictObject({
         kind: z.literal("volume"),
-        size: quantity.default("10Gi"),
+        size: quantity.default(DEFAULT_BACKUP_VOLUME_SIZE),
         storageClass: z.string().optional(),
       }),
       z.strictObject({
@@ -209,17 +232,13 @@ const backupSchema = z.strictObject({
         mcImage: z.string().min(1),
       }),
     ])
-    .default({ kind: "volume", size: "10Gi" }),
+    .default({ kind: "volume", size: DEFAULT_BACKUP_VOLUME_SIZE }),
 });
 
 const inClusterDatabase = z.strictObject({
   mode: z.literal("in-cluster"),
   /** The official PostgreSQL image (Debian, uid 999), pinned by digest. */
-  image: z
-    .string()
-    .default(
-      "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929",
-    ),
+  image: z.string().default(POSTGRES_IMAGE),
   storageSize: quantity.default("10Gi"),
   storageClass: z.string().optional(),
   /**
@@ -243,11 +262,11 @@ const inClusterDatabase = z.strictObject({
 const externalDatabase = z.strictObject({
   mode: z.literal("external"),
   host: z.string().min(1),
-  port: port.default(5432),
-  sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
-  adminUser: z.string().min(1).default("postgres"),
+  port: port.default(POSTGRES_PORT),
+  sslmode: z.enum(SSL_MODES).default(DEFAULT_SSLMODE),
+  adminUser: z.string().min(1).default(DEFAULT_ADMIN_USER),
   /** Database the admin connects to. */
-  adminDatabase: z.string().min(1).default("postgres"),
+  adminDatabase: z.string().min(1).default(DEFAULT_ADMIN_DATABASE),
   /**
    * Where tenant pods reach the server. Tenants may not reach private ranges, so a database on a
    * private network must be listed here; empty means a public address on `port`.

@@ -63,6 +63,12 @@ const limits = (
   tempFileLimit,
 });
 
+/**
+ * A tenant role's settings when its plan does not say: the `standard` plan's, which a custom
+ * plan's `databaseLimits` default to (config-schema.ts) and SharedDatabase falls back to.
+ */
+export const DEFAULT_DATABASE_LIMITS: DatabaseLimits = limits("16MB", "1GB", 60);
+
 export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
   starter: {
     requests: { cpu: "100m", memory: "256Mi" },
@@ -84,7 +90,7 @@ export const BUILTIN_PLANS: Readonly<Record<string, Plan>> = {
     egressPorts: [443],
     egressCidrs: [],
     allowPrivateEgress: false,
-    databaseLimits: limits("16MB", "1GB", 60),
+    databaseLimits: DEFAULT_DATABASE_LIMITS,
     requestsPerSecond: 50,
     requestBurst: 100,
   },

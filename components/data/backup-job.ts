@@ -9,6 +9,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
+import { POSTGRES_UID } from "./postgres-statefulset";
 
 /** Where dumps go: a PersistentVolumeClaim, or an S3-compatible bucket through `mc`. */
 export type BackupTarget =
@@ -34,9 +35,6 @@ export interface BackupPodInput {
   readonly urlsSecret: string;
   readonly target: BackupTarget;
 }
-
-/** The postgres image's own unprivileged user (uid and gid 999). */
-export const POSTGRES_UID = 999;
 
 const DUMPS = "/backups";
 const URLS = "/run/tenant-databases";
@@ -87,13 +85,17 @@ const RESOURCES = {
   limits: { cpu: "1", memory: "1Gi" },
 };
 
+/** A problem when `retentionDays` is not a whole number of days, 1 or more; empty otherwise. */
+export function retentionDaysProblems(retentionDays: number): string[] {
+  return Number.isInteger(retentionDays) && retentionDays >= 1
+    ? []
+    : [`retentionDays ${retentionDays}: must be a whole number of days, 1 or more`];
+}
+
 /** The backup Job's pod: restricted, no service account token, read-only root filesystem. */
 export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.PodSpec {
-  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
-    throw new Error(
-      `retentionDays ${input.retentionDays}: must be a whole number of days, 1 or more`,
-    );
-  }
+  const [problem] = retentionDaysProblems(input.retentionDays);
+  if (problem !== undefined) throw new Error(problem);
   const s3 = input.target.kind === "s3" ? input.target : undefined;
   const mounts = [
     { name: "dumps", mountPath: DUMPS },

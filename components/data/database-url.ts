@@ -1,5 +1,6 @@
-/** How a client connects: libpq's `sslmode`. */
-export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
+import type { SslMode } from "../../model/database-defaults";
+
+export type { SslMode };
 
 export interface DatabaseUrlParts {
   readonly user: string;
@@ -14,10 +15,12 @@ export interface DatabaseUrlParts {
  * `postgres://user:password@host:port/database?sslmode=...`. User, password and database are
  * percent-encoded, so a password holding `@`, `/`, `:` or `%` still parses to itself.
  */
-export function databaseUrl(p: DatabaseUrlParts): string {
-  const host = p.host.includes(":") && !p.host.startsWith("[") ? `[${p.host}]` : p.host;
+export function databaseUrl(parts: DatabaseUrlParts): string {
+  // An IPv6 address is bracketed, so its colons are not read as the port's.
+  const host =
+    parts.host.includes(":") && !parts.host.startsWith("[") ? `[${parts.host}]` : parts.host;
   return (
-    `postgres://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}` +
-    `@${host}:${p.port}/${encodeURIComponent(p.database)}?sslmode=${p.sslmode}`
+    `postgres://${encodeURIComponent(parts.user)}:${encodeURIComponent(parts.password)}` +
+    `@${host}:${parts.port}/${encodeURIComponent(parts.database)}?sslmode=${parts.sslmode}`
   );
 }

@@ -1,13 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PORT } from "../../model/database-defaults";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
 
-/** uid/gid of the `postgres` user in the official Debian-based image. */
+/** uid/gid of the `postgres` user in the official Debian-based image (the backup Job's too). */
 export const POSTGRES_UID = 999;
-export const POSTGRES_PORT = 5432;
 /** Key of the admin password in the admin Secret (the image reads POSTGRES_PASSWORD). */
 export const ADMIN_PASSWORD_KEY = "POSTGRES_PASSWORD";
 /**
@@ -26,13 +26,17 @@ export const PGDATA = `${DATA_MOUNT}/pgdata`;
 export interface PostgresStatefulSetInput {
   /** Official postgres image, pinned (version tag or digest). */
   readonly image: string;
+  /** Size of the data volume's claim. */
   readonly storageSize: string;
+  /** StorageClass of the data volume. @default the cluster's default class */
   readonly storageClass?: string;
   /** Secret holding {@link ADMIN_PASSWORD_KEY}. */
   readonly adminSecretName: pulumi.Input<string>;
   /** Name of the Service that governs the StatefulSet. */
   readonly serviceName: string;
+  /** Labels of the pods and the claim; the selector matches them. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Requests and limits of the postgres container. */
   readonly resources: k8s.types.input.core.v1.ResourceRequirements;
   /** Server settings passed as `-c name=value` (max_connections, authentication_timeout). @default {} */
   readonly settings?: Readonly<Record<string, string>>;

@@ -5,7 +5,8 @@
  * with the admin's credentials. Read-only.
  */
 import { tenantDatabaseName } from "../../model/names";
-import { MAINTENANCE_DATABASES, RESERVED_CONNECTIONS, SUPERUSER_SETTINGS } from "./tenant-sql";
+import { connectionBudget, RESERVED_CONNECTIONS } from "../../model/rules/connection-budget";
+import { MAINTENANCE_DATABASES, SUPERUSER_SETTINGS } from "./tenant-sql";
 
 /** The part of a `pg.Client` the checks need. */
 export interface QueryClient {
@@ -42,12 +43,14 @@ export async function databaseServerFindings(
       ORDER BY datname`,
     [[...MAINTENANCE_DATABASES], pattern],
   );
-  for (const d of dbs.rows) {
-    const open = [d.connect ? "CONNECT" : "", d.temp ? "TEMPORARY" : ""].filter((x) => x);
+  for (const database of dbs.rows) {
+    const open = [database.connect ? "CONNECT" : "", database.temp ? "TEMPORARY" : ""].filter(
+      (privilege) => privilege,
+    );
     if (open.length === 0) continue;
     findings.push({
       check: "public-database-access",
-      message: `PUBLIC (every role, so every tenant) has ${open.join(" and ")} on database "${d.datname}"; run as its owner: REVOKE CONNECT, TEMPORARY ON DATABASE "${d.datname}" FROM PUBLIC`,
+      message: `PUBLIC (every role, so every tenant) has ${open.join(" and ")} on database "${database.datname}"; run as its owner: REVOKE CONNECT, TEMPORARY ON DATABASE "${database.datname}" FROM PUBLIC`,
     });
   }
 
@@ -71,28 +74,30 @@ export async function databaseServerFindings(
       ORDER BY r.rolname`,
     [pattern],
   );
-  let sum = 0;
-  for (const r of roles.rows) {
-    if (r.powers.length > 0) {
+  const connectionLimits: number[] = [];
+  for (const role of roles.rows) {
+    if (role.powers.length > 0) {
       findings.push({
         check: "tenant-role-powers",
-        message: `tenant role "${r.rolname}" has ${r.powers.join(", ")}; run: ALTER ROLE "${r.rolname}" NO${r.powers.join(" NO")}`,
+        message: `tenant role "${role.rolname}" has ${role.powers.join(", ")}; run: ALTER ROLE "${role.rolname}" NO${role.powers.join(" NO")}`,
       });
     }
-    if (r.rolconnlimit < 0) {
+    if (role.rolconnlimit < 0) {
       findings.push({
         check: "tenant-role-connection-limit",
-        message: `tenant role "${r.rolname}" has no connection limit, so it can take every connection of the server`,
+        message: `tenant role "${role.rolname}" has no connection limit, so it can take every connection of the server`,
       });
     } else {
-      sum += r.rolconnlimit;
+      connectionLimits.push(role.rolconnlimit);
     }
-    const set = new Set((r.settings ?? []).map((s) => s.slice(0, s.indexOf("="))));
+    const settingNames = new Set(
+      (role.settings ?? []).map((setting) => setting.slice(0, setting.indexOf("="))),
+    );
     for (const name of SUPERUSER_SETTINGS) {
-      if (set.has(name)) continue;
+      if (settingNames.has(name)) continue;
       findings.push({
         check: "tenant-role-settings",
-        message: `tenant role "${r.rolname}" has no ${name}: the admin may not set it here; a superuser can run GRANT SET ON PARAMETER ${name} TO <admin> (PostgreSQL 15+), or set it server-wide`,
+        message: `tenant role "${role.rolname}" has no ${name}: the admin may not set it here; a superuser can run GRANT SET ON PARAMETER ${name} TO <admin> (PostgreSQL 15+), or set it server-wide`,
       });
     }
   }
@@ -111,14 +116,14 @@ export async function databaseServerFindings(
       ORDER BY s.setrole = 0, r.rolname, d.datname`,
     [pattern],
   );
-  for (const o of overrides.rows) {
-    const what = o.setconfig.join(", ");
+  for (const override of overrides.rows) {
+    const what = override.setconfig.join(", ");
     findings.push({
       check: "tenant-settings-override",
       message:
-        o.rolname === null
-          ? `tenant database "${o.datname}" overrides its plan (${what}); the next update resets it, or run: ALTER DATABASE "${o.datname}" RESET ALL`
-          : `tenant role "${o.rolname}" overrides its plan in database "${o.datname}" (${what}); the next update resets it, or run: ALTER ROLE "${o.rolname}" IN DATABASE "${o.datname}" RESET ALL`,
+        override.rolname === null
+          ? `tenant database "${override.datname}" overrides its plan (${what}); the next update resets it, or run: ALTER DATABASE "${override.datname}" RESET ALL`
+          : `tenant role "${override.rolname}" overrides its plan in database "${override.datname}" (${what}); the next update resets it, or run: ALTER ROLE "${override.rolname}" IN DATABASE "${override.datname}" RESET ALL`,
     });
   }
 
@@ -126,10 +131,11 @@ export async function databaseServerFindings(
     `SELECT setting FROM pg_settings WHERE name = 'max_connections'`,
   );
   const maxConnections = Number(max.rows[0]?.setting ?? "0");
-  if (sum + RESERVED_CONNECTIONS > maxConnections) {
+  const budget = connectionBudget(connectionLimits, maxConnections);
+  if (!budget.fits) {
     findings.push({
       check: "connection-budget",
-      message: `tenant roles of "${environment}" may open ${sum} connections (+${RESERVED_CONNECTIONS} reserved) but max_connections is ${maxConnections}: one busy tenant can lock the others out; raise max_connections or lower plans' databaseConnections`,
+      message: `tenant roles of "${environment}" may open ${budget.total - RESERVED_CONNECTIONS} connections (+${RESERVED_CONNECTIONS} reserved) but max_connections is ${maxConnections}: one busy tenant can lock the others out; raise max_connections or lower plans' databaseConnections`,
     });
   }
   return findings;

@@ -31,24 +31,24 @@ export async function runSqlStatements(
   const applied: string[] = [];
   const skipped: { sql: string; reason: string }[] = [];
   let warnings: string[] = [];
-  const onNotice = (n: Notice) => {
-    if (n.severity === "WARNING") warnings.push(n.message ?? "warning");
+  const onNotice = (notice: Notice) => {
+    if (notice.severity === "WARNING") warnings.push(notice.message ?? "warning");
   };
   client.on("notice", onNotice);
   try {
-    for (const s of statements) {
+    for (const statement of statements) {
       warnings = [];
       let reason: string | undefined;
       try {
-        await client.query(s.sql);
+        await client.query(statement.sql);
         // Notices arrive before the command completes, so they are all in by now.
         if (warnings.length > 0) reason = warnings.join("; ");
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
       }
-      if (reason === undefined) applied.push(s.sql);
-      else if (s.required) throw new Error(`${s.sql}: ${reason}`);
-      else skipped.push({ sql: s.sql, reason });
+      if (reason === undefined) applied.push(statement.sql);
+      else if (statement.required) throw new Error(`${statement.sql}: ${reason}`);
+      else skipped.push({ sql: statement.sql, reason });
     }
   } finally {
     client.removeListener("notice", onNotice);

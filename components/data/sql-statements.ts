@@ -8,7 +8,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as PgModule from "pg";
-import type { SslMode } from "./database-url";
+import type { SslMode } from "../../model/database-defaults";
+import { assertNoProblems } from "../component-args-error";
+import { pgSslOptions } from "./pg-ssl";
 import type { SqlStatement } from "./tenant-sql";
 import { runSqlStatements, type SqlRunResult } from "./sql-runner";
 
@@ -25,27 +27,29 @@ export interface AdminConnection {
   readonly sslmode: SslMode;
 }
 
-interface Inputs {
+/** What the provider is given: the admin's login and the statements. */
+interface SqlStatementsInputs {
   readonly connection: AdminConnection;
   readonly statements: readonly SqlStatement[];
 }
 
-interface Outputs extends Inputs {
+/** What the provider records: the inputs, and which optional statements were skipped. */
+interface SqlStatementsOutputs extends SqlStatementsInputs {
   readonly skipped: SqlRunResult["skipped"];
 }
 
-async function apply(inputs: Inputs): Promise<Outputs> {
+async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatementsOutputs> {
   // Loaded when the provider runs, not when the program is evaluated (or serialized).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pg = require("pg") as typeof PgModule;
-  const c = inputs.connection;
+  const login = inputs.connection;
   const client = new pg.Client({
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    password: c.password,
-    database: c.database,
-    ssl: c.sslmode === "disable" ? false : { rejectUnauthorized: c.sslmode === "verify-full" },
+    host: login.host,
+    port: login.port,
+    user: login.user,
+    password: login.password,
+    database: login.database,
+    ssl: pgSslOptions(login.sslmode),
     connectionTimeoutMillis: 15_000,
   });
   await client.connect();
@@ -57,16 +61,16 @@ async function apply(inputs: Inputs): Promise<Outputs> {
   }
 }
 
-const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+const provider: pulumi.dynamic.ResourceProvider<SqlStatementsInputs, SqlStatementsOutputs> = {
   async create(inputs) {
-    return { id: `sql-${inputs.statements.length}`, outs: await apply(inputs) };
+    return { id: `sql-${inputs.statements.length}`, outs: await runStatements(inputs) };
   },
   diff(_id, olds, news) {
     const changed = JSON.stringify(olds.statements) !== JSON.stringify(news.statements);
     return Promise.resolve({ changes: changed });
   },
   async update(_id, _olds, news) {
-    return { outs: await apply(news) };
+    return { outs: await runStatements(news) };
   },
   delete() {
     // Nothing to undo: re-granting PUBLIC would reopen the tenant's database.
@@ -77,8 +81,25 @@ const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
 export interface SqlStatementsArgs {
   /** The admin's connection; the password is kept secret in the state. */
   readonly connection: pulumi.Input<AdminConnection>;
-  /** Statements in order (tenant-sql.ts). */
+  /** Statements in order (tenant-sql.ts); at least one, none empty. */
   readonly statements: readonly SqlStatement[];
+}
+
+/**
+ * The args checked before anything is registered (every problem in one ComponentArgsError): a
+ * resource with no statement, or an empty one, would fail only when `pulumi up` runs it.
+ */
+export function resolveSqlStatementsArgs(name: string, args: SqlStatementsArgs): SqlStatementsArgs {
+  const problems =
+    args.statements.length === 0
+      ? ["statements []: must list at least one statement"]
+      : args.statements.flatMap((statement, index) =>
+          statement.sql.trim() === ""
+            ? [`statements[${index}].sql "": must be a SQL statement`]
+            : [],
+        );
+  assertNoProblems("SqlStatements", name, problems);
+  return args;
 }
 
 /** Runs `statements` as the admin when created and whenever the list changes. */
@@ -87,10 +108,11 @@ export class SqlStatements extends pulumi.dynamic.Resource {
   declare public readonly skipped: pulumi.Output<SqlRunResult["skipped"]>;
 
   constructor(name: string, args: SqlStatementsArgs, opts?: pulumi.CustomResourceOptions) {
+    const resolved = resolveSqlStatementsArgs(name, args);
     super(
       provider,
       name,
-      { connection: args.connection, statements: args.statements, skipped: undefined },
+      { connection: resolved.connection, statements: resolved.statements, skipped: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "agent-cloud",
       "SqlStatements",

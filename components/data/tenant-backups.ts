@@ -6,9 +6,18 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_BACKUP_VOLUME_SIZE } from "../../model/database-defaults";
+import { assertNoProblems } from "../component-args-error";
 import { NAMESPACE_NAME_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import { type DatabasePeer, databasePeers, PUBLIC_INTERNET } from "../tenant/network-policy";
-import { backupCronJobSpec, backupPodSpec } from "./backup-job";
+import { applyTransform, type Transform } from "../transform";
+import {
+  type BackupTarget,
+  backupCronJobSpec,
+  backupPodSpec,
+  retentionDaysProblems,
+} from "./backup-job";
+import { DNS_LABEL } from "../../model/names";
 
 export const TENANT_BACKUPS_TYPE = "agent-cloud:data:TenantBackups";
 
@@ -16,7 +25,7 @@ export const TENANT_BACKUPS_TYPE = "agent-cloud:data:TenantBackups";
 export type TenantBackupTarget =
   | {
       readonly kind: "volume";
-      /** @default "10Gi" */
+      /** @default DEFAULT_BACKUP_VOLUME_SIZE ("10Gi", model/database-defaults.ts) */
       readonly size?: string;
       /** @default the cluster's default StorageClass */
       readonly storageClass?: string;
@@ -32,18 +41,49 @@ export type TenantBackupTarget =
       readonly mcImage: string;
     };
 
+/** Adjust TenantBackups' children before they are registered. */
+export interface TenantBackupsTransforms {
+  /** The CronJob (schedule settings, history limits, pod resources). */
+  readonly cronJob?: Transform<k8s.batch.v1.CronJobArgs>;
+  /** The dumps' PersistentVolumeClaim (volume target only). */
+  readonly volume?: Transform<k8s.core.v1.PersistentVolumeClaimArgs>;
+  /** The backups namespace's NetworkPolicy. */
+  readonly networkPolicy?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
+}
+
 export interface TenantBackupsArgs {
+  /** Environment name; it names the namespace (`{environment}-backups`). */
   readonly environment: string;
   /** Each tenant's id and DATABASE_URL (secret). */
   readonly tenants: readonly { readonly id: string; readonly databaseUrl: pulumi.Input<string> }[];
   /** Cron schedule, UTC. */
   readonly schedule: string;
+  /** Dumps older than this many days are deleted after each run (1 or more). */
   readonly retentionDays: number;
   /** PostgreSQL image for pg_dump (at least the server's major version). */
   readonly image: string;
   readonly target: TenantBackupTarget;
   /** Where the database is, for the backups namespace's only egress besides DNS. */
   readonly database: DatabasePeer;
+  /** Adjust the children before they are registered. @default none */
+  readonly transform?: TenantBackupsTransforms;
+}
+
+/** TenantBackups' args, checked, with the namespace, labels and dump target decided. */
+export interface ResolvedTenantBackupsArgs {
+  readonly environment: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly tenants: TenantBackupsArgs["tenants"];
+  readonly schedule: string;
+  readonly retentionDays: number;
+  readonly image: string;
+  /** The volume's claim, for a volume target. */
+  readonly volume: { readonly size: string; readonly storageClass?: string } | undefined;
+  /** Where the pod writes its dumps. */
+  readonly podTarget: BackupTarget;
+  readonly database: DatabasePeer;
+  readonly transform: TenantBackupsTransforms;
 }
 
 /** The namespace of an environment's backups. */
@@ -51,114 +91,220 @@ export function backupsNamespace(environment: string): string {
   return `${environment}-backups`;
 }
 
+/** Name of the CronJob, its NetworkPolicy and its volume claim in the backups namespace. */
+const TENANT_BACKUPS = "tenant-backups";
+/** Name of the Secret with each tenant's DATABASE_URL. */
+const URLS_SECRET = "tenant-database-urls";
+
+/**
+ * The args checked (every problem in one ComponentArgsError, before anything is registered):
+ * the retention, and tenant ids that are DNS labels and unique (each is a key of the URL Secret
+ * and a dump's name).
+ */
+export function resolveTenantBackupsArgs(
+  name: string,
+  args: TenantBackupsArgs,
+): ResolvedTenantBackupsArgs {
+  const seen = new Set<string>();
+  const tenantProblems = args.tenants.flatMap((tenant, index) => {
+    const problems = !DNS_LABEL.test(tenant.id)
+      ? [`tenants[${index}].id "${tenant.id}": must be a DNS label (a-z, 0-9, '-')`]
+      : seen.has(tenant.id)
+        ? [`tenants[${index}].id "${tenant.id}": is listed twice`]
+        : [];
+    seen.add(tenant.id);
+    return problems;
+  });
+  assertNoProblems("TenantBackups", name, [
+    ...retentionDaysProblems(args.retentionDays),
+    ...tenantProblems,
+  ]);
+  const target = args.target;
+  return {
+    environment: args.environment,
+    namespace: backupsNamespace(args.environment),
+    labels: {
+      "app.kubernetes.io/name": TENANT_BACKUPS,
+      "app.kubernetes.io/part-of": "agent-cloud",
+      "agent-cloud.io/environment": args.environment,
+    },
+    tenants: args.tenants,
+    schedule: args.schedule,
+    retentionDays: args.retentionDays,
+    image: args.image,
+    volume:
+      target.kind === "volume"
+        ? { size: target.size ?? DEFAULT_BACKUP_VOLUME_SIZE, storageClass: target.storageClass }
+        : undefined,
+    podTarget:
+      target.kind === "volume"
+        ? { kind: "volume", claimName: TENANT_BACKUPS }
+        : {
+            kind: "s3",
+            endpoint: target.endpoint,
+            bucket: target.bucket,
+            prefix: target.prefix ?? "",
+            credentialsSecret: target.credentialsSecret,
+            mcImage: target.mcImage,
+          },
+    database: args.database,
+    transform: args.transform ?? {},
+  };
+}
+
 export class TenantBackups extends pulumi.ComponentResource {
   /** The namespace the dumps (volume target) and the CronJob live in. */
   public readonly namespace: string;
   /** The CronJob's name, for `kubectl create job --from=cronjob/...`. */
   public readonly cronJobName: string;
+  /** The CronJob that dumps every tenant database. */
+  public readonly cronJob: k8s.batch.v1.CronJob;
+  /** The dumps' volume claim (volume target); undefined for a bucket. */
+  public readonly volume: k8s.core.v1.PersistentVolumeClaim | undefined;
+  /** The Secret with each tenant's DATABASE_URL. */
+  public readonly urlsSecret: k8s.core.v1.Secret;
 
   constructor(name: string, args: TenantBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const resolved = resolveTenantBackupsArgs(name, args);
     super(TENANT_BACKUPS_TYPE, name, {}, opts);
-    const child = { parent: this };
-    const namespace = backupsNamespace(args.environment);
-    const labels = {
-      "app.kubernetes.io/name": "tenant-backups",
-      "app.kubernetes.io/part-of": "agent-cloud",
-      "agent-cloud.io/environment": args.environment,
-    };
-    const ns = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: namespace, labels: { ...labels, ...POD_SECURITY_RESTRICTED } } },
-      child,
-    );
-    const inNs = { parent: this, dependsOn: [ns] };
+    const namespace = this.createNamespace(name, resolved);
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+    this.createNetworkPolicy(name, resolved, inNamespace);
+    this.urlsSecret = this.createUrlsSecret(name, resolved, inNamespace);
+    this.volume = this.createVolume(name, resolved, inNamespace);
+    this.cronJob = this.createCronJob(name, resolved, namespace, this.urlsSecret);
+    this.namespace = resolved.namespace;
+    this.cronJobName = TENANT_BACKUPS;
+    this.registerOutputs({ namespace: this.namespace, cronJobName: this.cronJobName });
+  }
 
-    const s3 = args.target.kind === "s3";
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network`,
+  private createNamespace(name: string, args: ResolvedTenantBackupsArgs): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+      `${name}-namespace`,
       {
-        metadata: { name: "tenant-backups", namespace, labels },
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [],
-          egress: [
-            {
-              to: [
-                { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } } },
-              ],
-              ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-              ],
-            },
-            {
-              to: databasePeers(args.database),
-              ports: [{ protocol: "TCP", port: args.database.port }],
-            },
-            ...(s3 ? [{ to: [PUBLIC_INTERNET], ports: [{ protocol: "TCP", port: 443 }] }] : []),
-          ],
+        metadata: {
+          name: args.namespace,
+          labels: { ...args.labels, ...POD_SECURITY_RESTRICTED },
         },
       },
-      inNs,
+      { parent: this },
     );
+  }
 
-    const urls = new k8s.core.v1.Secret(
+  /** Deny by default; out only to cluster DNS, the database and (for a bucket) HTTPS. */
+  private createNetworkPolicy(
+    name: string,
+    args: ResolvedTenantBackupsArgs,
+    inNamespace: pulumi.CustomResourceOptions,
+  ): k8s.networking.v1.NetworkPolicy {
+    const childName = `${name}-network`;
+    const toBucket = args.podTarget.kind === "s3";
+    return new k8s.networking.v1.NetworkPolicy(
+      childName,
+      ...applyTransform(
+        args.transform.networkPolicy,
+        childName,
+        {
+          metadata: { name: TENANT_BACKUPS, namespace: args.namespace, labels: args.labels },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [],
+            egress: [
+              {
+                to: [
+                  {
+                    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+                  },
+                ],
+                ports: [
+                  { protocol: "UDP", port: 53 },
+                  { protocol: "TCP", port: 53 },
+                ],
+              },
+              {
+                to: databasePeers(args.database),
+                ports: [{ protocol: "TCP", port: args.database.port }],
+              },
+              ...(toBucket
+                ? [{ to: [PUBLIC_INTERNET], ports: [{ protocol: "TCP", port: 443 }] }]
+                : []),
+            ],
+          },
+        },
+        { ...inNamespace },
+      ),
+    );
+  }
+
+  private createUrlsSecret(
+    name: string,
+    args: ResolvedTenantBackupsArgs,
+    inNamespace: pulumi.CustomResourceOptions,
+  ): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(
       `${name}-urls`,
       {
-        metadata: { name: "tenant-database-urls", namespace, labels },
+        metadata: { name: URLS_SECRET, namespace: args.namespace, labels: args.labels },
         type: "Opaque",
         stringData: pulumi.secret(
           pulumi.all(Object.fromEntries(args.tenants.map((t) => [t.id, t.databaseUrl]))),
         ),
       },
-      inNs,
+      inNamespace,
     );
+  }
 
-    let claimName = "";
-    if (args.target.kind === "volume") {
-      new k8s.core.v1.PersistentVolumeClaim(
-        `${name}-volume`,
+  private createVolume(
+    name: string,
+    args: ResolvedTenantBackupsArgs,
+    inNamespace: pulumi.CustomResourceOptions,
+  ): k8s.core.v1.PersistentVolumeClaim | undefined {
+    if (args.volume === undefined) return undefined;
+    const childName = `${name}-volume`;
+    return new k8s.core.v1.PersistentVolumeClaim(
+      childName,
+      ...applyTransform(
+        args.transform.volume,
+        childName,
         {
-          metadata: { name: "tenant-backups", namespace, labels },
+          metadata: { name: TENANT_BACKUPS, namespace: args.namespace, labels: args.labels },
           spec: {
             accessModes: ["ReadWriteOnce"],
-            storageClassName: args.target.storageClass,
-            resources: { requests: { storage: args.target.size ?? "10Gi" } },
+            storageClassName: args.volume.storageClass,
+            resources: { requests: { storage: args.volume.size } },
           },
         },
         // Dumps outlive a mistaken config change: the claim is kept when removed from the program.
-        { ...inNs, retainOnDelete: true },
-      );
-      claimName = "tenant-backups";
-    }
+        { ...inNamespace, retainOnDelete: true },
+      ),
+    );
+  }
 
+  private createCronJob(
+    name: string,
+    args: ResolvedTenantBackupsArgs,
+    namespace: k8s.core.v1.Namespace,
+    urlsSecret: k8s.core.v1.Secret,
+  ): k8s.batch.v1.CronJob {
+    const childName = `${name}-cronjob`;
     const pod = backupPodSpec({
       image: args.image,
       retentionDays: args.retentionDays,
-      urlsSecret: "tenant-database-urls",
-      target:
-        args.target.kind === "volume"
-          ? { kind: "volume", claimName }
-          : {
-              kind: "s3",
-              endpoint: args.target.endpoint,
-              bucket: args.target.bucket,
-              prefix: args.target.prefix ?? "",
-              credentialsSecret: args.target.credentialsSecret,
-              mcImage: args.target.mcImage,
-            },
+      urlsSecret: URLS_SECRET,
+      target: args.podTarget,
     });
-    this.cronJobName = "tenant-backups";
-    new k8s.batch.v1.CronJob(
-      `${name}-cronjob`,
-      {
-        metadata: { name: this.cronJobName, namespace, labels },
-        spec: backupCronJobSpec(args.schedule, pod, labels),
-      },
-      { parent: this, dependsOn: [ns, urls] },
+    return new k8s.batch.v1.CronJob(
+      childName,
+      ...applyTransform(
+        args.transform.cronJob,
+        childName,
+        {
+          metadata: { name: TENANT_BACKUPS, namespace: args.namespace, labels: args.labels },
+          spec: backupCronJobSpec(args.schedule, pod, args.labels),
+        },
+        { parent: this, dependsOn: [namespace, urlsSecret] },
+      ),
     );
-    this.namespace = namespace;
-    this.registerOutputs({ namespace: this.namespace, cronJobName: this.cronJobName });
   }
 }

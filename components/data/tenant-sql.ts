@@ -10,9 +10,6 @@ import { tenantDatabaseName } from "../../model/names";
 /** Databases every server has, which PUBLIC may connect to (and create TEMP objects in) by default. */
 export const MAINTENANCE_DATABASES: readonly string[] = ["postgres", "template1"];
 
-/** Connections the server keeps for its superuser and the platform's own admin sessions. */
-export const RESERVED_CONNECTIONS = 5;
-
 /** Attributes of a tenant's login role, as `postgresql.Role` takes them. */
 export interface TenantRoleSpec {
   readonly name: string;
@@ -71,7 +68,7 @@ export function quoteLiteral(value: string): string {
 /** The role, database and settings of one tenant in an environment. */
 export function tenantSqlSpec(environment: string, tenant: TenantSqlInput): TenantSqlSpec {
   const name = tenantDatabaseName(environment, tenant.id);
-  const l = tenant.limits;
+  const limits = tenant.limits;
   return {
     role: {
       name,
@@ -85,11 +82,11 @@ export function tenantSqlSpec(environment: string, tenant: TenantSqlInput): Tena
     },
     database: { name, owner: name, template: "template0", encoding: "UTF8" },
     settings: [
-      ["statement_timeout", `${l.statementTimeoutSeconds}s`],
-      ["idle_in_transaction_session_timeout", `${l.idleInTransactionSessionTimeoutSeconds}s`],
-      ["idle_session_timeout", `${l.idleSessionTimeoutSeconds}s`],
-      ["work_mem", l.workMem],
-      ["temp_file_limit", l.tempFileLimit],
+      ["statement_timeout", `${limits.statementTimeoutSeconds}s`],
+      ["idle_in_transaction_session_timeout", `${limits.idleInTransactionSessionTimeoutSeconds}s`],
+      ["idle_session_timeout", `${limits.idleSessionTimeoutSeconds}s`],
+      ["work_mem", limits.workMem],
+      ["temp_file_limit", limits.tempFileLimit],
     ],
   };
 }
@@ -99,11 +96,10 @@ export function tenantSqlSpec(environment: string, tenant: TenantSqlInput): Tena
  * stand in for the provider; the component passes the same spec to the provider).
  */
 export function createTenantSql(spec: TenantSqlSpec, password: string): string[] {
-  const r = spec.role;
-  const role = quoteIdent(r.name);
+  const role = quoteIdent(spec.role.name);
   return [
     `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
-      `CONNECTION LIMIT ${r.connectionLimit} PASSWORD ${quoteLiteral(password)}`,
+      `CONNECTION LIMIT ${spec.role.connectionLimit} PASSWORD ${quoteLiteral(password)}`,
     // The provider makes a non-superuser admin a member of the owner before CREATE DATABASE
     // ... OWNER, which PostgreSQL requires; the hardening below keeps that membership.
     `GRANT ${role} TO CURRENT_USER`,
@@ -154,22 +150,11 @@ export function serverHardeningSql(
   }));
 }
 
-/** Connection budget of one server: what the tenants' roles may open against what it allows. */
-export interface ConnectionBudget {
-  readonly total: number;
-  readonly available: number;
-  readonly fits: boolean;
-}
-
 /**
- * Sum of the tenants' connection limits plus {@link RESERVED_CONNECTIONS} against the server's
- * `max_connections`: every tenant can open all of its connections at once and the admin still
- * gets in.
+ * A role setting of the spec in milliseconds (`60s` → 60000), as `postgresql.Role` takes its
+ * timeouts; 0 when the spec has no such setting.
  */
-export function connectionBudget(
-  limits: readonly number[],
-  maxConnections: number,
-): ConnectionBudget {
-  const total = limits.reduce((a, b) => a + b, 0) + RESERVED_CONNECTIONS;
-  return { total, available: maxConnections, fits: total <= maxConnections };
+export function settingMilliseconds(spec: TenantSqlSpec, setting: string): number {
+  const value = spec.settings.find(([name]) => name === setting)?.[1] ?? "0s";
+  return Number.parseInt(value, 10) * 1000;
 }

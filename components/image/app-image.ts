@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_REF } from "../../model/patterns";
+import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { assertNoProblems } from "../component-args-error";
 import { createChild } from "../tenant/child";
 import type { Transform } from "../transform";
@@ -93,10 +93,11 @@ export function resolveAppImageArgs(name: string, args: AppImageArgs): ResolvedA
 /** Every problem with AppImage's args; empty when it can pin or build. */
 export function appImageProblems(args: AppImageArgs): string[] {
   if (args.ref !== undefined) {
-    return DIGEST_REF.test(args.ref)
+    const unpinned = unpinnedImageProblem(args.ref);
+    return unpinned === undefined
       ? []
       : [
-          `image ref "${args.ref}": must be pinned by digest (registry/repo@sha256:<64 hex>); find it with: docker buildx imagetools inspect <image>`,
+          `image ref "${args.ref}": ${unpinned}; find it with: docker buildx imagetools inspect <image>`,
         ];
   }
   const problems: string[] = [];

@@ -22,39 +22,39 @@ export interface TenantDependencies {
  * platform stack and in a shard stack, so moving a tenant between them changes nothing it runs.
  */
 export function tenantAppArgs(
-  c: PlatformConfig,
-  t: TenantConfig,
+  config: PlatformConfig,
+  tenant: TenantConfig,
   deps: TenantDependencies,
 ): TenantAppArgs {
   return {
-    environment: c.environment,
-    tenantId: t.id,
-    groups: t.groups,
-    planName: t.planName,
-    plan: t.plan,
-    replicas: t.replicas,
-    suspended: t.suspended,
-    autoscale: t.autoscale,
-    image: t.image ?? deps.image,
-    port: c.app.port,
-    healthPath: c.app.healthPath,
-    readinessPath: c.app.readinessPath,
-    startupPeriodSeconds: c.app.startupPeriodSeconds,
-    startupFailureThreshold: c.app.startupFailureThreshold,
-    writablePaths: c.app.writablePaths,
-    terminationGracePeriodSeconds: c.app.terminationGracePeriodSeconds,
-    uid: c.app.uid,
-    agentConfig: t.agentConfig,
-    env: t.env,
-    secrets: Object.fromEntries(Object.entries(t.secrets).map(([k, v]) => [k, v.toOutput()])),
+    environment: config.environment,
+    tenantId: tenant.id,
+    groups: tenant.groups,
+    planName: tenant.planName,
+    plan: tenant.plan,
+    replicas: tenant.replicas,
+    suspended: tenant.suspended,
+    autoscale: tenant.autoscale,
+    image: tenant.image ?? deps.image,
+    port: config.app.port,
+    healthPath: config.app.healthPath,
+    readinessPath: config.app.readinessPath,
+    startupPeriodSeconds: config.app.startupPeriodSeconds,
+    startupFailureThreshold: config.app.startupFailureThreshold,
+    writablePaths: config.app.writablePaths,
+    terminationGracePeriodSeconds: config.app.terminationGracePeriodSeconds,
+    uid: config.app.uid,
+    agentConfig: tenant.agentConfig,
+    env: tenant.env,
+    secrets: Object.fromEntries(Object.entries(tenant.secrets).map(([k, v]) => [k, v.toOutput()])),
     databaseUrl: deps.databaseUrl,
-    apiKeyPrefix: c.apiKeyPrefix,
-    apiKeyRotation: t.apiKey,
+    apiKeyPrefix: config.apiKeyPrefix,
+    apiKeyRotation: tenant.apiKey,
     apiKeySeed: deps.apiKeySeed,
-    adminEmail: t.adminEmail,
-    migrate: t.migrate ?? c.app.migrate,
-    proxyNamespace: edgeNamespace(c.environment),
-    clusterDomain: c.proxy.clusterDomain,
+    adminEmail: tenant.adminEmail,
+    migrate: tenant.migrate ?? config.app.migrate,
+    proxyNamespace: edgeNamespace(config.environment),
+    clusterDomain: config.proxy.clusterDomain,
     databaseEgress: deps.databaseEgress,
   };
 }
@@ -78,20 +78,20 @@ export interface TenantFleetDependencies {
  */
 export function createTenantApps(
   name: string,
-  c: PlatformConfig,
+  config: PlatformConfig,
   deps: TenantFleetDependencies,
   opts: pulumi.CustomResourceOptions,
 ): Record<string, TenantApp> {
-  const apiKeySeed = c.tenants.some((t) => t.apiKey.generation >= 1)
+  const apiKeySeed = config.tenants.some((t) => t.apiKey.generation >= 1)
     ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, opts).result
     : undefined;
   const apps: Record<string, TenantApp> = {};
-  for (const t of c.tenants) {
-    apps[t.id] = new TenantApp(
-      `${name}-tenant-${t.id}`,
-      tenantAppArgs(c, t, {
+  for (const tenant of config.tenants) {
+    apps[tenant.id] = new TenantApp(
+      `${name}-tenant-${tenant.id}`,
+      tenantAppArgs(config, tenant, {
         image: deps.image,
-        databaseUrl: deps.database.tenantUrl(t.id),
+        databaseUrl: deps.database.tenantUrl(tenant.id),
         databaseEgress: deps.database.networkPeer,
         apiKeySeed,
       }),

@@ -21,18 +21,18 @@ export function replicaCeiling(replicas: number, autoscale: Autoscale | undefine
 /** The HPA spec for the tenant's Deployment. */
 export function autoscalerSpec(
   deploymentName: string,
-  a: Autoscale,
+  autoscale: Autoscale,
 ): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
   return {
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
-    minReplicas: a.min,
-    maxReplicas: a.max,
+    minReplicas: autoscale.min,
+    maxReplicas: autoscale.max,
     metrics: [
       {
         type: "Resource",
         resource: {
           name: "cpu",
-          target: { type: "Utilization", averageUtilization: a.cpuPercent },
+          target: { type: "Utilization", averageUtilization: autoscale.cpuPercent },
         },
       },
     ],

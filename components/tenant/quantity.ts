@@ -66,8 +66,8 @@ export function multiplyQuantity(quantity: string, factor: number): string {
   return format({ milli: parsed.milli * BigInt(factor), binary: parsed.binary });
 }
 
-/** Compares two quantities: negative when a < b, 0 when equal, positive when a > b. */
-export function compareQuantities(a: string, b: string): number {
-  const [x, y] = [parse(a).milli, parse(b).milli];
+/** Compares two quantities: negative when left < right, 0 when equal, positive when left > right. */
+export function compareQuantities(left: string, right: string): number {
+  const [x, y] = [parse(left).milli, parse(right).milli];
   return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -5,8 +5,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { tenantNamespace, tenantServiceName } from "../../model/names";
-import { DIGEST_REF } from "../../model/patterns";
 import type { Plan } from "../../model/plans";
+import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { tenantEnvProblems } from "../../model/rules/tenant-env";
 import { tenantScaleProblems } from "../../model/rules/tenant-scale";
 import { assertNoProblems } from "../component-args-error";
@@ -218,7 +218,7 @@ export function resolveTenantAppArgs(name: string, args: TenantAppArgs): Resolve
 function tenantAppProblems(args: TenantAppArgs): string[] {
   const at = `tenant "${args.tenantId}"`;
   const image =
-    typeof args.image === "string" ? unpinnedImageProblem(args.tenantId, args.image) : undefined;
+    typeof args.image === "string" ? tenantImageProblem(args.tenantId, args.image) : undefined;
   return [
     ...apiKeyRotationProblems(args.tenantId, args.apiKeyRotation, args.apiKeySeed !== undefined),
     ...(image === undefined ? [] : [image]),
@@ -243,8 +243,9 @@ function tenantAppProblems(args: TenantAppArgs): string[] {
  * The problem with a tenant image that is not pinned by digest, or undefined. A ref known when
  * the args are given is checked by {@link resolveTenantAppArgs}; one from a build once it is known.
  */
-export function unpinnedImageProblem(tenantId: string, ref: string): string | undefined {
-  return DIGEST_REF.test(ref)
+export function tenantImageProblem(tenantId: string, ref: string): string | undefined {
+  const problem = unpinnedImageProblem(ref);
+  return problem === undefined
     ? undefined
-    : `tenant "${tenantId}" image "${ref}": must be pinned by digest (repo@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`;
+    : `tenant "${tenantId}" image "${ref}": ${problem}; deploy the image component's ref or set tenants[].image to a digest`;
 }

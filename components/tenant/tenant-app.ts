@@ -17,7 +17,7 @@ import {
   resolveTenantAppArgs,
   TENANT_APP_COMPONENT,
   type TenantAppArgs,
-  unpinnedImageProblem,
+  tenantImageProblem,
 } from "./tenant-app-args";
 import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, secretEnv } from "./volumes";
 
@@ -420,7 +420,7 @@ export const RESERVED_ENV: readonly string[] = PLATFORM_ENV;
 
 /** A ref from a build is only known during the update: checked then, with the same problem. */
 function assertPinned(name: string, args: ResolvedTenantAppArgs, ref: string): string {
-  const problem = unpinnedImageProblem(args.tenantId, ref);
+  const problem = tenantImageProblem(args.tenantId, ref);
   if (problem !== undefined) throw new ComponentArgsError(TENANT_APP_COMPONENT, name, [problem]);
   return ref;
 }

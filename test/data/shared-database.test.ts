@@ -6,6 +6,8 @@ import {
   type SharedDatabaseArgs,
 } from "../../components/data/shared-database";
 import { derivePassword } from "../../components/data/derived-password";
+import { TenantDatabases, type TenantDatabasesArgs } from "../../components/data/tenant-databases";
+import { ComponentArgsError } from "../../components/component-args-error";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
 import { BUILTIN_PLANS } from "../../model/plans";
@@ -190,14 +192,16 @@ describe("SharedDatabase, per tenant", () => {
   it("refuses tenants whose summed connection limits exceed max_connections", () => {
     const many = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, connectionLimit: 20 }));
     expect(() => new SharedDatabase("db", inCluster({ tenants: many }))).toThrow(
-      /connection limits sum to 200 \(\+5 reserved for the admin\) but max_connections is 200/,
+      `SharedDatabase "db": database.maxConnections 200: tenants' databaseConnections sum to 200 (+5 reserved for the admin), above max_connections; raise database.maxConnections or move tenants to smaller plans`,
     );
     expect(
       () => new SharedDatabase("db", inCluster({ tenants: many, maxConnections: 205 })),
     ).not.toThrow();
     expect(
       () => new SharedDatabase("db", external({ tenants: many, maxConnections: 100 })),
-    ).toThrow(/max_connections is 100/);
+    ).toThrow(
+      `database.maxConnections 100: tenants' databaseConnections sum to 200 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
+    );
   });
 
   it("refuses duplicate or malformed tenant ids and bad connection limits", () => {
@@ -395,7 +399,7 @@ describe("SharedDatabase, in-cluster", () => {
     const policy = run.get(KUBERNETES.NetworkPolicy, "db-network-policy").inputs.spec;
     expect(policy.ingress[0].from).toHaveLength(1);
     expect(() => new SharedDatabase("db", inCluster({ adminSourceCidrs: [] }))).toThrow(
-      /database\.adminSourceCidrs: required with database\.nodePort 30432/,
+      `SharedDatabase "db": database.adminSourceCidrs []: is required with database.nodePort 30432: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
     );
   });
 
@@ -438,7 +442,7 @@ describe("SharedDatabase, external", () => {
 
   it("refuses an external server without an admin password, saying how to set it", () => {
     expect(() => new SharedDatabase("db", external({ adminPassword: undefined }))).toThrow(
-      /databaseAdminPassword is required .* pulumi config set --secret databaseAdminPassword/,
+      `SharedDatabase "db": databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
     );
   });
 
@@ -457,5 +461,160 @@ describe("SharedDatabase, external", () => {
       sslmode: "require",
       username: "postgres",
     });
+  });
+});
+
+describe("SharedDatabase's args", () => {
+  it("gathers every problem into one ComponentArgsError, before anything is registered", async () => {
+    let error: unknown;
+    const run = await runProgram(() => {
+      try {
+        new SharedDatabase(
+          "db",
+          external({
+            environment: "dev-team",
+            host: " ",
+            adminPassword: undefined,
+            maxConnections: 20,
+            tenants: [
+              { id: "acme", connectionLimit: 10 },
+              { id: "acme", connectionLimit: 0 },
+              { id: "Acme_1", connectionLimit: 20 },
+            ],
+          }),
+        );
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(error).toBeInstanceOf(ComponentArgsError);
+    expect((error as ComponentArgsError).problems).toEqual([
+      `environment "dev-team": must be letters and digits only (no '-'): names join it with tenant ids, so "dev" + tenant "team-a" and "dev-team" + tenant "a" would share database sp_dev_team_a, and a tenant namespace could equal another environment's {env}-edge`,
+      `tenants[1].id "acme": is listed twice`,
+      `tenants[1].connectionLimit 0: must be a positive integer`,
+      `tenants[2].id "Acme_1": must be a DNS label (a-z, 0-9, '-')`,
+      `database.maxConnections 20: tenants' databaseConnections sum to 30 (+5 reserved for the admin), above max_connections; raise database.maxConnections (and the server's max_connections) or move tenants to smaller plans`,
+      `databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
+      `database.host "": set it to the server's address`,
+    ]);
+    expect((error as Error).message).toMatch(
+      /^SharedDatabase "db": 7 problems:\n {2}- environment/,
+    );
+  });
+});
+
+describe("SharedDatabase's children", () => {
+  it("exposes the in-cluster server's children and each tenant's role, database and hardening", async () => {
+    const { run, db } = await deploy(inCluster());
+    const urnOf = (resource: pulumi.Resource) => valueOf(resource.urn);
+    const server = db.inCluster!;
+    expect(await urnOf(server.statefulSet)).toBe(
+      run.get(KUBERNETES.StatefulSet, "db-statefulset").urn,
+    );
+    expect(await urnOf(server.service)).toBe(run.get(KUBERNETES.Service, "db-service").urn);
+    expect(await urnOf(server.adminService!)).toBe(
+      run.get(KUBERNETES.Service, "db-admin-service").urn,
+    );
+    expect(await urnOf(server.networkPolicy)).toBe(
+      run.get(KUBERNETES.NetworkPolicy, "db-network-policy").urn,
+    );
+    expect(await urnOf(server.namespace)).toBe(run.get(KUBERNETES.Namespace, "db-namespace").urn);
+    expect(await urnOf(db.serverHardening)).toBe(
+      run.get(AGENT_CLOUD.SqlStatements, "db-server-hardening").urn,
+    );
+    expect(Object.keys(db.tenantDatabases).sort()).toEqual(["acme", "globex-corp"]);
+    const acme = db.tenantDatabases.acme!;
+    expect(await urnOf(acme.role)).toBe(run.get(POSTGRESQL.Role, "db-acme-role").urn);
+    expect(await urnOf(acme.database)).toBe(run.get(POSTGRESQL.Database, "db-acme-database").urn);
+    expect(await urnOf(acme.hardening)).toBe(
+      run.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening").urn,
+    );
+    expect(await valueOf(acme.url)).toBe(await valueOf(db.tenantUrl("acme")));
+
+    const outside = await deploy(external());
+    expect(outside.db.inCluster).toBeUndefined();
+  });
+
+  it("lets a caller adjust the StatefulSet, the Service and each tenant's role by transform", async () => {
+    const plain = await deploy(inCluster());
+    const seen: string[] = [];
+    const adjusted = await deploy(
+      inCluster({
+        transform: {
+          statefulSet: (args) => {
+            args.metadata = { ...(args.metadata as object), annotations: { team: "data" } };
+          },
+          service: { spec: { type: "ClusterIP", clusterIP: "None" } },
+          role: (args, _opts, name) => {
+            seen.push(name);
+            args.validUntil = "2030-01-01T00:00:00Z";
+          },
+        },
+      }),
+    );
+    const sts = adjusted.run.get(KUBERNETES.StatefulSet, "db-statefulset").inputs;
+    expect(sts.metadata.annotations).toEqual({ team: "data" });
+    expect(sts.spec).toEqual(plain.run.get(KUBERNETES.StatefulSet, "db-statefulset").inputs.spec);
+    expect(adjusted.run.get(KUBERNETES.Service, "db-service").inputs.spec).toEqual({
+      type: "ClusterIP",
+      clusterIP: "None",
+    });
+    expect(seen.sort()).toEqual(["db-acme-role", "db-globex-corp-role"]);
+    expect(adjusted.run.get(POSTGRESQL.Role, "db-acme-role").inputs.validUntil).toBe(
+      "2030-01-01T00:00:00Z",
+    );
+    // The same names, so the same URNs: a transform never replaces a resource.
+    const urns = (run: typeof plain.run) => run.resources.map((r) => r.urn).sort();
+    expect(urns(adjusted.run)).toEqual(urns(plain.run));
+  });
+});
+
+describe("TenantDatabases (a shard's tenants)", () => {
+  const externalArgs = external() as Extract<SharedDatabaseArgs, { mode: "external" }>;
+  const shardArgs = Object.fromEntries(
+    Object.entries(externalArgs).filter(([key]) => key !== "mode"),
+  ) as TenantDatabasesArgs;
+
+  it("creates each tenant's role, database and hardening exactly as SharedDatabase does", async () => {
+    const shared = await deploy(external());
+    const shard = await runProgram(() => new TenantDatabases("db", shardArgs));
+    const tenantResources = (run: typeof shard) =>
+      run.resources
+        .filter((r) => r.type !== SHARED_DATABASE_TYPE && r.name !== "db-server-hardening")
+        .filter((r) => r.type !== "agent-cloud:data:TenantDatabases")
+        .map((r) => ({
+          type: r.type,
+          name: r.name,
+          inputs: r.inputs,
+          protect: r.protect,
+          retainOnDelete: r.retainOnDelete,
+        }))
+        .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
+    expect(tenantResources(shard)).toEqual(tenantResources(shared.run));
+    expect(tenantResources(shard).map((r) => r.name)).toEqual([
+      "db-acme-database",
+      "db-globex-corp-database",
+      "db-acme-role",
+      "db-globex-corp-role",
+      "db-acme-hardening",
+      "db-globex-corp-hardening",
+      "db-provider",
+      "db-password-key",
+    ]);
+    expect(await valueOf(shard.result.tenantUrl("acme"))).toBe(
+      await valueOf(shared.db.tenantUrl("acme")),
+    );
+    expect(() => shard.result.tenantUrl("initech")).toThrow(
+      `TenantDatabases has no tenant "initech" (tenants: acme, globex-corp)`,
+    );
+  });
+
+  it("refuses its args with the same rules, naming itself", () => {
+    expect(
+      () => new TenantDatabases("shard-db", { ...shardArgs, adminPassword: undefined }),
+    ).toThrow(
+      `TenantDatabases "shard-db": databaseAdminPassword: is required when database.mode is "external"; run: pulumi config set --secret databaseAdminPassword <value>`,
+    );
   });
 });

@@ -12,7 +12,9 @@ import {
   type TenantBackupsArgs,
 } from "../../components/data/tenant-backups";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
-import { isSecretInput, runProgram } from "../../testkit/mocks";
+import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
+import { ComponentArgsError } from "../../components/component-args-error";
+import { DEFAULT_BACKUP_VOLUME_SIZE } from "../../model/database-defaults";
 import { restrictedViolations } from "../../testkit/pod-security";
 import { engineConfig } from "../../testkit/stack-files";
 import {
@@ -161,6 +163,87 @@ describe("TenantBackups", () => {
         target: { kind: "volume", claimName: "c" },
       }),
     ).toThrow("retentionDays 0: must be a whole number of days, 1 or more");
+  });
+});
+
+describe("TenantBackups' args and children", () => {
+  it("gathers every problem into one ComponentArgsError, before anything is registered", async () => {
+    let error: unknown;
+    const run = await runProgram(() => {
+      try {
+        new TenantBackups(
+          "local-backups",
+          args({
+            retentionDays: 0.5,
+            tenants: [
+              { id: "acme", databaseUrl: "postgres://a" },
+              { id: "acme", databaseUrl: "postgres://b" },
+              { id: "Globex", databaseUrl: "postgres://c" },
+            ],
+          }),
+        );
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    expect(run.resources).toEqual([]);
+    expect(error).toBeInstanceOf(ComponentArgsError);
+    expect((error as Error).message).toBe(
+      [
+        `TenantBackups "local-backups": 3 problems:`,
+        `  - retentionDays 0.5: must be a whole number of days, 1 or more`,
+        `  - tenants[1].id "acme": is listed twice`,
+        `  - tenants[2].id "Globex": must be a DNS label (a-z, 0-9, '-')`,
+      ].join("\n"),
+    );
+  });
+
+  it("exposes the CronJob, the volume and the URL Secret, and lets a caller adjust them", async () => {
+    const plain = await deploy(args());
+    const adjusted = await runProgram(
+      () =>
+        new TenantBackups(
+          "local-backups",
+          args({
+            transform: {
+              cronJob: (cronJob) => {
+                cronJob.metadata = { ...(cronJob.metadata as object), annotations: { a: "b" } };
+              },
+              volume: (claim, opts) => {
+                opts.protect = true;
+              },
+            },
+          }),
+        ),
+    );
+    const backups = adjusted.result;
+    expect(await valueOf(backups.cronJob.urn)).toBe(
+      adjusted.get(KUBERNETES.CronJob, "local-backups-cronjob").urn,
+    );
+    expect(await valueOf(backups.volume!.urn)).toBe(
+      adjusted.get(KUBERNETES.PersistentVolumeClaim, "local-backups-volume").urn,
+    );
+    expect(await valueOf(backups.urlsSecret.urn)).toBe(
+      adjusted.get(KUBERNETES.Secret, "local-backups-urls").urn,
+    );
+    const cron = adjusted.get(KUBERNETES.CronJob, "local-backups-cronjob").inputs;
+    expect(cron.metadata.annotations).toEqual({ a: "b" });
+    expect(cron.spec).toEqual(plain.get(KUBERNETES.CronJob, "local-backups-cronjob").inputs.spec);
+    const volume = adjusted.get(KUBERNETES.PersistentVolumeClaim, "local-backups-volume");
+    expect([volume.protect, volume.retainOnDelete]).toEqual([true, true]);
+    expect(adjusted.resources.map((r) => r.urn).sort()).toEqual(
+      plain.resources.map((r) => r.urn).sort(),
+    );
+  });
+
+  it("sizes the volume from the one default when the target does not say", async () => {
+    const run = await deploy(args({ target: { kind: "volume" } }));
+    expect(
+      run.get(KUBERNETES.PersistentVolumeClaim, "local-backups-volume").inputs.spec.resources,
+    ).toEqual({
+      requests: { storage: DEFAULT_BACKUP_VOLUME_SIZE },
+    });
+    expect(DEFAULT_BACKUP_VOLUME_SIZE).toBe("10Gi");
   });
 });
 

@@ -3,6 +3,7 @@
  * that looks like a credential, a credential inside agentConfig (mounted in a ConfigMap). Each
  * issue says the command that stores the value encrypted, and never shows the value.
  */
+import { SET_DATABASE_ADMIN_PASSWORD } from "../../../model/rules/database-admin-password";
 import { findNestedSecrets, isSecretName, secretShape } from "../../../model/rules/secrets";
 import { SECRET_KEYS, type SecretKey } from "../../../model/config-schema";
 import type { ConfigIssue } from "../errors";
@@ -11,7 +12,7 @@ import { clearTextIssue, type TenantRule } from "./rule";
 /** How to store each secret key encrypted. */
 export const SET_SECRET_COMMAND: Record<SecretKey, string> = {
   tenantSecrets: "pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>",
-  databaseAdminPassword: "pulumi config set --secret databaseAdminPassword <value>",
+  databaseAdminPassword: SET_DATABASE_ADMIN_PASSWORD,
   tlsPrivateKey: "pulumi config set --secret tlsPrivateKey < key.pem",
   registryPassword: "pulumi config set --secret registryPassword <value>",
 };

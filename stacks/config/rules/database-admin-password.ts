@@ -1,18 +1,14 @@
 /**
- * An external database needs its admin password (a secret key); components/data/shared-database.ts
- * checks the same on its args.
+ * An external database needs its admin password (a secret key): the one rule in
+ * model/rules/database-admin-password.ts, which SharedDatabase and TenantDatabases apply too.
  */
-import { SET_SECRET_COMMAND } from "./clear-text-secrets";
+import { databaseAdminPasswordProblems } from "../../../model/rules/database-admin-password";
 import { configIssue, type ConfigRule } from "./rule";
 
 export const databaseAdminPasswordIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("database", "databaseAdminPassword")) return [];
-  if (config.database.mode !== "external" || config.databaseAdminPassword !== undefined) return [];
-  return [
-    configIssue(
-      "databaseAdminPassword",
-      undefined,
-      `is required when database.mode is "external"; run: ${SET_SECRET_COMMAND.databaseAdminPassword}`,
-    ),
-  ];
+  const adminPasswordSet = config.databaseAdminPassword !== undefined;
+  return databaseAdminPasswordProblems({ ...config.database, adminPasswordSet }).map((problem) =>
+    configIssue(problem.path, problem.received, problem.message),
+  );
 };

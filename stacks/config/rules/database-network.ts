@@ -1,9 +1,10 @@
 /**
  * Where tenants may reach the database: an external server's network is one private range no
  * wider than /16, and an in-cluster server's node port admits the admin path only from listed
- * sources (components/data/shared-database.ts checks the latter on its args too).
+ * sources (the one rule in model/rules/database-admin-sources.ts, which SharedDatabase applies too).
  */
 import { cidrRange, privateRangeOf } from "../../../lib/cidr";
+import { databaseAdminSourcesProblems } from "../../../model/rules/database-admin-sources";
 import type { ConfigIssue } from "../errors";
 import { configIssue, type ConfigRule } from "./rule";
 
@@ -36,18 +37,10 @@ export const databaseNetworkIssues: ConfigRule = ({ config, valid }) => {
       }
     });
   }
-  if (
-    database.mode === "in-cluster" &&
-    database.nodePort !== undefined &&
-    database.adminSourceCidrs.length === 0
-  ) {
-    issues.push(
-      configIssue(
-        "database.adminSourceCidrs",
-        [],
-        `is required with database.nodePort ${database.nodePort}: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
-      ),
-    );
+  if (database.mode === "in-cluster") {
+    for (const problem of databaseAdminSourcesProblems(database)) {
+      issues.push(configIssue(problem.path, problem.received, problem.message));
+    }
   }
   return issues;
 };

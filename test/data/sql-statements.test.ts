@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { ComponentArgsError } from "../../components/component-args-error";
+import {
+  resolveSqlStatementsArgs,
+  SQL_STATEMENTS_TYPE,
+  SqlStatements,
+} from "../../components/data/sql-statements";
+import { runProgram } from "../../testkit/mocks";
+
+const connection = {
+  host: "localhost",
+  port: 5432,
+  user: "postgres",
+  password: "pw",
+  database: "postgres",
+  sslmode: "disable" as const,
+};
+
+describe("SqlStatements' args", () => {
+  it.each([
+    [[{ sql: "SELECT 1", required: true }], []],
+    [[], ["statements []: must list at least one statement"]],
+    [
+      [
+        { sql: "SELECT 1", required: true },
+        { sql: "  ", required: false },
+        { sql: "", required: true },
+      ],
+      [
+        `statements[1].sql "": must be a SQL statement`,
+        `statements[2].sql "": must be a SQL statement`,
+      ],
+    ],
+  ])("%j: %j", (statements, problems) => {
+    const resolve = () => resolveSqlStatementsArgs("hardening", { connection, statements });
+    if (problems.length === 0) {
+      expect(resolve()).toEqual({ connection, statements });
+      return;
+    }
+    let error: unknown;
+    try {
+      resolve();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ComponentArgsError);
+    expect((error as ComponentArgsError).problems).toEqual(problems);
+  });
+
+  it("refuses an empty list before the resource is registered", async () => {
+    let error: unknown;
+    const run = await runProgram(() => {
+      try {
+        new SqlStatements("hardening", { connection, statements: [] });
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    expect(run.resources.filter((r) => r.type === SQL_STATEMENTS_TYPE)).toEqual([]);
+    expect((error as Error).message).toBe(
+      `SqlStatements "hardening": statements []: must list at least one statement`,
+    );
+  });
+});

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { unpinnedImageProblem } from "../../model/rules/pinned-image";
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+const PROBLEM = "must be pinned by digest (registry/repo[:tag]@sha256:<64 hex>)";
+
+describe("unpinnedImageProblem", () => {
+  it.each([
+    [`ghcr.io/acme/agent@${DIGEST}`, undefined],
+    [`ghcr.io/acme/agent:1.4.0@${DIGEST}`, undefined],
+    [`localhost:5000/agent@${DIGEST}`, undefined],
+    ["ghcr.io/acme/agent:1.4.0", PROBLEM],
+    ["nginx:latest", PROBLEM],
+    ["nginx", PROBLEM],
+    [`ghcr.io/acme/agent@sha256:${"a".repeat(63)}`, PROBLEM],
+    [`ghcr.io/acme/agent@sha256:${"A".repeat(64)}`, PROBLEM],
+    [`Acme/Agent@${DIGEST}`, PROBLEM],
+  ])("%s: %s", (ref, expected) => {
+    expect(unpinnedImageProblem(ref)).toBe(expected);
+  });
+});
