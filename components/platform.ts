@@ -5,6 +5,7 @@ import type { PlatformConfig } from "../model/platform-config";
 import type { SecretValue } from "../model/secret-value";
 import type { ShardTenant } from "../model/shard-tenant";
 import { SharedDatabase, type SharedDatabaseArgs } from "./data/shared-database";
+import { databaseTenantOf } from "./data/shared-database-args";
 import { TenantBackups, type TenantBackupsArgs } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
@@ -222,11 +223,7 @@ export function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
   const common = {
     environment: config.environment,
     protect: database.protect,
-    tenants: config.tenants.map((t) => ({
-      id: t.id,
-      connectionLimit: t.plan.databaseConnections,
-      limits: t.plan.databaseLimits,
-    })),
+    tenants: config.tenants.map(databaseTenantOf),
     maxConnections: database.maxConnections,
   };
   if (database.mode === "in-cluster") {

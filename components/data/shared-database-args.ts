@@ -14,7 +14,7 @@ import {
   type SslMode,
 } from "../../model/database-defaults";
 import { DNS_LABEL } from "../../model/names";
-import { DEFAULT_DATABASE_LIMITS, type DatabaseLimits } from "../../model/plans";
+import { DEFAULT_DATABASE_LIMITS, type DatabaseLimits, type Plan } from "../../model/plans";
 import { type ConfigProblem, formatConfigProblem } from "../../model/rules/config-problem";
 import { connectionBudgetProblems } from "../../model/rules/connection-budget";
 import { databaseAdminPasswordProblems } from "../../model/rules/database-admin-password";
@@ -33,6 +33,22 @@ export interface DatabaseTenant {
    * @default DEFAULT_DATABASE_LIMITS (model/plans.ts: the standard plan's)
    */
   readonly limits?: DatabaseLimits;
+}
+
+/**
+ * A tenant's database as its plan sets it: the role's connection limit and settings. The platform
+ * and the shard stacks both build their tenants' databases from it, so a tenant gets the same
+ * role wherever it is deployed.
+ */
+export function databaseTenantOf(tenant: {
+  readonly id: string;
+  readonly plan: Pick<Plan, "databaseConnections" | "databaseLimits">;
+}): DatabaseTenant {
+  return {
+    id: tenant.id,
+    connectionLimit: tenant.plan.databaseConnections,
+    limits: tenant.plan.databaseLimits,
+  };
 }
 
 /** Adjust a tenant's Role and Database before they are registered (each tenant's name is given). */

@@ -519,6 +519,9 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
     "proxy_redirect off;",
     // The edge owns TLS, so it alone decides HSTS.
     "proxy_hide_header Strict-Transport-Security;",
+    // A tenant's response may not steer the edge: no internal redirect to the edge's own
+    // locations (X-Accel-Redirect), no rate or expiry of its choosing. X-Accel-Buffering stays.
+    "proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset;",
     // Agents stream (SSE): pass every chunk on as it arrives.
     "proxy_buffering off;",
     `proxy_connect_timeout ${t.connectSeconds}s;`,

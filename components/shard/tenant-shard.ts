@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { edgeNamespace } from "../../model/names";
 import type { PlatformConfig } from "../../model/platform-config";
 import { assertNoProblems } from "../component-args-error";
+import { databaseTenantOf } from "../data/shared-database-args";
 import { TenantDatabases, type TenantDatabasesArgs } from "../data/tenant-databases";
 import { hostsFileLines } from "../edge/hosts-file";
 import { createTenantApps } from "../tenant/app-args";
@@ -133,10 +134,7 @@ export function shardDatabaseArgs(args: ResolvedTenantShardArgs): TenantDatabase
   return {
     environment: args.config.environment,
     protect: database.protect,
-    tenants: args.config.tenants.map((t) => ({
-      id: t.id,
-      connectionLimit: t.plan.databaseConnections,
-    })),
+    tenants: args.config.tenants.map(databaseTenantOf),
     host: database.host,
     port: database.port,
     sslmode: database.sslmode,

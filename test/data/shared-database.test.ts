@@ -7,6 +7,7 @@ import {
 } from "../../components/data/shared-database";
 import { derivePassword } from "../../components/data/derived-password";
 import { TenantDatabases, type TenantDatabasesArgs } from "../../components/data/tenant-databases";
+import { databaseTenantOf } from "../../components/data/shared-database-args";
 import { ComponentArgsError } from "../../components/component-args-error";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
 import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
@@ -608,6 +609,34 @@ describe("TenantDatabases (a shard's tenants)", () => {
     expect(() => shard.result.tenantUrl("initech")).toThrow(
       `TenantDatabases has no tenant "initech" (tenants: acme, globex-corp)`,
     );
+  });
+
+  it("gives a tenant its plan's role settings, as the platform stack does (databaseTenantOf)", async () => {
+    const pro = BUILTIN_PLANS.pro!;
+    const tenant = databaseTenantOf({ id: "acme", plan: pro });
+    expect(tenant).toEqual({
+      id: "acme",
+      connectionLimit: pro.databaseConnections,
+      limits: pro.databaseLimits,
+    });
+    const shard = await runProgram(
+      () => new TenantDatabases("db", { ...shardArgs, tenants: [tenant] }),
+    );
+    const statements = shard.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening").inputs.statements;
+    expect(statements).toEqual(
+      tenantHardeningSql(
+        tenantSqlSpec("production", {
+          id: "acme",
+          connectionLimit: 50,
+          limits: pro.databaseLimits,
+        }),
+      ),
+    );
+    expect(statements).toContainEqual({
+      sql: `ALTER ROLE "sp_production_acme" SET statement_timeout = '300s'`,
+      required: true,
+    });
+    expect(shard.get(POSTGRESQL.Role, "db-acme-role").inputs.statementTimeout).toBe(300_000);
   });
 
   it("refuses its args with the same rules, naming itself", () => {

@@ -66,6 +66,19 @@ function tenant(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   req.resume();
+  if (url === "/steer") {
+    // A tenant trying to steer the edge: an internal redirect, a rate and an expiry of its choosing.
+    const body = JSON.stringify({ ok: true, steered: false });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      "x-accel-redirect": "/small",
+      "x-accel-limit-rate": "1",
+      "x-accel-expires": "3600",
+    });
+    res.end(body);
+    return;
+  }
   const body = JSON.stringify({ ok: true, url });
   res.writeHead(200, {
     "content-type": "application/json",
@@ -150,6 +163,14 @@ describe("bodies and streams through the edge on the real nginx", () => {
     const expected = JSON.stringify({ ok: true, url: "/small" });
     expect(res.body.toString("utf8")).toBe(expected);
     expect(res.headers["content-length"]).toBe(String(Buffer.byteLength(expected)));
+  });
+
+  it("never lets a tenant's X-Accel-* headers steer the edge: its own answer, as sent", async () => {
+    const res = await fetchBytes("/steer");
+    expect(res.status).toBe(200);
+    // Obeyed, X-Accel-Redirect would have answered with /small's body instead.
+    expect(JSON.parse(res.body.toString("utf8"))).toEqual({ ok: true, steered: false });
+    expect(Object.keys(res.headers).filter((h) => h.startsWith("x-accel-"))).toEqual([]);
   });
 
   it("passes a response many times larger than its buffers intact, without spooling it", async () => {

@@ -31,12 +31,16 @@ describe("importsFromTest", () => {
       ["../test/harness/mocks"],
     ],
     ["bench/diff.ts", 'import type { RecordedResource } from "../testkit/mocks";', []],
+    ["bench/diff.ts", 'import type { RecordedResource } from "./mocks";', []],
     ["scripts/e2e/render.ts", 'const m = await import("../../test/x");', ["../../test/x"]],
+    // Resolved from the importing file: scripts/x, not test/x.
+    ["scripts/e2e/render.ts", 'const m = await import("../x");', []],
     [
       "testkit/edge/nginx.ts",
       'export { NGINX } from "../../test/edge/support/nginx";',
       ["../../test/edge/support/nginx"],
     ],
+    ["testkit/edge/nginx.ts", 'export { NGINX } from "../edge/support/nginx";', []],
     ["testkit/edge/nginx.ts", 'import { sleep } from "./ports";', []],
     ["bench/load.ts", 'const w = require("../test/worker");', ["../test/worker"]],
     ["bench/run.ts", 'import "../test/setup";', ["../test/setup"]],
