@@ -85,9 +85,9 @@ function parseResponse(buf: Buffer): Parsed | undefined {
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const requests = spec.targets.map((t) =>
+  const requests = spec.targets.map((target) =>
     Buffer.from(
-      `GET /bench HTTP/1.1\r\nHost: ${t.host}\r\nUser-Agent: agent-cloud-bench\r\n` +
+      `GET /bench HTTP/1.1\r\nHost: ${target.host}\r\nUser-Agent: agent-cloud-bench\r\n` +
         (spec.closeEach ? "Connection: close\r\n" : "") +
         "\r\n",
       "latin1",
@@ -127,7 +127,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       if (finished) return;
       finished = true;
       clearTimeout(hardStop);
-      for (const s of sockets) s.destroy();
+      for (const socket of sockets) socket.destroy();
       const cpu = process.cpuUsage(cpuAtMeasure);
       const measuredMs = Math.min(performance.now(), deadline) - measureFrom;
       latencies.sort((a, b) => a - b);
@@ -196,8 +196,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (parsed.close) socket.destroy();
         else send();
       });
-      socket.on("error", (e) => {
-        if (inFlight !== undefined) error(`${e.message}`, inFlight.at);
+      socket.on("error", (failure) => {
+        if (inFlight !== undefined) error(`${failure.message}`, inFlight.at);
         inFlight = undefined;
       });
       socket.on("close", () => {

@@ -54,9 +54,9 @@ export interface RunningPeer {
 const backendName = (id: string) => `t_${id}`;
 
 /** HAProxy's config and host map. */
-export function haproxyConfig(s: PeerSetup): { config: string; hostsMap: string } {
-  const pem = join(s.dir, "haproxy.pem");
-  const map = join(s.dir, "hosts.map");
+export function haproxyConfig(setup: PeerSetup): { config: string; hostsMap: string } {
+  const pem = join(setup.dir, "haproxy.pem");
+  const map = join(setup.dir, "hosts.map");
   const head = [
     "global",
     "  log stdout format raw local0",
@@ -76,7 +76,7 @@ export function haproxyConfig(s: PeerSetup): { config: string; hostsMap: string 
     "  timeout http-keep-alive 65s",
     "",
     "frontend edge",
-    `  bind 127.0.0.1:${s.port} ssl crt ${pem} alpn h2,http/1.1`,
+    `  bind 127.0.0.1:${setup.port} ssl crt ${pem} alpn h2,http/1.1`,
     "  unique-id-format %[uuid()]",
     "  unique-id-header X-Request-Id",
     `  http-request set-var(txn.backend) req.hdr(host),field(1,:),lower,map(${map})`,
@@ -87,14 +87,16 @@ export function haproxyConfig(s: PeerSetup): { config: string; hostsMap: string 
     "  use_backend %[var(txn.backend)]",
     "",
   ];
-  const backends = s.tenants.flatMap((t) => [
-    `backend ${backendName(t.id)}`,
-    `  server app ${t.address}:${s.tenantPort} pool-purge-delay ${s.upstreamKeepaliveSeconds}s`,
+  const backends = setup.tenants.flatMap((tenant) => [
+    `backend ${backendName(tenant.id)}`,
+    `  server app ${tenant.address}:${setup.tenantPort} pool-purge-delay ${setup.upstreamKeepaliveSeconds}s`,
     "",
   ]);
   return {
     config: [...head, ...backends].join("\n"),
-    hostsMap: s.tenants.flatMap((t) => t.hosts.map((h) => `${h} ${backendName(t.id)}`)).join("\n"),
+    hostsMap: setup.tenants
+      .flatMap((t) => t.hosts.map((h) => `${h} ${backendName(t.id)}`))
+      .join("\n"),
   };
 }
 
@@ -104,10 +106,10 @@ export function haproxyConfig(s: PeerSetup): { config: string; hostsMap: string 
  * One site block per host is its other model; with 1,000 hosts it took about a minute to start
  * and answered tens of requests per second here, so it is not the fair comparison.
  */
-export function caddyfile(s: PeerSetup): string {
-  const log = join(s.dir, "caddy-access.log");
+export function caddyfile(setup: PeerSetup): string {
+  const log = join(setup.dir, "caddy-access.log");
   const domains = [
-    ...new Set(s.tenants.flatMap((t) => t.hosts.map((h) => h.replace(/^[^.]+\./, "")))),
+    ...new Set(setup.tenants.flatMap((t) => t.hosts.map((h) => h.replace(/^[^.]+\./, "")))),
   ];
   const head = [
     "{",
@@ -115,22 +117,22 @@ export function caddyfile(s: PeerSetup): string {
     "  auto_https off",
     "}",
     "",
-    `${domains.map((d) => `https://*.${d}:${s.port}`).join(", ")} {`,
-    `  tls ${s.certificatePath} ${s.keyPath}`,
+    `${domains.map((d) => `https://*.${d}:${setup.port}`).join(", ")} {`,
+    `  tls ${setup.certificatePath} ${setup.keyPath}`,
     "  log {",
     `    output file ${log}`,
     "    format json",
     "  }",
     "",
   ];
-  const tenants = s.tenants.flatMap((t) => [
-    `  @${t.id} host ${t.hosts.join(" ")}`,
-    `  handle @${t.id} {`,
-    `    reverse_proxy ${t.address}:${s.tenantPort} {`,
+  const tenants = setup.tenants.flatMap((tenant) => [
+    `  @${tenant.id} host ${tenant.hosts.join(" ")}`,
+    `  handle @${tenant.id} {`,
+    `    reverse_proxy ${tenant.address}:${setup.tenantPort} {`,
     "      header_up X-Real-IP {remote_host}",
     "      header_up X-Request-Id {http.request.uuid}",
     "      transport http {",
-    `        keepalive ${s.upstreamKeepaliveSeconds}s`,
+    `        keepalive ${setup.upstreamKeepaliveSeconds}s`,
     "      }",
     "    }",
     "  }",
@@ -143,7 +145,7 @@ export function caddyfile(s: PeerSetup): string {
     .join("\n");
 }
 
-/** The first `n` tenants' part of a generated config, for the report. */
+/** The first `tenants` tenants' part of a generated config, for the report. */
 function excerpt(lines: string, keepUntil: RegExp, tenants: number): string {
   const all = lines.split("\n");
   const out: string[] = [];
@@ -193,22 +195,22 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export async function startHaproxy(
-  s: PeerSetup,
+  setup: PeerSetup,
   ready: () => Promise<boolean>,
 ): Promise<RunningPeer> {
   const { readFileSync } = await import("node:fs");
   writeFileSync(
-    join(s.dir, "haproxy.pem"),
-    readFileSync(s.certificatePath, "utf8") + readFileSync(s.keyPath, "utf8"),
+    join(setup.dir, "haproxy.pem"),
+    readFileSync(setup.certificatePath, "utf8") + readFileSync(setup.keyPath, "utf8"),
   );
-  const { config, hostsMap } = haproxyConfig(s);
-  writeFileSync(join(s.dir, "hosts.map"), `${hostsMap}\n`);
-  writeFileSync(join(s.dir, "haproxy.cfg"), config);
+  const { config, hostsMap } = haproxyConfig(setup);
+  writeFileSync(join(setup.dir, "hosts.map"), `${hostsMap}\n`);
+  writeFileSync(join(setup.dir, "haproxy.cfg"), config);
   const child = await startProcess(
     "haproxy",
     "/usr/sbin/haproxy",
-    ["-db", "-f", join(s.dir, "haproxy.cfg")],
-    { stdoutFile: join(s.dir, "haproxy-access.log") },
+    ["-db", "-f", join(setup.dir, "haproxy.cfg")],
+    { stdoutFile: join(setup.dir, "haproxy-access.log") },
     ready,
   );
   return {
@@ -220,11 +222,11 @@ export async function startHaproxy(
 }
 
 export async function startCaddy(
-  s: PeerSetup,
+  setup: PeerSetup,
   ready: () => Promise<boolean>,
 ): Promise<RunningPeer> {
-  const text = caddyfile(s);
-  const file = join(s.dir, "Caddyfile");
+  const text = caddyfile(setup);
+  const file = join(setup.dir, "Caddyfile");
   writeFileSync(file, text);
   const child = await startProcess(
     "caddy",
@@ -232,8 +234,8 @@ export async function startCaddy(
     ["run", "--config", file, "--adapter", "caddyfile"],
     {
       // Caddy keeps its state under these; never the user's home.
-      env: { HOME: s.dir, XDG_DATA_HOME: s.dir, XDG_CONFIG_HOME: s.dir },
-      stdoutFile: join(s.dir, "caddy.log"),
+      env: { HOME: setup.dir, XDG_DATA_HOME: setup.dir, XDG_CONFIG_HOME: setup.dir },
+      stdoutFile: join(setup.dir, "caddy.log"),
     },
     ready,
   );

@@ -14,9 +14,9 @@ const log = (line: string) =>
   console.error(`[edge ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 
 benchProxy(log)
-  .then((p) =>
+  .then((proxyResult) =>
     process.stdout.write(
-      `${edgeTable(p).join("\n")}\n\nLoad average (1 min) at the start: ${loadAtStart}; at the end: ${load()}.\n`,
+      `${edgeTable(proxyResult).join("\n")}\n\nLoad average (1 min) at the start: ${loadAtStart}; at the end: ${load()}.\n`,
     ),
   )
   .catch((error: unknown) => {

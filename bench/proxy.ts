@@ -95,14 +95,14 @@ export interface ProxyResult {
   };
 }
 
-function proxySettings(c: PlatformConfig) {
+function proxySettings(config: PlatformConfig) {
   return {
-    apiKeyPrefix: c.apiKeyPrefix,
-    maxBodySize: c.proxy.maxBodySize,
-    connectTimeoutSeconds: c.proxy.connectTimeoutSeconds,
-    readTimeoutSeconds: c.proxy.readTimeoutSeconds,
-    sendTimeoutSeconds: c.proxy.sendTimeoutSeconds,
-    clusterDomain: c.proxy.clusterDomain,
+    apiKeyPrefix: config.apiKeyPrefix,
+    maxBodySize: config.proxy.maxBodySize,
+    connectTimeoutSeconds: config.proxy.connectTimeoutSeconds,
+    readTimeoutSeconds: config.proxy.readTimeoutSeconds,
+    sendTimeoutSeconds: config.proxy.sendTimeoutSeconds,
+    clusterDomain: config.proxy.clusterDomain,
   };
 }
 
@@ -183,12 +183,12 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     const routedThrough = async (port: number, ca: string): Promise<SideResult["routed"]> => {
       const answers = await pool(
         16,
-        hosts.map((host, i) => async () => {
+        hosts.map((host, index) => async () => {
           try {
             const res = await edgeHttps({ port, host, ca });
             const tenant =
               res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
-            return tenant === ids[i] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
+            return tenant === ids[index] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
           } catch (error) {
             return `${host}: ${String(error)}`;
           }
@@ -280,20 +280,20 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     const measureAll = async (prepared: readonly Prepared[]): Promise<SideResult[]> => {
       const live = prepared.filter((p) => p.side !== undefined);
       const runs = new Map(
-        live.map((p) => [
-          p.key,
+        live.map((entry) => [
+          entry.key,
           {
             throughput: { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] },
             latency: { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] },
           },
         ]),
       );
-      const proxied = (s: Started): typeof direct => ({
+      const proxied = (started: Started): typeof direct => ({
         tls: true,
         address: "127.0.0.1",
-        port: s.port,
+        port: started.port,
         targets,
-        ca: s.ca,
+        ca: started.ca,
         maxRequests: 2_000_000,
       });
       for (const [kind, shape, rounds] of [
@@ -302,31 +302,35 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       ] as const) {
         for (let round = 1; round <= rounds; round++) {
           const tag = kind === "latency" ? " c=1" : "";
-          const d = await measure({ ...direct, ...shape, label: `direct${tag} #${round}` }, none);
+          const directRun = await measure(
+            { ...direct, ...shape, label: `direct${tag} #${round}` },
+            none,
+          );
           for (let i = 0; i < live.length; i++) {
-            const p = live[(i + round - 1) % live.length] as Prepared;
-            const s = p.side as Started;
-            const r = runs.get(p.key)?.[kind];
-            r?.direct.push(d);
-            r?.side.push(
-              await measure({ ...proxied(s), ...shape, label: `${p.label}${tag} #${round}` }, () =>
-                s.pids(),
+            const candidate = live[(i + round - 1) % live.length] as Prepared;
+            const startedSide = candidate.side as Started;
+            const sideRun = runs.get(candidate.key)?.[kind];
+            sideRun?.direct.push(directRun);
+            sideRun?.side.push(
+              await measure(
+                { ...proxied(startedSide), ...shape, label: `${candidate.label}${tag} #${round}` },
+                () => startedSide.pids(),
               ),
             );
           }
         }
       }
-      return prepared.map((p) => {
-        const r = runs.get(p.key);
+      return prepared.map((candidate) => {
+        const sideRuns = runs.get(candidate.key);
         const empty = { direct: [] as MeasuredRun[], side: [] as MeasuredRun[] };
         return {
-          key: p.key,
-          label: p.label,
-          routed: p.routed,
-          throughput: r?.throughput ?? empty,
-          latency: r?.latency ?? empty,
-          config: p.side?.config ?? "",
-          ...(p.error === undefined ? {} : { error: p.error }),
+          key: candidate.key,
+          label: candidate.label,
+          routed: candidate.routed,
+          throughput: sideRuns?.throughput ?? empty,
+          latency: sideRuns?.latency ?? empty,
+          config: candidate.side?.config ?? "",
+          ...(candidate.error === undefined ? {} : { error: candidate.error }),
         };
       });
     };
@@ -408,14 +412,14 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     );
     prepared.push(
       await prepare("haproxy", "HAProxy", async () => {
-        const s = await peerSetup("haproxy");
-        return fromPeer(await startHaproxy(s, answers200(s.port)), s.port);
+        const setup = await peerSetup("haproxy");
+        return fromPeer(await startHaproxy(setup, answers200(setup.port)), setup.port);
       }),
     );
     prepared.push(
       await prepare("caddy", "Caddy", async () => {
-        const s = await peerSetup("caddy");
-        return fromPeer(await startCaddy(s, answers200(s.port)), s.port);
+        const setup = await peerSetup("caddy");
+        return fromPeer(await startCaddy(setup, answers200(setup.port)), setup.port);
       }),
     );
 
@@ -424,7 +428,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       sides = await measureAll(prepared);
     } finally {
       // The shipped nginx stays up for the reload runs.
-      for (const p of prepared) if (p.key !== "nginx") await p.side?.stop();
+      for (const candidate of prepared) if (candidate.key !== "nginx") await candidate.side?.stop();
     }
 
     const directFreshConnections = await measure(
@@ -574,7 +578,7 @@ async function startNginxBefore(
  * response, then both while a reload brings in a new tenant's route.
  */
 async function benchReloads(
-  e: Edge,
+  edge: Edge,
   ids: readonly string[],
   added: string,
   log: (line: string) => void,
@@ -586,9 +590,9 @@ async function benchReloads(
   const streams = (keepAlive: boolean) =>
     picked.map((id) =>
       steadyStream({
-        port: e.ports.https,
-        host: `${id}.${e.options.domain}`,
-        ca: e.certificate.pem,
+        port: edge.ports.https,
+        host: `${id}.${edge.options.domain}`,
+        ca: edge.certificate.pem,
         tenantId: id,
         concurrency: RELOADS.concurrencyEach,
         keepAlive,
@@ -614,7 +618,7 @@ async function benchReloads(
     try {
       await waitFor("requests flowing", () => total(all) >= 100, 10_000);
       for (let i = 0; i < RELOADS.perClient; i++) {
-        await e.nginx.reload();
+        await edge.nginx.reload();
         await sleep(200);
       }
       await sleep(300);
@@ -629,12 +633,12 @@ async function benchReloads(
   let newTenantStatus = "not asked";
   try {
     await waitFor("requests flowing", () => total(all) >= 100, 10_000);
-    await e.reloadRoutes(true);
+    await edge.reloadRoutes(true);
     try {
       const res = await edgeHttps({
-        port: e.ports.https,
-        host: `${added}.${e.options.domain}`,
-        ca: e.certificate.pem,
+        port: edge.ports.https,
+        host: `${added}.${edge.options.domain}`,
+        ca: edge.certificate.pem,
       });
       const tenant = res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
       newTenantStatus = `${res.status}${tenant ? ` from ${tenant}` : ""}`;

@@ -34,15 +34,16 @@ export function rps(runs: readonly MeasuredRun[]): number {
   return (sum(runs.map((r) => r.ok)) / sum(runs.map((r) => r.measuredMs))) * 1000;
 }
 
-export function throughput(p: ProxyResult): Throughput {
-  const directRps = rps(p.throughput.direct);
-  const proxyRps = rps(p.throughput.proxy);
+export function throughput(proxyResult: ProxyResult): Throughput {
+  const directRps = rps(proxyResult.throughput.direct);
+  const proxyRps = rps(proxyResult.throughput.proxy);
   return {
     directRps,
     proxyRps,
     ratio: proxyRps / directRps,
-    roundRatios: p.throughput.proxy.map(
-      (r, i) => r.requestsPerSecond / (p.throughput.direct[i]?.requestsPerSecond ?? Number.NaN),
+    roundRatios: proxyResult.throughput.proxy.map(
+      (r, i) =>
+        r.requestsPerSecond / (proxyResult.throughput.direct[i]?.requestsPerSecond ?? Number.NaN),
     ),
   };
 }
@@ -125,8 +126,8 @@ export interface EdgeVerdict {
   readonly latencyPass: boolean;
 }
 
-export function edgeVerdict(p: ProxyResult): EdgeVerdict {
-  const sides = p.sides.map(sideFigures);
+export function edgeVerdict(proxyResult: ProxyResult): EdgeVerdict {
+  const sides = proxyResult.sides.map(sideFigures);
   const shipped = sides.find((s) => s.key === "nginx");
   const floor = sides.find((s) => s.key === "floor");
   const peers = sides.filter((s) => (s.key === "haproxy" || s.key === "caddy") && s.measured);
@@ -170,18 +171,21 @@ export function changeVerdict(diff: ResourceDiff, tenantId: string): ChangeVerdi
   const outside: string[] = [];
   const routeTable: string[] = [];
   let tenantOwn = 0;
-  for (const r of diff.created) {
-    if (ownedBy(r.name, tenantId)) tenantOwn++;
-    else outside.push(`created ${r.type} ${r.name}`);
+  for (const resource of diff.created) {
+    if (ownedBy(resource.name, tenantId)) tenantOwn++;
+    else outside.push(`created ${resource.type} ${resource.name}`);
   }
-  for (const r of diff.changed) {
+  for (const resource of diff.changed) {
     const isRouteTable =
-      (r.type === KUBERNETES.ConfigMap || r.type === KUBERNETES.Secret) &&
-      PROXY_ROUTE_TABLE.test(r.name);
-    if (isRouteTable) routeTable.push(`${r.action} ${r.type} ${r.name}`);
-    else outside.push(`${r.action} ${r.type} ${r.name} (${r.paths.join(", ")})`);
+      (resource.type === KUBERNETES.ConfigMap || resource.type === KUBERNETES.Secret) &&
+      PROXY_ROUTE_TABLE.test(resource.name);
+    if (isRouteTable) routeTable.push(`${resource.action} ${resource.type} ${resource.name}`);
+    else
+      outside.push(
+        `${resource.action} ${resource.type} ${resource.name} (${resource.paths.join(", ")})`,
+      );
   }
-  for (const r of diff.deleted) outside.push(`deleted ${r.type} ${r.name}`);
+  for (const resource of diff.deleted) outside.push(`deleted ${resource.type} ${resource.name}`);
   return { tenantOwn, routeTable, outside };
 }
 
@@ -206,34 +210,38 @@ export interface Verdicts {
   readonly changePass: boolean;
 }
 
-export function verdicts(e: EvalBench, p: ProxyResult): Verdicts {
-  const resourcesPerTenant = e.resources.twoTenants - e.resources.oneTenant;
-  const t = throughput(p);
-  const light = latency(p.latency.direct, p.latency.proxy);
-  const loaded = latency(p.throughput.direct, p.throughput.proxy);
-  const lost = sum(p.reloads.map((r) => r.result.failed));
-  const change = changeVerdict(e.resources.diff, e.resources.addedTenant);
-  const addedRun = p.reloads.find((r) => r.newTenantStatus !== undefined);
+export function verdicts(evaluation: EvalBench, proxyResult: ProxyResult): Verdicts {
+  const resourcesPerTenant = evaluation.resources.twoTenants - evaluation.resources.oneTenant;
+  const rates = throughput(proxyResult);
+  const light = latency(proxyResult.latency.direct, proxyResult.latency.proxy);
+  const loaded = latency(proxyResult.throughput.direct, proxyResult.throughput.proxy);
+  const lost = sum(proxyResult.reloads.map((r) => r.result.failed));
+  const change = changeVerdict(evaluation.resources.diff, evaluation.resources.addedTenant);
+  const addedRun = proxyResult.reloads.find((r) => r.newTenantStatus !== undefined);
   return {
     evalAt: (s) => s.ratio <= TARGETS.evalRatio,
     resourcesPerTenant,
     resourcesPass: resourcesPerTenant <= TARGETS.resourcesPerTenant,
-    throughput: t,
-    throughputPass: t.ratio >= TARGETS.throughputRatio,
-    edge: edgeVerdict(p),
-    streamsCut: p.routeChanges.error === undefined ? p.routeChanges.cut.length : Number.NaN,
+    throughput: rates,
+    throughputPass: rates.ratio >= TARGETS.throughputRatio,
+    edge: edgeVerdict(proxyResult),
+    streamsCut:
+      proxyResult.routeChanges.error === undefined
+        ? proxyResult.routeChanges.cut.length
+        : Number.NaN,
     streamsPass:
-      p.routeChanges.error === undefined &&
-      p.routeChanges.streams > 0 &&
-      p.routeChanges.cut.length === 0 &&
-      p.routeChanges.sameMaster,
+      proxyResult.routeChanges.error === undefined &&
+      proxyResult.routeChanges.streams > 0 &&
+      proxyResult.routeChanges.cut.length === 0 &&
+      proxyResult.routeChanges.sameMaster,
     light,
     loaded,
     latencyPass: light.addedP99 <= TARGETS.addedP99Ms,
     lost,
-    retriedInReloads: sum(p.reloads.map((r) => r.result.retried)),
+    retriedInReloads: sum(proxyResult.reloads.map((r) => r.result.retried)),
     reloadPass: lost === 0 && addedRun?.newTenantStatus?.startsWith("200") === true,
     change,
-    changePass: change.outside.length === 0 && change.tenantOwn === e.resources.diff.created.length,
+    changePass:
+      change.outside.length === 0 && change.tenantOwn === evaluation.resources.diff.created.length,
   };
 }

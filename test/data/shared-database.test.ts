@@ -583,7 +583,7 @@ describe("TenantDatabases (a shard's tenants)", () => {
     const tenantResources = (run: typeof shard) =>
       run.resources
         .filter((r) => r.type !== SHARED_DATABASE_TYPE && r.name !== "db-server-hardening")
-        .filter((r) => r.type !== "agent-cloud:data:TenantDatabases")
+        .filter((r) => r.type !== AGENT_CLOUD.TenantDatabases)
         .map((r) => ({
           type: r.type,
           name: r.name,

@@ -12,6 +12,7 @@ import {
 import { DIGEST_A, DIGEST_B, SHA_1 } from "../../testkit/ops/fakes";
 import { runningImages, tenantImagesFromState } from "../../ops/plans/running-images";
 import { MemoryEngine, memoryStack, update } from "../../testkit/ops/memory-engine";
+import { KUBERNETES } from "../../testkit/type-tokens";
 
 const IMAGE_A = `ghcr.io/acme/agent@${DIGEST_A}`;
 const IMAGE_B = `ghcr.io/acme/agent@${DIGEST_B}`;
@@ -185,7 +186,7 @@ describe("runningImages", () => {
   it("reads each tenant Deployment's image from the state, over the tenants output", async () => {
     const deployment = (id: string, image: string) => ({
       urn: `urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:tenant:TenantApp$kubernetes:apps/v1:Deployment::dev-tenant-${id}-deployment`,
-      type: "kubernetes:apps/v1:Deployment",
+      type: KUBERNETES.Deployment,
       inputs: {
         spec: {
           template: {

@@ -30,6 +30,7 @@ describe("importsFromTest", () => {
       'import type { RecordedResource } from "../test/harness/mocks";',
       ["../test/harness/mocks"],
     ],
+    ["bench/diff.ts", 'import type { RecordedResource } from "../testkit/mocks";', []],
     ["bench/diff.ts", 'import type { RecordedResource } from "./mocks";', []],
     ["scripts/e2e/render.ts", 'const m = await import("../../test/x");', ["../../test/x"]],
     // Resolved from the importing file: scripts/x, not test/x.
