@@ -9,6 +9,13 @@ export const MAX_TENANT_ID_LENGTH = 40;
 /** Longest environment name (see {@link MAX_TENANT_ID_LENGTH}). */
 export const MAX_ENVIRONMENT_LENGTH = 12;
 
+/**
+ * The cluster's DNS domain when none is given: Service hosts are `{name}.{namespace}.svc.{domain}`.
+ * The default of `proxy.clusterDomain` (model/config-schema.ts), TenantApp, SharedDatabase and
+ * the proxy's routes.
+ */
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+
 export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /**
