@@ -92,6 +92,11 @@ export function edgeNamespace(environment: string): string {
   return `${environment}-edge`;
 }
 
+/** The namespace of an environment's backups (TenantBackups' CronJob and volume claim). */
+export function backupsNamespace(environment: string): string {
+  return `${environment}-backups`;
+}
+
 /** The namespace of the in-cluster PostgreSQL. */
 export function databaseNamespace(environment: string): string {
   return `${environment}-database`;
