@@ -2,6 +2,7 @@
  * Defaults of the edge that the config schema (model/config-schema.ts) and the edge components
  * (components/edge) share, so the two cannot drift.
  */
+import { DEFAULT_CLUSTER_DOMAIN } from "./names";
 
 /**
  * The official nginx image the proxy runs, pinned by digest: the production policy requires a
@@ -37,7 +38,7 @@ export const PROXY_DEFAULTS = {
   /** Long: agents stream (SSE, WebSocket) for minutes. */
   readTimeoutSeconds: 3600,
   sendTimeoutSeconds: 3600,
-  clusterDomain: "cluster.local",
+  clusterDomain: DEFAULT_CLUSTER_DOMAIN,
 } as const;
 
 /** The DNS defaults the schema's `dns` and WildcardDns's args share. */

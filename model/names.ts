@@ -9,6 +9,13 @@ export const MAX_TENANT_ID_LENGTH = 40;
 /** Longest environment name (see {@link MAX_TENANT_ID_LENGTH}). */
 export const MAX_ENVIRONMENT_LENGTH = 12;
 
+/**
+ * The cluster's DNS domain when none is given: Service hosts are `{name}.{namespace}.svc.{domain}`.
+ * The default of `proxy.clusterDomain` (model/config-schema.ts), TenantApp, SharedDatabase and
+ * the proxy's routes.
+ */
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+
 export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /**
@@ -83,6 +90,11 @@ export function tenantServiceName(tenantId: string): string {
 /** The namespace of the edge proxy (the Management API) and of the only TLS Secret. */
 export function edgeNamespace(environment: string): string {
   return `${environment}-edge`;
+}
+
+/** The namespace of an environment's backups (TenantBackups' CronJob and volume claim). */
+export function backupsNamespace(environment: string): string {
+  return `${environment}-backups`;
 }
 
 /** The namespace of the in-cluster PostgreSQL. */

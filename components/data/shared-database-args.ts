@@ -13,7 +13,7 @@ import {
   POSTGRES_PORT,
   type SslMode,
 } from "../../model/database-defaults";
-import { DNS_LABEL } from "../../model/names";
+import { DEFAULT_CLUSTER_DOMAIN, DNS_LABEL } from "../../model/names";
 import { DEFAULT_DATABASE_LIMITS, type DatabaseLimits, type Plan } from "../../model/plans";
 import { type ConfigProblem, formatConfigProblem } from "../../model/rules/config-problem";
 import { connectionBudgetProblems } from "../../model/rules/connection-budget";
@@ -120,7 +120,7 @@ export interface InClusterDatabaseArgs extends SharedDatabaseCommonArgs {
   readonly adminPort: number;
   /** Requests and limits of the postgres container. @default 250m/512Mi requested, 2/2Gi limit */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
-  /** The cluster's DNS domain, for the host tenants connect to. @default "cluster.local" */
+  /** The cluster's DNS domain, for the host tenants connect to. @default {@link DEFAULT_CLUSTER_DOMAIN} (model/names.ts) */
   readonly clusterDomain?: string;
 }
 
@@ -202,8 +202,6 @@ export const IN_CLUSTER_RESOURCES: k8s.types.input.core.v1.ResourceRequirements 
   requests: { cpu: "250m", memory: "512Mi" },
   limits: { cpu: "2", memory: "2Gi" },
 };
-
-const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
 /** Every problem with the tenants: ids that are not DNS labels or repeat, bad connection limits. */
 export function databaseTenantProblems(tenants: readonly DatabaseTenant[]): string[] {

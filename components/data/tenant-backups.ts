@@ -17,7 +17,7 @@ import {
   backupPodSpec,
   retentionDaysProblems,
 } from "./backup-job";
-import { DNS_LABEL } from "../../model/names";
+import { backupsNamespace, DNS_LABEL } from "../../model/names";
 
 export const TENANT_BACKUPS_TYPE = "agent-cloud:data:TenantBackups";
 
@@ -84,11 +84,6 @@ export interface ResolvedTenantBackupsArgs {
   readonly podTarget: BackupTarget;
   readonly database: DatabasePeer;
   readonly transform: TenantBackupsTransforms;
-}
-
-/** The namespace of an environment's backups. */
-export function backupsNamespace(environment: string): string {
-  return `${environment}-backups`;
 }
 
 /** Name of the CronJob, its NetworkPolicy and its volume claim in the backups namespace. */

@@ -68,7 +68,7 @@ export interface ProxyNginxSettings {
    * @deprecated
    */
   readonly resolver?: string;
-  /** @default PROXY_DEFAULTS.clusterDomain: "cluster.local" */
+  /** @default PROXY_DEFAULTS.clusterDomain: DEFAULT_CLUSTER_DOMAIN (model/names.ts) */
   readonly clusterDomain?: string;
   /** nginx workers; match the container's CPU limit. @default 2 */
   readonly workerProcesses?: number;

@@ -3,7 +3,7 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { assertNoProblems } from "../component-args-error";
-import { createChild } from "../tenant/child";
+import { createChild } from "../create-child";
 import type { Transform } from "../transform";
 import { assertNoSecretsInContext } from "./scan-context";
 

@@ -142,6 +142,7 @@ export function shardDatabaseArgs(args: ResolvedTenantShardArgs): TenantDatabase
     adminDatabase: database.adminDatabase,
     adminPassword: args.config.secrets.databaseAdminPassword?.toOutput(),
     networkCidrs: database.networkCidrs,
+    maxConnections: database.maxConnections,
   };
 }
 

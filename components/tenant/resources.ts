@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Plan } from "../../model/plans";
-import { compareQuantities, multiplyQuantity, quantityProblem } from "./quantity";
+import { multiplyQuantity } from "../../model/quantity";
+import { planResourceProblems as resourceProblems } from "../../model/rules/plan-resources";
 
 /**
  * Pods one Deployment may hold at once: its replicas, the surge pod of a rolling update
@@ -13,26 +14,14 @@ export function podBudget(replicas: number): number {
 
 /**
  * Every problem with a plan's container resources (empty when the quota can be sized from them):
- * a quantity that is not one, or a request above its limit.
+ * a quantity that is not one, or a request above its limit (the rule: model/rules/plan-resources.ts).
  */
 export function planResourceProblems(planName: string, plan: Plan): string[] {
-  const problems: string[] = [];
-  for (const resource of ["cpu", "memory"] as const) {
-    const request = plan.requests[resource];
-    const limit = plan.limits[resource];
-    const invalid = [
-      [`requests.${resource}`, quantityProblem(request)],
-      [`limits.${resource}`, quantityProblem(limit)],
-    ].filter((entry): entry is [string, string] => entry[1] !== undefined);
-    for (const [field, problem] of invalid)
-      problems.push(`plan "${planName}" ${field}: ${problem}`);
-    if (invalid.length === 0 && compareQuantities(request, limit) > 0) {
-      problems.push(
-        `plan "${planName}" requests.${resource} ${request} exceeds limits.${resource} ${limit}`,
-      );
-    }
-  }
-  return problems;
+  return resourceProblems(plan).map((problem) =>
+    problem.kind === "quantity"
+      ? `plan "${planName}" ${problem.field}: quantity "${problem.received}": ${problem.message}`
+      : `plan "${planName}" ${problem.field} ${problem.received} exceeds ${problem.limitField} ${problem.limit}`,
+  );
 }
 
 /** Requests and limits of the app container, straight from the plan. */

@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { tenantNamespace, tenantServiceName } from "../../model/names";
+import { DEFAULT_CLUSTER_DOMAIN, tenantNamespace, tenantServiceName } from "../../model/names";
 import type { Plan } from "../../model/plans";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { tenantEnvProblems } from "../../model/rules/tenant-env";
@@ -42,8 +42,6 @@ import { appVolumes, type PodVolumes, writablePathProblems } from "./volumes";
 export const TENANT_APP_COMPONENT = "TenantApp";
 /** Name of the app's container port; probes and the Service refer to it. */
 export const PORT_NAME = "http";
-/** The cluster DNS domain when none is given. */
-export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 /** Size cap of each writable emptyDir when none is given. */
 export const DEFAULT_WRITABLE_SIZE_LIMIT = "1Gi";
 
@@ -109,7 +107,7 @@ export interface TenantAppArgs {
   readonly adminEmail?: string;
   /** Namespace of the edge proxy, the only source of ingress. */
   readonly proxyNamespace: string;
-  /** The cluster's DNS domain, for `serviceHost`. @default {@link DEFAULT_CLUSTER_DOMAIN} */
+  /** The cluster's DNS domain, for `serviceHost`. @default {@link DEFAULT_CLUSTER_DOMAIN} (model/names.ts) */
   readonly clusterDomain?: string;
   /** Where the database is, for the egress rule (SharedDatabase's `networkPeer`). */
   readonly databaseEgress: DatabasePeer;

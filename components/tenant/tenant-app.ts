@@ -5,7 +5,7 @@ import { ComponentArgsError } from "../component-args-error";
 import { type TenantApiKeys, tenantApiKeys } from "./api-key";
 import { autoscalerSpec } from "./autoscale";
 import { checksum, stableJson } from "./checksum";
-import { createChild } from "./child";
+import { createChild } from "../create-child";
 import { TENANT_CONTAINER_NAME } from "./container";
 import { tenantNamespaceLabels } from "./labels";
 import { migrationJobName, migrationJobSpec, migrationLabels } from "./migration-job";

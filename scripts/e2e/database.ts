@@ -6,9 +6,11 @@
  * dropped at the end (and before it starts, should an earlier run have died).
  */
 import pg from "pg";
+import { pgSslOptions } from "../../components/data/pg-ssl";
 import { runSqlStatements } from "../../components/data/sql-runner";
 import { SQL_STATEMENTS_TYPE } from "../../components/data/sql-statements";
 import type { SqlStatement } from "../../components/data/tenant-sql";
+import { SSL_MODES, type SslMode } from "../../model/database-defaults";
 import type { RenderedObjects } from "./objects";
 import { POSTGRESQL } from "../../testkit/type-tokens";
 
@@ -160,19 +162,22 @@ export function toLocalServer(url: string, address: { host: string; port: number
 
 /**
  * Connects as a tenant with its DATABASE_URL and reports who it is and what else it can reach:
- * `sslmode` as libpq reads it (require encrypts without verifying; verify-* verify).
+ * `sslmode` as libpq reads it, through the same mapping SqlStatements uses
+ * (components/data/pg-ssl.ts). Every URL the program renders names one of SSL_MODES.
  */
 export async function connectAsTenant(
   url: string,
   others: readonly string[],
 ): Promise<{ user: string; database: string; ssl: boolean; reachesOthers: string[] }> {
   const u = new URL(url);
-  const sslmode = u.searchParams.get("sslmode") ?? "prefer";
+  const sslmode = u.searchParams.get("sslmode");
+  if (!SSL_MODES.some((mode) => mode === sslmode)) {
+    throw new Error(
+      `tenant DATABASE_URL sslmode ${JSON.stringify(sslmode)}: must be one of ${SSL_MODES.join(", ")}`,
+    );
+  }
   u.searchParams.delete("sslmode");
-  const ssl =
-    sslmode === "disable"
-      ? false
-      : { rejectUnauthorized: sslmode === "verify-ca" || sslmode === "verify-full" };
+  const ssl = pgSslOptions(sslmode as SslMode);
   const client = new pg.Client({
     connectionString: u.toString(),
     ssl,

@@ -18,7 +18,7 @@ import { imageIssues } from "./rules/image";
 import { proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
 import { proxyImageIssues } from "./rules/proxy-image";
-import { tenantPlanIssues } from "./rules/plans";
+import { planResourceIssues, tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
 import { ruleContext } from "./rules/rule";
 import { tenantEnvIssues } from "./rules/tenant-env";
@@ -116,6 +116,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...imageIssues(context),
     ...environmentNameIssues(context),
     ...privateEgressIssues(context),
+    ...planResourceIssues(context),
     ...databaseNetworkIssues(context),
     ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),

@@ -403,6 +403,29 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "plan whose requests exceed its limits, and a quantity finer than a thousandth",
+    change: (c) =>
+      (c.plans = {
+        tiny: {
+          requests: { cpu: "3", memory: "512Mi" },
+          limits: { cpu: "2", memory: "256Mi" },
+          maxReplicas: 1,
+          databaseConnections: 5,
+        },
+        odd: {
+          requests: { cpu: "0.0001", memory: "128Mi" },
+          limits: { cpu: "1", memory: "256Mi" },
+          maxReplicas: 1,
+          databaseConnections: 5,
+        },
+      }),
+    expected: [
+      `plans.tiny.requests.cpu "3": must not exceed plans.tiny.limits.cpu (2)`,
+      `plans.tiny.requests.memory "512Mi": must not exceed plans.tiny.limits.memory (256Mi)`,
+      `plans.odd.requests.cpu "0.0001": finer than a thousandth of a unit; the smallest step is 1m (0.001)`,
+    ],
+  },
+  {
     name: "tenants given as a single object",
     change: (c) => (c.tenants = { id: "acme" }),
     expected: [`tenants {"id":"acme"}: must be a list of maps, not a map`],

@@ -6,7 +6,7 @@ import {
   preStopSleepSeconds,
   startupBudgetSeconds,
 } from "../../components/tenant/probes";
-import { compareQuantities, multiplyQuantity } from "../../components/tenant/quantity";
+import { compareQuantities, multiplyQuantity } from "../../model/quantity";
 import { podBudget, tenantQuotaSpec } from "../../components/tenant/resources";
 import {
   restrictedContainerSecurityContext,

@@ -1,7 +1,11 @@
-/** A tenant's plan exists (built in or under `plans`), and its replicas fit the plan. */
+/**
+ * A tenant's plan exists (built in or under `plans`), and its replicas fit the plan; a plan's
+ * requests do not exceed its limits.
+ */
+import { planResourceProblems } from "../../../model/rules/plan-resources";
 import type { ConfigIssue } from "../errors";
 import { tenantScaleIssues } from "./replicas";
-import { configIssue, type TenantRule } from "./rule";
+import { type ConfigRule, configIssue, type TenantRule } from "./rule";
 
 export const tenantPlanIssues: TenantRule = (at, { plans, valid }) => {
   const issues: ConfigIssue[] = [];
@@ -19,4 +23,20 @@ export const tenantPlanIssues: TenantRule = (at, { plans, valid }) => {
   }
   issues.push(...tenantScaleIssues(at, plan));
   return issues;
+};
+
+/** Each plan under `plans`: requests within limits (model/rules/plan-resources.ts). */
+export const planResourceIssues: ConfigRule = ({ config, valid }) => {
+  if (!valid("plans")) return [];
+  return Object.entries(config.plans).flatMap(([planName, plan]) =>
+    planResourceProblems(plan).map((problem) =>
+      configIssue(
+        `plans.${planName}.${problem.field}`,
+        problem.received,
+        problem.kind === "quantity"
+          ? problem.message
+          : `must not exceed plans.${planName}.${problem.limitField} (${problem.limit})`,
+      ),
+    ),
+  );
 };

@@ -1,7 +1,9 @@
 /**
  * Exact arithmetic on Kubernetes quantities ("250m", "2", "1.5", "512Mi", "1Gi"), for sizing a
  * quota as a multiple of a plan's per-pod figures. Floating point would turn 0.1 × 3 into
- * "0.30000000000000004", which the API server refuses.
+ * "0.30000000000000004", which the API server refuses. Used by the plan rule
+ * (model/rules/plan-resources.ts) and the tenant quota (components/tenant/resources.ts).
+ * No dependencies.
  */
 
 const QUANTITY = /^([0-9]+)(?:\.([0-9]+))?(m|Ki|Mi|Gi|Ti)?$/;
@@ -20,28 +22,34 @@ interface Parsed {
 
 /** The problem with a quantity this module cannot compute with, or undefined. */
 export function quantityProblem(quantity: string): string | undefined {
-  try {
-    parse(quantity);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
+  const reason = quantityReason(quantity);
+  return reason === undefined ? undefined : `quantity "${quantity}": ${reason}`;
+}
+
+/** Why a quantity cannot be computed with (what is allowed), or undefined when it can. */
+export function quantityReason(quantity: string): string | undefined {
+  const read = readQuantity(quantity);
+  return typeof read === "string" ? read : undefined;
 }
 
 function parse(quantity: string): Parsed {
+  const read = readQuantity(quantity);
+  if (typeof read === "string") throw new Error(`quantity "${quantity}": ${read}`);
+  return read;
+}
+
+/** The parsed quantity, or the reason it cannot be parsed exactly. */
+function readQuantity(quantity: string): Parsed | string {
   const match = QUANTITY.exec(quantity);
-  if (match === null) {
-    throw new Error(`quantity "${quantity}": must be a Kubernetes quantity like 250m, 2 or 512Mi`);
-  }
+  if (match === null) return "must be a Kubernetes quantity like 250m, 2 or 512Mi";
   const [, whole = "0", fraction = "", suffix = ""] = match;
   const scale = suffix === "m" ? 1n : 1000n * (BINARY[suffix] ?? 1n);
   // whole.fraction × scale, exactly: shift the fraction into an integer first.
   const digits = BigInt(whole + fraction);
   const divisor = 10n ** BigInt(fraction.length);
   const scaled = digits * scale;
-  if (scaled % divisor !== 0n) {
-    throw new Error(`quantity "${quantity}": finer than a thousandth of a unit`);
-  }
+  if (scaled % divisor !== 0n)
+    return "finer than a thousandth of a unit; the smallest step is 1m (0.001)";
   return { milli: scaled / divisor, binary: suffix in BINARY };
 }
 
