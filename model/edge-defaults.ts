@@ -50,3 +50,19 @@ export const DNS_DEFAULTS = {
   customDomainMode: "cloudflare-for-saas",
   edgeCertificate: "universal",
 } as const;
+
+/** Abuse limits per client address and client timeouts the edge applies when none are set. */
+export const EDGE_LIMIT_DEFAULTS = {
+  connectionsPerClient: 100,
+  requestsPerSecondPerClient: 50,
+  requestBurstPerClient: 200,
+  clientHeaderTimeoutSeconds: 10,
+  clientBodyTimeoutSeconds: 20,
+  keepaliveTimeoutSeconds: 30,
+} as const;
+
+/** A plan's per-tenant request limit at the edge when the plan sets none. */
+export const PLAN_EDGE_LIMIT_DEFAULTS = { requestsPerSecond: 50, requestBurst: 100 } as const;
+
+/** The header a trusted peer (`proxy.realIpFrom`) names the client in: Cloudflare's. */
+export const DEFAULT_REAL_IP_HEADER = "CF-Connecting-IP";

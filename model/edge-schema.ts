@@ -1,5 +1,10 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import {
+  DEFAULT_REAL_IP_HEADER,
+  EDGE_LIMIT_DEFAULTS,
+  PLAN_EDGE_LIMIT_DEFAULTS,
+} from "./edge-defaults";
 
 /*
  * Config for the edge's security: who may reach a tenant (API keys, public paths, auth mode),
@@ -54,21 +59,56 @@ export const apiKeySchema = z.strictObject({
 
 /** Per-tenant request limit of a plan, enforced at the edge (requests per second, and burst). */
 export const planEdgeLimits = {
-  requestsPerSecond: z.number().int().min(1).max(100_000).default(50),
-  requestBurst: z.number().int().min(0).max(100_000).default(100),
+  requestsPerSecond: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(PLAN_EDGE_LIMIT_DEFAULTS.requestsPerSecond),
+  requestBurst: z.number().int().min(0).max(100_000).default(PLAN_EDGE_LIMIT_DEFAULTS.requestBurst),
 };
 
 /** Abuse limits per client address, and how long the edge waits on a slow client. */
 export const edgeLimitsSchema = z.strictObject({
   /** Requests one client address may have open at once (streams count until they end). */
-  connectionsPerClient: z.number().int().min(1).max(100_000).default(100),
-  requestsPerSecondPerClient: z.number().int().min(1).max(100_000).default(50),
-  requestBurstPerClient: z.number().int().min(0).max(100_000).default(200),
+  connectionsPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(EDGE_LIMIT_DEFAULTS.connectionsPerClient),
+  requestsPerSecondPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(EDGE_LIMIT_DEFAULTS.requestsPerSecondPerClient),
+  requestBurstPerClient: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(EDGE_LIMIT_DEFAULTS.requestBurstPerClient),
   /** Also bounds the TLS handshake. */
-  clientHeaderTimeoutSeconds: z.number().int().min(1).max(300).default(10),
+  clientHeaderTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(EDGE_LIMIT_DEFAULTS.clientHeaderTimeoutSeconds),
   /** Between two reads of a request body. */
-  clientBodyTimeoutSeconds: z.number().int().min(1).max(300).default(20),
-  keepaliveTimeoutSeconds: z.number().int().min(0).max(300).default(30),
+  clientBodyTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(EDGE_LIMIT_DEFAULTS.clientBodyTimeoutSeconds),
+  keepaliveTimeoutSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(EDGE_LIMIT_DEFAULTS.keepaliveTimeoutSeconds),
 });
 
 export const originPullSchema = z.strictObject({
@@ -98,7 +138,7 @@ export const proxyEdgeSecurity = {
     .regex(/^[A-Za-z0-9-]{1,64}$/, {
       error: "must be an HTTP header name such as CF-Connecting-IP",
     })
-    .default("CF-Connecting-IP"),
+    .default(DEFAULT_REAL_IP_HEADER),
   originPull: originPullSchema.default(originPullSchema.parse({})),
   /**
    * `Local` keeps the client's (or Cloudflare's) address visible to nginx.

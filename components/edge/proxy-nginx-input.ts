@@ -86,7 +86,7 @@ export interface ProxyNginxSettings {
   readonly planLimits?: readonly PlanLimit[];
   /** Peers (CIDRs) whose `realIpHeader` names the client. @default none */
   readonly realIpFrom?: readonly string[];
-  /** @default "CF-Connecting-IP" */
+  /** @default DEFAULT_REAL_IP_HEADER (model/edge-defaults.ts), Cloudflare's */
   readonly realIpHeader?: string;
   /** Require the authenticated-origin-pull client certificate. @default false */
   readonly originPull?: boolean;

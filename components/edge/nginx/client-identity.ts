@@ -9,11 +9,12 @@
  * authenticated-origin-pull client certificate.
  */
 import { isIP } from "node:net";
+import { DEFAULT_REAL_IP_HEADER } from "../../../model/edge-defaults";
 
 export interface ClientIdentityInput {
   /** Peers whose `realIpHeader` names the client, as CIDRs. Empty trusts no header. */
   readonly realIpFrom: readonly string[];
-  /** @default "CF-Connecting-IP" */
+  /** @default DEFAULT_REAL_IP_HEADER (model/edge-defaults.ts), Cloudflare's */
   readonly realIpHeader?: string;
   /** CA file the client certificate must chain to (authenticated origin pulls). @default off */
   readonly originPullCaPath?: string;
@@ -80,7 +81,7 @@ export function clientIdentityHttpLines(input: ClientIdentityInput): string[] {
   return [
     ...(input.realIpFrom.length > 0
       ? [
-          `real_ip_header ${input.realIpHeader ?? "CF-Connecting-IP"};`,
+          `real_ip_header ${input.realIpHeader ?? DEFAULT_REAL_IP_HEADER};`,
           // One hop: the header names the client only when Cloudflare itself connected.
           "real_ip_recursive off;",
           ...input.realIpFrom.map((c) => `set_real_ip_from ${c};`),

@@ -9,6 +9,7 @@
  * yet, so it is bounded by `client_header_timeout` (which in nginx 1.22 also bounds the
  * handshake) and by the worker's connection budget instead.
  */
+import { EDGE_LIMIT_DEFAULTS } from "../../../model/edge-defaults";
 
 export interface EdgeLimits {
   /** Requests one client address may have in progress at once. */
@@ -39,14 +40,8 @@ export interface EdgeLimitsInput {
   readonly plans: readonly PlanLimit[];
 }
 
-export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
-  connectionsPerClient: 100,
-  requestsPerSecondPerClient: 50,
-  requestBurstPerClient: 200,
-  clientHeaderTimeoutSeconds: 10,
-  clientBodyTimeoutSeconds: 20,
-  keepaliveTimeoutSeconds: 30,
-};
+/** The limits when none are given: the config schema's defaults (model/edge-defaults.ts). */
+export const DEFAULT_EDGE_LIMITS: EdgeLimits = EDGE_LIMIT_DEFAULTS;
 
 export const LIMIT_BODIES = {
   tooManyConnections:
