@@ -15,6 +15,7 @@ import { shardSettingsIssues } from "./rules/shard-settings";
 import { edgeCertificateIssues } from "./rules/edge-certificate";
 import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
+import { writablePathIssues } from "./rules/writable-paths";
 import { proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
 import { proxyImageIssues } from "./rules/proxy-image";
@@ -114,6 +115,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...databaseAdminPasswordIssues(context),
     ...tlsIssues(context),
     ...imageIssues(context),
+    ...writablePathIssues(context),
     ...environmentNameIssues(context),
     ...privateEgressIssues(context),
     ...planResourceIssues(context),

@@ -30,6 +30,14 @@ const SECRET_ENV_FIX = (tenant: string, name: string) =>
 
 const rows: Row[] = [
   {
+    name: "writable paths the pods cannot mount (the rule TenantApp applies too)",
+    change: (c) => (c.app = { writablePaths: ["/tmp", "/var/../etc", "/etc/agent-cloud/cache"] }),
+    expected: [
+      `app.writablePaths ["/tmp","/var/../etc","/etc/agent-cloud/cache"]: writable path "/etc/agent-cloud/cache": /etc/agent-cloud holds the read-only agent config`,
+      `app.writablePaths ["/tmp","/var/../etc","/etc/agent-cloud/cache"]: writable path "/var/../etc": must be an absolute path below "/" without ".."`,
+    ],
+  },
+  {
     name: "backup schedule that is not cron, and a zero retention",
     change: (c) =>
       (c.database = { mode: "in-cluster", backup: { schedule: "nightly", retentionDays: 0 } }),
