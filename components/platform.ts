@@ -17,6 +17,7 @@ import { createTenantApps } from "./tenant/app-args";
 import { acceptedApiKeys, type TenantEndpoint, tenantEndpoints } from "./tenant/endpoint";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
 import type { TenantApp } from "./tenant/tenant-app";
+import type { TenantAppTransforms } from "./tenant/tenant-app-args";
 
 export type { TenantEndpoint } from "./tenant/endpoint";
 
@@ -37,6 +38,23 @@ export interface PlatformArgs {
    * the proxy routes them and DNS publishes their custom domains. @default []
    */
   readonly shardTenants?: readonly ShardTenant[];
+  /**
+   * Adjust the children of the platform's components before they are registered, per component
+   * (each is that component's own `transform` arg; components/transform.ts). @default none
+   */
+  readonly transform?: PlatformTransforms;
+}
+
+/** The `transform` of each component the platform creates. */
+export interface PlatformTransforms {
+  readonly certificate?: WildcardCertificateArgs["transform"];
+  readonly image?: AppImageArgs["transform"];
+  readonly database?: SharedDatabaseArgs["transform"];
+  readonly backups?: TenantBackupsArgs["transform"];
+  /** Applied to every tenant's app in this stack. */
+  readonly tenantApp?: TenantAppTransforms;
+  readonly proxy?: ManagementProxyArgs["transform"];
+  readonly dns?: WildcardDnsArgs["transform"];
 }
 
 /** The DNS config when Cloudflare holds the zone. */
@@ -80,6 +98,7 @@ export class Platform extends pulumi.ComponentResource {
     super(PLATFORM_TYPE, name, {}, opts);
     const config = args.config;
     const child = { parent: this };
+    const transform = args.transform ?? {};
     // Every tenant the edge serves: this stack's own, then those of its shards.
     const routed: readonly RoutedTenant[] = [...config.tenants, ...(args.shardTenants ?? [])];
 
@@ -88,44 +107,62 @@ export class Platform extends pulumi.ComponentResource {
     const namespace = this.edgeNamespaceResource.metadata.name;
     this.certificate = new WildcardCertificate(
       `${name}-certificate`,
-      certificateArgs(config, namespace, args.cloudflareApiToken),
+      {
+        ...certificateArgs(config, namespace, args.cloudflareApiToken),
+        transform: transform.certificate,
+      },
       child,
     );
-    this.image = new AppImage(`${name}-image`, imageArgs(config, args.projectRoot), child);
+    this.image = new AppImage(
+      `${name}-image`,
+      { ...imageArgs(config, args.projectRoot), transform: transform.image },
+      child,
+    );
     this.imageRef = this.image.ref;
-    this.database = new SharedDatabase(`${name}-database`, databaseArgs(config), child);
+    this.database = new SharedDatabase(
+      `${name}-database`,
+      { ...databaseArgs(config), transform: transform.database },
+      child,
+    );
     const backup = config.database.backup;
     this.backups =
       backup === undefined
         ? undefined
-        : new TenantBackups(`${name}-backups`, backupsArgs(config, backup, this.database), child);
+        : new TenantBackups(
+            `${name}-backups`,
+            { ...backupsArgs(config, backup, this.database), transform: transform.backups },
+            child,
+          );
 
     this.apps = createTenantApps(
       name,
       config,
-      { image: this.imageRef, database: this.database },
+      { image: this.imageRef, database: this.database, transform: transform.tenantApp },
       child,
     );
     this.tenants = tenantEndpoints(config, this.imageRef, () => ({}));
 
     this.proxy = new ManagementProxy(
       `${name}-proxy`,
-      proxyArgs(config, {
-        namespace,
-        routed,
-        tlsSecretName: this.certificate.secretName,
-        apiKeys: {
-          ...acceptedApiKeys(this.apps),
-          ...Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys])),
-        },
-      }),
+      {
+        ...proxyArgs(config, {
+          namespace,
+          routed,
+          tlsSecretName: this.certificate.secretName,
+          apiKeys: {
+            ...acceptedApiKeys(this.apps),
+            ...Object.fromEntries((args.shardTenants ?? []).map((t) => [t.id, t.apiKeys])),
+          },
+        }),
+        transform: transform.proxy,
+      },
       child,
     );
     this.proxyAddress = this.proxy.address;
 
     if (config.dns.provider === "cloudflare") {
       const dns = dnsArgs(config, config.dns, routed, this.proxyAddress);
-      this.dns = new WildcardDns(`${name}-dns`, dns, child);
+      this.dns = new WildcardDns(`${name}-dns`, { ...dns, transform: transform.dns }, child);
       this.hostsFileLines = pulumi.output([]);
     } else {
       // No DNS provider: a NodePort proxy on kind is reached on the host's loopback.

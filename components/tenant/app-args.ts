@@ -4,6 +4,7 @@ import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
 import { edgeNamespace } from "../../model/names";
 import type { DatabasePeer } from "./network-policy";
 import { TenantApp, type TenantAppArgs } from "./tenant-app";
+import type { TenantAppTransforms } from "./tenant-app-args";
 
 /** What a tenant's app needs from the rest of its environment. */
 export interface TenantDependencies {
@@ -68,6 +69,8 @@ export interface TenantFleetDependencies {
     tenantUrl(id: string): pulumi.Input<string>;
     readonly networkPeer: DatabasePeer;
   };
+  /** Adjusts every tenant app's children (components/transform.ts). @default none */
+  readonly transform?: TenantAppTransforms;
 }
 
 /**
@@ -87,14 +90,15 @@ export function createTenantApps(
     : undefined;
   const apps: Record<string, TenantApp> = {};
   for (const tenant of config.tenants) {
+    const args = tenantAppArgs(config, tenant, {
+      image: deps.image,
+      databaseUrl: deps.database.tenantUrl(tenant.id),
+      databaseEgress: deps.database.networkPeer,
+      apiKeySeed,
+    });
     apps[tenant.id] = new TenantApp(
       `${name}-tenant-${tenant.id}`,
-      tenantAppArgs(config, tenant, {
-        image: deps.image,
-        databaseUrl: deps.database.tenantUrl(tenant.id),
-        databaseEgress: deps.database.networkPeer,
-        apiKeySeed,
-      }),
+      deps.transform === undefined ? args : { ...args, transform: deps.transform },
       opts,
     );
   }

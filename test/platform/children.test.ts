@@ -2,6 +2,7 @@
  * Platform and TenantShard expose the children a caller builds on, each the very resource the
  * stack registers under its contract name; a shard with the wrong database is refused up front.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ComponentArgsError } from "../../components/component-args-error";
@@ -54,6 +55,45 @@ describe("Platform's children", () => {
     });
     expect(dev.database.backup).toBeUndefined();
     expect(run.result.backups).toBeUndefined();
+  });
+});
+
+describe("Platform's transforms", () => {
+  it("reach each component's children: every tenant's Deployment, the proxy's Service, the database's StatefulSet", async () => {
+    const local = config("local");
+    const run = await runProgram(() => {
+      new Platform("local", {
+        config: local,
+        projectRoot: EXAMPLE_DIR,
+        transform: {
+          tenantApp: {
+            deployment: (args) =>
+              void (args.metadata = {
+                ...(args.metadata as k8s.types.input.meta.v1.ObjectMeta),
+                annotations: { "example.com/team": "agents" },
+              }),
+          },
+          proxy: {
+            service: { metadata: { name: "edge", annotations: { "example.com/lb": "x" } } },
+          },
+          database: { statefulSet: (_args, opts) => void (opts.retainOnDelete = true) },
+        },
+      });
+      return {};
+    });
+    for (const tenant of local.tenants) {
+      const deployment = run.get(KUBERNETES.Deployment, `local-tenant-${tenant.id}-deployment`);
+      expect(deployment.inputs.metadata.annotations).toEqual({ "example.com/team": "agents" });
+      // The rest is the component's own.
+      expect(deployment.inputs.metadata.name).toBe(`sp-${tenant.id}`);
+    }
+    expect(run.get(KUBERNETES.Service, "local-proxy-service").inputs.metadata).toEqual({
+      name: "edge",
+      annotations: { "example.com/lb": "x" },
+    });
+    // Options too: the local stack's database is not retained on its own.
+    expect(local.database.protect).toBe(false);
+    expect(run.get(KUBERNETES.StatefulSet, "local-database-statefulset").retainOnDelete).toBe(true);
   });
 });
 
