@@ -36,7 +36,8 @@ import {
   startupBudgetSeconds,
 } from "./probes";
 import { planResourceProblems } from "./resources";
-import { appVolumes, type PodVolumes, writablePathProblems } from "./volumes";
+import { writablePathProblems } from "../../model/rules/writable-paths";
+import { appVolumes, type PodVolumes } from "./volumes";
 
 /** Class name in TenantApp's errors. */
 export const TENANT_APP_COMPONENT = "TenantApp";

@@ -19,7 +19,8 @@ import {
   type TenantAppArgs,
   tenantImageProblem,
 } from "./tenant-app-args";
-import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, secretEnv } from "./volumes";
+import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE } from "../../model/rules/writable-paths";
+import { secretEnv } from "./volumes";
 
 export {
   type TenantAppArgs,

@@ -8,8 +8,6 @@ import {
   writablePathProblems,
 } from "../../model/rules/writable-paths";
 
-export { AGENT_CONFIG_DIR, AGENT_CONFIG_FILE, writablePathProblems };
-
 export interface PodVolumes {
   readonly volumes: k8s.types.input.core.v1.Volume[];
   readonly mounts: k8s.types.input.core.v1.VolumeMount[];

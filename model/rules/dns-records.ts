@@ -3,7 +3,7 @@
  * (stacks/config) and the DNS component (components/edge/wildcard-dns.ts) both apply. Pure:
  * returns problems, never throws. No dependencies.
  */
-import type { SettingProblem } from "./proxy-service";
+import type { ConfigProblem } from "./config-problem";
 
 /** The settings this rule reads; the stack config's `dns` and the component's args both fit. */
 export interface DnsRecordSettings {
@@ -26,8 +26,8 @@ export interface DnsRecordSettings {
  * with Custom Hostnames without proxying (they are served through the proxied fallback origin).
  * `prefix` is put before every setting's name (`dns.` for the stack config).
  */
-export function dnsRecordProblems(settings: DnsRecordSettings, prefix = ""): SettingProblem[] {
-  const problems: SettingProblem[] = [];
+export function dnsRecordProblems(settings: DnsRecordSettings, prefix = ""): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const { ttl, proxied } = settings;
   if (!Number.isInteger(ttl) || (ttl !== 1 && (ttl < 60 || ttl > 86400))) {
     problems.push({

@@ -3,6 +3,7 @@
  * validation (stacks/config) and the ManagementProxy component (components/edge) both apply.
  * Pure: returns problems, never throws. No dependencies.
  */
+import type { ConfigProblem } from "./config-problem";
 
 /** The Service types the proxy can run behind. */
 export type ProxyServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
@@ -18,13 +19,6 @@ export interface ProxyServiceSettings {
   readonly externalTrafficPolicy?: "Cluster" | "Local";
 }
 
-/** One problem: the setting's path, the value received and what is wrong with it. */
-export interface SettingProblem {
-  readonly path: string;
-  readonly received: unknown;
-  readonly message: string;
-}
-
 /** Whether `port` is a whole number in {@link NODE_PORT_RANGE}. */
 export function isNodePort(port: number): boolean {
   return Number.isInteger(port) && port >= NODE_PORT_RANGE.min && port <= NODE_PORT_RANGE.max;
@@ -35,11 +29,8 @@ export function isNodePort(port: number): boolean {
  * range), source ranges only with `LoadBalancer`, no external traffic policy on `ClusterIP`.
  * `prefix` is put before every setting's name (`proxy.` for the stack config).
  */
-export function proxyServiceProblems(
-  settings: ProxyServiceSettings,
-  prefix = "",
-): SettingProblem[] {
-  const problems: SettingProblem[] = [];
+export function proxyServiceProblems(settings: ProxyServiceSettings, prefix = ""): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const type = settings.serviceType;
   if (settings.nodePorts !== undefined) {
     if (type !== "NodePort")

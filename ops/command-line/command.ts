@@ -13,7 +13,7 @@ export interface FlagSpec {
   readonly short?: string;
   /** The flag may be repeated; its values are collected in order. */
   readonly multiple?: boolean;
-  /** The value's placeholder in help (`S` in `--stack, -s S`). */
+  /** How help names the flag's value (`S` in `--stack, -s S`). */
   readonly value?: string;
   /** Help text; each `\n` starts a new help line. */
   readonly doc?: string;

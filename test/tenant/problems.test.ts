@@ -7,7 +7,7 @@ import { apiKeyRotationProblems } from "../../components/tenant/api-key";
 import { networkPolicyProblems } from "../../components/tenant/network-policy";
 import { gracePeriodProblems, probePathProblems } from "../../components/tenant/probes";
 import { planResourceProblems } from "../../components/tenant/resources";
-import { writablePathProblems } from "../../components/tenant/volumes";
+import { writablePathProblems } from "../../model/rules/writable-paths";
 import { BUILTIN_PLANS, type Plan } from "../../model/plans";
 
 const STANDARD = BUILTIN_PLANS.standard as Plan;
