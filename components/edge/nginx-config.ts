@@ -350,14 +350,27 @@ function mapHashSizes(
 
 const indent = (lines: readonly string[], by = "  ") => lines.map((l) => (l ? by + l : l));
 
+/** How many lengths tenant upstream names are spread over ({@link tenantUpstreamName}). */
+export const UPSTREAM_NAME_LENGTHS = 64;
+
+/** FNV-1a (32 bits) of a tenant id: a stable, well-spread pick that needs no table. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
 /**
- * Name of a tenant's `upstream` block; the HTTPS server proxies to `http://$tenant_id.tenant`.
- * nginx finds the upstream of a `proxy_pass` with variables by walking every `upstream` block in
- * order, comparing the length and then the name of each (ngx_http_upstream_init_request): the id
- * comes first so two names of the same length differ within their first characters.
+ * Name of a tenant's `upstream` block: `<id>.tenant` and 0 to 63 dashes, picked by a hash of
+ * the id (`acme.tenant----`). nginx finds the upstream of a `proxy_pass` with variables by
+ * walking every `upstream` block in order, comparing each name's length and only on equal
+ * lengths the text (ngx_http_upstream_init_request): spread over 64 lengths, a request compares
+ * the text of about one name in 64 instead of every name as long as its own (1,000 ids such as
+ * `t0001` … `t1000` are all one length). The same id always gets the same name, whatever else
+ * is in the route table.
  */
 export function tenantUpstreamName(tenantId: string): string {
-  return `${tenantId}.tenant`;
+  return `${tenantId}.tenant${"-".repeat(fnv1a(tenantId) % UPSTREAM_NAME_LENGTHS)}`;
 }
 
 /**
@@ -420,19 +433,26 @@ function hostMapSection(input: NginxConfigInput): string[] {
 }
 
 /**
- * One upstream per tenant with a pool of idle keep-alive connections. A single server is never
- * marked down (nginx ignores `max_fails` for it), so a tenant that restarts is retried at once.
+ * One upstream per tenant with a pool of idle keep-alive connections, and which upstream is
+ * which tenant's. A single server is never marked down (nginx ignores `max_fails` for it), so a
+ * tenant that restarts is retried at once.
  */
 function upstreamSection(input: NginxConfigInput): string[] {
   const up = input.upstream ?? {};
-  return input.routes.flatMap((r) => [
+  const upstreamMap = [
+    "map $tenant_id $tenant_upstream {",
+    '  default "";',
+    ...input.routes.map((r) => `  "${r.tenantId}" "${tenantUpstreamName(r.tenantId)}";`),
+    "}",
+  ];
+  return [...upstreamMap, "", ...input.routes.flatMap((r) => [
     `upstream ${tenantUpstreamName(r.tenantId)} {`,
     `  server ${r.upstreamHost}:${r.upstreamPort};`,
     `  keepalive ${up.keepaliveConnections ?? 16};`,
     `  keepalive_timeout ${up.keepaliveTimeoutSeconds ?? 4}s;`,
     `  keepalive_requests ${up.keepaliveRequests ?? 1000};`,
     "}",
-  ]);
+  ])];
 }
 
 /**
@@ -507,7 +527,8 @@ function requestMapsSection(): string[] {
 /** The directives that proxy a routed request to its tenant's upstream. */
 function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
   return [
-    `proxy_pass http://${tenantUpstreamName("$tenant_id")};`,
+    // $tenant_upstream: the route table's map from tenant to upstream name (upstreamSection).
+    "proxy_pass http://$tenant_upstream;",
     "proxy_http_version 1.1;",
     "proxy_set_header Host $host;",
     "proxy_set_header Upgrade $edge_upgrade;",

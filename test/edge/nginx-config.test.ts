@@ -6,6 +6,8 @@ import {
   NginxConfigError,
   renderNginxConfig,
   renderNginxRoutes,
+  tenantUpstreamName,
+  UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
 
 const base: NginxConfigInput = {
@@ -32,6 +34,10 @@ const base: NginxConfigInput = {
   paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
   auth: { keyTablePath: "/etc/agent-cloud/api-keys/api-keys.map", tenants: [] },
 };
+
+/** The upstream names of the two tenants of `base` (0–63 dashes picked by a hash of the id). */
+const ACME_UPSTREAM = `acme.tenant${"-".repeat(47)}`;
+const GLOBEX_UPSTREAM = `globex.tenant${"-".repeat(14)}`;
 
 /** The lines of the block that starts with `header {`, without the braces. */
 function block(config: string, header: string): string[] {
@@ -62,13 +68,18 @@ describe("renderNginxConfig", () => {
       '"agents.acme.com" "acme";',
       '"globex.dev.example.com" "globex";',
     ]);
-    expect(block(config, "upstream acme.tenant")).toEqual([
+    expect(block(config, "map $tenant_id $tenant_upstream")).toEqual([
+      'default "";',
+      `"acme" "${ACME_UPSTREAM}";`,
+      `"globex" "${GLOBEX_UPSTREAM}";`,
+    ]);
+    expect(block(config, `upstream ${ACME_UPSTREAM}`)).toEqual([
       "server sp-acme.dev-tenant-acme.svc.cluster.local:8080;",
       "keepalive 16;",
       "keepalive_timeout 4s;",
       "keepalive_requests 1000;",
     ]);
-    expect(block(config, "upstream globex.tenant")).toEqual([
+    expect(block(config, `upstream ${GLOBEX_UPSTREAM}`)).toEqual([
       "server sp-globex.dev-tenant-globex.svc.cluster.local:80;",
       "keepalive 16;",
       "keepalive_timeout 4s;",
@@ -77,7 +88,7 @@ describe("renderNginxConfig", () => {
     expect(config.match(/^ *upstream /gm)).toHaveLength(2);
     // No wildcard or regex host matching anywhere, and no name resolved per request.
     expect(config).not.toMatch(/hostnames|server_name (?!_;)|resolver/);
-    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://$tenant_id.tenant;"]);
+    expect(config.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://$tenant_upstream;"]);
   });
 
   it("keeps the route table out of the main file when it is included", () => {
@@ -92,9 +103,17 @@ describe("renderNginxConfig", () => {
     expect(renderNginxConfig({ ...input, routes: [] })).toBe(main);
     expect(routes).toMatch(/^# Route table of environment "dev": 2 tenants, 3 hosts\.\n/);
     expect(block(routes, "map $host $tenant_id")).toEqual(block(config, "map $host $tenant_id"));
-    expect(block(routes, "upstream acme.tenant")).toEqual(block(config, "upstream acme.tenant"));
+    expect(block(routes, "map $tenant_id $tenant_upstream")).toEqual(
+      block(config, "map $tenant_id $tenant_upstream"),
+    );
+    expect(block(routes, `upstream ${ACME_UPSTREAM}`)).toEqual(
+      block(config, `upstream ${ACME_UPSTREAM}`),
+    );
     expect(routes).not.toMatch(/server \{|listen|ssl_|log_format|daemon/);
-    expect(renderNginxRoutes({ ...input, routes: [] })).not.toContain("upstream");
+    // With no tenants the map stays (the main file's proxy_pass names its variable), empty.
+    const empty = renderNginxRoutes({ ...input, routes: [] });
+    expect(empty).not.toMatch(/^upstream /m);
+    expect(block(empty, "map $tenant_id $tenant_upstream")).toEqual(['default "";']);
   });
 
   it("takes the pooled connections' size and idle timeout from its input", () => {
@@ -102,7 +121,7 @@ describe("renderNginxConfig", () => {
       ...base,
       upstream: { keepaliveConnections: 64, keepaliveTimeoutSeconds: 2, keepaliveRequests: 50 },
     });
-    expect(block(routes, "upstream acme.tenant").slice(1)).toEqual([
+    expect(block(routes, `upstream ${ACME_UPSTREAM}`).slice(1)).toEqual([
       "keepalive 64;",
       "keepalive_timeout 2s;",
       "keepalive_requests 50;",
@@ -202,7 +221,7 @@ describe("renderNginxConfig", () => {
     expect(tls).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(tls).toContain("error_page 502 503 504 @tenant_unavailable;");
     expect(tls).toContain('"tenant":"$tenant_id"');
-    expect(tls).toContain("proxy_pass http://$tenant_id.tenant;");
+    expect(tls).toContain("proxy_pass http://$tenant_upstream;");
   });
 
   it("forwards the headers tenants rely on, streams unbuffered and upgrades WebSockets", () => {
@@ -340,6 +359,43 @@ const route0 =
     ],
   });
 const host0 = (host: string) => route0({ hosts: [host] });
+
+describe("tenantUpstreamName", () => {
+  it.each([
+    ["acme", ACME_UPSTREAM],
+    ["globex", GLOBEX_UPSTREAM],
+    ["t0001", "t0001.tenant"],
+    ["t0002", `t0002.tenant${"-".repeat(57)}`],
+    ["a", `a.tenant${"-".repeat(44)}`],
+  ])("names %s's upstream %s", (id, name) => {
+    expect(tenantUpstreamName(id)).toBe(name);
+  });
+
+  it("keeps a tenant's upstream name whatever else is routed", () => {
+    const alone = renderNginxRoutes({ ...base, routes: base.routes.slice(0, 1) });
+    const reversed = renderNginxRoutes({ ...base, routes: [...base.routes].reverse() });
+    for (const routes of [alone, reversed])
+      expect(block(routes, "map $tenant_id $tenant_upstream")).toContain(
+        `"acme" "${ACME_UPSTREAM}";`,
+      );
+  });
+
+  it("spreads 1,000 ids of one length over every one of the 64 name lengths", () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `t${String(i + 1).padStart(4, "0")}`);
+    const perLength = new Map<number, number>();
+    for (const id of ids) {
+      const length = tenantUpstreamName(id).length;
+      perLength.set(length, (perLength.get(length) ?? 0) + 1);
+    }
+    expect([...perLength.keys()].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: UPSTREAM_NAME_LENGTHS }, (_, i) => "t0001.tenant".length + i),
+    );
+    // nginx compares the text of the names as long as the one it looks for: at most 19 of
+    // 1,000 here, against all 1,000 if the names were `<id>.tenant`.
+    expect(Math.max(...perLength.values())).toBe(19);
+    expect(new Set(ids.map(tenantUpstreamName)).size).toBe(1000);
+  });
+});
 
 describe("renderNginxConfig refuses bad input with a clear error", () => {
   it.each<[string, Change, string]>([
