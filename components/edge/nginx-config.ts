@@ -445,14 +445,18 @@ function upstreamSection(input: NginxConfigInput): string[] {
     ...input.routes.map((r) => `  "${r.tenantId}" "${tenantUpstreamName(r.tenantId)}";`),
     "}",
   ];
-  return [...upstreamMap, "", ...input.routes.flatMap((r) => [
-    `upstream ${tenantUpstreamName(r.tenantId)} {`,
-    `  server ${r.upstreamHost}:${r.upstreamPort};`,
-    `  keepalive ${up.keepaliveConnections ?? 16};`,
-    `  keepalive_timeout ${up.keepaliveTimeoutSeconds ?? 4}s;`,
-    `  keepalive_requests ${up.keepaliveRequests ?? 1000};`,
-    "}",
-  ])];
+  return [
+    ...upstreamMap,
+    "",
+    ...input.routes.flatMap((r) => [
+      `upstream ${tenantUpstreamName(r.tenantId)} {`,
+      `  server ${r.upstreamHost}:${r.upstreamPort};`,
+      `  keepalive ${up.keepaliveConnections ?? 16};`,
+      `  keepalive_timeout ${up.keepaliveTimeoutSeconds ?? 4}s;`,
+      `  keepalive_requests ${up.keepaliveRequests ?? 1000};`,
+      "}",
+    ]),
+  ];
 }
 
 /**
