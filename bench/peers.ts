@@ -2,15 +2,18 @@
  * The proxies a platform team would pick instead of nginx, from Debian, configured for the
  * edge's job: the same tenant hosts under the same wildcard certificate, TLS to clients, Host
  * routed to one backend per tenant, keep-alive to backends (idle connections closed before the
- * tenants' own 5 s), X-Forwarded-For/Proto/Host, X-Real-IP and a request id to the tenant, a
- * JSON 404 for an unknown host, and an access log. Each follows its own documentation:
+ * tenants' own 5 s), X-Forwarded-For/Proto/Host, X-Real-IP and a request id to the tenant, the
+ * edge's HSTS header on every answer (so clients get the same bytes from every side), a JSON 404
+ * for an unknown host, and an access log. Each follows its own documentation:
  *
  * - HAProxy 2.6: a map file from Host to backend (`use_backend %[…,map(hosts.map)]`, the
  *   documented way to route many domains), one backend per tenant, `option forwardfor`,
- *   `unique-id-header`, `option httplog` to stdout, its default `http-reuse safe` pooling.
+ *   `unique-id-header`, `http-response set-header` for HSTS, `option httplog` to stdout, its
+ *   default `http-reuse safe` pooling.
  * - Caddy 2.6: its wildcard-certificate pattern (one `*.{domain}` site, a `host` matcher and
  *   `handle` per tenant), `tls <cert> <key>`, `reverse_proxy` (which sets the X-Forwarded
- *   headers itself) with the `http` transport's `keepalive`, a JSON access log to a file.
+ *   headers itself) with the `http` transport's `keepalive`, the `header` directive for HSTS, a
+ *   JSON access log to a file.
  *
  * Every process is started here and stopped by its own pid.
  */
@@ -40,6 +43,8 @@ export interface PeerSetup {
   readonly keyPath: string;
   /** Idle keep-alive to backends, seconds (below the tenants' own 5 s). */
   readonly upstreamKeepaliveSeconds: number;
+  /** The edge's `Strict-Transport-Security` value, e.g. `max-age=31536000`. */
+  readonly hsts: string;
 }
 
 export interface RunningPeer {
@@ -84,6 +89,7 @@ export function haproxyConfig(setup: PeerSetup): { config: string; hostsMap: str
     "  http-request set-header X-Forwarded-Proto https",
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     "  http-request set-header X-Real-IP %[src]",
+    `  http-response set-header Strict-Transport-Security "${setup.hsts}"`,
     "  use_backend %[var(txn.backend)]",
     "",
   ];
@@ -123,6 +129,7 @@ export function caddyfile(setup: PeerSetup): string {
     `    output file ${log}`,
     "    format json",
     "  }",
+    `  header Strict-Transport-Security "${setup.hsts}"`,
     "",
   ];
   const tenants = setup.tenants.flatMap((tenant) => [

@@ -45,6 +45,15 @@ export const LATENCY = SMOKE
   ? ({ warmupMs: 300, durationMs: 1000, rounds: 1 } as const)
   : ({ warmupMs: 2000, durationMs: 2000, rounds: 3 } as const);
 export const RELOADS = { perClient: 5, streams: 4, concurrencyEach: 2 } as const;
+/** How long every side keeps an idle pooled connection to a tenant (`upstreamKeepaliveSeconds`). */
+const UPSTREAM_KEEPALIVE_SECONDS = 4;
+/**
+ * The pause after each measured run. A side's pooled connections to the 1,000 tenants close
+ * `UPSTREAM_KEEPALIVE_SECONDS` after its run; without the pause their closing (by the side and by
+ * the tenants' process) fell into the next side's run, and with the sides in rotation one side
+ * always came after the same other.
+ */
+export const SETTLE_MS = SMOKE ? 500 : (UPSTREAM_KEEPALIVE_SECONDS + 1) * 1000;
 
 export interface MeasuredRun extends LoadResult {
   /** CPU ms used during the measured window by each process group. */
@@ -103,6 +112,7 @@ function proxySettings(config: PlatformConfig) {
     readTimeoutSeconds: config.proxy.readTimeoutSeconds,
     sendTimeoutSeconds: config.proxy.sendTimeoutSeconds,
     clusterDomain: config.proxy.clusterDomain,
+    upstreamKeepaliveSeconds: UPSTREAM_KEEPALIVE_SECONDS,
   };
 }
 
@@ -120,13 +130,22 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
   return exited.finally(() => clearTimeout(timer));
 }
 
-/** The `return 200` floor: the shipped config with the proxying replaced by nginx answering. */
+/** The edge's HSTS header line in a rendered nginx.conf, and its value. */
+const HSTS_LINE = /add_header Strict-Transport-Security "([^"]*)" always;/;
+
+/**
+ * The `return 200` floor: the shipped config with the proxying replaced by nginx answering with
+ * the bytes a proxied answer has (the tenant's JSON and `X-Tenant`, the edge's HSTS header, which
+ * a location's own `add_header` would otherwise drop).
+ */
 export function floorConfig(config: string): string {
-  const proxyLine = "proxy_pass http://$tenant_id.tenant;";
-  if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
+  const proxyLine = "proxy_pass http://$tenant_upstream;";
+  const hsts = HSTS_LINE.exec(config)?.[0];
+  if (!config.includes(proxyLine) || hsts === undefined)
+    throw new Error("floorConfig: no proxy_pass line or HSTS header to replace");
   return config.replace(
     proxyLine,
-    `add_header X-Tenant $tenant_id always; return 200 '{"tenant":"$tenant_id"}';`,
+    `add_header X-Tenant $tenant_id always; ${hsts} return 200 '{"tenant":"$tenant_id"}';`,
   );
 }
 
@@ -228,6 +247,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       const kernel = cpuSample({ proxyKernel: proxyPids }, "system");
       const result = await answer;
       const run = { ...result, cpuMs: { ...cpu.since(), ...kernel.since() } };
+      await sleep(SETTLE_MS);
       log(
         `${spec.label}: ${Math.round(run.requestsPerSecond)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.errors} errors, ${run.connectionsOpened} connections`,
       );
@@ -350,7 +370,8 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         })),
         certificatePath: edge.certificate.certificatePath,
         keyPath: edge.certificate.keyPath,
-        upstreamKeepaliveSeconds: 4,
+        upstreamKeepaliveSeconds: UPSTREAM_KEEPALIVE_SECONDS,
+        hsts: HSTS_LINE.exec(edge.config)?.[1] ?? "",
       };
     };
     const fromPeer = (peer: RunningPeer, port: number): Started => ({

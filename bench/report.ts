@@ -1,7 +1,7 @@
 /** The markdown report and the chart rows, from the raw results and their verdicts. */
 import { type ChartRow } from "./chart";
 import type { EvalBench } from "./eval";
-import { LATENCY, LOAD, RELOADS, type MeasuredRun, type ProxyResult } from "./proxy";
+import { LATENCY, LOAD, RELOADS, SETTLE_MS, type MeasuredRun, type ProxyResult } from "./proxy";
 import { int, mib, ms, times } from "./stats";
 import { cpuPerRequest, edgeVerdict, TARGETS, type Verdicts } from "./verdicts";
 
@@ -221,7 +221,7 @@ function proxySection(proxyResult: ProxyResult, verdicts: Verdicts): string[] {
     "",
     `Targets: edge throughput ≥ the best of HAProxy and Caddy doing the same job; nginx CPU per proxied request ≤ ${times(TARGETS.cpuVsFloor)} of its CPU per TLS \`return 200\`; added p99 ≤ ${TARGETS.addedP99Ms} ms at one connection. (The older target, ≥ ${times(TARGETS.throughputRatio)} of hitting a tenant directly, is kept for comparison: on two shared cores it is out of reach of any TLS proxy, as the floor row shows.)`,
     "",
-    `Setup: the edge suite's \`startEdge\` renders the exact files the proxy ships (\`routesFromTenants\` → \`proxyNginxConfigInput\` → \`renderNginxConfig\` + \`renderNginxRoutes\`, environment \`local\`, ${int(proxyResult.tenants)} tenants; only listen ports, file paths and tenant addresses differ: each Service name becomes its tenant server's loopback address, as nginx would resolve it when loading the route table), runs it on ${proxyResult.nginxVersion} (${proxyResult.workerProcesses} workers, access log on). The same ${int(proxyResult.tenants)} tenant servers (the edge suite's \`FakeTenant\`, one per 127.0.x.y address) run in one separate process and the load client in another. All sides run at once (idle while another is measured).`,
+    `Setup: the edge suite's \`startEdge\` renders the exact files the proxy ships (\`routesFromTenants\` → \`proxyNginxConfigInput\` → \`renderNginxConfig\` + \`renderNginxRoutes\`, environment \`local\`, ${int(proxyResult.tenants)} tenants; only listen ports, file paths and tenant addresses differ: each Service name becomes its tenant server's loopback address, as nginx would resolve it when loading the route table), runs it on ${proxyResult.nginxVersion} (${proxyResult.workerProcesses} workers, access log on). The same ${int(proxyResult.tenants)} tenant servers (bench/lean-tenant.ts on raw sockets, answering the bytes the \`return 200\` floor answers, one per 127.0.x.y address) run in one separate process and the load client in another. All sides run at once (idle while another is measured); after each measured run the bench waits ${SETTLE_MS / 1000} s, so the side's pooled connections to the tenants have closed before the next run.`,
     "",
     "Sides: **nginx, shipped config** (one `upstream` per tenant with `keepalive`, buffered JSON access log); **nginx `return 200` floor** (the same main config with the proxying replaced by `return 200` carrying the tenant id: TLS, Host routing and logging, no upstream); **nginx, config shipped before** (bench/baseline: `proxy_pass http://$tenant_upstream` behind a `resolver`, a dns2 responder answering each tenant's Service name; a new upstream connection per request); **HAProxy** and **Caddy** from Debian (bench/peers.ts): the same hosts and certificate, one backend per tenant, keep-alive to backends closed after 4 s idle, forwarded headers, a request id, a JSON 404 for unknown hosts, access log on, each configured as its documentation recommends. Their configurations are below.",
     "",
