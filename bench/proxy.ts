@@ -30,7 +30,16 @@ import { benchTenantId, localConfigWithN } from "./platform-config";
 
 /** `BENCH_SMOKE=1`: a few tenants and short runs, to check the bench itself. */
 const SMOKE = process.env.BENCH_SMOKE === "1";
-export const PROXY_TENANTS = SMOKE ? 40 : 1000;
+/** Tenants behind the edge: 1,000, or `BENCH_EDGE_TENANTS` (e.g. 100, to see what the count costs). */
+export const PROXY_TENANTS = edgeTenantCount(process.env.BENCH_EDGE_TENANTS, SMOKE ? 40 : 1000);
+
+function edgeTenantCount(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 2 || count > 10_000)
+    throw new Error(`BENCH_EDGE_TENANTS "${value}": must be a whole number from 2 to 10000`);
+  return count;
+}
 /**
  * Throughput runs: connections per run, seconds per run, runs per side (alternating). The
  * warm-up requests every tenant host in turn (bench/load.ts), long enough for the slowest side
