@@ -1,7 +1,8 @@
 /**
  * The tenants' stand-ins in their own process: one lean server (bench/lean-tenant.ts, answering
- * what nginx's `return 200` floor answers) per tenant, each on its own loopback address, all on one port as tenant Services are. Loopback
- * 127.0.0.0/8 is all local, so 1,000 tenants get 127.0.1.1 … 127.0.4.250.
+ * what nginx's `return 200` floor answers) per tenant, each on its own loopback address, all on
+ * one port as tenant Services are. Loopback 127.0.0.0/8 is all local, so 1,000 tenants get
+ * 127.0.1.1 … 127.0.4.250.
  *
  *   upstream-child.ts <port> <id> <id> …
  *
