@@ -176,10 +176,18 @@ export function edgeAuthHttpLines(
     `  "~${encoded("a")}${encoded("c")}${underscore}(?!${ownEncoded}${underscore})${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}" 1;`,
     "}",
     "",
-    'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_mode:$edge_public:$edge_key_ok" $edge_refusal {',
+    // What an edge-mode tenant's check needs, evaluated only for such a tenant: nginx evaluates
+    // a map value's variables only for the entry that matched, so a request to an app-mode tenant
+    // runs neither the key table nor the public-path checks (4 regular expressions and 2 lookups).
+    "map $edge_auth_mode $edge_auth_facts {",
+    "  app app;",
+    '  default "edge:$edge_public:$edge_key_ok";',
+    "}",
+    "",
+    'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_facts" $edge_refusal {',
     "  default key;",
     '  "~^(1.|.1):" foreign;',
-    '  "~^00:app:" "";',
+    '  "~^00:app$" "";',
     '  "~^00:edge:1:" "";',
     '  "~^00:edge:0:1$" "";',
     "}",
