@@ -10,10 +10,9 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStream } from "../../testkit/edge/client";
+import { edgeHttpsBytes, openStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 import { freePort } from "../../testkit/edge/ports";
 
@@ -109,41 +108,16 @@ afterAll(async () => {
 });
 
 /** One request over TLS, the whole body as bytes. */
-function fetchBytes(
-  path: string,
-  options: { method?: string; body?: Buffer } = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: "127.0.0.1",
-        port: edge.ports.https,
-        path,
-        method: options.method ?? "GET",
-        headers: {
-          host: HOST,
-          ...(options.body ? { "content-length": String(options.body.length) } : {}),
-        },
-        servername: HOST,
-        ca: edge.certificate.pem,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s")));
-    req.on("error", reject);
-    req.end(options.body);
+function fetchBytes(path: string, options: { method?: string; body?: Buffer } = {}) {
+  return edgeHttpsBytes({
+    port: edge.ports.https,
+    host: HOST,
+    ca: edge.certificate.pem,
+    path,
+    method: options.method ?? "GET",
+    headers: options.body ? { "content-length": String(options.body.length) } : {},
+    ...(options.body ? { body: options.body } : {}),
+    timeoutMs: 30_000,
   });
 }
 

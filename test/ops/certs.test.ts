@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import { servedCertificate, TEST_NOW } from "./support/certificates";
 import { FakeTls, testContext } from "../../testkit/ops/fakes";
 import { devConfig, devOutputs, devStack } from "./support/fixtures";
 import { MemoryEngine } from "../../testkit/ops/memory-engine";
+import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 
 describe("covers", () => {
   it.each([
@@ -103,28 +103,7 @@ describe("modeCheck", () => {
   it("matches a provided certificate by fingerprint", () => {
     const dir = mkdtempSync(join(tmpdir(), "ops-certs-"));
     try {
-      execFileSync(
-        "/usr/bin/openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          "10",
-          "-subj",
-          "/CN=a.test",
-          "-keyout",
-          join(dir, "k"),
-          "-out",
-          join(dir, "c"),
-        ],
-        { stdio: "ignore" },
-      );
-      const pem = readFileSync(join(dir, "c"), "utf8");
+      const pem = makeSelfSignedCertificate(dir, "c", "a.test", ["a.test"], 10).certificatePem;
       const served = describeCertificate(new X509Certificate(pem));
       expect(served.names).toEqual(["a.test"]);
       expect(served.selfSigned).toBe(true);

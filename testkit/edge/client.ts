@@ -5,10 +5,10 @@ import { isIP } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { connect as netConnect, type Socket } from "node:net";
 
-export interface EdgeResponse {
+export interface EdgeResponse<Body = string> {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  readonly body: string;
+  readonly body: Body;
 }
 
 export interface EdgeRequest {
@@ -47,15 +47,24 @@ export class EdgeRequestError extends Error {
 
 /** One request over a fresh TLS connection to 127.0.0.1. */
 export function edgeHttps(req: EdgeRequest): Promise<EdgeResponse> {
-  return send(req, true);
+  return send(req, true, (body) => body.toString("utf8"));
+}
+
+/** {@link edgeHttps} with the whole body as bytes (large or binary bodies compared exactly). */
+export function edgeHttpsBytes(req: EdgeRequest): Promise<EdgeResponse<Buffer>> {
+  return send(req, true, (body) => body);
 }
 
 /** One request over a fresh plain-HTTP connection to 127.0.0.1. */
 export function edgeHttp(req: EdgeRequest): Promise<EdgeResponse> {
-  return send(req, false);
+  return send(req, false, (body) => body.toString("utf8"));
 }
 
-function send(req: EdgeRequest, tls: boolean): Promise<EdgeResponse> {
+function send<Body>(
+  req: EdgeRequest,
+  tls: boolean,
+  decode: (body: Buffer) => Body,
+): Promise<EdgeResponse<Body>> {
   return new Promise((resolve, reject) => {
     const servername = req.servername ?? (isIP(req.host) ? undefined : req.host.split(":")[0]);
     const options = {
@@ -83,7 +92,7 @@ function send(req: EdgeRequest, tls: boolean): Promise<EdgeResponse> {
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
+          body: decode(Buffer.concat(chunks)),
         }),
       );
       res.on("error", reject);
