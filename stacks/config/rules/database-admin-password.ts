@@ -3,12 +3,10 @@
  * model/rules/database-admin-password.ts, which SharedDatabase and TenantDatabases apply too.
  */
 import { databaseAdminPasswordProblems } from "../../../model/rules/database-admin-password";
-import { configIssue, type ConfigRule } from "./rule";
+import { problemIssues, type ConfigRule } from "./rule";
 
 export const databaseAdminPasswordIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("database", "databaseAdminPassword")) return [];
   const adminPasswordSet = config.databaseAdminPassword !== undefined;
-  return databaseAdminPasswordProblems({ ...config.database, adminPasswordSet }).map((problem) =>
-    configIssue(problem.path, problem.received, problem.message),
-  );
+  return problemIssues(databaseAdminPasswordProblems({ ...config.database, adminPasswordSet }));
 };

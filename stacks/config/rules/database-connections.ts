@@ -4,14 +4,12 @@
  * which SharedDatabase applies too.
  */
 import { connectionBudgetProblems } from "../../../model/rules/connection-budget";
-import { configIssue, type ConfigRule } from "./rule";
+import { problemIssues, type ConfigRule } from "./rule";
 
 export const databaseConnectionIssues: ConfigRule = ({ config, valid, plans }) => {
   if (!valid("database", "plans", "tenants")) return [];
   const connectionLimits = config.tenants.map(
     (tenant) => plans[tenant.plan]?.databaseConnections ?? 0,
   );
-  return connectionBudgetProblems({ ...config.database, connectionLimits }).map((problem) =>
-    configIssue(problem.path, problem.received, problem.message),
-  );
+  return problemIssues(connectionBudgetProblems({ ...config.database, connectionLimits }));
 };

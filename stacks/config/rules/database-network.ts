@@ -6,7 +6,7 @@
 import { cidrRange, privateRangeOf } from "../../../lib/cidr";
 import { databaseAdminSourcesProblems } from "../../../model/rules/database-admin-sources";
 import type { ConfigIssue } from "../errors";
-import { configIssue, type ConfigRule } from "./rule";
+import { configIssue, problemIssues, type ConfigRule } from "./rule";
 
 /** Narrowest prefix a database network may have: one VPC subnet group, not a whole cluster. */
 export const MIN_DATABASE_PREFIX = 16;
@@ -38,9 +38,7 @@ export const databaseNetworkIssues: ConfigRule = ({ config, valid }) => {
     });
   }
   if (database.mode === "in-cluster") {
-    for (const problem of databaseAdminSourcesProblems(database)) {
-      issues.push(configIssue(problem.path, problem.received, problem.message));
-    }
+    issues.push(...problemIssues(databaseAdminSourcesProblems(database)));
   }
   return issues;
 };

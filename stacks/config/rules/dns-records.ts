@@ -4,21 +4,23 @@
  * components/edge/wildcard-dns-args.ts applies too.
  */
 import { dnsRecordProblems } from "../../../model/rules/dns-records";
-import { configIssue, type ConfigRule } from "./rule";
+import { problemIssues, type ConfigRule } from "./rule";
 
 export const dnsRecordIssues: ConfigRule = ({ config, valid, tenants }) => {
   if (!valid("dns", "domain") || config.dns.provider !== "cloudflare") return [];
   const { dns } = config;
   const customDomainCount = tenants.reduce((n, { tenant }) => n + tenant.customDomains.length, 0);
-  return dnsRecordProblems(
-    {
-      proxied: dns.proxied,
-      ttl: dns.ttl,
-      customDomainMode: dns.customDomains,
-      customDomainModeKey: "dns.customDomains",
-      customDomainCount,
-      domain: config.domain,
-    },
-    "dns.",
-  ).map((problem) => configIssue(problem.path, problem.received, problem.message));
+  return problemIssues(
+    dnsRecordProblems(
+      {
+        proxied: dns.proxied,
+        ttl: dns.ttl,
+        customDomainMode: dns.customDomains,
+        customDomainModeKey: "dns.customDomains",
+        customDomainCount,
+        domain: config.domain,
+      },
+      "dns.",
+    ),
+  );
 };

@@ -3,11 +3,9 @@
  * in model/rules/environment-name.ts, which SharedDatabase applies too.
  */
 import { environmentNameProblems } from "../../../model/rules/environment-name";
-import { configIssue, type ConfigRule } from "./rule";
+import { problemIssues, type ConfigRule } from "./rule";
 
 export const environmentNameIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("environment")) return [];
-  return environmentNameProblems(config.environment).map((problem) =>
-    configIssue(problem.path, problem.received, problem.message),
-  );
+  return problemIssues(environmentNameProblems(config.environment));
 };

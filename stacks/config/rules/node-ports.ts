@@ -4,11 +4,7 @@
  * model/rules/proxy-service.ts, which components/edge/management-proxy-args.ts applies too.
  */
 import { proxyServiceProblems } from "../../../model/rules/proxy-service";
-import { configIssue, type ConfigRule } from "./rule";
+import { problemIssues, type ConfigRule } from "./rule";
 
 export const proxyServiceIssues: ConfigRule = ({ config, valid }) =>
-  valid("proxy")
-    ? proxyServiceProblems(config.proxy, "proxy.").map((problem) =>
-        configIssue(problem.path, problem.received, problem.message),
-      )
-    : [];
+  valid("proxy") ? problemIssues(proxyServiceProblems(config.proxy, "proxy.")) : [];

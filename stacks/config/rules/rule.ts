@@ -5,6 +5,7 @@
  */
 import { BUILTIN_PLANS, type Plan } from "../../../model/plans";
 import type { ParsedConfig, TenantSettings } from "../../../model/config-schema";
+import type { ConfigProblem } from "../../../model/rules/config-problem";
 import { type ConfigIssue, showValue } from "../errors";
 import type { KeyFailures } from "../partial-parse";
 
@@ -63,6 +64,11 @@ export function ruleContext(config: ParsedConfig, failures?: KeyFailures): RuleC
 /** One issue, the received value shown as JSON (cut short). */
 export function configIssue(path: string, received: unknown, message: string): ConfigIssue {
   return { path, received: showValue(received), message };
+}
+
+/** Issues from a shared rule's problems (model/rules/), each as {@link configIssue} shows it. */
+export function problemIssues(problems: readonly ConfigProblem[]): ConfigIssue[] {
+  return problems.map((problem) => configIssue(problem.path, problem.received, problem.message));
 }
 
 /** An issue about a secret given in clear text: the value itself is never shown. */

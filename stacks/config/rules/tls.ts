@@ -3,6 +3,7 @@
  * proxy in front, `acme` Cloudflare DNS for its DNS-01 challenge.
  */
 import type { ConfigIssue } from "../errors";
+import { cloudflareInFront } from "../edge-security";
 import { SET_SECRET_COMMAND } from "./clear-text-secrets";
 import { configIssue, type ConfigRule } from "./rule";
 
@@ -23,7 +24,7 @@ export const tlsIssues: ConfigRule = ({ config, valid }) => {
     );
   }
   if (!valid("tls", "dns")) return issues;
-  if (tls.mode === "cloudflare-origin-ca" && !(dns.provider === "cloudflare" && dns.proxied)) {
+  if (tls.mode === "cloudflare-origin-ca" && !cloudflareInFront(config)) {
     issues.push(
       configIssue(
         "tls.mode",
