@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { edgeNamespace, tenantNamespace, tenantServiceName } from "../model/names";
+import { edgeNamespace } from "../model/names";
 import type { PlatformConfig } from "../model/platform-config";
 import type { SecretValue } from "../model/secret-value";
 import type { ShardTenant } from "../model/shard-tenant";
@@ -10,13 +10,14 @@ import { TenantBackups, type TenantBackupsArgs } from "./data/tenant-backups";
 import { edgeSecurityArgs } from "./edge/edge-security-args";
 import { hostsFileLines } from "./edge/hosts-file";
 import { ManagementProxy, type ManagementProxyArgs } from "./edge/management-proxy";
+import { routesFromTenants } from "./edge/proxy-nginx-input";
 import { WildcardCertificate, type WildcardCertificateArgs } from "./edge/wildcard-certificate";
 import { WildcardDns, type WildcardDnsArgs } from "./edge/wildcard-dns";
 import { AppImage, type AppImageArgs } from "./image/app-image";
 import { createTenantApps } from "./tenant/app-args";
 import { acceptedApiKeys, type TenantEndpoint, tenantEndpoints } from "./tenant/endpoint";
 import { ENVIRONMENT_LABEL, POD_SECURITY_RESTRICTED } from "./tenant/labels";
-import type { TenantApp } from "./tenant/tenant-app";
+import { SERVICE_PORT, type TenantApp } from "./tenant/tenant-app";
 import type { TenantAppTransforms } from "./tenant/tenant-app-args";
 
 export type { TenantEndpoint } from "./tenant/endpoint";
@@ -199,7 +200,7 @@ export class Platform extends pulumi.ComponentResource {
 }
 
 /** The certificate's args: the edge namespace, the domain, and its per-mode TLS settings. */
-export function certificateArgs(
+function certificateArgs(
   config: PlatformConfig,
   namespace: pulumi.Input<string>,
   cloudflareApiToken?: pulumi.Input<string>,
@@ -237,7 +238,7 @@ export function certificateArgs(
 }
 
 /** The agent image's args: what to build and push, or the pinned ref to deploy. */
-export function imageArgs(config: PlatformConfig, projectRoot: string): AppImageArgs {
+function imageArgs(config: PlatformConfig, projectRoot: string): AppImageArgs {
   const image = config.image;
   return {
     projectRoot,
@@ -255,7 +256,7 @@ export function imageArgs(config: PlatformConfig, projectRoot: string): AppImage
 }
 
 /** The shared database's args: one role and database per tenant, on an in-cluster or external server. */
-export function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
+function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
   const database = config.database;
   const common = {
     environment: config.environment,
@@ -291,7 +292,7 @@ export function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
 }
 
 /** The backups' args: every tenant's database URL, and where the server is for their egress. */
-export function backupsArgs(
+function backupsArgs(
   config: PlatformConfig,
   backup: NonNullable<PlatformConfig["database"]["backup"]>,
   database: SharedDatabase,
@@ -305,7 +306,7 @@ export function backupsArgs(
 }
 
 /** What the proxy's args take from the rest of the platform. */
-export interface ProxyDependencies {
+interface ProxyDependencies {
   /** The edge namespace. */
   readonly namespace: pulumi.Input<string>;
   /** Every tenant the edge serves, this stack's and its shards'. */
@@ -317,19 +318,17 @@ export interface ProxyDependencies {
 }
 
 /** The proxy's args: one route per tenant (`sp-{id}` in its namespace), the proxy config, its security. */
-export function proxyArgs(config: PlatformConfig, deps: ProxyDependencies): ManagementProxyArgs {
+function proxyArgs(config: PlatformConfig, deps: ProxyDependencies): ManagementProxyArgs {
   const proxy = config.proxy;
   return {
     namespace: deps.namespace,
     environment: config.environment,
     apiKeyPrefix: config.apiKeyPrefix,
-    routes: deps.routed.map((t) => ({
-      tenantId: t.id,
-      hosts: [...t.hosts],
-      upstreamHost: `${tenantServiceName(t.id)}.${tenantNamespace(config.environment, t.id)}.svc.${proxy.clusterDomain}`,
-      upstreamPort: 80,
-      ...(t.suspended ? { suspended: true } : {}),
-    })),
+    routes: routesFromTenants(deps.routed, {
+      environment: config.environment,
+      port: SERVICE_PORT,
+      clusterDomain: proxy.clusterDomain,
+    }),
     tlsSecretName: deps.tlsSecretName,
     replicas: proxy.replicas,
     serviceType: proxy.serviceType,
@@ -348,7 +347,7 @@ export function proxyArgs(config: PlatformConfig, deps: ProxyDependencies): Mana
 }
 
 /** The DNS args (Cloudflare): the wildcard and every routed tenant's custom domains, to the proxy. */
-export function dnsArgs(
+function dnsArgs(
   config: PlatformConfig,
   dns: CloudflareDnsConfig,
   routed: readonly RoutedTenant[],

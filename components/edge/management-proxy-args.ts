@@ -5,6 +5,7 @@
  * the rest, and the checksums are known before any child is created.
  */
 import { createHash } from "node:crypto";
+import { formatConfigProblem } from "../../model/rules/config-problem";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
@@ -196,9 +197,7 @@ export function resolveManagementProxyArgs(
   const problems = [
     ...imageProblems(image),
     ...wholeNumberProblems("replicas", replicas, 1, Infinity, "a whole number of at least 1"),
-    ...proxyServiceProblems({ ...args, serviceType }).map(
-      (problem) => `${problem.path} ${JSON.stringify(problem.received)}: ${problem.message}`,
-    ),
+    ...proxyServiceProblems({ ...args, serviceType }).map(formatConfigProblem),
     ...(args.originPull === true &&
     !args.originPullCaCertificate?.startsWith("-----BEGIN CERTIFICATE-----")
       ? ["originPull needs originPullCaCertificate, a PEM CA certificate"]

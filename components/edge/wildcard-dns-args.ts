@@ -3,6 +3,7 @@
  * anything is registered: every problem gathered into one ComponentArgsError.
  */
 import { isIP } from "node:net";
+import { formatConfigProblem } from "../../model/rules/config-problem";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeCertificate } from "../../model/edge-certificate";
@@ -182,7 +183,7 @@ function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): 
     customDomainModeKey: "customDomainMode",
     customDomainCount: args.customDomains?.length ?? 0,
     domain: args.domain,
-  }).map((problem) => `${problem.path} ${show(problem.received)}: ${problem.message}`);
+  }).map(formatConfigProblem);
   problems.push(...recordProblems);
   if (mode !== "zone-records" && mode !== "cloudflare-for-saas") {
     problems.push(
