@@ -15,7 +15,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 
 /** Node's default `keepAliveTimeout`, as a tenant app would run. */
-export const LEAN_TENANT_IDLE_MS = 5000;
+const LEAN_TENANT_IDLE_MS = 5000;
 
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r?$/im;

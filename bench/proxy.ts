@@ -139,8 +139,12 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
   return exited.finally(() => clearTimeout(timer));
 }
 
-/** The edge's HSTS header line in a rendered nginx.conf, and its value. */
-const HSTS_LINE = /add_header Strict-Transport-Security "([^"]*)" always;/;
+/** The edge's HSTS `add_header` line in a rendered nginx.conf, and the header's value. */
+function edgeHsts(config: string): { readonly line: string; readonly value: string } {
+  const found = /add_header Strict-Transport-Security "([^"]*)" always;/.exec(config);
+  if (found === null) throw new Error("no Strict-Transport-Security add_header in the edge config");
+  return { line: found[0], value: found[1] as string };
+}
 
 /**
  * The `return 200` floor: the shipped config with the proxying replaced by nginx answering with
@@ -149,12 +153,10 @@ const HSTS_LINE = /add_header Strict-Transport-Security "([^"]*)" always;/;
  */
 export function floorConfig(config: string): string {
   const proxyLine = "proxy_pass http://$tenant_upstream;";
-  const hsts = HSTS_LINE.exec(config)?.[0];
-  if (!config.includes(proxyLine) || hsts === undefined)
-    throw new Error("floorConfig: no proxy_pass line or HSTS header to replace");
+  if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
   return config.replace(
     proxyLine,
-    `add_header X-Tenant $tenant_id always; ${hsts} return 200 '{"tenant":"$tenant_id"}';`,
+    `add_header X-Tenant $tenant_id always; ${edgeHsts(config).line} return 200 '{"tenant":"$tenant_id"}';`,
   );
 }
 
@@ -380,7 +382,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         certificatePath: edge.certificate.certificatePath,
         keyPath: edge.certificate.keyPath,
         upstreamKeepaliveSeconds: UPSTREAM_KEEPALIVE_SECONDS,
-        hsts: HSTS_LINE.exec(edge.config)?.[1] ?? "",
+        hsts: edgeHsts(edge.config).value,
       };
     };
     const fromPeer = (peer: RunningPeer, port: number): Started => ({

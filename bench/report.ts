@@ -2,6 +2,7 @@
 import { type ChartRow } from "./chart";
 import type { EvalBench } from "./eval";
 import { LATENCY, LOAD, RELOADS, SETTLE_MS, type MeasuredRun, type ProxyResult } from "./proxy";
+import { benchTenantId } from "./platform-config";
 import { int, mib, ms, times } from "./stats";
 import { cpuPerRequest, edgeVerdict, TARGETS, type Verdicts } from "./verdicts";
 
@@ -265,7 +266,7 @@ function reloadSection(proxy: ProxyResult, verdicts: Verdicts): string[] {
     "",
     "Target: a config reload under load drops 0 requests, and the proxy takes up a new route table without dropping one.",
     "",
-    `Method: the edge suite's \`steadyStream\` clients keep ${RELOADS.streams} tenants busy (${RELOADS.concurrencyEach} loops each, every answer checked to come from the right tenant) through the same ${int(proxy.tenants)}-tenant nginx while it is reloaded by \`NginxProcess.reload\` (\`nginx -t\`, SIGHUP to the master, wait until the old workers have exited), 200 ms apart. Then both kinds of client at once while a reload adds tenant \`t${String(proxy.tenants + 1).padStart(4, "0")}\` to the route table.`,
+    `Method: the edge suite's \`steadyStream\` clients keep ${RELOADS.streams} tenants busy (${RELOADS.concurrencyEach} loops each, every answer checked to come from the right tenant) through the same ${int(proxy.tenants)}-tenant nginx while it is reloaded by \`NginxProcess.reload\` (\`nginx -t\`, SIGHUP to the master, wait until the old workers have exited), 200 ms apart. Then both kinds of client at once while a reload adds tenant \`${benchTenantId(proxy.tenants + 1)}\` to the route table.`,
     "",
     "| Client | Reloads | Answered ok | Lost | Cut on a reused connection and retried |",
     "| --- | ---: | ---: | ---: | ---: |",

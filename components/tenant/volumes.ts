@@ -54,7 +54,7 @@ export function appVolumes(args: {
   const problems = writablePathProblems(args.writablePaths);
   if (problems.length > 0) throw new Error(problems.join("; "));
   for (const path of [...new Set(args.writablePaths)].sort()) {
-    const name = writableVolumeName(path);
+    const name = volumeNameOf(path);
     volumes.push({ name, emptyDir: { sizeLimit: args.writableSizeLimit } });
     mounts.push({ name, mountPath: path });
   }

@@ -38,7 +38,7 @@ export class KubernetesSecretReader implements SecretReader {
 }
 
 /** The Secret the platform gives each tenant's app: `sp-{id}-env` (components/tenant/tenant-app.ts). */
-export function tenantSecretName(tenantId: string): string {
+function tenantSecretName(tenantId: string): string {
   return `sp-${tenantId}-env`;
 }
 

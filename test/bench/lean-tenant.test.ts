@@ -2,13 +2,13 @@
 import { connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leanTenantAnswer, startLeanTenant } from "../../bench/lean-tenant";
-import { freePorts } from "../../testkit/edge/ports";
+import { freePort } from "../../testkit/edge/ports";
 
 let server: Server;
 let port: number;
 
 beforeAll(async () => {
-  [port] = (await freePorts(1)) as [number];
+  port = await freePort();
   server = await startLeanTenant("acme", "127.0.0.1", port);
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

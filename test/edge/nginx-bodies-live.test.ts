@@ -114,10 +114,8 @@ function fetchBytes(path: string, options: { method?: string; body?: Buffer } = 
     host: HOST,
     ca: edge.certificate.pem,
     path,
-    method: options.method ?? "GET",
-    headers: options.body ? { "content-length": String(options.body.length) } : {},
-    ...(options.body ? { body: options.body } : {}),
     timeoutMs: 30_000,
+    ...options,
   });
 }
 
