@@ -296,6 +296,24 @@ export async function runProgram<T>(
   };
 }
 
+/**
+ * Runs `program` like {@link runProgram} and catches what it throws: `result` is the error (or
+ * undefined when nothing was thrown), so a test can check that bad args register nothing.
+ */
+export function runProgramCatching(
+  program: () => unknown,
+  options: RunOptions = {},
+): Promise<ProgramRun<unknown>> {
+  return runProgram(() => {
+    try {
+      program();
+      return undefined;
+    } catch (thrown) {
+      return thrown;
+    }
+  }, options);
+}
+
 /** Whether the input at `path` (or an object containing it) reached the provider as a secret. */
 export function isSecretInput(resource: RecordedResource, path: string): boolean {
   return resource.secretPaths.some(

@@ -26,7 +26,13 @@ import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
 import { ComponentArgsError } from "../../components/component-args-error";
 import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
-import { MOCK_LOAD_BALANCER_IP, type ProgramRun, runProgram, valueOf } from "../../testkit/mocks";
+import {
+  MOCK_LOAD_BALANCER_IP,
+  type ProgramRun,
+  runProgram,
+  valueOf,
+  runProgramCatching,
+} from "../../testkit/mocks";
 import { KUBERNETES } from "../../testkit/type-tokens";
 
 const tenants = [
@@ -453,20 +459,15 @@ describe("ManagementProxy", () => {
   });
 
   it("gathers every problem into one ComponentArgsError before registering anything", async () => {
-    const run = await runProgram(() => {
-      try {
-        new ManagementProxy("edge", {
-          ...args,
-          image: "nginx",
-          replicas: 0,
-          serviceType: "ClusterIP",
-          externalTrafficPolicy: "Local",
-          routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev),
-        });
-        return undefined;
-      } catch (thrown) {
-        return thrown;
-      }
+    const run = await runProgramCatching(() => {
+      new ManagementProxy("edge", {
+        ...args,
+        image: "nginx",
+        replicas: 0,
+        serviceType: "ClusterIP",
+        externalTrafficPolicy: "Local",
+        routes: routesFromTenants([{ id: "acme", hosts: ["ACME.example.com"] }], dev),
+      });
     });
     // Not even the component itself was registered.
     expect(run.resources).toEqual([]);

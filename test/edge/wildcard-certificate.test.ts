@@ -18,6 +18,7 @@ import {
   valueOf,
   type ProgramRun,
   type RecordedResource,
+  runProgramCatching,
 } from "../../testkit/mocks";
 import { CLOUDFLARE, KUBERNETES, TLS } from "../../testkit/type-tokens";
 
@@ -455,15 +456,8 @@ describe("WildcardCertificate argument checks", () => {
   });
 
   it("registers nothing when the args are invalid", async () => {
-    let thrown: unknown;
-    const r = await runProgram(() => {
-      try {
-        make({ mode: "acme" });
-      } catch (err) {
-        thrown = err;
-      }
-    });
-    expect(thrown).toBeInstanceOf(ComponentArgsError);
+    const r = await runProgramCatching(() => make({ mode: "acme" }));
+    expect(r.result).toBeInstanceOf(ComponentArgsError);
     expect(r.resources).toEqual([]);
   });
 });

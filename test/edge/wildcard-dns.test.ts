@@ -16,6 +16,7 @@ import {
   valueOf,
   type ProgramRun,
   type RecordedResource,
+  runProgramCatching,
 } from "../../testkit/mocks";
 import { CLOUDFLARE } from "../../testkit/type-tokens";
 
@@ -397,13 +398,8 @@ describe("Cloudflare's edge certificate", () => {
 
 describe("WildcardDns args and children", () => {
   it("refuses an Advanced Certificate without its zone before registering anything", async () => {
-    const r = await runProgram(() => {
-      try {
-        make({ edgeCertificate: "advanced", ttl: 30 });
-        return undefined;
-      } catch (thrown) {
-        return thrown;
-      }
+    const r = await runProgramCatching(() => {
+      make({ edgeCertificate: "advanced", ttl: 30 });
     });
     expect(r.resources).toEqual([]);
     expect(r.result).toBeInstanceOf(ComponentArgsError);

@@ -9,7 +9,7 @@ import {
 } from "../../components/image/app-image";
 import { SecretsInContextError } from "../../components/image/scan-context";
 import { ComponentArgsError } from "../../components/component-args-error";
-import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
+import { isSecretInput, runProgram, valueOf, runProgramCatching } from "../../testkit/mocks";
 import { FAKE_GITHUB_TOKEN, removeTempContexts, tempContext } from "./fixtures";
 import { DOCKER_BUILD } from "../../testkit/type-tokens";
 
@@ -190,17 +190,13 @@ describe("AppImage", () => {
   });
 
   it("gathers every problem of a build into one ComponentArgsError, registering nothing", async () => {
-    const run = await runProgram(() => {
-      try {
-        new AppImage("agent", {
-          context: "app",
-          repository: "Acme/Agent",
-          tag: "bad tag",
-          registryUsername: "u",
-        });
-      } catch (error) {
-        return error;
-      }
+    const run = await runProgramCatching(() => {
+      new AppImage("agent", {
+        context: "app",
+        repository: "Acme/Agent",
+        tag: "bad tag",
+        registryUsername: "u",
+      });
     });
     expect(run.resources).toEqual([]);
     expect(run.result).toBeInstanceOf(ComponentArgsError);

@@ -9,7 +9,7 @@ import { ComponentArgsError } from "../../components/component-args-error";
 import { Platform } from "../../components/platform";
 import { TenantShard } from "../../components/shard/tenant-shard";
 import { parseConfig } from "../../stacks/config/parse";
-import { runProgram, valueOf } from "../../testkit/mocks";
+import { runProgram, valueOf, runProgramCatching } from "../../testkit/mocks";
 import { EXAMPLE_DIR, rawConfig } from "../../testkit/stack-files";
 import { AGENT_CLOUD, KUBERNETES } from "../../testkit/type-tokens";
 
@@ -101,12 +101,8 @@ describe("TenantShard", () => {
   it("refuses a database that is not the external server before registering anything", async () => {
     const local = config("local");
     expect(local.database.mode).toBe("in-cluster");
-    const run = await runProgram(() => {
-      try {
-        new TenantShard("local-s01", { config: local, platformStack: "org/agent-cloud/local" });
-      } catch (error) {
-        return error;
-      }
+    const run = await runProgramCatching(() => {
+      new TenantShard("local-s01", { config: local, platformStack: "org/agent-cloud/local" });
     });
     expect(run.resources).toEqual([]);
     expect(run.result).toBeInstanceOf(ComponentArgsError);

@@ -10,7 +10,7 @@ import {
 } from "../../components/tenant/tenant-app";
 import { NON_PUBLIC_RANGES } from "../../components/tenant/network-policy";
 import { validateAllKubernetes } from "../../testkit/kubernetes";
-import { isSecretInput, runProgram, valueOf } from "../../testkit/mocks";
+import { isSecretInput, runProgram, valueOf, runProgramCatching } from "../../testkit/mocks";
 import { IMAGE, STANDARD, tenantArgs } from "./fixtures";
 import { KUBERNETES, RANDOM } from "../../testkit/type-tokens";
 
@@ -382,22 +382,18 @@ describe("TenantApp", () => {
   });
 
   it("gathers every problem into one ComponentArgsError before registering anything", async () => {
-    const run = await runProgram(() => {
-      try {
-        new TenantApp(
-          "tenant-acme",
-          tenantArgs("acme", {
-            image: "nginx:latest",
-            replicas: 5,
-            env: { PORT: "1" },
-            uid: 0,
-            writablePaths: ["tmp"],
-            healthPath: "health",
-          }),
-        );
-      } catch (error) {
-        return error;
-      }
+    const run = await runProgramCatching(() => {
+      new TenantApp(
+        "tenant-acme",
+        tenantArgs("acme", {
+          image: "nginx:latest",
+          replicas: 5,
+          env: { PORT: "1" },
+          uid: 0,
+          writablePaths: ["tmp"],
+          healthPath: "health",
+        }),
+      );
     });
     expect(run.resources).toEqual([]);
     expect(run.result).toBeInstanceOf(ComponentArgsError);
