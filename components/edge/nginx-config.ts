@@ -95,7 +95,8 @@ export interface NginxConfigInput {
   /** Keep-alive connections from nginx to each tenant. */
   readonly upstream?: {
     /**
-     * Idle connections each worker keeps per tenant.
+     * Most idle connections each worker keeps per tenant; fewer when the tenants are many
+     * (see {@link tenantKeepalive}).
      * @default 16
      */
     readonly keepaliveConnections?: number;
@@ -145,7 +146,12 @@ export interface NginxConfigInput {
   readonly workers?: {
     /** @default "auto" */
     readonly processes?: number | "auto";
-    /** @default 4096 */
+    /**
+     * `worker_connections`: what one worker holds at once, clients, the tenant connections of
+     * requests in flight and every tenant's idle pool. The pools share at most
+     * {@link POOL_SHARE} of it, so it caps the tenants one edge can route.
+     * @default DEFAULT_WORKER_CONNECTIONS: 16384 (idle pools for up to 12,288 tenants)
+     */
     readonly connections?: number;
     /**
      * How long the workers of a previous generation may finish in-flight requests and open
@@ -301,6 +307,13 @@ function validate(input: NginxConfigInput): string[] {
   const w = input.workers ?? {};
   if (w.processes !== "auto") positive("workers.processes", w.processes, 256);
   positive("workers.connections", w.connections, 1_000_000);
+  const poolLimit = pooledConnectionsPerWorker(w.connections);
+  if (input.routes.length > poolLimit)
+    bad(
+      "workers.connections",
+      w.connections ?? DEFAULT_WORKER_CONNECTIONS,
+      `keeps idle connections for at most ${poolLimit} tenants (${POOL_SHARE * 100}% of it, one each); ${input.routes.length} routed tenants need at least ${Math.ceil(input.routes.length / POOL_SHARE)}`,
+    );
   positive("workers.shutdownTimeoutSeconds", w.shutdownTimeoutSeconds);
   positive("hstsMaxAgeSeconds", input.hstsMaxAgeSeconds, 63_072_000);
   path("auth.keyTablePath", input.auth.keyTablePath);
@@ -432,6 +445,35 @@ function hostMapSection(input: NginxConfigInput): string[] {
   ];
 }
 
+/** `worker_connections` unless the input sets it. */
+export const DEFAULT_WORKER_CONNECTIONS = 16_384;
+
+/**
+ * Share of a worker's connections the tenants' idle pools hold together at most; the rest is
+ * for clients and the tenant connections of their requests in flight (two per proxied request).
+ */
+export const POOL_SHARE = 0.75;
+
+function pooledConnectionsPerWorker(workerConnections: number | undefined): number {
+  return Math.floor((workerConnections ?? DEFAULT_WORKER_CONNECTIONS) * POOL_SHARE);
+}
+
+/**
+ * Idle connections each worker keeps per tenant (`keepalive`): `upstream.keepaliveConnections`
+ * (16 by default), fewer when the tenants are many, so that all their pools together fit in
+ * {@link POOL_SHARE} of `worker_connections`. nginx keeps up to `keepalive` idle connections per
+ * upstream in every worker, and a trickle of requests to each tenant fills them all; past
+ * `worker_connections` a worker opens no new connection ("worker_connections are not enough")
+ * and requests fail. 1,000 tenants keep 12 each by default, 10,000 keep one.
+ */
+export function tenantKeepalive(input: NginxConfigInput): number {
+  const most = input.upstream?.keepaliveConnections ?? 16;
+  const share = Math.floor(
+    pooledConnectionsPerWorker(input.workers?.connections) / Math.max(1, input.routes.length),
+  );
+  return Math.max(1, Math.min(most, share));
+}
+
 /**
  * One upstream per tenant with a pool of idle keep-alive connections, and which upstream is
  * which tenant's. A single server is never marked down (nginx ignores `max_fails` for it), so a
@@ -439,6 +481,7 @@ function hostMapSection(input: NginxConfigInput): string[] {
  */
 function upstreamSection(input: NginxConfigInput): string[] {
   const up = input.upstream ?? {};
+  const keepalive = tenantKeepalive(input);
   const upstreamMap = [
     "map $tenant_id $tenant_upstream {",
     '  default "";',
@@ -451,7 +494,7 @@ function upstreamSection(input: NginxConfigInput): string[] {
     ...input.routes.flatMap((r) => [
       `upstream ${tenantUpstreamName(r.tenantId)} {`,
       `  server ${r.upstreamHost}:${r.upstreamPort};`,
-      `  keepalive ${up.keepaliveConnections ?? 16};`,
+      `  keepalive ${keepalive};`,
       `  keepalive_timeout ${up.keepaliveTimeoutSeconds ?? 4}s;`,
       `  keepalive_requests ${up.keepaliveRequests ?? 1000};`,
       "}",
@@ -731,7 +774,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   if (problems.length > 0) throw new NginxConfigError(problems);
 
   const w = input.workers ?? {};
-  const connections = w.connections ?? 4096;
+  const connections = w.connections ?? DEFAULT_WORKER_CONNECTIONS;
   const sections = httpSections(input).filter((s) => s.length > 0);
   const header =
     input.paths.routesFile === undefined

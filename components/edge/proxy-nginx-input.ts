@@ -177,7 +177,6 @@ export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxCon
     },
     workers: {
       processes: s.workerProcesses ?? 2,
-      connections: 4096,
       shutdownTimeoutSeconds: s.reloadDrainSeconds ?? 3600,
     },
     auth: {

@@ -6,6 +6,7 @@ import {
   NginxConfigError,
   renderNginxConfig,
   renderNginxRoutes,
+  tenantKeepalive,
   tenantUpstreamName,
   UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
@@ -116,6 +117,60 @@ describe("renderNginxConfig", () => {
     expect(block(empty, "map $tenant_id $tenant_upstream")).toEqual(['default "";']);
   });
 
+  /** `base` routing `count` tenants `t0` … (one host each), with `extra` merged in. */
+  const withTenants = (count: number, extra: Partial<NginxConfigInput> = {}): NginxConfigInput => ({
+    ...base,
+    routes: Array.from({ length: count }, (_, i) => ({
+      tenantId: `t${i}`,
+      hosts: [`t${i}.dev.example.com`],
+      upstreamHost: `sp-t${i}.dev-tenant-t${i}.svc.cluster.local`,
+      upstreamPort: 80,
+    })),
+    ...extra,
+  });
+
+  it.each([
+    // [tenants, worker_connections, keepalive cap, idle connections each tenant keeps per worker]
+    [2, undefined, undefined, 16],
+    [768, undefined, undefined, 16],
+    [769, undefined, undefined, 15],
+    [1000, undefined, undefined, 12],
+    [10_000, undefined, undefined, 1],
+    [12_288, undefined, undefined, 1],
+    [100, undefined, 4, 4],
+    [100, 192, undefined, 1],
+    [3, 192, undefined, 16],
+    [3, 192, 64, 48],
+  ])(
+    "%i tenants, worker_connections %s, keepalive at most %s: each keeps %i idle per worker",
+    (count, connections, most, expected) => {
+      const input = withTenants(count, {
+        workers: connections === undefined ? undefined : { connections },
+        upstream: most === undefined ? undefined : { keepaliveConnections: most },
+      });
+      expect(tenantKeepalive(input)).toBe(expected);
+      // Every tenant's pool together stays within three quarters of a worker's connections.
+      expect(count * expected).toBeLessThanOrEqual(0.75 * (connections ?? 16_384));
+      const routes = renderNginxRoutes(input);
+      expect(routes.match(/^ {2}keepalive \d+;$/gm)).toHaveLength(count);
+      expect(new Set(routes.match(/^ {2}keepalive \d+;$/gm))).toEqual(
+        new Set([`  keepalive ${expected};`]),
+      );
+    },
+  );
+
+  it("refuses more tenants than a worker can keep one idle connection each for", () => {
+    expect(() => renderNginxRoutes(withTenants(12_289))).toThrow(
+      "workers.connections 16384: keeps idle connections for at most 12288 tenants (75% of it, one each); 12289 routed tenants need at least 16386",
+    );
+    expect(() => renderNginxConfig(withTenants(145, { workers: { connections: 192 } }))).toThrow(
+      "workers.connections 192: keeps idle connections for at most 144 tenants (75% of it, one each); 145 routed tenants need at least 194",
+    );
+    expect(renderNginxConfig(withTenants(144, { workers: { connections: 192 } }))).toContain(
+      "worker_connections 192;",
+    );
+  });
+
   it("takes the pooled connections' size and idle timeout from its input", () => {
     const routes = renderNginxRoutes({
       ...base,
@@ -179,7 +234,7 @@ describe("renderNginxConfig", () => {
     expect(top).not.toMatch(/^user /m);
     for (const kind of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
       expect(config).toContain(`  ${kind}_temp_path /tmp/nginx/${kind};\n`);
-    expect(block(config, "events")).toEqual(["worker_connections 4096;"]);
+    expect(block(config, "events")).toEqual(["worker_connections 16384;"]);
     expect(config.endsWith("}\n")).toBe(true);
   });
 
@@ -290,7 +345,11 @@ describe("renderNginxConfig", () => {
         "worker_shutdown_timeout 30s;",
       ],
     ],
-    ["default workers", {}, ["worker_processes auto;", "worker_connections 4096;"]],
+    [
+      "default workers",
+      {},
+      ["worker_processes auto;", "worker_connections 16384;", "worker_rlimit_nofile 33792;"],
+    ],
     [
       "listen address",
       { listen: { http: 1, https: 2, health: 3, address: "127.0.0.1" } },

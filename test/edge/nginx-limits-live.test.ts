@@ -6,7 +6,7 @@
  *
  * Clients bind distinct loopback addresses (127.0.0.1, .2, …) so the edge sees distinct clients.
  * The worker connection budget is scaled down (2 workers × 192) so a bounded flood of a few
- * hundred connections reaches it, as a few thousand would reach the shipped 2 × 4096.
+ * hundred connections reaches it, as tens of thousands would reach the shipped 2 × 16,384.
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";

@@ -58,7 +58,7 @@ export interface EdgeOptions {
   readonly settings?: Omit<ProxyNginxSettings, "environment" | "routes" | "tenantAuth">;
   /** Accepted keys per tenant, written as the key table next to the route table. @default none */
   readonly apiKeys?: readonly TenantKeys[];
-  /** nginx worker connections, scaled down so a bounded flood can reach the ceiling. @default 4096 */
+  /** nginx worker connections, scaled down so a bounded flood can reach the ceiling. @default the shipped config's */
   readonly workerConnections?: number;
   /** PEM CA for origin pulls, written where the rendered config expects it (with `settings.originPull`). */
   readonly originPullCa?: string;
@@ -189,7 +189,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       });
       const local: NginxConfigInput = {
         ...shipped,
-        workers: { ...shipped.workers, connections: options.workerConnections ?? 4096 },
+        workers: { ...shipped.workers, connections: options.workerConnections },
         auth: { ...shipped.auth, keyTablePath },
         clientIdentity: {
           ...(shipped.clientIdentity ?? { realIpFrom: [] }),
