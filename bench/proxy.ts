@@ -125,6 +125,9 @@ function proxySettings(config: PlatformConfig) {
   };
 }
 
+/** Tenant stand-ins per process: 2,500 listeners and two proxies' pools stay under 20,000 descriptors. */
+const STAND_INS_PER_PROCESS = 2500;
+
 /** Starts a child and waits for its `{ ready }` message. */
 async function ready<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
   return nextMessage<T>(child, what, timeoutMs);
@@ -169,27 +172,40 @@ interface Started {
 }
 
 export async function benchProxy(log: (line: string) => void): Promise<ProxyResult> {
-  const config = localConfigWithN(PROXY_TENANTS);
-  const ids = config.tenants.map((t) => t.id);
+  // The environment's proxy settings, and tenant ids of the bench's own: one stack's config
+  // holds at most a database connection budget's worth of tenants (about 4,950 here).
+  const config = localConfigWithN(2);
+  const ids = Array.from({ length: PROXY_TENANTS }, (_, i) => benchTenantId(i + 1));
   const added = benchTenantId(PROXY_TENANTS + 1);
   const domain = config.domain;
   const dir = mkdtempSync(join(tmpdir(), "bench-edge-"));
   const stops: (() => Promise<void>)[] = [];
-  let upstream: ChildProcess | undefined;
+  const upstreams: ChildProcess[] = [];
   let client: ChildProcess | undefined;
   try {
-    // The tenants' servers live in their own process; nginx resolves each tenant's Service
-    // to its server's address when it loads the route table.
+    // The tenants' servers live in processes of their own, at most STAND_INS_PER_PROCESS each
+    // (a process's descriptors hold its listeners and every proxy's pooled connections); nginx
+    // resolves each tenant's Service to its server's address when it loads the route table.
     const tenantPort = 20_000 + Math.floor(Math.random() * 40_000);
-    upstream = startChild("upstream-child.ts", [String(tenantPort), ...ids, added]);
-    const { addresses } = await ready<{ addresses: Record<string, string> }>(
-      upstream,
-      "tenant servers",
-      60_000,
-    );
+    const addresses: Record<string, string> = {};
+    const everyone = [...ids, added];
+    for (let first = 0; first < everyone.length; first += STAND_INS_PER_PROCESS) {
+      const child = startChild("upstream-child.ts", [
+        String(tenantPort),
+        String(first),
+        ...everyone.slice(first, first + STAND_INS_PER_PROCESS),
+      ]);
+      upstreams.push(child);
+      const started = await ready<{ addresses: Record<string, string> }>(
+        child,
+        "tenant servers",
+        60_000,
+      );
+      Object.assign(addresses, started.addresses);
+    }
     client = startChild("load-child.ts");
     await ready(client, "load client", 30_000);
-    const upstreamPid = upstream.pid as number;
+    const upstreamPids = upstreams.map((child) => child.pid as number);
     const clientPid = client.pid as number;
     const hosts = ids.map((id) => `${id}.${domain}`);
 
@@ -252,7 +268,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       const cpu = cpuSample({
         client: () => [clientPid],
         proxy: proxyPids,
-        tenants: () => [upstreamPid],
+        tenants: () => upstreamPids,
       });
       // The proxy's time in the kernel (loopback TCP to the tenants is charged to the sender).
       const kernel = cpuSample({ proxyKernel: proxyPids }, "system");
@@ -485,7 +501,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
   } finally {
     await stopChild(client);
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await stopChild(upstream);
+    for (const child of upstreams) await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }

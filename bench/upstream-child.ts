@@ -4,7 +4,10 @@
  * one port as tenant Services are. Loopback 127.0.0.0/8 is all local, so 1,000 tenants get
  * 127.0.1.1 … 127.0.4.250.
  *
- *   upstream-child.ts <port> <id> <id> …
+ *   upstream-child.ts <port> <first> <id> <id> …
+ *
+ * `<first>` is the fleet index of the first id here (the bench splits a large fleet over
+ * several processes), so every tenant keeps the same address whichever process serves it.
  *
  * Sends `{ ready, addresses }` once every server listens; exits when the parent disconnects,
  * and after ten minutes whatever happens.
@@ -17,11 +20,12 @@ function tenantAddress(index: number): string {
 }
 
 async function main() {
-  const [portArg, ...ids] = process.argv.slice(2);
+  const [portArg, firstArg, ...ids] = process.argv.slice(2);
   const port = Number(portArg);
+  const first = Number(firstArg);
   const addresses: Record<string, string> = {};
   for (const [index, id] of ids.entries()) {
-    addresses[id] = tenantAddress(index);
+    addresses[id] = tenantAddress(first + index);
     await startLeanTenant(id, addresses[id], port);
   }
   process.send?.({ ready: true, addresses });
