@@ -74,6 +74,11 @@ export function multiplyQuantity(quantity: string, factor: number): string {
   return format({ milli: parsed.milli * BigInt(factor), binary: parsed.binary });
 }
 
+/** A quantity in whole base units (bytes for memory), rounded down: "1Gi" is 1073741824. */
+export function quantityUnits(quantity: string): number {
+  return Number(parse(quantity).milli / 1000n);
+}
+
 /** Compares two quantities: negative when left < right, 0 when equal, positive when left > right. */
 export function compareQuantities(left: string, right: string): number {
   const [x, y] = [parse(left).milli, parse(right).milli];

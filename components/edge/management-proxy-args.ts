@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { formatConfigProblem } from "../../model/rules/config-problem";
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
 import { proxyImageProblem } from "../../model/rules/proxy-image";
 import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
@@ -22,7 +22,8 @@ import {
   proxyRouteProblems,
   unverifiedProxyNginxConfigInput,
 } from "./proxy-nginx-input";
-import { renderEdgeEntrypoint } from "./route-reloader";
+import { quantityReason, quantityUnits } from "../../model/quantity";
+import { drainingWorkersKept, renderEdgeEntrypoint } from "./route-reloader";
 
 /** The component's class name, as its errors name it. */
 export const MANAGEMENT_PROXY_COMPONENT = "ManagementProxy";
@@ -45,7 +46,7 @@ export interface ManagementProxyTransforms {
   readonly podDisruptionBudget?: Transform<k8s.policy.v1.PodDisruptionBudgetArgs>;
 }
 
-export interface ManagementProxyArgs extends ProxyNginxSettings {
+export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingWorkersKept"> {
   /** Namespace the proxy runs in; the platform creates it. */
   readonly namespace: pulumi.Input<string>;
   /** A `kubernetes.io/tls` Secret in `namespace` (from the certificate component). */
@@ -73,7 +74,12 @@ export interface ManagementProxyArgs extends ProxyNginxSettings {
   readonly image?: string;
   /** Seconds a stopping pod keeps serving so endpoints and load balancers forget it. @default 10 */
   readonly drainSeconds?: number;
-  /** @default requests 250m / 128Mi, limits 2 CPU / 512Mi */
+  /**
+   * The nginx container's resources. Its memory limit also decides how many old workers may
+   * drain at once after route changes (each holds a copy of the route table; route-reloader.ts):
+   * read when `limits.memory` is a plain value, the default's otherwise.
+   * @default requests 250m / 128Mi, limits 2 CPU / 1Gi
+   */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
   /**
    * Each tenant's accepted API keys (secret Outputs), keyed by tenant id; they become the key
@@ -127,8 +133,38 @@ export interface ResolvedManagementProxyArgs {
 /** The default container resources. */
 const DEFAULT_RESOURCES = {
   requests: { cpu: "250m", memory: "128Mi" },
-  limits: { cpu: "2", memory: "512Mi" },
+  limits: { cpu: "2", memory: "1Gi" },
 };
+
+/**
+ * The container's memory limit in bytes: undefined when `resources` sets limits without one,
+ * the default's when it is not a plain value (an Output or a Promise is unknown here).
+ */
+function memoryLimitBytes(resources: ManagementProxyArgs["resources"]): number | undefined {
+  const fallback = quantityUnits(DEFAULT_RESOURCES.limits.memory);
+  if (resources === undefined) return fallback;
+  if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return fallback;
+  const limits = resources.limits;
+  if (limits === undefined) return undefined;
+  if (pulumi.Output.isInstance(limits) || limits instanceof Promise) return fallback;
+  const memory = (limits as Record<string, unknown>).memory;
+  if (memory === undefined) return undefined;
+  return typeof memory === "string" && quantityReason(memory) === undefined
+    ? quantityUnits(memory)
+    : fallback;
+}
+
+/** How many old workers may drain at once, or the problem of a table too big for the limit. */
+function drainingBudget(args: ManagementProxyArgs): { kept?: number; problems: string[] } {
+  try {
+    return {
+      kept: drainingWorkersKept(args.routes.length, memoryLimitBytes(args.resources)),
+      problems: [],
+    };
+  } catch (err) {
+    return { problems: [`resources.limits.memory: ${(err as Error).message}`] };
+  }
+}
 
 /** Problems with the image: unpinned, or `latest` without a digest (model/rules/proxy-image.ts). */
 function imageProblems(image: string): string[] {
@@ -154,10 +190,13 @@ function renderProxyFiles(
   args: ManagementProxyArgs,
   image: string,
 ): { files?: RenderedProxyFiles; problems: string[] } {
+  const draining = drainingBudget(args);
+  if (draining.problems.length > 0) return { problems: draining.problems };
   const nginxInput = unverifiedProxyNginxConfigInput({
     ...args,
     // A tag that names no version: the spelling every nginx with HTTP/2 understands.
     nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
+    drainingWorkersKept: draining.kept,
   });
   let nginxConfig: string;
   let routes: string;

@@ -20,6 +20,7 @@
  */
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { suspendedGuard, suspendedMapSection } from "./suspended";
+import { DRAINING_WORKERS_LINE } from "./route-reloader";
 import {
   AUTH_BODIES,
   edgeAuthHttpLines,
@@ -162,6 +163,11 @@ export interface NginxConfigInput {
      */
     readonly shutdownTimeoutSeconds?: number;
   };
+  /**
+   * How many old workers the edge's entry script lets drain at once (route-reloader.ts), written
+   * into the route table with it. @default no line: the script stops no draining worker
+   */
+  readonly drainingWorkersKept?: number;
   /** @default 31536000 (one year) */
   readonly hstsMaxAgeSeconds?: number;
   /** API-key checks (components/edge/nginx/auth.ts): where the key table is, each tenant's mode. */
@@ -316,6 +322,7 @@ function validate(input: NginxConfigInput): string[] {
     );
   positive("workers.shutdownTimeoutSeconds", w.shutdownTimeoutSeconds);
   positive("hstsMaxAgeSeconds", input.hstsMaxAgeSeconds, 63_072_000);
+  positive("drainingWorkersKept", input.drainingWorkersKept, 1024);
   path("auth.keyTablePath", input.auth.keyTablePath);
   input.auth.tenants.forEach((t, i) => {
     if (!ids.has(t.tenantId))
@@ -532,6 +539,9 @@ export function renderNginxRoutes(input: NginxConfigInput): string {
   return [
     `# Route table of environment "${input.environment}": ${input.routes.length} tenants, ${hosts} hosts.`,
     "# Rendered by agent-cloud (components/edge/nginx-config.ts); included by nginx.conf.",
+    ...(input.drainingWorkersKept === undefined
+      ? []
+      : [`${DRAINING_WORKERS_LINE}${input.drainingWorkersKept}`]),
     "",
     ...routeLines(input),
   ].join("\n");

@@ -96,6 +96,8 @@ export interface ProxyNginxSettings {
    * @default 3600
    */
   readonly reloadDrainSeconds?: number;
+  /** Old workers the entry script lets drain at once. @default no limit */
+  readonly drainingWorkersKept?: number;
   /**
    * Idle keep-alive connections to a tenant are closed after this long; keep it below the
    * tenant app's own idle timeout (Node's default is 5 s).
@@ -179,6 +181,7 @@ export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxCon
       processes: s.workerProcesses ?? 2,
       shutdownTimeoutSeconds: s.reloadDrainSeconds ?? 3600,
     },
+    drainingWorkersKept: s.drainingWorkersKept,
     auth: {
       keyTablePath: PROXY_PATHS.apiKeyTable,
       tenants:

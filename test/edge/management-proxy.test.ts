@@ -126,8 +126,10 @@ describe("ManagementProxy", () => {
   it("ships the route table in one stable ConfigMap, with only tenant Services upstream", async () => {
     const run = await deploy();
     const routes = renderNginxRoutes(
-      proxyNginxConfigInput({ environment: "dev", routes: args.routes }),
+      proxyNginxConfigInput({ environment: "dev", routes: args.routes, drainingWorkersKept: 64 }),
     );
+    // Two tenants' tables: the 1Gi default holds more draining workers than are ever kept.
+    expect(routes.split("\n")[2]).toBe("# Draining workers kept: 64");
     const cm = run.get(KUBERNETES.ConfigMap, "edge-routes");
     expect(cm.inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
     expect(cm.inputs.data).toEqual({ "routes.conf": routes });
@@ -411,6 +413,46 @@ describe("ManagementProxy", () => {
     expect(spec.terminationGracePeriodSeconds).toBe(15 + 120 + 5);
     expect(spec.containers[0].lifecycle.preStop.exec.command[2]).toMatch(/^sleep 15;/);
   });
+
+  it.each([
+    ["the default 1Gi", 10_000, undefined, "4"],
+    ["512Mi", 10_000, { limits: { memory: "512Mi" } }, "1"],
+    ["2Gi", 1_000, { limits: { cpu: "2", memory: "2Gi" } }, "64"],
+    ["512Mi", 1_000, { limits: { memory: "512Mi" } }, "18"],
+    ["no memory limit", 10_000, { limits: { cpu: "2" } }, "64"],
+    [
+      "a limit only known at deployment",
+      10_000,
+      pulumi.output({ limits: { memory: "64Mi" } }),
+      "4",
+    ],
+  ])(
+    "keeps as many draining workers as %s holds a %i-tenant table for",
+    async (_, count, resources, kept) => {
+      const many = Array.from({ length: count }, (_, i) => ({
+        id: `t${i}`,
+        hosts: [`t${i}.dev.example.com`],
+      }));
+      const run = await deploy({ routes: routesFromTenants(many, dev), resources });
+      const routes = run.get(KUBERNETES.ConfigMap, "edge-routes").inputs.data[
+        "routes.conf"
+      ] as string;
+      expect(routes.split("\n")[2]).toBe(`# Draining workers kept: ${kept}`);
+    },
+    60_000,
+  );
+
+  it("refuses a route table the memory limit cannot hold twice, naming what it needs", async () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => ({
+      id: `t${i}`,
+      hosts: [`t${i}.dev.example.com`],
+    }));
+    await expect(
+      deploy({ routes: routesFromTenants(many, dev), resources: { limits: { memory: "128Mi" } } }),
+    ).rejects.toThrow(
+      "resources.limits.memory: 5000 tenants' route table needs about 79 MiB in each nginx generation; 128 MiB leaves no room for a draining one after a reload: at least 229Mi is needed",
+    );
+  }, 60_000);
 
   it.each<[string, Partial<ManagementProxyArgs>, RegExp]>([
     [

@@ -5,11 +5,14 @@
  * SSE and WebSocket streams must run to completion across tenant additions and a removal, a new
  * tenant must answer within seconds, and a table nginx refuses must never replace a good one.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStream, type OpenStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 import { childPids } from "../../testkit/edge/nginx";
 import { waitFor } from "../../testkit/edge/ports";
 import { answerOf, masterPid, runRouteChanges } from "../../testkit/edge/route-changes";
+import type { SseStream } from "../../testkit/edge/tenants";
 
 const FIRST = ["acme", "globex", "leaving"];
 const ADDED = ["initech", "umbrella", "hooli"];
@@ -65,5 +68,75 @@ describe("route table changes on the running edge", () => {
       100,
     );
     expect(masterPid(edge)).toBe(pid);
+  }, 60_000);
+});
+
+describe("old workers past what the pod's memory holds", () => {
+  let small: Edge;
+
+  beforeAll(async () => {
+    small = await startEdge({
+      environment: "dev",
+      domain: "dev.example.test",
+      tenants: [...FIRST.map((id) => ({ id })), ...ADDED.map((id) => ({ id, later: true }))],
+      entrypoint: { pollSeconds: 1 },
+      // As a route table too big for two copies in the memory limit would say.
+      settings: { drainingWorkersKept: 1 },
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  /** An SSE stream to acme, with both ends. */
+  const acmeStream = async (): Promise<{ client: OpenStream; server: SseStream }> => {
+    const server = small.fleet.get("acme").nextSse();
+    const client = await openStream({
+      port: small.ports.https,
+      host: `acme.${small.options.domain}`,
+      path: "/sse",
+      ca: small.certificate.pem,
+    });
+    return { client, server: await server };
+  };
+  const carries = async (stream: { client: OpenStream; server: SseStream }, event: string) => {
+    stream.server.send(event);
+    return stream.client.next(5000);
+  };
+  const addTenant = async (tables: number, ids: readonly string[], added: string) => {
+    small.writeRoutes(small.renderFor(ids));
+    await waitFor(
+      `${added} routed`,
+      async () =>
+        (small.nginx.log().match(/taken with a graceful reload/g) ?? []).length === tables &&
+        (await answerOf(small, added)) === `200 ${added}`,
+      15_000,
+      100,
+    );
+  };
+
+  it("stops the oldest draining worker beyond the table's count, never a newer one", async () => {
+    expect(readFileSync(small.routesPath, "utf8").split("\n")[2]).toBe(
+      "# Draining workers kept: 1",
+    );
+    const first = await acmeStream();
+    await addTenant(1, [...FIRST, "initech"], "initech");
+    // One worker drains (the first stream's); the table keeps one: nothing is stopped.
+    expect(await carries(first, "after one change")).toBe("data: after one change\n\n");
+    const second = await acmeStream();
+
+    await addTenant(2, [...FIRST, "initech", "umbrella"], "umbrella");
+    // Two draining workers, one kept: the first stream's, the oldest, is stopped.
+    await waitFor("the oldest draining worker stopped", () =>
+      /stopped draining worker \d+: more than 1 draining workers do not fit in memory/.test(
+        small.nginx.log(),
+      ),
+    );
+    // Its connection is gone: the tenant's event never reaches the client.
+    await expect(carries(first, "after two changes")).rejects.toThrow("no chunk within 5000 ms");
+    expect(await carries(second, "after two changes")).toBe("data: after two changes\n\n");
+    expect(small.nginx.log().match(/stopped draining worker/g)).toHaveLength(1);
+    second.client.close();
   }, 60_000);
 });
