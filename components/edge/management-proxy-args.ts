@@ -22,7 +22,7 @@ import {
   proxyRouteProblems,
   unverifiedProxyNginxConfigInput,
 } from "./proxy-nginx-input";
-import { quantityReason, quantityUnits } from "../../model/quantity";
+import { quantityReason } from "../../model/quantity";
 import { drainingWorkersKept, renderEdgeEntrypoint } from "./route-reloader";
 
 /** The component's class name, as its errors name it. */
@@ -76,8 +76,9 @@ export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingW
   readonly drainSeconds?: number;
   /**
    * The nginx container's resources. Its memory limit also decides how many old workers may
-   * drain at once after route changes (each holds a copy of the route table; route-reloader.ts):
-   * read when `limits.memory` is a plain value, the default's otherwise.
+   * drain at once after route changes (each holds a copy of the route table; route-reloader.ts),
+   * so `limits.memory` must be a plain quantity (binary suffixes, e.g. `1Gi`); without one, no
+   * draining worker is stopped. A `transform` that changes the limit is not seen by that count.
    * @default requests 250m / 128Mi, limits 2 CPU / 1Gi
    */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
@@ -137,32 +138,54 @@ const DEFAULT_RESOURCES = {
 };
 
 /**
- * The container's memory limit in bytes: undefined when `resources` sets limits without one,
- * the default's when it is not a plain value (an Output or a Promise is unknown here).
+ * The container's memory limit as `resources` spells it: undefined when it sets limits without
+ * one, a problem when it is not a plain quantity now (an Output is known only at deployment,
+ * and the route table that carries the draining budget is rendered before that).
  */
-function memoryLimitBytes(resources: ManagementProxyArgs["resources"]): number | undefined {
-  const fallback = quantityUnits(DEFAULT_RESOURCES.limits.memory);
-  if (resources === undefined) return fallback;
-  if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return fallback;
+function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
+  limit?: string;
+  problems: string[];
+} {
+  const unknown = {
+    problems: [
+      "resources.limits.memory: must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
+    ],
+  };
+  if (resources === undefined) return { limit: DEFAULT_RESOURCES.limits.memory, problems: [] };
+  if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return unknown;
   const limits = resources.limits;
-  if (limits === undefined) return undefined;
-  if (pulumi.Output.isInstance(limits) || limits instanceof Promise) return fallback;
+  if (limits === undefined) return { problems: [] };
+  if (pulumi.Output.isInstance(limits) || limits instanceof Promise) return unknown;
   const memory = (limits as Record<string, unknown>).memory;
-  if (memory === undefined) return undefined;
-  return typeof memory === "string" && quantityReason(memory) === undefined
-    ? quantityUnits(memory)
-    : fallback;
+  if (memory === undefined) return { problems: [] };
+  if (typeof memory !== "string") return unknown;
+  const reason = quantityReason(memory);
+  return reason === undefined
+    ? { limit: memory, problems: [] }
+    : { problems: [`resources.limits.memory ${JSON.stringify(memory)}: ${reason}`] };
 }
 
-/** How many old workers may drain at once, or the problem of a table too big for the limit. */
-function drainingBudget(args: ManagementProxyArgs): { kept?: number; problems: string[] } {
+/** How many old workers may drain at once, or why the memory limit cannot hold them. */
+function drainingBudget(
+  args: ManagementProxyArgs,
+  workerProcesses: number,
+): { kept?: number; problems: string[] } {
+  const memory = memoryLimitOf(args.resources);
+  if (memory.problems.length > 0) return memory;
   try {
-    return {
-      kept: drainingWorkersKept(args.routes.length, memoryLimitBytes(args.resources)),
-      problems: [],
-    };
+    const kept = drainingWorkersKept({
+      tenants: args.routes.length,
+      memoryLimit: memory.limit,
+      workerProcesses,
+    });
+    return { kept, problems: [] };
   } catch (err) {
-    return { problems: [`resources.limits.memory: ${(err as Error).message}`] };
+    const given = args.resources === undefined ? " (the default)" : "";
+    return {
+      problems: [
+        `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}`,
+      ],
+    };
   }
 }
 
@@ -190,23 +213,25 @@ function renderProxyFiles(
   args: ManagementProxyArgs,
   image: string,
 ): { files?: RenderedProxyFiles; problems: string[] } {
-  const draining = drainingBudget(args);
-  if (draining.problems.length > 0) return { problems: draining.problems };
-  const nginxInput = unverifiedProxyNginxConfigInput({
+  const shipped = unverifiedProxyNginxConfigInput({
     ...args,
     // A tag that names no version: the spelling every nginx with HTTP/2 understands.
     nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
-    drainingWorkersKept: draining.kept,
   });
+  const processes = shipped.workers?.processes;
+  const draining = drainingBudget(args, typeof processes === "number" ? processes : 1);
+  const nginxInput = { ...shipped, drainingWorkersKept: draining.kept };
   let nginxConfig: string;
   let routes: string;
   try {
     nginxConfig = renderNginxConfig(nginxInput);
     routes = renderNginxRoutes(nginxInput);
   } catch (err) {
-    if (err instanceof NginxConfigError) return { problems: [...err.problems] };
+    if (err instanceof NginxConfigError)
+      return { problems: [...draining.problems, ...err.problems] };
     throw err;
   }
+  if (draining.problems.length > 0) return { problems: draining.problems };
   const entrypoint = renderEdgeEntrypoint({
     config: PROXY_PATHS.config,
     routesDir: PROXY_PATHS.routesDir,

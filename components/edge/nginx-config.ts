@@ -20,7 +20,7 @@
  */
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { suspendedGuard, suspendedMapSection } from "./suspended";
-import { DRAINING_WORKERS_LINE } from "./route-reloader";
+import { DRAINING_WORKERS_LINE, MOST_DRAINING_WORKERS } from "./route-reloader";
 import {
   AUTH_BODIES,
   edgeAuthHttpLines,
@@ -224,9 +224,11 @@ function validate(input: NginxConfigInput): string[] {
     if (!Number.isInteger(value) || value < 1 || value > 65535)
       bad(path, value, "must be a port number, an integer from 1 to 65535");
   };
-  const positive = (path: string, value: number | undefined, max = 86400) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > max))
-      bad(path, value, `must be a whole number from 1 to ${max}`);
+  /** Whether `value` is unset or a whole number from 1 to `max`; a problem otherwise. */
+  const positive = (path: string, value: number | undefined, max = 86400): boolean => {
+    if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= max)) return true;
+    bad(path, value, `must be a whole number from 1 to ${max}`);
+    return false;
   };
   const path = (name: string, value: string | undefined) => {
     if (value !== undefined && !SAFE_PATH.test(value))
@@ -312,17 +314,17 @@ function validate(input: NginxConfigInput): string[] {
   path("paths.routesFile", input.paths.routesFile);
   const w = input.workers ?? {};
   if (w.processes !== "auto") positive("workers.processes", w.processes, 256);
-  positive("workers.connections", w.connections, 1_000_000);
+  const connectionsOk = positive("workers.connections", w.connections, 1_000_000);
   const poolLimit = pooledConnectionsPerWorker(w.connections);
-  if (input.routes.length > poolLimit)
+  if (connectionsOk && input.routes.length > poolLimit)
     bad(
-      "workers.connections",
-      w.connections ?? DEFAULT_WORKER_CONNECTIONS,
-      `keeps idle connections for at most ${poolLimit} tenants (${POOL_SHARE * 100}% of it, one each); ${input.routes.length} routed tenants need at least ${Math.ceil(input.routes.length / POOL_SHARE)}`,
+      "routes",
+      `${input.routes.length} tenants`,
+      `an edge routes at most ${poolLimit}, one idle connection each in ${POOL_SHARE * 100}% of workers.connections (${w.connections ?? DEFAULT_WORKER_CONNECTIONS}); split the tenants over more environments or raise workers.connections to at least ${Math.ceil(input.routes.length / POOL_SHARE)}`,
     );
   positive("workers.shutdownTimeoutSeconds", w.shutdownTimeoutSeconds);
   positive("hstsMaxAgeSeconds", input.hstsMaxAgeSeconds, 63_072_000);
-  positive("drainingWorkersKept", input.drainingWorkersKept, 1024);
+  positive("drainingWorkersKept", input.drainingWorkersKept, MOST_DRAINING_WORKERS);
   path("auth.keyTablePath", input.auth.keyTablePath);
   input.auth.tenants.forEach((t, i) => {
     if (!ids.has(t.tenantId))
@@ -453,13 +455,13 @@ function hostMapSection(input: NginxConfigInput): string[] {
 }
 
 /** `worker_connections` unless the input sets it. */
-export const DEFAULT_WORKER_CONNECTIONS = 16_384;
+const DEFAULT_WORKER_CONNECTIONS = 16_384;
 
 /**
  * Share of a worker's connections the tenants' idle pools hold together at most; the rest is
  * for clients and the tenant connections of their requests in flight (two per proxied request).
  */
-export const POOL_SHARE = 0.75;
+const POOL_SHARE = 0.75;
 
 function pooledConnectionsPerWorker(workerConnections: number | undefined): number {
   return Math.floor((workerConnections ?? DEFAULT_WORKER_CONNECTIONS) * POOL_SHARE);
@@ -468,10 +470,11 @@ function pooledConnectionsPerWorker(workerConnections: number | undefined): numb
 /**
  * Idle connections each worker keeps per tenant (`keepalive`): `upstream.keepaliveConnections`
  * (16 by default), fewer when the tenants are many, so that all their pools together fit in
- * {@link POOL_SHARE} of `worker_connections`. nginx keeps up to `keepalive` idle connections per
- * upstream in every worker, and a trickle of requests to each tenant fills them all; past
- * `worker_connections` a worker opens no new connection ("worker_connections are not enough")
- * and requests fail. 1,000 tenants keep 12 each by default, 10,000 keep one.
+ * {@link POOL_SHARE} of `worker_connections`. A worker's pool for a tenant grows to that
+ * tenant's busiest moment on it (up to `keepalive`) and stays for `keepalive_timeout`: a trickle
+ * keeps one, a burst of concurrent requests keeps as many. Past `worker_connections` a worker
+ * opens no new connection ("worker_connections are not enough") and requests fail. 1,000
+ * tenants keep 12 each by default, 10,000 keep one.
  */
 export function tenantKeepalive(input: NginxConfigInput): number {
   const most = input.upstream?.keepaliveConnections ?? 16;

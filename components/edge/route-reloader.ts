@@ -17,40 +17,56 @@
  * Plain POSIX sh (busybox ash in the alpine image, dash in the tests), so the live tests run
  * exactly this text.
  */
+import { quantityUnits } from "../../model/quantity";
 
 const MIB = 1024 * 1024;
 
 /**
- * Route-table memory per tenant in each nginx generation: 13.4 KiB measured on nginx 1.22 (a
+ * Route-table memory per tenant in each copy nginx holds: 13.4 KiB measured on nginx 1.22 (a
  * draining worker of a 10,000-tenant table held 134 MiB on its own), rounded up for the official
  * image's larger module set (every `upstream` block allocates every module's configuration).
  */
 export const TABLE_BYTES_PER_TENANT = 16 * 1024;
-/** A serving nginx beyond its table: master, workers' connection arrays, TLS, shared zones. */
+/**
+ * Copies of the table the serving generation holds: the workers write into their tenants'
+ * upstream state as traffic reaches them, and the master keeps the heap of the table it loaded
+ * before (10,000 tenants after a reload and load: 313 MiB, 2.3 tables of 134 MiB).
+ */
+const SERVING_TABLES = 2;
+/** A serving nginx beyond its tables: code, TLS, shared zones, the workers' connections. */
 const SERVING_BYTES = 64 * MIB;
-/** A draining worker beyond its table copy: its connection array (16,384 × about 430 B). */
+/** A draining worker beyond its table copy: its preallocated connections (7 MiB by default). */
 const DRAINING_WORKER_BYTES = 8 * MIB;
-/** More than this many draining workers are never needed on purpose. */
-const MOST_DRAINING_WORKERS = 64;
+/** More draining workers than this are never needed on purpose. */
+export const MOST_DRAINING_WORKERS = 64;
 
 /** The route-table line that tells the entry script how many draining workers to keep. */
 export const DRAINING_WORKERS_LINE = "# Draining workers kept: ";
 
+/** What decides how many old workers may drain at once. */
+export interface DrainingBudget {
+  readonly tenants: number;
+  /** The container's memory limit, a quantity such as `1Gi`; undefined for none. */
+  readonly memoryLimit: string | undefined;
+  /** nginx workers: a route change sets all of them draining at once. */
+  readonly workerProcesses: number;
+}
+
 /**
- * How many old workers may drain at once within `memoryLimitBytes` (the container's limit;
- * undefined for none): what is left after the serving generation, one table copy each. Throws
- * when not even one fits, naming the tenant count and the memory it needs.
+ * How many old workers may drain at once within the memory limit: what is left after the
+ * serving generation, one table copy each, at most {@link MOST_DRAINING_WORKERS}. Throws when
+ * that is fewer than one route change sets draining (every worker), naming the memory needed.
  */
-export function drainingWorkersKept(tenants: number, memoryLimitBytes: number | undefined): number {
-  if (memoryLimitBytes === undefined) return MOST_DRAINING_WORKERS;
-  const table = tenants * TABLE_BYTES_PER_TENANT;
-  const kept = Math.floor(
-    (memoryLimitBytes - SERVING_BYTES - table) / (table + DRAINING_WORKER_BYTES),
-  );
-  if (kept < 1) {
-    const needed = Math.ceil((SERVING_BYTES + 2 * table + DRAINING_WORKER_BYTES) / MIB);
+export function drainingWorkersKept(budget: DrainingBudget): number {
+  if (budget.memoryLimit === undefined) return MOST_DRAINING_WORKERS;
+  const limit = quantityUnits(budget.memoryLimit);
+  const table = budget.tenants * TABLE_BYTES_PER_TENANT;
+  const serving = SERVING_BYTES + SERVING_TABLES * table;
+  const kept = Math.max(0, Math.floor((limit - serving) / (table + DRAINING_WORKER_BYTES)));
+  if (kept < budget.workerProcesses) {
+    const needed = serving + budget.workerProcesses * (table + DRAINING_WORKER_BYTES);
     throw new Error(
-      `${tenants} tenants' route table needs about ${Math.ceil(table / MIB)} MiB in each nginx generation; ${Math.floor(memoryLimitBytes / MIB)} MiB leaves no room for a draining one after a reload: at least ${needed}Mi is needed`,
+      `holds ${kept} draining nginx workers beside ${budget.tenants} tenants' route table (about ${Math.ceil(table / MIB)} MiB a copy), fewer than the ${budget.workerProcesses} workers a route change leaves draining: at least ${Math.ceil(needed / MIB)}Mi is needed`,
     );
   }
   return Math.min(kept, MOST_DRAINING_WORKERS);
@@ -109,30 +125,38 @@ log() { echo "edge-routes: $*" >&2; }
 routes_sum() { cat "$ROUTES"/*.conf 2>/dev/null | cksum | cut -d' ' -f1; }
 draining_kept() { sed -n 's/^${DRAINING_WORKERS_LINE}\\([0-9][0-9]*\\)$/\\1/p' "$ROUTES"/*.conf 2>/dev/null | head -n 1; }
 
-# Old workers ("shutting down") of this nginx beyond what the table says memory holds are
-# stopped, oldest first (start time is /proc stat field 22, the parent field 4).
+# Old workers ("shutting down") of this nginx past what the applied table says memory holds are
+# stopped, oldest first. Only after a reload: when no worker serves, nginx itself is quitting
+# (the pod stopping) and its workers finish their streams.
 trim_draining() {
-  keep=$(draining_kept)
-  [ -n "$keep" ] || return 0
+  [ -n "$kept" ] || return 0
   for proc in /proc/[0-9]*; do
     stat=$(cat "$proc/stat" 2>/dev/null) || continue
-    set -- $stat
-    [ "$4" = "$nginx_pid" ] || continue
-    case "$(tr '\\0' ' ' < "$proc/cmdline" 2>/dev/null)" in
-      *'shutting down'*) echo "\${22} $1" ;;
+    # Past the command name (which may hold spaces): state, parent (2), …, start time (20).
+    rest=\${stat##*) }
+    set -f
+    set -- $rest
+    set +f
+    [ "$2" = "$nginx_pid" ] || continue
+    case "$(tr '\\0' ' ' 2>/dev/null < "$proc/cmdline")" in
+      *'shutting down'*) echo "\${20} \${proc#/proc/}" ;;
+      *) echo serving ;;
     esac
   done | sort -n | {
-    old=$(cat)
-    excess=$(( $(printf '%s' "$old" | grep -c .) - keep ))
-    [ "$excess" -gt 0 ] || exit 0
-    printf '%s\\n' "$old" | head -n "$excess" | while read -r _ pid; do
-      kill -TERM "$pid" 2>/dev/null &&
-        log "stopped draining worker $pid: more than $keep draining workers do not fit in memory"
-    done
+    workers=$(cat)
+    draining=$(printf '%s\\n' "$workers" | grep -v '^serving$' | grep -c .)
+    if printf '%s\\n' "$workers" | grep -q '^serving$' && [ "$draining" -gt "$kept" ]; then
+      printf '%s\\n' "$workers" | grep -v '^serving$' | head -n "$((draining - kept))" |
+        while read -r _ pid; do
+          kill -TERM "$pid" 2>/dev/null &&
+            log "stopped draining worker $pid: more than $kept draining workers do not fit in memory"
+        done
+    fi
   }
 }
 
 applied=$(routes_sum)
+kept=$(draining_kept)
 refused=''
 "$NGINX" -c "$CONF" -e /dev/stderr &
 nginx_pid=$!
@@ -154,6 +178,7 @@ watch_routes() {
       if "$NGINX" -s reload -c "$CONF" -e /dev/stderr; then
         log "route table $now taken with a graceful reload"
         applied=$now
+        kept=$(draining_kept)
         refused=''
       fi
     elif [ "$now" != "$refused" ]; then

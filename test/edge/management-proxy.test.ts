@@ -128,9 +128,11 @@ describe("ManagementProxy", () => {
     const routes = renderNginxRoutes(
       proxyNginxConfigInput({ environment: "dev", routes: args.routes, drainingWorkersKept: 64 }),
     );
-    // Two tenants' tables: the 1Gi default holds more draining workers than are ever kept.
-    expect(routes.split("\n")[2]).toBe("# Draining workers kept: 64");
     const cm = run.get(KUBERNETES.ConfigMap, "edge-routes");
+    // Two tenants' tables: the 1Gi default holds more draining workers than are ever kept.
+    expect((cm.inputs.data["routes.conf"] as string).split("\n")[2]).toBe(
+      "# Draining workers kept: 64",
+    );
     expect(cm.inputs.metadata.name).toBe(ROUTES_CONFIG_MAP_NAME);
     expect(cm.inputs.data).toEqual({ "routes.conf": routes });
     expect(cm.secretPaths).toEqual([]);
@@ -414,26 +416,28 @@ describe("ManagementProxy", () => {
     expect(spec.containers[0].lifecycle.preStop.exec.command[2]).toMatch(/^sleep 15;/);
   });
 
+  /** `count` tenants `t0` … with one host each. */
+  const fleet = (count: number) =>
+    routesFromTenants(
+      Array.from({ length: count }, (_, i) => ({ id: `t${i}`, hosts: [`t${i}.dev.example.com`] })),
+      dev,
+    );
+
   it.each([
-    ["the default 1Gi", 10_000, undefined, "4"],
-    ["512Mi", 10_000, { limits: { memory: "512Mi" } }, "1"],
-    ["2Gi", 1_000, { limits: { cpu: "2", memory: "2Gi" } }, "64"],
-    ["512Mi", 1_000, { limits: { memory: "512Mi" } }, "18"],
-    ["no memory limit", 10_000, { limits: { cpu: "2" } }, "64"],
+    ["the default 1Gi", 10_000, {}, "3"],
     [
-      "a limit only known at deployment",
+      "2Gi with four workers",
       10_000,
-      pulumi.output({ limits: { memory: "64Mi" } }),
-      "4",
+      { workerProcesses: 4, resources: { limits: { memory: "2Gi" } } },
+      "10",
     ],
+    ["2Gi", 1_000, { resources: { limits: { cpu: "2", memory: "2Gi" } } }, "64"],
+    ["512Mi", 1_000, { resources: { limits: { memory: "512Mi" } } }, "17"],
+    ["no memory limit", 10_000, { resources: { limits: { cpu: "2" } } }, "64"],
   ])(
-    "keeps as many draining workers as %s holds a %i-tenant table for",
-    async (_, count, resources, kept) => {
-      const many = Array.from({ length: count }, (_, i) => ({
-        id: `t${i}`,
-        hosts: [`t${i}.dev.example.com`],
-      }));
-      const run = await deploy({ routes: routesFromTenants(many, dev), resources });
+    "keeps as many draining workers as %s holds beside a %i-tenant table",
+    async (_, count, overrides: Partial<ManagementProxyArgs>, kept) => {
+      const run = await deploy({ routes: fleet(count), ...overrides });
       const routes = run.get(KUBERNETES.ConfigMap, "edge-routes").inputs.data[
         "routes.conf"
       ] as string;
@@ -442,17 +446,48 @@ describe("ManagementProxy", () => {
     60_000,
   );
 
-  it("refuses a route table the memory limit cannot hold twice, naming what it needs", async () => {
-    const many = Array.from({ length: 5_000 }, (_, i) => ({
-      id: `t${i}`,
-      hosts: [`t${i}.dev.example.com`],
-    }));
-    await expect(
-      deploy({ routes: routesFromTenants(many, dev), resources: { limits: { memory: "128Mi" } } }),
-    ).rejects.toThrow(
-      "resources.limits.memory: 5000 tenants' route table needs about 79 MiB in each nginx generation; 128 MiB leaves no room for a draining one after a reload: at least 229Mi is needed",
-    );
-  }, 60_000);
+  it.each<[string, Partial<ManagementProxyArgs>, string]>([
+    [
+      "a limit too small for one route change's draining workers",
+      { routes: fleet(5_000), resources: { limits: { memory: "256Mi" } } },
+      `resources.limits.memory "256Mi": holds 0 draining nginx workers beside 5000 tenants' route table (about 79 MiB a copy), fewer than the 2 workers a route change leaves draining: at least 393Mi is needed`,
+    ],
+    [
+      "the default limit with many workers",
+      { routes: fleet(10_000), workerProcesses: 8 },
+      `resources.limits.memory "1Gi" (the default): holds 3 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 1691Mi is needed`,
+    ],
+    [
+      "a decimal memory suffix",
+      { resources: { limits: { memory: "512M" } } },
+      `resources.limits.memory "512M": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+    ],
+    [
+      "a limit known only at deployment",
+      { resources: pulumi.output({ limits: { memory: "1Gi" } }) },
+      "resources.limits.memory: must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
+    ],
+  ])(
+    "refuses %s, naming what it needs",
+    async (_, overrides, message) => {
+      await expect(deploy(overrides)).rejects.toThrow(message);
+    },
+    60_000,
+  );
+
+  it("lists nginx's own problems beside the memory limit's", async () => {
+    const run = await runProgramCatching(() => {
+      new ManagementProxy("edge", {
+        ...args,
+        resources: { limits: { memory: "512M" } },
+        maxBodySize: "lots",
+      });
+    });
+    expect((run.result as ComponentArgsError).problems).toEqual([
+      'resources.limits.memory "512M": must be a Kubernetes quantity like 250m, 2 or 512Mi',
+      'maxBodySize "lots": must be an nginx size like 10m, 512k or 1g',
+    ]);
+  });
 
   it.each<[string, Partial<ManagementProxyArgs>, RegExp]>([
     [

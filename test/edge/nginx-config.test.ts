@@ -161,10 +161,14 @@ describe("renderNginxConfig", () => {
 
   it("refuses more tenants than a worker can keep one idle connection each for", () => {
     expect(() => renderNginxRoutes(withTenants(12_289))).toThrow(
-      "workers.connections 16384: keeps idle connections for at most 12288 tenants (75% of it, one each); 12289 routed tenants need at least 16386",
+      'routes "12289 tenants": an edge routes at most 12288, one idle connection each in 75% of workers.connections (16384); split the tenants over more environments or raise workers.connections to at least 16386',
     );
     expect(() => renderNginxConfig(withTenants(145, { workers: { connections: 192 } }))).toThrow(
-      "workers.connections 192: keeps idle connections for at most 144 tenants (75% of it, one each); 145 routed tenants need at least 194",
+      'routes "145 tenants": an edge routes at most 144, one idle connection each in 75% of workers.connections (192); split the tenants over more environments or raise workers.connections to at least 194',
+    );
+    // A bad workers.connections is one problem, not two.
+    expect(() => renderNginxRoutes(withTenants(3, { workers: { connections: 0 } }))).toThrow(
+      new NginxConfigError(["workers.connections 0: must be a whole number from 1 to 1000000"]),
     );
     expect(renderNginxConfig(withTenants(144, { workers: { connections: 192 } }))).toContain(
       "worker_connections 192;",

@@ -5,7 +5,7 @@
  * SSE and WebSocket streams must run to completion across tenant additions and a removal, a new
  * tenant must answer within seconds, and a table nginx refuses must never replace a good one.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStream, type OpenStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
@@ -138,5 +138,46 @@ describe("old workers past what the pod's memory holds", () => {
     expect(await carries(second, "after two changes")).toBe("data: after two changes\n\n");
     expect(small.nginx.log().match(/stopped draining worker/g)).toHaveLength(1);
     second.client.close();
+  }, 60_000);
+
+  it("lets every worker finish its streams when nginx quits, as a stopping pod's does", async () => {
+    const master = masterPid(small);
+    // A worker of an earlier generation may exit while it is being looked at.
+    const cmdline = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        return "exited";
+      }
+    };
+    const sockets = (pid: number) =>
+      readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+        } catch {
+          return false; // closed while listed
+        }
+      }).length;
+    const workers = childPids(master).filter((pid) =>
+      /worker process$/.test(cmdline(pid).replace(/\0+$/, "").trim()),
+    );
+    expect(workers).toHaveLength(2);
+    const before = workers.map(sockets);
+    // Streams until each serving worker holds one (the kernel picks the worker per connection).
+    const streams = [];
+    while (workers.some((pid, i) => sockets(pid) <= (before[i] as number))) {
+      expect(streams.length, "streams opened without reaching both workers").toBeLessThan(40);
+      streams.push(await acmeStream());
+    }
+    process.kill(master, "SIGQUIT");
+    await waitFor("both workers shutting down", () =>
+      workers.every((pid) => cmdline(pid).includes("shutting down")),
+    );
+    // Two draining workers against one kept, for three polls: nginx is quitting, none is stopped.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    for (const [i, stream] of streams.entries())
+      expect(await carries(stream, `quitting ${i}`)).toBe(`data: quitting ${i}\n\n`);
+    expect(small.nginx.log().match(/stopped draining worker/g)).toHaveLength(1);
+    for (const stream of streams) stream.server.end();
   }, 60_000);
 });

@@ -6,32 +6,47 @@ const MIB = 1024 * 1024;
 
 describe("drainingWorkersKept", () => {
   it.each([
-    // [tenants, memory limit MiB, draining workers kept]
-    [0, 1024, 64],
-    [1_000, 1024, 39],
-    [10_000, 1024, 4],
-    [12_288, 1024, 3],
-    [1_000, 512, 18],
-    [10_000, 512, 1],
-    [10_000, undefined, 64],
-  ])("%i tenants in %s MiB: %i", (tenants, limitMiB, kept) => {
-    expect(drainingWorkersKept(tenants, limitMiB === undefined ? undefined : limitMiB * MIB)).toBe(
-      kept,
-    );
+    // [tenants, memory limit, nginx workers, draining workers kept]
+    [0, "1Gi", 2, 64],
+    [1_000, "1Gi", 2, 39],
+    [10_000, "1Gi", 2, 3],
+    [12_288, "1Gi", 2, 2],
+    [1_000, "512Mi", 2, 17],
+    [10_000, "2Gi", 4, 10],
+    [10_000, "705Mi", 2, 2],
+    [10_000, undefined, 2, 64],
+  ])("%i tenants in %s with %i workers: %i", (tenants, memoryLimit, workerProcesses, kept) => {
+    expect(drainingWorkersKept({ tenants, memoryLimit, workerProcesses })).toBe(kept);
   });
 
-  it("leaves the serving generation and every kept worker's table copy within the limit", () => {
-    for (const tenants of [1, 500, 5_000, 12_288]) {
-      const kept = drainingWorkersKept(tenants, 1024 * MIB);
+  it("keeps as many as fit beside the serving generation (two copies), and not one more", () => {
+    for (const tenants of [1, 500, 1_000, 5_000, 10_000]) {
+      const kept = drainingWorkersKept({ tenants, memoryLimit: "1Gi", workerProcesses: 2 });
       const table = tenants * TABLE_BYTES_PER_TENANT;
-      expect(64 * MIB + table + kept * (table + 8 * MIB)).toBeLessThanOrEqual(1024 * MIB);
+      const serving = 64 * MIB + 2 * table;
+      const worker = table + 8 * MIB;
+      expect(serving + kept * worker).toBeLessThanOrEqual(1024 * MIB);
+      if (kept < 64) expect(serving + (kept + 1) * worker).toBeGreaterThan(1024 * MIB);
     }
   });
 
-  it("refuses a limit that holds no draining copy, naming what it needs", () => {
-    expect(() => drainingWorkersKept(20_000, 512 * MIB)).toThrow(
-      "20000 tenants' route table needs about 313 MiB in each nginx generation; 512 MiB leaves no room for a draining one after a reload: at least 697Mi is needed",
-    );
-    expect(drainingWorkersKept(20_000, 697 * MIB)).toBe(1);
-  });
+  it.each([
+    [
+      10_000,
+      "512Mi",
+      2,
+      "holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 2 workers a route change leaves draining: at least 705Mi is needed",
+    ],
+    [
+      12_288,
+      "1Gi",
+      4,
+      "holds 2 draining nginx workers beside 12288 tenants' route table (about 192 MiB a copy), fewer than the 4 workers a route change leaves draining: at least 1248Mi is needed",
+    ],
+  ])(
+    "refuses %i tenants in %s with %i workers: one route change would not fit",
+    (tenants, memoryLimit, workerProcesses, message) => {
+      expect(() => drainingWorkersKept({ tenants, memoryLimit, workerProcesses })).toThrow(message);
+    },
+  );
 });
