@@ -341,6 +341,7 @@ function proxyArgs(config: PlatformConfig, deps: ProxyDependencies): ManagementP
     sendTimeoutSeconds: proxy.sendTimeoutSeconds,
     resolver: proxy.resolver,
     clusterDomain: proxy.clusterDomain,
+    resources: proxy.resources,
     apiKeys: deps.apiKeys,
     ...edgeSecurityArgs(config, deps.routed),
   };

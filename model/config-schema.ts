@@ -191,6 +191,17 @@ const proxySchema = z.strictObject({
   /** Long by default: agents stream (SSE, WebSocket) for minutes. */
   readTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.readTimeoutSeconds),
   sendTimeoutSeconds: z.number().int().min(1).max(86400).default(PROXY_DEFAULTS.sendTimeoutSeconds),
+  /**
+   * The nginx container's requests and limits. Its memory limit also sizes how many old workers
+   * may drain after route changes (each holds a copy of the route table). Unset: the proxy
+   * component's own (250m/128Mi requested, 2 CPU/1Gi at most).
+   */
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ cpu: quantity, memory: quantity }),
+      limits: z.strictObject({ cpu: quantity, memory: quantity }),
+    })
+    .optional(),
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
   clusterDomain: z.string().default(PROXY_DEFAULTS.clusterDomain),

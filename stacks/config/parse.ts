@@ -19,7 +19,7 @@ import { writablePathIssues } from "./rules/writable-paths";
 import { proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
 import { proxyImageIssues } from "./rules/proxy-image";
-import { planResourceIssues, tenantPlanIssues } from "./rules/plans";
+import { planResourceIssues, proxyResourceIssues, tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
 import { ruleContext } from "./rules/rule";
 import { tenantEnvIssues } from "./rules/tenant-env";
@@ -125,6 +125,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...dnsRecordIssues(context),
     ...proxyServiceIssues(context),
     ...proxyImageIssues(context),
+    ...proxyResourceIssues(context),
     ...edgeSecurityIssues(context),
   ];
 }

@@ -434,6 +434,33 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "proxy resources with a decimal memory suffix (their limits are checked once it parses)",
+    change: (c) =>
+      (c.proxy = {
+        resources: {
+          requests: { cpu: "4", memory: "128Mi" },
+          limits: { cpu: "2", memory: "1G" },
+        },
+      }),
+    expected: [
+      `proxy.resources.limits.memory "1G": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+    ],
+  },
+  {
+    name: "proxy resources whose requests exceed their limits",
+    change: (c) =>
+      (c.proxy = {
+        resources: {
+          requests: { cpu: "4", memory: "2Gi" },
+          limits: { cpu: "2", memory: "1Gi" },
+        },
+      }),
+    expected: [
+      `proxy.resources.requests.cpu "4": must not exceed proxy.resources.limits.cpu (2)`,
+      `proxy.resources.requests.memory "2Gi": must not exceed proxy.resources.limits.memory (1Gi)`,
+    ],
+  },
+  {
     name: "tenants given as a single object",
     change: (c) => (c.tenants = { id: "acme" }),
     expected: [`tenants {"id":"acme"}: must be a list of maps, not a map`],

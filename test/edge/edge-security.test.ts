@@ -322,6 +322,41 @@ describe("the platform wires the edge's security from config", () => {
     ).toBe(one);
   });
 
+  it("sizes the proxy from proxy.resources: the container's limits and how many workers drain", async () => {
+    const proxy = async (resources?: unknown) => {
+      const run = await runProgram(
+        () =>
+          new Platform("p", {
+            config: config(
+              [{ id: "acme" }],
+              resources === undefined ? {} : { proxy: { resources } },
+            ),
+            projectRoot: process.cwd(),
+          }),
+      );
+      const routes = run.get(KUBERNETES.ConfigMap, "p-proxy-routes").inputs.data[
+        "routes.conf"
+      ] as string;
+      return {
+        resources: run.get(KUBERNETES.Deployment, "p-proxy-deployment").inputs.spec.template.spec
+          .containers[0].resources,
+        kept: routes.split("\n")[2],
+      };
+    };
+    expect(await proxy()).toEqual({
+      resources: {
+        requests: { cpu: "250m", memory: "128Mi" },
+        limits: { cpu: "2", memory: "1Gi" },
+      },
+      kept: "# Draining workers kept: 64",
+    });
+    const small = {
+      requests: { cpu: "100m", memory: "64Mi" },
+      limits: { cpu: "1", memory: "96Mi" },
+    };
+    expect(await proxy(small)).toEqual({ resources: small, kept: "# Draining workers kept: 3" });
+  });
+
   it("creates no seed while every tenant is on generation 0", async () => {
     const run = await runProgram(
       () =>

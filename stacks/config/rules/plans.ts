@@ -1,6 +1,6 @@
 /**
  * A tenant's plan exists (built in or under `plans`), and its replicas fit the plan; a plan's
- * requests do not exceed its limits.
+ * requests do not exceed its limits, nor do the proxy's.
  */
 import { planResourceProblems } from "../../../model/rules/plan-resources";
 import type { ConfigIssue } from "../errors";
@@ -23,6 +23,21 @@ export const tenantPlanIssues: TenantRule = (at, { plans, valid }) => {
   }
   issues.push(...tenantScaleIssues(at, plan));
   return issues;
+};
+
+/** `proxy.resources`, when set: requests within limits, by the plans' rule. */
+export const proxyResourceIssues: ConfigRule = ({ config, valid }) => {
+  const resources = valid("proxy") ? config.proxy.resources : undefined;
+  if (resources === undefined) return [];
+  return planResourceProblems(resources).map((problem) =>
+    configIssue(
+      `proxy.resources.${problem.field}`,
+      problem.received,
+      problem.kind === "quantity"
+        ? problem.message
+        : `must not exceed proxy.resources.${problem.limitField} (${problem.limit})`,
+    ),
+  );
 };
 
 /** Each plan under `plans`: requests within limits (model/rules/plan-resources.ts). */
