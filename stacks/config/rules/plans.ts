@@ -25,33 +25,29 @@ export const tenantPlanIssues: TenantRule = (at, { plans, valid }) => {
   return issues;
 };
 
-/** `proxy.resources`, when set: requests within limits, by the plans' rule. */
-export const proxyResourceIssues: ConfigRule = ({ config, valid }) => {
-  const resources = valid("proxy") ? config.proxy.resources : undefined;
-  if (resources === undefined) return [];
+/** Problems with requests and limits at `at` (a plan, the proxy), as config issues. */
+function resourceIssues(at: string, resources: Parameters<typeof planResourceProblems>[0]) {
   return planResourceProblems(resources).map((problem) =>
     configIssue(
-      `proxy.resources.${problem.field}`,
+      `${at}.${problem.field}`,
       problem.received,
       problem.kind === "quantity"
         ? problem.message
-        : `must not exceed proxy.resources.${problem.limitField} (${problem.limit})`,
+        : `must not exceed ${at}.${problem.limitField} (${problem.limit})`,
     ),
   );
+}
+
+/** `proxy.resources`, when set: requests within limits, by the plans' rule. */
+export const proxyResourceIssues: ConfigRule = ({ config, valid }) => {
+  const resources = valid("proxy") ? config.proxy.resources : undefined;
+  return resources === undefined ? [] : resourceIssues("proxy.resources", resources);
 };
 
 /** Each plan under `plans`: requests within limits (model/rules/plan-resources.ts). */
 export const planResourceIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("plans")) return [];
   return Object.entries(config.plans).flatMap(([planName, plan]) =>
-    planResourceProblems(plan).map((problem) =>
-      configIssue(
-        `plans.${planName}.${problem.field}`,
-        problem.received,
-        problem.kind === "quantity"
-          ? problem.message
-          : `must not exceed plans.${planName}.${problem.limitField} (${problem.limit})`,
-      ),
-    ),
+    resourceIssues(`plans.${planName}`, plan),
   );
 };
