@@ -6,7 +6,7 @@ import {
   preStopSleepSeconds,
   startupBudgetSeconds,
 } from "../../components/tenant/probes";
-import { compareQuantities, multiplyQuantity } from "../../model/quantity";
+import { compareQuantities, multiplyQuantity, quantityUnits } from "../../model/quantity";
 import { podBudget, tenantQuotaSpec } from "../../components/tenant/resources";
 import {
   restrictedContainerSecurityContext,
@@ -14,6 +14,20 @@ import {
 } from "../../components/kubernetes/security";
 import { appVolumes, writableVolumeName } from "../../components/tenant/volumes";
 import { BUILTIN_PLANS, type Plan } from "../../model/plans";
+
+describe("quantityUnits", () => {
+  it.each([
+    ["1Gi", 1024 ** 3],
+    ["512Mi", 512 * 1024 ** 2],
+    ["1.5Ki", 1536],
+    ["2", 2],
+    ["250m", 0],
+    ["1500m", 1],
+  ])("%s is %i", (quantity, units) => expect(quantityUnits(quantity)).toBe(units));
+  it("refuses what is not a quantity", () => {
+    expect(() => quantityUnits("1G")).toThrow(/"1G": must be a Kubernetes quantity/);
+  });
+});
 
 describe("multiplyQuantity", () => {
   const cases: [string, number, string][] = [
