@@ -29,6 +29,8 @@ import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
  * it defaults to. Keep Pulumi.yaml's `config:` block in step with it.
  */
 
+/** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
+export const CONFIG_NAMESPACE = "agent-cloud";
 const dnsLabel = (max: number) => {
   const error = `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters`;
   return z.string().max(max, { error }).regex(DNS_LABEL, { error });

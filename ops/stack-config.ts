@@ -2,18 +2,17 @@
  * Reading the parts of a stack's raw config the ops commands need (tenants, groups, health path,
  * DNS mode), without decrypting anything: encrypted values stay `{ secure: "<ciphertext>" }`.
  */
-import { configSchema, type RawPlatformConfig } from "../model/config-schema";
+import { CONFIG_NAMESPACE, configSchema, type RawPlatformConfig } from "../model/config-schema";
 import type { RecordedConfigValue, StackConfig } from "./engine";
-
-/** The project's config namespace. */
-export const NS = "agent-cloud";
 
 /** A top-level key of the config schema (`tenants`, `dns`, ...). */
 export type ConfigField = keyof RawPlatformConfig;
 
 /** `agent-cloud:<field>`: a schema field as Pulumi.<stack>.yaml spells its key. */
-export function configKey<Field extends ConfigField>(field: Field): `${typeof NS}:${Field}` {
-  return `${NS}:${field}`;
+export function configKey<Field extends ConfigField>(
+  field: Field,
+): `${typeof CONFIG_NAMESPACE}:${Field}` {
+  return `${CONFIG_NAMESPACE}:${field}`;
 }
 
 /** Full keys of the config entries the ops tool reads or writes. */

@@ -4,7 +4,8 @@ import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
-import { CONFIG_NAMESPACE, decodeConfigText } from "./stack-file";
+import { CONFIG_NAMESPACE } from "../../model/config-schema";
+import { decodeConfigText } from "./stack-file";
 
 /** Where Pulumi.yaml and the stack files are. */
 const PROJECT_DIR = path.join(__dirname, "..", "..");

@@ -10,7 +10,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, showValue } from "./errors";
-import { CONFIG_NAMESPACE, readYamlFile } from "./stack-file";
+import { CONFIG_NAMESPACE } from "../../model/config-schema";
+import { readYamlFile } from "./stack-file";
 
 /** Settings every stack of an environment shares; a shard takes them from its platform's file. */
 export const ENVIRONMENT_KEYS = [

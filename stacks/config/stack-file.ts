@@ -12,10 +12,7 @@ import { closestKey } from "./describe";
 import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
-import { SECRET_KEYS } from "../../model/config-schema";
-
-/** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
-export const CONFIG_NAMESPACE = "agent-cloud";
+import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../model/config-schema";
 
 /** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
 export const ENCRYPTED_VALUE_MARK = "[secure]";
