@@ -22,17 +22,17 @@ import { quantityUnits } from "../../model/quantity";
 const MIB = 1024 * 1024;
 
 /**
- * Route-table memory per tenant in each copy nginx holds: 13.4 KiB measured on nginx 1.22 (a
+ * Route-table memory per tenant in each copy nginx holds: 13.7 KiB measured on nginx 1.22 (a
  * draining worker of a 10,000-tenant table held 134 MiB on its own), rounded up for the official
  * image's larger module set (every `upstream` block allocates every module's configuration).
  */
 export const TABLE_BYTES_PER_TENANT = 16 * 1024;
 /**
- * Copies of the table the serving generation holds: the workers write into their tenants'
- * upstream state as traffic reaches them, and the master keeps the heap of the table it loaded
- * before (10,000 tenants after a reload and load: 313 MiB, 2.3 tables of 134 MiB).
+ * Copies of the table the serving generation holds: the master's, plus part of one per worker,
+ * which writes into its tenants' upstream state as traffic reaches them (2 workers, 10,000
+ * tenants, after a reload and traffic to every tenant: 313 MiB, 2.3 tables of 134 MiB).
  */
-const SERVING_TABLES = 2;
+const SERVING_TABLES = (workerProcesses: number) => 1 + 0.65 * workerProcesses;
 /** A serving nginx beyond its tables: code, TLS, shared zones, the workers' connections. */
 const SERVING_BYTES = 64 * MIB;
 /** A draining worker beyond its table copy: its preallocated connections (7 MiB by default). */
@@ -61,7 +61,7 @@ export function drainingWorkersKept(budget: DrainingBudget): number {
   if (budget.memoryLimit === undefined) return MOST_DRAINING_WORKERS;
   const limit = quantityUnits(budget.memoryLimit);
   const table = budget.tenants * TABLE_BYTES_PER_TENANT;
-  const serving = SERVING_BYTES + SERVING_TABLES * table;
+  const serving = SERVING_BYTES + Math.ceil(SERVING_TABLES(budget.workerProcesses) * table);
   const kept = Math.max(0, Math.floor((limit - serving) / (table + DRAINING_WORKER_BYTES)));
   if (kept < budget.workerProcesses) {
     const needed = serving + budget.workerProcesses * (table + DRAINING_WORKER_BYTES);
@@ -139,8 +139,8 @@ trim_draining() {
     set +f
     [ "$2" = "$nginx_pid" ] || continue
     case "$(tr '\\0' ' ' 2>/dev/null < "$proc/cmdline")" in
-      *'shutting down'*) echo "\${20} \${proc#/proc/}" ;;
-      *) echo serving ;;
+      *'worker process is shutting down'*) echo "\${20} \${proc#/proc/}" ;;
+      *'worker process'*) echo serving ;;
     esac
   done | sort -n | {
     workers=$(cat)

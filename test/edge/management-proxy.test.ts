@@ -429,7 +429,7 @@ describe("ManagementProxy", () => {
       "2Gi with four workers",
       10_000,
       { workerProcesses: 4, resources: { limits: { memory: "2Gi" } } },
-      "10",
+      "8",
     ],
     ["2Gi", 1_000, { resources: { limits: { cpu: "2", memory: "2Gi" } } }, "64"],
     ["512Mi", 1_000, { resources: { limits: { memory: "512Mi" } } }, "17"],
@@ -450,12 +450,12 @@ describe("ManagementProxy", () => {
     [
       "a limit too small for one route change's draining workers",
       { routes: fleet(5_000), resources: { limits: { memory: "256Mi" } } },
-      `resources.limits.memory "256Mi": holds 0 draining nginx workers beside 5000 tenants' route table (about 79 MiB a copy), fewer than the 2 workers a route change leaves draining: at least 393Mi is needed`,
+      `resources.limits.memory "256Mi": holds 0 draining nginx workers beside 5000 tenants' route table (about 79 MiB a copy), fewer than the 2 workers a route change leaves draining: at least 416Mi is needed`,
     ],
     [
       "the default limit with many workers",
       { routes: fleet(10_000), workerProcesses: 8 },
-      `resources.limits.memory "1Gi" (the default): holds 3 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 1691Mi is needed`,
+      `resources.limits.memory "1Gi" (the default): holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 2347Mi is needed`,
     ],
     [
       "a decimal memory suffix",
