@@ -142,17 +142,14 @@ trim_draining() {
       *'worker process is shutting down'*) echo "\${20} \${proc#/proc/}" ;;
       *'worker process'*) echo serving ;;
     esac
-  done | sort -n | {
-    workers=$(cat)
-    draining=$(printf '%s\\n' "$workers" | grep -v '^serving$' | grep -c .)
-    if printf '%s\\n' "$workers" | grep -q '^serving$' && [ "$draining" -gt "$kept" ]; then
-      printf '%s\\n' "$workers" | grep -v '^serving$' | head -n "$((draining - kept))" |
-        while read -r _ pid; do
-          kill -TERM "$pid" 2>/dev/null &&
-            log "stopped draining worker $pid: more than $kept draining workers do not fit in memory"
-        done
-    fi
-  }
+  done | sort -n |
+    # With a serving worker (a reload, not a quit), the draining ones past $kept, oldest first.
+    awk -v kept="$kept" '$1 == "serving" { serving = 1; next } { pid[++n] = $2 }
+      END { if (serving) for (i = 1; i <= n - kept; i++) print pid[i] }' |
+    while read -r pid; do
+      kill -TERM "$pid" 2>/dev/null &&
+        log "stopped draining worker $pid: more than $kept draining workers do not fit in memory"
+    done
 }
 
 applied=$(routes_sum)
