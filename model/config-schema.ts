@@ -2,6 +2,7 @@ import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
 import { DIGEST_REF } from "./patterns";
+import { quantitySyntaxReason } from "./quantity";
 import {
   CERTIFICATE_DEFAULTS,
   DEFAULT_PROXY_IMAGE,
@@ -40,8 +41,9 @@ const dnsName = z.string().refine(isDnsName, {
   error: "must be a lowercase DNS name such as agents.example.com",
 });
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, {
-  error: "must be a Kubernetes quantity like 250m, 2 or 512Mi",
+/** Written as a Kubernetes quantity (model/quantity.ts says what is allowed). */
+const quantity = z.string().refine((value) => quantitySyntaxReason(value) === undefined, {
+  error: (issue) => quantitySyntaxReason(String(issue.input)),
 });
 
 const port = z.number().int().min(1).max(65535);

@@ -407,7 +407,7 @@ const rows: Row[] = [
         },
       }),
     expected: [
-      `plans.tiny.requests.cpu "100 millicores": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+      `plans.tiny.requests.cpu "100 millicores": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei`,
     ],
   },
   {
@@ -434,30 +434,31 @@ const rows: Row[] = [
     ],
   },
   {
-    name: "proxy resources with a decimal memory suffix (their limits are checked once it parses)",
+    name: "proxy resources with a unit no quantity has (their limits are checked once it parses)",
     change: (c) =>
       (c.proxy = {
         resources: {
           requests: { cpu: "4", memory: "128Mi" },
-          limits: { cpu: "2", memory: "1G" },
+          limits: { cpu: "2", memory: "1GB" },
         },
       }),
     expected: [
-      `proxy.resources.limits.memory "1G": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+      `proxy.resources.limits.memory "1GB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei`,
     ],
   },
   {
+    // 1100M (decimal) is 1,100,000,000 bytes, more than 1Gi's 1,073,741,824.
     name: "proxy resources whose requests exceed their limits",
     change: (c) =>
       (c.proxy = {
         resources: {
-          requests: { cpu: "4", memory: "2Gi" },
+          requests: { cpu: "4", memory: "1100M" },
           limits: { cpu: "2", memory: "1Gi" },
         },
       }),
     expected: [
       `proxy.resources.requests.cpu "4": must not exceed proxy.resources.limits.cpu (2)`,
-      `proxy.resources.requests.memory "2Gi": must not exceed proxy.resources.limits.memory (1Gi)`,
+      `proxy.resources.requests.memory "1100M": must not exceed proxy.resources.limits.memory (1Gi)`,
     ],
   },
   {

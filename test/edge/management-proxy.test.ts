@@ -433,6 +433,8 @@ describe("ManagementProxy", () => {
     ],
     ["2Gi", 1_000, { resources: { limits: { cpu: "2", memory: "2Gi" } } }, "64"],
     ["512Mi", 1_000, { resources: { limits: { memory: "512Mi" } } }, "17"],
+    // Decimal: 512,000,000 bytes, 24 MiB less than 512Mi, one draining worker fewer.
+    ["512M", 1_000, { resources: { limits: { memory: "512M" } } }, "16"],
     ["no memory limit", 10_000, { resources: { limits: { cpu: "2" } } }, "64"],
   ])(
     "keeps as many draining workers as %s holds beside a %i-tenant table",
@@ -459,8 +461,8 @@ describe("ManagementProxy", () => {
     ],
     [
       "a decimal memory suffix",
-      { resources: { limits: { memory: "512M" } } },
-      `resources.limits.memory "512M": must be a Kubernetes quantity like 250m, 2 or 512Mi`,
+      { resources: { limits: { memory: "512MB" } } },
+      `resources.limits.memory "512MB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei`,
     ],
     [
       "a limit known only at deployment",
@@ -479,12 +481,12 @@ describe("ManagementProxy", () => {
     const run = await runProgramCatching(() => {
       new ManagementProxy("edge", {
         ...args,
-        resources: { limits: { memory: "512M" } },
+        resources: { limits: { memory: "512MB" } },
         maxBodySize: "lots",
       });
     });
     expect((run.result as ComponentArgsError).problems).toEqual([
-      'resources.limits.memory "512M": must be a Kubernetes quantity like 250m, 2 or 512Mi',
+      'resources.limits.memory "512MB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei',
       'maxBodySize "lots": must be an nginx size like 10m, 512k or 1g',
     ]);
   });

@@ -44,13 +44,14 @@ describe("planResourceProblems", () => {
     ],
     [
       "a limit that is not a quantity: no comparison for that resource",
-      { ...fits, limits: { cpu: "1", memory: "1G" } },
+      { ...fits, limits: { cpu: "1", memory: "1GB" } },
       [
         {
           kind: "quantity",
           field: "limits.memory",
-          received: "1G",
-          message: "must be a Kubernetes quantity like 250m, 2 or 512Mi",
+          received: "1GB",
+          message:
+            "must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei",
         },
       ],
     ],

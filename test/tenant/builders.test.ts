@@ -23,9 +23,18 @@ describe("quantityUnits", () => {
     ["2", 2],
     ["250m", 0],
     ["1500m", 1],
+    ["1G", 10 ** 9],
+    ["512M", 512 * 10 ** 6],
+    ["1.5k", 1500],
+    ["1Pi", 1024 ** 5],
   ])("%s is %i", (quantity, units) => expect(quantityUnits(quantity)).toBe(units));
   it("refuses what is not a quantity", () => {
-    expect(() => quantityUnits("1G")).toThrow(/"1G": must be a Kubernetes quantity/);
+    expect(() => quantityUnits("1GB")).toThrow(
+      '"1GB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei',
+    );
+    // Kubernetes reads exponents; the platform does not, and says what it does read.
+    expect(() => quantityUnits("1e9")).toThrow(/"1e9": must be a Kubernetes quantity like/);
+    expect(() => quantityUnits("1g")).toThrow(/"1g": must be/);
   });
 });
 
@@ -41,15 +50,23 @@ describe("multiplyQuantity", () => {
     ["512Mi", 2, "1Gi"],
     ["1Gi", 3, "3Gi"],
     ["0.5Gi", 3, "1536Mi"],
-    ["1Ti", 1024, "1024Ti"],
+    ["1Ti", 1024, "1Pi"],
+    ["1Ei", 1024, "1024Ei"],
     ["100", 2, "200"],
     ["1Ki", 0, "0"],
+    // Decimal memory stays decimal, in the largest suffix that divides it.
+    ["1G", 3, "3G"],
+    ["500M", 2, "1G"],
+    ["1500M", 1, "1500M"],
+    ["1.5G", 2, "3G"],
+    ["0.5k", 3, "1500"],
+    ["1E", 1, "1E"],
   ];
   for (const [q, n, out] of cases) {
     it(`${q} × ${n} = ${out}`, () => expect(multiplyQuantity(q, n)).toBe(out));
   }
   it("refuses what is not a quantity or a whole factor", () => {
-    expect(() => multiplyQuantity("1G", 2)).toThrow(/"1G": must be a Kubernetes quantity/);
+    expect(() => multiplyQuantity("1GB", 2)).toThrow(/"1GB": must be a Kubernetes quantity/);
     expect(() => multiplyQuantity("1", 1.5)).toThrow(/factor 1.5/);
     expect(() => multiplyQuantity("0.0001", 1)).toThrow(/finer than a thousandth/);
   });
@@ -57,6 +74,9 @@ describe("multiplyQuantity", () => {
     expect(compareQuantities("500m", "1")).toBeLessThan(0);
     expect(compareQuantities("1024Mi", "1Gi")).toBe(0);
     expect(compareQuantities("2Gi", "1536Mi")).toBeGreaterThan(0);
+    expect(compareQuantities("1G", "1Gi")).toBeLessThan(0);
+    expect(compareQuantities("1000M", "1G")).toBe(0);
+    expect(compareQuantities("1k", "1000")).toBe(0);
   });
 });
 

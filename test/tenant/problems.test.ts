@@ -103,9 +103,9 @@ describe("planResourceProblems", () => {
     ],
     [
       "a quantity that is not one",
-      { ...STANDARD, limits: { cpu: "2", memory: "1G" } },
+      { ...STANDARD, limits: { cpu: "2", memory: "1GB" } },
       [
-        'plan "p" limits.memory: quantity "1G": must be a Kubernetes quantity like 250m, 2 or 512Mi',
+        'plan "p" limits.memory: quantity "1GB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei',
       ],
     ],
   ])("%s", (_name, plan, expected) => {
