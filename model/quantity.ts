@@ -3,53 +3,63 @@
  * sizing a quota as a multiple of a plan's per-pod figures. Floating point would turn 0.1 × 3
  * into "0.30000000000000004", which the API server refuses. Used by the config schema
  * (model/config-schema.ts), the plan rule (model/rules/plan-resources.ts), the tenant quota
- * (components/tenant/resources.ts) and the edge's memory budget (components/edge). No
- * dependencies.
+ * (components/tenant/resources.ts), the edge's memory budget (components/edge) and `ops usage`
+ * reading metrics (ops/adapters/kube-metrics.ts). No dependencies.
  *
- * Every suffix Kubernetes accepts is read: `m` (thousandths), the decimal `k` … `E` and the
- * binary `Ki` … `Ei`. Exponents (`1e9`) are not; the message says what is.
+ * Every non-negative amount Kubernetes accepts is read (`+1`, `.5`, `5.` too, and every suffix:
+ * `n`, `u`, `m`, the decimal `k` … `E`, the binary `Ki` … `Ei`) except exponents (`1e9`); the
+ * message says what is allowed. Amounts the platform computes with must be whole thousandths.
  */
 
-/** Each suffix's multiple of the base unit, by notation. */
+const BILLION = 10n ** 9n;
+/** Each suffix's size in billionths of the base unit, by how it is written. */
 const SUFFIXES = {
+  /** Fractions of a unit, as CPU is written (`250m`; metrics report `12345678n`). */
+  fraction: { n: 1n, u: 10n ** 3n, m: 10n ** 6n },
   decimal: {
-    k: 10n ** 3n,
-    M: 10n ** 6n,
-    G: 10n ** 9n,
-    T: 10n ** 12n,
-    P: 10n ** 15n,
-    E: 10n ** 18n,
+    k: BILLION * 10n ** 3n,
+    M: BILLION * 10n ** 6n,
+    G: BILLION * 10n ** 9n,
+    T: BILLION * 10n ** 12n,
+    P: BILLION * 10n ** 15n,
+    E: BILLION * 10n ** 18n,
   },
   binary: {
-    Ki: 1024n,
-    Mi: 1024n ** 2n,
-    Gi: 1024n ** 3n,
-    Ti: 1024n ** 4n,
-    Pi: 1024n ** 5n,
-    Ei: 1024n ** 6n,
+    Ki: BILLION * 1024n,
+    Mi: BILLION * 1024n ** 2n,
+    Gi: BILLION * 1024n ** 3n,
+    Ti: BILLION * 1024n ** 4n,
+    Pi: BILLION * 1024n ** 5n,
+    Ei: BILLION * 1024n ** 6n,
   },
 } as const;
-type Notation = "plain" | keyof typeof SUFFIXES;
-const UNIT_SUFFIXES = [...Object.keys(SUFFIXES.decimal), ...Object.keys(SUFFIXES.binary)];
+type Notation = keyof typeof SUFFIXES | "plain";
+const suffixesOf = (notation: keyof typeof SUFFIXES) => Object.keys(SUFFIXES[notation]);
 
-/** A number, then `m` (thousandths) or one of {@link SUFFIXES}. */
-const QUANTITY = new RegExp(`^([0-9]+)(?:\\.([0-9]+))?(m|${UNIT_SUFFIXES.join("|")})?$`);
-const ALLOWED = `must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, ${UNIT_SUFFIXES.join(", ")}`;
+/** An optional `+`, digits with an optional fraction (at least one digit), an optional suffix. */
+const QUANTITY = new RegExp(
+  `^\\+?(?=\\.?[0-9])([0-9]*)(?:\\.([0-9]*))?(${Object.values(SUFFIXES)
+    .flatMap((s) => Object.keys(s))
+    .join("|")})?$`,
+);
 
-/** How many base units one `suffix` is, and which notation it belongs to. */
-function suffixScale(suffix: string): { units: bigint; notation: Notation } {
-  for (const notation of ["binary", "decimal"] as const) {
-    const units = (SUFFIXES[notation] as Record<string, bigint>)[suffix];
-    if (units !== undefined) return { units, notation };
+/** What a quantity may look like: the end of every message about one. */
+export const QUANTITY_ALLOWED = `must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a non-negative number with an optional suffix, ${suffixesOf("fraction").join(", ")} (billionths, millionths, thousandths), ${suffixesOf("decimal").join(", ")} or ${suffixesOf("binary").join(", ")}; no exponent such as 1e9`;
+
+/** How many billionths one `suffix` is, and how it is written. */
+function suffixScale(suffix: string): { billionths: bigint; notation: Notation } {
+  for (const notation of ["fraction", "decimal", "binary"] as const) {
+    const billionths = (SUFFIXES[notation] as Record<string, bigint>)[suffix];
+    if (billionths !== undefined) return { billionths, notation };
   }
-  return { units: 1n, notation: "plain" };
+  return { billionths: BILLION, notation: "plain" };
 }
 
 /** A quantity as an integer count of thousandths of its base unit, and its notation. */
 interface Parsed {
   readonly milli: bigint;
   /** How it was written, kept when it is multiplied: memory in Mi stays in Mi, in G in G. */
-  readonly notation: Notation;
+  readonly notation: "plain" | "decimal" | "binary";
 }
 
 /** The problem with a quantity this module cannot compute with, or undefined. */
@@ -64,7 +74,7 @@ export function quantityProblem(quantity: string): string | undefined {
  * the rules that compare quantities check the rest with every other cross-field problem.
  */
 export function quantitySyntaxReason(quantity: string): string | undefined {
-  return QUANTITY.test(quantity) ? undefined : ALLOWED;
+  return QUANTITY.test(quantity) ? undefined : QUANTITY_ALLOWED;
 }
 
 /** Why a quantity cannot be computed with (what is allowed), or undefined when it can. */
@@ -79,20 +89,18 @@ function parse(quantity: string): Parsed {
   return read;
 }
 
-/** The parsed quantity, or the reason it cannot be parsed exactly. */
+/** The parsed quantity, or the reason it cannot be computed with exactly. */
 function readQuantity(quantity: string): Parsed | string {
   const match = QUANTITY.exec(quantity);
-  if (match === null) return ALLOWED;
-  const [, whole = "0", fraction = "", suffix = ""] = match;
-  const { units, notation } = suffixScale(suffix);
-  const scale = suffix === "m" ? 1n : 1000n * units;
+  if (match === null) return QUANTITY_ALLOWED;
+  const [, whole = "", fraction = "", suffix = ""] = match;
+  const { billionths, notation } = suffixScale(suffix);
   // whole.fraction × scale, exactly: shift the fraction into an integer first.
-  const digits = BigInt(whole + fraction);
-  const divisor = 10n ** BigInt(fraction.length);
-  const scaled = digits * scale;
+  const scaled = BigInt(`${whole}${fraction}` || "0") * billionths;
+  const divisor = 10n ** BigInt(fraction.length) * 10n ** 6n;
   if (scaled % divisor !== 0n)
     return "finer than a thousandth of a unit; the smallest step is 1m (0.001)";
-  return { milli: scaled / divisor, notation };
+  return { milli: scaled / divisor, notation: notation === "fraction" ? "plain" : notation };
 }
 
 function format({ milli, notation }: Parsed): string {
@@ -101,8 +109,10 @@ function format({ milli, notation }: Parsed): string {
   if (notation !== "plain" && units !== 0n) {
     // The largest suffix of the same notation that divides it exactly.
     const suffixes = Object.entries(SUFFIXES[notation] as Record<string, bigint>).reverse();
-    for (const [suffix, size] of suffixes)
+    for (const [suffix, billionths] of suffixes) {
+      const size = billionths / BILLION;
       if (units % size === 0n) return `${units / size}${suffix}`;
+    }
   }
   return `${units}`;
 }
@@ -116,9 +126,26 @@ export function multiplyQuantity(quantity: string, factor: number): string {
   return format({ milli: parsed.milli * BigInt(factor), notation: parsed.notation });
 }
 
-/** A quantity in whole base units (bytes for memory), rounded down: "1Gi" is 1073741824. */
+/**
+ * A quantity in whole base units (bytes for memory), rounded down: "1Gi" is 1073741824 (exact
+ * up to 2^53, 8 PiB).
+ */
 export function quantityUnits(quantity: string): number {
   return Number(parse(quantity).milli / 1000n);
+}
+
+/**
+ * A quantity of any precision in base units, as a float: "12345678n" is 0.012345678 (CPU
+ * cores), "512Mi" is 536870912. For reading what the cluster reports; never for arithmetic that
+ * goes back into a manifest. Throws naming what is allowed.
+ */
+export function quantityValue(quantity: string): number {
+  const match = QUANTITY.exec(quantity);
+  if (match === null) throw new Error(`quantity "${quantity}": ${QUANTITY_ALLOWED}`);
+  const [, whole = "", fraction = "", suffix = ""] = match;
+  return (
+    (Number(`${whole || "0"}.${fraction || "0"}`) * Number(suffixScale(suffix).billionths)) / 1e9
+  );
 }
 
 /** Compares two quantities: negative when left < right, 0 when equal, positive when left > right. */

@@ -3,6 +3,7 @@
  * cluster has it), behind {@link MetricsSource}; {@link KubernetesMetricsSource} is the real one.
  */
 import type * as Client from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import { quantityValue } from "../../model/quantity";
 
 /** CPU (millicores) and memory (bytes) in use by a set of pods, summed. */
 export interface PodUsage {
@@ -16,26 +17,9 @@ export interface MetricsSource {
   podUsage(namespace: string, labelSelector: string): Promise<PodUsage>;
 }
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-};
-
 /** A Kubernetes quantity (`250m`, `12345678n`, `512Mi`) as a number of units. */
 export function parseQuantity(text: string): number {
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
-  const factor = match === null ? undefined : SUFFIX[match[2] ?? ""];
-  if (match === null || factor === undefined) throw new Error(`not a quantity: ${text}`);
-  return Number(match[1]) * factor;
+  return quantityValue(text.trim());
 }
 
 /** metrics.k8s.io through @kubernetes/client-node, with the current kubeconfig context. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_PLANS } from "../../model/plans";
 import { type PlanResourceProblem, planResourceProblems } from "../../model/rules/plan-resources";
+import { QUANTITY_ALLOWED } from "../../model/quantity";
 
 const fits = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
@@ -50,8 +51,7 @@ describe("planResourceProblems", () => {
           kind: "quantity",
           field: "limits.memory",
           received: "1GB",
-          message:
-            "must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei",
+          message: QUANTITY_ALLOWED,
         },
       ],
     ],

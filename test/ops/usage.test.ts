@@ -40,11 +40,17 @@ describe("parseQuantity", () => {
     ["2", 2],
     ["512Mi", 512 * 1024 ** 2],
     ["100Ki", 102_400],
+    ["1G", 1e9],
+    ["1500000u", 1.5],
+    [".5", 0.5],
   ])("%s → %d", (text, value) => {
     expect(parseQuantity(text)).toBeCloseTo(value, 12);
   });
   it("refuses what is not a quantity", () => {
-    expect(() => parseQuantity("lots")).toThrow("not a quantity: lots");
+    expect(() => parseQuantity("lots")).toThrow(
+      'quantity "lots": must be a Kubernetes quantity like',
+    );
+    expect(() => parseQuantity("1e9")).toThrow(/no exponent such as 1e9/);
   });
 });
 

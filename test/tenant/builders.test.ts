@@ -27,10 +27,16 @@ describe("quantityUnits", () => {
     ["512M", 512 * 10 ** 6],
     ["1.5k", 1500],
     ["1Pi", 1024 ** 5],
+    // Every spelling Kubernetes reads but exponents.
+    ["+2", 2],
+    [".5Ki", 512],
+    ["5.", 5],
+    ["2000000000n", 2],
+    ["3000000u", 3],
   ])("%s is %i", (quantity, units) => expect(quantityUnits(quantity)).toBe(units));
   it("refuses what is not a quantity", () => {
     expect(() => quantityUnits("1GB")).toThrow(
-      '"1GB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a number with an optional suffix m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei',
+      '"1GB": must be a Kubernetes quantity like 250m, 2, 512Mi or 1G: a non-negative number with an optional suffix, n, u, m (billionths, millionths, thousandths), k, M, G, T, P, E or Ki, Mi, Gi, Ti, Pi, Ei; no exponent such as 1e9',
     );
     // Kubernetes reads exponents; the platform does not, and says what it does read.
     expect(() => quantityUnits("1e9")).toThrow(/"1e9": must be a Kubernetes quantity like/);
@@ -61,6 +67,10 @@ describe("multiplyQuantity", () => {
     ["1.5G", 2, "3G"],
     ["0.5k", 3, "1500"],
     ["1E", 1, "1E"],
+    // Billionths and millionths, as metrics report CPU, in whole thousandths.
+    ["500000u", 2, "1"],
+    ["250000000n", 1, "250m"],
+    [".5", 3, "1500m"],
   ];
   for (const [q, n, out] of cases) {
     it(`${q} × ${n} = ${out}`, () => expect(multiplyQuantity(q, n)).toBe(out));
@@ -69,6 +79,7 @@ describe("multiplyQuantity", () => {
     expect(() => multiplyQuantity("1GB", 2)).toThrow(/"1GB": must be a Kubernetes quantity/);
     expect(() => multiplyQuantity("1", 1.5)).toThrow(/factor 1.5/);
     expect(() => multiplyQuantity("0.0001", 1)).toThrow(/finer than a thousandth/);
+    expect(() => multiplyQuantity("1500n", 1)).toThrow(/"1500n": finer than a thousandth/);
   });
   it("compares across notations", () => {
     expect(compareQuantities("500m", "1")).toBeLessThan(0);
