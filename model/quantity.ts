@@ -6,9 +6,10 @@
  * (components/tenant/resources.ts), the edge's memory budget (components/edge) and `ops usage`
  * reading metrics (ops/adapters/kube-metrics.ts). No dependencies.
  *
- * Every non-negative amount Kubernetes accepts is read (`+1`, `.5`, `5.` too, and every suffix:
- * `n`, `u`, `m`, the decimal `k` … `E`, the binary `Ki` … `Ei`) except exponents (`1e9`); the
- * message says what is allowed. Amounts the platform computes with must be whole thousandths.
+ * Every form of Kubernetes' quantity pattern is read (`+1`, `.5`, `5.` too, and every suffix:
+ * `n`, `u`, `m`, the decimal `k` … `E`, the binary `Ki` … `Ei`) except a minus sign and an
+ * exponent (`1e9`); the message says what is allowed. Amounts the platform computes with must be
+ * whole thousandths.
  */
 
 const BILLION = 10n ** 9n;
@@ -117,7 +118,11 @@ function format({ milli, notation }: Parsed): string {
   return `${units}`;
 }
 
-/** `quantity` × `factor`, in the same notation (binary stays binary, CPU stays decimal). */
+/**
+ * `quantity` × `factor`, exactly: in the largest suffix of its own notation that divides the
+ * product (`1G` × 3 is `3G`, `512Mi` × 2 is `1Gi`), else in plain units or thousandths (`250m`
+ * × 3 is `750m`, `0.5Ki` × 3 is `1536`, `500000u` × 2 is `1`).
+ */
 export function multiplyQuantity(quantity: string, factor: number): string {
   if (!Number.isInteger(factor) || factor < 0) {
     throw new Error(`factor ${factor}: must be a non-negative integer`);
@@ -127,8 +132,8 @@ export function multiplyQuantity(quantity: string, factor: number): string {
 }
 
 /**
- * A quantity in whole base units (bytes for memory), rounded down: "1Gi" is 1073741824 (exact
- * up to 2^53, 8 PiB).
+ * A quantity in whole base units (bytes for memory), rounded down: "1Gi" is 1073741824. Exact
+ * up to 2^53 (8 PiB); above it the nearest number JavaScript holds.
  */
 export function quantityUnits(quantity: string): number {
   return Number(parse(quantity).milli / 1000n);
@@ -143,9 +148,13 @@ export function quantityValue(quantity: string): number {
   const match = QUANTITY.exec(quantity);
   if (match === null) throw new Error(`quantity "${quantity}": ${QUANTITY_ALLOWED}`);
   const [, whole = "", fraction = "", suffix = ""] = match;
-  return (
-    (Number(`${whole || "0"}.${fraction || "0"}`) * Number(suffixScale(suffix).billionths)) / 1e9
-  );
+  const { billionths, notation } = suffixScale(suffix);
+  const number = `${whole || "0"}.${fraction || "0"}`;
+  // One rounding: a binary suffix scales by a power of two (exact), any other by a power of ten,
+  // written as an exponent so the digits are rounded once.
+  return notation === "binary"
+    ? Number(number) * Number(billionths / BILLION)
+    : Number(`${number}e${String(billionths).length - 10}`);
 }
 
 /** Compares two quantities: negative when left < right, 0 when equal, positive when left > right. */
