@@ -63,12 +63,6 @@ interface Parsed {
   readonly notation: "plain" | "decimal" | "binary";
 }
 
-/** The problem with a quantity this module cannot compute with, or undefined. */
-export function quantityProblem(quantity: string): string | undefined {
-  const reason = quantityReason(quantity);
-  return reason === undefined ? undefined : `quantity "${quantity}": ${reason}`;
-}
-
 /**
  * Why `quantity` is not written as a quantity (what is allowed), or undefined when it is; it may
  * still be too fine to compute with ({@link quantityReason}). The config schema checks this, and
@@ -96,7 +90,8 @@ function readQuantity(quantity: string): Parsed | string {
   if (match === null) return QUANTITY_ALLOWED;
   const [, whole = "", fraction = "", suffix = ""] = match;
   const { billionths, notation } = suffixScale(suffix);
-  // whole.fraction × scale, exactly: shift the fraction into an integer first.
+  // whole.fraction in billionths, then thousandths, exactly: the fraction's digits are shifted
+  // into the integer first and divided out with the rest.
   const scaled = BigInt(`${whole}${fraction}` || "0") * billionths;
   const divisor = 10n ** BigInt(fraction.length) * 10n ** 6n;
   if (scaled % divisor !== 0n)
