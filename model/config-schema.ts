@@ -198,7 +198,7 @@ const proxySchema = z.strictObject({
   /**
    * The nginx container's requests and limits. Its memory limit also sizes how many old workers
    * may drain after route changes (each holds a copy of the route table). Unset: the proxy
-   * component's own (250m/128Mi requested, 2 CPU/1Gi at most).
+   * component's own (`DEFAULT_RESOURCES` in components/edge/management-proxy-args.ts).
    */
   resources: z
     .strictObject({

@@ -77,8 +77,8 @@ export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingW
   /**
    * The nginx container's resources. Its memory limit also decides how many old workers may
    * drain at once after route changes (each holds a copy of the route table; route-reloader.ts),
-   * so `limits.memory` must be a plain quantity (binary suffixes, e.g. `1Gi`); without one, no
-   * draining worker is stopped. A `transform` that changes the limit is not seen by that count.
+   * so `limits.memory` must be a quantity when the program runs (`1Gi`, `1G`; not an Output);
+   * without one, no draining worker is stopped. A `transform` that changes the limit is not seen by that count.
    * @default requests 250m / 128Mi, limits 2 CPU / 1Gi
    */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
