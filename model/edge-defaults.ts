@@ -39,6 +39,11 @@ export const PROXY_DEFAULTS = {
   readTimeoutSeconds: 3600,
   sendTimeoutSeconds: 3600,
   clusterDomain: DEFAULT_CLUSTER_DOMAIN,
+  /**
+   * nginx workers when neither `workerProcesses` nor a plain CPU limit says how many: the
+   * ManagementProxy otherwise runs one per CPU of its container's limit.
+   */
+  workerProcesses: 2,
 } as const;
 
 /** The DNS defaults the schema's `dns` and WildcardDns's args share. */

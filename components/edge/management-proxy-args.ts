@@ -13,7 +13,12 @@ import { proxyImageProblem } from "../../model/rules/proxy-image";
 import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
-import { NginxConfigError, renderNginxConfig, renderNginxRoutes } from "./nginx-config";
+import {
+  MOST_WORKER_PROCESSES,
+  NginxConfigError,
+  renderNginxConfig,
+  renderNginxRoutes,
+} from "./nginx-config";
 import { PROXY_PATHS, ROUTES_POLL_SECONDS } from "./proxy-layout";
 import type { ProxyApiKeys } from "./proxy-keys";
 import {
@@ -22,7 +27,7 @@ import {
   proxyRouteProblems,
   unverifiedProxyNginxConfigInput,
 } from "./proxy-nginx-input";
-import { quantityReason } from "../../model/quantity";
+import { quantityReason, quantityValue } from "../../model/quantity";
 import { drainingWorkersKept, renderEdgeEntrypoint } from "./route-reloader";
 
 /** The component's class name, as its errors name it. */
@@ -75,10 +80,12 @@ export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingW
   /** Seconds a stopping pod keeps serving so endpoints and load balancers forget it. @default 10 */
   readonly drainSeconds?: number;
   /**
-   * The nginx container's resources. Its memory limit also decides how many old workers may
-   * drain at once after route changes (each holds a copy of the route table; route-reloader.ts),
-   * so `limits.memory` must be a quantity when the program runs (`1Gi`, `1G`; not an Output);
-   * without one, no draining worker is stopped. A `transform` that changes the limit is not seen by that count.
+   * The nginx container's resources. Its CPU limit sets how many nginx workers run unless
+   * `workerProcesses` does (one per CPU, rounded up: `500m` runs one, `4` four). Its memory limit
+   * decides how many old workers may drain at once after route changes (each holds a copy of
+   * the route table; route-reloader.ts), so `limits.memory` must be a quantity when the program
+   * runs (`1Gi`, `1G`; not an Output); without one, no draining worker is stopped. A `transform`
+   * that changes either limit is not seen by these counts.
    * @default requests 250m / 128Mi, limits 2 CPU / 1Gi
    */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
@@ -137,6 +144,22 @@ const DEFAULT_RESOURCES = {
   limits: { cpu: "2", memory: "1Gi" },
 };
 
+/** A limit given as an Output or a Promise: known only at deployment. */
+const KNOWN_LATER = Symbol("known at deployment");
+
+/** One of `resources`' limits as the args spell it: undefined when unset. */
+function limitOf(
+  resources: NonNullable<ManagementProxyArgs["resources"]>,
+  name: "cpu" | "memory",
+): unknown {
+  if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return KNOWN_LATER;
+  const limits = resources.limits;
+  if (limits === undefined) return undefined;
+  if (pulumi.Output.isInstance(limits) || limits instanceof Promise) return KNOWN_LATER;
+  const limit = (limits as Record<string, unknown>)[name];
+  return pulumi.Output.isInstance(limit) || limit instanceof Promise ? KNOWN_LATER : limit;
+}
+
 /**
  * The container's memory limit as `resources` spells it: undefined when it sets limits without
  * one, a problem when it is not a plain quantity now (an Output is known only at deployment,
@@ -146,23 +169,54 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
   limit?: string;
   problems: string[];
 } {
-  const unknown = {
-    problems: [
-      "resources.limits.memory: must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
-    ],
-  };
   if (resources === undefined) return { limit: DEFAULT_RESOURCES.limits.memory, problems: [] };
-  if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return unknown;
-  const limits = resources.limits;
-  if (limits === undefined) return { problems: [] };
-  if (pulumi.Output.isInstance(limits) || limits instanceof Promise) return unknown;
-  const memory = (limits as Record<string, unknown>).memory;
+  const memory = limitOf(resources, "memory");
   if (memory === undefined) return { problems: [] };
-  if (typeof memory !== "string") return unknown;
+  if (typeof memory !== "string")
+    return {
+      problems: [
+        "resources.limits.memory: must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
+      ],
+    };
   const reason = quantityReason(memory);
   return reason === undefined
     ? { limit: memory, problems: [] }
     : { problems: [`resources.limits.memory ${JSON.stringify(memory)}: ${reason}`] };
+}
+
+/**
+ * How many nginx workers run: `workerProcesses`, else one per CPU of the container's limit,
+ * rounded up (a worker per core is what nginx recommends, and the limit is the cores the
+ * container gets), else PROXY_DEFAULTS.workerProcesses when the limit is unset or known only at
+ * deployment. A problem leaves the default, so nginx's own checks do not repeat it.
+ */
+function workerProcessesOf(args: ManagementProxyArgs): { count: number; problems: string[] } {
+  const fallback = PROXY_DEFAULTS.workerProcesses;
+  if (args.workerProcesses !== undefined) {
+    const problems = wholeNumberProblems(
+      "workerProcesses",
+      args.workerProcesses,
+      1,
+      MOST_WORKER_PROCESSES,
+      `a whole number from 1 to ${MOST_WORKER_PROCESSES}`,
+    );
+    return { count: problems.length === 0 ? args.workerProcesses : fallback, problems };
+  }
+  const cpu =
+    args.resources === undefined ? DEFAULT_RESOURCES.limits.cpu : limitOf(args.resources, "cpu");
+  if (typeof cpu !== "string" && typeof cpu !== "number") return { count: fallback, problems: [] };
+  const field = `resources.limits.cpu ${JSON.stringify(cpu)}`;
+  const reason = quantityReason(String(cpu));
+  if (reason !== undefined) return { count: fallback, problems: [`${field}: ${reason}`] };
+  const count = Math.max(1, Math.ceil(quantityValue(String(cpu))));
+  return count <= MOST_WORKER_PROCESSES
+    ? { count, problems: [] }
+    : {
+        count: fallback,
+        problems: [
+          `${field}: runs one nginx worker per CPU, at most ${MOST_WORKER_PROCESSES}; set workerProcesses for a larger limit`,
+        ],
+      };
 }
 
 /** How many old workers may drain at once, or why the memory limit cannot hold them. */
@@ -213,13 +267,15 @@ function renderProxyFiles(
   args: ManagementProxyArgs,
   image: string,
 ): { files?: RenderedProxyFiles; problems: string[] } {
+  const workers = workerProcessesOf(args);
   const shipped = unverifiedProxyNginxConfigInput({
     ...args,
+    workerProcesses: workers.count,
     // A tag that names no version: the spelling every nginx with HTTP/2 understands.
     nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
   });
-  const processes = shipped.workers?.processes;
-  const draining = drainingBudget(args, typeof processes === "number" ? processes : 1);
+  const draining = drainingBudget(args, workers.count);
+  const problems = [...workers.problems, ...draining.problems];
   const nginxInput = { ...shipped, drainingWorkersKept: draining.kept };
   let nginxConfig: string;
   let routes: string;
@@ -227,11 +283,10 @@ function renderProxyFiles(
     nginxConfig = renderNginxConfig(nginxInput);
     routes = renderNginxRoutes(nginxInput);
   } catch (err) {
-    if (err instanceof NginxConfigError)
-      return { problems: [...draining.problems, ...err.problems] };
+    if (err instanceof NginxConfigError) return { problems: [...problems, ...err.problems] };
     throw err;
   }
-  if (draining.problems.length > 0) return { problems: draining.problems };
+  if (problems.length > 0) return { problems };
   const entrypoint = renderEdgeEntrypoint({
     config: PROXY_PATHS.config,
     routesDir: PROXY_PATHS.routesDir,

@@ -313,7 +313,7 @@ function validate(input: NginxConfigInput): string[] {
   if (input.paths.accessLog !== "off") path("paths.accessLog", input.paths.accessLog);
   path("paths.routesFile", input.paths.routesFile);
   const w = input.workers ?? {};
-  if (w.processes !== "auto") positive("workers.processes", w.processes, 256);
+  if (w.processes !== "auto") positive("workers.processes", w.processes, MOST_WORKER_PROCESSES);
   const connectionsOk = positive("workers.connections", w.connections, 1_000_000);
   const poolLimit = pooledConnectionsPerWorker(w.connections);
   if (connectionsOk && input.routes.length > poolLimit)
@@ -453,6 +453,9 @@ function hostMapSection(input: NginxConfigInput): string[] {
     "}",
   ];
 }
+
+/** The most `worker_processes` a rendered config may ask for. */
+export const MOST_WORKER_PROCESSES = 256;
 
 /** `worker_connections` unless the input sets it. */
 const DEFAULT_WORKER_CONNECTIONS = 16_384;

@@ -70,7 +70,11 @@ export interface ProxyNginxSettings {
   readonly resolver?: string;
   /** @default PROXY_DEFAULTS.clusterDomain: DEFAULT_CLUSTER_DOMAIN (model/names.ts) */
   readonly clusterDomain?: string;
-  /** nginx workers; match the container's CPU limit. @default 2 */
+  /**
+   * nginx workers (`worker_processes`), 1 to MOST_WORKER_PROCESSES (nginx-config.ts): 256.
+   * @default ManagementProxy: one per CPU of the container's limit, rounded up (2 with the
+   * default resources); PROXY_DEFAULTS.workerProcesses (2) when the limit is unset or an Output
+   */
   readonly workerProcesses?: number;
   /** How long a stopping pod waits for open requests and streams. @default 60 */
   readonly shutdownTimeoutSeconds?: number;
@@ -178,7 +182,7 @@ export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxCon
       routesFile: PROXY_PATHS.routes,
     },
     workers: {
-      processes: s.workerProcesses ?? 2,
+      processes: s.workerProcesses ?? PROXY_DEFAULTS.workerProcesses,
       shutdownTimeoutSeconds: s.reloadDrainSeconds ?? 3600,
     },
     drainingWorkersKept: s.drainingWorkersKept,

@@ -417,6 +417,30 @@ describe("ManagementProxy", () => {
     expect(spec.containers[0].lifecycle.preStop.exec.command[2]).toMatch(/^sleep 15;/);
   });
 
+  it.each<[string, Partial<ManagementProxyArgs>, number]>([
+    ["the default resources (a 2-CPU limit)", {}, 2],
+    ["a 500m CPU limit", { resources: { limits: { cpu: "500m", memory: "1Gi" } } }, 1],
+    ["a 1500m CPU limit", { resources: { limits: { cpu: "1500m", memory: "1Gi" } } }, 2],
+    ["a 4-CPU limit", { resources: { limits: { cpu: "4", memory: "1Gi" } } }, 4],
+    ["limits without a CPU limit", { resources: { limits: { memory: "1Gi" } } }, 2],
+    [
+      "a CPU limit known only at deployment",
+      { resources: { limits: { cpu: pulumi.output("8"), memory: "1Gi" } } },
+      2,
+    ],
+    [
+      "workerProcesses beside an 8-CPU limit",
+      { workerProcesses: 3, resources: { limits: { cpu: "8", memory: "1Gi" } } },
+      3,
+    ],
+  ])("runs the nginx workers %s sets: %i", async (_, overrides, workers) => {
+    const run = await deploy(overrides);
+    const config = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"] as string;
+    expect(config.split("\n").filter((line) => line.startsWith("worker_processes"))).toEqual([
+      `worker_processes ${workers};`,
+    ]);
+  });
+
   /** `count` tenants `t0` … with one host each. */
   const fleet = (count: number) =>
     routesFromTenants(
@@ -433,6 +457,12 @@ describe("ManagementProxy", () => {
       "8",
     ],
     ["2Gi", 1_000, { resources: { limits: { cpu: "2", memory: "2Gi" } } }, "64"],
+    [
+      "2Gi with a 4-CPU limit (four workers)",
+      10_000,
+      { resources: { limits: { cpu: "4", memory: "2Gi" } } },
+      "8",
+    ],
     ["512Mi", 1_000, { resources: { limits: { memory: "512Mi" } } }, "17"],
     // Decimal: 512,000,000 bytes, 24 MiB less than 512Mi, one draining worker fewer.
     ["512M", 1_000, { resources: { limits: { memory: "512M" } } }, "16"],
@@ -459,6 +489,21 @@ describe("ManagementProxy", () => {
       "the default limit with many workers",
       { routes: fleet(10_000), workerProcesses: 8 },
       `resources.limits.memory "1Gi" (the default): holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 2347Mi is needed`,
+    ],
+    [
+      "the default limit beside an 8-CPU limit's workers",
+      { routes: fleet(10_000), resources: { limits: { cpu: "8", memory: "1Gi" } } },
+      `resources.limits.memory "1Gi": holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 2347Mi is needed`,
+    ],
+    [
+      "a CPU limit that is not a quantity",
+      { resources: { limits: { cpu: "two", memory: "1Gi" } } },
+      `resources.limits.cpu "two": ${QUANTITY_ALLOWED}`,
+    ],
+    [
+      "a CPU limit past the most workers",
+      { resources: { limits: { cpu: "300", memory: "1Gi" } } },
+      `resources.limits.cpu "300": runs one nginx worker per CPU, at most 256; set workerProcesses for a larger limit`,
     ],
     [
       "a decimal memory suffix",
@@ -537,6 +582,19 @@ describe("ManagementProxy", () => {
   ])("refuses %s when the program runs", async (_, overrides, message) => {
     await expect(deploy(overrides)).rejects.toThrow(message);
   });
+
+  it.each([0, 2.5, 257])(
+    "refuses workerProcesses %s naming that arg alone, not nginx's own field",
+    async (workerProcesses) => {
+      const run = await runProgramCatching(() => {
+        new ManagementProxy("edge", { ...args, workerProcesses });
+      });
+      expect(run.resources).toEqual([]);
+      expect((run.result as ComponentArgsError).problems).toEqual([
+        `workerProcesses ${workerProcesses} must be a whole number from 1 to 256`,
+      ]);
+    },
+  );
 
   it("gathers every problem into one ComponentArgsError before registering anything", async () => {
     const run = await runProgramCatching(() => {
