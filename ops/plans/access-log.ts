@@ -3,7 +3,12 @@
  * `status`, `request_time` seconds, `upstream_response_time`, `bytes_sent`, `request_length`,
  * `request_id`, `client`). Earlier proxies wrote `duration`, `bytes` and `remote` for three of
  * these; both spellings are read.
+ *
+ * The pod-log reader strips control sequences from the raw line, but JSON escapes (`\u001B`, which
+ * nginx's `escape=json` writes for a client's control bytes) decode back into them: every text
+ * field is stripped again once decoded, so nothing printed from an entry can drive the terminal.
  */
+import { stripControlSequences } from "../format/terminal";
 
 /** One request through the edge. */
 export interface AccessEntry {
@@ -27,8 +32,10 @@ function numberField(value: unknown): number {
   return Number.isFinite(number) ? number : 0;
 }
 
+/** A decoded text field, without the control sequences its JSON escapes may have encoded. */
 function textField(value: unknown): string {
-  return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+  const text = typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+  return stripControlSequences(text);
 }
 
 /** Parses one line; undefined for anything that is not an access-log entry (nginx's own errors). */

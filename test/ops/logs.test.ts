@@ -112,6 +112,31 @@ describe("access log", () => {
     expect(parseAccessLine("{not json")).toBeUndefined();
     expect(parseAccessLine('{"time":"x","status":200}')).toBeUndefined();
   });
+
+  // nginx's escape=json writes a client's control bytes as \u001B, \u0007…: JSON.parse turns them
+  // back into real control characters, which must not reach the terminal from any field.
+  it.each([
+    { field: "tenant", sent: "ac\\u001B[2Jme", read: "acme" },
+    { field: "host", sent: "h\\u001B]0;owned\\u0007ost", read: "host" },
+    { field: "method", sent: "G\\u001B[31mET", read: "GET" },
+    { field: "path", sent: "/\\u001B]0;owned\\u0007\\u001B[2J", read: "/" },
+    { field: "request_id", sent: "r\\u0008\\u000D-1", read: "r-1" },
+    { field: "client", sent: "198.51.100.4\\u001B[K", read: "198.51.100.4" },
+    { field: "time", sent: "2026-11-22T10:00:01Z\\u0007", read: "2026-11-22T10:00:01.000Z" },
+  ])("cleans $field of decoded control sequences", ({ field, sent, read }) => {
+    const fields: Record<string, string> = {
+      time: '"2026-11-22T10:00:01Z"',
+      status: "200",
+      [field]: `"${sent}"`,
+    };
+    const json = `{${Object.entries(fields)
+      .map(([k, v]) => `"${k}":${v}`)
+      .join(",")}}`;
+    const entry = parseAccessLine(json)!;
+    const key = field === "request_id" ? "requestId" : field;
+    const value = entry[key as keyof typeof entry];
+    expect(value instanceof Date ? value.toISOString() : value).toBe(read);
+  });
 });
 
 describe("pod selection", () => {
@@ -267,6 +292,28 @@ describe("logs command", () => {
       "proxy-1/nginx | 2026-11-22T10:00:01Z 502 GET globex.dev.example.com/ 4 ms 10 B tenant=globex client=198.51.100.4 id=id-globex",
       "proxy-1/nginx | 2026/11/22 [warn] upstream slow",
     ]);
+  });
+
+  it("--proxy prints no control sequence a client put in the request, other lines unchanged", async () => {
+    // As nginx's escape=json writes it: the escapes are text in the log, real controls once decoded.
+    const hostile =
+      '{"time":"2026-11-22T10:00:01+00:00","tenant":"acme","host":"acme.dev.example.com","method":"GET","path":"/\\u001B]0;owned\\u0007\\u001B[2J","status":404,"request_time":0.002,"bytes_sent":153,"request_id":"r-1","client":"198.51.100.4"}';
+    const normal =
+      '{"time":"2026-11-22T10:00:02+00:00","tenant":"acme","host":"acme.dev.example.com","method":"POST","path":"/api/v1/chat?q=a%20b","status":200,"request_time":0.125,"bytes_sent":512,"request_id":"r-2","client":"198.51.100.4"}';
+    const source = new FakeLogs(
+      {
+        "dev-edge app.kubernetes.io/name=management-proxy": [
+          { name: "proxy-1", containers: ["nginx"] },
+        ],
+      },
+      { "proxy-1": [`${hostile}\n${normal}\n`] },
+    );
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { logs: source });
+    expect(await logs(ctx, { stack: "dev", tenant: "acme", proxy: true, follow: false })).toBe(0);
+    expect(ctx.stdout.text).toBe(
+      "proxy-1/nginx | 2026-11-22T10:00:01Z 404 GET acme.dev.example.com/ 2 ms 153 B tenant=acme client=198.51.100.4 id=r-1\n" +
+        "proxy-1/nginx | 2026-11-22T10:00:02Z 200 POST acme.dev.example.com/api/v1/chat?q=a%20b 125 ms 512 B tenant=acme client=198.51.100.4 id=r-2\n",
+    );
   });
 
   it("--migrations reads the tenant's migration Job pods", async () => {
