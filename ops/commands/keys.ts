@@ -2,8 +2,10 @@
  * `keys show|rotate|retire --tenant T`: a tenant's API keys, read from its Secret (the only place
  * they live besides the proxy's key table), and rotation on the model of
  * components/tenant/api-key.ts: `rotate` bumps `apiKey.generation` and accepts the previous key
- * while clients switch; `retire` stops accepting it. Keys are printed only with `--reveal`, and
- * only to this terminal: nothing here writes them to a file, a config or a stack's history.
+ * while clients switch; `retire` stops accepting it. One overlap at a time: `rotate` is refused
+ * while the previous key is still accepted, so no accepted key is dropped unannounced. Keys are
+ * printed only with `--reveal`, and only to this terminal: nothing here writes them to a file, a
+ * config or a stack's history.
  */
 import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
@@ -138,6 +140,16 @@ export async function keys(ctx: OpsContext, options: KeysOptions): Promise<numbe
     return 0;
   }
 
+  if (options.action === "rotate" && state.acceptPrevious && state.generation >= 1) {
+    // Rotating now would keep only the current key beside the new one: the previous key, still
+    // accepted today, would stop working at the next deploy without anyone having retired it.
+    // (Generation 0 has no previous key, whatever acceptPrevious says.)
+    throw new OpsError(
+      `tenant "${options.tenant}" (stack ${options.stack}) still accepts its previous API key (generation ${state.generation - 1}) beside generation ${state.generation}; ` +
+        `rotating now would stop accepting generation ${state.generation - 1} at the next deploy. Once its clients use generation ${state.generation}, ` +
+        `retire it first (npm run ops -- keys retire --stack ${options.stack} --tenant ${options.tenant}), then rotate; nothing written`,
+    );
+  }
   const next =
     options.action === "rotate"
       ? { generation: state.generation + 1, acceptPrevious: true }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { main } from "../../ops/cli";
 import { keyFingerprint, keys, keysAction, maskKey } from "../../ops/commands/keys";
 import { OpsError, UsageError } from "../../ops/errors";
 import { FakeSecrets, testContext } from "../../testkit/ops/fakes";
@@ -110,6 +111,51 @@ describe("keys command", () => {
     ctx.stdout.text = "";
     await keys(ctx, { action: "retire", stack: "dev", tenant: "acme", reveal: false, yes: true });
     expect(ctx.stdout.lines).toEqual(['tenant "acme" accepts no previous key; nothing to retire']);
+  });
+
+  it("refuses to rotate while the previous key is still accepted, writing nothing; rotates once it is retired", async () => {
+    const ctx = setup();
+    const acme = () =>
+      (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as Record<string, unknown>[])[0]!;
+    acme().apiKey = { generation: 1, acceptPrevious: true };
+    const before = structuredClone(ctx.engine.stacks.dev!.config);
+
+    const rotate = ["keys", "rotate", "--stack", "dev", "--tenant", "acme", "--yes"];
+    expect(await main(rotate, ctx)).toBe(1);
+    expect(ctx.stderr.lines).toEqual([
+      'error: tenant "acme" (stack dev) still accepts its previous API key (generation 0) beside generation 1; ' +
+        "rotating now would stop accepting generation 0 at the next deploy. Once its clients use generation 1, " +
+        "retire it first (npm run ops -- keys retire --stack dev --tenant acme), then rotate; nothing written",
+    ]);
+    expect(ctx.stdout.text).toBe("");
+    expect(ctx.engine.calls.map((c) => c.method)).toEqual(["readConfig", "dispose"]);
+    expect(ctx.engine.stacks.dev!.config).toEqual(before);
+
+    ctx.stderr.text = "";
+    expect(await main(["keys", "retire", "--stack", "dev", "--tenant", "acme", "--yes"], ctx)).toBe(
+      0,
+    );
+    expect(acme().apiKey).toEqual({ generation: 1, acceptPrevious: false });
+    ctx.stdout.text = "";
+    expect(await main(rotate, ctx)).toBe(0);
+    expect(ctx.stdout.lines).toEqual([
+      'rotate the API key of tenant "acme": generation 1 → 2; the edge and the app accept both keys until you retire the old one',
+      '  Pulumi.dev.yaml: tenants[0].apiKey = {"generation":2,"acceptPrevious":true}',
+      "written; deploy it (npm run ops -- deploy --stack dev), give the tenant the new key (keys show --reveal), then: keys retire --stack dev --tenant acme",
+    ]);
+    expect(ctx.stderr.text).toBe("");
+    expect(acme().apiKey).toEqual({ generation: 2, acceptPrevious: true });
+  });
+
+  it("rotates generation 0 even when acceptPrevious is set: it has no previous key to drop", async () => {
+    const ctx = setup();
+    const acme = () =>
+      (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as Record<string, unknown>[])[0]!;
+    acme().apiKey = { generation: 0, acceptPrevious: true };
+    expect(
+      await keys(ctx, { action: "rotate", stack: "dev", tenant: "acme", reveal: false, yes: true }),
+    ).toBe(0);
+    expect(acme().apiKey).toEqual({ generation: 1, acceptPrevious: true });
   });
 
   it("explains an unreadable Secret and an unknown tenant", async () => {
