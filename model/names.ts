@@ -25,10 +25,24 @@ export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]*$/;
 
 /**
+ * Words nginx reads as parameters of a `map` block rather than as keys, quoted or not: a key
+ * `default` repeats the map's default (`duplicate default map parameter`), a key `include` opens
+ * a file of that name; `hostnames` and `volatile` are the map's other parameters. Tenant ids and
+ * plan names are keys of the edge's maps (the route table maps each tenant id to its plan, each
+ * plan gets a map line), so none may be one of these: one bad name would take the whole edge down.
+ */
+export const NGINX_MAP_KEYWORDS: readonly string[] = [
+  "default",
+  "hostnames",
+  "include",
+  "volatile",
+];
+
+/**
  * Tenant ids that would shadow a host the platform or its operators commonly need under the
  * platform domain, or a name that reads as the platform's own.
  */
-export const RESERVED_TENANT_IDS: readonly string[] = [
+const PLATFORM_HOST_IDS: readonly string[] = [
   "admin",
   "api",
   "app",
@@ -65,6 +79,16 @@ export const RESERVED_TENANT_IDS: readonly string[] = [
   "system",
   "www",
 ];
+
+/**
+ * Tenant ids no tenant may have, in alphabetical order: the platform's own hosts, and the nginx
+ * `map` keywords (see {@link NGINX_MAP_KEYWORDS}), since every tenant id is a key of the edge's
+ * route table.
+ */
+export const RESERVED_TENANT_IDS: readonly string[] = [
+  ...PLATFORM_HOST_IDS,
+  ...NGINX_MAP_KEYWORDS,
+].sort();
 
 /** A DNS name: labels of 1-63 characters (a-z, 0-9, '-', not at either end), 253 at most, 2+ labels. */
 export function isDnsName(value: string): boolean {

@@ -26,6 +26,10 @@ interface Row {
   readonly expected: string[];
 }
 
+/** What a reserved tenant id is told, the list spelt out in full. */
+const RESERVED =
+  "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, hostnames, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, volatile, www); choose another id";
+
 const SECRET_ENV_FIX = (tenant: string, name: string) =>
   `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${tenant}.${name}' <value>`;
 
@@ -69,10 +73,14 @@ const rows: Row[] = [
   {
     name: "reserved tenant id",
     change: (c) => (c.tenants[0].id = "www"),
-    expected: [
-      `tenants[0].id "www": is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, dns, docs, edge, ftp, help, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id`,
-    ],
+    expected: [`tenants[0].id "www": ${RESERVED}`],
   },
+  // nginx reads these as `map` parameters even quoted: one such tenant would break the route table.
+  ...["default", "hostnames", "include", "volatile"].map((id): Row => ({
+    name: `tenant id ${id} (an nginx map keyword)`,
+    change: (c) => (c.tenants[1].id = id),
+    expected: [`tenants[1].id "${id}": ${RESERVED}`],
+  })),
   {
     name: "duplicate tenant id",
     change: (c) => (c.tenants[1].id = "acme"),
@@ -529,7 +537,7 @@ const rows: Row[] = [
       c.tenants[1].env = { PORT: "9000" };
     },
     expected: [
-      `tenants[0].id "admin": is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, dns, docs, edge, ftp, help, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id`,
+      `tenants[0].id "admin": ${RESERVED}`,
       `tenants[1].plan "free": must be one of "pro", "standard", "starter" (or a plan defined under plans)`,
       `tenants[1].env.PORT: is set by the platform and cannot be overridden (DATABASE_URL, HOST, PORT, AGENT_CLOUD_API_KEY, AGENT_CLOUD_API_KEY_PREVIOUS, AGENT_CLOUD_TENANT, AGENT_CLOUD_ENVIRONMENT, AGENT_CLOUD_NAMESPACE, AGENT_CLOUD_CONFIG, ADMIN_EMAIL)`,
     ],
