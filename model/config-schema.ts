@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
-import { DNS_LABEL, MAX_ENVIRONMENT_LENGTH, MAX_TENANT_ID_LENGTH, isDnsName } from "./names";
+import {
+  DNS_LABEL,
+  MAX_ENVIRONMENT_LENGTH,
+  MAX_TENANT_ID_LENGTH,
+  NGINX_MAP_KEYWORDS,
+  isDnsName,
+} from "./names";
 import { DIGEST_REF } from "./patterns";
 import { quantitySyntaxReason } from "./quantity";
 import {
@@ -36,6 +42,14 @@ const dnsLabel = (max: number) => {
   const error = `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters`;
   return z.string().max(max, { error }).regex(DNS_LABEL, { error });
 };
+
+/**
+ * A plan's name: every plan is a key of the edge's nginx maps (whether or not a tenant is on it),
+ * so it may not be a word nginx reads as a map parameter.
+ */
+const planName = dnsLabel(30).refine((name) => !NGINX_MAP_KEYWORDS.includes(name), {
+  error: `must not be an nginx map keyword (${NGINX_MAP_KEYWORDS.join(", ")}): every plan is a key of the edge's nginx maps, where nginx reads these as map parameters even quoted; choose another name`,
+});
 
 const dnsName = z.string().refine(isDnsName, {
   error: "must be a lowercase DNS name such as agents.example.com",
@@ -396,7 +410,7 @@ export const configSchema = z.strictObject({
     .default(inClusterDatabase.parse({ mode: "in-cluster" })),
   image: imageSchema.default(imageSchema.parse({})),
   app: appSchema.default(appSchema.parse({})),
-  plans: z.record(dnsLabel(30), planSchema).default({}),
+  plans: z.record(planName, planSchema).default({}),
   tenants: z.array(tenantSchema).default([]),
   /** Most tenants one stack may hold; more go to shard stacks (`shards`). */
   // A top-level number reaches the program as text ("250"), as the engine passes every value.

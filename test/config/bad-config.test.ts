@@ -81,6 +81,22 @@ const rows: Row[] = [
     change: (c) => (c.tenants[1].id = id),
     expected: [`tenants[1].id "${id}": ${RESERVED}`],
   })),
+  // Every plan renders an nginx map line, so a keyword breaks the edge even with no tenant on it.
+  ...["default", "hostnames", "include", "volatile"].map((plan): Row => ({
+    name: `plan named ${plan} (an nginx map keyword), no tenant on it`,
+    change: (c) =>
+      (c.plans = {
+        [plan]: {
+          requests: { cpu: "100m", memory: "128Mi" },
+          limits: { cpu: "1", memory: "1Gi" },
+          maxReplicas: 2,
+          databaseConnections: 5,
+        },
+      }),
+    expected: [
+      `plans.${plan}: key "${plan}" must not be an nginx map keyword (default, hostnames, include, volatile): every plan is a key of the edge's nginx maps, where nginx reads these as map parameters even quoted; choose another name`,
+    ],
+  })),
   {
     name: "duplicate tenant id",
     change: (c) => (c.tenants[1].id = "acme"),
