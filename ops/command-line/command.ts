@@ -49,6 +49,8 @@ export interface ParsedArgs<Flag extends string = string> {
   required(name: Flag): string;
   /** A positive whole number, if given. */
   positiveInt(name: Flag): number | undefined;
+  /** A TCP port (1–65535), if given. */
+  port(name: Flag): number | undefined;
   /** A duration (`90s`, `15m`, `2h`, `7d`) in seconds, if given. */
   duration(name: Flag): number | undefined;
   /** Words besides flags (the subcommand of a command with `actions`). */

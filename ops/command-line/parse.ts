@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors";
 import type { CommandSpec, OpsCommand, ParsedArgs } from "./command";
 import { parseDuration } from "./duration";
+import { parsePort } from "./port";
 import { usageLine } from "./help";
 
 /** A parsed command line: help (on a topic), or a command with its options. */
@@ -55,6 +56,10 @@ function parsedArgs(
     positiveInt: (name) => {
       const value = text(name);
       return value === undefined ? undefined : positiveInt(value, `${spec.name}: --${name}`);
+    },
+    port: (name) => {
+      const value = text(name);
+      return value === undefined ? undefined : parsePort(value, `${spec.name}: --${name}`);
     },
     duration: (name) => {
       const value = text(name);

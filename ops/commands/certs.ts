@@ -42,7 +42,7 @@ expires within 14 days, or it is not what tls.mode configures.`,
   parse: (args): CertsOptions => ({
     stack: args.required("stack"),
     address: args.text("address"),
-    port: args.positiveInt("port"),
+    port: args.port("port"),
     timeoutMs: args.positiveInt("timeout"),
   }),
   run: certs,

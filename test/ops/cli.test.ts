@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../ops/cli";
 import { helpText } from "../../ops/command-line/help";
 import { parseCommand } from "../../ops/command-line/parse";
+import { parsePort } from "../../ops/command-line/port";
 import { COMMANDS } from "../../ops/commands/registry";
 import { UsageError } from "../../ops/errors";
 import { FakeHealth, SHA_1, testContext } from "../../testkit/ops/fakes";
@@ -228,6 +229,18 @@ describe("parseCommand", () => {
       ["promote", "--from", "dev"],
       "promote: --to is required\nusage: npm run ops -- promote --from dev --to production [--yes]",
     ],
+    [
+      ["certs", "--stack", "dev", "--port", "99999"],
+      'certs: --port "99999" must be a port, a whole number from 1 to 65535',
+    ],
+    [
+      ["db", "backup", "--stack", "dev", "--tenant", "acme", "--port", "0"],
+      'db: --port "0" must be a port, a whole number from 1 to 65535',
+    ],
+    [
+      ["offboard", "--stack", "dev", "--tenant", "acme", "--port=-1"],
+      'offboard: --port "-1" must be a port, a whole number from 1 to 65535',
+    ],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCommand(COMMANDS, argv)).toThrow(new UsageError(message));
   });
@@ -246,6 +259,30 @@ describe("parseCommand", () => {
     expect(helpText(COMMANDS)).toContain(
       "  rollback  redeploy exactly what an earlier update ran, building nothing\n",
     );
+  });
+});
+
+describe("parsePort", () => {
+  const refused = (text: string) =>
+    new UsageError(`certs: --port "${text}" must be a port, a whole number from 1 to 65535`);
+  it.each([
+    { text: "0", result: refused("0") },
+    { text: "1", result: 1 },
+    { text: "443", result: 443 },
+    { text: "65535", result: 65_535 },
+    { text: "65536", result: refused("65536") },
+    { text: "99999", result: refused("99999") },
+    { text: "-1", result: refused("-1") },
+    { text: "abc", result: refused("abc") },
+    { text: "1.5", result: refused("1.5") },
+    { text: "", result: refused("") },
+    { text: " 80", result: refused(" 80") },
+  ])("$text → $result", ({ text, result }) => {
+    if (result instanceof UsageError) {
+      expect(() => parsePort(text, "certs: --port")).toThrow(result);
+    } else {
+      expect(parsePort(text, "certs: --port")).toBe(result);
+    }
   });
 });
 
@@ -271,6 +308,18 @@ describe("main", () => {
       /^error: deploy: Option '-s, --stack <value>' argument missing/,
     );
     expect(ctx.stdout.text).toBe("");
+  });
+
+  it("exits 2 on a --port out of range, before connecting anywhere", async () => {
+    const ctx = setup();
+    expect(
+      await main(["certs", "--stack", "dev", "--address", "127.0.0.1", "--port", "99999"], ctx),
+    ).toBe(2);
+    expect(ctx.stderr.lines).toEqual([
+      'error: certs: --port "99999" must be a port, a whole number from 1 to 65535',
+    ]);
+    expect(ctx.stdout.text).toBe("");
+    expect(ctx.engine.calls.map((c) => c.method)).toEqual(["dispose"]);
   });
 
   it("exits 1 with the explained error for an unknown stack, and disposes the engine", async () => {
