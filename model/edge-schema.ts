@@ -57,6 +57,19 @@ export const apiKeySchema = z.strictObject({
   acceptPrevious: z.boolean().default(false),
 });
 
+/**
+ * A request burst: requests let through at once above the rate. At least 1, because nginx's
+ * `limit_req` refuses `burst=0` and the proxy would not start; the message says so.
+ */
+const requestBurst = z
+  .number()
+  .int()
+  .min(1, {
+    error:
+      "must be at least 1: nginx's limit_req refuses a burst of 0, so the proxy would not start",
+  })
+  .max(100_000);
+
 /** Per-tenant request limit of a plan, enforced at the edge (requests per second, and burst). */
 export const planEdgeLimits = {
   requestsPerSecond: z
@@ -65,7 +78,7 @@ export const planEdgeLimits = {
     .min(1)
     .max(100_000)
     .default(PLAN_EDGE_LIMIT_DEFAULTS.requestsPerSecond),
-  requestBurst: z.number().int().min(0).max(100_000).default(PLAN_EDGE_LIMIT_DEFAULTS.requestBurst),
+  requestBurst: requestBurst.default(PLAN_EDGE_LIMIT_DEFAULTS.requestBurst),
 };
 
 /** Abuse limits per client address, and how long the edge waits on a slow client. */
@@ -83,12 +96,7 @@ export const edgeLimitsSchema = z.strictObject({
     .min(1)
     .max(100_000)
     .default(EDGE_LIMIT_DEFAULTS.requestsPerSecondPerClient),
-  requestBurstPerClient: z
-    .number()
-    .int()
-    .min(0)
-    .max(100_000)
-    .default(EDGE_LIMIT_DEFAULTS.requestBurstPerClient),
+  requestBurstPerClient: requestBurst.default(EDGE_LIMIT_DEFAULTS.requestBurstPerClient),
   /** Also bounds the TLS handshake. */
   clientHeaderTimeoutSeconds: z
     .number()

@@ -268,6 +268,45 @@ describe("edge-security config errors", () => {
         }),
       [`plans.tiny.requestsPerSecond 0: must be at least 1`],
     ],
+    [
+      "a burst of 1, the least nginx takes, for clients and for a plan",
+      (c) => {
+        c.proxy = { limits: { requestBurstPerClient: 1 } };
+        c.plans = {
+          tiny: {
+            requests: { cpu: "50m", memory: "64Mi" },
+            limits: { cpu: "1", memory: "128Mi" },
+            maxReplicas: 1,
+            databaseConnections: 2,
+            requestBurst: 1,
+          },
+        };
+      },
+      [],
+    ],
+    [
+      "a client burst of 0 (nginx refuses burst=0)",
+      (c) => (c.proxy = { limits: { requestBurstPerClient: 0 } }),
+      [
+        `proxy.limits.requestBurstPerClient 0: must be at least 1: nginx's limit_req refuses a burst of 0, so the proxy would not start`,
+      ],
+    ],
+    [
+      "a plan burst of 0 (nginx refuses burst=0)",
+      (c) =>
+        (c.plans = {
+          tiny: {
+            requests: { cpu: "50m", memory: "64Mi" },
+            limits: { cpu: "1", memory: "128Mi" },
+            maxReplicas: 1,
+            databaseConnections: 2,
+            requestBurst: 0,
+          },
+        }),
+      [
+        `plans.tiny.requestBurst 0: must be at least 1: nginx's limit_req refuses a burst of 0, so the proxy would not start`,
+      ],
+    ],
   ];
 
   it.each(rows)("%s", (_name, change, expected) => {
