@@ -221,8 +221,15 @@ export class AutomationEngine implements ReleaseEngine {
         onOutput: options.onOutput,
         onEvent: (event) => {
           const metadata = event.resourcePreEvent?.metadata;
-          if (metadata !== undefined && metadata.op !== "same" && metadata.op !== "read")
-            steps.push({ op: metadata.op, urn: metadata.urn, type: metadata.type });
+          if (metadata === undefined || metadata.op === "same" || metadata.op === "read") return;
+          // A delete has only the old state; the stack resource's parent is "".
+          const parent = metadata.new?.parent ?? metadata.old?.parent ?? "";
+          steps.push({
+            op: metadata.op,
+            urn: metadata.urn,
+            type: metadata.type,
+            ...(parent === "" ? {} : { parent }),
+          });
         },
       });
       return { changeSummary: { ...result.changeSummary }, steps };

@@ -2,6 +2,9 @@
  * What a preview would change, grouped the way an operator thinks about the platform: each
  * tenant's own resources, the edge (its route table apart), the database, and the rest.
  */
+import { ENVIRONMENT_NAME } from "../../model/names";
+import { TENANT_COMPONENT_TYPES } from "./groups";
+import { parseUrn } from "./urn";
 
 /** One resource a preview would touch (Automation API step metadata). */
 export interface PreviewStep {
@@ -9,6 +12,8 @@ export interface PreviewStep {
   readonly op: string;
   readonly urn: string;
   readonly type: string;
+  /** The parent's URN, when the engine reports it (a URN names its ancestors' types, not them). */
+  readonly parent?: string;
 }
 
 /** A group of pending changes and its lines. */
@@ -35,15 +40,35 @@ function kindOf(type: string): string {
 }
 
 /**
- * The tenant a resource belongs to: its logical name holds `{marker}{id}` followed by `-` or the
- * end (`-tenant-` for TenantApp children, `-` for the database's per-tenant ones); the longest id
- * wins, so `big-acme` is never taken for `acme`.
+ * The tenant whose resource a step is: the listed tenant whose TenantApp component the step is,
+ * or is a child of (by its parent's URN). The component is named `{env}-tenant-{id}` and an
+ * environment holds no `-` (model/names.ts), so a name matches one id only: the key
+ * `dev-tenant-acme-api-key` of `dev-tenant-acme` is acme's even when `acme-api` is a tenant too.
+ * Undefined for anything else, and for a child whose parent the engine did not report.
  */
-function tenantOf(urn: string, tenants: readonly string[], marker: string): string | undefined {
+function tenantOf(step: PreviewStep, tenants: readonly string[]): string | undefined {
+  const component = TENANT_COMPONENT_TYPES.includes(step.type) ? step.urn : step.parent;
+  const parsed = component === undefined ? undefined : parseUrn(component);
+  if (parsed === undefined || !TENANT_COMPONENT_TYPES.includes(parsed.type)) return undefined;
+  return tenants.find((id) => {
+    const suffix = `-tenant-${id}`;
+    return (
+      parsed.name.endsWith(suffix) &&
+      ENVIRONMENT_NAME.test(parsed.name.slice(0, parsed.name.length - suffix.length))
+    );
+  });
+}
+
+/**
+ * The tenant a shared database child belongs to (`{env}-database-{id}-role`, ...): its logical
+ * name holds `-{id}-` or ends with `-{id}`; the longest id wins, so `big-acme` is never taken for
+ * `acme`.
+ */
+function databaseTenantOf(urn: string, tenants: readonly string[]): string | undefined {
   const name = nameOf(urn);
   return [...tenants]
     .sort((a, b) => b.length - a.length)
-    .find((id) => name.includes(`${marker}${id}-`) || name.endsWith(`${marker}${id}`));
+    .find((id) => name.includes(`-${id}-`) || name.endsWith(`-${id}`));
 }
 
 /** Groups the steps: tenants (in the given order), then the route table, edge, database, other. */
@@ -62,11 +87,11 @@ export function groupPending(
     if (sign === undefined || sign === "") continue;
     const line = `${sign} ${kindOf(step.type)} ${nameOf(step.urn)}`;
     const chain = step.urn.split("::")[2] ?? "";
-    const tenant = tenantOf(step.urn, tenants, "-tenant-");
+    const tenant = tenantOf(step, tenants);
     if (chain.includes("agent-cloud:edge:ManagementProxy")) {
       push(/routes|route-table/.test(nameOf(step.urn)) ? "route table" : "edge proxy", line);
     } else if (chain.includes("agent-cloud:data:SharedDatabase")) {
-      const owner = tenantOf(step.urn, tenants, "-");
+      const owner = databaseTenantOf(step.urn, tenants);
       push(owner === undefined ? "database" : `database (tenant ${owner})`, line);
     } else if (tenant !== undefined) {
       push(`tenant ${tenant}`, line);

@@ -194,6 +194,50 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     expect(call.cwd).toBe(project);
   });
 
+  it("reports each step a preview would take with its parent, leaving out unchanged resources", async () => {
+    const platform = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform::dev";
+    const app = `urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$${AGENT_CLOUD.TenantApp}::dev-tenant-acme`;
+    const key = `urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$${AGENT_CLOUD.TenantApp}$random:index/randomPassword:RandomPassword::dev-tenant-acme-api-key`;
+    const old = `urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$${AGENT_CLOUD.TenantApp}$kubernetes:core/v1:ConfigMap::dev-tenant-acme-config`;
+    const state = (urn: string, type: string, parent: string) => ({
+      urn,
+      type,
+      parent,
+      id: "",
+      inputs: {},
+      outputs: {},
+      provider: "",
+    });
+    const pre = (op: string, urn: string, type: string, before?: object, after?: object) => ({
+      resourcePreEvent: {
+        metadata: { op, urn, type, old: before, new: after, provider: "" },
+      },
+    });
+    const randomType = "random:index/randomPassword:RandomPassword";
+    const configMapType = "kubernetes:core/v1:ConfigMap";
+    await writeScenario(
+      fake,
+      scenario({
+        events: [
+          pre(
+            "same",
+            app,
+            AGENT_CLOUD.TenantApp,
+            undefined,
+            state(app, AGENT_CLOUD.TenantApp, platform),
+          ),
+          pre("replace", key, randomType, state(key, randomType, app), state(key, randomType, app)),
+          pre("delete", old, configMapType, state(old, configMapType, app)),
+        ],
+      }),
+    );
+    const preview = await engine().preview("dev", {});
+    expect(preview.steps).toEqual([
+      { op: "replace", urn: key, type: randomType, parent: app },
+      { op: "delete", urn: old, type: configMapType, parent: app },
+    ]);
+  });
+
   it("runs up with the message and reads the summary without secrets", async () => {
     const outcome = await engine().up("dev", { message: "deploy commit=abc1234" });
     expect(outcome).toMatchObject({ version: 2, result: "failed", resourceChanges: { update: 1 } });

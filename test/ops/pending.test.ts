@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { status } from "../../ops/commands/status";
-import { groupPending, type PreviewStep } from "../../ops/plans/pending";
+import { groupPending, type PendingGroup, type PreviewStep } from "../../ops/plans/pending";
 import { testContext } from "../../testkit/ops/fakes";
 import { devStack, URN } from "./support/fixtures";
 import { MemoryEngine } from "../../testkit/ops/memory-engine";
-import { AGENT_CLOUD, KUBERNETES, POSTGRESQL } from "../../testkit/type-tokens";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL, RANDOM } from "../../testkit/type-tokens";
 
 const PLATFORM_URN = "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform";
 const step = (op: string, chain: string, type: string, name: string): PreviewStep => ({
@@ -12,10 +12,17 @@ const step = (op: string, chain: string, type: string, name: string): PreviewSte
   urn: `${PLATFORM_URN}$${chain}$${type}::${name}`,
   type,
 });
+/** The URN of the TenantApp component `{env}-tenant-{id}` of the dev stack. */
+const tenantApp = (name: string) => `${PLATFORM_URN}$${AGENT_CLOUD.TenantApp}::${name}`;
+/** A step of a TenantApp child, with its parent as the engine reports it. */
+const tenantChild = (op: string, component: string, type: string, name: string): PreviewStep => ({
+  ...step(op, AGENT_CLOUD.TenantApp, type, name),
+  parent: tenantApp(component),
+});
 const STEPS: PreviewStep[] = [
-  { op: "update", urn: URN.acmeDeployment, type: KUBERNETES.Deployment },
-  { op: "update", urn: URN.bigAcmeDeployment, type: KUBERNETES.Deployment },
-  step("create", AGENT_CLOUD.TenantApp, KUBERNETES.Job, "dev-tenant-big-acme-migrate"),
+  { op: "update", urn: URN.acmeDeployment, type: KUBERNETES.Deployment, parent: URN.acme },
+  { op: "update", urn: URN.bigAcmeDeployment, type: KUBERNETES.Deployment, parent: URN.bigAcme },
+  tenantChild("create", "dev-tenant-big-acme", KUBERNETES.Job, "dev-tenant-big-acme-migrate"),
   step("update", AGENT_CLOUD.ManagementProxy, KUBERNETES.ConfigMap, "dev-proxy-routes"),
   step("replace", AGENT_CLOUD.ManagementProxy, KUBERNETES.Deployment, "dev-proxy-deployment"),
   step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-globex-role"),
@@ -44,6 +51,125 @@ describe("groupPending", () => {
       { label: "database", changes: ["~ StatefulSet dev-database-postgres"] },
       { label: "database (tenant globex)", changes: ["+ Role dev-database-globex-role"] },
     ]);
+  });
+});
+
+describe("groupPending files each step under the tenant whose TenantApp it belongs to", () => {
+  const TENANTS = ["acme", "acme-api", "big-acme", "globex"];
+  it.each<{ what: string; step: PreviewStep; group: PendingGroup }>([
+    {
+      what: "acme's API key, though its name starts with acme-api's component name",
+      step: tenantChild(
+        "replace",
+        "dev-tenant-acme",
+        RANDOM.RandomPassword,
+        "dev-tenant-acme-api-key",
+      ),
+      group: { label: "tenant acme", changes: ["+- RandomPassword dev-tenant-acme-api-key"] },
+    },
+    {
+      what: "acme-api's API key",
+      step: tenantChild(
+        "replace",
+        "dev-tenant-acme-api",
+        RANDOM.RandomPassword,
+        "dev-tenant-acme-api-api-key",
+      ),
+      group: {
+        label: "tenant acme-api",
+        changes: ["+- RandomPassword dev-tenant-acme-api-api-key"],
+      },
+    },
+    {
+      what: "acme-api's Deployment",
+      step: tenantChild(
+        "update",
+        "dev-tenant-acme-api",
+        KUBERNETES.Deployment,
+        "dev-tenant-acme-api-deployment",
+      ),
+      group: { label: "tenant acme-api", changes: ["~ Deployment dev-tenant-acme-api-deployment"] },
+    },
+    {
+      what: "acme's Deployment",
+      step: tenantChild(
+        "update",
+        "dev-tenant-acme",
+        KUBERNETES.Deployment,
+        "dev-tenant-acme-deployment",
+      ),
+      group: { label: "tenant acme", changes: ["~ Deployment dev-tenant-acme-deployment"] },
+    },
+    {
+      what: "big-acme's Namespace, deleted (the engine reports the old state's parent)",
+      step: tenantChild(
+        "delete",
+        "dev-tenant-big-acme",
+        KUBERNETES.Namespace,
+        "dev-tenant-big-acme-namespace",
+      ),
+      group: { label: "tenant big-acme", changes: ["- Namespace dev-tenant-big-acme-namespace"] },
+    },
+    {
+      what: "acme-api's TenantApp component itself",
+      step: {
+        op: "create",
+        urn: tenantApp("dev-tenant-acme-api"),
+        type: AGENT_CLOUD.TenantApp,
+        parent: PLATFORM_URN,
+      },
+      group: { label: "tenant acme-api", changes: ["+ TenantApp dev-tenant-acme-api"] },
+    },
+    {
+      what: "a child of a tenant the stack file no longer lists",
+      step: tenantChild(
+        "delete",
+        "dev-tenant-initech",
+        KUBERNETES.Deployment,
+        "dev-tenant-initech-deployment",
+      ),
+      group: { label: "other", changes: ["- Deployment dev-tenant-initech-deployment"] },
+    },
+    {
+      what: "a TenantApp child whose parent the engine did not report",
+      step: step(
+        "update",
+        AGENT_CLOUD.TenantApp,
+        KUBERNETES.Deployment,
+        "dev-tenant-acme-deployment",
+      ),
+      group: { label: "other", changes: ["~ Deployment dev-tenant-acme-deployment"] },
+    },
+    {
+      what: "the stack's API-key seed, a child of the platform",
+      step: {
+        op: "create",
+        urn: `${PLATFORM_URN}$${RANDOM.RandomPassword}::dev-api-key-seed`,
+        type: RANDOM.RandomPassword,
+        parent: PLATFORM_URN,
+      },
+      group: { label: "other", changes: ["+ RandomPassword dev-api-key-seed"] },
+    },
+    {
+      what: "acme-api's database role",
+      step: step(
+        "create",
+        AGENT_CLOUD.SharedDatabase,
+        POSTGRESQL.Role,
+        "dev-database-acme-api-role",
+      ),
+      group: {
+        label: "database (tenant acme-api)",
+        changes: ["+ Role dev-database-acme-api-role"],
+      },
+    },
+    {
+      what: "acme's database role",
+      step: step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-acme-role"),
+      group: { label: "database (tenant acme)", changes: ["+ Role dev-database-acme-role"] },
+    },
+  ])("$what: $group.label", ({ step: one, group }) => {
+    expect(groupPending([one], TENANTS)).toEqual([group]);
   });
 });
 

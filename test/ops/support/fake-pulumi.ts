@@ -18,6 +18,8 @@ export interface FakeScenario {
   secretOutputs: string[];
   resources: unknown[];
   previewChanges: Record<string, number>;
+  /** Engine events a preview or up writes to the event log before its summary. */
+  events?: unknown[];
 }
 
 export interface FakeCall {
@@ -69,7 +71,8 @@ if (argv[0] === "preview" || argv[0] === "up") {
   if (scenario.locked) fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file");
   out((argv[0] === "up" ? "Updating" : "Previewing update") + " (" + stack + "):\n");
   const log = flag("--event-log");
-  if (log) fs.appendFileSync(log, JSON.stringify({ sequence: 1, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: scenario.previewChanges, PolicyPacks: {} } }) + "\n");
+  if (log) for (const [i, event] of (scenario.events || []).entries()) fs.appendFileSync(log, JSON.stringify({ sequence: i + 1, timestamp: 0, ...event }) + "\n");
+  if (log) fs.appendFileSync(log, JSON.stringify({ sequence: (scenario.events || []).length + 1, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: scenario.previewChanges, PolicyPacks: {} } }) + "\n");
   process.exit(0);
 }
 fail("fake pulumi: unexpected " + argv.join(" "));
