@@ -25,6 +25,7 @@ export const KEY = {
   dns: configKey("dns"),
   database: configKey("database"),
   shards: configKey("shards"),
+  shard: configKey("shard"),
 } as const;
 
 /** Every field any member of a union has (`keyof` of a union keeps only the shared ones). */

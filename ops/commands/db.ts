@@ -21,6 +21,7 @@ import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
 import { formatTime, println, renderTable } from "../format/text";
 import { readTenantSecret } from "../adapters/kube-secrets";
+import { environmentSettings, tenantStack } from "../plans/shards";
 import { environmentOf, sectionOf, tenantsOf } from "../stack-config";
 import { environmentOutput } from "../stack-outputs";
 import { formatBytes } from "../format/units";
@@ -148,7 +149,11 @@ const where = (c: DbConnection) => `database ${c.database} as ${c.user} at ${c.h
 /** Runs the action; exits 1 when pg_dump or pg_restore fails (its message is shown). */
 export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
   const { stdout, stderr } = ctx;
-  const config = await ctx.engine.readConfig(options.stack);
+  // With tenant shards, the tenant may live in one of the stack's shard stacks, whose
+  // environment and database settings are its platform's.
+  const holder = await tenantStack(ctx.engine, options.stack, options.tenant);
+  options = { ...options, stack: holder.stack };
+  const config = await environmentSettings(ctx.engine, holder.config);
   const tenants = tenantsOf(config).map((t) => t.id);
   if (!tenants.includes(options.tenant)) {
     throw new OpsError(

@@ -6,7 +6,7 @@ import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine"
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, groupTargets } from "../plans/groups";
-import { deployGroupAcrossShards } from "../plans/shards";
+import { deployGroupAcrossShards, environmentSettings } from "../plans/shards";
 import {
   actorOf,
   checkReleaseName,
@@ -130,6 +130,11 @@ export function checkDeployOptions(options: DeployOptions): void {
       "--tag names the image a build pushes; it cannot be combined with --skip-build",
     );
   }
+  if (options.groups.length > 0 && (options.removeTenants ?? []).length > 0) {
+    throw new UsageError(
+      `--remove-tenant cannot be combined with --group: a --group deploy updates only the group's tenants and the route table and deletes nothing; remove tenants with a whole-stack deploy`,
+    );
+  }
   if (options.tag !== undefined && !DOCKER_TAG.test(options.tag)) {
     throw new UsageError(
       `--tag "${options.tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
@@ -188,7 +193,8 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const { engine, stdout } = ctx;
   await engine.ensureCli();
   await engine.selectStack(options.stack);
-  const config = await engine.readConfig(options.stack);
+  // A shard stack's environment, database and image are its platform's.
+  const config = await environmentSettings(engine, await engine.readConfig(options.stack));
   const history = await engine.history(options.stack);
   if (options.release !== undefined) {
     const problem = checkReleaseName(options.release, history, options.stack);
@@ -212,6 +218,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     protectedDatabases: databaseProtectedOf(config),
     resources: removalNeedsState(running, tenants) ? await engine.resources(options.stack) : [],
     configFile: engine.configFileName(options.stack),
+    groups: options.groups,
   });
   for (const note of removal.notes) println(stdout, note);
   const changing = changedTenants(running, tenants, source.pins, source.images);

@@ -8,7 +8,7 @@ import { edgeNamespace, tenantNamespace, tenantServiceName } from "../../model/n
 import { formatAccess, parseAccessLine } from "../plans/access-log";
 import type { OpsContext } from "../context";
 import type { StackConfig } from "../engine";
-import { tenantStack } from "../plans/shards";
+import { environmentSettings, tenantStack } from "../plans/shards";
 import { OpsError, UsageError } from "../errors";
 import { println } from "../format/text";
 import { kubeError, streamPods } from "../adapters/log-follow";
@@ -127,7 +127,11 @@ export async function logs(ctx: OpsContext, options: LogsOptions): Promise<numbe
       `stack "${options.stack}" has no tenant "${options.tenant}"; its tenants: ${tenants.join(", ")}`,
     );
   }
-  const environment = await environmentName(ctx, options.stack, config);
+  const environment = await environmentName(
+    ctx,
+    options.stack,
+    await environmentSettings(engine, config),
+  );
   const tenant = options.tenant;
   const target =
     options.proxy === true

@@ -11,6 +11,7 @@ import { OpsError } from "../errors";
 import { println } from "../format/text";
 import { KEY } from "../stack-config";
 import { db } from "./db";
+import { tenantStack } from "../plans/shards";
 
 /** `offboard` flags. */
 export interface OffboardOptions {
@@ -61,7 +62,10 @@ the next deploy (deploy --remove-tenant T) removes and what it keeps.`,
 /** Backs up, then edits the stack file; exits 1 when the backup fails or the user says no. */
 export async function offboard(ctx: OpsContext, options: OffboardOptions): Promise<number> {
   const { engine, stdout } = ctx;
-  const config = await engine.readConfig(options.stack);
+  // With tenant shards, the tenant may live in one of the stack's shard stacks.
+  const holder = await tenantStack(engine, options.stack, options.tenant);
+  options = { ...options, stack: holder.stack };
+  const config = holder.config;
   const tenants = Array.isArray(config[KEY.tenants])
     ? (config[KEY.tenants] as { id?: unknown }[])
     : [];

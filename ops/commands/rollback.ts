@@ -23,6 +23,7 @@ import {
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
+import { environmentSettings } from "../plans/shards";
 import { imagesCell } from "./history";
 
 /** The policy pack every rollback runs under, relative to the project. */
@@ -140,13 +141,15 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     running,
     prune: options.prune === true,
   });
+  // A shard stack's environment and database settings are its platform's.
+  const settings = await environmentSettings(engine, current);
   const removal = planRemoval({
     stack: options.stack,
-    environment: environmentOf(current) ?? options.stack,
+    environment: environmentOf(settings) ?? options.stack,
     deployed: Object.keys(running),
     configured: [...Object.keys(release?.images ?? {}), ...plan.kept],
     requested: plan.pruned,
-    protectedDatabases: databaseProtectedOf(current),
+    protectedDatabases: databaseProtectedOf(settings),
     resources: plan.pruned.length > 0 ? await engine.resources(options.stack) : [],
     configFile: engine.configFileName(options.stack),
   });

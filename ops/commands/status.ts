@@ -18,6 +18,7 @@ import { healthPathOf, tenantsOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
 import { parseRelease } from "../plans/release";
 import { commitOf } from "../plans/update-meta";
+import { environmentSettings } from "../plans/shards";
 
 /** `status` flags. */
 export interface StatusOptions {
@@ -105,7 +106,8 @@ export async function status(ctx: OpsContext, options: StatusOptions): Promise<n
     println(stdout, "tenants: none exported (the stack has no tenants output yet)");
     return exitCode;
   }
-  const config = await engine.readConfig(options.stack);
+  // A shard stack's app settings are its platform's.
+  const config = await environmentSettings(engine, await engine.readConfig(options.stack));
   const path = healthPathOf(config);
   const timeout = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const results = await mapLimit(tenants, 8, (t) =>

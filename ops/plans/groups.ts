@@ -12,8 +12,14 @@ export const TENANT_COMPONENT_TYPES: readonly string[] = ["agent-cloud:tenant:Te
 export const PROXY_COMPONENT_TYPES: readonly string[] = ["agent-cloud:edge:ManagementProxy"];
 /** The image build: a group rolls out a new build to its tenants only. */
 export const IMAGE_COMPONENT_TYPES: readonly string[] = ["agent-cloud:image:AppImage"];
-/** The shared database, whose per-tenant children are `${name}-${id}-<role>`. */
-export const DATABASE_COMPONENT_TYPES: readonly string[] = ["agent-cloud:data:SharedDatabase"];
+/**
+ * The tenants' databases: the shared database (a platform stack) or a shard's tenant databases
+ * on the same server, each with per-tenant children `${name}-${id}-<role>`.
+ */
+export const DATABASE_COMPONENT_TYPES: readonly string[] = [
+  "agent-cloud:data:SharedDatabase",
+  "agent-cloud:data:TenantDatabases",
+];
 /** Roles of a tenant's children in the shared database. */
 const DATABASE_ROLES = ["password", "role", "database", "revoke-public"];
 
@@ -153,7 +159,10 @@ export function groupTargets(
       targets.push(urn);
       continue;
     }
-    if (isUnder(parts, DATABASE_COMPONENT_TYPES) && parts.type !== DATABASE_COMPONENT_TYPES[0]) {
+    if (
+      isUnder(parts, DATABASE_COMPONENT_TYPES) &&
+      !DATABASE_COMPONENT_TYPES.includes(parts.type)
+    ) {
       if (ownDatabaseChild(parts.name)) targets.push(urn);
       continue;
     }

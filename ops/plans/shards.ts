@@ -4,14 +4,41 @@
  * A command given the environment's stack and a tenant or a group finds the stacks that hold
  * them, from the stack files alone (nothing is decrypted, no backend is read).
  */
+import { ENVIRONMENT_KEYS } from "../../stacks/config/shards";
 import type { ReleaseEngine, StackConfig } from "../engine";
 import { OpsError } from "../errors";
-import { KEY, tenantsOf } from "../stack-config";
+import { configKey, KEY, sectionOf, tenantsOf } from "../stack-config";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
 export function shardsOf(config: StackConfig): string[] {
   const shards = config[KEY.shards];
   return Array.isArray(shards) ? shards.filter((shard) => typeof shard === "string") : [];
+}
+
+/** The platform stack a shard stack's config names (`shard.platform`), or undefined. */
+export function platformOf(config: StackConfig): string | undefined {
+  const platform = sectionOf(config, "shard").platform;
+  return typeof platform === "string" && platform !== "" ? platform : undefined;
+}
+
+/**
+ * A stack's settings as its program reads them: a shard stack's own config with its platform's
+ * environment-wide settings in place (ENVIRONMENT_KEYS in stacks/config/shards.ts; the
+ * platform's file wins, as there), any other stack's config as it is. For reading settings
+ * (environment, database, image, app, ...); never write it back or compare it with an update's
+ * recorded config, which holds the shard's own file only.
+ */
+export async function environmentSettings(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  config: StackConfig,
+): Promise<StackConfig> {
+  const platform = platformOf(config);
+  if (platform === undefined) return config;
+  const base = await engine.readConfig(platform);
+  const inherited = ENVIRONMENT_KEYS.map((field) => configKey(field)).filter(
+    (key) => base[key] !== undefined,
+  );
+  return { ...config, ...Object.fromEntries(inherited.map((key) => [key, base[key]])) };
 }
 
 /** The stack itself, then each of its shard stacks: `{stack}-{shard}`. */

@@ -1,17 +1,16 @@
 /**
  * Tenants a deploy would remove: what is deleted, what is retained, and whether the stack lets
  * that happen without an explicit `--remove-tenant`. A tenant's database and role are retained
- * on delete in every environment (components/data/shared-database.ts); in a stack that protects
+ * on delete in every environment (components/data/shared-database.ts, and tenant-databases.ts in a
+ * shard stack); in a stack that protects
  * its databases they are also protected, so removing the tenant needs the flag, which lifts the
  * protection from exactly those two resources first.
  */
 import { tenantDatabaseName, tenantNamespace } from "../../model/names";
 import type { StateResource } from "../engine";
 import { OpsError, UsageError } from "../errors";
+import { DATABASE_COMPONENT_TYPES } from "./groups";
 import { parseUrn } from "./urn";
-
-/** The component type of the shared database; per-tenant children are `${name}-${id}-<role>`. */
-const DATABASE_TYPE = "agent-cloud:data:SharedDatabase";
 
 /** What removing tenants does, and the protected resources to unprotect first. */
 export interface RemovalPlan {
@@ -35,8 +34,15 @@ export function planRemoval(input: {
   readonly protectedDatabases: boolean;
   readonly resources: readonly StateResource[];
   readonly configFile: string;
+  /** The `--group` a deploy targets, if any: it updates the route table but deletes nothing. */
+  readonly groups?: readonly string[];
 }): RemovalPlan {
   const removed = input.deployed.filter((id) => !input.configured.includes(id)).sort();
+  if (removed.length > 0 && (input.groups ?? []).length > 0) {
+    throw new OpsError(
+      `tenant ${removed.join(", ")} is deployed in stack "${input.stack}" but gone from ${input.configFile}: a --group ${input.groups?.join(", ")} deploy would take it out of the route table and leave its app and database running; deploy the whole stack to remove it${input.protectedDatabases ? ` (with ${removed.map((id) => `--remove-tenant ${id}`).join(" ")})` : ""}, or put it back in ${input.configFile} first`,
+    );
+  }
   const stray = input.requested.filter((id) => !removed.includes(id));
   if (stray.length > 0) {
     throw new UsageError(
@@ -57,7 +63,9 @@ export function planRemoval(input: {
   if (input.protectedDatabases && removed.length > 0) {
     const parsed = input.resources.map((r) => ({ urn: r.urn, parts: parseUrn(r.urn) }));
     const components = parsed.flatMap((r) =>
-      r.parts?.type === DATABASE_TYPE ? [r.parts.name] : [],
+      r.parts !== undefined && DATABASE_COMPONENT_TYPES.includes(r.parts.type)
+        ? [r.parts.name]
+        : [],
     );
     const names = new Set(
       components.flatMap((c) =>
@@ -65,7 +73,8 @@ export function planRemoval(input: {
       ),
     );
     for (const { urn, parts } of parsed) {
-      if (parts !== undefined && parts.typeChain.includes(DATABASE_TYPE) && names.has(parts.name)) {
+      const underDatabase = parts?.typeChain.some((t) => DATABASE_COMPONENT_TYPES.includes(t));
+      if (parts !== undefined && underDatabase === true && names.has(parts.name)) {
         unprotect.push(urn);
       }
     }

@@ -112,6 +112,10 @@ describe("deploy", () => {
       "--tag names the image a build pushes; it cannot be combined with --skip-build",
     ],
     [
+      { groups: ["beta"], removeTenants: ["globex"] },
+      "--remove-tenant cannot be combined with --group: a --group deploy updates only the group's tenants and the route table and deletes nothing; remove tenants with a whole-stack deploy",
+    ],
+    [
       { tag: "-bad" },
       `--tag "-bad": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
     ],
@@ -315,6 +319,28 @@ describe("deploy", () => {
     ]);
     expect(ctx.engine.stacks.dev!.history[0]!.message).toMatch(/ removed=globex/);
   });
+
+  it.each([
+    ["an unprotected stack", "dev", ""],
+    ["a stack that protects its databases", "production", " (with --remove-tenant globex)"],
+  ])(
+    "--group refuses to run while a tenant is gone from the file of %s, which would only unroute it",
+    async (_, environment, flag) => {
+      const ctx = setup();
+      const dev = ctx.engine.stacks.dev!;
+      dev.config["agent-cloud:environment"] = environment;
+      dev.config["agent-cloud:tenants"] = (
+        dev.config["agent-cloud:tenants"] as { id: string }[]
+      ).filter((t) => t.id !== "globex");
+      await expect(deploy(ctx, { ...base, groups: ["beta"] })).rejects.toThrow(
+        new OpsError(
+          `tenant globex is deployed in stack "dev" but gone from Pulumi.dev.yaml: a --group beta deploy would take it out of the route table and leave its app and database running; deploy the whole stack to remove it${flag}, or put it back in Pulumi.dev.yaml first`,
+        ),
+      );
+      expect(ctx.engine.callsOf("up")).toEqual([]);
+      expect(ctx.engine.callsOf("unprotect")).toEqual([]);
+    },
+  );
 
   it("removes a tenant from an unprotected stack without a flag, saying its database stays", async () => {
     const ctx = setup();

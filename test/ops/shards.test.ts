@@ -1,15 +1,22 @@
 /** Tenant shards in the ops commands: a tenant or a group is found in its shard stack. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { logs } from "../../ops/commands/logs";
 import { OpsError } from "../../ops/errors";
 import {
   deployGroupAcrossShards,
+  environmentSettings,
   groupShardStacks,
   shardsOf,
   tenantStack,
 } from "../../ops/plans/shards";
-import { FakeLogs, testContext } from "../../testkit/ops/fakes";
+import { main } from "../../ops/cli";
+import type { StateResource } from "../../ops/engine";
+import { FakeDbTools, FakeLogs, FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
+import { runSharded, shardedFile } from "../platform/shard-support";
 
 const tenant = (id: string, groups: string[] = []) => ({ id, groups });
 
@@ -121,4 +128,105 @@ describe("ops commands on a sharded environment", () => {
       undefined,
     );
   });
+});
+
+describe("a shard stack's settings are its platform's", () => {
+  it("reads the platform's environment-wide settings beside the shard's own tenants", async () => {
+    const engine = sharded();
+    engine.stacks.production!.config["agent-cloud:database"] = { mode: "external", host: "pg" };
+    engine.stacks["production-s01"]!.config["agent-cloud:environment"] = "stale";
+    const settings = await environmentSettings(engine, await engine.readConfig("production-s01"));
+    expect(settings).toEqual({
+      "agent-cloud:shard": { name: "s01", platform: "production" },
+      "agent-cloud:tenants": [tenant("acme", ["beta"]), tenant("globex")],
+      // The platform's file wins, as it does for the shard's program.
+      "agent-cloud:environment": "production",
+      "agent-cloud:database": { mode: "external", host: "pg" },
+    });
+    const platform = await engine.readConfig("production");
+    expect(await environmentSettings(engine, platform)).toBe(platform);
+  });
+
+  /** production-s01's state as its program registers it, hooli gone from its file. */
+  async function withoutHooli(): Promise<MemoryEngine> {
+    const run = await runSharded("production-s01");
+    const engineUrn = new Map(run.resources.map((r) => [r.urn, r.engineUrn]));
+    const resources: StateResource[] = run.resources.map((r) => ({
+      urn: r.engineUrn,
+      type: r.type,
+      parent: engineUrn.get(r.parent),
+      inputs: r.inputs,
+      outputs: r.state,
+    }));
+    const config = shardedFile("production-s01") as { "agent-cloud:tenants": { id: string }[] };
+    config["agent-cloud:tenants"] = config["agent-cloud:tenants"].filter((t) => t.id !== "hooli");
+    return new MemoryEngine({
+      production: memoryStack({ config: shardedFile("production") }),
+      "production-s01": memoryStack({ config, resources }),
+    });
+  }
+
+  it("deploy refuses a shard's tenant removal in production without --remove-tenant", async () => {
+    const engine = await withoutHooli();
+    const ctx = testContext(engine);
+    expect(await main(["deploy", "--stack", "production-s01"], ctx)).toBe(1);
+    expect(ctx.stderr.text).toBe(
+      'error: stack "production-s01" protects its databases and this deploy removes tenant hooli (not in Pulumi.production-s01.yaml); if that is intended, repeat with --remove-tenant hooli. Their databases and roles are retained either way.\n',
+    );
+    expect(engine.callsOf("up")).toEqual([]);
+  }, 60_000);
+
+  it("deploy --remove-tenant names the tenant's real namespace and role, and unprotects its two", async () => {
+    const engine = await withoutHooli();
+    const ctx = testContext(engine);
+    expect(
+      await main(["deploy", "--stack", "production-s01", "--remove-tenant", "hooli"], ctx),
+    ).toBe(0);
+    expect(ctx.stdout.text).toContain(
+      "tenant hooli is removed: namespace production-tenant-hooli and everything in it are deleted; PostgreSQL role and database sp_production_hooli are retained on the server",
+    );
+    const unprotected = engine.callsOf("unprotect").map((c) => c.args as string[]);
+    expect(unprotected).toHaveLength(1);
+    expect(unprotected[0]?.map((urn) => urn.split("::").slice(-2).join("::"))).toEqual([
+      "agent-cloud:platform:TenantShard$agent-cloud:data:TenantDatabases$postgresql:index/role:Role::production-database-hooli-role",
+      "agent-cloud:platform:TenantShard$agent-cloud:data:TenantDatabases$postgresql:index/database:Database::production-database-hooli-database",
+    ]);
+  }, 60_000);
+
+  it.each(["production", "production-s01"])(
+    "db backup --stack %s backs a shard's tenant up from the platform's external server",
+    async (stack) => {
+      const engine = new MemoryEngine({
+        production: memoryStack({ config: shardedFile("production") }),
+        "production-s01": memoryStack({ config: shardedFile("production-s01") }),
+        "production-s02": memoryStack({ config: shardedFile("production-s02") }),
+      });
+      const secrets = new FakeSecrets({
+        "production-tenant-acme/sp-acme-env": {
+          DATABASE_URL:
+            "postgres://sp_production_acme:pw@pg.internal.example.com:5432/sp_production_acme?sslmode=require",
+        },
+      });
+      const dbTools = new FakeDbTools();
+      const dir = mkdtempSync(join(tmpdir(), "shard-db-"));
+      try {
+        const ctx = testContext(engine, { secrets, dbTools });
+        const code = await main(
+          ["db", "backup", "--stack", stack, "--tenant", "acme", "--dir", dir],
+          ctx,
+        );
+        expect(code).toBe(0);
+        expect(dbTools.runs.map((r) => r.args.slice(0, 4))).toEqual([
+          [
+            "--host=pg.internal.example.com",
+            "--port=5432",
+            "--username=sp_production_acme",
+            "--dbname=sp_production_acme",
+          ],
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
