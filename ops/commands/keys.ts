@@ -16,6 +16,7 @@ import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
 import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, KEY } from "../stack-config";
+import { environmentSettings, tenantStack } from "../plans/shards";
 
 /** `keys` flags. */
 export interface KeysOptions {
@@ -104,12 +105,15 @@ function keyState(config: Readonly<Record<string, unknown>>, tenant: string): Ke
 /** Shows, rotates or retires; exits 1 when the user says no. */
 export async function keys(ctx: OpsContext, options: KeysOptions): Promise<number> {
   const { engine, stdout } = ctx;
-  const config = await engine.readConfig(options.stack);
+  // With tenant shards, the tenant (and its key settings) may live in a shard stack.
+  const holder = await tenantStack(engine, options.stack, options.tenant);
+  options = { ...options, stack: holder.stack };
+  const config = holder.config;
   const state = keyState(config, options.tenant);
   const file = engine.configFileName(options.stack);
 
   if (options.action === "show") {
-    const environment = environmentOf(config);
+    const environment = environmentOf(await environmentSettings(engine, config));
     if (environment === undefined)
       throw new OpsError(`stack "${options.stack}" sets no agent-cloud:environment in ${file}`);
     const { namespace, name, data } = await readTenantSecret(

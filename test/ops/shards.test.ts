@@ -193,6 +193,33 @@ describe("a shard stack's settings are its platform's", () => {
     ]);
   }, 60_000);
 
+  it("keys show and rotate through the platform stack reach the shard holding the tenant", async () => {
+    const engine = new MemoryEngine({
+      production: memoryStack({ config: shardedFile("production") }),
+      "production-s01": memoryStack({ config: shardedFile("production-s01") }),
+      "production-s02": memoryStack({ config: shardedFile("production-s02") }),
+    });
+    const key = `ac_production_${"k".repeat(40)}`;
+    const secrets = new FakeSecrets({
+      "production-tenant-acme/sp-acme-env": { AGENT_CLOUD_API_KEY: key },
+    });
+    const show = testContext(engine, { secrets });
+    expect(await main(["keys", "show", "--stack", "production", "--tenant", "acme"], show)).toBe(0);
+    expect(show.stdout.lines[0]).toBe('tenant "acme" (stack production-s01): key generation 0');
+    const rotate = testContext(engine, { secrets });
+    expect(
+      await main(["keys", "rotate", "--stack", "production", "--tenant", "acme", "--yes"], rotate),
+    ).toBe(0);
+    expect(engine.callsOf("writeConfig").map((c) => c.stack)).toEqual(["production-s01"]);
+    const acme = (
+      engine.stacks["production-s01"]!.config["agent-cloud:tenants"] as {
+        id: string;
+        apiKey?: unknown;
+      }[]
+    ).find((t) => t.id === "acme");
+    expect(acme?.apiKey).toEqual({ generation: 1, acceptPrevious: true });
+  });
+
   it.each(["production", "production-s01"])(
     "db backup --stack %s backs a shard's tenant up from the platform's external server",
     async (stack) => {
