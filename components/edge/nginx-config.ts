@@ -398,8 +398,11 @@ export function tenantUpstreamName(tenantId: string): string {
 /**
  * The access log, one JSON object per line. Its fields are a contract: `ops logs --proxy` and
  * `ops usage` parse them (`time`, `tenant`, `host`, `method`, `path`, `status`, `request_time`,
- * `upstream_response_time`, `bytes_sent`, `request_length`, `request_id`, `client`); add fields,
- * never rename one. Authorization and query strings are never logged: they can carry API keys.
+ * `upstream_response_time`, `upstream_status`, `upstream_addr`, `bytes_sent`, `request_length`,
+ * `request_id`, `client`); add fields, never rename one. Authorization, query strings and
+ * Referer are never logged: they can carry API keys and tokens. This is where a tenant that is
+ * down (502, `upstream_status` 502 and the address tried) or a refusal (429, no upstream) shows,
+ * since the error log never carries a request ({@link ERROR_LOG_LEVEL}).
  */
 export const ACCESS_LOG_FIELDS = [
   ["time", '"$time_iso8601"'],
@@ -412,6 +415,7 @@ export const ACCESS_LOG_FIELDS = [
   // A string: "-" when no tenant answered, and one value per attempt otherwise.
   ["upstream_response_time", '"$upstream_response_time"'],
   ["upstream_status", '"$upstream_status"'],
+  ["upstream_addr", '"$upstream_addr"'],
   ["bytes_sent", "$bytes_sent"],
   ["request_length", "$request_length"],
   ["request_id", '"$edge_request_id"'],
@@ -453,6 +457,19 @@ function hostMapSection(input: NginxConfigInput): string[] {
     "}",
   ];
 }
+
+/**
+ * The error log's level. nginx writes every message it logs while handling a request with that
+ * request's line (query string included), its upstream URL and its Referer, and cannot be told
+ * not to: so the messages a request routinely causes stay below this level. A tenant that is
+ * down or slow (`connect() failed`, `upstream timed out`) is `error`; the limits log at `info`
+ * (limits.ts); a client closing or breaking its connection is `info` (a few unusual TLS errors
+ * are `crit`, with that client's own request). What remains is the edge itself failing (`crit`: a
+ * request body's temp file that cannot be written; `alert`, `emerg`: out of connections, files or
+ * memory), which an operator must see, rarely, with the request it happened to. The access log
+ * records each request's outcome ({@link ACCESS_LOG_FIELDS}).
+ */
+export const ERROR_LOG_LEVEL = "crit";
 
 /** The most `worker_processes` a rendered config may ask for. */
 export const MOST_WORKER_PROCESSES = 256;
@@ -808,7 +825,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
     // Graceful quit and reload wait this long for in-flight requests and open streams.
     `worker_shutdown_timeout ${w.shutdownTimeoutSeconds ?? 60}s;`,
     `pid ${input.paths.pidFile};`,
-    `error_log ${input.paths.errorLog ?? "/dev/stderr"} warn;`,
+    `error_log ${input.paths.errorLog ?? "/dev/stderr"} ${ERROR_LOG_LEVEL};`,
     "pcre_jit on;",
     "",
     "events {",

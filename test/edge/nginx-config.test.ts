@@ -201,6 +201,7 @@ describe("renderNginxConfig", () => {
       "request_time",
       "upstream_response_time",
       "upstream_status",
+      "upstream_addr",
       "bytes_sent",
       "request_length",
       "request_id",
@@ -331,7 +332,22 @@ describe("renderNginxConfig", () => {
   it("never writes what nginx must not log or what names internals in a body", () => {
     expect(config).not.toMatch(/log_format[^;]*\$http_authorization/);
     expect(config).not.toMatch(/log_format[^;]*\$request_uri/);
+    expect(config).not.toMatch(/log_format[^;]*\$(request|args|query_string|http_referer)\b/);
+    expect(config).not.toMatch(/log_format[^;]*\$(arg|cookie|http)_/);
     for (const body of Object.values(EDGE_BODIES)) expect(body).not.toMatch(/svc|cluster|nginx/);
+  });
+
+  it("keeps requests out of the error log: it logs at crit, the limits' refusals at info", () => {
+    // nginx writes a request's line, upstream URL and Referer with every message about it; those
+    // messages (upstream errors, limits) sit below the error log's level.
+    expect(config.match(/^ *(error_log|limit_\w+_log_level) .*$/gm)).toEqual([
+      "error_log /dev/stderr crit;",
+      "  limit_conn_log_level info;",
+      "  limit_req_log_level info;",
+    ]);
+    expect(
+      renderNginxConfig({ ...base, paths: { ...base.paths, errorLog: "/var/log/e.log" } }),
+    ).toContain("\nerror_log /var/log/e.log crit;\n");
   });
 
   it("is deterministic: the same input renders the same text", () => {
@@ -372,7 +388,7 @@ describe("renderNginxConfig", () => {
     [
       "default logs",
       {},
-      ["access_log /dev/stdout edge buffer=64k flush=1s;", "error_log /dev/stderr warn;"],
+      ["access_log /dev/stdout edge buffer=64k flush=1s;", "error_log /dev/stderr crit;"],
     ],
     ["hsts", { hstsMaxAgeSeconds: 600 }, ['"max-age=600" always;']],
     ["resolver with port", { resolver: "127.0.0.1:5353" }, ["resolver 127.0.0.1:5353 valid"]],

@@ -114,8 +114,10 @@ export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
     "reset_timedout_connection on;",
     "limit_conn_status 429;",
     "limit_req_status 429;",
-    "limit_conn_log_level warn;",
-    "limit_req_log_level warn;",
+    // Below the error log's level (nginx-config.ts, ERROR_LOG_LEVEL), so a refusal never writes
+    // the request line (query string and all) or Referer there; the access log records the 429.
+    "limit_conn_log_level info;",
+    "limit_req_log_level info;",
     // $binary_remote_addr is the real client once real_ip has run (4 or 16 bytes per state).
     "limit_conn_zone $binary_remote_addr zone=edge_client_conn:10m;",
     `limit_req_zone $binary_remote_addr zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,

@@ -1,0 +1,144 @@
+/**
+ * What the edge writes about a request, on the real nginx: query strings and Referer (which
+ * carry API keys and tokens) reach neither the error log nor the access log, even when the
+ * tenant is down or a limit refuses the request, and the access log still records each failure
+ * and refusal with its status and, for the tenant's, the upstream's status and address.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
+import { tenantUnavailableBody } from "../../components/edge/nginx-config";
+import { edgeHttps, openStream } from "../../testkit/edge/client";
+import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { sleep, waitFor } from "../../testkit/edge/ports";
+
+const DOMAIN = "dev.example.test";
+const QUERY_SECRET = "SECRET-in-the-query-7f3a";
+const REFERER_SECRET = "SECRET-in-the-referer-9c1e";
+const PATH = `/chat?access_token=${QUERY_SECRET}&api_key=${QUERY_SECRET}`;
+const HEADERS = { referer: `https://app.example.test/callback?token=${REFERER_SECRET}` };
+const LIMITS = {
+  connectionsPerClient: 1,
+  requestsPerSecondPerClient: 2,
+  requestBurstPerClient: 3,
+  clientHeaderTimeoutSeconds: 5,
+  clientBodyTimeoutSeconds: 5,
+  keepaliveTimeoutSeconds: 5,
+};
+
+let edge: Edge;
+
+beforeAll(async () => {
+  edge = await startEdge({
+    environment: "dev",
+    domain: DOMAIN,
+    // `down` has no server: its address refuses connections, as a crashed tenant's would.
+    tenants: [{ id: "acme" }, { id: "down", missing: true }],
+    settings: { limits: LIMITS },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await edge?.close();
+});
+
+const https = (host: string, from: string) =>
+  edgeHttps({
+    port: edge.ports.https,
+    host,
+    path: PATH,
+    headers: HEADERS,
+    ca: edge.certificate.pem,
+    localAddress: from,
+  });
+
+interface AccessLine {
+  readonly tenant: string;
+  readonly path: string;
+  readonly status: number;
+  readonly upstream_status: string;
+  readonly upstream_addr: string;
+  readonly client: string;
+}
+
+const read = (name: string) => readFileSync(join(edge.dir, name), "utf8");
+const accessLines = () =>
+  read("access.log")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AccessLine);
+
+describe("the edge's logs", () => {
+  it("keep a secret query and Referer out of both logs when the tenant is down or a limit refuses", async () => {
+    // The tenant is down: 502.
+    const down = await https(`down.${DOMAIN}`, "127.0.0.7");
+    expect([down.status, down.body]).toEqual([502, tenantUnavailableBody("down")]);
+
+    // Over the request rate: 429 rate_limited.
+    const burst = [];
+    for (let i = 0; i < 8; i++) burst.push(await https(`acme.${DOMAIN}`, "127.0.0.5"));
+    expect(burst.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+    const rateLimited = burst.filter((r) => r.status === 429);
+    expect(rateLimited.length).toBeGreaterThan(0);
+    for (const r of rateLimited) expect(r.body).toBe(LIMIT_BODIES.rateLimited);
+
+    // Over the open-request limit (one stream open): 429 too_many_connections.
+    const streamed = edge.fleet.get("acme").nextSse();
+    const stream = await openStream({
+      port: edge.ports.https,
+      host: `acme.${DOMAIN}`,
+      path: "/sse",
+      ca: edge.certificate.pem,
+    });
+    const tooMany = await https(`acme.${DOMAIN}`, "127.0.0.1");
+    (await streamed).end();
+    await stream.ended;
+    expect([stream.status, tooMany.status, tooMany.body]).toEqual([
+      200,
+      429,
+      LIMIT_BODIES.tooManyConnections,
+    ]);
+
+    // The access log is flushed every second.
+    await waitFor(
+      "the access log to hold every request",
+      () => accessLines().length === 1 + burst.length + 2,
+      5000,
+    );
+    await sleep(100);
+    const access = read("access.log");
+    const errors = read("error.log");
+    expect(access).not.toContain("SECRET");
+    expect(errors).not.toContain("SECRET");
+    // No message about a request reaches the error log (nginx's own, e.g. about its file limit
+    // where the tests cannot raise it, may).
+    expect(errors.split("\n").filter((line) => /client: |request: |referrer: /.test(line))).toEqual(
+      [],
+    );
+
+    const lines = accessLines();
+    const port = edge.fleet.port;
+    expect(lines.filter((l) => l.tenant === "down")).toEqual([
+      expect.objectContaining({
+        path: "/chat",
+        status: 502,
+        upstream_status: "502",
+        upstream_addr: `127.0.9.2:${port}`,
+        client: "127.0.0.7",
+      }),
+    ]);
+    const refused = lines.filter((l) => l.status === 429);
+    expect(refused.length).toBe(rateLimited.length + 1);
+    for (const l of refused)
+      expect(l).toMatchObject({
+        tenant: "acme",
+        path: "/chat",
+        upstream_status: "",
+        upstream_addr: "",
+      });
+    expect(refused.map((l) => l.client).sort()).toEqual(
+      [...rateLimited.map(() => "127.0.0.5"), "127.0.0.1"].sort(),
+    );
+  });
+});
