@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BODY_SIZE_ALLOWED, bodySizeReason } from "./body-size";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
 import {
   DNS_LABEL,
@@ -195,10 +196,10 @@ const proxySchema = z.strictObject({
   serviceAnnotations: z.record(z.string(), z.string()).default({}),
   /** The official nginx image, pinned by digest (the production policy requires digests). */
   image: z.string().default(DEFAULT_PROXY_IMAGE),
-  /** nginx `client_max_body_size`. */
+  /** nginx `client_max_body_size`, at most MAX_BODY_SIZE (model/body-size.ts says why). */
   maxBodySize: z
     .string()
-    .regex(/^[0-9]+[kmg]?$/, { error: "must be an nginx size like 10m, 512k or 1g" })
+    .refine((value) => bodySizeReason(value) === undefined, { error: BODY_SIZE_ALLOWED })
     .default(PROXY_DEFAULTS.maxBodySize),
   connectTimeoutSeconds: z
     .number()

@@ -30,6 +30,10 @@ interface Row {
 const RESERVED =
   "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, hostnames, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, volatile, www); choose another id";
 
+/** What a bad proxy.maxBodySize is told: the form nginx reads and the most the proxy can buffer. */
+const BODY_SIZE =
+  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 1Gi temp volume, so a larger one (or 0, no limit) could never reach the tenant";
+
 const SECRET_ENV_FIX = (tenant: string, name: string) =>
   `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${tenant}.${name}' <value>`;
 
@@ -369,7 +373,17 @@ const rows: Row[] = [
   {
     name: "body size without a unit nginx knows",
     change: (c) => (c.proxy = { maxBodySize: "10MB" }),
-    expected: [`proxy.maxBodySize "10MB": must be an nginx size like 10m, 512k or 1g`],
+    expected: [`proxy.maxBodySize "10MB": ${BODY_SIZE}`],
+  },
+  {
+    name: "body size nginx cannot hold, and one above the proxy's temp volume",
+    change: (c) => (c.proxy = { maxBodySize: "9999999999999g" }),
+    expected: [`proxy.maxBodySize "9999999999999g": ${BODY_SIZE}`],
+  },
+  {
+    name: "body size 0 (nginx: no limit)",
+    change: (c) => (c.proxy = { maxBodySize: "0" }),
+    expected: [`proxy.maxBodySize "0": ${BODY_SIZE}`],
   },
   {
     name: "Cloudflare zone id that is not one",

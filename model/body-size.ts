@@ -1,0 +1,43 @@
+/**
+ * The proxy's request-body limit (`proxy.maxBodySize`, nginx's `client_max_body_size`): what
+ * nginx reads as a size, and the most the platform lets a body be. No dependencies.
+ */
+
+/** An nginx size as the platform writes it: whole digits, then `k`, `m`, `g` or nothing (bytes). */
+const NGINX_SIZE = /^([0-9]+)([kmg]?)$/;
+
+const UNIT_BYTES: Readonly<Record<string, bigint>> = {
+  "": 1n,
+  k: 1024n,
+  m: 1024n ** 2n,
+  g: 1024n ** 3n,
+};
+
+/**
+ * The largest body the proxy accepts. nginx itself takes any size that fits an off_t (up to
+ * 8 EiB), but with request buffering on (nginx's default, which the edge keeps) a body is written
+ * whole to the proxy's temp volume before it is sent on, and that volume is the `run` emptyDir of
+ * 1Gi (components/edge/management-proxy.ts): a larger body could never reach the tenant, and
+ * writing it would fill the volume and get the proxy pod evicted. Raise both together.
+ */
+export const MAX_BODY_SIZE = "1g";
+const MAX_BODY_BYTES = 1024n ** 3n;
+
+/** What a body size may be: the end of every message about one. */
+export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's 1Gi temp volume, so a larger one (or 0, no limit) could never reach the tenant`;
+
+/** The size in bytes, when `value` is written as nginx reads a size; undefined otherwise. */
+export function nginxSizeBytes(value: string): bigint | undefined {
+  const match = NGINX_SIZE.exec(value);
+  if (match === null) return undefined;
+  const [, digits = "", unit = ""] = match;
+  return BigInt(digits) * (UNIT_BYTES[unit] ?? 1n);
+}
+
+/** Why `value` cannot be the proxy's body limit, or undefined when it can. */
+export function bodySizeReason(value: string): string | undefined {
+  const bytes = nginxSizeBytes(value);
+  return bytes !== undefined && bytes >= 1n && bytes <= MAX_BODY_BYTES
+    ? undefined
+    : BODY_SIZE_ALLOWED;
+}
