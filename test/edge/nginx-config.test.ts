@@ -312,6 +312,46 @@ describe("renderNginxConfig", () => {
     expect(config).not.toContain("$http_upgrade;");
   });
 
+  it("drops every identity, forwarding and URL header a client sends, and sets its own", () => {
+    const tls = servers(config).get("8443") as string;
+    const location = tls.slice(tls.indexOf("location / {"));
+    expect(location.match(/proxy_set_header \S+ "";/g)).toEqual(
+      [
+        "Forwarded",
+        "Forwarded-For",
+        "X-Forwarded",
+        "X-Forwarded-Port",
+        "X-Forwarded-Server",
+        "X-Forwarded-Prefix",
+        "X-Forwarded-Path",
+        "X-Forwarded-Uri",
+        "X-Forwarded-Scheme",
+        "X-Forwarded-Protocol",
+        "X-Forwarded-Ssl",
+        "X-Forwarded-Client-Cert",
+        "X-Original-Forwarded-For",
+        "X-Client-IP",
+        "X-Cluster-Client-IP",
+        "Client-IP",
+        "True-Client-IP",
+        "X-ProxyUser-Ip",
+        "X-Envoy-External-Address",
+        "CF-Connecting-IP",
+        "CF-Connecting-IPv6",
+        "CF-Pseudo-IPv4",
+        "Fastly-Client-IP",
+        "Front-End-Https",
+        "X-Url-Scheme",
+        "X-Host",
+        "X-Original-Host",
+        "X-Original-URI",
+        "X-Original-URL",
+        "X-Rewrite-URL",
+        "Via",
+      ].map((h) => `proxy_set_header ${h} "";`),
+    );
+  });
+
   it("refuses API keys of any environment but its own", () => {
     expect(block(config, "map $http_authorization $edge_foreign_authorization")).toEqual([
       "default 0;",

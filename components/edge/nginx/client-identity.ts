@@ -21,29 +21,44 @@ export interface ClientIdentityInput {
 }
 
 /**
- * Client-sent headers the tenant never sees. The edge sets `X-Forwarded-For`, `X-Forwarded-Proto`,
- * `X-Forwarded-Host` and `X-Real-IP` itself; these it removes.
+ * Client-sent headers the tenant never sees: the ones web frameworks and proxies read as the
+ * client's address, the scheme, host, port, path or URL the client used, its TLS client
+ * certificate, or the proxies it came through, so a client could claim any of them. The edge
+ * sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Real-IP` itself; these
+ * it removes. nginx drops headers by name only (no prefix), so a header belongs here by name.
  */
 export const DROPPED_IDENTITY_HEADERS = [
   "Forwarded",
+  "Forwarded-For",
+  "X-Forwarded",
   "X-Forwarded-Port",
   "X-Forwarded-Server",
   "X-Forwarded-Prefix",
+  "X-Forwarded-Path",
+  "X-Forwarded-Uri",
   "X-Forwarded-Scheme",
+  "X-Forwarded-Protocol",
   "X-Forwarded-Ssl",
+  "X-Forwarded-Client-Cert",
   "X-Original-Forwarded-For",
   "X-Client-IP",
   "X-Cluster-Client-IP",
   "Client-IP",
   "True-Client-IP",
+  "X-ProxyUser-Ip",
+  "X-Envoy-External-Address",
   "CF-Connecting-IP",
   "CF-Connecting-IPv6",
   "CF-Pseudo-IPv4",
   "Fastly-Client-IP",
+  "Front-End-Https",
+  "X-Url-Scheme",
   "X-Host",
   "X-Original-Host",
+  "X-Original-URI",
   "X-Original-URL",
   "X-Rewrite-URL",
+  "Via",
 ] as const;
 
 export const ORIGIN_PULL_BODY =
