@@ -25,8 +25,9 @@ export function isNodePort(port: number): boolean {
 }
 
 /**
- * Problems with the Service settings: node ports only with `NodePort` (and in the node port
- * range), source ranges only with `LoadBalancer`, no external traffic policy on `ClusterIP`.
+ * Problems with the Service settings: node ports only with `NodePort` (in the node port range,
+ * and not one port for both), source ranges only with `LoadBalancer`, no external traffic policy
+ * on `ClusterIP`.
  * `prefix` is put before every setting's name (`proxy.` for the stack config).
  */
 export function proxyServiceProblems(settings: ProxyServiceSettings, prefix = ""): ConfigProblem[] {
@@ -46,6 +47,12 @@ export function proxyServiceProblems(settings: ProxyServiceSettings, prefix = ""
           received: port,
           message: `must be in the node port range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`,
         });
+    if (settings.nodePorts.https === settings.nodePorts.http)
+      problems.push({
+        path: `${prefix}nodePorts.https`,
+        received: settings.nodePorts.https,
+        message: `is also ${prefix}nodePorts.http: a node port carries one Service port, and Kubernetes refuses the Service; give each its own`,
+      });
   }
   if ((settings.sourceRanges?.length ?? 0) > 0 && type !== "LoadBalancer")
     problems.push({

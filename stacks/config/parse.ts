@@ -16,7 +16,7 @@ import { edgeCertificateIssues } from "./rules/edge-certificate";
 import { checkHosts } from "./rules/hosts";
 import { imageIssues } from "./rules/image";
 import { writablePathIssues } from "./rules/writable-paths";
-import { proxyServiceIssues } from "./rules/node-ports";
+import { nodePortCollisionIssues, proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
 import { proxyImageIssues } from "./rules/proxy-image";
 import { planResourceIssues, proxyResourceIssues, tenantPlanIssues } from "./rules/plans";
@@ -124,6 +124,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...edgeCertificateIssues(context),
     ...dnsRecordIssues(context),
     ...proxyServiceIssues(context),
+    ...nodePortCollisionIssues(context),
     ...proxyImageIssues(context),
     ...proxyResourceIssues(context),
     ...edgeSecurityIssues(context),

@@ -674,6 +674,36 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "one node port for the proxy's http and https",
+    change: (c) =>
+      (c.proxy = { serviceType: "NodePort", nodePorts: { http: 30443, https: 30443 } }),
+    expected: [
+      `proxy.nodePorts.https 30443: is also proxy.nodePorts.http: a node port carries one Service port, and Kubernetes refuses the Service; give each its own`,
+    ],
+  },
+  {
+    name: "the database's admin node port is one of the proxy's",
+    change: (c) => {
+      c.proxy = { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } };
+      c.database = { mode: "in-cluster", nodePort: 30443, adminSourceCidrs: ["172.16.0.0/12"] };
+    },
+    expected: [
+      `database.nodePort 30443: is also proxy.nodePorts.https: a node port belongs to one Service, and Kubernetes refuses the second; give the database another`,
+    ],
+  },
+  {
+    name: "one node port for everything: the proxy's both and the database's",
+    change: (c) => {
+      c.proxy = { serviceType: "NodePort", nodePorts: { http: 30080, https: 30080 } };
+      c.database = { mode: "in-cluster", nodePort: 30080, adminSourceCidrs: ["172.16.0.0/12"] };
+    },
+    expected: [
+      `proxy.nodePorts.https 30080: is also proxy.nodePorts.http: a node port carries one Service port, and Kubernetes refuses the Service; give each its own`,
+      `database.nodePort 30080: is also proxy.nodePorts.http: a node port belongs to one Service, and Kubernetes refuses the second; give the database another`,
+      `database.nodePort 30080: is also proxy.nodePorts.https: a node port belongs to one Service, and Kubernetes refuses the second; give the database another`,
+    ],
+  },
+  {
     name: "an admin node port without the sources the database may admit it from",
     change: (c) => (c.database = { mode: "in-cluster", nodePort: 30432 }),
     expected: [

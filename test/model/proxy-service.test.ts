@@ -79,6 +79,19 @@ describe("proxyServiceProblems", () => {
       ],
     ],
     [
+      "one node port for both http and https, in config terms",
+      { serviceType: "NodePort", nodePorts: { http: 30443, https: 30443 } },
+      "proxy.",
+      [
+        {
+          path: "proxy.nodePorts.https",
+          received: 30443,
+          message:
+            "is also proxy.nodePorts.http: a node port carries one Service port, and Kubernetes refuses the Service; give each its own",
+        },
+      ],
+    ],
+    [
       "source ranges and a traffic policy on ClusterIP",
       {
         serviceType: "ClusterIP",
