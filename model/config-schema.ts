@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { BODY_SIZE_ALLOWED, bodySizeReason } from "./body-size";
 import { planEdgeLimits, proxyEdgeSecurity, tenantEdgeSecurity } from "./edge-schema";
@@ -7,6 +8,7 @@ import {
   MAX_TENANT_ID_LENGTH,
   NGINX_MAP_KEYWORDS,
   isDnsName,
+  isHostName,
 } from "./names";
 import { DIGEST_REF } from "./patterns";
 import { quantitySyntaxReason } from "./quantity";
@@ -54,6 +56,12 @@ const planName = dnsLabel(30).refine((name) => !NGINX_MAP_KEYWORDS.includes(name
 
 const dnsName = z.string().refine(isDnsName, {
   error: "must be a lowercase DNS name such as agents.example.com",
+});
+
+/** Where a server is reached: a host name or a bare IP address, never a URL or `host:port`. */
+const serverHost = z.string().refine((value) => isHostName(value) || isIP(value) !== 0, {
+  error:
+    "must be a lowercase host name such as pg.example.com or an IP address such as 10.0.0.5 or 2001:db8::5, without a scheme, port or path",
 });
 
 /** Written as a Kubernetes quantity (model/quantity.ts says what is allowed). */
@@ -223,7 +231,13 @@ const proxySchema = z.strictObject({
     .optional(),
   /** Cluster DNS the proxy resolves tenant services with. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
-  clusterDomain: z.string().default(PROXY_DEFAULTS.clusterDomain),
+  /** The cluster's DNS domain: tenant and database hosts are `{name}.{namespace}.svc.{domain}`. */
+  clusterDomain: z
+    .string()
+    .refine(isDnsName, {
+      error: "must be a lowercase DNS name such as cluster.local (the cluster's DNS domain)",
+    })
+    .default(PROXY_DEFAULTS.clusterDomain),
   ...proxyEdgeSecurity,
 });
 
@@ -281,7 +295,7 @@ const inClusterDatabase = z.strictObject({
   /** The server's max_connections; the tenants' connection limits must fit. */
   maxConnections: z.number().int().min(20).max(10000).optional(),
   /** Where the machine running `pulumi up` reaches that port (kind maps it to localhost). */
-  adminHost: z.string().default("localhost"),
+  adminHost: serverHost.default("localhost"),
   adminPort: port.default(30432),
   /** Production refuses an in-cluster database unless this is true. */
   allowInProduction: z.boolean().default(false),
@@ -291,7 +305,7 @@ const inClusterDatabase = z.strictObject({
 
 const externalDatabase = z.strictObject({
   mode: z.literal("external"),
-  host: z.string().min(1),
+  host: serverHost,
   port: port.default(POSTGRES_PORT),
   sslmode: z.enum(SSL_MODES).default(DEFAULT_SSLMODE),
   adminUser: z.string().min(1).default(DEFAULT_ADMIN_USER),

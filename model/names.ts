@@ -92,10 +92,18 @@ export const RESERVED_TENANT_IDS: readonly string[] = [
 
 /** A DNS name: labels of 1-63 characters (a-z, 0-9, '-', not at either end), 253 at most, 2+ labels. */
 export function isDnsName(value: string): boolean {
+  return value.split(".").length >= 2 && isHostName(value);
+}
+
+/**
+ * A host name as a client resolves it: one label or more of 1-63 characters (a-z, 0-9, '-', not
+ * at either end), 253 at most, the last not all digits (so `10.0.0.256` is no host). Lowercase,
+ * like every name the platform writes.
+ */
+export function isHostName(value: string): boolean {
   if (value.length > 253) return false;
   const labels = value.split(".");
   return (
-    labels.length >= 2 &&
     labels.every((l) => l.length <= 63 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(l)) &&
     !/^[0-9]+$/.test(labels[labels.length - 1] ?? "")
   );

@@ -34,6 +34,10 @@ const RESERVED =
 const BODY_SIZE =
   "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 1Gi temp volume, so a larger one (or 0, no limit) could never reach the tenant";
 
+/** What a database host that is neither a host name nor an IP address is told. */
+const SERVER_HOST =
+  "must be a lowercase host name such as pg.example.com or an IP address such as 10.0.0.5 or 2001:db8::5, without a scheme, port or path";
+
 const SECRET_ENV_FIX = (tenant: string, name: string) =>
   `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${tenant}.${name}' <value>`;
 
@@ -704,6 +708,43 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a cluster domain in capitals (it fails in the program, naming no key, otherwise)",
+    change: (c) => (c.proxy = { clusterDomain: "Cluster.Local" }),
+    expected: [
+      `proxy.clusterDomain "Cluster.Local": must be a lowercase DNS name such as cluster.local (the cluster's DNS domain)`,
+    ],
+  },
+  {
+    name: "a database host written as a URL (it made a broken DATABASE_URL)",
+    change: (c) => {
+      c.database = { mode: "external", host: "postgres://pg.example.com:5432/postgres" };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [`database.host "postgres://pg.example.com:5432/postgres": ${SERVER_HOST}`],
+  },
+  ...[
+    "pg.example.com:5432",
+    "PG.example.com",
+    "",
+    "10.0.0.256",
+    "pg_1.example.com",
+    "[2001:db8::5]",
+  ].map((host): Row => ({
+    name: `a database host ${JSON.stringify(host)}`,
+    change: (c) => {
+      c.database = { mode: "external", host };
+      c.databaseAdminPassword = "x";
+    },
+    secretKeys: ["databaseAdminPassword"],
+    expected: [`database.host ${JSON.stringify(host)}: ${SERVER_HOST}`],
+  })),
+  {
+    name: "an in-cluster admin host written as a URL",
+    change: (c) => (c.database = { mode: "in-cluster", adminHost: "http://localhost:30432" }),
+    expected: [`database.adminHost "http://localhost:30432": ${SERVER_HOST}`],
+  },
+  {
     name: "an admin node port without the sources the database may admit it from",
     change: (c) => (c.database = { mode: "in-cluster", nodePort: 30432 }),
     expected: [
@@ -840,6 +881,17 @@ describe("parseConfig refuses bad configuration with one exact error", () => {
     expect(message).not.toContain("hunter2");
     expect(message).not.toContain("sk-proj");
   });
+});
+
+describe("parseConfig takes a database host as a host name or an IP address", () => {
+  it.each(["pg.example.com", "pg", "10.0.0.5", "2001:db8::5", "fd00::5", "localhost"])(
+    "%s",
+    (host) => {
+      const raw = { ...base(), database: { mode: "external", host }, databaseAdminPassword: "x" };
+      const config = parseConfig(raw, { secretKeys: ["databaseAdminPassword"] });
+      expect(config.database).toMatchObject({ mode: "external", host });
+    },
+  );
 });
 
 describe("parseConfig refuses input that is not a map", () => {
