@@ -48,6 +48,7 @@ import {
   edgeLimitsRouteLines,
   edgeLimitsServerLines,
 } from "./nginx/limits";
+import { mapKeyProblems } from "./nginx/map-keys";
 import { refusalLocations, refusalServerLines } from "./nginx/refusals";
 
 /** One tenant's entry in the route table. */
@@ -250,6 +251,8 @@ function validate(input: NginxConfigInput): string[] {
       bad(`${at}.tenantId`, route.tenantId, `is already routes[${ids.get(route.tenantId)}]`);
     } else {
       ids.set(route.tenantId, i);
+      // The key of the route table's tenant maps (upstream, suspended).
+      problems.push(...mapKeyProblems(`${at}.tenantId`, route.tenantId));
     }
     if (route.hosts.length === 0) problems.push(`${at}.hosts: must list at least one host`);
     route.hosts.forEach((host, j) => {

@@ -10,6 +10,7 @@ import {
   tenantUpstreamName,
   UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
+import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
 
 const base: NginxConfigInput = {
   environment: "dev",
@@ -687,6 +688,92 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
     const attempt = () => renderNginxConfig(change(base));
     expect(attempt).toThrow(NginxConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  const KEYWORD = (field: string, key: string) =>
+    `${field} "${key}": nginx reads default, hostnames, include, volatile as parameters of a map, not keys, so it cannot be a tenant id or plan name at the edge`;
+  const limits = DEFAULT_EDGE_LIMITS;
+  const plan = { plan: "pro", requestsPerSecond: 200, requestBurst: 400, tenantIds: ["acme"] };
+
+  it.each(["default", "hostnames", "include", "volatile"])(
+    "refuses %s as a key of any map: a tenant id routed, in app mode or on a plan, and a plan name",
+    (word) => {
+      const named = (i: NginxConfigInput): NginxConfigInput =>
+        route0({ tenantId: word, hosts: [`${word}.dev.example.com`] })(i);
+      for (const render of [renderNginxConfig, renderNginxRoutes]) {
+        // An edge-mode tenant's id is a key of the route table's maps only.
+        expect(() =>
+          render(
+            named({
+              ...base,
+              auth: { ...base.auth, tenants: [{ tenantId: word, mode: "edge", publicPaths: [] }] },
+            }),
+          ),
+        ).toThrow(new NginxConfigError([KEYWORD("routes[0].tenantId", word)]));
+        expect(() =>
+          render(
+            named({
+              ...base,
+              auth: { ...base.auth, tenants: [{ tenantId: word, mode: "app", publicPaths: [] }] },
+              limits: {
+                limits,
+                plans: [
+                  { ...plan, tenantIds: ["globex", word] },
+                  { ...plan, plan: word, tenantIds: [] },
+                ],
+              },
+            }),
+          ),
+        ).toThrow(
+          new NginxConfigError([
+            KEYWORD("routes[0].tenantId", word),
+            KEYWORD("auth.tenants[0].tenantId", word),
+            KEYWORD("plans[0].tenantIds[1]", word),
+            KEYWORD("plans[1].plan", word),
+          ]),
+        );
+      }
+    },
+  );
+
+  it("takes a word that merely contains a keyword as a key", () => {
+    const text = renderNginxRoutes({
+      ...route0({ tenantId: "defaults", hosts: ["defaults.dev.example.com"] })(base),
+      limits: { limits, plans: [{ ...plan, plan: "include-plus", tenantIds: ["defaults"] }] },
+    });
+    expect(block(text, "map $tenant_id $edge_plan")).toEqual([
+      'default "";',
+      '"defaults" "include-plus";',
+    ]);
+  });
+
+  it("refuses a burst below one, which nginx would refuse, naming the field", () => {
+    const input: NginxConfigInput = {
+      ...base,
+      limits: {
+        limits: { ...limits, requestBurstPerClient: 0 },
+        plans: [plan, { ...plan, plan: "free", requestBurst: 0, tenantIds: [] }],
+      },
+    };
+    const problems = [
+      "limits.requestBurstPerClient 0: must be a whole number from 1 to 100000",
+      "plans[1].requestBurst 0: must be a whole number from 1 to 100000",
+    ];
+    expect(() => renderNginxConfig(input)).toThrow(new NginxConfigError(problems));
+    expect(() => renderNginxRoutes(input)).toThrow(new NginxConfigError(problems));
+    // One request of burst is the least nginx takes.
+    const one = renderNginxConfig({
+      ...input,
+      limits: {
+        limits: { ...limits, requestBurstPerClient: 1 },
+        plans: [{ ...plan, requestBurst: 1 }],
+      },
+    });
+    expect(one.match(/limit_req zone=\S+ burst=\d+ nodelay;/g)).toEqual([
+      "limit_req zone=edge_client_req burst=1 nodelay;",
+      "limit_req zone=edge_plan_pro burst=1 nodelay;",
+      "limit_req zone=edge_client_req burst=1 nodelay;",
+    ]);
   });
 
   it("lists every problem at once", () => {

@@ -11,6 +11,7 @@
  * refused wherever it is recognised: the Authorization header, the request line (path and query,
  * with `_` raw or as `%5F`), cookies and the usual credential headers.
  */
+import { mapKeyProblems } from "./map-keys";
 
 /** A tenant's authentication at the edge. */
 export interface TenantAuth {
@@ -60,6 +61,9 @@ export function edgeAuthProblems(input: EdgeAuthInput): string[] {
   input.tenants.forEach((t, i) => {
     if (t.mode !== "edge" && t.mode !== "app")
       problems.push(`auth.tenants[${i}].mode ${JSON.stringify(t.mode)}: must be "edge" or "app"`);
+    // An app-mode tenant's id is a key of `$edge_auth_mode` (edgeAuthRouteLines).
+    if (t.mode === "app")
+      problems.push(...mapKeyProblems(`auth.tenants[${i}].tenantId`, t.tenantId));
     t.publicPaths.forEach((p, j) => {
       if (!p.startsWith("/") || !PLAIN_PATH.test(p) || p.length > 200)
         problems.push(

@@ -10,6 +10,7 @@
  * handshake) and by the worker's connection budget instead.
  */
 import { EDGE_LIMIT_DEFAULTS } from "../../../model/edge-defaults";
+import { mapKeyProblems } from "./map-keys";
 
 export interface EdgeLimits {
   /** Requests one client address may have in progress at once. */
@@ -62,7 +63,8 @@ export function edgeLimitsProblems(input: EdgeLimitsInput): string[] {
   const l = input.limits;
   whole("limits.connectionsPerClient", l.connectionsPerClient, 1, 100_000);
   whole("limits.requestsPerSecondPerClient", l.requestsPerSecondPerClient, 1, 100_000);
-  whole("limits.requestBurstPerClient", l.requestBurstPerClient, 0, 100_000);
+  // nginx refuses `burst=0` ("invalid burst value"): a burst is at least one request.
+  whole("limits.requestBurstPerClient", l.requestBurstPerClient, 1, 100_000);
   whole("limits.clientHeaderTimeoutSeconds", l.clientHeaderTimeoutSeconds, 1, 300);
   whole("limits.clientBodyTimeoutSeconds", l.clientBodyTimeoutSeconds, 1, 300);
   whole("limits.keepaliveTimeoutSeconds", l.keepaliveTimeoutSeconds, 0, 300);
@@ -70,14 +72,16 @@ export function edgeLimitsProblems(input: EdgeLimitsInput): string[] {
   input.plans.forEach((p, i) => {
     if (!PLAN.test(p.plan))
       problems.push(`plans[${i}].plan ${JSON.stringify(p.plan)}: must be a DNS label`);
+    else problems.push(...mapKeyProblems(`plans[${i}].plan`, p.plan));
     whole(`plans[${i}].requestsPerSecond`, p.requestsPerSecond, 1, 100_000);
-    whole(`plans[${i}].requestBurst`, p.requestBurst, 0, 100_000);
-    for (const id of p.tenantIds) {
+    whole(`plans[${i}].requestBurst`, p.requestBurst, 1, 100_000);
+    p.tenantIds.forEach((id, j) => {
+      problems.push(...mapKeyProblems(`plans[${i}].tenantIds[${j}]`, id));
       const other = seen.get(id);
       if (other !== undefined)
         problems.push(`plans[${i}].tenantIds: tenant "${id}" is already on plan "${other}"`);
       seen.set(id, p.plan);
-    }
+    });
   });
   return problems;
 }
