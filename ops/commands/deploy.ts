@@ -6,7 +6,11 @@ import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine"
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, groupTargets } from "../plans/groups";
-import { deployGroupAcrossShards, environmentSettings } from "../plans/shards";
+import {
+  deployGroupAcrossShards,
+  environmentSettings,
+  type GroupDeployOptions,
+} from "../plans/shards";
 import {
   actorOf,
   checkReleaseName,
@@ -42,7 +46,7 @@ export const DEPLOY_ENV = {
 } as const;
 
 /** `deploy` flags. */
-export interface DeployOptions {
+export interface DeployOptions extends GroupDeployOptions {
   readonly stack: string;
   readonly dryRun: boolean;
   readonly skipBuild: boolean;
@@ -349,12 +353,16 @@ async function groupTarget(
 ): Promise<readonly string[] | undefined> {
   const { engine, stdout } = ctx;
   if (options.groups.length === 0) return undefined;
-  checkGroups(options.groups, tenants, options.stack, engine.configFileName(options.stack));
+  const step = options.environmentStep;
+  // Across shards the groups were checked against the whole environment.
+  if (step === undefined)
+    checkGroups(options.groups, tenants, options.stack, engine.configFileName(options.stack));
   const selection = groupTargets(
-    options.groups,
+    step === "routes" ? [] : options.groups,
     tenants,
     await engine.resources(options.stack),
     options.stack,
+    { requireProxy: step !== "shard" },
   );
   const target = selection.targets;
   const others = tenants.filter((tenant) => !selection.tenantIds.includes(tenant.id));
@@ -363,9 +371,15 @@ async function groupTarget(
     if (ref !== undefined && pins[tenant.id] === undefined && tenant.image === undefined)
       pins[tenant.id] = ref;
   }
+  const parts = [
+    selection.tenantIds.length === 0
+      ? "no tenant of this stack"
+      : `tenants ${selection.tenantIds.join(", ")}, their databases`,
+    ...(step === "shard" ? [] : ["the image and the proxy route table"]),
+  ];
   println(
     stdout,
-    `group ${options.groups.join(", ")}: tenants ${selection.tenantIds.join(", ")}, their databases, the image and the proxy route table (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((tenant) => tenant.id).join(", ")} keep the image they run`}`,
+    `group ${options.groups.join(", ")}: ${parts.join(", ")} (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((tenant) => tenant.id).join(", ")} keep the image they run`}`,
   );
   return target;
 }

@@ -41,6 +41,11 @@ export interface GroupTargets {
 export interface GroupTargetOptions {
   readonly tenantTypes?: readonly string[];
   readonly proxyTypes?: readonly string[];
+  /**
+   * Whether the stack must hold the proxy: a shard stack has none (its platform routes its
+   * tenants). @default true
+   */
+  readonly requireProxy?: boolean;
 }
 
 /** Every group named by some tenant, sorted. */
@@ -187,7 +192,7 @@ export function groupTargets(
         `whole stack once (without --group) to create new tenants`,
     );
   }
-  if (!proxyFound) {
+  if (!proxyFound && options.requireProxy !== false) {
     throw new OpsError(
       `stack "${stack}" has no proxy (${proxyTypes.join(", ")}) in its state, so the route table ` +
         `cannot be updated with the group; deploy the whole stack once (without --group)`,

@@ -8,6 +8,7 @@ import { ENVIRONMENT_KEYS } from "../../stacks/config/shards";
 import type { ReleaseEngine, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { configKey, KEY, sectionOf, tenantsOf } from "../stack-config";
+import { checkGroups } from "./groups";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
 export function shardsOf(config: StackConfig): string[] {
@@ -92,28 +93,67 @@ export async function groupShardStacks(
 }
 
 /**
- * `deploy --group` on a platform stack with shards: deploys the group in each shard that holds
- * it, then the platform (its route table) without a group. Undefined when the stack has no
- * shards, so the caller deploys as usual.
+ * Which part of an environment-wide `deploy --group` one stack's update is: the platform stack
+ * (the image, its own tenants of the group, the route table), a shard holding the group (its
+ * tenants of the group and their databases), or the platform's route table again once a shard's
+ * routes changed.
  */
-export async function deployGroupAcrossShards<
-  Options extends { stack: string; groups: readonly string[] },
->(
-  engine: Pick<ReleaseEngine, "readConfig">,
+export type EnvironmentStep = "platform" | "shard" | "routes";
+
+/** The deploy flags an environment-wide group deploy passes on or sets per step. */
+export interface GroupDeployOptions {
+  readonly stack: string;
+  readonly groups: readonly string[];
+  readonly dryRun: boolean;
+  readonly skipBuild: boolean;
+  readonly force: boolean;
+  readonly tag?: string;
+  readonly release?: string;
+  readonly imageFrom?: string;
+  /** Set on each step's own deploy; undefined for the command the user ran. */
+  readonly environmentStep?: EnvironmentStep;
+}
+
+/**
+ * `deploy --group` on a platform stack with shards, in the order the parts depend on each other:
+ * the platform first (it builds the image the shards' tenants run and holds tenants of its own),
+ * then each shard holding the group, then, if a shard's routes changed (its `tenants` output),
+ * the platform's route table once more (no build). Undefined when the stack has no shards or
+ * this is already one step, so the caller deploys as usual.
+ */
+export async function deployGroupAcrossShards<Options extends GroupDeployOptions>(
+  engine: Pick<ReleaseEngine, "readConfig" | "outputs" | "configFileName">,
   options: Options,
   deployOne: (stackOptions: Options) => Promise<number>,
 ): Promise<number | undefined> {
-  if (options.groups.length === 0) return undefined;
-  if (shardsOf(await engine.readConfig(options.stack)).length === 0) return undefined;
-  const shards = await groupShardStacks(engine, options.stack, options.groups);
-  if (shards.length === 0) {
-    throw new OpsError(
-      `no shard of stack "${options.stack}" has a tenant of group ${options.groups.join(", ")}`,
-    );
-  }
-  for (const shard of shards) {
-    const code = await deployOne({ ...options, stack: shard });
+  if (options.groups.length === 0 || options.environmentStep !== undefined) return undefined;
+  const stacks = await environmentStacks(engine, options.stack);
+  const [, ...shards] = stacks;
+  if (shards.length === 0) return undefined;
+  checkGroups(
+    options.groups,
+    stacks.flatMap((s) => tenantsOf(s.config)),
+    options.stack,
+    stacks.map((s) => engine.configFileName(s.stack)).join(", "),
+  );
+  const holding = await groupShardStacks(engine, options.stack, options.groups);
+  let code = await deployOne({ ...options, environmentStep: "platform" });
+  if (code !== 0) return code;
+  let routesChanged = false;
+  for (const shard of holding) {
+    const before = JSON.stringify((await engine.outputs(shard)).tenants);
+    code = await deployOne({ ...options, stack: shard, environmentStep: "shard" });
     if (code !== 0) return code;
+    routesChanged ||= JSON.stringify((await engine.outputs(shard)).tenants) !== before;
   }
-  return deployOne({ ...options, groups: [] });
+  if (!routesChanged || options.dryRun) return 0;
+  return deployOne({
+    ...options,
+    skipBuild: true,
+    force: false,
+    tag: undefined,
+    imageFrom: undefined,
+    release: undefined,
+    environmentStep: "routes",
+  });
 }

@@ -8,6 +8,7 @@ import { OpsError } from "../../ops/errors";
 import {
   deployGroupAcrossShards,
   environmentSettings,
+  type GroupDeployOptions,
   groupShardStacks,
   shardsOf,
   tenantStack,
@@ -16,7 +17,7 @@ import { main } from "../../ops/cli";
 import type { StateResource } from "../../ops/engine";
 import { FakeDbTools, FakeLogs, FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
-import { runSharded, shardedFile } from "../platform/shard-support";
+import { runSharded, shardAnswer, shardedFile } from "../platform/shard-support";
 
 const tenant = (id: string, groups: string[] = []) => ({ id, groups });
 
@@ -99,35 +100,172 @@ describe("ops commands on a sharded environment", () => {
     ]);
   });
 
-  it("deploy --group beta deploys each shard holding the group, then the platform's routes", async () => {
+  const groupDeploy: GroupDeployOptions = {
+    stack: "production",
+    groups: ["beta"],
+    dryRun: false,
+    skipBuild: false,
+    force: false,
+  };
+
+  it("deploy --group beta deploys the platform (image, routes), then each shard holding the group", async () => {
     const deployed: string[] = [];
+    const code = await deployGroupAcrossShards(sharded(), groupDeploy, (o) => {
+      deployed.push(`${o.stack} [${o.groups.join(",")}] ${o.environmentStep}`);
+      return Promise.resolve(0);
+    });
+    expect(code).toBe(0);
+    expect(deployed).toEqual([
+      "production [beta] platform",
+      "production-s01 [beta] shard",
+      "production-s02 [beta] shard",
+    ]);
+  });
+
+  it("redeploys the platform's routes, building nothing, when a shard's routes changed", async () => {
+    const engine = sharded();
+    const deployed: object[] = [];
     const code = await deployGroupAcrossShards(
-      sharded(),
-      { stack: "production", groups: ["beta"] },
+      engine,
+      { ...groupDeploy, force: true, tag: "t1", release: "canary" },
       (o) => {
-        deployed.push(`${o.stack} [${o.groups.join(",")}]`);
+        deployed.push({
+          stack: o.stack,
+          step: o.environmentStep,
+          skipBuild: o.skipBuild,
+          force: o.force,
+          tag: o.tag,
+          release: o.release,
+        });
+        if (o.stack === "production-s02")
+          engine.stacks["production-s02"]!.outputs.tenants = {
+            value: { initech: {} },
+            secret: false,
+          };
         return Promise.resolve(0);
       },
     );
     expect(code).toBe(0);
-    expect(deployed).toEqual(["production-s01 [beta]", "production-s02 [beta]", "production []"]);
+    expect(deployed).toEqual([
+      {
+        stack: "production",
+        step: "platform",
+        skipBuild: false,
+        force: true,
+        tag: "t1",
+        release: "canary",
+      },
+      {
+        stack: "production-s01",
+        step: "shard",
+        skipBuild: false,
+        force: true,
+        tag: "t1",
+        release: "canary",
+      },
+      {
+        stack: "production-s02",
+        step: "shard",
+        skipBuild: false,
+        force: true,
+        tag: "t1",
+        release: "canary",
+      },
+      {
+        stack: "production",
+        step: "routes",
+        skipBuild: true,
+        force: false,
+        tag: undefined,
+        release: undefined,
+      },
+    ]);
   });
 
-  it("stops at the first shard that fails, and leaves unsharded stacks to the usual deploy", async () => {
+  it("refuses a group no stack of the environment has, listing the environment's groups", async () => {
+    await expect(
+      deployGroupAcrossShards(sharded(), { ...groupDeploy, groups: ["canary"] }, () =>
+        Promise.resolve(0),
+      ),
+    ).rejects.toThrow('unknown group "canary"; groups of stack "production": beta');
+  });
+
+  it("stops at the first step that fails, and leaves unsharded stacks and steps to the usual deploy", async () => {
     const deployed: string[] = [];
-    const one = (stackOptions: { stack: string; groups: readonly string[] }) => {
+    const one = (stackOptions: { stack: string }) => {
       deployed.push(stackOptions.stack);
       return Promise.resolve(stackOptions.stack === "production-s01" ? 1 : 0);
     };
-    expect(
-      await deployGroupAcrossShards(sharded(), { stack: "production", groups: ["beta"] }, one),
-    ).toBe(1);
-    expect(deployed).toEqual(["production-s01"]);
+    expect(await deployGroupAcrossShards(sharded(), groupDeploy, one)).toBe(1);
+    expect(deployed).toEqual(["production", "production-s01"]);
     const plain = new MemoryEngine({ dev: memoryStack({ config: {} }) });
-    expect(await deployGroupAcrossShards(plain, { stack: "dev", groups: ["beta"] }, one)).toBe(
+    expect(await deployGroupAcrossShards(plain, { ...groupDeploy, stack: "dev" }, one)).toBe(
       undefined,
     );
+    expect(
+      await deployGroupAcrossShards(sharded(), { ...groupDeploy, environmentStep: "shard" }, one),
+    ).toBe(undefined);
   });
+});
+
+/** A stack's state as its program registers it under mocks. */
+function stateOf(run: Awaited<ReturnType<typeof runSharded>>): StateResource[] {
+  const engineUrn = new Map(run.resources.map((r) => [r.urn, r.engineUrn]));
+  return run.resources.map((r) => ({
+    urn: r.engineUrn,
+    type: r.type,
+    parent: engineUrn.get(r.parent),
+    inputs: r.inputs,
+    outputs: r.state,
+  }));
+}
+
+describe("deploy --group on the sharded fixture", () => {
+  it("targets the platform's image and proxy, then each shard's tenants of the group and their databases", async () => {
+    const s01 = await runSharded("production-s01");
+    const s02 = await runSharded("production-s02");
+    const platform = await runSharded("production", {
+      references: {
+        "organization/agent-cloud/production-s01": shardAnswer(s01),
+        "organization/agent-cloud/production-s02": shardAnswer(s02),
+      },
+    });
+    const engine = new MemoryEngine({
+      production: memoryStack({ config: shardedFile("production"), resources: stateOf(platform) }),
+      "production-s01": memoryStack({
+        config: shardedFile("production-s01"),
+        resources: stateOf(s01),
+      }),
+      "production-s02": memoryStack({
+        config: shardedFile("production-s02"),
+        resources: stateOf(s02),
+      }),
+    });
+    const ctx = testContext(engine);
+    expect(await main(["deploy", "--stack", "production", "--group", "early-access"], ctx)).toBe(0);
+    const ups = engine.callsOf("up").map((c) => ({
+      stack: c.stack,
+      // Each target's resource name, the URN's last part.
+      targets: (c.args as { target: string[] }).target.map((urn) => urn.split("::").at(-1) ?? urn),
+    }));
+    expect(ups.map((u) => u.stack)).toEqual(["production", "production-s01", "production-s02"]);
+    const [onPlatform, onS01, onS02] = ups;
+    expect(onPlatform?.targets.some((name) => name.includes("acme"))).toBe(false);
+    expect(onPlatform?.targets).toEqual(
+      expect.arrayContaining(["production-image", "production-proxy"]),
+    );
+    expect(new Set(onS01?.targets.filter((n) => n.includes("database")))).toEqual(
+      new Set(["production-database-acme-role", "production-database-acme-database"]),
+    );
+    expect(onS01?.targets.some((n) => /globex|hooli/.test(n))).toBe(false);
+    expect(onS01?.targets).toContain("production-tenant-acme");
+    expect(onS02?.targets).toContain("production-tenant-initech");
+    expect(onS02?.targets.some((n) => n.includes("umbrella"))).toBe(false);
+    expect(ctx.stdout.lines).toContain(
+      "group early-access: no tenant of this stack, the image and the proxy route table (" +
+        `${(engine.callsOf("up")[0]!.args as { target: string[] }).target.length} resources targeted, with their dependents); no other tenant`,
+    );
+  }, 120_000);
 });
 
 describe("a shard stack's settings are its platform's", () => {
