@@ -6,8 +6,9 @@ import { OpsError, UsageError } from "../errors";
 import { println } from "../format/text";
 import { planPromotion } from "../plans/promote-plan";
 import { releasesOf, splitImages } from "../plans/release";
-import { fromRecorded, KEY } from "../stack-config";
+import { KEY } from "../stack-config";
 import { runningImages } from "../plans/running-images";
+import { tenantsRan } from "../plans/tenants-ran";
 import { imageRefOutput } from "../stack-outputs";
 
 /** `promote` flags. */
@@ -35,9 +36,11 @@ export const promoteCommand = defineCommand({
     },
     notes: `Copies what the source's last successful update ran: its image digests (into
 agent-cloud:image ref, and tenants[].image for tenants on another digest) and
-each shared tenant's agentConfig as that update recorded it, never a stack-file
-edit the source has not deployed. Refused when the source's latest update
-failed. Never secrets, keys or database settings.`,
+each shared tenant's agentConfig as that update ran it (after a --group
+update, a tenant outside the group as the earlier update that ran it), never a
+stack-file edit the source has not deployed. Refused when the source's latest
+update failed, or when its history does not say what a --group update left a
+tenant running. Never secrets, keys or database settings.`,
   },
   parse: (args): PromoteOptions => ({
     from: args.required("from"),
@@ -66,7 +69,8 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     );
   }
   // What that update ran: its recorded config (not the stack file, which may hold edits never
-  // deployed) and the image each tenant ran.
+  // deployed; after a --group update, the other tenants' entries as an earlier update ran them)
+  // and the image each tenant ran.
   const outputs = await engine.outputs(options.from);
   const running = await runningImages(engine, options.from, outputs);
   const release = releasesOf(history, running).find((r) => r.update === latest);
@@ -78,15 +82,15 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
   if (imageRef === undefined) {
     throw new OpsError(`stack "${options.from}" has no imageRef output; deploy it first`);
   }
-  const recorded = latest.config[KEY.tenants];
-  const tenants = recorded === undefined || recorded.secret ? [] : fromRecorded(recorded);
+  const tenants = tenantsRan(history, latest, {
+    stack: options.from,
+    instead: `deploy "${options.from}" without --group, test it, then promote that update`,
+  });
   const sourceConfig = {
-    [KEY.tenants]: (Array.isArray(tenants) ? tenants : []).map((entry: unknown) => {
-      if (typeof entry !== "object" || entry === null) return entry;
-      const { image: _image, ...rest } = entry as Record<string, unknown>;
+    [KEY.tenants]: tenants.map((entry) => {
+      const { image: _image, ...rest } = entry;
       void _image;
-      const id = (entry as { id?: unknown }).id;
-      const pin = typeof id === "string" ? images.pins[id] : undefined;
+      const pin = images.pins[entry.id];
       return pin === undefined ? rest : { ...rest, image: pin };
     }),
   };

@@ -73,9 +73,11 @@ export const rollbackCommand = defineCommand({
       yes: yesFlag("do not ask before updating"),
     },
     notes: `Runs the update's recorded commit from a git worktree with its recorded config
-(secrets as the stack holds them now) and exactly the image digests it ran,
-under the policy pack; shows the preview, asks, then records the update as
-"rollback to vN".`,
+(secrets as the stack holds them now; after a --group update, each tenant
+outside the group as the earlier update that ran it) and exactly the image
+digests it ran, under the policy pack; shows the preview, asks, then records
+the update as "rollback to vN". Refused when the history does not say what a
+--group update left a tenant running.`,
   },
   parse: (args): RollbackOptions => {
     const policyPacks = args.list("policy-pack");
@@ -134,6 +136,8 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   const release = releasesOf(history, running).find((r) => r.update === target);
   const current = await engine.readConfig(options.stack);
   const plan = planRollback({
+    stack: options.stack,
+    history,
     target,
     targetImages: release?.images ?? {},
     current,
@@ -147,7 +151,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     stack: options.stack,
     environment: environmentOf(settings) ?? options.stack,
     deployed: Object.keys(running),
-    configured: [...Object.keys(release?.images ?? {}), ...plan.kept],
+    configured: plan.tenants,
     requested: plan.pruned,
     protectedDatabases: databaseProtectedOf(settings),
     resources: plan.pruned.length > 0 ? await engine.resources(options.stack) : [],

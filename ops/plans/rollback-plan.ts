@@ -7,6 +7,7 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY } from "../stack-config";
+import { fullUpdates, tenantsRan } from "./tenants-ran";
 import { commitOf } from "./update-meta";
 
 function successes(history: readonly UpdateRecord[]): UpdateRecord[] {
@@ -133,6 +134,9 @@ export function rollbackConfig(target: UpdateRecord, current: StackConfig): Roll
 
 /** Everything a rollback plan is computed from. */
 export interface RollbackPlanInput {
+  readonly stack: string;
+  /** The stack's history, newest first: what a `--group` update left its other tenants. */
+  readonly history: readonly UpdateRecord[];
   readonly target: UpdateRecord;
   /** The image each of the target's tenants ran when it ended (from its release record). */
   readonly targetImages: Readonly<Record<string, string | undefined>>;
@@ -150,47 +154,66 @@ export interface RollbackPlanInput {
 export interface RollbackPlan extends RollbackConfig {
   /** The images the rollback runs: the target's, and the kept tenants' current ones. */
   readonly images: ImageSet;
+  /** The tenants the rollback runs: the target's, as it ran them, then the kept ones. */
+  readonly tenants: readonly string[];
   /** Tenants deployed now that the target did not have, kept as they run now. */
   readonly kept: readonly string[];
   /** Tenants deployed now that the target did not have, removed (`--prune`). */
   readonly pruned: readonly string[];
 }
 
-function recordedTenants(update: UpdateRecord | undefined): Record<string, unknown>[] {
-  const recorded = update?.config[KEY.tenants];
-  if (recorded === undefined || recorded.secret) return [];
-  const value = fromRecorded(recorded);
-  return Array.isArray(value)
-    ? value.filter((t): t is Record<string, unknown> => typeof t === "object" && t !== null)
-    : [];
+/**
+ * What a rollback does instead of returning to an update whose run cannot be reconstructed: a
+ * full update other than the latest, if the history has one.
+ */
+function insteadOf(history: readonly UpdateRecord[], stack: string): string {
+  const latest = history.find((u) => u.kind === "update");
+  const full = fullUpdates(history).filter((u) => u !== latest);
+  return full.length === 0
+    ? `stack "${stack}" has no full update (one deployed without --group) to roll back to instead`
+    : `roll back to a full update (one deployed without --group) instead: ${listVersions(full)}`;
 }
 
 /**
- * The target's recorded config, with exactly the images it ran pinned (`image.ref` for the one
- * most tenants ran, `tenants[].image` for the others), so the rollback builds nothing. Tenants
- * added since are kept, pinned to the image they run now, unless `prune`.
+ * The config the target ran, with exactly the images it ran pinned (`image.ref` for the one most
+ * tenants ran, `tenants[].image` for the others), so the rollback builds nothing; after a
+ * `--group` update its other tenants as they ran then (ops/plans/tenants-ran.ts). Tenants added
+ * since are kept as they run now, pinned to the image they run, unless `prune`.
  */
 export function planRollback(input: RollbackPlanInput): RollbackPlan {
-  const { target } = input;
+  const { target, history, stack } = input;
   const base = rollbackConfig(target, input.current);
-  const unknown = Object.keys(input.targetImages).filter(
-    (id) => input.targetImages[id] === undefined,
-  );
+  const tenants = tenantsRan(history, target, { stack, instead: insteadOf(history, stack) });
+  const targetIds = tenants.map((t) => t.id);
+  const unknown = targetIds.filter((id) => input.targetImages[id] === undefined);
   if (unknown.length > 0) {
     throw new OpsError(
       `update v${target.version} has no recorded image for tenant ${unknown.join(", ")} (it ran outside ops, or before releases recorded images), so it cannot be restored exactly; roll back to another update`,
     );
   }
-  const targetImages = input.targetImages as Record<string, string>;
-  const tenants = recordedTenants(target);
-  const targetIds = tenants.map((t) => t.id);
+  const targetImages = Object.fromEntries(
+    targetIds.map((id) => [id, input.targetImages[id] as string]),
+  );
   const later = Object.keys(input.running)
     .filter((id) => !targetIds.includes(id))
     .sort();
   const kept = input.prune ? [] : later;
   const pruned = input.prune ? later : [];
-  const laterEntries = new Map(
-    [...tenantsFromConfig(input.current), ...recordedTenants(input.deployed)].map((t) => [t.id, t]),
+  // The kept tenants as the newest update ran them, else (run outside ops) as the file has them.
+  const keptRuns =
+    input.deployed === undefined || kept.length === 0
+      ? []
+      : tenantsRan(
+          history,
+          input.deployed,
+          {
+            stack,
+            instead: `roll back with --prune, leaving out the tenants added since v${target.version}, or deploy "${stack}" without --group first`,
+          },
+          kept,
+        );
+  const laterEntries = new Map<string, Record<string, unknown>>(
+    [...tenantsFromConfig(input.current), ...keptRuns].map((t) => [t.id as string, t]),
   );
 
   const all: Record<string, string> = { ...targetImages };
@@ -215,7 +238,16 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const changedKeys = keys.filter(
     (k) => JSON.stringify(config[k]) !== JSON.stringify(input.current[k]),
   );
-  return { config, keptSecrets: base.keptSecrets, changedKeys, images, kept, pruned };
+  const { keptSecrets } = base;
+  return {
+    config,
+    keptSecrets,
+    changedKeys,
+    images,
+    tenants: [...targetIds, ...kept],
+    kept,
+    pruned,
+  };
 }
 
 function tenantsFromConfig(config: StackConfig): Record<string, unknown>[] {

@@ -5,6 +5,7 @@ import { diffValues, planPromotion } from "../../ops/plans/promote-plan";
 import { DIGEST_B, testContext } from "../../testkit/ops/fakes";
 import { devConfig, devStack, IMAGE_REF_A } from "./support/fixtures";
 import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
+import { deployDev, editTenant } from "./support/group-updates";
 
 const PROD_SECRET = { secure: "v1:cHJvZC1rZXk=" };
 const OLD_REF = `ghcr.io/acme/agent:1.1.0@${DIGEST_B}`;
@@ -258,5 +259,74 @@ describe("promote command", () => {
     await expect(promote(ctx, { from: "dev", to: "prod", yes: true })).rejects.toThrow(
       'stack "prod" does not exist; stacks of this project: dev, production',
     );
+  });
+});
+
+describe("promote after a --group update", () => {
+  /** dev as the in-memory fixture, globex on the agent config production runs. */
+  function setup() {
+    const ctx = testContext(
+      new MemoryEngine({
+        dev: devStack(),
+        production: memoryStack({ config: productionConfig() }),
+      }),
+    );
+    editTenant(ctx, "globex", { agentConfig: { model: "claude-haiku" } });
+    return ctx;
+  }
+
+  it("carries what the group update ran: its group's tenants from it, the others from the full update before it", async () => {
+    const ctx = setup();
+    await deployDev(ctx); // v1: every tenant
+    // Edited after v1: acme (group beta) and globex (not in beta).
+    editTenant(ctx, "acme", { agentConfig: { model: "claude-sonnet-canary" } });
+    editTenant(ctx, "globex", { agentConfig: { model: "experimental-untested" } });
+    await deployDev(ctx, ["beta"]); // v2: records both edits, runs acme's only
+    expect(ctx.engine.stacks.dev!.history[0]!.message).toContain(" groups=beta ");
+
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(ctx.stdout.lines).toEqual([
+      "promote dev (v2) → production: changes to Pulumi.production.yaml",
+      `  ~ agent-cloud:image.ref: "${OLD_REF}" → "${IMAGE_REF_A}"`,
+      '  ~ agent-cloud:tenants[acme].agentConfig.model: "claude-opus" → "claude-sonnet-canary"',
+      "  - agent-cloud:tenants[acme].agentConfig.temperature: 0.2",
+      "note: not in production, left out: big-acme (add tenants to production by hand)",
+      "note: only in production, unchanged: initech",
+      "wrote 2 changes to Pulumi.production.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production",
+    ]);
+    expect(ctx.engine.stacks.production!.config["agent-cloud:tenants"]).toEqual([
+      { id: "globex", replicas: 3, groups: ["stable"], agentConfig: { model: "claude-haiku" } },
+      { id: "acme", replicas: 2, agentConfig: { model: "claude-sonnet-canary" } },
+      { id: "initech", agentConfig: { model: "x" } },
+    ]);
+  });
+
+  it("refuses when the history does not say what the group update's other tenants ran", async () => {
+    const ctx = setup();
+    await deployDev(ctx, ["beta"]); // v1, the first update the history holds
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(
+        'update v1 of stack "dev" was deployed with --group beta (tenants acme) and no earlier update in the stack\'s history records what tenants big-acme, globex ran then, so what v1 ran cannot be reconstructed; deploy "dev" without --group, test it, then promote that update',
+      ),
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+  });
+
+  it("a group update of every tenant carries what it recorded, as a full update does", async () => {
+    const ctx = setup();
+    for (const id of ["acme", "big-acme", "globex"]) editTenant(ctx, id, { groups: ["beta"] });
+    editTenant(ctx, "globex", { agentConfig: { model: "claude-haiku-canary" } });
+    await deployDev(ctx, ["beta"]); // v1, the first update the history holds
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(ctx.engine.stacks.production!.config["agent-cloud:tenants"]).toEqual([
+      {
+        id: "globex",
+        replicas: 3,
+        groups: ["stable"],
+        agentConfig: { model: "claude-haiku-canary" },
+      },
+      { id: "acme", replicas: 2, agentConfig: { model: "claude-sonnet", tools: ["search"] } },
+      { id: "initech", agentConfig: { model: "x" } },
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import {
 import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
 import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
+import { deployDev, editTenant } from "./support/group-updates";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
 const v2Config = {
@@ -289,5 +290,129 @@ describe("rollback command", () => {
     await expect(rollback(ctx, { stack: "dev", to: 42, yes: true })).rejects.toThrow(
       'stack "dev" has no update v42; successful updates it can roll back to: v2, v0',
     );
+  });
+});
+
+describe("rollback to or past a --group update", () => {
+  const DEV_IMAGE = { context: "./app", repository: "ghcr.io/acme/agent", tag: "1.2.0" };
+
+  function setup() {
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { answer: true });
+    editTenant(ctx, "globex", { agentConfig: { model: "claude-haiku" } });
+    return ctx;
+  }
+
+  /** The config the rollback's preview ran with. */
+  function previewConfig(ctx: ReturnType<typeof setup>): Record<string, unknown> {
+    const [preview] = ctx.engine.callsOf("preview");
+    return (preview!.args as { source: { config: Record<string, unknown> } }).source.config;
+  }
+
+  it("runs what the group update ran: its group's tenants from it, the others from the full update before it", async () => {
+    const ctx = setup();
+    await deployDev(ctx); // v1: every tenant
+    // Edited after v1: acme (group beta) and globex (not in beta).
+    editTenant(ctx, "acme", { agentConfig: { model: "claude-sonnet-canary" } });
+    editTenant(ctx, "globex", { agentConfig: { model: "experimental-untested" } });
+    await deployDev(ctx, ["beta"]); // v2: records both edits, runs acme's only
+    await deployDev(ctx); // v3: every tenant, globex's edit too
+
+    expect(await rollback(ctx, { stack: "dev", to: 2, yes: true })).toBe(0);
+    expect(previewConfig(ctx)).toEqual({
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "dev.example.com",
+      "agent-cloud:image": { ...DEV_IMAGE, ref: IMAGE_REF_A },
+      "agent-cloud:tenants": [
+        {
+          id: "acme",
+          plan: "standard",
+          groups: ["beta"],
+          agentConfig: { model: "claude-sonnet-canary" },
+        },
+        { id: "big-acme", groups: ["stable"], agentConfig: { model: "claude-haiku" } },
+        {
+          id: "globex",
+          groups: ["stable", "eu"],
+          customDomains: ["agents.globex.test"],
+          agentConfig: { model: "claude-haiku" },
+        },
+      ],
+      "agent-cloud:tenantSecrets": { secure: "v1:ZGV2LWNpcGhlcnRleHQ=" },
+    });
+    // The rollback's own update (the fourth) runs the config it previewed.
+    expect(ctx.engine.callsOf("up")[3]!.args).toMatchObject({
+      source: { config: previewConfig(ctx) },
+    });
+  });
+
+  it("keeps a tenant added since as the update before the latest --group update ran it", async () => {
+    const ctx = setup();
+    const globex = (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as { id: string }[])[2]!;
+    const withoutGlobex = () =>
+      (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as { id: string }[]).slice(0, 2);
+    ctx.engine.stacks.dev!.config["agent-cloud:tenants"] = withoutGlobex();
+    await deployDev(ctx); // v1: acme, big-acme
+    (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as unknown[]).push(globex);
+    await deployDev(ctx); // v2: globex added
+    editTenant(ctx, "globex", { agentConfig: { model: "experimental-untested" } });
+    await deployDev(ctx, ["beta"]); // v3: records globex's edit, runs acme only
+
+    expect(await rollback(ctx, { stack: "dev", to: 1, yes: true })).toBe(0);
+    expect(previewConfig(ctx)["agent-cloud:tenants"]).toEqual([
+      {
+        id: "acme",
+        plan: "standard",
+        groups: ["beta"],
+        agentConfig: { model: "claude-sonnet", tools: ["search"] },
+      },
+      { id: "big-acme", groups: ["stable"], agentConfig: { model: "claude-haiku" } },
+      {
+        id: "globex",
+        groups: ["stable", "eu"],
+        customDomains: ["agents.globex.test"],
+        agentConfig: { model: "claude-haiku" },
+      },
+    ]);
+    expect(ctx.stdout.lines).toContain(
+      "tenants added after v1, kept as they run now (--prune removes them): globex",
+    );
+  });
+
+  it("refuses a group update whose other tenants no earlier update records, naming the full updates", async () => {
+    const ctx = setup();
+    await deployDev(ctx, ["beta"]); // v1, the first update the history holds
+    await deployDev(ctx); // v2
+    await deployDev(ctx); // v3
+    await expect(rollback(ctx, { stack: "dev", to: 1, yes: true })).rejects.toThrow(
+      new OpsError(
+        'update v1 of stack "dev" was deployed with --group beta (tenants acme) and no earlier update in the stack\'s history records what tenants big-acme, globex ran then, so what v1 ran cannot be reconstructed; roll back to a full update (one deployed without --group) instead: v2',
+      ),
+    );
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+  });
+
+  it("a group update of every tenant runs what it recorded, as a full update does", async () => {
+    const ctx = setup();
+    for (const id of ["acme", "big-acme", "globex"]) editTenant(ctx, id, { groups: ["beta"] });
+    await deployDev(ctx); // v1
+    editTenant(ctx, "globex", { agentConfig: { model: "claude-haiku-canary" } });
+    await deployDev(ctx, ["beta"]); // v2: every tenant is in beta
+    await deployDev(ctx); // v3
+    expect(await rollback(ctx, { stack: "dev", to: 2, yes: true })).toBe(0);
+    expect(previewConfig(ctx)["agent-cloud:tenants"]).toEqual([
+      {
+        id: "acme",
+        plan: "standard",
+        groups: ["beta"],
+        agentConfig: { model: "claude-sonnet", tools: ["search"] },
+      },
+      { id: "big-acme", groups: ["beta"], agentConfig: { model: "claude-haiku" } },
+      {
+        id: "globex",
+        groups: ["beta"],
+        customDomains: ["agents.globex.test"],
+        agentConfig: { model: "claude-haiku-canary" },
+      },
+    ]);
   });
 });

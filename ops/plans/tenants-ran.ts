@@ -1,0 +1,119 @@
+/**
+ * What an update ran, tenant by tenant. Every update records the whole stack file as its config,
+ * but a `deploy --group` update (`groups=` in its release record) runs only the tenants of those
+ * groups: every other tenant keeps what an earlier update left it running, whatever the stack
+ * file said for it then. Promotion and rollback take tenants' entries from here, never straight
+ * from an update's recorded config.
+ */
+import type { UpdateRecord } from "../engine";
+import { OpsError } from "../errors";
+import { fromRecorded, KEY, tenantsOf } from "../stack-config";
+import { parseRelease } from "./release";
+
+/** One entry of `agent-cloud:tenants` as an update recorded it. */
+export type TenantConfig = Readonly<Record<string, unknown>> & { readonly id: string };
+
+/** What to tell the operator to do instead when an update's run cannot be reconstructed. */
+export interface Unreconstructed {
+  readonly stack: string;
+  /** E.g. `roll back to a full update (one deployed without --group) instead: v3`. */
+  readonly instead: string;
+}
+
+/** The groups an update was limited to (`deploy --group`); empty for a full update. */
+export function groupsOf(update: UpdateRecord): readonly string[] {
+  return parseRelease(update.message).groups ?? [];
+}
+
+/** Successful updates that were not limited to groups, newest first. */
+export function fullUpdates(history: readonly UpdateRecord[]): UpdateRecord[] {
+  return history
+    .filter((u) => u.kind === "update" && u.result === "succeeded" && groupsOf(u).length === 0)
+    .sort((a, b) => b.version - a.version);
+}
+
+/**
+ * The tenant entries an update recorded, in file order; undefined when they cannot be read: no
+ * config recorded at all (every stack has an environment), or `tenants` recorded as a secret.
+ */
+function recordedEntries(update: UpdateRecord): TenantConfig[] | undefined {
+  if (Object.keys(update.config).length === 0) return undefined;
+  const recorded = update.config[KEY.tenants];
+  if (recorded === undefined) return [];
+  if (recorded.secret) return undefined;
+  const value = fromRecorded(recorded);
+  if (!Array.isArray(value)) return undefined;
+  return value.filter(
+    (t): t is TenantConfig =>
+      typeof t === "object" && t !== null && typeof (t as { id?: unknown }).id === "string",
+  );
+}
+
+/** Whether a tenant entry is in one of `groups` (what `deploy --group` selects). */
+function inGroups(entry: TenantConfig, groups: readonly string[]): boolean {
+  const [tenant] = tenantsOf({ [KEY.tenants]: [entry] });
+  return tenant !== undefined && tenant.groups.some((g) => groups.includes(g));
+}
+
+/**
+ * The entry tenant `id` ran with after the first of `updates` (successful, newest first): the
+ * newest that ran it (a full update, or a group update including it); "not run" when a full
+ * update without it comes first; undefined when no readable record answers.
+ */
+function lastRun(
+  id: string,
+  updates: readonly UpdateRecord[],
+): TenantConfig | "not run" | undefined {
+  for (const update of updates) {
+    const entries = recordedEntries(update);
+    if (entries === undefined) return undefined;
+    const entry = entries.find((t) => t.id === id);
+    const groups = groupsOf(update);
+    if (groups.length === 0) return entry ?? "not run";
+    if (entry !== undefined && inGroups(entry, groups)) return entry;
+  }
+  return undefined;
+}
+
+/**
+ * The tenants `update` left running, each with the entry it ran: the tenants its config lists
+ * (only those in `only`, when given), in file order. A full update ran every entry it recorded.
+ * After a group update, a tenant of the groups ran the update's entry, and any other tenant the
+ * entry of the newest earlier successful update that ran it; a tenant no update ran is left out.
+ * Refuses, naming the update, its groups and what to do `instead`, when the history does not
+ * say what some tenant ran. An update whose tenants cannot be read gives none, as it recorded.
+ */
+export function tenantsRan(
+  history: readonly UpdateRecord[],
+  update: UpdateRecord,
+  refusal: Unreconstructed,
+  only?: readonly string[],
+): TenantConfig[] {
+  const entries = (recordedEntries(update) ?? []).filter(
+    (t) => only === undefined || only.includes(t.id),
+  );
+  const groups = groupsOf(update);
+  if (groups.length === 0) return entries;
+  const earlier = history
+    .filter((u) => u.kind === "update" && u.result === "succeeded" && u.version < update.version)
+    .sort((a, b) => b.version - a.version);
+  const ran: TenantConfig[] = [];
+  const unknown: string[] = [];
+  for (const entry of entries) {
+    const run = inGroups(entry, groups) ? entry : lastRun(entry.id, earlier);
+    if (run === undefined) unknown.push(entry.id);
+    else if (run !== "not run") ran.push(run);
+  }
+  if (unknown.length > 0) {
+    const selected = entries.filter((t) => inGroups(t, groups)).map((t) => t.id);
+    const flags = groups.map((g) => `--group ${g}`).join(" ");
+    const scope = selected.length === 0 ? "no tenant" : `tenants ${selected.join(", ")}`;
+    const which = `${unknown.length === 1 ? "tenant" : "tenants"} ${unknown.join(", ")}`;
+    throw new OpsError(
+      `update v${update.version} of stack "${refusal.stack}" was deployed with ${flags} (${scope}) ` +
+        `and no earlier update in the stack's history records what ${which} ran then, so what ` +
+        `v${update.version} ran cannot be reconstructed; ${refusal.instead}`,
+    );
+  }
+  return ran;
+}
