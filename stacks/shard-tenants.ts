@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigIssue, showValue } from "./config/errors";
 import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "../model/names";
 import type { Plan } from "../model/plans";
+import { customDomainProblem, DomainClaims, normalizeHost } from "../model/rules/domains";
 import type { PlatformConfig } from "../model/platform-config";
 import type { ShardRoute, ShardTenant } from "../model/shard-tenant";
 import { qualifiedStackName, shardStackName } from "./config/shards";
@@ -23,7 +24,8 @@ export interface ShardOutputs {
   readonly apiKeys?: unknown;
 }
 
-type RoutesConfig = Pick<PlatformConfig, "domain" | "tenants" | "plans">;
+type RoutesConfig = Pick<PlatformConfig, "domain" | "tenants" | "plans"> &
+  Partial<Pick<PlatformConfig, "otherEnvironmentDomains">>;
 
 /** Adds one issue about a shard's outputs. */
 type AddIssue = (path: string, received: unknown, message: string) => void;
@@ -32,6 +34,8 @@ type AddIssue = (path: string, received: unknown, message: string) => void;
 interface Owners {
   readonly tenantOf: Map<string, string>;
   readonly hostOf: Map<string, string>;
+  /** Custom domains (every host after a tenant's first), for the nesting rule. */
+  readonly claims: DomainClaims;
 }
 
 /**
@@ -50,7 +54,9 @@ export function shardTenantsFrom(
     hostOf: new Map(
       config.tenants.flatMap((tenant) => tenant.hosts.map((host) => [host, tenant.id])),
     ),
+    claims: new DomainClaims(),
   };
+  for (const tenant of config.tenants) claimCustomDomains(owners.claims, tenant.id, tenant.hosts);
   const routes: ShardRoute[] = [];
   for (const outputs of shards) {
     const addIssue: AddIssue = (path, received, message) =>
@@ -98,6 +104,7 @@ function shardRoutes(
     }
     owners.tenantOf.set(id, `shard ${shard}`);
     for (const host of route.hosts) owners.hostOf.set(host, id);
+    claimCustomDomains(owners.claims, id, route.hosts);
     routes.push(route);
   }
   return routes;
@@ -151,7 +158,7 @@ function shardRoute(
     addIssue(".hosts[0]", hosts[0], `must be ${ownHost}: is the shard in this environment?`);
     return undefined;
   }
-  let valid = hostsAreFree(hosts as string[], config.domain, owners, addIssue);
+  let valid = hostsAreFree(id, hosts as string[], config, owners, addIssue);
   const plan: Plan | undefined =
     typeof endpoint.plan === "string" ? config.plans[endpoint.plan] : undefined;
   if (plan === undefined) {
@@ -184,26 +191,45 @@ function shardRoute(
   };
 }
 
-/** Custom domains (every host after the first) lie outside the domain, and no host is taken. */
+/** A tenant's custom domains: every host after its first (`{id}.{domain}`). */
+function claimCustomDomains(claims: DomainClaims, tenantId: string, hosts: readonly string[]) {
+  for (const hostname of hosts.slice(1)) claims.add({ tenantId, hostname });
+}
+
+/**
+ * No host is taken, and custom domains (every host after the first) follow the rule a stack's own
+ * config follows (model/rules/domains.ts): outside the platform domain and the other
+ * environments' domains, and neither equal to, under nor above another tenant's.
+ */
 function hostsAreFree(
+  tenantId: string,
   hosts: readonly string[],
-  domain: string,
+  config: RoutesConfig,
   owners: Owners,
   addIssue: AddIssue,
 ): boolean {
+  const others = (config.otherEnvironmentDomains ?? []).map(normalizeHost);
+  // The tenant's own custom domains so far: two may nest, none may repeat.
+  const own = new DomainClaims();
   let free = true;
   hosts.forEach((host, index) => {
-    if (index > 0 && (!isDnsName(host) || host === domain || host.endsWith(`.${domain}`))) {
-      addIssue(`.hosts[${index}]`, host, `must be a custom domain outside ${domain}`);
-      free = false;
-    } else if (owners.hostOf.has(host)) {
-      addIssue(
-        `.hosts[${index}]`,
-        host,
-        `is already routed to tenant "${owners.hostOf.get(host)}"`,
-      );
+    const claim = { tenantId, hostname: host };
+    const context = { domain: config.domain, others };
+    const problem =
+      index === 0
+        ? undefined
+        : !isDnsName(host)
+          ? "must be a custom domain, a DNS name"
+          : (customDomainProblem(claim, { ...context, claims: owners.claims }) ??
+            customDomainProblem(claim, { ...context, claims: own }));
+    const owner = owners.hostOf.get(host);
+    const message =
+      problem ?? (owner === undefined ? undefined : `is already routed to tenant "${owner}"`);
+    if (message !== undefined) {
+      addIssue(`.hosts[${index}]`, host, message);
       free = false;
     }
+    if (index > 0) own.add(claim);
   });
   return free;
 }

@@ -89,43 +89,97 @@ export function domainIssues(input: DomainRuleInput): DomainIssue[] {
     }
   }
 
-  const accepted: DomainClaim[] = [];
+  const claims = new DomainClaims();
   input.customDomains.forEach((claim, index) => {
-    const d = normalizeHost(claim.hostname);
-    const fail = (message: string) => issues.push({ customDomain: index, message });
-    const platform = domainRelation(d, input.domain);
-    if (platform === "equal" || platform === "under") {
-      return fail(
-        `must not be under the platform domain ${input.domain} (the tenant already has ${claim.tenantId}.${input.domain})`,
-      );
-    }
-    if (platform === "above") {
-      return fail(
-        `must not be above the platform domain ${input.domain}: it would cover every tenant's host`,
-      );
-    }
-    for (const o of others) {
-      const rel = domainRelation(d, o);
-      if (rel !== undefined) {
-        return fail(
-          `is ${WORD[rel]} ${o}, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
-        );
-      }
-    }
-    for (const prior of accepted) {
-      const rel = domainRelation(d, prior.hostname);
-      if (rel === undefined) continue;
-      if (prior.tenantId === claim.tenantId) {
-        if (rel === "equal") return fail(`is listed twice for tenant "${claim.tenantId}"`);
-        continue; // a tenant's own apex and subdomains may sit side by side
-      }
-      return fail(
-        rel === "equal"
-          ? `is already claimed by tenant "${prior.tenantId}"; a custom domain belongs to one tenant`
-          : `is ${WORD[rel]} ${prior.hostname}, claimed by tenant "${prior.tenantId}"; a tenant's domain may not be a parent or child of another tenant's`,
-      );
-    }
-    accepted.push(claim);
+    const problem = customDomainProblem(claim, { domain: input.domain, others, claims });
+    if (problem !== undefined) return issues.push({ customDomain: index, message: problem });
+    claims.add(claim);
   });
   return issues;
+}
+
+/**
+ * Why `claim` may not be routed beside the platform domain, the domains other environments serve
+ * (`others`, normalized) and the custom domains accepted so far, or undefined: the one rule for a
+ * custom domain, which a stack's own config and the platform reading its shards both apply.
+ */
+export function customDomainProblem(
+  claim: DomainClaim,
+  context: {
+    readonly domain: string;
+    readonly others: readonly string[];
+    readonly claims: DomainClaims;
+  },
+): string | undefined {
+  const d = normalizeHost(claim.hostname);
+  const platform = domainRelation(d, context.domain);
+  if (platform === "equal" || platform === "under")
+    return `must not be under the platform domain ${context.domain} (the tenant already has ${claim.tenantId}.${context.domain})`;
+  if (platform === "above")
+    return `must not be above the platform domain ${context.domain}: it would cover every tenant's host`;
+  for (const o of context.others) {
+    const rel = domainRelation(d, o);
+    if (rel !== undefined)
+      return `is ${WORD[rel]} ${o}, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`;
+  }
+  const conflict = context.claims.conflict(d, claim.tenantId);
+  if (conflict === undefined) return undefined;
+  const prior = conflict.claim;
+  if (conflict.relation === "equal")
+    return prior.tenantId === claim.tenantId
+      ? `is listed twice for tenant "${claim.tenantId}"`
+      : `is already claimed by tenant "${prior.tenantId}"; a custom domain belongs to one tenant`;
+  return `is ${WORD[conflict.relation]} ${prior.hostname}, claimed by tenant "${prior.tenantId}"; a tenant's domain may not be a parent or child of another tenant's`;
+}
+
+/** `x.a.com` → `a.com`, `com`. */
+function ancestorsOf(host: string): string[] {
+  const labels = host.split(".");
+  return labels.slice(1).map((_, i) => labels.slice(i + 1).join("."));
+}
+
+/**
+ * Custom domains accepted so far, indexed so that finding the one a host nests with walks the
+ * host's labels instead of every claim: the platform stack checks every shard's claims, 10,000
+ * tenants' in one place.
+ */
+export class DomainClaims {
+  private readonly byHost = new Map<string, DomainClaim>();
+  /**
+   * Each proper ancestor of a claimed domain: the first claim under it and the first of another
+   * tenant, so a host above claims finds another tenant's whenever there is one.
+   */
+  private readonly below = new Map<string, { first: DomainClaim; other?: DomainClaim }>();
+
+  add(claim: DomainClaim): void {
+    const host = normalizeHost(claim.hostname);
+    if (!this.byHost.has(host)) this.byHost.set(host, claim);
+    for (const ancestor of ancestorsOf(host)) {
+      const entry = this.below.get(ancestor);
+      if (entry === undefined) this.below.set(ancestor, { first: claim });
+      else if (entry.other === undefined && entry.first.tenantId !== claim.tenantId)
+        entry.other = claim;
+    }
+  }
+
+  /**
+   * The claim `host` may not sit beside for `tenantId`: one equal to it, or another tenant's it
+   * is under or above (a tenant's own apex and subdomains may sit side by side).
+   */
+  conflict(
+    host: string,
+    tenantId: string,
+  ): { readonly relation: DomainRelation; readonly claim: DomainClaim } | undefined {
+    const h = normalizeHost(host);
+    const equal = this.byHost.get(h);
+    if (equal !== undefined) return { relation: "equal", claim: equal };
+    for (const ancestor of ancestorsOf(h)) {
+      const above = this.byHost.get(ancestor);
+      if (above !== undefined && above.tenantId !== tenantId)
+        return { relation: "under", claim: above };
+    }
+    const entry = this.below.get(h);
+    const under = entry?.first.tenantId !== tenantId ? entry?.first : entry?.other;
+    return under === undefined ? undefined : { relation: "above", claim: under };
+  }
 }

@@ -17,6 +17,7 @@ import { readYamlFile } from "./stack-file";
 export const ENVIRONMENT_KEYS = [
   "environment",
   "domain",
+  "otherEnvironmentDomains",
   "dns",
   "tls",
   "proxy",

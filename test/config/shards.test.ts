@@ -83,7 +83,13 @@ describe("shard config", () => {
   });
 
   it("gives a shard its platform's environment-wide settings, over the engine's defaults", () => {
-    const platform = { ...BASE, plans: { tiny: {} }, tenants: [{ id: "x" }], shards: ["s01"] };
+    const platform = {
+      ...BASE,
+      otherEnvironmentDomains: ["agents.dev.example.com"],
+      plans: { tiny: {} },
+      tenants: [{ id: "x" }],
+      shards: ["s01"],
+    };
     const raw = withPlatformSettings(
       { shard: { name: "s01", platform: "production" }, dns: { provider: "none" }, tenants: [] },
       (stack) => (stack === "production" ? platform : undefined),
@@ -93,6 +99,7 @@ describe("shard config", () => {
       tenants: [],
       environment: "production",
       domain: "agents.example.com",
+      otherEnvironmentDomains: ["agents.dev.example.com"],
       dns: BASE.dns,
       tls: BASE.tls,
       database: BASE.database,
@@ -182,7 +189,7 @@ describe("the platform's check of its shards' tenants", () => {
     [
       "a custom domain under the domain",
       { a: ok("a", "x.agents.example.com") },
-      `shard s01 output tenants.a.hosts[1] "x.agents.example.com": must be a custom domain outside agents.example.com`,
+      `shard s01 output tenants.a.hosts[1] "x.agents.example.com": must not be under the platform domain agents.example.com (the tenant already has a.agents.example.com)`,
     ],
     [
       "a plan the environment lacks",
@@ -197,7 +204,28 @@ describe("the platform's check of its shards' tenants", () => {
     [
       "another tenant's custom domain",
       { a: ok("a", "agents.own.com") },
-      `shard s01 output tenants.a.hosts[1] "agents.own.com": is already routed to tenant "own"`,
+      `shard s01 output tenants.a.hosts[1] "agents.own.com": is already claimed by tenant "own"; a custom domain belongs to one tenant`,
+    ],
+    // The nesting rule a stack's own config follows (model/rules/domains.ts).
+    [
+      "a custom domain under another tenant's",
+      { a: ok("a", "login.agents.own.com") },
+      `shard s01 output tenants.a.hosts[1] "login.agents.own.com": is under agents.own.com, claimed by tenant "own"; a tenant's domain may not be a parent or child of another tenant's`,
+    ],
+    [
+      "a custom domain above another tenant's",
+      { a: ok("a", "own.com") },
+      `shard s01 output tenants.a.hosts[1] "own.com": is above agents.own.com, claimed by tenant "own"; a tenant's domain may not be a parent or child of another tenant's`,
+    ],
+    [
+      "a custom domain listed twice",
+      { a: ok("a", "a.com", "a.com") },
+      `shard s01 output tenants.a.hosts[2] "a.com": is listed twice for tenant "a"`,
+    ],
+    [
+      "a custom domain that is not a DNS name",
+      { a: ok("a", "localhost") },
+      `shard s01 output tenants.a.hosts[1] "localhost": must be a custom domain, a DNS name`,
     ],
   ];
   for (const [name, tenants, message] of bad) {
@@ -205,6 +233,28 @@ describe("the platform's check of its shards' tenants", () => {
       expect(() => shardTenantsFrom([{ shard: "s01", tenants }], config)).toThrow(message);
     });
   }
+
+  it("refuses nesting across shards, and a domain another environment serves", () => {
+    expect(() =>
+      shardTenantsFrom(
+        [
+          { shard: "s01", tenants: { a: ok("a", "x.org") } },
+          { shard: "s02", tenants: { b: ok("b", "y.x.org") } },
+        ],
+        config,
+      ),
+    ).toThrow(
+      `shard s02 output tenants.b.hosts[1] "y.x.org": is under x.org, claimed by tenant "a"; a tenant's domain may not be a parent or child of another tenant's`,
+    );
+    expect(() =>
+      shardTenantsFrom([{ shard: "s01", tenants: { a: ok("a", "chat.acme.dev") } }], {
+        ...(config as object),
+        otherEnvironmentDomains: ["acme.dev"],
+      } as never),
+    ).toThrow(
+      `shard s01 output tenants.a.hosts[1] "chat.acme.dev": is under acme.dev, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
+    );
+  });
 
   it("refuses, in the same error, a routed tenant whose shard wrote no current API key", () => {
     let error: unknown;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { domainIssues, domainRelation, recordCovers } from "../../model/rules/domains";
+import {
+  DomainClaims,
+  domainIssues,
+  domainRelation,
+  recordCovers,
+} from "../../model/rules/domains";
 
 describe("domainRelation", () => {
   it.each([
@@ -84,5 +89,78 @@ describe("domainIssues", () => {
       { platformDomain: true, message: expect.stringMatching(/also served by another/) },
       { tenantId: "dev", message: expect.stringMatching(/host dev.agents.example.com/) },
     ]);
+  });
+});
+
+describe("DomainClaims", () => {
+  /** Claims `[tenant, host]` in order, then asks what `host` meets for `tenant`. */
+  const conflictAfter = (claims: [string, string][], tenant: string, host: string) => {
+    const index = new DomainClaims();
+    for (const [tenantId, hostname] of claims) index.add({ tenantId, hostname });
+    const found = index.conflict(host, tenant);
+    return found === undefined
+      ? undefined
+      : `${found.relation} ${found.claim.tenantId}:${found.claim.hostname}`;
+  };
+
+  it.each<[string, [string, string][], string, string, string | undefined]>([
+    ["nothing claimed", [], "acme", "acme.com", undefined],
+    [
+      "the same name, another tenant",
+      [["acme", "acme.com"]],
+      "globex",
+      "ACME.com.",
+      "equal acme:acme.com",
+    ],
+    [
+      "the same name, the same tenant",
+      [["acme", "acme.com"]],
+      "acme",
+      "acme.com",
+      "equal acme:acme.com",
+    ],
+    [
+      "under another tenant's",
+      [["acme", "acme.com"]],
+      "globex",
+      "login.acme.com",
+      "under acme:acme.com",
+    ],
+    [
+      "deep under another tenant's",
+      [["acme", "acme.com"]],
+      "globex",
+      "a.b.acme.com",
+      "under acme:acme.com",
+    ],
+    [
+      "above another tenant's",
+      [["acme", "chat.acme.com"]],
+      "globex",
+      "acme.com",
+      "above acme:chat.acme.com",
+    ],
+    ["under its own apex", [["acme", "acme.com"]], "acme", "chat.acme.com", undefined],
+    ["above its own subdomain", [["acme", "chat.acme.com"]], "acme", "acme.com", undefined],
+    [
+      "above its own subdomain and another tenant's beside it",
+      [
+        ["acme", "chat.acme.com"],
+        ["globex", "docs.acme.com"],
+      ],
+      "acme",
+      "acme.com",
+      "above globex:docs.acme.com",
+    ],
+    ["a sibling", [["acme", "chat.acme.com"]], "globex", "docs.acme.com", undefined],
+    [
+      "a longer name that only ends alike",
+      [["acme", "acme.com"]],
+      "globex",
+      "notacme.com",
+      undefined,
+    ],
+  ])("%s", (_, claims, tenant, host, expected) => {
+    expect(conflictAfter(claims, tenant, host)).toBe(expected);
   });
 });
