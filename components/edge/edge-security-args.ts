@@ -1,7 +1,8 @@
 /**
  * The proxy's security args from the validated config: each tenant's auth mode and public paths,
- * per-client limits, per-plan tenant limits, and the origin lock (source ranges, trusted peers,
- * origin pulls). Kept here so the platform passes them with one spread.
+ * per-client limits, per-plan tenant limits, the origin lock (source ranges, trusted peers,
+ * origin pulls) and the domain no tenant may set cookies for. Kept here so the platform passes
+ * them with one spread.
  */
 import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
 import type { ManagementProxyArgs } from "./management-proxy";
@@ -9,6 +10,7 @@ import type { PlanLimit } from "./nginx/limits";
 
 export type EdgeSecurityArgs = Pick<
   ManagementProxyArgs,
+  | "domain"
   | "tenantAuth"
   | "limits"
   | "planLimits"
@@ -40,6 +42,7 @@ export function edgeSecurityArgs(
     }))
     .sort((left, right) => left.plan.localeCompare(right.plan));
   return {
+    domain: config.domain,
     tenantAuth: tenants.map((tenant) => ({
       tenantId: tenant.id,
       mode: tenant.auth,

@@ -52,6 +52,12 @@ export interface ManagementProxyTransforms {
 }
 
 export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingWorkersKept"> {
+  /**
+   * The domain tenants are served under (`{id}.{domain}`): a cookie a tenant sets for it, a
+   * parent of it or another tenant's host is rewritten to the request's own host
+   * (nginx/cookies.ts), so no tenant can set a cookie for the others.
+   */
+  readonly domain: string;
   /** Namespace the proxy runs in; the platform creates it. */
   readonly namespace: pulumi.Input<string>;
   /** A `kubernetes.io/tls` Secret in `namespace` (from the certificate component). */
@@ -330,6 +336,10 @@ export function resolveManagementProxyArgs(
       "a whole number from 1 to 86400",
     ),
     ...proxyRouteProblems(args),
+    // Required by the type; a caller without types gets the problem rather than no rewrite.
+    ...(typeof args.domain === "string"
+      ? []
+      : ["domain: required, the domain tenants are served under ({id}.{domain})"]),
   ];
   const rendered = renderProxyFiles(args, image);
   problems.push(...rendered.problems);

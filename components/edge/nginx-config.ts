@@ -48,6 +48,7 @@ import {
   edgeLimitsRouteLines,
   edgeLimitsServerLines,
 } from "./nginx/limits";
+import { tenantCookieLocationLines, tenantCookieProblems } from "./nginx/cookies";
 import { mapKeyProblems } from "./nginx/map-keys";
 import { refusalLocations, refusalServerLines } from "./nginx/refusals";
 
@@ -83,6 +84,12 @@ export interface NginxListen {
 export interface NginxConfigInput {
   /** Environment name, e.g. `dev`. */
   readonly environment: string;
+  /**
+   * The domain tenants are served under (`{id}.{domain}`): a tenant's cookie for it, a parent or
+   * a host under it is rewritten to the request's own host (components/edge/nginx/cookies.ts).
+   * @default no rewrite (only for an edge whose tenants share no domain)
+   */
+  readonly domain?: string;
   /** This environment's API-key prefix, `ac_{environment}_`; keys of any other `ac_*_` prefix get 401. */
   readonly apiKeyPrefix: string;
   readonly routes: readonly NginxRoute[];
@@ -337,6 +344,7 @@ function validate(input: NginxConfigInput): string[] {
     ...edgeAuthProblems({ environment: input.environment, ...input.auth }),
     ...edgeLimitsProblems(limitsOf(input)),
     ...clientIdentityProblems(identityOf(input)),
+    ...tenantCookieProblems(input.domain),
   );
   return problems;
 }
@@ -608,7 +616,8 @@ function requestMapsSection(): string[] {
 }
 
 /** The directives that proxy a routed request to its tenant's upstream. */
-function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
+function proxyToTenant(input: NginxConfigInput): string[] {
+  const t = input.timeouts;
   return [
     // $tenant_upstream: the route table's map from tenant to upstream name (upstreamSection).
     "proxy_pass http://$tenant_upstream;",
@@ -626,6 +635,8 @@ function proxyToTenant(t: NginxConfigInput["timeouts"]): string[] {
     // A tenant's response may not steer the edge: no internal redirect to the edge's own
     // locations (X-Accel-Redirect), no rate or expiry of its choosing. X-Accel-Buffering stays.
     "proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset;",
+    // Nor set a cookie for every other tenant (cookies.ts).
+    ...tenantCookieLocationLines(input.domain),
     // Agents stream (SSE): pass every chunk on as it arrives.
     "proxy_buffering off;",
     `proxy_connect_timeout ${t.connectSeconds}s;`,
@@ -648,7 +659,7 @@ export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[
     "  }",
     ...indent(suspendedGuard()),
     ...indent(edgeAuthLocationLines()),
-    ...indent(proxyToTenant(input.timeouts)),
+    ...indent(proxyToTenant(input)),
     "}",
   ];
 }

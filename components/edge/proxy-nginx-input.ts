@@ -47,6 +47,12 @@ export function routesFromTenants(
 /** The settings that decide the nginx config (everything but Kubernetes plumbing). */
 export interface ProxyNginxSettings {
   readonly environment: string;
+  /**
+   * The domain tenants are served under (`{id}.{domain}`); a tenant's cookie for it, a parent or
+   * another tenant's host is rewritten to the request's own host (nginx/cookies.ts).
+   * @default no rewrite; ManagementProxy requires it
+   */
+  readonly domain?: string;
   /** @default `ac_{environment}_` */
   readonly apiKeyPrefix?: string;
   /**
@@ -164,6 +170,7 @@ export function proxyRouteProblems(
 export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxConfigInput {
   return {
     environment: s.environment,
+    domain: s.domain,
     apiKeyPrefix: s.apiKeyPrefix ?? apiKeyPrefix(s.environment),
     routes: s.routes,
     upstream: { keepaliveTimeoutSeconds: s.upstreamKeepaliveSeconds ?? 4 },

@@ -27,6 +27,7 @@ const G = `ac_dev_${"g7H6".repeat(10)}`;
 const args: ManagementProxyArgs = {
   namespace: pulumi.output("dev-edge"),
   environment: "dev",
+  domain: "dev.example.com",
   routes: routesFromTenants(
     [
       { id: "acme", hosts: ["acme.dev.example.com"] },
@@ -230,6 +231,7 @@ describe("the platform wires the edge's security from config", () => {
       },
     );
     expect(edgeSecurityArgs(c)).toEqual({
+      domain: "dev.example.com",
       tenantAuth: [
         { tenantId: "acme", mode: "edge", publicPaths: ["/login", "/oauth/*"] },
         { tenantId: "gateway", mode: "app", publicPaths: ["/api/v1/health"] },

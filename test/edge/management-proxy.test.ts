@@ -44,6 +44,7 @@ const tenants = [
 const args: ManagementProxyArgs = {
   namespace: pulumi.output("dev-edge"),
   environment: "dev",
+  domain: "dev.example.com",
   routes: routesFromTenants(tenants, { environment: "dev", port: 80 }),
   tlsSecretName: pulumi.output("wildcard-tls"),
 };
@@ -106,7 +107,11 @@ describe("ManagementProxy", () => {
 
   it("ships nginx.conf and the entry script in a ConfigMap named by their checksum, with no secret in it", async () => {
     const run = await deploy();
-    const input = proxyNginxConfigInput({ environment: "dev", routes: args.routes });
+    const input = proxyNginxConfigInput({
+      environment: "dev",
+      domain: "dev.example.com",
+      routes: args.routes,
+    });
     const expected = renderNginxConfig(input);
     const entrypoint = renderEdgeEntrypoint({
       config: "/etc/agent-cloud/nginx/nginx.conf",
@@ -122,6 +127,10 @@ describe("ManagementProxy", () => {
     expect(run.outputs.configChecksum).toBe(checksum);
     expect(expected).toContain("include /etc/agent-cloud/routes/routes.conf;");
     expect(expected).not.toMatch(/acme|globex|resolver/);
+    // No tenant sets a cookie for the domain the others share.
+    expect(expected.match(/^ *proxy_cookie_domain .*$/gm)).toEqual([
+      '      proxy_cookie_domain "~(?i)^\\s*\\.?(?:(?:.*\\.)?dev\\.example\\.com|example\\.com)\\.?\\s*$" $host;',
+    ]);
   });
 
   it("ships the route table in one stable ConfigMap, with only tenant Services upstream", async () => {
@@ -578,6 +587,16 @@ describe("ManagementProxy", () => {
       "a route in another environment",
       { routes: [{ ...acmeRoute, upstreamHost: "sp-acme.prod-tenant-acme.svc.cluster.local" }] },
       /must be tenant "acme"'s own Service/,
+    ],
+    [
+      "no domain (a caller without types)",
+      { domain: undefined },
+      /domain: required, the domain tenants are served under \(\{id\}\.\{domain\}\)/,
+    ],
+    [
+      "a domain that is no DNS name",
+      { domain: "Dev.Example.com" },
+      /domain "Dev.Example.com": must be a lowercase DNS name such as agents.example.com, the domain tenants are served under/,
     ],
   ])("refuses %s when the program runs", async (_, overrides, message) => {
     await expect(deploy(overrides)).rejects.toThrow(message);

@@ -176,6 +176,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       );
       const shipped = proxyNginxConfigInput({
         limits: ROUTING_SUITE_LIMITS,
+        // What ManagementProxy always has: tenants' cookies for the domain are rewritten.
+        domain,
         ...options.settings,
         environment,
         routes,
