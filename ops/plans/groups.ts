@@ -48,6 +48,11 @@ export interface GroupTargetOptions {
   readonly requireProxy?: boolean;
 }
 
+/** Whether a tenant is in one of `groups`: what `deploy --group` selects. */
+export function inGroups(tenant: GroupedTenant, groups: readonly string[]): boolean {
+  return tenant.groups.some((g) => groups.includes(g));
+}
+
 /** Every group named by some tenant, sorted. */
 export function knownGroups(tenants: readonly GroupedTenant[]): string[] {
   return [...new Set(tenants.flatMap((t) => t.groups))].sort();
@@ -118,7 +123,7 @@ export function groupTargets(
 ): GroupTargets {
   const tenantTypes = options.tenantTypes ?? TENANT_COMPONENT_TYPES;
   const proxyTypes = options.proxyTypes ?? PROXY_COMPONENT_TYPES;
-  const selected = tenants.filter((t) => t.groups.some((g) => groups.includes(g))).map((t) => t.id);
+  const selected = tenants.filter((t) => inGroups(t, groups)).map((t) => t.id);
   const allIds = tenants.map((t) => t.id);
   const parsed = resources.map((r) => ({ ...r, parts: parseUrn(r.urn) }));
   const parentOf = new Map(parsed.map((r) => [r.urn, r.parent]));

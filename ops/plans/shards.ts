@@ -8,7 +8,7 @@ import { ENVIRONMENT_KEYS } from "../../stacks/config/shards";
 import type { ReleaseEngine, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { configKey, KEY, sectionOf, tenantsOf } from "../stack-config";
-import { checkGroups } from "./groups";
+import { checkGroups, inGroups } from "./groups";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
 export function shardsOf(config: StackConfig): string[] {
@@ -88,7 +88,7 @@ export async function groupShardStacks(
 ): Promise<string[]> {
   const [, ...shards] = await environmentStacks(engine, stack);
   return shards
-    .filter((s) => tenantsOf(s.config).some((t) => t.groups.some((g) => groups.includes(g))))
+    .filter((s) => tenantsOf(s.config).some((t) => inGroups(t, groups)))
     .map((s) => s.stack);
 }
 

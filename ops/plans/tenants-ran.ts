@@ -8,6 +8,7 @@
 import type { UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { fromRecorded, KEY, tenantsOf } from "../stack-config";
+import { inGroups } from "./groups";
 import { parseRelease } from "./release";
 
 /** One entry of `agent-cloud:tenants` as an update recorded it. */
@@ -49,10 +50,10 @@ function recordedEntries(update: UpdateRecord): TenantConfig[] | undefined {
   );
 }
 
-/** Whether a tenant entry is in one of `groups` (what `deploy --group` selects). */
-function inGroups(entry: TenantConfig, groups: readonly string[]): boolean {
+/** Whether a recorded tenant entry is in one of `groups` (what `deploy --group` selects). */
+function entryInGroups(entry: TenantConfig, groups: readonly string[]): boolean {
   const [tenant] = tenantsOf({ [KEY.tenants]: [entry] });
-  return tenant !== undefined && tenant.groups.some((g) => groups.includes(g));
+  return tenant !== undefined && inGroups(tenant, groups);
 }
 
 /**
@@ -70,7 +71,7 @@ function lastRun(
     const entry = entries.find((t) => t.id === id);
     const groups = groupsOf(update);
     if (groups.length === 0) return entry ?? "not run";
-    if (entry !== undefined && inGroups(entry, groups)) return entry;
+    if (entry !== undefined && entryInGroups(entry, groups)) return entry;
   }
   return undefined;
 }
@@ -100,12 +101,12 @@ export function tenantsRan(
   const ran: TenantConfig[] = [];
   const unknown: string[] = [];
   for (const entry of entries) {
-    const run = inGroups(entry, groups) ? entry : lastRun(entry.id, earlier);
+    const run = entryInGroups(entry, groups) ? entry : lastRun(entry.id, earlier);
     if (run === undefined) unknown.push(entry.id);
     else if (run !== "not run") ran.push(run);
   }
   if (unknown.length > 0) {
-    const selected = entries.filter((t) => inGroups(t, groups)).map((t) => t.id);
+    const selected = entries.filter((t) => entryInGroups(t, groups)).map((t) => t.id);
     const flags = groups.map((g) => `--group ${g}`).join(" ");
     const scope = selected.length === 0 ? "no tenant" : `tenants ${selected.join(", ")}`;
     const which = `${unknown.length === 1 ? "tenant" : "tenants"} ${unknown.join(", ")}`;
