@@ -22,9 +22,11 @@ const UNIT_BYTES: Readonly<Record<string, bigint>> = {
  */
 export const MAX_BODY_SIZE = "1g";
 const MAX_BODY_BYTES = 1024n ** 3n;
+/** The proxy's temp volume (`run`, an emptyDir), where nginx buffers request bodies. */
+export const PROXY_TEMP_VOLUME_SIZE = "1Gi";
 
 /** What a body size may be: the end of every message about one. */
-export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's 1Gi temp volume, so a larger one (or 0, no limit) could never reach the tenant`;
+export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's ${PROXY_TEMP_VOLUME_SIZE} temp volume, so a larger one (or 0, no limit) could never reach the tenant`;
 
 /** The size in bytes, when `value` is written as nginx reads a size; undefined otherwise. */
 export function nginxSizeBytes(value: string): bigint | undefined {

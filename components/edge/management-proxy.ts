@@ -32,6 +32,7 @@ import {
   ROUTES_CONFIG_MAP_NAME,
 } from "./proxy-layout";
 import { proxyApiKeyTable } from "./proxy-keys";
+import { PROXY_TEMP_VOLUME_SIZE } from "../../model/body-size";
 
 export * from "./management-proxy-args";
 export * from "./proxy-layout";
@@ -316,7 +317,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
       // Group-readable by the nginx user only.
       { name: "tls", secret: { secretName: r.tlsSecretName, defaultMode: 0o440 } },
       // pid file and request-body temp files; bodies up to maxBodySize land here.
-      { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+      { name: "run", emptyDir: { sizeLimit: PROXY_TEMP_VOLUME_SIZE } },
       ...(this.originPullCaConfigMap
         ? [
             {

@@ -18,6 +18,7 @@
  * Sections are small functions, one concern each ({@link routeSections}, {@link httpSections},
  * {@link tenantLocation}): add a concern as a new section rather than growing one.
  */
+import { bodySizeReason } from "../../model/body-size";
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { suspendedGuard, suspendedMapSection } from "./suspended";
 import { DRAINING_WORKERS_LINE, MOST_DRAINING_WORKERS } from "./route-reloader";
@@ -207,7 +208,6 @@ const RESOLVER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(
 /** Absolute path without characters nginx would need quoting for. */
 const SAFE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
 const API_KEY_PREFIX = /^ac_([a-z0-9][a-z0-9-]*)_$/;
-const SIZE = /^[0-9]+[kmgKMG]?$/;
 
 /** JSON bodies the proxy answers with itself; they name no Service, namespace or version. */
 export const EDGE_BODIES = {
@@ -312,8 +312,8 @@ function validate(input: NginxConfigInput): string[] {
     bad("listen.address", input.listen.address, "must be an IPv4 address");
   path("tls.certificate", input.tls.certificate);
   path("tls.key", input.tls.key);
-  if (!SIZE.test(input.maxBodySize))
-    bad("maxBodySize", input.maxBodySize, "must be an nginx size like 10m, 512k or 1g");
+  const bodySize = bodySizeReason(input.maxBodySize);
+  if (bodySize !== undefined) bad("maxBodySize", input.maxBodySize, bodySize);
   positive("timeouts.connectSeconds", input.timeouts.connectSeconds, 75);
   positive("timeouts.readSeconds", input.timeouts.readSeconds);
   positive("timeouts.sendSeconds", input.timeouts.sendSeconds);

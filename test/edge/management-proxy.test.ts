@@ -35,6 +35,7 @@ import {
 } from "../../testkit/mocks";
 import { KUBERNETES } from "../../testkit/type-tokens";
 import { QUANTITY_ALLOWED } from "../../model/quantity";
+import { BODY_SIZE_ALLOWED } from "../../model/body-size";
 
 const tenants = [
   { id: "acme", hosts: ["acme.dev.example.com", "agents.acme.com"] },
@@ -542,7 +543,7 @@ describe("ManagementProxy", () => {
     });
     expect((run.result as ComponentArgsError).problems).toEqual([
       `resources.limits.memory "512MB": ${QUANTITY_ALLOWED}`,
-      'maxBodySize "lots": must be an nginx size like 10m, 512k or 1g',
+      `maxBodySize "lots": ${BODY_SIZE_ALLOWED}`,
     ]);
   });
 

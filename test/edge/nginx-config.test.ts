@@ -11,6 +11,7 @@ import {
   UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
 import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
+import { BODY_SIZE_ALLOWED } from "../../model/body-size";
 
 const base: NginxConfigInput = {
   environment: "dev",
@@ -656,6 +657,12 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
       "a body size in MB",
       (i) => ({ ...i, maxBodySize: "10MB" }),
       'maxBodySize "10MB": must be an nginx size',
+    ],
+    // The platform's cap (model/body-size.ts), so the component refuses what the schema does.
+    [
+      "a body larger than the proxy's temp volume",
+      (i) => ({ ...i, maxBodySize: "2g" }),
+      `maxBodySize "2g": ${BODY_SIZE_ALLOWED}`,
     ],
     [
       "a connect timeout of 0",
