@@ -423,7 +423,8 @@ export const ACCESS_LOG_FIELDS = [
   ["path", '"$uri"'],
   ["status", "$status"],
   ["request_time", "$request_time"],
-  // A string: "-" when no tenant answered, and one value per attempt otherwise.
+  // A string: empty when no tenant answered (escape=json writes nothing for an unset value), and
+  // one value per attempt otherwise.
   ["upstream_response_time", '"$upstream_response_time"'],
   ["upstream_status", '"$upstream_status"'],
   ["upstream_addr", '"$upstream_addr"'],

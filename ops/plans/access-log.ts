@@ -1,7 +1,8 @@
 /**
  * The edge's access log: one JSON object per line (`time`, `tenant`, `host`, `method`, `path`,
- * `status`, `request_time` seconds, `upstream_response_time`, `bytes_sent`, `request_length`,
- * `request_id`, `client`). Earlier proxies wrote `duration`, `bytes` and `remote` for three of
+ * `status`, `request_time` seconds, `upstream_response_time`, `upstream_status`, `upstream_addr`,
+ * `bytes_sent`, `request_length`, `request_id`, `client`; the three upstream fields are not read
+ * here). Earlier proxies wrote `duration`, `bytes` and `remote` for three of
  * these; both spellings are read.
  *
  * The pod-log reader strips control sequences from the raw line, but JSON escapes (`\u001B`, which
