@@ -61,19 +61,29 @@ function entryInGroups(entry: TenantConfig, groups: readonly string[]): boolean 
  * newest that ran it (a full update, or a group update including it); "not run" when a full
  * update without it comes first; undefined when no readable record answers.
  */
-function lastRun(
-  id: string,
-  updates: readonly UpdateRecord[],
-): TenantConfig | "not run" | undefined {
-  for (const update of updates) {
-    const entries = recordedEntries(update);
-    if (entries === undefined) return undefined;
-    const entry = entries.find((t) => t.id === id);
-    const groups = groupsOf(update);
+function lastRun(id: string, updates: readonly ReadUpdate[]): TenantConfig | "not run" | undefined {
+  for (const { byId, groups } of updates) {
+    if (byId === undefined) return undefined;
+    const entry = byId.get(id);
     if (groups.length === 0) return entry ?? "not run";
     if (entry !== undefined && entryInGroups(entry, groups)) return entry;
   }
   return undefined;
+}
+
+/** An update's recorded tenants by id (undefined when unreadable) and its groups. */
+interface ReadUpdate {
+  readonly byId?: ReadonlyMap<string, TenantConfig>;
+  readonly groups: readonly string[];
+}
+
+/** Each update read once, so looking back for every tenant costs a lookup per update. */
+function readUpdate(update: UpdateRecord): ReadUpdate {
+  const entries = recordedEntries(update);
+  return {
+    byId: entries === undefined ? undefined : new Map(entries.map((t) => [t.id, t])),
+    groups: groupsOf(update),
+  };
 }
 
 /**
@@ -97,7 +107,8 @@ export function tenantsRan(
   if (groups.length === 0) return entries;
   const earlier = history
     .filter((u) => u.kind === "update" && u.result === "succeeded" && u.version < update.version)
-    .sort((a, b) => b.version - a.version);
+    .sort((a, b) => b.version - a.version)
+    .map(readUpdate);
   const ran: TenantConfig[] = [];
   const unknown: string[] = [];
   for (const entry of entries) {
