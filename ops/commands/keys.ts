@@ -16,7 +16,7 @@ import { actionWord } from "../command-line/action-word";
 import { println } from "../format/text";
 import { readTenantSecret } from "../adapters/kube-secrets";
 import { environmentOf, KEY } from "../stack-config";
-import { environmentSettings, tenantStack } from "../plans/shards";
+import { deployHint, environmentSettings, tenantStack } from "../plans/shards";
 
 /** `keys` flags. */
 export interface KeysOptions {
@@ -179,8 +179,8 @@ export async function keys(ctx: OpsContext, options: KeysOptions): Promise<numbe
   println(
     stdout,
     options.action === "rotate"
-      ? `written; deploy it (npm run ops -- deploy --stack ${options.stack}), give the tenant the new key (keys show --reveal), then: keys retire --stack ${options.stack} --tenant ${options.tenant}`
-      : `written; deploy it (npm run ops -- deploy --stack ${options.stack}) to stop accepting the old key`,
+      ? `written; deploy it (${deployHint(options.stack, config)}), give the tenant the new key (keys show --reveal), then: keys retire --stack ${options.stack} --tenant ${options.tenant}`
+      : `written; deploy it (${deployHint(options.stack, config)}) to stop accepting the old key`,
   );
   return 0;
 }

@@ -11,7 +11,7 @@ import { OpsError } from "../errors";
 import { println } from "../format/text";
 import { KEY } from "../stack-config";
 import { db } from "./db";
-import { tenantStack } from "../plans/shards";
+import { deployHint, tenantStack } from "../plans/shards";
 
 /** `offboard` flags. */
 export interface OffboardOptions {
@@ -110,7 +110,7 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
   await engine.writeConfig(options.stack, [{ key: KEY.tenants, path: [index], value: undefined }]);
   println(
     stdout,
-    `written; apply it with: npm run ops -- deploy --stack ${options.stack} --remove-tenant ${options.tenant}`,
+    `written; apply it with: ${deployHint(options.stack, config, ` --remove-tenant ${options.tenant}`)}`,
   );
   return 0;
 }

@@ -42,6 +42,18 @@ export async function environmentSettings(
   return { ...config, ...Object.fromEntries(inherited.map((key) => [key, base[key]])) };
 }
 
+/**
+ * How to apply a change to `stack`'s file: deploy it, and for a shard stack its platform after it,
+ * whose edge reads the shard's routes and keys.
+ */
+export function deployHint(stack: string, config: StackConfig, flags = ""): string {
+  const own = `npm run ops -- deploy --stack ${stack}${flags}`;
+  const platform = platformOf(config);
+  return platform === undefined
+    ? own
+    : `${own}, then npm run ops -- deploy --stack ${platform} (the edge's routes and keys)`;
+}
+
 /** The stack itself, then each of its shard stacks: `{stack}-{shard}`. */
 export async function environmentStacks(
   engine: Pick<ReleaseEngine, "readConfig">,
@@ -95,8 +107,8 @@ export async function groupShardStacks(
 /**
  * Which part of an environment-wide `deploy --group` one stack's update is: the platform stack
  * (the image, its own tenants of the group, the route table), a shard holding the group (its
- * tenants of the group and their databases), or the platform's route table again once a shard's
- * routes changed.
+ * tenants of the group and their databases), or the platform's route and key tables again after
+ * the shards, which they read.
  */
 export type EnvironmentStep = "platform" | "shard" | "routes";
 
@@ -117,12 +129,12 @@ export interface GroupDeployOptions {
 /**
  * `deploy --group` on a platform stack with shards, in the order the parts depend on each other:
  * the platform first (it builds the image the shards' tenants run and holds tenants of its own),
- * then each shard holding the group, then, if a shard's routes changed (its `tenants` output),
- * the platform's route table once more (no build). Undefined when the stack has no shards or
- * this is already one step, so the caller deploys as usual.
+ * then each shard holding the group, then the platform's route and key tables once more (no
+ * build), which read the shards' `tenants` and secret `apiKeys` outputs. Undefined when the stack
+ * has no shards or this is already one step, so the caller deploys as usual.
  */
 export async function deployGroupAcrossShards<Options extends GroupDeployOptions>(
-  engine: Pick<ReleaseEngine, "readConfig" | "outputs" | "configFileName">,
+  engine: Pick<ReleaseEngine, "readConfig" | "configFileName">,
   options: Options,
   deployOne: (stackOptions: Options) => Promise<number>,
 ): Promise<number | undefined> {
@@ -139,14 +151,11 @@ export async function deployGroupAcrossShards<Options extends GroupDeployOptions
   const holding = await groupShardStacks(engine, options.stack, options.groups);
   let code = await deployOne({ ...options, environmentStep: "platform" });
   if (code !== 0) return code;
-  let routesChanged = false;
   for (const shard of holding) {
-    const before = JSON.stringify((await engine.outputs(shard)).tenants);
     code = await deployOne({ ...options, stack: shard, environmentStep: "shard" });
     if (code !== 0) return code;
-    routesChanged ||= JSON.stringify((await engine.outputs(shard)).tenants) !== before;
   }
-  if (!routesChanged || options.dryRun) return 0;
+  if (options.dryRun || holding.length === 0) return 0;
   return deployOne({
     ...options,
     skipBuild: true,

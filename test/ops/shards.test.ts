@@ -17,7 +17,7 @@ import { main } from "../../ops/cli";
 import type { StateResource } from "../../ops/engine";
 import { FakeDbTools, FakeLogs, FakeSecrets, testContext } from "../../testkit/ops/fakes";
 import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
-import { runSharded, shardAnswer, shardedFile } from "../platform/shard-support";
+import { PLATFORM_IMAGE, runSharded, shardAnswer, shardedFile } from "../platform/shard-support";
 
 const tenant = (id: string, groups: string[] = []) => ({ id, groups });
 
@@ -108,7 +108,7 @@ describe("ops commands on a sharded environment", () => {
     force: false,
   };
 
-  it("deploy --group beta deploys the platform (image, routes), then each shard holding the group", async () => {
+  it("deploy --group beta deploys the platform (image, routes), each shard holding the group, then the platform's routes and keys again", async () => {
     const deployed: string[] = [];
     const code = await deployGroupAcrossShards(sharded(), groupDeploy, (o) => {
       deployed.push(`${o.stack} [${o.groups.join(",")}] ${o.environmentStep}`);
@@ -119,66 +119,39 @@ describe("ops commands on a sharded environment", () => {
       "production [beta] platform",
       "production-s01 [beta] shard",
       "production-s02 [beta] shard",
+      "production [beta] routes",
     ]);
   });
 
-  it("redeploys the platform's routes, building nothing, when a shard's routes changed", async () => {
-    const engine = sharded();
+  it("builds nothing in the last step, and previews no third step", async () => {
     const deployed: object[] = [];
-    const code = await deployGroupAcrossShards(
-      engine,
-      { ...groupDeploy, force: true, tag: "t1", release: "canary" },
-      (o) => {
-        deployed.push({
-          stack: o.stack,
-          step: o.environmentStep,
-          skipBuild: o.skipBuild,
-          force: o.force,
-          tag: o.tag,
-          release: o.release,
-        });
-        if (o.stack === "production-s02")
-          engine.stacks["production-s02"]!.outputs.tenants = {
-            value: { initech: {} },
-            secret: false,
-          };
-        return Promise.resolve(0);
-      },
-    );
-    expect(code).toBe(0);
+    const record = (o: GroupDeployOptions) => {
+      const { stack, environmentStep, skipBuild, force, tag, release } = o;
+      deployed.push({ stack, environmentStep, skipBuild, force, tag, release });
+      return Promise.resolve(0);
+    };
+    const flags = { ...groupDeploy, force: true, tag: "t1", release: "canary" };
+    expect(await deployGroupAcrossShards(sharded(), flags, record)).toBe(0);
+    const asGiven = { skipBuild: false, force: true, tag: "t1", release: "canary" };
     expect(deployed).toEqual([
+      { stack: "production", environmentStep: "platform", ...asGiven },
+      { stack: "production-s01", environmentStep: "shard", ...asGiven },
+      { stack: "production-s02", environmentStep: "shard", ...asGiven },
       {
         stack: "production",
-        step: "platform",
-        skipBuild: false,
-        force: true,
-        tag: "t1",
-        release: "canary",
-      },
-      {
-        stack: "production-s01",
-        step: "shard",
-        skipBuild: false,
-        force: true,
-        tag: "t1",
-        release: "canary",
-      },
-      {
-        stack: "production-s02",
-        step: "shard",
-        skipBuild: false,
-        force: true,
-        tag: "t1",
-        release: "canary",
-      },
-      {
-        stack: "production",
-        step: "routes",
+        environmentStep: "routes",
         skipBuild: true,
         force: false,
         tag: undefined,
         release: undefined,
       },
+    ]);
+    deployed.length = 0;
+    expect(await deployGroupAcrossShards(sharded(), { ...flags, dryRun: true }, record)).toBe(0);
+    expect(deployed.map((d) => (d as { stack: string }).stack)).toEqual([
+      "production",
+      "production-s01",
+      "production-s02",
     ]);
   });
 
@@ -231,7 +204,12 @@ describe("deploy --group on the sharded fixture", () => {
       },
     });
     const engine = new MemoryEngine({
-      production: memoryStack({ config: shardedFile("production"), resources: stateOf(platform) }),
+      production: memoryStack({
+        config: shardedFile("production"),
+        resources: stateOf(platform),
+        // What the platform's first step left: the route table's last step builds nothing.
+        outputs: { imageRef: { value: PLATFORM_IMAGE, secret: false } },
+      }),
       "production-s01": memoryStack({
         config: shardedFile("production-s01"),
         resources: stateOf(s01),
@@ -242,14 +220,22 @@ describe("deploy --group on the sharded fixture", () => {
       }),
     });
     const ctx = testContext(engine);
-    expect(await main(["deploy", "--stack", "production", "--group", "early-access"], ctx)).toBe(0);
+    const exit = await main(["deploy", "--stack", "production", "--group", "early-access"], ctx);
+    expect(ctx.stderr.text).toBe("");
+    expect(exit).toBe(0);
     const ups = engine.callsOf("up").map((c) => ({
       stack: c.stack,
       // Each target's resource name, the URN's last part.
       targets: (c.args as { target: string[] }).target.map((urn) => urn.split("::").at(-1) ?? urn),
     }));
-    expect(ups.map((u) => u.stack)).toEqual(["production", "production-s01", "production-s02"]);
-    const [onPlatform, onS01, onS02] = ups;
+    expect(ups.map((u) => u.stack)).toEqual([
+      "production",
+      "production-s01",
+      "production-s02",
+      "production",
+    ]);
+    const [onPlatform, onS01, onS02, routesAgain] = ups;
+    expect(routesAgain?.targets).toEqual(onPlatform?.targets);
     expect(onPlatform?.targets.some((name) => name.includes("acme"))).toBe(false);
     expect(onPlatform?.targets).toEqual(
       expect.arrayContaining(["production-image", "production-proxy"]),
@@ -349,6 +335,10 @@ describe("a shard stack's settings are its platform's", () => {
       await main(["keys", "rotate", "--stack", "production", "--tenant", "acme", "--yes"], rotate),
     ).toBe(0);
     expect(engine.callsOf("writeConfig").map((c) => c.stack)).toEqual(["production-s01"]);
+    // The edge's key table reads the shard's keys: the platform deploys after the shard.
+    expect(rotate.stdout.lines.at(-1)).toBe(
+      "written; deploy it (npm run ops -- deploy --stack production-s01, then npm run ops -- deploy --stack production (the edge's routes and keys)), give the tenant the new key (keys show --reveal), then: keys retire --stack production-s01 --tenant acme",
+    );
     const acme = (
       engine.stacks["production-s01"]!.config["agent-cloud:tenants"] as {
         id: string;
