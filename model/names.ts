@@ -25,18 +25,14 @@ export const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]*$/;
 
 /**
- * Words nginx reads as parameters of a `map` block rather than as keys, quoted or not: a key
- * `default` repeats the map's default (`duplicate default map parameter`), a key `include` opens
- * a file of that name; `hostnames` and `volatile` are the map's other parameters. Tenant ids and
- * plan names are keys of the edge's maps (the route table maps each tenant id to its plan, each
- * plan gets a map line), so none may be one of these: one bad name would take the whole edge down.
+ * Words nginx reads as parameters of a `map` block rather than as keys on a `key value;` line,
+ * quoted or not: a key `default` repeats the map's default (`duplicate default map parameter`), a
+ * key `include` opens a file of that name. (`hostnames` and `volatile` are parameters only alone
+ * on a line, so as keys they are plain keys: checked on nginx 1.22.) Tenant ids and plan names
+ * are keys of the edge's maps (the route table maps each tenant id to its plan, each plan gets a
+ * map line), so neither may be one of these: one bad name would take the whole edge down.
  */
-export const NGINX_MAP_KEYWORDS: readonly string[] = [
-  "default",
-  "hostnames",
-  "include",
-  "volatile",
-];
+export const NGINX_MAP_KEYWORDS: readonly string[] = ["default", "include"];
 
 /**
  * Tenant ids that would shadow a host the platform or its operators commonly need under the

@@ -28,7 +28,7 @@ interface Row {
 
 /** What a reserved tenant id is told, the list spelt out in full. */
 const RESERVED =
-  "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, hostnames, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, volatile, www); choose another id";
+  "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id";
 
 /** What a bad proxy.maxBodySize is told: the form nginx reads and the most the proxy can buffer. */
 const BODY_SIZE =
@@ -84,13 +84,13 @@ const rows: Row[] = [
     expected: [`tenants[0].id "www": ${RESERVED}`],
   },
   // nginx reads these as `map` parameters even quoted: one such tenant would break the route table.
-  ...["default", "hostnames", "include", "volatile"].map((id): Row => ({
+  ...["default", "include"].map((id): Row => ({
     name: `tenant id ${id} (an nginx map keyword)`,
     change: (c) => (c.tenants[1].id = id),
     expected: [`tenants[1].id "${id}": ${RESERVED}`],
   })),
   // Every plan renders an nginx map line, so a keyword breaks the edge even with no tenant on it.
-  ...["default", "hostnames", "include", "volatile"].map((plan): Row => ({
+  ...["default", "include"].map((plan): Row => ({
     name: `plan named ${plan} (an nginx map keyword), no tenant on it`,
     change: (c) =>
       (c.plans = {
@@ -102,7 +102,7 @@ const rows: Row[] = [
         },
       }),
     expected: [
-      `plans.${plan}: key "${plan}" must not be an nginx map keyword (default, hostnames, include, volatile): every plan is a key of the edge's nginx maps, where nginx reads these as map parameters even quoted; choose another name`,
+      `plans.${plan}: key "${plan}" must not be an nginx map keyword (default, include): every plan is a key of the edge's nginx maps, where nginx reads these as map parameters even quoted; choose another name`,
     ],
   })),
   {

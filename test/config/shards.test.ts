@@ -166,7 +166,7 @@ describe("the platform's check of its shards' tenants", () => {
       `shard s01 output tenants.admin "admin": is reserved for the platform`,
     ],
     // nginx `map` keywords: the platform's route table cannot hold them as keys.
-    ...["default", "hostnames", "include", "volatile"].map((id): [string, unknown, string] => [
+    ...["default", "include"].map((id): [string, unknown, string] => [
       `the reserved id ${id} (an nginx map keyword)`,
       { [id]: ok(id) },
       `shard s01 output tenants.${id} "${id}": is reserved for the platform`,

@@ -698,11 +698,11 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
   });
 
   const KEYWORD = (field: string, key: string) =>
-    `${field} "${key}": nginx reads default, hostnames, include, volatile as parameters of a map, not keys, so it cannot be a tenant id or plan name at the edge`;
+    `${field} "${key}": nginx reads default, include as parameters of a map, not keys, so it cannot be a tenant id or plan name at the edge`;
   const limits = DEFAULT_EDGE_LIMITS;
   const plan = { plan: "pro", requestsPerSecond: 200, requestBurst: 400, tenantIds: ["acme"] };
 
-  it.each(["default", "hostnames", "include", "volatile"])(
+  it.each(["default", "include"])(
     "refuses %s as a key of any map: a tenant id routed, in app mode or on a plan, and a plan name",
     (word) => {
       const named = (i: NginxConfigInput): NginxConfigInput =>
@@ -753,6 +753,18 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
       '"defaults" "include-plus";',
     ]);
   });
+
+  // nginx reads hostnames and volatile as map parameters only alone on a line.
+  it.each(["hostnames", "volatile"])(
+    "takes %s, a parameter only alone on a line, as a key",
+    (id) => {
+      const text = renderNginxRoutes({
+        ...route0({ tenantId: id, hosts: [`${id}.dev.example.com`] })(base),
+        limits: { limits, plans: [{ ...plan, plan: id, tenantIds: [id] }] },
+      });
+      expect(block(text, "map $tenant_id $edge_plan")).toEqual(['default "";', `"${id}" "${id}";`]);
+    },
+  );
 
   it("refuses a burst below one, which nginx would refuse, naming the field", () => {
     const input: NginxConfigInput = {

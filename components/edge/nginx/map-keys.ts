@@ -1,9 +1,9 @@
 /**
  * The one rule for a key of a `map` the edge renders (the route table's maps from tenant id to
- * upstream, suspension, auth mode and plan, and each plan's map): nginx reads `default`,
- * `hostnames`, `include` and `volatile` as the map's own parameters even when quoted
- * (NGINX_MAP_KEYWORDS, model/names.ts, which the config schema reserves too), so such a key
- * would repeat the default, open a file or fail the whole table. Hosts are DNS names of two or
+ * upstream, suspension, auth mode and plan, and each plan's map): nginx reads `default` and
+ * `include` as the map's own parameters even when quoted (NGINX_MAP_KEYWORDS, model/names.ts,
+ * which the config schema reserves too), so such a key would repeat the default or open a file,
+ * and fail the whole table. Hosts are DNS names of two or
  * more labels and the auth maps' other keys hold a ':', so only tenant ids and plan names can be
  * one.
  */
