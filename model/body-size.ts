@@ -16,17 +16,21 @@ const UNIT_BYTES: Readonly<Record<string, bigint>> = {
 /**
  * The largest body the proxy accepts. nginx itself takes any size that fits an off_t (up to
  * 8 EiB), but with request buffering on (nginx's default, which the edge keeps) a body is written
- * whole to the proxy's temp volume before it is sent on, and that volume is the `run` emptyDir of
- * 1Gi (components/edge/management-proxy.ts): a larger body could never reach the tenant, and
- * writing it would fill the volume and get the proxy pod evicted. Raise both together.
+ * whole to the proxy's temp volume before it is sent on ({@link PROXY_TEMP_VOLUME_SIZE}); a body
+ * the volume cannot hold never reaches the tenant, and writing it fills the volume and gets the
+ * proxy pod evicted. Raise both together.
  */
 export const MAX_BODY_SIZE = "1g";
 const MAX_BODY_BYTES = 1024n ** 3n;
-/** The proxy's temp volume (`run`, an emptyDir), where nginx buffers request bodies. */
-export const PROXY_TEMP_VOLUME_SIZE = "1Gi";
+/**
+ * The proxy's temp volume (`run`, an emptyDir in components/edge/management-proxy.ts), where
+ * nginx buffers request bodies beside its pid file: twice the largest body, since every body in
+ * flight shares it.
+ */
+export const PROXY_TEMP_VOLUME_SIZE = "2Gi";
 
 /** What a body size may be: the end of every message about one. */
-export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's ${PROXY_TEMP_VOLUME_SIZE} temp volume, so a larger one (or 0, no limit) could never reach the tenant`;
+export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's ${PROXY_TEMP_VOLUME_SIZE} temp volume, which every body in flight shares (0 would be no limit at all)`;
 
 /** The size in bytes, when `value` is written as nginx reads a size; undefined otherwise. */
 export function nginxSizeBytes(value: string): bigint | undefined {

@@ -32,7 +32,7 @@ const RESERVED =
 
 /** What a bad proxy.maxBodySize is told: the form nginx reads and the most the proxy can buffer. */
 const BODY_SIZE =
-  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 1Gi temp volume, so a larger one (or 0, no limit) could never reach the tenant";
+  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 2Gi temp volume, which every body in flight shares (0 would be no limit at all)";
 
 /** What a database host that is neither a host name nor an IP address is told. */
 const SERVER_HOST =

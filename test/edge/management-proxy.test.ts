@@ -278,7 +278,7 @@ describe("ManagementProxy", () => {
     ]);
     expect(spec.volumes.slice(2)).toEqual([
       { name: "tls", secret: { secretName: "wildcard-tls", defaultMode: 0o440 } },
-      { name: "run", emptyDir: { sizeLimit: "1Gi" } },
+      { name: "run", emptyDir: { sizeLimit: "2Gi" } },
     ]);
     expect(spec.volumes.some((v: Record<string, unknown>) => "hostPath" in v)).toBe(false);
     // The config points nginx only at the mounted, writable and read-only paths above.
