@@ -331,6 +331,13 @@ describe("renderNginxConfig", () => {
         "X-Forwarded-Protocol",
         "X-Forwarded-Ssl",
         "X-Forwarded-Client-Cert",
+        // RFC 9440's and the common proxies' client-certificate headers.
+        "X-Forwarded-Tls-Client-Cert",
+        "Client-Cert",
+        "Client-Cert-Chain",
+        "X-SSL-Client-Cert",
+        "X-Client-Cert",
+        "Ssl-Client-Cert",
         "X-Original-Forwarded-For",
         "X-Client-IP",
         "X-Cluster-Client-IP",
