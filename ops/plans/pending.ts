@@ -3,7 +3,7 @@
  * tenant's own resources, the edge (its route table apart), the database, and the rest.
  */
 import { ENVIRONMENT_NAME } from "../../model/names";
-import { TENANT_COMPONENT_TYPES } from "./groups";
+import { DATABASE_COMPONENT_TYPES, TENANT_COMPONENT_TYPES } from "./groups";
 import { parseUrn } from "./urn";
 
 /** One resource a preview would touch (Automation API step metadata). */
@@ -90,7 +90,7 @@ export function groupPending(
     const tenant = tenantOf(step, tenants);
     if (chain.includes("agent-cloud:edge:ManagementProxy")) {
       push(/routes|route-table/.test(nameOf(step.urn)) ? "route table" : "edge proxy", line);
-    } else if (chain.includes("agent-cloud:data:SharedDatabase")) {
+    } else if (DATABASE_COMPONENT_TYPES.some((type) => chain.includes(type))) {
       const owner = databaseTenantOf(step.urn, tenants);
       push(owner === undefined ? "database" : `database (tenant ${owner})`, line);
     } else if (tenant !== undefined) {

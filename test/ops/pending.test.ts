@@ -168,6 +168,19 @@ describe("groupPending files each step under the tenant whose TenantApp it belon
       step: step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-acme-role"),
       group: { label: "database (tenant acme)", changes: ["+ Role dev-database-acme-role"] },
     },
+    {
+      what: "acme's database in a shard stack's TenantDatabases",
+      step: step(
+        "update",
+        AGENT_CLOUD.TenantDatabases,
+        POSTGRESQL.Database,
+        "dev-database-acme-database",
+      ),
+      group: {
+        label: "database (tenant acme)",
+        changes: ["~ Database dev-database-acme-database"],
+      },
+    },
   ])("$what: $group.label", ({ step: one, group }) => {
     expect(groupPending([one], TENANTS)).toEqual([group]);
   });
