@@ -53,9 +53,10 @@ export interface ManagementProxyTransforms {
 
 export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingWorkersKept"> {
   /**
-   * The domain tenants are served under (`{id}.{domain}`): a cookie a tenant sets for it, a
-   * parent of it or another tenant's host is rewritten to the request's own host
-   * (nginx/cookies.ts), so no tenant can set a cookie for the others.
+   * The domain tenants are served under (`{id}.{domain}`): a `Set-Cookie` a tenant's server
+   * answers for it, a parent of it or another tenant's host is rewritten to the request's own
+   * host (nginx/cookies.ts, which says what the rewrite cannot catch: a page's own
+   * `document.cookie`, attribute spellings nginx does not parse).
    */
   readonly domain: string;
   /** Namespace the proxy runs in; the platform creates it. */
@@ -196,7 +197,12 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
  * container gets), else PROXY_DEFAULTS.workerProcesses when the limit is unset or known only at
  * deployment. A problem leaves the default, so nginx's own checks do not repeat it.
  */
-function workerProcessesOf(args: ManagementProxyArgs): { count: number; problems: string[] } {
+function workerProcessesOf(args: ManagementProxyArgs): {
+  count: number;
+  /** Set when the count comes from the CPU limit: where it does, for messages. */
+  fromCpu?: string;
+  problems: string[];
+} {
   const fallback = PROXY_DEFAULTS.workerProcesses;
   if (args.workerProcesses !== undefined) {
     const problems = wholeNumberProblems(
@@ -216,7 +222,7 @@ function workerProcessesOf(args: ManagementProxyArgs): { count: number; problems
   if (reason !== undefined) return { count: fallback, problems: [`${field}: ${reason}`] };
   const count = Math.max(1, Math.ceil(quantityValue(String(cpu))));
   return count <= MOST_WORKER_PROCESSES
-    ? { count, problems: [] }
+    ? { count, fromCpu: field, problems: [] }
     : {
         count: fallback,
         problems: [
@@ -228,8 +234,9 @@ function workerProcessesOf(args: ManagementProxyArgs): { count: number; problems
 /** How many old workers may drain at once, or why the memory limit cannot hold them. */
 function drainingBudget(
   args: ManagementProxyArgs,
-  workerProcesses: number,
+  workers: ReturnType<typeof workerProcessesOf>,
 ): { kept?: number; problems: string[] } {
+  const workerProcesses = workers.count;
   const memory = memoryLimitOf(args.resources);
   if (memory.problems.length > 0) return memory;
   try {
@@ -241,9 +248,14 @@ function drainingBudget(
     return { kept, problems: [] };
   } catch (err) {
     const given = args.resources === undefined ? " (the default)" : "";
+    // Name what set the workers when the caller did not: one per CPU of the limit.
+    const why =
+      workers.fromCpu === undefined || args.resources === undefined
+        ? ""
+        : ` (${workerProcesses} workers: one per CPU of ${workers.fromCpu}; workerProcesses sets fewer)`;
     return {
       problems: [
-        `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}`,
+        `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}${why}`,
       ],
     };
   }
@@ -280,7 +292,7 @@ function renderProxyFiles(
     // A tag that names no version: the spelling every nginx with HTTP/2 understands.
     nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
   });
-  const draining = drainingBudget(args, workers.count);
+  const draining = drainingBudget(args, workers);
   const problems = [...workers.problems, ...draining.problems];
   const nginxInput = { ...shipped, drainingWorkersKept: draining.kept };
   let nginxConfig: string;

@@ -503,7 +503,7 @@ describe("ManagementProxy", () => {
     [
       "the default limit beside an 8-CPU limit's workers",
       { routes: fleet(10_000), resources: { limits: { cpu: "8", memory: "1Gi" } } },
-      `resources.limits.memory "1Gi": holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 2347Mi is needed`,
+      `resources.limits.memory "1Gi": holds 0 draining nginx workers beside 10000 tenants' route table (about 157 MiB a copy), fewer than the 8 workers a route change leaves draining: at least 2347Mi is needed (8 workers: one per CPU of resources.limits.cpu "8"; workerProcesses sets fewer)`,
     ],
     [
       "a CPU limit that is not a quantity",
