@@ -30,6 +30,19 @@ function base(): Record<string, any> {
   };
 }
 
+/** A small plan `tiny` with `extra` fields (its resources valid, so only they are judged). */
+function tinyPlan(extra: Record<string, number>): Record<string, unknown> {
+  return {
+    tiny: {
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "1", memory: "128Mi" },
+      maxReplicas: 1,
+      databaseConnections: 2,
+      ...extra,
+    },
+  };
+}
+
 function problems(config: Record<string, unknown>): string[] {
   try {
     parseConfig(config);
@@ -256,31 +269,14 @@ describe("edge-security config errors", () => {
     ],
     [
       "a plan without a rate",
-      (c) =>
-        (c.plans = {
-          tiny: {
-            requests: { cpu: "50m", memory: "64Mi" },
-            limits: { cpu: "1", memory: "128Mi" },
-            maxReplicas: 1,
-            databaseConnections: 2,
-            requestsPerSecond: 0,
-          },
-        }),
+      (c) => (c.plans = tinyPlan({ requestsPerSecond: 0 })),
       [`plans.tiny.requestsPerSecond 0: must be at least 1`],
     ],
     [
       "a burst of 1, the least nginx takes, for clients and for a plan",
       (c) => {
         c.proxy = { limits: { requestBurstPerClient: 1 } };
-        c.plans = {
-          tiny: {
-            requests: { cpu: "50m", memory: "64Mi" },
-            limits: { cpu: "1", memory: "128Mi" },
-            maxReplicas: 1,
-            databaseConnections: 2,
-            requestBurst: 1,
-          },
-        };
+        c.plans = tinyPlan({ requestBurst: 1 });
       },
       [],
     ],
@@ -293,16 +289,7 @@ describe("edge-security config errors", () => {
     ],
     [
       "a plan burst of 0 (nginx refuses burst=0)",
-      (c) =>
-        (c.plans = {
-          tiny: {
-            requests: { cpu: "50m", memory: "64Mi" },
-            limits: { cpu: "1", memory: "128Mi" },
-            maxReplicas: 1,
-            databaseConnections: 2,
-            requestBurst: 0,
-          },
-        }),
+      (c) => (c.plans = tinyPlan({ requestBurst: 0 })),
       [
         `plans.tiny.requestBurst 0: must be at least 1: nginx's limit_req refuses a burst of 0, so the proxy would not start`,
       ],
