@@ -109,13 +109,23 @@ function events(req, res) {
   });
 }
 
-const server = createServer(async (req, res) => {
+/** The request target's path; undefined for one no URL holds (`//`, `//[`): the client's error. */
+function pathOf(target) {
+  try {
+    return new URL(target ?? "/", "http://localhost").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+async function handle(req, res) {
   // While draining, a keep-alive connection is closed as soon as its response is done, so
   // server.close() can complete instead of waiting for clients to hang up.
   res.once("finish", () => {
     if (draining) setImmediate(() => server.closeIdleConnections());
   });
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const path = pathOf(req.url);
+  if (path === undefined) return send(res, 400, { error: "bad request" });
   if (!PUBLIC_PATHS.has(path) && !authorized(req)) {
     res.setHeader("www-authenticate", 'Bearer realm="agent-cloud"');
     return send(res, 401, { error: "unauthorized" });
@@ -146,7 +156,17 @@ const server = createServer(async (req, res) => {
     default:
       return send(res, 404, { error: "not found" });
   }
-});
+}
+
+// One request's failure is that request's 500, never the process's end (an unhandled rejection
+// would stop every tenant request and stream this pod serves).
+const server = createServer((req, res) =>
+  handle(req, res).catch((error) => {
+    log("request failed", { error: String(error) });
+    if (res.headersSent) res.destroy();
+    else send(res, 500, { error: "internal error" });
+  }),
+);
 
 function shutdown(signal) {
   if (draining) return;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +151,26 @@ describe("sample agent", () => {
     expect(await status(`${keyless.url}/`)).toBe(401);
     expect(await status(`${keyless.url}/`, { authorization: "Bearer " })).toBe(401);
     expect(await status(`${keyless.url}/healthz`)).toBe(200);
+  });
+
+  it("answers a request target no URL holds with 400 and keeps serving", async () => {
+    const agent = await startAgent({ AGENT_CLOUD_API_KEY: KEY, DATABASE_URL: dbUrl(databasePort) });
+    const port = Number(new URL(agent.url).port);
+    for (const target of ["//", "//[", "//evil.example:99999/x"]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () =>
+          socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let text = "";
+        socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer.split("\r\n")[0], target).toBe("HTTP/1.1 400 Bad Request");
+      expect(answer.endsWith('{"error":"bad request"}'), target).toBe(true);
+    }
+    expect(agent.child.exitCode).toBe(null);
+    expect((await fetch(`${agent.url}/healthz`)).status).toBe(200);
   });
 
   it("is healthy while up, and ready only while the database accepts TCP", async () => {
