@@ -85,7 +85,9 @@ export KUBECONFIG="${KUBECONFIG:-$HOME/.kube/config}"
 mkdir -p "$root/.pulumi-state"
 cd "$root"
 pulumi stack select --create local
-pulumi up --yes --stack local "$@"
+# --refresh: after local:down the kept state describes a deleted cluster; reading the new one
+# first lets the update recreate what is gone instead of trusting the state.
+pulumi up --refresh --yes --stack local "$@"
 pulumi stack output hostsFileLines --stack local
 echo "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:"
 echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=\"$PULUMI_CONFIG_PASSPHRASE\""

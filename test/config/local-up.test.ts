@@ -47,6 +47,25 @@ describe("local:up prerequisites", () => {
     expect(readFileSync(join(bin, "docker-calls"), "utf8")).toBe("info\n");
   });
 
+  it("refreshes the local stack before updating it, so a state kept by local:down is re-read", () => {
+    tool("docker", "exit 0");
+    tool("kind", 'case "$1" in version) echo "kind v0.29.0 go1.24 linux/amd64";; esac; exit 0');
+    tool("kubectl", "cat >/dev/null; exit 0");
+    tool(
+      "pulumi",
+      'case "$1" in version) echo "v3.190.0";; *) echo "$@" >> "$HOME/pulumi-calls";; esac; exit 0',
+    );
+    const run = localUp();
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(bin, "pulumi-calls"), "utf8").split("\n")).toEqual([
+      "stack select --create local",
+      "up --refresh --yes --stack local",
+      "stack output hostsFileLines --stack local",
+      "",
+    ]);
+  });
+
   it("pins a kind node image with Kubernetes >= 1.30 (the preStop sleep action)", () => {
     const cluster = readFileSync(join(ROOT, "deploy", "kind", "cluster.yaml"), "utf8");
     const image = /image: kindest\/node:v1\.(\d+)\.\d+@sha256:[a-f0-9]{64}/.exec(cluster);
