@@ -306,6 +306,14 @@ async function imageSource(
   let images: ImageSet | undefined;
   const configured = imageRefOf(config);
   if (configured !== undefined) images = { image: configured, pins: {} };
+  const building = [options.force && "--force", options.tag !== undefined && "--tag"].filter(
+    (flag): flag is string => typeof flag === "string",
+  );
+  if (configured !== undefined && building.length > 0) {
+    throw new UsageError(
+      `${building.join(" and ")} ${building.length > 1 ? "ask" : "asks"} for a build, but ${ctx.engine.configFileName(options.stack)} sets image.ref ${configured} (as promote writes it), so this deploy builds nothing and runs that image; remove image.ref to build from the context, or deploy without ${building.join(" and ")}`,
+    );
+  }
   let imageFrom: string | undefined;
   if (options.skipBuild) {
     const ref = imageRefOutput(outputs);

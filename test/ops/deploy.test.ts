@@ -188,6 +188,22 @@ describe("deploy", () => {
     });
   });
 
+  it.each([
+    [{ force: true }, "--force asks"],
+    [{ tag: "rc1" }, "--tag asks"],
+    [{ force: true, tag: "rc1" }, "--force and --tag ask"],
+  ])("refuses %j when the stack file pins image.ref, building nothing", async (flags, what) => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
+    const flagNames = what.replace(/ asks?$/, "");
+    await expect(deploy(ctx, { ...base, ...flags })).rejects.toThrow(
+      new UsageError(
+        `${what} for a build, but Pulumi.dev.yaml sets image.ref ${IMAGE_REF_A} (as promote writes it), so this deploy builds nothing and runs that image; remove image.ref to build from the context, or deploy without ${flagNames}`,
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
   it("records a pinned image.ref from config in the message", async () => {
     const ctx = setup();
     ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
