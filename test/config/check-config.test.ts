@@ -50,7 +50,9 @@ function stackConfigOf(dir: string): Record<string, unknown> {
 describe("check-config", () => {
   it("the README's example error is the command's real output", () => {
     const example = readmeExample();
-    expect(example.command).toBe("$ npm run check-config -- --stack dev");
+    expect(example.command).toBe(
+      "$ npm run check-config -- --stack dev --dir test/fixtures/check-config/readme",
+    );
     const result = run("readme");
     expect(result.code).toBe(1);
     expect(result.out).toBe("");
