@@ -276,6 +276,7 @@ function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
       adminHost: database.adminHost,
       adminPort: database.adminPort,
       clusterDomain: config.proxy.clusterDomain,
+      backups: database.backup !== undefined,
     };
   }
   return {

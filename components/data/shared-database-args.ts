@@ -122,6 +122,11 @@ export interface InClusterDatabaseArgs extends SharedDatabaseCommonArgs {
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
   /** The cluster's DNS domain, for the host tenants connect to. @default {@link DEFAULT_CLUSTER_DOMAIN} (model/names.ts) */
   readonly clusterDomain?: string;
+  /**
+   * Whether the environment's TenantBackups run (config `database.backup`): the NetworkPolicy
+   * then admits their pods in `{environment}-backups` on the postgres port. @default false
+   */
+  readonly backups?: boolean;
 }
 
 /** An existing server (managed PostgreSQL): for `production`. */
@@ -187,6 +192,7 @@ export interface ResolvedInClusterArgs extends ResolvedCommonArgs {
   readonly adminPort: number;
   readonly resources: k8s.types.input.core.v1.ResourceRequirements;
   readonly clusterDomain: string;
+  readonly backups: boolean;
 }
 
 /** External args with every default applied. */
@@ -310,5 +316,6 @@ export function resolveSharedDatabaseArgs(
     adminPort: args.adminPort,
     resources: args.resources ?? IN_CLUSTER_RESOURCES,
     clusterDomain: args.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    backups: args.backups ?? false,
   };
 }

@@ -244,6 +244,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
             podLabels: POD_LABELS,
             port: POSTGRES_PORT,
             adminSourceCidrs: args.adminSourceCidrs,
+            backups: args.backups,
           }),
         },
         { parent: this },

@@ -18,6 +18,7 @@ import {
   retentionDaysProblems,
 } from "./backup-job";
 import { backupsNamespace, DNS_LABEL } from "../../model/names";
+import { TENANT_BACKUPS, tenantBackupsLabels } from "./backups-peer";
 
 export const TENANT_BACKUPS_TYPE = "agent-cloud:data:TenantBackups";
 
@@ -86,8 +87,6 @@ export interface ResolvedTenantBackupsArgs {
   readonly transform: TenantBackupsTransforms;
 }
 
-/** Name of the CronJob, its NetworkPolicy and its volume claim in the backups namespace. */
-const TENANT_BACKUPS = "tenant-backups";
 /** Name of the Secret with each tenant's DATABASE_URL. */
 const URLS_SECRET = "tenant-database-urls";
 
@@ -118,11 +117,7 @@ export function resolveTenantBackupsArgs(
   return {
     environment: args.environment,
     namespace: backupsNamespace(args.environment),
-    labels: {
-      "app.kubernetes.io/name": TENANT_BACKUPS,
-      "app.kubernetes.io/part-of": "agent-cloud",
-      "agent-cloud.io/environment": args.environment,
-    },
+    labels: tenantBackupsLabels(args.environment),
     tenants: args.tenants,
     schedule: args.schedule,
     retentionDays: args.retentionDays,

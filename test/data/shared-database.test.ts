@@ -394,6 +394,49 @@ describe("SharedDatabase, in-cluster", () => {
     });
   });
 
+  it("admits the backup pods of this environment's backups namespace, and nothing wider, when backups run", async () => {
+    const { run } = await deploy(inCluster({ backups: true }));
+    expect(run.get(KUBERNETES.NetworkPolicy, "db-network-policy").inputs.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: {
+              matchLabels: { "agent-cloud.io/environment": "dev" },
+              matchExpressions: [{ key: "agent-cloud.io/tenant", operator: "Exists" }],
+            },
+          },
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-backups" } },
+            podSelector: {
+              matchLabels: {
+                "app.kubernetes.io/name": "tenant-backups",
+                "app.kubernetes.io/part-of": "agent-cloud",
+                "agent-cloud.io/environment": "dev",
+              },
+            },
+          },
+          { ipBlock: { cidr: "172.16.0.0/12" } },
+        ],
+        ports: [{ protocol: "TCP", port: 5432 }],
+      },
+    ]);
+    // Without backups (the default, or said outright) the peers are the tenants and the admin path.
+    for (const backups of [undefined, false]) {
+      const without = await deploy(inCluster({ backups }));
+      expect(
+        without.run.get(KUBERNETES.NetworkPolicy, "db-network-policy").inputs.spec.ingress[0].from,
+      ).toEqual([
+        {
+          namespaceSelector: {
+            matchLabels: { "agent-cloud.io/environment": "dev" },
+            matchExpressions: [{ key: "agent-cloud.io/tenant", operator: "Exists" }],
+          },
+        },
+        { ipBlock: { cidr: "172.16.0.0/12" } },
+      ]);
+    }
+  });
+
   it("has no admin NodePort unless asked, and then needs the admin path's sources", async () => {
     const { run } = await deploy(inCluster({ nodePort: undefined, adminSourceCidrs: undefined }));
     expect(run.ofType(KUBERNETES.Service).map((r) => r.name)).toEqual(["db-service"]);
