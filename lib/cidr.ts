@@ -51,7 +51,7 @@ export function contains(outer: Range, inner: Range): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }
 
-/** Non-public ranges `cidr` overlaps (empty for a public range). */
+/** Non-public ranges `cidr` overlaps (empty for a public range, and for one that is not IPv4). */
 export function nonPublicOverlaps(cidr: string): string[] {
   const r = cidrRange(cidr);
   if (r === undefined) return [];
@@ -59,10 +59,12 @@ export function nonPublicOverlaps(cidr: string): string[] {
 }
 
 /**
- * Whether a CIDR, minus the `except` ranges, stays public: every non-public range it overlaps is
- * covered by an exception.
+ * Whether a CIDR, minus the `except` ranges, stays public: it is an IPv4 CIDR and every
+ * non-public range it overlaps is covered by an exception. Anything else (IPv6, an IPv4-mapped
+ * IPv6 block, a malformed string) is not called public: these ranges say nothing about it.
  */
 export function isPublicExcept(cidr: string, except: readonly string[] = []): boolean {
+  if (cidrRange(cidr) === undefined) return false;
   const holes = except.map(cidrRange).filter((x): x is Range => x !== undefined);
   return nonPublicOverlaps(cidr)
     .filter((x) => !UNROUTABLE.includes(x))

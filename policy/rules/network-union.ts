@@ -78,19 +78,26 @@ export function openings(np: Res, env: string | undefined): string[] {
     to.forEach((p, j) => {
       const peer = asObj(p) ?? {};
       const where = `egress[${i}].to[${j}]`;
-      const cidr = asString(at(peer, "ipBlock", "cidr"));
-      if (cidr !== undefined) {
+      if (peer.ipBlock !== undefined) {
+        const cidr = at(peer, "ipBlock", "cidr");
+        if (isUnknown(peer.ipBlock) || isUnknown(cidr)) return; // judged again once known
+        // Checked before any allowance: the platform renders only IPv4 blocks (a plan's
+        // egressCidrs and database CIDRs must be IPv4), and the ranges below are IPv4 ranges, so
+        // they cannot say whether an IPv6 block (::/0, fd00:ec2::254, ::ffff:169.254.169.254)
+        // stays public.
+        if (typeof cidr !== "string" || cidrRange(cidr) === undefined) {
+          found.push(
+            `${where} reaches ipBlock ${typeof cidr === "string" ? `"${cidr}"` : `with cidr ${String(cidr)}`}, which is not an IPv4 CIDR (the platform renders only IPv4 ipBlocks, so the pack allows no other)`,
+          );
+          return;
+        }
         const except = asList(at(peer, "ipBlock", "except")).filter(
           (x): x is string => typeof x === "string",
         );
         if (privateOk || isPublicExcept(cidr, except) || databaseCidrs.includes(cidr)) return;
-        if (cidrRange(cidr) === undefined) {
-          found.push(`${where} reaches ipBlock "${cidr}", which is not an IPv4 CIDR`);
-        } else {
-          found.push(
-            `${where} reaches ipBlock ${cidr}${except.length ? ` except ${except.join(", ")}` : ""}, which includes private, link-local or loopback addresses (a plan must say allowPrivateEgress: true, marked by the annotation ${ANNOTATION_PRIVATE_EGRESS})`,
-          );
-        }
+        found.push(
+          `${where} reaches ipBlock ${cidr}${except.length ? ` except ${except.join(", ")}` : ""}, which includes private, link-local or loopback addresses (a plan must say allowPrivateEgress: true, marked by the annotation ${ANNOTATION_PRIVATE_EGRESS})`,
+        );
         return;
       }
       const ns = namespaceNamed(peer);

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { urnOf, type PackContext, type TestResource } from "../analyzer";
 import { deployment, edge, expectClean, expectViolation, namespace, tenant } from "../fixtures";
+import { tenantNetworkPolicySpec } from "../../../components/tenant/network-policy";
+import { networkPolicyAnnotations } from "../../../components/tenant/private-egress";
 import { KUBERNETES } from "../../../testkit/type-tokens";
 
 /** Registers the suite; `ctx.pack` is the running pack (set in beforeAll). */
@@ -260,6 +262,110 @@ export function tenantsSuite(ctx: PackContext): void {
       await opens(
         { podSelector: {}, egress: [{ ports: [{ port: 443 }] }] },
         "egress[0] has no `to`, so it reaches every address on its ports",
+      );
+    });
+
+    /** The whole message the pack reports for the extra policy (the rule's description first). */
+    const extraOpens = (openings: string) =>
+      "Every tenant namespace has a default-deny NetworkPolicy for Ingress and Egress, and no " +
+      "policy of it opens more than the edge (in), cluster DNS, its database and public " +
+      "addresses (out).\n" +
+      'NetworkPolicy "dev-tenant-acme/extra" (Pulumi resource "acme-extra") opens tenant ' +
+      `namespace "dev-tenant-acme" beyond its isolation: ${openings}. Kubernetes allows whatever ` +
+      "ANY policy of the namespace allows, so a default-deny beside it does not help: remove the " +
+      "rule, or narrow it to the edge proxy (ingress), cluster DNS, the tenant's database and " +
+      "public addresses (egress).";
+    const exactly = async (
+      spec: Record<string, unknown>,
+      message: string,
+      annotations?: object,
+    ) => {
+      const result = await ctx.pack.analyzeStack(
+        stack(extra(spec, KUBERNETES.NetworkPolicy, annotations)),
+      );
+      expect(result.diagnostics.map((d) => [d.policyName, d.enforcementLevel, d.message])).toEqual([
+        [DENY, "mandatory", message],
+      ]);
+      expect(result.diagnostics.map((d) => d.urn)).toEqual([
+        urnOf({ type: KUBERNETES.NetworkPolicy, name: "acme-extra" }),
+      ]);
+    };
+    const egressTo = (cidr: unknown) => ({
+      podSelector: {},
+      egress: [{ to: [{ ipBlock: { cidr } }] }],
+    });
+    const notIpv4 = (cidr: string) =>
+      extraOpens(
+        `egress[0].to[0] reaches ipBlock "${cidr}", which is not an IPv4 CIDR (the platform ` +
+          "renders only IPv4 ipBlocks, so the pack allows no other)",
+      );
+
+    it.each([
+      [
+        "0.0.0.0/0",
+        extraOpens(
+          "egress[0].to[0] reaches ipBlock 0.0.0.0/0, which includes private, link-local or " +
+            "loopback addresses (a plan must say allowPrivateEgress: true, marked by the " +
+            "annotation agent-cloud.io/allow-private-egress)",
+        ),
+      ],
+      ["::/0", notIpv4("::/0")],
+      ["fd00:ec2::254/128", notIpv4("fd00:ec2::254/128")], // AWS's IPv6 metadata service
+      ["::ffff:169.254.169.254/128", notIpv4("::ffff:169.254.169.254/128")], // IPv4-mapped
+    ])("fails egress to ipBlock %s with the exact message", async (cidr, message) => {
+      await exactly(egressTo(cidr), message);
+    });
+
+    it("passes every ipBlock the platform renders: public internet, egressCidrs, database CIDRs, private opt-in", async () => {
+      const rendered = (
+        egressCidrs: string[],
+        allowPrivateEgress: boolean,
+        database: { cidrs?: string[]; namespace?: string },
+      ): TestResource => ({
+        type: KUBERNETES.NetworkPolicy,
+        name: "acme-extra",
+        props: {
+          metadata: {
+            name: "extra",
+            namespace: "dev-tenant-acme",
+            ...networkPolicyAnnotations(allowPrivateEgress, database),
+          },
+          spec: tenantNetworkPolicySpec({
+            appPort: 8080,
+            proxyNamespace: "dev-edge",
+            database: { ...database, port: 5432 },
+            egressPorts: [443],
+            egressCidrs,
+            allowPrivateEgress,
+          }),
+        },
+      });
+      for (const policy of [
+        rendered(["203.0.113.0/24", "198.51.100.7/32"], false, { namespace: "dev-database" }),
+        rendered([], false, { cidrs: ["10.30.0.0/24"] }),
+        rendered([], false, {}), // an external database with a public address
+        rendered(["10.40.0.0/16", "169.254.169.254/32"], true, { cidrs: ["10.30.0.0/24"] }),
+      ]) {
+        expectClean(await ctx.pack.analyzeStack(stack((rs) => [...rs, policy])));
+      }
+    });
+
+    it("fails a block that is not IPv4 even where private egress or database CIDRs are allowed", async () => {
+      await exactly(egressTo("::/0"), notIpv4("::/0"), {
+        "agent-cloud.io/allow-private-egress": "true",
+      });
+      await exactly(egressTo("fd00::/8"), notIpv4("fd00::/8"), {
+        "agent-cloud.io/database-cidrs": "fd00::/8",
+      });
+      await exactly(egressTo("10.0.0.0/33"), notIpv4("10.0.0.0/33"), {
+        "agent-cloud.io/allow-private-egress": "true",
+      });
+      await exactly(
+        { podSelector: {}, egress: [{ to: [{ ipBlock: {} }] }] },
+        extraOpens(
+          "egress[0].to[0] reaches ipBlock with cidr undefined, which is not an IPv4 CIDR (the " +
+            "platform renders only IPv4 ipBlocks, so the pack allows no other)",
+        ),
       );
     });
 
