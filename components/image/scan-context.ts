@@ -2,12 +2,18 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { findTextSecrets } from "../../model/rules/secrets";
+import { excludesDirectory, type IgnorePattern, parseDockerignore } from "./dockerignore";
 
 /** Rule id of the platform's own detector (model/rules/secrets.ts), which runs beside secretlint. */
 export const PLATFORM_SECRET_RULE = "agent-cloud/secrets";
 
-/** Directories never scanned: VCS metadata and dependencies (and never sent by a sane .dockerignore). */
-export const SKIPPED_DIRECTORIES: readonly string[] = [".git", "node_modules"];
+/**
+ * Directories skipped, at any depth, when the context's `.dockerignore` excludes them (VCS
+ * metadata and dependencies: large, and what a sane `.dockerignore` keeps out of the image).
+ * Without such a line Docker sends them, so they are scanned: `actions/checkout` leaves its token
+ * in `.git/config`.
+ */
+export const SKIPPABLE_DIRECTORIES: readonly string[] = [".git", "node_modules"];
 /** Files larger than this are not text a credential is committed in (images, archives). */
 export const MAX_SCANNED_BYTES = 2 * 1024 * 1024;
 
@@ -37,7 +43,8 @@ export class SecretsInContextError extends pulumi.RunError {
     super(
       `image build context ${context} holds ${findings.length} credential${findings.length === 1 ? "" : "s"}; ` +
         `they would be baked into the image. Take them out of the context (a file listed in ` +
-        `.dockerignore is still scanned: move it elsewhere) and give the app credentials as ` +
+        `.dockerignore is still scanned: move it elsewhere; only .git and node_modules are ` +
+        `skipped, where .dockerignore excludes them) and give the app credentials as ` +
         `tenantSecrets instead:\n` +
         findings
           .map((f) => `  - ${f.file}:${f.line}:${f.column} ${f.message} (${f.ruleId})`)
@@ -56,8 +63,8 @@ interface LintMessage {
 /**
  * Scans every text file of a build context with secretlint's recommended preset (AWS, GCP,
  * GitHub, Slack, npm, private keys, basic-auth URLs, ...) and returns what it finds, sorted by
- * file and line. Skips {@link SKIPPED_DIRECTORIES}, symlinks, binary files and files over
- * {@link MAX_SCANNED_BYTES}.
+ * file and line. Skips {@link SKIPPABLE_DIRECTORIES} the context's `.dockerignore` excludes,
+ * symlinks, binary files and files over {@link MAX_SCANNED_BYTES}.
  */
 export async function scanContext(dir: string): Promise<SecretFinding[]> {
   const root = path.resolve(dir);
@@ -116,13 +123,16 @@ export async function assertNoSecretsInContext(dir: string): Promise<void> {
 }
 
 async function textFiles(root: string): Promise<string[]> {
+  const ignore = await readDockerignore(root);
+  const skipped = (full: string): boolean =>
+    excludesDirectory(ignore, path.relative(root, full).split(path.sep).join("/"));
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.includes(entry.name)) await walk(full);
+        if (!SKIPPABLE_DIRECTORIES.includes(entry.name) || !skipped(full)) await walk(full);
       } else if (entry.isFile() && (await isText(full))) {
         found.push(full);
       }
@@ -130,6 +140,17 @@ async function textFiles(root: string): Promise<string[]> {
   };
   await walk(root);
   return found.sort();
+}
+
+/**
+ * The patterns of the context's `.dockerignore`; none when it has none (Docker sends everything).
+ * A Dockerfile's own `<Dockerfile>.dockerignore`, which BuildKit reads instead, is not consulted.
+ */
+async function readDockerignore(root: string): Promise<IgnorePattern[]> {
+  const file = path.join(root, ".dockerignore");
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return [];
+  return parseDockerignore(await readFile(file, "utf8"));
 }
 
 /** Small enough, and no NUL byte in its first 8 KiB (how git and grep tell binary files). */

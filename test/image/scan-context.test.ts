@@ -85,13 +85,62 @@ describe("scanContext", () => {
     for (const f of ours) expect(f.message).not.toContain(stripe);
   });
 
-  it("skips .git, node_modules and binary files", async () => {
+  it("skips binary files", async () => {
     const dir = tempContext({
-      ".git/config": `[remote]\n  token = ${FAKE_GITHUB_TOKEN}\n`,
-      "node_modules/pkg/fixture.txt": FAKE_PRIVATE_KEY,
       "assets/blob.bin": Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(FAKE_GITHUB_TOKEN)]),
     });
     expect(await scanContext(dir)).toEqual([]);
+  });
+
+  it("scans .git and node_modules when no .dockerignore keeps them out: every token is found", async () => {
+    // COPY . /app sends all three; a clone's token stays in .git/config.
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\nCOPY . /app\n",
+      ".git/config": `[remote "origin"]\n  url = https://${FAKE_GITHUB_TOKEN}@github.com/acme/agent.git\n`,
+      "node_modules/x/creds.txt": `token=${FAKE_GITHUB_TOKEN}\n`,
+      "config/.env": `GITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n`,
+    });
+    const findings = await scanContext(dir);
+    expect(findings.map(({ file, line, ruleId }) => ({ file, line, ruleId }))).toEqual([
+      { file: ".git/config", line: 2, ruleId: "@secretlint/secretlint-rule-github" },
+      { file: "config/.env", line: 1, ruleId: "@secretlint/secretlint-rule-github" },
+      { file: "node_modules/x/creds.txt", line: 1, ruleId: "@secretlint/secretlint-rule-github" },
+    ]);
+    await expect(assertNoSecretsInContext(dir)).rejects.toThrow(
+      "(a file listed in .dockerignore is still scanned: move it elsewhere; only .git and " +
+        "node_modules are skipped, where .dockerignore excludes them)",
+    );
+  });
+
+  // [.dockerignore (undefined: none), the files of the three below that are scanned]
+  const GIT = ".git/config";
+  const MODULES = "node_modules/x/creds.txt";
+  const NESTED = "app/node_modules/y/creds.txt";
+  it.each<[string | undefined, string[]]>([
+    [undefined, [GIT, NESTED, MODULES]],
+    ["", [GIT, NESTED, MODULES]],
+    ["# .git\n# node_modules\n", [GIT, NESTED, MODULES]],
+    [".git", [NESTED, MODULES]],
+    [".git/", [NESTED, MODULES]],
+    ["/.git", [NESTED, MODULES]],
+    ["**/.git", [NESTED, MODULES]],
+    ["node_modules", [GIT, NESTED]],
+    ["node_modules/", [GIT, NESTED]],
+    ["**/node_modules", [GIT]],
+    ["*/node_modules", [GIT, MODULES]],
+    ["# VCS and deps\n.git\n\nnode_modules\n*/node_modules\n", []],
+    [".git\n**/node_modules\n!.git/HEAD\n", [GIT]],
+    ["**/node_modules\n.git\n!node_modules/x/keep.txt\n", [MODULES]],
+    ["*\n!Dockerfile\n", []],
+  ])(".dockerignore %j: scans %j", async (ignore, scanned) => {
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\nCOPY . /app\n",
+      [GIT]: `[remote]\n  token = ${FAKE_GITHUB_TOKEN}\n`,
+      [MODULES]: `${FAKE_PRIVATE_KEY}\n`,
+      [NESTED]: `${FAKE_PRIVATE_KEY}\n`,
+      ...(ignore === undefined ? {} : { ".dockerignore": ignore }),
+    });
+    expect((await scanContext(dir)).map((f) => f.file)).toEqual(scanned);
   });
 
   it("refuses a context that does not exist", async () => {
