@@ -1,24 +1,35 @@
 /**
  * The CI workflows shipped for the platform's users, read as data: the code of a pull request
- * never receives a production secret outside an approval environment, pull requests preview
- * dev, previews build nothing, and production deploys dev's tested digest instead of building.
+ * never receives a production secret outside an approval environment nor runs in an environment
+ * whose secrets deploy, pull requests preview dev, previews build nothing, and production deploys
+ * dev's tested digest instead of building. The preview identity documented for the cluster
+ * (docs/ci-credentials.md) is held to dry-runs.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 
-const DIR = path.resolve(__dirname, "../../.github/workflows");
+const ROOT = path.resolve(__dirname, "../..");
+const DIR = path.join(ROOT, ".github/workflows");
 /** Environments with required reviewers (README, "CI for the platform's users"). */
-const APPROVAL_ENVIRONMENTS = ["production"];
-/** Environments whose secrets reach production. */
-const PRODUCTION_ENVIRONMENTS = ["production"];
+const APPROVAL_ENVIRONMENTS = ["production", "production-preview"];
+/** Environments whose secrets reach production (production-preview's can only preview it). */
+const PRODUCTION_ENVIRONMENTS = ["production", "production-preview"];
 
 interface Job {
+  if?: string;
   environment?: string | { name: string };
   env?: Record<string, string>;
   steps?: { uses?: string; run?: string; with?: Record<string, unknown> }[];
   strategy?: unknown;
+}
+interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: { verbs: string[] }[];
+  subjects?: unknown[];
+  spec?: Record<string, unknown>;
 }
 interface Workflow {
   on: unknown;
@@ -56,6 +67,29 @@ function environmentOf(job: Job): string | undefined {
 function touchesProduction(job: Job): boolean {
   return /production/i.test(JSON.stringify(job.steps ?? []) + JSON.stringify(job.strategy ?? {}));
 }
+
+/** Whether a job changes a stack: `ops deploy`/`rollback` without --dry-run, `pulumi up` and kin. */
+function deploys(job: Job): boolean {
+  return (job.steps ?? []).some(
+    (s) =>
+      /\bops -- (deploy|rollback)\b(?![^\n]*--dry-run)|\bpulumi (up|update|destroy|refresh|import)\b/.test(
+        s.run ?? "",
+      ) ||
+      ((s.uses ?? "").startsWith("pulumi/actions") &&
+        ["up", "update", "destroy", "refresh"].includes(String(s.with?.command))),
+  );
+}
+
+/** Every environment a deploying job of any workflow runs in: those hold deploy credentials. */
+const deployingEnvironments = [
+  ...new Set(
+    workflows.flatMap(({ workflow }) =>
+      Object.values(workflow.jobs)
+        .filter(deploys)
+        .map((job) => environmentOf(job) ?? "(none)"),
+    ),
+  ),
+].sort();
 
 const onPullRequest = workflows.filter(({ workflow }) =>
   triggers(workflow.on).some((t) => t === "pull_request" || t === "pull_request_target"),
@@ -104,10 +138,33 @@ describe("workflows", () => {
       stack: job.steps?.find((s) => s.with?.command === "preview")?.with?.["stack-name"],
     }));
     expect(stacks).toEqual([
-      { id: "dev", environment: "dev", stack: "${{ github.job }}" },
-      { id: "production", environment: "production", stack: "${{ github.job }}" },
+      { id: "dev", environment: "dev-preview", stack: "${{ github.job }}" },
+      { id: "production", environment: "production-preview", stack: "${{ github.job }}" },
     ]);
   });
+
+  it("the deploying jobs run in dev and production, each behind an environment", () => {
+    expect(deployingEnvironments).toEqual(["dev", "production"]);
+  });
+
+  it.each(onPullRequest)(
+    "$file: no pull_request job deploys or runs in an environment a deploying job uses",
+    ({ workflow }) => {
+      const jobs = Object.entries(workflow.jobs).map(([id, job]) => ({
+        id,
+        environment: environmentOf(job),
+        deploys: deploys(job),
+      }));
+      expect(jobs.filter((j) => j.deploys)).toEqual([]);
+      // An expression could name any environment: pull-request jobs name theirs literally.
+      expect(jobs.filter((j) => j.environment?.includes("${{"))).toEqual([]);
+      expect(
+        jobs.filter(
+          (j) => j.environment !== undefined && deployingEnvironments.includes(j.environment),
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it.each(workflows)(
     "$file: previews set up no image builder (they build nothing)",
@@ -137,5 +194,49 @@ describe("workflows", () => {
     const runs = steps.map((s) => s.run ?? "").join("\n");
     expect(runs).toMatch(/ops -- deploy --stack production --image-from dev/);
     expect(runs).not.toMatch(/ops -- deploy --stack production(?![^\n]*--image-from)/);
+  });
+
+  it("docs/ci-credentials.md: the preview identity gets no verb beyond a preview's, and only dry-runs", () => {
+    const doc = readFileSync(path.join(ROOT, "docs/ci-credentials.md"), "utf8");
+    const block = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const objects = parseAllDocuments(block).map((d) => d.toJS() as Manifest);
+    const of = (kind: string) => objects.filter((o) => o.kind === kind);
+    const [account] = of("ServiceAccount");
+    const username = `system:serviceaccount:${account!.metadata.namespace}:${account!.metadata.name}`;
+    expect(username).toBe("system:serviceaccount:agent-cloud-ci:preview");
+    // Reads and the two verbs server-side apply dry-runs are authorized as; nothing else.
+    const verbs = [...new Set(of("ClusterRole").flatMap((r) => r.rules!.flatMap((x) => x.verbs)))];
+    expect(verbs).toEqual(["get", "list", "patch", "create"]);
+    expect(of("Role")).toEqual([]);
+    expect(of("ClusterRoleBinding").map((b) => b.subjects)).toEqual([
+      [{ kind: "ServiceAccount", name: "preview", namespace: "agent-cloud-ci" }],
+    ]);
+    const [policy] = of("ValidatingAdmissionPolicy");
+    expect(policy!.spec).toEqual({
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ["*"],
+            apiVersions: ["*"],
+            operations: ["CREATE", "UPDATE", "DELETE"],
+            resources: ["*", "*/*"],
+          },
+        ],
+      },
+      matchConditions: [
+        { name: "preview-identity", expression: `request.userInfo.username == '${username}'` },
+      ],
+      validations: [
+        {
+          expression: "has(request.dryRun) && request.dryRun",
+          reason: "Forbidden",
+          message: "the preview identity may only send dry-run requests",
+        },
+      ],
+    });
+    expect(of("ValidatingAdmissionPolicyBinding").map((b) => b.spec)).toEqual([
+      { policyName: policy!.metadata.name, validationActions: ["Deny"] },
+    ]);
   });
 });
