@@ -39,10 +39,23 @@ interface Workflow {
 
 const workflows = readdirSync(DIR)
   .filter((f) => /\.ya?ml$/.test(f))
-  .map((file) => ({
-    file,
-    workflow: parse(readFileSync(path.join(DIR, file), "utf8")) as Workflow,
-  }));
+  .map((file) => {
+    const text = readFileSync(path.join(DIR, file), "utf8");
+    return { file, text, workflow: parse(text) as Workflow };
+  });
+
+/** A workflow's comments as one line of prose, so a sentence wrapped over lines reads whole. */
+function comments(text: string): string {
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("#"))
+    .map((l) => l.replace(/^#\s*/, "").trim())
+    .join(" ");
+}
+
+/** Wording that offers secrets stored for the whole repository or organization. */
+const WIDE_SECRETS =
+  /\b(?:repository|repo|organi[sz]ation)[- ](?:wide|level)\b|\b(?:repository|organi[sz]ation) secrets?\b/i;
 
 function triggers(on: unknown): string[] {
   if (typeof on === "string") return [on];
@@ -238,5 +251,37 @@ describe("workflows", () => {
     expect(of("ValidatingAdmissionPolicyBinding").map((b) => b.spec)).toEqual([
       { policyName: policy!.metadata.name, validationActions: ["Deny"] },
     ]);
+  });
+
+  it.each(workflows)(
+    "$file: its secrets are its environments' only, and its text suggests no repository-wide secret",
+    ({ text, workflow }) => {
+      expect(text.split("\n").filter((l) => WIDE_SECRETS.test(l))).toEqual([]);
+      // Workflow-level env, and a job without an environment, could only read repository secrets.
+      expect(secretsIn(workflow.env)).toEqual([]);
+      const withoutEnvironment = Object.entries(workflow.jobs)
+        .filter(([, job]) => secretsIn(job).length > 0 && environmentOf(job) === undefined)
+        .map(([id]) => id);
+      expect(withoutEnvironment).toEqual([]);
+      // The settings it documents are the secrets of exactly the environments its jobs run in.
+      const settings =
+        /^# Settings this workflow reads \(environment secrets of (.+) only\):$/m.exec(text);
+      expect(settings, "the settings line").not.toBeNull();
+      const named = [...settings![1]!.matchAll(/`([\w-]+)`/g)].map((m) => m[1]).sort();
+      const used = [
+        ...new Set(Object.values(workflow.jobs).map((job) => environmentOf(job) ?? "(none)")),
+      ].sort();
+      expect(named).toEqual(used);
+    },
+  );
+
+  it("deploy.yml: production's and dev's deploy credentials exist only as their environment's secrets", () => {
+    const deploy = workflows.find((w) => w.file === "deploy.yml")!;
+    expect(comments(deploy.text)).toContain(
+      "Production's credentials exist only as secrets of the `production` environment, and dev's " +
+        "deploy credentials only as secrets of the `dev` environment. A secret stored anywhere " +
+        "else reaches jobs that name no environment, a pull request's own copy of preview.yml " +
+        "among them, without any approval.",
+    );
   });
 });
