@@ -8,6 +8,17 @@ import { tenantDatabaseName } from "../../model/names";
 import { connectionBudget, RESERVED_CONNECTIONS } from "../../model/rules/connection-budget";
 import { MAINTENANCE_DATABASES, SUPERUSER_SETTINGS } from "./tenant-sql";
 
+/**
+ * When a tenant's override goes away by itself: its hardening (which resets it) runs only when
+ * created or when its statements change, not on every update (components/data/README.md).
+ */
+function untilHardeningRuns(environment: string): string {
+  return (
+    "it stays until that tenant's hardening runs again (an update runs it only when its " +
+    `statements change; to run it now: pulumi up --target-replace <URN of ${environment}-database-<id>-hardening>)`
+  );
+}
+
 /** The part of a `pg.Client` the checks need. */
 export interface QueryClient {
   query<R extends object>(sql: string, values?: unknown[]): Promise<{ rows: R[] }>;
@@ -122,8 +133,8 @@ export async function databaseServerFindings(
       check: "tenant-settings-override",
       message:
         override.rolname === null
-          ? `tenant database "${override.datname}" overrides its plan (${what}); the next update resets it, or run: ALTER DATABASE "${override.datname}" RESET ALL`
-          : `tenant role "${override.rolname}" overrides its plan in database "${override.datname}" (${what}); the next update resets it, or run: ALTER ROLE "${override.rolname}" IN DATABASE "${override.datname}" RESET ALL`,
+          ? `tenant database "${override.datname}" overrides its plan (${what}); ${untilHardeningRuns(environment)}, or run: ALTER DATABASE "${override.datname}" RESET ALL`
+          : `tenant role "${override.rolname}" overrides its plan in database "${override.datname}" (${what}); ${untilHardeningRuns(environment)}, or run: ALTER ROLE "${override.rolname}" IN DATABASE "${override.datname}" RESET ALL`,
     });
   }
 

@@ -61,7 +61,15 @@ async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatements
   }
 }
 
-const provider: pulumi.dynamic.ResourceProvider<SqlStatementsInputs, SqlStatementsOutputs> = {
+/**
+ * Runs the statements on create and on update; the diff is the statement list alone, so an
+ * unchanged list is no change (a new admin password or host is not either), and running the
+ * same statements again takes a replace (`pulumi up --target-replace <urn>`, see the README).
+ */
+export const sqlStatementsProvider: pulumi.dynamic.ResourceProvider<
+  SqlStatementsInputs,
+  SqlStatementsOutputs
+> = {
   async create(inputs) {
     return { id: `sql-${inputs.statements.length}`, outs: await runStatements(inputs) };
   },
@@ -102,7 +110,10 @@ export function resolveSqlStatementsArgs(name: string, args: SqlStatementsArgs):
   return args;
 }
 
-/** Runs `statements` as the admin when created and whenever the list changes. */
+/**
+ * Runs `statements` as the admin when created, whenever the list changes, and when replaced on
+ * purpose; never on an update that leaves the list as it was.
+ */
 export class SqlStatements extends pulumi.dynamic.Resource {
   /** Optional statements the admin was not allowed to run, with PostgreSQL's reason. */
   declare public readonly skipped: pulumi.Output<SqlRunResult["skipped"]>;
@@ -110,7 +121,7 @@ export class SqlStatements extends pulumi.dynamic.Resource {
   constructor(name: string, args: SqlStatementsArgs, opts?: pulumi.CustomResourceOptions) {
     const resolved = resolveSqlStatementsArgs(name, args);
     super(
-      provider,
+      sqlStatementsProvider,
       name,
       { connection: resolved.connection, statements: resolved.statements, skipped: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },

@@ -112,7 +112,8 @@ export function createTenantSql(spec: TenantSqlSpec, password: string): string[]
  * Run by the admin after the role and database exist. Membership in the owning role first: on a
  * managed server (RDS, Cloud SQL) the admin is neither superuser nor the database's owner, and
  * PostgreSQL performs a member's REVOKE as the owner, where a stranger's only warns "no
- * privileges could be revoked". Idempotent, so an update can run it again.
+ * privileges could be revoked". Idempotent, so it runs again safely: when the list changes, or
+ * when the operator replaces the resource to run it on purpose (components/data/README.md).
  */
 export function tenantHardeningSql(spec: TenantSqlSpec): SqlStatement[] {
   const role = quoteIdent(spec.role.name);

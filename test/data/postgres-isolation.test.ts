@@ -390,7 +390,7 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
       }
     });
 
-    it("undoes, on the next hardening run, plan settings a tenant overrode for every future session", async () => {
+    it("undoes, when the hardening runs again, plan settings a tenant overrode for every future session", async () => {
       const t = a();
       const c = await client(t.url);
       const self = quoteIdent(t.spec.role.name);
@@ -418,8 +418,8 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
           )
         ).filter((f) => f.check === "tenant-settings-override");
       expect((await overrides()).map((f) => f.message)).toEqual([
-        `tenant role "${t.spec.role.name}" overrides its plan in database "${t.spec.database.name}" (statement_timeout=0, work_mem=1GB); the next update resets it, or run: ALTER ROLE "${t.spec.role.name}" IN DATABASE "${t.spec.database.name}" RESET ALL`,
-        `tenant database "${t.spec.database.name}" overrides its plan (idle_in_transaction_session_timeout=0); the next update resets it, or run: ALTER DATABASE "${t.spec.database.name}" RESET ALL`,
+        `tenant role "${t.spec.role.name}" overrides its plan in database "${t.spec.database.name}" (statement_timeout=0, work_mem=1GB); it stays until that tenant's hardening runs again (an update runs it only when its statements change; to run it now: pulumi up --target-replace <URN of ${environment}-database-<id>-hardening>), or run: ALTER ROLE "${t.spec.role.name}" IN DATABASE "${t.spec.database.name}" RESET ALL`,
+        `tenant database "${t.spec.database.name}" overrides its plan (idle_in_transaction_session_timeout=0); it stays until that tenant's hardening runs again (an update runs it only when its statements change; to run it now: pulumi up --target-replace <URN of ${environment}-database-<id>-hardening>), or run: ALTER DATABASE "${t.spec.database.name}" RESET ALL`,
       ]);
       await withClient(adminUrl(adminRole, adminPassword), (admin) =>
         runSqlStatements(admin, tenantHardeningSql(t.spec)),

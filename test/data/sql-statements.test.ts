@@ -4,6 +4,7 @@ import {
   resolveSqlStatementsArgs,
   SQL_STATEMENTS_TYPE,
   SqlStatements,
+  sqlStatementsProvider,
 } from "../../components/data/sql-statements";
 import { runProgram } from "../../testkit/mocks";
 
@@ -60,5 +61,31 @@ describe("SqlStatements' args", () => {
     expect((error as Error).message).toBe(
       `SqlStatements "hardening": statements []: must list at least one statement`,
     );
+  });
+});
+
+describe("SqlStatements' diff", () => {
+  const statements = [
+    { sql: "GRANT r TO CURRENT_USER", required: true },
+    { sql: "ALTER DATABASE d RESET ALL", required: true },
+  ];
+  const olds = { connection, statements, skipped: [] };
+
+  it.each([
+    ["the same statements", { connection, statements }, false],
+    [
+      "the same statements, another admin login",
+      { connection: { ...connection, password: "rotated", host: "db2" }, statements },
+      false,
+    ],
+    ["one statement changed", { connection, statements: [statements[0]!] }, true],
+    [
+      "the same SQL, now optional",
+      { connection, statements: [statements[0]!, { ...statements[1]!, required: false }] },
+      true,
+    ],
+  ])("%s: changes %s", async (_label, news, changes) => {
+    // An update runs the statements only on a change; the same list runs again only on a replace.
+    expect(await sqlStatementsProvider.diff!("sql-2", olds, news)).toEqual({ changes });
   });
 });
