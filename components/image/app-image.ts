@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { formatConfigProblem } from "../../model/rules/config-problem";
+import { imageRepositoryProblems } from "../../model/rules/image-repository";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { assertNoProblems } from "../component-args-error";
 import { createChild } from "../create-child";
@@ -17,7 +19,6 @@ export const CACHE_TAG = "buildcache";
 const TAG = /^[\w][\w.-]{0,127}$/;
 /** Tag pushed alongside the digest when none is given. */
 export const DEFAULT_TAG = "latest";
-const REPOSITORY = /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?$/;
 
 export interface AppImageArgs {
   /** Folder to build, relative to {@link projectRoot}. Required unless `ref` is set. */
@@ -107,10 +108,8 @@ export function appImageProblems(args: AppImageArgs): string[] {
       `image: set ref (an image pinned by digest), or context and repository to build one (got context ${JSON.stringify(context)}, repository ${JSON.stringify(repository)})`,
     );
   }
-  if (repository !== undefined && (!REPOSITORY.test(repository) || repository.includes("@"))) {
-    problems.push(
-      `image repository "${repository}": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
-    );
+  if (repository !== undefined) {
+    problems.push(...imageRepositoryProblems(repository).map(formatConfigProblem));
   }
   const tag = args.tag ?? DEFAULT_TAG;
   if (!TAG.test(tag)) {

@@ -307,6 +307,13 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "repository AppImage refuses (the rule in model/rules/image-repository.ts)",
+    change: (c) => (c.image = { context: "sample-agent", repository: "ghcr.io/Acme/Agent" }),
+    expected: [
+      `image.repository "ghcr.io/Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
+    ],
+  },
+  {
     name: "tenant image override by tag",
     change: (c) => (c.tenants[0].image = "ghcr.io/systempromptio/systemprompt-template:latest"),
     expected: [

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../ops/cli";
 import { runCheckConfig } from "../../scripts/check-config";
@@ -38,6 +38,26 @@ function readmeExample(): { command: string; output: string } {
   const block = /```\n(\$ npm run check-config[^\n]*)\n([\s\S]*?)\n```/.exec(readme);
   if (block === null) throw new Error("README.md has no check-config example block");
   return { command: block[1] ?? "", output: block[2] ?? "" };
+}
+
+/** check-config on the `good` fixture with its `agent-cloud:image` replaced. */
+function runWithImage(image: Record<string, unknown>) {
+  const dir = mkdtempSync(join(tmpdir(), "check-config-"));
+  try {
+    const config = { ...stackConfigOf("good"), "agent-cloud:image": image };
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), stringify({ config }));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runCheckConfig(
+      ["--stack", "dev", "--dir", dir],
+      (l) => out.push(l),
+      (l) => err.push(l),
+      {},
+    );
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function stackConfigOf(dir: string): Record<string, unknown> {
@@ -86,6 +106,18 @@ describe("check-config", () => {
     ]);
     expect(result.err).not.toContain("cf-token-in-clear");
     expect(result.err).not.toContain("typed-in-by-hand");
+  });
+
+  it("refuses an image repository AppImage would refuse, with AppImage's message", () => {
+    expect(
+      runWithImage({ context: "sample-agent", repository: "ghcr.io/Example-Org/agent" }),
+    ).toEqual({
+      code: 1,
+      out: "",
+      err:
+        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):\n" +
+        '  - image.repository "ghcr.io/Example-Org/agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest',
+    });
   });
 
   it("asks for the Cloudflare token where Cloudflare is used, unless the environment has one", () => {

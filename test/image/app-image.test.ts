@@ -202,7 +202,7 @@ describe("AppImage", () => {
     expect(run.result).toBeInstanceOf(ComponentArgsError);
     expect((run.result as Error).message).toBe(
       'AppImage "agent": 3 problems:\n' +
-        '  - image repository "Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest\n' +
+        '  - image.repository "Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest\n' +
         "  - image tag \"bad tag\": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')\n" +
         '  - image registryUsername "u" needs registryPassword; run: pulumi config set --secret registryPassword <token>',
     );

@@ -1,9 +1,11 @@
 /**
- * The app image: a ref pinned by digest, or a build context with a repository to push to; a
+ * The app image: a ref pinned by digest, or a build context with a repository to push to (the
+ * one repository rule in model/rules/image-repository.ts, which AppImage applies too); a
  * registry password needs its username.
  */
+import { imageRepositoryProblems } from "../../../model/rules/image-repository";
 import type { ConfigIssue } from "../errors";
-import { configIssue, type ConfigRule } from "./rule";
+import { configIssue, problemIssues, type ConfigRule } from "./rule";
 
 export const imageIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("image")) return [];
@@ -26,6 +28,10 @@ export const imageIssues: ConfigRule = ({ config, valid }) => {
         `is required to push a build of image.context, e.g. ghcr.io/acme/agent`,
       ),
     );
+  }
+  // Checked where AppImage checks it: a pinned ref builds nothing and pushes nowhere.
+  if (image.ref === undefined && image.repository !== undefined) {
+    issues.push(...problemIssues(imageRepositoryProblems(image.repository)));
   }
   if (
     valid("registryPassword") &&
