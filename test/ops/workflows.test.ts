@@ -284,4 +284,14 @@ describe("workflows", () => {
         "among them, without any approval.",
     );
   });
+
+  it("deploy.yml: only main deploys, by push or by hand, and every job checks the branch", () => {
+    const deploy = workflows.find((w) => w.file === "deploy.yml")!.workflow;
+    expect(deploy.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
+    const guards = Object.fromEntries(Object.entries(deploy.jobs).map(([id, job]) => [id, job.if]));
+    expect(guards).toEqual({
+      dev: "github.ref == 'refs/heads/main'",
+      production: "github.ref == 'refs/heads/main'",
+    });
+  });
 });
