@@ -25,9 +25,26 @@ function isDnsPods(peer: Obj): boolean {
   return pods["k8s-app"] === "kube-dns";
 }
 
-function portsOnly(rule: unknown, port: number): boolean {
+/** A port value as written: 53, "dns" (a named port), or a marker for a value not known yet. */
+function show(value: unknown): string {
+  return isUnknown(value) ? "(not known yet)" : (JSON.stringify(value) ?? "undefined");
+}
+
+/**
+ * The entries of a rule's `ports` that open more than `port` alone, described ("port 53 with
+ * endPort 65535"); a rule without ports opens every port. Empty when the rule is `port` only.
+ */
+function beyondPort(rule: unknown, port: number): string[] {
   const ports = asList(at(rule, "ports"));
-  return ports.length > 0 && ports.every((p) => at(p, "port") === port);
+  if (ports.length === 0) return ["every port (no `ports`)"];
+  return ports.flatMap((p) => {
+    const number = at(p, "port");
+    const end = at(p, "endPort");
+    // endPort widens the entry to the range port..endPort; only endPort === port adds nothing.
+    if (number === port && (end === undefined || end === port)) return [];
+    if (number === undefined) return ["every port (an entry without `port`)"];
+    return [`port ${show(number)}${end === undefined ? "" : ` with endPort ${show(end)}`}`];
+  });
 }
 
 /** Why `np` lets a tenant namespace talk to more than it may; empty when it does not. */
@@ -102,7 +119,14 @@ export function openings(np: Res, env: string | undefined): string[] {
       }
       const ns = namespaceNamed(peer);
       if (ns === undefined) return; // pods of the tenant's own namespace
-      if (ns === "kube-system" && isDnsPods(peer) && portsOnly(rule, DNS_PORT)) return;
+      if (ns === "kube-system" && isDnsPods(peer)) {
+        const beyond = beyondPort(rule, DNS_PORT);
+        if (beyond.length === 0) return;
+        found.push(
+          `${where} reaches the DNS pods of namespace "kube-system" (k8s-app: kube-dns) on ${beyond.join(", ")}; cluster DNS is allowed on port ${DNS_PORT} alone (no endPort, or endPort ${DNS_PORT})`,
+        );
+        return;
+      }
       if (ns !== null && ns === database) return;
       found.push(
         `${where} reaches ${ns === null ? "namespaces chosen by labels" : `namespace "${ns}"`}${ns === "kube-system" ? " beyond its DNS pods (k8s-app: kube-dns) on port 53" : ""}; a tenant may reach only cluster DNS, its database and public addresses`,

@@ -369,6 +369,59 @@ export function tenantsSuite(ctx: PackContext): void {
       );
     });
 
+    /** Egress to the cluster DNS pods on `ports` (none: the rule has no `ports`). */
+    const toDnsPods = (ports?: object[]) => ({
+      podSelector: {},
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ...(ports ? { ports } : {}),
+        },
+      ],
+    });
+    const dnsBeyond = (what: string) =>
+      extraOpens(
+        `egress[0].to[0] reaches the DNS pods of namespace "kube-system" (k8s-app: kube-dns) on ` +
+          `${what}; cluster DNS is allowed on port 53 alone (no endPort, or endPort 53)`,
+      );
+
+    it("passes egress to the DNS pods on port 53, with no endPort or endPort 53", async () => {
+      for (const ports of [
+        [
+          { port: 53, protocol: "UDP" },
+          { port: 53, protocol: "TCP" },
+        ],
+        [{ port: 53, endPort: 53, protocol: "TCP" }],
+      ]) {
+        expectClean(await ctx.pack.analyzeStack(stack(extra(toDnsPods(ports)))));
+      }
+    });
+
+    it("fails egress to the DNS pods beyond port 53: an endPort range, other ports, every port", async () => {
+      await exactly(
+        toDnsPods([{ port: 53, endPort: 65535, protocol: "TCP" }]),
+        dnsBeyond("port 53 with endPort 65535"),
+      );
+      await exactly(
+        toDnsPods([
+          { port: 53, protocol: "UDP" },
+          { port: 53, endPort: 54, protocol: "TCP" },
+          { port: 9153, protocol: "TCP" },
+        ]),
+        dnsBeyond("port 53 with endPort 54, port 9153"),
+      );
+      await exactly(toDnsPods(), dnsBeyond("every port (no `ports`)"));
+      await exactly(
+        toDnsPods([{ protocol: "UDP" }]),
+        dnsBeyond("every port (an entry without `port`)"),
+      );
+    });
+
     it("judges a NetworkPolicyPatch like a NetworkPolicy", async () => {
       await opens(
         { podSelector: {}, ingress: [{}] },
