@@ -307,10 +307,21 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "repository carrying a tag (the build would tag it repo:v1:latest)",
+    change: (c) =>
+      (c.image = {
+        context: "sample-agent",
+        repository: "localhost:5001/agent-cloud/sample-agent:v1",
+      }),
+    expected: [
+      `image.repository "localhost:5001/agent-cloud/sample-agent:v1": must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)`,
+    ],
+  },
+  {
     name: "repository AppImage refuses (the rule in model/rules/image-repository.ts)",
     change: (c) => (c.image = { context: "sample-agent", repository: "ghcr.io/Acme/Agent" }),
     expected: [
-      `image.repository "ghcr.io/Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest`,
+      `image.repository "ghcr.io/Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)`,
     ],
   },
   {

@@ -108,16 +108,22 @@ describe("check-config", () => {
     expect(result.err).not.toContain("typed-in-by-hand");
   });
 
-  it("refuses an image repository AppImage would refuse, with AppImage's message", () => {
-    expect(
-      runWithImage({ context: "sample-agent", repository: "ghcr.io/Example-Org/agent" }),
-    ).toEqual({
-      code: 1,
-      out: "",
-      err:
-        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):\n" +
-        '  - image.repository "ghcr.io/Example-Org/agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest',
-    });
+  it.each(["ghcr.io/Example-Org/agent", "localhost:5001/agent-cloud/sample-agent:v1"])(
+    "refuses the image repository %s as AppImage would, with AppImage's message",
+    (repository) => {
+      expect(runWithImage({ context: "sample-agent", repository })).toEqual({
+        code: 1,
+        out: "",
+        err:
+          "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):\n" +
+          `  - image.repository "${repository}": must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)`,
+      });
+    },
+  );
+
+  it("passes a repository on a registry host with a port", () => {
+    const repository = "localhost:5001/agent-cloud/sample-agent";
+    expect(runWithImage({ context: "sample-agent", repository }).code).toBe(0);
   });
 
   it("asks for the Cloudflare token where Cloudflare is used, unless the environment has one", () => {

@@ -5,6 +5,7 @@ import {
   APP_IMAGE_TYPE,
   AppImage,
   type AppImageArgs,
+  appImageProblems,
   registryHost,
 } from "../../components/image/app-image";
 import { SecretsInContextError } from "../../components/image/scan-context";
@@ -183,6 +184,12 @@ describe("AppImage", () => {
     expect(make({ context: "app", repository: "Acme/Agent" })).toThrow(
       /must be a lowercase repository/,
     );
+    expect(make({ context: "app", repository: "localhost:5001/acme/agent:v1" })).toThrow(
+      /image.repository "localhost:5001\/acme\/agent:v1": .*with no tag or digest/,
+    );
+    expect(appImageProblems({ context: "app", repository: "localhost:5001/acme/agent" })).toEqual(
+      [],
+    );
     expect(make({ context: "app", repository: REPO, tag: "bad tag" })).toThrow(/tag "bad tag"/);
     expect(make({ context: "app", repository: REPO, registryUsername: "u" })).toThrow(
       /needs registryPassword/,
@@ -202,7 +209,7 @@ describe("AppImage", () => {
     expect(run.result).toBeInstanceOf(ComponentArgsError);
     expect((run.result as Error).message).toBe(
       'AppImage "agent": 3 problems:\n' +
-        '  - image.repository "Acme/Agent": must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest\n' +
+        "  - image.repository \"Acme/Agent\": must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)\n" +
         "  - image tag \"bad tag\": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')\n" +
         '  - image registryUsername "u" needs registryPassword; run: pulumi config set --secret registryPassword <token>',
     );

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 
-const PROBLEM = "must be a lowercase repository such as ghcr.io/acme/agent, without tag or digest";
+const PROBLEM =
+  "must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, " +
+  "with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)";
+const DIGEST = `sha256:${"a".repeat(64)}`;
 
 describe("imageRepositoryProblems", () => {
   it.each([
@@ -9,17 +12,39 @@ describe("imageRepositoryProblems", () => {
     ["ghcr.io/acme/agent", true],
     ["acme/agent", true],
     ["agent", true],
-    ["registry.example.com/team/sub-team/agent_v2", true],
+    ["registry-1.example.com/team/sub-team/agent_v2", true],
+    ["registry.example.com/team.tools/agent__x/a--b", true],
+    // A registry host with a port: the one place a ':' may stand.
     ["localhost:5001/agent-cloud/sample-agent", true],
+    ["localhost:5001/agent", true],
+    ["ghcr.io:443/acme/agent", true],
+    ["10.0.0.5:5000/acme/agent", true],
+    // A tag or a digest.
+    ["a/b:v1", false],
+    ["agent:latest", false],
+    ["localhost:5001/a/b:v1", false],
+    ["localhost:5001/agent-cloud/sample-agent:v1", false],
+    ["ghcr.io/acme:v1/agent", false],
+    [`a/b@${DIGEST}`, false],
+    [`ghcr.io/acme/agent:1.0@${DIGEST}`, false],
+    // A port with no repository after it is a name and a tag; a port that is not a number.
+    ["localhost:5001", false],
+    ["localhost:/agent", false],
+    ["localhost:http/agent", false],
     // Not lowercase, or not a repository name at all.
     ["Acme/Agent", false],
     ["ghcr.io/Acme/agent", false],
+    ["GHCR.IO/acme/agent", false],
     ["", false],
     ["ghcr.io/acme/agent/", false],
+    ["/acme/agent", false],
+    ["ghcr.io//agent", false],
     ["-agent", false],
+    ["acme/agent-", false],
+    ["acme/.agent", false],
+    ["acme/a..b", false],
+    ["acme/a___b", false],
     ["ghcr.io/acme agent", false],
-    // A digest.
-    [`ghcr.io/acme/agent@sha256:${"a".repeat(64)}`, false],
   ])("%j: valid %s", (repository, valid) => {
     expect(imageRepositoryProblems(repository)).toEqual(
       valid ? [] : [{ path: "image.repository", received: repository, message: PROBLEM }],
