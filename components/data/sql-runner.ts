@@ -42,7 +42,9 @@ export async function runSqlStatements(
       try {
         await client.query(statement.sql);
         // Notices arrive before the command completes, so they are all in by now.
-        if (warnings.length > 0) reason = warnings.join("; ");
+        // One statement may warn once per object (a view's columns, a DO block's functions):
+        // the first says why, and the state keeps no more than a count of the rest.
+        if (warnings.length > 0) reason = firstWithCount(warnings);
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
       }
@@ -54,4 +56,10 @@ export async function runSqlStatements(
     client.removeListener("notice", onNotice);
   }
   return { applied, skipped };
+}
+
+/** `first` or `first (+N more warnings)`. */
+function firstWithCount(warnings: readonly string[]): string {
+  const [first, ...rest] = warnings;
+  return rest.length === 0 ? (first as string) : `${first} (+${rest.length} more warnings)`;
 }

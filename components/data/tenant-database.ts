@@ -143,10 +143,15 @@ function createTenantDatabase(
   );
   // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other
   // tenant's role. Revoked as a member of the owning role (see tenant-sql.ts), with the role's
-  // settings from the plan.
+  // settings from the plan, connected to the tenant's database: the server-wide statistics are
+  // revoked in that database's catalog.
+  const connection = shared.connection.apply((admin) => ({
+    ...admin,
+    database: spec.database.name,
+  }));
   const hardening = new SqlStatements(
     `${prefix}-hardening`,
-    { connection: shared.connection, statements: tenantHardeningSql(spec) },
+    { connection, statements: tenantHardeningSql(spec) },
     { parent: owner.parent, dependsOn: [role, database] },
   );
   const url = tenantDatabaseUrl(owner.server, role, password, database);

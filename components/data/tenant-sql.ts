@@ -109,7 +109,27 @@ export function createTenantSql(spec: TenantSqlSpec, password: string): string[]
 }
 
 /**
- * Run by the admin after the role and database exist. Membership in the owning role first: on a
+ * Catalog views and functions every role may read in every database that report on ALL the
+ * server's databases: `pg_stat_database` and `pg_stat_database_conflicts` (each database's
+ * sessions, transactions, rows read and written, temp bytes), and the `pg_stat_get_db_*`
+ * functions behind them, which take any database's oid. The tenant hardening revokes them from
+ * PUBLIC in the tenant's database, where it runs; pg_catalog's privileges are per database, so
+ * this changes nothing in any other. Only their owner (a superuser) may: a managed server's admin
+ * gets a WARNING, and the statements are reported as skipped. What stays readable, and why
+ * (pg_locks, pg_db_role_setting, pg_stat_activity), is in components/data/README.md.
+ */
+export const SERVER_ACTIVITY_REVOKES: readonly string[] = [
+  "REVOKE SELECT ON pg_catalog.pg_stat_database, pg_catalog.pg_stat_database_conflicts FROM PUBLIC",
+  // The functions differ between major versions, so they are found, not listed.
+  "DO $$DECLARE f regprocedure; BEGIN " +
+    "FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p " +
+    "WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\\_stat\\_get\\_db\\_%' " +
+    "ORDER BY 1 LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END$$",
+];
+
+/**
+ * Run by the admin, connected to the tenant's database (the catalog revokes act on the database
+ * they run in), after the role and database exist. Membership in the owning role first: on a
  * managed server (RDS, Cloud SQL) the admin is neither superuser nor the database's owner, and
  * PostgreSQL performs a member's REVOKE as the owner, where a stranger's only warns "no
  * privileges could be revoked". Idempotent, so it runs again safely: when the list changes, or
@@ -121,6 +141,7 @@ export function tenantHardeningSql(spec: TenantSqlSpec): SqlStatement[] {
   return [
     required(`GRANT ${role} TO CURRENT_USER`),
     required(`REVOKE ALL ON DATABASE ${quoteIdent(spec.database.name)} FROM PUBLIC`),
+    ...SERVER_ACTIVITY_REVOKES.map((sql) => ({ sql, required: false })),
     required(`ALTER ROLE ${role} CONNECTION LIMIT ${spec.role.connectionLimit}`),
     // A tenant may set its own role's defaults in its database, and (as owner) its database's;
     // the role-in-database level outranks the role settings below, so clear both first.

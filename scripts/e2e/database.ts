@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import { pgSslOptions } from "../../components/data/pg-ssl";
-import { runSqlStatements } from "../../components/data/sql-runner";
+import { runSqlStatements, type SqlRunResult } from "../../components/data/sql-runner";
 import { SQL_STATEMENTS_TYPE } from "../../components/data/sql-statements";
 import type { SqlStatement } from "../../components/data/tenant-sql";
 import { SSL_MODES, type SslMode } from "../../model/database-defaults";
@@ -88,7 +88,7 @@ export class StackDatabase {
       if (h.name.endsWith("-server-hardening")) continue;
       const statements = h.inputs.statements as SqlStatement[];
       this.statements.push(...statements.map((x) => x.sql));
-      await runSqlStatements(admin, statements);
+      await runInDeclaredDatabase(admin, h.inputs, statements);
     }
     for (const g of this.objects.ofType(POSTGRESQL.Grant).map((x) => x.inputs)) {
       if (g.objectType !== "database")
@@ -121,7 +121,7 @@ export class StackDatabase {
         ),
       );
       for (const st of statements) if (!ours.includes(st)) this.leftOut.push(st.sql);
-      const result = await runSqlStatements(admin, ours);
+      const result = await runInDeclaredDatabase(admin, r.inputs, ours);
       this.statements.push(...result.applied);
       this.leftOut.push(...result.skipped.map((x) => `${x.sql} (${x.reason})`));
     }
@@ -149,6 +149,31 @@ export class StackDatabase {
     } finally {
       await admin.end().catch(() => undefined);
     }
+  }
+}
+
+/**
+ * Runs a SqlStatements resource's statements as the admin in the database its connection names
+ * (a tenant's hardening runs in the tenant's database: its catalog revokes act there), with the
+ * project's runner.
+ */
+async function runInDeclaredDatabase(
+  admin: pg.Client,
+  inputs: { readonly connection?: { readonly database?: string } },
+  statements: readonly SqlStatement[],
+): Promise<SqlRunResult> {
+  const database = inputs.connection?.database;
+  const url = new URL(ADMIN_URL);
+  if (database === undefined || url.pathname === `/${database}`) {
+    return runSqlStatements(admin, statements);
+  }
+  url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await runSqlStatements(client, statements);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

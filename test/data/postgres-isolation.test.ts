@@ -15,6 +15,7 @@ import {
   createTenantSql,
   MAINTENANCE_DATABASES,
   quoteIdent,
+  SERVER_ACTIVITY_REVOKES,
   serverHardeningSql,
   tenantHardeningSql,
   tenantSqlSpec,
@@ -47,10 +48,12 @@ interface Tenant {
   readonly url: string;
 }
 
-const adminUrl = (user: string, password: string) => {
+/** The admin's URL; in `database` where given (the tenant hardening runs in the tenant's). */
+const adminUrl = (user: string, password: string, database?: string) => {
   const u = new URL(TEST_POSTGRES_URL);
   u.username = user;
   u.password = password;
+  if (database !== undefined) u.pathname = `/${database}`;
   return u.toString();
 };
 
@@ -118,7 +121,12 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
             admin,
             createTenantSql(spec, password).map((sql) => ({ sql, required: true })),
           );
-          hardening.push(await runSqlStatements(admin, tenantHardeningSql(spec)));
+          // As SharedDatabase deploys it: connected to the tenant's database.
+          hardening.push(
+            await withClient(adminUrl(adminRole, adminPassword, spec.database.name), (c) =>
+              runSqlStatements(c, tenantHardeningSql(spec)),
+            ),
+          );
           const url = databaseUrl({
             user: spec.role.name,
             password,
@@ -166,8 +174,24 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
     it("applies every required statement; only superuser-only ones are skipped for a non-superuser", () => {
       for (const run of hardening) {
         const skipped = run.skipped.map((s) => s.sql.replace(/"[^"]+"/, "<role>"));
+        // pg_catalog belongs to the bootstrap superuser: a managed server's admin may not revoke.
         expect(skipped).toEqual(
-          adminKind === "superuser" ? [] : [`ALTER ROLE <role> SET temp_file_limit = '1MB'`],
+          adminKind === "superuser"
+            ? []
+            : [...SERVER_ACTIVITY_REVOKES, `ALTER ROLE <role> SET temp_file_limit = '1MB'`],
+        );
+        // One warning per column and per function: the first, and how many more.
+        expect(run.skipped.slice(0, SERVER_ACTIVITY_REVOKES.length).map((s) => s.reason)).toEqual(
+          adminKind === "superuser"
+            ? []
+            : [
+                expect.stringMatching(
+                  /^no privileges could be revoked for "pg_stat_database" \(\+\d+ more warnings\)$/,
+                ),
+                expect.stringMatching(
+                  /^no privileges could be revoked for "pg_stat_get_db_\w+" \(\+\d+ more warnings\)$/,
+                ),
+              ],
         );
       }
       expect(serverRun.skipped.map((s) => s.sql)).toEqual(
@@ -195,6 +219,9 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
           );
           // The state a provider Grant run as a plain admin leaves: the admin is not the owner.
           await admin.query(`REVOKE ${quoteIdent(spec.role.name)} FROM CURRENT_USER`);
+        });
+        // In the tenant's database, where the hardening runs (PUBLIC may still connect to it).
+        await withClient(adminUrl(adminRole, adminPassword, spec.database.name), async (admin) => {
           const revoke = tenantHardeningSql(spec).filter((s) => s.sql.startsWith("REVOKE"));
           await expect(runSqlStatements(admin, revoke)).rejects.toThrow(
             /no privileges could be revoked/,
@@ -303,6 +330,110 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         expect(row.query).toBe("<insufficient privilege>");
         expect(row.state).toBeNull();
         expect(row.client_addr).toBeNull();
+      }
+    });
+
+    it("hides other databases' statistics where the admin owns pg_catalog, and shows the rest the README lists", async () => {
+      const victim = await client(b().url);
+      await victim.query(`SET application_name = 'billing-worker-${suffix}'`);
+      await victim.query(`SELECT pg_advisory_lock(4242)`);
+      const spy = await client(a().url);
+      const other = b().spec.database.name;
+      const otherRole = b().spec.role.name;
+      for (const sql of [
+        `SELECT datname FROM pg_stat_database WHERE datname = '${other}'`,
+        `SELECT datname FROM pg_stat_database_conflicts WHERE datname = '${other}'`,
+        `SELECT pg_stat_get_db_xact_commit(oid) FROM pg_database WHERE datname = '${other}'`,
+        `SELECT pg_stat_get_db_numbackends(oid) FROM pg_database WHERE datname = '${other}'`,
+      ]) {
+        if (adminKind === "superuser") {
+          expect(await refusal(() => spy.query(sql)), sql).toMatch(
+            /^permission denied for (view pg_stat_database|view pg_stat_database_conflicts|function pg_stat_get_db_xact_commit|function pg_stat_get_db_numbackends)$/,
+          );
+        } else {
+          // Skipped on a managed server (reported by the hardening): still readable.
+          expect((await spy.query(sql)).rows, sql).toHaveLength(1);
+        }
+      }
+      // What stays readable (components/data/README.md, "What tenants still see").
+      const activity = await spy.query(
+        `SELECT datname, usename, application_name, pid > 0 AS has_pid, state, query, client_addr,
+                backend_start, query_start, wait_event, backend_type
+           FROM pg_stat_activity WHERE usename = $1`,
+        [otherRole],
+      );
+      expect(activity.rows).toEqual([
+        {
+          datname: other,
+          usename: otherRole,
+          application_name: `billing-worker-${suffix}`,
+          has_pid: true,
+          state: null,
+          query: "<insufficient privilege>",
+          client_addr: null,
+          backend_start: null,
+          query_start: null,
+          wait_event: null,
+          backend_type: null,
+        },
+      ]);
+      const locks = await spy.query(
+        `SELECT l.locktype, l.objid::text AS key, l.mode, l.granted, l.pid > 0 AS has_pid
+           FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+          WHERE d.datname = $1 AND l.locktype = 'advisory'`,
+        [other],
+      );
+      expect(locks.rows).toEqual([
+        { locktype: "advisory", key: "4242", mode: "ExclusiveLock", granted: true, has_pid: true },
+      ]);
+      const settings = await spy.query<{ setconfig: string[] }>(
+        `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+          WHERE r.rolname = $1 AND s.setdatabase = 0`,
+        [otherRole],
+      );
+      expect(settings.rows).toEqual([
+        {
+          setconfig: b()
+            .spec.settings.filter(
+              ([name]) => adminKind === "superuser" || name !== "temp_file_limit",
+            )
+            .map(([name, value]) => `${name}=${value}`),
+        },
+      ]);
+      // Its own sessions and locks in full: job queues (GoodJob, Que) read their advisory locks.
+      await spy.query(`SELECT pg_advisory_lock(7)`);
+      const own = await spy.query(
+        `SELECT a.query, l.objid::text AS key FROM pg_stat_activity a
+           JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'
+          WHERE a.pid = pg_backend_pid()`,
+      );
+      expect(own.rows).toEqual([{ query: expect.stringContaining("pg_stat_activity"), key: "7" }]);
+    });
+
+    it("still dumps its own database with the backups' pg_dump after the hardening", async () => {
+      // pg_dump reads pg_db_role_setting (the database's settings): revoking it would break backups.
+      const { execFile } = await import("node:child_process");
+      const { mkdtemp, rm } = await import("node:fs/promises");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const { promisify } = await import("node:util");
+      const c = await client(a().url);
+      await c.query(`CREATE TABLE IF NOT EXISTS kept (v text)`);
+      const dir = await mkdtemp(join(tmpdir(), "tenant-dump-"));
+      try {
+        const file = join(dir, "acme.dump");
+        const dumped = await promisify(execFile)("pg_dump", [
+          `--dbname=${a().url}`,
+          "--format=custom",
+          "--no-owner",
+          "--no-privileges",
+          `--file=${file}`,
+        ]);
+        expect(dumped.stderr).toBe("");
+        const listing = await promisify(execFile)("pg_restore", ["--list", file]);
+        expect(listing.stdout).toMatch(/TABLE public kept /);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     });
 
@@ -421,7 +552,7 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         `tenant role "${t.spec.role.name}" overrides its plan in database "${t.spec.database.name}" (statement_timeout=0, work_mem=1GB); it stays until that tenant's hardening runs again (an update runs it only when its statements change; to run it now: pulumi up --target-replace <URN of ${environment}-database-<id>-hardening>), or run: ALTER ROLE "${t.spec.role.name}" IN DATABASE "${t.spec.database.name}" RESET ALL`,
         `tenant database "${t.spec.database.name}" overrides its plan (idle_in_transaction_session_timeout=0); it stays until that tenant's hardening runs again (an update runs it only when its statements change; to run it now: pulumi up --target-replace <URN of ${environment}-database-<id>-hardening>), or run: ALTER DATABASE "${t.spec.database.name}" RESET ALL`,
       ]);
-      await withClient(adminUrl(adminRole, adminPassword), (admin) =>
+      await withClient(adminUrl(adminRole, adminPassword, t.spec.database.name), (admin) =>
         runSqlStatements(admin, tenantHardeningSql(t.spec)),
       );
       expect(await settings()).toEqual([

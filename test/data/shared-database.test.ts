@@ -122,11 +122,12 @@ describe("SharedDatabase, per tenant", () => {
         `REVOKE ALL ON DATABASE "${dbName}" FROM PUBLIC`,
       );
       expect(isSecretInput(hardening, "connection")).toBe(true);
+      // In the tenant's database: its catalog revokes (SERVER_ACTIVITY_REVOKES) act there.
       expect(hardening.inputs.connection).toMatchObject({
         host: "localhost",
         port: 30432,
         user: "postgres",
-        database: "postgres",
+        database: dbName,
         sslmode: "disable",
       });
       expect(hardening.dependsOn).toEqual(
@@ -482,6 +483,25 @@ describe("SharedDatabase, external", () => {
       /^postgres:\/\/sp_production_acme:[a-f0-9]{64}@db\.prod\.example\.com:5432\/sp_production_acme\?sslmode=verify-full$/,
     );
     expect(run.get(POSTGRESQL.Database, "db-acme-database").protect).toBe(true);
+    // The tenant's hardening runs in its database, the server's in the admin database.
+    const admin = {
+      host: "db.prod.example.com",
+      port: 5432,
+      user: "platform_admin",
+      password: "admin-password-from-config",
+      sslmode: "verify-full",
+    };
+    expect(run.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening").inputs.connection).toEqual({
+      ...admin,
+      database: "sp_production_acme",
+    });
+    expect(
+      isSecretInput(run.get(AGENT_CLOUD.SqlStatements, "db-acme-hardening"), "connection"),
+    ).toBe(true);
+    expect(run.get(AGENT_CLOUD.SqlStatements, "db-server-hardening").inputs.connection).toEqual({
+      ...admin,
+      database: "postgres",
+    });
   });
 
   it("refuses an external server without an admin password, saying how to set it", () => {
