@@ -2,7 +2,7 @@
 # Undoes `npm run local:up`: the kind cluster (and with it every tenant, the proxy and the
 # in-cluster database), the local registry container and the buildx builder. The local stack's
 # state in .pulumi-state/ is kept unless --purge is given; kept, it describes a deleted cluster,
-# and the next local:up refreshes it before updating (pulumi up --refresh).
+# and the next local:up, creating a new one, starts that state over (the stack file stays).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 kind delete cluster --name agent-cloud || true

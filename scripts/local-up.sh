@@ -54,9 +54,11 @@ if ! docker buildx inspect agent-cloud-local >/dev/null 2>&1; then
   docker buildx create --name agent-cloud-local --driver docker-container --driver-opt network=host
 fi
 
+new_cluster=""
 if ! kind get clusters | grep -qx "$cluster"; then
   echo "--- creating kind cluster $cluster"
   kind create cluster --config "$root/deploy/kind/cluster.yaml"
+  new_cluster=1
 fi
 
 # Let the node pull localhost:5001/... from the registry container (kind's documented recipe).
@@ -84,10 +86,15 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-agent-cloud-local}"
 export KUBECONFIG="${KUBECONFIG:-$HOME/.kube/config}"
 mkdir -p "$root/.pulumi-state"
 cd "$root"
+if [ -n "$new_cluster" ] && pulumi stack ls 2>/dev/null | grep -Eq '^local\*?( |$)'; then
+  # A state kept by local:down describes the cluster it deleted: a refresh cannot read it (the
+  # database it would ask is gone too) and the tenants' hardening would never run again. The
+  # stack file and its config stay; the state starts over with the new cluster.
+  echo "--- the new cluster replaces the one the local stack's state describes: starting that state over"
+  pulumi stack rm --force --preserve-config --yes local
+fi
 pulumi stack select --create local
-# --refresh: after local:down the kept state describes a deleted cluster; reading the new one
-# first lets the update recreate what is gone instead of trusting the state.
-pulumi up --refresh --yes --stack local "$@"
+pulumi up --yes --stack local "$@"
 pulumi stack output hostsFileLines --stack local
 echo "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:"
 echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=\"$PULUMI_CONFIG_PASSPHRASE\""
