@@ -162,7 +162,9 @@ export class AppImage extends pulumi.ComponentResource {
     const location =
       args.scanForSecrets === false
         ? pulumi.output(contextDir)
-        : pulumi.output(assertNoSecretsInContext(contextDir).then(() => contextDir));
+        : pulumi.output(
+            assertNoSecretsInContext(contextDir, args.dockerfilePath).then(() => contextDir),
+          );
     const cache = `${repository}:${CACHE_TAG}`;
     const rebuild = args.rebuildNonce !== undefined;
     return createChild(

@@ -63,16 +63,17 @@ interface LintMessage {
 /**
  * Scans every text file of a build context with secretlint's recommended preset (AWS, GCP,
  * GitHub, Slack, npm, private keys, basic-auth URLs, ...) and returns what it finds, sorted by
- * file and line. Skips {@link SKIPPABLE_DIRECTORIES} the context's `.dockerignore` excludes,
- * symlinks, binary files and files over {@link MAX_SCANNED_BYTES}.
+ * file and line. Skips {@link SKIPPABLE_DIRECTORIES} the build's ignore file excludes
+ * ({@link readDockerignore}), symlinks, binary files and files over {@link MAX_SCANNED_BYTES}.
+ * `dockerfile`: the Dockerfile the build uses, whose own `<Dockerfile>.dockerignore` wins.
  */
-export async function scanContext(dir: string): Promise<SecretFinding[]> {
+export async function scanContext(dir: string, dockerfile?: string): Promise<SecretFinding[]> {
   const root = path.resolve(dir);
   const info = await stat(root).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
     throw new Error(`image build context ${root}: no such directory`);
   }
-  const files = await textFiles(root);
+  const files = await textFiles(root, dockerfile);
   if (files.length === 0) return [];
 
   // secretlint ships as ES modules only; a dynamic import loads them from this CommonJS program.
@@ -117,13 +118,13 @@ export async function scanContext(dir: string): Promise<SecretFinding[]> {
 }
 
 /** Scans `dir` and throws {@link SecretsInContextError} if it holds any credential. */
-export async function assertNoSecretsInContext(dir: string): Promise<void> {
-  const findings = await scanContext(dir);
+export async function assertNoSecretsInContext(dir: string, dockerfile?: string): Promise<void> {
+  const findings = await scanContext(dir, dockerfile);
   if (findings.length > 0) throw new SecretsInContextError(path.resolve(dir), findings);
 }
 
-async function textFiles(root: string): Promise<string[]> {
-  const ignore = await readDockerignore(root);
+async function textFiles(root: string, dockerfile: string | undefined): Promise<string[]> {
+  const ignore = await readDockerignore(root, dockerfile);
   const skipped = (full: string): boolean =>
     excludesDirectory(ignore, path.relative(root, full).split(path.sep).join("/"));
   const found: string[] = [];
@@ -143,14 +144,20 @@ async function textFiles(root: string): Promise<string[]> {
 }
 
 /**
- * The patterns of the context's `.dockerignore`; none when it has none (Docker sends everything).
- * A Dockerfile's own `<Dockerfile>.dockerignore`, which BuildKit reads instead, is not consulted.
+ * The patterns of the ignore file the build reads, as BuildKit picks it: the Dockerfile's own
+ * `<Dockerfile>.dockerignore` when it exists, else the context's `.dockerignore`; none when
+ * neither does (Docker sends everything).
  */
-async function readDockerignore(root: string): Promise<IgnorePattern[]> {
-  const file = path.join(root, ".dockerignore");
-  const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) return [];
-  return parseDockerignore(await readFile(file, "utf8"));
+async function readDockerignore(root: string, dockerfile?: string): Promise<IgnorePattern[]> {
+  const candidates = [
+    ...(dockerfile === undefined ? [] : [`${path.resolve(dockerfile)}.dockerignore`]),
+    path.join(root, ".dockerignore"),
+  ];
+  for (const file of candidates) {
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() === true) return parseDockerignore(await readFile(file, "utf8"));
+  }
+  return [];
 }
 
 /** Small enough, and no NUL byte in its first 8 KiB (how git and grep tell binary files). */

@@ -143,6 +143,22 @@ describe("scanContext", () => {
     expect((await scanContext(dir)).map((f) => f.file)).toEqual(scanned);
   });
 
+  // BuildKit reads a Dockerfile's own <Dockerfile>.dockerignore instead of the context's.
+  it.each<[string, Record<string, string>, string[]]>([
+    ["the Dockerfile's own file wins", { "Dockerfile.dockerignore": "node_modules\n" }, [GIT]],
+    ["the context's file without one", { "build.Dockerfile.dockerignore": "node_modules\n" }, []],
+  ])("%s", async (_, files, scanned) => {
+    const dir = tempContext({
+      Dockerfile: "FROM node:24-alpine\nCOPY . /app\n",
+      ".dockerignore": ".git\nnode_modules\n",
+      [GIT]: `[remote]\n  token = ${FAKE_GITHUB_TOKEN}\n`,
+      [MODULES]: `${FAKE_PRIVATE_KEY}\n`,
+      ...files,
+    });
+    const found = await scanContext(dir, path.join(dir, "Dockerfile"));
+    expect(found.map((f) => f.file)).toEqual(scanned);
+  });
+
   it("refuses a context that does not exist", async () => {
     await expect(scanContext(path.join(tmpdir(), "no-such-agent-cloud-context"))).rejects.toThrow(
       /no such directory/,
