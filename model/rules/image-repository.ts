@@ -1,9 +1,10 @@
 /**
  * The repository an image build pushes to: the one rule AppImage (components/image/app-image.ts)
  * and the config validation (stacks/config/rules/image.ts) apply to `image.repository`, so
- * `npm run check-config` refuses what `pulumi preview` would. Docker's reference grammar
- * (distribution/reference), lowercase: an optional registry host with an optional `:port`, then
- * `/`-separated path components. A `:` anywhere else is a tag (`a/b:v1`), which the build would
+ * `npm run check-config` refuses what `pulumi preview` would. A lowercase subset of Docker's
+ * reference grammar (distribution/reference): an optional registry host with an optional `:port`
+ * (no IPv6 `[…]` host; a first part such as `my_host.com` passes as a path component, which
+ * Docker would refuse as a host), then `/`-separated path components. A `:` anywhere else is a tag (`a/b:v1`), which the build would
  * turn into the invalid `a/b:v1:<tag>`; `@` starts a digest.
  */
 import type { ConfigProblem } from "./config-problem";
