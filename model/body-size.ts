@@ -21,7 +21,7 @@ const UNIT_BYTES: Readonly<Record<string, bigint>> = {
  * proxy pod evicted. Raise both together.
  */
 export const MAX_BODY_SIZE = "1g";
-const MAX_BODY_BYTES = 1024n ** 3n;
+const MAX_BODY_BYTES = nginxSizeBytes(MAX_BODY_SIZE) as bigint;
 /**
  * The proxy's temp volume (`run`, an emptyDir in components/edge/management-proxy.ts), where
  * nginx buffers request bodies beside its pid file: twice the largest body, since every body in

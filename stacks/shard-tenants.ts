@@ -7,7 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigIssue, showValue } from "./config/errors";
 import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "../model/names";
 import type { Plan } from "../model/plans";
-import { customDomainProblem, DomainClaims, normalizeHost } from "../model/rules/domains";
+import {
+  customDomainProblem,
+  type DomainClaim,
+  DomainClaims,
+  normalizeHost,
+} from "../model/rules/domains";
 import type { PlatformConfig } from "../model/platform-config";
 import type { ShardRoute, ShardTenant } from "../model/shard-tenant";
 import { qualifiedStackName, shardStackName } from "./config/shards";
@@ -208,20 +213,24 @@ function hostsAreFree(
   owners: Owners,
   addIssue: AddIssue,
 ): boolean {
-  const others = (config.otherEnvironmentDomains ?? []).map(normalizeHost);
+  const context = {
+    domain: config.domain,
+    others: (config.otherEnvironmentDomains ?? []).map(normalizeHost),
+  };
   // The tenant's own custom domains so far: two may nest, none may repeat.
   const own = new DomainClaims();
+  /** Why custom domain `claim` (a host after the first) cannot be routed, or undefined. */
+  const customHostProblem = (claim: DomainClaim): string | undefined => {
+    if (!isDnsName(claim.hostname)) return "must be a custom domain, a DNS name";
+    return (
+      customDomainProblem(claim, { ...context, claims: owners.claims }) ??
+      customDomainProblem(claim, { ...context, claims: own })
+    );
+  };
   let free = true;
   hosts.forEach((host, index) => {
     const claim = { tenantId, hostname: host };
-    const context = { domain: config.domain, others };
-    const problem =
-      index === 0
-        ? undefined
-        : !isDnsName(host)
-          ? "must be a custom domain, a DNS name"
-          : (customDomainProblem(claim, { ...context, claims: owners.claims }) ??
-            customDomainProblem(claim, { ...context, claims: own }));
+    const problem = index === 0 ? undefined : customHostProblem(claim);
     const owner = owners.hostOf.get(host);
     const message =
       problem ?? (owner === undefined ? undefined : `is already routed to tenant "${owner}"`);

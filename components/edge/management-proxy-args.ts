@@ -154,11 +154,12 @@ const DEFAULT_RESOURCES = {
 /** A limit given as an Output or a Promise: known only at deployment. */
 const KNOWN_LATER = Symbol("known at deployment");
 
-/** One of `resources`' limits as the args spell it: undefined when unset. */
-function limitOf(
-  resources: NonNullable<ManagementProxyArgs["resources"]>,
-  name: "cpu" | "memory",
-): unknown {
+/**
+ * One of `resources`' limits as the args spell it: the default's without `resources`,
+ * undefined when they set limits without it.
+ */
+function limitOf(resources: ManagementProxyArgs["resources"], name: "cpu" | "memory"): unknown {
+  if (resources === undefined) return DEFAULT_RESOURCES.limits[name];
   if (pulumi.Output.isInstance(resources) || resources instanceof Promise) return KNOWN_LATER;
   const limits = resources.limits;
   if (limits === undefined) return undefined;
@@ -176,7 +177,6 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
   limit?: string;
   problems: string[];
 } {
-  if (resources === undefined) return { limit: DEFAULT_RESOURCES.limits.memory, problems: [] };
   const memory = limitOf(resources, "memory");
   if (memory === undefined) return { problems: [] };
   if (typeof memory !== "string")
@@ -199,7 +199,7 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
  */
 function workerProcessesOf(args: ManagementProxyArgs): {
   count: number;
-  /** Set when the count comes from the CPU limit: where it does, for messages. */
+  /** Set when the count comes from a CPU limit the caller set: which, for messages. */
   fromCpu?: string;
   problems: string[];
 } {
@@ -214,15 +214,16 @@ function workerProcessesOf(args: ManagementProxyArgs): {
     );
     return { count: problems.length === 0 ? args.workerProcesses : fallback, problems };
   }
-  const cpu =
-    args.resources === undefined ? DEFAULT_RESOURCES.limits.cpu : limitOf(args.resources, "cpu");
+  const cpu = limitOf(args.resources, "cpu");
   if (typeof cpu !== "string" && typeof cpu !== "number") return { count: fallback, problems: [] };
   const field = `resources.limits.cpu ${JSON.stringify(cpu)}`;
   const reason = quantityReason(String(cpu));
   if (reason !== undefined) return { count: fallback, problems: [`${field}: ${reason}`] };
   const count = Math.max(1, Math.ceil(quantityValue(String(cpu))));
+  // Only a limit the caller set is worth naming when the workers do not fit.
+  const fromCpu = args.resources === undefined ? undefined : field;
   return count <= MOST_WORKER_PROCESSES
-    ? { count, fromCpu: field, problems: [] }
+    ? { count, fromCpu, problems: [] }
     : {
         count: fallback,
         problems: [
@@ -250,7 +251,7 @@ function drainingBudget(
     const given = args.resources === undefined ? " (the default)" : "";
     // Name what set the workers when the caller did not: one per CPU of the limit.
     const why =
-      workers.fromCpu === undefined || args.resources === undefined
+      workers.fromCpu === undefined
         ? ""
         : ` (${workerProcesses} workers: one per CPU of ${workers.fromCpu}; workerProcesses sets fewer)`;
     return {

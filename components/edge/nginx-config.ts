@@ -481,7 +481,7 @@ function hostMapSection(input: NginxConfigInput): string[] {
  * memory), which an operator must see, rarely, with the request it happened to. The access log
  * records each request's outcome ({@link ACCESS_LOG_FIELDS}).
  */
-export const ERROR_LOG_LEVEL = "crit";
+const ERROR_LOG_LEVEL = "crit";
 
 /** The most `worker_processes` a rendered config may ask for. */
 export const MOST_WORKER_PROCESSES = 256;

@@ -132,8 +132,8 @@ export function customDomainProblem(
   return `is ${WORD[conflict.relation]} ${prior.hostname}, claimed by tenant "${prior.tenantId}"; a tenant's domain may not be a parent or child of another tenant's`;
 }
 
-/** `x.a.com` → `a.com`, `com`. */
-function ancestorsOf(host: string): string[] {
+/** The domains above `host`, nearest first: `x.a.com` → `a.com`, `com`. */
+export function ancestorsOf(host: string): string[] {
   const labels = host.split(".");
   return labels.slice(1).map((_, i) => labels.slice(i + 1).join("."));
 }

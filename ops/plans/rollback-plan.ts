@@ -7,12 +7,8 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY } from "../stack-config";
-import { fullUpdates, tenantsRan } from "./tenants-ran";
+import { fullUpdates, successes, tenantsRan } from "./tenants-ran";
 import { commitOf } from "./update-meta";
-
-function successes(history: readonly UpdateRecord[]): UpdateRecord[] {
-  return history.filter((u) => u.kind === "update" && u.result === "succeeded");
-}
 
 function listVersions(updates: readonly UpdateRecord[]): string {
   return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");

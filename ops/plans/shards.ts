@@ -17,7 +17,7 @@ export function shardsOf(config: StackConfig): string[] {
 }
 
 /** The platform stack a shard stack's config names (`shard.platform`), or undefined. */
-export function platformOf(config: StackConfig): string | undefined {
+function platformOf(config: StackConfig): string | undefined {
   const platform = sectionOf(config, "shard").platform;
   return typeof platform === "string" && platform !== "" ? platform : undefined;
 }
@@ -99,7 +99,15 @@ export async function groupShardStacks(
   groups: readonly string[],
 ): Promise<string[]> {
   const [, ...shards] = await environmentStacks(engine, stack);
-  return shards
+  return holdingGroups(shards, groups);
+}
+
+/** Those of `stacks` that hold a tenant of one of `groups`, in order. */
+function holdingGroups(
+  stacks: readonly { readonly stack: string; readonly config: StackConfig }[],
+  groups: readonly string[],
+): string[] {
+  return stacks
     .filter((s) => tenantsOf(s.config).some((t) => inGroups(t, groups)))
     .map((s) => s.stack);
 }
@@ -148,7 +156,7 @@ export async function deployGroupAcrossShards<Options extends GroupDeployOptions
     options.stack,
     stacks.map((s) => engine.configFileName(s.stack)).join(", "),
   );
-  const holding = await groupShardStacks(engine, options.stack, options.groups);
+  const holding = holdingGroups(shards, options.groups);
   let code = await deployOne({ ...options, environmentStep: "platform" });
   if (code !== 0) return code;
   for (const shard of holding) {

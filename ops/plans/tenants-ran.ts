@@ -21,15 +21,20 @@ export interface Unreconstructed {
   readonly instead: string;
 }
 
+/** The stack's successful updates (no refresh, no failure), in the history's order. */
+export function successes(history: readonly UpdateRecord[]): UpdateRecord[] {
+  return history.filter((u) => u.kind === "update" && u.result === "succeeded");
+}
+
 /** The groups an update was limited to (`deploy --group`); empty for a full update. */
-export function groupsOf(update: UpdateRecord): readonly string[] {
+function groupsOf(update: UpdateRecord): readonly string[] {
   return parseRelease(update.message).groups ?? [];
 }
 
 /** Successful updates that were not limited to groups, newest first. */
 export function fullUpdates(history: readonly UpdateRecord[]): UpdateRecord[] {
-  return history
-    .filter((u) => u.kind === "update" && u.result === "succeeded" && groupsOf(u).length === 0)
+  return successes(history)
+    .filter((u) => groupsOf(u).length === 0)
     .sort((a, b) => b.version - a.version);
 }
 
@@ -105,8 +110,8 @@ export function tenantsRan(
   );
   const groups = groupsOf(update);
   if (groups.length === 0) return entries;
-  const earlier = history
-    .filter((u) => u.kind === "update" && u.result === "succeeded" && u.version < update.version)
+  const earlier = successes(history)
+    .filter((u) => u.version < update.version)
     .sort((a, b) => b.version - a.version)
     .map(readUpdate);
   const ran: TenantConfig[] = [];

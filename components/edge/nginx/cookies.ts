@@ -17,6 +17,7 @@
  * cookie's own host and without `Domain`, so no other host can set or replace them.
  */
 import { isDnsName } from "../../../model/names";
+import { ancestorsOf } from "../../../model/rules/domains";
 
 /** Problems with the environment's domain, each naming the field. */
 export function tenantCookieProblems(domain: string | undefined): string[] {
@@ -29,8 +30,7 @@ export function tenantCookieProblems(domain: string | undefined): string[] {
 
 /** `domain`'s parents of two labels or more, nearest first: `example.test` for `dev.example.test`. */
 export function sharedCookieParents(domain: string): string[] {
-  const labels = domain.split(".");
-  return labels.slice(1, -1).map((_, i) => labels.slice(i + 1).join("."));
+  return ancestorsOf(domain).slice(0, -1);
 }
 
 /**
