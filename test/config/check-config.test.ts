@@ -20,16 +20,39 @@ import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
 const ROOT = join(__dirname, "..", "..");
 const FIXTURES = join(__dirname, "..", "fixtures", "check-config");
 
-function run(dir: string, stack = "dev", env: Record<string, string> = {}) {
+/** check-config on the stack files in `dir`, each line it writes kept. */
+function check(dir: string, stack = "dev", env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = runCheckConfig(
-    ["--stack", stack, "--dir", join(FIXTURES, dir)],
+    ["--stack", stack, "--dir", dir],
     (l) => out.push(l),
     (l) => err.push(l),
     env,
   );
-  return { code, out: out.join("\n"), err: err.join("\n") };
+  return { code, out, err };
+}
+
+/** check-config on a stack file `Pulumi.dev.yaml` holding `text`, in a folder of its own. */
+function checkFile(text: string) {
+  const dir = mkdtempSync(join(tmpdir(), "check-config-"));
+  try {
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), text);
+    return check(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const joined = ({ code, out, err }: ReturnType<typeof check>) => ({
+  code,
+  out: out.join("\n"),
+  err: err.join("\n"),
+});
+
+/** check-config on a fixture folder, its output as text. */
+function run(dir: string, stack = "dev", env: Record<string, string> = {}) {
+  return joined(check(join(FIXTURES, dir), stack, env));
 }
 
 /** The fenced block under "Config reference" that shows the check's output. */
@@ -42,22 +65,8 @@ function readmeExample(): { command: string; output: string } {
 
 /** check-config on the `good` fixture with its `agent-cloud:image` replaced. */
 function runWithImage(image: Record<string, unknown>) {
-  const dir = mkdtempSync(join(tmpdir(), "check-config-"));
-  try {
-    const config = { ...stackConfigOf("good"), "agent-cloud:image": image };
-    writeFileSync(join(dir, "Pulumi.dev.yaml"), stringify({ config }));
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = runCheckConfig(
-      ["--stack", "dev", "--dir", dir],
-      (l) => out.push(l),
-      (l) => err.push(l),
-      {},
-    );
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const config = { ...stackConfigOf("good"), "agent-cloud:image": image };
+  return joined(checkFile(stringify({ config })));
 }
 
 function stackConfigOf(dir: string): Record<string, unknown> {
@@ -158,25 +167,12 @@ describe("check-config", () => {
   });
 
   it("refuses a stack file that is not YAML as a config problem naming the file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "check-config-"));
-    try {
-      writeFileSync(join(dir, "Pulumi.dev.yaml"), "config:\n  agent-cloud:domain: [unclosed\n");
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = runCheckConfig(
-        ["--stack", "dev", "--dir", dir],
-        (l) => out.push(l),
-        (l) => err.push(l),
-        {},
-      );
-      expect({ code, out }).toEqual({ code: 1, out: [] });
-      expect(err).toHaveLength(1);
-      expect(err[0]).toMatch(
-        /^Pulumi\.dev\.yaml: agent-cloud config is invalid \(1 problem\):\n {2}- Pulumi\.dev\.yaml: is not valid YAML: \S/,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { code, out, err } = checkFile("config:\n  agent-cloud:domain: [unclosed\n");
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(
+      /^Pulumi\.dev\.yaml: agent-cloud config is invalid \(1 problem\):\n {2}- Pulumi\.dev\.yaml: is not valid YAML: \S/,
+    );
   });
 
   it("says which stack files exist when the name is wrong, and exits 2 without --stack", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deploy, type DeployOptions } from "../../ops/commands/deploy";
+import { deploy } from "../../ops/commands/deploy";
 import {
   OpsError,
   PulumiCliMissingError,
@@ -8,18 +8,12 @@ import {
   UsageError,
 } from "../../ops/errors";
 import { DIGEST_B, SHA_1, testContext } from "../../testkit/ops/fakes";
-import { devStack, IMAGE_REF_A, URN } from "./support/fixtures";
+import { DEV_DEPLOY, devStack, IMAGE_REF_A, URN } from "./support/fixtures";
 import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
 
 const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 
-const base: DeployOptions = {
-  stack: "dev",
-  dryRun: false,
-  skipBuild: false,
-  force: false,
-  groups: [],
-};
+const base = DEV_DEPLOY;
 
 function setup() {
   const engine = new MemoryEngine({ dev: devStack(), production: devStack({ outputs: {} }) });

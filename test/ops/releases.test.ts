@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deploy, type DeployOptions } from "../../ops/commands/deploy";
+import { deploy } from "../../ops/commands/deploy";
+import { DEV_DEPLOY as DEPLOY } from "./support/fixtures";
 import { history } from "../../ops/commands/history";
 import { rollback } from "../../ops/commands/rollback";
 import { status } from "../../ops/commands/status";
@@ -23,13 +24,6 @@ import { DOCKER_BUILD, KUBERNETES } from "../../testkit/type-tokens";
 const REPO = "ghcr.io/example-org/agent-cloud/agent";
 const IMAGE_A = `${REPO}@${DIGEST_A}`;
 const IMAGE_B = `${REPO}@${DIGEST_B}`;
-const DEPLOY: DeployOptions = {
-  stack: "dev",
-  dryRun: false,
-  skipBuild: false,
-  force: false,
-  groups: [],
-};
 
 interface Tenant {
   id: string;

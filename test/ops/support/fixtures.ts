@@ -1,4 +1,5 @@
 /** A `dev` stack shaped like the platform's: proxy, three tenants, a database, a TLS secret. */
+import type { DeployOptions } from "../../../ops/commands/deploy";
 import type { StateResource } from "../../../ops/engine";
 import { DIGEST_A } from "../../../testkit/ops/fakes";
 import { memoryStack, type MemoryStack } from "../../../testkit/ops/memory-engine";
@@ -132,3 +133,12 @@ export function devStack(partial: Partial<MemoryStack> = {}): MemoryStack {
     ...partial,
   });
 }
+
+/** A plain `deploy --stack dev`: no flag set. */
+export const DEV_DEPLOY: DeployOptions = {
+  stack: "dev",
+  dryRun: false,
+  skipBuild: false,
+  force: false,
+  groups: [],
+};

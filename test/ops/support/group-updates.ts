@@ -3,16 +3,9 @@
  * stable and eu) run through the real deploy command, so their history holds what `ops deploy`
  * records: the whole stack file as config, and `groups=` for a `--group` update.
  */
-import { deploy, type DeployOptions } from "../../../ops/commands/deploy";
+import { deploy } from "../../../ops/commands/deploy";
+import { DEV_DEPLOY as DEPLOY } from "./fixtures";
 import { SHA_1, type TestContext } from "../../../testkit/ops/fakes";
-
-const DEPLOY: DeployOptions = {
-  stack: "dev",
-  dryRun: false,
-  skipBuild: false,
-  force: false,
-  groups: [],
-};
 
 /** Sets fields of a tenant's entry in dev's stack file (an edit, not deployed yet). */
 export function editTenant(ctx: TestContext, id: string, fields: Record<string, unknown>): void {
