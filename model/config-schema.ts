@@ -10,7 +10,7 @@ import {
   isDnsName,
   isHostName,
 } from "./names";
-import { DIGEST_REF } from "./patterns";
+import { DEFAULT_IMAGE_TAG, DIGEST_REF, IMAGE_TAG, IMAGE_TAG_RULE } from "./patterns";
 import { quantitySyntaxReason } from "./quantity";
 import {
   CERTIFICATE_DEFAULTS,
@@ -329,10 +329,7 @@ const imageSchema = z.strictObject({
   platforms: z.array(z.enum(["linux/amd64", "linux/arm64"])).default(["linux/amd64"]),
   /** Repository to push to, e.g. ghcr.io/acme/agent. */
   repository: z.string().optional(),
-  tag: z
-    .string()
-    .regex(/^[\w][\w.-]{0,127}$/, { error: "must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')" })
-    .default("latest"),
+  tag: z.string().regex(IMAGE_TAG, { error: IMAGE_TAG_RULE }).default(DEFAULT_IMAGE_TAG),
   /** Skip the build and deploy this pinned ref. */
   ref: imageRef.optional(),
   /** Registry login user; the password is the secret `registryPassword`. */

@@ -1,8 +1,38 @@
 /**
  * Patterns more than one part of the platform checks values against (the config schema, the
  * components that take the values, ops and the policy pack).
+ *
+ * Image references follow a lowercase subset of Docker's reference grammar
+ * (distribution/reference): `[host[:port]/]path[:tag][@sha256:<64 hex>]`. A `:` is allowed only
+ * before a registry host's port and before the tag, so `a:b:c@sha256:…` is refused instead of
+ * reaching a registry that would refuse it mid-deploy.
  */
 
+/** `ghcr.io`, `registry-1.example.com`, `localhost:5001`. */
+const HOST = String.raw`[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]+)?`;
+/** `agent`, `sample-agent`, `agent_v2`, `team.tools`: alphanumeric runs joined by `.`, `_`, `__` or dashes. */
+const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+/** A repository: an optional registry host, then `/`-separated path components. */
+const REPOSITORY = String.raw`(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*`;
+/** A tag: a word character, then up to 127 word characters, `.` or `-`. */
+const TAG = String.raw`[\w][\w.-]{0,127}`;
+const DIGEST = String.raw`sha256:[a-f0-9]{64}`;
+
+/** A repository a build can push to, with no tag or digest: `ghcr.io/acme/agent`. */
+export const IMAGE_REPOSITORY = new RegExp(`^${REPOSITORY}$`);
+
+/** An image tag: `latest`, `v1.2.3`, `pr-42`. */
+export const IMAGE_TAG = new RegExp(`^${TAG}$`);
+/** What {@link IMAGE_TAG} allows, in an error message. */
+export const IMAGE_TAG_RULE =
+  "must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')";
+/** The tag a build pushes alongside the digest when none is given. */
+export const DEFAULT_IMAGE_TAG = "latest";
+
 /** An image reference pinned by digest: `repo[:tag]@sha256:<64 hex>`. */
-export const DIGEST_REF =
-  /^[a-z0-9]([a-z0-9._\-/:]*[a-z0-9])?(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
+export const DIGEST_REF = new RegExp(`^${REPOSITORY}(?::${TAG})?@${DIGEST}$`);
+
+/** An image reference with a tag, a digest or both: `repo:tag`, `repo@sha256:…`, `repo:tag@sha256:…`. */
+export const TAGGED_OR_DIGEST_REF = new RegExp(
+  `^${REPOSITORY}(?::${TAG}(?:@${DIGEST})?|@${DIGEST})$`,
+);

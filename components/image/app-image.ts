@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_IMAGE_TAG, IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { formatConfigProblem } from "../../model/rules/config-problem";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
@@ -16,10 +17,6 @@ export const REBUILD_NONCE_ARG = "AGENT_CLOUD_REBUILD_NONCE";
 /** Tag of the registry build cache beside the image. */
 export const CACHE_TAG = "buildcache";
 
-const TAG = /^[\w][\w.-]{0,127}$/;
-/** Tag pushed alongside the digest when none is given. */
-export const DEFAULT_TAG = "latest";
-
 export interface AppImageArgs {
   /** Folder to build, relative to {@link projectRoot}. Required unless `ref` is set. */
   readonly context?: string;
@@ -29,7 +26,7 @@ export interface AppImageArgs {
   readonly platforms?: readonly dockerBuild.Platform[];
   /** Repository to push to, e.g. `ghcr.io/acme/agent`. Required unless `ref` is set. */
   readonly repository?: string;
-  /** Tag pushed alongside the digest. @default {@link DEFAULT_TAG} */
+  /** Tag pushed alongside the digest. @default {@link DEFAULT_IMAGE_TAG} */
   readonly tag?: string;
   /** Deploy this image (`repo@sha256:...`) and build nothing. @default build from context */
   readonly ref?: string;
@@ -85,7 +82,7 @@ export function resolveAppImageArgs(name: string, args: AppImageArgs): ResolvedA
     ref: undefined,
     context,
     repository: args.repository as string,
-    tag: args.tag ?? DEFAULT_TAG,
+    tag: args.tag ?? DEFAULT_IMAGE_TAG,
     contextDir: path.resolve(root, context),
     dockerfilePath: path.resolve(root, args.dockerfile ?? path.join(context, "Dockerfile")),
   };
@@ -111,9 +108,9 @@ export function appImageProblems(args: AppImageArgs): string[] {
   if (repository !== undefined) {
     problems.push(...imageRepositoryProblems(repository).map(formatConfigProblem));
   }
-  const tag = args.tag ?? DEFAULT_TAG;
-  if (!TAG.test(tag)) {
-    problems.push(`image tag "${tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')`);
+  const tag = args.tag ?? DEFAULT_IMAGE_TAG;
+  if (!IMAGE_TAG.test(tag)) {
+    problems.push(`image tag "${tag}": ${IMAGE_TAG_RULE}`);
   }
   if (args.registryUsername !== undefined && args.registryPassword === undefined) {
     problems.push(

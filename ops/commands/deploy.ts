@@ -3,6 +3,7 @@ import { defineCommand } from "../command-line/command";
 import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine";
+import { IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, groupTargets } from "../plans/groups";
@@ -120,8 +121,6 @@ export const deployCommand = defineCommand({
   run: deploy,
 });
 
-const DOCKER_TAG = /^[\w][\w.-]{0,127}$/;
-
 /** Contradictory or malformed flags, found before anything runs. */
 export function checkDeployOptions(options: DeployOptions): void {
   if (options.skipBuild && options.force) {
@@ -139,10 +138,8 @@ export function checkDeployOptions(options: DeployOptions): void {
       `--remove-tenant cannot be combined with --group: a --group deploy updates only the group's tenants and the route table and deletes nothing; remove tenants with a whole-stack deploy`,
     );
   }
-  if (options.tag !== undefined && !DOCKER_TAG.test(options.tag)) {
-    throw new UsageError(
-      `--tag "${options.tag}": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
-    );
+  if (options.tag !== undefined && !IMAGE_TAG.test(options.tag)) {
+    throw new UsageError(`--tag "${options.tag}": ${IMAGE_TAG_RULE}`);
   }
   if (options.imageFrom !== undefined) {
     const clash = [

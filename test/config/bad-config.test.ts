@@ -300,6 +300,21 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "image ref with a ':' outside a registry port and the tag",
+    change: (c) => (c.image = { ref: `ghcr.io/acme/agent:v1:v2@sha256:${"a".repeat(64)}` }),
+    expected: [
+      `image.ref "ghcr.io/acme/agent:v1:v2@sha256:${"a".repeat(24)}...: must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+    ],
+  },
+  {
+    name: "image tag a registry refuses",
+    change: (c) =>
+      (c.image = { context: "sample-agent", repository: "ghcr.io/acme/agent", tag: "-v1" }),
+    expected: [
+      `image.tag "-v1": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
+    ],
+  },
+  {
     name: "build context without a repository to push to",
     change: (c) => (c.image = { context: "sample-agent" }),
     expected: [

@@ -210,7 +210,7 @@ describe("AppImage", () => {
     expect((run.result as Error).message).toBe(
       'AppImage "agent": 3 problems:\n' +
         "  - image.repository \"Acme/Agent\": must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)\n" +
-        "  - image tag \"bad tag\": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-')\n" +
+        "  - image tag \"bad tag\": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')\n" +
         '  - image registryUsername "u" needs registryPassword; run: pulumi config set --secret registryPassword <token>',
     );
   });

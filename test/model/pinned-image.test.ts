@@ -15,6 +15,15 @@ describe("unpinnedImageProblem", () => {
     [`ghcr.io/acme/agent@sha256:${"a".repeat(63)}`, PROBLEM],
     [`ghcr.io/acme/agent@sha256:${"A".repeat(64)}`, PROBLEM],
     [`Acme/Agent@${DIGEST}`, PROBLEM],
+    // A ':' only before a registry's port and before the tag.
+    [`localhost:5000/agent:v1@${DIGEST}`, undefined],
+    [`ghcr.io/acme:x/agent@${DIGEST}`, PROBLEM],
+    [`ghcr.io/acme/agent:v1:v2@${DIGEST}`, PROBLEM],
+    [`ghcr.io/acme/agent:@${DIGEST}`, PROBLEM],
+    [`:agent@${DIGEST}`, PROBLEM],
+    [`ghcr.io//agent@${DIGEST}`, PROBLEM],
+    [`ghcr.io/acme/agent/@${DIGEST}`, PROBLEM],
+    [`ghcr.io/acme/agent:${"t".repeat(129)}@${DIGEST}`, PROBLEM],
   ])("%s: %s", (ref, expected) => {
     expect(unpinnedImageProblem(ref)).toBe(expected);
   });

@@ -16,6 +16,12 @@ describe("proxyImageProblem", () => {
     ["registry.example.com:5000/edge/nginx", PINNED],
     ["NGINX:1.27.5", PINNED],
     [`nginx@sha256:${"a".repeat(63)}`, PINNED],
+    // A ':' only before a registry's port and before the tag.
+    ["registry.example.com:5000/edge/nginx:1.27.5:extra", PINNED],
+    ["registry.example.com:5000:1.27.5", PINNED],
+    ["edge:x/nginx:1.27.5", PINNED],
+    ["nginx:", PINNED],
+    [`nginx:1.27.5@sha256:${"a".repeat(64)}:x`, PINNED],
   ])("%s", (image, expected) => {
     expect(proxyImageProblem(image)).toBe(expected);
   });
