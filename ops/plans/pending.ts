@@ -39,36 +39,57 @@ function kindOf(type: string): string {
   return type.split(":").pop() ?? type;
 }
 
+/** The listed tenants, each with its place in the list. */
+type TenantPlaces = ReadonlyMap<string, number>;
+
+const TENANT_INFIX = "-tenant-";
+
 /**
  * The tenant whose resource a step is: the listed tenant whose TenantApp component the step is,
  * or is a child of (by its parent's URN). The component is named `{env}-tenant-{id}` and an
- * environment holds no `-` (model/names.ts), so a name matches one id only: the key
- * `dev-tenant-acme-api-key` of `dev-tenant-acme` is acme's even when `acme-api` is a tenant too.
- * Undefined for anything else, and for a child whose parent the engine did not report.
+ * environment holds no `-` (model/names.ts), so a name has one id only: everything after the
+ * first `-tenant-`. The key `dev-tenant-acme-api-key` of `dev-tenant-acme` is acme's even when
+ * `acme-api` is a tenant too. Undefined for anything else, and for a child whose parent the
+ * engine did not report.
  */
-function tenantOf(step: PreviewStep, tenants: readonly string[]): string | undefined {
+function tenantOf(step: PreviewStep, tenants: TenantPlaces): string | undefined {
   const component = TENANT_COMPONENT_TYPES.includes(step.type) ? step.urn : step.parent;
   const parsed = component === undefined ? undefined : parseUrn(component);
   if (parsed === undefined || !TENANT_COMPONENT_TYPES.includes(parsed.type)) return undefined;
-  return tenants.find((id) => {
-    const suffix = `-tenant-${id}`;
-    return (
-      parsed.name.endsWith(suffix) &&
-      ENVIRONMENT_NAME.test(parsed.name.slice(0, parsed.name.length - suffix.length))
-    );
-  });
+  const dash = parsed.name.indexOf("-");
+  if (dash < 0 || !ENVIRONMENT_NAME.test(parsed.name.slice(0, dash))) return undefined;
+  if (!parsed.name.startsWith(TENANT_INFIX, dash)) return undefined;
+  const id = parsed.name.slice(dash + TENANT_INFIX.length);
+  return tenants.has(id) ? id : undefined;
 }
 
 /**
  * The tenant a shared database child belongs to (`{env}-database-{id}-role`, ...): its logical
- * name holds `-{id}-` or ends with `-{id}`; the longest id wins, so `big-acme` is never taken for
- * `acme`.
+ * name holds `-{id}-` or ends with `-{id}`; the longest id wins (the first listed of equal length), so `big-acme` is
+ * never taken for `acme`. Each run of the name between a `-` and a later `-` (or its end) is looked up, so the
+ * cost follows the name's dashes, not the number of tenants.
  */
-function databaseTenantOf(urn: string, tenants: readonly string[]): string | undefined {
+function databaseTenantOf(urn: string, tenants: TenantPlaces): string | undefined {
   const name = nameOf(urn);
-  return [...tenants]
-    .sort((a, b) => b.length - a.length)
-    .find((id) => name.includes(`-${id}-`) || name.endsWith(`-${id}`));
+  const dashes = [...name.matchAll(/-/g)].map((m) => m.index);
+  const ends = [...dashes, name.length];
+  let best: string | undefined;
+  for (const start of dashes) {
+    for (const end of ends) {
+      if (end <= start + 1) continue;
+      const id = name.slice(start + 1, end);
+      const place = tenants.get(id);
+      if (place === undefined) continue;
+      if (
+        best === undefined ||
+        id.length > best.length ||
+        (id.length === best.length && place < (tenants.get(best) as number))
+      ) {
+        best = id;
+      }
+    }
+  }
+  return best;
 }
 
 /** Groups the steps: tenants (in the given order), then the route table, edge, database, other. */
@@ -76,6 +97,7 @@ export function groupPending(
   steps: readonly PreviewStep[],
   tenants: readonly string[],
 ): PendingGroup[] {
+  const places: TenantPlaces = new Map(tenants.map((id, i) => [id, i]));
   const groups = new Map<string, string[]>();
   const push = (label: string, line: string) => {
     const list = groups.get(label) ?? [];
@@ -87,11 +109,11 @@ export function groupPending(
     if (sign === undefined || sign === "") continue;
     const line = `${sign} ${kindOf(step.type)} ${nameOf(step.urn)}`;
     const chain = step.urn.split("::")[2] ?? "";
-    const tenant = tenantOf(step, tenants);
+    const tenant = tenantOf(step, places);
     if (chain.includes("agent-cloud:edge:ManagementProxy")) {
       push(/routes|route-table/.test(nameOf(step.urn)) ? "route table" : "edge proxy", line);
     } else if (DATABASE_COMPONENT_TYPES.some((type) => chain.includes(type))) {
-      const owner = databaseTenantOf(step.urn, tenants);
+      const owner = databaseTenantOf(step.urn, places);
       push(owner === undefined ? "database" : `database (tenant ${owner})`, line);
     } else if (tenant !== undefined) {
       push(`tenant ${tenant}`, line);

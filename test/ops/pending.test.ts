@@ -54,6 +54,33 @@ describe("groupPending", () => {
   });
 });
 
+describe("groupPending at one stack's largest size", () => {
+  it("files 5,000 tenants' changes each under its own tenant, ids that nest in others included", () => {
+    // t-2 nests in t-2-1 and t-20 nests in t-20-1: each step must still land on its own tenant.
+    const ids = Array.from({ length: 5_000 }, (_, i) => (i % 2 === 0 ? `t-${i}` : `t-${i >> 1}-1`));
+    const steps = ids.flatMap((id) => [
+      tenantChild("update", `dev-tenant-${id}`, KUBERNETES.Deployment, `dev-tenant-${id}-app`),
+      step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, `dev-database-${id}-role`),
+    ]);
+    const groups = groupPending(steps, ids);
+    expect(groups).toHaveLength(10_000);
+    expect(groups.slice(0, 2)).toEqual([
+      { label: "tenant t-0", changes: ["~ Deployment dev-tenant-t-0-app"] },
+      { label: "tenant t-0-1", changes: ["~ Deployment dev-tenant-t-0-1-app"] },
+    ]);
+    for (const [i, id] of ids.entries()) {
+      expect(groups[i]).toEqual({
+        label: `tenant ${id}`,
+        changes: [`~ Deployment dev-tenant-${id}-app`],
+      });
+      expect(groups[5_000 + i]).toEqual({
+        label: `database (tenant ${id})`,
+        changes: [`+ Role dev-database-${id}-role`],
+      });
+    }
+  });
+});
+
 describe("groupPending files each step under the tenant whose TenantApp it belongs to", () => {
   const TENANTS = ["acme", "acme-api", "big-acme", "globex"];
   it.each<{ what: string; step: PreviewStep; group: PendingGroup }>([
