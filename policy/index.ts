@@ -31,8 +31,9 @@
  * - `tenant-namespace-default-deny`: each tenant namespace has a NetworkPolicy with
  *   `podSelector: {}`, policyTypes Ingress and Egress and no allow-all rule, and NO policy of the
  *   namespace (the cluster enforces their union) admits ingress from anywhere but
- *   `{env}-edge` or egress beyond the kube-dns pods on 53, `{env}-database` and public
- *   addresses (private ones only with the plan's annotation).
+ *   `{env}-edge` or egress beyond the kube-dns pods on 53, `{env}-database` (or the database's
+ *   annotated network) on single ports, and public addresses (private ones only with the plan's
+ *   annotation).
  * - `tenant-namespace-quota`: each tenant namespace has a ResourceQuota with `spec.hard`.
  * - `tenant-namespace-restricted-pod-security`: each tenant namespace is declared with
  *   `pod-security.kubernetes.io/enforce: restricted`.

@@ -47,6 +47,34 @@ function beyondPort(rule: unknown, port: number): string[] {
   });
 }
 
+/**
+ * The entries of a rule's `ports` that open more than one port ("every port (no `ports`)",
+ * "ports 1 to 65535"); empty when each entry names one port. The pack does not know the database
+ * server's port, so a database destination must name its ports one by one, as the platform
+ * renders it (components/tenant/network-policy.ts: the server's port alone).
+ */
+function unboundedPorts(rule: unknown): string[] {
+  const ports = asList(at(rule, "ports"));
+  if (ports.length === 0) return ["every port (no `ports`)"];
+  return ports.flatMap((p) => {
+    const number = at(p, "port");
+    const end = at(p, "endPort");
+    if (number === undefined) return ["every port (an entry without `port`)"];
+    if (end === undefined || end === number) return [];
+    return [`port ${show(number)} with endPort ${show(end)}`];
+  });
+}
+
+/** The finding for a database destination `where` that opens more than single ports, if any. */
+function databaseBeyondPorts(where: string, what: string, rule: unknown): string[] {
+  const open = unboundedPorts(rule);
+  return open.length === 0
+    ? []
+    : [
+        `${where} reaches ${what} on ${open.join(", ")}; a tenant may reach its database only on the server's port (name each port, without endPort)`,
+      ];
+}
+
 /** Why `np` lets a tenant namespace talk to more than it may; empty when it does not. */
 export function openings(np: Res, env: string | undefined): string[] {
   const spec = at(np.props, "spec");
@@ -111,7 +139,11 @@ export function openings(np: Res, env: string | undefined): string[] {
         const except = asList(at(peer, "ipBlock", "except")).filter(
           (x): x is string => typeof x === "string",
         );
-        if (privateOk || isPublicExcept(cidr, except) || databaseCidrs.includes(cidr)) return;
+        if (privateOk || isPublicExcept(cidr, except)) return;
+        if (databaseCidrs.includes(cidr)) {
+          found.push(...databaseBeyondPorts(where, `the database network ${cidr}`, rule));
+          return;
+        }
         found.push(
           `${where} reaches ipBlock ${cidr}${except.length ? ` except ${except.join(", ")}` : ""}, which includes private, link-local or loopback addresses (a plan must say allowPrivateEgress: true, marked by the annotation ${ANNOTATION_PRIVATE_EGRESS})`,
         );
@@ -127,7 +159,10 @@ export function openings(np: Res, env: string | undefined): string[] {
         );
         return;
       }
-      if (ns !== null && ns === database) return;
+      if (ns !== null && ns === database) {
+        found.push(...databaseBeyondPorts(where, `namespace "${ns}"`, rule));
+        return;
+      }
       found.push(
         `${where} reaches ${ns === null ? "namespaces chosen by labels" : `namespace "${ns}"`}${ns === "kube-system" ? " beyond its DNS pods (k8s-app: kube-dns) on port 53" : ""}; a tenant may reach only cluster DNS, its database and public addresses`,
       );

@@ -300,6 +300,62 @@ export function tenantsSuite(ctx: PackContext): void {
           "renders only IPv4 ipBlocks, so the pack allows no other)",
       );
 
+    const toDatabase = (ports?: unknown[]) => ({
+      podSelector: {},
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dev-database" } },
+            },
+          ],
+          ...(ports === undefined ? {} : { ports }),
+        },
+      ],
+    });
+    const toDatabaseCidr = (ports?: unknown[]) => ({
+      podSelector: {},
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "10.30.0.0/24" } }],
+          ...(ports === undefined ? {} : { ports }),
+        },
+      ],
+    });
+    const DATABASE_CIDRS = { "agent-cloud.io/database-cidrs": "10.30.0.0/24" };
+    const beyondDatabasePort = (what: string, open: string) =>
+      extraOpens(
+        `egress[0].to[0] reaches ${what} on ${open}; a tenant may reach its database only on ` +
+          "the server's port (name each port, without endPort)",
+      );
+
+    it.each([
+      ["every port", undefined, "every port (no `ports`)"],
+      ["an entry without a port", [{ protocol: "TCP" }], "every port (an entry without `port`)"],
+      ["a port range", [{ port: 5432, endPort: 65535 }], "port 5432 with endPort 65535"],
+    ])(
+      "fails egress to the database namespace or network on %s with the exact message",
+      async (_, ports, open) => {
+        await exactly(toDatabase(ports), beyondDatabasePort('namespace "dev-database"', open));
+        await exactly(
+          toDatabaseCidr(ports),
+          beyondDatabasePort("the database network 10.30.0.0/24", open),
+          DATABASE_CIDRS,
+        );
+      },
+    );
+
+    it("passes egress to the database namespace or network on single ports", async () => {
+      for (const ports of [[{ port: 5432 }], [{ port: 5432, endPort: 5432, protocol: "TCP" }]]) {
+        expectClean(await ctx.pack.analyzeStack(stack(extra(toDatabase(ports)))));
+        expectClean(
+          await ctx.pack.analyzeStack(
+            stack(extra(toDatabaseCidr(ports), KUBERNETES.NetworkPolicy, DATABASE_CIDRS)),
+          ),
+        );
+      }
+    });
+
     it.each([
       [
         "0.0.0.0/0",
