@@ -229,7 +229,7 @@ const proxySchema = z.strictObject({
       limits: z.strictObject({ cpu: quantity, memory: quantity }),
     })
     .optional(),
-  /** Cluster DNS the proxy resolves tenant services with. */
+  /** No longer used (tenants are `upstream` blocks resolved when the route table loads); accepted so existing stack files keep working. */
   resolver: z.string().default("kube-dns.kube-system.svc.cluster.local"),
   /** The cluster's DNS domain: tenant and database hosts are `{name}.{namespace}.svc.{domain}`. */
   clusterDomain: z
@@ -364,7 +364,7 @@ const tenantSchema = z.strictObject({
   replicas: z.number().int().min(1).max(50).default(1),
   groups: z.array(dnsLabel(30)).default([]),
   customDomains: z.array(dnsName).default([]),
-  /** Non-secret agent settings (models, system prompt, tools), mounted as a ConfigMap. */
+  /** Non-secret agent settings (models, system prompt, tools), a file in the tenant's Secret. */
   agentConfig: z.record(z.string(), z.unknown()).default({}),
   /** Plain environment variables; secrets go in `tenantSecrets`. */
   env: z.record(envName, z.string()).default({}),
