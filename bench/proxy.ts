@@ -75,9 +75,12 @@ export interface ReloadRun {
   readonly result: StreamResult;
   /** Only for the run that adds a tenant: what the new tenant answered right after. */
   readonly newTenantStatus?: string;
+  /** Whether that answer was a 200 from the added tenant itself. */
+  readonly newTenantAnswered?: boolean;
 }
 
-export type SideKey = "nginx" | "nginx-before" | "floor" | "haproxy" | "caddy";
+export type SideKey =
+  "nginx" | "nginx-before" | "floor" | "floor-return" | "haproxy" | "haproxy-edge" | "caddy";
 
 /** One proxy doing the edge's job, measured against direct hits in the same run. */
 export interface SideResult {
@@ -152,18 +155,55 @@ function edgeHsts(config: string): { readonly line: string; readonly value: stri
   return { line: found[0], value: found[1] as string };
 }
 
+const PROXY_LINE = "proxy_pass http://$tenant_upstream;";
+
+/** The shipped config with its one `proxy_pass` replaced by `answer`. */
+function answeredByNginx(config: string, answer: string): string {
+  if (!config.includes(PROXY_LINE)) throw new Error("floor: no proxy_pass line to replace");
+  // The tenant id as the tenants' X-Tenant, and the edge's HSTS header, which a location's own
+  // `add_header` would otherwise drop.
+  return config.replace(
+    PROXY_LINE,
+    `add_header X-Tenant $tenant_id always; ${edgeHsts(config).line} ${answer}`,
+  );
+}
+
 /**
- * The `return 200` floor: the shipped config with the proxying replaced by nginx answering with
- * the bytes a proxied answer has (the tenant's JSON and `X-Tenant`, the edge's HSTS header, which
- * a location's own `add_header` would otherwise drop).
+ * The floor: the shipped config with the proxying replaced by nginx answering the request itself
+ * where a proxied request is answered, in the content phase: after the per-client limits
+ * (`limit_conn`, `limit_req`, the preaccess phase) and everything before them, with no upstream.
+ * nginx's `empty_gif` answers there from memory (a 43-byte GIF; the tenant id travels in
+ * `X-Tenant`, which is what the load client checks).
  */
 export function floorConfig(config: string): string {
-  const proxyLine = "proxy_pass http://$tenant_upstream;";
-  if (!config.includes(proxyLine)) throw new Error("floorConfig: no proxy_pass line to replace");
-  return config.replace(
-    proxyLine,
-    `add_header X-Tenant $tenant_id always; ${edgeHsts(config).line} return 200 '{"tenant":"$tenant_id"}';`,
-  );
+  return answeredByNginx(config, "empty_gif;");
+}
+
+/**
+ * `return 200` in place of the proxying, the floor as first defined: `return` answers in the
+ * rewrite phase, before the preaccess phase, so the per-client limits every proxied request
+ * passes never run. Reported beside the floor.
+ */
+export function returnFloorConfig(config: string): string {
+  return answeredByNginx(config, `return 200 '{"tenant":"$tenant_id"}';`);
+}
+
+/** A floor side: the shipped edge with `transform` applied to its main config. */
+async function startFloor(
+  edgeOptions: Parameters<typeof startEdge>[0],
+  transform: (config: string) => string,
+): Promise<Started> {
+  const floor = await startEdge({ ...edgeOptions, transformConfig: transform });
+  return {
+    port: floor.ports.https,
+    ca: floor.certificate.pem,
+    pids: () => childPids(floor.nginx.pid),
+    config: floor.config
+      .split("\n")
+      .filter((l) => l.includes("add_header X-Tenant"))
+      .join("\n"),
+    stop: () => floor.close(),
+  };
 }
 
 interface Started {
@@ -235,8 +275,8 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         hosts.map((host, index) => async () => {
           try {
             const res = await edgeHttps({ port, host, ca });
-            const tenant =
-              res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
+            // As the load client counts an answer: a 200 carrying the tenant's X-Tenant.
+            const tenant = res.status === 200 ? String(res.headers["x-tenant"] ?? "") : "";
             return tenant === ids[index] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
           } catch (error) {
             return `${host}: ${String(error)}`;
@@ -356,8 +396,11 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
             { ...direct, ...shape, label: `direct${tag} #${round}` },
             none,
           );
-          for (let i = 0; i < live.length; i++) {
-            const candidate = live[(i + round - 1) % live.length] as Prepared;
+          // The order rotates each round and runs backwards every other round, so no side
+          // always follows the same other side.
+          const order = round % 2 === 0 ? [...live].reverse() : live;
+          for (let i = 0; i < order.length; i++) {
+            const candidate = order[(i + round - 1) % order.length] as Prepared;
             const startedSide = candidate.side as Started;
             const sideRun = runs.get(candidate.key)?.[kind];
             sideRun?.direct.push(directRun);
@@ -442,19 +485,14 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
       ),
     );
     prepared.push(
-      await prepare("floor", "nginx `return 200` floor", async () => {
-        const floor = await startEdge({ ...edgeOptions, transformConfig: floorConfig });
-        return {
-          port: floor.ports.https,
-          ca: floor.certificate.pem,
-          pids: () => childPids(floor.nginx.pid),
-          config: floorConfig(edge.config)
-            .split("\n")
-            .filter((l) => l.includes("return 200 '{"))
-            .join("\n"),
-          stop: () => floor.close(),
-        };
-      }),
+      await prepare("floor", "nginx floor (answers after the limits)", () =>
+        startFloor(edgeOptions, floorConfig),
+      ),
+    );
+    prepared.push(
+      await prepare("floor-return", "nginx `return 200` (before the limits)", () =>
+        startFloor(edgeOptions, returnFloorConfig),
+      ),
     );
     prepared.push(
       await prepare("nginx-before", "nginx, config shipped before", () =>
@@ -682,6 +720,7 @@ async function benchReloads(
   // Both kinds of client at once while the route table gains a tenant.
   const all = [...streams(false), ...streams(true)];
   let newTenantStatus = "not asked";
+  let newTenantAnswered = false;
   try {
     await waitFor("requests flowing", () => total(all) >= 100, 10_000);
     await edge.reloadRoutes(true);
@@ -693,6 +732,7 @@ async function benchReloads(
       });
       const tenant = res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
       newTenantStatus = `${res.status}${tenant ? ` from ${tenant}` : ""}`;
+      newTenantAnswered = res.status === 200 && tenant === added;
     } catch (error) {
       newTenantStatus = String(error);
     }
@@ -703,6 +743,7 @@ async function benchReloads(
       reloads: 1,
       result: await collect(all),
       newTenantStatus,
+      newTenantAnswered,
     });
   }
   log(`reload adding ${added}: ${JSON.stringify(runs.at(-1))}`);
