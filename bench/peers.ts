@@ -9,11 +9,27 @@
  * - HAProxy 2.6: a map file from Host to backend (`use_backend %[…,map(hosts.map)]`, the
  *   documented way to route many domains), one backend per tenant, `option forwardfor`,
  *   `unique-id-header`, `http-response set-header` for HSTS, `option httplog` to stdout, its
- *   default `http-reuse safe` pooling.
+ *   default `http-reuse safe` pooling. That is routing only, and HAProxy's own 404 (an
+ *   `http-request return`, which `http-response` rules never see) goes without HSTS.
+ * - HAProxy 2.6 doing the edge's whole job (`PeerSetup.edgeJob`): the above, plus what the
+ *   nginx edge does per request besides routing, each the way HAProxy's documentation shows:
+ *   per-client limits from a stick-table keyed by the source address (`conn_cur` and
+ *   `http_req_rate(1s)`, `http-request track-sc0 src`), refused with 429 and the edge's JSON
+ *   bodies and `Retry-After: 1` (how the rate differs from nginx's `limit_req … burst nodelay`
+ *   is said at {@link edgeJobLines}); a 401 with the edge's `wrong_environment` body and
+ *   `WWW-Authenticate` when the Authorization bearer, the path and query, or a credential header
+ *   carries another environment's key (nginx's own regexes, from auth.ts, as `-m reg` ACLs:
+ *   PCRE2, lookahead and all); `http-request del-header` for every header the nginx edge sets to
+ *   "" (read from its rendered config, {@link edgeDroppedHeaders}) and for the client's
+ *   X-Forwarded-For (which nginx rebuilds and `option forwardfor` would only append to); and
+ *   HSTS by `http-after-response`, so HAProxy's own 404, 429 and 401 carry it too. The limits
+ *   come first, then the 404, then the 401, as in nginx, where refusals count against the
+ *   client's limits. Left out, as for routing only: the suspended-tenant 503, per-plan tenant
+ *   limits and key checks for tenants in `edge` auth mode (the bench's are all `app`).
  * - Caddy 2.6: its wildcard-certificate pattern (one `*.{domain}` site, a `host` matcher and
  *   `handle` per tenant), `tls <cert> <key>`, `reverse_proxy` (which sets the X-Forwarded
  *   headers itself) with the `http` transport's `keepalive`, the `header` directive for HSTS, a
- *   JSON access log to a file.
+ *   JSON access log to a file. Routing only.
  *
  * Every process is started here and stopped by its own pid.
  */
@@ -21,6 +37,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EDGE_BODIES } from "../components/edge/nginx-config";
+import { AUTH_BODIES, CREDENTIAL_HEADERS, edgeAuthHttpLines } from "../components/edge/nginx/auth";
+import { LIMIT_BODIES } from "../components/edge/nginx/limits";
 import { sleep } from "../testkit/edge/ports";
 
 export interface PeerTenant {
@@ -45,6 +63,45 @@ export interface PeerSetup {
   readonly upstreamKeepaliveSeconds: number;
   /** The edge's `Strict-Transport-Security` value, e.g. `max-age=31536000`. */
   readonly hsts: string;
+  /**
+   * HAProxy only: also do what the nginx edge does per request besides routing (limits, dropped
+   * headers, other environments' keys). @default routing only
+   */
+  readonly edgeJob?: HaproxyEdgeJob;
+}
+
+/** The per-client limits of the nginx edge HAProxy is compared with (nginx's `EdgeLimits`). */
+export interface HaproxyClientLimits {
+  /** Requests one client address may have in progress at once (nginx `limit_conn`). */
+  readonly connectionsPerClient: number;
+  /** Requests per second one client address may make (nginx `limit_req_zone … rate=`). */
+  readonly requestsPerSecondPerClient: number;
+  /** Requests one client address may make at once beyond the rate (`limit_req … burst= nodelay`). */
+  readonly requestBurstPerClient: number;
+}
+
+/** What HAProxy needs to do the nginx edge's whole job (see the header comment). */
+export interface HaproxyEdgeJob {
+  /** The environment whose keys (`ac_{environment}_…`) are its own; any other's is refused. */
+  readonly environment: string;
+  /** The limits the nginx it is compared with runs with (the caller passes nginx's numbers). */
+  readonly limits: HaproxyClientLimits;
+  /**
+   * Client-sent headers the tenant never sees: {@link edgeDroppedHeaders} of the nginx config it
+   * is compared with, so the two cannot drift.
+   */
+  readonly droppedHeaders: readonly string[];
+}
+
+/**
+ * The headers a rendered nginx.conf drops: each `proxy_set_header <Name> "";` (nginx sends no
+ * header whose value is empty), in order, each name once.
+ */
+export function edgeDroppedHeaders(renderedNginxConfig: string): string[] {
+  const names = [...renderedNginxConfig.matchAll(/^\s*proxy_set_header\s+(\S+)\s+"";\s*$/gm)].map(
+    (m) => m[1] as string,
+  );
+  return [...new Set(names)];
 }
 
 export interface RunningPeer {
@@ -58,10 +115,100 @@ export interface RunningPeer {
 
 const backendName = (id: string) => `t_${id}`;
 
-/** HAProxy's config and host map. */
+/**
+ * The pattern of one of auth.ts's foreign-key maps, exactly as nginx gets it: the first regex
+ * entry after `map <source> <variable> {`, with nginx's quoted-string escapes undone (`\t` is
+ * left for PCRE, which reads it as the tab nginx would have put there). `caseless` for `~*`.
+ */
+function nginxMapPattern(
+  lines: readonly string[],
+  variable: string,
+): { pattern: string; caseless: boolean } {
+  const start = lines.findIndex((l) => l.startsWith("map ") && l.endsWith(` ${variable} {`));
+  const entry = /^\s*"~(\*?)(.*)" 1;$/.exec(lines[start + 2] ?? "");
+  if (start < 0 || entry === null) throw new Error(`no regex entry in auth.ts's ${variable} map`);
+  const pattern = (entry[2] as string).replace(/\\(["'\\])/g, "$1");
+  // Single-quoted in HAProxy's config, where nothing but a quote is special.
+  if (pattern.includes("'")) throw new Error(`${variable}'s pattern has a quote: ${pattern}`);
+  return { pattern, caseless: entry[1] === "*" };
+}
+
+/**
+ * The frontend's lines for the edge's whole job, in three parts: before routing (the limits),
+ * after routing (the key check and the headers), and instead of the HSTS line.
+ */
+function edgeJobLines(
+  job: HaproxyEdgeJob,
+  hsts: string,
+): { limits: string[]; checks: string[]; hsts: string } {
+  const { connectionsPerClient, requestsPerSecondPerClient, requestBurstPerClient } = job.limits;
+  // Only these three: the caller may pass nginx's whole EdgeLimits.
+  const numbers = { connectionsPerClient, requestsPerSecondPerClient, requestBurstPerClient };
+  for (const [name, value] of Object.entries(numbers))
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`edgeJob.limits.${name} ${value}: must be a whole number from 1`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(job.environment))
+    throw new Error(`edgeJob.environment ${JSON.stringify(job.environment)}: must be a DNS label`);
+  for (const header of job.droppedHeaders)
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(header))
+      throw new Error(`edgeJob.droppedHeaders: ${JSON.stringify(header)} is not a header name`);
+
+  const auth = edgeAuthHttpLines({ environment: job.environment, keyTablePath: "-" });
+  const bearer = nginxMapPattern(auth, "$edge_foreign_authorization");
+  const elsewhere = nginxMapPattern(auth, "$edge_foreign_elsewhere");
+  const reg = (p: { pattern: string; caseless: boolean }) =>
+    `${p.caseless ? "-i " : ""}-m reg '${p.pattern}'`;
+  // nginx searches "$request_uri $http_authorization $http_cookie …" at once; a key has no space,
+  // so searching each on its own finds the same keys. `pathq` is the request line's path and
+  // query (in HTTP/2 too, without scheme and authority), like nginx's $request_uri. `req.fhdr`
+  // in an ACL tries every occurrence whole (nginx checks the first and forwards only that one).
+  const credentialHeaders = CREDENTIAL_HEADERS.map((h) =>
+    h.slice("http_".length).replace(/_/g, "-"),
+  );
+  const foreign = [
+    `  acl edge_foreign_key req.fhdr(authorization) ${reg(bearer)}`,
+    `  acl edge_foreign_key pathq ${reg(elsewhere)}`,
+    ...["authorization", ...credentialHeaders].map(
+      (h) => `  acl edge_foreign_key req.fhdr(${h}) ${reg(elsewhere)}`,
+    ),
+  ];
+  const json = "content-type application/json string";
+  // nginx's `limit_req rate=R burst=B nodelay` is a leaky bucket: B+1 requests at once, then one
+  // every 1/R s, and a refused request is not counted; so a flooding client still gets R a
+  // second through. HAProxy has no such bucket: `http_req_rate(1s)` is its estimate of the last
+  // second's requests, refused ones included ("every started request, valid or not"). Refusing
+  // above R+B passes what nginx passes in a flood's first second (its B+1 at once plus the
+  // refill), but it is a cap on demand, not a shaper: an instant burst may pass R−1 more than
+  // nginx's B+1; a client steadily between R and R+B a second gets all through (nginx: R); one
+  // steadily above R+B gets almost none (nginx: R). `limit_conn` maps exactly: tracked by an
+  // `http-request` rule, `conn_cur` counts the client's requests in progress (each HTTP/2
+  // stream on its own), as nginx's limit_conn does, the current one included. nginx checks the
+  // rate first (limit_req's handler runs before limit_conn's), so the same order here.
+  const limits = [
+    `  stick-table type ipv6 size 1m expire 10s store conn_cur,http_req_rate(1s)`,
+    "  http-request track-sc0 src",
+    `  http-request return status 429 ${json} '${LIMIT_BODIES.rateLimited}' hdr Retry-After 1 if { sc0_http_req_rate gt ${requestsPerSecondPerClient + requestBurstPerClient} }`,
+    `  http-request return status 429 ${json} '${LIMIT_BODIES.tooManyConnections}' hdr Retry-After 1 if { sc0_conn_cur gt ${connectionsPerClient} }`,
+  ];
+  const checks = [
+    ...foreign,
+    `  http-request return status 401 ${json} '${AUTH_BODIES.wrongEnvironment}' hdr WWW-Authenticate 'Bearer realm="agent-cloud"' if edge_foreign_key`,
+    // nginx rebuilds X-Forwarded-For; `option forwardfor` adds its own after these rules.
+    "  http-request del-header X-Forwarded-For",
+    ...job.droppedHeaders.map((h) => `  http-request del-header ${h}`),
+  ];
+  return {
+    limits,
+    checks,
+    hsts: `  http-after-response set-header Strict-Transport-Security "${hsts}"`,
+  };
+}
+
+/** HAProxy's config and host map: routing only, or the edge's whole job with `edgeJob`. */
 export function haproxyConfig(setup: PeerSetup): { config: string; hostsMap: string } {
   const pem = join(setup.dir, "haproxy.pem");
   const map = join(setup.dir, "hosts.map");
+  const job = setup.edgeJob && edgeJobLines(setup.edgeJob, setup.hsts);
   const head = [
     "global",
     "  log stdout format raw local0",
@@ -84,12 +231,14 @@ export function haproxyConfig(setup: PeerSetup): { config: string; hostsMap: str
     `  bind 127.0.0.1:${setup.port} ssl crt ${pem} alpn h2,http/1.1`,
     "  unique-id-format %[uuid()]",
     "  unique-id-header X-Request-Id",
+    ...(job?.limits ?? []),
     `  http-request set-var(txn.backend) req.hdr(host),field(1,:),lower,map(${map})`,
     `  http-request return status 404 content-type application/json string '${EDGE_BODIES.unknownHost}' unless { var(txn.backend) -m found }`,
+    ...(job?.checks ?? []),
     "  http-request set-header X-Forwarded-Proto https",
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     "  http-request set-header X-Real-IP %[src]",
-    `  http-response set-header Strict-Transport-Security "${setup.hsts}"`,
+    job?.hsts ?? `  http-response set-header Strict-Transport-Security "${setup.hsts}"`,
     "  use_backend %[var(txn.backend)]",
     "",
   ];
