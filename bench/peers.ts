@@ -1,8 +1,9 @@
 /**
  * The proxies a platform team would pick instead of nginx, from Debian, configured for the
  * edge's job: the same tenant hosts under the same wildcard certificate, TLS to clients, Host
- * routed to one backend per tenant, keep-alive to backends (idle connections closed before the
- * tenants' own 5 s), X-Forwarded-For/Proto/Host, X-Real-IP and a request id to the tenant, the
+ * routed to one backend per tenant, keep-alive to backends (Caddy closes a connection idle for
+ * 4 s; HAProxy's `pool-purge-delay` closes half of its idle ones every 4 s, so some live until
+ * the tenants close them at 5 s), X-Forwarded-For/Proto/Host, X-Real-IP and a request id to the tenant, the
  * edge's HSTS header on every answer (so clients get the same bytes from every side), a JSON 404
  * for an unknown host, and an access log. Each follows its own documentation:
  *

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { proxyNginxConfigInput, routesFromTenants } from "../components/edge/management-proxy";
 import { type PlatformConfig } from "../model/platform-config";
 import { edgeHttps, pool, steadyStream, type StreamResult } from "../testkit/edge/client";
-import { type Edge, startEdge } from "../testkit/edge/edge-fixture";
+import { type Edge, ROUTING_SUITE_LIMITS, startEdge } from "../testkit/edge/edge-fixture";
 import { startDns } from "../testkit/edge/dns";
 import { childPids, NGINX, NginxProcess } from "../testkit/edge/nginx";
 import { freePorts, sleep, waitFor } from "../testkit/edge/ports";
@@ -25,7 +25,13 @@ import { renderNginxConfig as renderNginxConfigBefore } from "./baseline/nginx-c
 import { nextMessage, startChild } from "./child";
 import { cpuSample } from "./cpu";
 import type { LoadResult, LoadSpec, LoadTarget } from "./load";
-import { type PeerSetup, type RunningPeer, startCaddy, startHaproxy } from "./peers";
+import {
+  edgeDroppedHeaders,
+  type PeerSetup,
+  type RunningPeer,
+  startCaddy,
+  startHaproxy,
+} from "./peers";
 import { benchTenantId, localConfigWithN } from "./platform-config";
 
 /** `BENCH_SMOKE=1`: a few tenants and short runs, to check the bench itself. */
@@ -502,6 +508,21 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
     prepared.push(
       await prepare("haproxy", "HAProxy", async () => {
         const setup = await peerSetup("haproxy");
+        return fromPeer(await startHaproxy(setup, answers200(setup.port)), setup.port);
+      }),
+    );
+    prepared.push(
+      await prepare("haproxy-edge", "HAProxy, the edge's whole job", async () => {
+        // What the shipped nginx also does for every request: the same per-client limits, the
+        // same dropped headers, the same refusal of another environment's keys.
+        const setup = {
+          ...(await peerSetup("haproxy-edge")),
+          edgeJob: {
+            environment: config.environment,
+            limits: ROUTING_SUITE_LIMITS,
+            droppedHeaders: edgeDroppedHeaders(edge.config),
+          },
+        };
         return fromPeer(await startHaproxy(setup, answers200(setup.port)), setup.port);
       }),
     );
