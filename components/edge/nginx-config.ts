@@ -719,7 +719,11 @@ function tlsServer(input: NginxConfigInput): string[] {
   const http2 = input.http2 ?? "listen";
   return [
     "server {",
-    `  listen ${listenOn(input, input.listen.https)} ssl${http2 === "listen" ? " http2" : ""} default_server;`,
+    // `reuseport`: one listening socket per worker, so the kernel spreads client connections
+    // evenly over the workers. With one shared socket, whichever worker wakes first takes the
+    // next connection: 32 keep-alive clients split 9/23 between two workers here, leaving one
+    // worker saturated while the other idled (README, Benchmarks).
+    `  listen ${listenOn(input, input.listen.https)} ssl${http2 === "listen" ? " http2" : ""} default_server reuseport;`,
     ...(http2 === "directive" ? ["  http2 on;"] : []),
     "  server_name _;",
     `  ssl_certificate ${input.tls.certificate};`,

@@ -285,7 +285,7 @@ describe("ManagementProxy", () => {
     const config = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data["nginx.conf"] as string;
     expect(config).toContain("pid /tmp/nginx/nginx.pid;");
     expect(config).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
-    expect(config).toContain(`listen ${PROXY_PORTS.https} ssl default_server;`);
+    expect(config).toContain(`listen ${PROXY_PORTS.https} ssl default_server reuseport;`);
     // The shipped image is 1.27.5: HTTP/2 by its own directive.
     expect(config).toContain("http2 on;");
   });
@@ -412,7 +412,7 @@ describe("ManagementProxy", () => {
       "worker_processes 4;",
       "worker_shutdown_timeout 900s;",
       // A digest-only image says no version: the listen parameter every nginx knows.
-      "listen 8443 ssl http2 default_server;",
+      "listen 8443 ssl http2 default_server reuseport;",
     ])
       expect(config).toContain(line);
     expect(config).not.toContain("resolver");

@@ -215,9 +215,9 @@ describe("renderNginxConfig", () => {
   });
 
   it.each([
-    ["listen", "listen 8443 ssl http2 default_server;", false],
-    ["directive", "listen 8443 ssl default_server;", true],
-    ["off", "listen 8443 ssl default_server;", false],
+    ["listen", "listen 8443 ssl http2 default_server reuseport;", false],
+    ["directive", "listen 8443 ssl default_server reuseport;", true],
+    ["off", "listen 8443 ssl default_server reuseport;", false],
   ] as const)("switches HTTP/2 on as %s", (http2, listen, directive) => {
     const text = renderNginxConfig({ ...base, http2 });
     expect(text).toContain(`    ${listen}\n`);
@@ -277,7 +277,7 @@ describe("renderNginxConfig", () => {
     expect(http).not.toContain("proxy_pass");
 
     const tls = byPort.get("8443") as string;
-    expect(tls).toContain("listen 8443 ssl http2 default_server;");
+    expect(tls).toContain("listen 8443 ssl http2 default_server reuseport;");
     expect(tls).toContain("ssl_certificate /etc/agent-cloud/tls/tls.crt;");
     expect(tls).toContain("ssl_certificate_key /etc/agent-cloud/tls/tls.key;");
     expect(tls).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
@@ -424,7 +424,7 @@ describe("renderNginxConfig", () => {
       { listen: { http: 1, https: 2, health: 3, address: "127.0.0.1" } },
       [
         "listen 127.0.0.1:1 default_server;",
-        "listen 127.0.0.1:2 ssl http2 default_server;",
+        "listen 127.0.0.1:2 ssl http2 default_server reuseport;",
         "listen 127.0.0.1:3 default_server;",
       ],
     ],
