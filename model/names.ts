@@ -76,14 +76,33 @@ const PLATFORM_HOST_IDS: readonly string[] = [
   "www",
 ];
 
+/** What each tenant's resources under the database component are: `{component}-{id}-{part}`. */
+export const TENANT_DATABASE_PARTS = ["role", "database", "hardening"] as const;
+export type TenantDatabasePart = (typeof TENANT_DATABASE_PARTS)[number];
+
+/** The logical name of a tenant's role, database or hardening under `component`. */
+export function tenantDatabaseResourceName(
+  component: string,
+  tenantId: string,
+  part: TenantDatabasePart,
+): string {
+  return `${component}-${tenantId}-${part}`;
+}
+
 /**
- * Tenant ids no tenant may have, in alphabetical order: the platform's own hosts, and the nginx
+ * Ids that would give a tenant's database resources the name of the database component's own:
+ * its server-wide hardening is `{component}-server-hardening`, which a tenant `server`'s
+ * hardening would duplicate (one URN, and `pulumi up` fails).
+ */
+const DATABASE_RESOURCE_IDS: readonly string[] = ["server"];
+
+/**
+ * Tenant ids no tenant may have, in alphabetical order: the platform's own hosts, the nginx
  * `map` keywords (see {@link NGINX_MAP_KEYWORDS}), since every tenant id is a key of the edge's
- * route table.
+ * route table, and ids whose database resources would take the database component's own names.
  */
 export const RESERVED_TENANT_IDS: readonly string[] = [
-  ...PLATFORM_HOST_IDS,
-  ...NGINX_MAP_KEYWORDS,
+  ...new Set([...PLATFORM_HOST_IDS, ...NGINX_MAP_KEYWORDS, ...DATABASE_RESOURCE_IDS]),
 ].sort();
 
 /** A DNS name: labels of 1-63 characters (a-z, 0-9, '-', not at either end), 253 at most, 2+ labels. */

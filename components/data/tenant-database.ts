@@ -7,6 +7,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { tenantDatabaseResourceName } from "../../model/names";
 import { applyTransform } from "../transform";
 import { databaseUrl } from "./database-url";
 import { adminConnection, adminProviderArgs, type DatabaseServer } from "./database-server";
@@ -116,7 +117,6 @@ function createTenantDatabase(
   shared: SharedTenantInputs,
 ): TenantDatabase {
   const spec = tenantSqlSpec(settings.environment, tenant);
-  const prefix = `${owner.name}-${tenant.id}`;
   const password = pulumi.secret(
     shared.passwordKey.apply((key) => derivePassword(key, settings.environment, tenant.id)),
   );
@@ -128,10 +128,16 @@ function createTenantDatabase(
     protect: settings.protect,
     retainOnDelete: true,
   };
-  const role = createTenantRole(`${prefix}-role`, spec, password, settings.transform, {
-    ...alwaysRetained,
-  });
-  const databaseName = `${prefix}-database`;
+  const role = createTenantRole(
+    tenantDatabaseResourceName(owner.name, tenant.id, "role"),
+    spec,
+    password,
+    settings.transform,
+    {
+      ...alwaysRetained,
+    },
+  );
+  const databaseName = tenantDatabaseResourceName(owner.name, tenant.id, "database");
   const database = new postgresql.Database(
     databaseName,
     ...applyTransform(
@@ -150,7 +156,7 @@ function createTenantDatabase(
     database: spec.database.name,
   }));
   const hardening = new SqlStatements(
-    `${prefix}-hardening`,
+    tenantDatabaseResourceName(owner.name, tenant.id, "hardening"),
     { connection, statements: tenantHardeningSql(spec) },
     { parent: owner.parent, dependsOn: [role, database] },
   );

@@ -2,7 +2,7 @@
  * What a preview would change, grouped the way an operator thinks about the platform: each
  * tenant's own resources, the edge (its route table apart), the database, and the rest.
  */
-import { ENVIRONMENT_NAME } from "../../model/names";
+import { ENVIRONMENT_NAME, TENANT_DATABASE_PARTS } from "../../model/names";
 import { DATABASE_COMPONENT_TYPES, TENANT_COMPONENT_TYPES } from "./groups";
 import { parseUrn } from "./urn";
 
@@ -39,10 +39,11 @@ function kindOf(type: string): string {
   return type.split(":").pop() ?? type;
 }
 
-/** The listed tenants, each with its place in the list. */
-type TenantPlaces = ReadonlyMap<string, number>;
+/** The listed tenants. */
+type ListedTenants = ReadonlySet<string>;
 
 const TENANT_INFIX = "-tenant-";
+const DATABASE_INFIX = "-database-";
 
 /**
  * The tenant whose resource a step is: the listed tenant whose TenantApp component the step is,
@@ -52,7 +53,7 @@ const TENANT_INFIX = "-tenant-";
  * `acme-api` is a tenant too. Undefined for anything else, and for a child whose parent the
  * engine did not report.
  */
-function tenantOf(step: PreviewStep, tenants: TenantPlaces): string | undefined {
+function tenantOf(step: PreviewStep, tenants: ListedTenants): string | undefined {
   const component = TENANT_COMPONENT_TYPES.includes(step.type) ? step.urn : step.parent;
   const parsed = component === undefined ? undefined : parseUrn(component);
   if (parsed === undefined || !TENANT_COMPONENT_TYPES.includes(parsed.type)) return undefined;
@@ -64,32 +65,27 @@ function tenantOf(step: PreviewStep, tenants: TenantPlaces): string | undefined 
 }
 
 /**
- * The tenant a shared database child belongs to (`{env}-database-{id}-role`, ...): its logical
- * name holds `-{id}-` or ends with `-{id}`; the longest id wins (the first listed of equal length), so `big-acme` is
- * never taken for `acme`. Each run of the name between a `-` and a later `-` (or its end) is looked up, so the
- * cost follows the name's dashes, not the number of tenants.
+ * The tenant a database child belongs to: the listed tenant whose role, database or hardening it
+ * is, named `{component}-{id}-{part}` (model/names.ts) under a component named `…-database`.
+ * The name is read exactly, never searched: `dev-database-acme-role` is acme's even when
+ * `acme-role` is a tenant, and the server's own `dev-database-server-hardening` is no tenant's
+ * (`server` is a reserved id). Undefined for the component's own resources.
  */
-function databaseTenantOf(urn: string, tenants: TenantPlaces): string | undefined {
+function databaseTenantOf(urn: string, tenants: ListedTenants): string | undefined {
   const name = nameOf(urn);
-  const dashes = [...name.matchAll(/-/g)].map((m) => m.index);
-  const ends = [...dashes, name.length];
-  let best: string | undefined;
-  for (const start of dashes) {
-    for (const end of ends) {
-      if (end <= start + 1) continue;
-      const id = name.slice(start + 1, end);
-      const place = tenants.get(id);
-      if (place === undefined) continue;
-      if (
-        best === undefined ||
-        id.length > best.length ||
-        (id.length === best.length && place < (tenants.get(best) as number))
-      ) {
-        best = id;
-      }
-    }
+  const part = TENANT_DATABASE_PARTS.find((p) => name.endsWith(`-${p}`));
+  if (part === undefined) return undefined;
+  const owned = name.slice(0, name.length - part.length - 1);
+  // The component's name ends in `-database`; a shard's may hold it more than once.
+  for (
+    let at = owned.indexOf(DATABASE_INFIX);
+    at >= 0;
+    at = owned.indexOf(DATABASE_INFIX, at + 1)
+  ) {
+    const id = owned.slice(at + DATABASE_INFIX.length);
+    if (tenants.has(id)) return id;
   }
-  return best;
+  return undefined;
 }
 
 /** Groups the steps: tenants (in the given order), then the route table, edge, database, other. */
@@ -97,7 +93,7 @@ export function groupPending(
   steps: readonly PreviewStep[],
   tenants: readonly string[],
 ): PendingGroup[] {
-  const places: TenantPlaces = new Map(tenants.map((id, i) => [id, i]));
+  const listed: ListedTenants = new Set(tenants);
   const groups = new Map<string, string[]>();
   const push = (label: string, line: string) => {
     const list = groups.get(label) ?? [];
@@ -109,11 +105,11 @@ export function groupPending(
     if (sign === undefined || sign === "") continue;
     const line = `${sign} ${kindOf(step.type)} ${nameOf(step.urn)}`;
     const chain = step.urn.split("::")[2] ?? "";
-    const tenant = tenantOf(step, places);
+    const tenant = tenantOf(step, listed);
     if (chain.includes("agent-cloud:edge:ManagementProxy")) {
       push(/routes|route-table/.test(nameOf(step.urn)) ? "route table" : "edge proxy", line);
     } else if (DATABASE_COMPONENT_TYPES.some((type) => chain.includes(type))) {
-      const owner = databaseTenantOf(step.urn, places);
+      const owner = databaseTenantOf(step.urn, listed);
       push(owner === undefined ? "database" : `database (tenant ${owner})`, line);
     } else if (tenant !== undefined) {
       push(`tenant ${tenant}`, line);

@@ -28,7 +28,7 @@ interface Row {
 
 /** What a reserved tenant id is told, the list spelt out in full. */
 const RESERVED =
-  "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, smtp, sso, static, status, support, system, www); choose another id";
+  "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, server, smtp, sso, static, status, support, system, www); choose another id";
 
 /** What a bad proxy.maxBodySize is told: the form nginx reads and the most the proxy can buffer. */
 const BODY_SIZE =
@@ -89,6 +89,12 @@ const rows: Row[] = [
     change: (c) => (c.tenants[1].id = id),
     expected: [`tenants[1].id "${id}": ${RESERVED}`],
   })),
+  {
+    // Its hardening would be `{env}-database-server-hardening`, the server's own: one URN twice.
+    name: "tenant id server (the database's own hardening)",
+    change: (c) => (c.tenants[1].id = "server"),
+    expected: [`tenants[1].id "server": ${RESERVED}`],
+  },
   // Every plan renders an nginx map line, so a keyword breaks the edge even with no tenant on it.
   ...["default", "include"].map((plan): Row => ({
     name: `plan named ${plan} (an nginx map keyword), no tenant on it`,

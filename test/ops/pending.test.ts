@@ -83,7 +83,7 @@ describe("groupPending at one stack's largest size", () => {
 
 describe("groupPending files each step under the tenant whose TenantApp it belongs to", () => {
   const TENANTS = ["acme", "acme-api", "big-acme", "globex"];
-  it.each<{ what: string; step: PreviewStep; group: PendingGroup }>([
+  it.each<{ what: string; step: PreviewStep; group: PendingGroup; tenants?: string[] }>([
     {
       what: "acme's API key, though its name starts with acme-api's component name",
       step: tenantChild(
@@ -196,6 +196,35 @@ describe("groupPending files each step under the tenant whose TenantApp it belon
       group: { label: "database (tenant acme)", changes: ["+ Role dev-database-acme-role"] },
     },
     {
+      what: "acme's role while a tenant is named acme-role",
+      step: step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-acme-role"),
+      group: { label: "database (tenant acme)", changes: ["+ Role dev-database-acme-role"] },
+      tenants: [...TENANTS, "acme-role"],
+    },
+    {
+      what: "the server's own hardening, which names no tenant",
+      step: step(
+        "update",
+        AGENT_CLOUD.SharedDatabase,
+        AGENT_CLOUD.SqlStatements,
+        "dev-database-server-hardening",
+      ),
+      group: { label: "database", changes: ["~ SqlStatements dev-database-server-hardening"] },
+    },
+    {
+      what: "acme's hardening in a shard whose name holds -database-",
+      step: step(
+        "update",
+        AGENT_CLOUD.TenantDatabases,
+        AGENT_CLOUD.SqlStatements,
+        "dev-database-a-database-acme-hardening",
+      ),
+      group: {
+        label: "database (tenant acme)",
+        changes: ["~ SqlStatements dev-database-a-database-acme-hardening"],
+      },
+    },
+    {
       what: "acme's database in a shard stack's TenantDatabases",
       step: step(
         "update",
@@ -208,8 +237,8 @@ describe("groupPending files each step under the tenant whose TenantApp it belon
         changes: ["~ Database dev-database-acme-database"],
       },
     },
-  ])("$what: $group.label", ({ step: one, group }) => {
-    expect(groupPending([one], TENANTS)).toEqual([group]);
+  ])("$what: $group.label", ({ step: one, group, tenants }) => {
+    expect(groupPending([one], tenants ?? TENANTS)).toEqual([group]);
   });
 });
 
