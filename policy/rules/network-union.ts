@@ -35,6 +35,7 @@ function show(value: unknown): string {
  * endPort 65535"); a rule without ports opens every port. Empty when the rule is `port` only.
  */
 function beyondPort(rule: unknown, port: number): string[] {
+  if (isUnknown(at(rule, "ports"))) return []; // judged again once known
   const ports = asList(at(rule, "ports"));
   if (ports.length === 0) return ["every port (no `ports`)"];
   return ports.flatMap((p) => {
@@ -54,6 +55,7 @@ function beyondPort(rule: unknown, port: number): string[] {
  * renders it (components/tenant/network-policy.ts: the server's port alone).
  */
 function unboundedPorts(rule: unknown): string[] {
+  if (isUnknown(at(rule, "ports"))) return []; // judged again once known
   const ports = asList(at(rule, "ports"));
   if (ports.length === 0) return ["every port (no `ports`)"];
   return ports.flatMap((p) => {
@@ -71,7 +73,7 @@ function databaseBeyondPorts(where: string, what: string, rule: unknown): string
   return open.length === 0
     ? []
     : [
-        `${where} reaches ${what} on ${open.join(", ")}; a tenant may reach its database only on the server's port (name each port, without endPort)`,
+        `${where} reaches ${what} on ${open.join(", ")}; the pack allows a tenant's database only on single ports (the platform opens the server's port alone: name each port, without endPort)`,
       ];
 }
 

@@ -1,6 +1,6 @@
 /** Tenant namespace isolation (stack rules): through the real analyzer. */
 import { describe, expect, it } from "vitest";
-import { urnOf, type PackContext, type TestResource } from "../analyzer";
+import { unknown, urnOf, type PackContext, type TestResource } from "../analyzer";
 import { deployment, edge, expectClean, expectViolation, namespace, tenant } from "../fixtures";
 import { tenantNetworkPolicySpec } from "../../../components/tenant/network-policy";
 import { networkPolicyAnnotations } from "../../../components/tenant/private-egress";
@@ -300,7 +300,7 @@ export function tenantsSuite(ctx: PackContext): void {
           "renders only IPv4 ipBlocks, so the pack allows no other)",
       );
 
-    const toDatabase = (ports?: unknown[]) => ({
+    const toDatabase = (ports?: unknown) => ({
       podSelector: {},
       egress: [
         {
@@ -325,8 +325,8 @@ export function tenantsSuite(ctx: PackContext): void {
     const DATABASE_CIDRS = { "agent-cloud.io/database-cidrs": "10.30.0.0/24" };
     const beyondDatabasePort = (what: string, open: string) =>
       extraOpens(
-        `egress[0].to[0] reaches ${what} on ${open}; a tenant may reach its database only on ` +
-          "the server's port (name each port, without endPort)",
+        `egress[0].to[0] reaches ${what} on ${open}; the pack allows a tenant's database only ` +
+          "on single ports (the platform opens the server's port alone: name each port, without endPort)",
       );
 
     it.each([
@@ -344,6 +344,27 @@ export function tenantsSuite(ctx: PackContext): void {
         );
       },
     );
+
+    it("waits for ports a preview does not know yet, for the database and cluster DNS alike", async () => {
+      expectClean(await ctx.pack.analyzeStack(stack(extra(toDatabase(unknown)))));
+      const dns = {
+        podSelector: {},
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: {
+                  matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+              },
+            ],
+            ports: unknown,
+          },
+        ],
+      };
+      expectClean(await ctx.pack.analyzeStack(stack(extra(dns))));
+    });
 
     it("passes egress to the database namespace or network on single ports", async () => {
       for (const ports of [[{ port: 5432 }], [{ port: 5432, endPort: 5432, protocol: "TCP" }]]) {
