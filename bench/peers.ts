@@ -40,6 +40,7 @@ import { join } from "node:path";
 import { EDGE_BODIES } from "../components/edge/nginx-config";
 import { AUTH_BODIES, CREDENTIAL_HEADERS, edgeAuthHttpLines } from "../components/edge/nginx/auth";
 import { LIMIT_BODIES } from "../components/edge/nginx/limits";
+import { ENVIRONMENT_NAME } from "../model/names";
 import { sleep } from "../testkit/edge/ports";
 
 export interface PeerTenant {
@@ -148,8 +149,10 @@ function edgeJobLines(
   for (const [name, value] of Object.entries(numbers))
     if (!Number.isInteger(value) || value < 1)
       throw new Error(`edgeJob.limits.${name} ${value}: must be a whole number from 1`);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(job.environment))
-    throw new Error(`edgeJob.environment ${JSON.stringify(job.environment)}: must be a DNS label`);
+  if (!ENVIRONMENT_NAME.test(job.environment))
+    throw new Error(
+      `edgeJob.environment ${JSON.stringify(job.environment)}: must be an environment name (model/names.ts)`,
+    );
   for (const header of job.droppedHeaders)
     if (!/^[A-Za-z0-9-]{1,64}$/.test(header))
       throw new Error(`edgeJob.droppedHeaders: ${JSON.stringify(header)} is not a header name`);

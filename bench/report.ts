@@ -118,8 +118,7 @@ function sideCpu(verdicts: Verdicts, key: SideKey): number {
 }
 
 /** Names the sides a verdict needed and did not get (not measured, or not routing every host). */
-function incompleteNote(verdicts: Verdicts): string {
-  const missing = verdicts.edge.incomplete;
+function incompleteNote(missing: readonly string[]): string {
   return missing.length === 0
     ? ""
     : `; incomplete, not measured or not routing every host: ${missing.join(", ")}`;
@@ -134,8 +133,8 @@ function summary(evaluation: EvalBench, proxyResult: ProxyResult, verdicts: Verd
     ),
     `| Pulumi resources per tenant | ≤ ${TARGETS.resourcesPerTenant} | ${verdicts.resourcesPerTenant} (${((big?.resources ?? 0) / (big?.tenants ?? 1)).toFixed(2)} total/tenant at ${int(big?.tenants ?? 0)}) | ${verdict(verdicts.resourcesPass)} |`,
     `| Proxy throughput, ${int(proxyResult.tenants)} tenants, vs upstream direct | ≥ ${times(TARGETS.throughputRatio)} | ${times(verdicts.throughput.ratio)} (${int(verdicts.throughput.proxyRps)} vs ${int(verdicts.throughput.directRps)} req/s) | ${verdict(verdicts.throughputPass)} |`,
-    `| Edge throughput, ${int(proxyResult.tenants)} tenants, vs the best of HAProxy and Caddy (issue 12) | ≥ ${times(TARGETS.throughputVsBestPeer)} | ${times(verdicts.edge.vsBestPeer)} (${int(verdicts.edge.shipped?.rps ?? 0)} vs ${verdicts.edge.bestPeer?.label ?? "no peer"} ${int(verdicts.edge.bestPeer?.rps ?? 0)} req/s)${incompleteNote(verdicts)} | ${verdict(verdicts.edge.peersPass)} |`,
-    `| nginx CPU per proxied request vs per request it answers itself over TLS (the floor, after the limits) | ≤ ${times(TARGETS.cpuVsFloor)} | ${times(verdicts.edge.cpuVsFloor)} (${us(verdicts.edge.shipped?.cpu.proxy ?? 0)} vs ${us(sideCpu(verdicts, "floor"))}; vs \`return 200\`, which answers before the limits: ${times(verdicts.edge.cpuVsReturn)}, ${us(sideCpu(verdicts, "floor-return"))})${incompleteNote(verdicts)} | ${verdict(verdicts.edge.cpuPass)} |`,
+    `| Edge throughput, ${int(proxyResult.tenants)} tenants, vs the best of HAProxy and Caddy (issue 12) | ≥ ${times(TARGETS.throughputVsBestPeer)} | ${times(verdicts.edge.vsBestPeer)} (${int(verdicts.edge.shipped?.rps ?? 0)} vs ${verdicts.edge.bestPeer?.label ?? "no peer"} ${int(verdicts.edge.bestPeer?.rps ?? 0)} req/s)${incompleteNote(verdicts.edge.incompleteFor.throughput)} | ${verdict(verdicts.edge.peersPass)} |`,
+    `| nginx CPU per proxied request vs per request it answers itself over TLS (the floor, after the limits) | ≤ ${times(TARGETS.cpuVsFloor)} | ${times(verdicts.edge.cpuVsFloor)} (${us(verdicts.edge.shipped?.cpu.proxy ?? 0)} vs ${us(sideCpu(verdicts, "floor"))}; vs \`return 200\`, which answers before the limits: ${times(verdicts.edge.cpuVsReturn)}, ${us(sideCpu(verdicts, "floor-return"))})${incompleteNote(verdicts.edge.incompleteFor.cpu)} | ${verdict(verdicts.edge.cpuPass)} |`,
     `| Added p99 latency (one request at a time) | ≤ ${TARGETS.addedP99Ms} ms | ${ms(verdicts.light.addedP99)} (p99 ${ms(verdicts.light.proxyP99)} vs ${ms(verdicts.light.directP99)}); ${ms(verdicts.loaded.addedP99)} at ${LOAD.concurrency} connections, cores saturated | ${verdict(verdicts.latencyPass)} |`,
     `| Requests lost during reloads under load | ${TARGETS.lostInReloads} | ${verdicts.lost} of ${int(proxyResult.reloads.reduce((n, r) => n + r.result.ok + r.result.failed, 0))}: ${proxyResult.reloads.map((r) => `${r.result.failed} ${shortClient(r.client)}`).join(", ")} (${verdicts.retriedInReloads} more needed their keep-alive retry) | ${verdict(verdicts.reloadPass)} |`,
     `| Streams open across 3 tenant additions and 1 removal (${int(proxyResult.routeChanges.tenants)} tenants, in-place route table + reload) | 0 cut | ${proxyResult.routeChanges.error ? `not measured: ${proxyResult.routeChanges.error}` : `${proxyResult.routeChanges.cut.length} of ${proxyResult.routeChanges.streams} cut; changes answered after ${proxyResult.routeChanges.answeredAfterMs.map((x) => `${(x / 1000).toFixed(1)} s`).join(", ")}; ${proxyResult.routeChanges.sameMaster ? "same nginx master" : "nginx restarted"}`} | ${verdict(verdicts.streamsPass)} |`,

@@ -166,17 +166,17 @@ describe("haproxyConfig", () => {
   it("takes the key patterns from the nginx edge's own maps, for any environment", () => {
     const config = haproxyConfig({
       ...SETUP,
-      edgeJob: { ...EDGE_JOB, environment: "prod-eu" },
+      edgeJob: { ...EDGE_JOB, environment: "prodeu" },
     }).config;
-    const nginx = renderedNginx("prod-eu");
+    const nginx = renderedNginx("prodeu");
     const bearer = /"~\*(\^bearer.*)" 1;/.exec(nginx)?.[1] as string;
     const elsewhere = /\$edge_foreign_elsewhere \{\n\s*default 0;\n\s*"~(.*)" 1;/.exec(nginx)?.[1];
-    expect(bearer).toBe("^bearer[ \\t]+ac_(?!prod-eu_)[a-z0-9-]+_");
+    expect(bearer).toBe("^bearer[ \\t]+ac_(?!prodeu_)[a-z0-9-]+_");
     expect(config).toContain(`req.fhdr(authorization) -i -m reg '${bearer}'\n`);
     expect(config).toContain(`pathq -m reg '${elsewhere}'\n`);
   });
 
-  it("refuses limits that are not whole numbers from 1, an environment that is not a DNS label, and header names it cannot write", () => {
+  it("refuses limits that are not whole numbers from 1, an environment that is not an environment name, and header names it cannot write", () => {
     const withJob = (edgeJob: PeerSetup["edgeJob"]) => () => haproxyConfig({ ...SETUP, edgeJob });
     expect(
       withJob({ ...EDGE_JOB, limits: { ...EDGE_JOB.limits, requestBurstPerClient: 0 } }),
@@ -185,7 +185,7 @@ describe("haproxyConfig", () => {
       withJob({ ...EDGE_JOB, limits: { ...EDGE_JOB.limits, connectionsPerClient: 1.5 } }),
     ).toThrow("edgeJob.limits.connectionsPerClient 1.5: must be a whole number from 1");
     expect(withJob({ ...EDGE_JOB, environment: "Dev'" })).toThrow(
-      `edgeJob.environment "Dev'": must be a DNS label`,
+      `edgeJob.environment "Dev'": must be an environment name (model/names.ts)`,
     );
     expect(withJob({ ...EDGE_JOB, droppedHeaders: ["X-A if TRUE"] })).toThrow(
       'edgeJob.droppedHeaders: "X-A if TRUE" is not a header name',

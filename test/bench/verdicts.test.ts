@@ -1,7 +1,7 @@
 /** The edge bench's verdicts from raw runs: which sides they compare and when they cannot pass. */
 import { describe, expect, it } from "vitest";
-import type { MeasuredRun, ProxyResult, SideKey, SideResult } from "../../bench/proxy";
-import { edgeVerdict } from "../../bench/verdicts";
+import type { MeasuredRun, ProxyResult, ReloadRun, SideKey, SideResult } from "../../bench/proxy";
+import { edgeVerdict, reloadsPass } from "../../bench/verdicts";
 
 /** One measured run: `rps` answers a second for one second, `cpuUs` proxy CPU per answer. */
 function run(rps: number, cpuUs: number, p99Ms: number): MeasuredRun {
@@ -95,6 +95,10 @@ describe("edgeVerdict", () => {
   ])("is incomplete, and fails what it needed, with %s", (_, change, missing, passes) => {
     const verdict = edgeVerdict(result(change(ALL())));
     expect(verdict.incomplete).toEqual(missing);
+    expect(verdict.incompleteFor).toEqual({
+      throughput: passes.peersPass ? [] : missing,
+      cpu: passes.cpuPass ? [] : missing,
+    });
     expect({
       peersPass: verdict.peersPass,
       cpuPass: verdict.cpuPass,
@@ -110,5 +114,32 @@ describe("edgeVerdict", () => {
     expect(verdict.peersPass).toBe(false); // 18,000 < HAProxy's 19,000
     expect(verdict.cpuPass).toBe(false); // 43 µs > 2 × 21 µs
     expect(verdict.latencyPass).toBe(false); // 1.5 - 0.1 ms > 1 ms
+  });
+});
+
+describe("reloadsPass", () => {
+  const reload = (failed: number, added?: { status: string; answered: boolean }): ReloadRun => ({
+    client: "c",
+    reloads: 1,
+    result: { ok: 100, failed, retried: 0, errors: [] },
+    ...(added === undefined
+      ? {}
+      : { newTenantStatus: added.status, newTenantAnswered: added.answered }),
+  });
+  it.each<[string, ReloadRun[], boolean]>([
+    [
+      "nothing lost, the new tenant answered as itself",
+      [reload(0), reload(0, { status: "200 from t1001", answered: true })],
+      true,
+    ],
+    ["a request lost", [reload(1), reload(0, { status: "200 from t1001", answered: true })], false],
+    [
+      "a 200 from another tenant",
+      [reload(0), reload(0, { status: "200 from t0001", answered: false })],
+      false,
+    ],
+    ["the new tenant not asked", [reload(0), reload(0)], false],
+  ])("%s: %s", (_, reloads, pass) => {
+    expect(reloadsPass(reloads)).toBe(pass);
   });
 });
