@@ -10,7 +10,13 @@ import {
   isDnsName,
   isHostName,
 } from "./names";
-import { DEFAULT_IMAGE_TAG, DIGEST_REF, IMAGE_TAG, IMAGE_TAG_RULE } from "./patterns";
+import {
+  DEFAULT_IMAGE_TAG,
+  DIGEST_REF,
+  DIGEST_REF_RULE,
+  IMAGE_TAG,
+  IMAGE_TAG_RULE,
+} from "./patterns";
 import { quantitySyntaxReason } from "./quantity";
 import {
   CERTIFICATE_DEFAULTS,
@@ -79,9 +85,7 @@ const cidr = z
     error: "must be an IPv4 CIDR such as 203.0.113.0/24",
   });
 
-const imageRef = z.string().regex(DIGEST_REF, {
-  error: "must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>",
-});
+const imageRef = z.string().regex(DIGEST_REF, { error: DIGEST_REF_RULE });
 
 const envName = z
   .string()

@@ -31,6 +31,9 @@ export const DEFAULT_IMAGE_TAG = "latest";
 
 /** An image reference pinned by digest: `repo[:tag]@sha256:<64 hex>`. */
 export const DIGEST_REF = new RegExp(`^${REPOSITORY}(?::${TAG})?@${DIGEST}$`);
+/** What {@link DIGEST_REF} allows, in an error message. */
+export const DIGEST_REF_RULE =
+  "must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>";
 
 /** An image reference with a tag, a digest or both: `repo:tag`, `repo@sha256:…`, `repo:tag@sha256:…`. */
 export const TAGGED_OR_DIGEST_REF = new RegExp(

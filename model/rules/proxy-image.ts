@@ -4,10 +4,13 @@
  */
 import { TAGGED_OR_DIGEST_REF } from "../patterns";
 
+const PINNED = "must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine";
+
 /** What is wrong with `image` (unpinned, or `latest` without a digest), or undefined. */
 export function proxyImageProblem(image: string): string | undefined {
-  const tag = /:([\w][\w.-]*)$/.exec(image.split("@")[0] as string)?.[1];
-  return !TAGGED_OR_DIGEST_REF.test(image) || (tag === "latest" && !image.includes("@"))
-    ? "must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine"
+  if (!TAGGED_OR_DIGEST_REF.test(image)) return PINNED;
+  // A reference of that grammar without a digest ends in `:<tag>`, after its last `/`.
+  return !image.includes("@") && image.slice(image.lastIndexOf(":") + 1) === "latest"
+    ? PINNED
     : undefined;
 }

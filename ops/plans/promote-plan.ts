@@ -4,7 +4,7 @@
  * per-tenant `image` move; secrets, keys, database and DNS settings never do, and nothing that
  * holds an encrypted value is copied (ciphertext belongs to one stack's key).
  */
-import { DIGEST_REF } from "../../model/patterns";
+import { DIGEST_REF, DIGEST_REF_RULE } from "../../model/patterns";
 import type { ConfigChange, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "../stack-config";
@@ -51,7 +51,7 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
   const { from, to, imageRef } = input;
   if (!DIGEST_REF.test(imageRef)) {
     throw new OpsError(
-      `stack "${from}" exports imageRef "${imageRef}", which is not pinned by digest (registry/repo[:tag]@sha256:<64 hex>); only a digest can be promoted`,
+      `stack "${from}" exports imageRef "${imageRef}": it ${DIGEST_REF_RULE}, since only a digest can be promoted`,
     );
   }
   const changes: ConfigChange[] = [];

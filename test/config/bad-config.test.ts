@@ -302,14 +302,14 @@ const rows: Row[] = [
     name: "image ref by tag instead of digest",
     change: (c) => (c.image = { ref: "ghcr.io/acme/agent:latest" }),
     expected: [
-      `image.ref "ghcr.io/acme/agent:latest": must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+      `image.ref "ghcr.io/acme/agent:latest": must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
     ],
   },
   {
     name: "image ref with a ':' outside a registry port and the tag",
     change: (c) => (c.image = { ref: `ghcr.io/acme/agent:v1:v2@sha256:${"a".repeat(64)}` }),
     expected: [
-      `image.ref "ghcr.io/acme/agent:v1:v2@sha256:${"a".repeat(24)}...: must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+      `image.ref "ghcr.io/acme/agent:v1:v2@sha256:${"a".repeat(24)}...: must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
     ],
   },
   {
@@ -349,7 +349,7 @@ const rows: Row[] = [
     name: "tenant image override by tag",
     change: (c) => (c.tenants[0].image = "ghcr.io/systempromptio/systemprompt-template:latest"),
     expected: [
-      `tenants[0].image "ghcr.io/systempromptio/systemprompt-template:latest": must be an image pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+      `tenants[0].image "ghcr.io/systempromptio/systemprompt-template:latest": must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
     ],
   },
   {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
-const PROBLEM = "must be pinned by digest (registry/repo[:tag]@sha256:<64 hex>)";
+const PROBLEM = "must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>";
 
 describe("unpinnedImageProblem", () => {
   it.each([

@@ -120,7 +120,7 @@ describe("planPromotion", () => {
       }),
     ).toThrow(
       new OpsError(
-        'stack "dev" exports imageRef "ghcr.io/acme/agent:latest", which is not pinned by digest (registry/repo[:tag]@sha256:<64 hex>); only a digest can be promoted',
+        'stack "dev" exports imageRef "ghcr.io/acme/agent:latest": it must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>, since only a digest can be promoted',
       ),
     );
   });

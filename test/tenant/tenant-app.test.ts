@@ -399,7 +399,7 @@ describe("TenantApp", () => {
     expect(run.result).toBeInstanceOf(ComponentArgsError);
     expect(pulumi.RunError.isInstance(run.result as Error)).toBe(true);
     expect((run.result as ComponentArgsError).problems).toEqual([
-      `tenant "acme" image "nginx:latest": must be pinned by digest (registry/repo[:tag]@sha256:<64 hex>); deploy the image component's ref or set tenants[].image to a digest`,
+      `tenant "acme" image "nginx:latest": must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>; deploy the image component's ref or set tenants[].image to a digest`,
       `tenant "acme" replicas 5: plan "standard" allows at most 4 replicas`,
       `tenant "acme" env.PORT: is set by the platform and cannot be overridden (${RESERVED_ENV.join(", ")})`,
       `probe path "health": must start with "/"`,
