@@ -31,45 +31,29 @@ function show(value: unknown): string {
 }
 
 /**
- * The entries of a rule's `ports` that open more than `port` alone, described ("port 53 with
- * endPort 65535"); a rule without ports opens every port. Empty when the rule is `port` only.
+ * The entries of a rule's `ports` that open more than single ports `allowed` accepts, described
+ * ("port 53 with endPort 65535"); a rule without ports opens every port. Empty when every entry is
+ * one accepted port, and while a preview does not know the ports yet (judged again once known).
  */
-function beyondPort(rule: unknown, port: number): string[] {
-  if (isUnknown(at(rule, "ports"))) return []; // judged again once known
+function portOpenings(rule: unknown, allowed: (port: unknown) => boolean): string[] {
+  if (isUnknown(at(rule, "ports"))) return [];
   const ports = asList(at(rule, "ports"));
   if (ports.length === 0) return ["every port (no `ports`)"];
   return ports.flatMap((p) => {
     const number = at(p, "port");
     const end = at(p, "endPort");
+    if (number === undefined) return ["every port (an entry without `port`)"];
     // endPort widens the entry to the range port..endPort; only endPort === port adds nothing.
-    if (number === port && (end === undefined || end === port)) return [];
-    if (number === undefined) return ["every port (an entry without `port`)"];
+    if ((end === undefined || end === number) && allowed(number)) return [];
     return [`port ${show(number)}${end === undefined ? "" : ` with endPort ${show(end)}`}`];
-  });
-}
-
-/**
- * The entries of a rule's `ports` that open more than one port ("every port (no `ports`)",
- * "ports 1 to 65535"); empty when each entry names one port. The pack does not know the database
- * server's port, so a database destination must name its ports one by one, as the platform
- * renders it (components/tenant/network-policy.ts: the server's port alone).
- */
-function unboundedPorts(rule: unknown): string[] {
-  if (isUnknown(at(rule, "ports"))) return []; // judged again once known
-  const ports = asList(at(rule, "ports"));
-  if (ports.length === 0) return ["every port (no `ports`)"];
-  return ports.flatMap((p) => {
-    const number = at(p, "port");
-    const end = at(p, "endPort");
-    if (number === undefined) return ["every port (an entry without `port`)"];
-    if (end === undefined || end === number) return [];
-    return [`port ${show(number)} with endPort ${show(end)}`];
   });
 }
 
 /** The finding for a database destination `where` that opens more than single ports, if any. */
 function databaseBeyondPorts(where: string, what: string, rule: unknown): string[] {
-  const open = unboundedPorts(rule);
+  // The pack does not know the database server's port, so any single port passes; the platform
+  // renders the server's port alone (components/tenant/network-policy.ts).
+  const open = portOpenings(rule, () => true);
   return open.length === 0
     ? []
     : [
@@ -154,7 +138,7 @@ export function openings(np: Res, env: string | undefined): string[] {
       const ns = namespaceNamed(peer);
       if (ns === undefined) return; // pods of the tenant's own namespace
       if (ns === "kube-system" && isDnsPods(peer)) {
-        const beyond = beyondPort(rule, DNS_PORT);
+        const beyond = portOpenings(rule, (port) => port === DNS_PORT);
         if (beyond.length === 0) return;
         found.push(
           `${where} reaches the DNS pods of namespace "kube-system" (k8s-app: kube-dns) on ${beyond.join(", ")}; cluster DNS is allowed on port ${DNS_PORT} alone (no endPort, or endPort ${DNS_PORT})`,
