@@ -38,8 +38,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EDGE_BODIES } from "../components/edge/nginx-config";
-import { AUTH_BODIES, CREDENTIAL_HEADERS, edgeAuthHttpLines } from "../components/edge/nginx/auth";
-import { LIMIT_BODIES } from "../components/edge/nginx/limits";
+import {
+  AUTH_BODIES,
+  CREDENTIAL_HEADERS,
+  credentialHeaderName,
+  edgeAuthHttpLines,
+} from "../components/edge/nginx/auth";
+import { type EdgeLimits, LIMIT_BODIES } from "../components/edge/nginx/limits";
 import { ENVIRONMENT_NAME } from "../model/names";
 import { sleep } from "../testkit/edge/ports";
 
@@ -72,15 +77,11 @@ export interface PeerSetup {
   readonly edgeJob?: HaproxyEdgeJob;
 }
 
-/** The per-client limits of the nginx edge HAProxy is compared with (nginx's `EdgeLimits`). */
-export interface HaproxyClientLimits {
-  /** Requests one client address may have in progress at once (nginx `limit_conn`). */
-  readonly connectionsPerClient: number;
-  /** Requests per second one client address may make (nginx `limit_req_zone … rate=`). */
-  readonly requestsPerSecondPerClient: number;
-  /** Requests one client address may make at once beyond the rate (`limit_req … burst= nodelay`). */
-  readonly requestBurstPerClient: number;
-}
+/** The per-client limits of the nginx edge HAProxy is compared with: those of its `EdgeLimits`. */
+export type HaproxyClientLimits = Pick<
+  EdgeLimits,
+  "connectionsPerClient" | "requestsPerSecondPerClient" | "requestBurstPerClient"
+>;
 
 /** What HAProxy needs to do the nginx edge's whole job (see the header comment). */
 export interface HaproxyEdgeJob {
@@ -166,9 +167,7 @@ function edgeJobLines(
   // so searching each on its own finds the same keys. `pathq` is the request line's path and
   // query (in HTTP/2 too, without scheme and authority), like nginx's $request_uri. `req.fhdr`
   // in an ACL tries every occurrence whole (nginx checks the first and forwards only that one).
-  const credentialHeaders = CREDENTIAL_HEADERS.map((h) =>
-    h.slice("http_".length).replace(/_/g, "-"),
-  );
+  const credentialHeaders = CREDENTIAL_HEADERS.map((h) => credentialHeaderName(h).toLowerCase());
   const foreign = [
     `  acl edge_foreign_key req.fhdr(authorization) ${reg(bearer)}`,
     `  acl edge_foreign_key pathq ${reg(elsewhere)}`,

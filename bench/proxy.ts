@@ -15,7 +15,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { proxyNginxConfigInput, routesFromTenants } from "../components/edge/management-proxy";
 import { type PlatformConfig } from "../model/platform-config";
-import { edgeHttps, pool, steadyStream, type StreamResult } from "../testkit/edge/client";
+import {
+  edgeHttps,
+  type EdgeResponse,
+  pool,
+  steadyStream,
+  type StreamResult,
+} from "../testkit/edge/client";
 import { type Edge, ROUTING_SUITE_LIMITS, startEdge } from "../testkit/edge/edge-fixture";
 import { startDns } from "../testkit/edge/dns";
 import { childPids, NGINX, NginxProcess } from "../testkit/edge/nginx";
@@ -194,6 +200,11 @@ export function returnFloorConfig(config: string): string {
   return answeredByNginx(config, `return 200 '{"tenant":"$tenant_id"}';`);
 }
 
+/** The tenant that answered, as the load client counts an answer: a 200 carrying its X-Tenant. */
+function answeringTenant(res: EdgeResponse): string {
+  return res.status === 200 ? String(res.headers["x-tenant"] ?? "") : "";
+}
+
 /** A floor side: the shipped edge with `transform` applied to its main config. */
 async function startFloor(
   edgeOptions: Parameters<typeof startEdge>[0],
@@ -281,8 +292,7 @@ export async function benchProxy(log: (line: string) => void): Promise<ProxyResu
         hosts.map((host, index) => async () => {
           try {
             const res = await edgeHttps({ port, host, ca });
-            // As the load client counts an answer: a 200 carrying the tenant's X-Tenant.
-            const tenant = res.status === 200 ? String(res.headers["x-tenant"] ?? "") : "";
+            const tenant = answeringTenant(res);
             return tenant === ids[index] ? "" : `${host}: ${res.status} ${res.body.slice(0, 80)}`;
           } catch (error) {
             return `${host}: ${String(error)}`;
@@ -751,7 +761,7 @@ async function benchReloads(
         host: `${added}.${edge.options.domain}`,
         ca: edge.certificate.pem,
       });
-      const tenant = res.status === 200 ? (JSON.parse(res.body) as { tenant: string }).tenant : "";
+      const tenant = answeringTenant(res);
       newTenantStatus = `${res.status}${tenant ? ` from ${tenant}` : ""}`;
       newTenantAnswered = res.status === 200 && tenant === added;
     } catch (error) {

@@ -246,10 +246,15 @@ export interface Verdicts {
   readonly changePass: boolean;
 }
 
+/** Requests lost across the reloads. */
+function lostInReloads(reloads: readonly ReloadRun[]): number {
+  return sum(reloads.map((r) => r.result.failed));
+}
+
 /** No request lost across the reloads, and the tenant a reload added answered as itself. */
 export function reloadsPass(reloads: readonly ReloadRun[]): boolean {
   const added = reloads.find((r) => r.newTenantStatus !== undefined);
-  return sum(reloads.map((r) => r.result.failed)) === 0 && added?.newTenantAnswered === true;
+  return lostInReloads(reloads) === 0 && added?.newTenantAnswered === true;
 }
 
 export function verdicts(evaluation: EvalBench, proxyResult: ProxyResult): Verdicts {
@@ -257,7 +262,7 @@ export function verdicts(evaluation: EvalBench, proxyResult: ProxyResult): Verdi
   const rates = throughput(proxyResult);
   const light = latency(proxyResult.latency.direct, proxyResult.latency.proxy);
   const loaded = latency(proxyResult.throughput.direct, proxyResult.throughput.proxy);
-  const lost = sum(proxyResult.reloads.map((r) => r.result.failed));
+  const lost = lostInReloads(proxyResult.reloads);
   const change = changeVerdict(evaluation.resources.diff, evaluation.resources.addedTenant);
   return {
     evalAt: (s) => s.ratio <= TARGETS.evalRatio,

@@ -212,14 +212,18 @@ export function edgeAuthLocationLines(): string[] {
  * was checked (none when absent); repeated cookies are joined by nginx and checked whole.
  */
 function forwardCheckedCredentials(): string[] {
-  return CREDENTIAL_HEADERS.filter((h) => h !== "http_cookie").map((h) => {
-    const name = h
-      .slice("http_".length)
-      .split("_")
-      .map((w) => w[0]?.toUpperCase() + w.slice(1))
-      .join("-");
-    return `proxy_set_header ${name} $${h};`;
-  });
+  return CREDENTIAL_HEADERS.filter((h) => h !== "http_cookie").map(
+    (h) => `proxy_set_header ${credentialHeaderName(h)} $${h};`,
+  );
+}
+
+/** The header an nginx `$http_<name>` variable reads: `http_x_api_key` → `X-Api-Key`. */
+export function credentialHeaderName(variable: (typeof CREDENTIAL_HEADERS)[number]): string {
+  return variable
+    .slice("http_".length)
+    .split("_")
+    .map((w) => w[0]?.toUpperCase() + w.slice(1))
+    .join("-");
 }
 
 /** One tenant's accepted keys: its current key and, during a rotation overlap, the previous one. */
