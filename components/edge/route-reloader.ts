@@ -131,7 +131,8 @@ draining_kept() { sed -n 's/^${DRAINING_WORKERS_LINE}\\([0-9][0-9]*\\)$/\\1/p' "
 trim_draining() {
   [ -n "$kept" ] || return 0
   for proc in /proc/[0-9]*; do
-    stat=$(cat "$proc/stat" 2>/dev/null) || continue
+    # read, a builtin: no process per process looked at (a busy node has hundreds).
+    { read -r stat < "$proc/stat"; } 2>/dev/null || continue
     # Past the command name (which may hold spaces): state, parent (2), …, start time (20).
     rest=\${stat##*) }
     set -f
