@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { AutomationEngine } from "./adapters/automation-engine";
+import { AutomationEngine, ignoredImageOverrides } from "./adapters/automation-engine";
 import { SystemDnsResolver } from "./adapters/dns";
 import { FetchHealthChecker } from "./adapters/health";
 import { KubernetesLogSource } from "./adapters/kube-logs";
@@ -77,6 +77,12 @@ export function realContext(argv: readonly string[] = []): OpsContext {
 }
 
 if (require.main === module) {
+  const ignored = ignoredImageOverrides(process.env);
+  if (ignored.length > 0)
+    println(
+      process.stderr,
+      `note: ignoring ${ignored.join(", ")} from the environment: ops sets the program's image overrides from its own flags (--skip-build, --force, --tag, --image-from)`,
+    );
   void main(process.argv.slice(2), realContext(process.argv.slice(2))).then((code) => {
     process.exitCode = code;
   });

@@ -50,6 +50,21 @@ import {
   writeConfigChanges,
 } from "./stack-file";
 import { LOCAL_STATE_DIR } from "./local-backend";
+import { OVERRIDE_ENV } from "../../stacks/config/overrides";
+
+/**
+ * The program's per-run image overrides (stacks/config/overrides.ts) are ops' own to set: each is
+ * passed empty unless the command sets it, so one left in the shell (exported for a hand-run
+ * `pulumi up`) never changes what a deploy, rollback or promotion runs, nor what it records.
+ */
+export const NO_IMAGE_OVERRIDES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(OVERRIDE_ENV).map((name) => [name, ""]),
+);
+
+/** The image overrides set in `env` that ops will not pass on ({@link NO_IMAGE_OVERRIDES}). */
+export function ignoredImageOverrides(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.values(OVERRIDE_ENV).filter((name) => (env[name] ?? "") !== "");
+}
 
 /** Where the real engine runs Pulumi and makes rollback worktrees. */
 export interface AutomationEngineOptions {
@@ -159,7 +174,7 @@ export class AutomationEngine implements ReleaseEngine {
     return LocalWorkspace.create({
       workDir: dir,
       pulumiCommand: await this.cli(),
-      envVars: { ...this.#envVars, ...env },
+      envVars: { ...NO_IMAGE_OVERRIDES, ...this.#envVars, ...env },
     });
   }
 

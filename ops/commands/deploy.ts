@@ -31,20 +31,7 @@ import {
 import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
-
-/** Environment variables the Pulumi program reads for per-deploy overrides. */
-export const DEPLOY_ENV = {
-  /** `1`: do not build; deploy `AGENT_CLOUD_IMAGE_REF`. */
-  skipBuild: "AGENT_CLOUD_SKIP_BUILD",
-  /** The digest-pinned image to deploy with `AGENT_CLOUD_SKIP_BUILD`. */
-  imageRef: "AGENT_CLOUD_IMAGE_REF",
-  /** A new value forces a rebuild even when the build context did not change. */
-  rebuild: "AGENT_CLOUD_REBUILD",
-  /** Tag to push the built image under. */
-  imageTag: "AGENT_CLOUD_IMAGE_TAG",
-  /** JSON `{tenantId: ref}`: tenants that run exactly this image. */
-  tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
-} as const;
+import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -208,7 +195,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const source = await imageSource(ctx, options, config, outputs, tenants);
   const target = await groupTarget(ctx, options, tenants, running, source.pins);
   if (Object.keys(source.pins).length > 0) {
-    source.env[DEPLOY_ENV.tenantImages] = JSON.stringify(source.pins);
+    source.env[OVERRIDE_ENV.tenantImages] = JSON.stringify(source.pins);
   }
   const removal = planRemoval({
     stack: options.stack,
@@ -279,7 +266,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
 
 /** Where a deploy's images come from: the program's overrides and what the release records. */
 interface ImageSource {
-  /** Environment variables for the program (DEPLOY_ENV). */
+  /** Environment variables for the program (OVERRIDE_ENV). */
   readonly env: Record<string, string>;
   /** Tenants that run exactly this image (`AGENT_CLOUD_TENANT_IMAGES`). */
   readonly pins: Record<string, string>;
@@ -319,15 +306,15 @@ async function imageSource(
         `--skip-build: stack "${options.stack}" has no imageRef output, so there is no built image to redeploy; run deploy without --skip-build first`,
       );
     }
-    env[DEPLOY_ENV.skipBuild] = "1";
-    env[DEPLOY_ENV.imageRef] = ref;
+    env[OVERRIDE_ENV.skipBuild] = "1";
+    env[OVERRIDE_ENV.imageRef] = ref;
     images = { image: ref, pins: {} };
     println(stdout, `skipping the build: redeploying ${ref}`);
   }
   if (options.imageFrom !== undefined) {
     const tested = await testedImages(ctx, options.imageFrom);
-    env[DEPLOY_ENV.skipBuild] = "1";
-    env[DEPLOY_ENV.imageRef] = tested.image;
+    env[OVERRIDE_ENV.skipBuild] = "1";
+    env[OVERRIDE_ENV.imageRef] = tested.image;
     for (const tenant of tenants) {
       const ref = tested.tenants[tenant.id];
       if (ref !== undefined && ref !== tested.image) pins[tenant.id] = ref;
@@ -339,8 +326,8 @@ async function imageSource(
       `building nothing: deploying the images stack "${options.imageFrom}" ran in v${tested.version} (${tested.image})`,
     );
   }
-  if (options.force) env[DEPLOY_ENV.rebuild] = ctx.now().toISOString();
-  if (options.tag !== undefined) env[DEPLOY_ENV.imageTag] = options.tag;
+  if (options.force) env[OVERRIDE_ENV.rebuild] = ctx.now().toISOString();
+  if (options.tag !== undefined) env[OVERRIDE_ENV.tag] = options.tag;
   return { env, pins, images, imageFrom };
 }
 

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AutomationEngine } from "../../ops/adapters/automation-engine";
+import { AutomationEngine, ignoredImageOverrides } from "../../ops/adapters/automation-engine";
 import {
   NotLoggedInError,
   PulumiCliMissingError,
@@ -182,7 +182,8 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       expect.arrayContaining(["--target", URN, "--target-dependents", "--stack", "dev"]),
     );
     // The stand-in logs every AGENT_CLOUD_* variable it sees: those of the test's own
-    // environment (e.g. CI's) pass through unchanged, and the program's are added.
+    // environment (e.g. CI's) pass through unchanged, the program's are added and its other
+    // image overrides are empty.
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => k.startsWith("AGENT_CLOUD_")),
     );
@@ -190,8 +191,46 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       ...inherited,
       AGENT_CLOUD_SKIP_BUILD: "1",
       AGENT_CLOUD_IMAGE_REF: IMAGE,
+      AGENT_CLOUD_REBUILD: "",
+      AGENT_CLOUD_IMAGE_TAG: "",
+      AGENT_CLOUD_TENANT_IMAGES: "",
     });
     expect(call.cwd).toBe(project);
+  });
+
+  it("never passes on image overrides left in the shell: the program gets only what the command sets", async () => {
+    const left = {
+      AGENT_CLOUD_SKIP_BUILD: "1",
+      AGENT_CLOUD_IMAGE_REF: `ghcr.io/acme/agent@sha256:${"e".repeat(64)}`,
+      AGENT_CLOUD_REBUILD: "yesterday",
+      AGENT_CLOUD_IMAGE_TAG: "stale",
+      AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ acme: IMAGE }),
+      AGENT_CLOUD_UNRELATED: "kept",
+    };
+    const before = { ...process.env };
+    Object.assign(process.env, left);
+    try {
+      expect(ignoredImageOverrides(process.env)).toEqual([
+        "AGENT_CLOUD_SKIP_BUILD",
+        "AGENT_CLOUD_IMAGE_REF",
+        "AGENT_CLOUD_REBUILD",
+        "AGENT_CLOUD_IMAGE_TAG",
+        "AGENT_CLOUD_TENANT_IMAGES",
+      ]);
+      await engine().up("dev", { message: "deploy", env: { AGENT_CLOUD_IMAGE_TAG: "v2" } });
+    } finally {
+      for (const key of Object.keys(left)) delete process.env[key];
+      Object.assign(process.env, before);
+    }
+    const call = (await calls()).find((c) => c.argv[0] === "up")!;
+    expect(call.env).toMatchObject({
+      AGENT_CLOUD_SKIP_BUILD: "",
+      AGENT_CLOUD_IMAGE_REF: "",
+      AGENT_CLOUD_REBUILD: "",
+      AGENT_CLOUD_IMAGE_TAG: "v2",
+      AGENT_CLOUD_TENANT_IMAGES: "",
+      AGENT_CLOUD_UNRELATED: "kept",
+    });
   });
 
   it("reports each step a preview would take with its parent, leaving out unchanged resources", async () => {
