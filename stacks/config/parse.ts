@@ -4,7 +4,11 @@ import type { PlatformConfig } from "../../model/platform-config";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { type KeyFailures, parseEachKey } from "./partial-parse";
 import { resolveConfig } from "./resolve";
-import { agentConfigSecretIssues, clearTextSecretKeyIssues } from "./rules/clear-text-secrets";
+import {
+  agentConfigSecretIssues,
+  clearTextSecretKeyIssues,
+  encryptedPlainKeyIssues,
+} from "./rules/clear-text-secrets";
 import { databaseAdminPasswordIssues } from "./rules/database-admin-password";
 import { databaseConnectionIssues } from "./rules/database-connections";
 import { databaseNetworkIssues } from "./rules/database-network";
@@ -45,7 +49,11 @@ export function parseConfig(
 ): PlatformConfig {
   assertConfigMap(input);
   const raw = withoutUnsetSecrets(input);
-  const issues = clearTextSecretKeyIssues(raw, new Set(options.secretKeys ?? []));
+  const secretKeys = new Set(options.secretKeys ?? []);
+  const issues = [
+    ...clearTextSecretKeyIssues(raw, secretKeys),
+    ...encryptedPlainKeyIssues(secretKeys),
+  ];
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) {
     issues.push(...crossFieldIssues(parsed.data));

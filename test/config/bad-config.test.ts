@@ -284,6 +284,14 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a value set with --secret in a key the program deploys in clear",
+    change: (c) => (c.tenants[0].agentConfig = { upstream: "internal-billing.corp" }),
+    secretKeys: ["tenants"],
+    expected: [
+      `tenants (encrypted): holds a value set with --secret, but tenants is not a secret key: the program deploys it in clear; keep secrets in tenantSecrets (pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>, read by the app as environment variables) and set tenants without --secret`,
+    ],
+  },
+  {
     name: "secrets for a tenant that does not exist",
     change: (c) => (c.tenantSecrets = { ghost: { TOKEN: "x" } }),
     secretKeys: ["tenantSecrets"],

@@ -166,6 +166,27 @@ describe("check-config", () => {
     });
   });
 
+  it("refuses a value set with --secret --path inside a key the program deploys in clear", () => {
+    const { code, out, err } = checkFile(
+      [
+        "config:",
+        "  agent-cloud:environment: dev",
+        "  agent-cloud:domain: agents.example.com",
+        `  agent-cloud:image: '{"ref":"ghcr.io/acme/agent@sha256:${"a".repeat(64)}"}'`,
+        "  agent-cloud:tenants:",
+        "    - id: acme",
+        "      agentConfig:",
+        "        upstream:",
+        "          secure: v1:abc",
+        "",
+      ].join("\n"),
+    );
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    expect(err).toEqual([
+      "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):\n  - tenants (encrypted): holds a value set with --secret, but tenants is not a secret key: the program deploys it in clear; keep secrets in tenantSecrets (pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>, read by the app as environment variables) and set tenants without --secret",
+    ]);
+  });
+
   it("refuses a stack file that is not YAML as a config problem naming the file", () => {
     const { code, out, err } = checkFile("config:\n  agent-cloud:domain: [unclosed\n");
     expect({ code, out }).toEqual({ code: 1, out: [] });

@@ -30,6 +30,22 @@ export function clearTextSecretKeyIssues(
   );
 }
 
+/**
+ * Keys Pulumi holds encrypted (`secretKeys`) that are not secret keys: the program uses their
+ * values in clear (Deployment specs, ConfigMaps, the state), so `--secret` there protects
+ * nothing, and ops, which never decrypts history, could no longer read what an update ran.
+ */
+export function encryptedPlainKeyIssues(secretKeys: ReadonlySet<string>): ConfigIssue[] {
+  return [...secretKeys]
+    .filter((key) => !(SECRET_KEYS as readonly string[]).includes(key))
+    .sort()
+    .map((key) => ({
+      path: key,
+      received: "(encrypted)",
+      message: `holds a value set with --secret, but ${key} is not a secret key: the program deploys it in clear; keep secrets in tenantSecrets (${SET_SECRET_COMMAND.tenantSecrets}, read by the app as environment variables) and set ${key} without --secret`,
+    }));
+}
+
 /** A tenant env value whose name or shape says it is a credential, or undefined. */
 export function clearTextEnvIssue(
   path: string,
