@@ -7,7 +7,7 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY } from "../stack-config";
-import { fullUpdates, successes, tenantsRan } from "./tenants-ran";
+import { fullUpdates, recordedEntries, successes, tenantsRan } from "./tenants-ran";
 import { commitOf } from "./update-meta";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
@@ -195,9 +195,12 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     .sort();
   const kept = input.prune ? [] : later;
   const pruned = input.prune ? later : [];
-  // The kept tenants as the newest update ran them, else (run outside ops) as the file has them.
+  // The kept tenants as the newest update ran them, else (run outside ops, or its record
+  // unreadable) as the file has them.
   const keptRuns =
-    input.deployed === undefined || kept.length === 0
+    input.deployed === undefined ||
+    kept.length === 0 ||
+    recordedEntries(input.deployed) === undefined
       ? []
       : tenantsRan(
           history,

@@ -42,7 +42,7 @@ export function fullUpdates(history: readonly UpdateRecord[]): UpdateRecord[] {
  * The tenant entries an update recorded, in file order; undefined when they cannot be read: no
  * config recorded at all (every stack has an environment), or `tenants` recorded as a secret.
  */
-function recordedEntries(update: UpdateRecord): TenantConfig[] | undefined {
+export function recordedEntries(update: UpdateRecord): TenantConfig[] | undefined {
   if (Object.keys(update.config).length === 0) return undefined;
   const recorded = update.config[KEY.tenants];
   if (recorded === undefined) return [];
@@ -97,7 +97,8 @@ function readUpdate(update: UpdateRecord): ReadUpdate {
  * After a group update, a tenant of the groups ran the update's entry, and any other tenant the
  * entry of the newest earlier successful update that ran it; a tenant no update ran is left out.
  * Refuses, naming the update, its groups and what to do `instead`, when the history does not
- * say what some tenant ran. An update whose tenants cannot be read gives none, as it recorded.
+ * say what some tenant ran, or when `update`'s own tenants cannot be read (no config recorded,
+ * or `tenants` recorded as a secret: ops never decrypts history).
  */
 export function tenantsRan(
   history: readonly UpdateRecord[],
@@ -105,9 +106,17 @@ export function tenantsRan(
   refusal: Unreconstructed,
   only?: readonly string[],
 ): TenantConfig[] {
-  const entries = (recordedEntries(update) ?? []).filter(
-    (t) => only === undefined || only.includes(t.id),
-  );
+  const recorded = recordedEntries(update);
+  if (recorded === undefined) {
+    const why =
+      Object.keys(update.config).length === 0
+        ? "recorded no config"
+        : `recorded ${KEY.tenants} as a secret (a value under it was set with --secret) and ops never decrypts history`;
+    throw new OpsError(
+      `update v${update.version} of stack "${refusal.stack}" ${why}, so what it ran cannot be read; ${refusal.instead}`,
+    );
+  }
+  const entries = recorded.filter((t) => only === undefined || only.includes(t.id));
   const groups = groupsOf(update);
   if (groups.length === 0) return entries;
   const earlier = successes(history)

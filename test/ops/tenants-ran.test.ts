@@ -98,6 +98,28 @@ describe("tenantsRan", () => {
     );
   });
 
+  it.each([
+    {
+      what: "tenants recorded as a secret",
+      config: {
+        "agent-cloud:environment": { value: "dev", secret: false },
+        "agent-cloud:tenants": { secret: true },
+      },
+      why: "recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history",
+    },
+    { what: "no config recorded", config: {}, why: "recorded no config" },
+  ])(
+    "refuses an update whose own tenants cannot be read, never taking it for one without tenants: $what",
+    ({ config, why }) => {
+      const history = [update({ version: 2, config }), ran(1, [ACME])];
+      expect(() => tenantsRan(history, history[0]!, REFUSAL)).toThrow(
+        new OpsError(
+          `update v2 of stack "dev" ${why}, so what it ran cannot be read; do X instead`,
+        ),
+      );
+    },
+  );
+
   it("names every group of the update", () => {
     const history = [ran(1, [ACME, GLOBEX_EDIT, { id: "initech" }], ["beta", "eu"])];
     expect(() => tenantsRan(history, history[0]!, REFUSAL)).toThrow(
