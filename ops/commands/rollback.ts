@@ -38,6 +38,8 @@ export interface RollbackOptions {
   readonly yes: boolean;
   /** Remove tenants added after the target instead of keeping them. */
   readonly prune?: boolean;
+  /** Bring back tenants removed after the target instead of leaving them out. */
+  readonly restoreRemoved?: boolean;
   /** Name for the rollback's own release. */
   readonly release?: string;
   /** Policy packs to enforce. @default ["policy"] when the project has one there */
@@ -50,7 +52,7 @@ export const rollbackCommand = defineCommand({
     name: "rollback",
     summary: "redeploy exactly what an earlier update ran, building nothing",
     usage:
-      "rollback --stack S [--to VERSION|NAME | --version NAME] [--prune] [--release NAME] [--yes]",
+      "rollback --stack S [--to VERSION|NAME | --version NAME] [--prune] [--restore-removed] [--release NAME] [--yes]",
     flags: {
       stack: stackFlag("stack to roll back"),
       to: {
@@ -62,6 +64,10 @@ export const rollbackCommand = defineCommand({
       prune: {
         type: "boolean",
         doc: "remove tenants added after that update (default: keep them as\nthey run now); their databases are retained either way",
+      },
+      "restore-removed": {
+        type: "boolean",
+        doc: "bring back tenants removed after that update, as it ran them\n(default: they stay removed; their keys and secrets are new)",
       },
       release: { type: "string", value: "NAME", doc: "name this rollback's own release" },
       "policy-pack": {
@@ -86,6 +92,7 @@ the update as "rollback to vN". Refused when the history does not say what a
       to: rollbackTarget(args),
       yes: args.flag("yes"),
       prune: args.flag("prune"),
+      restoreRemoved: args.flag("restore-removed"),
       release: args.text("release"),
       policyPacks: policyPacks.length === 0 ? undefined : policyPacks,
     };
@@ -144,6 +151,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     deployed: history.find((u) => u.kind === "update" && u.result === "succeeded"),
     running,
     prune: options.prune === true,
+    restoreRemoved: options.restoreRemoved === true,
   });
   // A shard stack's environment and database settings are its platform's.
   const settings = await environmentSettings(engine, current);
@@ -237,6 +245,18 @@ function printRollbackPlan(
     println(
       stdout,
       `tenants added after v${target.version}, kept as they run now (--prune removes them): ${plan.kept.join(", ")}`,
+    );
+  }
+  if (plan.leftRemoved.length > 0) {
+    println(
+      stdout,
+      `tenants removed after v${target.version}, left removed (--restore-removed brings them back): ${plan.leftRemoved.join(", ")}`,
+    );
+  }
+  if (plan.restored.length > 0) {
+    println(
+      stdout,
+      `tenants removed after v${target.version}, brought back as v${target.version} ran them, with new keys and without their tenantSecrets unless set again: ${plan.restored.join(", ")}`,
     );
   }
 }

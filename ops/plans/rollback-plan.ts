@@ -7,7 +7,13 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY } from "../stack-config";
-import { fullUpdates, recordedEntries, successes, tenantsRan } from "./tenants-ran";
+import {
+  fullUpdates,
+  recordedEntries,
+  successes,
+  type TenantConfig,
+  tenantsRan,
+} from "./tenants-ran";
 import { commitOf } from "./update-meta";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
@@ -144,6 +150,8 @@ export interface RollbackPlanInput {
   readonly running: TenantImages;
   /** Remove tenants added after the target instead of keeping them. */
   readonly prune: boolean;
+  /** Bring back tenants the target ran that a later update removed, instead of leaving them out. */
+  readonly restoreRemoved?: boolean;
 }
 
 /** A rollback's config with every image pinned, and what happens to later tenants. */
@@ -156,6 +164,28 @@ export interface RollbackPlan extends RollbackConfig {
   readonly kept: readonly string[];
   /** Tenants deployed now that the target did not have, removed (`--prune`). */
   readonly pruned: readonly string[];
+  /** Tenants the target ran that a later update removed, left out (without `--restore-removed`). */
+  readonly leftRemoved: readonly string[];
+  /** Tenants the target ran that a later update removed, brought back (`--restore-removed`). */
+  readonly restored: readonly string[];
+}
+
+/**
+ * Tenants `ran` (what the target ran) that a later successful update removed: not in the newest
+ * successful update's record and not running now. None when that update is the target or
+ * earlier, or its record cannot be read.
+ */
+function removedSince(
+  target: UpdateRecord,
+  deployed: UpdateRecord | undefined,
+  running: TenantImages,
+  ran: readonly TenantConfig[],
+): string[] {
+  if (deployed === undefined || deployed.version <= target.version) return [];
+  const recorded = recordedEntries(deployed);
+  if (recorded === undefined) return [];
+  const still = new Set(recorded.map((t) => t.id));
+  return ran.map((t) => t.id).filter((id) => !still.has(id) && running[id] === undefined);
 }
 
 /**
@@ -179,7 +209,10 @@ function insteadOf(history: readonly UpdateRecord[], stack: string): string {
 export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const { target, history, stack } = input;
   const base = rollbackConfig(target, input.current);
-  const tenants = tenantsRan(history, target, { stack, instead: insteadOf(history, stack) });
+  const ran = tenantsRan(history, target, { stack, instead: insteadOf(history, stack) });
+  // An offboarded tenant comes back only when asked: its keys and secrets are gone.
+  const removed = removedSince(target, input.deployed, input.running, ran);
+  const tenants = input.restoreRemoved ? ran : ran.filter((t) => !removed.includes(t.id));
   const targetIds = tenants.map((t) => t.id);
   const unknown = targetIds.filter((id) => input.targetImages[id] === undefined);
   if (unknown.length > 0) {
@@ -246,6 +279,8 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     tenants: [...targetIds, ...kept],
     kept,
     pruned,
+    leftRemoved: input.restoreRemoved ? [] : removed,
+    restored: input.restoreRemoved ? removed : [],
   };
 }
 

@@ -378,6 +378,45 @@ describe("rollback to or past a --group update", () => {
     );
   });
 
+  it("leaves out a tenant removed since, unless --restore-removed brings it back as the update ran it", async () => {
+    // The deploy that removes globex also takes it out of the stack's `tenants` output.
+    const removeGlobex = (ctx: ReturnType<typeof setup>) => {
+      const dev = ctx.engine.stacks.dev!;
+      const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
+      dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
+      const running = { ...(dev.outputs.tenants!.value as Record<string, unknown>) };
+      delete running.globex;
+      ctx.engine.outputsAfterUp = () => ({
+        ...dev.outputs,
+        tenants: { value: running, secret: false },
+      });
+    };
+    const ids = (ctx: ReturnType<typeof setup>) =>
+      (previewConfig(ctx)["agent-cloud:tenants"] as { id: string }[]).map((t) => t.id);
+
+    const left = setup();
+    await deployDev(left); // v1: acme, big-acme, globex
+    removeGlobex(left);
+    await deployDev(left); // v2: globex removed
+    expect(await rollback(left, { stack: "dev", to: 1, yes: true })).toBe(0);
+    expect(ids(left)).toEqual(["acme", "big-acme"]);
+    expect(left.stdout.lines).toContain(
+      "tenants removed after v1, left removed (--restore-removed brings them back): globex",
+    );
+
+    const restored = setup();
+    await deployDev(restored);
+    removeGlobex(restored);
+    await deployDev(restored);
+    expect(await rollback(restored, { stack: "dev", to: 1, yes: true, restoreRemoved: true })).toBe(
+      0,
+    );
+    expect(ids(restored)).toEqual(["acme", "big-acme", "globex"]);
+    expect(restored.stdout.lines).toContain(
+      "tenants removed after v1, brought back as v1 ran them, with new keys and without their tenantSecrets unless set again: globex",
+    );
+  });
+
   it("refuses a group update whose other tenants no earlier update records, naming the full updates", async () => {
     const ctx = setup();
     await deployDev(ctx, ["beta"]); // v1, the first update the history holds

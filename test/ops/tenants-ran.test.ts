@@ -98,7 +98,7 @@ describe("tenantsRan", () => {
     );
   });
 
-  it.each([
+  it.each<{ what: string; config: UpdateRecord["config"]; why: string }>([
     {
       what: "tenants recorded as a secret",
       config: {
