@@ -177,8 +177,11 @@ describe("old workers past what the pod's memory holds", () => {
     const stopped = () => (small.nginx.log().match(/stopped draining worker/g) ?? []).length;
     const stoppedBefore = stopped();
     process.kill(master, "SIGQUIT");
-    await waitFor("both workers shutting down", () =>
-      workers.every((pid) => cmdline(pid).includes("shutting down")),
+    await waitFor(
+      "both workers shutting down",
+      () => workers.every((pid) => cmdline(pid).includes("shutting down")),
+      15_000,
+      100,
     );
     // Two draining workers against one kept, for three polls: nginx is quitting, none is stopped.
     await new Promise((resolve) => setTimeout(resolve, 3500));

@@ -110,7 +110,8 @@ export class NginxProcess {
           if (nginx.exited) throw new Error(`nginx exited at start: ${nginx.log()}`);
           return (await plainStatus(healthPort)) === 200;
         },
-        10_000,
+        // A process start (nginx, or the entry script and then nginx): slower on a busy machine.
+        15_000,
       );
     } catch (error) {
       await nginx.stop();
@@ -150,7 +151,7 @@ export class NginxProcess {
         const now = childPids(this.pid);
         return now.length > 0 && before.every((p) => !now.includes(p));
       },
-      10_000,
+      15_000,
     );
   }
 
