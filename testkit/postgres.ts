@@ -16,9 +16,11 @@ export const TEST_POSTGRES_URL =
  * suites that need it must never pass by not running.
  */
 export async function postgresAvailable(): Promise<boolean> {
+  // A server that is not running refuses at once; a running one on a busy machine may take a
+  // few seconds to fork a backend and log in, and must not be taken for a missing one.
   const client = new pg.Client({
     connectionString: TEST_POSTGRES_URL,
-    connectionTimeoutMillis: 2000,
+    connectionTimeoutMillis: 15_000,
   });
   try {
     await client.connect();
@@ -46,7 +48,7 @@ export async function withClient<T>(
   url: string,
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
   await client.connect();
   try {
     return await fn(client);
