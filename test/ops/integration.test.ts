@@ -6,7 +6,7 @@
  *
  * Runs wherever `pulumi` is on PATH; skipped, with a note saying why, where it is not.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,6 +19,7 @@ import { main } from "../../ops/cli";
 import type { OpsContext } from "../../ops/context";
 import { FetchHealthChecker } from "../../ops/adapters/health";
 import { applyChangesToText, configFromText } from "../../ops/adapters/stack-file";
+import { waitFor } from "../../testkit/edge/ports";
 import { FakeDns, FakeLogs, TextSink } from "../../testkit/ops/fakes";
 import { gitIn, initRepo } from "./support/git-repo";
 
@@ -61,6 +62,7 @@ module.exports = (async () => {
   const baseUrl = config.require("baseUrl");
   const image = config.getObject("image") || {};
   const tenants = config.getObject("tenants") || [];
+  if (process.env.OPS_IT_STARTED) require("node:fs").writeFileSync(process.env.OPS_IT_STARTED, "");
   if (process.env.OPS_IT_SLOW_MS) await new Promise((r) => setTimeout(r, Number(process.env.OPS_IT_SLOW_MS)));
   const tag = process.env.AGENT_CLOUD_IMAGE_TAG || image.tag || "latest";
   const digest = crypto.createHash("sha256").update(tag + (process.env.AGENT_CLOUD_REBUILD || "")).digest("hex");
@@ -320,8 +322,15 @@ describe.skipIf(PULUMI === undefined)(
       await editConfig("dev", (text) =>
         applyChangesToText(text, [{ key: "agent-cloud:image", path: ["tag"], value: "1.1" }]),
       );
-      const slow = run(["deploy", "--stack", "dev"], { OPS_IT_SLOW_MS: "8000" });
-      await new Promise((r) => setTimeout(r, 4000));
+      // The program runs only once `pulumi up` holds the stack's lock: it says so in a file,
+      // then keeps the lock long enough for a second deploy to start on a busy machine. (A fixed
+      // 4 s wait assumed the first deploy got that far by then.)
+      const started = path.join(root, "slow-deploy-started");
+      const slow = run(["deploy", "--stack", "dev"], {
+        OPS_IT_SLOW_MS: "20000",
+        OPS_IT_STARTED: started,
+      });
+      await waitFor("the slow deploy's program to start", () => existsSync(started), 60_000, 100);
       const second = await run(["deploy", "--stack", "dev"]);
       expect(second.code).toBe(1);
       expect(second.err).toMatch(/^error: stack "dev" has an update in progress/);
