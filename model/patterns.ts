@@ -35,6 +35,13 @@ export const DIGEST_REF = new RegExp(`^${REPOSITORY}(?::${TAG})?@${DIGEST}$`);
 export const DIGEST_REF_RULE =
   "must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>";
 
+/** The repository of an image reference: `ghcr.io/acme/agent:v1@sha256:…` → `ghcr.io/acme/agent`. */
+export function repositoryOfRef(ref: string): string {
+  const named = ref.split("@")[0] as string;
+  const colon = named.lastIndexOf(":");
+  return colon > named.lastIndexOf("/") ? named.slice(0, colon) : named;
+}
+
 /** An image reference with a tag, a digest or both: `repo:tag`, `repo@sha256:…`, `repo:tag@sha256:…`. */
 export const TAGGED_OR_DIGEST_REF = new RegExp(
   `^${REPOSITORY}(?::${TAG}(?:@${DIGEST})?|@${DIGEST})$`,

@@ -4,6 +4,7 @@
  */
 import { CONFIG_NAMESPACE, configSchema, type RawPlatformConfig } from "../model/config-schema";
 import type { RecordedConfigValue, StackConfig } from "./engine";
+import { repositoryOfRef } from "../model/patterns";
 
 /** A top-level key of the config schema (`tenants`, `dns`, ...). */
 export type ConfigField = keyof RawPlatformConfig;
@@ -141,6 +142,17 @@ export function dnsModeOf(config: StackConfig): { provider: string; proxied: boo
 export function imageRefOf(config: StackConfig): string | undefined {
   const ref = sectionOf(config, "image").ref;
   return typeof ref === "string" ? ref : undefined;
+}
+
+/**
+ * The repository a stack's cluster pulls its images from: its image.ref's, else its
+ * image.repository (where its builds push); undefined when the file sets neither.
+ */
+export function pullRepositoryOf(config: StackConfig): string | undefined {
+  const ref = imageRefOf(config);
+  if (ref !== undefined) return repositoryOfRef(ref);
+  const repository = sectionOf(config, "image").repository;
+  return typeof repository === "string" ? repository : undefined;
 }
 
 /**

@@ -32,6 +32,7 @@ import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
+import { assertPullable } from "../plans/carried-images";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -313,6 +314,13 @@ async function imageSource(
   }
   if (options.imageFrom !== undefined) {
     const tested = await testedImages(ctx, options.imageFrom);
+    assertPullable({
+      what: `--image-from ${options.imageFrom}`,
+      from: options.imageFrom,
+      to: options.stack,
+      target: config,
+      refs: [tested.image, ...tenants.flatMap((t) => tested.tenants[t.id] ?? [])],
+    });
     env[OVERRIDE_ENV.skipBuild] = "1";
     env[OVERRIDE_ENV.imageRef] = tested.image;
     for (const tenant of tenants) {

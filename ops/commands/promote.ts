@@ -10,6 +10,8 @@ import { KEY } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { tenantsRan } from "../plans/tenants-ran";
 import { imageRefOutput } from "../stack-outputs";
+import { assertPullable } from "../plans/carried-images";
+import { environmentSettings } from "../plans/shards";
 
 /** `promote` flags. */
 export interface PromoteOptions {
@@ -95,13 +97,22 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     }),
   };
 
+  const targetConfig = await engine.readConfig(options.to);
+  assertPullable({
+    what: "promote",
+    from: options.from,
+    to: options.to,
+    // A shard's image settings are its platform's.
+    target: await environmentSettings(engine, targetConfig),
+    refs: [imageRef, ...Object.values(images.pins)],
+  });
   const file = engine.configFileName(options.to);
   const plan = planPromotion({
     from: options.from,
     to: options.to,
     imageRef,
     sourceConfig,
-    targetConfig: await engine.readConfig(options.to),
+    targetConfig,
   });
   println(
     stdout,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { repositoryOfRef } from "../../model/patterns";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 
 const PROBLEM =
@@ -49,5 +50,25 @@ describe("imageRepositoryProblems", () => {
     expect(imageRepositoryProblems(repository)).toEqual(
       valid ? [] : [{ path: "image.repository", received: repository, message: PROBLEM }],
     );
+  });
+});
+
+describe("repositoryOfRef", () => {
+  it.each([
+    [`ghcr.io/acme/agent@${DIGEST}`, "ghcr.io/acme/agent"],
+    [`ghcr.io/acme/agent:1.0@${DIGEST}`, "ghcr.io/acme/agent"],
+    [
+      `localhost:5001/agent-cloud/sample-agent@${DIGEST}`,
+      "localhost:5001/agent-cloud/sample-agent",
+    ],
+    [
+      `localhost:5001/agent-cloud/sample-agent:v1@${DIGEST}`,
+      "localhost:5001/agent-cloud/sample-agent",
+    ],
+    ["localhost:5001/agent", "localhost:5001/agent"],
+    ["agent:latest", "agent"],
+    ["agent", "agent"],
+  ])("%s → %s", (ref, repository) => {
+    expect(repositoryOfRef(ref)).toBe(repository);
   });
 });

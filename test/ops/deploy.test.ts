@@ -285,6 +285,25 @@ describe("deploy", () => {
     },
   );
 
+  it("--image-from refuses images outside the repository the target pulls from", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.production!.config = {
+      "agent-cloud:environment": "production",
+      "agent-cloud:image": { context: "./app", repository: "registry.example.com/acme/agent" },
+      "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }],
+    };
+    const dev = ctx.engine.stacks.dev!;
+    dev.history = [update({ version: 9 })];
+    const tenants = dev.outputs.tenants!.value as Record<string, { image: string }>;
+    tenants.globex!.image = `localhost:5001/acme/agent@${DIGEST_B}`;
+    await expect(deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).rejects.toThrow(
+      new OpsError(
+        `--image-from dev: stack "production" pulls its images from registry.example.com/acme/agent, and stack "dev" ran ${IMAGE_REF_A}, localhost:5001/acme/agent@${DIGEST_B} from another repository; carry images only between stacks that use the same one`,
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
   it("--image-from cannot be combined with a build flag", async () => {
     const ctx = setup();
     await expect(

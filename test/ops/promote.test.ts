@@ -243,6 +243,23 @@ describe("promote command", () => {
     expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
   });
 
+  it("refuses images outside the repository the target pulls from, writing nothing", async () => {
+    const ctx = setup(true);
+    const ref = `localhost:5001/acme/agent@${DIGEST_B}`;
+    ctx.engine.stacks.dev!.outputs.imageRef = { value: ref, secret: false };
+    const tenants = ctx.engine.stacks.dev!.outputs.tenants!.value as Record<
+      string,
+      { image: string }
+    >;
+    for (const tenant of Object.values(tenants)) tenant.image = ref;
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(
+        `promote: stack "production" pulls its images from ghcr.io/acme/agent, and stack "dev" ran ${ref} from another repository; carry images only between stacks that use the same one`,
+      ),
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+  });
+
   it("refuses a source without imageRef and the same stack twice", async () => {
     const ctx = setup(true);
     ctx.engine.stacks.dev!.outputs = {};
