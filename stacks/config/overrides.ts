@@ -10,6 +10,7 @@
  * - `AGENT_CLOUD_TENANT_IMAGES={"acme":"repo@sha256:..."}`: run these tenants on these images
  *   (what `ops deploy --group` and `--image-from` set so a tenant keeps, or takes, an exact digest).
  */
+import { DIGEST_REF, DIGEST_REF_RULE, IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { ConfigError, type ConfigIssue, showValue } from "./errors";
 
 export const OVERRIDE_ENV = {
@@ -52,13 +53,32 @@ function applyImageOverrides(
         received: showValue(skipBuild),
         message: `is set but ${OVERRIDE_ENV.imageRef} is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
       });
+    } else if (!DIGEST_REF.test(imageRef)) {
+      issues.push({
+        path: OVERRIDE_ENV.imageRef,
+        received: showValue(imageRef),
+        message: DIGEST_REF_RULE,
+      });
     } else {
       image.ref = imageRef;
     }
   }
+  const tag = env[OVERRIDE_ENV.tag];
+  if (tag !== undefined && tag !== "" && !IMAGE_TAG.test(tag))
+    issues.push({ path: OVERRIDE_ENV.tag, received: showValue(tag), message: IMAGE_TAG_RULE });
+  // A pinned image (the file's image.ref, or skip-build's) is deployed as it is: nothing is built.
+  const building = [OVERRIDE_ENV.rebuild, OVERRIDE_ENV.tag].filter(
+    (name) => (env[name] ?? "") !== "",
+  );
+  if (typeof image.ref === "string" && building.length > 0)
+    for (const name of building)
+      issues.push({
+        path: name,
+        received: showValue(env[name]),
+        message: `asks for a build, but image.ref pins ${image.ref}, which is deployed as it is and builds nothing; unset ${name}, or remove image.ref to build from the context`,
+      });
   const rebuild = env[OVERRIDE_ENV.rebuild];
   if (rebuild !== undefined && rebuild !== "") image.rebuildNonce = rebuild;
-  const tag = env[OVERRIDE_ENV.tag];
   if (tag !== undefined && tag !== "") image.tag = tag;
   return Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };
 }
@@ -96,6 +116,11 @@ function applyTenantImages(
       issues.push({
         path: variable,
         message: `tenant "${id}" must map to an image reference string; got ${JSON.stringify(ref)}`,
+      });
+    } else if (!DIGEST_REF.test(ref)) {
+      issues.push({
+        path: variable,
+        message: `tenant "${id}" ${JSON.stringify(ref)}: ${DIGEST_REF_RULE}`,
       });
     } else if (!ids.includes(id)) {
       issues.push({

@@ -78,6 +78,47 @@ describe("deploy overrides from the environment", () => {
     ).toThrow(message);
   });
 
+  it.each([
+    {
+      what: "an image to deploy that is not pinned by digest",
+      raw: BUILD,
+      env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: "ghcr.io/acme/agent:v1" },
+      message: `AGENT_CLOUD_IMAGE_REF "ghcr.io/acme/agent:v1": must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+    },
+    {
+      what: "a tag Docker refuses",
+      raw: BUILD,
+      env: { AGENT_CLOUD_IMAGE_TAG: "v1 beta!" },
+      message: `AGENT_CLOUD_IMAGE_TAG "v1 beta!": must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')`,
+    },
+    {
+      what: "a tenant image that is only a tag",
+      raw: { ...BUILD, tenants: [{ id: "acme" }] },
+      env: { AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ acme: "ghcr.io/acme/agent:v1" }) },
+      message: `AGENT_CLOUD_TENANT_IMAGES: tenant "acme" "ghcr.io/acme/agent:v1": must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>`,
+    },
+    {
+      what: "a rebuild when the file pins the image",
+      raw: { image: { ...BUILD.image, ref: REF } },
+      env: { AGENT_CLOUD_REBUILD: "1732240000" },
+      message: `AGENT_CLOUD_REBUILD "1732240000": asks for a build, but image.ref pins ${REF}, which is deployed as it is and builds nothing; unset AGENT_CLOUD_REBUILD, or remove image.ref to build from the context`,
+    },
+    {
+      what: "a tag with skip-build",
+      raw: BUILD,
+      env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: REF, AGENT_CLOUD_IMAGE_TAG: "v2" },
+      message: `AGENT_CLOUD_IMAGE_TAG "v2": asks for a build, but image.ref pins ${REF}, which is deployed as it is and builds nothing; unset AGENT_CLOUD_IMAGE_TAG, or remove image.ref to build from the context`,
+    },
+  ])("names the variable that set what it refuses: $what", ({ raw, env, message }) => {
+    let error: unknown;
+    try {
+      applyOverrides(raw, env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues.map(formatIssue)).toEqual([message]);
+  });
+
   it("lists every problem with the variables in one ConfigError", () => {
     let error: unknown;
     try {
