@@ -42,6 +42,19 @@ export function repositoryOfRef(ref: string): string {
   return colon > named.lastIndexOf("/") ? named.slice(0, colon) : named;
 }
 
+/**
+ * The registry a repository or image reference lives on, by Docker's own rule: the first path
+ * component when it looks like a host (a `.`, a port or `localhost`), else Docker Hub.
+ * `ghcr.io/acme/agent` → `ghcr.io`; `acme/agent` → `docker.io`.
+ */
+export function registryHost(repository: string): string {
+  const first = repository.split("/")[0] ?? "";
+  const isHost =
+    repository.includes("/") &&
+    (first.includes(".") || first.includes(":") || first === "localhost");
+  return isHost ? first : "docker.io";
+}
+
 /** An image reference with a tag, a digest or both: `repo:tag`, `repo@sha256:…`, `repo:tag@sha256:…`. */
 export const TAGGED_OR_DIGEST_REF = new RegExp(
   `^${REPOSITORY}(?::${TAG}(?:@${DIGEST})?|@${DIGEST})$`,

@@ -4,7 +4,7 @@
  */
 import { CONFIG_NAMESPACE, configSchema, type RawPlatformConfig } from "../model/config-schema";
 import type { RecordedConfigValue, StackConfig } from "./engine";
-import { repositoryOfRef } from "../model/patterns";
+import { registryHost, repositoryOfRef } from "../model/patterns";
 
 /** A top-level key of the config schema (`tenants`, `dns`, ...). */
 export type ConfigField = keyof RawPlatformConfig;
@@ -145,14 +145,17 @@ export function imageRefOf(config: StackConfig): string | undefined {
 }
 
 /**
- * The repository a stack's cluster pulls its images from: its image.ref's, else its
- * image.repository (where its builds push); undefined when the file sets neither.
+ * The registries a stack's cluster pulls its images from: the hosts of its image.repository
+ * (where its builds push) and of its image.ref (the image it pins), each that the file sets.
  */
-export function pullRepositoryOf(config: StackConfig): string | undefined {
+export function pullRegistriesOf(config: StackConfig): string[] {
+  const { repository } = sectionOf(config, "image");
   const ref = imageRefOf(config);
-  if (ref !== undefined) return repositoryOfRef(ref);
-  const repository = sectionOf(config, "image").repository;
-  return typeof repository === "string" ? repository : undefined;
+  const repositories = [
+    ...(typeof repository === "string" ? [repository] : []),
+    ...(ref === undefined ? [] : [repositoryOfRef(ref)]),
+  ];
+  return [...new Set(repositories.map(registryHost))];
 }
 
 /**

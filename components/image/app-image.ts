@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_IMAGE_TAG, IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
+import { DEFAULT_IMAGE_TAG, IMAGE_TAG, IMAGE_TAG_RULE, registryHost } from "../../model/patterns";
 import { formatConfigProblem } from "../../model/rules/config-problem";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
@@ -207,13 +207,4 @@ export class AppImage extends pulumi.ComponentResource {
       { retainOnDelete: true },
     );
   }
-}
-
-/** `ghcr.io/acme/agent` → `ghcr.io`; `acme/agent` → `docker.io` (Docker's own rule). */
-export function registryHost(repository: string): string {
-  const first = repository.split("/")[0] ?? "";
-  const isHost =
-    repository.includes("/") &&
-    (first.includes(".") || first.includes(":") || first === "localhost");
-  return isHost ? first : "docker.io";
 }

@@ -1,4 +1,4 @@
-export { AppImage, APP_IMAGE_TYPE, type AppImageArgs, registryHost } from "./app-image";
+export { AppImage, APP_IMAGE_TYPE, type AppImageArgs } from "./app-image";
 export {
   scanContext,
   assertNoSecretsInContext,

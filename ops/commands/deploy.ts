@@ -77,7 +77,7 @@ export const deployCommand = defineCommand({
       "image-from": {
         type: "string",
         value: "S2",
-        doc: "build nothing: run the images stack S2's last successful update ran\n(refused when S2's latest update failed)",
+        doc: "build nothing: run the images stack S2's last successful update ran\n(refused when S2's latest update failed, or when an image is on a\nregistry this stack does not pull from)",
       },
       release: { type: "string", value: "NAME", doc: "name this release (rollback --to NAME)" },
       "remove-tenant": {

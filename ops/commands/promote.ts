@@ -6,7 +6,7 @@ import { OpsError, UsageError } from "../errors";
 import { println } from "../format/text";
 import { planPromotion } from "../plans/promote-plan";
 import { releasesOf, splitImages } from "../plans/release";
-import { KEY } from "../stack-config";
+import { KEY, tenantsOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { tenantsRan } from "../plans/tenants-ran";
 import { imageRefOutput } from "../stack-outputs";
@@ -41,8 +41,11 @@ agent-cloud:image ref, and tenants[].image for tenants on another digest) and
 each shared tenant's agentConfig as that update ran it (after a --group
 update, a tenant outside the group as the earlier update that ran it), never a
 stack-file edit the source has not deployed. Refused when the source's latest
-update failed, or when its history does not say what a --group update left a
-tenant running. Never secrets, keys or database settings.`,
+update failed, when its history does not say what a --group update left a
+tenant running, or when an image it would write is on a registry the target
+does not pull from (the host of its image.repository or image.ref). Never
+secrets, keys or database settings: an agentConfig holding encrypted values
+stays as it is (secrets belong in tenantSecrets).`,
   },
   parse: (args): PromoteOptions => ({
     from: args.required("from"),
@@ -104,7 +107,8 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     to: options.to,
     // A shard's image settings are its platform's.
     target: await environmentSettings(engine, targetConfig),
-    refs: [imageRef, ...Object.values(images.pins)],
+    // The pins the plan writes: those of tenants the target holds too.
+    refs: [imageRef, ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? [])],
   });
   const file = engine.configFileName(options.to);
   const plan = planPromotion({

@@ -5,6 +5,7 @@
  * holds an encrypted value is copied (ciphertext belongs to one stack's key).
  */
 import { DIGEST_REF, DIGEST_REF_RULE } from "../../model/patterns";
+import { SET_SECRET_COMMAND } from "../../stacks/config/rules/clear-text-secrets";
 import type { ConfigChange, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "../stack-config";
@@ -82,7 +83,7 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
     const at = `${KEY.tenants}[${target.id}]`;
     if (containsSecure(source.agentConfig) || containsSecure(target.agentConfig)) {
       notes.push(
-        `tenant ${target.id}: agentConfig holds encrypted values, not promoted (secrets never move between stacks; set them in ${to} with pulumi config set --secret --path)`,
+        `tenant ${target.id}: agentConfig holds encrypted values, not promoted (secrets never move between stacks, and agentConfig is deployed in clear: keep them in tenantSecrets and set them in ${to} with ${SET_SECRET_COMMAND.tenantSecrets.replace("<tenant-id>", target.id)})`,
       );
     } else {
       const lines = diffValues(

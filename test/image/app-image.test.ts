@@ -6,7 +6,6 @@ import {
   AppImage,
   type AppImageArgs,
   appImageProblems,
-  registryHost,
 } from "../../components/image/app-image";
 import { SecretsInContextError } from "../../components/image/scan-context";
 import { ComponentArgsError } from "../../components/component-args-error";
@@ -258,13 +257,5 @@ describe("AppImage", () => {
     const dir = tempContext({ ".env": `GITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n` });
     const run = await build({ context: dir, repository: REPO, scanForSecrets: false });
     expect(run.get(DOCKER_BUILD.Image, "agent-image").inputs.context).toEqual({ location: dir });
-  });
-
-  it("derives the registry host the way Docker does", () => {
-    expect(registryHost("ghcr.io/acme/agent")).toBe("ghcr.io");
-    expect(registryHost("localhost:5001/agent-cloud/sample-agent")).toBe("localhost:5001");
-    expect(registryHost("localhost/agent")).toBe("localhost");
-    expect(registryHost("acme/agent")).toBe("docker.io");
-    expect(registryHost("agent")).toBe("docker.io");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { repositoryOfRef } from "../../model/patterns";
+import { registryHost, repositoryOfRef } from "../../model/patterns";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 
 const PROBLEM =
@@ -70,5 +70,20 @@ describe("repositoryOfRef", () => {
     ["agent", "agent"],
   ])("%s → %s", (ref, repository) => {
     expect(repositoryOfRef(ref)).toBe(repository);
+  });
+});
+
+describe("registryHost", () => {
+  it.each([
+    ["ghcr.io/acme/agent", "ghcr.io"],
+    [`ghcr.io/acme/agent:v1@${DIGEST}`, "ghcr.io"],
+    ["localhost:5001/agent-cloud/sample-agent", "localhost:5001"],
+    ["localhost/agent", "localhost"],
+    ["registry.example.com:8443/team/agent", "registry.example.com:8443"],
+    ["acme/agent", "docker.io"],
+    [`acme/agent@${DIGEST}`, "docker.io"],
+    ["agent", "docker.io"],
+  ])("%s → %s", (repository, host) => {
+    expect(registryHost(repository)).toBe(host);
   });
 });

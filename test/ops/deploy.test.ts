@@ -298,7 +298,7 @@ describe("deploy", () => {
     tenants.globex!.image = `localhost:5001/acme/agent@${DIGEST_B}`;
     await expect(deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).rejects.toThrow(
       new OpsError(
-        `--image-from dev: stack "production" pulls its images from registry.example.com/acme/agent, and stack "dev" ran ${IMAGE_REF_A}, localhost:5001/acme/agent@${DIGEST_B} from another repository; carry images only between stacks that use the same one`,
+        `--image-from dev: stack "production" pulls its images from registry.example.com, and stack "dev" ran ${IMAGE_REF_A}, localhost:5001/acme/agent@${DIGEST_B} from another registry; carry images only between stacks that pull from the same registry`,
       ),
     );
     expect(ctx.engine.callsOf("up")).toEqual([]);

@@ -105,7 +105,7 @@ describe("planPromotion", () => {
     expect(plan.changes.some((c) => c.path[0] === 1)).toBe(false);
     expect(JSON.stringify(plan)).not.toContain("v1:ZGV2");
     expect(plan.notes[0]).toBe(
-      "tenant acme: agentConfig holds encrypted values, not promoted (secrets never move between stacks; set them in production with pulumi config set --secret --path)",
+      "tenant acme: agentConfig holds encrypted values, not promoted (secrets never move between stacks, and agentConfig is deployed in clear: keep them in tenantSecrets and set them in production with pulumi config set --secret --path 'tenantSecrets.acme.<NAME>' <value>)",
     );
   });
 
@@ -254,10 +254,66 @@ describe("promote command", () => {
     for (const tenant of Object.values(tenants)) tenant.image = ref;
     await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
       new OpsError(
-        `promote: stack "production" pulls its images from ghcr.io/acme/agent, and stack "dev" ran ${ref} from another repository; carry images only between stacks that use the same one`,
+        `promote: stack "production" pulls its images from ghcr.io, and stack "dev" ran ${ref} from another registry; carry images only between stacks that pull from the same registry`,
       ),
     );
     expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+  });
+
+  it("carries a tenant's image from another repository on the registry the target pulls from", async () => {
+    const ctx = setup(true);
+    const own = `ghcr.io/acme/globex-agent@${DIGEST_B}`;
+    const tenants = ctx.engine.stacks.dev!.outputs.tenants!.value as Record<
+      string,
+      { image: string }
+    >;
+    tenants.globex!.image = own;
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    const after = ctx.engine.stacks.production!.config["agent-cloud:tenants"] as {
+      id: string;
+      image?: string;
+    }[];
+    expect(after.find((t) => t.id === "globex")!.image).toBe(own);
+  });
+
+  it("checks only the images it writes: a tenant production does not hold is not carried or checked", async () => {
+    const ctx = setup(true);
+    const local = `localhost:5001/acme/agent@${DIGEST_B}`;
+    const tenants = ctx.engine.stacks.dev!.outputs.tenants!.value as Record<
+      string,
+      { image: string }
+    >;
+    tenants["big-acme"]!.image = local;
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(JSON.stringify(ctx.engine.stacks.production!.config)).not.toContain("localhost:5001");
+  });
+
+  it("a target moving registries pulls from both its image.repository's and its image.ref's", async () => {
+    const ctx = setup(true);
+    const moved = `registry.example.com/acme/agent@${DIGEST_B}`;
+    const production = ctx.engine.stacks.production!;
+    production.config["agent-cloud:image"] = {
+      repository: "registry.example.com/acme/agent",
+      ref: OLD_REF,
+    };
+    ctx.engine.stacks.dev!.outputs.imageRef = { value: moved, secret: false };
+    const tenants = ctx.engine.stacks.dev!.outputs.tenants!.value as Record<
+      string,
+      { image: string }
+    >;
+    for (const tenant of Object.values(tenants)) tenant.image = moved;
+    tenants.acme!.image = `localhost:5001/acme/agent@${DIGEST_B}`;
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(
+        `promote: stack "production" pulls its images from registry.example.com and ghcr.io, and stack "dev" ran localhost:5001/acme/agent@${DIGEST_B} from another registry; carry images only between stacks that pull from the same registry`,
+      ),
+    );
+
+    tenants.acme!.image = IMAGE_REF_A;
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect((production.config["agent-cloud:image"] as { ref: string }).ref).toBe(moved);
+    const after = production.config["agent-cloud:tenants"] as { id: string; image?: string }[];
+    expect(after.find((t) => t.id === "acme")!.image).toBe(IMAGE_REF_A);
   });
 
   it("refuses a source without imageRef and the same stack twice", async () => {
