@@ -4,7 +4,8 @@
  */
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { AutomationEngine, ignoredImageOverrides } from "./adapters/automation-engine";
+import { AutomationEngine } from "./adapters/automation-engine";
+import { overridesSet } from "../stacks/config/overrides";
 import { SystemDnsResolver } from "./adapters/dns";
 import { FetchHealthChecker } from "./adapters/health";
 import { KubernetesLogSource } from "./adapters/kube-logs";
@@ -77,7 +78,8 @@ export function realContext(argv: readonly string[] = []): OpsContext {
 }
 
 if (require.main === module) {
-  const ignored = ignoredImageOverrides(process.env);
+  // ops sets the program's overrides from its flags; the shell's reach it empty (NO_IMAGE_OVERRIDES).
+  const ignored = overridesSet(process.env);
   if (ignored.length > 0)
     println(
       process.stderr,

@@ -61,11 +61,6 @@ export const NO_IMAGE_OVERRIDES: Readonly<Record<string, string>> = Object.fromE
   Object.values(OVERRIDE_ENV).map((name) => [name, ""]),
 );
 
-/** The image overrides set in `env` that ops will not pass on ({@link NO_IMAGE_OVERRIDES}). */
-export function ignoredImageOverrides(env: Readonly<Record<string, string | undefined>>): string[] {
-  return Object.values(OVERRIDE_ENV).filter((name) => (env[name] ?? "") !== "");
-}
-
 /** Where the real engine runs Pulumi and makes rollback worktrees. */
 export interface AutomationEngineOptions {
   /** The Pulumi project folder (holds Pulumi.yaml). */

@@ -11,6 +11,7 @@ import {
   describeConfig,
   type ProjectConfig,
 } from "../../stacks/config/stack-file";
+import { NO_IMAGE_OVERRIDES } from "../adapters/automation-engine";
 import { configFromText } from "../adapters/stack-file";
 import type { OpsContext } from "../context";
 import { println } from "../format/text";
@@ -27,7 +28,9 @@ export const checkCommand = defineCommand({
     summary: "validate a stack file as pulumi preview would, without the engine",
     usage: "check --stack S",
     flags: { stack: stackFlag("stack whose Pulumi.S.yaml to check") },
-    notes: "Lists every problem at once; only secure: values count as secrets.",
+    notes: `Lists every problem at once; only secure: values count as secrets.
+AGENT_CLOUD_* image overrides in the shell are ignored, as ops deploys without
+them (npm run check-config applies them).`,
   },
   parse: (args): CheckOptions => ({ stack: args.required("stack") }),
   run: check,
@@ -41,7 +44,9 @@ export async function check(ctx: OpsContext, options: CheckOptions): Promise<num
     return 1;
   }
   try {
-    const config = checkStackConfig(stackConfig, await projectConfig(), process.env);
+    // As ops runs the program: without the shell's image overrides (its commands set their own).
+    const env = { ...process.env, ...NO_IMAGE_OVERRIDES };
+    const config = checkStackConfig(stackConfig, await projectConfig(), env);
     println(ctx.stdout, `${file} is valid: ${describeConfig(config)}`);
     return 0;
   } catch (error) {

@@ -21,6 +21,14 @@ export const OVERRIDE_ENV = {
   tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
 } as const;
 
+/** The overrides `env` sets: non-empty, and for AGENT_CLOUD_SKIP_BUILD not `0`. */
+export function overridesSet(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.values(OVERRIDE_ENV).filter((name) => {
+    const value = env[name] ?? "";
+    return value !== "" && !(name === OVERRIDE_ENV.skipBuild && value === "0");
+  });
+}
+
 /**
  * Returns `raw` with the image overrides from `env` applied. An incomplete or malformed override
  * throws one {@link ConfigError} listing every problem with the variables.
@@ -44,13 +52,13 @@ function applyImageOverrides(
 ): Record<string, unknown> {
   const image: Record<string, unknown> =
     raw.image !== null && typeof raw.image === "object" ? { ...raw.image } : {};
-  const skipBuild = env[OVERRIDE_ENV.skipBuild];
+  const set = overridesSet(env);
   const imageRef = env[OVERRIDE_ENV.imageRef];
-  if (skipBuild !== undefined && skipBuild !== "" && skipBuild !== "0") {
+  if (set.includes(OVERRIDE_ENV.skipBuild)) {
     if (imageRef === undefined || imageRef === "") {
       issues.push({
         path: OVERRIDE_ENV.skipBuild,
-        received: showValue(skipBuild),
+        received: showValue(env[OVERRIDE_ENV.skipBuild]),
         message: `is set but ${OVERRIDE_ENV.imageRef} is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
       });
     } else if (!DIGEST_REF.test(imageRef)) {
@@ -64,22 +72,19 @@ function applyImageOverrides(
     }
   }
   const tag = env[OVERRIDE_ENV.tag];
-  if (tag !== undefined && tag !== "" && !IMAGE_TAG.test(tag))
+  if (set.includes(OVERRIDE_ENV.tag) && !IMAGE_TAG.test(tag ?? ""))
     issues.push({ path: OVERRIDE_ENV.tag, received: showValue(tag), message: IMAGE_TAG_RULE });
   // A pinned image (the file's image.ref, or skip-build's) is deployed as it is: nothing is built.
-  const building = [OVERRIDE_ENV.rebuild, OVERRIDE_ENV.tag].filter(
-    (name) => (env[name] ?? "") !== "",
-  );
-  if (typeof image.ref === "string" && building.length > 0)
+  const building = [OVERRIDE_ENV.rebuild, OVERRIDE_ENV.tag].filter((name) => set.includes(name));
+  if (typeof image.ref === "string")
     for (const name of building)
       issues.push({
         path: name,
         received: showValue(env[name]),
         message: `asks for a build, but image.ref pins ${image.ref}, which is deployed as it is and builds nothing; unset ${name}, or remove image.ref to build from the context`,
       });
-  const rebuild = env[OVERRIDE_ENV.rebuild];
-  if (rebuild !== undefined && rebuild !== "") image.rebuildNonce = rebuild;
-  if (tag !== undefined && tag !== "") image.tag = tag;
+  if (set.includes(OVERRIDE_ENV.rebuild)) image.rebuildNonce = env[OVERRIDE_ENV.rebuild];
+  if (set.includes(OVERRIDE_ENV.tag)) image.tag = tag;
   return Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };
 }
 

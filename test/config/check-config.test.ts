@@ -228,6 +228,20 @@ describe("ops check", () => {
     expect(await main(["check", "--stack", "dev"], okCtx)).toBe(0);
     expect(okCtx.stdout.text).toContain("Pulumi.dev.yaml is valid: environment dev");
   });
+
+  it("ignores image overrides left in the shell, as ops deploys without them", async () => {
+    const left = { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_TAG: "not a tag" };
+    Object.assign(process.env, left);
+    try {
+      const ctx = testContext(
+        new MemoryEngine({ dev: memoryStack({ config: stackConfigOf("good") }) }),
+      );
+      expect(await main(["check", "--stack", "dev"], ctx)).toBe(0);
+      expect(ctx.stderr.text).toBe("");
+    } finally {
+      for (const key of Object.keys(left)) delete process.env[key];
+    }
+  });
 });
 
 describe("under pulumi preview", () => {

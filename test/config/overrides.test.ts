@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, formatIssue } from "../../stacks/config/errors";
-import { applyOverrides } from "../../stacks/config/overrides";
+import { applyOverrides, overridesSet } from "../../stacks/config/overrides";
 
 const REF = `ghcr.io/acme/agent@sha256:${"c".repeat(64)}`;
 const BUILD = { image: { context: "sample-agent", repository: "ghcr.io/acme/agent", tag: "v1" } };
@@ -138,5 +138,20 @@ describe("deploy overrides from the environment", () => {
       `AGENT_CLOUD_TENANT_IMAGES: tenant "acme" must map to an image reference string; got 3`,
       `AGENT_CLOUD_TENANT_IMAGES: tenant "initech" is not in tenants (tenants: acme)`,
     ]);
+  });
+});
+
+describe("overridesSet", () => {
+  it.each([
+    [{}, []],
+    [{ AGENT_CLOUD_SKIP_BUILD: "0", AGENT_CLOUD_IMAGE_TAG: "" }, []],
+    [
+      { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: REF },
+      ["AGENT_CLOUD_SKIP_BUILD", "AGENT_CLOUD_IMAGE_REF"],
+    ],
+    [{ AGENT_CLOUD_REBUILD: "0", AGENT_CLOUD_UNRELATED: "x" }, ["AGENT_CLOUD_REBUILD"]],
+    [{ AGENT_CLOUD_TENANT_IMAGES: "{}" }, ["AGENT_CLOUD_TENANT_IMAGES"]],
+  ])("%j → %j", (env, set) => {
+    expect(overridesSet(env)).toEqual(set);
   });
 });

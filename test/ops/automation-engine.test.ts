@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AutomationEngine, ignoredImageOverrides } from "../../ops/adapters/automation-engine";
+import { AutomationEngine } from "../../ops/adapters/automation-engine";
+import { overridesSet } from "../../stacks/config/overrides";
 import {
   NotLoggedInError,
   PulumiCliMissingError,
@@ -210,7 +211,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     const before = { ...process.env };
     Object.assign(process.env, left);
     try {
-      expect(ignoredImageOverrides(process.env)).toEqual([
+      expect(overridesSet(process.env)).toEqual([
         "AGENT_CLOUD_SKIP_BUILD",
         "AGENT_CLOUD_IMAGE_REF",
         "AGENT_CLOUD_REBUILD",
