@@ -72,8 +72,6 @@ function applyImageOverrides(
     }
   }
   const tag = env[OVERRIDE_ENV.tag];
-  if (set.includes(OVERRIDE_ENV.tag) && !IMAGE_TAG.test(tag ?? ""))
-    issues.push({ path: OVERRIDE_ENV.tag, received: showValue(tag), message: IMAGE_TAG_RULE });
   // A pinned image (the file's image.ref, or skip-build's) is deployed as it is: nothing is built.
   const building = [OVERRIDE_ENV.rebuild, OVERRIDE_ENV.tag].filter((name) => set.includes(name));
   if (typeof image.ref === "string")
@@ -83,6 +81,8 @@ function applyImageOverrides(
         received: showValue(env[name]),
         message: `asks for a build, but image.ref pins ${image.ref}, which is deployed as it is and builds nothing; unset ${name}, or remove image.ref to build from the context`,
       });
+  else if (set.includes(OVERRIDE_ENV.tag) && !IMAGE_TAG.test(tag ?? ""))
+    issues.push({ path: OVERRIDE_ENV.tag, received: showValue(tag), message: IMAGE_TAG_RULE });
   if (set.includes(OVERRIDE_ENV.rebuild)) image.rebuildNonce = env[OVERRIDE_ENV.rebuild];
   if (set.includes(OVERRIDE_ENV.tag)) image.tag = tag;
   return Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };

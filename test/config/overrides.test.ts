@@ -109,6 +109,12 @@ describe("deploy overrides from the environment", () => {
       env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: REF, AGENT_CLOUD_IMAGE_TAG: "v2" },
       message: `AGENT_CLOUD_IMAGE_TAG "v2": asks for a build, but image.ref pins ${REF}, which is deployed as it is and builds nothing; unset AGENT_CLOUD_IMAGE_TAG, or remove image.ref to build from the context`,
     },
+    {
+      what: "a malformed tag beside a pinned image, once: unsetting it is the fix",
+      raw: { image: { ...BUILD.image, ref: REF } },
+      env: { AGENT_CLOUD_IMAGE_TAG: "not a tag" },
+      message: `AGENT_CLOUD_IMAGE_TAG "not a tag": asks for a build, but image.ref pins ${REF}, which is deployed as it is and builds nothing; unset AGENT_CLOUD_IMAGE_TAG, or remove image.ref to build from the context`,
+    },
   ])("names the variable that set what it refuses: $what", ({ raw, env, message }) => {
     let error: unknown;
     try {
