@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../ops/cli";
 import { helpText } from "../../ops/command-line/help";
@@ -357,4 +359,18 @@ describe("main", () => {
     expect(await main(["history", "--stack", "dev"], ctx)).toBe(1);
     expect(ctx.stderr.lines).toEqual(["error: disk full"]);
   });
+
+  it("as a process, says on stderr which image overrides in the shell it ignores", () => {
+    const root = path.join(__dirname, "..", "..");
+    const stderrOf = (env: Record<string, string>) =>
+      spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["ops/cli.ts", "--help"], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      }).stderr;
+    expect(stderrOf({ AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_TAG: "stale" })).toBe(
+      "note: ignoring AGENT_CLOUD_SKIP_BUILD, AGENT_CLOUD_IMAGE_TAG from the environment: ops sets the program's image overrides from its own flags (--skip-build, --force, --tag, --image-from)\n",
+    );
+    expect(stderrOf({ AGENT_CLOUD_SKIP_BUILD: "0", AGENT_CLOUD_IMAGE_TAG: "" })).toBe("");
+  }, 30_000);
 });
