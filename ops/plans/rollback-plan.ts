@@ -189,15 +189,20 @@ function removedSince(
 }
 
 /**
- * What a rollback does instead of returning to an update whose run cannot be reconstructed: a
- * full update other than the latest, if the history has one.
+ * What a rollback does instead of returning to `target`, whose run cannot be reconstructed: a
+ * full update other than the target and the latest whose tenants can be read (one recorded as a
+ * secret, or with no config, would be refused the same way), if the history has one.
  */
-function insteadOf(history: readonly UpdateRecord[], stack: string): string {
+function insteadOf(history: readonly UpdateRecord[], stack: string, target: UpdateRecord): string {
   const latest = history.find((u) => u.kind === "update");
-  const full = fullUpdates(history).filter((u) => u !== latest);
+  const full = fullUpdates(history).filter((u) => u !== latest && u !== target);
+  const readable = full.filter((u) => recordedEntries(u) !== undefined);
+  if (readable.length > 0) {
+    return `roll back to a full update (one deployed without --group) instead: ${listVersions(readable)}`;
+  }
   return full.length === 0
-    ? `stack "${stack}" has no full update (one deployed without --group) to roll back to instead`
-    : `roll back to a full update (one deployed without --group) instead: ${listVersions(full)}`;
+    ? `stack "${stack}" has no other full update (one deployed without --group) to roll back to instead`
+    : `stack "${stack}" has no other update to roll back to instead: the tenants of its other full updates (${listVersions(full)}) cannot be read either (recorded as a secret, or no config recorded)`;
 }
 
 /**
@@ -209,7 +214,7 @@ function insteadOf(history: readonly UpdateRecord[], stack: string): string {
 export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const { target, history, stack } = input;
   const base = rollbackConfig(target, input.current);
-  const ran = tenantsRan(history, target, { stack, instead: insteadOf(history, stack) });
+  const ran = tenantsRan(history, target, { stack, instead: insteadOf(history, stack, target) });
   // An offboarded tenant comes back only when asked: its keys and secrets are gone.
   const removed = removedSince(target, input.deployed, input.running, ran);
   const tenants = input.restoreRemoved ? ran : ran.filter((t) => !removed.includes(t.id));

@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { rollback } from "../../ops/commands/rollback";
 import { OpsError } from "../../ops/errors";
+import type { UpdateRecord } from "../../ops/engine";
 import {
   chooseRollbackTarget,
+  planRollback,
+  type RollbackPlanInput,
   rollbackCommit,
   rollbackConfig,
 } from "../../ops/plans/rollback-plan";
 import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
+import { MemoryEngine, recordedConfig, update } from "../../testkit/ops/memory-engine";
 import { deployDev, editTenant } from "./support/group-updates";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
@@ -453,5 +456,77 @@ describe("rollback to or past a --group update", () => {
         agentConfig: { model: "claude-haiku-canary" },
       },
     ]);
+  });
+});
+
+describe("planRollback", () => {
+  const IMAGE = `r/a@${DIGEST_B}`;
+  const CLEAR = { "agent-cloud:environment": { value: "dev", secret: false } };
+
+  /** A successful full update that recorded `tenants` in clear, as a secret, or no config. */
+  function recorded(version: number, tenants: { id: string }[] | "secret" | "no config") {
+    const config =
+      tenants === "no config"
+        ? {}
+        : tenants === "secret"
+          ? { ...CLEAR, "agent-cloud:tenants": { secret: true } }
+          : recordedConfig({ "agent-cloud:environment": "dev", "agent-cloud:tenants": tenants });
+    return update({ version, message: "deploy", config });
+  }
+
+  /** The plan returning to `target` in `history` (newest first), every tenant on IMAGE. */
+  function plan(
+    history: UpdateRecord[],
+    target: UpdateRecord,
+    input: Partial<RollbackPlanInput> = {},
+  ) {
+    const ids = ["acme", "big-acme", "globex"];
+    return planRollback({
+      stack: "dev",
+      history,
+      target,
+      targetImages: Object.fromEntries(ids.map((id) => [id, IMAGE])),
+      current: { "agent-cloud:environment": "dev", "agent-cloud:tenants": [{ id: "acme" }] },
+      deployed: history.find((u) => u.result === "succeeded"),
+      running: { acme: IMAGE },
+      prune: false,
+      ...input,
+    });
+  }
+
+  describe("refusing a target whose tenants cannot be read", () => {
+    it("suggests only other full updates whose tenants can be read", () => {
+      const history = [
+        recorded(5, [{ id: "acme" }]),
+        recorded(4, "secret"),
+        recorded(3, "secret"),
+        recorded(2, "no config"),
+        recorded(1, [{ id: "acme" }]),
+      ];
+      expect(() => plan(history, history[1]!)).toThrow(
+        new OpsError(
+          'update v4 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; roll back to a full update (one deployed without --group) instead: v1',
+        ),
+      );
+    });
+
+    it("says plainly when no other update can be read", () => {
+      const history = [
+        recorded(3, [{ id: "acme" }]),
+        recorded(2, "secret"),
+        recorded(1, "no config"),
+      ];
+      expect(() => plan(history, history[1]!)).toThrow(
+        new OpsError(
+          'update v2 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; stack "dev" has no other update to roll back to instead: the tenants of its other full updates (v1) cannot be read either (recorded as a secret, or no config recorded)',
+        ),
+      );
+      const alone = [recorded(2, [{ id: "acme" }]), recorded(1, "no config")];
+      expect(() => plan(alone, alone[1]!)).toThrow(
+        new OpsError(
+          'update v1 of stack "dev" recorded no config, so what it ran cannot be read; stack "dev" has no other full update (one deployed without --group) to roll back to instead',
+        ),
+      );
+    });
   });
 });
