@@ -11,7 +11,7 @@ import { runningImages } from "../plans/running-images";
 import { tenantsRan } from "../plans/tenants-ran";
 import { imageRefOutput } from "../stack-outputs";
 import { assertPullable } from "../plans/carried-images";
-import { environmentSettings } from "../plans/shards";
+import { deployHint, environmentSettings, platformOf } from "../plans/shards";
 
 /** `promote` flags. */
 export interface PromoteOptions {
@@ -101,14 +101,19 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
   };
 
   const targetConfig = await engine.readConfig(options.to);
+  const platform = platformOf(targetConfig);
   assertPullable({
     what: "promote",
     from: options.from,
     to: options.to,
     // A shard's image settings are its platform's.
     target: await environmentSettings(engine, targetConfig),
-    // The pins the plan writes: those of tenants the target holds too.
-    refs: [imageRef, ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? [])],
+    // The images the plan writes: the main one (not into a shard) and the pins of tenants the
+    // target holds too.
+    refs: [
+      ...(platform === undefined ? [imageRef] : []),
+      ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? []),
+    ],
   });
   const file = engine.configFileName(options.to);
   const plan = planPromotion({
@@ -117,6 +122,7 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     imageRef,
     sourceConfig,
     targetConfig,
+    platform,
   });
   println(
     stdout,
@@ -138,7 +144,7 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
   await engine.writeConfig(options.to, plan.changes);
   println(
     stdout,
-    `wrote ${plan.changes.length} ${plan.changes.length === 1 ? "change" : "changes"} to ${file}; review and commit it, then deploy: npm run ops -- deploy --stack ${options.to}`,
+    `wrote ${plan.changes.length} ${plan.changes.length === 1 ? "change" : "changes"} to ${file}; review and commit it, then deploy: ${deployHint(options.to, targetConfig)}`,
   );
   return 0;
 }

@@ -18,6 +18,11 @@ export interface PromotionInput {
   readonly imageRef: string;
   readonly sourceConfig: StackConfig;
   readonly targetConfig: StackConfig;
+  /**
+   * The target's platform stack when the target is a shard: a shard runs its platform's image
+   * (its own image settings are its platform's), so its `image.ref` is not written.
+   */
+  readonly platform?: string;
 }
 
 /** The changes to write to the target's stack file, and how to show them. */
@@ -60,7 +65,11 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
   const notes: string[] = [];
 
   const currentRef = imageRefOf(input.targetConfig);
-  if (currentRef !== imageRef) {
+  if (input.platform !== undefined) {
+    notes.push(
+      `image.ref not written: ${to} is a shard of ${input.platform} and runs its platform's image; promote to ${input.platform} to change it`,
+    );
+  } else if (currentRef !== imageRef) {
     changes.push({ key: KEY.image, path: ["ref"], value: imageRef });
     diff.push(...diffValues(`${KEY.image}.ref`, currentRef, imageRef));
   }

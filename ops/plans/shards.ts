@@ -17,7 +17,7 @@ export function shardsOf(config: StackConfig): string[] {
 }
 
 /** The platform stack a shard stack's config names (`shard.platform`), or undefined. */
-function platformOf(config: StackConfig): string | undefined {
+export function platformOf(config: StackConfig): string | undefined {
   const platform = sectionOf(config, "shard").platform;
   return typeof platform === "string" && platform !== "" ? platform : undefined;
 }

@@ -316,6 +316,42 @@ describe("promote command", () => {
     expect(after.find((t) => t.id === "acme")!.image).toBe(IMAGE_REF_A);
   });
 
+  it("into a shard: tenants' configs and pins, checked against its platform's registry; never image.ref, which is the platform's", async () => {
+    const engine = new MemoryEngine({
+      dev: devStack({ history: [update({ version: 7, config: recordedConfig(devConfig()) })] }),
+      production: memoryStack({ config: { ...productionConfig(), "agent-cloud:shards": ["s1"] } }),
+      "production-s1": memoryStack({
+        config: {
+          "agent-cloud:shard": { platform: "production" },
+          "agent-cloud:tenants": [{ id: "big-acme", agentConfig: { model: "old" } }],
+        },
+      }),
+    });
+    const ctx = testContext(engine, { answer: true });
+    const tenants = engine.stacks.dev!.outputs.tenants!.value as Record<string, { image: string }>;
+    tenants["big-acme"]!.image = `localhost:5001/acme/agent@${DIGEST_B}`;
+    await expect(promote(ctx, { from: "dev", to: "production-s1", yes: true })).rejects.toThrow(
+      new OpsError(
+        `promote: stack "production-s1" pulls its images from ghcr.io, and stack "dev" ran localhost:5001/acme/agent@${DIGEST_B} from another registry; carry images only between stacks that pull from the same registry`,
+      ),
+    );
+
+    tenants["big-acme"]!.image = OLD_REF;
+    expect(await promote(ctx, { from: "dev", to: "production-s1", yes: true })).toBe(0);
+    expect(ctx.stdout.lines).toContain(
+      "note: image.ref not written: production-s1 is a shard of production and runs its platform's image; promote to production to change it",
+    );
+    expect(ctx.stdout.lines.at(-1)).toBe(
+      "wrote 2 changes to Pulumi.production-s1.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production-s1, then npm run ops -- deploy --stack production (the edge's routes and keys)",
+    );
+    expect(engine.stacks["production-s1"]!.config).toEqual({
+      "agent-cloud:shard": { platform: "production" },
+      "agent-cloud:tenants": [
+        { id: "big-acme", agentConfig: { model: "claude-haiku" }, image: OLD_REF },
+      ],
+    });
+  });
+
   it("refuses a source without imageRef and the same stack twice", async () => {
     const ctx = setup(true);
     ctx.engine.stacks.dev!.outputs = {};
