@@ -7,9 +7,11 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY } from "../stack-config";
+import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../model/config-schema";
 import {
   fullUpdates,
   recordedEntries,
+  setInClear,
   successes,
   type TenantConfig,
   tenantsRan,
@@ -124,6 +126,15 @@ export function rollbackConfig(target: UpdateRecord, current: StackConfig): Roll
       config[key] = fromRecorded(recorded);
     }
   }
+  // A key that is not a secret key was recorded as a secret only because a value under it was
+  // set with --secret, which config validation now refuses: setting it again that way is no fix.
+  const plain = missing.filter(isPlainKey);
+  if (plain.length > 0) {
+    const them = plain.length === 1 ? "it" : "them";
+    throw new OpsError(
+      `update v${target.version} recorded ${plain.join(", ")} as a secret (a value under ${them} was set with --secret) and the stack config no longer has ${them}; ops never decrypts history, so what v${target.version} ran there cannot be read: roll back to an update that recorded ${them} in clear, and ${setInClear(plain)}`,
+    );
+  }
   if (missing.length > 0) {
     throw new OpsError(
       `update v${target.version} used secret ${missing.join(", ")}, which the stack config no longer has; set ${missing.length === 1 ? "it" : "them"} again with pulumi config set --secret, then retry`,
@@ -213,8 +224,9 @@ function insteadOf(history: readonly UpdateRecord[], stack: string, target: Upda
  */
 export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const { target, history, stack } = input;
-  const base = rollbackConfig(target, input.current);
+  // Tenants first: one recorded as a secret is refused naming the updates to return to instead.
   const ran = tenantsRan(history, target, { stack, instead: insteadOf(history, stack, target) });
+  const base = rollbackConfig(target, input.current);
   // An offboarded tenant comes back only when asked: its keys and secrets are gone.
   const removed = removedSince(target, input.deployed, input.running, ran);
   const tenants = input.restoreRemoved ? ran : ran.filter((t) => !removed.includes(t.id));
@@ -287,6 +299,14 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     leftRemoved: input.restoreRemoved ? [] : removed,
     restored: input.restoreRemoved ? removed : [],
   };
+}
+
+/** An `agent-cloud:` key that is not a secret key (`tenants`, `app`, ...): kept in clear. */
+function isPlainKey(key: string): boolean {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return (
+    key.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(key.slice(prefix.length))
+  );
 }
 
 function tenantsFromConfig(config: StackConfig): Record<string, unknown>[] {

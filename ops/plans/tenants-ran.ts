@@ -5,6 +5,7 @@
  * file said for it then. Promotion and rollback take tenants' entries from here, never straight
  * from an update's recorded config.
  */
+import { SET_SECRET_COMMAND } from "../../stacks/config/rules/clear-text-secrets";
 import type { UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { fromRecorded, KEY, tenantsOf } from "../stack-config";
@@ -19,6 +20,14 @@ export interface Unreconstructed {
   readonly stack: string;
   /** E.g. `roll back to a full update (one deployed without --group) instead: v3`. */
   readonly instead: string;
+}
+
+/**
+ * What to do about `keys` (not secret keys) that updates recorded as a secret: config validation
+ * refuses `--secret` there now, and only a value set in clear is recorded readably.
+ */
+export function setInClear(keys: readonly string[]): string {
+  return `set ${keys.join(", ")} without --secret (secrets belong in tenantSecrets: ${SET_SECRET_COMMAND.tenantSecrets}) and deploy, so later updates can be read`;
 }
 
 /** The stack's successful updates (no refresh, no failure), in the history's order. */
@@ -108,12 +117,13 @@ export function tenantsRan(
 ): TenantConfig[] {
   const recorded = recordedEntries(update);
   if (recorded === undefined) {
-    const why =
-      Object.keys(update.config).length === 0
-        ? "recorded no config"
-        : `recorded ${KEY.tenants} as a secret (a value under it was set with --secret) and ops never decrypts history`;
+    const secret = Object.keys(update.config).length > 0;
+    const why = secret
+      ? `recorded ${KEY.tenants} as a secret (a value under it was set with --secret) and ops never decrypts history`
+      : "recorded no config";
     throw new OpsError(
-      `update v${update.version} of stack "${refusal.stack}" ${why}, so what it ran cannot be read; ${refusal.instead}`,
+      `update v${update.version} of stack "${refusal.stack}" ${why}, so what it ran cannot be read; ${refusal.instead}` +
+        (secret ? `; ${setInClear([KEY.tenants])}` : ""),
     );
   }
   const entries = recorded.filter((t) => only === undefined || only.includes(t.id));

@@ -150,6 +150,22 @@ describe("rollbackConfig", () => {
     ]);
   });
 
+  it("refuses a key that is not a secret key, recorded as a secret and gone, without advising --secret", () => {
+    const v2 = update({
+      version: 2,
+      config: {
+        ...v2Config,
+        "agent-cloud:app": { secret: true },
+        "agent-cloud:dns": { secret: true },
+      },
+    });
+    expect(() => rollbackConfig(v2, { "agent-cloud:tenantSecrets": SECRET })).toThrow(
+      new OpsError(
+        "update v2 recorded agent-cloud:app, agent-cloud:dns as a secret (a value under them was set with --secret) and the stack config no longer has them; ops never decrypts history, so what v2 ran there cannot be read: roll back to an update that recorded them in clear, and set agent-cloud:app, agent-cloud:dns without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read",
+      ),
+    );
+  });
+
   it("refuses when a secret the update used is gone", () => {
     expect(() => rollbackConfig(update({ version: 2, config: v2Config }), {})).toThrow(
       new OpsError(
@@ -505,7 +521,18 @@ describe("planRollback", () => {
       ];
       expect(() => plan(history, history[1]!)).toThrow(
         new OpsError(
-          'update v4 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; roll back to a full update (one deployed without --group) instead: v1',
+          `update v4 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; roll back to a full update (one deployed without --group) instead: v1; set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read`,
+        ),
+      );
+    });
+
+    it("refuses tenants recorded as a secret as such, even when the stack file has no tenants now (never advising --secret)", () => {
+      const history = [recorded(3, [{ id: "acme" }]), recorded(2, "secret"), recorded(1, [])];
+      expect(() =>
+        plan(history, history[1]!, { current: { "agent-cloud:environment": "dev" } }),
+      ).toThrow(
+        new OpsError(
+          `update v2 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; roll back to a full update (one deployed without --group) instead: v1; set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read`,
         ),
       );
     });
@@ -518,7 +545,7 @@ describe("planRollback", () => {
       ];
       expect(() => plan(history, history[1]!)).toThrow(
         new OpsError(
-          'update v2 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; stack "dev" has no other update to roll back to instead: the tenants of its other full updates (v1) cannot be read either (recorded as a secret, or no config recorded)',
+          `update v2 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; stack "dev" has no other update to roll back to instead: the tenants of its other full updates (v1) cannot be read either (recorded as a secret, or no config recorded); set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read`,
         ),
       );
       const alone = [recorded(2, [{ id: "acme" }]), recorded(1, "no config")];

@@ -98,7 +98,7 @@ describe("tenantsRan", () => {
     );
   });
 
-  it.each<{ what: string; config: UpdateRecord["config"]; why: string }>([
+  it.each<{ what: string; config: UpdateRecord["config"]; why: string; advice: string }>([
     {
       what: "tenants recorded as a secret",
       config: {
@@ -106,15 +106,17 @@ describe("tenantsRan", () => {
         "agent-cloud:tenants": { secret: true },
       },
       why: "recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history",
+      advice:
+        "; set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read",
     },
-    { what: "no config recorded", config: {}, why: "recorded no config" },
+    { what: "no config recorded", config: {}, why: "recorded no config", advice: "" },
   ])(
     "refuses an update whose own tenants cannot be read, never taking it for one without tenants: $what",
-    ({ config, why }) => {
+    ({ config, why, advice }) => {
       const history = [update({ version: 2, config }), ran(1, [ACME])];
       expect(() => tenantsRan(history, history[0]!, REFUSAL)).toThrow(
         new OpsError(
-          `update v2 of stack "dev" ${why}, so what it ran cannot be read; do X instead`,
+          `update v2 of stack "dev" ${why}, so what it ran cannot be read; do X instead${advice}`,
         ),
       );
     },
