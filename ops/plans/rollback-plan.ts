@@ -183,8 +183,8 @@ export interface RollbackPlan extends RollbackConfig {
 
 /**
  * Tenants `ran` (what the target ran) that a later successful update removed: not in the newest
- * successful update's record and not running now. None when that update is the target or
- * earlier, or its record cannot be read.
+ * successful update's record and not running now; when that record cannot be read, not running
+ * now alone. None when that update is the target or earlier.
  */
 function removedSince(
   target: UpdateRecord,
@@ -194,8 +194,7 @@ function removedSince(
 ): string[] {
   if (deployed === undefined || deployed.version <= target.version) return [];
   const recorded = recordedEntries(deployed);
-  if (recorded === undefined) return [];
-  const still = new Set(recorded.map((t) => t.id));
+  const still = new Set((recorded ?? []).map((t) => t.id));
   return ran.map((t) => t.id).filter((id) => !still.has(id) && running[id] === undefined);
 }
 

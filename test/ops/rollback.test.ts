@@ -510,6 +510,33 @@ describe("planRollback", () => {
     });
   }
 
+  describe("tenants removed since the target", () => {
+    const target = recorded(1, [{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]);
+
+    it("a tenant gone from the newest record but still running now is not removed", () => {
+      const history = [recorded(2, [{ id: "acme" }]), target];
+      const result = plan(history, target, { running: { acme: IMAGE, globex: IMAGE } });
+      expect(result.leftRemoved).toEqual(["big-acme"]);
+      expect(result.tenants).toEqual(["acme", "globex"]);
+    });
+
+    it.each(["secret", "no config"] as const)(
+      "when the newest record cannot be read (%s), a tenant not running now is removed",
+      (newest) => {
+        const history = [recorded(2, newest), target];
+        const left = plan(history, target, { running: { acme: IMAGE, globex: IMAGE } });
+        expect(left.leftRemoved).toEqual(["big-acme"]);
+        expect(left.tenants).toEqual(["acme", "globex"]);
+        const restored = plan(history, target, {
+          running: { acme: IMAGE, globex: IMAGE },
+          restoreRemoved: true,
+        });
+        expect(restored.restored).toEqual(["big-acme"]);
+        expect(restored.tenants).toEqual(["acme", "big-acme", "globex"]);
+      },
+    );
+  });
+
   describe("refusing a target whose tenants cannot be read", () => {
     it("suggests only other full updates whose tenants can be read", () => {
       const history = [
