@@ -6,7 +6,7 @@
 import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
-import { fromRecorded, KEY } from "../stack-config";
+import { configKey, fromRecorded, KEY } from "../stack-config";
 import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../model/config-schema";
 import {
   fullUpdates,
@@ -282,6 +282,9 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     ref: images.image,
   };
   config[KEY.tenants] = entries;
+  const runs = [...targetIds, ...kept];
+  const secrets = secretsOfTenants(config[TENANT_SECRETS], runs);
+  if (secrets !== undefined) config[TENANT_SECRETS] = secrets;
   const keys = [...new Set([...Object.keys(config), ...Object.keys(input.current)])].sort();
   const changedKeys = keys.filter(
     (k) => JSON.stringify(config[k]) !== JSON.stringify(input.current[k]),
@@ -292,12 +295,29 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     keptSecrets,
     changedKeys,
     images,
-    tenants: [...targetIds, ...kept],
+    tenants: runs,
     kept,
     pruned,
     leftRemoved: input.restoreRemoved ? [] : removed,
     restored: input.restoreRemoved ? removed : [],
   };
+}
+
+const TENANT_SECRETS = configKey("tenantSecrets");
+
+/**
+ * The stack file's `tenantSecrets` (ciphertext leaves under each tenant id) without the entries
+ * of tenants the rollback does not run (pruned, or left removed): config validation refuses an
+ * entry no tenant has, so they would fail the rollback's preview. Undefined when there is
+ * nothing to take out, or the value is one ciphertext whose tenants cannot be told apart.
+ */
+function secretsOfTenants(value: unknown, tenants: readonly string[]): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || "secure" in value) {
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  const kept = entries.filter(([id]) => tenants.includes(id));
+  return kept.length === entries.length ? undefined : Object.fromEntries(kept);
 }
 
 /** An `agent-cloud:` key that is not a secret key (`tenants`, `app`, ...): kept in clear. */

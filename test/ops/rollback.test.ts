@@ -537,6 +537,40 @@ describe("planRollback", () => {
     );
   });
 
+  it("leaves the tenantSecrets of tenants it does not run out of the config, which refuses an entry no tenant has", () => {
+    const history = [
+      recorded(3, [{ id: "acme" }, { id: "globex" }]),
+      recorded(2, [{ id: "acme" }, { id: "big-acme" }]),
+      recorded(1, [{ id: "acme" }, { id: "big-acme" }]),
+    ];
+    const secret = (id: string) => ({ API_KEY: { secure: `v1:${id}` } });
+    const current = {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }],
+      "agent-cloud:tenantSecrets": { acme: secret("acme"), globex: secret("globex") },
+    };
+    const target = update({
+      ...history[2]!,
+      config: { ...history[2]!.config, "agent-cloud:tenantSecrets": { secret: true } },
+    });
+    const running = { acme: IMAGE, globex: IMAGE };
+    // --prune takes globex out; big-acme was removed by v3 and stays removed.
+    const pruned = plan(history, target, { current, running, prune: true });
+    expect(pruned.pruned).toEqual(["globex"]);
+    expect(pruned.leftRemoved).toEqual(["big-acme"]);
+    expect(pruned.config["agent-cloud:tenantSecrets"]).toEqual({ acme: secret("acme") });
+    expect(pruned.changedKeys).toContain("agent-cloud:tenantSecrets");
+    // Kept, globex keeps its secrets; one ciphertext for every tenant is left as it is.
+    const kept = plan(history, target, { current, running });
+    expect(kept.config["agent-cloud:tenantSecrets"]).toEqual(current["agent-cloud:tenantSecrets"]);
+    const opaque = { ...current, "agent-cloud:tenantSecrets": SECRET };
+    expect(
+      plan(history, target, { current: opaque, running, prune: true }).config[
+        "agent-cloud:tenantSecrets"
+      ],
+    ).toEqual(SECRET);
+  });
+
   describe("refusing a target whose tenants cannot be read", () => {
     it("suggests only other full updates whose tenants can be read", () => {
       const history = [
