@@ -23,6 +23,7 @@ import {
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
+import { setInClear } from "../plans/tenants-ran";
 import { environmentSettings } from "../plans/shards";
 import { imagesCell } from "./history";
 
@@ -240,6 +241,12 @@ function printRollbackPlan(
   );
   if (plan.keptSecrets.length > 0) {
     println(stdout, `secrets kept as they are now: ${plan.keptSecrets.join(", ")}`);
+  }
+  if (plan.unrestored.length > 0) {
+    println(
+      stdout,
+      `not restored: v${target.version} recorded ${plan.unrestored.join(", ")} as a secret and ops never decrypts history, so ${plan.unrestored.length === 1 ? "it runs" : "they run"} as the stack file has ${plan.unrestored.length === 1 ? "it" : "them"} now; ${setInClear(plan.unrestored)}`,
+    );
   }
   if (plan.kept.length > 0) {
     println(

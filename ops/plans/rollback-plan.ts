@@ -104,6 +104,12 @@ export interface RollbackConfig {
   readonly config: StackConfig;
   /** Secret keys whose current ciphertext is carried over. */
   readonly keptSecrets: readonly string[];
+  /**
+   * Keys that are not secret keys but that the target recorded as a secret (a value under them
+   * was set with --secret): what it ran there cannot be read, so they run as the stack file has
+   * them now.
+   */
+  readonly unrestored: readonly string[];
   /** Keys whose value differs from the stack file now (added, removed or changed). */
   readonly changedKeys: readonly string[];
 }
@@ -112,6 +118,7 @@ export interface RollbackConfig {
 export function rollbackConfig(target: UpdateRecord, current: StackConfig): RollbackConfig {
   const config: Record<string, unknown> = {};
   const keptSecrets: string[] = [];
+  const unrestored: string[] = [];
   const missing: string[] = [];
   for (const key of Object.keys(target.config).sort()) {
     const recorded = target.config[key];
@@ -120,7 +127,7 @@ export function rollbackConfig(target: UpdateRecord, current: StackConfig): Roll
       if (current[key] === undefined) missing.push(key);
       else {
         config[key] = current[key];
-        keptSecrets.push(key);
+        (isPlainKey(key) ? unrestored : keptSecrets).push(key);
       }
     } else {
       config[key] = fromRecorded(recorded);
@@ -142,7 +149,7 @@ export function rollbackConfig(target: UpdateRecord, current: StackConfig): Roll
   }
   const keys = [...new Set([...Object.keys(config), ...Object.keys(current)])].sort();
   const changedKeys = keys.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(current[k]));
-  return { config, keptSecrets, changedKeys };
+  return { config, keptSecrets, unrestored, changedKeys };
 }
 
 /** Everything a rollback plan is computed from. */
@@ -289,10 +296,11 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const changedKeys = keys.filter(
     (k) => JSON.stringify(config[k]) !== JSON.stringify(input.current[k]),
   );
-  const { keptSecrets } = base;
+  const { keptSecrets, unrestored } = base;
   return {
     config,
     keptSecrets,
+    unrestored,
     changedKeys,
     images,
     tenants: runs,

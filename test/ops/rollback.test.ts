@@ -143,6 +143,7 @@ describe("rollbackConfig", () => {
       "agent-cloud:tenantSecrets": SECRET,
     });
     expect(plan.keptSecrets).toEqual(["agent-cloud:tenantSecrets"]);
+    expect(plan.unrestored).toEqual([]);
     expect(plan.changedKeys).toEqual([
       "agent-cloud:image",
       "agent-cloud:plans",
@@ -239,6 +240,28 @@ describe("rollback command", () => {
     const [latest] = ctx.engine.stacks.dev!.history;
     expect(latest).toMatchObject({ version: 5, message });
     expect(latest!.environment["git.head"]).toBe(SHA_2);
+  });
+
+  it("says a key that is not a secret key, recorded as a secret, runs as the stack file has it, never calling it a secret", async () => {
+    const ctx = setup(true);
+    const history = ctx.engine.stacks.dev!.history;
+    const v2 = history.findIndex((u) => u.version === 2);
+    history[v2] = {
+      ...history[v2]!,
+      config: { ...history[v2]!.config, "agent-cloud:app": { secret: true } },
+    };
+    ctx.engine.stacks.dev!.config["agent-cloud:app"] = { port: 8080 };
+    expect(await rollback(ctx, { stack: "dev", yes: true })).toBe(0);
+    const [preview] = ctx.engine.callsOf("preview");
+    expect(
+      (preview!.args as { source: { config: Record<string, unknown> } }).source.config[
+        "agent-cloud:app"
+      ],
+    ).toEqual({ port: 8080 });
+    expect(ctx.stdout.lines).toContain("secrets kept as they are now: agent-cloud:tenantSecrets");
+    expect(ctx.stdout.lines).toContain(
+      "not restored: v2 recorded agent-cloud:app as a secret and ops never decrypts history, so it runs as the stack file has it now; set agent-cloud:app without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read",
+    );
   });
 
   it("--prune removes the tenants added since, saying their databases stay", async () => {
