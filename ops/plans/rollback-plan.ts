@@ -217,9 +217,11 @@ function insteadOf(history: readonly UpdateRecord[], stack: string, target: Upda
   if (readable.length > 0) {
     return `roll back to a full update (one deployed without --group) instead: ${listVersions(readable)}`;
   }
+  const why = (u: UpdateRecord) =>
+    `v${u.version} ${Object.keys(u.config).length === 0 ? "recorded no config" : "recorded them as a secret"}`;
   return full.length === 0
     ? `stack "${stack}" has no other full update (one deployed without --group) to roll back to instead`
-    : `stack "${stack}" has no other update to roll back to instead: the tenants of its other full updates (${listVersions(full)}) cannot be read either (recorded as a secret, or no config recorded)`;
+    : `stack "${stack}" has no other full update (one deployed without --group) whose tenants can be read to roll back to instead (${full.map(why).join(", ")})`;
 }
 
 /**

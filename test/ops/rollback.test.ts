@@ -623,13 +623,14 @@ describe("planRollback", () => {
 
     it("says plainly when no other update can be read", () => {
       const history = [
-        recorded(3, [{ id: "acme" }]),
+        recorded(4, [{ id: "acme" }]),
+        recorded(3, "secret"),
         recorded(2, "secret"),
         recorded(1, "no config"),
       ];
       expect(() => plan(history, history[1]!)).toThrow(
         new OpsError(
-          `update v2 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; stack "dev" has no other update to roll back to instead: the tenants of its other full updates (v1) cannot be read either (recorded as a secret, or no config recorded); set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read`,
+          `update v3 of stack "dev" recorded agent-cloud:tenants as a secret (a value under it was set with --secret) and ops never decrypts history, so what it ran cannot be read; stack "dev" has no other full update (one deployed without --group) whose tenants can be read to roll back to instead (v2 recorded them as a secret, v1 recorded no config); set agent-cloud:tenants without --secret (secrets belong in tenantSecrets: pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>) and deploy, so later updates can be read`,
         ),
       );
       const alone = [recorded(2, [{ id: "acme" }]), recorded(1, "no config")];
