@@ -261,7 +261,7 @@ function databaseArgs(config: PlatformConfig): SharedDatabaseArgs {
   const common = {
     environment: config.environment,
     protect: database.protect,
-    tenants: config.tenants.map(databaseTenantOf),
+    tenants: config.tenants.map((tenant) => databaseTenantOf(tenant, config.adoptDatabases)),
     maxConnections: database.maxConnections,
   };
   if (database.mode === "in-cluster") {

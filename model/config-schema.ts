@@ -428,6 +428,12 @@ export const configSchema = z.strictObject({
   app: appSchema.default(appSchema.parse({})),
   plans: z.record(planName, planSchema).default({}),
   tenants: z.array(tenantSchema).default([]),
+  /**
+   * Tenants whose PostgreSQL role and database, retained on the server when the tenant was
+   * removed, this run takes over (Pulumi's `import`) instead of creating them again. Set per run
+   * by ops (`AGENT_CLOUD_ADOPT_DATABASES`) when it re-creates a tenant an earlier update ran.
+   */
+  adoptDatabases: z.array(z.string()).default([]),
   /** Most tenants one stack may hold; more go to shard stacks (`shards`). */
   // A top-level number reaches the program as text ("250"), as the engine passes every value.
   maxTenantsPerStack: z

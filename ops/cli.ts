@@ -78,12 +78,12 @@ export function realContext(argv: readonly string[] = []): OpsContext {
 }
 
 if (require.main === module) {
-  // ops sets the program's overrides from its flags; the shell's reach it empty (NO_IMAGE_OVERRIDES).
+  // ops sets the program's overrides from its flags; the shell's reach it empty (NO_PROGRAM_OVERRIDES).
   const ignored = overridesSet(process.env);
   if (ignored.length > 0)
     println(
       process.stderr,
-      `note: ignoring ${ignored.join(", ")} from the environment: ops sets the program's image overrides from its own flags (--skip-build, --force, --tag, --image-from)`,
+      `note: ignoring ${ignored.join(", ")} from the environment: ops sets the program's overrides itself (from --skip-build, --force, --tag, --image-from, and the tenants it re-creates)`,
     );
   void main(process.argv.slice(2), realContext(process.argv.slice(2))).then((code) => {
     process.exitCode = code;

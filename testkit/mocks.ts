@@ -1,6 +1,6 @@
 /**
  * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource it
- * registers: type, name, URN, parent, options (protect, retainOnDelete, aliases) and inputs with
+ * registers: type, name, URN, parent, options (protect, retainOnDelete, import, aliases) and inputs with
  * Pulumi's secret markers unwrapped (the paths that were secret are kept in `secretPaths`).
  *
  * The mock provider answers like the real ones where the program reads an output back (a
@@ -33,6 +33,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
+  /** The `import` option: the ID of an existing resource to take over, if any. */
+  readonly importId?: string;
   readonly dependsOn: readonly string[];
   readonly aliases: readonly string[];
   /** Inputs as the provider would see them, secrets unwrapped. */
@@ -247,6 +249,7 @@ export async function runProgram<T>(
       custom: req.getCustom?.() ?? true,
       protect: req.getProtect?.() === true,
       retainOnDelete: req.getRetainondelete?.() === true,
+      ...(req.getImportid?.() ? { importId: req.getImportid() as string } : {}),
       dependsOn: req.getDependenciesList?.() ?? [],
       aliases: (req.getAliasesList?.() ?? []).map((a: any) => JSON.stringify(a.toObject?.() ?? a)),
     });

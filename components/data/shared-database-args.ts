@@ -33,6 +33,13 @@ export interface DatabaseTenant {
    * @default DEFAULT_DATABASE_LIMITS (model/plans.ts: the standard plan's)
    */
   readonly limits?: DatabaseLimits;
+  /**
+   * Take over the role and database a removed tenant left on the server (Pulumi's `import`, then
+   * updated to these args) instead of creating them: the provider's CREATE ROLE fails on a name
+   * that exists. Harmless once they are in the stack's state.
+   * @default false
+   */
+  readonly adopt?: boolean;
 }
 
 /**
@@ -40,14 +47,18 @@ export interface DatabaseTenant {
  * and the shard stacks both build their tenants' databases from it, so a tenant gets the same
  * role wherever it is deployed.
  */
-export function databaseTenantOf(tenant: {
-  readonly id: string;
-  readonly plan: Pick<Plan, "databaseConnections" | "databaseLimits">;
-}): DatabaseTenant {
+export function databaseTenantOf(
+  tenant: {
+    readonly id: string;
+    readonly plan: Pick<Plan, "databaseConnections" | "databaseLimits">;
+  },
+  adopted: readonly string[] = [],
+): DatabaseTenant {
   return {
     id: tenant.id,
     connectionLimit: tenant.plan.databaseConnections,
     limits: tenant.plan.databaseLimits,
+    adopt: adopted.includes(tenant.id),
   };
 }
 
@@ -169,6 +180,7 @@ export interface ResolvedDatabaseTenant {
   readonly id: string;
   readonly connectionLimit: number;
   readonly limits: DatabaseLimits;
+  readonly adopt: boolean;
 }
 
 interface ResolvedCommonArgs {
@@ -265,6 +277,7 @@ export function resolveDatabaseTenants(
     id: tenant.id,
     connectionLimit: tenant.connectionLimit,
     limits: tenant.limits ?? DEFAULT_DATABASE_LIMITS,
+    adopt: tenant.adopt ?? false,
   }));
 }
 

@@ -128,14 +128,14 @@ function createTenantDatabase(
     protect: settings.protect,
     retainOnDelete: true,
   };
+  // So a removed tenant that comes back takes over what it left (each is imported by its name).
+  const adopted = (name: string) => (tenant.adopt ? { import: name } : {});
   const role = createTenantRole(
     tenantDatabaseResourceName(owner.name, tenant.id, "role"),
     spec,
     password,
     settings.transform,
-    {
-      ...alwaysRetained,
-    },
+    { ...alwaysRetained, ...adopted(spec.role.name) },
   );
   const databaseName = tenantDatabaseResourceName(owner.name, tenant.id, "database");
   const database = new postgresql.Database(
@@ -144,7 +144,7 @@ function createTenantDatabase(
       settings.transform.database,
       databaseName,
       { ...spec.database, owner: role.name },
-      { ...alwaysRetained },
+      { ...alwaysRetained, ...adopted(spec.database.name) },
     ),
   );
   // PostgreSQL grants CONNECT and TEMP on every new database to PUBLIC, i.e. to every other

@@ -134,7 +134,9 @@ export function shardDatabaseArgs(args: ResolvedTenantShardArgs): TenantDatabase
   return {
     environment: args.config.environment,
     protect: database.protect,
-    tenants: args.config.tenants.map(databaseTenantOf),
+    tenants: args.config.tenants.map((tenant) =>
+      databaseTenantOf(tenant, args.config.adoptDatabases),
+    ),
     host: database.host,
     port: database.port,
     sslmode: database.sslmode,

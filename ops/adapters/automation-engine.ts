@@ -53,11 +53,11 @@ import { LOCAL_STATE_DIR } from "./local-backend";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 
 /**
- * The program's per-run image overrides (stacks/config/overrides.ts) are ops' own to set: each is
+ * The program's per-run overrides (stacks/config/overrides.ts) are ops' own to set: each is
  * passed empty unless the command sets it, so one left in the shell (exported for a hand-run
  * `pulumi up`) never changes what a deploy, rollback or promotion runs, nor what it records.
  */
-export const NO_IMAGE_OVERRIDES: Readonly<Record<string, string>> = Object.fromEntries(
+export const NO_PROGRAM_OVERRIDES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.values(OVERRIDE_ENV).map((name) => [name, ""]),
 );
 
@@ -169,7 +169,7 @@ export class AutomationEngine implements ReleaseEngine {
     return LocalWorkspace.create({
       workDir: dir,
       pulumiCommand: await this.cli(),
-      envVars: { ...NO_IMAGE_OVERRIDES, ...this.#envVars, ...env },
+      envVars: { ...NO_PROGRAM_OVERRIDES, ...this.#envVars, ...env },
     });
   }
 

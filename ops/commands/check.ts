@@ -11,7 +11,7 @@ import {
   describeConfig,
   type ProjectConfig,
 } from "../../stacks/config/stack-file";
-import { NO_IMAGE_OVERRIDES } from "../adapters/automation-engine";
+import { NO_PROGRAM_OVERRIDES } from "../adapters/automation-engine";
 import { configFromText } from "../adapters/stack-file";
 import type { OpsContext } from "../context";
 import { println } from "../format/text";
@@ -29,7 +29,7 @@ export const checkCommand = defineCommand({
     usage: "check --stack S",
     flags: { stack: stackFlag("stack whose Pulumi.S.yaml to check") },
     notes: `Lists every problem at once; only secure: values count as secrets.
-AGENT_CLOUD_* image overrides in the shell are ignored, as ops deploys without
+AGENT_CLOUD_* overrides in the shell are ignored, as ops deploys without
 them (npm run check-config applies them).`,
   },
   parse: (args): CheckOptions => ({ stack: args.required("stack") }),
@@ -44,8 +44,8 @@ export async function check(ctx: OpsContext, options: CheckOptions): Promise<num
     return 1;
   }
   try {
-    // As ops runs the program: without the shell's image overrides (its commands set their own).
-    const env = { ...process.env, ...NO_IMAGE_OVERRIDES };
+    // As ops runs the program: without the shell's overrides (its commands set their own).
+    const env = { ...process.env, ...NO_PROGRAM_OVERRIDES };
     const config = checkStackConfig(stackConfig, await projectConfig(), env);
     println(ctx.stdout, `${file} is valid: ${describeConfig(config)}`);
     return 0;

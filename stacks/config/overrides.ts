@@ -9,6 +9,9 @@
  * - `AGENT_CLOUD_IMAGE_TAG=<tag>`: push the build under this tag.
  * - `AGENT_CLOUD_TENANT_IMAGES={"acme":"repo@sha256:..."}`: run these tenants on these images
  *   (what `ops deploy --group` and `--image-from` set so a tenant keeps, or takes, an exact digest).
+ * - `AGENT_CLOUD_ADOPT_DATABASES=acme,globex`: take over these tenants' PostgreSQL role and
+ *   database, retained on the server when they were removed, instead of creating them (what
+ *   `ops deploy` and `ops rollback --restore-removed` set for a tenant an earlier update ran).
  */
 import { DIGEST_REF, DIGEST_REF_RULE, IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { ConfigError, type ConfigIssue, showValue } from "./errors";
@@ -19,6 +22,7 @@ export const OVERRIDE_ENV = {
   rebuild: "AGENT_CLOUD_REBUILD",
   tag: "AGENT_CLOUD_IMAGE_TAG",
   tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
+  adoptDatabases: "AGENT_CLOUD_ADOPT_DATABASES",
 } as const;
 
 /** The overrides `env` sets: non-empty, and for AGENT_CLOUD_SKIP_BUILD not `0`. */
@@ -40,8 +44,9 @@ export function applyOverrides(
   const issues: ConfigIssue[] = [];
   const withImage = applyImageOverrides(raw, env, issues);
   const withTenantImages = applyTenantImages(withImage, env[OVERRIDE_ENV.tenantImages], issues);
+  const withAdoptions = applyAdoptions(withTenantImages, env[OVERRIDE_ENV.adoptDatabases], issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return withTenantImages;
+  return withAdoptions;
 }
 
 /** `image.ref`, `image.rebuildNonce` and `image.tag` from the build overrides. */
@@ -112,9 +117,7 @@ function applyTenantImages(
     return raw;
   }
   const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
-  const ids = tenants.map((tenant) =>
-    typeof tenant === "object" && tenant !== null ? (tenant as { id?: unknown }).id : undefined,
-  );
+  const ids = tenantIdsOf(raw);
   const before = issues.length;
   for (const [id, ref] of Object.entries(pins)) {
     if (typeof ref !== "string") {
@@ -145,4 +148,36 @@ function applyTenantImages(
         : tenant;
     }),
   };
+}
+
+/** The tenant ids of `raw.tenants`, in order (undefined for an entry without a string id). */
+function tenantIdsOf(raw: Record<string, unknown>): (string | undefined)[] {
+  const tenants = Array.isArray(raw.tenants) ? (raw.tenants as unknown[]) : [];
+  return tenants.map((tenant) => {
+    const id =
+      typeof tenant === "object" && tenant !== null ? (tenant as { id?: unknown }).id : undefined;
+    return typeof id === "string" ? id : undefined;
+  });
+}
+
+/** Adds the tenants of `AGENT_CLOUD_ADOPT_DATABASES` (comma-separated ids) to `adoptDatabases`. */
+function applyAdoptions(
+  raw: Record<string, unknown>,
+  text: string | undefined,
+  issues: ConfigIssue[],
+): Record<string, unknown> {
+  if (text === undefined || text.trim() === "") return raw;
+  const ids = text.split(",").map((id) => id.trim());
+  const known = tenantIdsOf(raw).filter((id) => id !== undefined);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    issues.push({
+      path: OVERRIDE_ENV.adoptDatabases,
+      received: showValue(text),
+      message: `${unknown.map((id) => JSON.stringify(id)).join(", ")} ${unknown.length === 1 ? "is" : "are"} not in tenants (tenants: ${known.join(", ") || "none"}); list the ids of this stack's tenants, separated by commas`,
+    });
+    return raw;
+  }
+  const listed = Array.isArray(raw.adoptDatabases) ? (raw.adoptDatabases as unknown[]) : [];
+  return { ...raw, adoptDatabases: [...new Set([...listed, ...ids])] };
 }

@@ -147,6 +147,34 @@ describe("deploy overrides from the environment", () => {
   });
 });
 
+describe("AGENT_CLOUD_ADOPT_DATABASES", () => {
+  const raw = { ...BUILD, tenants: [{ id: "acme" }, { id: "globex" }, { id: "initech" }] };
+
+  it.each([
+    { value: "globex", file: undefined, adopted: ["globex"] },
+    { value: " acme , globex ", file: undefined, adopted: ["acme", "globex"] },
+    { value: "globex", file: ["initech", "globex"], adopted: ["initech", "globex"] },
+    { value: "", file: ["initech"], adopted: ["initech"] },
+  ])("$value with the file's $file adopts $adopted", ({ value, file, adopted }) => {
+    const config = applyOverrides(file === undefined ? raw : { ...raw, adoptDatabases: file }, {
+      AGENT_CLOUD_ADOPT_DATABASES: value,
+    });
+    expect(config.adoptDatabases ?? []).toEqual(adopted);
+  });
+
+  it("refuses ids that are not tenants of the stack, under the variable's name", () => {
+    let error: unknown;
+    try {
+      applyOverrides(raw, { AGENT_CLOUD_ADOPT_DATABASES: "acme,hooli,,x" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+      `AGENT_CLOUD_ADOPT_DATABASES "acme,hooli,,x": "hooli", "", "x" are not in tenants (tenants: acme, globex, initech); list the ids of this stack's tenants, separated by commas`,
+    ]);
+  });
+});
+
 describe("overridesSet", () => {
   it.each([
     [{}, []],

@@ -191,6 +191,26 @@ describe("SharedDatabase, per tenant", () => {
     expect([key(kept.run).protect, key(kept.run).retainOnDelete]).toEqual([true, true]);
   });
 
+  it("takes over an adopted tenant's retained role and database by name, creating the others", async () => {
+    const [first, second] = TENANTS;
+    const { run } = await deploy(inCluster({ tenants: [{ ...first!, adopt: true }, second!] }));
+    const imports = run.resources
+      .filter((r) => r.type === POSTGRESQL.Role || r.type === POSTGRESQL.Database)
+      .map((r) => [r.name, r.inputs.name, r.importId])
+      .sort();
+    expect(imports).toEqual([
+      ["db-acme-database", "sp_dev_acme", "sp_dev_acme"],
+      ["db-acme-role", "sp_dev_acme", "sp_dev_acme"],
+      ["db-globex-corp-database", "sp_dev_globex_corp", undefined],
+      ["db-globex-corp-role", "sp_dev_globex_corp", undefined],
+    ]);
+    // Still retained and hardened like any tenant's.
+    expect(run.get(POSTGRESQL.Role, `db-${first!.id}-role`).retainOnDelete).toBe(true);
+    expect(run.ofType(AGENT_CLOUD.SqlStatements).map((r) => r.name)).toContain(
+      `db-${first!.id}-hardening`,
+    );
+  });
+
   it("refuses tenants whose summed connection limits exceed max_connections", () => {
     const many = Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, connectionLimit: 20 }));
     expect(() => new SharedDatabase("db", inCluster({ tenants: many }))).toThrow(
@@ -681,7 +701,9 @@ describe("TenantDatabases (a shard's tenants)", () => {
       id: "acme",
       connectionLimit: pro.databaseConnections,
       limits: pro.databaseLimits,
+      adopt: false,
     });
+    expect(databaseTenantOf({ id: "acme", plan: pro }, ["globex", "acme"]).adopt).toBe(true);
     const shard = await runProgram(
       () => new TenantDatabases("db", { ...shardArgs, tenants: [tenant] }),
     );

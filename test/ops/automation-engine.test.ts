@@ -184,7 +184,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     );
     // The stand-in logs every AGENT_CLOUD_* variable it sees: those of the test's own
     // environment (e.g. CI's) pass through unchanged, the program's are added and its other
-    // image overrides are empty.
+    // overrides are empty.
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => k.startsWith("AGENT_CLOUD_")),
     );
@@ -195,6 +195,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       AGENT_CLOUD_REBUILD: "",
       AGENT_CLOUD_IMAGE_TAG: "",
       AGENT_CLOUD_TENANT_IMAGES: "",
+      AGENT_CLOUD_ADOPT_DATABASES: "",
     });
     expect(call.cwd).toBe(project);
   });

@@ -141,6 +141,22 @@ describe("a shard stack", () => {
     );
   });
 
+  it("takes over the retained role and database of the tenants its adoptDatabases lists", async () => {
+    const file = shardedFile("production-s01");
+    const run = await runSharded("production-s01", {
+      config: { ...file, "agent-cloud:adoptDatabases": ["globex"] },
+    });
+    expect(
+      run.resources
+        .filter((r) => r.importId !== undefined)
+        .map((r) => `${r.type} ${r.name} ${r.importId}`)
+        .sort(),
+    ).toEqual([
+      `${POSTGRESQL.Database} production-database-globex-database sp_production_globex`,
+      `${POSTGRESQL.Role} production-database-globex-role sp_production_globex`,
+    ]);
+  });
+
   it("refuses a platform stack file that does not exist", async () => {
     const file = shardedFile("production-s01");
     await expect(

@@ -150,4 +150,17 @@ describe("environment differences come from the stack files", () => {
       .map((d) => d.inputs.spec.template.spec.containers[0].image);
     expect(images.filter((i) => i === ref)).toHaveLength(3);
   });
+
+  it("deploy overrides: AGENT_CLOUD_ADOPT_DATABASES takes over those tenants' retained role and database", async () => {
+    const run = await runStack("dev", { AGENT_CLOUD_ADOPT_DATABASES: "globex" });
+    const imports = run.resources
+      .filter((r) => r.type === POSTGRESQL.Role || r.type === POSTGRESQL.Database)
+      .filter((r) => r.importId !== undefined)
+      .map((r) => [r.type, r.importId])
+      .sort();
+    expect(imports).toEqual([
+      [POSTGRESQL.Database, "sp_dev_globex"],
+      [POSTGRESQL.Role, "sp_dev_globex"],
+    ]);
+  });
 });
