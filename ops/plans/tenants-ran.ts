@@ -64,6 +64,18 @@ export function recordedEntries(update: UpdateRecord): TenantConfig[] | undefine
   );
 }
 
+/**
+ * The ids of the tenants an update ran itself, in file order: every entry a full update recorded,
+ * only its groups' entries for a `deploy --group` update (it records the whole stack file but
+ * targets only those tenants). Undefined when its tenants cannot be read ({@link recordedEntries}).
+ */
+export function tenantsRunBy(update: UpdateRecord): string[] | undefined {
+  const entries = recordedEntries(update);
+  if (entries === undefined) return undefined;
+  const groups = groupsOf(update);
+  return entries.filter((t) => groups.length === 0 || entryInGroups(t, groups)).map((t) => t.id);
+}
+
 /** Whether a recorded tenant entry is in one of `groups` (what `deploy --group` selects). */
 function entryInGroups(entry: TenantConfig, groups: readonly string[]): boolean {
   const [tenant] = tenantsOf({ [KEY.tenants]: [entry] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UpdateRecord } from "../../ops/engine";
 import { OpsError } from "../../ops/errors";
-import { fullUpdates, tenantsRan } from "../../ops/plans/tenants-ran";
+import { fullUpdates, tenantsRan, tenantsRunBy } from "../../ops/plans/tenants-ran";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const ACME = { id: "acme", groups: ["beta"], agentConfig: { model: "a2" } };
@@ -142,5 +142,37 @@ describe("fullUpdates", () => {
       ran(1, [ACME]),
     ];
     expect(fullUpdates(history).map((u) => u.version)).toEqual([2, 1]);
+  });
+});
+
+describe("tenantsRunBy", () => {
+  it.each<{ what: string; update: UpdateRecord; ids: string[] | undefined }>([
+    {
+      what: "a full update: every entry",
+      update: ran(1, [ACME, GLOBEX_V1]),
+      ids: ["acme", "globex"],
+    },
+    {
+      what: "a group update: its groups' entries",
+      update: ran(1, [ACME, GLOBEX_V1], ["beta"]),
+      ids: ["acme"],
+    },
+    {
+      what: "a group update of no recorded tenant",
+      update: ran(1, [GLOBEX_V1], ["beta"]),
+      ids: [],
+    },
+    {
+      what: "no config recorded: unreadable",
+      update: update({ version: 1, config: {} }),
+      ids: undefined,
+    },
+    {
+      what: "tenants recorded as a secret: unreadable",
+      update: update({ version: 1, config: { "agent-cloud:tenants": { secret: true } } }),
+      ids: undefined,
+    },
+  ])("$what", ({ update: recorded, ids }) => {
+    expect(tenantsRunBy(recorded)).toEqual(ids);
   });
 });
