@@ -6,7 +6,7 @@ import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine"
 import { IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { OpsError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
-import { checkGroups, groupTargets } from "../plans/groups";
+import { checkGroups, type GroupTargets, groupTargets } from "../plans/groups";
 import {
   deployGroupAcrossShards,
   environmentSettings,
@@ -33,6 +33,7 @@ import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertPullable } from "../plans/carried-images";
+import { adoptionEnv, adoptionLine, retainedDatabases } from "../plans/adoption";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -194,10 +195,19 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const tenants = tenantsOf(config);
 
   const source = await imageSource(ctx, options, config, outputs, tenants);
-  const target = await groupTarget(ctx, options, tenants, running, source.pins);
+  const group = await groupTarget(ctx, options, tenants, running, source.pins);
+  const target = group?.targets;
   if (Object.keys(source.pins).length > 0) {
     source.env[OVERRIDE_ENV.tenantImages] = JSON.stringify(source.pins);
   }
+  // Tenants this deploy creates (a --group deploy only its group's) that an earlier update ran:
+  // their role and database were retained when they were removed, so the program takes them over.
+  const retained = retainedDatabases(
+    history,
+    running,
+    group?.tenantIds ?? tenants.map((tenant) => tenant.id),
+  );
+  Object.assign(source.env, adoptionEnv(retained));
   const removal = planRemoval({
     stack: options.stack,
     environment: environmentOf(config) ?? options.stack,
@@ -210,6 +220,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     groups: options.groups,
   });
   for (const note of removal.notes) println(stdout, note);
+  if (retained.length > 0) println(stdout, adoptionLine(retained));
   const changing = changedTenants(running, tenants, source.pins, source.images);
   if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
   const git = await gitStateWithWarnings(ctx);
@@ -341,8 +352,9 @@ async function imageSource(
 
 /**
  * `--group`: the resources to target (the group's tenants, their databases, the image and the
- * route table); every other tenant is pinned in `pins` to exactly the image it runs now.
- * Undefined (no target: the whole stack) without a group.
+ * route table) and the group's tenants; every other tenant is pinned in `pins` to exactly the
+ * image it runs now, and is not created when it does not run. Undefined (no target: the whole
+ * stack) without a group.
  */
 async function groupTarget(
   ctx: OpsContext,
@@ -350,7 +362,7 @@ async function groupTarget(
   tenants: readonly TenantEntry[],
   running: TenantImages,
   pins: Record<string, string>,
-): Promise<readonly string[] | undefined> {
+): Promise<GroupTargets | undefined> {
   const { engine, stdout } = ctx;
   if (options.groups.length === 0) return undefined;
   const step = options.environmentStep;
@@ -381,7 +393,7 @@ async function groupTarget(
     stdout,
     `group ${options.groups.join(", ")}: ${parts.join(", ")} (${target.length} resources targeted, with their dependents); ${others.length === 0 ? "no other tenant" : `${others.map((tenant) => tenant.id).join(", ")} keep the image they run`}`,
   );
-  return target;
+  return selection;
 }
 
 /** The work tree's git state, warning when the update could not be rolled back to. */

@@ -9,7 +9,7 @@ import {
 } from "../../ops/errors";
 import { DIGEST_B, SHA_1, testContext } from "../../testkit/ops/fakes";
 import { DEV_DEPLOY, devStack, IMAGE_REF_A, URN } from "./support/fixtures";
-import { MemoryEngine, update } from "../../testkit/ops/memory-engine";
+import { MemoryEngine, recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 
@@ -20,6 +20,30 @@ function setup() {
   engine.git = { commit: SHA_1, dirty: false };
   return testContext(engine);
 }
+
+/**
+ * Dev's history: v1 ran every tenant of the stack file, v2 (`groups`, when given) ran it without
+ * `removed`; those no longer run (gone from the `tenants` output), and are in the stack file again.
+ */
+function removedThenReAdded(ctx: ReturnType<typeof setup>, removed: string[], groups?: string[]) {
+  const dev = ctx.engine.stacks.dev!;
+  const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
+  const recorded = (list: { id: string }[]) =>
+    recordedConfig({ ...dev.config, "agent-cloud:tenants": list });
+  dev.history = [
+    update({
+      version: 2,
+      message: groups === undefined ? "deploy" : `deploy groups=${groups.join(",")}`,
+      config: recorded(tenants.filter((t) => !removed.includes(t.id))),
+    }),
+    update({ version: 1, message: "deploy", config: recorded(tenants) }),
+  ];
+  const running = dev.outputs.tenants!.value as Record<string, unknown>;
+  for (const id of removed) delete running[id];
+}
+
+const envOf = (call: { args?: unknown } | undefined) =>
+  (call!.args as { env: Record<string, string> }).env;
 
 describe("deploy", () => {
   it("runs up with the commit in the message and streams progress", async () => {
@@ -382,5 +406,89 @@ describe("deploy", () => {
       "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
     );
     expect(ctx.engine.callsOf("unprotect")).toEqual([]);
+  });
+
+  describe("a tenant an earlier update ran, created again", () => {
+    const line =
+      "taking over the retained database and role of globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=globex)";
+
+    it("takes over its retained database and role: AGENT_CLOUD_ADOPT_DATABASES names it", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["globex"]);
+      expect(await deploy(ctx, base)).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({ AGENT_CLOUD_ADOPT_DATABASES: "globex" });
+      expect(ctx.stdout.lines[0]).toBe(line);
+    });
+
+    it("--dry-run previews the import", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["globex"]);
+      expect(await deploy(ctx, { ...base, dryRun: true })).toBe(0);
+      expect(envOf(ctx.engine.callsOf("preview")[0])).toEqual({
+        AGENT_CLOUD_ADOPT_DATABASES: "globex",
+      });
+      expect(ctx.stdout.lines[0]).toBe(line);
+    });
+
+    it("names every one, with the last update that ran it, beside the other overrides", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["acme", "globex"]);
+      ctx.engine.stacks.dev!.history.unshift(
+        update({
+          version: 3,
+          message: "deploy",
+          config: recordedConfig({
+            ...ctx.engine.stacks.dev!.config,
+            "agent-cloud:tenants": [{ id: "acme" }, { id: "big-acme" }],
+          }),
+        }),
+      );
+      expect(await deploy(ctx, { ...base, skipBuild: true })).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({
+        AGENT_CLOUD_SKIP_BUILD: "1",
+        AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A,
+        AGENT_CLOUD_ADOPT_DATABASES: "acme,globex",
+      });
+      expect(ctx.stdout.lines).toContain(
+        "taking over the retained database and role of acme (removed after v3), globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex)",
+      );
+    });
+
+    it("a brand-new tenant no update ran is created: nothing taken over", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, []);
+      const dev = ctx.engine.stacks.dev!;
+      (dev.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+      expect(await deploy(ctx, base)).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({});
+      expect(ctx.stdout.text).not.toContain("taking over");
+    });
+
+    it("a tenant only a --group update recorded, outside its groups, never ran: created", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["globex"]);
+      const dev = ctx.engine.stacks.dev!;
+      dev.history = [
+        update({
+          version: 1,
+          message: "deploy groups=beta",
+          config: recordedConfig(dev.config),
+        }),
+      ];
+      expect(await deploy(ctx, base)).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({});
+    });
+
+    it("--group takes over only its group's tenants: one outside the group is not created", async () => {
+      const ctx = setup();
+      // acme (beta) and globex (stable) no longer run; globex's resources are still in the state.
+      removedThenReAdded(ctx, ["acme", "globex"]);
+      expect(await deploy(ctx, { ...base, groups: ["stable"] })).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({ AGENT_CLOUD_ADOPT_DATABASES: "globex" });
+      expect(ctx.stdout.lines[0]).toBe(
+        "group stable: tenants big-acme, globex, their databases, the image and the proxy route table (7 resources targeted, with their dependents); acme keep the image they run",
+      );
+      expect(ctx.stdout.lines).toContain(line);
+    });
   });
 });
