@@ -103,6 +103,10 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
     stdout,
     "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
   );
+  println(
+    stdout,
+    `  adding "${options.tenant}" back later takes its role and database over again (ops deploy)`,
+  );
   if (!options.yes && !(await ctx.confirm(`remove tenant "${options.tenant}" from ${file}?`))) {
     println(stdout, "nothing written");
     return 1;

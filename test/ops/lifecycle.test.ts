@@ -87,6 +87,7 @@ describe("offboard command", () => {
         'offboard tenant "globex": remove tenants[2] from Pulumi.dev.yaml',
         "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
         "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
+        '  adding "globex" back later takes its role and database over again (ops deploy)',
         "written; apply it with: npm run ops -- deploy --stack dev --remove-tenant globex",
       ]);
       const ids = (engine.stacks.dev!.config["agent-cloud:tenants"] as { id: string }[]).map(
