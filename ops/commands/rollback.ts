@@ -26,6 +26,7 @@ import { planRemoval } from "../plans/tenant-removal";
 import { setInClear } from "../plans/tenants-ran";
 import { environmentSettings } from "../plans/shards";
 import { imagesCell } from "./history";
+import { adoptionEnv, adoptionLine } from "../plans/adoption";
 
 /** The policy pack every rollback runs under, relative to the project. */
 export const DEFAULT_POLICY_PACK = "policy";
@@ -68,7 +69,7 @@ export const rollbackCommand = defineCommand({
       },
       "restore-removed": {
         type: "boolean",
-        doc: "bring back tenants removed after that update, as it ran them\n(default: they stay removed; their keys and secrets are new)",
+        doc: "bring back tenants removed after that update, as it ran them, taking\nover their retained database and role (default: they stay removed)",
       },
       release: { type: "string", value: "NAME", doc: "name this rollback's own release" },
       "policy-pack": {
@@ -169,14 +170,17 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
 
   printRollbackPlan(stdout, options.stack, { target, commit, release, plan });
   for (const note of removal.notes) println(stdout, note);
+  if (plan.adopted.length > 0) println(stdout, adoptionLine(plan.adopted));
 
   const source: RunSource = { commit, config: plan.config };
+  const env = adoptionEnv(plan.adopted);
   // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
   const policyPacks =
     options.policyPacks ??
     ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
   const onOutput = (text: string) => stdout.write(text);
-  const preview = await engine.preview(options.stack, { source, policyPacks, onOutput });
+  const run = { source, policyPacks, onOutput, ...(plan.adopted.length > 0 ? { env } : {}) };
+  const preview = await engine.preview(options.stack, run);
   println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
 
   if (
@@ -200,7 +204,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     removed: plan.pruned,
     before: imagesBefore(history, running),
   });
-  const outcome = await engine.up(options.stack, { source, policyPacks, message, onOutput });
+  const outcome = await engine.up(options.stack, { ...run, message });
   println(
     stdout,
     `stack "${options.stack}" update v${outcome.version} ${outcome.result}: ${describeChanges(outcome.resourceChanges)}`,

@@ -17,6 +17,7 @@ import {
   tenantsRan,
 } from "./tenants-ran";
 import { commitOf } from "./update-meta";
+import { type RetainedDatabase, retainedDatabases } from "./adoption";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
   return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");
@@ -186,6 +187,12 @@ export interface RollbackPlan extends RollbackConfig {
   readonly leftRemoved: readonly string[];
   /** Tenants the target ran that a later update removed, brought back (`--restore-removed`). */
   readonly restored: readonly string[];
+  /**
+   * Tenants the rollback creates again that an earlier update of the stack ran (the restored
+   * ones, and any other it runs that does not run now): their retained role and database are
+   * taken over (`AGENT_CLOUD_ADOPT_DATABASES`) instead of created.
+   */
+  readonly adopted: readonly RetainedDatabase[];
 }
 
 /**
@@ -310,6 +317,7 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     pruned,
     leftRemoved: input.restoreRemoved ? [] : removed,
     restored: input.restoreRemoved ? removed : [],
+    adopted: retainedDatabases(history, input.running, runs),
   };
 }
 

@@ -26,6 +26,14 @@ const v2Config = {
   "agent-cloud:tenantSecrets": { secret: true },
 };
 
+/** The args of the rollback's preview and up (those running an earlier commit's program). */
+function rollbackRuns(ctx: { engine: MemoryEngine }): object[] {
+  return ctx.engine.calls
+    .filter((c) => (c.method === "preview" || c.method === "up") && c.args !== undefined)
+    .map((c) => c.args as object)
+    .filter((args) => "source" in args);
+}
+
 /** v5 failed, v4 succeeded (current), v3 refresh, v2 succeeded, v1 failed, v0 dirty. */
 function devHistory() {
   return [
@@ -281,6 +289,9 @@ describe("rollback command", () => {
     expect(ctx.stdout.lines).toContain(
       "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
     );
+    // It removes tenants and creates none: no database is taken over.
+    expect(rollbackRuns(ctx)).toHaveLength(2);
+    for (const args of rollbackRuns(ctx)) expect(args).not.toHaveProperty("env");
   });
 
   it("applies the project's policy pack when it has one, or the packs given", async () => {
@@ -445,6 +456,10 @@ describe("rollback to or past a --group update", () => {
     expect(left.stdout.lines).toContain(
       "tenants removed after v1, left removed (--restore-removed brings them back): globex",
     );
+    // Left removed, nothing is created again: no database is taken over.
+    expect(rollbackRuns(left)).toHaveLength(2);
+    for (const args of rollbackRuns(left)) expect(args).not.toHaveProperty("env");
+    expect(left.stdout.text).not.toContain("taking over");
 
     const restored = setup();
     await deployDev(restored);
@@ -454,6 +469,13 @@ describe("rollback to or past a --group update", () => {
       0,
     );
     expect(ids(restored)).toEqual(["acme", "big-acme", "globex"]);
+    // Its role and database, retained when v2 removed it, are taken over instead of created.
+    expect(rollbackRuns(restored)).toHaveLength(2);
+    for (const args of rollbackRuns(restored))
+      expect(args).toMatchObject({ env: { AGENT_CLOUD_ADOPT_DATABASES: "globex" } });
+    expect(restored.stdout.lines).toContain(
+      "taking over the retained database and role of globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=globex)",
+    );
     expect(restored.stdout.lines).toContain(
       "tenants removed after v1, brought back as v1 ran them, with new keys and without their tenantSecrets unless set again: globex",
     );
@@ -541,6 +563,24 @@ describe("planRollback", () => {
       const result = plan(history, target, { running: { acme: IMAGE, globex: IMAGE } });
       expect(result.leftRemoved).toEqual(["big-acme"]);
       expect(result.tenants).toEqual(["acme", "globex"]);
+      expect(result.adopted).toEqual([]);
+    });
+
+    it("takes over the retained database and role of each tenant it brings back, none when left removed", () => {
+      const history = [
+        recorded(3, [{ id: "acme" }]),
+        recorded(2, [{ id: "acme" }, { id: "globex" }]),
+        target,
+      ];
+      const running = { acme: IMAGE };
+      const restored = plan(history, target, { running, restoreRemoved: true });
+      expect(restored.restored).toEqual(["big-acme", "globex"]);
+      expect(restored.adopted).toEqual([
+        { id: "big-acme", lastRun: 1 },
+        { id: "globex", lastRun: 2 },
+      ]);
+      expect(plan(history, target, { running }).adopted).toEqual([]);
+      expect(plan(history, target, { running, prune: true }).adopted).toEqual([]);
     });
 
     it.each(["secret", "no config"] as const)(
