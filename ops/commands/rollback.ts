@@ -17,9 +17,11 @@ import {
 import {
   chooseRollbackTarget,
   planRollback,
+  restoredTenantNotes,
   rollbackCommit,
   type RollbackPlan,
 } from "../plans/rollback-plan";
+import { parseUrn } from "../plans/urn";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
@@ -27,6 +29,10 @@ import { setInClear } from "../plans/tenants-ran";
 import { environmentSettings } from "../plans/shards";
 import { imagesCell } from "./history";
 import { adoptionEnv, adoptionLine } from "../plans/adoption";
+
+/** The stack's API-key seed (components/tenant/app-args.ts: `${name}-api-key-seed`). */
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+const KEY_SEED = "-api-key-seed";
 
 /** The policy pack every rollback runs under, relative to the project. */
 export const DEFAULT_POLICY_PACK = "policy";
@@ -168,7 +174,13 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     configFile: engine.configFileName(options.stack),
   });
 
-  printRollbackPlan(stdout, options.stack, { target, commit, release, plan });
+  // A restored tenant's rotated API key is derived from the stack's key seed, if it is kept.
+  const keySeedKept =
+    plan.restored.length > 0 &&
+    (await engine.resources(options.stack)).some(
+      (r) => r.type === RANDOM_PASSWORD && (parseUrn(r.urn)?.name ?? "").endsWith(KEY_SEED),
+    );
+  printRollbackPlan(stdout, options.stack, { target, commit, release, plan, keySeedKept });
   for (const note of removal.notes) println(stdout, note);
   if (plan.adopted.length > 0) println(stdout, adoptionLine(plan.adopted));
 
@@ -223,13 +235,15 @@ interface RollbackSummary {
   readonly commit: string;
   readonly release: Release | undefined;
   readonly plan: RollbackPlan;
+  /** Whether the stack's state holds the API-key seed (rotated keys derive from it). */
+  readonly keySeedKept: boolean;
 }
 
 /** What the rollback will run: the update, its images, the config it differs in, kept tenants. */
 function printRollbackPlan(
   stdout: Writer,
   stack: string,
-  { target, commit, release, plan }: RollbackSummary,
+  { target, commit, release, plan, keySeedKept }: RollbackSummary,
 ): void {
   const name = release?.facts.name === undefined ? "" : ` "${release.facts.name}"`;
   println(
@@ -267,7 +281,7 @@ function printRollbackPlan(
   if (plan.restored.length > 0) {
     println(
       stdout,
-      `tenants removed after v${target.version}, brought back as v${target.version} ran them, with new keys and without their tenantSecrets unless set again: ${plan.restored.join(", ")}`,
+      `tenants removed after v${target.version}, brought back as v${target.version} ran them: ${restoredTenantNotes(plan, target.version, keySeedKept).join(", ")}`,
     );
   }
 }

@@ -324,6 +324,48 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
 const TENANT_SECRETS = configKey("tenantSecrets");
 
 /**
+ * What each tenant `--restore-removed` brings back gets besides its database (taken over, data
+ * included), in `plan.restored` order: `id (…)`. Its API key (components/tenant/api-key.ts):
+ * generation 0's is a random one that was deleted with the tenant, so it is new; generation N ≥ 1
+ * is derived from the stack's key seed, so it is the same key while the seed the stack holds now
+ * (`keySeedKept`) is the one it was derived from, and new when the seed is created anew. Its
+ * tenantSecrets are the entries the stack file holds for it now (history holds no secret).
+ */
+export function restoredTenantNotes(
+  plan: RollbackPlan,
+  target: number,
+  keySeedKept: boolean,
+): string[] {
+  const entries = Array.isArray(plan.config[KEY.tenants])
+    ? (plan.config[KEY.tenants] as { id?: unknown; apiKey?: unknown }[])
+    : [];
+  const secrets = plan.config[TENANT_SECRETS];
+  return plan.restored.map((id) => {
+    const apiKey = entries.find((t) => t.id === id)?.apiKey as
+      { generation?: unknown; acceptPrevious?: unknown } | undefined;
+    const generation = typeof apiKey?.generation === "number" ? apiKey.generation : 0;
+    const key =
+      generation === 0
+        ? "a new API key: generation 0's is random and went with it"
+        : keySeedKept
+          ? `its generation-${generation} API key again, derived from the stack's key seed (unless that seed was created anew since v${target})` +
+            (generation === 1 && apiKey?.acceptPrevious === true
+              ? "; the previous key it accepts, generation 0's, is new"
+              : "")
+          : `a new generation-${generation} API key: the stack's key seed it was derived from is gone and is created anew`;
+    const secret =
+      typeof secrets !== "object" || secrets === null
+        ? "no tenantSecrets"
+        : "secure" in secrets
+          ? "tenantSecrets as the stack file holds them now"
+          : id in secrets
+            ? "its tenantSecrets entry in the stack file now"
+            : "no tenantSecrets entry in the stack file now";
+    return `${id} (${key}; ${secret})`;
+  });
+}
+
+/**
  * The stack file's `tenantSecrets` (ciphertext leaves under each tenant id) without the entries
  * of tenants the rollback does not run (pruned, or left removed): config validation refuses an
  * entry no tenant has, so they would fail the rollback's preview. Undefined when there is

@@ -5,6 +5,7 @@ import type { UpdateRecord } from "../../ops/engine";
 import {
   chooseRollbackTarget,
   planRollback,
+  restoredTenantNotes,
   type RollbackPlanInput,
   rollbackCommit,
   rollbackConfig,
@@ -477,7 +478,43 @@ describe("rollback to or past a --group update", () => {
       "taking over the retained database and role of globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=globex)",
     );
     expect(restored.stdout.lines).toContain(
-      "tenants removed after v1, brought back as v1 ran them, with new keys and without their tenantSecrets unless set again: globex",
+      "tenants removed after v1, brought back as v1 ran them: globex (a new API key: generation 0's is random and went with it; tenantSecrets as the stack file holds them now)",
+    );
+  });
+
+  it("--restore-removed says a restored tenant's rotated key is derived again from the stack's key seed, which it reads from the state", async () => {
+    /** v1 runs globex at key generation 2, v2 removes it; the state holds the key seed or not. */
+    const restore = async (seed: boolean) => {
+      const ctx = setup();
+      editTenant(ctx, "globex", { apiKey: { generation: 2 } });
+      const dev = ctx.engine.stacks.dev!;
+      await deployDev(ctx);
+      const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
+      dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
+      delete (dev.outputs.tenants!.value as Record<string, unknown>).globex;
+      await deployDev(ctx);
+      if (seed)
+        dev.resources.push({
+          urn: "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$random:index/randomPassword:RandomPassword::dev-api-key-seed",
+          type: "random:index/randomPassword:RandomPassword",
+          inputs: {},
+          outputs: {},
+        });
+      expect(await rollback(ctx, { stack: "dev", to: 1, yes: true, restoreRemoved: true })).toBe(0);
+      return ctx.stdout.lines;
+    };
+    const line = (key: string) =>
+      `tenants removed after v1, brought back as v1 ran them: globex (${key}; tenantSecrets as the stack file holds them now)`;
+
+    expect(await restore(false)).toContain(
+      line(
+        "a new generation-2 API key: the stack's key seed it was derived from is gone and is created anew",
+      ),
+    );
+    expect(await restore(true)).toContain(
+      line(
+        "its generation-2 API key again, derived from the stack's key seed (unless that seed was created anew since v1)",
+      ),
     );
   });
 
@@ -554,6 +591,68 @@ describe("planRollback", () => {
       ...input,
     });
   }
+
+  describe("restoredTenantNotes", () => {
+    const target = recorded(1, [
+      { id: "acme" },
+      { id: "big-acme", apiKey: { generation: 2, acceptPrevious: true } },
+      { id: "globex", apiKey: { generation: 1, acceptPrevious: true } },
+    ] as { id: string }[]);
+    const history = [recorded(2, []), target];
+    const restore = (current: Record<string, unknown> = {}) =>
+      plan(history, target, {
+        running: {},
+        restoreRemoved: true,
+        current: { "agent-cloud:environment": "dev", ...current },
+      });
+
+    it.each<{ what: string; secrets?: unknown; seed: boolean; notes: string[] }>([
+      {
+        what: "the key seed kept, tenantSecrets per tenant",
+        secrets: { acme: { TOKEN: { secure: "v1:a" } } },
+        seed: true,
+        notes: [
+          "acme (a new API key: generation 0's is random and went with it; its tenantSecrets entry in the stack file now)",
+          "big-acme (its generation-2 API key again, derived from the stack's key seed (unless that seed was created anew since v1); no tenantSecrets entry in the stack file now)",
+          "globex (its generation-1 API key again, derived from the stack's key seed (unless that seed was created anew since v1); the previous key it accepts, generation 0's, is new; no tenantSecrets entry in the stack file now)",
+        ],
+      },
+      {
+        what: "the key seed gone, tenantSecrets one ciphertext",
+        secrets: { secure: "v1:all" },
+        seed: false,
+        notes: [
+          "acme (a new API key: generation 0's is random and went with it; tenantSecrets as the stack file holds them now)",
+          "big-acme (a new generation-2 API key: the stack's key seed it was derived from is gone and is created anew; tenantSecrets as the stack file holds them now)",
+          "globex (a new generation-1 API key: the stack's key seed it was derived from is gone and is created anew; tenantSecrets as the stack file holds them now)",
+        ],
+      },
+    ])("$what", ({ secrets, seed, notes }) => {
+      // The target recorded tenantSecrets (as a secret), so the stack file's ciphertext is run.
+      const withSecrets = update({
+        ...target,
+        config: { ...target.config, "agent-cloud:tenantSecrets": { secret: true } },
+      });
+      const restored = planRollback({
+        stack: "dev",
+        history: [history[0]!, withSecrets],
+        target: withSecrets,
+        targetImages: { acme: IMAGE, "big-acme": IMAGE, globex: IMAGE },
+        current: { "agent-cloud:environment": "dev", "agent-cloud:tenantSecrets": secrets },
+        deployed: history[0],
+        running: {},
+        prune: false,
+        restoreRemoved: true,
+      });
+      expect(restoredTenantNotes(restored, 1, seed)).toEqual(notes);
+    });
+
+    it("a target that recorded no tenantSecrets runs none", () => {
+      expect(restoredTenantNotes(restore(), 1, true)[0]).toBe(
+        "acme (a new API key: generation 0's is random and went with it; no tenantSecrets)",
+      );
+    });
+  });
 
   describe("tenants removed since the target", () => {
     const target = recorded(1, [{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]);
