@@ -150,6 +150,8 @@ export interface ReleaseEngine {
   hasPolicyPack(dir: string): Promise<boolean>;
   /** Whether `sha` names a commit in the local repository. */
   hasCommit(sha: string): Promise<boolean>;
+  /** A project file (path from the project folder) as of commit `sha`; undefined when absent. */
+  fileAt(sha: string, file: string): Promise<string | undefined>;
   /** Releases what the engine made (git worktrees). */
   dispose(): Promise<void>;
 }

@@ -375,6 +375,10 @@ export class AutomationEngine implements ReleaseEngine {
     return this.#git.hasCommit(sha);
   }
 
+  fileAt(sha: string, file: string): Promise<string | undefined> {
+    return this.#git.fileAt(sha, file);
+  }
+
   /**
    * The project as of `source.commit`, in a git worktree, with `source.config` as the stack's
    * config (the current file's secrets provider and salt kept, so its ciphertext decrypts).

@@ -43,6 +43,15 @@ export class Git {
     }
   }
 
+  /**
+   * The text of `file` (relative to the project folder, `cwd`) at commit `sha`; undefined when
+   * the commit has no such file.
+   */
+  async fileAt(sha: string, file: string): Promise<string | undefined> {
+    const prefix = await this.prefix();
+    return this.run(["show", `${sha}:${prefix}${file}`]).catch(() => undefined);
+  }
+
   /** The full sha a (possibly short) commit name stands for. */
   async resolveCommit(sha: string): Promise<string> {
     return this.run(["rev-parse", "--verify", `${sha}^{commit}`]);

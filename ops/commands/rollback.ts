@@ -26,9 +26,10 @@ import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
 import { setInClear } from "../plans/tenants-ran";
-import { environmentSettings } from "../plans/shards";
+import { deployHint, environmentSettings } from "../plans/shards";
+import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { imagesCell } from "./history";
-import { adoptionEnv, adoptionLine } from "../plans/adoption";
+import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
 
 /** The stack's API-key seed (components/tenant/app-args.ts: `${name}-api-key-seed`). */
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -161,6 +162,11 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     prune: options.prune === true,
     restoreRemoved: options.restoreRemoved === true,
   });
+  if (plan.adopted.length > 0 && !programAdopts(await engine.fileAt(commit, ADOPTION_READER))) {
+    throw new OpsError(
+      `rollback to v${target.version} would bring back ${plan.adopted.map((r) => r.id).join(", ")}, whose role and database are retained on the server, but the program of its commit ${shortSha(commit)} predates taking them over (${OVERRIDE_ENV.adoptDatabases}) and would fail midway creating them; bring them back with today's program first (add them to ${engine.configFileName(options.stack)}, then ${deployHint(options.stack, current)}), then roll back without --restore-removed`,
+    );
+  }
   // A shard stack's environment and database settings are its platform's.
   const settings = await environmentSettings(engine, current);
   const removal = planRemoval({

@@ -42,6 +42,18 @@ export function retainedDatabases(
   });
 }
 
+/** The program file that reads the override (from the project folder). */
+export const ADOPTION_READER = "stacks/config/overrides.ts";
+
+/**
+ * Whether a commit's program takes retained databases over, from its {@link ADOPTION_READER}
+ * (undefined when the commit has none): a program from before the override ignores it and runs
+ * CREATE ROLE, which fails midway on a name the server has.
+ */
+export function programAdopts(readerSource: string | undefined): boolean {
+  return readerSource?.includes(OVERRIDE_ENV.adoptDatabases) === true;
+}
+
 /** The program's override for `retained` (none when empty), to merge into a run's env. */
 export function adoptionEnv(retained: readonly RetainedDatabase[]): Record<string, string> {
   return retained.length === 0

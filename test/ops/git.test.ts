@@ -45,6 +45,12 @@ describe("Git", () => {
     expect(await git.hasCommit("--help")).toBe(false);
   });
 
+  it("reads a project file as of a commit, from the project folder", async () => {
+    const git = new Git(path.join(repo.root, "infra"));
+    expect(await git.fileAt(repo.first, "index.js")).toBe("// v1");
+    expect(await git.fileAt(repo.first, "missing.js")).toBeUndefined();
+  });
+
   it("gives the project's prefix inside the repository", async () => {
     expect(await new Git(path.join(repo.root, "infra")).prefix()).toBe("infra/");
     expect(await new Git(repo.root).prefix()).toBe("");

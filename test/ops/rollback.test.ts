@@ -482,6 +482,31 @@ describe("rollback to or past a --group update", () => {
     );
   });
 
+  it("--restore-removed refuses to bring a tenant back with a program that cannot take its retained database over", async () => {
+    const ctx = setup();
+    await deployDev(ctx); // v1: acme, big-acme, globex
+    const dev = ctx.engine.stacks.dev!;
+    const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
+    dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
+    const running = { ...(dev.outputs.tenants!.value as Record<string, unknown>) };
+    delete running.globex;
+    ctx.engine.outputsAfterUp = () => ({
+      ...dev.outputs,
+      tenants: { value: running, secret: false },
+    });
+    await deployDev(ctx); // v2: globex removed
+    const commit = dev.history.find((u) => u.version === 1)!.environment["git.head"]!;
+    ctx.engine.filesAt.set(commit, { "stacks/config/overrides.ts": "// before adoption\n" });
+    await expect(
+      rollback(ctx, { stack: "dev", to: 1, yes: true, restoreRemoved: true }),
+    ).rejects.toThrow(
+      new OpsError(
+        `rollback to v1 would bring back globex, whose role and database are retained on the server, but the program of its commit ${commit.slice(0, 12)} predates taking them over (AGENT_CLOUD_ADOPT_DATABASES) and would fail midway creating them; bring them back with today's program first (add them to Pulumi.dev.yaml, then npm run ops -- deploy --stack dev), then roll back without --restore-removed`,
+      ),
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
+  });
+
   it("--restore-removed says a restored tenant's rotated key is derived again from the stack's key seed, which it reads from the state", async () => {
     /** v1 runs globex at key generation 2, v2 removes it; the state holds the key seed or not. */
     const restore = async (seed: boolean) => {

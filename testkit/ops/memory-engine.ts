@@ -5,6 +5,8 @@
  * assert what a command asked Pulumi to do, and it behaves like Pulumi where commands depend on
  * it: `up` appends a history entry with the config it ran with, secrets flagged and valueless.
  */
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
 import type {
   ChangeCounts,
   ConfigChange,
@@ -245,6 +247,16 @@ export class MemoryEngine implements ReleaseEngine {
   async hasCommit(sha: string): Promise<boolean> {
     this.record("hasCommit", undefined, sha);
     return this.commits.has(sha);
+  }
+
+  /** Project files as of a commit: `commit → path → text`; a commit not listed has today's. */
+  filesAt = new Map<string, Record<string, string>>();
+
+  async fileAt(sha: string, file: string): Promise<string | undefined> {
+    this.record("fileAt", undefined, sha);
+    const files = this.filesAt.get(sha);
+    if (files !== undefined) return files[file];
+    return readFile(path.join(__dirname, "..", "..", file), "utf8").catch(() => undefined);
   }
 
   async dispose(): Promise<void> {
