@@ -11,6 +11,7 @@ import {
   deployGroupAcrossShards,
   environmentSettings,
   type GroupDeployOptions,
+  platformOf,
 } from "../plans/shards";
 import {
   actorOf,
@@ -334,9 +335,11 @@ async function imageSource(
     });
     env[OVERRIDE_ENV.skipBuild] = "1";
     env[OVERRIDE_ENV.imageRef] = tested.image;
+    // A shard runs its platform's image, whatever it is now: each tenant is pinned to its own.
+    const shard = platformOf(config) !== undefined;
     for (const tenant of tenants) {
       const ref = tested.tenants[tenant.id];
-      if (ref !== undefined && ref !== tested.image) pins[tenant.id] = ref;
+      if (ref !== undefined && (shard || ref !== tested.image)) pins[tenant.id] = ref;
     }
     images = { image: tested.image, pins: { ...pins } };
     imageFrom = `${options.imageFrom}@v${tested.version}`;

@@ -9,7 +9,7 @@ import {
 } from "../../ops/errors";
 import { DIGEST_B, SHA_1, testContext } from "../../testkit/ops/fakes";
 import { DEV_DEPLOY, devStack, IMAGE_REF_A, URN } from "./support/fixtures";
-import { MemoryEngine, recordedConfig, update } from "../../testkit/ops/memory-engine";
+import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 
@@ -291,6 +291,33 @@ describe("deploy", () => {
         AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ globex: IMAGE_REF_B }),
       },
       message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} pin.globex=${IMAGE_REF_B} image-from=dev@v9`,
+    });
+  });
+
+  it("--image-from into a shard pins each of its tenants to the image the other stack ran it on", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.production!.config = {
+      "agent-cloud:environment": "production",
+      "agent-cloud:image": { repository: "ghcr.io/acme/agent" },
+      "agent-cloud:shards": ["s1"],
+    };
+    ctx.engine.stacks["production-s1"] = memoryStack({
+      config: {
+        "agent-cloud:shard": { platform: "production" },
+        "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }, { id: "hooli" }],
+      },
+    });
+    const dev = ctx.engine.stacks.dev!;
+    dev.history = [update({ version: 9 })];
+    const tenants = dev.outputs.tenants!.value as Record<string, { image: string }>;
+    tenants.globex!.image = IMAGE_REF_B;
+    expect(await deploy(ctx, { ...base, stack: "production-s1", imageFrom: "dev" })).toBe(0);
+    // acme too, though it ran dev's main image: the shard's own is its platform's, whatever
+    // that runs now. hooli is not in dev and runs the platform's.
+    expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
+      env: {
+        AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ acme: IMAGE_REF_A, globex: IMAGE_REF_B }),
+      },
     });
   });
 
