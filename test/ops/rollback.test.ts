@@ -27,6 +27,19 @@ const v2Config = {
   "agent-cloud:tenantSecrets": { secret: true },
 };
 
+/** Takes globex out of dev's stack file; the next deploy also takes it out of the `tenants` output. */
+function removeGlobex(ctx: { engine: MemoryEngine }): void {
+  const dev = ctx.engine.stacks.dev!;
+  const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
+  dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
+  const running = { ...(dev.outputs.tenants!.value as Record<string, unknown>) };
+  delete running.globex;
+  ctx.engine.outputsAfterUp = () => ({
+    ...dev.outputs,
+    tenants: { value: running, secret: false },
+  });
+}
+
 /** The args of the rollback's preview and up (those running an earlier commit's program). */
 function rollbackRuns(ctx: { engine: MemoryEngine }): object[] {
   return ctx.engine.calls
@@ -433,18 +446,6 @@ describe("rollback to or past a --group update", () => {
   });
 
   it("leaves out a tenant removed since, unless --restore-removed brings it back as the update ran it", async () => {
-    // The deploy that removes globex also takes it out of the stack's `tenants` output.
-    const removeGlobex = (ctx: ReturnType<typeof setup>) => {
-      const dev = ctx.engine.stacks.dev!;
-      const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
-      dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
-      const running = { ...(dev.outputs.tenants!.value as Record<string, unknown>) };
-      delete running.globex;
-      ctx.engine.outputsAfterUp = () => ({
-        ...dev.outputs,
-        tenants: { value: running, secret: false },
-      });
-    };
     const ids = (ctx: ReturnType<typeof setup>) =>
       (previewConfig(ctx)["agent-cloud:tenants"] as { id: string }[]).map((t) => t.id);
 
@@ -485,16 +486,9 @@ describe("rollback to or past a --group update", () => {
   it("--restore-removed refuses to bring a tenant back with a program that cannot take its retained database over", async () => {
     const ctx = setup();
     await deployDev(ctx); // v1: acme, big-acme, globex
-    const dev = ctx.engine.stacks.dev!;
-    const tenants = dev.config["agent-cloud:tenants"] as { id: string }[];
-    dev.config["agent-cloud:tenants"] = tenants.filter((t) => t.id !== "globex");
-    const running = { ...(dev.outputs.tenants!.value as Record<string, unknown>) };
-    delete running.globex;
-    ctx.engine.outputsAfterUp = () => ({
-      ...dev.outputs,
-      tenants: { value: running, secret: false },
-    });
+    removeGlobex(ctx);
     await deployDev(ctx); // v2: globex removed
+    const dev = ctx.engine.stacks.dev!;
     const commit = dev.history.find((u) => u.version === 1)!.environment["git.head"]!;
     ctx.engine.filesAt.set(commit, { "stacks/config/overrides.ts": "// before adoption\n" });
     await expect(
