@@ -430,8 +430,9 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
   /**
    * Tenants whose PostgreSQL role and database, retained on the server when the tenant was
-   * removed, this run takes over (Pulumi's `import`) instead of creating them again. Set per run
-   * by ops (`AGENT_CLOUD_ADOPT_DATABASES`) when it re-creates a tenant an earlier update ran.
+   * removed, this run takes over (Pulumi's `import`) instead of creating them again. Per run only
+   * (`AGENT_CLOUD_ADOPT_DATABASES`, which `ops deploy --adopt-database` sets); the stack file may
+   * not set it (stacks/config/overrides.ts).
    */
   adoptDatabases: z.array(z.string()).default([]),
   /** Most tenants one stack may hold; more go to shard stacks (`shards`). */

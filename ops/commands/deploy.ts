@@ -34,7 +34,7 @@ import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertPullable } from "../plans/carried-images";
-import { adoptionEnv, adoptionLine, retainedDatabases } from "../plans/adoption";
+import { adoptionEnv, adoptionLine, chooseAdoptions, retainedDatabases } from "../plans/adoption";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -52,6 +52,10 @@ export interface DeployOptions extends GroupDeployOptions {
   readonly imageFrom?: string;
   /** Tenants this deploy may remove from a stack that protects its databases. */
   readonly removeTenants?: readonly string[];
+  /** Tenants created again that take their retained role and database over. */
+  readonly adoptDatabases?: readonly string[];
+  /** Tenants created again with a new role and database (the retained ones were dropped). */
+  readonly newDatabases?: readonly string[];
 }
 
 /** `deploy`: its flags, their help, and the options they give. */
@@ -60,7 +64,7 @@ export const deployCommand = defineCommand({
     name: "deploy",
     summary: "preview or update a stack, streaming progress",
     usage:
-      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--policy-pack DIR ...]",
+      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--adopt-database ID ... | --new-database ID ...] [--policy-pack DIR ...]",
     flags: {
       stack: stackFlag("stack to deploy (local, dev, production)"),
       "dry-run": { type: "boolean", doc: "preview only: show what would change" },
@@ -88,6 +92,18 @@ export const deployCommand = defineCommand({
         value: "ID",
         doc: "allow removing tenant ID (gone from the stack file) from a stack that\nprotects its databases; its database and role are retained",
       },
+      "adopt-database": {
+        type: "string",
+        multiple: true,
+        value: "ID",
+        doc: "tenant ID, removed before and in the stack file again, takes its\nretained role and database over, data included",
+      },
+      "new-database": {
+        type: "string",
+        multiple: true,
+        value: "ID",
+        doc: "tenant ID, removed before and in the stack file again, starts with a\nnew role and database (drop the retained ones on the server first)",
+      },
       "policy-pack": {
         type: "string",
         multiple: true,
@@ -107,6 +123,8 @@ export const deployCommand = defineCommand({
     release: args.text("release"),
     imageFrom: args.text("image-from"),
     removeTenants: args.list("remove-tenant"),
+    adoptDatabases: args.list("adopt-database"),
+    newDatabases: args.list("new-database"),
   }),
   run: deploy,
 });
@@ -202,11 +220,16 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     source.env[OVERRIDE_ENV.tenantImages] = JSON.stringify(source.pins);
   }
   // Tenants this deploy creates (a --group deploy only its group's) that an earlier update ran:
-  // their role and database were retained when they were removed, so the program takes them over.
-  const retained = retainedDatabases(
-    history,
-    running,
-    group?.tenantIds ?? tenants.map((tenant) => tenant.id),
+  // their role and database were retained when they were removed; the operator says whether the
+  // program takes them over or they were dropped.
+  const retained = chooseAdoptions(
+    retainedDatabases(history, running, group?.tenantIds ?? tenants.map((tenant) => tenant.id)),
+    { adopt: options.adoptDatabases ?? [], fresh: options.newDatabases ?? [] },
+    {
+      stack: options.stack,
+      environment: environmentOf(config) ?? options.stack,
+      strict: options.groups.length === 0,
+    },
   );
   Object.assign(source.env, adoptionEnv(retained));
   const removal = planRemoval({

@@ -105,7 +105,7 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
   );
   println(
     stdout,
-    `  adding "${options.tenant}" back later takes its role and database over again (ops deploy)`,
+    `  adding "${options.tenant}" back to this stack later can take them over again (ops deploy --adopt-database ${options.tenant})`,
   );
   if (!options.yes && !(await ctx.confirm(`remove tenant "${options.tenant}" from ${file}?`))) {
     println(stdout, "nothing written");

@@ -164,7 +164,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   });
   if (plan.adopted.length > 0 && !programAdopts(await engine.fileAt(commit, ADOPTION_READER))) {
     throw new OpsError(
-      `rollback to v${target.version} would bring back ${plan.adopted.map((r) => r.id).join(", ")}, whose role and database are retained on the server, but the program of its commit ${shortSha(commit)} predates taking them over (${OVERRIDE_ENV.adoptDatabases}) and would fail midway creating them; bring them back with today's program first (add them to ${engine.configFileName(options.stack)}, then ${deployHint(options.stack, current)}), then roll back without --restore-removed`,
+      `rollback to v${target.version} would bring back ${plan.adopted.map((r) => r.id).join(", ")}, whose role and database are retained on the server, but the program of its commit ${shortSha(commit)} predates taking them over (${OVERRIDE_ENV.adoptDatabases}) and would fail midway creating them; bring them back with today's program first (with them in ${engine.configFileName(options.stack)}, ${deployHint(options.stack, current, plan.adopted.map((r) => ` --adopt-database ${r.id}`).join(""))}), then roll back`,
     );
   }
   // A shard stack's environment and database settings are its platform's.

@@ -6,8 +6,10 @@
  * them), ops sets `AGENT_CLOUD_ADOPT_DATABASES` and the program imports the retained ones instead
  * (stacks/config/overrides.ts).
  */
+import { tenantDatabaseName } from "../../model/names";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import type { UpdateRecord } from "../engine";
+import { OpsError, UsageError } from "../errors";
 import type { TenantImages } from "./release";
 import { successes, tenantsRunBy } from "./tenants-ran";
 
@@ -40,6 +42,56 @@ export function retainedDatabases(
     const version = lastRun.get(id);
     return running[id] !== undefined || version === undefined ? [] : [{ id, lastRun: version }];
   });
+}
+
+/** What the operator said about tenants created again (`deploy --adopt-database/--new-database`). */
+export interface AdoptionChoices {
+  /** Take their retained role and database over, data included: the same tenant coming back. */
+  readonly adopt: readonly string[];
+  /** Create them anew: the operator dropped the retained ones (a new tenant reusing the id). */
+  readonly fresh: readonly string[];
+}
+
+/**
+ * The retained databases a deploy takes over: each tenant it creates again must be named in
+ * `--adopt-database` or `--new-database`, since the same id may be a new customer who must not
+ * get the old one's data, and nothing in a preview shows the difference. Throws before anything
+ * runs, naming each tenant, its role and database and both ways on; `strict` also refuses a
+ * flag naming a tenant that is not created again (not with `--group`, whose stacks differ).
+ */
+export function chooseAdoptions(
+  retained: readonly RetainedDatabase[],
+  choices: AdoptionChoices,
+  where: { readonly stack: string; readonly environment: string; readonly strict: boolean },
+): RetainedDatabase[] {
+  const both = choices.adopt.filter((id) => choices.fresh.includes(id));
+  if (both.length > 0) {
+    throw new UsageError(
+      `--adopt-database and --new-database both name ${both.join(", ")}: take its retained database over, or start it with a new one, not both`,
+    );
+  }
+  const ids = retained.map((r) => r.id);
+  const stray = [...choices.adopt, ...choices.fresh].filter((id) => !ids.includes(id));
+  if (where.strict && stray.length > 0) {
+    throw new UsageError(
+      `--adopt-database/--new-database ${stray.join(", ")}: not a tenant this deploy creates again with a retained role and database (${ids.length === 0 ? "there is none" : `those: ${ids.join(", ")}`})`,
+    );
+  }
+  const undecided = retained.filter(
+    (r) => !choices.adopt.includes(r.id) && !choices.fresh.includes(r.id),
+  );
+  if (undecided.length > 0) {
+    const which = undecided
+      .map(
+        (r) =>
+          `${r.id} (${tenantDatabaseName(where.environment, r.id)}, last run by v${r.lastRun})`,
+      )
+      .join(", ");
+    throw new OpsError(
+      `this deploy creates again tenants that ran in stack "${where.stack}" before and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)`,
+    );
+  }
+  return retained.filter((r) => choices.adopt.includes(r.id));
 }
 
 /** The program file that reads the override (from the project folder). */

@@ -160,12 +160,24 @@ function tenantIdsOf(raw: Record<string, unknown>): (string | undefined)[] {
   });
 }
 
-/** Adds the tenants of `AGENT_CLOUD_ADOPT_DATABASES` (comma-separated ids) to `adoptDatabases`. */
+/**
+ * Sets `adoptDatabases` from `AGENT_CLOUD_ADOPT_DATABASES` (comma-separated ids). Only per run:
+ * taking a retained database over is a decision for one deploy, and a stack file entry would
+ * outlive it (and a rollback would replay it).
+ */
 function applyAdoptions(
   raw: Record<string, unknown>,
   text: string | undefined,
   issues: ConfigIssue[],
 ): Record<string, unknown> {
+  if (Array.isArray(raw.adoptDatabases) && raw.adoptDatabases.length > 0) {
+    issues.push({
+      path: "adoptDatabases",
+      received: showValue(raw.adoptDatabases),
+      message: `is set per run, not in the stack file: ops deploy --adopt-database ID sets it (${OVERRIDE_ENV.adoptDatabases} for a hand-run pulumi up); remove it with: pulumi config rm adoptDatabases`,
+    });
+    return raw;
+  }
   if (text === undefined || text.trim() === "") return raw;
   const ids = text.split(",").map((id) => id.trim());
   const known = tenantIdsOf(raw).filter((id) => id !== undefined);
@@ -178,6 +190,5 @@ function applyAdoptions(
     });
     return raw;
   }
-  const listed = Array.isArray(raw.adoptDatabases) ? (raw.adoptDatabases as unknown[]) : [];
-  return { ...raw, adoptDatabases: [...new Set([...listed, ...ids])] };
+  return { ...raw, adoptDatabases: [...new Set(ids)] };
 }

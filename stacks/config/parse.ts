@@ -29,7 +29,6 @@ import { ruleContext } from "./rules/rule";
 import { tenantEnvIssues } from "./rules/tenant-env";
 import { tenantIdIssues } from "./rules/tenant-ids";
 import { tenantSecretsIssues } from "./rules/tenant-secrets";
-import { adoptDatabasesIssues } from "./rules/adopt-databases";
 import { tlsIssues } from "./rules/tls";
 
 export interface ParseOptions {
@@ -119,7 +118,6 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
       ...agentConfigSecretIssues(tenant, context),
     ]),
     ...tenantSecretsIssues(context),
-    ...adoptDatabasesIssues(context),
     ...shardSettingsIssues(context),
     ...productionGuardIssues(context),
     ...databaseAdminPasswordIssues(context),

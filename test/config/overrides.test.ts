@@ -149,29 +149,38 @@ describe("deploy overrides from the environment", () => {
 
 describe("AGENT_CLOUD_ADOPT_DATABASES", () => {
   const raw = { ...BUILD, tenants: [{ id: "acme" }, { id: "globex" }, { id: "initech" }] };
+  const problems = (config: Record<string, unknown>, env: Record<string, string>) => {
+    try {
+      applyOverrides(config, env);
+    } catch (caught) {
+      return (caught as ConfigError).issues.map(formatIssue);
+    }
+    return [];
+  };
 
   it.each([
-    { value: "globex", file: undefined, adopted: ["globex"] },
-    { value: " acme , globex ", file: undefined, adopted: ["acme", "globex"] },
-    { value: "globex", file: ["initech", "globex"], adopted: ["initech", "globex"] },
-    { value: "", file: ["initech"], adopted: ["initech"] },
-  ])("$value with the file's $file adopts $adopted", ({ value, file, adopted }) => {
-    const config = applyOverrides(file === undefined ? raw : { ...raw, adoptDatabases: file }, {
-      AGENT_CLOUD_ADOPT_DATABASES: value,
-    });
-    expect(config.adoptDatabases ?? []).toEqual(adopted);
+    { value: "globex", adopted: ["globex"] },
+    { value: " acme , globex,acme ", adopted: ["acme", "globex"] },
+    { value: "", adopted: undefined },
+  ])("$value adopts $adopted", ({ value, adopted }) => {
+    expect(applyOverrides(raw, { AGENT_CLOUD_ADOPT_DATABASES: value }).adoptDatabases).toEqual(
+      adopted,
+    );
   });
 
   it("refuses ids that are not tenants of the stack, under the variable's name", () => {
-    let error: unknown;
-    try {
-      applyOverrides(raw, { AGENT_CLOUD_ADOPT_DATABASES: "acme,hooli,,x" });
-    } catch (caught) {
-      error = caught;
-    }
-    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+    expect(problems(raw, { AGENT_CLOUD_ADOPT_DATABASES: "acme,hooli,,x" })).toEqual([
       `AGENT_CLOUD_ADOPT_DATABASES "acme,hooli,,x": "hooli", "", "x" are not in tenants (tenants: acme, globex, initech); list the ids of this stack's tenants, separated by commas`,
     ]);
+  });
+
+  it("refuses adoptDatabases in the stack file: taking a database over is one run's decision", () => {
+    const message = `adoptDatabases ["globex"]: is set per run, not in the stack file: ops deploy --adopt-database ID sets it (AGENT_CLOUD_ADOPT_DATABASES for a hand-run pulumi up); remove it with: pulumi config rm adoptDatabases`;
+    expect(problems({ ...raw, adoptDatabases: ["globex"] }, {})).toEqual([message]);
+    expect(
+      problems({ ...raw, adoptDatabases: ["globex"] }, { AGENT_CLOUD_ADOPT_DATABASES: "acme" }),
+    ).toEqual([message]);
+    expect(applyOverrides({ ...raw, adoptDatabases: [] }, {}).adoptDatabases).toEqual([]);
   });
 });
 

@@ -438,26 +438,9 @@ describe("deploy", () => {
   describe("a tenant an earlier update ran, created again", () => {
     const line =
       "taking over the retained database and role of globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=globex)";
+    const adopt = { ...base, adoptDatabases: ["globex"] };
 
-    it("takes over its retained database and role: AGENT_CLOUD_ADOPT_DATABASES names it", async () => {
-      const ctx = setup();
-      removedThenReAdded(ctx, ["globex"]);
-      expect(await deploy(ctx, base)).toBe(0);
-      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({ AGENT_CLOUD_ADOPT_DATABASES: "globex" });
-      expect(ctx.stdout.lines[0]).toBe(line);
-    });
-
-    it("--dry-run previews the import", async () => {
-      const ctx = setup();
-      removedThenReAdded(ctx, ["globex"]);
-      expect(await deploy(ctx, { ...base, dryRun: true })).toBe(0);
-      expect(envOf(ctx.engine.callsOf("preview")[0])).toEqual({
-        AGENT_CLOUD_ADOPT_DATABASES: "globex",
-      });
-      expect(ctx.stdout.lines[0]).toBe(line);
-    });
-
-    it("names every one, with the last update that ran it, beside the other overrides", async () => {
+    it("is refused until the operator says whether it takes its retained database over", async () => {
       const ctx = setup();
       removedThenReAdded(ctx, ["acme", "globex"]);
       ctx.engine.stacks.dev!.history.unshift(
@@ -470,18 +453,80 @@ describe("deploy", () => {
           }),
         }),
       );
-      expect(await deploy(ctx, { ...base, skipBuild: true })).toBe(0);
+      for (const options of [base, { ...base, dryRun: true }, adopt])
+        await expect(deploy(ctx, options)).rejects.toThrow(
+          new OpsError(
+            `this deploy creates again tenants that ran in stack "dev" before and whose PostgreSQL role and database are retained on the server: ${options === adopt ? "" : "acme (sp_dev_acme, last run by v3), "}${options === adopt ? "acme (sp_dev_acme, last run by v3)" : "globex (sp_dev_globex, last run by v1)"}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)`,
+          ),
+        );
+      expect(ctx.engine.callsOf("up")).toEqual([]);
+      expect(ctx.engine.callsOf("preview")).toEqual([]);
+    });
+
+    it("--adopt-database takes its retained database and role over: AGENT_CLOUD_ADOPT_DATABASES names it", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["globex"]);
+      expect(await deploy(ctx, adopt)).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({ AGENT_CLOUD_ADOPT_DATABASES: "globex" });
+      expect(ctx.stdout.lines[0]).toBe(line);
+    });
+
+    it("--dry-run previews the import", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["globex"]);
+      expect(await deploy(ctx, { ...adopt, dryRun: true })).toBe(0);
+      expect(envOf(ctx.engine.callsOf("preview")[0])).toEqual({
+        AGENT_CLOUD_ADOPT_DATABASES: "globex",
+      });
+      expect(ctx.stdout.lines[0]).toBe(line);
+    });
+
+    it("--new-database creates it anew; both lists are checked", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, ["acme", "globex"]);
+      ctx.engine.stacks.dev!.history.unshift(
+        update({
+          version: 3,
+          message: "deploy",
+          config: recordedConfig({
+            ...ctx.engine.stacks.dev!.config,
+            "agent-cloud:tenants": [{ id: "acme" }, { id: "big-acme" }],
+          }),
+        }),
+      );
+      await expect(
+        deploy(ctx, { ...base, adoptDatabases: ["acme"], newDatabases: ["acme"] }),
+      ).rejects.toThrow(
+        new UsageError(
+          "--adopt-database and --new-database both name acme: take its retained database over, or start it with a new one, not both",
+        ),
+      );
+      await expect(
+        deploy(ctx, { ...base, adoptDatabases: ["acme", "big-acme"], newDatabases: ["globex"] }),
+      ).rejects.toThrow(
+        new UsageError(
+          "--adopt-database/--new-database big-acme: not a tenant this deploy creates again with a retained role and database (those: acme, globex)",
+        ),
+      );
+      expect(
+        await deploy(ctx, {
+          ...base,
+          skipBuild: true,
+          adoptDatabases: ["acme"],
+          newDatabases: ["globex"],
+        }),
+      ).toBe(0);
       expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({
         AGENT_CLOUD_SKIP_BUILD: "1",
         AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A,
-        AGENT_CLOUD_ADOPT_DATABASES: "acme,globex",
+        AGENT_CLOUD_ADOPT_DATABASES: "acme",
       });
       expect(ctx.stdout.lines).toContain(
-        "taking over the retained database and role of acme (removed after v3), globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex)",
+        "taking over the retained database and role of acme (removed after v3) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme)",
       );
     });
 
-    it("a brand-new tenant no update ran is created: nothing taken over", async () => {
+    it("a brand-new tenant no update ran is created: nothing taken over, nothing asked", async () => {
       const ctx = setup();
       removedThenReAdded(ctx, []);
       const dev = ctx.engine.stacks.dev!;
@@ -506,11 +551,11 @@ describe("deploy", () => {
       expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({});
     });
 
-    it("--group takes over only its group's tenants: one outside the group is not created", async () => {
+    it("--group asks only about its group's tenants: one outside the group is not created", async () => {
       const ctx = setup();
       // acme (beta) and globex (stable) no longer run; globex's resources are still in the state.
       removedThenReAdded(ctx, ["acme", "globex"]);
-      expect(await deploy(ctx, { ...base, groups: ["stable"] })).toBe(0);
+      expect(await deploy(ctx, { ...adopt, groups: ["stable"] })).toBe(0);
       expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({ AGENT_CLOUD_ADOPT_DATABASES: "globex" });
       expect(ctx.stdout.lines[0]).toBe(
         "group stable: tenants big-acme, globex, their databases, the image and the proxy route table (7 resources targeted, with their dependents); acme keep the image they run",

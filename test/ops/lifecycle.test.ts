@@ -87,7 +87,7 @@ describe("offboard command", () => {
         'offboard tenant "globex": remove tenants[2] from Pulumi.dev.yaml',
         "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
         "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
-        '  adding "globex" back later takes its role and database over again (ops deploy)',
+        '  adding "globex" back to this stack later can take them over again (ops deploy --adopt-database globex)',
         "written; apply it with: npm run ops -- deploy --stack dev --remove-tenant globex",
       ]);
       const ids = (engine.stacks.dev!.config["agent-cloud:tenants"] as { id: string }[]).map(

@@ -495,7 +495,7 @@ describe("rollback to or past a --group update", () => {
       rollback(ctx, { stack: "dev", to: 1, yes: true, restoreRemoved: true }),
     ).rejects.toThrow(
       new OpsError(
-        `rollback to v1 would bring back globex, whose role and database are retained on the server, but the program of its commit ${commit.slice(0, 12)} predates taking them over (AGENT_CLOUD_ADOPT_DATABASES) and would fail midway creating them; bring them back with today's program first (add them to Pulumi.dev.yaml, then npm run ops -- deploy --stack dev), then roll back without --restore-removed`,
+        `rollback to v1 would bring back globex, whose role and database are retained on the server, but the program of its commit ${commit.slice(0, 12)} predates taking them over (AGENT_CLOUD_ADOPT_DATABASES) and would fail midway creating them; bring them back with today's program first (with them in Pulumi.dev.yaml, npm run ops -- deploy --stack dev --adopt-database globex), then roll back`,
       ),
     );
     expect(rollbackRuns(ctx)).toEqual([]);

@@ -68,6 +68,8 @@ export async function runSharded(
   options: {
     readonly config?: Record<string, unknown>;
     readonly references?: Record<string, StackReferenceAnswer>;
+    /** The program's environment (its per-run overrides). */
+    readonly env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<ShardedRun> {
   const file = options.config ?? shardedFile(stack);
@@ -78,7 +80,7 @@ export async function runSharded(
   );
   const run = await runProgram(
     async () => {
-      const parsed = loadConfig({}, SHARDED_DIR);
+      const parsed = loadConfig(options.env ?? {}, SHARDED_DIR);
       const out = environmentProgram(parsed, { projectRoot: PROJECT_ROOT });
       const outputs: Record<string, unknown> = {
         environment: parsed.environment,

@@ -141,10 +141,9 @@ describe("a shard stack", () => {
     );
   });
 
-  it("takes over the retained role and database of the tenants its adoptDatabases lists", async () => {
-    const file = shardedFile("production-s01");
+  it("takes over the retained role and database of the tenants AGENT_CLOUD_ADOPT_DATABASES lists", async () => {
     const run = await runSharded("production-s01", {
-      config: { ...file, "agent-cloud:adoptDatabases": ["globex"] },
+      env: { AGENT_CLOUD_ADOPT_DATABASES: "globex" },
     });
     expect(
       run.resources
