@@ -108,12 +108,14 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     to: options.to,
     // A shard's image settings are its platform's.
     target: await environmentSettings(engine, targetConfig),
-    // The images the plan writes: the main one (not into a shard) and the pins of tenants the
-    // target holds too.
-    refs: [
-      ...(platform === undefined ? [imageRef] : []),
-      ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? []),
-    ],
+    // The images the plan writes: the main one and the pins of tenants the target holds too;
+    // into a shard, each shared tenant's (the source's main image for one it ran on that).
+    refs:
+      platform === undefined
+        ? [imageRef, ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? [])]
+        : tenantsOf(targetConfig)
+            .filter((t) => tenants.some((ran) => ran.id === t.id))
+            .map((t) => images.pins[t.id] ?? imageRef),
   });
   const file = engine.configFileName(options.to);
   const plan = planPromotion({

@@ -20,7 +20,8 @@ export interface PromotionInput {
   readonly targetConfig: StackConfig;
   /**
    * The target's platform stack when the target is a shard: a shard runs its platform's image
-   * (its own image settings are its platform's), so its `image.ref` is not written.
+   * (its own image settings are its platform's), so its `image.ref` is not written and each
+   * shared tenant is pinned to the image the source ran it on.
    */
   readonly platform?: string;
 }
@@ -109,9 +110,11 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
         diff.push(...lines);
       }
     }
-    if (source.image !== target.image) {
-      changes.push({ key: KEY.tenants, path: [index, "image"], value: source.image });
-      diff.push(...diffValues(`${at}.image`, target.image, source.image));
+    // A shard's own image is its platform's, whatever that runs: pin what the source ran.
+    const image = input.platform === undefined ? source.image : (source.image ?? imageRef);
+    if (image !== target.image) {
+      changes.push({ key: KEY.tenants, path: [index, "image"], value: image });
+      diff.push(...diffValues(`${at}.image`, target.image, image));
     }
   }
 

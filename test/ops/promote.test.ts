@@ -323,7 +323,14 @@ describe("promote command", () => {
       "production-s1": memoryStack({
         config: {
           "agent-cloud:shard": { platform: "production" },
-          "agent-cloud:tenants": [{ id: "big-acme", agentConfig: { model: "old" } }],
+          "agent-cloud:tenants": [
+            { id: "big-acme", agentConfig: { model: "old" } },
+            {
+              id: "acme",
+              image: OLD_REF,
+              agentConfig: { model: "claude-sonnet", tools: ["search"] },
+            },
+          ],
         },
       }),
     });
@@ -342,12 +349,18 @@ describe("promote command", () => {
       "note: image.ref not written: production-s1 is a shard of production and runs its platform's image; promote to production to change it",
     );
     expect(ctx.stdout.lines.at(-1)).toBe(
-      "wrote 2 changes to Pulumi.production-s1.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production-s1, then npm run ops -- deploy --stack production (the edge's routes and keys)",
+      "wrote 3 changes to Pulumi.production-s1.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production-s1, then npm run ops -- deploy --stack production (the edge's routes and keys)",
     );
+    // acme ran on dev's main image: pinned to it, since the shard's own is the platform's.
     expect(engine.stacks["production-s1"]!.config).toEqual({
       "agent-cloud:shard": { platform: "production" },
       "agent-cloud:tenants": [
         { id: "big-acme", agentConfig: { model: "claude-haiku" }, image: OLD_REF },
+        {
+          id: "acme",
+          image: IMAGE_REF_A,
+          agentConfig: { model: "claude-sonnet", tools: ["search"] },
+        },
       ],
     });
   });
