@@ -19,6 +19,7 @@ import {
   StackNotFoundError,
   type UpdateSummary,
 } from "@pulumi/pulumi/automation";
+import { SemVer } from "semver";
 import { parse as parseYaml } from "yaml";
 import type {
   ConfigChange,
@@ -60,6 +61,13 @@ import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 export const NO_PROGRAM_OVERRIDES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.values(OVERRIDE_ENV).map((name) => [name, ""]),
 );
+
+/**
+ * The oldest Pulumi CLI ops runs: 3.174 imports a resource and then updates it to the program's
+ * inputs in one update, which taking a retained tenant database over needs (its role's password
+ * cannot be read back, so an import that must match exactly always fails).
+ */
+export const MINIMUM_CLI = new SemVer("3.174.0");
 
 /** Where the real engine runs Pulumi and makes rollback worktrees. */
 export interface AutomationEngineOptions {
@@ -158,7 +166,7 @@ export class AutomationEngine implements ReleaseEngine {
   }
 
   private cli(): Promise<PulumiCommand> {
-    this.#cli ??= PulumiCommand.get().catch((error: unknown) => {
+    this.#cli ??= PulumiCommand.get({ version: MINIMUM_CLI }).catch((error: unknown) => {
       if (isMissingCli(error)) throw new PulumiCliMissingError();
       throw new OpsError(`the Pulumi CLI on PATH cannot be used: ${(error as Error).message}`);
     });

@@ -12,6 +12,7 @@ import { AutomationEngine } from "../../ops/adapters/automation-engine";
 import { overridesSet } from "../../stacks/config/overrides";
 import {
   NotLoggedInError,
+  OpsError,
   PulumiCliMissingError,
   UnknownStackError,
   UpdateInProgressError,
@@ -404,6 +405,17 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       'the Pulumi CLI is not logged in to a backend (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions); run "pulumi login" (Pulumi Cloud, or set PULUMI_ACCESS_TOKEN), or set PULUMI_BACKEND_URL to a self-managed backend such as s3://bucket; the local stack (npm run local:up) lives in file://' +
         path.join(project, ".pulumi-state") +
         " with PULUMI_CONFIG_PASSPHRASE=agent-cloud-local",
+    );
+  });
+
+  it("refuses a CLI older than 3.174, which cannot import a retained database and update it", async () => {
+    await writeScenario(fake, scenario({ cliVersion: "v3.173.0" }));
+    const error = await engine()
+      .ensureCli()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpsError);
+    expect((error as Error).message).toBe(
+      "the Pulumi CLI on PATH cannot be used: Minimum version requirement failed. The minimum CLI version requirement is 3.174.0, your current CLI version is v3.173.0. Please update the Pulumi CLI.",
     );
   });
 

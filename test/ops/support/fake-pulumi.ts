@@ -20,6 +20,8 @@ export interface FakeScenario {
   previewChanges: Record<string, number>;
   /** Engine events a preview or up writes to the event log before its summary. */
   events?: unknown[];
+  /** What `pulumi version` answers. @default v3.200.0 */
+  cliVersion?: string;
 }
 
 export interface FakeCall {
@@ -42,7 +44,7 @@ const stack = flag("--stack");
 const out = (v) => process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
 const fail = (msg) => { process.stderr.write(msg + "\n"); process.exit(255); };
 const cmd = argv.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ");
-if (argv[0] === "version") { out("v3.200.0\n"); process.exit(0); }
+if (argv[0] === "version") { out((scenario.cliVersion ?? "v3.200.0") + "\n"); process.exit(0); }
 if (argv[0] === "whoami") {
   if (scenario.loggedOut) fail("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
   out({ user: "ops-test", url: "file://fake" }); process.exit(0);
