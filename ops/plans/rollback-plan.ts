@@ -15,6 +15,7 @@ import {
   successes,
   type TenantConfig,
   tenantsRan,
+  tenantsRunBy,
 } from "./tenants-ran";
 import { commitOf } from "./update-meta";
 import { type RetainedDatabase, retainedDatabases } from "./adoption";
@@ -196,9 +197,9 @@ export interface RollbackPlan extends RollbackConfig {
 }
 
 /**
- * Tenants `ran` (what the target ran) that a later successful update removed: not in the newest
- * successful update's record and not running now; when that record cannot be read, not running
- * now alone. None when that update is the target or earlier.
+ * Tenants `ran` (what the target ran) that a later successful update removed: not run by the
+ * newest successful update (a `--group` update runs only its groups' tenants: tenantsRunBy) and
+ * not running now; when that record cannot be read, not running now alone. None when that update is the target or earlier.
  */
 function removedSince(
   target: UpdateRecord,
@@ -207,8 +208,9 @@ function removedSince(
   ran: readonly TenantConfig[],
 ): string[] {
   if (deployed === undefined || deployed.version <= target.version) return [];
-  const recorded = recordedEntries(deployed);
-  const still = new Set((recorded ?? []).map((t) => t.id));
+  // What that update ran itself: a --group update records the whole stack file, tenants it never
+  // created included.
+  const still = new Set(tenantsRunBy(deployed) ?? []);
   return ran.map((t) => t.id).filter((id) => !still.has(id) && running[id] === undefined);
 }
 

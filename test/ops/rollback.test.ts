@@ -676,6 +676,23 @@ describe("planRollback", () => {
   describe("tenants removed since the target", () => {
     const target = recorded(1, [{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]);
 
+    it("a tenant only listed by a newer --group update, outside its groups, is still removed", () => {
+      // v2 removed globex; it is back in the file, and v3 deployed group beta without creating it.
+      const group = update({
+        version: 3,
+        message: "deploy groups=beta",
+        config: recordedConfig({
+          "agent-cloud:environment": "dev",
+          "agent-cloud:tenants": [{ id: "acme", groups: ["beta"] }, { id: "globex" }],
+        }),
+      });
+      const history = [group, recorded(2, [{ id: "acme" }]), target];
+      const running = { acme: IMAGE };
+      const result = plan(history, target, { running });
+      expect(result.leftRemoved).toEqual(["big-acme", "globex"]);
+      expect(result.adopted).toEqual([]);
+    });
+
     it("a tenant gone from the newest record but still running now is not removed", () => {
       const history = [recorded(2, [{ id: "acme" }]), target];
       const result = plan(history, target, { running: { acme: IMAGE, globex: IMAGE } });
