@@ -222,13 +222,16 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   // Tenants this deploy creates (a --group deploy only its group's) that an earlier update ran:
   // their role and database were retained when they were removed; the operator says whether the
   // program takes them over or they were dropped.
+  const created = (group?.tenantIds ?? tenants.map((tenant) => tenant.id)).filter(
+    (id) => running[id] === undefined,
+  );
   const retained = chooseAdoptions(
-    retainedDatabases(history, running, group?.tenantIds ?? tenants.map((tenant) => tenant.id)),
+    retainedDatabases(history, running, created),
     { adopt: options.adoptDatabases ?? [], fresh: options.newDatabases ?? [] },
     {
       stack: options.stack,
       environment: environmentOf(config) ?? options.stack,
-      strict: options.groups.length === 0,
+      ...(options.groups.length === 0 ? { creatable: created } : {}),
     },
   );
   Object.assign(source.env, adoptionEnv(retained));

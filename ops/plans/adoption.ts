@@ -16,8 +16,12 @@ import { successes, tenantsRunBy } from "./tenants-ran";
 /** A tenant the update creates again, whose retained database and role it takes over. */
 export interface RetainedDatabase {
   readonly id: string;
-  /** The newest successful update of the stack that ran the tenant. */
-  readonly lastRun: number;
+  /**
+   * The newest successful update of the stack that ran the tenant; undefined for one the
+   * operator named that no readable update of this stack ran (moved from another shard, or run
+   * by updates recorded as a secret).
+   */
+  readonly lastRun?: number;
 }
 
 /**
@@ -56,13 +60,19 @@ export interface AdoptionChoices {
  * The retained databases a deploy takes over: each tenant it creates again must be named in
  * `--adopt-database` or `--new-database`, since the same id may be a new customer who must not
  * get the old one's data, and nothing in a preview shows the difference. Throws before anything
- * runs, naming each tenant, its role and database and both ways on; `strict` also refuses a
- * flag naming a tenant that is not created again (not with `--group`, whose stacks differ).
+ * runs, naming each tenant, its role and database and both ways on. The operator may also name
+ * a tenant no readable update of this stack ran (history cannot see every retained database);
+ * with `creatable` (the tenants the deploy creates: not with `--group`, whose stacks differ), a
+ * flag naming any other is refused.
  */
 export function chooseAdoptions(
   retained: readonly RetainedDatabase[],
   choices: AdoptionChoices,
-  where: { readonly stack: string; readonly environment: string; readonly strict: boolean },
+  where: {
+    readonly stack: string;
+    readonly environment: string;
+    readonly creatable?: readonly string[];
+  },
 ): RetainedDatabase[] {
   const both = choices.adopt.filter((id) => choices.fresh.includes(id));
   if (both.length > 0) {
@@ -70,11 +80,13 @@ export function chooseAdoptions(
       `--adopt-database and --new-database both name ${both.join(", ")}: take its retained database over, or start it with a new one, not both`,
     );
   }
-  const ids = retained.map((r) => r.id);
-  const stray = [...choices.adopt, ...choices.fresh].filter((id) => !ids.includes(id));
-  if (where.strict && stray.length > 0) {
+  const { creatable } = where;
+  const stray = [...choices.adopt, ...choices.fresh].filter(
+    (id) => creatable !== undefined && !creatable.includes(id),
+  );
+  if (creatable !== undefined && stray.length > 0) {
     throw new UsageError(
-      `--adopt-database/--new-database ${stray.join(", ")}: not a tenant this deploy creates again with a retained role and database (${ids.length === 0 ? "there is none" : `those: ${ids.join(", ")}`})`,
+      `--adopt-database/--new-database ${stray.join(", ")}: not a tenant this deploy creates (in the stack file and not running now: ${creatable.length === 0 ? "none" : creatable.join(", ")})`,
     );
   }
   const undecided = retained.filter(
@@ -91,7 +103,11 @@ export function chooseAdoptions(
       `this deploy creates again tenants that ran in stack "${where.stack}" before and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)`,
     );
   }
-  return retained.filter((r) => choices.adopt.includes(r.id));
+  const seen = retained.map((r) => r.id);
+  return [
+    ...retained.filter((r) => choices.adopt.includes(r.id)),
+    ...choices.adopt.filter((id) => !seen.includes(id)).map((id) => ({ id })),
+  ];
 }
 
 /** The program file that reads the override (from the project folder). */
@@ -115,6 +131,11 @@ export function adoptionEnv(retained: readonly RetainedDatabase[]): Record<strin
 
 /** What the update does with `retained` (non-empty), for the operator, before it runs. */
 export function adoptionLine(retained: readonly RetainedDatabase[]): string {
-  const which = retained.map((r) => `${r.id} (removed after v${r.lastRun})`).join(", ");
+  const which = retained
+    .map(
+      (r) =>
+        `${r.id} (${r.lastRun === undefined ? "named by the operator" : `removed after v${r.lastRun}`})`,
+    )
+    .join(", ");
   return `taking over the retained database and role of ${which} instead of creating them, data included (${OVERRIDE_ENV.adoptDatabases}=${retained.map((r) => r.id).join(",")})`;
 }

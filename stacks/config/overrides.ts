@@ -170,7 +170,8 @@ function applyAdoptions(
   text: string | undefined,
   issues: ConfigIssue[],
 ): Record<string, unknown> {
-  if (Array.isArray(raw.adoptDatabases) && raw.adoptDatabases.length > 0) {
+  const inFile = raw.adoptDatabases;
+  if (inFile !== undefined && !(Array.isArray(inFile) && inFile.length === 0)) {
     issues.push({
       path: "adoptDatabases",
       received: showValue(raw.adoptDatabases),

@@ -180,6 +180,9 @@ describe("AGENT_CLOUD_ADOPT_DATABASES", () => {
     expect(
       problems({ ...raw, adoptDatabases: ["globex"] }, { AGENT_CLOUD_ADOPT_DATABASES: "acme" }),
     ).toEqual([message]);
+    expect(
+      problems({ ...raw, adoptDatabases: "acme" }, { AGENT_CLOUD_ADOPT_DATABASES: "acme" }),
+    ).toEqual([message.replace('["globex"]', '"acme"')]);
     expect(applyOverrides({ ...raw, adoptDatabases: [] }, {}).adoptDatabases).toEqual([]);
   });
 });

@@ -505,7 +505,7 @@ describe("deploy", () => {
         deploy(ctx, { ...base, adoptDatabases: ["acme", "big-acme"], newDatabases: ["globex"] }),
       ).rejects.toThrow(
         new UsageError(
-          "--adopt-database/--new-database big-acme: not a tenant this deploy creates again with a retained role and database (those: acme, globex)",
+          "--adopt-database/--new-database big-acme: not a tenant this deploy creates (in the stack file and not running now: acme, globex)",
         ),
       );
       expect(
@@ -523,6 +523,20 @@ describe("deploy", () => {
       });
       expect(ctx.stdout.lines).toContain(
         "taking over the retained database and role of acme (removed after v3) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme)",
+      );
+    });
+
+    it("--adopt-database also takes over a tenant no readable update of the stack ran (moved from another shard)", async () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, []);
+      const dev = ctx.engine.stacks.dev!;
+      (dev.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+      expect(await deploy(ctx, { ...base, adoptDatabases: ["initech"] })).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({
+        AGENT_CLOUD_ADOPT_DATABASES: "initech",
+      });
+      expect(ctx.stdout.lines).toContain(
+        "taking over the retained database and role of initech (named by the operator) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=initech)",
       );
     });
 
