@@ -232,6 +232,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
       stack: options.stack,
       environment: environmentOf(config) ?? options.stack,
       ...(options.groups.length === 0 ? { creatable: created } : {}),
+      ci: (ctx.env ?? process.env).CI === "true",
     },
   );
   Object.assign(source.env, adoptionEnv(retained));

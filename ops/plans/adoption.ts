@@ -72,6 +72,8 @@ export function chooseAdoptions(
     readonly stack: string;
     readonly environment: string;
     readonly creatable?: readonly string[];
+    /** Running in CI, where flags come from the deploy workflow's inputs. */
+    readonly ci?: boolean;
   },
 ): RetainedDatabase[] {
   const both = choices.adopt.filter((id) => choices.fresh.includes(id));
@@ -100,7 +102,7 @@ export function chooseAdoptions(
       )
       .join(", ");
     throw new OpsError(
-      `this deploy creates again tenants that ran in stack "${where.stack}" before and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)`,
+      `this deploy creates again tenants that ran in stack "${where.stack}" before and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)${where.ci === true ? "; in CI, run the deploy by hand with the ids (the workflow_dispatch inputs <stack>_adopt_databases / <stack>_new_databases of .github/workflows/deploy.yml, or the <STACK>_ADOPT_DATABASES / <STACK>_NEW_DATABASES variables of docs/ci-gitlab.md)" : ""}`,
     );
   }
   const seen = retained.map((r) => r.id);

@@ -461,6 +461,10 @@ describe("deploy", () => {
         );
       expect(ctx.engine.callsOf("up")).toEqual([]);
       expect(ctx.engine.callsOf("preview")).toEqual([]);
+      // In CI the flags come from the deploy workflow's inputs: the message says where.
+      await expect(deploy({ ...ctx, env: { CI: "true" } }, base)).rejects.toThrow(
+        /; in CI, run the deploy by hand with the ids \(the workflow_dispatch inputs <stack>_adopt_databases \/ <stack>_new_databases of \.github\/workflows\/deploy\.yml, or the <STACK>_ADOPT_DATABASES \/ <STACK>_NEW_DATABASES variables of docs\/ci-gitlab\.md\)$/,
+      );
     });
 
     it("--adopt-database takes its retained database and role over: AGENT_CLOUD_ADOPT_DATABASES names it", async () => {

@@ -21,7 +21,12 @@ interface Job {
   if?: string;
   environment?: string | { name: string };
   env?: Record<string, string>;
-  steps?: { uses?: string; run?: string; with?: Record<string, unknown> }[];
+  steps?: {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+  }[];
   strategy?: unknown;
 }
 interface Manifest {
@@ -285,9 +290,33 @@ describe("workflows", () => {
     );
   });
 
+  it("deploy.yml: the hand-run inputs reach ops deploy as --adopt-database/--new-database, never as script text", () => {
+    const deploy = workflows.find((w) => w.file === "deploy.yml")!.workflow;
+    for (const [id, job] of Object.entries(deploy.jobs)) {
+      const step = (job.steps ?? []).find((s) => /ops -- deploy/.test(s.run ?? ""))!;
+      expect(step.env, id).toEqual({
+        ADOPT: `\${{ inputs.${id}_adopt_databases }}`,
+        NEW: `\${{ inputs.${id}_new_databases }}`,
+      });
+      expect(step.run, id).not.toContain("inputs.");
+      expect(step.run, id).toMatch(/ops -- deploy --stack \S+ .*"\$\{databases\[@\]\}"/);
+    }
+  });
+
   it("deploy.yml: only main deploys, by push or by hand, and every job checks the branch", () => {
     const deploy = workflows.find((w) => w.file === "deploy.yml")!.workflow;
-    expect(deploy.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
+    const on = deploy.on as {
+      push: unknown;
+      workflow_dispatch: { inputs: Record<string, unknown> };
+    };
+    expect(on.push).toEqual({ branches: ["main"] });
+    // By hand, with the tenants whose retained databases each stack takes over or starts anew.
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual([
+      "dev_adopt_databases",
+      "dev_new_databases",
+      "production_adopt_databases",
+      "production_new_databases",
+    ]);
     const guards = Object.fromEntries(Object.entries(deploy.jobs).map(([id, job]) => [id, job.if]));
     expect(guards).toEqual({
       dev: "github.ref == 'refs/heads/main'",
