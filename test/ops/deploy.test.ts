@@ -530,28 +530,26 @@ describe("deploy", () => {
       );
     });
 
-    it("--adopt-database also takes over a tenant no readable update of the stack ran (moved from another shard)", async () => {
-      const ctx = setup();
-      removedThenReAdded(ctx, []);
-      const dev = ctx.engine.stacks.dev!;
-      (dev.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
-      expect(await deploy(ctx, { ...base, adoptDatabases: ["initech"] })).toBe(0);
-      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({
+    it("a tenant no update of the stack ran is created, nothing asked, unless --adopt-database names it (moved from another shard)", async () => {
+      const withInitech = () => {
+        const ctx = setup();
+        removedThenReAdded(ctx, []);
+        (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+        return ctx;
+      };
+      const created = withInitech();
+      expect(await deploy(created, base)).toBe(0);
+      expect(envOf(created.engine.callsOf("up")[0])).toEqual({});
+      expect(created.stdout.text).not.toContain("taking over");
+
+      const adopted = withInitech();
+      expect(await deploy(adopted, { ...base, adoptDatabases: ["initech"] })).toBe(0);
+      expect(envOf(adopted.engine.callsOf("up")[0])).toEqual({
         AGENT_CLOUD_ADOPT_DATABASES: "initech",
       });
-      expect(ctx.stdout.lines).toContain(
+      expect(adopted.stdout.lines).toContain(
         "taking over the retained database and role of initech (named by the operator) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=initech)",
       );
-    });
-
-    it("a brand-new tenant no update ran is created: nothing taken over, nothing asked", async () => {
-      const ctx = setup();
-      removedThenReAdded(ctx, []);
-      const dev = ctx.engine.stacks.dev!;
-      (dev.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
-      expect(await deploy(ctx, base)).toBe(0);
-      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({});
-      expect(ctx.stdout.text).not.toContain("taking over");
     });
 
     it("a tenant only a --group update recorded, outside its groups, never ran: created", async () => {
