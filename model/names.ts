@@ -162,3 +162,14 @@ export function tenantDatabaseName(environment: string, tenantId: string): strin
 export function apiKeyPrefix(environment: string): string {
   return `ac_${environment}_`;
 }
+
+/**
+ * The stack's API-key seed, `{platform}-api-key-seed`: the RandomPassword rotated tenant keys
+ * (generation ≥ 1) derive from (components/tenant/api-key.ts).
+ */
+export function apiKeySeedName(platform: string): string {
+  return `${platform}${API_KEY_SEED_SUFFIX}`;
+}
+
+/** How the API-key seed's name ends, whatever its platform's name (ops finds it in the state). */
+export const API_KEY_SEED_SUFFIX = "-api-key-seed";

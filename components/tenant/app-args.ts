@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
-import { edgeNamespace } from "../../model/names";
+import { apiKeySeedName, edgeNamespace } from "../../model/names";
 import type { DatabasePeer } from "./network-policy";
 import { TenantApp, type TenantAppArgs } from "./tenant-app";
 import type { TenantAppTransforms } from "./tenant-app-args";
@@ -86,7 +86,7 @@ export function createTenantApps(
   opts: pulumi.CustomResourceOptions,
 ): Record<string, TenantApp> {
   const apiKeySeed = config.tenants.some((t) => t.apiKey.generation >= 1)
-    ? new random.RandomPassword(`${name}-api-key-seed`, { length: 64, special: false }, opts).result
+    ? new random.RandomPassword(apiKeySeedName(name), { length: 64, special: false }, opts).result
     : undefined;
   const apps: Record<string, TenantApp> = {};
   for (const tenant of config.tenants) {

@@ -22,6 +22,7 @@ import {
   type RollbackPlan,
 } from "../plans/rollback-plan";
 import { parseUrn } from "../plans/urn";
+import { API_KEY_SEED_SUFFIX } from "../../model/names";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
@@ -31,9 +32,8 @@ import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { imagesCell } from "./history";
 import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
 
-/** The stack's API-key seed (components/tenant/app-args.ts: `${name}-api-key-seed`). */
+/** The type of the stack's API-key seed (model/names.ts apiKeySeedName). */
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
-const KEY_SEED = "-api-key-seed";
 
 /** The policy pack every rollback runs under, relative to the project. */
 export const DEFAULT_POLICY_PACK = "policy";
@@ -184,7 +184,8 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   const keySeedKept =
     plan.restored.length > 0 &&
     (await engine.resources(options.stack)).some(
-      (r) => r.type === RANDOM_PASSWORD && (parseUrn(r.urn)?.name ?? "").endsWith(KEY_SEED),
+      (r) =>
+        r.type === RANDOM_PASSWORD && (parseUrn(r.urn)?.name ?? "").endsWith(API_KEY_SEED_SUFFIX),
     );
   printRollbackPlan(stdout, options.stack, { target, commit, release, plan, keySeedKept });
   for (const note of removal.notes) println(stdout, note);
