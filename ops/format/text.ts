@@ -30,6 +30,8 @@ const OPS: readonly (readonly [string, string, string])[] = [
   ["update", "~", "to update"],
   ["replace", "+-", "to replace"],
   ["delete", "-", "to delete"],
+  // A retained tenant database taken over (deploy --adopt-database).
+  ["import", "=", "to import"],
 ];
 
 /** History's compact form: `+2 ~1 -1`, or `none` when nothing changed. */

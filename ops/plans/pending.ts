@@ -29,6 +29,7 @@ const SIGN: Record<string, string> = {
   "create-replacement": "+-",
   "delete-replaced": "",
   delete: "-",
+  import: "=",
 };
 
 function nameOf(urn: string): string {

@@ -30,6 +30,7 @@ describe("change counts", () => {
     [{ create: 2, update: 1, same: 5 }, "+2 ~1", true, "2 to create, 1 to update (5 unchanged)"],
     [{ delete: 1, replace: 3 }, "+-3 -1", true, "3 to replace, 1 to delete"],
     [{ read: 2, same: 1 }, "none", false, "no changes (1 unchanged)"],
+    [{ create: 3, import: 2 }, "+3 =2", true, "3 to create, 2 to import"],
   ])("%j", (counts, compact, changes, words) => {
     expect(compactChanges(counts)).toBe(compact);
     expect(hasChanges(counts)).toBe(changes);

@@ -26,6 +26,8 @@ const STEPS: PreviewStep[] = [
   step("update", AGENT_CLOUD.ManagementProxy, KUBERNETES.ConfigMap, "dev-proxy-routes"),
   step("replace", AGENT_CLOUD.ManagementProxy, KUBERNETES.Deployment, "dev-proxy-deployment"),
   step("create", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Role, "dev-database-globex-role"),
+  // A retained database taken over (deploy --adopt-database).
+  step("import", AGENT_CLOUD.SharedDatabase, POSTGRESQL.Database, "dev-database-acme-database"),
   step("update", AGENT_CLOUD.SharedDatabase, KUBERNETES.StatefulSet, "dev-database-postgres"),
   step(
     "delete-replaced",
@@ -49,6 +51,7 @@ describe("groupPending", () => {
       { label: "route table", changes: ["~ ConfigMap dev-proxy-routes"] },
       { label: "edge proxy", changes: ["+- Deployment dev-proxy-deployment"] },
       { label: "database", changes: ["~ StatefulSet dev-database-postgres"] },
+      { label: "database (tenant acme)", changes: ["= Database dev-database-acme-database"] },
       { label: "database (tenant globex)", changes: ["+ Role dev-database-globex-role"] },
     ]);
   });
@@ -246,20 +249,21 @@ describe("status lists what will change", () => {
   it("prints the pending changes per tenant and shared component under the counts", async () => {
     const engine = new MemoryEngine({
       dev: devStack({
-        previewChanges: { update: 4, create: 2, replace: 1, same: 30 },
+        previewChanges: { update: 4, create: 2, replace: 1, import: 1, same: 30 },
         previewSteps: STEPS,
       }),
     });
     const ctx = testContext(engine);
     await status(ctx, { stack: "dev", skipPreview: false });
     const at = ctx.stdout.lines.findIndex((l) => l.startsWith("pending changes:"));
-    expect(ctx.stdout.lines.slice(at, at + 7)).toEqual([
-      "pending changes: 2 to create, 4 to update, 1 to replace (30 unchanged) (run deploy to apply them)",
+    expect(ctx.stdout.lines.slice(at, at + 8)).toEqual([
+      "pending changes: 2 to create, 4 to update, 1 to replace, 1 to import (30 unchanged) (run deploy to apply them)",
       "  tenant acme: ~ Deployment dev-tenant-acme-deployment",
       "  tenant big-acme: ~ Deployment dev-tenant-big-acme-deployment, + Job dev-tenant-big-acme-migrate",
       "  route table: ~ ConfigMap dev-proxy-routes",
       "  edge proxy: +- Deployment dev-proxy-deployment",
       "  database: ~ StatefulSet dev-database-postgres",
+      "  database (tenant acme): = Database dev-database-acme-database",
       "  database (tenant globex): + Role dev-database-globex-role",
     ]);
   });
