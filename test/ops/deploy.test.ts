@@ -439,8 +439,8 @@ describe("deploy", () => {
     const line =
       "taking over the retained database and role of globex (removed after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=globex)";
     const adopt = { ...base, adoptDatabases: ["globex"] };
-
-    it("is refused until the operator says whether it takes its retained database over", async () => {
+    /** acme and globex no longer run and are in the stack file again; v3 last ran acme, v1 globex. */
+    const acmeAndGlobexBack = () => {
       const ctx = setup();
       removedThenReAdded(ctx, ["acme", "globex"]);
       ctx.engine.stacks.dev!.history.unshift(
@@ -453,6 +453,11 @@ describe("deploy", () => {
           }),
         }),
       );
+      return ctx;
+    };
+
+    it("is refused until the operator says whether it takes its retained database over", async () => {
+      const ctx = acmeAndGlobexBack();
       for (const options of [base, { ...base, dryRun: true }, adopt])
         await expect(deploy(ctx, options)).rejects.toThrow(
           new OpsError(
@@ -486,18 +491,7 @@ describe("deploy", () => {
     });
 
     it("--new-database creates it anew; both lists are checked", async () => {
-      const ctx = setup();
-      removedThenReAdded(ctx, ["acme", "globex"]);
-      ctx.engine.stacks.dev!.history.unshift(
-        update({
-          version: 3,
-          message: "deploy",
-          config: recordedConfig({
-            ...ctx.engine.stacks.dev!.config,
-            "agent-cloud:tenants": [{ id: "acme" }, { id: "big-acme" }],
-          }),
-        }),
-      );
+      const ctx = acmeAndGlobexBack();
       await expect(
         deploy(ctx, { ...base, adoptDatabases: ["acme"], newDatabases: ["acme"] }),
       ).rejects.toThrow(
