@@ -480,3 +480,8 @@ export const SECRET_KEYS = [
   "registryPassword",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** Whether `key` (without the `agent-cloud:` namespace) is one of {@link SECRET_KEYS}. */
+export function isSecretKey(key: string): key is SecretKey {
+  return (SECRET_KEYS as readonly string[]).includes(key);
+}

@@ -83,13 +83,13 @@ export function chooseAdoptions(
     );
   }
   const { creatable } = where;
-  const stray = [...choices.adopt, ...choices.fresh].filter(
-    (id) => creatable !== undefined && !creatable.includes(id),
-  );
-  if (creatable !== undefined && stray.length > 0) {
-    throw new UsageError(
-      `--adopt-database/--new-database ${stray.join(", ")}: not a tenant this deploy creates (in the stack file and not running now: ${creatable.length === 0 ? "none" : creatable.join(", ")})`,
-    );
+  if (creatable !== undefined) {
+    const stray = [...choices.adopt, ...choices.fresh].filter((id) => !creatable.includes(id));
+    if (stray.length > 0) {
+      throw new UsageError(
+        `--adopt-database/--new-database ${stray.join(", ")}: not a tenant this deploy creates (in the stack file and not running now: ${creatable.length === 0 ? "none" : creatable.join(", ")})`,
+      );
+    }
   }
   const undecided = retained.filter(
     (r) => !choices.adopt.includes(r.id) && !choices.fresh.includes(r.id),

@@ -7,10 +7,11 @@ import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
 import { configKey, fromRecorded, KEY } from "../stack-config";
-import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../model/config-schema";
+import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
 import {
   fullUpdates,
   recordedEntries,
+  recordedNoConfig,
   setInClear,
   successes,
   type TenantConfig,
@@ -199,7 +200,8 @@ export interface RollbackPlan extends RollbackConfig {
 /**
  * Tenants `ran` (what the target ran) that a later successful update removed: not run by the
  * newest successful update (a `--group` update runs only its groups' tenants: tenantsRunBy) and
- * not running now; when that record cannot be read, not running now alone. None when that update is the target or earlier.
+ * not running now; when that record cannot be read, not running now alone. None when that update
+ * is the target or earlier.
  */
 function removedSince(
   target: UpdateRecord,
@@ -227,7 +229,7 @@ function insteadOf(history: readonly UpdateRecord[], stack: string, target: Upda
     return `roll back to a full update (one deployed without --group) instead: ${listVersions(readable)}`;
   }
   const why = (u: UpdateRecord) =>
-    `v${u.version} ${Object.keys(u.config).length === 0 ? "recorded no config" : "recorded them as a secret"}`;
+    `v${u.version} ${recordedNoConfig(u) ? "recorded no config" : "recorded them as a secret"}`;
   return full.length === 0
     ? `stack "${stack}" has no other full update (one deployed without --group) to roll back to instead`
     : `stack "${stack}" has no other full update (one deployed without --group) whose tenants can be read to roll back to instead (${full.map(why).join(", ")})`;
@@ -385,9 +387,7 @@ function secretsOfTenants(value: unknown, tenants: readonly string[]): unknown {
 /** An `agent-cloud:` key that is not a secret key (`tenants`, `app`, ...): kept in clear. */
 function isPlainKey(key: string): boolean {
   const prefix = `${CONFIG_NAMESPACE}:`;
-  return (
-    key.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(key.slice(prefix.length))
-  );
+  return key.startsWith(prefix) && !isSecretKey(key.slice(prefix.length));
 }
 
 function tenantsFromConfig(config: StackConfig): Record<string, unknown>[] {

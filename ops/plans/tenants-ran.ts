@@ -64,6 +64,11 @@ export function recordedEntries(update: UpdateRecord): TenantConfig[] | undefine
   );
 }
 
+/** Whether an update recorded no config at all (one run outside `ops` by an old CLI, say). */
+export function recordedNoConfig(update: UpdateRecord): boolean {
+  return Object.keys(update.config).length === 0;
+}
+
 /**
  * The ids of the tenants an update ran itself, in file order: every entry a full update recorded,
  * only its groups' entries for a `deploy --group` update (it records the whole stack file but
@@ -129,7 +134,7 @@ export function tenantsRan(
 ): TenantConfig[] {
   const recorded = recordedEntries(update);
   if (recorded === undefined) {
-    const secret = Object.keys(update.config).length > 0;
+    const secret = !recordedNoConfig(update);
     const why = secret
       ? `recorded ${KEY.tenants} as a secret (a value under it was set with --secret) and ops never decrypts history`
       : "recorded no config";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { configSchema, type ParsedConfig, SECRET_KEYS } from "../../model/config-schema";
+import { configSchema, isSecretKey, type ParsedConfig } from "../../model/config-schema";
 import type { PlatformConfig } from "../../model/platform-config";
 import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
 import { type KeyFailures, parseEachKey } from "./partial-parse";
@@ -79,9 +79,7 @@ function assertConfigMap(input: unknown): asserts input is Record<string, unknow
 /** Pulumi.yaml declares an empty default for each secret key; empty means "not set". */
 function withoutUnsetSecrets(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(input).filter(
-      ([key, value]) => !(SECRET_KEYS as readonly string[]).includes(key) || !isEmpty(value),
-    ),
+    Object.entries(input).filter(([key, value]) => !isSecretKey(key) || !isEmpty(value)),
   );
 }
 
@@ -96,7 +94,7 @@ function isEmpty(value: unknown): boolean {
 /** The schema's own issues in our words; a secret key's value shows as `[secret]`. */
 function schemaIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue[] {
   const isSecretPath = (path: readonly PropertyKey[]) =>
-    (SECRET_KEYS as readonly PropertyKey[]).includes(path[0] ?? "");
+    typeof path[0] === "string" && isSecretKey(path[0]);
   return error.issues.map((issue) => fromZodIssue(issue, raw, isSecretPath, configSchema));
 }
 

@@ -12,7 +12,7 @@ import { closestKey } from "./describe";
 import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
-import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../model/config-schema";
+import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
 
 /** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
 export const ENCRYPTED_VALUE_MARK = "[secure]";
@@ -132,7 +132,7 @@ export function fromStackFile(
     if (stripped.secure) secretKeys.push(key);
     // `pulumi config set --secret --path` encrypts one leaf; the engine then treats the whole key
     // as secret, so a leaf added in clear beside it would pass parseConfig unnoticed.
-    if (stripped.secure && (SECRET_KEYS as readonly string[]).includes(key)) {
+    if (stripped.secure && isSecretKey(key)) {
       for (const leaf of clearLeaves(value, key)) {
         issues.push({
           path: leaf,

@@ -5,7 +5,7 @@
  */
 import { SET_DATABASE_ADMIN_PASSWORD } from "../../../model/rules/database-admin-password";
 import { findNestedSecrets, isSecretName, secretShape } from "../../../model/rules/secrets";
-import { SECRET_KEYS, type SecretKey } from "../../../model/config-schema";
+import { isSecretKey, SECRET_KEYS, type SecretKey } from "../../../model/config-schema";
 import type { ConfigIssue } from "../errors";
 import { clearTextIssue, type TenantRule } from "./rule";
 
@@ -37,7 +37,7 @@ export function clearTextSecretKeyIssues(
  */
 export function encryptedPlainKeyIssues(secretKeys: ReadonlySet<string>): ConfigIssue[] {
   return [...secretKeys]
-    .filter((key) => !(SECRET_KEYS as readonly string[]).includes(key))
+    .filter((key) => !isSecretKey(key))
     .sort()
     .map((key) => ({
       path: key,
