@@ -11,10 +11,12 @@ import {
   isHostName,
 } from "./names";
 import {
+  DEFAULT_IMAGE_PLATFORMS,
   DEFAULT_IMAGE_TAG,
   DIGEST_REF,
   DIGEST_REF_RULE,
   IMAGE_TAG,
+  IMAGE_PLATFORMS,
   IMAGE_TAG_RULE,
 } from "./patterns";
 import { quantitySyntaxReason } from "./quantity";
@@ -330,7 +332,7 @@ const imageSchema = z.strictObject({
   /** Build from this context (relative to the project) unless `ref` is set. */
   context: z.string().optional(),
   dockerfile: z.string().optional(),
-  platforms: z.array(z.enum(["linux/amd64", "linux/arm64"])).default(["linux/amd64"]),
+  platforms: z.array(z.enum(IMAGE_PLATFORMS)).default([...DEFAULT_IMAGE_PLATFORMS]),
   /** Repository to push to, e.g. ghcr.io/acme/agent. */
   repository: z.string().optional(),
   tag: z.string().regex(IMAGE_TAG, { error: IMAGE_TAG_RULE }).default(DEFAULT_IMAGE_TAG),

@@ -29,6 +29,11 @@ export const IMAGE_TAG_RULE =
 /** The tag a build pushes alongside the digest when none is given. */
 export const DEFAULT_IMAGE_TAG = "latest";
 
+/** Platforms an image can be built for (`image.platforms`). */
+export const IMAGE_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+/** What a build covers when `image.platforms` is unset. */
+export const DEFAULT_IMAGE_PLATFORMS: readonly (typeof IMAGE_PLATFORMS)[number][] = ["linux/amd64"];
+
 /** An image reference pinned by digest: `repo[:tag]@sha256:<64 hex>`. */
 export const DIGEST_REF = new RegExp(`^${REPOSITORY}(?::${TAG})?@${DIGEST}$`);
 /** What {@link DIGEST_REF} allows, in an error message. */

@@ -4,7 +4,7 @@
  */
 import { CONFIG_NAMESPACE, configSchema, type RawPlatformConfig } from "../model/config-schema";
 import type { RecordedConfigValue, StackConfig } from "./engine";
-import { registryHost, repositoryOfRef } from "../model/patterns";
+import { DEFAULT_IMAGE_PLATFORMS, registryHost, repositoryOfRef } from "../model/patterns";
 
 /** A top-level key of the config schema (`tenants`, `dns`, ...). */
 export type ConfigField = keyof RawPlatformConfig;
@@ -142,6 +142,14 @@ export function dnsModeOf(config: StackConfig): { provider: string; proxied: boo
 export function imageRefOf(config: StackConfig): string | undefined {
   const ref = sectionOf(config, "image").ref;
   return typeof ref === "string" ? ref : undefined;
+}
+
+/** The platforms a stack's builds cover, and so its nodes run: its image.platforms, or the default. */
+export function platformsOf(config: StackConfig): string[] {
+  const { platforms } = sectionOf(config, "image");
+  return Array.isArray(platforms) && platforms.every((p) => typeof p === "string")
+    ? [...platforms]
+    : [...DEFAULT_IMAGE_PLATFORMS];
 }
 
 /**

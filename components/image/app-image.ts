@@ -1,7 +1,13 @@
 import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_IMAGE_TAG, IMAGE_TAG, IMAGE_TAG_RULE, registryHost } from "../../model/patterns";
+import {
+  DEFAULT_IMAGE_PLATFORMS,
+  DEFAULT_IMAGE_TAG,
+  IMAGE_TAG,
+  IMAGE_TAG_RULE,
+  registryHost,
+} from "../../model/patterns";
 import { formatConfigProblem } from "../../model/rules/config-problem";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
@@ -22,7 +28,7 @@ export interface AppImageArgs {
   readonly context?: string;
   /** Dockerfile, relative to {@link projectRoot} like `docker build -f`. @default `<context>/Dockerfile` */
   readonly dockerfile?: string;
-  /** Platforms to build for. @default ["linux/amd64"] */
+  /** Platforms to build for. @default {@link DEFAULT_IMAGE_PLATFORMS} */
   readonly platforms?: readonly dockerBuild.Platform[];
   /** Repository to push to, e.g. `ghcr.io/acme/agent`. Required unless `ref` is set. */
   readonly repository?: string;
@@ -171,7 +177,7 @@ export class AppImage extends pulumi.ComponentResource {
       {
         context: { location },
         dockerfile: { location: args.dockerfilePath },
-        platforms: [...(args.platforms ?? ["linux/amd64"])],
+        platforms: [...(args.platforms ?? DEFAULT_IMAGE_PLATFORMS)],
         ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
         push: true,
         // Previews (`pulumi preview`, `ops deploy --dry-run`, `ops status`, pull requests) build

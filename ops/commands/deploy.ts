@@ -18,7 +18,9 @@ import {
   checkReleaseName,
   releaseMessage,
   imagesBefore,
+  releasesOf,
   type ImageSet,
+  type Release,
   type ReleaseFacts,
   type TenantImages,
 } from "../plans/release";
@@ -33,7 +35,7 @@ import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
-import { assertPullable } from "../plans/carried-images";
+import { assertCarriable } from "../plans/carried-images";
 import { adoptionEnv, adoptionLine, chooseAdoptions, retainedDatabases } from "../plans/adoption";
 
 /** `deploy` flags. */
@@ -83,7 +85,7 @@ export const deployCommand = defineCommand({
       "image-from": {
         type: "string",
         value: "S2",
-        doc: "build nothing: run the images stack S2's last successful update ran\n(refused when S2's latest update failed, or when an image is on a\nregistry this stack does not pull from)",
+        doc: "build nothing: run the images stack S2's last successful update ran\n(refused when S2's latest update failed, when an image is on a\nregistry this stack does not pull from, or when S2 built it for fewer\nplatforms than this stack's image.platforms)",
       },
       release: { type: "string", value: "NAME", doc: "name this release (rollback --to NAME)" },
       "remove-tenant": {
@@ -172,10 +174,11 @@ export function checkDeployOptions(options: DeployOptions): void {
 async function testedImages(
   ctx: OpsContext,
   stack: string,
-): Promise<{ version: number; image: string; tenants: TenantImages }> {
+): Promise<{ version: number; image: string; tenants: TenantImages; releases: Release[] }> {
   const { engine } = ctx;
   await engine.selectStack(stack);
-  const latest = (await engine.history(stack)).find((u) => u.kind === "update");
+  const history = await engine.history(stack);
+  const latest = history.find((u) => u.kind === "update");
   if (latest === undefined || latest.result !== "succeeded") {
     throw new OpsError(
       latest === undefined
@@ -190,7 +193,8 @@ async function testedImages(
       `--image-from ${stack}: stack "${stack}" has no imageRef output; deploy it first`,
     );
   }
-  return { version: latest.version, image, tenants: await runningImages(engine, stack, outputs) };
+  const tenants = await runningImages(engine, stack, outputs);
+  return { version: latest.version, image, tenants, releases: releasesOf(history, tenants) };
 }
 
 /** Runs a deploy; returns the exit code. */
@@ -353,12 +357,13 @@ async function imageSource(
   }
   if (options.imageFrom !== undefined) {
     const tested = await testedImages(ctx, options.imageFrom);
-    assertPullable({
+    assertCarriable({
       what: `--image-from ${options.imageFrom}`,
       from: options.imageFrom,
       to: options.stack,
       target: config,
       refs: [tested.image, ...tenants.flatMap((t) => tested.tenants[t.id] ?? [])],
+      sourceReleases: tested.releases,
     });
     env[OVERRIDE_ENV.skipBuild] = "1";
     env[OVERRIDE_ENV.imageRef] = tested.image;

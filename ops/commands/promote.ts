@@ -10,7 +10,7 @@ import { KEY, tenantsOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { tenantsRan } from "../plans/tenants-ran";
 import { imageRefOutput } from "../stack-outputs";
-import { assertPullable } from "../plans/carried-images";
+import { assertCarriable } from "../plans/carried-images";
 import { deployHint, environmentSettings, platformOf } from "../plans/shards";
 
 /** `promote` flags. */
@@ -42,8 +42,9 @@ each shared tenant's agentConfig as that update ran it (after a --group
 update, a tenant outside the group as the earlier update that ran it), never a
 stack-file edit the source has not deployed. Refused when the source's latest
 update failed, when its history does not say what a --group update left a
-tenant running, or when an image it would write is on a registry the target
-does not pull from (the host of its image.repository or image.ref). Never
+tenant running, when an image it would write is on a registry the target
+does not pull from (the host of its image.repository or image.ref), or when
+the source built it for fewer platforms than the target's image.platforms. Never
 secrets, keys or database settings: an agentConfig holding encrypted values
 stays as it is (secrets belong in tenantSecrets).`,
   },
@@ -78,7 +79,8 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
   // and the image each tenant ran.
   const outputs = await engine.outputs(options.from);
   const running = await runningImages(engine, options.from, outputs);
-  const release = releasesOf(history, running).find((r) => r.update === latest);
+  const releases = releasesOf(history, running);
+  const release = releases.find((r) => r.update === latest);
   const known = Object.fromEntries(
     Object.entries(release?.images ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
   );
@@ -102,7 +104,7 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
 
   const targetConfig = await engine.readConfig(options.to);
   const platform = platformOf(targetConfig);
-  assertPullable({
+  assertCarriable({
     what: "promote",
     from: options.from,
     to: options.to,
@@ -116,6 +118,7 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
         : tenantsOf(targetConfig)
             .filter((t) => tenants.some((ran) => ran.id === t.id))
             .map((t) => images.pins[t.id] ?? imageRef),
+    sourceReleases: releases,
   });
   const file = engine.configFileName(options.to);
   const plan = planPromotion({

@@ -1,15 +1,26 @@
 /**
  * Images carried from one stack to another (`promote`, `deploy --image-from`) run only if the
- * target's cluster can pull them: they must be on a registry the target pulls from (the host of
- * its image.repository or of its image.ref), the one its pull credentials are for. Another
- * registry, such as the local stack's `localhost:5001`, is one the target has no credentials for
- * or cannot reach at all, and its pods would never start. Repositories are not compared: a
- * tenant's own image in another repository on the same registry is pulled like the platform's.
+ * target's cluster can pull them and its nodes can run them.
+ *
+ * - Pull: they must be on a registry the target pulls from (the host of its image.repository or
+ *   of its image.ref), the one its pull credentials are for. Another registry, such as the local
+ *   stack's `localhost:5001`, is one the target has no credentials for or cannot reach at all,
+ *   and its pods would never start. Repositories are not compared: a tenant's own image in
+ *   another repository on the same registry is pulled like the platform's.
+ * - Run: an image the source built itself must cover every platform the target builds for
+ *   (its image.platforms, the architectures of its nodes): a digest built for linux/amd64 alone,
+ *   carried to a cluster with arm64 nodes, fails there with `exec format error` or
+ *   `no match for platform in manifest`. What a build covered is its update's recorded
+ *   image.platforms: an update that built and ran a digest built it from exactly that config,
+ *   since another platform list is another build and another digest. Images the source did not
+ *   build (a pinned image.ref, a tenant's own image, one it took with --image-from) cannot be
+ *   checked here and are not.
  */
 import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { registryHost } from "../../model/patterns";
-import { pullRegistriesOf } from "../stack-config";
+import { fromRecorded, KEY, platformsOf, pullRegistriesOf } from "../stack-config";
+import { configuredImages, type Release } from "./release";
 
 export interface CarriedImages {
   /** The command, as its errors start: `promote`, `--image-from dev`. */
@@ -20,17 +31,74 @@ export interface CarriedImages {
   readonly target: StackConfig;
   /** Every image reference the target will run. */
   readonly refs: readonly string[];
+  /** The source's releases, newest first ({@link releasesOf}): what its builds covered. */
+  readonly sourceReleases: readonly Release[];
 }
 
-/** Refuses images on a registry the target does not pull from, naming each; nothing to check without one. */
-export function assertPullable(carried: CarriedImages): void {
+/** The update that built an image, and the platforms it built it for. */
+export interface Build {
+  readonly version: number;
+  readonly platforms: readonly string[];
+}
+
+/** The platforms an update's own build covered; undefined when it built nothing it ran. */
+function platformsBuiltBy(release: Release): readonly string[] | undefined {
+  const { update, facts } = release;
+  if (update.kind !== "update" || update.result !== "succeeded") return undefined;
+  if (facts.skipBuild || facts.imageFrom !== undefined || facts.rollbackTo !== undefined) {
+    return undefined;
+  }
+  const recorded = update.config[KEY.image];
+  if (recorded?.secret) return undefined;
+  const image = recorded === undefined ? {} : fromRecorded(recorded);
+  if (typeof image !== "object" || image === null || Array.isArray(image)) return undefined;
+  if (typeof (image as { ref?: unknown }).ref === "string") return undefined;
+  return platformsOf({ [KEY.image]: image });
+}
+
+/**
+ * The images an update's build gave its tenants: what each tenant ran after it that neither its
+ * recorded config (`tenants[].image`, `image.ref`) nor the update's message (`pin.<id>=`, a
+ * tenant outside a --group deploy) pinned to another image.
+ */
+function builtImages(release: Release): string[] {
+  const configured = configuredImages(release.update);
+  const pins = release.facts.images?.pins ?? {};
+  return Object.entries(release.images).flatMap(([id, image]) =>
+    image !== undefined && configured[id] === undefined && pins[id] === undefined ? [image] : [],
+  );
+}
+
+/** The newest successful update of the source that built `ref` and ran it, if any. */
+export function buildOf(releases: readonly Release[], ref: string): Build | undefined {
+  for (const release of releases) {
+    if (!builtImages(release).includes(ref)) continue;
+    const platforms = platformsBuiltBy(release);
+    if (platforms !== undefined) return { version: release.update.version, platforms };
+  }
+  return undefined;
+}
+
+const listed = (items: readonly string[]) =>
+  items.length <= 2 ? items.join(" and ") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+/** Refuses images the target cannot pull or its nodes cannot run, naming each and the fix. */
+export function assertCarriable(carried: CarriedImages): void {
+  const refs = [...new Set(carried.refs)];
   const registries = pullRegistriesOf(carried.target);
-  if (registries.length === 0) return;
-  const foreign = [...new Set(carried.refs)].filter(
-    (ref) => !registries.includes(registryHost(ref)),
-  );
-  if (foreign.length === 0) return;
-  throw new OpsError(
-    `${carried.what}: stack "${carried.to}" pulls its images from ${registries.join(" and ")}, and stack "${carried.from}" ran ${foreign.join(", ")} from another registry; carry images only between stacks that pull from the same registry`,
-  );
+  const foreign = refs.filter((ref) => !registries.includes(registryHost(ref)));
+  if (registries.length > 0 && foreign.length > 0) {
+    throw new OpsError(
+      `${carried.what}: stack "${carried.to}" pulls its images from ${registries.join(" and ")}, and stack "${carried.from}" ran ${foreign.join(", ")} from another registry; carry images only between stacks that pull from the same registry`,
+    );
+  }
+  const needed = platformsOf(carried.target);
+  for (const ref of refs) {
+    const build = buildOf(carried.sourceReleases, ref);
+    const missing = needed.filter((platform) => !build?.platforms.includes(platform));
+    if (build === undefined || missing.length === 0) continue;
+    throw new OpsError(
+      `${carried.what}: stack "${carried.to}" builds for ${listed(needed)} (its image.platforms: its nodes may run any of them), and stack "${carried.from}" built ${ref} for ${listed([...build.platforms])} only (v${build.version}); add ${listed(missing)} to image.platforms of "${carried.from}", deploy and test it, then carry its new image`,
+    );
+  }
 }

@@ -8,7 +8,7 @@ import {
   UsageError,
 } from "../../ops/errors";
 import { DIGEST_B, SHA_1, testContext } from "../../testkit/ops/fakes";
-import { DEV_DEPLOY, devStack, IMAGE_REF_A, URN } from "./support/fixtures";
+import { DEV_DEPLOY, devConfig, devStack, IMAGE_REF_A, URN } from "./support/fixtures";
 import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
@@ -350,6 +350,26 @@ describe("deploy", () => {
     await expect(deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).rejects.toThrow(
       new OpsError(
         `--image-from dev: stack "production" pulls its images from registry.example.com, and stack "dev" ran ${IMAGE_REF_A}, localhost:5001/acme/agent@${DIGEST_B} from another registry; carry images only between stacks that pull from the same registry`,
+      ),
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
+  it("--image-from refuses an image the source built for fewer platforms than the target builds for", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.production!.config = {
+      "agent-cloud:environment": "production",
+      "agent-cloud:image": {
+        context: "./app",
+        repository: "ghcr.io/acme/agent",
+        platforms: ["linux/arm64"],
+      },
+      "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }],
+    };
+    ctx.engine.stacks.dev!.history = [update({ version: 9, config: recordedConfig(devConfig()) })];
+    await expect(deploy(ctx, { ...base, stack: "production", imageFrom: "dev" })).rejects.toThrow(
+      new OpsError(
+        `--image-from dev: stack "production" builds for linux/arm64 (its image.platforms: its nodes may run any of them), and stack "dev" built ${IMAGE_REF_A} for linux/amd64 only (v9); add linux/arm64 to image.platforms of "dev", deploy and test it, then carry its new image`,
       ),
     );
     expect(ctx.engine.callsOf("up")).toEqual([]);

@@ -316,6 +316,34 @@ describe("promote command", () => {
     expect(after.find((t) => t.id === "acme")!.image).toBe(IMAGE_REF_A);
   });
 
+  it("refuses an image dev built for fewer platforms than production builds for, until dev builds them", async () => {
+    const ctx = setup(true);
+    const production = ctx.engine.stacks.production!;
+    const both = ["linux/amd64", "linux/arm64"];
+    production.config["agent-cloud:image"] = {
+      ...(production.config["agent-cloud:image"] as object),
+      platforms: both,
+    };
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(
+        `promote: stack "production" builds for linux/amd64 and linux/arm64 (its image.platforms: its nodes may run any of them), and stack "dev" built ${IMAGE_REF_A} for linux/amd64 only (v7); add linux/arm64 to image.platforms of "dev", deploy and test it, then carry its new image`,
+      ),
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
+
+    // v8 builds for both: another digest, which every dev tenant runs.
+    const dev = ctx.engine.stacks.dev!;
+    const rebuilt = `ghcr.io/acme/agent:1.2.0@${DIGEST_B}`;
+    const config = devConfig();
+    config["agent-cloud:image"] = { ...(config["agent-cloud:image"] as object), platforms: both };
+    dev.history.unshift(update({ version: 8, config: recordedConfig(config) }));
+    dev.outputs.imageRef = { value: rebuilt, secret: false };
+    const tenants = dev.outputs.tenants!.value as Record<string, { image: string }>;
+    for (const tenant of Object.values(tenants)) tenant.image = rebuilt;
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect((production.config["agent-cloud:image"] as { ref: string }).ref).toBe(rebuilt);
+  });
+
   it("into a shard: tenants' configs and pins, checked against its platform's registry; never image.ref, which is the platform's", async () => {
     const engine = new MemoryEngine({
       dev: devStack({ history: [update({ version: 7, config: recordedConfig(devConfig()) })] }),

@@ -203,6 +203,16 @@ describe("workflows", () => {
     },
   );
 
+  it("deploy.yml: dev builds the platforms production runs, with QEMU set up before the builder", () => {
+    const dev = workflows.find((w) => w.file === "deploy.yml")!.workflow.jobs.dev!;
+    const uses = (dev.steps ?? []).map((s) => s.uses ?? "").filter((u) => u.startsWith("docker/"));
+    expect(uses).toEqual(["docker/setup-qemu-action@v3", "docker/setup-buildx-action@v3"]);
+    const platforms = (file: string) =>
+      (parse(readFileSync(file, "utf8")) as { config: Record<string, { platforms?: string[] }> })
+        .config["agent-cloud:image"]!.platforms;
+    expect(platforms("Pulumi.dev.yaml")).toEqual(platforms("Pulumi.production.yaml"));
+  });
+
   it("deploy.yml: production builds nothing and deploys dev's tested digest, after approval", () => {
     const deploy = workflows.find((w) => w.file === "deploy.yml")!.workflow;
     const production = deploy.jobs.production!;
