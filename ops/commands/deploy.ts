@@ -36,7 +36,13 @@ import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertCarriable } from "../plans/carried-images";
-import { adoptionEnv, adoptionLine, chooseAdoptions, retainedDatabases } from "../plans/adoption";
+import {
+  adoptionEnv,
+  adoptionLine,
+  chooseAdoptions,
+  retainedDatabases,
+  unseenHistoryNote,
+} from "../plans/adoption";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -229,8 +235,9 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const created = (group?.tenantIds ?? tenants.map((tenant) => tenant.id)).filter(
     (id) => running[id] === undefined,
   );
+  const seen = retainedDatabases(history, running, created);
   const retained = chooseAdoptions(
-    retainedDatabases(history, running, created),
+    seen,
     { adopt: options.adoptDatabases ?? [], fresh: options.newDatabases ?? [] },
     {
       stack: options.stack,
@@ -253,6 +260,12 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   });
   for (const note of removal.notes) println(stdout, note);
   if (retained.length > 0) println(stdout, adoptionLine(retained));
+  const unseen = unseenHistoryNote(history, created, [
+    ...seen.map((r) => r.id),
+    ...(options.adoptDatabases ?? []),
+    ...(options.newDatabases ?? []),
+  ]);
+  if (unseen !== undefined) println(stdout, unseen);
   const changing = changedTenants(running, tenants, source.pins, source.images);
   if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
   const git = await gitStateWithWarnings(ctx);

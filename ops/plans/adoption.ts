@@ -48,6 +48,26 @@ export function retainedDatabases(
   });
 }
 
+/**
+ * A note for the tenants a deploy creates that its history cannot clear: a successful update
+ * whose tenants cannot be read (recorded as a secret, or no config recorded) may have run them
+ * and left their role and database retained, which {@link retainedDatabases} cannot see.
+ * Undefined when every successful update can be read, or every created tenant is accounted for
+ * (seen in history or named by the operator).
+ */
+export function unseenHistoryNote(
+  history: readonly UpdateRecord[],
+  created: readonly string[],
+  accounted: readonly string[],
+): string | undefined {
+  const unread = successes(history)
+    .filter((update) => tenantsRunBy(update) === undefined)
+    .map((update) => `v${update.version}`);
+  const unknown = [...new Set(created)].filter((id) => !accounted.includes(id));
+  if (unread.length === 0 || unknown.length === 0) return undefined;
+  return `note: ${unread.join(", ")} of this stack cannot be read (tenants recorded as a secret, or no config recorded), so whether ${unread.length === 1 ? "it" : "they"} ran ${unknown.join(", ")} is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it`;
+}
+
 /** What the operator said about tenants created again (`deploy --adopt-database/--new-database`). */
 export interface AdoptionChoices {
   /** Take their retained role and database over, data included: the same tenant coming back. */

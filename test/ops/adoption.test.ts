@@ -5,6 +5,7 @@ import {
   adoptionLine,
   type RetainedDatabase,
   retainedDatabases,
+  unseenHistoryNote,
 } from "../../ops/plans/adoption";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
@@ -147,5 +148,60 @@ describe("adoptionEnv and adoptionLine", () => {
     expect(adoptionLine(retained)).toBe(
       "taking over the retained database and role of acme (removed after v12), globex (removed after v9) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex)",
     );
+  });
+});
+
+describe("unseenHistoryNote", () => {
+  const secretTenants = (version: number) =>
+    update({ version, message: "deploy", config: { "agent-cloud:tenants": { secret: true } } });
+  const NOTE_V3 =
+    "note: v3 of this stack cannot be read (tenants recorded as a secret, or no config recorded), so whether it ran globex is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it";
+
+  it.each<{
+    what: string;
+    history: UpdateRecord[];
+    created: string[];
+    accounted: string[];
+    note?: string;
+  }>([
+    {
+      what: "an update recorded tenants as a secret: a created tenant is unknown",
+      history: [ran(4, [ACME]), secretTenants(3), ran(2, [ACME])],
+      created: ["globex"],
+      accounted: [],
+      note: NOTE_V3,
+    },
+    {
+      what: "an update recorded no config at all; a failed one is never counted",
+      history: [
+        update({ version: 5, result: "failed", config: {} }),
+        ran(4, [ACME]),
+        update({ version: 3, message: "deploy", config: {} }),
+      ],
+      created: ["globex"],
+      accounted: [],
+      note: NOTE_V3,
+    },
+    {
+      what: "two unreadable updates and two unknown tenants, one accounted for",
+      history: [secretTenants(6), ran(4, [ACME]), secretTenants(3)],
+      created: ["acme", "globex", "initech"],
+      accounted: ["acme"],
+      note: "note: v6, v3 of this stack cannot be read (tenants recorded as a secret, or no config recorded), so whether they ran globex, initech is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it",
+    },
+    {
+      what: "every created tenant seen in history or named by the operator",
+      history: [ran(4, [ACME]), secretTenants(3)],
+      created: ["globex", "initech"],
+      accounted: ["globex", "initech"],
+    },
+    {
+      what: "every update readable",
+      history: [ran(4, [ACME]), ran(3, [GLOBEX])],
+      created: ["initech"],
+      accounted: [],
+    },
+  ])("$what", ({ history, created, accounted, note }) => {
+    expect(unseenHistoryNote(history, created, accounted)).toBe(note);
   });
 });
