@@ -566,6 +566,30 @@ describe("deploy", () => {
       );
     });
 
+    it("a created tenant an unreadable update may have run: a note names both, and the flags silence it", async () => {
+      const withUnreadable = () => {
+        const ctx = setup();
+        removedThenReAdded(ctx, []);
+        (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+        ctx.engine.stacks.dev!.history.push(
+          update({
+            version: 0,
+            message: "deploy",
+            config: { "agent-cloud:tenants": { secret: true } },
+          }),
+        );
+        return ctx;
+      };
+      const noted = withUnreadable();
+      expect(await deploy(noted, base)).toBe(0);
+      expect(noted.stdout.lines).toContain(
+        "note: v0 of this stack cannot be read (tenants recorded as a secret, or no config recorded), so whether it ran initech is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it",
+      );
+      const decided = withUnreadable();
+      expect(await deploy(decided, { ...base, newDatabases: ["initech"] })).toBe(0);
+      expect(decided.stdout.text).not.toContain("cannot be read");
+    });
+
     it("a tenant only a --group update recorded, outside its groups, never ran: created", async () => {
       const ctx = setup();
       removedThenReAdded(ctx, ["globex"]);
