@@ -19,6 +19,7 @@ import {
   IMAGE_PLATFORMS,
   IMAGE_TAG_RULE,
 } from "./patterns";
+import { pemCertificate } from "./pem";
 import { quantitySyntaxReason } from "./quantity";
 import {
   CERTIFICATE_DEFAULTS,
@@ -50,9 +51,23 @@ import { AUTOSCALE_CPU_PERCENT } from "./rules/tenant-scale";
 /** The project's config namespace: keys are `agent-cloud:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "agent-cloud";
 const dnsLabel = (max: number) => {
-  const error = `must be a DNS label (a-z, 0-9, '-'), at most ${max} characters`;
+  const error = `must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most ${max} characters`;
   return z.string().max(max, { error }).regex(DNS_LABEL, { error });
 };
+
+/** The environment's name: a DNS label, and model/rules/environment-name.ts refuses its '-'. */
+const environmentName = (() => {
+  const error = `must be lowercase letters and digits, starting with a letter, at most ${MAX_ENVIRONMENT_LENGTH} characters`;
+  return z.string().max(MAX_ENVIRONMENT_LENGTH, { error }).regex(DNS_LABEL, { error });
+})();
+
+/** A Cloudflare zone id. */
+const zoneId = z
+  .string()
+  .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" });
+
+/** A path the app serves or mounts, e.g. /healthz. */
+const absolutePath = z.string().startsWith("/", { error: 'must be a path starting with "/"' });
 
 /**
  * A plan's name: every plan is a key of the edge's nginx maps (whether or not a tenant is on it),
@@ -138,9 +153,7 @@ const dnsSchema = z.discriminatedUnion("provider", [
   z.strictObject({
     provider: z.literal("cloudflare"),
     /** Zone id of the platform domain in Cloudflare. */
-    zoneId: z
-      .string()
-      .regex(/^[a-f0-9]{32}$/, { error: "must be a 32-character Cloudflare zone id" }),
+    zoneId,
     /** Route through Cloudflare's proxy (orange cloud). */
     proxied: z.boolean().default(DNS_DEFAULTS.proxied),
     /** Name of the zone `zoneId` is (e.g. example.com): decides which edge certificate covers tenants. */
@@ -159,7 +172,7 @@ const dnsSchema = z.discriminatedUnion("provider", [
       .enum(["zone-records", "cloudflare-for-saas"])
       .default(DNS_DEFAULTS.customDomainMode),
     /** Zone ids of custom-domain zones we manage, keyed by zone name. */
-    customDomainZones: z.record(dnsName, z.string().regex(/^[a-f0-9]{32}$/)).default({}),
+    customDomainZones: z.record(dnsName, zoneId).default({}),
   }),
 ]);
 
@@ -173,9 +186,7 @@ const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     mode: z.literal("provided"),
     /** PEM certificate chain; the key is the secret `tlsPrivateKey`. */
-    certificate: z.string().startsWith("-----BEGIN CERTIFICATE-----", {
-      error: "must be a PEM certificate starting with -----BEGIN CERTIFICATE-----",
-    }),
+    certificate: pemCertificate,
   }),
   z.strictObject({
     mode: z.literal("acme"),
@@ -352,16 +363,19 @@ const imageSchema = z.strictObject({
 
 const appSchema = z.strictObject({
   port: port.default(8080),
-  healthPath: z.string().startsWith("/").default("/api/v1/health"),
-  readinessPath: z.string().startsWith("/").optional(),
+  healthPath: absolutePath.default("/api/v1/health"),
+  readinessPath: absolutePath.optional(),
   startupPeriodSeconds: z.number().int().min(1).max(60).default(5),
   startupFailureThreshold: z.number().int().min(1).max(1000).default(120),
   /** Paths that get a writable emptyDir (the root filesystem is read-only). */
-  writablePaths: z.array(z.string().startsWith("/")).default(["/tmp"]),
+  writablePaths: z.array(absolutePath).default(["/tmp"]),
   terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60),
   uid: z.number().int().min(1).default(1000),
   /** Migration command the new image runs in a Job before the Deployment rolls. */
-  migrate: z.array(z.string().min(1)).min(1).optional(),
+  migrate: z
+    .array(z.string().min(1))
+    .min(1, { error: "must name a command (leave migrate out to run none)" })
+    .optional(),
 });
 
 const tenantSchema = z.strictObject({
@@ -413,7 +427,7 @@ const shardSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  environment: dnsLabel(MAX_ENVIRONMENT_LENGTH),
+  environment: environmentName,
   domain: dnsName,
   dns: dnsSchema.default({ provider: "none" }),
   /**
@@ -441,7 +455,7 @@ export const configSchema = z.strictObject({
   // A top-level number reaches the program as text ("250"), as the engine passes every value.
   maxTenantsPerStack: z
     .preprocess(
-      (v) => (typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : v),
+      (v) => (typeof v === "string" && /^-?[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : v),
       z.number().int().min(1).max(100_000),
     )
     .default(DEFAULT_MAX_TENANTS_PER_STACK),

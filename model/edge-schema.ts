@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { pemCertificate } from "./pem";
 import {
   DEFAULT_REAL_IP_HEADER,
   EDGE_LIMIT_DEFAULTS,
@@ -123,12 +124,7 @@ export const originPullSchema = z.strictObject({
   /** Require Cloudflare's client certificate (authenticated origin pulls) on every TLS connection. */
   enabled: z.boolean().default(false),
   /** PEM CA the client certificate must chain to. @default Cloudflare's origin-pull CA */
-  caCertificate: z
-    .string()
-    .startsWith("-----BEGIN CERTIFICATE-----", {
-      error: "must be a PEM certificate starting with -----BEGIN CERTIFICATE-----",
-    })
-    .optional(),
+  caCertificate: pemCertificate.optional(),
 });
 
 /** The edge-security keys of `proxy`. */

@@ -10,6 +10,7 @@ interface Def {
   readonly type: string;
   readonly innerType?: Schema;
   readonly in?: Schema;
+  readonly out?: Schema;
   readonly element?: Schema;
   readonly valueType?: Schema;
   readonly shape?: Record<string, Schema>;
@@ -34,12 +35,15 @@ interface Schema {
 
 const asSchema = (schema: z.ZodType): Schema => schema as unknown as Schema;
 
-/** The schema without `.default()`, `.optional()`, `.nullable()`, `.readonly()` or a pipe's output. */
+/** The schema without `.default()`, `.optional()`, `.nullable()`, `.readonly()`, a pipe's output or a preprocess. */
 function unwrap(schema: Schema): Schema {
   let inner = schema;
   for (;;) {
     const def = inner._zod.def;
     if (def.innerType !== undefined) inner = def.innerType;
+    // z.preprocess is a pipe from a transform: what the value must be is its output.
+    else if (def.type === "pipe" && def.in?._zod.def.type === "transform" && def.out !== undefined)
+      inner = def.out;
     else if (def.type === "pipe" && def.in !== undefined) inner = def.in;
     else return inner;
   }

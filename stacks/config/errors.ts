@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { secretShape } from "../../model/rules/secrets";
 import { closestKey, expectedName, knownKeysAt, schemaAt } from "./describe";
 
 /** One problem in a stack's config: where, what was there, and what is allowed. */
@@ -40,10 +41,26 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
-/** How a received value is quoted in an error: JSON, cut short so a pasted blob stays readable. */
+/**
+ * A run of 32 or more letters, digits, '_' or '-' mixing upper case, lower case and digits: a
+ * random token (a Cloudflare API token is 40 such characters), never a name or id the config takes.
+ */
+function looksLikeToken(text: string): boolean {
+  return (text.match(/[A-Za-z0-9_-]{32,}/g) ?? []).some(
+    (run) => /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run),
+  );
+}
+
+/**
+ * How a received value is quoted in an error: JSON, cut short so a pasted blob stays readable.
+ * A value that looks like a credential is not shown at all: errors reach terminals and CI logs,
+ * and a credential pasted into the wrong field is still a credential.
+ */
 export function showValue(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const json = JSON.stringify(value) ?? typeof value;
+  const shape = secretShape(json) ?? (looksLikeToken(json) ? "a token" : undefined);
+  if (shape !== undefined) return `(not shown: it looks like ${shape})`;
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
@@ -106,16 +123,24 @@ function zodIssueMessage(
         schema === undefined ? undefined : schemaAt(schema, issue.path, raw),
         issue.expected,
       );
-      return value === undefined
-        ? `is required and must be ${expected}`
-        : `must be ${expected}, not ${kindInWords(value)}`;
+      if (value === undefined) return `is required and must be ${expected}`;
+      // A number failing `.int()` is reported as the wrong type (a top-level one arrives as text).
+      const fraction = issue.expected === "int" && Number.isFinite(Number(value));
+      return `must be ${expected}, not ${fraction ? "a fraction" : kindInWords(value)}`;
     }
     case "invalid_value":
       return oneOfMessage(issue.values);
     case "invalid_union": {
       // A discriminated union reports a bad or missing discriminator this way.
       const options = (issue as { options?: unknown[] }).options;
-      return options ? oneOfMessage(options) : issue.message;
+      if (options) return oneOfMessage(options);
+      // A union of literals reports one invalid_value per member.
+      const values = issue.errors.map((errors) =>
+        errors.length === 1 && errors[0]?.code === "invalid_value" ? errors[0].values : undefined,
+      );
+      return values.every((v) => v !== undefined)
+        ? oneOfMessage(values.flat())
+        : issue.message;
     }
     case "too_big":
     case "too_small":

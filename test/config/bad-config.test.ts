@@ -63,20 +63,22 @@ const rows: Row[] = [
     name: "tenant id with uppercase and underscore",
     change: (c) => (c.tenants[1].id = "Acme_1"),
     expected: [
-      `tenants[1].id "Acme_1": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+      `tenants[1].id "Acme_1": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
     ],
   },
   {
     name: "tenant id longer than 40 characters",
     change: (c) => (c.tenants[0].id = "a".repeat(41)),
     expected: [
-      `tenants[0].id "${"a".repeat(41)}": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+      `tenants[0].id "${"a".repeat(41)}": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
     ],
   },
   {
     name: "tenant id starting with a digit",
     change: (c) => (c.tenants[0].id = "1acme"),
-    expected: [`tenants[0].id "1acme": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`],
+    expected: [
+      `tenants[0].id "1acme": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
+    ],
   },
   {
     name: "reserved tenant id",
@@ -173,14 +175,14 @@ const rows: Row[] = [
     name: "missing environment",
     change: (c) => delete c.environment,
     expected: [
-      `environment: is required and must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+      `environment: is required and must be lowercase letters and digits, starting with a letter, at most 12 characters`,
     ],
   },
   {
     name: "environment name too long",
     change: (c) => (c.environment = "pre-production"),
     expected: [
-      `environment "pre-production": must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+      `environment "pre-production": must be lowercase letters and digits, starting with a letter, at most 12 characters`,
     ],
   },
   {
@@ -556,7 +558,7 @@ const rows: Row[] = [
     name: "group that is not a DNS label",
     change: (c) => (c.tenants[0].groups = ["Early Access"]),
     expected: [
-      `tenants[0].groups[0] "Early Access": must be a DNS label (a-z, 0-9, '-'), at most 30 characters`,
+      `tenants[0].groups[0] "Early Access": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 30 characters`,
     ],
   },
   {
@@ -632,7 +634,7 @@ const rows: Row[] = [
     },
     expected: [
       `registryPassword (clear text): is a secret and must be stored encrypted; run: pulumi config rm registryPassword && pulumi config set --secret registryPassword <value>`,
-      `environment: is required and must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+      `environment: is required and must be lowercase letters and digits, starting with a letter, at most 12 characters`,
       `proxy.replicas 0: must be at least 1`,
       `proxy.readTimeoutSeconds "1h": must be a whole number from 1 to 86400, not text`,
       `image.registryUsername: is required when registryPassword is set`,
@@ -647,7 +649,7 @@ const rows: Row[] = [
       c.tenants[1].customDomain = ["chat.acme.com"];
     },
     expected: [
-      `tenants[1].id "Acme_1": must be a DNS label (a-z, 0-9, '-'), at most 40 characters`,
+      `tenants[1].id "Acme_1": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
       `tenants[1].adminEmail 42: must be an email address, not a number`,
       `tenants[1]: unknown key "customDomain" (did you mean "customDomains"?); see the config reference in README.md`,
       `tenants[0].env.OPENAI_API_KEY (clear text): ${SECRET_ENV_FIX("acme", "OPENAI_API_KEY")}`,
@@ -887,6 +889,80 @@ const rows: Row[] = [
       `tenants[0].customDomains[0] "example.com": must not be above the platform domain agents.example.com: it would cover every tenant's host`,
       `tenants[0].customDomains[1] "eu.staging.example.net": is under staging.example.net, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
       `tenants[1].customDomains[0] "chat.acme.io": is under acme.io, claimed by tenant "acme"; a tenant's domain may not be a parent or child of another tenant's`,
+    ],
+  },
+  {
+    name: "fractions where whole numbers go, top-level text included",
+    change: (c) => {
+      c.proxy = { replicas: 2.5 };
+      c.maxTenantsPerStack = "2.5";
+    },
+    expected: [
+      `proxy.replicas 2.5: must be a whole number from 1 to 20, not a fraction`,
+      `maxTenantsPerStack "2.5": must be a whole number from 1 to 100000, not a fraction`,
+    ],
+  },
+  {
+    name: "an Origin CA validity that is not one Cloudflare issues",
+    change: (c) => (c.tls = { mode: "cloudflare-origin-ca", validityDays: 100 }),
+    expected: [`tls.validityDays 100: must be one of 7, 30, 90, 365, 730, 1095, 5475`],
+  },
+  {
+    name: "an environment with upper case, a tenant id starting with a digit",
+    change: (c) => {
+      c.environment = "Local";
+      c.tenants[0].id = "1acme";
+    },
+    expected: [
+      `environment "Local": must be lowercase letters and digits, starting with a letter, at most 12 characters`,
+      `tenants[0].id "1acme": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 40 characters`,
+    ],
+  },
+  {
+    name: "a custom-domain zone id, app paths and an empty migrate in people's words",
+    change: (c) => {
+      c.dns = {
+        provider: "cloudflare",
+        zoneId: "0".repeat(32),
+        zoneName: "example.com",
+        customDomainZones: { "example.org": "bad" },
+      };
+      c.app = { healthPath: "healthz", writablePaths: ["tmp"], migrate: [] };
+    },
+    expected: [
+      `dns.customDomainZones["example.org"] "bad": must be a 32-character Cloudflare zone id`,
+      `app.healthPath "healthz": must be a path starting with "/"`,
+      `app.writablePaths[0] "tmp": must be a path starting with "/"`,
+      `app.migrate []: must name a command (leave migrate out to run none)`,
+    ],
+  },
+  {
+    name: "credentials pasted into the wrong fields are refused and never shown",
+    change: (c) => {
+      c.database = { mode: "external", host: "postgres://admin:Sup3rS3cret@pg.example.com/db" };
+      c.dns = { provider: "cloudflare", zoneId: "Xq7cF0rT9kLmN2pQ4sV6wY8zA1bC3dE5fG7hJ9kL" };
+      c.image = {
+        context: "./app",
+        repository: "https://ci:ghp_abcdefghijklmnopqrstuvwxyz0123456789@ghcr.io/a",
+      };
+    },
+    expected: [
+      `dns.zoneId (not shown: it looks like a token): must be a 32-character Cloudflare zone id`,
+      `database.host (not shown: it looks like a URL with an embedded password): ${SERVER_HOST}`,
+      `image.repository (not shown: it looks like a GitHub token (ghp_...)): must be a lowercase repository such as ghcr.io/acme/agent or localhost:5001/acme/agent, with no tag or digest (a ':' only before a registry host's port; the tag goes in image.tag)`,
+    ],
+  },
+  {
+    name: "a certificate with its private key pasted in: the key is refused, never shown",
+    change: (c) =>
+      (c.tls = {
+        mode: "provided",
+        certificate:
+          "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+      }),
+    secretKeys: ["tlsPrivateKey"],
+    expected: [
+      `tls.certificate (not shown: it looks like a PEM private key (-----BEGIN ... PRIVATE KEY-----)): holds a PEM private key: only certificates go here, since config is stored in clear (the stack file, the state, every update's history); remove the key block, and give the edge's key as the secret tlsPrivateKey (pulumi config set --secret tlsPrivateKey < key.pem)`,
     ],
   },
 ];

@@ -111,7 +111,7 @@ describe("check-config", () => {
       `  - domain: stack config keys carry their namespace; write "agent-cloud:domain"`,
       `  - agent-coud:environment: unknown namespace "agent-coud" (did you mean "agent-cloud:environment"?); the program reads only agent-cloud:* keys`,
       "  - tenantSecrets.alpha.OPENAI_API_KEY (clear text): is a secret and must be stored encrypted; run: pulumi config set --secret --path 'tenantSecrets.alpha.OPENAI_API_KEY' <value>",
-      `  - environment "12": must be a DNS label (a-z, 0-9, '-'), at most 12 characters`,
+      `  - environment "12": must be lowercase letters and digits, starting with a letter, at most 12 characters`,
     ]);
     expect(result.err).not.toContain("cf-token-in-clear");
     expect(result.err).not.toContain("typed-in-by-hand");
