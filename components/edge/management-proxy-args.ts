@@ -169,26 +169,63 @@ function limitOf(resources: ManagementProxyArgs["resources"], name: "cpu" | "mem
 }
 
 /**
+ * What sizes the nginx workers and how many old ones may drain: the container's resources,
+ * `workerProcesses`, and the routes (only how many). ManagementProxy's args are one; the stack
+ * config's check builds one from `proxy.resources` and the tenants (stacks/config/rules/).
+ */
+export type ProxyWorkerSizing = Pick<ManagementProxyArgs, "resources" | "workerProcesses"> & {
+  readonly routes: readonly unknown[];
+};
+
+/**
+ * A problem with how the workers are sized: the arg (`resources.limits.memory`), what it held
+ * (undefined when the problem is not about a value), whether that was the component's default,
+ * and why; `text` is how ManagementProxy says it.
+ */
+export interface WorkerSizingProblem {
+  readonly path: string;
+  readonly received?: unknown;
+  readonly isDefault: boolean;
+  readonly message: string;
+  readonly text: string;
+}
+
+/** A sizing problem printed `path received: message` (received as JSON), as most args' are. */
+function sizingProblem(
+  path: string,
+  received: unknown,
+  message: string,
+  isDefault = false,
+  text = `${path}${received === undefined ? "" : ` ${JSON.stringify(received)}`}${isDefault ? " (the default)" : ""}: ${message}`,
+): WorkerSizingProblem {
+  return { path, received, isDefault, message, text };
+}
+
+/**
  * The container's memory limit as `resources` spells it: undefined when it sets limits without
  * one, a problem when it is not a plain quantity now (an Output is known only at deployment,
  * and the route table that carries the draining budget is rendered before that).
  */
 function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
   limit?: string;
-  problems: string[];
+  problems: WorkerSizingProblem[];
 } {
   const memory = limitOf(resources, "memory");
   if (memory === undefined) return { problems: [] };
   if (typeof memory !== "string")
     return {
       problems: [
-        "resources.limits.memory: must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
+        sizingProblem(
+          "resources.limits.memory",
+          undefined,
+          "must be a plain quantity when the program runs, not an Output or a Promise: it sizes how many old nginx workers may drain after a route change",
+        ),
       ],
     };
   const reason = quantityReason(memory);
   return reason === undefined
     ? { limit: memory, problems: [] }
-    : { problems: [`resources.limits.memory ${JSON.stringify(memory)}: ${reason}`] };
+    : { problems: [sizingProblem("resources.limits.memory", memory, reason)] };
 }
 
 /**
@@ -197,11 +234,11 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
  * container gets), else PROXY_DEFAULTS.workerProcesses when the limit is unset or known only at
  * deployment. A problem leaves the default, so nginx's own checks do not repeat it.
  */
-function workerProcessesOf(args: ManagementProxyArgs): {
+function workerProcessesOf(args: ProxyWorkerSizing): {
   count: number;
   /** Set when the count comes from a CPU limit the caller set: which, for messages. */
   fromCpu?: string;
-  problems: string[];
+  problems: WorkerSizingProblem[];
 } {
   const fallback = PROXY_DEFAULTS.workerProcesses;
   if (args.workerProcesses !== undefined) {
@@ -211,6 +248,14 @@ function workerProcessesOf(args: ManagementProxyArgs): {
       1,
       MOST_WORKER_PROCESSES,
       `a whole number from 1 to ${MOST_WORKER_PROCESSES}`,
+    ).map((text) =>
+      sizingProblem(
+        "workerProcesses",
+        args.workerProcesses,
+        `must be a whole number from 1 to ${MOST_WORKER_PROCESSES}`,
+        false,
+        text,
+      ),
     );
     return { count: problems.length === 0 ? args.workerProcesses : fallback, problems };
   }
@@ -218,7 +263,8 @@ function workerProcessesOf(args: ManagementProxyArgs): {
   if (typeof cpu !== "string" && typeof cpu !== "number") return { count: fallback, problems: [] };
   const field = `resources.limits.cpu ${JSON.stringify(cpu)}`;
   const reason = quantityReason(String(cpu));
-  if (reason !== undefined) return { count: fallback, problems: [`${field}: ${reason}`] };
+  if (reason !== undefined)
+    return { count: fallback, problems: [sizingProblem("resources.limits.cpu", cpu, reason)] };
   const count = Math.max(1, Math.ceil(quantityValue(String(cpu))));
   // Only a limit the caller set is worth naming when the workers do not fit.
   const fromCpu = args.resources === undefined ? undefined : field;
@@ -227,16 +273,20 @@ function workerProcessesOf(args: ManagementProxyArgs): {
     : {
         count: fallback,
         problems: [
-          `${field}: runs one nginx worker per CPU, at most ${MOST_WORKER_PROCESSES}; set workerProcesses for a larger limit`,
+          sizingProblem(
+            "resources.limits.cpu",
+            cpu,
+            `runs one nginx worker per CPU, at most ${MOST_WORKER_PROCESSES}; set workerProcesses for a larger limit`,
+          ),
         ],
       };
 }
 
 /** How many old workers may drain at once, or why the memory limit cannot hold them. */
 function drainingBudget(
-  args: ManagementProxyArgs,
+  args: ProxyWorkerSizing,
   workers: ReturnType<typeof workerProcessesOf>,
-): { kept?: number; problems: string[] } {
+): { kept?: number; problems: WorkerSizingProblem[] } {
   const workerProcesses = workers.count;
   const memory = memoryLimitOf(args.resources);
   if (memory.problems.length > 0) return memory;
@@ -256,10 +306,31 @@ function drainingBudget(
         : ` (${workerProcesses} workers: one per CPU of ${workers.fromCpu}; workerProcesses sets fewer)`;
     return {
       problems: [
-        `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}${why}`,
+        sizingProblem(
+          "resources.limits.memory",
+          memory.limit,
+          (err as Error).message,
+          args.resources === undefined,
+          `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}${why}`,
+        ),
       ],
     };
   }
+}
+
+/**
+ * How many nginx workers run and how many old ones may drain at once, with every problem of
+ * either: what ManagementProxy renders into nginx.conf and the route table, and what the stack
+ * config's check (stacks/config/rules/proxy-workers.ts) asks of `proxy.resources`.
+ */
+export function proxyWorkerSizing(args: ProxyWorkerSizing): {
+  workers: ReturnType<typeof workerProcessesOf>;
+  kept?: number;
+  problems: WorkerSizingProblem[];
+} {
+  const workers = workerProcessesOf(args);
+  const draining = drainingBudget(args, workers);
+  return { workers, kept: draining.kept, problems: [...workers.problems, ...draining.problems] };
 }
 
 /** Problems with the image: unpinned, or `latest` without a digest (model/rules/proxy-image.ts). */
@@ -286,16 +357,15 @@ function renderProxyFiles(
   args: ManagementProxyArgs,
   image: string,
 ): { files?: RenderedProxyFiles; problems: string[] } {
-  const workers = workerProcessesOf(args);
+  const sizing = proxyWorkerSizing(args);
   const shipped = unverifiedProxyNginxConfigInput({
     ...args,
-    workerProcesses: workers.count,
+    workerProcesses: sizing.workers.count,
     // A tag that names no version: the spelling every nginx with HTTP/2 understands.
     nginxVersion: args.nginxVersion ?? imageNginxVersion(image) ?? "1.9.5",
   });
-  const draining = drainingBudget(args, workers);
-  const problems = [...workers.problems, ...draining.problems];
-  const nginxInput = { ...shipped, drainingWorkersKept: draining.kept };
+  const problems = sizing.problems.map((problem) => problem.text);
+  const nginxInput = { ...shipped, drainingWorkersKept: sizing.kept };
   let nginxConfig: string;
   let routes: string;
   try {

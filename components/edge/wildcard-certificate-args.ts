@@ -148,44 +148,70 @@ export function wildcardDnsNames(domain: string): [string, string] {
   return [`*.${domain}`, domain];
 }
 
+/** A problem with a provided certificate or key: which arg, and what is wrong with it. */
+export interface ProvidedCertificateProblem {
+  readonly field: "certificatePem" | "privateKeyPem";
+  readonly message: string;
+}
+
 /**
  * Problems with a provided certificate and key: unparseable PEM, names not covered, or a key
  * that does not belong to the certificate (nginx would refuse to start with it). Never quotes
- * the key.
+ * the key. Without the key (a secret the stack config's check cannot read), only the
+ * certificate is checked: stacks/config/rules/provided-certificate.ts.
  */
-export function checkProvidedCertificate(
+export function providedCertificateProblems(
   domain: string,
   certificatePem: string,
   privateKeyPem?: string,
-): string[] {
+): ProvidedCertificateProblem[] {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certificatePem);
   } catch (err) {
-    return [`certificatePem: is not a PEM certificate (${(err as Error).message})`];
+    return [
+      {
+        field: "certificatePem",
+        message: `is not a PEM certificate (${(err as Error).message})`,
+      },
+    ];
   }
-  const problems: string[] = [];
+  const problems: ProvidedCertificateProblem[] = [];
   const sans = (cert.subjectAltName ?? "")
     .split(/,\s*/)
     .filter((s) => s.startsWith("DNS:"))
     .map((s) => s.slice(4).toLowerCase());
   const missing = wildcardDnsNames(domain).filter((n) => !sans.includes(n));
   if (missing.length > 0) {
-    problems.push(
-      `certificatePem: does not cover ${missing.join(" and ")} (its DNS names: ${sans.join(", ") || "none"}); issue one for both *.${domain} and ${domain}`,
-    );
+    problems.push({
+      field: "certificatePem",
+      message: `does not cover ${missing.join(" and ")} (its DNS names: ${sans.join(", ") || "none"}); issue one for both *.${domain} and ${domain}`,
+    });
   }
   if (privateKeyPem !== undefined) {
     let matches = false;
     try {
       matches = cert.checkPrivateKey(createPrivateKey(privateKeyPem));
     } catch {
-      problems.push("privateKeyPem: is not a PEM private key");
+      problems.push({ field: "privateKeyPem", message: "is not a PEM private key" });
       return problems;
     }
-    if (!matches) problems.push("privateKeyPem: is not the key of certificatePem");
+    if (!matches) {
+      problems.push({ field: "privateKeyPem", message: "is not the key of certificatePem" });
+    }
   }
   return problems;
+}
+
+/** {@link providedCertificateProblems}, each as `field: message`: what the component says. */
+export function checkProvidedCertificate(
+  domain: string,
+  certificatePem: string,
+  privateKeyPem?: string,
+): string[] {
+  return providedCertificateProblems(domain, certificatePem, privateKeyPem).map(
+    (problem) => `${problem.field}: ${problem.message}`,
+  );
 }
 
 /** The args checked, with every default filled in. */

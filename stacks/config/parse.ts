@@ -25,6 +25,8 @@ import { dnsRecordIssues } from "./rules/dns-records";
 import { proxyImageIssues } from "./rules/proxy-image";
 import { planResourceIssues, proxyResourceIssues, tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
+import { providedCertificateIssues } from "./rules/provided-certificate";
+import { proxyWorkerIssues } from "./rules/proxy-workers";
 import { ruleContext } from "./rules/rule";
 import { tenantEnvIssues } from "./rules/tenant-env";
 import { tenantIdIssues } from "./rules/tenant-ids";
@@ -120,6 +122,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...productionGuardIssues(context),
     ...databaseAdminPasswordIssues(context),
     ...tlsIssues(context),
+    ...providedCertificateIssues(context),
     ...imageIssues(context),
     ...writablePathIssues(context),
     ...environmentNameIssues(context),
@@ -133,6 +136,7 @@ function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigI
     ...nodePortCollisionIssues(context),
     ...proxyImageIssues(context),
     ...proxyResourceIssues(context),
+    ...proxyWorkerIssues(context),
     ...edgeSecurityIssues(context),
   ];
 }

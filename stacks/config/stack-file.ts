@@ -8,14 +8,27 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError, type ConfigIssue } from "./errors";
-import { closestKey } from "./describe";
+import { closestKey, schemaAt } from "./describe";
 import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
-import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
+import { CONFIG_NAMESPACE, configSchema, isSecretKey } from "../../model/config-schema";
 
 /** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
 export const ENCRYPTED_VALUE_MARK = "[secure]";
+
+/**
+ * Whether secret key `key` holds a map (`tenantSecrets`) rather than text. Such a key given whole
+ * as one `secure:` value (`pulumi config set --secret tenantSecrets '{"acme":{...}}'`) is set, its
+ * contents unknown: the program decrypts the map, but here it reads as an empty one, so it is
+ * not refused as text, and the rules that look inside (which tenant an entry names, a name also
+ * in a tenant's env) have no entry to check; the program checks them.
+ */
+function isMapSecretKey(key: string): boolean {
+  const schema = isSecretKey(key) ? schemaAt(configSchema, [key], undefined) : undefined;
+  const type = schema?._zod.def.type;
+  return type === "record" || type === "object";
+}
 
 /** Keys outside `agent-cloud:` that hold secrets the program or its providers read. */
 export const OTHER_SECRET_KEYS: Readonly<Record<string, string>> = {
@@ -128,7 +141,8 @@ export function fromStackFile(
       }
       continue;
     }
-    raw[key] = decodeConfigText(asEngineText(stripped.value));
+    raw[key] =
+      isSecure(value) && isMapSecretKey(key) ? {} : decodeConfigText(asEngineText(stripped.value));
     if (stripped.secure) secretKeys.push(key);
     // `pulumi config set --secret --path` encrypts one leaf; the engine then treats the whole key
     // as secret, so a leaf added in clear beside it would pass parseConfig unnoticed.

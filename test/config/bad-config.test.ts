@@ -480,11 +480,12 @@ const rows: Row[] = [
     ],
   },
   {
-    name: "provided certificate without its key",
+    name: "provided certificate that does not parse (WildcardCertificate's check), without its key",
     change: (c) =>
       (c.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nMII..." }),
     expected: [
       `tlsPrivateKey: is required when tls.mode is "provided"; run: pulumi config set --secret tlsPrivateKey < key.pem`,
+      `tls.certificate "-----BEGIN CERTIFICATE-----\\nMII...": is not a PEM certificate (error:04800066:PEM routines::bad end line)`,
     ],
   },
   {

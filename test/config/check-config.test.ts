@@ -8,11 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../ops/cli";
 import { runCheckConfig } from "../../scripts/check-config";
 import { ConfigError } from "../../stacks/config/errors";
-import { checkStackConfig, fromStackFile } from "../../stacks/config/stack-file";
+import {
+  checkStackConfig,
+  ENCRYPTED_VALUE_MARK,
+  fromStackFile,
+} from "../../stacks/config/stack-file";
+import { checkProvidedCertificate } from "../../components/edge/wildcard-certificate-args";
+import { makeSelfSignedCertificate, makeWildcardCertificate } from "../../testkit/edge/certs";
 import { runProgram } from "../../testkit/mocks";
 import { testContext } from "../../testkit/ops/fakes";
 import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
@@ -261,5 +267,195 @@ describe("under pulumi preview", () => {
     expect(error).not.toBeInstanceOf(ConfigError);
     const expected = readmeExample().output.replace(/^Pulumi\.dev\.yaml: /, "");
     expect((error as Error).message).toBe(expected);
+  });
+});
+
+/** A dev stack file in `provided` TLS mode with `certificate`; the key a secure: ciphertext. */
+function providedTlsFile(certificate: string): string {
+  return stringify({
+    config: {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "agents.example.com",
+      "agent-cloud:image": { ref: `ghcr.io/acme/agent@sha256:${"a".repeat(64)}` },
+      "agent-cloud:tls": { mode: "provided", certificate },
+      "agent-cloud:tlsPrivateKey": { secure: "v1:AAAAAAAAAAAAAAAA:a2V5" },
+      "agent-cloud:tenants": [{ id: "acme" }],
+    },
+  });
+}
+
+/** A dev stack file whose proxy's limits are `cpu` and `memory`. */
+function proxyLimitsFile(cpu: string, memory: string): string {
+  return stringify({
+    config: {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "agents.example.com",
+      "agent-cloud:image": { ref: `ghcr.io/acme/agent@sha256:${"a".repeat(64)}` },
+      "agent-cloud:tenants": [{ id: "acme" }, { id: "globex" }],
+      "agent-cloud:proxy": {
+        resources: { requests: { cpu: "100m", memory: "32Mi" }, limits: { cpu, memory } },
+      },
+    },
+  });
+}
+
+/** What the program (stacks/index.ts under mocks) stops with for a stack file's config. */
+async function programError(text: string): Promise<string | undefined> {
+  const file = fromStackFile((parse(text) as { config: Record<string, unknown> }).config);
+  const config: Record<string, string> = {};
+  // A secure: value reaches the program decrypted; a stand-in here (never parsed as a key: the
+  // config is refused before any component runs).
+  for (const [k, v] of Object.entries(file.raw))
+    config[`agent-cloud:${k}`] =
+      v === ENCRYPTED_VALUE_MARK ? "stand-in" : typeof v === "string" ? v : JSON.stringify(v);
+  const secretKeys = file.secretKeys.map((k) => `agent-cloud:${k}`);
+  vi.resetModules();
+  try {
+    await runProgram(async () => import("../../stacks/index.js"), {
+      stack: "dev",
+      config,
+      secretKeys,
+    });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+describe("check-config applies the checks the edge components make", () => {
+  let dir = "";
+  let wrong = "";
+  let right = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "check-config-certs-"));
+    wrong = makeSelfSignedCertificate(dir, "wrong", "wrong.example", [
+      "wrong.example",
+    ]).certificatePem;
+    right = makeWildcardCertificate(dir, "agents.example.com").pem;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("refuses a provided certificate for other names, as WildcardCertificate does", async () => {
+    const text = providedTlsFile(wrong);
+    const expected = [
+      "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+      "  - tls.certificate: does not cover *.agents.example.com and agents.example.com (its DNS names: wrong.example); issue one for both *.agents.example.com and agents.example.com",
+    ].join("\n");
+    expect(joined(checkFile(text))).toEqual({ code: 1, out: "", err: expected });
+    // The component's own words for the same certificate, from the same function.
+    expect(checkProvidedCertificate("agents.example.com", wrong)).toEqual([
+      "certificatePem: does not cover *.agents.example.com and agents.example.com (its DNS names: wrong.example); issue one for both *.agents.example.com and agents.example.com",
+    ]);
+    expect(await programError(text)).toBe(expected.replace(/^Pulumi\.dev\.yaml: /, ""));
+  });
+
+  it("refuses a provided certificate that does not parse, showing how it starts", () => {
+    const garbage = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+    expect(joined(checkFile(providedTlsFile(garbage)))).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+        `  - tls.certificate "-----BEGIN CERTIFICATE-----\\nnot base64 at all\\n-----END...: is not a PEM certificate (error:04800064:PEM routines::bad base64 decode)`,
+      ].join("\n"),
+    });
+  });
+
+  it("passes a provided certificate for both names; its key is checked when the program runs", () => {
+    expect(joined(checkFile(providedTlsFile(right)))).toEqual({
+      code: 0,
+      out: "Pulumi.dev.yaml is valid: environment dev, domain agents.example.com, 1 tenant (acme), TLS provided, DNS none, database in-cluster, 2 proxy replicas",
+      err: "",
+    });
+  });
+
+  it("refuses a proxy memory limit too small for its draining workers, as ManagementProxy does", async () => {
+    const text = proxyLimitsFile("2", "64Mi");
+    const expected = [
+      "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+      `  - proxy.resources.limits.memory "64Mi": holds 0 draining nginx workers beside 2 tenants' route table (about 1 MiB a copy), fewer than the 2 workers a route change leaves draining: at least 81Mi is needed (2 workers: one per CPU of proxy.resources.limits.cpu "2")`,
+    ].join("\n");
+    expect(joined(checkFile(text))).toEqual({ code: 1, out: "", err: expected });
+    expect(await programError(text)).toBe(expected.replace(/^Pulumi\.dev\.yaml: /, ""));
+    expect(joined(checkFile(proxyLimitsFile("2", "81Mi"))).code).toBe(0);
+    expect(joined(checkFile(proxyLimitsFile("1", "73Mi"))).code).toBe(0);
+  });
+
+  it("refuses a CPU limit that runs more nginx workers than nginx allows, as ManagementProxy does", () => {
+    expect(joined(checkFile(proxyLimitsFile("300", "8Gi")))).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+        `  - proxy.resources.limits.cpu "300": runs one nginx worker per CPU, at most 256; set workerProcesses for a larger limit`,
+      ].join("\n"),
+    });
+  });
+});
+
+describe("check-config with tenantSecrets set as one secret", () => {
+  const head = [
+    "config:",
+    "  agent-cloud:environment: dev",
+    "  agent-cloud:domain: agents.example.com",
+    `  agent-cloud:image: '{"ref":"ghcr.io/acme/agent@sha256:${"a".repeat(64)}"}'`,
+    "  agent-cloud:tenants:",
+    "    - id: acme",
+    "      env:",
+    "        LOG_LEVEL: debug",
+  ];
+
+  it("passes a whole-key secure tenantSecrets (pulumi config set --secret tenantSecrets '{...}'): set, contents unknown", () => {
+    const text = [
+      ...head,
+      "  agent-cloud:tenantSecrets:",
+      "    secure: v1:AAAAAAAAAAAAAAAA:e30=",
+      "",
+    ];
+    expect(joined(checkFile(text.join("\n")))).toEqual({
+      code: 0,
+      out: "Pulumi.dev.yaml is valid: environment dev, domain agents.example.com, 1 tenant (acme), TLS self-signed, DNS none, database in-cluster, 2 proxy replicas",
+      err: "",
+    });
+    expect(
+      fromStackFile({ "agent-cloud:tenantSecrets": { secure: "v1:AAAAAAAAAAAAAAAA:e30=" } }),
+    ).toEqual({ raw: { tenantSecrets: {} }, secretKeys: ["tenantSecrets"], issues: [] });
+  });
+
+  it("still reads per-path secure values entry by entry", () => {
+    const entry = (tenant: string) => [
+      `    ${tenant}:`,
+      "      ANTHROPIC_API_KEY:",
+      "        secure: v1:AAAAAAAAAAAAAAAA:a2V5",
+    ];
+    const good = [...head, "  agent-cloud:tenantSecrets:", ...entry("acme"), ""];
+    expect(joined(checkFile(good.join("\n"))).code).toBe(0);
+    const stray = [
+      ...head,
+      "  agent-cloud:tenantSecrets:",
+      ...entry("acme"),
+      ...entry("initech"),
+      "",
+    ];
+    expect(joined(checkFile(stray.join("\n")))).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+        `  - tenantSecrets.initech: no tenant has id "initech"; remove it with: pulumi config rm --path 'tenantSecrets.initech'`,
+      ].join("\n"),
+    });
+  });
+
+  it("still refuses tenantSecrets given in clear text", () => {
+    const clear = [...head, "  agent-cloud:tenantSecrets:", "    acme:", "      TOKEN: abc", ""];
+    expect(joined(checkFile(clear.join("\n")))).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "Pulumi.dev.yaml: agent-cloud config is invalid (1 problem):",
+        "  - tenantSecrets (clear text): is a secret and must be stored encrypted; run: pulumi config rm tenantSecrets && pulumi config set --secret --path 'tenantSecrets.<tenant-id>.<NAME>' <value>",
+      ].join("\n"),
+    });
   });
 });
