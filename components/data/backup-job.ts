@@ -40,8 +40,29 @@ const DUMPS = "/backups";
 const URLS = "/run/tenant-databases";
 
 /**
+ * Sets `decoded` to `$1` with each `%XX` replaced by its byte, as libpq decodes a URL's
+ * user and password. Builtins only (`printf`, `[`), so no argv shows the value; its variables
+ * are global, so named apart from the loop's.
+ */
+const PERCENT_DECODE = [
+  "percent_decode() {",
+  '  encoded="$1"; decoded=""',
+  '  while [ -n "$encoded" ]; do',
+  '    case "$encoded" in',
+  "      %[0-9A-Fa-f][0-9A-Fa-f]*)",
+  '        pct="${encoded#%}"; encoded="${pct#??}"; pct="${pct%"$encoded"}"',
+  // The `x` keeps a decoded newline from being stripped by the command substitution.
+  '        char="$(printf "\\\\$(printf %o "$((0x$pct))")x")"; decoded="$decoded${char%x}" ;;',
+  '      *) decoded="$decoded${encoded%"${encoded#?}"}"; encoded="${encoded#?}" ;;',
+  "    esac",
+  "  done",
+  "}",
+];
+
+/**
  * One pg_dump per tenant file in {@link URLS}; a tenant that fails does not stop the others,
- * but the run fails at the end (and leaves `.failed` for the uploader to report).
+ * but the run fails at the end (and leaves `.failed` for the uploader to report). pg_dump gets
+ * the URL without its password, and the password in PGPASSWORD: its argv is visible to `ps`.
  */
 export function dumpScript(
   retentionDays: number,
@@ -51,6 +72,7 @@ export function dumpScript(
   const { dumps, urls } = paths;
   return [
     "set -u",
+    ...PERCENT_DECODE,
     'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
     'failed=""',
     `for f in ${urls}/*; do`,
@@ -58,7 +80,23 @@ export function dumpScript(
     `  dir="${dumps}/$id"`,
     '  mkdir -p "$dir"',
     '  out="$dir/$id-$stamp.dump"',
-    '  if pg_dump --dbname="$(cat "$f")" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+    // As libpq reads a URL: the user info ends at the first `@` before the first `/`, the user
+    // at its first `:`; the rest (host, port, database, parameters) is passed on unchanged.
+    '  url="$(cat "$f")"; password=""',
+    '  case "$url" in',
+    "    postgres://*|postgresql://*)",
+    '      scheme="${url%%://*}"; rest="${url#*://}"; authority="${rest%%/*}"',
+    '      case "$authority" in',
+    "        *@*)",
+    '          userinfo="${authority%%@*}"; rest="${rest#*@}"',
+    '          case "$userinfo" in *:*) percent_decode "${userinfo#*:}"; password="$decoded" ;; esac',
+    '          url="$scheme://${userinfo%%:*}@$rest" ;;',
+    "      esac ;;",
+    '    *) url="" ;;',
+    "  esac",
+    '  if [ -z "$url" ]; then',
+    '    failed="$failed $id"; echo "backup of $id FAILED: its file is not a postgres:// URL" >&2',
+    '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
     '    mv "$out.partial" "$out" && echo "backed up $id: $out"',
     "  else",
     '    rm -f "$out.partial"; failed="$failed $id"; echo "backup of $id FAILED" >&2',
@@ -69,14 +107,18 @@ export function dumpScript(
   ].join("\n");
 }
 
-/** Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. */
-export function uploadScript(retentionDays: number): string {
+/**
+ * Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. The
+ * keys reach mc in its environment (MC_HOST_target, raw: mc does not percent-decode them), not
+ * on its argv, which `ps` shows.
+ */
+export function uploadScript(retentionDays: number, dumps: string = DUMPS): string {
   return [
     "set -eu",
-    'mc alias set target "$S3_ENDPOINT" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >/dev/null',
-    `mc cp --recursive ${DUMPS}/ "target/$S3_BUCKET/$S3_PREFIX"`,
+    'export MC_HOST_target="${S3_ENDPOINT%%://*}://$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY@${S3_ENDPOINT#*://}"',
+    `mc cp --recursive ${dumps}/ "target/$S3_BUCKET/$S3_PREFIX"`,
     `mc rm --recursive --force --older-than ${retentionDays}d "target/$S3_BUCKET/$S3_PREFIX"`,
-    `if [ -f ${DUMPS}/.failed ]; then echo "failed: $(cat ${DUMPS}/.failed)" >&2; exit 1; fi`,
+    `if [ -f ${dumps}/.failed ]; then echo "failed: $(cat ${dumps}/.failed)" >&2; exit 1; fi`,
   ].join("\n");
 }
 

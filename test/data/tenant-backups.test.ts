@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { backupPodSpec, dumpScript } from "../../components/data/backup-job";
+import { backupPodSpec, dumpScript, uploadScript } from "../../components/data/backup-job";
+import { databaseUrl } from "../../components/data/database-url";
 import {
   TENANT_BACKUPS_TYPE,
   TenantBackups,
@@ -154,6 +155,40 @@ describe("TenantBackups", () => {
     });
   });
 
+  it("puts no secret on a command line: the password and the S3 keys reach the programs in their environment", () => {
+    // Plain values here: the builder puts no Outputs in the spec.
+    type Container = { command: string[] };
+    const pod = backupPodSpec({
+      image: "postgres:17.6",
+      retentionDays: 7,
+      urlsSecret: "tenant-database-urls",
+      target: {
+        kind: "s3",
+        endpoint: "https://s3.eu-west-1.amazonaws.com",
+        bucket: "acme-backups",
+        prefix: "local/",
+        credentialsSecret: "backup-s3",
+        mcImage: "minio/mc@sha256:" + "c".repeat(64),
+      },
+    }) as { initContainers: Container[]; containers: Container[] };
+    const dump = pod.initContainers[0]!.command[2]!;
+    const upload = pod.containers[0]!.command[2]!;
+    // The URL's file is read into the shell; pg_dump's argv gets it only once its password is cut.
+    expect(dump.split("\n").filter((line) => /pg_dump|\$\(cat "\$f"\)/.test(line))).toEqual([
+      '  url="$(cat "$f")"; password=""',
+      '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+    ]);
+    expect(upload).toBe(
+      [
+        "set -eu",
+        'export MC_HOST_target="${S3_ENDPOINT%%://*}://$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY@${S3_ENDPOINT#*://}"',
+        'mc cp --recursive /backups/ "target/$S3_BUCKET/$S3_PREFIX"',
+        'mc rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
+        'if [ -f /backups/.failed ]; then echo "failed: $(cat /backups/.failed)" >&2; exit 1; fi',
+      ].join("\n"),
+    );
+  });
+
   it("refuses a retention below one day", () => {
     expect(() =>
       backupPodSpec({
@@ -275,16 +310,90 @@ describe("database.backup in a stack", () => {
   });
 });
 
+/** A stand-in program on a private PATH that appends its argv and `envName`'s value to `calls`. */
+async function recordingTool(
+  dir: string,
+  name: string,
+  envName: string,
+  calls: string,
+  then = "exit 0",
+): Promise<void> {
+  const file = path.join(dir, name);
+  await writeFile(
+    file,
+    [
+      "#!/bin/sh",
+      `{ printf 'argv:'; printf ' [%s]' "$@"; printf '\\n${envName}=[%s]\\n' "$${envName}"; } >> '${calls}'`,
+      then,
+      "",
+    ].join("\n"),
+  );
+  await chmod(file, 0o755);
+}
+
+describe("the upload script with a stand-in mc", () => {
+  it("hands mc the keys in MC_HOST_target, raw, and never on its argv; a failed dump fails the run", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "upload-script-"));
+    try {
+      const bin = path.join(dir, "bin");
+      const dumps = path.join(dir, "dumps");
+      const calls = path.join(dir, "calls");
+      await mkdir(bin);
+      await mkdir(dumps);
+      await recordingTool(bin, "mc", "MC_HOST_target", calls);
+      const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY";
+      const run = () =>
+        promisify(execFile)("/bin/sh", ["-c", uploadScript(7, dumps)], {
+          env: {
+            PATH: `${bin}:/usr/bin:/bin`,
+            S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
+            S3_BUCKET: "acme-backups",
+            S3_PREFIX: "local/",
+            AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+            AWS_SECRET_ACCESS_KEY: secret,
+          },
+        }).then(
+          (r) => ({ code: 0, stderr: r.stderr }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+        );
+      expect(await run()).toEqual({ code: 0, stderr: "" });
+      const host = `MC_HOST_target=[https://AKIAEXAMPLE:${secret}@s3.eu-west-1.amazonaws.com]`;
+      expect(await readFile(calls, "utf8")).toBe(
+        [
+          `argv: [cp] [--recursive] [${dumps}/] [target/acme-backups/local/]`,
+          host,
+          "argv: [rm] [--recursive] [--force] [--older-than] [7d] [target/acme-backups/local/]",
+          host,
+          "",
+        ].join("\n"),
+      );
+
+      await writeFile(path.join(dumps, ".failed"), " broken\n");
+      expect(await run()).toEqual({ code: 1, stderr: "failed:  broken\n" });
+      const argv = (await readFile(calls, "utf8")).split("\n").filter((l) => l.startsWith("argv:"));
+      expect(argv).toHaveLength(4);
+      expect(argv.filter((l) => l.includes(secret) || l.includes("AKIAEXAMPLE"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the backup script with the real pg_dump and PostgreSQL", () => {
   it("dumps each tenant as its own role, keeps going past a failing one, and fails the run", async (t) => {
     if (!(await postgresAvailable())) t.skip();
     const suffix = uniqueSuffix();
     const role = `bk_${suffix}`;
+    // All but `'` are percent-encoded in the URL (the script decodes them); `'`, `"`, `$` and
+    // the backquote would also break a password pasted into shell quoting.
+    const password = `p@s:s/w?o#r%d &+'"$\`é-${suffix}`;
     const server = new URL(TEST_POSTGRES_URL);
-    const url = `postgres://${role}:pw-${suffix}@${server.hostname}:${server.port || 5432}/${role}?sslmode=disable`;
+    const at = { host: server.hostname, port: Number(server.port || 5432), database: role };
+    const url = databaseUrl({ ...at, user: role, password, sslmode: "disable" });
+    expect(url).toContain("%40s%3As%2Fw%3Fo%23r%25d%20%26%2B'%22%24%60%C3%A9");
     const dir = await mkdtemp(path.join(os.tmpdir(), "backup-script-"));
     await withClient(TEST_POSTGRES_URL, async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw-${suffix}'`);
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
       await c.query(`CREATE DATABASE ${role} OWNER ${role}`);
     });
     try {
@@ -293,27 +402,57 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
       );
       const urls = path.join(dir, "urls");
       const dumps = path.join(dir, "dumps");
+      const bin = path.join(dir, "bin");
+      const calls = path.join(dir, "calls");
       await mkdir(urls);
       await mkdir(dumps);
+      await mkdir(bin);
+      // pg_dump as the pod runs it, behind a stand-in that records its argv and PGPASSWORD.
+      const real = (await promisify(execFile)("sh", ["-c", "command -v pg_dump"])).stdout.trim();
+      await recordingTool(bin, "pg_dump", "PGPASSWORD", calls, `exec '${real}' "$@"`);
       await writeFile(path.join(urls, "acme"), url);
-      await writeFile(path.join(urls, "broken"), url.replace(`pw-${suffix}`, "wrong"));
+      await writeFile(
+        path.join(urls, "broken"),
+        databaseUrl({ ...at, user: role, password: "wrong", sslmode: "disable" }),
+      );
+      await writeFile(path.join(urls, "garbled"), `host=db user=${role} password=${password}`);
       const script = dumpScript(7, true, { dumps, urls });
-      const result = await promisify(execFile)("/bin/sh", ["-c", script]).then(
+      const result = await promisify(execFile)("/bin/sh", ["-c", script], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+        timeout: 30_000,
+      }).then(
         () => ({ code: 0, stderr: "" }),
         (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
       );
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain("backup of broken FAILED");
-      expect(await readFile(path.join(dumps, ".failed"), "utf8")).toBe(" broken\n");
+      expect(result.stderr).toContain("backup of broken FAILED\n");
+      expect(result.stderr).toContain(
+        "backup of garbled FAILED: its file is not a postgres:// URL\n",
+      );
+      expect(result.stderr).not.toContain(password);
+      expect(await readFile(path.join(dumps, ".failed"), "utf8")).toBe(" broken garbled\n");
       const files = await readdir(path.join(dumps, "acme"));
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^acme-\d{8}T\d{6}Z\.dump$/);
       expect(await readdir(path.join(dumps, "broken"))).toEqual([]);
+      const stamp = files[0]!.slice("acme-".length);
+      const argv = (id: string) =>
+        `argv: [--dbname=postgres://${role}@${at.host}:${at.port}/${role}?sslmode=disable]` +
+        ` [--format=custom] [--no-owner] [--no-privileges] [--file=${dumps}/${id}/${id}-${stamp}.partial]`;
+      // The password went in the environment, decoded; the command line names only where and who.
+      expect(await readFile(calls, "utf8")).toBe(
+        [argv("acme"), `PGPASSWORD=[${password}]`, argv("broken"), "PGPASSWORD=[wrong]", ""].join(
+          "\n",
+        ),
+      );
       const listing = await promisify(execFile)("pg_restore", [
         "--list",
         path.join(dumps, "acme", files[0]!),
       ]);
-      expect(listing.stdout).toMatch(/TABLE public t /);
+      expect(listing.stdout).toContain(`;     dbname: ${role}\n`);
+      // The table and its rows, owned by the tenant's role.
+      expect(listing.stdout).toContain(` TABLE public t ${role}\n`);
+      expect(listing.stdout).toContain(` TABLE DATA public t ${role}\n`);
     } finally {
       await withClient(TEST_POSTGRES_URL, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
