@@ -97,5 +97,11 @@ pulumi stack select --create local
 pulumi up --yes --stack local "$@"
 pulumi stack output hostsFileLines --stack local
 echo "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:"
-echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=\"$PULUMI_CONFIG_PASSPHRASE\""
+# Only the default passphrase is printed: an operator's own is a secret, kept off the terminal.
+if [ "$PULUMI_CONFIG_PASSPHRASE" = agent-cloud-local ]; then
+  passphrase='"agent-cloud-local"'
+else
+  passphrase='<your passphrase>'
+fi
+echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=$passphrase"
 echo "--- tear down with: npm run local:down"

@@ -17,12 +17,34 @@ function tool(name: string, script: string): void {
   chmodSync(join(bin, name), 0o755);
 }
 
-function localUp() {
+function localUp(env: Record<string, string> = {}) {
   // The stand-ins first; the system folders only for sh, sed, sort, head and printf.
   return spawnSync("bash", [join(ROOT, "scripts", "local-up.sh")], {
     encoding: "utf8",
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: bin },
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: bin, ...env },
   });
+}
+
+/** Stand-ins under which local-up.sh runs to the end; `clusters` is what `kind get clusters` lists. */
+function toolsThatSucceed(clusters: string): void {
+  rmSync(join(bin, "pulumi-calls"), { force: true });
+  tool("docker", "exit 0");
+  tool(
+    "kind",
+    `case "$1" in version) echo "kind v0.29.0 go1.24 linux/amd64";; get) [ "$2" = clusters ] && echo "${clusters}";; esac; exit 0`,
+  );
+  tool("kubectl", "cat >/dev/null; exit 0");
+  tool(
+    "pulumi",
+    [
+      'echo "$@" >> "$HOME/pulumi-calls"',
+      'case "$1 $2" in',
+      '  "version "*) echo "v3.190.0";;',
+      '  "stack ls") printf "NAME    LAST UPDATE  RESOURCE COUNT\\nlocal*  1 day ago    40\\nlocal-x  n/a  0\\n";;',
+      "esac",
+      "exit 0",
+    ].join("\n"),
+  );
 }
 
 describe("local:up prerequisites", () => {
@@ -69,29 +91,42 @@ describe("local:up prerequisites", () => {
       ],
     ],
   ])("%s", (_, clusters, calls) => {
-    rmSync(join(bin, "pulumi-calls"), { force: true });
-    tool("docker", "exit 0");
-    tool(
-      "kind",
-      `case "$1" in version) echo "kind v0.29.0 go1.24 linux/amd64";; get) [ "$2" = clusters ] && echo "${clusters}";; esac; exit 0`,
-    );
-    tool("kubectl", "cat >/dev/null; exit 0");
-    tool(
-      "pulumi",
-      [
-        'echo "$@" >> "$HOME/pulumi-calls"',
-        'case "$1 $2" in',
-        '  "version "*) echo "v3.190.0";;',
-        '  "stack ls") printf "NAME    LAST UPDATE  RESOURCE COUNT\\nlocal*  1 day ago    40\\nlocal-x  n/a  0\\n";;',
-        "esac",
-        "exit 0",
-      ].join("\n"),
-    );
+    toolsThatSucceed(clusters);
     const run = localUp();
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const recorded = readFileSync(join(bin, "pulumi-calls"), "utf8").split("\n").slice(0, -1);
     expect(recorded.filter((c) => c !== "version")).toEqual(calls);
+  });
+
+  it.each([
+    [
+      "the default passphrase is printed as it is",
+      {},
+      'PULUMI_CONFIG_PASSPHRASE="agent-cloud-local"',
+    ],
+    [
+      "an operator's own passphrase is not printed",
+      { PULUMI_CONFIG_PASSPHRASE: "s3cret-operator-passphrase" },
+      "PULUMI_CONFIG_PASSPHRASE=<your passphrase>",
+    ],
+    [
+      "an empty passphrase is not printed either",
+      { PULUMI_CONFIG_PASSPHRASE: "" },
+      "PULUMI_CONFIG_PASSPHRASE=<your passphrase>",
+    ],
+  ])("%s in the closing export line", (_, env: Record<string, string>, passphrase) => {
+    toolsThatSucceed("agent-cloud");
+    const run = localUp({ ...env, PULUMI_BACKEND_URL: "file:///tmp/state" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.split("\n").slice(-4)).toEqual([
+      "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:",
+      `export PULUMI_BACKEND_URL="file:///tmp/state" ${passphrase}`,
+      "--- tear down with: npm run local:down",
+      "",
+    ]);
+    expect(run.stdout).not.toContain("s3cret");
   });
 
   it("pins a kind node image with Kubernetes >= 1.30 (the preStop sleep action)", () => {
