@@ -23,6 +23,7 @@ import { DNS_LABEL, isDnsName } from "../../model/names";
 import { suspendedGuard, suspendedMapSection } from "./suspended";
 import { DRAINING_WORKERS_LINE, MOST_DRAINING_WORKERS } from "./route-reloader";
 import {
+  apiKeyPattern,
   AUTH_BODIES,
   edgeAuthHttpLines,
   edgeAuthLocationLines,
@@ -411,16 +412,17 @@ export function tenantUpstreamName(tenantId: string): string {
  * `ops usage` parse them (`time`, `tenant`, `host`, `method`, `path`, `status`, `request_time`,
  * `upstream_response_time`, `upstream_status`, `upstream_addr`, `bytes_sent`, `request_length`,
  * `request_id`, `client`); add fields, never rename one. Authorization, query strings and
- * Referer are never logged: they can carry API keys and tokens. This is where a tenant that is
- * down (502, `upstream_status` 502 and the address tried) or a refusal (429, no upstream) shows,
- * since the error log never carries a request ({@link ERROR_LOG_LEVEL}).
+ * Referer are never logged: they can carry API keys and tokens. `path` and `host` are `$uri` and
+ * `$host` with any API key in them redacted ({@link accessLogRedactionLines}). This is where a
+ * tenant that is down (502, `upstream_status` 502 and the address tried) or a refusal (429, no
+ * upstream) shows, since the error log never carries a request ({@link ERROR_LOG_LEVEL}).
  */
 export const ACCESS_LOG_FIELDS = [
   ["time", '"$time_iso8601"'],
   ["tenant", '"$tenant_id"'],
-  ["host", '"$host"'],
+  ["host", '"$edge_log_host"'],
   ["method", '"$request_method"'],
-  ["path", '"$uri"'],
+  ["path", '"$edge_log_path"'],
   ["status", "$status"],
   ["request_time", "$request_time"],
   // A string: empty when no tenant answered (escape=json writes nothing for an unset value), and
@@ -434,6 +436,44 @@ export const ACCESS_LOG_FIELDS = [
   ["client", '"$remote_addr"'],
 ] as const;
 
+/** What a redacted API key is logged as. */
+export const REDACTED_KEY = "[redacted]";
+
+/**
+ * A map from `source` to `variable`: the source unchanged, or, when it holds an API key of any
+ * environment (raw or percent-encoded, {@link apiKeyPattern}), the text before the key and
+ * {@link REDACTED_KEY}. Nothing after the key is kept: it may hold a second key. `(?s)`: a
+ * decoded `%0A` before the key does not hide it.
+ */
+function redactionMap(source: string, variable: string, kept: string): string[] {
+  return [
+    `map ${source} ${variable} {`,
+    `  default ${source};`,
+    `  "~(?s)^(?<${kept}>.*?)${apiKeyPattern()}" "$${kept}${REDACTED_KEY}";`,
+    "}",
+  ];
+}
+
+/**
+ * The access log's `path` and `host`: a key sent in the path (`$uri` is percent-decoded, so an
+ * encoded key too) or as the host never reaches the log in clear, whichever environment it is
+ * of. nginx evaluates these maps only when it writes the log line, never on the proxied path.
+ * A routed host is a DNS name (no `_`), so only an unknown host (`$tenant_id` "") can hold a key:
+ * a routed request's host costs one lookup, not a regular expression.
+ */
+export function accessLogRedactionLines(): string[] {
+  return [
+    ...redactionMap("$uri", "$edge_log_path", "edge_log_path_kept"),
+    "",
+    "map $tenant_id $edge_log_host {",
+    "  default $host;",
+    '  "" $edge_log_unknown_host;',
+    "}",
+    "",
+    ...redactionMap("$host", "$edge_log_unknown_host", "edge_log_host_kept"),
+  ];
+}
+
 function accessLogSection(input: NginxConfigInput): string[] {
   const fields = ACCESS_LOG_FIELDS.map(([k, v]) => `"${k}":${v}`);
   const chunks = [];
@@ -441,6 +481,8 @@ function accessLogSection(input: NginxConfigInput): string[] {
   const body = chunks.map((c, i) => (i < chunks.length - 1 ? `${c},` : c));
   const target = input.paths.accessLog ?? "/dev/stdout";
   return [
+    ...accessLogRedactionLines(),
+    "",
     `log_format edge escape=json '{${body[0]}'`,
     ...body.slice(1, -1).map((c) => `  '${c}'`),
     `  '${body.at(-1)}}';`,

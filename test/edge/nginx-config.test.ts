@@ -99,7 +99,7 @@ describe("renderNginxConfig", () => {
     const main = renderNginxConfig(input);
     const routes = renderNginxRoutes(input);
     expect(main).toContain("\n  include /etc/routes/routes.conf;\n");
-    expect(main).not.toMatch(/acme|globex|upstream |map \$host|map_hash/);
+    expect(main).not.toMatch(/acme|globex|upstream |map \$host \$tenant_id|map_hash/);
     // The include comes before every map, so its hash sizes apply to them all.
     expect(main.indexOf("include /etc/routes")).toBeLessThan(main.indexOf("map "));
     // The same main file whatever the tenants are.
@@ -210,8 +210,41 @@ describe("renderNginxConfig", () => {
       "client",
     ]);
     expect(json).toContain('"client":"$remote_addr"');
-    expect(json).toContain('"path":"$uri"');
+    expect(json).toContain('"host":"$edge_log_host"');
+    expect(json).toContain('"path":"$edge_log_path"');
     expect(config).toContain("access_log /dev/stdout edge buffer=64k flush=1s;");
+  });
+
+  it("logs the path and host with any environment's API key, raw or percent-encoded, redacted", () => {
+    // An API key of any environment, each character raw or %XX (apiKeyPattern, auth.ts).
+    const key =
+      "(?:a|%61)(?:c|%63)(?:_|%5[Ff])(?:[a-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
+    expect(block(config, "map $uri $edge_log_path")).toEqual([
+      "default $uri;",
+      `"~(?s)^(?<edge_log_path_kept>.*?)${key}" "$edge_log_path_kept[redacted]";`,
+    ]);
+    // A routed host is a DNS name and cannot hold a key: only an unknown host is searched.
+    expect(block(config, "map $tenant_id $edge_log_host")).toEqual([
+      "default $host;",
+      '"" $edge_log_unknown_host;',
+    ]);
+    expect(block(config, "map $host $edge_log_unknown_host")).toEqual([
+      "default $host;",
+      `"~(?s)^(?<edge_log_host_kept>.*?)${key}" "$edge_log_host_kept[redacted]";`,
+    ]);
+    // The same key pattern the edge refuses another environment's key with, there without dev's.
+    const elsewhere = /\$edge_foreign_elsewhere \{\n\s*default 0;\n\s*"~(.*)" 1;/.exec(config)?.[1];
+    const notDev = "(?!(?:d|%64)(?:e|%65)(?:v|%76)(?:_|%5[Ff]))";
+    expect(elsewhere).toBe(
+      key.replace("(?:_|%5[Ff])(?:[a-z0-9-]", `(?:_|%5[Ff])${notDev}(?:[a-z0-9-]`),
+    );
+    // The maps come before the log format, which names only their variables.
+    expect(config.indexOf("map $uri $edge_log_path {")).toBeLessThan(
+      config.indexOf("log_format edge"),
+    );
+    expect(
+      renderNginxConfig({ ...base, environment: "production", apiKeyPrefix: "ac_production_" }),
+    ).toContain(`    "~(?s)^(?<edge_log_path_kept>.*?)${key}" "$edge_log_path_kept[redacted]";\n`);
   });
 
   it.each([
@@ -383,6 +416,8 @@ describe("renderNginxConfig", () => {
     expect(config).not.toMatch(/log_format[^;]*\$request_uri/);
     expect(config).not.toMatch(/log_format[^;]*\$(request|args|query_string|http_referer)\b/);
     expect(config).not.toMatch(/log_format[^;]*\$(arg|cookie|http)_/);
+    // The path and host only through the maps that redact an API key.
+    expect(config).not.toMatch(/log_format[^;]*\$(uri|host|document_uri)\b/);
     for (const body of Object.values(EDGE_BODIES)) expect(body).not.toMatch(/svc|cluster|nginx/);
   });
 

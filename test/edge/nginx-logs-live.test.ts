@@ -2,13 +2,16 @@
  * What the edge writes about a request, on the real nginx: query strings and Referer (which
  * carry API keys and tokens) reach neither the error log nor the access log, even when the
  * tenant is down or a limit refuses the request, and the access log still records each failure
- * and refusal with its status and, for the tenant's, the upstream's status and address.
+ * and refusal with its status and, for the tenant's, the upstream's status and address. An API
+ * key sent in the path (raw, percent-encoded, of this environment or another) or as the host is
+ * logged as `[redacted]`, and what follows it not at all; other paths and hosts are logged as sent.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH_BODIES } from "../../components/edge/nginx/auth";
 import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
-import { tenantUnavailableBody } from "../../components/edge/nginx-config";
+import { EDGE_BODIES, tenantUnavailableBody } from "../../components/edge/nginx-config";
 import { edgeHttps, openStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 import { sleep, waitFor } from "../../testkit/edge/ports";
@@ -55,6 +58,7 @@ const https = (host: string, from: string) =>
 
 interface AccessLine {
   readonly tenant: string;
+  readonly host: string;
   readonly path: string;
   readonly status: number;
   readonly upstream_status: string;
@@ -141,5 +145,77 @@ describe("the edge's logs", () => {
     expect(refused.map((l) => l.client).sort()).toEqual(
       [...rateLimited.map(() => "127.0.0.5"), "127.0.0.1"].sort(),
     );
+  });
+
+  it("logs an API key in the path or host as [redacted], raw or percent-encoded, and other paths as sent", async () => {
+    const random = "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7M";
+    const foreign = `ac_production_${random}`;
+    const own = `ac_dev_${random}`;
+    const encodeAll = (text: string) =>
+      [...text].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join("");
+    const acme = `acme.${DOMAIN}`;
+    const cases = [
+      // [host, path sent, status, host logged, path logged]
+      [acme, "/v1/sessions/s-42/messages", 200, acme, "/v1/sessions/s-42/messages"],
+      [acme, `/v1/sessions/${foreign}`, 401, acme, "/v1/sessions/[redacted]"],
+      [acme, `/v1/sessions/${foreign}/messages`, 401, acme, "/v1/sessions/[redacted]"],
+      [
+        acme,
+        `/v1/sessions/${foreign.replaceAll("_", "%5F")}`,
+        401,
+        acme,
+        "/v1/sessions/[redacted]",
+      ],
+      [acme, `/v1/sessions/${encodeAll(foreign)}`, 401, acme, "/v1/sessions/[redacted]"],
+      // Decoded once by nginx, the key is still percent-encoded in the path it logs.
+      [
+        acme,
+        `/v1/sessions/${foreign.replaceAll("_", "%255F")}`,
+        200,
+        acme,
+        "/v1/sessions/[redacted]",
+      ],
+      // A decoded newline before the key does not hide it.
+      [acme, `/v1/a%0Ab/${foreign}`, 401, acme, "/v1/a\nb/[redacted]"],
+      // This environment's own key too (acme is in app mode here: the edge passes it on).
+      [acme, `/v1/keys/${own}?x=1`, 200, acme, "/v1/keys/[redacted]"],
+      // A key as the host (nginx lowercases it): an unknown host, logged without the key.
+      [`${foreign}.${DOMAIN}`, "/v1/sessions", 404, "[redacted]", "/v1/sessions"],
+      [`x.${own}.${DOMAIN}`, "/", 404, "x.[redacted]", "/"],
+      [`nobody.${DOMAIN}`, "/v1/ac_dev_short", 404, `nobody.${DOMAIN}`, "/v1/ac_dev_short"],
+    ] as const;
+    const bodies = {
+      200: undefined,
+      401: AUTH_BODIES.wrongEnvironment,
+      404: EDGE_BODIES.unknownHost,
+    };
+    // One client address each, so the per-client rate limit refuses none of them.
+    const client = (i: number) => `127.0.0.${20 + i}`;
+    for (const [i, [host, path, status]] of cases.entries()) {
+      const response = await edgeHttps({
+        port: edge.ports.https,
+        host,
+        path,
+        ca: edge.certificate.pem,
+        checkName: false,
+        localAddress: client(i),
+      });
+      expect([path, response.status]).toEqual([path, status]);
+      if (status !== 200) expect(response.body).toBe(bodies[status]);
+    }
+
+    const mine = () => accessLines().filter((l) => cases.some((_, i) => l.client === client(i)));
+    await waitFor(
+      "the access log to hold every request",
+      () => mine().length === cases.length,
+      15_000,
+      100,
+    );
+    const logged = mine().sort((a, b) => a.client.localeCompare(b.client, "en", { numeric: true }));
+    expect(logged.map((l) => [l.host, l.path, l.status])).toEqual(
+      cases.map(([, , status, host, path]) => [host, path, status]),
+    );
+    for (const name of ["access.log", "error.log"])
+      expect(read(name).toLowerCase()).not.toContain(random.toLowerCase());
   });
 });

@@ -116,16 +116,15 @@ export function edgeAuthRouteLines(input: EdgeAuthInput): string[] {
 }
 
 /**
- * `http {}` lines that do not change with the tenant list: the maps that decide `$edge_refusal`
- * ("" to pass, `key` or `foreign`) from the route-table maps above and the key table.
+ * The one spelling, as an nginx (PCRE) regular expression, of an API key found inside other text:
+ * `ac_`, an environment (1 to 63 of a-z, 0-9, '-'), `_` and {@link API_KEY_RANDOM_LENGTH} letters
+ * and digits. An app may percent-decode what it reads, so each character may arrive as `%XX`
+ * (hex in either case), and `_` raw or as `%5F`. With `except`, that environment's own keys do
+ * not match. Unanchored: it finds a key anywhere in the text, and matches its first
+ * {@link API_KEY_RANDOM_LENGTH} random characters, whatever follows.
  */
-export function edgeAuthHttpLines(
-  input: Pick<EdgeAuthInput, "environment" | "keyTablePath">,
-): string[] {
-  const own = escapeRegex(input.environment);
+export function apiKeyPattern(except?: string): string {
   const underscore = "(?:_|%5[Ff])";
-  // Outside Authorization an app may percent-decode what it reads, so any character of a key
-  // may arrive as %XX there: each is matched raw or encoded (hex in either case).
   const encoded = (c: string) => {
     const hex = [...c.charCodeAt(0).toString(16)]
       .map((h) => (/[a-f]/.test(h) ? `[${h}${h.toUpperCase()}]` : h))
@@ -133,7 +132,19 @@ export function edgeAuthHttpLines(
     return `(?:${escapeRegex(c)}|%${hex})`;
   };
   const anyOf = (chars: string) => `(?:[${chars}]|%[0-9A-Fa-f]{2})`;
-  const ownEncoded = [...input.environment].map(encoded).join("");
+  const notOwn =
+    except === undefined ? "" : `(?!${[...except].map(encoded).join("")}${underscore})`;
+  return `${encoded("a")}${encoded("c")}${underscore}${notOwn}${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}`;
+}
+
+/**
+ * `http {}` lines that do not change with the tenant list: the maps that decide `$edge_refusal`
+ * ("" to pass, `key` or `foreign`) from the route-table maps above and the key table.
+ */
+export function edgeAuthHttpLines(
+  input: Pick<EdgeAuthInput, "environment" | "keyTablePath">,
+): string[] {
+  const own = escapeRegex(input.environment);
   return [
     // The bearer token, only in the documented form; anything else is no key at all.
     "map $http_authorization $edge_bearer {",
@@ -177,7 +188,8 @@ export function edgeAuthHttpLines(
     // Authorization is searched here too, so a key under any scheme (or none) is caught.
     `map "$request_uri $http_authorization ${CREDENTIAL_HEADERS.map((h) => `$${h}`).join(" ")}" $edge_foreign_elsewhere {`,
     "  default 0;",
-    `  "~${encoded("a")}${encoded("c")}${underscore}(?!${ownEncoded}${underscore})${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}" 1;`,
+    // Outside Authorization any character of a key may arrive percent-encoded (apiKeyPattern).
+    `  "~${apiKeyPattern(input.environment)}" 1;`,
     "}",
     "",
     // What an edge-mode tenant's check needs, evaluated only for such a tenant: nginx evaluates
