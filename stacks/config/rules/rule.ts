@@ -1,7 +1,9 @@
 /**
  * What a cross-field config rule reads and returns. Each rule lives in its own file under
- * stacks/config/rules/ (or, when a component enforces it too, calls the one validator in
- * model/rules/); parseConfig runs them in a fixed order and gathers every issue.
+ * stacks/config/rules/; when a component enforces it too, the rule calls the one validator both
+ * use: in model/rules/, or exported by the component where it rests on what the component
+ * renders (a provided certificate's names, the proxy's nginx workers). parseConfig runs them in a
+ * fixed order and gathers every issue.
  */
 import { BUILTIN_PLANS, type Plan } from "../../../model/plans";
 import type { ParsedConfig, TenantSettings } from "../../../model/config-schema";
