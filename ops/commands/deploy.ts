@@ -36,6 +36,7 @@ import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertCarriable } from "../plans/carried-images";
+import { assertSameEnvironment, databaseMoveNote } from "../plans/stack-identity";
 import {
   adoptionEnv,
   adoptionLine,
@@ -220,6 +221,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     if (problem !== undefined) throw new UsageError(problem);
   }
   const outputs = await engine.outputs(options.stack);
+  assertSameEnvironment(options.stack, config, outputs, engine.configFileName(options.stack));
   const running = await runningImages(engine, options.stack, outputs);
   const tenants = tenantsOf(config);
 
@@ -266,6 +268,8 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     ...(options.newDatabases ?? []),
   ]);
   if (unseen !== undefined) println(stdout, unseen);
+  const move = databaseMoveNote(options.stack, history, config, Object.keys(running));
+  if (move !== undefined) println(stdout, move);
   const changing = changedTenants(running, tenants, source.pins, source.images);
   if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
   const git = await gitStateWithWarnings(ctx);

@@ -389,7 +389,9 @@ describe("deploy", () => {
   it("removing a tenant from a stack that protects its databases needs --remove-tenant and says what is retained", async () => {
     const ctx = setup();
     const dev = ctx.engine.stacks.dev!;
+    // A stack that runs production (its output too), whose databases are protected.
     dev.config["agent-cloud:environment"] = "production";
+    dev.outputs.environment = { value: "production", secret: false };
     dev.config["agent-cloud:tenants"] = (
       dev.config["agent-cloud:tenants"] as { id: string }[]
     ).filter((t) => t.id !== "globex");
@@ -429,6 +431,7 @@ describe("deploy", () => {
       const ctx = setup();
       const dev = ctx.engine.stacks.dev!;
       dev.config["agent-cloud:environment"] = environment;
+      dev.outputs.environment = { value: environment, secret: false };
       dev.config["agent-cloud:tenants"] = (
         dev.config["agent-cloud:tenants"] as { id: string }[]
       ).filter((t) => t.id !== "globex");
@@ -441,6 +444,17 @@ describe("deploy", () => {
       expect(ctx.engine.callsOf("unprotect")).toEqual([]);
     },
   );
+
+  it("refuses a stack file that renames the running environment, before anything runs", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.dev!.outputs.environment = { value: "dev", secret: false };
+    ctx.engine.stacks.dev!.config["agent-cloud:environment"] = "stage";
+    await expect(deploy(ctx, base)).rejects.toThrow(
+      /^Pulumi\.dev\.yaml sets environment "stage", and stack "dev" runs environment "dev": /,
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+  });
 
   it("removes a tenant from an unprotected stack without a flag, saying its database stays", async () => {
     const ctx = setup();
