@@ -138,9 +138,7 @@ function zodIssueMessage(
       const values = issue.errors.map((errors) =>
         errors.length === 1 && errors[0]?.code === "invalid_value" ? errors[0].values : undefined,
       );
-      return values.every((v) => v !== undefined)
-        ? oneOfMessage(values.flat())
-        : issue.message;
+      return values.every((v) => v !== undefined) ? oneOfMessage(values.flat()) : issue.message;
     }
     case "too_big":
     case "too_small":

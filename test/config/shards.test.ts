@@ -70,7 +70,9 @@ describe("shard config", () => {
     [
       "a shard name that is not a DNS label",
       { shards: ["S_1"] },
-      [`shards[0] "S_1": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 20 characters`],
+      [
+        `shards[0] "S_1": must be a DNS label: a-z, 0-9 and '-', starting with a letter and ending with a letter or digit, at most 20 characters`,
+      ],
     ],
   ];
   for (const [name, raw, expected] of cases) {
