@@ -99,9 +99,9 @@ pulumi stack output hostsFileLines --stack local
 echo "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:"
 # Only the default passphrase is printed: an operator's own is a secret, kept off the terminal.
 if [ "$PULUMI_CONFIG_PASSPHRASE" = agent-cloud-local ]; then
-  passphrase='"agent-cloud-local"'
+  echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=\"agent-cloud-local\""
 else
-  passphrase='<your passphrase>'
+  echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\""
+  echo "# and export PULUMI_CONFIG_PASSPHRASE: yours is not printed"
 fi
-echo "export PULUMI_BACKEND_URL=\"$PULUMI_BACKEND_URL\" PULUMI_CONFIG_PASSPHRASE=$passphrase"
 echo "--- tear down with: npm run local:down"

@@ -99,34 +99,41 @@ describe("local:up prerequisites", () => {
     expect(recorded.filter((c) => c !== "version")).toEqual(calls);
   });
 
+  const OWN = [
+    'export PULUMI_BACKEND_URL="file:///tmp/state"',
+    "# and export PULUMI_CONFIG_PASSPHRASE: yours is not printed",
+  ];
   it.each([
     [
       "the default passphrase is printed as it is",
       {},
-      'PULUMI_CONFIG_PASSPHRASE="agent-cloud-local"',
+      [
+        'export PULUMI_BACKEND_URL="file:///tmp/state" PULUMI_CONFIG_PASSPHRASE="agent-cloud-local"',
+      ],
     ],
     [
       "an operator's own passphrase is not printed",
       { PULUMI_CONFIG_PASSPHRASE: "s3cret-operator-passphrase" },
-      "PULUMI_CONFIG_PASSPHRASE=<your passphrase>",
+      OWN,
     ],
-    [
-      "an empty passphrase is not printed either",
-      { PULUMI_CONFIG_PASSPHRASE: "" },
-      "PULUMI_CONFIG_PASSPHRASE=<your passphrase>",
-    ],
-  ])("%s in the closing export line", (_, env: Record<string, string>, passphrase) => {
+    ["an empty passphrase is not printed either", { PULUMI_CONFIG_PASSPHRASE: "" }, OWN],
+  ])("%s in the closing lines, which a shell runs", (_, env: Record<string, string>, lines) => {
     toolsThatSucceed("agent-cloud");
     const run = localUp({ ...env, PULUMI_BACKEND_URL: "file:///tmp/state" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout.split("\n").slice(-4)).toEqual([
+    expect(run.stdout.split("\n").slice(-3 - lines.length)).toEqual([
       "--- done. npm run ops -- ... finds this backend by itself; for plain pulumi, in this shell:",
-      `export PULUMI_BACKEND_URL="file:///tmp/state" ${passphrase}`,
+      ...lines,
       "--- tear down with: npm run local:down",
       "",
     ]);
     expect(run.stdout).not.toContain("s3cret");
+    // Pasted into a shell, the lines export the backend (and the default passphrase).
+    const pasted = spawnSync("sh", ["-c", `${lines.join("\n")}\necho "$PULUMI_BACKEND_URL"`], {
+      encoding: "utf8",
+    });
+    expect([pasted.status, pasted.stdout]).toEqual([0, "file:///tmp/state\n"]);
   });
 
   it("pins a kind node image with Kubernetes >= 1.30 (the preStop sleep action)", () => {
