@@ -5,9 +5,9 @@
  * the secret `tlsPrivateKey`.
  */
 import { z } from "zod";
+import { PRIVATE_KEY_PEM } from "./rules/secrets";
 
 const CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----";
-const PRIVATE_KEY_BLOCK = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
 
 /** A PEM certificate (chain) with no private key in it. */
 export const pemCertificate = z
@@ -15,7 +15,7 @@ export const pemCertificate = z
   .startsWith(CERTIFICATE_BEGIN, {
     error: `must be a PEM certificate starting with ${CERTIFICATE_BEGIN}`,
   })
-  .refine((pem) => !PRIVATE_KEY_BLOCK.test(pem), {
+  .refine((pem) => !PRIVATE_KEY_PEM.test(pem), {
     error:
       "holds a PEM private key: only certificates go here, since config is stored in clear (the stack file, the state, every update's history); remove the key block, and give the edge's key as the secret tlsPrivateKey (pulumi config set --secret tlsPrivateKey < key.pem)",
   });

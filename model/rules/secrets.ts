@@ -64,11 +64,11 @@ export function isSecretName(name: string): boolean {
   return last === "KEY" && KEY_QUALIFIERS.has(w[w.length - 2] ?? "");
 }
 
+/** A PEM private key block's first line, of any key type. */
+export const PRIVATE_KEY_PEM = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+
 const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
-  [
-    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/,
-    "a PEM private key (-----BEGIN ... PRIVATE KEY-----)",
-  ],
+  [PRIVATE_KEY_PEM, "a PEM private key (-----BEGIN ... PRIVATE KEY-----)"],
   [/\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/, "an OpenAI/Anthropic API key (sk-...)"],
   [/\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/, "a GitHub token (ghp_...)"],
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id (AKIA...)"],
@@ -107,6 +107,21 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
     "a URL with a credential in its query string",
   ],
 ];
+
+/**
+ * Whether text holds what looks like a random token: a run of 32 or more letters, digits, '_' or
+ * '-' with both letters and digits (a Cloudflare API token or Global API Key, a hex secret).
+ * Image digests (`sha256:<hex>`) and PEM certificate bodies are not tokens. Too broad to refuse a
+ * value by (a zone id has that shape): errors use it to decide what they may quote.
+ */
+export function looksLikeToken(text: string): boolean {
+  const rest = text
+    .replace(/sha256:[0-9a-f]{64}/g, "")
+    .replace(/-----BEGIN CERTIFICATE-----[\s\S]*?(?:-----END CERTIFICATE-----|$)/g, "");
+  return (rest.match(/[A-Za-z0-9_-]{32,}/g) ?? []).some(
+    (run) => /[A-Za-z]/.test(run) && /[0-9]/.test(run),
+  );
+}
 
 /** What a value looks like if it looks like a credential, else undefined. */
 export function secretShape(value: string): string | undefined {

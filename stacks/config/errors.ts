@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { secretShape } from "../../model/rules/secrets";
+import { showReceived } from "../../model/rules/config-problem";
 import { closestKey, expectedName, knownKeysAt, schemaAt } from "./describe";
 
 /** One problem in a stack's config: where, what was there, and what is allowed. */
@@ -41,28 +41,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
-/**
- * A run of 32 or more letters, digits, '_' or '-' mixing upper case, lower case and digits: a
- * random token (a Cloudflare API token is 40 such characters), never a name or id the config takes.
- */
-function looksLikeToken(text: string): boolean {
-  return (text.match(/[A-Za-z0-9_-]{32,}/g) ?? []).some(
-    (run) => /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run),
-  );
-}
-
-/**
- * How a received value is quoted in an error: JSON, cut short so a pasted blob stays readable.
- * A value that looks like a credential is not shown at all: errors reach terminals and CI logs,
- * and a credential pasted into the wrong field is still a credential.
- */
-export function showValue(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const json = JSON.stringify(value) ?? typeof value;
-  const shape = secretShape(json) ?? (looksLikeToken(json) ? "a token" : undefined);
-  if (shape !== undefined) return `(not shown: it looks like ${shape})`;
-  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
-}
+/** How a received value is quoted in an error (model/rules/config-problem.ts). */
+export const showValue = showReceived;
 
 export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = root;
@@ -174,9 +154,8 @@ function boundMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall):
 function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
   const named = keys.map((key) => {
     const near = closestKey(key, known);
-    return near === undefined
-      ? JSON.stringify(key)
-      : `${JSON.stringify(key)} (did you mean "${near}"?)`;
+    const shown = showValue(key) as string;
+    return near === undefined ? shown : `${shown} (did you mean "${near}"?)`;
   });
   return `unknown ${keys.length === 1 ? "key" : "keys"} ${named.join(", ")}; see the config reference in README.md`;
 }

@@ -954,6 +954,17 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a Global API Key in zoneId and a token as a key name: neither shown",
+    change: (c) => {
+      c.dns = { provider: "cloudflare", zoneId: "1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d" };
+      c.proxy = { ghp_abcdefghijklmnopqrstuvwxyz0123456789: true };
+    },
+    expected: [
+      `dns.zoneId (not shown: it looks like a token): must be a 32-character Cloudflare zone id`,
+      `proxy: unknown key (not shown: it looks like a GitHub token (ghp_...)); see the config reference in README.md`,
+    ],
+  },
+  {
     name: "a certificate with its private key pasted in: the key is refused, never shown",
     change: (c) =>
       (c.tls = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OpsError } from "../../ops/errors";
-import type { UpdateRecord } from "../../ops/engine";
+import type { StackOutputs, UpdateRecord } from "../../ops/engine";
 import { assertSameEnvironment, databaseMoveNote } from "../../ops/plans/stack-identity";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
@@ -8,7 +8,7 @@ const ENVIRONMENT = "agent-cloud:environment";
 const DATABASE = "agent-cloud:database";
 
 describe("assertSameEnvironment", () => {
-  const outputs = (environment?: string) =>
+  const outputs = (environment?: string): StackOutputs =>
     environment === undefined ? {} : { environment: { value: environment, secret: false } };
 
   it("refuses a stack file that renames the environment a stack runs, saying what it would do", () => {
