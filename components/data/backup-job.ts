@@ -108,16 +108,46 @@ export function dumpScript(
 }
 
 /**
- * Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. The
- * keys reach mc in its environment (MC_HOST_target, raw: mc does not percent-decode them), not
- * on its argv, which `ps` shows.
+ * Sets `escaped` to `$2` as the inside of a JSON string: `"` and `\` escaped, with builtins only
+ * (`case`, parameter expansion), so no argv shows the value. A control character (a key file's
+ * trailing newline, say) is refused, naming the variable `$1`, not its value.
+ */
+const JSON_ESCAPE = [
+  "json_escape() {",
+  '  case "$2" in *[[:cntrl:]]*) echo "$1 holds a control character: refused" >&2; exit 1 ;; esac',
+  '  unescaped="$2"; escaped=""',
+  '  while [ -n "$unescaped" ]; do',
+  '    char="${unescaped%"${unescaped#?}"}"; unescaped="${unescaped#?}"',
+  '    case "$char" in \'"\'|\\\\) escaped="$escaped\\\\$char" ;; *) escaped="$escaped$char" ;; esac',
+  "  done",
+  "}",
+];
+
+/**
+ * Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. mc
+ * gets the keys in a config file (version 10, alias `target`) in a private directory named by
+ * --config-dir: not on its argv, which `ps` shows, and not in MC_HOST_target, whose URL form mc
+ * splits at a `:` in the secret key (the rest becomes a session token). The printf that writes
+ * the file is a builtin; the keys are unset before mc runs, so its environment holds neither;
+ * the directory is removed when the script exits.
  */
 export function uploadScript(retentionDays: number, dumps: string = DUMPS): string {
+  const mc = 'mc --config-dir "$cfg"';
   return [
     "set -eu",
-    'export MC_HOST_target="${S3_ENDPOINT%%://*}://$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY@${S3_ENDPOINT#*://}"',
-    `mc cp --recursive ${dumps}/ "target/$S3_BUCKET/$S3_PREFIX"`,
-    `mc rm --recursive --force --older-than ${retentionDays}d "target/$S3_BUCKET/$S3_PREFIX"`,
+    ...JSON_ESCAPE,
+    "umask 077",
+    'cfg="$(mktemp -d)"',
+    `trap 'rm -rf "$cfg"' EXIT`,
+    'json_escape S3_ENDPOINT "$S3_ENDPOINT"; url="$escaped"',
+    'json_escape AWS_ACCESS_KEY_ID "$AWS_ACCESS_KEY_ID"; access_key="$escaped"',
+    'json_escape AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY"; secret_key="$escaped"',
+    "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
+    // "path": "auto" is what an MC_HOST_ alias (no path) and `mc alias set` use.
+    `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
+    "unset access_key secret_key",
+    `${mc} cp --recursive ${dumps}/ "target/$S3_BUCKET/$S3_PREFIX"`,
+    `${mc} rm --recursive --force --older-than ${retentionDays}d "target/$S3_BUCKET/$S3_PREFIX"`,
     `if [ -f ${dumps}/.failed ]; then echo "failed: $(cat ${dumps}/.failed)" >&2; exit 1; fi`,
   ].join("\n");
 }
@@ -188,7 +218,6 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
         image: s3.mcImage,
         command: ["/bin/sh", "-c", uploadScript(input.retentionDays)],
         env: [
-          { name: "MC_CONFIG_DIR", value: "/tmp/mc" },
           { name: "S3_ENDPOINT", value: s3.endpoint },
           { name: "S3_BUCKET", value: s3.bucket },
           { name: "S3_PREFIX", value: s3.prefix },

@@ -145,7 +145,7 @@ describe("TenantBackups", () => {
       valueFrom: { secretKeyRef: { name: "backup-s3", key: "AWS_SECRET_ACCESS_KEY" } },
     });
     expect(pod.containers[0].command[2]).toContain(
-      'mc rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
+      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
     );
     expect(pod.initContainers[0].command[2]).not.toContain("find /backups");
     expect(
@@ -155,7 +155,7 @@ describe("TenantBackups", () => {
     });
   });
 
-  it("puts no secret on a command line: the password and the S3 keys reach the programs in their environment", () => {
+  it("puts no secret on a command line: the password reaches pg_dump in its environment, the S3 keys mc in its config file", () => {
     // Plain values here: the builder puts no Outputs in the spec.
     type Container = { command: string[] };
     const pod = backupPodSpec({
@@ -178,15 +178,20 @@ describe("TenantBackups", () => {
       '  url="$(cat "$f")"; password=""',
       '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
     ]);
-    expect(upload).toBe(
-      [
-        "set -eu",
-        'export MC_HOST_target="${S3_ENDPOINT%%://*}://$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY@${S3_ENDPOINT#*://}"',
-        'mc cp --recursive /backups/ "target/$S3_BUCKET/$S3_PREFIX"',
-        'mc rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
-        'if [ -f /backups/.failed ]; then echo "failed: $(cat /backups/.failed)" >&2; exit 1; fi',
-      ].join("\n"),
-    );
+    // The keys reach the shell in its environment and leave it only in mc's config file, written
+    // by the builtin printf; every mc reads that file and has neither key in its environment.
+    expect(upload.split("\n").filter((line) => /AWS_|printf|mc /.test(line))).toEqual([
+      'json_escape AWS_ACCESS_KEY_ID "$AWS_ACCESS_KEY_ID"; access_key="$escaped"',
+      'json_escape AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY"; secret_key="$escaped"',
+      "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
+      `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
+      'mc --config-dir "$cfg" cp --recursive /backups/ "target/$S3_BUCKET/$S3_PREFIX"',
+      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
+    ]);
+    expect(upload).not.toContain("MC_HOST");
+    expect(upload.split("\n").slice(-1)).toEqual([
+      'if [ -f /backups/.failed ]; then echo "failed: $(cat /backups/.failed)" >&2; exit 1; fi',
+    ]);
   });
 
   it("refuses a retention below one day", () => {
@@ -331,48 +336,147 @@ async function recordingTool(
   await chmod(file, 0o755);
 }
 
+/**
+ * A stand-in `mc` that keeps, per call (`{records}/{n}/`), its argv and environment exactly
+ * (NUL-separated, the environment as the process received it), and a copy of the config file in
+ * the directory its --config-dir names, with that directory's and file's modes.
+ */
+async function recordingMc(dir: string, records: string): Promise<void> {
+  const file = path.join(dir, "mc");
+  await writeFile(
+    file,
+    [
+      "#!/bin/sh",
+      "set -eu",
+      `n=0; while [ -e '${records}'/$n ]; do n=$((n + 1)); done; rec='${records}'/$n; mkdir -p "$rec"`,
+      `printf '%s\\0' "$@" > "$rec/argv"`,
+      'cat /proc/$$/environ > "$rec/environ"',
+      'cfg=""; previous=""',
+      'for arg in "$@"; do [ "$previous" = --config-dir ] && cfg="$arg"; previous="$arg"; done',
+      'if [ -n "$cfg" ]; then cp "$cfg/config.json" "$rec/config.json"; stat -c %a "$cfg" "$cfg/config.json" > "$rec/modes"; fi',
+      "",
+    ].join("\n"),
+  );
+  await chmod(file, 0o755);
+}
+
+interface McCall {
+  argv: string[];
+  environ: string[];
+  config?: string;
+  modes?: string;
+}
+
+async function mcCalls(records: string): Promise<McCall[]> {
+  const read = (file: string) => readFile(file, "utf8").catch(() => undefined);
+  const calls: McCall[] = [];
+  for (let n = 0; ; n++) {
+    const dir = path.join(records, String(n));
+    const argv = await read(path.join(dir, "argv"));
+    if (argv === undefined) return calls;
+    const environ = (await read(path.join(dir, "environ"))) ?? "";
+    calls.push({
+      argv: argv.split("\0").slice(0, -1),
+      environ: environ.split("\0").filter((entry) => entry !== ""),
+      config: await read(path.join(dir, "config.json")),
+      modes: await read(path.join(dir, "modes")),
+    });
+  }
+}
+
 describe("the upload script with a stand-in mc", () => {
-  it("hands mc the keys in MC_HOST_target, raw, and never on its argv; a failed dump fails the run", async () => {
+  // Every character mc's MC_HOST_ URL form or a shell could trip on: `:` (mc took the rest of
+  // the secret for a session token), `@` and `/` (the URL's user info), `"` and `\` (JSON),
+  // glob characters, `$`, a backquote, a space and a non-ASCII letter.
+  const secret = 'wJal:rXU@tn/FEMI"K7\\MDENG*?[x]$HOME`id` ü+b';
+
+  async function upload(secretKey: string) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "upload-script-"));
-    try {
-      const bin = path.join(dir, "bin");
-      const dumps = path.join(dir, "dumps");
-      const calls = path.join(dir, "calls");
-      await mkdir(bin);
-      await mkdir(dumps);
-      await recordingTool(bin, "mc", "MC_HOST_target", calls);
-      const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY";
-      const run = () =>
-        promisify(execFile)("/bin/sh", ["-c", uploadScript(7, dumps)], {
-          env: {
-            PATH: `${bin}:/usr/bin:/bin`,
-            S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
-            S3_BUCKET: "acme-backups",
-            S3_PREFIX: "local/",
-            AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-            AWS_SECRET_ACCESS_KEY: secret,
-          },
-        }).then(
-          (r) => ({ code: 0, stderr: r.stderr }),
-          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-        );
-      expect(await run()).toEqual({ code: 0, stderr: "" });
-      const host = `MC_HOST_target=[https://AKIAEXAMPLE:${secret}@s3.eu-west-1.amazonaws.com]`;
-      expect(await readFile(calls, "utf8")).toBe(
-        [
-          `argv: [cp] [--recursive] [${dumps}/] [target/acme-backups/local/]`,
-          host,
-          "argv: [rm] [--recursive] [--force] [--older-than] [7d] [target/acme-backups/local/]",
-          host,
-          "",
-        ].join("\n"),
+    const bin = path.join(dir, "bin");
+    const dumps = path.join(dir, "dumps");
+    const records = path.join(dir, "records");
+    await mkdir(bin);
+    await mkdir(dumps);
+    await recordingMc(bin, records);
+    const run = () =>
+      promisify(execFile)("/bin/sh", ["-c", uploadScript(7, dumps)], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`,
+          S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
+          S3_BUCKET: "acme-backups",
+          S3_PREFIX: "local/",
+          AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+          AWS_SECRET_ACCESS_KEY: secretKey,
+        },
+      }).then(
+        (r) => ({ code: 0, stderr: r.stderr }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
       );
+    return { dir, dumps, records, run };
+  }
+
+  it("hands mc the keys in a private config file, never on its argv or in its environment; a failed dump fails the run", async () => {
+    const { dir, dumps, records, run } = await upload(secret);
+    try {
+      expect(await run()).toEqual({ code: 0, stderr: "" });
+      const calls = await mcCalls(records);
+      expect(calls).toHaveLength(2);
+      const cfg = calls[0]!.argv[1]!;
+      expect(calls.map((c) => c.argv)).toEqual([
+        ["--config-dir", cfg, "cp", "--recursive", `${dumps}/`, "target/acme-backups/local/"],
+        [
+          "--config-dir",
+          cfg,
+          "rm",
+          "--recursive",
+          "--force",
+          "--older-than",
+          "7d",
+          "target/acme-backups/local/",
+        ],
+      ]);
+      for (const call of calls) {
+        // mc's config, as `mc alias set` would write it: exactly the keys given, parsed back.
+        expect(JSON.parse(call.config!)).toEqual({
+          version: "10",
+          aliases: {
+            target: {
+              url: "https://s3.eu-west-1.amazonaws.com",
+              accessKey: "AKIAEXAMPLE",
+              secretKey: secret,
+              api: "S3v4",
+              path: "auto",
+            },
+          },
+        });
+        // A directory of its own that only the job's user reads.
+        expect(call.modes).toBe("700\n600\n");
+        expect(call.argv.filter((arg) => arg.includes(secret) || arg.includes("AKIA"))).toEqual([]);
+        expect(call.environ.filter((entry) => /AWS_|MC_HOST|AKIA|wJal/.test(entry))).toEqual([]);
+        expect(call.environ.join("\n")).not.toContain(secret);
+      }
+      // The directory goes when the script ends.
+      await expect(readdir(cfg)).rejects.toThrow("ENOENT");
 
       await writeFile(path.join(dumps, ".failed"), " broken\n");
       expect(await run()).toEqual({ code: 1, stderr: "failed:  broken\n" });
-      const argv = (await readFile(calls, "utf8")).split("\n").filter((l) => l.startsWith("argv:"));
-      expect(argv).toHaveLength(4);
-      expect(argv.filter((l) => l.includes(secret) || l.includes("AKIAEXAMPLE"))).toEqual([]);
+      const again = await mcCalls(records);
+      expect(again).toHaveLength(4);
+      expect(again.flatMap((c) => c.argv).filter((arg) => arg.includes(secret))).toEqual([]);
+      await expect(readdir(again[2]!.argv[1]!)).rejects.toThrow("ENOENT");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a key with a control character before mc runs, without printing it", async () => {
+    const { dir, records, run } = await upload("trailing-newline\n");
+    try {
+      expect(await run()).toEqual({
+        code: 1,
+        stderr: "AWS_SECRET_ACCESS_KEY holds a control character: refused\n",
+      });
+      expect(await mcCalls(records)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
