@@ -50,6 +50,16 @@ async function deploy(a: TenantBackupsArgs) {
   return runProgram(() => new TenantBackups("local-backups", a));
 }
 
+/** An S3-compatible target whose keys are in the operator's Secret backup-s3. */
+const S3_TARGET = {
+  kind: "s3",
+  endpoint: "https://s3.eu-west-1.amazonaws.com",
+  bucket: "acme-backups",
+  prefix: "local/",
+  credentialsSecret: "backup-s3",
+  mcImage: "minio/mc@sha256:" + "c".repeat(64),
+} as const;
+
 describe("TenantBackups", () => {
   it("creates a restricted namespace, a deny-by-default policy, the URL Secret, a retained volume and one CronJob", async () => {
     const run = await deploy(args());
@@ -123,14 +133,7 @@ describe("TenantBackups", () => {
   it("uploads to an S3-compatible bucket after dumping, with keys from the operator's Secret", async () => {
     const run = await deploy(
       args({
-        target: {
-          kind: "s3",
-          endpoint: "https://s3.eu-west-1.amazonaws.com",
-          bucket: "acme-backups",
-          prefix: "local/",
-          credentialsSecret: "backup-s3",
-          mcImage: "minio/mc@sha256:" + "c".repeat(64),
-        },
+        target: S3_TARGET,
       }),
     );
     expect(run.ofType(KUBERNETES.PersistentVolumeClaim)).toEqual([]);
@@ -162,14 +165,7 @@ describe("TenantBackups", () => {
       image: "postgres:17.6",
       retentionDays: 7,
       urlsSecret: "tenant-database-urls",
-      target: {
-        kind: "s3",
-        endpoint: "https://s3.eu-west-1.amazonaws.com",
-        bucket: "acme-backups",
-        prefix: "local/",
-        credentialsSecret: "backup-s3",
-        mcImage: "minio/mc@sha256:" + "c".repeat(64),
-      },
+      target: S3_TARGET,
     }) as { initContainers: Container[]; containers: Container[] };
     const dump = pod.initContainers[0]!.command[2]!;
     const upload = pod.containers[0]!.command[2]!;
