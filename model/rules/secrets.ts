@@ -109,17 +109,20 @@ const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
 ];
 
 /**
- * Whether text holds what looks like a random token: a run of 32 or more letters, digits, '_' or
- * '-' with both letters and digits (a Cloudflare API token or Global API Key, a hex secret).
- * Image digests (`sha256:<hex>`) and PEM certificate bodies are not tokens. Too broad to refuse a
- * value by (a zone id has that shape): errors use it to decide what they may quote.
+ * Whether text holds what looks like a random token: 24 or more letters, digits, '+', '/' or '='
+ * in a row (between '-', '_' or anything else) with digits, and either both cases or only
+ * lowercase hex: a Cloudflare API token or Global API Key, a hex or base64 secret such as an AWS
+ * secret key. A lowercase path or name (`/api/v1/health/checks/deep/x1`) is not one. Hex after `sha256:`,
+ * `@` or `:` (a digest, a git sha as a tag) and PEM certificate bodies are not tokens, nor are
+ * hyphenated names (`agent-cloud-production-postgres-01`). Too broad to refuse a value by (a zone
+ * id has that shape): errors use it to decide what they may quote.
  */
 export function looksLikeToken(text: string): boolean {
   const rest = text
-    .replace(/sha256:[0-9a-f]{64}/g, "")
+    .replace(/(?:sha256:|@|:)[0-9A-Fa-f]+/g, "")
     .replace(/-----BEGIN CERTIFICATE-----[\s\S]*?(?:-----END CERTIFICATE-----|$)/g, "");
-  return (rest.match(/[A-Za-z0-9_-]{32,}/g) ?? []).some(
-    (run) => /[A-Za-z]/.test(run) && /[0-9]/.test(run),
+  return (rest.match(/[A-Za-z0-9+/=]{24,}/g) ?? []).some(
+    (run) => /[0-9]/.test(run) && (/[A-Z]/.test(run) ? /[a-z]/.test(run) : /^[0-9a-f]+$/.test(run)),
   );
 }
 

@@ -8,6 +8,11 @@ import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
 const dir = mkdtempSync(join(tmpdir(), "config-problem-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const { certificatePem, keyPem } = makeSelfSignedCertificate(dir, "edge", "a.test", ["a.test"]);
+/** A value as errors quote it: JSON, over 60 characters cut to 57 and "...". */
+const quoted = (value: string) => {
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+};
 const DIGEST_REF = `ghcr.io/acme/agent@sha256:${"0123456789abcdef".repeat(4)}`;
 
 describe("showReceived: what an error may quote", () => {
@@ -50,6 +55,22 @@ describe("showReceived: what an error may quote", () => {
       value: { url: "postgres://admin:Sup3rS3cret@db/x" },
       shown: "(not shown: it looks like a URL with an embedded password)",
     },
+    {
+      name: "an AWS secret key (base64, '/' inside)",
+      value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      shown: "(not shown: it looks like a token)",
+    },
+    ...[
+      `ghcr.io/acme/agent@sha256:${"ab12".repeat(15)}cd`,
+      `ghcr.io/acme/agent@sha256:${"AB12".repeat(16)}`,
+      `ghcr.io/acme/agent:${"3f2a9c1e".repeat(5)}`,
+      "agent-cloud-production-postgres-01.Internal",
+      "/api/v1/health/checks/deep/x1",
+    ].map((value) => ({
+      name: `what an operator must see to fix it: ${value.slice(0, 40)}`,
+      value,
+      shown: quoted(value),
+    })),
   ])("$name", ({ value, shown }) => {
     expect(showReceived(value)).toBe(shown);
   });
