@@ -5,7 +5,7 @@
  * the rest, and the checksums are known before any child is created.
  */
 import { createHash } from "node:crypto";
-import { formatConfigProblem } from "../../model/rules/config-problem";
+import { formatConfigProblem, showReceived } from "../../model/rules/config-problem";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
@@ -190,13 +190,16 @@ export interface WorkerSizingProblem {
   readonly text: string;
 }
 
-/** A sizing problem printed `path received: message` (received as JSON), as most args' are. */
+/**
+ * A sizing problem printed `path received: message`, received quoted by showReceived (a value
+ * that looks like a credential is not shown), as most args' are.
+ */
 function sizingProblem(
   path: string,
   received: unknown,
   message: string,
   isDefault = false,
-  text = `${path}${received === undefined ? "" : ` ${JSON.stringify(received)}`}${isDefault ? " (the default)" : ""}: ${message}`,
+  text = `${path}${received === undefined ? "" : ` ${showReceived(received)}`}${isDefault ? " (the default)" : ""}: ${message}`,
 ): WorkerSizingProblem {
   return { path, received, isDefault, message, text };
 }
@@ -261,7 +264,7 @@ function workerProcessesOf(args: ProxyWorkerSizing): {
   }
   const cpu = limitOf(args.resources, "cpu");
   if (typeof cpu !== "string" && typeof cpu !== "number") return { count: fallback, problems: [] };
-  const field = `resources.limits.cpu ${JSON.stringify(cpu)}`;
+  const field = `resources.limits.cpu ${showReceived(cpu)}`;
   const reason = quantityReason(String(cpu));
   if (reason !== undefined)
     return { count: fallback, problems: [sizingProblem("resources.limits.cpu", cpu, reason)] };
@@ -311,7 +314,7 @@ function drainingBudget(
           memory.limit,
           (err as Error).message,
           args.resources === undefined,
-          `resources.limits.memory ${JSON.stringify(memory.limit)}${given}: ${(err as Error).message}${why}`,
+          `resources.limits.memory ${showReceived(memory.limit)}${given}: ${(err as Error).message}${why}`,
         ),
       ],
     };
@@ -336,7 +339,7 @@ export function proxyWorkerSizing(args: ProxyWorkerSizing): {
 /** Problems with the image: unpinned, or `latest` without a digest (model/rules/proxy-image.ts). */
 function imageProblems(image: string): string[] {
   const problem = proxyImageProblem(image);
-  return problem === undefined ? [] : [`image ${JSON.stringify(image)} ${problem}`];
+  return problem === undefined ? [] : [`image ${showReceived(image)} ${problem}`];
 }
 
 /** Problems with a whole-number arg outside `[min, max]`; `what` says what is allowed. */

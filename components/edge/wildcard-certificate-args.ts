@@ -9,6 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as tls from "@pulumi/tls";
 import { CERTIFICATE_DEFAULTS, ORIGIN_CA_VALIDITY_DAYS } from "../../model/edge-defaults";
 import { isDnsName } from "../../model/names";
+import { showReceived } from "../../model/rules/config-problem";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
 
@@ -237,14 +238,17 @@ export interface ResolvedWildcardCertificateArgs {
   readonly transform: WildcardCertificateTransforms;
 }
 
-const show = (value: unknown) => JSON.stringify(value);
+/** A value from the caller (config), quoted the way every config error quotes one. */
+const show = showReceived;
+/** A value of ours (a mode name): always shown. */
+const quote = (value: string) => JSON.stringify(value);
 
 /** Problems that concern every mode: the mode itself, the domain, the Secret's name, strays. */
 function commonProblems(args: WildcardCertificateArgs, secretName: string): string[] {
   const problems: string[] = [];
   if (!CERTIFICATE_MODES.includes(args.mode)) {
     problems.push(
-      `mode ${show(args.mode)}: must be one of ${CERTIFICATE_MODES.map(show).join(", ")}`,
+      `mode ${show(args.mode)}: must be one of ${CERTIFICATE_MODES.map(quote).join(", ")}`,
     );
   }
   if (typeof args.domain !== "string" || !isDnsName(args.domain)) {
@@ -262,7 +266,7 @@ function commonProblems(args: WildcardCertificateArgs, secretName: string): stri
     for (const field of fields) {
       if (args[field] !== undefined) {
         problems.push(
-          `${field}: only applies to mode ${show(other)}, but mode is ${show(args.mode)}`,
+          `${field}: only applies to mode ${quote(other)}, but mode is ${show(args.mode)}`,
         );
       }
     }

@@ -3,7 +3,7 @@
  * anything is registered: every problem gathered into one ComponentArgsError.
  */
 import { isIP } from "node:net";
-import { formatConfigProblem } from "../../model/rules/config-problem";
+import { formatConfigProblem, showReceived } from "../../model/rules/config-problem";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeCertificate } from "../../model/edge-certificate";
@@ -137,7 +137,7 @@ export function checkTarget(
   if (family === 4) return { type: "A" };
   if (family === 6) return { type: "AAAA" };
   const host = target.toLowerCase().replace(/\.$/, "");
-  const at = `target ${JSON.stringify(target)}`;
+  const at = `target ${showReceived(target)}`;
   if (!isDnsName(host)) {
     return { problem: `${at}: must be the proxy's IP address or DNS host name` };
   }
@@ -168,7 +168,7 @@ export function targetRecordType(domain: string, target: string): TargetRecordTy
 /** Problems with the settings that do not concern custom domains. */
 function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): string[] {
   const problems: string[] = [];
-  const show = (value: unknown) => JSON.stringify(value);
+  const show = showReceived;
   const mode = args.customDomainMode ?? DNS_DEFAULTS.customDomainMode;
   if (typeof args.domain !== "string" || !isDnsName(args.domain)) {
     problems.push(
@@ -233,10 +233,10 @@ function customDomainProblems(args: WildcardDnsArgs): string[] {
   }
   customDomains.forEach((claim, i) => {
     const at = `customDomains[${i}]`;
-    const hostname = JSON.stringify(claim.hostname);
+    const hostname = showReceived(claim.hostname);
     if (!DNS_LABEL.test(claim.tenantId)) {
       problems.push(
-        `${at}.tenantId ${JSON.stringify(claim.tenantId)}: must be a DNS label (a-z, 0-9, '-')`,
+        `${at}.tenantId ${showReceived(claim.tenantId)}: must be a DNS label (a-z, 0-9, '-')`,
       );
     }
     if (!isDnsName(claim.hostname)) {

@@ -8,7 +8,7 @@ import {
   IMAGE_TAG_RULE,
   registryHost,
 } from "../../model/patterns";
-import { formatConfigProblem } from "../../model/rules/config-problem";
+import { formatConfigProblem, showReceived } from "../../model/rules/config-problem";
 import { imageRepositoryProblems } from "../../model/rules/image-repository";
 import { unpinnedImageProblem } from "../../model/rules/pinned-image";
 import { assertNoProblems } from "../component-args-error";
@@ -101,14 +101,14 @@ export function appImageProblems(args: AppImageArgs): string[] {
     return unpinned === undefined
       ? []
       : [
-          `image ref "${args.ref}": ${unpinned}; find it with: docker buildx imagetools inspect <image>`,
+          `image ref ${showReceived(args.ref)}: ${unpinned}; find it with: docker buildx imagetools inspect <image>`,
         ];
   }
   const problems: string[] = [];
   const { context, repository } = args;
   if (context === undefined || repository === undefined) {
     problems.push(
-      `image: set ref (an image pinned by digest), or context and repository to build one (got context ${JSON.stringify(context)}, repository ${JSON.stringify(repository)})`,
+      `image: set ref (an image pinned by digest), or context and repository to build one (got context ${showReceived(context)}, repository ${showReceived(repository)})`,
     );
   }
   if (repository !== undefined) {
@@ -116,11 +116,11 @@ export function appImageProblems(args: AppImageArgs): string[] {
   }
   const tag = args.tag ?? DEFAULT_IMAGE_TAG;
   if (!IMAGE_TAG.test(tag)) {
-    problems.push(`image tag "${tag}": ${IMAGE_TAG_RULE}`);
+    problems.push(`image tag ${showReceived(tag)}: ${IMAGE_TAG_RULE}`);
   }
   if (args.registryUsername !== undefined && args.registryPassword === undefined) {
     problems.push(
-      `image registryUsername "${args.registryUsername}" needs registryPassword; run: pulumi config set --secret registryPassword <token>`,
+      `image registryUsername ${showReceived(args.registryUsername)} needs registryPassword; run: pulumi config set --secret registryPassword <token>`,
     );
   }
   return problems;

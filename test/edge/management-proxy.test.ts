@@ -616,6 +616,26 @@ describe("ManagementProxy", () => {
     },
   );
 
+  it("never quotes an image or a limit that looks like a token (showReceived)", async () => {
+    const token = "Xq7cF0rT9kLmN2pQ4sV6wY8zA1bC3dE5fG7hJ9kL";
+    const run = await runProgramCatching(() => {
+      new ManagementProxy("edge", {
+        ...args,
+        image: token,
+        resources: { limits: { cpu: token, memory: token } },
+      });
+    });
+    expect(run.resources).toEqual([]);
+    const err = run.result as ComponentArgsError;
+    expect(err).toBeInstanceOf(ComponentArgsError);
+    expect(err.problems).toEqual([
+      "image (not shown: it looks like a token) must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine",
+      `resources.limits.cpu (not shown: it looks like a token): ${QUANTITY_ALLOWED}`,
+      `resources.limits.memory (not shown: it looks like a token): ${QUANTITY_ALLOWED}`,
+    ]);
+    expect(err.message).not.toContain(token);
+  });
+
   it("gathers every problem into one ComponentArgsError before registering anything", async () => {
     const run = await runProgramCatching(() => {
       new ManagementProxy("edge", {

@@ -447,6 +447,47 @@ describe("WildcardCertificate argument checks", () => {
     );
   });
 
+  it("never quotes a value that looks like a token (showReceived)", () => {
+    const token = "Xq7cF0rT9kLmN2pQ4sV6wY8zA1bC3dE5fG7hJ9kL";
+    const hidden = "(not shown: it looks like a token)";
+    const messageOf = (args: WildcardCertificateArgs) => {
+      try {
+        new WildcardCertificate("cert", args);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("WildcardCertificate accepted a token");
+    };
+    const common = messageOf({
+      namespace: NAMESPACE,
+      domain: token,
+      mode: token as never,
+      secretName: token,
+    });
+    expect(common).toBe(
+      `WildcardCertificate "cert": 3 problems:\n` +
+        `  - mode ${hidden}: must be one of "self-signed", "provided", "acme", "cloudflare-origin-ca"\n` +
+        `  - domain ${hidden}: must be a lowercase DNS name such as agents.example.com\n` +
+        `  - secretName ${hidden}: must be a Kubernetes object name (a-z, 0-9, '-', '.'), at most 253 characters`,
+    );
+    const acme = messageOf({
+      namespace: NAMESPACE,
+      domain: DOMAIN,
+      mode: "acme",
+      email: token,
+      server: `http://${token}`,
+      certManagerVersion: token,
+      cloudflareApiToken: pulumi.secret("cf-token-value"),
+    });
+    expect(acme).toBe(
+      `WildcardCertificate "cert": 3 problems:\n` +
+        `  - email ${hidden}: must be an email address for the ACME account\n` +
+        `  - server ${hidden}: must be an https:// ACME directory URL\n` +
+        `  - certManagerVersion ${hidden}: must be a pinned chart version v1.15.0 or later, like v1.16.2`,
+    );
+    expect(`${common}\n${acme}`).not.toContain(token);
+  });
+
   it("refuses fields that belong to another mode instead of ignoring them", () => {
     expect(() => make({ mode: "self-signed", privateKeyPem: good.key, validityDays: 30 })).toThrow(
       `WildcardCertificate "cert": 2 problems:\n` +

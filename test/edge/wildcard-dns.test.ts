@@ -171,6 +171,33 @@ describe("WildcardDns records for the proxy", () => {
     );
   });
 
+  it("never quotes a value that looks like a token (showReceived)", () => {
+    const token = "Xq7cF0rT9kLmN2pQ4sV6wY8zA1bC3dE5fG7hJ9kL";
+    const message = (() => {
+      try {
+        make({
+          domain: token,
+          target: `https://${token}`,
+          customDomainMode: token as never,
+          customDomains: [{ tenantId: token, hostname: `${token}.acme.com` }],
+        });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("WildcardDns accepted a token as its domain");
+    })();
+    const hidden = "(not shown: it looks like a token)";
+    expect(message).toBe(
+      `WildcardDns "dns": 5 problems:\n` +
+        `  - domain ${hidden}: must be a lowercase DNS name such as agents.example.com\n` +
+        `  - customDomainMode ${hidden}: must be "zone-records" or "cloudflare-for-saas"\n` +
+        `  - customDomains[0].tenantId ${hidden}: must be a DNS label (a-z, 0-9, '-')\n` +
+        `  - customDomains[0].hostname ${hidden}: must be a lowercase DNS name such as agents.acme.com\n` +
+        `  - target ${hidden}: must be the proxy's IP address or DNS host name`,
+    );
+    expect(message).not.toContain(token);
+  });
+
   it("applies the same target rules to a target only known at deploy time", () => {
     expect(targetRecordType(DOMAIN, "203.0.113.10")).toBe("A");
     expect(targetRecordType(DOMAIN, "::1")).toBe("AAAA");

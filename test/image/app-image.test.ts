@@ -195,6 +195,41 @@ describe("AppImage", () => {
     );
   });
 
+  it("never quotes a value that looks like a token (showReceived), in its problems or its error", () => {
+    const token = "Xq7cF0rT9kLmN2pQ4sV6wY8zA1bC3dE5fG7hJ9kL";
+    const pasted = `ghcr.io/acme/agent:${token}`;
+    expect(appImageProblems({ ref: pasted })).toEqual([
+      "image ref (not shown: it looks like a token): must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>; find it with: docker buildx imagetools inspect <image>",
+    ]);
+    expect(appImageProblems({ context: token })).toEqual([
+      "image: set ref (an image pinned by digest), or context and repository to build one (got context (not shown: it looks like a token), repository undefined)",
+    ]);
+    const build = { context: "app", repository: REPO, tag: pasted, registryUsername: token };
+    expect(appImageProblems(build)).toEqual([
+      "image tag (not shown: it looks like a token): must be a Docker tag (A-Z, a-z, 0-9, '_', '.', '-', at most 128 characters, not starting with '.' or '-')",
+      "image registryUsername (not shown: it looks like a token) needs registryPassword; run: pulumi config set --secret registryPassword <token>",
+    ]);
+    const error = (() => {
+      try {
+        new AppImage("agent", { ref: pasted });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("AppImage accepted an unpinned ref");
+    })();
+    expect(error).toBeInstanceOf(ComponentArgsError);
+    expect(error.message).toBe(
+      'AppImage "agent": image ref (not shown: it looks like a token): must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>; find it with: docker buildx imagetools inspect <image>',
+    );
+    for (const text of [
+      error.message,
+      ...appImageProblems(build),
+      ...appImageProblems({ context: token }),
+    ]) {
+      expect(text).not.toContain(token);
+    }
+  });
+
   it("gathers every problem of a build into one ComponentArgsError, registering nothing", async () => {
     const run = await runProgramCatching(() => {
       new AppImage("agent", {
