@@ -36,7 +36,11 @@ import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertCarriable } from "../plans/carried-images";
-import { assertSameEnvironment, databaseMoveNote } from "../plans/stack-identity";
+import {
+  assertSameEnvironment,
+  checkDatabaseServer,
+  databaseServerOf,
+} from "../plans/stack-identity";
 import {
   adoptionEnv,
   adoptionLine,
@@ -65,6 +69,8 @@ export interface DeployOptions extends GroupDeployOptions {
   readonly adoptDatabases?: readonly string[];
   /** Tenants created again with a new role and database (the retained ones were dropped). */
   readonly newDatabases?: readonly string[];
+  /** The tenants' data was moved to the stack file's new database server (or need not be). */
+  readonly databaseMoved?: boolean;
 }
 
 /** `deploy`: its flags, their help, and the options they give. */
@@ -73,7 +79,7 @@ export const deployCommand = defineCommand({
     name: "deploy",
     summary: "preview or update a stack, streaming progress",
     usage:
-      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--adopt-database ID ... | --new-database ID ...] [--policy-pack DIR ...]",
+      "deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--adopt-database ID ... | --new-database ID ...] [--database-moved] [--policy-pack DIR ...]",
     flags: {
       stack: stackFlag("stack to deploy (local, dev, production)"),
       "dry-run": { type: "boolean", doc: "preview only: show what would change" },
@@ -113,6 +119,10 @@ export const deployCommand = defineCommand({
         value: "ID",
         doc: "tenant ID, removed before and in the stack file again, starts with a\nnew role and database (drop the retained ones on the server first)",
       },
+      "database-moved": {
+        type: "boolean",
+        doc: "the stack file names another database server than the last update\nran on: its tenants' data was moved there (db backup, then db restore\nafter this deploy); without it such a deploy is refused",
+      },
       "policy-pack": {
         type: "string",
         multiple: true,
@@ -134,6 +144,7 @@ export const deployCommand = defineCommand({
     removeTenants: args.list("remove-tenant"),
     adoptDatabases: args.list("adopt-database"),
     newDatabases: args.list("new-database"),
+    databaseMoved: args.flag("database-moved"),
   }),
   run: deploy,
 });
@@ -221,7 +232,14 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     if (problem !== undefined) throw new UsageError(problem);
   }
   const outputs = await engine.outputs(options.stack);
-  assertSameEnvironment(options.stack, config, outputs, engine.configFileName(options.stack));
+  // A shard's environment and database are its platform's, in its platform's file.
+  const platform = platformOf(config);
+  assertSameEnvironment(
+    options.stack,
+    config,
+    outputs,
+    engine.configFileName(platform ?? options.stack),
+  );
   const running = await runningImages(engine, options.stack, outputs);
   const tenants = tenantsOf(config);
 
@@ -268,7 +286,15 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     ...(options.newDatabases ?? []),
   ]);
   if (unseen !== undefined) println(stdout, unseen);
-  const move = databaseMoveNote(options.stack, history, config, Object.keys(running));
+  const move = checkDatabaseServer({
+    stack: options.stack,
+    history,
+    config,
+    running: Object.keys(running),
+    shard: platform !== undefined,
+    moved: options.databaseMoved === true,
+    dryRun: options.dryRun,
+  });
   if (move !== undefined) println(stdout, move);
   const changing = changedTenants(running, tenants, source.pins, source.images);
   if (changing.length > 0) println(stdout, `tenants whose image changes: ${changing.join(", ")}`);
@@ -313,6 +339,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     groups: options.groups,
     imageFrom: source.imageFrom,
     removed: removal.removed.filter((id) => (options.removeTenants ?? []).includes(id)),
+    database: databaseServerOf(config),
     before: imagesBefore(history, running),
   };
   const outcome = await engine.up(options.stack, { ...run, message: releaseMessage(facts) });

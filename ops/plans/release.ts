@@ -9,6 +9,7 @@
  *
  * What it holds: the action (`deploy`, `rollback to v3`), the release name, the actor, the commit,
  * the overrides (`skip-build`, `rebuild` for --force, `tag`, `groups`, `image-from`, `prune`),
+ * the database server its tenants' databases are on (`database`),
  * the images the update was told to run (`image=<ref>` for every tenant, `pin.<id>=<ref>` for the
  * tenants that run another), and `before=vK` with the images every tenant ran when it started,
  * read from the stack's state (ops/plans/running-images.ts). A build's digest is only known once the update has run,
@@ -49,6 +50,8 @@ export interface ReleaseFacts {
   readonly prune?: boolean;
   /** Tenants removed on purpose (`--remove-tenant`). */
   readonly removed?: readonly string[];
+  /** The database server the tenants' databases are on (`in-cluster`, `external host:port`). */
+  readonly database?: string;
   /** The update whose result this one started from, and the images running then. */
   readonly before?: { readonly version: number; readonly images: ImageSet };
 }
@@ -124,6 +127,7 @@ export function releaseMessage(facts: ReleaseFacts): string {
   if (facts.prune) words.push("prune=true");
   if (facts.removed !== undefined && facts.removed.length > 0)
     add("removed", facts.removed.join(","));
+  add("database", facts.database);
   if (facts.before !== undefined) {
     words.push(`before=v${facts.before.version}`, ...imageTokens("before.", facts.before.images));
   }
@@ -174,6 +178,7 @@ export function parseRelease(message: string): ReleaseFacts {
     rollbackTo: version("rollback-to"),
     prune: flag("prune"),
     removed: list("removed"),
+    database: tokens.get("database"),
     before:
       beforeVersion === undefined
         ? undefined

@@ -3,14 +3,16 @@
  * `{env}-tenant-{id}`, role and database `sp_{env}_{id}`, the resources' own names) is made from
  * the environment, so a stack file that renames the environment of a running stack would have
  * the update delete every tenant's namespace and start each on a new, empty database (the old
- * ones are retained on the server). And nothing moves tenant data to a new database server.
+ * ones are retained on the server). And nothing moves tenant data to a new database server, so a
+ * deploy onto one waits for the operator to say the data was moved.
  */
 import { POSTGRES_PORT } from "../../model/database-defaults";
 import type { StackConfig, StackOutputs, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { environmentOf, fromRecorded, KEY, sectionOf } from "../stack-config";
+import { parseRelease } from "./release";
 import { environmentOutput } from "../stack-outputs";
-import { successes } from "./tenants-ran";
+import { recordedNoConfig, successes } from "./tenants-ran";
 
 /** Refuses a stack file whose environment is not the one the stack runs, before anything runs. */
 export function assertSameEnvironment(
@@ -27,34 +29,61 @@ export function assertSameEnvironment(
   );
 }
 
-/** Where tenant databases live: `in-cluster`, or `external host:port`. */
-function databaseServerOf(database: Record<string, unknown>): string | undefined {
-  if (database.mode === "in-cluster") return "in-cluster";
+/**
+ * Where a stack's tenant databases live: `in-cluster`, or `external host:port` (the schema's
+ * defaults filled in: no `database` is in-cluster, no port is 5432, host names in lower case).
+ * Undefined when the section cannot be read.
+ */
+export function databaseServerOf(config: StackConfig): string | undefined {
+  const database = sectionOf(config, "database");
+  if (database.mode === undefined || database.mode === "in-cluster") return "in-cluster";
   if (database.mode !== "external" || typeof database.host !== "string") return undefined;
   const port = typeof database.port === "number" ? database.port : POSTGRES_PORT;
   return `external ${database.host.toLowerCase()}:${port}`;
 }
 
-/**
- * A note when the stack file's database server is not the one the newest successful update ran
- * with (its recorded `database`): the running tenants' data moves only by backup and restore.
- * Undefined when unchanged or unknown.
- */
-export function databaseMoveNote(
-  stack: string,
+/** The server the newest successful update's tenants ran on, and that update. */
+function lastDatabaseServer(
   history: readonly UpdateRecord[],
-  config: StackConfig,
-  running: readonly string[],
-): string | undefined {
+  shard: boolean,
+): { version: number; server: string } | undefined {
   const last = successes(history).sort((a, b) => b.version - a.version)[0];
-  const recorded = last?.config[KEY.database];
-  if (last === undefined || recorded === undefined || recorded.secret || running.length === 0) {
+  if (last === undefined) return undefined;
+  // Recorded by ops since it records it; else read from the recorded config, which for a shard
+  // holds no database (its platform's file does).
+  const noted = parseRelease(last.message).database;
+  if (noted !== undefined) return { version: last.version, server: noted };
+  const recorded = last.config[KEY.database];
+  if (shard || recordedNoConfig(last) || recorded?.secret === true) return undefined;
+  const server = databaseServerOf(
+    recorded === undefined ? {} : { [KEY.database]: fromRecorded(recorded) },
+  );
+  return server === undefined ? undefined : { version: last.version, server };
+}
+
+/**
+ * Refuses a deploy that moves running tenants to another database server, unless the operator
+ * says the data was moved (`--database-moved`): nothing moves it, and the tenants would run on new,
+ * empty databases. A preview (`dryRun`) only notes it. Returns the note to print, if any.
+ */
+export function checkDatabaseServer(input: {
+  readonly stack: string;
+  readonly history: readonly UpdateRecord[];
+  readonly config: StackConfig;
+  readonly running: readonly string[];
+  readonly shard: boolean;
+  readonly moved: boolean;
+  readonly dryRun: boolean;
+}): string | undefined {
+  const last = lastDatabaseServer(input.history, input.shard);
+  const to = databaseServerOf(input.config);
+  if (last === undefined || to === undefined || last.server === to || input.running.length === 0) {
     return undefined;
   }
-  const before = fromRecorded(recorded);
-  if (typeof before !== "object" || before === null || Array.isArray(before)) return undefined;
-  const from = databaseServerOf(before as Record<string, unknown>);
-  const to = databaseServerOf(sectionOf(config, "database"));
-  if (from === undefined || to === undefined || from === to) return undefined;
-  return `note: the database server changes (v${last.version} ran ${from}, the stack file says ${to}), and tenant data does not move with it: back up each of ${running.join(", ")} before this deploy (npm run ops -- db backup --stack ${stack} --tenant <id>) and restore each after it (db restore)`;
+  const what = `the database server changes (v${last.version} ran ${last.server}, this deploy runs ${to}), and tenant data does not move with it`;
+  const how = `back up each of ${input.running.join(", ")} (npm run ops -- db backup --stack ${input.stack} --tenant <id>), deploy with --database-moved, then restore each (db restore)`;
+  if (input.moved)
+    return `note: ${what}; --database-moved: restore each tenant's data if it is not there yet`;
+  if (input.dryRun) return `note: ${what}: ${how}`;
+  throw new OpsError(`${what}: ${how}; or set the stack file's database back to ${last.server}`);
 }

@@ -34,6 +34,7 @@ describe("parseCommand", () => {
           removeTenants: [],
           adoptDatabases: [],
           newDatabases: [],
+          databaseMoved: false,
         },
       },
     ],
@@ -54,6 +55,7 @@ describe("parseCommand", () => {
           removeTenants: [],
           adoptDatabases: [],
           newDatabases: [],
+          databaseMoved: false,
         },
       },
     ],
@@ -137,6 +139,7 @@ describe("parseCommand", () => {
           removeTenants: ["old"],
           adoptDatabases: [],
           newDatabases: [],
+          databaseMoved: false,
         },
       },
     ],
@@ -218,7 +221,7 @@ describe("parseCommand", () => {
     ],
     [
       ["deploy"],
-      "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--adopt-database ID ... | --new-database ID ...] [--policy-pack DIR ...]",
+      "deploy: --stack is required\nusage: npm run ops -- deploy --stack S [--dry-run] [--skip-build | --image-from S2] [--force] [--tag T] [--group G ...] [--release NAME] [--remove-tenant ID ...] [--adopt-database ID ... | --new-database ID ...] [--database-moved] [--policy-pack DIR ...]",
     ],
     [
       ["history", "--stack", "dev", "--limit", "0"],

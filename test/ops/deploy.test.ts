@@ -58,7 +58,7 @@ describe("deploy", () => {
           env: {},
           target: undefined,
           targetDependents: undefined,
-          message: `deploy commit=${SHA_1}`,
+          message: `deploy commit=${SHA_1} database=in-cluster`,
         },
       },
     ]);
@@ -96,7 +96,7 @@ describe("deploy", () => {
     const [call] = ctx.engine.callsOf("up");
     expect(call!.args).toMatchObject({
       env: { AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A },
-      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} skip-build=true`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} skip-build=true database=in-cluster`,
     });
     expect(ctx.stdout.lines[0]).toBe(`skipping the build: redeploying ${IMAGE_REF_A}`);
   });
@@ -116,7 +116,7 @@ describe("deploy", () => {
     await deploy(ctx, { ...base, force: true, tag: "2026.11.22" });
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
       env: { AGENT_CLOUD_REBUILD: "2026-11-22T10:00:00.000Z", AGENT_CLOUD_IMAGE_TAG: "2026.11.22" },
-      message: `deploy commit=${SHA_1} rebuild=true tag=2026.11.22`,
+      message: `deploy commit=${SHA_1} rebuild=true tag=2026.11.22 database=in-cluster`,
     });
   });
 
@@ -162,7 +162,7 @@ describe("deploy", () => {
     );
     expect(args.targetDependents).toBe(true);
     expect(args.message).toBe(
-      `deploy commit=${SHA_1} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} groups=beta`,
+      `deploy commit=${SHA_1} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} groups=beta database=in-cluster`,
     );
     expect((call!.args as { env: Record<string, string> }).env).toEqual({
       AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ "big-acme": IMAGE_REF_A, globex: IMAGE_REF_A }),
@@ -202,7 +202,7 @@ describe("deploy", () => {
       "warning: the work tree has uncommitted changes; this update records commit 111111111111 as dirty and cannot be rolled back to",
     ]);
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
-      message: `deploy commit=${SHA_1} dirty=true`,
+      message: `deploy commit=${SHA_1} dirty=true database=in-cluster`,
     });
   });
 
@@ -227,7 +227,7 @@ describe("deploy", () => {
     ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
     await deploy(ctx, base);
     expect(ctx.engine.callsOf("up")[0]!.args).toMatchObject({
-      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A}`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} database=in-cluster`,
     });
   });
 
@@ -262,7 +262,7 @@ describe("deploy", () => {
     const withActor = { ...ctx, env: { GITHUB_ACTOR: "octocat" } };
     expect(await deploy(withActor, { ...base, release: "spring" })).toBe(0);
     expect(ctx.engine.stacks.dev!.history[0]!.message).toBe(
-      `deploy release=spring actor=octocat commit=${SHA_1}`,
+      `deploy release=spring actor=octocat commit=${SHA_1} database=in-cluster`,
     );
     await expect(deploy(withActor, { ...base, release: "spring" })).rejects.toThrow(
       new UsageError(
@@ -290,7 +290,7 @@ describe("deploy", () => {
         AGENT_CLOUD_IMAGE_REF: IMAGE_REF_A,
         AGENT_CLOUD_TENANT_IMAGES: JSON.stringify({ globex: IMAGE_REF_B }),
       },
-      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} pin.globex=${IMAGE_REF_B} image-from=dev@v9`,
+      message: `deploy commit=${SHA_1} image=${IMAGE_REF_A} pin.globex=${IMAGE_REF_B} image-from=dev@v9 database=in-cluster`,
     });
   });
 
@@ -454,6 +454,37 @@ describe("deploy", () => {
     );
     expect(ctx.engine.callsOf("up")).toEqual([]);
     expect(ctx.engine.callsOf("preview")).toEqual([]);
+  });
+
+  it("a shard's environment rename is refused naming its platform's file, which sets it", async () => {
+    const ctx = setup();
+    ctx.engine.stacks.production!.config = {
+      "agent-cloud:environment": "prod2",
+      "agent-cloud:shards": ["s1"],
+    };
+    ctx.engine.stacks["production-s1"] = memoryStack({
+      config: { "agent-cloud:shard": { platform: "production" }, "agent-cloud:tenants": [] },
+      outputs: { environment: { value: "production", secret: false } },
+    });
+    await expect(deploy(ctx, { ...base, stack: "production-s1" })).rejects.toThrow(
+      /^Pulumi\.production\.yaml sets environment "prod2", and stack "production-s1" runs environment "production": /,
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
+  it("a database server move is refused until --database-moved, and the release records the server", async () => {
+    const ctx = setup();
+    const dev = ctx.engine.stacks.dev!;
+    dev.history.unshift(update({ version: 5, message: "deploy database=in-cluster" }));
+    dev.config["agent-cloud:database"] = { mode: "external", host: "db.internal" };
+    await expect(deploy(ctx, base)).rejects.toThrow(
+      /^the database server changes \(v5 ran in-cluster, this deploy runs external db\.internal:5432\)/,
+    );
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+    expect(await deploy(ctx, { ...base, databaseMoved: true })).toBe(0);
+    expect((ctx.engine.callsOf("up")[0]!.args as { message: string }).message).toContain(
+      " database=external%20db.internal:5432",
+    );
   });
 
   it("removes a tenant from an unprotected stack without a flag, saying its database stays", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OpsError } from "../../ops/errors";
 import type { StackOutputs, UpdateRecord } from "../../ops/engine";
-import { assertSameEnvironment, databaseMoveNote } from "../../ops/plans/stack-identity";
+import { assertSameEnvironment, checkDatabaseServer } from "../../ops/plans/stack-identity";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const ENVIRONMENT = "agent-cloud:environment";
@@ -37,58 +37,125 @@ describe("assertSameEnvironment", () => {
   });
 });
 
-describe("databaseMoveNote", () => {
-  const ran = (version: number, database: object, result: UpdateRecord["result"] = "succeeded") =>
-    update({ version, result, config: recordedConfig({ [DATABASE]: database }) });
+describe("checkDatabaseServer", () => {
+  const ran = (
+    version: number,
+    database: object | undefined,
+    message = "deploy",
+    result: UpdateRecord["result"] = "succeeded",
+  ) =>
+    update({
+      version,
+      result,
+      message,
+      config: recordedConfig({
+        [ENVIRONMENT]: "dev",
+        ...(database === undefined ? {} : { [DATABASE]: database }),
+      }),
+    });
   const external = (host: string, port?: number) => ({
     mode: "external",
     host,
     ...(port === undefined ? {} : { port }),
   });
-  const note = (from: string, to: string, version = 4) =>
-    `note: the database server changes (v${version} ran ${from}, the stack file says ${to}), and tenant data does not move with it: back up each of acme, globex before this deploy (npm run ops -- db backup --stack dev --tenant <id>) and restore each after it (db restore)`;
+  const check = (
+    history: UpdateRecord[],
+    database: object | undefined,
+    flags: { shard?: boolean; moved?: boolean; dryRun?: boolean; running?: string[] } = {},
+  ) =>
+    checkDatabaseServer({
+      stack: "dev",
+      history,
+      config: database === undefined ? {} : { [DATABASE]: database },
+      running: flags.running ?? ["acme", "globex"],
+      shard: flags.shard ?? false,
+      moved: flags.moved ?? false,
+      dryRun: flags.dryRun ?? false,
+    });
+  const refusal = (from: string, to: string, version = 4) =>
+    `the database server changes (v${version} ran ${from}, this deploy runs ${to}), and tenant data does not move with it: back up each of acme, globex (npm run ops -- db backup --stack dev --tenant <id>), deploy with --database-moved, then restore each (db restore); or set the stack file's database back to ${from}`;
 
   it.each([
     {
       name: "another host",
       history: [ran(4, external("db-old.internal"))],
       database: external("db.internal"),
-      expected: note("external db-old.internal:5432", "external db.internal:5432"),
+      from: "external db-old.internal:5432",
+      to: "external db.internal:5432",
     },
     {
-      name: "in-cluster to external",
-      history: [ran(4, { mode: "in-cluster" })],
+      name: "in-cluster (no database key, the default) to external",
+      history: [ran(4, undefined)],
       database: external("db.internal", 6432),
-      expected: note("in-cluster", "external db.internal:6432"),
+      from: "in-cluster",
+      to: "external db.internal:6432",
     },
     {
-      name: "read from the newest successful update, not a failed one",
-      history: [ran(5, external("db.internal"), "failed"), ran(4, external("db-old.internal"))],
+      name: "external to the default in-cluster (the key removed)",
+      history: [ran(4, external("db.internal"))],
+      database: undefined,
+      from: "external db.internal:5432",
+      to: "in-cluster",
+    },
+    {
+      name: "what the newest successful update's release recorded, not a failed one's",
+      history: [
+        ran(5, external("db.internal"), "deploy database=external%20db.internal:5432", "failed"),
+        ran(4, undefined, "deploy database=external%20db-old.internal:5432"),
+      ],
       database: external("db.internal"),
-      expected: note("external db-old.internal:5432", "external db.internal:5432"),
+      from: "external db-old.internal:5432",
+      to: "external db.internal:5432",
     },
-    {
-      name: "the default port written out, and the host's case: the same server",
-      history: [ran(4, external("DB.internal"))],
-      database: external("db.internal", 5432),
-      expected: undefined,
-    },
-    {
-      name: "no update recorded a database",
-      history: [update({ version: 4, config: recordedConfig({ [ENVIRONMENT]: "dev" }) })],
-      database: external("db.internal"),
-      expected: undefined,
-    },
-  ])("$name", ({ history, database, expected }) => {
-    expect(databaseMoveNote("dev", history, { [DATABASE]: database }, ["acme", "globex"])).toBe(
-      expected,
+  ])("refuses a move to $name, before anything runs", ({ history, database, from, to }) => {
+    expect(() => check(history, database)).toThrow(new OpsError(refusal(from, to)));
+  });
+
+  it("a shard compares with what its own last update recorded in its release, its file has no database", () => {
+    const shardRan = ran(4, undefined, "deploy database=external%20db-old.internal:5432");
+    expect(() => check([shardRan], external("db.internal"), { shard: true })).toThrow(
+      new OpsError(refusal("external db-old.internal:5432", "external db.internal:5432")),
+    );
+    // An update from before ops recorded the server: the shard's file says nothing about it.
+    expect(check([ran(4, undefined)], external("db.internal"), { shard: true })).toBe(undefined);
+  });
+
+  it("--database-moved lets the move run, noted; a preview only notes it", () => {
+    const history = [ran(4, external("db-old.internal"))];
+    expect(check(history, external("db.internal"), { moved: true })).toBe(
+      "note: the database server changes (v4 ran external db-old.internal:5432, this deploy runs external db.internal:5432), and tenant data does not move with it; --database-moved: restore each tenant's data if it is not there yet",
+    );
+    expect(check(history, external("db.internal"), { dryRun: true })).toBe(
+      "note: the database server changes (v4 ran external db-old.internal:5432, this deploy runs external db.internal:5432), and tenant data does not move with it: back up each of acme, globex (npm run ops -- db backup --stack dev --tenant <id>), deploy with --database-moved, then restore each (db restore)",
     );
   });
 
-  it("says nothing when no tenant runs", () => {
-    const history = [ran(4, external("db-old.internal"))];
-    expect(databaseMoveNote("dev", history, { [DATABASE]: external("db.internal") }, [])).toBe(
-      undefined,
-    );
+  it.each([
+    {
+      name: "the default port written out and the host's case: the same server",
+      history: [ran(4, external("DB.internal"))],
+      database: external("db.internal", 5432),
+      running: ["acme"],
+    },
+    {
+      name: "a first deploy",
+      history: [],
+      database: external("db.internal"),
+      running: [],
+    },
+    {
+      name: "no tenant running",
+      history: [ran(4, external("db-old.internal"))],
+      database: external("db.internal"),
+      running: [],
+    },
+    {
+      name: "an update that recorded no config",
+      history: [update({ version: 4, message: "deploy", config: {} })],
+      database: external("db.internal"),
+      running: ["acme"],
+    },
+  ])("lets $name through, saying nothing", ({ history, database, running }) => {
+    expect(check(history, database, { running })).toBe(undefined);
   });
 });
