@@ -123,18 +123,44 @@ const JSON_ESCAPE = [
   "}",
 ];
 
+/** `value` as one single-quoted shell word. */
+const shellWord = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Refuses an empty or unset S3 key before mc runs: mc given empty keys would go to the bucket
+ * anonymously. Prints which variable and the Secret `credentialsSecret` it comes from, never a
+ * value; `[` and `printf` are builtins, so no argv shows a key either.
+ */
+function requireKeys(credentialsSecret: string): string[] {
+  return [
+    'missing=""',
+    "require_key() {",
+    `  if [ -z "$2" ]; then printf '%s is empty: set it in the Secret %s\\n' "$1" ${shellWord(credentialsSecret)} >&2; missing=1; fi`,
+    "}",
+    'require_key AWS_ACCESS_KEY_ID "${AWS_ACCESS_KEY_ID:-}"',
+    'require_key AWS_SECRET_ACCESS_KEY "${AWS_SECRET_ACCESS_KEY:-}"',
+    'if [ -n "$missing" ]; then exit 1; fi',
+  ];
+}
+
 /**
  * Copies the run's dumps to the bucket, prunes old ones there, and fails if a dump failed. mc
  * gets the keys in a config file (version 10, alias `target`) in a private directory named by
  * --config-dir: not on its argv, which `ps` shows, and not in MC_HOST_target, whose URL form mc
  * splits at a `:` in the secret key (the rest becomes a session token). The printf that writes
  * the file is a builtin; the keys are unset before mc runs, so its environment holds neither;
- * the directory is removed when the script exits.
+ * the directory is removed when the script exits. An empty or unset key (the Secret
+ * `credentialsSecret` lacks it) fails the run before anything is written or mc runs.
  */
-export function uploadScript(retentionDays: number, dumps: string = DUMPS): string {
+export function uploadScript(
+  retentionDays: number,
+  credentialsSecret: string,
+  dumps: string = DUMPS,
+): string {
   const mc = 'mc --config-dir "$cfg"';
   return [
     "set -eu",
+    ...requireKeys(credentialsSecret),
     ...JSON_ESCAPE,
     "umask 077",
     'cfg="$(mktemp -d)"',
@@ -216,7 +242,7 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
       {
         name: "upload",
         image: s3.mcImage,
-        command: ["/bin/sh", "-c", uploadScript(input.retentionDays)],
+        command: ["/bin/sh", "-c", uploadScript(input.retentionDays, s3.credentialsSecret)],
         env: [
           { name: "S3_ENDPOINT", value: s3.endpoint },
           { name: "S3_BUCKET", value: s3.bucket },

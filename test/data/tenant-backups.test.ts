@@ -176,7 +176,11 @@ describe("TenantBackups", () => {
     ]);
     // The keys reach the shell in its environment and leave it only in mc's config file, written
     // by the builtin printf; every mc reads that file and has neither key in its environment.
+    // An empty or unset key is refused first, by builtins that print the variable's name only.
     expect(upload.split("\n").filter((line) => /AWS_|printf|mc /.test(line))).toEqual([
+      `  if [ -z "$2" ]; then printf '%s is empty: set it in the Secret %s\\n' "$1" 'backup-s3' >&2; missing=1; fi`,
+      'require_key AWS_ACCESS_KEY_ID "${AWS_ACCESS_KEY_ID:-}"',
+      'require_key AWS_SECRET_ACCESS_KEY "${AWS_SECRET_ACCESS_KEY:-}"',
       'json_escape AWS_ACCESS_KEY_ID "$AWS_ACCESS_KEY_ID"; access_key="$escaped"',
       'json_escape AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY"; secret_key="$escaped"',
       "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
@@ -386,7 +390,8 @@ describe("the upload script with a stand-in mc", () => {
   // glob characters, `$`, a backquote, a space and a non-ASCII letter.
   const secret = 'wJal:rXU@tn/FEMI"K7\\MDENG*?[x]$HOME`id` ü+b';
 
-  async function upload(secretKey: string) {
+  /** The script against a stand-in mc; an undefined key is left out of its environment. */
+  async function upload(accessKey: string | undefined, secretKey: string | undefined) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "upload-script-"));
     const bin = path.join(dir, "bin");
     const dumps = path.join(dir, "dumps");
@@ -394,15 +399,15 @@ describe("the upload script with a stand-in mc", () => {
     await mkdir(bin);
     await mkdir(dumps);
     await recordingMc(bin, records);
+    const keys = Object.entries({ AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey });
     const run = () =>
-      promisify(execFile)("/bin/sh", ["-c", uploadScript(7, dumps)], {
+      promisify(execFile)("/bin/sh", ["-c", uploadScript(7, S3_TARGET.credentialsSecret, dumps)], {
         env: {
           PATH: `${bin}:/usr/bin:/bin`,
           S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
           S3_BUCKET: "acme-backups",
           S3_PREFIX: "local/",
-          AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-          AWS_SECRET_ACCESS_KEY: secretKey,
+          ...Object.fromEntries(keys.filter(([, value]) => value !== undefined)),
         },
       }).then(
         (r) => ({ code: 0, stderr: r.stderr }),
@@ -412,7 +417,7 @@ describe("the upload script with a stand-in mc", () => {
   }
 
   it("hands mc the keys in a private config file, never on its argv or in its environment; a failed dump fails the run", async () => {
-    const { dir, dumps, records, run } = await upload(secret);
+    const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret);
     try {
       expect(await run()).toEqual({ code: 0, stderr: "" });
       const calls = await mcCalls(records);
@@ -466,7 +471,7 @@ describe("the upload script with a stand-in mc", () => {
   });
 
   it("refuses a key with a control character before mc runs, without printing it", async () => {
-    const { dir, records, run } = await upload("trailing-newline\n");
+    const { dir, records, run } = await upload("AKIAEXAMPLE", "trailing-newline\n");
     try {
       expect(await run()).toEqual({
         code: 1,
@@ -477,6 +482,46 @@ describe("the upload script with a stand-in mc", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.each<[string, string | undefined, string | undefined, string]>([
+    [
+      "an empty access key",
+      "",
+      secret,
+      "AWS_ACCESS_KEY_ID is empty: set it in the Secret backup-s3\n",
+    ],
+    [
+      "an empty secret key",
+      "AKIAEXAMPLE",
+      "",
+      "AWS_SECRET_ACCESS_KEY is empty: set it in the Secret backup-s3\n",
+    ],
+    [
+      "both keys empty",
+      "",
+      "",
+      "AWS_ACCESS_KEY_ID is empty: set it in the Secret backup-s3\n" +
+        "AWS_SECRET_ACCESS_KEY is empty: set it in the Secret backup-s3\n",
+    ],
+    [
+      "both keys unset",
+      undefined,
+      undefined,
+      "AWS_ACCESS_KEY_ID is empty: set it in the Secret backup-s3\n" +
+        "AWS_SECRET_ACCESS_KEY is empty: set it in the Secret backup-s3\n",
+    ],
+  ])(
+    "refuses %s before mc runs (mc would go anonymously), naming the Secret, not a value",
+    async (_, accessKey, secretKey, stderr) => {
+      const { dir, records, run } = await upload(accessKey, secretKey);
+      try {
+        expect(await run()).toEqual({ code: 1, stderr });
+        expect(await mcCalls(records)).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("the backup script with the real pg_dump and PostgreSQL", () => {
