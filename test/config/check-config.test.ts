@@ -82,6 +82,13 @@ function stackConfigOf(dir: string): Record<string, unknown> {
   return doc.config;
 }
 
+/** The first lines of a minimal dev stack file: environment, domain, a pinned image. */
+const DEV_FILE_HEAD = [
+  "config:",
+  "  agent-cloud:environment: dev",
+  "  agent-cloud:domain: agents.example.com",
+  `  agent-cloud:image: '{"ref":"ghcr.io/acme/agent@sha256:${"a".repeat(64)}"}'`,
+];
 describe("check-config", () => {
   it("the README's example error is the command's real output", () => {
     const example = readmeExample();
@@ -175,10 +182,7 @@ describe("check-config", () => {
   it("refuses a value set with --secret --path inside a key the program deploys in clear", () => {
     const { code, out, err } = checkFile(
       [
-        "config:",
-        "  agent-cloud:environment: dev",
-        "  agent-cloud:domain: agents.example.com",
-        `  agent-cloud:image: '{"ref":"ghcr.io/acme/agent@sha256:${"a".repeat(64)}"}'`,
+        ...DEV_FILE_HEAD,
         "  agent-cloud:tenants:",
         "    - id: acme",
         "      agentConfig:",
@@ -395,10 +399,7 @@ describe("check-config applies the checks the edge components make", () => {
 
 describe("check-config with tenantSecrets set as one secret", () => {
   const head = [
-    "config:",
-    "  agent-cloud:environment: dev",
-    "  agent-cloud:domain: agents.example.com",
-    `  agent-cloud:image: '{"ref":"ghcr.io/acme/agent@sha256:${"a".repeat(64)}"}'`,
+    ...DEV_FILE_HEAD,
     "  agent-cloud:tenants:",
     "    - id: acme",
     "      env:",

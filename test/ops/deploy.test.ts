@@ -589,13 +589,15 @@ describe("deploy", () => {
       );
     });
 
+    /** initech, which no update of the stack ran, is in the stack file. */
+    const withInitech = () => {
+      const ctx = setup();
+      removedThenReAdded(ctx, []);
+      (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+      return ctx;
+    };
+
     it("a tenant no update of the stack ran is created, nothing asked, unless --adopt-database names it (moved from another shard)", async () => {
-      const withInitech = () => {
-        const ctx = setup();
-        removedThenReAdded(ctx, []);
-        (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
-        return ctx;
-      };
       const created = withInitech();
       expect(await deploy(created, base)).toBe(0);
       expect(envOf(created.engine.callsOf("up")[0])).toEqual({});
@@ -613,9 +615,7 @@ describe("deploy", () => {
 
     it("a created tenant an unreadable update may have run: a note names both, and the flags silence it", async () => {
       const withUnreadable = () => {
-        const ctx = setup();
-        removedThenReAdded(ctx, []);
-        (ctx.engine.stacks.dev!.config["agent-cloud:tenants"] as object[]).push({ id: "initech" });
+        const ctx = withInitech();
         ctx.engine.stacks.dev!.history.push(
           update({
             version: 0,
