@@ -191,16 +191,20 @@ export interface WorkerSizingProblem {
 }
 
 /**
- * A sizing problem printed `path received: message`, received quoted by showReceived (a value
- * that looks like a credential is not shown), as most args' are.
+ * A sizing problem printed `path received: message` and what ManagementProxy adds (`why`),
+ * received quoted by showReceived (a value that looks like a credential is not shown), as most
+ * args' are; `text` replaces the whole line where an older message keeps its own form.
  */
 function sizingProblem(
   path: string,
   received: unknown,
   message: string,
-  isDefault = false,
-  text = `${path}${received === undefined ? "" : ` ${showReceived(received)}`}${isDefault ? " (the default)" : ""}: ${message}`,
+  more: { readonly isDefault?: boolean; readonly why?: string; readonly text?: string } = {},
 ): WorkerSizingProblem {
+  const isDefault = more.isDefault ?? false;
+  const shown = received === undefined ? "" : ` ${showReceived(received)}`;
+  const text =
+    more.text ?? `${path}${shown}${isDefault ? " (the default)" : ""}: ${message}${more.why ?? ""}`;
   return { path, received, isDefault, message, text };
 }
 
@@ -256,8 +260,7 @@ function workerProcessesOf(args: ProxyWorkerSizing): {
         "workerProcesses",
         args.workerProcesses,
         `must be a whole number from 1 to ${MOST_WORKER_PROCESSES}`,
-        false,
-        text,
+        { text },
       ),
     );
     return { count: problems.length === 0 ? args.workerProcesses : fallback, problems };
@@ -301,7 +304,6 @@ function drainingBudget(
     });
     return { kept, problems: [] };
   } catch (err) {
-    const given = args.resources === undefined ? " (the default)" : "";
     // Name what set the workers when the caller did not: one per CPU of the limit.
     const why =
       workers.fromCpu === undefined
@@ -309,13 +311,10 @@ function drainingBudget(
         : ` (${workerProcesses} workers: one per CPU of ${workers.fromCpu}; workerProcesses sets fewer)`;
     return {
       problems: [
-        sizingProblem(
-          "resources.limits.memory",
-          memory.limit,
-          (err as Error).message,
-          args.resources === undefined,
-          `resources.limits.memory ${showReceived(memory.limit)}${given}: ${(err as Error).message}${why}`,
-        ),
+        sizingProblem("resources.limits.memory", memory.limit, (err as Error).message, {
+          isDefault: args.resources === undefined,
+          why,
+        }),
       ],
     };
   }
