@@ -3,8 +3,9 @@
  * read through a stack reference and checked like config before the platform uses them to name
  * anything (routes, custom-domain records). A value another stack wrote is input like any other.
  */
+import { showReceived } from "../model/rules/config-problem";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigIssue, showValue } from "./config/errors";
+import { ConfigError, type ConfigIssue } from "./config/errors";
 import { DNS_LABEL, isDnsName, MAX_TENANT_ID_LENGTH, RESERVED_TENANT_IDS } from "../model/names";
 import type { Plan } from "../model/plans";
 import {
@@ -67,7 +68,7 @@ export function shardTenantsFrom(
     const addIssue: AddIssue = (path, received, message) =>
       issues.push({
         path: `shard ${outputs.shard} output ${path}`,
-        received: showValue(received),
+        received: showReceived(received),
         message,
       });
     routes.push(...shardRoutes(outputs, config, owners, addIssue));

@@ -41,9 +41,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
-/** How a received value is quoted in an error (model/rules/config-problem.ts). */
-export const showValue = showReceived;
-
 export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = root;
   for (const key of path) {
@@ -82,7 +79,7 @@ export function fromZodIssue(
       ? value === undefined
         ? undefined
         : "[secret]"
-      : showValue(value);
+      : showReceived(value);
   return {
     path: formatPath(issue.path),
     received,
@@ -129,7 +126,7 @@ function zodIssueMessage(
         schema === undefined ? [] : knownKeysAt(schema, issue.path, raw),
       );
     case "invalid_key":
-      return `key ${showValue(issue.path[issue.path.length - 1])} ${issue.issues[0]?.message ?? issue.message}`;
+      return `key ${showReceived(issue.path[issue.path.length - 1])} ${issue.issues[0]?.message ?? issue.message}`;
     case "invalid_format":
     case "custom":
     default:
@@ -154,7 +151,7 @@ function boundMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall):
 function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
   const named = keys.map((key) => {
     const near = closestKey(key, known);
-    const shown = showValue(key) as string;
+    const shown = showReceived(key) as string;
     return near === undefined ? shown : `${shown} (did you mean "${near}"?)`;
   });
   return `unknown ${keys.length === 1 ? "key" : "keys"} ${named.join(", ")}; see the config reference in README.md`;

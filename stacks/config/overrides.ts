@@ -13,8 +13,9 @@
  *   database, retained on the server when they were removed, instead of creating them (what
  *   `ops deploy` and `ops rollback --restore-removed` set for a tenant an earlier update ran).
  */
+import { showReceived } from "../../model/rules/config-problem";
 import { DIGEST_REF, DIGEST_REF_RULE, IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
-import { ConfigError, type ConfigIssue, showValue } from "./errors";
+import { ConfigError, type ConfigIssue } from "./errors";
 
 export const OVERRIDE_ENV = {
   skipBuild: "AGENT_CLOUD_SKIP_BUILD",
@@ -63,13 +64,13 @@ function applyImageOverrides(
     if (imageRef === undefined || imageRef === "") {
       issues.push({
         path: OVERRIDE_ENV.skipBuild,
-        received: showValue(env[OVERRIDE_ENV.skipBuild]),
+        received: showReceived(env[OVERRIDE_ENV.skipBuild]),
         message: `is set but ${OVERRIDE_ENV.imageRef} is empty: skipping the build needs the image to deploy (repo@sha256:...); ops deploy --skip-build takes it from the stack's imageRef output`,
       });
     } else if (!DIGEST_REF.test(imageRef)) {
       issues.push({
         path: OVERRIDE_ENV.imageRef,
-        received: showValue(imageRef),
+        received: showReceived(imageRef),
         message: DIGEST_REF_RULE,
       });
     } else {
@@ -83,11 +84,11 @@ function applyImageOverrides(
     for (const name of building)
       issues.push({
         path: name,
-        received: showValue(env[name]),
+        received: showReceived(env[name]),
         message: `asks for a build, but image.ref pins ${image.ref}, which is deployed as it is and builds nothing; unset ${name}, or remove image.ref to build from the context`,
       });
   else if (set.includes(OVERRIDE_ENV.tag) && !IMAGE_TAG.test(tag ?? ""))
-    issues.push({ path: OVERRIDE_ENV.tag, received: showValue(tag), message: IMAGE_TAG_RULE });
+    issues.push({ path: OVERRIDE_ENV.tag, received: showReceived(tag), message: IMAGE_TAG_RULE });
   if (set.includes(OVERRIDE_ENV.rebuild)) image.rebuildNonce = env[OVERRIDE_ENV.rebuild];
   if (set.includes(OVERRIDE_ENV.tag)) image.tag = tag;
   return Object.keys(image).length === 0 && raw.image === undefined ? raw : { ...raw, image };
@@ -174,7 +175,7 @@ function applyAdoptions(
   if (inFile !== undefined && !(Array.isArray(inFile) && inFile.length === 0)) {
     issues.push({
       path: "adoptDatabases",
-      received: showValue(raw.adoptDatabases),
+      received: showReceived(raw.adoptDatabases),
       message: `is set per run, not in the stack file: ops deploy --adopt-database ID sets it (${OVERRIDE_ENV.adoptDatabases} for a hand-run pulumi up); remove it with: pulumi config rm adoptDatabases`,
     });
     return raw;
@@ -186,7 +187,7 @@ function applyAdoptions(
   if (unknown.length > 0) {
     issues.push({
       path: OVERRIDE_ENV.adoptDatabases,
-      received: showValue(text),
+      received: showReceived(text),
       message: `${unknown.map((id) => JSON.stringify(id)).join(", ")} ${unknown.length === 1 ? "is" : "are"} not in tenants (tenants: ${known.join(", ") || "none"}); list the ids of this stack's tenants, separated by commas`,
     });
     return raw;

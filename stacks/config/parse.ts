@@ -1,7 +1,8 @@
+import { showReceived } from "../../model/rules/config-problem";
 import type { z } from "zod";
 import { configSchema, isSecretKey, type ParsedConfig } from "../../model/config-schema";
 import type { PlatformConfig } from "../../model/platform-config";
-import { ConfigError, type ConfigIssue, fromZodIssue, showValue } from "./errors";
+import { ConfigError, type ConfigIssue, fromZodIssue } from "./errors";
 import { type KeyFailures, parseEachKey } from "./partial-parse";
 import { resolveConfig } from "./resolve";
 import {
@@ -73,7 +74,7 @@ export function parseConfig(
 function assertConfigMap(input: unknown): asserts input is Record<string, unknown> {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw new ConfigError([
-      { path: "", received: showValue(input), message: "must be a map of agent-cloud:* keys" },
+      { path: "", received: showReceived(input), message: "must be a map of agent-cloud:* keys" },
     ]);
   }
 }

@@ -7,9 +7,10 @@
  * platform's stack file, and a shard reads it from there (never a secret: those a shard needs,
  * it holds itself).
  */
+import { showReceived } from "../../model/rules/config-problem";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, showValue } from "./errors";
+import { ConfigError } from "./errors";
 import { CONFIG_NAMESPACE } from "../../model/config-schema";
 import { readYamlFile } from "./stack-file";
 
@@ -74,7 +75,7 @@ export function withPlatformSettings(
     throw new ConfigError([
       {
         path: "shard.platform",
-        received: showValue(platform),
+        received: showReceived(platform),
         message: `no stack file Pulumi.${platform}.yaml next to Pulumi.yaml; a shard reads its environment's settings from its platform stack's file`,
       },
     ]);
@@ -87,7 +88,7 @@ export function withPlatformSettings(
     throw new ConfigError([
       {
         path: "environment",
-        received: showValue(raw.environment),
+        received: showReceived(raw.environment),
         message: `the platform stack ${platform} is environment ${JSON.stringify(base.environment)}; a shard belongs to its platform's environment (remove environment from the shard's file)`,
       },
     ]);

@@ -5,8 +5,8 @@
  * platform stack's proxy also routes its shards' tenants, which only the program sees, so a
  * limit that passes here can still be refused there, never the other way round.
  */
+import { showReceived } from "../../../model/rules/config-problem";
 import { proxyWorkerSizing } from "../../../components/edge/management-proxy-args";
-import { showValue } from "../errors";
 import type { ConfigRule } from "./rule";
 
 export const proxyWorkerIssues: ConfigRule = ({ config, valid }) => {
@@ -23,7 +23,7 @@ export const proxyWorkerIssues: ConfigRule = ({ config, valid }) => {
       problem.path === "resources.limits.memory" && problem.received !== undefined && fromCpu
         ? ` (${sizing.workers.count} workers: one per CPU of proxy.${fromCpu})`
         : "";
-    const shown = showValue(problem.received);
+    const shown = showReceived(problem.received);
     return {
       path: `proxy.${problem.path}`,
       received: problem.isDefault && shown !== undefined ? `${shown} (the default)` : shown,

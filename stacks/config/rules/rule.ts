@@ -5,10 +5,11 @@
  * renders (a provided certificate's names, the proxy's nginx workers). parseConfig runs them in a
  * fixed order and gathers every issue.
  */
+import { showReceived } from "../../../model/rules/config-problem";
 import { BUILTIN_PLANS, type Plan } from "../../../model/plans";
 import type { ParsedConfig, TenantSettings } from "../../../model/config-schema";
 import type { ConfigProblem } from "../../../model/rules/config-problem";
-import { type ConfigIssue, showValue } from "../errors";
+import { type ConfigIssue } from "../errors";
 import type { KeyFailures } from "../partial-parse";
 
 /** A parsed tenant and where it sits in the stack file. */
@@ -65,7 +66,7 @@ export function ruleContext(config: ParsedConfig, failures?: KeyFailures): RuleC
 
 /** One issue, the received value shown as JSON (cut short). */
 export function configIssue(path: string, received: unknown, message: string): ConfigIssue {
-  return { path, received: showValue(received), message };
+  return { path, received: showReceived(received), message };
 }
 
 /** Issues from a shared rule's problems (model/rules/), each as {@link configIssue} shows it. */
