@@ -27,7 +27,12 @@ import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
 import { setInClear } from "../plans/tenants-ran";
-import { deployHint, environmentSettings } from "../plans/shards";
+import { deployHint, environmentSettings, platformOf } from "../plans/shards";
+import {
+  assertSameEnvironment,
+  checkDatabaseServer,
+  databaseServerOf,
+} from "../plans/stack-identity";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { imagesCell } from "./history";
 import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
@@ -51,6 +56,8 @@ export interface RollbackOptions {
   readonly restoreRemoved?: boolean;
   /** Name for the rollback's own release. */
   readonly release?: string;
+  /** The tenants' data was moved to the database server the earlier update ran on. */
+  readonly databaseMoved?: boolean;
   /** Policy packs to enforce. @default ["policy"] when the project has one there */
   readonly policyPacks?: readonly string[];
 }
@@ -79,6 +86,10 @@ export const rollbackCommand = defineCommand({
         doc: "bring back tenants removed after that update, as it ran them, taking\nover their retained database and role (default: they stay removed)",
       },
       release: { type: "string", value: "NAME", doc: "name this rollback's own release" },
+      "database-moved": {
+        type: "boolean",
+        doc: "that update ran its tenants on another database server than the\nlast update: their data was moved there (db backup, then db restore\nafter the rollback); without it such a rollback is refused",
+      },
       "policy-pack": {
         type: "string",
         multiple: true,
@@ -103,6 +114,7 @@ the update as "rollback to vN". Refused when the history does not say what a
       prune: args.flag("prune"),
       restoreRemoved: args.flag("restore-removed"),
       release: args.text("release"),
+      databaseMoved: args.flag("database-moved"),
       policyPacks: policyPacks.length === 0 ? undefined : policyPacks,
     };
   },
@@ -148,7 +160,8 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
       `commit ${commit} recorded by update v${target.version} is not in this repository; fetch it (git fetch --all) and retry`,
     );
   }
-  const running = await runningImages(engine, options.stack, await engine.outputs(options.stack));
+  const outputs = await engine.outputs(options.stack);
+  const running = await runningImages(engine, options.stack, outputs);
   const release = releasesOf(history, running).find((r) => r.update === target);
   const current = await engine.readConfig(options.stack);
   const plan = planRollback({
@@ -169,6 +182,21 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   }
   // A shard stack's environment and database settings are its platform's.
   const settings = await environmentSettings(engine, current);
+  // What the rollback runs on: the earlier update's own environment and database server, or a
+  // shard's platform's as they are now.
+  const restored = await environmentSettings(engine, plan.config);
+  const shard = platformOf(current) !== undefined;
+  assertSameEnvironment(options.stack, restored, outputs, `v${target.version}'s config`);
+  const move = checkDatabaseServer({
+    stack: options.stack,
+    history,
+    config: restored,
+    running: Object.keys(running),
+    shard,
+    moved: options.databaseMoved === true,
+    dryRun: false,
+    rollbackTo: target.version,
+  });
   const removal = planRemoval({
     stack: options.stack,
     environment: environmentOf(settings) ?? options.stack,
@@ -190,6 +218,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   printRollbackPlan(stdout, options.stack, { target, commit, release, plan, keySeedKept });
   for (const note of removal.notes) println(stdout, note);
   if (plan.adopted.length > 0) println(stdout, adoptionLine(plan.adopted));
+  if (move !== undefined) println(stdout, move);
 
   const source: RunSource = { commit, config: plan.config };
   const env = adoptionEnv(plan.adopted);
@@ -221,6 +250,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     rollbackTo: target.version,
     prune: options.prune,
     removed: plan.pruned,
+    database: databaseServerOf(restored),
     before: imagesBefore(history, running),
   });
   const outcome = await engine.up(options.stack, { ...run, message });

@@ -9,7 +9,7 @@
 import { POSTGRES_PORT } from "../../model/database-defaults";
 import type { StackConfig, StackOutputs, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
-import { environmentOf, fromRecorded, KEY, sectionOf } from "../stack-config";
+import { environmentOf, fromRecorded, isSecure, KEY, sectionOf } from "../stack-config";
 import { parseRelease } from "./release";
 import { environmentOutput } from "../stack-outputs";
 import { recordedNoConfig, successes } from "./tenants-ran";
@@ -25,16 +25,17 @@ export function assertSameEnvironment(
   const configured = environmentOf(config);
   if (running === undefined || configured === undefined || running === configured) return;
   throw new OpsError(
-    `${file} sets environment "${configured}", and stack "${stack}" runs environment "${running}": every tenant's namespace, PostgreSQL role and database are named after it, so this deploy would delete each tenant's namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "${running}", or create a new stack for "${configured}"`,
+    `${file} sets environment "${configured}", and stack "${stack}" runs environment "${running}": every tenant's namespace, PostgreSQL role and database are named after it, so this update would delete each tenant's namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "${running}", or create a new stack for "${configured}"`,
   );
 }
 
 /**
  * Where a stack's tenant databases live: `in-cluster`, or `external host:port` (the schema's
  * defaults filled in: no `database` is in-cluster, no port is 5432, host names in lower case).
- * Undefined when the section cannot be read.
+ * Undefined when the section cannot be read (one secret, or a host that is one).
  */
 export function databaseServerOf(config: StackConfig): string | undefined {
+  if (isSecure(config[KEY.database])) return undefined;
   const database = sectionOf(config, "database");
   if (database.mode === undefined || database.mode === "in-cluster") return "in-cluster";
   if (database.mode !== "external" || typeof database.host !== "string") return undefined;
@@ -62,9 +63,10 @@ function lastDatabaseServer(
 }
 
 /**
- * Refuses a deploy that moves running tenants to another database server, unless the operator
- * says the data was moved (`--database-moved`): nothing moves it, and the tenants would run on new,
- * empty databases. A preview (`dryRun`) only notes it. Returns the note to print, if any.
+ * Refuses a deploy or a rollback that moves running tenants to another database server, unless
+ * the operator says the data was moved (`--database-moved`): nothing moves it, and the tenants
+ * would run on new, empty databases (or, rolled back, on the old server's copy of their data as
+ * it was before the move). A preview (`dryRun`) only notes it. Returns the note to print, if any.
  */
 export function checkDatabaseServer(input: {
   readonly stack: string;
@@ -74,16 +76,23 @@ export function checkDatabaseServer(input: {
   readonly shard: boolean;
   readonly moved: boolean;
   readonly dryRun: boolean;
+  /** Set for a rollback: the update it returns to. */
+  readonly rollbackTo?: number;
 }): string | undefined {
   const last = lastDatabaseServer(input.history, input.shard);
   const to = databaseServerOf(input.config);
   if (last === undefined || to === undefined || last.server === to || input.running.length === 0) {
     return undefined;
   }
-  const what = `the database server changes (v${last.version} ran ${last.server}, this deploy runs ${to}), and tenant data does not move with it`;
-  const how = `back up each of ${input.running.join(", ")} (npm run ops -- db backup --stack ${input.stack} --tenant <id>), deploy with --database-moved, then restore each (db restore)`;
+  const rollback = input.rollbackTo === undefined ? undefined : `v${input.rollbackTo}`;
+  const what = `the database server changes (v${last.version} ran ${last.server}, ${rollback === undefined ? "this deploy" : `the rollback to ${rollback}`} runs ${to}), and tenant data does not move with it`;
+  const how = `back up each of ${input.running.join(", ")} (npm run ops -- db backup --stack ${input.stack} --tenant <id>), ${rollback === undefined ? "deploy" : "roll back"} with --database-moved, then restore each (db restore)`;
   if (input.moved)
     return `note: ${what}; --database-moved: restore each tenant's data if it is not there yet`;
   if (input.dryRun) return `note: ${what}: ${how}`;
-  throw new OpsError(`${what}: ${how}; or set the stack file's database back to ${last.server}`);
+  const revert =
+    rollback === undefined
+      ? `set the stack file's database back to ${last.server}`
+      : `roll back to an update that ran on ${last.server}`;
+  throw new OpsError(`${what}: ${how}; or ${revert}`);
 }

@@ -12,7 +12,7 @@ import {
 } from "../../ops/plans/rollback-plan";
 import { DIGEST_B, SHA_1, SHA_2, SHA_3, testContext } from "../../testkit/ops/fakes";
 import { devStack, IMAGE_REF_A } from "./support/fixtures";
-import { MemoryEngine, recordedConfig, update } from "../../testkit/ops/memory-engine";
+import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
 import { deployDev, editTenant } from "./support/group-updates";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
@@ -234,7 +234,7 @@ describe("rollback command", () => {
       ],
       "agent-cloud:tenantSecrets": SECRET,
     });
-    const message = `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_A} pin.acme=r/a@${DIGEST_B} rollback-to=v2 before=v4 before.image=${IMAGE_REF_A}`;
+    const message = `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_A} pin.acme=r/a@${DIGEST_B} rollback-to=v2 database=in-cluster before=v4 before.image=${IMAGE_REF_A}`;
     expect(
       ctx.engine.calls.filter((c) => ["preview", "up", "hasCommit"].includes(c.method)),
     ).toEqual([
@@ -262,6 +262,47 @@ describe("rollback command", () => {
     const [latest] = ctx.engine.stacks.dev!.history;
     expect(latest).toMatchObject({ version: 5, message });
     expect(latest!.environment["git.head"]).toBe(SHA_2);
+  });
+
+  it("refuses to return to an update that ran its tenants on another database server until --database-moved, and records the server", async () => {
+    const ctx = setup(true);
+    const dev = ctx.engine.stacks.dev!;
+    // v4 moved the tenants to an external server; v2 ran them in the cluster.
+    dev.history[0] = { ...dev.history[0]!, message: "deploy database=external%20db.internal:5432" };
+    dev.config["agent-cloud:database"] = { mode: "external", host: "db.internal" };
+    await expect(rollback(ctx, { stack: "dev", yes: true })).rejects.toThrow(
+      new OpsError(
+        "the database server changes (v4 ran external db.internal:5432, the rollback to v2 runs in-cluster), and tenant data does not move with it: back up each of acme, big-acme, globex (npm run ops -- db backup --stack dev --tenant <id>), roll back with --database-moved, then restore each (db restore); or roll back to an update that ran on external db.internal:5432",
+      ),
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
+
+    expect(await rollback(ctx, { stack: "dev", yes: true, databaseMoved: true })).toBe(0);
+    expect(ctx.stdout.lines).toContain(
+      "note: the database server changes (v4 ran external db.internal:5432, the rollback to v2 runs in-cluster), and tenant data does not move with it; --database-moved: restore each tenant's data if it is not there yet",
+    );
+    const [up] = ctx.engine.callsOf("up");
+    expect((up!.args as { message: string }).message).toContain(" database=in-cluster before=v4");
+  });
+
+  it("returns to an update on the same database server without a flag", async () => {
+    const ctx = setup(true);
+    const dev = ctx.engine.stacks.dev!;
+    dev.history[0] = { ...dev.history[0]!, message: "deploy database=in-cluster" };
+    expect(await rollback(ctx, { stack: "dev", yes: true })).toBe(0);
+    expect(ctx.stdout.lines.filter((line) => line.includes("database server"))).toEqual([]);
+  });
+
+  it("refuses to return to an update whose config names another environment than the stack runs", async () => {
+    const ctx = setup(true);
+    const v2 = ctx.engine.stacks.dev!.history.find((u) => u.version === 2)!;
+    Object.assign(v2, {
+      config: { ...v2.config, "agent-cloud:environment": { value: "staging", secret: false } },
+    });
+    await expect(rollback(ctx, { stack: "dev", yes: true })).rejects.toThrow(
+      /^v2's config sets environment "staging", and stack "dev" runs environment "dev": every tenant's namespace/,
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
   });
 
   it("says a key that is not a secret key, recorded as a secret, runs as the stack file has it, never calling it a secret", async () => {
@@ -298,7 +339,7 @@ describe("rollback command", () => {
       "acme",
     ]);
     expect(message).toBe(
-      `rollback to v2 commit=${SHA_2} image=r/a@${DIGEST_B} rollback-to=v2 prune=true removed=big-acme,globex before=v4 before.image=${IMAGE_REF_A}`,
+      `rollback to v2 commit=${SHA_2} image=r/a@${DIGEST_B} rollback-to=v2 prune=true removed=big-acme,globex database=in-cluster before=v4 before.image=${IMAGE_REF_A}`,
     );
     expect(ctx.stdout.lines).toContain(
       "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
@@ -357,6 +398,67 @@ describe("rollback command", () => {
     await expect(rollback(ctx, { stack: "dev", to: 42, yes: true })).rejects.toThrow(
       'stack "dev" has no update v42; successful updates it can roll back to: v2, v0',
     );
+  });
+});
+
+describe("rollback of a shard stack", () => {
+  const SHARD_FILE = {
+    "agent-cloud:shard": { name: "s01", platform: "production" },
+    "agent-cloud:tenants": [{ id: "acme" }],
+  };
+  const ON_DB_INTERNAL = "database=external%20db.internal:5432";
+
+  function setup() {
+    const shardUpdate = (version: number, commit: string) =>
+      update({
+        version,
+        message: `deploy commit=${commit} pin.acme=${IMAGE_REF_A} ${ON_DB_INTERNAL}`,
+        environment: { "git.head": commit, "git.dirty": "false" },
+        config: recordedConfig(SHARD_FILE),
+      });
+    const engine = new MemoryEngine({
+      production: memoryStack({
+        config: {
+          "agent-cloud:environment": "production",
+          "agent-cloud:database": { mode: "external", host: "db.internal" },
+        },
+      }),
+      "production-s01": memoryStack({
+        config: SHARD_FILE,
+        outputs: {
+          environment: { value: "production", secret: false },
+          tenants: {
+            value: {
+              acme: {
+                url: "https://acme.example.com",
+                namespace: "production-tenant-acme",
+                image: IMAGE_REF_A,
+                groups: [],
+              },
+            },
+            secret: false,
+          },
+        },
+        history: [shardUpdate(2, SHA_2), shardUpdate(1, SHA_1)],
+      }),
+    });
+    engine.commits.add(SHA_1);
+    return testContext(engine, { answer: true });
+  }
+
+  it("runs on its platform's database server as it is now and records it; a server its last update did not run is refused", async () => {
+    const ctx = setup();
+    expect(await rollback(ctx, { stack: "production-s01", to: 1, yes: true })).toBe(0);
+    const [up] = ctx.engine.callsOf("up");
+    expect((up!.args as { message: string }).message).toContain(` ${ON_DB_INTERNAL}`);
+
+    // The platform's file moved the environment's tenants to the cluster; this shard's newest
+    // update (the rollback just run) recorded the external server.
+    ctx.engine.stacks.production!.config["agent-cloud:database"] = { mode: "in-cluster" };
+    await expect(rollback(ctx, { stack: "production-s01", to: 1, yes: true })).rejects.toThrow(
+      /^the database server changes \(v3 ran external db\.internal:5432, the rollback to v1 runs in-cluster\)/,
+    );
+    expect(ctx.engine.callsOf("up")).toHaveLength(1);
   });
 });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { OpsError } from "../../ops/errors";
 import type { StackOutputs, UpdateRecord } from "../../ops/engine";
-import { assertSameEnvironment, checkDatabaseServer } from "../../ops/plans/stack-identity";
+import {
+  assertSameEnvironment,
+  checkDatabaseServer,
+  databaseServerOf,
+} from "../../ops/plans/stack-identity";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const ENVIRONMENT = "agent-cloud:environment";
@@ -16,7 +20,7 @@ describe("assertSameEnvironment", () => {
       assertSameEnvironment("dev", { [ENVIRONMENT]: "stage" }, outputs("dev"), "Pulumi.dev.yaml"),
     ).toThrow(
       new OpsError(
-        'Pulumi.dev.yaml sets environment "stage", and stack "dev" runs environment "dev": every tenant\'s namespace, PostgreSQL role and database are named after it, so this deploy would delete each tenant\'s namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "dev", or create a new stack for "stage"',
+        'Pulumi.dev.yaml sets environment "stage", and stack "dev" runs environment "dev": every tenant\'s namespace, PostgreSQL role and database are named after it, so this update would delete each tenant\'s namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "dev", or create a new stack for "stage"',
       ),
     );
   });
@@ -34,6 +38,32 @@ describe("assertSameEnvironment", () => {
     expect(() =>
       assertSameEnvironment("dev", config, outputs(running), "Pulumi.dev.yaml"),
     ).not.toThrow();
+  });
+});
+
+describe("databaseServerOf", () => {
+  it.each([
+    { name: "no database section", database: undefined, server: "in-cluster" },
+    { name: "in-cluster", database: { mode: "in-cluster" }, server: "in-cluster" },
+    {
+      name: "an external host, the default port",
+      database: { mode: "external", host: "DB.Internal" },
+      server: "external db.internal:5432",
+    },
+    {
+      name: "an external host and port",
+      database: { mode: "external", host: "db.internal", port: 6432 },
+      server: "external db.internal:6432",
+    },
+    { name: "the whole section as one secret", database: { secure: "v1:abc=" }, server: undefined },
+    {
+      name: "a host that is a secret",
+      database: { mode: "external", host: { secure: "v1:abc=" } },
+      server: undefined,
+    },
+    { name: "a mode it does not know", database: { mode: "managed" }, server: undefined },
+  ])("$name: $server", ({ database, server }) => {
+    expect(databaseServerOf(database === undefined ? {} : { [DATABASE]: database })).toBe(server);
   });
 });
 
