@@ -5,7 +5,9 @@ import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
 import { CONFIG_NAMESPACE } from "../../model/config-schema";
-import { decodeConfigText } from "./stack-file";
+import { decodeConfigText, readYamlFile, secretsInClear } from "./stack-file";
+import { ConfigError, type ConfigIssue } from "./errors";
+import { existsSync } from "node:fs";
 
 /** Where Pulumi.yaml and the stack files are. */
 const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -27,11 +29,14 @@ const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
  * the first resource exists (bad config deploys nothing), and each secret value is wrapped in a
  * SecretValue at once, which only ever leaves as `pulumi.secret(...)`. A key listed as secret by
  * the engine is passed as such, so a secret set in clear text is refused with the command to fix it.
- * Image overrides for one run come from `env` (see overrides.ts).
+ * What the engine cannot say (a leaf left in clear beside an encrypted one, which makes the whole
+ * key secret; `cloudflare:apiToken` in clear) is read from the stack file itself, when there is
+ * one, and refused the same way. Image overrides for one run come from `env` (see overrides.ts).
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   projectDir: string = PROJECT_DIR,
+  stack: string = pulumi.getStack(),
 ): PlatformConfig {
   const raw: Record<string, unknown> = {};
   const secretKeys: string[] = [];
@@ -42,6 +47,24 @@ export function loadConfig(
     if (isConfigSecret(fullKey)) secretKeys.push(key);
   }
   // A shard stack takes its environment-wide settings from its platform's stack file.
-  const full = withPlatformSettings(raw, (stack) => readStackFileConfig(projectDir, stack));
-  return parseConfig(applyOverrides(full, env), { secretKeys });
+  const full = withPlatformSettings(raw, (platform) => readStackFileConfig(projectDir, platform));
+  const inClear = stackFileSecretsInClear(projectDir, stack);
+  let config: PlatformConfig | undefined;
+  let issues: readonly ConfigIssue[] = [];
+  try {
+    config = parseConfig(applyOverrides(full, env), { secretKeys });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues = error.issues;
+  }
+  if (inClear.length > 0 || config === undefined) throw new ConfigError([...inClear, ...issues]);
+  return config;
+}
+
+/** The secrets `Pulumi.<stack>.yaml` holds in clear; none when the stack has no file here. */
+function stackFileSecretsInClear(projectDir: string, stack: string): ConfigIssue[] {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return [];
+  const doc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
+  return secretsInClear(doc?.config ?? {});
 }

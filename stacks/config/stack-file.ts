@@ -103,6 +103,47 @@ export interface StackFileConfig {
   readonly issues: readonly ConfigIssue[];
 }
 
+/**
+ * The secrets key `fullKey` of a stack file holds in clear, which the engine cannot show the
+ * program: a provider's secret key (`cloudflare:apiToken`) set in clear, and the clear leaves of
+ * a secret key of ours that has a `secure:` leaf. `pulumi config set --secret --path` encrypts one
+ * leaf and the engine then calls the whole key secret, so a leaf added in clear beside it reaches
+ * the program as a secret like the others.
+ */
+function secretsInClearAt(fullKey: string, value: unknown): ConfigIssue[] {
+  const otherSecret = OTHER_SECRET_KEYS[fullKey];
+  if (otherSecret !== undefined) {
+    return isSecure(value) || value === undefined || value === ""
+      ? []
+      : [
+          {
+            path: fullKey,
+            received: "(clear text)",
+            message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${otherSecret}`,
+          },
+        ];
+  }
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : undefined;
+  if (key === undefined || !isSecretKey(key) || !stripSecure(value).secure) return [];
+  return clearLeaves(value, key).map((leaf) => ({
+    path: leaf,
+    received: "(clear text)",
+    message: `is a secret and must be stored encrypted; run: pulumi config set --secret --path '${leaf}' <value>`,
+  }));
+}
+
+/**
+ * Every secret a stack file's `config:` block holds in clear where the engine reports it as
+ * secret or not at all ({@link secretsInClearAt}). The program refuses them too (load.ts), since
+ * a `pulumi up` or a CI preview that never ran check-config would deploy them.
+ */
+export function secretsInClear(stackConfig: Readonly<Record<string, unknown>>): ConfigIssue[] {
+  return Object.entries(stackConfig).flatMap(([fullKey, value]) =>
+    secretsInClearAt(fullKey, value),
+  );
+}
+
 /** Reads a stack file's `config:` block (and the project's defaults) as the engine would. */
 export function fromStackFile(
   stackConfig: Readonly<Record<string, unknown>>,
@@ -123,14 +164,7 @@ export function fromStackFile(
     const namespace = fullKey.slice(0, colon);
     const key = fullKey.slice(colon + 1);
     const stripped = stripSecure(value);
-    const otherSecret = OTHER_SECRET_KEYS[fullKey];
-    if (otherSecret !== undefined && !stripped.secure && value !== undefined && value !== "") {
-      issues.push({
-        path: fullKey,
-        received: "(clear text)",
-        message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${otherSecret}`,
-      });
-    }
+    issues.push(...secretsInClearAt(fullKey, value));
     if (namespace !== CONFIG_NAMESPACE) {
       const near = closestKey(namespace, KNOWN_NAMESPACES);
       if (!KNOWN_NAMESPACES.includes(namespace) && near === CONFIG_NAMESPACE) {
@@ -144,17 +178,6 @@ export function fromStackFile(
     raw[key] =
       isSecure(value) && isMapSecretKey(key) ? {} : decodeConfigText(asEngineText(stripped.value));
     if (stripped.secure) secretKeys.push(key);
-    // `pulumi config set --secret --path` encrypts one leaf; the engine then treats the whole key
-    // as secret, so a leaf added in clear beside it would pass parseConfig unnoticed.
-    if (stripped.secure && isSecretKey(key)) {
-      for (const leaf of clearLeaves(value, key)) {
-        issues.push({
-          path: leaf,
-          received: "(clear text)",
-          message: `is a secret and must be stored encrypted; run: pulumi config set --secret --path '${leaf}' <value>`,
-        });
-      }
-    }
   }
   for (const [key, declared] of Object.entries(projectConfig)) {
     if (!(key in raw) && declared.default !== undefined) {

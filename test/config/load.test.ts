@@ -4,7 +4,11 @@ import { ConfigError } from "../../stacks/config/errors";
 import { loadConfig } from "../../stacks/config/load";
 import { SecretValue } from "../../model/secret-value";
 import { valueOf } from "../../testkit/mocks";
-import { engineConfig } from "../../testkit/stack-files";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { engineConfig, readStackFile } from "../../testkit/stack-files";
 
 describe("loadConfig reads the engine's config without losing secrecy", () => {
   it("reads every agent-cloud key of a stack and keeps secret keys secret", async () => {
@@ -47,5 +51,69 @@ describe("loadConfig reads the engine's config without losing secrecy", () => {
       [],
     );
     expect(loadConfig({}).image.tag).toBe("01");
+  });
+
+  describe("secrets the stack file holds in clear, which the engine cannot show", () => {
+    /** Runs loadConfig for dev with `fileConfig` as Pulumi.dev.yaml and the engine's view of it. */
+    function loadDev(fileConfig: Record<string, unknown>, engine: Record<string, unknown>) {
+      const dir = mkdtempSync(join(tmpdir(), "load-config-"));
+      try {
+        writeFileSync(join(dir, "Pulumi.dev.yaml"), stringify({ config: fileConfig }));
+        const { config, secretKeys } = engineConfig("dev");
+        for (const [key, value] of Object.entries(engine)) {
+          config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+        pulumi.runtime.setAllConfig(config, secretKeys);
+        return loadConfig({}, dir, "dev");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const SECURE = { secure: "v1:AAAA" };
+
+    it("refuses a leaf in clear beside an encrypted one, and cloudflare:apiToken in clear, with the commands to fix them", () => {
+      const file = {
+        ...readStackFile("dev"),
+        "cloudflare:apiToken": "cf-clear-token",
+        "agent-cloud:tenantSecrets": {
+          acme: { ANTHROPIC_API_KEY: SECURE, STRIPE_KEY: "rk_live_clear" },
+        },
+      };
+      // The engine decrypts the key and calls all of tenantSecrets secret: the clear leaf too.
+      const engine = {
+        "cloudflare:apiToken": "cf-clear-token",
+        "agent-cloud:tenantSecrets": {
+          acme: { ANTHROPIC_API_KEY: "sk-ant-test", STRIPE_KEY: "rk_live_clear" },
+        },
+      };
+      expect(() => loadDev(file, engine)).toThrow(
+        new ConfigError([
+          {
+            path: "cloudflare:apiToken",
+            received: "(clear text)",
+            message:
+              "is a secret and must be stored encrypted; run: pulumi config rm cloudflare:apiToken && pulumi config set --secret cloudflare:apiToken <token>",
+          },
+          {
+            path: "tenantSecrets.acme.STRIPE_KEY",
+            received: "(clear text)",
+            message:
+              "is a secret and must be stored encrypted; run: pulumi config set --secret --path 'tenantSecrets.acme.STRIPE_KEY' <value>",
+          },
+        ]),
+      );
+    });
+
+    it("loads a stack file whose secrets are all encrypted", () => {
+      const file = {
+        ...readStackFile("dev"),
+        "cloudflare:apiToken": SECURE,
+        "agent-cloud:tenantSecrets": { acme: { ANTHROPIC_API_KEY: SECURE } },
+      };
+      const engine = {
+        "agent-cloud:tenantSecrets": { acme: { ANTHROPIC_API_KEY: "sk-ant-test" } },
+      };
+      expect(loadDev(file, engine).environment).toBe("dev");
+    });
   });
 });
