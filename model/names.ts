@@ -124,9 +124,31 @@ export function isHostName(value: string): boolean {
   );
 }
 
+/** What joins an environment and a tenant id in {@link tenantNamespace}. */
+const TENANT_INFIX = "-tenant-";
+
 /** The namespace a tenant's app lives in; environments never share one. */
 export function tenantNamespace(environment: string, tenantId: string): string {
-  return `${environment}-tenant-${tenantId}`;
+  return `${environment}${TENANT_INFIX}${tenantId}`;
+}
+
+/**
+ * The tenant id a name `{environment}-tenant-{id}` is built from: a tenant's namespace
+ * ({@link tenantNamespace}) or its TenantApp component (`${platform}-tenant-${id}`,
+ * components/tenant/app-args.ts, the platform being named after its environment). The
+ * environment holds no `-` ({@link ENVIRONMENT_NAME}), so it ends at the first `-`, and the id is
+ * everything after the `-tenant-` that must follow it: `dev-tenant-tenant-acme` is tenant
+ * `tenant-acme`'s, never `acme`'s. The name is read, never matched against a list of ids.
+ * Undefined for a name of any other shape (`dev-edge`, `dev-tenant-`). A child of the component
+ * (`dev-tenant-acme-deployment`) reads as id `acme-deployment`: apply this to the component's
+ * own name or the namespace only.
+ */
+export function tenantOfName(name: string): string | undefined {
+  const dash = name.indexOf("-");
+  if (dash < 0 || !ENVIRONMENT_NAME.test(name.slice(0, dash))) return undefined;
+  if (!name.startsWith(TENANT_INFIX, dash)) return undefined;
+  const id = name.slice(dash + TENANT_INFIX.length);
+  return DNS_LABEL.test(id) ? id : undefined;
 }
 
 /** The Deployment and Service name of a tenant's app. */

@@ -3,10 +3,11 @@
  * labelled `beta` and the proxy's route table, so one group can be rolled out before the rest.
  * Pure: it takes the tenants from config and the URNs of the stack's current state.
  */
+import { tenantOfName } from "../../model/names";
 import { OpsError, UsageError } from "../errors";
 import { parseUrn, type ParsedUrn } from "./urn";
 
-/** The component type of one tenant's app (named `...-{tenantId}`). */
+/** The component type of one tenant's app (named `{environment}-tenant-{id}`, see tenantOfName). */
 export const TENANT_COMPONENT_TYPES: readonly string[] = ["agent-cloud:tenant:TenantApp"];
 /** The component type of the edge proxy, whose route table lists every tenant. */
 export const PROXY_COMPONENT_TYPES: readonly string[] = ["agent-cloud:edge:ManagementProxy"];
@@ -76,20 +77,6 @@ export function checkGroups(
   );
 }
 
-/** The tenant a component name belongs to: the longest id it ends with (`dev-big-acme` → big-acme). */
-function tenantOfComponent(name: string, ids: readonly string[]): string | undefined {
-  let best: string | undefined;
-  for (const id of ids) {
-    if (
-      (name === id || name.endsWith(`-${id}`)) &&
-      (best === undefined || id.length > best.length)
-    ) {
-      best = id;
-    }
-  }
-  return best;
-}
-
 function isUnder(resource: ParsedUrn, types: readonly string[]): boolean {
   return resource.typeChain.some((t) => types.includes(t));
 }
@@ -109,8 +96,10 @@ export interface StateNode {
  * The URNs that make up the selected tenants (their app components and every resource beneath
  * them, and their own role, database and grant in the shared database) plus the proxy and the
  * image build. The other tenants' resources are not targeted, and `ops deploy` pins their
- * Deployments to the images they run now, so nothing of theirs changes. A resource belongs to the tenant component it descends from (by `parent`);
- * without parents it is matched by name, children being named `${component}-<role>`. Fails when a
+ * Deployments to the images they run now, so nothing of theirs changes. A resource belongs to the
+ * tenant component it descends from (by `parent`), whose tenant is read from its name
+ * (`{environment}-tenant-{id}`, tenantOfName in model/names.ts); without parents it is matched by
+ * name, children being named `${component}-<role>`. Fails when a
  * selected tenant or the proxy has nothing in the stack's state: a targeted update cannot create a
  * component it does not know the URN of.
  */
@@ -133,8 +122,8 @@ export function groupTargets(
   const componentByName = new Map<string, string>();
   for (const { urn, parts } of parsed) {
     if (parts === undefined || !tenantTypes.includes(parts.type)) continue;
-    const id = tenantOfComponent(parts.name, allIds);
-    if (id === undefined) continue;
+    const id = tenantOfName(parts.name);
+    if (id === undefined || !allIds.includes(id)) continue;
     tenantOf.set(urn, id);
     componentByName.set(parts.name, urn);
   }

@@ -2,7 +2,7 @@
  * What a preview would change, grouped the way an operator thinks about the platform: each
  * tenant's own resources, the edge (its route table apart), the database, and the rest.
  */
-import { ENVIRONMENT_NAME, TENANT_DATABASE_PARTS } from "../../model/names";
+import { TENANT_DATABASE_PARTS, tenantOfName } from "../../model/names";
 import { DATABASE_COMPONENT_TYPES, TENANT_COMPONENT_TYPES } from "./groups";
 import { parseUrn } from "./urn";
 
@@ -43,26 +43,21 @@ function kindOf(type: string): string {
 /** The listed tenants. */
 type ListedTenants = ReadonlySet<string>;
 
-const TENANT_INFIX = "-tenant-";
 const DATABASE_INFIX = "-database-";
 
 /**
  * The tenant whose resource a step is: the listed tenant whose TenantApp component the step is,
- * or is a child of (by its parent's URN). The component is named `{env}-tenant-{id}` and an
- * environment holds no `-` (model/names.ts), so a name has one id only: everything after the
- * first `-tenant-`. The key `dev-tenant-acme-api-key` of `dev-tenant-acme` is acme's even when
- * `acme-api` is a tenant too. Undefined for anything else, and for a child whose parent the
- * engine did not report.
+ * or is a child of (by its parent's URN). The component's name is read by tenantOfName
+ * (model/names.ts), so a name has one id only. The key `dev-tenant-acme-api-key` of
+ * `dev-tenant-acme` is acme's even when `acme-api` is a tenant too. Undefined for anything else,
+ * and for a child whose parent the engine did not report.
  */
 function tenantOf(step: PreviewStep, tenants: ListedTenants): string | undefined {
   const component = TENANT_COMPONENT_TYPES.includes(step.type) ? step.urn : step.parent;
   const parsed = component === undefined ? undefined : parseUrn(component);
   if (parsed === undefined || !TENANT_COMPONENT_TYPES.includes(parsed.type)) return undefined;
-  const dash = parsed.name.indexOf("-");
-  if (dash < 0 || !ENVIRONMENT_NAME.test(parsed.name.slice(0, dash))) return undefined;
-  if (!parsed.name.startsWith(TENANT_INFIX, dash)) return undefined;
-  const id = parsed.name.slice(dash + TENANT_INFIX.length);
-  return tenants.has(id) ? id : undefined;
+  const id = tenantOfName(parsed.name);
+  return id !== undefined && tenants.has(id) ? id : undefined;
 }
 
 /**

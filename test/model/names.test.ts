@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDnsName, isHostName } from "../../model/names";
+import { isDnsName, isHostName, tenantNamespace, tenantOfName } from "../../model/names";
 
 describe("isHostName and isDnsName", () => {
   it.each([
@@ -29,5 +29,40 @@ describe("isHostName and isDnsName", () => {
     [`${"a.".repeat(125)}abcd`, false, false], // 254 characters
   ])("%j: host %s, DNS name %s", (value, host, dns) => {
     expect([isHostName(value), isDnsName(value)]).toEqual([host, dns]);
+  });
+});
+
+describe("tenantOfName", () => {
+  it.each([
+    // name, the tenant id it is built from (undefined: no tenant's)
+    ["dev-tenant-acme", "acme"],
+    ["dev-tenant-tenant-acme", "tenant-acme"],
+    ["dev-tenant-acme-tenant-globex", "acme-tenant-globex"],
+    ["dev-tenant-big-acme", "big-acme"],
+    ["tenant-tenant-acme", "acme"], // an environment named "tenant"
+    ["prod2-tenant-a", "a"],
+    ["dev-tenant-", undefined],
+    ["dev-tenant", undefined],
+    ["dev-edge", undefined],
+    ["dev-database", undefined],
+    ["dev-x-tenant-acme", undefined], // an environment holds no '-'
+    ["Dev-tenant-acme", undefined],
+    ["2dev-tenant-acme", undefined],
+    ["-tenant-acme", undefined],
+    ["acme", undefined],
+    ["dev-tenant-Acme", undefined],
+    ["dev-tenant-acme-", undefined],
+    ["", undefined],
+  ])("%j → %j", (name, id) => {
+    expect(tenantOfName(name)).toBe(id);
+  });
+
+  it.each([
+    ["dev", "acme"],
+    ["dev", "tenant-acme"],
+    ["prod", "a-tenant-b"],
+    ["tenant", "tenant"],
+  ])("reads back tenantNamespace(%j, %j)", (environment, id) => {
+    expect(tenantOfName(tenantNamespace(environment, id))).toBe(id);
   });
 });

@@ -128,15 +128,15 @@ describe("groupTargets", () => {
       "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:tenant:TenantApp";
     const resources = [
       { urn: URN.proxy },
-      { urn: `${prefix}::dev-acme` },
+      { urn: `${prefix}::dev-tenant-acme` },
       {
-        urn: `${prefix}$kubernetes:apps/v1:Deployment::dev-acme-app`,
-        parent: `${prefix}::dev-acme`,
+        urn: `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-acme-app`,
+        parent: `${prefix}::dev-tenant-acme`,
       },
-      { urn: `${prefix}::dev-acme-app` },
+      { urn: `${prefix}::dev-tenant-acme-app` },
       {
-        urn: `${prefix}$kubernetes:apps/v1:Deployment::dev-acme-app-app`,
-        parent: `${prefix}::dev-acme-app`,
+        urn: `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-acme-app-app`,
+        parent: `${prefix}::dev-tenant-acme-app`,
       },
     ];
     const pair = [
@@ -145,14 +145,47 @@ describe("groupTargets", () => {
     ];
     expect(groupTargets(["one"], pair, resources, "dev").targets).toEqual([
       URN.proxy,
-      `${prefix}::dev-acme`,
-      `${prefix}$kubernetes:apps/v1:Deployment::dev-acme-app`,
+      `${prefix}::dev-tenant-acme`,
+      `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-acme-app`,
     ]);
     expect(groupTargets(["two"], pair, resources, "dev").targets).toEqual([
       URN.proxy,
-      `${prefix}::dev-acme-app`,
-      `${prefix}$kubernetes:apps/v1:Deployment::dev-acme-app-app`,
+      `${prefix}::dev-tenant-acme-app`,
+      `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-acme-app-app`,
     ]);
+  });
+
+  describe("a tenant whose id ends with another's component name: acme and tenant-acme", () => {
+    const prefix =
+      "urn:pulumi:dev::agent-cloud::agent-cloud:platform:Platform$agent-cloud:tenant:TenantApp";
+    const acme = `${prefix}::dev-tenant-acme`;
+    const tenantAcme = `${prefix}::dev-tenant-tenant-acme`;
+    const acmeDeployment = `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-acme-deployment`;
+    const acmeSecret = `${prefix}$kubernetes:core/v1:Secret::dev-tenant-acme-secret`;
+    const tenantAcmeDeployment = `${prefix}$kubernetes:apps/v1:Deployment::dev-tenant-tenant-acme-deployment`;
+    const resources = [
+      { urn: URN.proxy },
+      { urn: acme },
+      { urn: acmeDeployment, parent: acme },
+      { urn: acmeSecret, parent: acme },
+      { urn: tenantAcme },
+      { urn: tenantAcmeDeployment, parent: tenantAcme },
+    ];
+    const pair = [
+      { id: "acme", groups: ["stable"] },
+      { id: "tenant-acme", groups: ["canary"] },
+    ];
+
+    it.each([
+      // dev-tenant-acme ends with "-tenant-acme" but is acme's component, not tenant-acme's.
+      { groups: ["canary"], tenantIds: ["tenant-acme"], urns: [tenantAcme, tenantAcmeDeployment] },
+      { groups: ["stable"], tenantIds: ["acme"], urns: [acme, acmeDeployment, acmeSecret] },
+    ])("group $groups → exactly $tenantIds's resources", ({ groups, tenantIds, urns }) => {
+      expect(groupTargets(groups, pair, resources, "dev")).toEqual({
+        tenantIds,
+        targets: [URN.proxy, ...urns],
+      });
+    });
   });
 
   it("refuses a group whose tenant has nothing in state yet", () => {
