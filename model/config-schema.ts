@@ -269,7 +269,10 @@ const backupSchema = z.strictObject({
       error: "must be a cron schedule of five fields, such as 17 3 * * *",
     })
     .default("17 3 * * *"),
-  /** Dumps older than this are deleted. */
+  /**
+   * A backed-up tenant's dumps older than this are deleted, never its newest; an offboarded
+   * tenant's are kept.
+   */
   retentionDays: z.number().int().min(1).max(3650).default(7),
   /** pg_dump comes from this image; it must be at least the server's major version. */
   image: z.string().default(POSTGRES_IMAGE),

@@ -29,7 +29,10 @@ export type BackupTarget =
 export interface BackupPodInput {
   /** The PostgreSQL image; its pg_dump must be at least the server's major version. */
   readonly image: string;
-  /** Dumps older than this many days are deleted after each run. */
+  /**
+   * A tenant's dumps older than this many days are deleted after a run that dumped it (see
+   * {@link dumpScript} and {@link uploadScript}); an offboarded tenant's are never deleted.
+   */
   readonly retentionDays: number;
   /** Secret holding one key per tenant id, each a DATABASE_URL. */
   readonly urlsSecret: string;
@@ -63,6 +66,11 @@ const PERCENT_DECODE = [
  * One pg_dump per tenant file in {@link URLS}; a tenant that fails does not stop the others,
  * but the run fails at the end (and leaves `.failed` for the uploader to report). pg_dump gets
  * the URL without its password, and the password in PGPASSWORD: its argv is visible to `ps`.
+ *
+ * With `prune`, once a tenant's dump is in place, that tenant's folder loses its dumps older than
+ * `retentionDays`: the new dump, its newest, is never among them. A tenant whose dump failed
+ * loses none (it keeps its last good one), and the folder of a tenant with no URL file (an
+ * offboarded one) is never looked at: its dumps stay until an operator deletes them.
  */
 export function dumpScript(
   retentionDays: number,
@@ -97,12 +105,16 @@ export function dumpScript(
     '  if [ -z "$url" ]; then',
     '    failed="$failed $id"; echo "backup of $id FAILED: its file is not a postgres:// URL" >&2',
     '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
-    '    mv "$out.partial" "$out" && echo "backed up $id: $out"',
+    '    if mv "$out.partial" "$out"; then',
+    '      echo "backed up $id: $out"',
+    ...(prune
+      ? [`      find "$dir" -name '*.dump' -mtime +${retentionDays - 1} -print -delete`]
+      : []),
+    "    fi",
     "  else",
     '    rm -f "$out.partial"; failed="$failed $id"; echo "backup of $id FAILED" >&2',
     "  fi",
     "done",
-    ...(prune ? [`find ${dumps} -name '*.dump' -mtime +${retentionDays - 1} -print -delete`] : []),
     `if [ -n "$failed" ]; then echo "$failed" > ${dumps}/.failed; echo "failed:$failed" >&2; exit 1; fi`,
   ].join("\n");
 }
@@ -151,6 +163,12 @@ function requireKeys(credentialsSecret: string): string[] {
  * the file is a builtin; the keys are unset before mc runs, so its environment holds neither;
  * the directory is removed when the script exits. An empty or unset key (the Secret
  * `credentialsSecret` lacks it) fails the run before anything is written or mc runs.
+ *
+ * Pruning goes tenant by tenant: for each folder in `dumps` that holds a dump (the tenants this
+ * run dumped: the folders start empty each run), the objects older than `retentionDays` under
+ * that tenant's folder in the bucket, which is where `mc cp` put the dump (the target joined with
+ * one `/`, as mc joins it). The dump just copied, its newest, is never among them; a tenant whose
+ * dump failed this run, or that was offboarded (it has no folder), loses nothing.
  */
 export function uploadScript(
   retentionDays: number,
@@ -173,7 +191,15 @@ export function uploadScript(
     `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
     "unset access_key secret_key",
     `${mc} cp --recursive ${dumps}/ "target/$S3_BUCKET/$S3_PREFIX"`,
-    `${mc} rm --recursive --force --older-than ${retentionDays}d "target/$S3_BUCKET/$S3_PREFIX"`,
+    'folder="target/$S3_BUCKET/$S3_PREFIX"; case "$folder" in */) ;; *) folder="$folder/" ;; esac',
+    `for dir in ${shellWord(dumps)}/*/; do`,
+    '  id="${dir%/}"; id="${id##*/}"',
+    '  for dump in "$dir"*.dump; do',
+    '    if [ -f "$dump" ]; then',
+    `      ${mc} rm --recursive --force --older-than ${retentionDays}d "$folder$id/"; break`,
+    "    fi",
+    "  done",
+    "done",
     `if [ -f ${dumps}/.failed ]; then echo "failed: $(cat ${dumps}/.failed)" >&2; exit 1; fi`,
   ].join("\n");
 }

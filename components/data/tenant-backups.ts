@@ -59,7 +59,10 @@ export interface TenantBackupsArgs {
   readonly tenants: readonly { readonly id: string; readonly databaseUrl: pulumi.Input<string> }[];
   /** Cron schedule, UTC. */
   readonly schedule: string;
-  /** Dumps older than this many days are deleted after each run (1 or more). */
+  /**
+   * A tenant's dumps older than this many days are deleted after a run that dumped it (1 or
+   * more); its newest dump, and every dump of a tenant no longer listed, are kept.
+   */
   readonly retentionDays: number;
   /** PostgreSQL image for pg_dump (at least the server's major version). */
   readonly image: string;

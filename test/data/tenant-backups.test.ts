@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -60,6 +60,16 @@ const S3_TARGET = {
   mcImage: "minio/mc@sha256:" + "c".repeat(64),
 } as const;
 
+/** The pod runs its scripts with /bin/sh: dash on Debian images, bash or busybox elsewhere. */
+const SHELLS = ["bash", "dash"];
+
+/**
+ * `shell`'s argv to run `script`. bash gets --norc: its stdin here is a socket, which it takes
+ * for a remote shell's and would read ~/.bashrc.
+ */
+const shellArgs = (shell: string, script: string) =>
+  shell === "bash" ? ["--norc", "-c", script] : ["-c", script];
+
 describe("TenantBackups", () => {
   it("creates a restricted namespace, a deny-by-default policy, the URL Secret, a retained volume and one CronJob", async () => {
     const run = await deploy(args());
@@ -113,8 +123,9 @@ describe("TenantBackups", () => {
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
     ]);
     expect(pod.containers[0].command[2]).toContain(
-      "find /backups -name '*.dump' -mtime +6 -print -delete",
+      `      find "$dir" -name '*.dump' -mtime +6 -print -delete`,
     );
+    expect(pod.containers[0].command[2]).not.toContain("find /backups");
 
     const policy = run.get(KUBERNETES.NetworkPolicy, "local-backups-network").inputs.spec;
     expect(policy.ingress).toEqual([]);
@@ -148,9 +159,9 @@ describe("TenantBackups", () => {
       valueFrom: { secretKeyRef: { name: "backup-s3", key: "AWS_SECRET_ACCESS_KEY" } },
     });
     expect(pod.containers[0].command[2]).toContain(
-      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
+      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
     );
-    expect(pod.initContainers[0].command[2]).not.toContain("find /backups");
+    expect(pod.initContainers[0].command[2]).not.toContain("find ");
     expect(
       run.get(KUBERNETES.NetworkPolicy, "local-backups-network").inputs.spec.egress[2],
     ).toMatchObject({
@@ -186,7 +197,7 @@ describe("TenantBackups", () => {
       "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
       `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
       'mc --config-dir "$cfg" cp --recursive /backups/ "target/$S3_BUCKET/$S3_PREFIX"',
-      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "target/$S3_BUCKET/$S3_PREFIX"',
+      '      mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
     ]);
     expect(upload).not.toContain("MC_HOST");
     expect(upload.split("\n").slice(-1)).toEqual([
@@ -390,8 +401,15 @@ describe("the upload script with a stand-in mc", () => {
   // glob characters, `$`, a backquote, a space and a non-ASCII letter.
   const secret = 'wJal:rXU@tn/FEMI"K7\\MDENG*?[x]$HOME`id` ü+b';
 
-  /** The script against a stand-in mc; an undefined key is left out of its environment. */
-  async function upload(accessKey: string | undefined, secretKey: string | undefined) {
+  /**
+   * The script against a stand-in mc, run by `shell` with `prefix` as S3_PREFIX; an undefined
+   * key is left out of its environment.
+   */
+  async function upload(
+    accessKey: string | undefined,
+    secretKey: string | undefined,
+    { shell = "/bin/sh", prefix = "local/" } = {},
+  ) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "upload-script-"));
     const bin = path.join(dir, "bin");
     const dumps = path.join(dir, "dumps");
@@ -401,15 +419,19 @@ describe("the upload script with a stand-in mc", () => {
     await recordingMc(bin, records);
     const keys = Object.entries({ AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey });
     const run = () =>
-      promisify(execFile)("/bin/sh", ["-c", uploadScript(7, S3_TARGET.credentialsSecret, dumps)], {
-        env: {
-          PATH: `${bin}:/usr/bin:/bin`,
-          S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
-          S3_BUCKET: "acme-backups",
-          S3_PREFIX: "local/",
-          ...Object.fromEntries(keys.filter(([, value]) => value !== undefined)),
+      promisify(execFile)(
+        shell,
+        shellArgs(shell, uploadScript(7, S3_TARGET.credentialsSecret, dumps)),
+        {
+          env: {
+            PATH: `${bin}:/usr/bin:/bin`,
+            S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
+            S3_BUCKET: "acme-backups",
+            S3_PREFIX: prefix,
+            ...Object.fromEntries(keys.filter(([, value]) => value !== undefined)),
+          },
         },
-      }).then(
+      ).then(
         (r) => ({ code: 0, stderr: r.stderr }),
         (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
       );
@@ -419,6 +441,8 @@ describe("the upload script with a stand-in mc", () => {
   it("hands mc the keys in a private config file, never on its argv or in its environment; a failed dump fails the run", async () => {
     const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret);
     try {
+      await mkdir(path.join(dumps, "acme"));
+      await writeFile(path.join(dumps, "acme", "acme-20261122T031700Z.dump"), "dump");
       expect(await run()).toEqual({ code: 0, stderr: "" });
       const calls = await mcCalls(records);
       expect(calls).toHaveLength(2);
@@ -433,7 +457,7 @@ describe("the upload script with a stand-in mc", () => {
           "--force",
           "--older-than",
           "7d",
-          "target/acme-backups/local/",
+          "target/acme-backups/local/acme/",
         ],
       ]);
       for (const call of calls) {
@@ -468,6 +492,57 @@ describe("the upload script with a stand-in mc", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe.each(SHELLS)("under %s", (shell) => {
+    it.each([
+      ["local/", "target/acme-backups/local/"],
+      ["local", "target/acme-backups/local/"],
+      ["", "target/acme-backups/"],
+    ])(
+      "prunes in the bucket only the folders of the tenants this run dumped (S3_PREFIX %j)",
+      async (prefix, folder) => {
+        const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret, { shell, prefix });
+        try {
+          // This run dumped acme and acme-corp; initech's dump failed, so its folder is empty;
+          // globex was offboarded, so it has no URL file and no folder.
+          for (const id of ["acme", "acme-corp"]) {
+            await mkdir(path.join(dumps, id));
+            await writeFile(path.join(dumps, id, `${id}-20261122T031700Z.dump`), "dump");
+          }
+          await mkdir(path.join(dumps, "initech"));
+          await writeFile(path.join(dumps, ".failed"), " initech\n");
+          expect(await run()).toEqual({ code: 1, stderr: "failed:  initech\n" });
+          const calls = await mcCalls(records);
+          const cfg = calls[0]!.argv[1]!;
+          // Each tenant's own folder, with its `/`: acme's prune does not reach acme-corp's.
+          const prune = (id: string) => [
+            "--config-dir",
+            cfg,
+            "rm",
+            "--recursive",
+            "--force",
+            "--older-than",
+            "7d",
+            `${folder}${id}/`,
+          ];
+          expect(calls.map((c) => c.argv)).toEqual([
+            [
+              "--config-dir",
+              cfg,
+              "cp",
+              "--recursive",
+              `${dumps}/`,
+              `target/acme-backups/${prefix}`,
+            ],
+            prune("acme-corp"),
+            prune("acme"),
+          ]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    );
   });
 
   it("refuses a key with a control character before mc runs, without printing it", async () => {
@@ -522,6 +597,79 @@ describe("the upload script with a stand-in mc", () => {
       }
     },
   );
+});
+
+/** `{YYYYMMDDTHHMMSSZ}` of `days` days ago, as the dump script stamps a dump. */
+const stampDaysAgo = (days: number) =>
+  new Date(Date.now() - days * 86_400_000).toISOString().replace(/[-:]|\.\d+/g, "");
+
+describe.each(SHELLS)("the backup script's retention on a volume, under %s", (shell) => {
+  it("prunes only the tenants it backs up, and never their newest dump; an offboarded tenant's dumps stay", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "backup-retention-"));
+    try {
+      const urls = path.join(dir, "urls");
+      const dumps = path.join(dir, "dumps");
+      const bin = path.join(dir, "bin");
+      await mkdir(urls);
+      await mkdir(bin);
+      // A stand-in pg_dump that writes its --file, and fails for initech.
+      await writeFile(
+        path.join(bin, "pg_dump"),
+        [
+          "#!/bin/sh",
+          'for a; do case "$a" in --dbname=*initech*) exit 1 ;; --file=*) echo dump > "${a#--file=}" ;; esac; done',
+          "",
+        ].join("\n"),
+      );
+      await chmod(path.join(bin, "pg_dump"), 0o755);
+      // acme and initech are backed up; globex was offboarded: its URL file is gone.
+      await writeFile(path.join(urls, "acme"), "postgres://sp_acme:pw@db:5432/sp_acme");
+      await writeFile(path.join(urls, "initech"), "postgres://sp_initech:pw@db:5432/sp_initech");
+      const ages = { globex: [30, 8], acme: [9, 8, 6], initech: [10, 9] };
+      const name = (id: string, days: number) => `${id}-${stampDaysAgo(days)}.dump`;
+      for (const [id, days] of Object.entries(ages)) {
+        await mkdir(path.join(dumps, id), { recursive: true });
+        for (const d of days) {
+          const file = path.join(dumps, id, name(id, d));
+          const time = new Date(Date.now() - d * 86_400_000);
+          await writeFile(file, "dump");
+          await utimes(file, time, time);
+        }
+      }
+      const result = await promisify(execFile)(
+        shell,
+        shellArgs(shell, dumpScript(7, true, { dumps, urls })),
+        { env: { PATH: `${bin}:/usr/bin:/bin` } },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect([result.code, result.stderr]).toEqual([
+        1,
+        "backup of initech FAILED\nfailed: initech\n",
+      ]);
+      const acme = (await readdir(path.join(dumps, "acme"))).sort();
+      const fresh = acme.find((file) => !ages.acme.some((d) => file === name("acme", d)))!;
+      expect(fresh).toMatch(/^acme-\d{8}T\d{6}Z\.dump$/);
+      // acme's dumps of 9 and 8 days go; its 6-day-old one and this run's, its newest, stay.
+      expect(acme).toEqual([name("acme", 6), fresh].sort());
+      const [backedUp, ...deleted] = result.stdout.split("\n");
+      expect(backedUp).toBe(`backed up acme: ${path.join(dumps, "acme", fresh)}`);
+      expect(deleted.sort()).toEqual(
+        ["", ...[9, 8].map((d) => path.join(dumps, "acme", name("acme", d)))].sort(),
+      );
+      // initech's dump failed: all of its dumps stay, the newest (9 days) its last good one.
+      expect((await readdir(path.join(dumps, "initech"))).sort()).toEqual(
+        [name("initech", 10), name("initech", 9)].sort(),
+      );
+      // globex has no URL file: every dump of it stays until an operator deletes them.
+      expect((await readdir(path.join(dumps, "globex"))).sort()).toEqual(
+        [name("globex", 30), name("globex", 8)].sort(),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("the backup script with the real pg_dump and PostgreSQL", () => {
