@@ -132,6 +132,26 @@ export function secretShape(value: string): string | undefined {
   return undefined;
 }
 
+const SECRET_NAME_FINDING = "has a plain value under a secret's name";
+
+/**
+ * Why a plain value under `name` counts as a credential, or undefined: a value shaped like one
+ * ({@link secretShape}), a value under a secret's name ({@link isSecretName}), or a random token
+ * ({@link looksLikeToken}) under a name ending in KEY whose qualifier no list foresees
+ * (`OPENAI_KEY`, `stripeKey`). A name alone never counts for an empty value.
+ */
+export function secretEntry(name: string, value: string): string | undefined {
+  const shape = secretShape(value);
+  if (shape !== undefined) return `holds what looks like ${shape}`;
+  if (value.trim() === "" || name === "") return undefined;
+  if (isSecretName(name)) return SECRET_NAME_FINDING;
+  const w = words(name);
+  if (w[w.length - 1] === "KEY" && looksLikeToken(value)) {
+    return "holds a random token under a key's name";
+  }
+  return undefined;
+}
+
 /** One secret found inside a structured value (agentConfig, a JSON ConfigMap value). */
 export interface NestedSecret {
   /** `.tools.search.apiKey`, `[2].token`. */
@@ -150,16 +170,13 @@ export function findNestedSecrets(value: unknown, prefix = ""): NestedSecret[] {
   const found: NestedSecret[] = [];
   const visit = (v: unknown, path: string, key: string) => {
     if (typeof v === "string") {
-      const shape = secretShape(v);
-      if (shape) found.push({ path, key, why: `holds what looks like ${shape}` });
-      else if (key !== "" && v.trim() !== "" && isSecretName(key)) {
-        found.push({ path, key, why: "has a value under a secret's name" });
-      }
+      const why = secretEntry(key, v);
+      if (why !== undefined) found.push({ path, key, why });
       return;
     }
     if (v === null || typeof v !== "object") {
       if (key !== "" && v !== null && v !== undefined && v !== false && isSecretName(key)) {
-        found.push({ path, key, why: "has a value under a secret's name" });
+        found.push({ path, key, why: SECRET_NAME_FINDING });
       }
       return;
     }

@@ -6,6 +6,7 @@ export {
   findNestedSecrets,
   findTextSecrets,
   isSecretName,
+  secretEntry,
   secretShape,
   type NestedSecret,
 } from "../../model/rules/secrets";

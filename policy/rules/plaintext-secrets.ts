@@ -16,14 +16,10 @@ import {
   type Res,
 } from "../lib/resources";
 import { resourceRule, type Report } from "../lib/rule";
-import { findNestedSecrets, isSecretName, secretShape } from "../lib/secrets";
+import { findNestedSecrets, secretEntry } from "../lib/secrets";
 
-function finding(name: string, value: string): string | undefined {
-  const shape = secretShape(value);
-  if (shape) return `holds what looks like ${shape}`;
-  if (value.trim() !== "" && isSecretName(name)) return "has a plain value under a secret's name";
-  return undefined;
-}
+/** The platform's one rule for a named plain value (model/rules/secrets.ts secretEntry). */
+const finding = secretEntry;
 
 /** A JSON value (an agent config) holding a credential under a secret's name, at any depth. */
 function nestedFinding(value: string): string | undefined {

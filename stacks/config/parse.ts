@@ -15,6 +15,7 @@ import { databaseConnectionIssues } from "./rules/database-connections";
 import { databaseNetworkIssues } from "./rules/database-network";
 import { edgeSecurityIssues } from "./rules/edge-security";
 import { environmentNameIssues } from "./rules/environment-name";
+import { plainFieldSecretIssues } from "./rules/plain-field-secrets";
 import { privateEgressIssues } from "./rules/private-egress";
 import { shardSettingsIssues } from "./rules/shard-settings";
 import { edgeCertificateIssues } from "./rules/edge-certificate";
@@ -28,7 +29,7 @@ import { planResourceIssues, proxyResourceIssues, tenantPlanIssues } from "./rul
 import { productionGuardIssues } from "./rules/production";
 import { providedCertificateIssues } from "./rules/provided-certificate";
 import { proxyWorkerIssues } from "./rules/proxy-workers";
-import { ruleContext } from "./rules/rule";
+import { type RuleContext, ruleContext } from "./rules/rule";
 import { tenantEnvIssues } from "./rules/tenant-env";
 import { tenantIdIssues } from "./rules/tenant-ids";
 import { tenantSecretsIssues } from "./rules/tenant-secrets";
@@ -108,6 +109,17 @@ function schemaIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIs
  */
 function crossFieldIssues(config: ParsedConfig, failures?: KeyFailures): ConfigIssue[] {
   const context = ruleContext(config, failures);
+  const issues = fieldRuleIssues(context);
+  // A credential in a field another rule refused already is in that rule's issue (never shown).
+  const refused = new Set(issues.map((issue) => issue.path));
+  return [
+    ...issues,
+    ...plainFieldSecretIssues(context).filter((issue) => !refused.has(issue.path)),
+  ];
+}
+
+/** The rules that judge what fields mean, in order; see {@link crossFieldIssues}. */
+function fieldRuleIssues(context: RuleContext): ConfigIssue[] {
   const hosts = checkHosts(context);
   return [
     ...hosts.platformIssues,

@@ -19,6 +19,12 @@ function base(): Record<string, any> {
   };
 }
 
+const ANTHROPIC_KEY = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+const RANDOM_TOKEN = "Zq8Xw2Lm9Rt4Yu7Io1Pa5Sd3Fg6Hj0Kl2Zx4Cv8B";
+/** Where a credential found in a plain field outside the tenants goes instead. */
+const PLAIN_FIELD_FIX =
+  "move it to a Secret (for the app and its migration: tenantSecrets; for the backup's S3 keys: the Secret database.backup.target.credentialsSecret names)";
+
 interface Row {
   readonly name: string;
   readonly change: (c: Record<string, any>) => void;
@@ -975,6 +981,50 @@ const rows: Row[] = [
     secretKeys: ["tlsPrivateKey"],
     expected: [
       `tls.certificate (not shown: it looks like a PEM private key (-----BEGIN ... PRIVATE KEY-----)): holds a PEM private key: only certificates go here, since config is stored in clear (the stack file, the state, every update's history); remove the key block, and give the edge's key as the secret tlsPrivateKey (pulumi config set --secret tlsPrivateKey < key.pem)`,
+    ],
+  },
+  {
+    name: "a credential in a migration's arguments, the shared app's or a tenant's: refused, never shown",
+    change: (c) => {
+      c.tenants[1].migrate = ["./migrate", "--token", ANTHROPIC_KEY];
+      c.app = { migrate: ["./migrate", `--key=${ANTHROPIC_KEY}`] };
+    },
+    expected: [
+      `app.migrate[1] (clear text): holds what looks like an OpenAI/Anthropic API key (sk-...), and this field is deployed in clear (the state, Kubernetes objects, the update history): ${PLAIN_FIELD_FIX}`,
+      `tenants[1].migrate[2] (clear text): holds what looks like an OpenAI/Anthropic API key (sk-...), and this field is deployed in clear (the state, Kubernetes objects, the update history): keep it in tenantSecrets (pulumi config set --secret --path 'tenantSecrets.globex.<NAME>' <value>), which the app and its migration read as environment variables`,
+    ],
+  },
+  {
+    name: "a credential in the proxy Service's annotations or a backup endpoint's URL: refused, never shown",
+    change: (c) => {
+      c.proxy = { serviceAnnotations: { "example.com/api-token": ANTHROPIC_KEY } };
+      c.database = {
+        mode: "in-cluster",
+        backup: {
+          target: {
+            kind: "s3",
+            endpoint: "https://backup:wJalrXUtnFEMIK7MDENG@s3.example.com",
+            bucket: "backups",
+            credentialsSecret: "s3",
+            mcImage: "minio/mc",
+          },
+        },
+      };
+    },
+    expected: [
+      `proxy.serviceAnnotations.example.com/api-token (clear text): holds what looks like an OpenAI/Anthropic API key (sk-...), and this field is deployed in clear (the state, Kubernetes objects, the update history): ${PLAIN_FIELD_FIX}`,
+      `database.backup.target.endpoint (clear text): holds what looks like a URL with an embedded password, and this field is deployed in clear (the state, Kubernetes objects, the update history): ${PLAIN_FIELD_FIX}`,
+    ],
+  },
+  {
+    name: "a random token under a name ending in KEY, in env or agentConfig; a plain word under one is fine",
+    change: (c) => {
+      c.tenants[0].env = { OPENAI_KEY: RANDOM_TOKEN, CACHE_KEY: "sessions-v2" };
+      c.tenants[1].agentConfig = { stripeKey: RANDOM_TOKEN, routingKey: "eu-west" };
+    },
+    expected: [
+      `tenants[0].env.OPENAI_KEY (clear text): looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.acme.OPENAI_KEY' <value>`,
+      `tenants[1].agentConfig.stripeKey (clear text): looks like a secret and must not be stored in clear text; remove it from agentConfig and run: pulumi config set --secret --path 'tenantSecrets.globex.STRIPE_KEY' <value>`,
     ],
   },
 ];

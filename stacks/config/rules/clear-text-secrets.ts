@@ -4,7 +4,7 @@
  * issue says the command that stores the value encrypted, and never shows the value.
  */
 import { SET_DATABASE_ADMIN_PASSWORD } from "../../../model/rules/database-admin-password";
-import { findNestedSecrets, isSecretName, secretShape } from "../../../model/rules/secrets";
+import { findNestedSecrets, secretEntry } from "../../../model/rules/secrets";
 import { isSecretKey, SECRET_KEYS, type SecretKey } from "../../../model/config-schema";
 import type { ConfigIssue } from "../errors";
 import { clearTextIssue, type TenantRule } from "./rule";
@@ -53,7 +53,7 @@ export function clearTextEnvIssue(
   name: string,
   value: string,
 ): ConfigIssue | undefined {
-  if (!isSecretName(name) && secretShape(value) === undefined) return undefined;
+  if (secretEntry(name, value) === undefined) return undefined;
   return clearTextIssue(
     path,
     `looks like a secret and must not be stored in clear text; remove it from env and run: pulumi config set --secret --path 'tenantSecrets.${tenantId}.${name}' <value>`,
