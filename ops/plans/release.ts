@@ -14,7 +14,8 @@
  * tenants that run another), and `before=vK` with the images every tenant ran when it started,
  * read from the stack's state (ops/plans/running-images.ts). A build's digest is only known once the update has run,
  * so the images a build update left are the `before` of the next update, or the stack's outputs
- * while it is the latest. Values are escaped so a message never holds a space inside a value.
+ * while it is the latest. Values are escaped so a message never holds a space inside a value; a
+ * value holding a control character, raw or escaped, is not one ops wrote and reads as not recorded.
  * No secret is ever part of a message: images, names, commits and flags only.
  */
 import type { UpdateRecord } from "../engine";
@@ -58,12 +59,23 @@ export interface ReleaseFacts {
 
 const escape = (value: string) =>
   value.replace(/%/g, "%25").replace(/\s/g, (c) => encodeURIComponent(c));
-const unescape = (value: string) => {
+
+/** C0 controls (newline and tab included), DEL and C1 controls. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/**
+ * A message word's value as written, or undefined when it carries a control character (raw or
+ * percent-encoded): no value ops records has one, and printed it could forge history rows or
+ * drive the operator's terminal, so such a value counts as not recorded.
+ */
+const unescape = (value: string): string | undefined => {
+  let decoded = value;
   try {
-    return decodeURIComponent(value);
+    decoded = decodeURIComponent(value);
   } catch {
-    return value;
+    // Not percent-encoded by ops: read as written.
   }
+  return CONTROL.test(decoded) ? undefined : decoded;
 };
 
 /**
@@ -145,13 +157,21 @@ function imagesFrom(tokens: Map<string, string>, prefix: string): ImageSet | und
   return { image, pins };
 }
 
-/** What an update's message says about it (an empty record for messages ops did not write). */
+/**
+ * What an update's message says about it (an empty record for messages ops did not write). A word
+ * whose key or value carries a control character is left out, as if not recorded.
+ */
 export function parseRelease(message: string): ReleaseFacts {
-  const raw = messageTokens(message);
-  const tokens = new Map([...raw].map(([key, value]) => [key, unescape(value)]));
+  const tokens = new Map<string, string>();
+  for (const [key, value] of messageTokens(message)) {
+    const decoded = unescape(value);
+    if (decoded !== undefined && !CONTROL.test(key)) tokens.set(key, decoded);
+  }
   const words = message.split(/\s+/).filter((w) => w !== "");
   const firstToken = words.findIndex((w) => w.indexOf("=") > 0);
-  const action = (firstToken < 0 ? words : words.slice(0, firstToken)).join(" ");
+  const action = (firstToken < 0 ? words : words.slice(0, firstToken))
+    .filter((w) => !CONTROL.test(w))
+    .join(" ");
   const flag = (key: string) => tokens.get(key) === "true" || undefined;
   const version = (key: string) => {
     const match = /^v(\d+)$/.exec(tokens.get(key) ?? "");
@@ -241,17 +261,34 @@ export interface Release {
 }
 
 /**
+ * The images each update left running, as the update right after it recorded them (`before=vK`):
+ * only an entry of kind `update` carries a record ops wrote (deploy and rollback), and only the
+ * first update after vK started from vK's result. A `before=` on a refresh, an import or any
+ * other update, whatever its message claims, is ignored.
+ */
+function observedAfter(
+  history: readonly UpdateRecord[],
+  facts: ReadonlyMap<number, ReleaseFacts>,
+): Map<number, ImageSet> {
+  const updates = history.filter((u) => u.kind === "update").sort((a, b) => a.version - b.version);
+  const observed = new Map<number, ImageSet>();
+  updates.forEach((update, i) => {
+    const next = updates[i + 1];
+    const before = next === undefined ? undefined : facts.get(next.version)?.before;
+    if (before?.version === update.version) observed.set(update.version, before.images);
+  });
+  return observed;
+}
+
+/**
  * Every update of `history` (newest first) as a release. `current` is the image each tenant runs
- * now (the stack's `tenants` output): the result of the newest update.
+ * now (the stack's `tenants` output): the result of the newest successful update, which wins
+ * over anything a message says about it. Older updates' images come from the `before=` of the
+ * update right after them, else their own message, else their recorded config.
  */
 export function releasesOf(history: readonly UpdateRecord[], current: TenantImages): Release[] {
   const facts = new Map(history.map((u) => [u.version, parseRelease(u.message)]));
-  const observedAfter = new Map<number, ImageSet>();
-  for (const recorded of facts.values()) {
-    if (recorded.before !== undefined && !observedAfter.has(recorded.before.version)) {
-      observedAfter.set(recorded.before.version, recorded.before.images);
-    }
-  }
+  const observed = observedAfter(history, facts);
   // A failed update leaves the outputs of the last one that succeeded.
   const newest = history.find((u) => u.kind === "update" && u.result === "succeeded");
   return history.map((update) => {
@@ -261,15 +298,15 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
       ids.map((id) => [id, undefined]),
     );
     let imagesFrom: Release["imagesFrom"] = "none";
-    const observed = observedAfter.get(update.version);
+    const after = observed.get(update.version);
     if (update.kind !== "update") {
       images = {};
-    } else if (observed !== undefined) {
-      images = expandImages(observed, ids);
-      imagesFrom = "next-update";
     } else if (update === newest && Object.keys(current).length > 0) {
       images = Object.fromEntries(ids.map((id) => [id, current[id]]));
       imagesFrom = "outputs";
+    } else if (after !== undefined) {
+      images = expandImages(after, ids);
+      imagesFrom = "next-update";
     } else if (recorded.images !== undefined) {
       images = expandImages(recorded.images, ids);
       imagesFrom = "message";

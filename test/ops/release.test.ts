@@ -7,8 +7,10 @@ import {
   releaseMessage,
   releasesOf,
   splitImages,
+  type Release,
   type ReleaseFacts,
 } from "../../ops/plans/release";
+import type { UpdateRecord } from "../../ops/engine";
 import { DIGEST_A, DIGEST_B, SHA_1 } from "../../testkit/ops/fakes";
 import { runningImages, tenantImagesFromState } from "../../ops/plans/running-images";
 import { MemoryEngine, memoryStack, update } from "../../testkit/ops/memory-engine";
@@ -63,6 +65,29 @@ describe("release messages", () => {
     for (const [key, value] of Object.entries(facts)) {
       expect(parsed[key as keyof ReleaseFacts], key).toEqual(value);
     }
+  });
+
+  it.each<{ message: string; facts: Partial<ReleaseFacts> }>([
+    { message: "hotfix release=x%0Av9%20forged", facts: { action: "hotfix", name: undefined } },
+    { message: "deploy actor=%1B[8m commit=abc", facts: { actor: undefined, commit: "abc" } },
+    { message: "deploy release=a\x1b[2Jb", facts: { name: undefined } },
+    { message: "deploy release=bell%07 tag=del%7F", facts: { name: undefined, tag: undefined } },
+    { message: "deploy actor=c1%C2%9B31m", facts: { actor: undefined } },
+    { message: "deploy actor=Rita%09Release", facts: { actor: undefined } },
+    { message: "deploy actor=Rita%20Release", facts: { actor: "Rita Release" } },
+    { message: "hot\x1b]0;title\x07 fix release=r", facts: { action: "fix", name: "r" } },
+    {
+      message: `deploy before=v2 before.image=${IMAGE_A} before.pin.x\x1b=${IMAGE_B} pin.acme=%0A`,
+      facts: { before: { version: 2, images: { image: IMAGE_A, pins: {} } }, images: undefined },
+    },
+    {
+      message: `deploy image=${IMAGE_A} pin.a\x1bb=${IMAGE_B}`,
+      facts: { images: { image: IMAGE_A, pins: {} } },
+    },
+  ])("a word carrying a control character is not recorded: $message", ({ message, facts }) => {
+    const parsed = parseRelease(message);
+    const keys = Object.keys(facts) as (keyof ReleaseFacts)[];
+    expect(Object.fromEntries(keys.map((key) => [key, parsed[key]]))).toEqual(facts);
   });
 
   it("reads messages it did not write as a bare action", () => {
@@ -132,14 +157,22 @@ describe("releasesOf: the image each tenant ran after each update", () => {
     }),
   ];
 
-  it("takes the next update's record first, then the outputs for the newest success, then the message, then the config", () => {
+  it("takes the outputs for the newest success, then the next update's record, then the message, then the config", () => {
     const releases = releasesOf(history, { acme: IMAGE_A, globex: IMAGE_A });
     expect(releases.map((r) => [r.update.version, r.imagesFrom, r.images])).toEqual([
       [4, "none", { acme: undefined, globex: undefined }],
-      [3, "next-update", { acme: IMAGE_A, globex: IMAGE_B }],
+      [3, "outputs", { acme: IMAGE_A, globex: IMAGE_A }],
       [2, "none", {}],
       [1, "message", { acme: IMAGE_A }],
       [0, "config", { acme: IMAGE_B }],
+    ]);
+  });
+
+  it("takes the next update's record for the newest success only when the outputs name no tenant", () => {
+    const [, latest] = releasesOf(history, {});
+    expect([latest!.imagesFrom, latest!.images]).toEqual([
+      "next-update",
+      { acme: IMAGE_A, globex: IMAGE_B },
     ]);
   });
 
@@ -149,6 +182,90 @@ describe("releasesOf: the image each tenant ran after each update", () => {
       "outputs",
       { acme: IMAGE_A, globex: IMAGE_B },
     ]);
+  });
+});
+
+describe("releasesOf: before=vK counts only from the update right after vK", () => {
+  const EVIL = `ghcr.io/acme/agent:untested@sha256:${"e".repeat(64)}`;
+  const acme = tenants("acme");
+  const deployed = (version: number, message = "deploy") =>
+    update({ version, message, config: acme });
+  const now = { acme: IMAGE_B };
+  it.each<{
+    name: string;
+    history: UpdateRecord[];
+    current: Record<string, string>;
+    expected: [number, Release["imagesFrom"], Release["images"]];
+  }>([
+    {
+      name: "a refresh's forged before= changes nothing (newest update)",
+      history: [
+        update({ version: 3, kind: "refresh", message: `refresh before=v2 before.image=${EVIL}` }),
+        deployed(2),
+        deployed(1),
+      ],
+      current: now,
+      expected: [2, "outputs", { acme: IMAGE_B }],
+    },
+    {
+      name: "a refresh's forged before= changes nothing (older update)",
+      history: [
+        update({ version: 4, kind: "refresh", message: `refresh before=v1 before.image=${EVIL}` }),
+        deployed(3),
+        deployed(2),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "message", { acme: IMAGE_A }],
+    },
+    {
+      name: "a before= on an update that is not the first after vK is ignored",
+      history: [
+        deployed(3, `deploy before=v1 before.image=${EVIL}`),
+        deployed(2),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "message", { acme: IMAGE_A }],
+    },
+    {
+      name: "the first update after vK naming another version is ignored",
+      history: [
+        deployed(3),
+        deployed(2, `deploy before=v0 before.image=${EVIL}`),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "message", { acme: IMAGE_A }],
+    },
+    {
+      name: "the first update after vK counts across a refresh between them",
+      history: [
+        deployed(4),
+        deployed(3, `deploy before=v1 before.image=${IMAGE_B}`),
+        update({ version: 2, kind: "refresh", message: `refresh before=v1 before.image=${EVIL}` }),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "next-update", { acme: IMAGE_B }],
+    },
+    {
+      name: "the newest successful update's images come from the outputs, not a later update's before=",
+      history: [
+        update({
+          version: 3,
+          result: "failed",
+          message: `deploy before=v2 before.image=${EVIL}`,
+          config: acme,
+        }),
+        deployed(2),
+      ],
+      current: now,
+      expected: [2, "outputs", { acme: IMAGE_B }],
+    },
+  ])("$name", ({ history, current, expected }) => {
+    const release = releasesOf(history, current).find((r) => r.update.version === expected[0]);
+    expect([release!.update.version, release!.imagesFrom, release!.images]).toEqual(expected);
   });
 });
 

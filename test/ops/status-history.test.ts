@@ -81,6 +81,26 @@ describe("history", () => {
     expect(ctx.stdout.text).not.toContain("DO-NOT-PRINT");
   });
 
+  it("prints no control character a message carries, encoded or raw: the value is not recorded", async () => {
+    const forged = [
+      update({
+        version: 2,
+        message:
+          "hotfix release=x%0Av9%20%202026-12-01%2000:00:00Z%20update%20succeeded%20approved-by-sec%1B[8m actor=\x1b]0;owned\x07 tag=%0D%1B[2K",
+        environment: { "git.head": SHA_1 },
+      }),
+      update({ version: 1, message: "deploy", environment: { "git.head": SHA_1 } }),
+    ];
+    const ctx = testContext(new MemoryEngine({ dev: devStack({ history: forged }) }));
+    await history(ctx, { stack: "dev" });
+    expect(ctx.stdout.text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(ctx.stdout.lines).toEqual([
+      "VERSION  TIME                  KIND    RESULT     RELEASE  ACTOR  COMMIT        IMAGES  OVERRIDES  CHANGES",
+      "v2       2026-11-01 12:02:00Z  update  succeeded  -        -      111111111111  -       -          none",
+      "v1       2026-11-01 12:01:00Z  update  succeeded  -        -      111111111111  -       -          none",
+    ]);
+  });
+
   it("says so when there are no updates", async () => {
     const ctx = testContext(new MemoryEngine({ dev: devStack() }));
     await history(ctx, { stack: "dev" });
