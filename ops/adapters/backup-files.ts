@@ -25,6 +25,11 @@ export function backupFileName(tenant: string, at: Date): string {
 
 const NAME = /^(.+)-(\d{8}T\d{6}Z)\.dump$/;
 
+/** The tenant a dump's file name says it is of (`globex-….dump`: globex), if it is so named. */
+export function backupTenant(file: string): string | undefined {
+  return NAME.exec(path.basename(file))?.[1];
+}
+
 function parseStamp(stamp: string): Date {
   const part = (from: number, to: number) => stamp.slice(from, to);
   return new Date(

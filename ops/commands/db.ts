@@ -15,7 +15,8 @@ import {
   connectionFrom,
   type DbConnection,
 } from "../plans/db-connection";
-import { backupDir, backupFileName, listBackups } from "../adapters/backup-files";
+import { backupDir, backupFileName, backupTenant, listBackups } from "../adapters/backup-files";
+import { checkDumpSource, dumpHeaderArgs } from "../plans/dump-source";
 import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
@@ -35,6 +36,8 @@ export interface DbOptions {
   readonly dir?: string;
   /** Dump to restore. @default the newest in the folder */
   readonly from?: string;
+  /** The database a dump of another database than the tenant's own holds (its header's name). */
+  readonly fromDatabase?: string;
   /** Where to reach the server from here (a port-forward, a bastion). */
   readonly host?: string;
   readonly port?: number;
@@ -55,7 +58,7 @@ export const dbCommand = defineCommand({
     name: "db",
     summary: "a tenant's logical backups: take one, restore one, list them",
     usage:
-      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE] [--host H] [--port N] [--yes]",
+      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE [--from-database NAME]] [--host H] [--port N] [--yes]",
     actions: DB_ACTIONS,
     flags: {
       stack: stackFlag("stack the tenant is in"),
@@ -66,6 +69,11 @@ export const dbCommand = defineCommand({
         value: "FILE",
         doc: "dump to restore (default the newest in the folder)",
       },
+      "from-database": {
+        type: "string",
+        value: "NAME",
+        doc: "restore a dump of another database than the tenant's own (another\ntenant's, another environment's): NAME is the database its header\nnames (pg_restore --list); without it such a dump is refused",
+      },
       host: {
         type: "string",
         value: "H",
@@ -75,7 +83,9 @@ export const dbCommand = defineCommand({
       yes: yesFlag("restore without asking"),
     },
     notes: `Connects as the tenant's own role, read from its Secret through the current
-kubeconfig context; the password goes to pg_dump in its environment only.`,
+kubeconfig context; the password goes to pg_dump in its environment only.
+restore first reads the dump's header (pg_restore --list): a dump of another
+database than the tenant's own, or one whose header cannot be read, is refused.`,
   },
   parse: (args): DbOptions => ({
     action: dbAction(args.positionals),
@@ -83,6 +93,7 @@ kubeconfig context; the password goes to pg_dump in its environment only.`,
     tenant: args.required("tenant"),
     dir: args.text("dir"),
     from: args.text("from"),
+    fromDatabase: args.text("from-database"),
     host: args.text("host"),
     port: args.port("port"),
     yes: args.flag("yes"),
@@ -117,11 +128,12 @@ function defaultEndpoint(config: StackConfig): { host?: string; port?: number } 
   };
 }
 
+/** The tenant's connection, from its Secret, and the environment it is in. */
 async function tenantConnection(
   ctx: OpsContext,
   options: DbOptions,
   config: StackConfig,
-): Promise<DbConnection> {
+): Promise<{ readonly connection: DbConnection; readonly environment: string }> {
   let environment = environmentOf(config);
   if (environment === undefined) {
     await ctx.engine.selectStack(options.stack);
@@ -138,10 +150,11 @@ async function tenantConnection(
   const url = data.DATABASE_URL;
   if (url === undefined) throw new OpsError(`Secret ${namespace}/${name} has no DATABASE_URL`);
   const endpoint = defaultEndpoint(config);
-  return connectionFrom(url, {
+  const connection = connectionFrom(url, {
     host: options.host ?? endpoint.host,
     port: options.port ?? endpoint.port,
   });
+  return { connection, environment };
 }
 
 const where = (c: DbConnection) => `database ${c.database} as ${c.user} at ${c.host}:${c.port}`;
@@ -152,6 +165,7 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
   // With tenant shards, the tenant may live in one of the stack's shard stacks, whose
   // environment and database settings are its platform's.
   const holder = await tenantStack(ctx.engine, options.stack, options.tenant);
+  const givenStack = options.stack;
   options = { ...options, stack: holder.stack };
   const config = await environmentSettings(ctx.engine, holder.config);
   const tenants = tenantsOf(config).map((t) => t.id);
@@ -177,7 +191,7 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
     return 0;
   }
 
-  const connection = await tenantConnection(ctx, options, config);
+  const { connection, environment } = await tenantConnection(ctx, options, config);
   const tools = dbTools(ctx);
 
   if (options.action === "backup") {
@@ -210,8 +224,34 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
   if (from === undefined) {
     throw new OpsError(`no backups of tenant "${options.tenant}" in ${dir}; pass --from FILE`);
   }
+  // Whose dump it is: its header names the database it was taken from, before anything runs.
+  const source = checkDumpSource(
+    from,
+    await tools.run("pg_restore", dumpHeaderArgs(from), {}),
+    {
+      stack: givenStack,
+      tenant: options.tenant,
+      environment,
+      database: connection.database,
+    },
+    options.fromDatabase,
+  );
   println(stdout, `db restore: tenant "${options.tenant}" from ${from} into ${where(connection)}`);
-  const question = `replace the tables of tenant "${options.tenant}" with the contents of ${path.basename(from)}?`;
+  if (source.foreign) {
+    println(
+      stdout,
+      `  its data comes from database ${source.database} (--from-database), not from tenant "${options.tenant}"'s own ${connection.database}`,
+    );
+  }
+  const named = backupTenant(from);
+  if (!source.foreign && named !== undefined && named !== options.tenant) {
+    println(
+      stdout,
+      `  note: its file name says tenant "${named}"; its header, which decides, says it holds ${source.database}, tenant "${options.tenant}"'s own database`,
+    );
+  }
+  const of = source.foreign ? `, a dump of database ${source.database}` : "";
+  const question = `replace the tables of tenant "${options.tenant}" with the contents of ${path.basename(from)}${of}?`;
   if (!options.yes && !(await ctx.confirm(question))) {
     println(stdout, "restore cancelled; nothing changed");
     return 1;

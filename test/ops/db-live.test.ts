@@ -1,7 +1,8 @@
 /**
  * `ops db backup` and `ops db restore` with the real pg_dump and pg_restore against the Debian
  * PostgreSQL on loopback, as a tenant role that owns its database: dump, drop a table, restore,
- * and the rows are back.
+ * and the rows are back; a dump's header names its database, and another tenant's restore of it
+ * is refused.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import * as os from "node:os";
@@ -9,6 +10,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../ops/commands/db";
 import { ProcessDbTools } from "../../ops/adapters/db-tools";
+import { OpsError } from "../../ops/errors";
+import { dumpDatabase, dumpHeaderArgs } from "../../ops/plans/dump-source";
 import {
   postgresAvailable,
   TEST_POSTGRES_URL,
@@ -27,6 +30,9 @@ describe("db backup and restore on the real PostgreSQL", () => {
   const password = `pw-${suffix}`;
   const server = new URL(TEST_POSTGRES_URL);
   const tenantUrl = `postgres://${role}:${password}@${server.hostname}:${server.port || 5432}/${database}?sslmode=disable`;
+  // Another tenant's database (globex's), on the same server.
+  const otherDatabase = `${database}_globex`;
+  const otherUrl = tenantUrl.replace(`/${database}?`, `/${otherDatabase}?`);
   let dir: string;
 
   beforeAll(async () => {
@@ -36,7 +42,9 @@ describe("db backup and restore on the real PostgreSQL", () => {
     await withClient(TEST_POSTGRES_URL, async (client) => {
       await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
       await client.query(`CREATE DATABASE ${database} OWNER ${role}`);
+      await client.query(`CREATE DATABASE ${otherDatabase} OWNER ${role}`);
     });
+    await withClient(otherUrl, (client) => client.query("CREATE TABLE orders (n int)"));
     await withClient(tenantUrl, async (client) => {
       await client.query("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)");
       await client.query("INSERT INTO notes (body) VALUES ('first'), ('second'), ('ünïcode ✓')");
@@ -48,6 +56,7 @@ describe("db backup and restore on the real PostgreSQL", () => {
     if (!available) return;
     await withClient(TEST_POSTGRES_URL, async (client) => {
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await client.query(`DROP DATABASE IF EXISTS ${otherDatabase} WITH (FORCE)`);
       await client.query(`DROP ROLE IF EXISTS ${role}`);
     });
     await rm(dir, { recursive: true, force: true });
@@ -96,6 +105,45 @@ describe("db backup and restore on the real PostgreSQL", () => {
       kept: [],
       next: 4,
     });
+  });
+
+  it("reads the database a real dump's header names, and refuses it to another tenant", async (t) => {
+    if (!available) t.skip();
+    const engine = new MemoryEngine({ dev: devStack() });
+    engine.stacks.dev!.config["agent-cloud:database"] = { mode: "external", host: server.hostname };
+    const ctx = {
+      ...testContext(engine, {
+        secrets: new FakeSecrets({
+          "dev-tenant-acme/sp-acme-env": { DATABASE_URL: tenantUrl },
+          "dev-tenant-globex/sp-globex-env": { DATABASE_URL: otherUrl },
+        }),
+      }),
+      dbTools: new ProcessDbTools(),
+    };
+    const own = path.join(dir, "cross");
+    expect(
+      await db(ctx, { action: "backup", stack: "dev", tenant: "acme", dir: own, yes: true }),
+    ).toBe(0);
+    const file = path.join(own, "acme-20261122T100000Z.dump");
+
+    const header = await new ProcessDbTools().run("pg_restore", dumpHeaderArgs(file), {});
+    expect(header.code).toBe(0);
+    expect(dumpDatabase(header.stdout)).toBe(database);
+
+    await expect(
+      db(ctx, { action: "restore", stack: "dev", tenant: "globex", from: file, yes: true }),
+    ).rejects.toThrow(
+      new OpsError(
+        `${file} holds database ${database}, not ${otherDatabase}, the database of tenant "globex" in environment "dev" it would be restored into. Nothing was restored. ` +
+          `To restore one of "globex"'s own dumps, pick one from db list --stack dev --tenant globex; to put this other database's data into "globex" deliberately, pass --from-database ${database}`,
+      ),
+    );
+    const tables = await withClient(otherUrl, (client) =>
+      client.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      ),
+    );
+    expect(tables.rows.map((r) => r.tablename)).toEqual(["orders"]);
   });
 
   it("fails with pg_dump's own message when the password is wrong", async (t) => {

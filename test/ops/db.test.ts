@@ -1,13 +1,15 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../ops/cli";
 import { db, dbAction } from "../../ops/commands/db";
+import { checkDumpSource, dumpDatabase } from "../../ops/plans/dump-source";
 import { connectionArgs, connectionEnv, connectionFrom } from "../../ops/plans/db-connection";
-import { backupFileName, listBackups } from "../../ops/adapters/backup-files";
+import { backupFileName, backupTenant, listBackups } from "../../ops/adapters/backup-files";
 import { OpsError, UsageError } from "../../ops/errors";
 import { formatBytes } from "../../ops/format/units";
-import { FakeDbTools, FakeSecrets, testContext } from "../../testkit/ops/fakes";
+import { FakeDbTools, FakeSecrets, fakeDumpHeader, testContext } from "../../testkit/ops/fakes";
 import { devStack } from "./support/fixtures";
 import { MemoryEngine } from "../../testkit/ops/memory-engine";
 
@@ -80,11 +82,15 @@ describe("db command", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function setup(tools = new FakeDbTools()) {
+  function setup(tools = new FakeDbTools(), answer = false) {
     const secrets = new FakeSecrets({
       "dev-tenant-acme/sp-acme-env": { DATABASE_URL: URL_ACME, AGENT_CLOUD_API_KEY: "k" },
     });
-    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { secrets, dbTools: tools });
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), {
+      secrets,
+      dbTools: tools,
+      answer,
+    });
     return { ctx, secrets, tools };
   }
 
@@ -155,14 +161,14 @@ describe("db command", () => {
   it("lists dumps newest first and restores the newest after asking", async () => {
     const { ctx, tools } = setup();
     await writeFile(path.join(dir, "acme-20261120T030000Z.dump"), "x".repeat(2048));
-    await writeFile(path.join(dir, "acme-20261121T030000Z.dump"), "y");
+    await writeFile(path.join(dir, "acme-20261121T030000Z.dump"), "dump of dev_acme");
     await writeFile(path.join(dir, "globex-20261121T030000Z.dump"), "z");
     expect(await db(ctx, { action: "list", stack: "dev", tenant: "acme", dir, yes: false })).toBe(
       0,
     );
     expect(ctx.stdout.lines).toEqual([
       "FILE                        TAKEN                 SIZE",
-      "acme-20261121T030000Z.dump  2026-11-21 03:00:00Z  1 B",
+      "acme-20261121T030000Z.dump  2026-11-21 03:00:00Z  16 B",
       "acme-20261120T030000Z.dump  2026-11-20 03:00:00Z  2.0 KiB",
     ]);
     expect((await listBackups(dir, "acme")).map((b) => path.basename(b.file))).toEqual([
@@ -175,13 +181,20 @@ describe("db command", () => {
     expect(refused.ctx.questions).toEqual([
       'replace the tables of tenant "acme" with the contents of acme-20261121T030000Z.dump?',
     ]);
-    expect(refused.tools.runs).toEqual([]);
+    expect(refused.tools.runs.map((r) => [r.program, ...r.args])).toEqual([
+      ["pg_restore", "--list", path.join(dir, "acme-20261121T030000Z.dump")],
+    ]);
 
     expect(await db(ctx, { action: "restore", stack: "dev", tenant: "acme", dir, yes: true })).toBe(
       0,
     );
-    expect(tools.runs[0]!.program).toBe("pg_restore");
-    expect(tools.runs[0]!.args).toEqual([
+    expect(tools.runs[0]).toEqual({
+      program: "pg_restore",
+      args: ["--list", path.join(dir, "acme-20261121T030000Z.dump")],
+      env: {},
+    });
+    expect(tools.runs[1]!.program).toBe("pg_restore");
+    expect(tools.runs[1]!.args).toEqual([
       "--host=localhost",
       "--port=30432",
       "--username=dev_acme",
@@ -198,6 +211,128 @@ describe("db command", () => {
       `db restore: tenant "acme" from ${path.join(dir, "acme-20261121T030000Z.dump")} into database dev_acme as dev_acme at localhost:30432`,
       'restored tenant "acme" from acme-20261121T030000Z.dump',
     ]);
+  });
+
+  /** globex's production dump, under backups/production/globex as `db backup` files it there. */
+  async function globexProductionDump(content = "dump of sp_production_globex"): Promise<string> {
+    const folder = path.join(dir, "production", "globex");
+    await mkdir(folder, { recursive: true });
+    const file = path.join(folder, "globex-20261121T030000Z.dump");
+    await writeFile(file, content);
+    return file;
+  }
+
+  const RESTORE_ARGS = [
+    "--host=localhost",
+    "--port=30432",
+    "--username=dev_acme",
+    "--dbname=dev_acme",
+    "--clean",
+    "--if-exists",
+    "--no-owner",
+    "--no-privileges",
+    "--single-transaction",
+    "--exit-on-error",
+  ];
+
+  it("refuses another tenant's dump from another environment, running only pg_restore --list", async () => {
+    const { ctx, tools } = setup();
+    const file = await globexProductionDump();
+    const argv = ["db", "restore", "--stack", "dev", "--tenant", "acme", "--from", file, "--yes"];
+    expect(await main(argv, ctx)).toBe(1);
+    expect(ctx.stderr.lines).toEqual([
+      `error: ${file} holds database sp_production_globex, not dev_acme, the database of tenant "acme" in environment "dev" it would be restored into. Nothing was restored. ` +
+        'To restore one of "acme"\'s own dumps, pick one from db list --stack dev --tenant acme; to put this other database\'s data into "acme" deliberately, pass --from-database sp_production_globex',
+    ]);
+    expect(ctx.stdout.lines).toEqual([]);
+    expect(ctx.questions).toEqual([]);
+    expect(tools.runs).toEqual([{ program: "pg_restore", args: ["--list", file], env: {} }]);
+  });
+
+  it("refuses a dump renamed to the tenant's name: its header, not its name, says whose it is", async () => {
+    const { ctx, tools } = setup();
+    await writeFile(path.join(dir, "acme-20261122T030000Z.dump"), "dump of sp_production_globex");
+    await expect(
+      db(ctx, { action: "restore", stack: "dev", tenant: "acme", dir, yes: true }),
+    ).rejects.toThrow(
+      /^\S+acme-20261122T030000Z\.dump holds database sp_production_globex, not dev_acme,/,
+    );
+    expect(tools.runs.map((r) => r.args[0])).toEqual(["--list"]);
+  });
+
+  it("restores another database's dump with --from-database naming it, and says where the data comes from", async () => {
+    const { ctx, tools } = setup(new FakeDbTools(), true);
+    const file = await globexProductionDump();
+    const argv = ["db", "restore", "--stack", "dev", "--tenant", "acme", "--from", file];
+    expect(await main([...argv, "--from-database", "sp_production_globex"], ctx)).toBe(0);
+    expect(ctx.stderr.lines).toEqual([]);
+    expect(ctx.stdout.lines).toEqual([
+      `db restore: tenant "acme" from ${file} into database dev_acme as dev_acme at localhost:30432`,
+      '  its data comes from database sp_production_globex (--from-database), not from tenant "acme"\'s own dev_acme',
+      'restored tenant "acme" from globex-20261121T030000Z.dump',
+    ]);
+    expect(ctx.questions).toEqual([
+      'replace the tables of tenant "acme" with the contents of globex-20261121T030000Z.dump, a dump of database sp_production_globex?',
+    ]);
+    expect(tools.runs.map((r) => [r.program, ...r.args])).toEqual([
+      ["pg_restore", "--list", file],
+      ["pg_restore", ...RESTORE_ARGS, file],
+    ]);
+  });
+
+  it("refuses --from-database naming another database than the dump's header", async () => {
+    const { ctx, tools } = setup();
+    const file = await globexProductionDump();
+    await expect(
+      db(ctx, {
+        action: "restore",
+        stack: "dev",
+        tenant: "acme",
+        from: file,
+        fromDatabase: "sp_staging_globex",
+        yes: true,
+      }),
+    ).rejects.toThrow(
+      new OpsError(
+        `--from-database sp_staging_globex is not the database ${file} holds: its header says sp_production_globex. Nothing was restored; to restore it into tenant "acme" in environment "dev" (database dev_acme), pass --from-database sp_production_globex`,
+      ),
+    );
+    expect(tools.runs.map((r) => r.args[0])).toEqual(["--list"]);
+  });
+
+  it("refuses a dump whose header pg_restore cannot read, restoring nothing", async () => {
+    const { ctx, tools } = setup();
+    const file = await globexProductionDump("not an archive");
+    await expect(
+      db(ctx, {
+        action: "restore",
+        stack: "dev",
+        tenant: "acme",
+        from: file,
+        fromDatabase: "sp_production_globex",
+        yes: true,
+      }),
+    ).rejects.toThrow(
+      new OpsError(
+        `cannot read the header of ${file}: pg_restore --list failed (exit 1): pg_restore: error: input file does not appear to be a valid archive. Nothing was restored: without it there is no telling whose database the dump holds; pass --from a custom-format dump, as db backup writes them`,
+      ),
+    );
+    expect(tools.runs).toEqual([{ program: "pg_restore", args: ["--list", file], env: {} }]);
+    expect(ctx.questions).toEqual([]);
+  });
+
+  it("restores the tenant's own dump under another tenant's file name, with a note", async () => {
+    const { ctx, tools } = setup();
+    const file = await globexProductionDump("dump of dev_acme");
+    expect(
+      await db(ctx, { action: "restore", stack: "dev", tenant: "acme", from: file, yes: true }),
+    ).toBe(0);
+    expect(ctx.stdout.lines).toEqual([
+      `db restore: tenant "acme" from ${file} into database dev_acme as dev_acme at localhost:30432`,
+      '  note: its file name says tenant "globex"; its header, which decides, says it holds dev_acme, tenant "acme"\'s own database',
+      'restored tenant "acme" from globex-20261121T030000Z.dump',
+    ]);
+    expect(tools.runs.map((r) => r.args.at(-1))).toEqual([file, file]);
   });
 
   it("explains a Secret it cannot read, an unknown tenant and an empty folder", async () => {
@@ -217,5 +352,81 @@ describe("db command", () => {
     await expect(
       db(ctx, { action: "restore", stack: "dev", tenant: "acme", dir, yes: true }),
     ).rejects.toThrow(new OpsError(`no backups of tenant "acme" in ${dir}; pass --from FILE`));
+  });
+});
+
+describe("a dump's header", () => {
+  it.each([
+    [
+      "pg_restore --list of a PostgreSQL 15 dump",
+      fakeDumpHeader("sp_production_globex"),
+      "sp_production_globex",
+    ],
+    ["CRLF line ends", fakeDumpHeader("sp_dev_acme").replace(/\n/g, "\r\n"), "sp_dev_acme"],
+    ["no dbname line", "; Archive created at 2026-11-21 03:00:00 UTC\n;\n", undefined],
+    ["an empty dbname", ";     dbname: \n", undefined],
+    [
+      "dbname only after the table of contents starts",
+      "; Selected TOC Entries:\n;     dbname: x\n",
+      undefined,
+    ],
+    ["nothing", "", undefined],
+  ])("%s", (_, listing, database) => {
+    expect(dumpDatabase(listing)).toBe(database);
+  });
+
+  const target = { stack: "dev", tenant: "acme", environment: "dev", database: "sp_dev_acme" };
+  const read = (dbname: string) => ({ code: 0, stderr: "", stdout: fakeDumpHeader(dbname) });
+
+  it.each([
+    ["the tenant's own", "sp_dev_acme", undefined, { database: "sp_dev_acme", foreign: false }],
+    ["its own, named", "sp_dev_acme", "sp_dev_acme", { database: "sp_dev_acme", foreign: false }],
+    [
+      "another, named",
+      "sp_production_globex",
+      "sp_production_globex",
+      { database: "sp_production_globex", foreign: true },
+    ],
+  ])("accepts %s", (_, dbname, fromDatabase, source) => {
+    expect(checkDumpSource("d.dump", read(dbname), target, fromDatabase)).toEqual(source);
+  });
+
+  it.each([
+    [
+      "another environment's, same tenant",
+      read("sp_production_acme"),
+      undefined,
+      'd.dump holds database sp_production_acme, not sp_dev_acme, the database of tenant "acme" in environment "dev" it would be restored into. Nothing was restored. To restore one of "acme"\'s own dumps, pick one from db list --stack dev --tenant acme; to put this other database\'s data into "acme" deliberately, pass --from-database sp_production_acme',
+    ],
+    [
+      "its own, named as another",
+      read("sp_dev_acme"),
+      "sp_dev_globex",
+      '--from-database sp_dev_globex is not the database d.dump holds: its header says sp_dev_acme. Nothing was restored; to restore it into tenant "acme" in environment "dev" (database sp_dev_acme), pass --from-database sp_dev_acme',
+    ],
+    [
+      "a header without a dbname",
+      { code: 0, stderr: "", stdout: ";\n; Selected TOC Entries:\n" },
+      undefined,
+      'the header of d.dump names no database (pg_restore --list printed no "dbname:" line). Nothing was restored: without it there is no telling whose database the dump holds; pass --from a custom-format dump, as db backup writes them',
+    ],
+    [
+      "pg_restore missing",
+      { code: 127, stderr: "pg_restore is not installed", stdout: "" },
+      "sp_dev_acme",
+      "cannot read the header of d.dump: pg_restore --list failed (exit 127): pg_restore is not installed. Nothing was restored: without it there is no telling whose database the dump holds; pass --from a custom-format dump, as db backup writes them",
+    ],
+  ])("refuses %s", (_, header, fromDatabase, message) => {
+    expect(() => checkDumpSource("d.dump", header, target, fromDatabase)).toThrow(
+      new OpsError(message),
+    );
+  });
+
+  it.each([
+    ["backups/production/globex/globex-20261121T030000Z.dump", "globex"],
+    ["big-acme-20261121T030000Z.dump", "big-acme"],
+    ["latest.dump", undefined],
+  ])("the file name %s says tenant %s", (file, tenant) => {
+    expect(backupTenant(file)).toBe(tenant);
   });
 });

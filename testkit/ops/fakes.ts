@@ -148,7 +148,9 @@ export class FakeSecrets implements SecretReader {
 
 /**
  * Records each pg_dump/pg_restore run; a successful pg_dump writes `dump of {dbname}` to its
- * --file, as the real one writes its archive.
+ * --file, as the real one writes its archive. `pg_restore --list` reads such a file back as a
+ * header naming that database (any other content is not an archive, as pg_restore says); every
+ * other run gives `result`.
  */
 export class FakeDbTools implements DbTools {
   readonly runs: {
@@ -156,21 +158,56 @@ export class FakeDbTools implements DbTools {
     args: readonly string[];
     env: Readonly<Record<string, string>>;
   }[] = [];
-  constructor(readonly result: ToolResult = { code: 0, stderr: "" }) {}
+  constructor(readonly result: Omit<ToolResult, "stdout"> = { code: 0, stderr: "" }) {}
   async run(
     program: "pg_dump" | "pg_restore",
     args: readonly string[],
     env: Readonly<Record<string, string>>,
   ): Promise<ToolResult> {
     this.runs.push({ program, args, env });
+    const { readFile, writeFile } = await import("node:fs/promises");
+    if (program === "pg_restore" && args[0] === "--list") {
+      const dump = await readFile(args[1] ?? "", "utf8").catch(() => "");
+      const dbname = /^dump of (\S+)$/.exec(dump)?.[1];
+      if (dbname === undefined) {
+        return {
+          code: 1,
+          stderr: "pg_restore: error: input file does not appear to be a valid archive",
+          stdout: "",
+        };
+      }
+      return { code: 0, stderr: "", stdout: fakeDumpHeader(dbname) };
+    }
     const file = args.find((a) => a.startsWith("--file="))?.slice("--file=".length);
     const dbname = args.find((a) => a.startsWith("--dbname="))?.slice("--dbname=".length);
     if (program === "pg_dump" && file !== undefined && this.result.code === 0) {
-      const { writeFile } = await import("node:fs/promises");
       await writeFile(file, `dump of ${dbname}`);
     }
-    return this.result;
+    return { ...this.result, stdout: "" };
   }
+}
+
+/** What `pg_restore --list` prints for a dump of `dbname` (PostgreSQL 15's layout). */
+export function fakeDumpHeader(dbname: string): string {
+  return [
+    ";",
+    "; Archive created at 2026-11-21 03:00:00 UTC",
+    `;     dbname: ${dbname}`,
+    ";     TOC Entries: 12",
+    ";     Compression: -1",
+    ";     Dump Version: 1.14-0",
+    ";     Format: CUSTOM",
+    ";     Integer: 4 bytes",
+    ";     Offset: 8 bytes",
+    ";     Dumped from database version: 15.18 (Debian 15.18-0+deb12u1)",
+    ";     Dumped by pg_dump version: 15.18 (Debian 15.18-0+deb12u1)",
+    ";",
+    ";",
+    "; Selected TOC Entries:",
+    ";",
+    `215; 1259 16386 TABLE public notes ${dbname}`,
+    "",
+  ].join("\n");
 }
 
 /** Pod usage by namespace; a namespace not in the table has no metrics API (it throws). */
