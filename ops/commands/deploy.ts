@@ -35,7 +35,7 @@ import { runningImages } from "../plans/running-images";
 import { imageRefOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
-import { assertCarriable } from "../plans/carried-images";
+import { assertCarriable, carriedPins, sourceStackImage } from "../plans/carried-images";
 import {
   assertSameEnvironment,
   checkDatabaseServer,
@@ -188,10 +188,14 @@ export function checkDeployOptions(options: DeployOptions): void {
   }
 }
 
-/** The images `stack`'s last update ran; refuses when that update did not succeed. */
+/**
+ * The images `stack`'s last update ran (its stack image and each tenant's), for a deploy of `to`;
+ * refuses when that update did not succeed or the stack image is not known.
+ */
 async function testedImages(
   ctx: OpsContext,
   stack: string,
+  to: string,
 ): Promise<{ version: number; image: string; tenants: TenantImages; releases: Release[] }> {
   const { engine } = ctx;
   await engine.selectStack(stack);
@@ -205,12 +209,7 @@ async function testedImages(
     );
   }
   const outputs = await engine.outputs(stack);
-  const image = imageRefOutput(outputs);
-  if (image === undefined) {
-    throw new OpsError(
-      `--image-from ${stack}: stack "${stack}" has no imageRef output; deploy it first`,
-    );
-  }
+  const image = sourceStackImage({ what: `--image-from ${stack}`, from: stack, to }, outputs);
   const tenants = await runningImages(engine, stack, outputs);
   return { version: latest.version, image, tenants, releases: releasesOf(history, tenants) };
 }
@@ -400,7 +399,7 @@ async function imageSource(
     println(stdout, `skipping the build: redeploying ${ref}`);
   }
   if (options.imageFrom !== undefined) {
-    const tested = await testedImages(ctx, options.imageFrom);
+    const tested = await testedImages(ctx, options.imageFrom, options.stack);
     assertCarriable({
       what: `--image-from ${options.imageFrom}`,
       from: options.imageFrom,
@@ -412,11 +411,15 @@ async function imageSource(
     env[OVERRIDE_ENV.skipBuild] = "1";
     env[OVERRIDE_ENV.imageRef] = tested.image;
     // A shard runs its platform's image, whatever it is now: each tenant is pinned to its own.
-    const shard = platformOf(config) !== undefined;
-    for (const tenant of tenants) {
-      const ref = tested.tenants[tenant.id];
-      if (ref !== undefined && (shard || ref !== tested.image)) pins[tenant.id] = ref;
-    }
+    Object.assign(
+      pins,
+      carriedPins(
+        tested.image,
+        tested.tenants,
+        tenants.map((tenant) => tenant.id),
+        platformOf(config) !== undefined,
+      ),
+    );
     images = { image: tested.image, pins: { ...pins } };
     imageFrom = `${options.imageFrom}@v${tested.version}`;
     println(

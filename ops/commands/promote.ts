@@ -5,12 +5,11 @@ import type { OpsContext } from "../context";
 import { OpsError, UsageError } from "../errors";
 import { println } from "../format/text";
 import { planPromotion } from "../plans/promote-plan";
-import { releasesOf, splitImages } from "../plans/release";
+import { releasesOf } from "../plans/release";
 import { KEY, tenantsOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { tenantsRan } from "../plans/tenants-ran";
-import { imageRefOutput } from "../stack-outputs";
-import { assertCarriable } from "../plans/carried-images";
+import { assertCarriable, carriedPins, sourceStackImage } from "../plans/carried-images";
 import { deployHint, environmentSettings, platformOf } from "../plans/shards";
 
 /** `promote` flags. */
@@ -36,17 +35,20 @@ export const promoteCommand = defineCommand({
       to: { type: "string", value: "S", doc: "stack whose config file receives them" },
       yes: yesFlag("write without asking"),
     },
-    notes: `Copies what the source's last successful update ran: its image digests (into
-agent-cloud:image ref, and tenants[].image for tenants on another digest) and
-each shared tenant's agentConfig as that update ran it (after a --group
-update, a tenant outside the group as the earlier update that ran it), never a
-stack-file edit the source has not deployed. Refused when the source's latest
-update failed, when its history does not say what a --group update left a
-tenant running, when an image it would write is on a registry the target
-does not pull from (the host of its image.repository or image.ref), or when
-the source built it for fewer platforms than the target's image.platforms. Never
-secrets, keys or database settings: an agentConfig holding encrypted values
-stays as it is (secrets belong in tenantSecrets).`,
+    notes: `Copies what the source's last successful update ran: its stack image (its
+imageRef output) into agent-cloud:image ref, the image of each shared tenant
+that ran another into its tenants[].image, and each shared tenant's agentConfig
+as that update ran it (after a --group update, a tenant outside the group as
+the earlier update that ran it), never a stack-file edit the source has not
+deployed. Tenants only in the target are not promoted, but those without
+tenants[].image follow image.ref and move to the new image; pinned ones keep
+theirs. Refused when the source's latest update failed, when it has no imageRef
+output, when its history does not say what a --group update left a tenant
+running, when an image it would write is on a registry the target does not
+pull from (the host of its image.repository or image.ref), or when the source
+built it for fewer platforms than the target's image.platforms. Never secrets,
+keys or database settings: an agentConfig holding encrypted values stays as it
+is (secrets belong in tenantSecrets).`,
   },
   parse: (args): PromoteOptions => ({
     from: args.required("from"),
@@ -75,29 +77,33 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     );
   }
   // What that update ran: its recorded config (not the stack file, which may hold edits never
-  // deployed; after a --group update, the other tenants' entries as an earlier update ran them)
-  // and the image each tenant ran.
+  // deployed; after a --group update, the other tenants' entries as an earlier update ran them),
+  // its stack image (the target's image.ref: never the image most tenants ran, which may be one
+  // tenant's own) and the image each tenant ran, pinned when it is not the stack image.
   const outputs = await engine.outputs(options.from);
+  const imageRef = sourceStackImage(
+    { what: "promote", from: options.from, to: options.to },
+    outputs,
+  );
   const running = await runningImages(engine, options.from, outputs);
   const releases = releasesOf(history, running);
   const release = releases.find((r) => r.update === latest);
-  const known = Object.fromEntries(
-    Object.entries(release?.images ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
-  );
-  const images = splitImages(known);
-  const imageRef = images.image ?? imageRefOutput(outputs);
-  if (imageRef === undefined) {
-    throw new OpsError(`stack "${options.from}" has no imageRef output; deploy it first`);
-  }
   const tenants = tenantsRan(history, latest, {
     stack: options.from,
     instead: `deploy "${options.from}" without --group, test it, then promote that update`,
   });
+  // Into a shard, planPromotion pins each shared tenant, on the stack image too.
+  const pins = carriedPins(
+    imageRef,
+    release?.images ?? {},
+    tenants.map((entry) => entry.id),
+    false,
+  );
   const sourceConfig = {
     [KEY.tenants]: tenants.map((entry) => {
       const { image: _image, ...rest } = entry;
       void _image;
-      const pin = images.pins[entry.id];
+      const pin = pins[entry.id];
       return pin === undefined ? rest : { ...rest, image: pin };
     }),
   };
@@ -114,10 +120,10 @@ export async function promote(ctx: OpsContext, options: PromoteOptions): Promise
     // into a shard, each shared tenant's (the source's main image for one it ran on that).
     refs:
       platform === undefined
-        ? [imageRef, ...tenantsOf(targetConfig).flatMap((t) => images.pins[t.id] ?? [])]
+        ? [imageRef, ...tenantsOf(targetConfig).flatMap((t) => pins[t.id] ?? [])]
         : tenantsOf(targetConfig)
             .filter((t) => tenants.some((ran) => ran.id === t.id))
-            .map((t) => images.pins[t.id] ?? imageRef),
+            .map((t) => pins[t.id] ?? imageRef),
     sourceReleases: releases,
   });
   const file = engine.configFileName(options.to);

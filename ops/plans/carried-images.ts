@@ -1,6 +1,14 @@
 /**
- * Images carried from one stack to another (`promote`, `deploy --image-from`) run only if the
- * target's cluster can pull them and its nodes can run them.
+ * Images carried from one stack to another (`promote`, `deploy --image-from`): which ones, and
+ * whether the target can run them.
+ *
+ * - Which: the source's stack image ({@link sourceStackImage}: its `imageRef` output, what its
+ *   last update built or took and ran for every tenant without an image of its own) becomes the
+ *   target's, and each carried tenant that ran another image is pinned to exactly that one
+ *   ({@link carriedPins}). Never the image most tenants ran: tenants pinned to their own image
+ *   may outnumber the ones on the stack image, and the target's other tenants follow its image.
+ *
+ * They run only if the target's cluster can pull them and its nodes can run them.
  *
  * - Pull: they must be on a registry the target pulls from (the host of its image.repository or
  *   of its image.ref), the one its pull credentials are for. Another registry, such as the local
@@ -16,10 +24,11 @@
  *   build (a pinned image.ref, a tenant's own image, one it took with --image-from) cannot be
  *   checked here and are not.
  */
-import type { StackConfig } from "../engine";
+import type { StackConfig, StackOutputs } from "../engine";
 import { OpsError } from "../errors";
 import { registryHost } from "../../model/patterns";
 import { fromRecorded, KEY, platformsOf, pullRegistriesOf } from "../stack-config";
+import { imageRefOutput } from "../stack-outputs";
 import { configuredImages, type Release } from "./release";
 
 export interface CarriedImages {
@@ -33,6 +42,44 @@ export interface CarriedImages {
   readonly refs: readonly string[];
   /** The source's releases, newest first ({@link releasesOf}): what its builds covered. */
   readonly sourceReleases: readonly Release[];
+}
+
+/**
+ * The source's stack image: its `imageRef` output, the image its last update built (or took with
+ * --skip-build, --image-from or image.ref) and runs for every tenant without `tenants[].image`.
+ * Throws, naming the command, the source and what to do, when the source does not export it in
+ * clear.
+ */
+export function sourceStackImage(
+  carry: Pick<CarriedImages, "what" | "from" | "to">,
+  outputs: StackOutputs,
+): string {
+  const image = imageRefOutput(outputs);
+  if (image === undefined) {
+    throw new OpsError(
+      `${carry.what}: stack "${carry.from}" has no imageRef output in clear (the stack image its last update built or took, and runs for every tenant without tenants[].image), so there is no image to carry to "${carry.to}"; deploy "${carry.from}" again, test it, then carry its image`,
+    );
+  }
+  return image;
+}
+
+/**
+ * The pins a carry writes: each of `ids` that ran an image other than the source's stack image,
+ * to exactly that image; into a shard (whose own image is its platform's, whatever that runs),
+ * each one that ran a known image. A tenant whose image is not known is not pinned.
+ */
+export function carriedPins(
+  stackImage: string,
+  ran: Readonly<Record<string, string | undefined>>,
+  ids: readonly string[],
+  shard: boolean,
+): Record<string, string> {
+  const pins: Record<string, string> = {};
+  for (const id of ids) {
+    const ref = ran[id];
+    if (ref !== undefined && (shard || ref !== stackImage)) pins[id] = ref;
+  }
+  return pins;
 }
 
 /** The update that built an image, and the platforms it built it for. */

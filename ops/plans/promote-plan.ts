@@ -14,7 +14,11 @@ import { containsSecure, imageRefOf, KEY, type TenantEntry, tenantsOf } from "..
 export interface PromotionInput {
   readonly from: string;
   readonly to: string;
-  /** The source's `imageRef` output: the image its tenants run and were tested with. */
+  /**
+   * The source's stack image (its `imageRef` output, read by `sourceStackImage` in
+   * carried-images.ts): what the target's `image.ref` becomes, and so what its tenants without
+   * `tenants[].image` run.
+   */
   readonly imageRef: string;
   readonly sourceConfig: StackConfig;
   readonly targetConfig: StackConfig;
@@ -122,7 +126,36 @@ export function planPromotion(input: PromotionInput): PromotionPlan {
   if (onlySource.length > 0) {
     notes.push(`not in ${to}, left out: ${onlySource.join(", ")} (add tenants to ${to} by hand)`);
   }
-  const onlyTarget = targetTenants.map((t) => t.id).filter((id) => !sourceTenants.has(id));
-  if (onlyTarget.length > 0) notes.push(`only in ${to}, unchanged: ${onlyTarget.join(", ")}`);
+  notes.push(...onlyTargetNotes(input, targetTenants, sourceTenants, currentRef));
   return { changes, diff, notes };
+}
+
+/**
+ * What happens to the target's tenants the source does not have: nothing is promoted to them, but
+ * those without `tenants[].image` follow `image.ref`, so they move to the new one when it changes;
+ * pinned ones, and every one of a shard (which runs its platform's image), keep what they run.
+ */
+function onlyTargetNotes(
+  input: PromotionInput,
+  targetTenants: readonly TenantEntry[],
+  sourceTenants: ReadonlyMap<string, TenantEntry>,
+  currentRef: string | undefined,
+): string[] {
+  const { to, imageRef } = input;
+  const only = targetTenants.filter((t) => !sourceTenants.has(t.id));
+  const refMoves = input.platform === undefined && currentRef !== imageRef;
+  const moving = refMoves ? only.filter((t) => t.image === undefined).map((t) => t.id) : [];
+  const kept = only.map((t) => t.id).filter((id) => !moving.includes(id));
+  const notes: string[] = [];
+  if (moving.length > 0) {
+    notes.push(
+      `only in ${to}, not pinned by tenants[].image, so moving with image.ref to ${imageRef} (agentConfig unchanged): ${moving.join(", ")}`,
+    );
+  }
+  if (kept.length > 0) {
+    notes.push(
+      `only in ${to}, unchanged${refMoves ? " (pinned by tenants[].image)" : ""}: ${kept.join(", ")}`,
+    );
+  }
+  return notes;
 }

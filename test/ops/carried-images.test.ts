@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { OpsError } from "../../ops/errors";
-import { assertCarriable, buildOf } from "../../ops/plans/carried-images";
+import {
+  assertCarriable,
+  buildOf,
+  carriedPins,
+  sourceStackImage,
+} from "../../ops/plans/carried-images";
 import { releaseMessage, releasesOf, type ReleaseFacts } from "../../ops/plans/release";
-import type { UpdateRecord } from "../../ops/engine";
+import type { StackOutputs, UpdateRecord } from "../../ops/engine";
 import { DIGEST_B } from "../../testkit/ops/fakes";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 import { IMAGE_REF_A } from "./support/fixtures";
@@ -152,5 +157,64 @@ describe("assertCarriable: platforms", () => {
     { name: "not built by the source: not checked", target: BOTH, image: { ref: IMAGE_REF_A } },
   ])("carries an image $name", ({ target, image }) => {
     expect(assertCarriable(carried(target, [ran(7, image)]))).toBeUndefined();
+  });
+});
+
+describe("sourceStackImage: the source's stack image is its imageRef output", () => {
+  const CUSTOM = `ghcr.io/acme/agent-acme-custom@${DIGEST_B}`;
+
+  it("is the imageRef output, whatever image most tenants ran", () => {
+    const outputs = {
+      imageRef: { value: IMAGE_REF_A, secret: false },
+      tenants: { value: { acme: { image: CUSTOM }, globex: { image: CUSTOM } }, secret: false },
+    };
+    expect(sourceStackImage({ what: "promote", from: "dev", to: "production" }, outputs)).toBe(
+      IMAGE_REF_A,
+    );
+  });
+
+  it.each<{ name: string; outputs: StackOutputs }>([
+    { name: "no imageRef output", outputs: {} },
+    {
+      name: "a secret imageRef output",
+      outputs: { imageRef: { value: IMAGE_REF_A, secret: true } },
+    },
+  ])("refuses $name, naming the command, the source and what to do", ({ outputs }) => {
+    expect(() =>
+      sourceStackImage({ what: "--image-from dev", from: "dev", to: "production" }, outputs),
+    ).toThrow(
+      new OpsError(
+        '--image-from dev: stack "dev" has no imageRef output in clear (the stack image its last update built or took, and runs for every tenant without tenants[].image), so there is no image to carry to "production"; deploy "dev" again, test it, then carry its image',
+      ),
+    );
+  });
+});
+
+describe("carriedPins: each carried tenant off the source's stack image, pinned to what it ran", () => {
+  const CUSTOM = `ghcr.io/acme/agent-acme-custom@${DIGEST_B}`;
+  it.each([
+    {
+      name: "tenants on the stack image follow it; the others are pinned, even when most",
+      ran: { acme: CUSTOM, globex: CUSTOM, initech: IMAGE_REF_A },
+      ids: ["acme", "globex", "initech"],
+      shard: false,
+      pins: { acme: CUSTOM, globex: CUSTOM },
+    },
+    {
+      name: "into a shard every tenant is pinned, on the stack image too",
+      ran: { acme: CUSTOM, initech: IMAGE_REF_A },
+      ids: ["acme", "initech"],
+      shard: true,
+      pins: { acme: CUSTOM, initech: IMAGE_REF_A },
+    },
+    {
+      name: "only the listed tenants, and none whose image is not known",
+      ran: { acme: CUSTOM, globex: undefined, initech: CUSTOM },
+      ids: ["globex", "acme"],
+      shard: true,
+      pins: { acme: CUSTOM },
+    },
+  ])("$name", ({ ran, ids, shard, pins }) => {
+    expect(carriedPins(IMAGE_REF_A, ran, ids, shard)).toEqual(pins);
   });
 });

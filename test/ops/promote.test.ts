@@ -66,10 +66,69 @@ describe("planPromotion", () => {
     ]);
     expect(plan.notes).toEqual([
       "not in production, left out: big-acme (add tenants to production by hand)",
-      "only in production, unchanged: initech",
+      `only in production, not pinned by tenants[].image, so moving with image.ref to ${IMAGE_REF_A} (agentConfig unchanged): initech`,
     ]);
     const touched = new Set(plan.changes.map((c) => c.key));
     expect(touched).toEqual(new Set(["agent-cloud:image", "agent-cloud:tenants"]));
+  });
+
+  it.each([
+    {
+      name: "image.ref moves: unpinned ones move with it, pinned ones keep their image",
+      ref: OLD_REF,
+      platform: undefined,
+      notes: [
+        "not in production, left out: big-acme (add tenants to production by hand)",
+        `only in production, not pinned by tenants[].image, so moving with image.ref to ${IMAGE_REF_A} (agentConfig unchanged): initech, umbrella`,
+        "only in production, unchanged (pinned by tenants[].image): hooli",
+      ],
+    },
+    {
+      name: "the target had no image.ref (it built its own): unpinned ones move to the new one",
+      ref: undefined,
+      platform: undefined,
+      notes: [
+        "not in production, left out: big-acme (add tenants to production by hand)",
+        `only in production, not pinned by tenants[].image, so moving with image.ref to ${IMAGE_REF_A} (agentConfig unchanged): initech, umbrella`,
+        "only in production, unchanged (pinned by tenants[].image): hooli",
+      ],
+    },
+    {
+      name: "image.ref already the source's: every one unchanged",
+      ref: IMAGE_REF_A,
+      platform: undefined,
+      notes: [
+        "not in production, left out: big-acme (add tenants to production by hand)",
+        "only in production, unchanged: initech, umbrella, hooli",
+      ],
+    },
+    {
+      name: "into a shard, whose image is its platform's: every one unchanged",
+      ref: OLD_REF,
+      platform: "platform",
+      notes: [
+        "image.ref not written: production is a shard of platform and runs its platform's image; promote to platform to change it",
+        "not in production, left out: big-acme (add tenants to production by hand)",
+        "only in production, unchanged: initech, umbrella, hooli",
+      ],
+    },
+  ])("tenants only in the target: $name", ({ ref, platform, notes }) => {
+    const target = productionConfig();
+    target["agent-cloud:image"] = { repository: "ghcr.io/acme/agent", ref };
+    (target["agent-cloud:tenants"] as Record<string, unknown>[]).push(
+      { id: "umbrella", agentConfig: { model: "u" } },
+      { id: "hooli", image: OLD_REF },
+    );
+    const plan = planPromotion({
+      from: "dev",
+      to: "production",
+      imageRef: IMAGE_REF_A,
+      sourceConfig: devConfig(),
+      targetConfig: target,
+      platform,
+    });
+    expect(plan.notes).toEqual(notes);
+    expect(plan.changes.some((c) => c.path[0] === 3 || c.path[0] === 4)).toBe(false);
   });
 
   it("carries a tenant's own pinned image, and removes one the source no longer has", () => {
@@ -397,7 +456,9 @@ describe("promote command", () => {
     const ctx = setup(true);
     ctx.engine.stacks.dev!.outputs = {};
     await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
-      'stack "dev" has no imageRef output; deploy it first',
+      new OpsError(
+        'promote: stack "dev" has no imageRef output in clear (the stack image its last update built or took, and runs for every tenant without tenants[].image), so there is no image to carry to "production"; deploy "dev" again, test it, then carry its image',
+      ),
     );
     await expect(promote(ctx, { from: "dev", to: "dev", yes: true })).rejects.toThrow(
       new UsageError('--from and --to are both "dev"; promote between two stacks'),
@@ -441,7 +502,7 @@ describe("promote after a --group update", () => {
       '  ~ agent-cloud:tenants[acme].agentConfig.model: "claude-opus" → "claude-sonnet-canary"',
       "  - agent-cloud:tenants[acme].agentConfig.temperature: 0.2",
       "note: not in production, left out: big-acme (add tenants to production by hand)",
-      "note: only in production, unchanged: initech",
+      `note: only in production, not pinned by tenants[].image, so moving with image.ref to ${IMAGE_REF_A} (agentConfig unchanged): initech`,
       "wrote 2 changes to Pulumi.production.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production",
     ]);
     expect(ctx.engine.stacks.production!.config["agent-cloud:tenants"]).toEqual([
@@ -478,5 +539,118 @@ describe("promote after a --group update", () => {
       { id: "acme", replicas: 2, agentConfig: { model: "claude-sonnet", tools: ["search"] } },
       { id: "initech", agentConfig: { model: "x" } },
     ]);
+  });
+});
+
+describe("promote: the target's image.ref is the source's stack image, not the one most tenants ran", () => {
+  const BUILD = `ghcr.io/acme/agent@${DIGEST_B}`;
+  const CUSTOM = `ghcr.io/acme/agent-acme-custom@sha256:${"c".repeat(64)}`;
+  const OLD = `ghcr.io/acme/agent@sha256:${"a".repeat(64)}`;
+  const HOOLI = `ghcr.io/acme/agent-hooli@sha256:${"d".repeat(64)}`;
+
+  /** dev: acme and globex pinned to acme's custom image, initech on dev's build (its imageRef). */
+  function setup(outputs: Record<string, { value: unknown; secret: boolean }> = {}) {
+    const devCfg = {
+      "agent-cloud:environment": "dev",
+      "agent-cloud:domain": "dev.example.com",
+      "agent-cloud:image": { context: "./app", repository: "ghcr.io/acme/agent" },
+      "agent-cloud:tenants": [
+        { id: "acme", image: CUSTOM },
+        { id: "globex", image: CUSTOM },
+        { id: "initech" },
+      ],
+    };
+    const ran = (image: string) => ({ url: "https://x", image, groups: [] });
+    const dev = memoryStack({
+      config: devCfg,
+      outputs: {
+        imageRef: { value: BUILD, secret: false },
+        environment: { value: "dev", secret: false },
+        tenants: {
+          value: { acme: ran(CUSTOM), globex: ran(CUSTOM), initech: ran(BUILD) },
+          secret: false,
+        },
+        ...outputs,
+      },
+      history: [update({ version: 5, config: recordedConfig(devCfg) })],
+    });
+    const production = memoryStack({
+      config: {
+        "agent-cloud:environment": "production",
+        "agent-cloud:domain": "agents.example.com",
+        "agent-cloud:image": { repository: "ghcr.io/acme/agent", ref: OLD },
+        "agent-cloud:tenants": [
+          { id: "acme", image: CUSTOM },
+          { id: "globex", image: CUSTOM },
+          { id: "initech" },
+          { id: "umbrella" },
+          { id: "hooli", image: HOOLI },
+        ],
+      },
+    });
+    return testContext(new MemoryEngine({ dev, production }), { answer: true });
+  }
+
+  it("sets image.ref to dev's imageRef, keeps the custom image pinned, and says umbrella moves with image.ref", async () => {
+    const ctx = setup();
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(ctx.stdout.lines).toEqual([
+      "promote dev (v5) → production: changes to Pulumi.production.yaml",
+      `  ~ agent-cloud:image.ref: "${OLD}" → "${BUILD}"`,
+      `note: only in production, not pinned by tenants[].image, so moving with image.ref to ${BUILD} (agentConfig unchanged): umbrella`,
+      "note: only in production, unchanged (pinned by tenants[].image): hooli",
+      "wrote 1 change to Pulumi.production.yaml; review and commit it, then deploy: npm run ops -- deploy --stack production",
+    ]);
+    expect(ctx.engine.stacks.production!.config).toEqual({
+      "agent-cloud:environment": "production",
+      "agent-cloud:domain": "agents.example.com",
+      "agent-cloud:image": { repository: "ghcr.io/acme/agent", ref: BUILD },
+      "agent-cloud:tenants": [
+        { id: "acme", image: CUSTOM },
+        { id: "globex", image: CUSTOM },
+        { id: "initech" },
+        { id: "umbrella" },
+        { id: "hooli", image: HOOLI },
+      ],
+    });
+  });
+
+  it("pins every promoted tenant that ran another image to exactly that image", async () => {
+    const ctx = setup();
+    const tenants = ctx.engine.stacks.production!.config["agent-cloud:tenants"] as {
+      id: string;
+      image?: string;
+    }[];
+    for (const tenant of tenants) if (tenant.id !== "hooli") delete tenant.image;
+    expect(await promote(ctx, { from: "dev", to: "production", yes: true })).toBe(0);
+    expect(ctx.stdout.lines.slice(1, 4)).toEqual([
+      `  ~ agent-cloud:image.ref: "${OLD}" → "${BUILD}"`,
+      `  + agent-cloud:tenants[acme].image: "${CUSTOM}"`,
+      `  + agent-cloud:tenants[globex].image: "${CUSTOM}"`,
+    ]);
+    expect(ctx.engine.stacks.production!.config["agent-cloud:tenants"]).toEqual([
+      { id: "acme", image: CUSTOM },
+      { id: "globex", image: CUSTOM },
+      { id: "initech" },
+      { id: "umbrella" },
+      { id: "hooli", image: HOOLI },
+    ]);
+  });
+
+  it.each([
+    { name: "no imageRef output", outputs: { imageRef: undefined } },
+    { name: "a secret imageRef output", outputs: { imageRef: { value: BUILD, secret: true } } },
+  ])("refuses a source with $name, writing nothing", async ({ outputs }) => {
+    const ctx = setup();
+    const dev = ctx.engine.stacks.dev!;
+    dev.outputs = Object.fromEntries(
+      Object.entries({ ...dev.outputs, ...outputs }).filter((e) => e[1] !== undefined),
+    ) as typeof dev.outputs;
+    await expect(promote(ctx, { from: "dev", to: "production", yes: true })).rejects.toThrow(
+      new OpsError(
+        'promote: stack "dev" has no imageRef output in clear (the stack image its last update built or took, and runs for every tenant without tenants[].image), so there is no image to carry to "production"; deploy "dev" again, test it, then carry its image',
+      ),
+    );
+    expect(ctx.engine.callsOf("writeConfig")).toEqual([]);
   });
 });
