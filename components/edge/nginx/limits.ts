@@ -1,6 +1,7 @@
 /**
  * The edge's abuse limits, as nginx config: per-client connection and request limits keyed by the
- * real client address (after `real_ip`, so Cloudflare's own address is never the key), per-tenant
+ * real client (after `real_ip`, so Cloudflare's own address is never the key; an IPv6 client by
+ * its /64, client-key.ts), per-tenant
  * request limits from each tenant's plan, and short timeouts for slow clients. Refusals are 429
  * with a JSON body naming which limit was hit.
  *
@@ -10,6 +11,7 @@
  * handshake) and by the worker's connection budget instead.
  */
 import { EDGE_LIMIT_DEFAULTS } from "../../../model/edge-defaults";
+import { CLIENT_KEY, clientKeyHttpLines } from "./client-key";
 import { mapKeyProblems } from "./map-keys";
 
 export interface EdgeLimits {
@@ -122,9 +124,10 @@ export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
     // the request line (query string and all) or Referer there; the access log records the 429.
     "limit_conn_log_level info;",
     "limit_req_log_level info;",
-    // $binary_remote_addr is the real client once real_ip has run (4 or 16 bytes per state).
-    "limit_conn_zone $binary_remote_addr zone=edge_client_conn:10m;",
-    `limit_req_zone $binary_remote_addr zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,
+    // The real client once real_ip has run: an IPv4 address, an IPv6 /64 (client-key.ts).
+    ...clientKeyHttpLines(),
+    `limit_conn_zone ${CLIENT_KEY} zone=edge_client_conn:10m;`,
+    `limit_req_zone ${CLIENT_KEY} zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,
     "",
     // Per-tenant limits: one zone per plan, keyed by the tenant id for that plan's tenants only
     // (an empty key is not counted); $edge_plan comes from the route table.
