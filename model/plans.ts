@@ -25,7 +25,7 @@ export interface DatabaseLimits {
 export interface Plan {
   /** CPU and memory each app container requests. */
   readonly requests: { readonly cpu: string; readonly memory: string };
-  /** CPU and memory limits of each app container. */
+  /** CPU and memory limits of each app container, each above 0 (model/rules/plan-resources.ts). */
   readonly limits: { readonly cpu: string; readonly memory: string };
   /** Most replicas a tenant on this plan may run. */
   readonly maxReplicas: number;

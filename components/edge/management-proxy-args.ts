@@ -9,6 +9,7 @@ import { formatConfigProblem, showReceived } from "../../model/rules/config-prob
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE, PROXY_DEFAULTS } from "../../model/edge-defaults";
+import { PLAN_RESOURCES, zeroLimitReason } from "../../model/rules/plan-resources";
 import { proxyImageProblem } from "../../model/rules/proxy-image";
 import { type ProxyServiceType, proxyServiceProblems } from "../../model/rules/proxy-service";
 import { assertNoProblems } from "../component-args-error";
@@ -92,7 +93,8 @@ export interface ManagementProxyArgs extends Omit<ProxyNginxSettings, "drainingW
    * decides how many old workers may drain at once after route changes (each holds a copy of
    * the route table; route-reloader.ts), so `limits.memory` must be a quantity when the program
    * runs (`1Gi`, `1G`; not an Output); without one, no draining worker is stopped. A `transform`
-   * that changes either limit is not seen by these counts.
+   * that changes either limit is not seen by these counts. A limit of 0 (no limit to Kubernetes)
+   * is refused.
    * @default requests 250m / 128Mi, limits 2 CPU / 1Gi
    */
   readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
@@ -211,7 +213,8 @@ function sizingProblem(
 /**
  * The container's memory limit as `resources` spells it: undefined when it sets limits without
  * one, a problem when it is not a plain quantity now (an Output is known only at deployment,
- * and the route table that carries the draining budget is rendered before that).
+ * and the route table that carries the draining budget is rendered before that). A zero limit is
+ * no limit here: {@link zeroLimitProblems} (and the config's plan rule) refuse it, once.
  */
 function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
   limit?: string;
@@ -230,9 +233,27 @@ function memoryLimitOf(resources: ManagementProxyArgs["resources"]): {
       ],
     };
   const reason = quantityReason(memory);
-  return reason === undefined
+  if (reason !== undefined)
+    return { problems: [sizingProblem("resources.limits.memory", memory, reason)] };
+  return zeroLimitReason("memory", memory) === undefined
     ? { limit: memory, problems: [] }
-    : { problems: [sizingProblem("resources.limits.memory", memory, reason)] };
+    : { problems: [] };
+}
+
+/**
+ * A CPU or memory limit of zero, which Kubernetes reads as no limit at all, so nginx could take
+ * its node (model/rules/plan-resources.ts, the rule `proxy.resources` is checked by too). A
+ * limit known only at deployment is not seen.
+ */
+function zeroLimitProblems(resources: ManagementProxyArgs["resources"]): string[] {
+  return PLAN_RESOURCES.flatMap((resource) => {
+    const limit = limitOf(resources, resource);
+    if (typeof limit !== "string" && typeof limit !== "number") return [];
+    const reason = zeroLimitReason(resource, String(limit));
+    return reason === undefined
+      ? []
+      : [`resources.limits.${resource} ${showReceived(limit)}: ${reason}`];
+  });
 }
 
 /**
@@ -407,6 +428,7 @@ export function resolveManagementProxyArgs(
   const problems = [
     ...imageProblems(image),
     ...wholeNumberProblems("replicas", replicas, 1, Infinity, "a whole number of at least 1"),
+    ...zeroLimitProblems(args.resources),
     ...proxyServiceProblems({ ...args, serviceType }).map(formatConfigProblem),
     ...(args.originPull === true &&
     !args.originPullCaCertificate?.startsWith("-----BEGIN CERTIFICATE-----")

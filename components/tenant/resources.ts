@@ -14,14 +14,20 @@ export function podBudget(replicas: number): number {
 
 /**
  * Every problem with a plan's container resources (empty when the quota can be sized from them):
- * a quantity that is not one, or a request above its limit (the rule: model/rules/plan-resources.ts).
+ * a quantity that is not one, a limit of zero (no limit at all to Kubernetes), or a request
+ * above its limit (the rule: model/rules/plan-resources.ts).
  */
 export function planResourceProblems(planName: string, plan: Plan): string[] {
-  return resourceProblems(plan).map((problem) =>
-    problem.kind === "quantity"
-      ? `plan "${planName}" ${problem.field}: quantity "${problem.received}": ${problem.message}`
-      : `plan "${planName}" ${problem.field} ${problem.received} exceeds ${problem.limitField} ${problem.limit}`,
-  );
+  return resourceProblems(plan).map((problem) => {
+    switch (problem.kind) {
+      case "quantity":
+        return `plan "${planName}" ${problem.field}: quantity "${problem.received}": ${problem.message}`;
+      case "zero-limit":
+        return `plan "${planName}" ${problem.field} "${problem.received}": ${problem.message}`;
+      case "above-limit":
+        return `plan "${planName}" ${problem.field} ${problem.received} exceeds ${problem.limitField} ${problem.limit}`;
+    }
+  });
 }
 
 /** Requests and limits of the app container, straight from the plan. */

@@ -32,6 +32,12 @@ interface Row {
   readonly expected: string[];
 }
 
+/** What a zero CPU or memory limit (of a plan, of the proxy) is told. */
+const ZERO_CPU_LIMIT =
+  "must be greater than 0, such as 500m or 2: Kubernetes takes a limit of 0 as no limit, so the container could use every CPU of its node";
+const ZERO_MEMORY_LIMIT =
+  "must be greater than 0, such as 512Mi or 1Gi: Kubernetes takes a limit of 0 as no limit, so the container could use all of its node's memory";
+
 /** What a reserved tenant id is told, the list spelt out in full. */
 const RESERVED =
   "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, server, smtp, sso, static, status, support, system, www); choose another id";
@@ -554,6 +560,53 @@ const rows: Row[] = [
     expected: [
       `proxy.resources.requests.cpu "4": must not exceed proxy.resources.limits.cpu (2)`,
       `proxy.resources.requests.memory "1100M": must not exceed proxy.resources.limits.memory (1Gi)`,
+    ],
+  },
+  {
+    // A zero limit is no limit to Kubernetes; the quota sized from it (0) admits the pod anyway.
+    name: "plan with zero limits (zero requests are fine)",
+    change: (c) => {
+      c.plans = {
+        free: {
+          requests: { cpu: "0", memory: "0" },
+          limits: { cpu: "0", memory: "0Mi" },
+          maxReplicas: 2,
+          databaseConnections: 5,
+        },
+      };
+      c.tenants[1].plan = "free";
+    },
+    expected: [
+      `plans.free.limits.cpu "0": ${ZERO_CPU_LIMIT}`,
+      `plans.free.limits.memory "0Mi": ${ZERO_MEMORY_LIMIT}`,
+    ],
+  },
+  {
+    name: "plan with a zero CPU limit under a request: the limit alone",
+    change: (c) =>
+      (c.plans = {
+        tiny: {
+          requests: { cpu: "250m", memory: "128Mi" },
+          limits: { cpu: "0m", memory: "256Mi" },
+          maxReplicas: 1,
+          databaseConnections: 5,
+        },
+      }),
+    expected: [`plans.tiny.limits.cpu "0m": ${ZERO_CPU_LIMIT}`],
+  },
+  {
+    // Said once: the draining-worker budget does not size from a zero memory limit.
+    name: "proxy resources with zero limits",
+    change: (c) =>
+      (c.proxy = {
+        resources: {
+          requests: { cpu: "0", memory: "0" },
+          limits: { cpu: "0", memory: "0Gi" },
+        },
+      }),
+    expected: [
+      `proxy.resources.limits.cpu "0": ${ZERO_CPU_LIMIT}`,
+      `proxy.resources.limits.memory "0Gi": ${ZERO_MEMORY_LIMIT}`,
     ],
   },
   {

@@ -511,6 +511,11 @@ describe("ManagementProxy", () => {
       `resources.limits.cpu "two": ${QUANTITY_ALLOWED}`,
     ],
     [
+      "a zero CPU limit, which Kubernetes reads as none",
+      { resources: { limits: { cpu: "0", memory: "1Gi" } } },
+      `resources.limits.cpu "0": must be greater than 0, such as 500m or 2: Kubernetes takes a limit of 0 as no limit, so the container could use every CPU of its node`,
+    ],
+    [
       "a CPU limit past the most workers",
       { resources: { limits: { cpu: "300", memory: "1Gi" } } },
       `resources.limits.cpu "300": runs one nginx worker per CPU, at most 256; set workerProcesses for a larger limit`,
@@ -532,6 +537,19 @@ describe("ManagementProxy", () => {
     },
     60_000,
   );
+
+  it("refuses zero limits once each: no draining budget is sized from a zero memory limit", async () => {
+    const run = await runProgramCatching(() => {
+      new ManagementProxy("edge", {
+        ...args,
+        resources: { requests: { cpu: "0", memory: "0" }, limits: { cpu: "0m", memory: "0" } },
+      });
+    });
+    expect((run.result as ComponentArgsError).problems).toEqual([
+      `resources.limits.cpu "0m": must be greater than 0, such as 500m or 2: Kubernetes takes a limit of 0 as no limit, so the container could use every CPU of its node`,
+      `resources.limits.memory "0": must be greater than 0, such as 512Mi or 1Gi: Kubernetes takes a limit of 0 as no limit, so the container could use all of its node's memory`,
+    ]);
+  });
 
   it("lists nginx's own problems beside the memory limit's", async () => {
     const run = await runProgramCatching(() => {

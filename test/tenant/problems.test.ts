@@ -107,6 +107,14 @@ describe("planResourceProblems", () => {
       { ...STANDARD, limits: { cpu: "2", memory: "1GB" } },
       [`plan "p" limits.memory: quantity "1GB": ${QUANTITY_ALLOWED}`],
     ],
+    [
+      "zero limits, which Kubernetes reads as none",
+      { ...STANDARD, requests: { cpu: "0", memory: "0" }, limits: { cpu: "0", memory: "0Gi" } },
+      [
+        `plan "p" limits.cpu "0": must be greater than 0, such as 500m or 2: Kubernetes takes a limit of 0 as no limit, so the container could use every CPU of its node`,
+        `plan "p" limits.memory "0Gi": must be greater than 0, such as 512Mi or 1Gi: Kubernetes takes a limit of 0 as no limit, so the container could use all of its node's memory`,
+      ],
+    ],
   ])("%s", (_name, plan, expected) => {
     expect(planResourceProblems("p", plan)).toEqual(expected);
   });

@@ -1,6 +1,6 @@
 /**
  * A tenant's plan exists (built in or under `plans`), and its replicas fit the plan; a plan's
- * requests do not exceed its limits, nor do the proxy's.
+ * requests do not exceed its limits and its limits are above zero, and so are the proxy's.
  */
 import { planResourceProblems } from "../../../model/rules/plan-resources";
 import type { ConfigIssue } from "../errors";
@@ -31,20 +31,23 @@ function resourceIssues(at: string, resources: Parameters<typeof planResourcePro
     configIssue(
       `${at}.${problem.field}`,
       problem.received,
-      problem.kind === "quantity"
-        ? problem.message
-        : `must not exceed ${at}.${problem.limitField} (${problem.limit})`,
+      problem.kind === "above-limit"
+        ? `must not exceed ${at}.${problem.limitField} (${problem.limit})`
+        : problem.message,
     ),
   );
 }
 
-/** `proxy.resources`, when set: requests within limits, by the plans' rule. */
+/** `proxy.resources`, when set: requests within limits, limits above zero, by the plans' rule. */
 export const proxyResourceIssues: ConfigRule = ({ config, valid }) => {
   const resources = valid("proxy") ? config.proxy.resources : undefined;
   return resources === undefined ? [] : resourceIssues("proxy.resources", resources);
 };
 
-/** Each plan under `plans`: requests within limits (model/rules/plan-resources.ts). */
+/**
+ * Each plan under `plans`: requests within limits, limits above zero
+ * (model/rules/plan-resources.ts).
+ */
 export const planResourceIssues: ConfigRule = ({ config, valid }) => {
   if (!valid("plans")) return [];
   return Object.entries(config.plans).flatMap(([planName, plan]) =>
