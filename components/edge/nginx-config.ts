@@ -676,12 +676,17 @@ function proxyToTenant(input: NginxConfigInput): string[] {
     // The edge owns TLS, so it alone decides HSTS.
     "proxy_hide_header Strict-Transport-Security;",
     // A tenant's response may not steer the edge: no internal redirect to the edge's own
-    // locations (X-Accel-Redirect), no rate or expiry of its choosing. X-Accel-Buffering stays.
-    "proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset;",
+    // locations (X-Accel-Redirect), no rate or expiry of its choosing, and no buffering:
+    // `X-Accel-Buffering: yes` would turn it back on, and nginx would spool the tenant's answer
+    // to a client that reads slowly (or not at all) into proxy_temp_path, up to 1 GiB a request,
+    // on the pod's temp volume that every tenant's traffic shares.
+    "proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset X-Accel-Buffering;",
     // Nor set a cookie for every other tenant (cookies.ts).
     ...tenantCookieLocationLines(input.domain),
     // Agents stream (SSE): pass every chunk on as it arrives.
     "proxy_buffering off;",
+    // Should buffering ever be on, it stays in memory (proxy_buffers): nothing goes to disk.
+    "proxy_max_temp_file_size 0;",
     `proxy_connect_timeout ${t.connectSeconds}s;`,
     `proxy_read_timeout ${t.readSeconds}s;`,
     `proxy_send_timeout ${t.sendSeconds}s;`,

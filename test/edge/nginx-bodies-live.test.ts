@@ -4,17 +4,20 @@
  * small JSON answer keeps its length, and a stream of any kind (SSE with or without the client
  * asking for it, NDJSON) reaches the client one piece at a time while the tenant holds the
  * response open. No assertion is about time: each piece is sent only after the previous one
- * arrived, so a piece held back by the edge would stall the test instead of passing it.
+ * arrived, so a piece held back by the edge would stall the test instead of passing it. A
+ * tenant cannot make the edge spool its answer to disk for a client that does not read it.
  */
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeHttpsBytes, openStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
-import { freePort } from "../../testkit/edge/ports";
+import { childPids } from "../../testkit/edge/nginx";
+import { freePort, sleep } from "../../testkit/edge/ports";
 
 const DOMAIN = "dev.example.test";
 const HOST = `bodies.${DOMAIN}`;
@@ -54,14 +57,20 @@ function tenant(req: IncomingMessage, res: ServerResponse): void {
     });
     return;
   }
-  if (url === "/sse" || url === "/ndjson") {
+  if (url === "/sse" || url === "/ndjson" || url === "/sse-buffer-me") {
     res.writeHead(200, {
-      "content-type": url === "/sse" ? "text/event-stream" : "application/x-ndjson",
+      "content-type": url === "/ndjson" ? "application/x-ndjson" : "text/event-stream",
+      // A tenant asking the edge to buffer its stream: ignored, so it streams all the same.
+      ...(url === "/sse-buffer-me" ? { "x-accel-buffering": "yes" } : {}),
     });
     res.flushHeaders();
     const waiter = streamWaiters.shift();
     if (waiter) waiter(res);
     else streams.push(res);
+    return;
+  }
+  if (url === "/buffer-me") {
+    bufferMe(res);
     return;
   }
   req.resume();
@@ -86,18 +95,45 @@ function tenant(req: IncomingMessage, res: ServerResponse): void {
   res.end(body);
 }
 
+/** Past any socket buffers between the tenant, nginx and a client that reads nothing. */
+const SPOOL_TRY = 64 * 1024 * 1024;
+/** How far the tenant got with its last `/buffer-me` answer. */
+let bufferMeSent = { bytes: 0, finished: false };
+
+/** A large answer asking the edge to buffer it (`X-Accel-Buffering: yes`), sent as fast as taken. */
+function bufferMe(res: ServerResponse): void {
+  const progress = { bytes: 0, finished: false };
+  bufferMeSent = progress;
+  res.writeHead(200, {
+    "content-type": "application/octet-stream",
+    "content-length": SPOOL_TRY,
+    "x-accel-buffering": "yes",
+  });
+  const chunk = Buffer.alloc(1024 * 1024, 120);
+  const pump = () => {
+    while (progress.bytes < SPOOL_TRY) {
+      progress.bytes += chunk.length;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    res.end(() => (progress.finished = true));
+  };
+  pump();
+}
+
 let edge: Edge;
 let server: Server;
 
+let tenantPort: number;
+
 beforeAll(async () => {
-  const port = await freePort();
+  tenantPort = await freePort();
   server = createServer(tenant);
-  server.listen(port, "127.0.0.1");
+  server.listen(tenantPort, "127.0.0.1");
   await once(server, "listening");
   edge = await startEdge({
     environment: "dev",
     domain: DOMAIN,
-    tenants: [{ id: "bodies", missing: true, address: "127.0.0.1", port }],
+    tenants: [{ id: "bodies", missing: true, address: "127.0.0.1", port: tenantPort }],
   });
 }, 30_000);
 
@@ -119,14 +155,67 @@ function fetchBytes(path: string, options: { method?: string; body?: Buffer } = 
   });
 }
 
-/** Files nginx spooled a response to (none: the edge never buffers to disk). */
-const spooled = () => {
-  try {
-    return readdirSync(join(edge.dir, "proxy"), { recursive: true });
-  } catch {
-    return [];
+/**
+ * Bytes `on`'s workers hold in proxy temp files (a response spooled to disk). nginx unlinks such
+ * a file as soon as it is created, so it is found through the workers' open descriptors.
+ */
+function spooledBytes(on: Edge): number {
+  const folder = `${join(on.dir, "proxy")}/`;
+  let bytes = 0;
+  for (const pid of childPids(on.nginx.pid)) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(folder))
+          bytes += statSync(`/proc/${pid}/fd/${fd}`).size;
+      } catch {
+        // closed meanwhile
+      }
+    }
   }
-};
+  return bytes;
+}
+const spooled = () => spooledBytes(edge);
+
+/**
+ * Asks `on` for `/buffer-me` from a client that never reads, waits until the tenant's sending
+ * stops (held back by the edge) or ends (all of it taken), and returns what the edge then holds
+ * on disk and how far the tenant got.
+ */
+async function nonReadingClient(on: Edge): Promise<{ spooled: number; tenantFinished: boolean }> {
+  const socket = tlsConnect({
+    host: "127.0.0.1",
+    port: on.ports.https,
+    servername: HOST,
+    rejectUnauthorized: false,
+  });
+  socket.on("error", () => undefined);
+  bufferMeSent = { bytes: 0, finished: false };
+  try {
+    await new Promise<void>((resolve) =>
+      socket.once("secureConnect", () => {
+        socket.write(`GET /buffer-me HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+        // Reads nothing from now on.
+        socket.pause();
+        resolve();
+      }),
+    );
+    let last = -1;
+    for (let i = 0; i < 100 && !bufferMeSent.finished; i++) {
+      await sleep(300);
+      if (bufferMeSent.bytes === last && last > 0) break;
+      last = bufferMeSent.bytes;
+    }
+    return { spooled: spooledBytes(on), tenantFinished: bufferMeSent.finished };
+  } finally {
+    socket.destroy();
+  }
+}
 
 describe("bodies and streams through the edge on the real nginx", () => {
   it("passes a small JSON answer with its length, byte for byte", async () => {
@@ -150,7 +239,37 @@ describe("bodies and streams through the edge on the real nginx", () => {
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(BIG);
     expect(sha256(res.body)).toBe(sha256(pattern(BIG)));
-    expect(spooled()).toEqual([]);
+    expect(spooled()).toBe(0);
+  });
+
+  it("spools nothing for a client that reads nothing, though the tenant asks for buffering: the tenant is held back", async () => {
+    // The red team's case: obeyed, with no cap on temp files, nginx read the whole 64 MiB into a
+    // temp file (1 GiB a request by default) and the tenant finished; three such clients held
+    // 3 GiB of the pod's temp volume. Either fix alone keeps it off the disk; the streaming test
+    // above fails without the first, the next test without the second.
+    const result = await nonReadingClient(edge);
+    expect(result).toEqual({ spooled: 0, tenantFinished: false });
+    expect(bufferMeSent.bytes).toBeLessThan(SPOOL_TRY);
+  });
+
+  it("spools nothing to disk even with buffering on (proxy_max_temp_file_size 0)", async () => {
+    // The same edge with the tenant's X-Accel-Buffering obeyed again: buffering is on, and only
+    // the temp-file cap keeps the answer off the disk.
+    const buffering = await startEdge({
+      environment: "dev",
+      domain: DOMAIN,
+      tenants: [{ id: "bodies", missing: true, address: "127.0.0.1", port: tenantPort }],
+      transformConfig: (config) => {
+        const obeyed = config.replace(" X-Accel-Buffering;", ";");
+        expect(obeyed).not.toBe(config);
+        return obeyed;
+      },
+    });
+    try {
+      expect(await nonReadingClient(buffering)).toEqual({ spooled: 0, tenantFinished: false });
+    } finally {
+      await buffering.close();
+    }
   });
 
   it("passes a large upload to the tenant intact", async () => {
@@ -164,8 +283,12 @@ describe("bodies and streams through the edge on the real nginx", () => {
     ["/sse", "text/event-stream", undefined],
     ["/sse", "text/event-stream", "text/event-stream"],
     ["/ndjson", "application/x-ndjson", undefined],
+    ["/sse-buffer-me", "text/event-stream", undefined],
   ] as const) {
-    it(`streams ${contentType} piece by piece${accept ? " to a client that asks for it" : " to a client that does not say it wants a stream"}`, async () => {
+    const who = accept
+      ? " to a client that asks for it"
+      : " to a client that does not say it wants a stream";
+    it(`streams ${contentType} piece by piece${path === "/sse-buffer-me" ? " when the tenant asks for buffering (X-Accel-Buffering: yes)" : who}`, async () => {
       const upstream = nextStream();
       const stream = await openStream({
         port: edge.ports.https,
@@ -180,7 +303,7 @@ describe("bodies and streams through the edge on the real nginx", () => {
         expect(stream.headers["content-type"]).toBe(contentType);
         const res = await upstream;
         for (const piece of ["one", "two", "three"]) {
-          const text = path === "/sse" ? `data: ${piece}\n\n` : `${JSON.stringify({ piece })}\n`;
+          const text = path === "/ndjson" ? `${JSON.stringify({ piece })}\n` : `data: ${piece}\n\n`;
           res.write(text);
           // Sent only once the previous piece arrived: a piece held back would stall here.
           expect(await stream.next(5000)).toBe(text);

@@ -347,6 +347,14 @@ describe("renderNginxConfig", () => {
     expect(config).not.toContain("$http_upgrade;");
   });
 
+  it("never lets a tenant turn buffering on, and never spools an answer to disk", () => {
+    expect(config.match(/^ *proxy_(ignore_headers|buffering|max_temp_file_size) .*$/gm)).toEqual([
+      "      proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset X-Accel-Buffering;",
+      "      proxy_buffering off;",
+      "      proxy_max_temp_file_size 0;",
+    ]);
+  });
+
   it("drops every identity, forwarding and URL header a client sends, and sets its own", () => {
     const tls = servers(config).get("8443") as string;
     const location = tls.slice(tls.indexOf("location / {"));
