@@ -4,13 +4,14 @@ import { stackFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
 import type { GitState, RunOptions, StackConfig, StackOutputs } from "../engine";
 import { IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
-import { OpsError, UsageError } from "../errors";
+import { OpsError, UnknownStackError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, type GroupTargets, groupTargets } from "../plans/groups";
 import {
   deployGroupAcrossShards,
   environmentSettings,
   type GroupDeployOptions,
+  otherEnvironmentStacks,
   platformOf,
 } from "../plans/shards";
 import {
@@ -32,7 +33,7 @@ import {
   tenantsOf,
 } from "../stack-config";
 import { runningImages } from "../plans/running-images";
-import { imageRefOutput } from "../stack-outputs";
+import { imageRefOutput, tenantsOutput } from "../stack-outputs";
 import { planRemoval } from "../plans/tenant-removal";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { assertCarriable, carriedPins, sourceStackImage } from "../plans/carried-images";
@@ -48,6 +49,7 @@ import {
   retainedDatabases,
   unseenHistoryNote,
 } from "../plans/adoption";
+import { type OtherStack, refuseRunningElsewhere } from "../plans/tenant-moves";
 
 /** `deploy` flags. */
 export interface DeployOptions extends GroupDeployOptions {
@@ -214,6 +216,31 @@ async function testedImages(
   return { version: latest.version, image, tenants, releases: releasesOf(history, tenants) };
 }
 
+/**
+ * The other stacks of `stack`'s environment (ops/plans/shards.ts otherEnvironmentStacks), each
+ * with its history and the tenants its `tenants` output names; none for an unsharded stack. A
+ * stack the platform lists that does not exist yet has run nothing and is left out. Read one
+ * after another, as every engine call selects its stack.
+ */
+export async function otherStacks(
+  ctx: OpsContext,
+  stack: string,
+  config: StackConfig,
+): Promise<OtherStack[]> {
+  const { engine } = ctx;
+  const read: OtherStack[] = [];
+  for (const other of await otherEnvironmentStacks(engine, stack, config)) {
+    try {
+      const history = await engine.history(other);
+      const running = tenantsOutput(await engine.outputs(other)).map((tenant) => tenant.id);
+      read.push({ stack: other, configFile: engine.configFileName(other), history, running });
+    } catch (error) {
+      if (!(error instanceof UnknownStackError)) throw error;
+    }
+  }
+  return read;
+}
+
 /** Runs a deploy; returns the exit code. */
 export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<number> {
   checkDeployOptions(options);
@@ -254,13 +281,23 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   const created = (group?.tenantIds ?? tenants.map((tenant) => tenant.id)).filter(
     (id) => running[id] === undefined,
   );
-  const seen = retainedDatabases(history, running, created);
+  const environment = environmentOf(config) ?? options.stack;
+  // With shards, another stack of the environment may run or have run a tenant created here:
+  // its role and database are the environment's, whichever stack runs it.
+  const others = created.length === 0 ? [] : await otherStacks(ctx, options.stack, config);
+  refuseRunningElsewhere(created, others, {
+    stack: options.stack,
+    environment,
+    configFile: engine.configFileName(options.stack),
+    platform: platform ?? options.stack,
+  });
+  const seen = retainedDatabases(history, running, created, others);
   const retained = chooseAdoptions(
     seen,
     { adopt: options.adoptDatabases ?? [], fresh: options.newDatabases ?? [] },
     {
       stack: options.stack,
-      environment: environmentOf(config) ?? options.stack,
+      environment,
       ...(options.groups.length === 0 ? { creatable: created } : {}),
       ci: (ctx.env ?? process.env).CI === "true",
     },
@@ -268,7 +305,7 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   Object.assign(source.env, adoptionEnv(retained));
   const removal = planRemoval({
     stack: options.stack,
-    environment: environmentOf(config) ?? options.stack,
+    environment,
     deployed: Object.keys(running),
     configured: tenants.map((tenant) => tenant.id),
     requested: options.removeTenants ?? [],
@@ -279,11 +316,12 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
   });
   for (const note of removal.notes) println(stdout, note);
   if (retained.length > 0) println(stdout, adoptionLine(retained));
-  const unseen = unseenHistoryNote(history, created, [
-    ...seen.map((r) => r.id),
-    ...(options.adoptDatabases ?? []),
-    ...(options.newDatabases ?? []),
-  ]);
+  const unseen = unseenHistoryNote(
+    history,
+    created,
+    [...seen.map((r) => r.id), ...(options.adoptDatabases ?? []), ...(options.newDatabases ?? [])],
+    others,
+  );
   if (unseen !== undefined) println(stdout, unseen);
   const move = checkDatabaseServer({
     stack: options.stack,

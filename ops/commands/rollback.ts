@@ -20,7 +20,10 @@ import {
   restoredTenantNotes,
   rollbackCommit,
   type RollbackPlan,
+  type RollbackPlanInput,
 } from "../plans/rollback-plan";
+import { refuseRunningElsewhere } from "../plans/tenant-moves";
+import { otherStacks } from "./deploy";
 import { parseUrn } from "../plans/urn";
 import { API_KEY_SEED_SUFFIX } from "../../model/names";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
@@ -164,7 +167,9 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   const running = await runningImages(engine, options.stack, outputs);
   const release = releasesOf(history, running).find((r) => r.update === target);
   const current = await engine.readConfig(options.stack);
-  const plan = planRollback({
+  // A shard stack's environment and database settings are its platform's.
+  const settings = await environmentSettings(engine, current);
+  const input: RollbackPlanInput = {
     stack: options.stack,
     history,
     target,
@@ -174,14 +179,27 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     running,
     prune: options.prune === true,
     restoreRemoved: options.restoreRemoved === true,
-  });
+  };
+  let plan = planRollback(input);
+  // A tenant it brings back may have moved to another shard since: refused while that one runs
+  // it, else its retained role and database are named after the stack that ran it last.
+  const created = plan.tenants.filter((id) => running[id] === undefined);
+  const others = created.length === 0 ? [] : await otherStacks(ctx, options.stack, current);
+  if (others.length > 0) {
+    refuseRunningElsewhere(created, others, {
+      stack: options.stack,
+      environment: environmentOf(settings) ?? options.stack,
+      configFile: engine.configFileName(options.stack),
+      platform: platformOf(current) ?? options.stack,
+      rollbackTo: target.version,
+    });
+    plan = planRollback({ ...input, others });
+  }
   if (plan.adopted.length > 0 && !programAdopts(await engine.fileAt(commit, ADOPTION_READER))) {
     throw new OpsError(
       `rollback to v${target.version} would bring back ${plan.adopted.map((r) => r.id).join(", ")}, whose role and database are retained on the server, but the program of its commit ${shortSha(commit)} predates taking them over (${OVERRIDE_ENV.adoptDatabases}) and would fail midway creating them; bring them back with today's program first (with them in ${engine.configFileName(options.stack)}, ${deployHint(options.stack, current, plan.adopted.map((r) => ` --adopt-database ${r.id}`).join(""))}), then roll back`,
     );
   }
-  // A shard stack's environment and database settings are its platform's.
-  const settings = await environmentSettings(engine, current);
   // What the rollback runs on: the earlier update's own environment and database server, or a
   // shard's platform's as they are now.
   const restored = await environmentSettings(engine, plan.config);

@@ -3,69 +3,105 @@
  * the server when the tenant is removed (components/data/tenant-database.ts), so an update that
  * creates the tenant again would run CREATE ROLE / CREATE DATABASE for names that exist and fail
  * midway. For a tenant that an earlier successful update of the same stack ran (and so created
- * them), ops sets `AGENT_CLOUD_ADOPT_DATABASES` and the program imports the retained ones instead
- * (stacks/config/overrides.ts).
+ * them), or of another stack of its environment (a tenant moved between shards: the names are the
+ * environment's, ops/plans/tenant-moves.ts), ops sets `AGENT_CLOUD_ADOPT_DATABASES` and the
+ * program imports the retained ones instead (stacks/config/overrides.ts).
  */
 import { tenantDatabaseName } from "../../model/names";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import type { UpdateRecord } from "../engine";
 import { OpsError, UsageError } from "../errors";
 import type { TenantImages } from "./release";
+import { type OtherStack, updateTime } from "./tenant-moves";
 import { successes, tenantsRunBy } from "./tenants-ran";
 
 /** A tenant the update creates again, whose retained database and role it takes over. */
 export interface RetainedDatabase {
   readonly id: string;
   /**
-   * The newest successful update of the stack that ran the tenant; undefined for one the
-   * operator named that no readable update of this stack ran (moved from another shard, or run
-   * by updates recorded as a secret).
+   * The newest successful update that ran the tenant, of this stack or of {@link stack}; undefined
+   * for one the operator named that no readable update of the environment's stacks ran (run by
+   * updates recorded as a secret, or by a stack ops did not read).
    */
   readonly lastRun?: number;
+  /** The other stack of the environment that ran the tenant last; undefined for this stack. */
+  readonly stack?: string;
+}
+
+/** The newest successful update of `history` that ran each tenant. */
+function newestRuns(history: readonly UpdateRecord[]): Map<string, UpdateRecord> {
+  const newest = new Map<string, UpdateRecord>();
+  for (const update of successes(history)) {
+    for (const id of tenantsRunBy(update) ?? []) {
+      const known = newest.get(id);
+      if (known === undefined || update.version > known.version) newest.set(id, update);
+    }
+  }
+  return newest;
 }
 
 /**
  * The tenants of `configured` (those the update runs) that it creates again: not running now, and
- * run by some earlier successful update of this stack (a full update ran every tenant it
- * recorded, a `--group` update only its groups' tenants), which created their role and database.
- * Updates whose tenants cannot be read are skipped. In `configured` order; a tenant no update ran
- * (a new one) is not listed: its database is created.
+ * run by some earlier successful update of this stack, or of one of `others` (the environment's
+ * other stacks, whose tenants' roles and databases carry the same names): a full update ran every
+ * tenant it recorded, a `--group` update only its groups' tenants, and either created their role
+ * and database. Updates whose tenants cannot be read are skipped. Each names the stack that ran
+ * it last (by time; this stack on a tie). In `configured` order; a tenant no update ran (a new
+ * one) is not listed: its database is created.
  */
 export function retainedDatabases(
   history: readonly UpdateRecord[],
   running: TenantImages,
   configured: readonly string[],
+  others: readonly OtherStack[] = [],
 ): RetainedDatabase[] {
-  const lastRun = new Map<string, number>();
-  for (const update of successes(history)) {
-    for (const id of tenantsRunBy(update) ?? []) {
-      lastRun.set(id, Math.max(lastRun.get(id) ?? update.version, update.version));
+  const own = newestRuns(history);
+  const elsewhere = others.map((other) => ({
+    stack: other.stack,
+    runs: newestRuns(other.history),
+  }));
+  return [...new Set(configured)].flatMap((id): RetainedDatabase[] => {
+    if (running[id] !== undefined) return [];
+    const mine = own.get(id);
+    let last: RetainedDatabase | undefined =
+      mine === undefined ? undefined : { id, lastRun: mine.version };
+    let time = mine === undefined ? -Infinity : updateTime(mine);
+    for (const { stack, runs } of elsewhere) {
+      const update = runs.get(id);
+      if (update === undefined || updateTime(update) <= time) continue;
+      last = { id, lastRun: update.version, stack };
+      time = updateTime(update);
     }
-  }
-  return [...new Set(configured)].flatMap((id) => {
-    const version = lastRun.get(id);
-    return running[id] !== undefined || version === undefined ? [] : [{ id, lastRun: version }];
+    return last === undefined ? [] : [last];
   });
 }
 
 /**
- * A note for the tenants a deploy creates that its history cannot clear: a successful update
- * whose tenants cannot be read (recorded as a secret, or no config recorded) may have run them
- * and left their role and database retained, which {@link retainedDatabases} cannot see.
- * Undefined when every successful update can be read, or every created tenant is accounted for
- * (seen in history or named by the operator).
+ * A note for the tenants a deploy creates that history cannot clear: a successful update (of this
+ * stack, or of one of `others`) whose tenants cannot be read (recorded as a secret, or no config
+ * recorded) may have run them and left their role and database retained, which
+ * {@link retainedDatabases} cannot see. Undefined when every successful update can be read, or
+ * every created tenant is accounted for (seen in history or named by the operator).
  */
 export function unseenHistoryNote(
   history: readonly UpdateRecord[],
   created: readonly string[],
   accounted: readonly string[],
+  others: readonly OtherStack[] = [],
 ): string | undefined {
-  const unread = successes(history)
-    .filter((update) => tenantsRunBy(update) === undefined)
-    .map((update) => `v${update.version}`);
+  const unreadIn = (updates: readonly UpdateRecord[]) =>
+    successes(updates)
+      .filter((update) => tenantsRunBy(update) === undefined)
+      .map((update) => `v${update.version}`);
+  const stacks = [
+    { where: "this stack", unread: unreadIn(history) },
+    ...others.map((o) => ({ where: `stack "${o.stack}"`, unread: unreadIn(o.history) })),
+  ].filter((s) => s.unread.length > 0);
+  const count = stacks.reduce((n, s) => n + s.unread.length, 0);
   const unknown = [...new Set(created)].filter((id) => !accounted.includes(id));
-  if (unread.length === 0 || unknown.length === 0) return undefined;
-  return `note: ${unread.join(", ")} of this stack cannot be read (tenants recorded as a secret, or no config recorded), so whether ${unread.length === 1 ? "it" : "they"} ran ${unknown.join(", ")} is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it`;
+  if (count === 0 || unknown.length === 0) return undefined;
+  const unread = stacks.map((s) => `${s.unread.join(", ")} of ${s.where}`).join(" and ");
+  return `note: ${unread} cannot be read (tenants recorded as a secret, or no config recorded), so whether ${count === 1 ? "it" : "they"} ran ${unknown.join(", ")} is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it`;
 }
 
 /** What the operator said about tenants created again (`deploy --adopt-database/--new-database`). */
@@ -81,9 +117,9 @@ export interface AdoptionChoices {
  * `--adopt-database` or `--new-database`, since the same id may be a new customer who must not
  * get the old one's data, and nothing in a preview shows the difference. Throws before anything
  * runs, naming each tenant, its role and database and both ways on. The operator may also name
- * a tenant no readable update of this stack ran (history cannot see every retained database);
- * with `creatable` (the tenants the deploy creates: not with `--group`, whose stacks differ), a
- * flag naming any other is refused.
+ * a tenant no readable update of the environment's stacks ran (history cannot see every retained
+ * database); with `creatable` (the tenants the deploy creates: not with `--group`, whose stacks
+ * differ), a flag naming any other is refused.
  */
 export function chooseAdoptions(
   retained: readonly RetainedDatabase[],
@@ -115,14 +151,22 @@ export function chooseAdoptions(
     (r) => !choices.adopt.includes(r.id) && !choices.fresh.includes(r.id),
   );
   if (undecided.length > 0) {
+    // A tenant another stack ran: the environment's names, so the message speaks of it.
+    const moved = undecided.some((r) => r.stack !== undefined);
+    const ranBy = (r: RetainedDatabase) =>
+      r.stack !== undefined
+        ? `v${r.lastRun} of stack "${r.stack}"`
+        : `v${r.lastRun}${moved ? " of this stack" : ""}`;
     const which = undecided
       .map(
-        (r) =>
-          `${r.id} (${tenantDatabaseName(where.environment, r.id)}, last run by v${r.lastRun})`,
+        (r) => `${r.id} (${tenantDatabaseName(where.environment, r.id)}, last run by ${ranBy(r)})`,
       )
       .join(", ");
+    const lead = moved
+      ? `this deploy of stack "${where.stack}" creates tenants that ran in environment "${where.environment}" before`
+      : `this deploy creates again tenants that ran in stack "${where.stack}" before`;
     throw new OpsError(
-      `this deploy creates again tenants that ran in stack "${where.stack}" before and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)${where.ci === true ? "; in CI, run the deploy by hand with the ids (the workflow_dispatch inputs <stack>_adopt_databases / <stack>_new_databases of .github/workflows/deploy.yml, or the <STACK>_ADOPT_DATABASES / <STACK>_NEW_DATABASES variables of docs/ci-gitlab.md)" : ""}`,
+      `${lead} and whose PostgreSQL role and database are retained on the server: ${which}; creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back${moved ? ", or moved here from another stack" : ""}), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)${where.ci === true ? "; in CI, run the deploy by hand with the ids (the workflow_dispatch inputs <stack>_adopt_databases / <stack>_new_databases of .github/workflows/deploy.yml, or the <STACK>_ADOPT_DATABASES / <STACK>_NEW_DATABASES variables of docs/ci-gitlab.md)" : ""}`,
     );
   }
   const seen = retained.map((r) => r.id);
@@ -156,7 +200,7 @@ export function adoptionLine(retained: readonly RetainedDatabase[]): string {
   const which = retained
     .map(
       (r) =>
-        `${r.id} (${r.lastRun === undefined ? "named by the operator" : `removed after v${r.lastRun}`})`,
+        `${r.id} (${r.lastRun === undefined ? "named by the operator" : `removed${r.stack === undefined ? "" : ` from stack "${r.stack}"`} after v${r.lastRun}`})`,
     )
     .join(", ");
   return `taking over the retained database and role of ${which} instead of creating them, data included (${OVERRIDE_ENV.adoptDatabases}=${retained.map((r) => r.id).join(",")})`;

@@ -20,6 +20,7 @@ import {
 } from "./tenants-ran";
 import { commitOf } from "./update-meta";
 import { type RetainedDatabase, retainedDatabases } from "./adoption";
+import type { OtherStack } from "./tenant-moves";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
   return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");
@@ -173,6 +174,11 @@ export interface RollbackPlanInput {
   readonly prune: boolean;
   /** Bring back tenants the target ran that a later update removed, instead of leaving them out. */
   readonly restoreRemoved?: boolean;
+  /**
+   * The environment's other stacks (tenant shards), for which of them ran a tenant created again
+   * last: {@link RetainedDatabase.stack}.
+   */
+  readonly others?: readonly OtherStack[];
 }
 
 /** A rollback's config with every image pinned, and what happens to later tenants. */
@@ -321,7 +327,7 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     pruned,
     leftRemoved: input.restoreRemoved ? [] : removed,
     restored: input.restoreRemoved ? removed : [],
-    adopted: retainedDatabases(history, input.running, runs),
+    adopted: retainedDatabases(history, input.running, runs, input.others),
   };
 }
 

@@ -70,6 +70,23 @@ export async function environmentStacks(
 }
 
 /**
+ * The other stacks of `stack`'s environment, whose tenants' roles and databases carry the same
+ * names: for a shard stack its platform and every other shard the platform lists, for a platform
+ * with shards those shards; none for an unsharded stack (nothing is read then). `config` is the
+ * stack's config (its file, or its {@link environmentSettings}: `shard` and `shards` are its own).
+ */
+export async function otherEnvironmentStacks(
+  engine: Pick<ReleaseEngine, "readConfig">,
+  stack: string,
+  config: StackConfig,
+): Promise<string[]> {
+  const platform = platformOf(config) ?? stack;
+  const shards = shardsOf(platform === stack ? config : await engine.readConfig(platform));
+  if (platform === stack && shards.length === 0) return [];
+  return [platform, ...shards.map((shard) => `${platform}-${shard}`)].filter((s) => s !== stack);
+}
+
+/**
  * The stack holding `tenant`, with its config: `stack` itself when it lists no shards, else the
  * one stack of the environment (the platform or a shard) that lists the tenant. Fails naming
  * where it looked.

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { UpdateRecord } from "../../ops/engine";
+import { OpsError } from "../../ops/errors";
 import {
   adoptionEnv,
   adoptionLine,
+  chooseAdoptions,
   type RetainedDatabase,
   retainedDatabases,
   unseenHistoryNote,
 } from "../../ops/plans/adoption";
+import type { OtherStack } from "../../ops/plans/tenant-moves";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const ACME = { id: "acme", groups: ["beta"] };
@@ -30,6 +33,17 @@ function ran(
 }
 
 const running = (...ids: string[]) => Object.fromEntries(ids.map((id) => [id, IMAGE]));
+
+/** An update `ran` at minute `minute` of the day (versions are per stack, times are not). */
+function ranAt(minute: number, version: number, tenants: object[], groups?: string[]) {
+  const at = new Date(Date.UTC(2026, 10, 1, 0, minute));
+  return ran(version, tenants, groups, { startTime: at, endTime: at });
+}
+
+/** Another stack of the environment: production-s01 unless named. */
+function other(history: UpdateRecord[], stack = "production-s01"): OtherStack {
+  return { stack, configFile: `Pulumi.${stack}.yaml`, history, running: [] };
+}
 
 describe("retainedDatabases", () => {
   it.each<{
@@ -137,6 +151,110 @@ describe("retainedDatabases", () => {
   });
 });
 
+describe("retainedDatabases with the environment's other stacks (tenant shards)", () => {
+  it.each<{
+    what: string;
+    history: UpdateRecord[];
+    others: OtherStack[];
+    retained: RetainedDatabase[];
+  }>([
+    {
+      what: "a tenant only another stack ran (moved here): retained, naming that stack",
+      history: [ranAt(10, 1, [ACME])],
+      others: [other([ranAt(30, 2, [GLOBEX]), ranAt(20, 1, [GLOBEX, INITECH])])],
+      retained: [{ id: "initech", lastRun: 1, stack: "production-s01" }],
+    },
+    {
+      what: "ran here, then moved to another stack and removed there: that stack ran it last",
+      history: [ranAt(20, 2, [ACME]), ranAt(10, 1, [ACME, INITECH])],
+      others: [other([ranAt(40, 5, []), ranAt(30, 4, [INITECH])])],
+      retained: [{ id: "initech", lastRun: 4, stack: "production-s01" }],
+    },
+    {
+      what: "ran elsewhere first, then here: this stack ran it last",
+      history: [ranAt(40, 3, [ACME]), ranAt(30, 2, [ACME, INITECH])],
+      others: [other([ranAt(20, 7, []), ranAt(10, 6, [INITECH])])],
+      retained: [{ id: "initech", lastRun: 2 }],
+    },
+    {
+      what: "the same time here and elsewhere: this stack",
+      history: [ranAt(10, 1, [INITECH])],
+      others: [other([ranAt(10, 1, [INITECH])])],
+      retained: [{ id: "initech", lastRun: 1 }],
+    },
+    {
+      what: "of two other stacks, the one that ran it last",
+      history: [],
+      others: [
+        other([ranAt(10, 1, [INITECH])], "production"),
+        other([ranAt(30, 3, [INITECH]), ranAt(5, 1, [INITECH])], "production-s01"),
+        other([ranAt(20, 9, [INITECH])], "production-s03"),
+      ],
+      retained: [{ id: "initech", lastRun: 3, stack: "production-s01" }],
+    },
+    {
+      what: "another stack's --group update outside the tenant's groups, or failed update, did not run it",
+      history: [],
+      others: [
+        other([
+          { ...ranAt(30, 3, [INITECH]), result: "failed" },
+          ranAt(20, 2, [ACME, INITECH], ["beta"]),
+        ]),
+      ],
+      retained: [],
+    },
+    {
+      what: "running here: nothing is created, whoever ran it",
+      history: [],
+      others: [other([ranAt(10, 1, [ACME])])],
+      retained: [],
+    },
+  ])("$what", ({ history, others, retained }) => {
+    expect(retainedDatabases(history, running("acme"), ["acme", "initech"], others)).toEqual(
+      retained,
+    );
+  });
+});
+
+describe("chooseAdoptions of a tenant another stack ran", () => {
+  const where = { stack: "production-s02", environment: "production", creatable: ["acme"] };
+
+  it("is refused naming that stack and the update that ran it last", () => {
+    expect(() =>
+      chooseAdoptions(
+        [{ id: "acme", lastRun: 4, stack: "production-s01" }],
+        { adopt: [], fresh: [] },
+        where,
+      ),
+    ).toThrow(
+      new OpsError(
+        'this deploy of stack "production-s02" creates tenants that ran in environment "production" before and whose PostgreSQL role and database are retained on the server: acme (sp_production_acme, last run by v4 of stack "production-s01"); creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back, or moved here from another stack), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)',
+      ),
+    );
+  });
+
+  it("beside one this stack ran, says which stack ran each", () => {
+    expect(() =>
+      chooseAdoptions(
+        [
+          { id: "acme", lastRun: 4, stack: "production-s01" },
+          { id: "globex", lastRun: 2 },
+        ],
+        { adopt: [], fresh: [] },
+        { ...where, creatable: ["acme", "globex"] },
+      ),
+    ).toThrow(
+      /: acme \(sp_production_acme, last run by v4 of stack "production-s01"\), globex \(sp_production_globex, last run by v2 of this stack\); /,
+    );
+  });
+
+  it("--adopt-database or --new-database decides it", () => {
+    const moved = { id: "acme", lastRun: 4, stack: "production-s01" };
+    expect(chooseAdoptions([moved], { adopt: ["acme"], fresh: [] }, where)).toEqual([moved]);
+    expect(chooseAdoptions([moved], { adopt: [], fresh: ["acme"] }, where)).toEqual([]);
+  });
+});
+
 describe("adoptionEnv and adoptionLine", () => {
   it("sets AGENT_CLOUD_ADOPT_DATABASES to the ids, comma-separated, and nothing for none", () => {
     const retained = [
@@ -147,6 +265,18 @@ describe("adoptionEnv and adoptionLine", () => {
     expect(adoptionEnv([])).toEqual({});
     expect(adoptionLine(retained)).toBe(
       "taking over the retained database and role of acme (removed after v12), globex (removed after v9) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex)",
+    );
+  });
+
+  it("names the other stack that ran a tenant last", () => {
+    expect(
+      adoptionLine([
+        { id: "acme", lastRun: 4, stack: "production-s01" },
+        { id: "globex", lastRun: 9 },
+        { id: "initech" },
+      ]),
+    ).toBe(
+      'taking over the retained database and role of acme (removed from stack "production-s01" after v4), globex (removed after v9), initech (named by the operator) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex,initech)',
     );
   });
 });
@@ -203,5 +333,31 @@ describe("unseenHistoryNote", () => {
     },
   ])("$what", ({ history, created, accounted, note }) => {
     expect(unseenHistoryNote(history, created, accounted)).toBe(note);
+  });
+
+  it.each<{ what: string; history: UpdateRecord[]; others: OtherStack[]; note?: string }>([
+    {
+      what: "another stack's unreadable update",
+      history: [ran(4, [ACME])],
+      others: [other([ran(2, [ACME]), secretTenants(1)])],
+      note: 'note: v1 of stack "production-s01" cannot be read (tenants recorded as a secret, or no config recorded), so whether it ran globex is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it',
+    },
+    {
+      what: "this stack's and two other stacks' unreadable updates",
+      history: [secretTenants(3)],
+      others: [
+        other([secretTenants(5), update({ version: 4, message: "deploy", config: {} })]),
+        other([ran(1, [ACME])], "production"),
+        other([secretTenants(2)], "production-s03"),
+      ],
+      note: 'note: v3 of this stack and v5, v4 of stack "production-s01" and v2 of stack "production-s03" cannot be read (tenants recorded as a secret, or no config recorded), so whether they ran globex is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it',
+    },
+    {
+      what: "every other stack readable",
+      history: [ran(4, [ACME])],
+      others: [other([ran(2, [ACME])]), other([], "production")],
+    },
+  ])("$what", ({ history, others, note }) => {
+    expect(unseenHistoryNote(history, ["globex"], [], others)).toBe(note);
   });
 });

@@ -613,6 +613,22 @@ describe("deploy", () => {
       );
     });
 
+    it("an unsharded stack reads no other stack: what another stack ran does not count", async () => {
+      const ctx = withInitech();
+      ctx.engine.stacks.production!.history = [
+        update({
+          version: 1,
+          message: "deploy",
+          config: recordedConfig({ "agent-cloud:tenants": [{ id: "initech" }] }),
+        }),
+      ];
+      expect(await deploy(ctx, base)).toBe(0);
+      expect(envOf(ctx.engine.callsOf("up")[0])).toEqual({});
+      expect(ctx.engine.calls.filter((c) => c.stack !== undefined && c.stack !== "dev")).toEqual(
+        [],
+      );
+    });
+
     it("a created tenant an unreadable update may have run: a note names both, and the flags silence it", async () => {
       const withUnreadable = () => {
         const ctx = withInitech();

@@ -462,6 +462,97 @@ describe("rollback of a shard stack", () => {
   });
 });
 
+describe("rollback --restore-removed of a tenant moved to another shard", () => {
+  const shardFile = (name: string, ids: string[]) => ({
+    "agent-cloud:shard": { name, platform: "production" },
+    "agent-cloud:tenants": ids.map((id) => ({ id })),
+  });
+  const runs = (ids: string[]) => ({
+    environment: { value: "production", secret: false },
+    tenants: {
+      value: Object.fromEntries(
+        ids.map((id) => [id, { url: `https://${id}.example.com`, image: IMAGE_REF_A, groups: [] }]),
+      ),
+      secret: false,
+    },
+  });
+  const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 13, minute));
+
+  /**
+   * production-s01 ran acme in v1 and left it out in v2; production-s02 took it over in v1
+   * (later) and still runs it.
+   */
+  function setup() {
+    const engine = new MemoryEngine({
+      production: memoryStack({
+        config: { "agent-cloud:environment": "production", "agent-cloud:shards": ["s01", "s02"] },
+      }),
+      "production-s01": memoryStack({
+        config: shardFile("s01", []),
+        outputs: runs([]),
+        history: [
+          update({ version: 2, message: "deploy", config: recordedConfig(shardFile("s01", [])) }),
+          update({
+            version: 1,
+            message: `deploy commit=${SHA_1} pin.acme=${IMAGE_REF_A}`,
+            environment: { "git.head": SHA_1, "git.dirty": "false" },
+            config: recordedConfig(shardFile("s01", ["acme"])),
+          }),
+        ],
+      }),
+      "production-s02": memoryStack({
+        config: shardFile("s02", ["acme"]),
+        outputs: runs(["acme"]),
+        history: [
+          update({
+            version: 1,
+            message: "deploy",
+            startTime: at(0),
+            endTime: at(1),
+            config: recordedConfig(shardFile("s02", ["acme"])),
+          }),
+        ],
+      }),
+    });
+    engine.commits.add(SHA_1);
+    return testContext(engine, { answer: true });
+  }
+  const restore = { stack: "production-s01", to: 1, yes: true, restoreRemoved: true };
+
+  it("is refused while another shard runs it, with nothing run", async () => {
+    const ctx = setup();
+    await expect(rollback(ctx, restore)).rejects.toThrow(
+      new OpsError(
+        'rolling stack "production-s01" back to v1 brings back tenants that another stack of environment "production" still runs (its tenants output names them): acme (sp_production_acme) in stack "production-s02"; deployed here too, each would run twice: two namespaces on one PostgreSQL role and database. To bring them here, deploy each such stack without them first (take acme out of Pulumi.production-s02.yaml, then npm run ops -- deploy --stack production-s02 --remove-tenant acme), then roll back again, taking their role and database over with their data (npm run ops -- rollback --stack production-s01 --to 1 --restore-removed), then the platform (npm run ops -- deploy --stack production: the edge\'s routes and keys); or roll back without --restore-removed, which leaves them out',
+      ),
+    );
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+  });
+
+  it("once that shard left it out, takes its role and database over naming the shard that ran it last", async () => {
+    const ctx = setup();
+    const s02 = ctx.engine.stacks["production-s02"]!;
+    s02.outputs = runs([]);
+    s02.history.unshift(
+      update({
+        version: 2,
+        message: "deploy",
+        startTime: at(2),
+        endTime: at(3),
+        config: recordedConfig(shardFile("s02", [])),
+      }),
+    );
+    expect(await rollback(ctx, restore)).toBe(0);
+    expect(ctx.stdout.lines).toContain(
+      'taking over the retained database and role of acme (removed from stack "production-s02" after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme)',
+    );
+    expect((ctx.engine.callsOf("up")[0]!.args as { env: Record<string, string> }).env).toEqual({
+      AGENT_CLOUD_ADOPT_DATABASES: "acme",
+    });
+  });
+});
+
 describe("rollback to or past a --group update", () => {
   const DEV_IMAGE = { context: "./app", repository: "ghcr.io/acme/agent", tag: "1.2.0" };
 

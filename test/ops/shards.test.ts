@@ -16,7 +16,8 @@ import {
 import { main } from "../../ops/cli";
 import type { StateResource } from "../../ops/engine";
 import { FakeDbTools, FakeLogs, FakeSecrets, testContext } from "../../testkit/ops/fakes";
-import { MemoryEngine, memoryStack } from "../../testkit/ops/memory-engine";
+import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit/ops/memory-engine";
+import { IMAGE_REF_A } from "./support/fixtures";
 import { PLATFORM_IMAGE, runSharded, shardAnswer, shardedFile } from "../platform/shard-support";
 
 const tenant = (id: string, groups: string[] = []) => ({ id, groups });
@@ -384,4 +385,168 @@ describe("a shard stack's settings are its platform's", () => {
       }
     },
   );
+});
+
+describe("moving a tenant between shards", () => {
+  const shardFile = (name: string, ids: string[]) => ({
+    "agent-cloud:shard": { name, platform: "production" },
+    "agent-cloud:tenants": ids.map((id) => tenant(id)),
+  });
+  /** A stack's outputs while it runs `ids`. */
+  const runs = (ids: readonly string[]) => ({
+    environment: { value: "production", secret: false },
+    tenants: {
+      value: Object.fromEntries(
+        ids.map((id) => [
+          id,
+          { url: `https://${id}.agents.example.com`, image: IMAGE_REF_A, groups: [] },
+        ]),
+      ),
+      secret: false,
+    },
+  });
+  const ran = (version: number, config: Record<string, unknown>) =>
+    update({ version, message: "deploy", config: recordedConfig(config) });
+
+  /**
+   * production-s01 runs acme and globex (v1), production-s02 runs initech (v1); the operator has
+   * moved acme from s01's file to s02's. The platform also lists s03, never created. Each update
+   * leaves the stack running the tenants its file lists.
+   */
+  function movingAcme(): MemoryEngine {
+    const platform = {
+      "agent-cloud:environment": "production",
+      "agent-cloud:shards": ["s01", "s02", "s03"],
+    };
+    const engine = new MemoryEngine({
+      production: memoryStack({
+        config: platform,
+        history: [ran(1, platform)],
+        outputs: runs([]),
+      }),
+      "production-s01": memoryStack({
+        config: shardFile("s01", ["globex"]),
+        history: [ran(1, shardFile("s01", ["acme", "globex"]))],
+        outputs: runs(["acme", "globex"]),
+      }),
+      "production-s02": memoryStack({
+        config: shardFile("s02", ["initech", "acme"]),
+        history: [ran(1, shardFile("s02", ["initech"]))],
+        outputs: runs(["initech"]),
+      }),
+    });
+    engine.outputsAfterUp = (stack) =>
+      runs(
+        (engine.stacks[stack]!.config["agent-cloud:tenants"] as { id: string }[]).map((t) => t.id),
+      );
+    return engine;
+  }
+
+  const STILL_RUNS =
+    'error: this deploy of stack "production-s02" creates tenants that another stack of environment "production" still runs (its tenants output names them): acme (sp_production_acme) in stack "production-s01"; deployed here too, each would run twice: two namespaces on one PostgreSQL role and database. To move them here, deploy each such stack without them first (take acme out of Pulumi.production-s01.yaml, then npm run ops -- deploy --stack production-s01 --remove-tenant acme), then this stack, taking their role and database over with their data (npm run ops -- deploy --stack production-s02 --adopt-database acme), then the platform (npm run ops -- deploy --stack production: the edge\'s routes and keys); or take them out of Pulumi.production-s02.yaml\n';
+
+  it("production-s01 deployed without acme first, production-s02 is refused until --adopt-database acme, then takes its role and database over", async () => {
+    const engine = movingAcme();
+    const s01 = testContext(engine);
+    expect(
+      await main(["deploy", "--stack", "production-s01", "--remove-tenant", "acme"], s01),
+    ).toBe(0);
+    expect(s01.stdout.lines[0]).toBe(
+      "tenant acme is removed: namespace production-tenant-acme and everything in it are deleted; PostgreSQL role and database sp_production_acme are retained on the server (drop them by hand once the data is no longer needed)",
+    );
+
+    const refused = testContext(engine);
+    expect(await main(["deploy", "--stack", "production-s02"], refused)).toBe(1);
+    expect(refused.stderr.text).toBe(
+      'error: this deploy of stack "production-s02" creates tenants that ran in environment "production" before and whose PostgreSQL role and database are retained on the server: acme (sp_production_acme, last run by v1 of stack "production-s01"); creating them again would fail. For each, pass --adopt-database ID to take them over with their data (the same tenant coming back, or moved here from another stack), or back them up and drop them on the server (DROP DATABASE <name>; DROP ROLE <name>) and pass --new-database ID to start it with an empty one (a new tenant reusing the id)\n',
+    );
+    expect(engine.callsOf("up").map((c) => c.stack)).toEqual(["production-s01"]);
+    expect(engine.callsOf("preview")).toEqual([]);
+
+    const adopted = testContext(engine);
+    const before = engine.calls.length;
+    expect(
+      await main(["deploy", "--stack", "production-s02", "--adopt-database", "acme"], adopted),
+    ).toBe(0);
+    expect(adopted.stderr.text).toBe("");
+    const ups = engine.callsOf("up");
+    expect(ups.map((c) => c.stack)).toEqual(["production-s01", "production-s02"]);
+    expect((ups[1]!.args as { env: Record<string, string> }).env).toEqual({
+      AGENT_CLOUD_ADOPT_DATABASES: "acme",
+    });
+    expect(adopted.stdout.lines[0]).toBe(
+      'taking over the retained database and role of acme (removed from stack "production-s01" after v1) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme)',
+    );
+    // The environment's other stacks were read: the platform and its shards, s03 never created.
+    expect(
+      engine.calls
+        .slice(before)
+        .filter((c) => ["readConfig", "history", "outputs"].includes(c.method))
+        .map((c) => `${c.method} ${c.stack}`),
+    ).toEqual([
+      "readConfig production-s02",
+      "readConfig production",
+      "history production-s02",
+      "outputs production-s02",
+      "readConfig production",
+      "history production",
+      "outputs production",
+      "history production-s01",
+      "outputs production-s01",
+      "history production-s03",
+    ]);
+  });
+
+  it("production-s02 creating acme while production-s01 still runs it is refused with nothing run", async () => {
+    for (const flags of [[], ["--adopt-database", "acme"], ["--dry-run"]]) {
+      const engine = movingAcme();
+      const ctx = testContext(engine);
+      expect(await main(["deploy", "--stack", "production-s02", ...flags], ctx)).toBe(1);
+      expect(ctx.stderr.text).toBe(STILL_RUNS);
+      expect(engine.callsOf("up")).toEqual([]);
+      expect(engine.callsOf("preview")).toEqual([]);
+      expect(engine.callsOf("unprotect")).toEqual([]);
+    }
+  });
+
+  it("the platform creating a tenant a shard still runs is refused the same way, with no platform step", async () => {
+    const engine = movingAcme();
+    engine.stacks.production!.config["agent-cloud:tenants"] = [tenant("globex")];
+    const ctx = testContext(engine);
+    expect(await main(["deploy", "--stack", "production"], ctx)).toBe(1);
+    expect(ctx.stderr.text).toBe(
+      'error: this deploy of stack "production" creates tenants that another stack of environment "production" still runs (its tenants output names them): globex (sp_production_globex) in stack "production-s01"; deployed here too, each would run twice: two namespaces on one PostgreSQL role and database. To move them here, deploy each such stack without them first (take globex out of Pulumi.production-s01.yaml, then npm run ops -- deploy --stack production-s01 --remove-tenant globex), then this stack, taking their role and database over with their data (npm run ops -- deploy --stack production --adopt-database globex); or take them out of Pulumi.production.yaml\n',
+    );
+    expect(engine.callsOf("up")).toEqual([]);
+  });
+
+  it("another stack's history that cannot be read is noted, and a tenant new to the environment is created", async () => {
+    const engine = movingAcme();
+    engine.stacks["production-s02"]!.config["agent-cloud:tenants"] = [
+      tenant("initech"),
+      tenant("hooli"),
+    ];
+    const ctx = testContext(engine);
+    expect(await main(["deploy", "--stack", "production-s02"], ctx)).toBe(0);
+    expect((engine.callsOf("up")[0]!.args as { env: Record<string, string> }).env).toEqual({});
+    expect(ctx.stdout.text).not.toContain("note:");
+
+    engine.stacks["production-s01"]!.history.unshift(
+      update({
+        version: 2,
+        message: "deploy",
+        config: { "agent-cloud:tenants": { secret: true } },
+      }),
+    );
+    engine.stacks["production-s02"]!.config["agent-cloud:tenants"] = [
+      tenant("initech"),
+      tenant("hooli"),
+      tenant("umbrella"),
+    ];
+    const noted = testContext(engine);
+    expect(await main(["deploy", "--stack", "production-s02"], noted)).toBe(0);
+    expect(noted.stdout.lines).toContain(
+      'note: v2 of stack "production-s01" cannot be read (tenants recorded as a secret, or no config recorded), so whether it ran umbrella is unknown; for one that ran, the PostgreSQL role and database are retained and creating it again fails: pass --adopt-database ID or --new-database ID for it',
+    );
+  });
 });
