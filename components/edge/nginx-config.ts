@@ -20,7 +20,7 @@
  */
 import { bodySizeReason } from "../../model/body-size";
 import { DNS_LABEL, isDnsName } from "../../model/names";
-import { suspendedGuard, suspendedMapSection } from "./suspended";
+import { SUSPENDED_ANSWER, suspendedGuard, suspendedMapSection } from "./suspended";
 import { DRAINING_WORKERS_LINE, MOST_DRAINING_WORKERS } from "./route-reloader";
 import {
   apiKeyPattern,
@@ -695,8 +695,10 @@ function proxyToTenant(input: NginxConfigInput): string[] {
 
 /**
  * The HTTPS server's `location /`: refusals first (each an `if` that returns), then the proxy.
- * Add an edge check (a refusal, a limit) as one more guard here. (`_hsts` is no longer needed
- * here: the refusal path adds it; kept so callers need not change.)
+ * Add an edge check (a refusal, a limit) as one more guard here. The key check comes before
+ * any refusal that says something about the tenant (suspended), so a caller without a valid key
+ * learns nothing more than a 401. (`_hsts` is no longer needed here: the refusal path adds it;
+ * kept so callers need not change.)
  */
 export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[] {
   return [
@@ -705,12 +707,19 @@ export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[
     '  if ($tenant_id = "") {',
     "    return 404;",
     "  }",
-    ...indent(suspendedGuard()),
     ...indent(edgeAuthLocationLines()),
+    ...indent(suspendedGuard()),
     ...indent(proxyToTenant(input)),
     "}",
   ];
 }
+
+/** What the refusal path answers for each bare status but 401 (nginx/refusals.ts). */
+const REFUSAL_ANSWERS = [
+  { status: 404, body: EDGE_BODIES.unknownHost },
+  { status: 413, body: EDGE_BODIES.tooLarge },
+  SUSPENDED_ANSWER,
+];
 
 /** `listen` address of one of the edge's ports. */
 const listenOn = (input: NginxConfigInput, port: number) =>
@@ -742,7 +751,12 @@ function healthServer(input: NginxConfigInput): string[] {
   ];
 }
 
-/** Plain HTTP: tenant hosts are redirected to HTTPS; nothing is proxied. */
+/**
+ * Plain HTTP: tenant hosts are redirected to HTTPS; nothing is proxied. Every answer but the
+ * probe's counts against the client's request rate first, in the TLS server's zone: a `return`
+ * runs before `limit_req`, so `location /` only counts and its `try_files` (after the limits)
+ * goes on to the answer, as the TLS server's refusal path does (nginx/refusals.ts).
+ */
 function plainHttpServer(input: NginxConfigInput): string[] {
   return [
     "# Plain HTTP: known hosts are sent to HTTPS, nothing is proxied.",
@@ -751,11 +765,21 @@ function plainHttpServer(input: NginxConfigInput): string[] {
     "  server_name _;",
     ...indent(healthLocation),
     "  location / {",
+    ...indent(edgeClientRateLines(limitsOf(input)), "    "),
+    "    error_page 429 @edge_limited;",
+    // No such file: try_files (after preaccess) goes on to the answer.
+    "    try_files /.edge-refused @edge_plain_answer;",
+    "  }",
+    "",
+    "  location @edge_plain_answer {",
     '    if ($tenant_id = "") {',
     `      return 404 '${EDGE_BODIES.unknownHost}';`,
     "    }",
     "    return 301 https://$host$request_uri;",
     "  }",
+    "",
+    // No HSTS on plain HTTP (RFC 6797 8.1: a browser ignores it there).
+    ...indent(edgeLimitedLocation()),
     "}",
   ];
 }
@@ -777,7 +801,6 @@ function tlsServer(input: NginxConfigInput): string[] {
     `  ssl_certificate_key ${input.tls.key};`,
     `  ${hsts}`,
     "",
-    "  error_page 413 @too_large;",
     "  error_page 502 503 504 @tenant_unavailable;",
     ...indent(edgeLimitsServerLines(limitsOf(input))),
     ...indent(refusalServerLines()),
@@ -789,17 +812,13 @@ function tlsServer(input: NginxConfigInput): string[] {
     `    return 502 '${tenantUnavailableBody("$tenant_id")}';`,
     "  }",
     "",
-    "  location @too_large {",
-    `    return 413 '${EDGE_BODIES.tooLarge}';`,
-    "  }",
-    "",
     ...indent(edgeLimitedLocation(hsts)),
     "",
     ...indent(
       refusalLocations(
         hsts,
         edgeClientRateLines(limitsOf(input)),
-        EDGE_BODIES.unknownHost,
+        REFUSAL_ANSWERS,
         "@edge_limited",
       ),
     ),

@@ -10,7 +10,7 @@ import {
   tenantUpstreamName,
   UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
-import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
+import { DEFAULT_EDGE_LIMITS, LIMIT_BODIES } from "../../components/edge/nginx/limits";
 import { BODY_SIZE_ALLOWED } from "../../model/body-size";
 
 const base: NginxConfigInput = {
@@ -49,6 +49,19 @@ function block(config: string, header: string): string[] {
   if (start < 0) throw new Error(`no block "${header}" in:\n${config}`);
   const end = lines.findIndex((l, i) => i > start && l.trim() === "}");
   return lines.slice(start + 1, end).map((l) => l.trim());
+}
+
+/**
+ * The lines of the block that starts with `header {` (its first occurrence), nested blocks and
+ * all, indented relative to the header.
+ */
+function nested(config: string, header: string): string[] {
+  const lines = config.split("\n");
+  const start = lines.findIndex((l) => l.trim() === `${header} {`);
+  if (start < 0) throw new Error(`no block "${header}" in:\n${config}`);
+  const indent = (lines[start] as string).length - (lines[start] as string).trimStart().length;
+  const end = lines.findIndex((l, i) => i > start && l === `${" ".repeat(indent)}}`);
+  return lines.slice(start + 1, end).map((l) => l.slice(indent));
 }
 
 /** Server blocks, each as its trimmed lines, keyed by the port it listens on. */
@@ -345,6 +358,97 @@ describe("renderNginxConfig", () => {
     ]);
     expect(config).not.toContain("$proxy_add_x_forwarded_for");
     expect(config).not.toContain("$http_upgrade;");
+  });
+
+  it("answers every refusal on the refusal path, after the client's rate is counted", () => {
+    const hsts = 'add_header Strict-Transport-Security "max-age=31536000" always;';
+    const tls = servers(config).get("8443") as string;
+    expect(tls.match(/^ *error_page .*$/gm)).toEqual([
+      "    error_page 502 503 504 @tenant_unavailable;",
+      "    error_page 429 @edge_limited;",
+      // nginx's own 413 (a Content-Length over the limit) too: it comes before any limit.
+      "    error_page 401 404 413 @edge_refused;",
+      "        error_page 503 @edge_refused;",
+      "      error_page 429 @edge_limited;",
+    ]);
+    expect(config).not.toContain("@too_large");
+    // Unknown host, then the key, then what only a caller with a key may learn.
+    const location = nested(tls, "location /");
+    expect(location.slice(0, 17)).toEqual([
+      '  if ($tenant_id = "") {',
+      "    return 404;",
+      "  }",
+      '  if ($edge_refusal != "") {',
+      "    return 401;",
+      "  }",
+      "  proxy_set_header Proxy-Authorization $http_proxy_authorization;",
+      "  proxy_set_header X-Api-Key $http_x_api_key;",
+      "  proxy_set_header Api-Key $http_api_key;",
+      "  proxy_set_header X-Auth-Token $http_x_auth_token;",
+      "  proxy_set_header X-Access-Token $http_x_access_token;",
+      "  proxy_set_header X-Agent-Cloud-Key $http_x_agent_cloud_key;",
+      "  if ($tenant_suspended) {",
+      "    error_page 503 @edge_refused;",
+      "    return 503;",
+      "  }",
+      "  proxy_pass http://$tenant_upstream;",
+    ]);
+    expect(nested(tls, "location @edge_refused")).toEqual([
+      "  limit_req zone=edge_client_req burst=200 nodelay;",
+      "  error_page 429 @edge_limited;",
+      "  try_files /.edge-refused @edge_refusal_answer;",
+    ]);
+    expect(nested(tls, "location @edge_refusal_answer")).toEqual([
+      `  ${hsts}`,
+      `  add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
+      "  if ($status = 404) {",
+      `    ${hsts}`,
+      `    return 404 '${EDGE_BODIES.unknownHost}';`,
+      "  }",
+      "  if ($status = 413) {",
+      `    ${hsts}`,
+      `    return 413 '${EDGE_BODIES.tooLarge}';`,
+      "  }",
+      "  if ($status = 503) {",
+      `    ${hsts}`,
+      `    return 503 '{"error":"tenant_suspended","tenant":"$tenant_id","message":"this agent is suspended"}';`,
+      "  }",
+      "  if ($edge_refusal = foreign) {",
+      `    ${hsts}`,
+      `    add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
+      `    return 401 '${EDGE_BODIES.wrongEnvironment}';`,
+      "  }",
+      `  return 401 '${EDGE_BODIES.unauthorized}';`,
+    ]);
+  });
+
+  it("counts plain HTTP's redirects and 404s against the client's rate, without HSTS", () => {
+    const http = servers(config).get("8080") as string;
+    expect(nested(http, "location /")).toEqual([
+      "  limit_req zone=edge_client_req burst=200 nodelay;",
+      "  error_page 429 @edge_limited;",
+      "  try_files /.edge-refused @edge_plain_answer;",
+    ]);
+    expect(nested(http, "location @edge_plain_answer")).toEqual([
+      '  if ($tenant_id = "") {',
+      `    return 404 '${EDGE_BODIES.unknownHost}';`,
+      "  }",
+      "  return 301 https://$host$request_uri;",
+    ]);
+    expect(nested(http, "location @edge_limited")).toEqual([
+      "  add_header Retry-After 1 always;",
+      "  if ($limit_conn_status = REJECTED) {",
+      "    add_header Retry-After 1 always;",
+      `    return 429 '${LIMIT_BODIES.tooManyConnections}';`,
+      "  }",
+      `  return 429 '${LIMIT_BODIES.rateLimited}';`,
+    ]);
+    // The probe's own location is not counted.
+    expect(nested(http, "location = /healthz")).toEqual([
+      "  access_log off;",
+      `  return 200 '${EDGE_BODIES.healthy}';`,
+    ]);
+    expect(http).not.toContain("Strict-Transport-Security");
   });
 
   it("never lets a tenant turn buffering on, and never spools an answer to disk", () => {
@@ -838,7 +942,9 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
         plans: [{ ...plan, requestBurst: 1 }],
       },
     });
+    // Plain HTTP's location, the TLS server (client, plan), its refusal path.
     expect(one.match(/limit_req zone=\S+ burst=\d+ nodelay;/g)).toEqual([
+      "limit_req zone=edge_client_req burst=1 nodelay;",
       "limit_req zone=edge_client_req burst=1 nodelay;",
       "limit_req zone=edge_plan_pro burst=1 nodelay;",
       "limit_req zone=edge_client_req burst=1 nodelay;",

@@ -13,7 +13,7 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
 import { deriveApiKey } from "../../components/tenant/api-key";
-import { edgeHttps, pool } from "../../testkit/edge/client";
+import { edgeHttp, edgeHttps, pool } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 import { sleep, waitFor } from "../../testkit/edge/ports";
 
@@ -44,6 +44,7 @@ beforeAll(async () => {
       { id: "acme", auth: "edge" },
       { id: "tiny", auth: "app" },
       { id: "roomy", auth: "app" },
+      { id: "paused", auth: "app" },
     ],
     apiKeys: [{ tenantId: "acme", keys: [KEY] }],
     workerConnections: 192,
@@ -59,6 +60,10 @@ beforeAll(async () => {
         },
       ],
     },
+    tweak: (input) => ({
+      ...input,
+      routes: input.routes.map((r) => (r.tenantId === "paused" ? { ...r, suspended: true } : r)),
+    }),
   });
 }, 30_000);
 
@@ -99,28 +104,73 @@ describe("per-client and per-tenant limits", () => {
     expect((await https(ACME, "127.0.0.4", { headers: auth })).status).toBe(200);
   });
 
-  it("counts refused requests (no key, unknown host) against the client's rate too", async () => {
-    for (const [host, refusal] of [
-      [ACME, 401],
-      ["nobody.example.test", 404],
-    ] as const) {
-      const from = host === ACME ? "127.0.0.30" : "127.0.0.31";
+  /** A response's status, body and the headers the cases look at. */
+  type Answer = { status: number; body: string; hsts?: string; location?: string };
+  const answer = (r: Awaited<ReturnType<typeof edgeHttps>>): Answer => ({
+    status: r.status,
+    body: r.body,
+    hsts: r.headers["strict-transport-security"],
+    location: r.headers.location,
+  });
+  const overLimitBody = `POST / HTTP/1.1\r\nHost: ${ACME}\r\nContent-Length: 99999999\r\nConnection: close\r\n\r\n`;
+  const plain = (host: string, from: string) =>
+    edgeHttp({ port: edge.ports.http, host, localAddress: from, timeoutMs: 8000 }).then(answer);
+
+  it.each<[string, string, (from: string) => Promise<Answer>, number, string | undefined]>([
+    ["no key", "127.0.0.30", (from) => https(ACME, from).then(answer), 401, "max-age=31536000"],
+    [
+      "an unknown host",
+      "127.0.0.31",
+      (from) => https("nobody.example.test", from, { checkName: false }).then(answer),
+      404,
+      "max-age=31536000",
+    ],
+    [
+      "a suspended tenant",
+      "127.0.0.32",
+      (from) => https(`paused.${DOMAIN}`, from).then(answer),
+      503,
+      "max-age=31536000",
+    ],
+    // nginx's own 413, raised before any limit is counted, goes to the refusal path too.
+    [
+      "a body over the limit",
+      "127.0.0.33",
+      (from) => rawFrom(from, ACME, overLimitBody),
+      413,
+      "max-age=31536000",
+    ],
+    // Plain HTTP: the redirect and the unknown host's 404, with no HSTS there.
+    ["plain HTTP to a tenant", "127.0.0.34", (from) => plain(ACME, from), 301, undefined],
+    [
+      "plain HTTP to an unknown host",
+      "127.0.0.35",
+      (from) => plain("nobody.example.test", from),
+      404,
+      undefined,
+    ],
+  ])(
+    "counts refused requests (%s) against the client's rate too",
+    async (_, from, send, refusal, hsts) => {
       const results = await pool(
         3,
-        Array.from({ length: 40 }, () => () => https(host, from, { checkName: false })),
+        Array.from({ length: 40 }, () => () => send(from)),
       );
-      expect(
-        results.every((r) => r.status === refusal || r.status === 429),
-        host,
-      ).toBe(true);
-      expect(results.filter((r) => r.status === refusal).length, host).toBeGreaterThanOrEqual(
-        LIMITS.requestBurstPerClient,
-      );
+      expect(results.every((r) => r.status === refusal || r.status === 429)).toBe(true);
+      const refused = results.filter((r) => r.status === refusal);
+      expect(refused.length).toBeGreaterThanOrEqual(LIMITS.requestBurstPerClient);
+      for (const r of refused) {
+        expect(r.hsts).toBe(hsts);
+        if (refusal === 301) expect(r.location).toBe(`https://${ACME}/`);
+      }
       const limited = results.filter((r) => r.status === 429);
-      expect(limited.length, host).toBeGreaterThan(0);
-      for (const r of limited) expect(r.body).toBe(LIMIT_BODIES.rateLimited);
-    }
-  });
+      expect(limited.length).toBeGreaterThan(0);
+      for (const r of limited) {
+        expect(r.body).toBe(LIMIT_BODIES.rateLimited);
+        expect(r.hsts).toBe(hsts);
+      }
+    },
+  );
 
   it("never spends a tenant's plan on requests the edge refused", async () => {
     // Eight refused requests (another environment's key) at a tenant whose plan allows 3 at once.
@@ -245,6 +295,37 @@ function partialHeader(from: string, host: string): FloodSocket {
   const socket = tlsFrom(from, host);
   socket.once("secureConnect", () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: `));
   return track(socket);
+}
+
+/** Raw request bytes over TLS from a given loopback address; the answer once it is whole. */
+function rawFrom(
+  from: string,
+  host: string,
+  request: string,
+): Promise<{ status: number; body: string; hsts?: string }> {
+  return new Promise((resolve) => {
+    const socket = tlsFrom(from, host);
+    let received = "";
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      const [head = "", body = ""] = received.split("\r\n\r\n");
+      const hsts = /\r\nstrict-transport-security: ([^\r]*)/i.exec(head)?.[1];
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body, hsts });
+    };
+    socket.on("data", (d: Buffer) => {
+      received += d.toString("utf8");
+      const length = /\r\ncontent-length: (\d+)/i.exec(received)?.[1];
+      const end = received.indexOf("\r\n\r\n");
+      if (length !== undefined && end >= 0 && received.length - end - 4 >= Number(length)) finish();
+    });
+    socket.on("end", finish);
+    socket.on("error", finish);
+    socket.setTimeout(8000, finish);
+    socket.once("secureConnect", () => socket.write(request));
+  });
 }
 
 /** A whole request header announcing a large body, then one byte now and then. */

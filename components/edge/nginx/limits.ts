@@ -162,14 +162,18 @@ export function edgeClientRateLines(input: EdgeLimitsInput): string[] {
   return [`limit_req zone=edge_client_req burst=${input.limits.requestBurstPerClient} nodelay;`];
 }
 
-/** The named location answering 429 with the limit that was hit. */
-export function edgeLimitedLocation(hstsLine: string): string[] {
+/**
+ * The named location answering 429 with the limit that was hit. `hstsLine` is repeated where
+ * `add_header` would otherwise drop it; none on plain HTTP, where HSTS must not be sent.
+ */
+export function edgeLimitedLocation(hstsLine?: string): string[] {
+  const hsts = hstsLine === undefined ? [] : [hstsLine];
   return [
     "location @edge_limited {",
-    `  ${hstsLine}`,
+    ...hsts.map((l) => `  ${l}`),
     "  add_header Retry-After 1 always;",
     "  if ($limit_conn_status = REJECTED) {",
-    `    ${hstsLine}`,
+    ...hsts.map((l) => `    ${l}`),
     "    add_header Retry-After 1 always;",
     `    return 429 '${LIMIT_BODIES.tooManyConnections}';`,
     "  }",
