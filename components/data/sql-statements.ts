@@ -38,6 +38,27 @@ interface SqlStatementsOutputs extends SqlStatementsInputs {
   readonly skipped: SqlRunResult["skipped"];
 }
 
+/**
+ * Session settings the admin connects with, which outrank the settings of the database it
+ * connects to. The statements run in a tenant's database, whose owner (the tenant) may `ALTER
+ * DATABASE … SET` anything a user may set, and a connection takes those at login, before the
+ * `RESET ALL` among the statements runs. So the session fixes what would let the tenant act
+ * through the admin: a `search_path` naming the tenant's schema before `pg_catalog` would run the
+ * tenant's own `format` or `~~` in a DO block with the admin's rights (a red team made its role
+ * superuser that way); `client_min_messages` above WARNING would hide the warnings that say a
+ * REVOKE did nothing (sql-runner.ts); `default_transaction_read_only`, `statement_timeout` and
+ * `lock_timeout` would fail the hardening.
+ */
+export const ADMIN_SESSION_OPTIONS = [
+  "search_path=pg_catalog,pg_temp",
+  "client_min_messages=notice",
+  "default_transaction_read_only=off",
+  "statement_timeout=0",
+  "lock_timeout=0",
+]
+  .map((setting) => `-c ${setting}`)
+  .join(" ");
+
 async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatementsOutputs> {
   // Loaded when the provider runs, not when the program is evaluated (or serialized).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -51,6 +72,7 @@ async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatements
     database: login.database,
     ssl: pgSslOptions(login.sslmode),
     connectionTimeoutMillis: 15_000,
+    options: ADMIN_SESSION_OPTIONS,
   });
   await client.connect();
   try {

@@ -121,10 +121,13 @@ export function createTenantSql(spec: TenantSqlSpec, password: string): string[]
 export const SERVER_ACTIVITY_REVOKES: readonly string[] = [
   "REVOKE SELECT ON pg_catalog.pg_stat_database, pg_catalog.pg_stat_database_conflicts FROM PUBLIC",
   // The functions differ between major versions, so they are found, not listed.
-  "DO $$DECLARE f regprocedure; BEGIN " +
-    "FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p " +
-    "WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\\_stat\\_get\\_db\\_%' " +
-    "ORDER BY 1 LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END$$",
+  // Every name qualified, though the admin's session already puts pg_catalog first
+  // (sql-statements.ts ADMIN_SESSION_OPTIONS): it runs in the tenant's database.
+  "DO $$DECLARE f pg_catalog.regprocedure; BEGIN " +
+    "FOR f IN SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p " +
+    "WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace " +
+    "AND p.proname OPERATOR(pg_catalog.~~) 'pg\\_stat\\_get\\_db\\_%' " +
+    "ORDER BY 1 LOOP EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END$$",
 ];
 
 /**

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { databaseUrl } from "../../components/data/database-url";
 import { databaseServerFindings } from "../../components/data/server-checks";
 import { runSqlStatements, type SqlRunResult } from "../../components/data/sql-runner";
+import { sqlStatementsProvider } from "../../components/data/sql-statements";
 import {
   createTenantSql,
   MAINTENANCE_DATABASES,
@@ -562,6 +563,61 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         { name: "work_mem", setting: "64" },
       ]);
       expect(await overrides()).toEqual([]);
+    });
+
+    it("a tenant's own database settings cannot turn the admin's hardening run against another tenant", async () => {
+      const t = a();
+      const me = quoteIdent(t.spec.role.name);
+      const other = quoteIdent(b().spec.role.name);
+      const c = await client(t.url);
+      // The trap: pg_catalog after the tenant's schema for every session in its database, and a
+      // format() the hardening's DO block would call with the admin's rights.
+      await c.query(
+        `ALTER DATABASE ${quoteIdent(t.spec.database.name)} SET search_path = public, pg_catalog`,
+      );
+      await c.query(`CREATE FUNCTION public.format(text, regprocedure) RETURNS text
+        LANGUAGE plpgsql AS $f$
+        BEGIN
+          IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+            EXECUTE 'ALTER ROLE ${me} SUPERUSER';
+          ELSE
+            BEGIN EXECUTE 'GRANT ${other} TO ${me}'; EXCEPTION WHEN others THEN NULL; END;
+          END IF;
+          RETURN pg_catalog.format($1, $2);
+        END $f$`);
+      // The hardening as the SqlStatements resource runs it: its own connection and session.
+      const { outs } = await sqlStatementsProvider.create({
+        connection: {
+          host: server.hostname,
+          port: Number(server.port || 5432),
+          user: adminRole,
+          password: adminPassword,
+          database: t.spec.database.name,
+          sslmode: "disable",
+        },
+        statements: tenantHardeningSql(t.spec),
+      });
+      expect(outs?.skipped.map((x) => x.sql)).toEqual(hardening[0]!.skipped.map((x) => x.sql));
+      const powers = await withClient(
+        TEST_POSTGRES_URL,
+        async (x) =>
+          (
+            await x.query<{ rolsuper: boolean; member: boolean }>(
+              `SELECT rolsuper, pg_has_role($1, $2, 'MEMBER') AS member FROM pg_roles WHERE rolname = $1`,
+              [t.spec.role.name, b().spec.role.name],
+            )
+          ).rows,
+      );
+      expect(powers).toEqual([{ rolsuper: false, member: false }]);
+      expect(await refusal(() => client(otherDbUrl(t, b().spec.database.name)))).toMatch(
+        /^permission denied for database/,
+      );
+      // The hardening's RESET ALL took the search_path off the database again.
+      const fresh = await client(t.url);
+      expect((await fresh.query<{ search_path: string }>("SHOW search_path")).rows).toEqual([
+        { search_path: '"$user", public' },
+      ]);
+      await fresh.query("DROP FUNCTION public.format(text, regprocedure)");
     });
 
     it("documented limit: a session may still raise work_mem and statement_timeout for itself", async () => {
