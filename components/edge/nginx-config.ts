@@ -653,6 +653,11 @@ function requestMapsSection(): string[] {
     // Keep a caller's request id when it is a plain token, so traces join up; else make one.
     "map $http_x_request_id $edge_request_id {",
     "  default $request_id;",
+    // No header (most requests): one exact lookup, no regular expression.
+    '  "" $request_id;',
+    // Never an API key of any environment, anywhere in the id: the id is written to the access
+    // log in clear and sent on to the tenant. Regexes are tried in order, so this one first.
+    `  "~${apiKeyPattern()}" $request_id;`,
     '  "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;',
     "}",
   ];

@@ -451,6 +451,18 @@ describe("renderNginxConfig", () => {
     expect(http).not.toContain("Strict-Transport-Security");
   });
 
+  it("keeps a caller's request id only when it is a plain token that holds no API key", () => {
+    // An API key of any environment, each character raw or %XX (apiKeyPattern, auth.ts).
+    const key =
+      "(?:a|%61)(?:c|%63)(?:_|%5[Ff])(?:[a-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
+    expect(block(config, "map $http_x_request_id $edge_request_id")).toEqual([
+      "default $request_id;",
+      '"" $request_id;',
+      `"~${key}" $request_id;`,
+      '"~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;',
+    ]);
+  });
+
   it("never lets a tenant turn buffering on, and never spools an answer to disk", () => {
     expect(config.match(/^ *proxy_(ignore_headers|buffering|max_temp_file_size) .*$/gm)).toEqual([
       "      proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset X-Accel-Buffering;",

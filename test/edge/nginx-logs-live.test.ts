@@ -5,6 +5,7 @@
  * and refusal with its status and, for the tenant's, the upstream's status and address. An API
  * key sent in the path (raw, percent-encoded, of this environment or another) or as the host is
  * logged as `[redacted]`, and what follows it not at all; other paths and hosts are logged as sent.
+ * A request id holding an API key is replaced by nginx's own, in the log and to the tenant.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import { LIMIT_BODIES } from "../../components/edge/nginx/limits";
 import { EDGE_BODIES, tenantUnavailableBody } from "../../components/edge/nginx-config";
 import { edgeHttps, openStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import type { TenantEcho } from "../../testkit/edge/tenants";
 import { sleep, waitFor } from "../../testkit/edge/ports";
 
 const DOMAIN = "dev.example.test";
@@ -64,6 +66,7 @@ interface AccessLine {
   readonly upstream_status: string;
   readonly upstream_addr: string;
   readonly client: string;
+  readonly request_id: string;
 }
 
 const read = (name: string) => readFileSync(join(edge.dir, name), "utf8");
@@ -217,5 +220,36 @@ describe("the edge's logs", () => {
     );
     for (const name of ["access.log", "error.log"])
       expect(read(name).toLowerCase()).not.toContain(random.toLowerCase());
+  });
+
+  it("replaces a request id that holds an API key with nginx's own, in the log and to the tenant", async () => {
+    const random = "Kk1Jj2Hh3Gg4Ff5Ee6Dd7Cc8Bb9Aa0Zz1Yy2Xx3W";
+    const cases = [
+      // [request id sent, kept]
+      ["trace-42.a:b", true],
+      [`ac_dev_${random}`, false],
+      [`ac_production_${random}`, false],
+      [`trace.ac_dev_${random}:1`, false],
+    ] as const;
+    const client = (i: number) => `127.0.0.${60 + i}`;
+    for (const [i, [id, kept]] of cases.entries()) {
+      const response = await edgeHttps({
+        port: edge.ports.https,
+        host: `acme.${DOMAIN}`,
+        ca: edge.certificate.pem,
+        localAddress: client(i),
+        headers: { "x-request-id": id },
+      });
+      expect(response.status).toBe(200);
+      const forwarded = (JSON.parse(response.body) as TenantEcho).headers["x-request-id"];
+      if (kept) expect(forwarded).toBe(id);
+      else expect(forwarded, id).toMatch(/^[0-9a-f]{32}$/);
+    }
+    const mine = () => accessLines().filter((l) => cases.some((_, i) => l.client === client(i)));
+    await waitFor("the access log to hold every request", () => mine().length === 4, 15_000, 100);
+    const logged = mine().sort((a, b) => a.client.localeCompare(b.client, "en", { numeric: true }));
+    expect(logged[0]?.request_id).toBe("trace-42.a:b");
+    for (const l of logged.slice(1)) expect(l.request_id).toMatch(/^[0-9a-f]{32}$/);
+    for (const name of ["access.log", "error.log"]) expect(read(name)).not.toContain(random);
   });
 });
