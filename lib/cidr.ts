@@ -17,12 +17,18 @@ export const PRIVATE_RANGES: readonly string[] = [
 
 /**
  * Ranges a tenant never reaches through a "public" rule: the private networks, link-local (the
- * cloud metadata service at 169.254.169.254) and loopback.
+ * cloud metadata service at 169.254.169.254), loopback, and addresses that look public but are a
+ * cloud host's own: Azure's WireServer (168.63.129.16, reachable from every AKS pod, where node
+ * bootstrap credentials have been pulled from), the IETF protocol assignments (192.0.0.0/24)
+ * and the benchmarking range some clouds give pods and VPCs (198.18.0.0/15).
  */
 export const NON_PUBLIC_RANGES: readonly string[] = [
   ...PRIVATE_RANGES,
   "169.254.0.0/16",
   "127.0.0.0/8",
+  "168.63.129.16/32",
+  "192.0.0.0/24",
+  "198.18.0.0/15",
 ];
 
 /** Not routable on the internet either: "this network", multicast and reserved. */

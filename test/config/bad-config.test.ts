@@ -753,6 +753,24 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a plan reaching cloud host addresses that look public (Azure's WireServer, reserved ranges)",
+    change: (c) =>
+      (c.plans = {
+        open: {
+          requests: { cpu: "100m", memory: "128Mi" },
+          limits: { cpu: "1", memory: "1Gi" },
+          maxReplicas: 2,
+          databaseConnections: 5,
+          egressCidrs: ["168.63.129.16/32", "198.19.0.0/16", "192.0.0.0/24"],
+        },
+      }),
+    expected: [
+      `plans.open.egressCidrs[0] "168.63.129.16/32": overlaps non-public ranges (168.63.129.16/32), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+      `plans.open.egressCidrs[1] "198.19.0.0/16": overlaps non-public ranges (198.18.0.0/15), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+      `plans.open.egressCidrs[2] "192.0.0.0/24": overlaps non-public ranges (192.0.0.0/24), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+    ],
+  },
+  {
     name: "a plan opening all egress, the metadata service and the cluster network",
     change: (c) =>
       (c.plans = {
@@ -765,7 +783,7 @@ const rows: Row[] = [
         },
       }),
     expected: [
-      `plans.open.egressCidrs[0] "0.0.0.0/0": overlaps non-public ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, 127.0.0.0/8, 0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
+      `plans.open.egressCidrs[0] "0.0.0.0/0": overlaps non-public ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, 127.0.0.0/8, 168.63.129.16/32, 192.0.0.0/24, 198.18.0.0/15, 0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
       `plans.open.egressCidrs[1] "169.254.169.254/32": overlaps non-public ranges (169.254.0.0/16), where cluster, node, VPC and cloud metadata addresses live; list public ranges only, or set plans.open.allowPrivateEgress: true (named in every preview)`,
     ],
   },

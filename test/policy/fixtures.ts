@@ -189,6 +189,9 @@ export const NON_PUBLIC = [
   "100.64.0.0/10",
   "169.254.0.0/16",
   "127.0.0.0/8",
+  "168.63.129.16/32",
+  "192.0.0.0/24",
+  "198.18.0.0/15",
 ];
 
 export function dnsRecord(name: string, content: unknown, type = "A"): TestResource {

@@ -41,7 +41,7 @@ describe("tenantNetworkPolicySpec", () => {
     ]);
   });
 
-  it("keeps the public-internet rule off private, CGNAT, link-local and loopback ranges", () => {
+  it("keeps the public-internet rule off private, CGNAT, link-local and loopback ranges, and public-looking cloud host addresses", () => {
     expect(PUBLIC_INTERNET).toEqual({
       ipBlock: {
         cidr: "0.0.0.0/0",
@@ -52,6 +52,9 @@ describe("tenantNetworkPolicySpec", () => {
           "100.64.0.0/10",
           "169.254.0.0/16",
           "127.0.0.0/8",
+          "168.63.129.16/32",
+          "192.0.0.0/24",
+          "198.18.0.0/15",
         ],
       },
     });
