@@ -39,6 +39,9 @@ import {
   clientIdentityProblems,
   clientIdentityServerLines,
   originOnlyLocation,
+  UPGRADE_REFUSED_ANSWER,
+  UPGRADE_REFUSED_BODY,
+  upgradeGuard,
 } from "./nginx/client-identity";
 import {
   DEFAULT_EDGE_LIMITS,
@@ -216,6 +219,7 @@ export const EDGE_BODIES = {
   wrongEnvironment: AUTH_BODIES.wrongEnvironment,
   unauthorized: AUTH_BODIES.unauthorized,
   tooLarge: '{"error":"request_too_large","message":"the request body is too large"}',
+  upgradeRefused: UPGRADE_REFUSED_BODY,
   healthy: '{"status":"ok"}',
   notFound: '{"error":"not_found"}',
 } as const;
@@ -644,7 +648,8 @@ function tlsSection(): string[] {
 function requestMapsSection(): string[] {
   return [
     // An empty Connection header keeps the pooled connection to the tenant open; a WebSocket
-    // upgrade ($edge_upgrade: WebSocket only, see client-identity.ts) passes through.
+    // upgrade ($edge_upgrade: WebSocket only, see client-identity.ts) passes through (any other
+    // upgrade is refused before the proxy).
     "map $edge_upgrade $connection_upgrade {",
     "  default upgrade;",
     '  "" "";',
@@ -713,6 +718,7 @@ export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[
     "    return 404;",
     "  }",
     ...indent(edgeAuthLocationLines()),
+    ...indent(upgradeGuard()),
     ...indent(suspendedGuard()),
     ...indent(proxyToTenant(input)),
     "}",
@@ -723,6 +729,7 @@ export function tenantLocation(input: NginxConfigInput, _hsts?: string): string[
 const REFUSAL_ANSWERS = [
   { status: 404, body: EDGE_BODIES.unknownHost },
   { status: 413, body: EDGE_BODIES.tooLarge },
+  UPGRADE_REFUSED_ANSWER,
   SUSPENDED_ANSWER,
 ];
 

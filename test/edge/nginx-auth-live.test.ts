@@ -2,17 +2,23 @@
  * The edge's key check and client identity on the real nginx, with the config the proxy ships:
  * each tenant's own key in `Authorization: Bearer` and nowhere else, public paths that cannot be
  * faked, rotation overlaps, another environment's key refused wherever it is sent, forged
- * identity headers never reaching a tenant, and CF-Connecting-IP believed only from a trusted peer.
+ * identity headers never reaching a tenant, CF-Connecting-IP believed only from a trusted peer,
+ * and no upgrade but WebSocket, so no tunnel past the key check.
  */
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH_BODIES } from "../../components/edge/nginx/auth";
-import { DROPPED_IDENTITY_HEADERS } from "../../components/edge/nginx/client-identity";
+import {
+  DROPPED_IDENTITY_HEADERS,
+  UPGRADE_REFUSED_BODY,
+} from "../../components/edge/nginx/client-identity";
 import { deriveApiKey } from "../../components/tenant/api-key";
 import { edgeHttps, rawStatus, steadyStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
-import { sleep, waitFor } from "../../testkit/edge/ports";
+import { freePort, sleep, waitFor } from "../../testkit/edge/ports";
 import type { TenantEcho } from "../../testkit/edge/tenants";
 
 const DOMAIN = "dev.example.test";
@@ -35,8 +41,50 @@ const KEYS = [
 ];
 
 let edge: Edge;
+/** Request heads the tunnel tenant received, raw, in order. */
+const tunnelHeads: string[] = [];
+let tunnel: Server;
+const tunnelSockets = new Set<Socket>();
+
+/**
+ * A tenant that answers 101 to `/pub/switch` whatever it was asked, then goes on reading HTTP
+ * requests on that connection (an app serving h2c, or one tunnelling on purpose), and 200 to
+ * any other request.
+ */
+async function startTunnelTenant(): Promise<number> {
+  tunnel = createServer((socket) => {
+    tunnelSockets.add(socket);
+    socket.on("close", () => tunnelSockets.delete(socket));
+    socket.on("error", () => undefined);
+    let buffer = "";
+    socket.on("data", (d: Buffer) => {
+      buffer += d.toString("latin1");
+      for (let end = buffer.indexOf("\r\n\r\n"); end >= 0; end = buffer.indexOf("\r\n\r\n")) {
+        const head = buffer.slice(0, end);
+        buffer = buffer.slice(end + 4);
+        tunnelHeads.push(head);
+        const path = head.split(" ")[1] ?? "/";
+        if (path === "/pub/switch") {
+          socket.write(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+          );
+          continue;
+        }
+        const body = JSON.stringify({ tenant: "tunnel", path });
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
+      }
+    });
+  });
+  const port = await freePort();
+  tunnel.listen(port, "127.0.0.1");
+  await once(tunnel, "listening");
+  return port;
+}
 
 beforeAll(async () => {
+  const tunnelPort = await startTunnelTenant();
   edge = await startEdge({
     environment: "dev",
     domain: DOMAIN,
@@ -49,6 +97,14 @@ beforeAll(async () => {
       },
       { id: "globex", auth: "edge" },
       { id: "gateway", auth: "app" },
+      {
+        id: "tunnel",
+        auth: "edge",
+        publicPaths: ["/pub/*"],
+        missing: true,
+        address: "127.0.0.1",
+        port: tunnelPort,
+      },
     ],
     apiKeys: KEYS,
     settings: { realIpFrom: ["127.0.0.9/32"] },
@@ -57,6 +113,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await edge?.close();
+  for (const socket of tunnelSockets) socket.destroy();
+  tunnel?.close();
 });
 
 const https = (host: string, extra: Partial<Parameters<typeof edgeHttps>[0]> = {}) =>
@@ -390,8 +448,6 @@ describe("client identity", () => {
       "x-proxyuser-ip": "10.0.0.12",
       "x-envoy-external-address": "10.0.0.13",
       via: "1.1 evil-proxy",
-      upgrade: "h2c",
-      connection: "Upgrade, HTTP2-Settings",
     };
     const res = await https(ACME_HOST, { headers: { ...forged, ...bearer(ACME) } });
     expect(res.status).toBe(200);
@@ -401,8 +457,7 @@ describe("client identity", () => {
     expect(seen["x-forwarded-host"]).toBe(ACME_HOST);
     expect(seen["x-forwarded-proto"]).toBe("https");
     for (const h of DROPPED_IDENTITY_HEADERS) expect(seen[h.toLowerCase()], h).toBeUndefined();
-    expect(seen.upgrade).toBeUndefined();
-    expect(JSON.stringify(seen)).not.toMatch(/10\.0\.0\.|evil|h2c/);
+    expect(JSON.stringify(seen)).not.toMatch(/10\.0\.0\.|evil/);
 
     // Underscored spellings are dropped by nginx itself.
     const raw = await rawResponse(
@@ -447,8 +502,57 @@ function readAccessLog(): string {
   return readFileSync(join(edge.dir, "access.log"), "utf8");
 }
 
-/** The whole raw response to raw request bytes over TLS. */
-async function rawResponse(head: string, servername = ACME_HOST): Promise<string> {
+describe("upgrades", () => {
+  const TUNNEL_HOST = `tunnel.${DOMAIN}`;
+  const upgrade = (value: string, path = "/pub/switch") =>
+    `GET ${path} HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nUpgrade: ${value}\r\nConnection: Upgrade\r\n\r\n` +
+    // Sent at once on the same connection: through a tunnel it would reach the tenant unchecked.
+    `GET /private/admin HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nConnection: close\r\n\r\n`;
+
+  it.each(["h2c", "H2C", "foo", "websocket, h2c", "websocket2", "TLS/1.0"])(
+    "refuses Upgrade: %s with 400 before the tenant sees it, so no tunnel opens",
+    async (value) => {
+      tunnelHeads.length = 0;
+      const response = await rawResponse(upgrade(value), TUNNEL_HOST);
+      expect(response).toMatch(/^HTTP\/1\.1 400 /);
+      expect(response.split("\r\n\r\n")[1]).toBe(UPGRADE_REFUSED_BODY);
+      expect(response).toContain("\r\nStrict-Transport-Security: max-age=31536000\r\n");
+      // One answer, and the connection closed: the second request was never read.
+      expect(response.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+      expect(tunnelHeads).toEqual([]);
+    },
+  );
+
+  it("refuses it after the key check: a caller without a key gets the 401 first", async () => {
+    const response = await rawResponse(
+      `GET /private HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nUpgrade: h2c\r\nConnection: close\r\n\r\n`,
+      TUNNEL_HOST,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
+  it("passes a WebSocket upgrade, in any case, to the tenant", async () => {
+    for (const value of ["websocket", "WebSocket"]) {
+      tunnelHeads.length = 0;
+      const response = await rawResponse(
+        `GET /pub/switch HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nUpgrade: ${value}\r\nConnection: Upgrade\r\n\r\n`,
+        TUNNEL_HOST,
+        // The tunnel stays open: its response head is the answer.
+        (text) => text.includes("\r\n\r\n"),
+      );
+      expect(response).toMatch(/^HTTP\/1\.1 101 /);
+      expect(tunnelHeads[0]).toMatch(/^GET \/pub\/switch HTTP\/1\.1\r\n/);
+      expect(tunnelHeads[0]).toContain("\r\nUpgrade: websocket\r\n");
+    }
+  });
+});
+
+/** The whole raw response to raw request bytes over TLS (or as much as makes `done` true). */
+async function rawResponse(
+  head: string,
+  servername = ACME_HOST,
+  done?: (text: string) => boolean,
+): Promise<string> {
   const { connect } = await import("node:tls");
   return new Promise((resolve, reject) => {
     const socket = connect({
@@ -459,7 +563,14 @@ async function rawResponse(head: string, servername = ACME_HOST): Promise<string
     });
     const chunks: Buffer[] = [];
     socket.once("secureConnect", () => socket.write(head));
-    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("data", (c: Buffer) => {
+      chunks.push(c);
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (done?.(text)) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
     socket.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     socket.on("error", reject);
     socket.setTimeout(5000, () => socket.destroy(new Error("no response")));

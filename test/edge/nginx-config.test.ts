@@ -351,9 +351,11 @@ describe("renderNginxConfig", () => {
       // Not "close": that would end every pooled connection to the tenant after one request.
       '"" "";',
     ]);
-    // Only a WebSocket upgrade is passed on; the client's own forwarding chain never is.
+    // Only a WebSocket upgrade is passed on (any other is refused, below); the client's own
+    // forwarding chain never is. No header is an exact lookup, no regular expression.
     expect(block(config, "map $http_upgrade $edge_upgrade")).toEqual([
-      'default "";',
+      "default refuse;",
+      '"" "";',
       '"~*^websocket$" websocket;',
     ]);
     expect(config).not.toContain("$proxy_add_x_forwarded_for");
@@ -368,13 +370,15 @@ describe("renderNginxConfig", () => {
       "    error_page 429 @edge_limited;",
       // nginx's own 413 (a Content-Length over the limit) too: it comes before any limit.
       "    error_page 401 404 413 @edge_refused;",
+      "        error_page 400 @edge_refused;",
       "        error_page 503 @edge_refused;",
       "      error_page 429 @edge_limited;",
     ]);
     expect(config).not.toContain("@too_large");
-    // Unknown host, then the key, then what only a caller with a key may learn.
+    // Unknown host, then the key, then an upgrade to anything but WebSocket (nginx would make
+    // a tunnel of the tenant's 101), then what only a caller with a key may learn.
     const location = nested(tls, "location /");
-    expect(location.slice(0, 17)).toEqual([
+    expect(location.slice(0, 21)).toEqual([
       '  if ($tenant_id = "") {',
       "    return 404;",
       "  }",
@@ -387,6 +391,10 @@ describe("renderNginxConfig", () => {
       "  proxy_set_header X-Auth-Token $http_x_auth_token;",
       "  proxy_set_header X-Access-Token $http_x_access_token;",
       "  proxy_set_header X-Agent-Cloud-Key $http_x_agent_cloud_key;",
+      "  if ($edge_upgrade = refuse) {",
+      "    error_page 400 @edge_refused;",
+      "    return 400;",
+      "  }",
       "  if ($tenant_suspended) {",
       "    error_page 503 @edge_refused;",
       "    return 503;",
@@ -408,6 +416,10 @@ describe("renderNginxConfig", () => {
       "  if ($status = 413) {",
       `    ${hsts}`,
       `    return 413 '${EDGE_BODIES.tooLarge}';`,
+      "  }",
+      "  if ($status = 400) {",
+      `    ${hsts}`,
+      `    return 400 '${EDGE_BODIES.upgradeRefused}';`,
       "  }",
       "  if ($status = 503) {",
       `    ${hsts}`,

@@ -132,6 +132,16 @@ describe("per-client and per-tenant limits", () => {
       503,
       "max-age=31536000",
     ],
+    [
+      "an upgrade to anything but WebSocket",
+      "127.0.0.36",
+      (from) =>
+        https(`tiny.${DOMAIN}`, from, {
+          headers: { upgrade: "h2c", connection: "Upgrade" },
+        }).then(answer),
+      400,
+      "max-age=31536000",
+    ],
     // nginx's own 413, raised before any limit is counted, goes to the refusal path too.
     [
       "a body over the limit",

@@ -5,11 +5,12 @@
  * the connecting peer is in `realIpFrom` (Cloudflare's ranges); otherwise it is the peer itself.
  * The tenant then gets exactly one rebuilt `X-Forwarded-For` and `X-Real-IP` with that address;
  * every identity, forwarding or URL-override header the client sent is dropped; and `Upgrade` is
- * forwarded only when it asks for a WebSocket. Optionally the TLS server demands Cloudflare's
+ * forwarded only when it asks for a WebSocket (any other upgrade is refused). Optionally the TLS server demands Cloudflare's
  * authenticated-origin-pull client certificate.
  */
 import { isIP } from "node:net";
 import { DEFAULT_REAL_IP_HEADER } from "../../../model/edge-defaults";
+import { type RefusalAnswer, refusalGuardLines } from "./refusals";
 
 export interface ClientIdentityInput {
   /** Peers whose `realIpHeader` names the client, as CIDRs. Empty trusts no header. */
@@ -109,13 +110,41 @@ export function clientIdentityHttpLines(input: ClientIdentityInput): string[] {
         ]
       : []),
     "",
-    // Only a WebSocket upgrade is passed on; h2c or anything else is dropped.
+    // Only a WebSocket upgrade is passed on; h2c or anything else is refused (upgradeGuard). No
+    // header (most requests) is an exact lookup, no regular expression.
     "map $http_upgrade $edge_upgrade {",
-    '  default "";',
+    `  default ${REFUSED_UPGRADE};`,
+    '  "" "";',
     '  "~*^websocket$" websocket;',
     "}",
   ];
 }
+
+/** `$edge_upgrade` for an `Upgrade` header that is set and is not `websocket` (any case). */
+const REFUSED_UPGRADE = "refuse";
+
+/** The 400's body for an upgrade to anything but WebSocket. */
+export const UPGRADE_REFUSED_BODY =
+  '{"error":"upgrade_not_supported","message":"only WebSocket upgrades are accepted"}';
+
+/**
+ * The guard in the tenant location: a request asking to upgrade to anything but WebSocket is
+ * refused with 400 on the refusal path (counted by the client's limits). nginx turns the
+ * connection into a raw tunnel when the tenant answers 101 to any `Upgrade` the client sent,
+ * whatever the edge forwarded: an app that takes `h2c` would then get every later request on
+ * that connection unchecked (a public path first, then any private one without a key). The
+ * guard's own `error_page`: nginx answers a malformed request with 400 too, never that way.
+ */
+export function upgradeGuard(): string[] {
+  return [
+    `if ($edge_upgrade = ${REFUSED_UPGRADE}) {`,
+    ...refusalGuardLines(400).map((l) => `  ${l}`),
+    "}",
+  ];
+}
+
+/** The refusal path's answer to the guard's 400. */
+export const UPGRADE_REFUSED_ANSWER: RefusalAnswer = { status: 400, body: UPGRADE_REFUSED_BODY };
 
 /** TLS server lines: the origin-pull client certificate, when asked for. */
 export function clientIdentityServerLines(input: ClientIdentityInput): string[] {
