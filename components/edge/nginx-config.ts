@@ -685,6 +685,11 @@ function proxyToTenant(input: NginxConfigInput): string[] {
     "proxy_redirect off;",
     // The edge owns TLS, so it alone decides HSTS.
     "proxy_hide_header Strict-Transport-Security;",
+    // Browsers apply Clear-Site-Data's "cookies" (and "*") to the whole registrable domain, not
+    // the tenant's host: one tenant's answer would sign users out of every tenant. The header
+    // goes whole (its "cache" and "storage" too); a tenant signs its own users out by expiring
+    // its own cookies with Set-Cookie.
+    "proxy_hide_header Clear-Site-Data;",
     // A tenant's response may not steer the edge: no internal redirect to the edge's own
     // locations (X-Accel-Redirect), no rate or expiry of its choosing, and no buffering:
     // `X-Accel-Buffering: yes` would turn it back on, and nginx would spool the tenant's answer

@@ -475,6 +475,13 @@ describe("renderNginxConfig", () => {
     ]);
   });
 
+  it("drops the response headers by which a tenant would set the edge's or other tenants' state", () => {
+    expect(config.match(/^ *proxy_hide_header .*$/gm)).toEqual([
+      "      proxy_hide_header Strict-Transport-Security;",
+      "      proxy_hide_header Clear-Site-Data;",
+    ]);
+  });
+
   it("never lets a tenant turn buffering on, and never spools an answer to disk", () => {
     expect(config.match(/^ *proxy_(ignore_headers|buffering|max_temp_file_size) .*$/gm)).toEqual([
       "      proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset X-Accel-Buffering;",

@@ -2,7 +2,8 @@
  * Tenants' cookies on the real nginx with the shipped config: a cookie a tenant sets for the
  * environment's domain, a parent of it or another tenant's host comes out of the edge for the
  * request's own host, so the browser never sends it to another tenant; a cookie for the tenant's
- * own custom domain, for no domain at all or for a name outside the domain passes unchanged.
+ * own custom domain, for no domain at all or for a name outside the domain passes unchanged. A
+ * tenant's Clear-Site-Data (which browsers apply to every tenant under the domain) is dropped.
  */
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
@@ -57,6 +58,8 @@ beforeAll(async () => {
     const url = new URL(req.url ?? "/", "http://tenant");
     const cookies = url.pathname === "/probe" ? url.searchParams.getAll("c") : SET_COOKIES;
     res.setHeader("set-cookie", cookies);
+    // Applied by browsers to the whole registrable domain: every tenant's cookies.
+    if (url.pathname === "/clear") res.setHeader("clear-site-data", url.searchParams.getAll("v"));
     res.setHeader("content-type", "application/json");
     res.end('{"ok":true}');
   });
@@ -98,6 +101,15 @@ describe("tenants' cookies", () => {
     const res = await get(CUSTOM);
     expect(res.status).toBe(200);
     expect(res.headers["set-cookie"]).toEqual(rewritten(CUSTOM));
+  });
+
+  it("are never cleared by a tenant's Clear-Site-Data, which the edge drops", async () => {
+    for (const values of [['"cookies"'], ['"*"'], ['"cache", "storage"'], ['"cookies"', '"*"']]) {
+      const query = values.map((v) => `v=${encodeURIComponent(v)}`).join("&");
+      const res = await get(HOST, `/clear?${query}`);
+      expect(res.status).toBe(200);
+      expect(res.headers["clear-site-data"], values.join()).toBeUndefined();
+    }
   });
 
   it("pass unchanged where nginx sees no Domain attribute though browsers do (the documented limit)", async () => {
