@@ -44,6 +44,7 @@ import {
   upgradeGuard,
 } from "./nginx/client-identity";
 import {
+  CLOSE_AFTER_REFUSAL,
   DEFAULT_EDGE_LIMITS,
   edgeClientRateLines,
   type EdgeLimitsInput,
@@ -789,6 +790,9 @@ function plainHttpServer(input: NginxConfigInput): string[] {
     "  }",
     "",
     "  location @edge_plain_answer {",
+    // Nothing more is served here: a redirected client goes on over HTTPS, a refused one pays
+    // a new connection (limits.ts).
+    ...indent(CLOSE_AFTER_REFUSAL, "    "),
     '    if ($tenant_id = "") {',
     `      return 404 '${EDGE_BODIES.unknownHost}';`,
     "    }",

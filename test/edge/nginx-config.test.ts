@@ -401,12 +401,25 @@ describe("renderNginxConfig", () => {
       "  }",
       "  proxy_pass http://$tenant_upstream;",
     ]);
+    expect(nested(tls, "location @edge_limited")).toEqual([
+      "  keepalive_timeout 0;",
+      `  ${hsts}`,
+      "  add_header Retry-After 1 always;",
+      "  if ($limit_conn_status = REJECTED) {",
+      `    ${hsts}`,
+      "    add_header Retry-After 1 always;",
+      `    return 429 '${LIMIT_BODIES.tooManyConnections}';`,
+      "  }",
+      `  return 429 '${LIMIT_BODIES.rateLimited}';`,
+    ]);
     expect(nested(tls, "location @edge_refused")).toEqual([
       "  limit_req zone=edge_client_req burst=200 nodelay;",
       "  error_page 429 @edge_limited;",
       "  try_files /.edge-refused @edge_refusal_answer;",
     ]);
     expect(nested(tls, "location @edge_refusal_answer")).toEqual([
+      // A refused client pays a new connection for its next request.
+      "  keepalive_timeout 0;",
       `  ${hsts}`,
       `  add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
       "  if ($status = 404) {",
@@ -442,12 +455,14 @@ describe("renderNginxConfig", () => {
       "  try_files /.edge-refused @edge_plain_answer;",
     ]);
     expect(nested(http, "location @edge_plain_answer")).toEqual([
+      "  keepalive_timeout 0;",
       '  if ($tenant_id = "") {',
       `    return 404 '${EDGE_BODIES.unknownHost}';`,
       "  }",
       "  return 301 https://$host$request_uri;",
     ]);
     expect(nested(http, "location @edge_limited")).toEqual([
+      "  keepalive_timeout 0;",
       "  add_header Retry-After 1 always;",
       "  if ($limit_conn_status = REJECTED) {",
       "    add_header Retry-After 1 always;",

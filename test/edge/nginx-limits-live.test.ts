@@ -182,6 +182,41 @@ describe("per-client and per-tenant limits", () => {
     },
   );
 
+  it("closes the connection after every refusal, and keeps it after an answer", async () => {
+    const request = (host: string, headers = "") =>
+      `GET / HTTP/1.1\r\nHost: ${host}\r\n${headers}\r\n`;
+    const served = await keepAlive(
+      "127.0.0.37",
+      ACME,
+      request(ACME, `Authorization: Bearer ${KEY}\r\n`),
+    );
+    expect(served).toEqual({ status: 200, connection: "keep-alive", closedByEdge: false });
+    for (const [from, host, headers, status] of [
+      ["127.0.0.38", ACME, "", 401],
+      ["127.0.0.38", "nobody.example.test", "", 404],
+      ["127.0.0.38", `paused.${DOMAIN}`, "", 503],
+      ["127.0.0.38", `tiny.${DOMAIN}`, "Upgrade: h2c\r\n", 400],
+    ] as const) {
+      const refused = await keepAlive(from, host, request(host, headers));
+      expect(refused, `${host} ${headers}`).toEqual({
+        status,
+        connection: "close",
+        closedByEdge: true,
+      });
+    }
+    // Past the rate: 429s (and the 401s before them), each on a connection the edge closes.
+    const burst = await Promise.all(
+      Array.from({ length: 3 * LIMITS.requestBurstPerClient }, () =>
+        keepAlive("127.0.0.39", ACME, request(ACME)),
+      ),
+    );
+    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    for (const r of burst) {
+      expect([401, 429]).toContain(r.status);
+      expect(r).toMatchObject({ connection: "close", closedByEdge: true });
+    }
+  });
+
   it("never spends a tenant's plan on requests the edge refused", async () => {
     // Eight refused requests (another environment's key) at a tenant whose plan allows 3 at once.
     for (let i = 0; i < 8; i++) {
@@ -333,6 +368,54 @@ function rawFrom(
     });
     socket.on("end", finish);
     socket.on("error", finish);
+    socket.setTimeout(8000, finish);
+    socket.once("secureConnect", () => socket.write(request));
+  });
+}
+
+/**
+ * One keep-alive request over TLS from `from`: the status, the `Connection` header, and whether
+ * the edge closed the connection within a second of the whole answer (its keep-alive timeout
+ * here is 5 s).
+ */
+function keepAlive(
+  from: string,
+  host: string,
+  request: string,
+): Promise<{ status: number; connection?: string; closedByEdge: boolean }> {
+  return new Promise((resolve) => {
+    const socket = tlsFrom(from, host);
+    let received = "";
+    let answered = false;
+    let closed = false;
+    const head = () => received.split("\r\n\r\n")[0] ?? "";
+    const finish = () => {
+      socket.destroy();
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head())?.[1] ?? 0),
+        connection: /\r\nconnection: ([^\r]*)/i.exec(head())?.[1],
+        closedByEdge: closed,
+      });
+    };
+    socket.on("data", (d: Buffer) => {
+      received += d.toString("utf8");
+      const length = /\r\ncontent-length: (\d+)/i.exec(received)?.[1];
+      const end = received.indexOf("\r\n\r\n");
+      if (
+        !answered &&
+        length !== undefined &&
+        end >= 0 &&
+        received.length - end - 4 >= Number(length)
+      ) {
+        answered = true;
+        setTimeout(finish, 1000);
+      }
+    });
+    socket.on("end", () => {
+      closed = true;
+      if (answered) finish();
+    });
+    socket.on("error", () => (closed = true));
     socket.setTimeout(8000, finish);
     socket.once("secureConnect", () => socket.write(request));
   });

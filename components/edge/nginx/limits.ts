@@ -157,6 +157,16 @@ export function edgeLimitsServerLines(input: EdgeLimitsInput): string[] {
   ];
 }
 
+/**
+ * Location lines for every answer that refuses a request (429 here, the refusal path's in
+ * refusals.ts): the connection is closed after it (`Connection: close`), so a refused client
+ * cannot keep its connection, and the worker connection it holds, with one refused request
+ * after another; each new attempt costs it a TCP and TLS handshake, and a connection that stalls
+ * mid-header is bounded by `client_header_timeout`. HTTP/1.1 only: nginx closes no HTTP/2
+ * connection for one stream's answer.
+ */
+export const CLOSE_AFTER_REFUSAL: readonly string[] = ["keepalive_timeout 0;"];
+
 /** The per-client request rate alone (the refusal path counts it, never a tenant's plan). */
 export function edgeClientRateLines(input: EdgeLimitsInput): string[] {
   return [`limit_req zone=edge_client_req burst=${input.limits.requestBurstPerClient} nodelay;`];
@@ -170,6 +180,7 @@ export function edgeLimitedLocation(hstsLine?: string): string[] {
   const hsts = hstsLine === undefined ? [] : [hstsLine];
   return [
     "location @edge_limited {",
+    ...CLOSE_AFTER_REFUSAL.map((l) => `  ${l}`),
     ...hsts.map((l) => `  ${l}`),
     "  add_header Retry-After 1 always;",
     "  if ($limit_conn_status = REJECTED) {",

@@ -13,6 +13,7 @@
  * `client_max_body_size`, found before any phase that counts) goes the same way.
  */
 import { AUTH_BODIES } from "./auth";
+import { CLOSE_AFTER_REFUSAL } from "./limits";
 
 export const REFUSED_LOCATION = "@edge_refused";
 
@@ -68,6 +69,7 @@ export function refusalLocations(
     "}",
     "",
     "location @edge_refusal_answer {",
+    ...CLOSE_AFTER_REFUSAL.map((l) => `  ${l}`),
     `  ${hstsLine}`,
     `  ${wwwAuthenticate}`,
     // An `if` with add_header of its own drops the location's: each repeats HSTS.
