@@ -61,8 +61,9 @@ export const CLIENT_KEY = "$edge_client_key";
 /** `http {}` lines that define {@link CLIENT_KEY}. */
 export function clientKeyHttpLines(): string[] {
   return [
+    // No `default`: it would set ::/0 too (nginx warns "duplicate network"); an IPv4 client
+    // gets geo's own default, "".
     "geo $edge_client_family {",
-    "  default ipv4;",
     "  ::/0 ipv6;",
     "}",
     `map $edge_client_family ${CLIENT_KEY} {`,
