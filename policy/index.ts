@@ -34,6 +34,15 @@
  *   `{env}-edge` or egress beyond the kube-dns pods on 53, `{env}-database` (or the database's
  *   annotated network) on single ports, and public addresses (private ones only with the plan's
  *   annotation).
+ * - `tenant-network-policies-kubernetes-only`: no network policy the pack cannot judge where it
+ *   reaches tenants: no Cilium (`cilium.io` CiliumNetworkPolicy), Calico (`crd.projectcalico.org`
+ *   or `projectcalico.org` NetworkPolicy) or Antrea (`crd.antrea.io` NetworkPolicy) policy in a
+ *   tenant namespace, and no cluster-wide one anywhere in the stack (CiliumClusterwideNetworkPolicy,
+ *   Calico GlobalNetworkPolicy, Antrea ClusterNetworkPolicy, `policy.networking.k8s.io`
+ *   AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy): the cluster enforces
+ *   them beside the NetworkPolicies, whose union the rule above judges. Registered by kind
+ *   (`kubernetes:cilium.io/v2:CiliumNetworkPolicy`) or as the generic
+ *   `kubernetes:apiextensions.k8s.io:CustomResource` with that `apiVersion` and `kind`, or patched.
  * - `tenant-namespace-quota`: each tenant namespace has a ResourceQuota with `spec.hard`.
  * - `tenant-namespace-restricted-pod-security`: each tenant namespace is declared with
  *   `pod-security.kubernetes.io/enforce: restricted`.
@@ -58,7 +67,12 @@ import { dnsTargetsProxy, tlsOnlyAtEdge } from "./rules/edge";
 import { noPlaintextSecrets } from "./rules/plaintext-secrets";
 import { noHostAccess, noPrivilegedContainers, nonRootContainers } from "./rules/pods";
 import { databaseProtected, imagesByDigest, proxyReplicas } from "./rules/production";
-import { tenantDefaultDeny, tenantQuota, tenantRestrictedPodSecurity } from "./rules/tenants";
+import {
+  tenantDefaultDeny,
+  tenantKubernetesNetworkPoliciesOnly,
+  tenantQuota,
+  tenantRestrictedPodSecurity,
+} from "./rules/tenants";
 
 new PolicyPack("agent-cloud", {
   description:
@@ -68,6 +82,7 @@ new PolicyPack("agent-cloud", {
     tlsOnlyAtEdge,
     dnsTargetsProxy,
     tenantDefaultDeny,
+    tenantKubernetesNetworkPoliciesOnly,
     tenantQuota,
     tenantRestrictedPodSecurity,
     noPrivilegedContainers,

@@ -30,6 +30,12 @@ export const KUBERNETES = {
   Certificate: "kubernetes:cert-manager.io/v1:Certificate",
   ClusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
   HelmRelease: "kubernetes:helm.sh/v3:Release",
+  /**
+   * The schema's generic token for a CRD instance (apiVersion and kind in its properties). The
+   * Node.js SDK's `apiextensions.CustomResource` registers `kubernetes:<apiVersion>:<kind>` instead.
+   */
+  CustomResource: "kubernetes:apiextensions.k8s.io:CustomResource",
+  CustomResourcePatch: "kubernetes:apiextensions.k8s.io:CustomResourcePatch",
 } as const;
 
 /** `@pulumi/random`. */

@@ -143,14 +143,22 @@ export function labelsOf(r: Res): Obj {
  * name when it differs, so the reader finds it both in `kubectl` and in the program.
  */
 export function describe(r: Res): string {
+  return named(r, r.type === "kubernetes:core/v1:Namespace");
+}
+
+/** {@link describe} for a cluster-scoped object, which no namespace holds: `AdminNetworkPolicy "open"`. */
+export function describeClusterScoped(r: Res): string {
+  return named(r, true);
+}
+
+function named(r: Res, clusterScoped: boolean): string {
   const kind = kindOf(r.type);
   if (!isKubernetes(r)) return `${kind} "${r.name}"`;
   const ns = namespaceOf(r);
   const name = objectName(r);
-  const where =
-    r.type === "kubernetes:core/v1:Namespace"
-      ? name
-      : `${isUnknown(ns) ? "<namespace not known yet>" : (ns ?? "default")}/${name}`;
+  const where = clusterScoped
+    ? name
+    : `${isUnknown(ns) ? "<namespace not known yet>" : (ns ?? "default")}/${name}`;
   const kindLabel = r.patch === true ? `${kind}Patch` : kind;
   return name === r.name
     ? `${kindLabel} "${where}"`

@@ -1,11 +1,13 @@
 /**
- * Tenant isolation: every tenant namespace denies all traffic unless allowed, is capped by a
- * quota, and admits only pods that pass the "restricted" Pod Security Standard.
+ * Tenant isolation: every tenant namespace denies all traffic unless allowed (by Kubernetes
+ * NetworkPolicies alone, which the pack judges), is capped by a quota, and admits only pods that
+ * pass the "restricted" Pod Security Standard.
  *
  * Tenant namespaces are the Namespace resources labelled `agent-cloud.io/tenant` or named
  * `{env}-tenant-{id}`, plus any `{env}-tenant-{id}` namespace a resource of the stack is placed
  * in (so a namespace the stack uses but does not declare cannot dodge the rules).
  */
+import { unjudgedNetworkPolicy } from "./network-kinds";
 import { openings } from "./network-union";
 import {
   environmentOfNamespace,
@@ -21,6 +23,7 @@ import {
   asObj,
   at,
   describe,
+  describeClusterScoped,
   isKubernetes,
   isUnknown,
   labelsOf,
@@ -155,6 +158,50 @@ export const tenantDefaultDeny = stackRule(
           `["Ingress", "Egress"] and no allow-all rule, then allow only what the tenant needs ` +
           `(ingress from the edge proxy, egress to DNS and its database).`,
         urnFor(ns),
+      );
+    }
+  },
+);
+
+export const tenantKubernetesNetworkPoliciesOnly = stackRule(
+  {
+    name: "tenant-network-policies-kubernetes-only",
+    description:
+      "Tenant namespaces are isolated by Kubernetes NetworkPolicies alone: no Cilium, Calico or Antrea network policy in a tenant namespace and no cluster-wide network policy (Cilium, Calico, Antrea, AdminNetworkPolicy API), which the pack cannot judge.",
+    severity: "critical",
+  },
+  (resources, report: Report) => {
+    const tenants = new Set(tenantNamespaces(resources).map((ns) => ns.name));
+    for (const r of resources) {
+      const policy = unjudgedNetworkPolicy(r);
+      if (policy === undefined || isUnknown(policy)) continue;
+      const is = `${r.patch === true ? "patches" : "is"} ${policy.label} (${policy.apiVersion} ${policy.kind})`;
+      const cannotJudge =
+        "the pack judges only Kubernetes NetworkPolicies, so it cannot judge this one against " +
+        "tenant isolation";
+      if (policy.clusterWide) {
+        // Its selectors pick namespaces by labels, those of other stacks' tenants included.
+        report(
+          `${describeClusterScoped(r)} ${is}: it is cluster-wide, so it can select any ` +
+            `namespace, every tenant's included (this stack's or another's), and the cluster ` +
+            `enforces it beside their NetworkPolicies; ${cannotJudge}. Express it as Kubernetes ` +
+            `NetworkPolicies (networking.k8s.io/v1) in the namespaces it is meant for, which the ` +
+            `pack judges in tenant namespaces, or remove it: a cluster-wide policy cannot be kept ` +
+            `out of tenant namespaces.`,
+          r.urn,
+        );
+        continue;
+      }
+      const namespace = namespaceOf(r);
+      if (isUnknown(namespace)) continue; // judged again once known
+      const ns = namespace ?? "default";
+      if (!tenants.has(ns)) continue;
+      report(
+        `${describe(r)} ${is} in tenant namespace "${ns}". The cluster enforces it beside the ` +
+          `namespace's NetworkPolicies, so what it allows gets through whatever they deny, but ` +
+          `${cannotJudge}. Express it as a Kubernetes NetworkPolicy (networking.k8s.io/v1) in ` +
+          `"${ns}", which the pack judges, or keep it out of tenant namespaces.`,
+        r.urn,
       );
     }
   },

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { startPolicyPack, type PackContext } from "./analyzer";
 import { edgeSuite } from "./suites/edge";
+import { networkKindsSuite } from "./suites/network-kinds";
 import { packSuite } from "./suites/pack";
 import { productionSuite } from "./suites/production";
 import { tenantsSuite } from "./suites/tenants";
@@ -25,5 +26,6 @@ afterAll(async () => {
 packSuite(ctx);
 edgeSuite(ctx);
 tenantsSuite(ctx);
+networkKindsSuite(ctx);
 workloadsSuite(ctx);
 productionSuite(ctx);

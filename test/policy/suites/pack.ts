@@ -15,6 +15,7 @@ export function packSuite(ctx: PackContext): void {
     "tls-only-in-edge-namespace",
     "dns-targets-proxy-only",
     "tenant-namespace-default-deny",
+    "tenant-network-policies-kubernetes-only",
     "tenant-namespace-quota",
     "tenant-namespace-restricted-pod-security",
     "pod-no-privileged-containers",
