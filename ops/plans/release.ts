@@ -281,10 +281,12 @@ function observedAfter(
 }
 
 /**
- * Every update of `history` (newest first) as a release. `current` is the image each tenant runs
- * now (the stack's `tenants` output): the result of the newest successful update, which wins
- * over anything a message says about it. Older updates' images come from the `before=` of the
- * update right after them, else their own message, else their recorded config.
+ * Every update of `history` (newest first) as a release. An update's images are what the update
+ * right after it recorded finding (its `before=`, read only from that one update: never from a
+ * refresh or a later update), else, for the newest successful update, `current` (the images each
+ * tenant runs now: the stack's state and `tenants` output), else its own message, else its
+ * recorded config. The next update's record comes first because a failed update after the newest
+ * success may have left some of its own images in the state.
  */
 export function releasesOf(history: readonly UpdateRecord[], current: TenantImages): Release[] {
   const facts = new Map(history.map((u) => [u.version, parseRelease(u.message)]));
@@ -301,12 +303,14 @@ export function releasesOf(history: readonly UpdateRecord[], current: TenantImag
     const after = observed.get(update.version);
     if (update.kind !== "update") {
       images = {};
+    } else if (after !== undefined) {
+      // What the update right after it found running: for the newest success followed by a
+      // failed update, the state (`current`) may already hold some of the failed update's images.
+      images = expandImages(after, ids);
+      imagesFrom = "next-update";
     } else if (update === newest && Object.keys(current).length > 0) {
       images = Object.fromEntries(ids.map((id) => [id, current[id]]));
       imagesFrom = "outputs";
-    } else if (after !== undefined) {
-      images = expandImages(after, ids);
-      imagesFrom = "next-update";
     } else if (recorded.images !== undefined) {
       images = expandImages(recorded.images, ids);
       imagesFrom = "message";

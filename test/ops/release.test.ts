@@ -157,11 +157,11 @@ describe("releasesOf: the image each tenant ran after each update", () => {
     }),
   ];
 
-  it("takes the outputs for the newest success, then the next update's record, then the message, then the config", () => {
+  it("takes the next update's record first (a failed update may have left its images in the state), then the outputs for the newest success, then the message, then the config", () => {
     const releases = releasesOf(history, { acme: IMAGE_A, globex: IMAGE_A });
     expect(releases.map((r) => [r.update.version, r.imagesFrom, r.images])).toEqual([
       [4, "none", { acme: undefined, globex: undefined }],
-      [3, "outputs", { acme: IMAGE_A, globex: IMAGE_A }],
+      [3, "next-update", { acme: IMAGE_A, globex: IMAGE_B }],
       [2, "none", {}],
       [1, "message", { acme: IMAGE_A }],
       [0, "config", { acme: IMAGE_B }],
@@ -250,18 +250,18 @@ describe("releasesOf: before=vK counts only from the update right after vK", () 
       expected: [1, "next-update", { acme: IMAGE_B }],
     },
     {
-      name: "the newest successful update's images come from the outputs, not a later update's before=",
+      name: "the newest success followed by a failed update: what that update found running, not the state it may have changed",
       history: [
         update({
           version: 3,
           result: "failed",
-          message: `deploy before=v2 before.image=${EVIL}`,
+          message: `deploy before=v2 before.image=${IMAGE_A}`,
           config: acme,
         }),
         deployed(2),
       ],
       current: now,
-      expected: [2, "outputs", { acme: IMAGE_B }],
+      expected: [2, "next-update", { acme: IMAGE_A }],
     },
   ])("$name", ({ history, current, expected }) => {
     const release = releasesOf(history, current).find((r) => r.update.version === expected[0]);
