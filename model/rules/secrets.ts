@@ -136,19 +136,15 @@ const SECRET_NAME_FINDING = "has a plain value under a secret's name";
 
 /**
  * Why a plain value under `name` counts as a credential, or undefined: a value shaped like one
- * ({@link secretShape}), a value under a secret's name ({@link isSecretName}), or a random token
- * ({@link looksLikeToken}) under a name ending in KEY whose qualifier no list foresees
- * (`OPENAI_KEY`, `stripeKey`). A name alone never counts for an empty value.
+ * ({@link secretShape}), or a value under a secret's name ({@link isSecretName}). A random token
+ * under any name ending in KEY does not count: public keys (`VAPID_PUBLIC_KEY`,
+ * `STRIPE_PUBLISHABLE_KEY`, an analytics project key) and hex cache or idempotency keys are
+ * ordinary settings an app's env holds in clear. A name alone never counts for an empty value.
  */
 export function secretEntry(name: string, value: string): string | undefined {
   const shape = secretShape(value);
   if (shape !== undefined) return `holds what looks like ${shape}`;
-  if (value.trim() === "" || name === "") return undefined;
-  if (isSecretName(name)) return SECRET_NAME_FINDING;
-  const w = words(name);
-  if (w[w.length - 1] === "KEY" && looksLikeToken(value)) {
-    return "holds a random token under a key's name";
-  }
+  if (value.trim() !== "" && isSecretName(name)) return SECRET_NAME_FINDING;
   return undefined;
 }
 

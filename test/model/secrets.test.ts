@@ -12,8 +12,11 @@ describe("secretEntry: whether a named plain value is a credential, and why", ()
     },
     { name: "DB_PASSWORD", value: "hunter2", why: "has a plain value under a secret's name" },
     { name: "DB_PASSWORD", value: " ", why: undefined },
-    { name: "OPENAI_KEY", value: RANDOM_TOKEN, why: "holds a random token under a key's name" },
-    { name: "stripeKey", value: RANDOM_TOKEN, why: "holds a random token under a key's name" },
+    // Public and non-secret keys an app's env holds in clear, random-looking or not.
+    { name: "VAPID_PUBLIC_KEY", value: RANDOM_TOKEN, why: undefined },
+    { name: "STRIPE_PUBLISHABLE_KEY", value: `pk_live_${RANDOM_TOKEN}`, why: undefined },
+    { name: "POSTHOG_KEY", value: `phc_${RANDOM_TOKEN}`, why: undefined },
+    { name: "IDEMPOTENCY_KEY", value: "9f86d081884c7d659a2feaa0c55ad015", why: undefined },
     { name: "CACHE_KEY", value: "sessions-v2", why: undefined },
     { name: "routingKey", value: "eu-west", why: undefined },
     { name: "KEYS", value: RANDOM_TOKEN, why: undefined },
