@@ -59,6 +59,28 @@ export const ADMIN_SESSION_OPTIONS = [
   .map((setting) => `-c ${setting}`)
   .join(" ");
 
+/** The `search_path` a session opened with {@link ADMIN_SESSION_OPTIONS} reports. */
+export const ADMIN_SEARCH_PATH = "pg_catalog, pg_temp";
+
+/**
+ * Refuses a session that did not take {@link ADMIN_SESSION_OPTIONS}: a pooler that drops the
+ * `options` startup parameter (PgBouncer's `ignore_startup_parameters = options`) would leave the
+ * tenant's own settings in force, so the hardening would run exposed to them.
+ */
+export function assertAdminSession(searchPath: string): void {
+  // As the server reports it: the text given, `pg_catalog,pg_temp` for the options above.
+  if (
+    searchPath
+      .split(",")
+      .map((schema) => schema.trim())
+      .join(", ") === ADMIN_SEARCH_PATH
+  )
+    return;
+  throw new Error(
+    `the admin's session in the tenant's database has search_path "${searchPath}", not "${ADMIN_SEARCH_PATH}": its options startup parameter was dropped (a pooler such as PgBouncer with ignore_startup_parameters = options), so the tenant's own database settings would apply to the hardening; connect the admin to the server directly, or through a pooler that passes options`,
+  );
+}
+
 async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatementsOutputs> {
   // Loaded when the provider runs, not when the program is evaluated (or serialized).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -76,6 +98,8 @@ async function runStatements(inputs: SqlStatementsInputs): Promise<SqlStatements
   });
   await client.connect();
   try {
+    const { rows } = await client.query<{ search_path: string }>("SHOW search_path");
+    assertAdminSession(rows[0]?.search_path ?? "");
     const result = await runSqlStatements(client, inputs.statements);
     return { ...inputs, skipped: result.skipped };
   } finally {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ComponentArgsError } from "../../components/component-args-error";
 import {
+  ADMIN_SESSION_OPTIONS,
+  assertAdminSession,
   resolveSqlStatementsArgs,
   SQL_STATEMENTS_TYPE,
   SqlStatements,
@@ -87,5 +89,28 @@ describe("SqlStatements' diff", () => {
   ])("%s: changes %s", async (_label, news, changes) => {
     // An update runs the statements only on a change; the same list runs again only on a replace.
     expect(await sqlStatementsProvider.diff!("sql-2", olds, news)).toEqual({ changes });
+  });
+});
+
+describe("the admin's session in a tenant's database", () => {
+  it("connects with settings that outrank the database's own", () => {
+    expect(ADMIN_SESSION_OPTIONS).toBe(
+      "-c search_path=pg_catalog,pg_temp -c client_min_messages=notice -c default_transaction_read_only=off -c statement_timeout=0 -c lock_timeout=0",
+    );
+  });
+
+  it.each([
+    ["the settings taken, as the server reports them", "pg_catalog,pg_temp", undefined],
+    ["the settings taken, spaced", "pg_catalog, pg_temp", undefined],
+    ["dropped by a pooler: the server's default", '"$user", public', '"$user", public'],
+    ["dropped: the tenant's own", "public, pg_catalog", "public, pg_catalog"],
+  ])("%s (%s)", (_name, searchPath, refused) => {
+    if (refused === undefined) {
+      expect(() => assertAdminSession(searchPath)).not.toThrow();
+    } else {
+      expect(() => assertAdminSession(searchPath)).toThrow(
+        `the admin's session in the tenant's database has search_path "${refused}", not "pg_catalog, pg_temp": its options startup parameter was dropped (a pooler such as PgBouncer with ignore_startup_parameters = options), so the tenant's own database settings would apply to the hardening; connect the admin to the server directly, or through a pooler that passes options`,
+      );
+    }
   });
 });
