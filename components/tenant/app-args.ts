@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig, TenantConfig } from "../../model/platform-config";
-import { apiKeySeedName, edgeNamespace } from "../../model/names";
+import { apiKeySeedName, edgeNamespace, tenantNamespace } from "../../model/names";
 import type { DatabasePeer } from "./network-policy";
 import { TenantApp, type TenantAppArgs } from "./tenant-app";
 import type { TenantAppTransforms } from "./tenant-app-args";
@@ -96,8 +96,10 @@ export function createTenantApps(
       databaseEgress: deps.database.networkPeer,
       apiKeySeed,
     });
+    // Named as its namespace, `{environment}-tenant-{id}`: ops reads the tenant back from it
+    // (model/names.ts tenantOfName).
     apps[tenant.id] = new TenantApp(
-      `${name}-tenant-${tenant.id}`,
+      tenantNamespace(name, tenant.id),
       deps.transform === undefined ? args : { ...args, transform: deps.transform },
       opts,
     );
