@@ -8,6 +8,7 @@
 import pg from "pg";
 import { pgSslOptions } from "../../components/data/pg-ssl";
 import { runSqlStatements, type SqlRunResult } from "../../components/data/sql-runner";
+import { ADMIN_SESSION_OPTIONS } from "../../components/data/sql-statements";
 import { SQL_STATEMENTS_TYPE } from "../../components/data/sql-statements";
 import type { SqlStatement } from "../../components/data/tenant-sql";
 import { SSL_MODES, type SslMode } from "../../model/database-defaults";
@@ -155,7 +156,7 @@ export class StackDatabase {
 /**
  * Runs a SqlStatements resource's statements as the admin in the database its connection names
  * (a tenant's hardening runs in the tenant's database: its catalog revokes act there), with the
- * project's runner.
+ * project's runner and, in a tenant's database, the provider's session settings.
  */
 async function runInDeclaredDatabase(
   admin: pg.Client,
@@ -168,7 +169,12 @@ async function runInDeclaredDatabase(
     return runSqlStatements(admin, statements);
   }
   url.pathname = `/${database}`;
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  // With the session settings the SqlStatements provider opens a tenant's database with.
+  const client = new pg.Client({
+    connectionString: url.toString(),
+    connectionTimeoutMillis: 5000,
+    options: ADMIN_SESSION_OPTIONS,
+  });
   await client.connect();
   try {
     return await runSqlStatements(client, statements);
