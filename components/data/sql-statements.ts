@@ -49,8 +49,11 @@ interface SqlStatementsOutputs extends SqlStatementsInputs {
  * REVOKE did nothing (sql-runner.ts); `default_transaction_read_only`, `statement_timeout` and
  * `lock_timeout` would fail the hardening.
  */
+/** The schemas the admin's session searches, pg_catalog first (see ADMIN_SESSION_OPTIONS). */
+const ADMIN_SCHEMAS = ["pg_catalog", "pg_temp"];
+
 export const ADMIN_SESSION_OPTIONS = [
-  "search_path=pg_catalog,pg_temp",
+  `search_path=${ADMIN_SCHEMAS.join(",")}`,
   "client_min_messages=notice",
   "default_transaction_read_only=off",
   "statement_timeout=0",
@@ -59,23 +62,18 @@ export const ADMIN_SESSION_OPTIONS = [
   .map((setting) => `-c ${setting}`)
   .join(" ");
 
-/** The `search_path` a session opened with {@link ADMIN_SESSION_OPTIONS} reports. */
-export const ADMIN_SEARCH_PATH = "pg_catalog, pg_temp";
+/** The `search_path` a session opened with {@link ADMIN_SESSION_OPTIONS} reports, spaced. */
+export const ADMIN_SEARCH_PATH = ADMIN_SCHEMAS.join(", ");
 
 /**
  * Refuses a session that did not take {@link ADMIN_SESSION_OPTIONS}: a pooler that drops the
  * `options` startup parameter (PgBouncer's `ignore_startup_parameters = options`) would leave the
- * tenant's own settings in force, so the hardening would run exposed to them.
+ * tenant's own settings in force, so the hardening would run exposed to them. The server reports
+ * the text it was given (`pg_catalog,pg_temp`), so the schemas are compared, not the spacing.
  */
 export function assertAdminSession(searchPath: string): void {
-  // As the server reports it: the text given, `pg_catalog,pg_temp` for the options above.
-  if (
-    searchPath
-      .split(",")
-      .map((schema) => schema.trim())
-      .join(", ") === ADMIN_SEARCH_PATH
-  )
-    return;
+  const schemas = searchPath.split(",").map((schema) => schema.trim());
+  if (schemas.join(", ") === ADMIN_SEARCH_PATH) return;
   throw new Error(
     `the admin's session in the tenant's database has search_path "${searchPath}", not "${ADMIN_SEARCH_PATH}": its options startup parameter was dropped (a pooler such as PgBouncer with ignore_startup_parameters = options), so the tenant's own database settings would apply to the hardening; connect the admin to the server directly, or through a pooler that passes options`,
   );

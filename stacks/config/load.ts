@@ -5,9 +5,12 @@ import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { readStackFileConfig, withPlatformSettings } from "./shards";
 import { CONFIG_NAMESPACE } from "../../model/config-schema";
-import { decodeConfigText, readYamlFile, secretsInClear } from "./stack-file";
-import { ConfigError, type ConfigIssue } from "./errors";
-import { existsSync } from "node:fs";
+import {
+  decodeConfigText,
+  parseWithFileIssues,
+  readStackFileBlock,
+  secretsInClear,
+} from "./stack-file";
 
 /** Where Pulumi.yaml and the stack files are. */
 const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -48,23 +51,7 @@ export function loadConfig(
   }
   // A shard stack takes its environment-wide settings from its platform's stack file.
   const full = withPlatformSettings(raw, (platform) => readStackFileConfig(projectDir, platform));
-  const inClear = stackFileSecretsInClear(projectDir, stack);
-  let config: PlatformConfig | undefined;
-  let issues: readonly ConfigIssue[] = [];
-  try {
-    config = parseConfig(applyOverrides(full, env), { secretKeys });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues = error.issues;
-  }
-  if (inClear.length > 0 || config === undefined) throw new ConfigError([...inClear, ...issues]);
-  return config;
-}
-
-/** The secrets `Pulumi.<stack>.yaml` holds in clear; none when the stack has no file here. */
-function stackFileSecretsInClear(projectDir: string, stack: string): ConfigIssue[] {
-  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) return [];
-  const doc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
-  return secretsInClear(doc?.config ?? {});
+  // The secrets Pulumi.<stack>.yaml holds in clear; none when the stack has no file here.
+  const inClear = secretsInClear(readStackFileBlock(projectDir, stack) ?? {});
+  return parseWithFileIssues(inClear, () => parseConfig(applyOverrides(full, env), { secretKeys }));
 }

@@ -8,11 +8,9 @@
  * it holds itself).
  */
 import { showReceived } from "../../model/rules/config-problem";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { ConfigError } from "./errors";
 import { CONFIG_NAMESPACE } from "../../model/config-schema";
-import { readYamlFile } from "./stack-file";
+import { readStackFileBlock } from "./stack-file";
 
 /** Settings every stack of an environment shares; a shard takes them from its platform's file. */
 export const ENVIRONMENT_KEYS = [
@@ -45,12 +43,11 @@ export function readStackFileConfig(
   dir: string,
   stack: string,
 ): Record<string, unknown> | undefined {
-  const file = join(dir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) return undefined;
-  const doc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
+  const block = readStackFileBlock(dir, stack);
+  if (block === undefined) return undefined;
   const prefix = `${CONFIG_NAMESPACE}:`;
   const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(doc?.config ?? {})) {
+  for (const [fullKey, value] of Object.entries(block)) {
     if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
   }
   return raw;

@@ -198,10 +198,23 @@ export function checkStackConfig(
 ): PlatformConfig {
   const file = fromStackFile(stackConfig, projectConfig);
   const fileIssues = [...file.issues, ...cloudflareTokenIssues(file.raw, stackConfig, env)];
+  return parseWithFileIssues(fileIssues, () =>
+    parseConfig(applyOverrides(file.raw, env), { secretKeys: file.secretKeys }),
+  );
+}
+
+/**
+ * `parse()`'s config, or one {@link ConfigError} listing `fileIssues` (what only the stack file
+ * shows) before parseConfig's own problems.
+ */
+export function parseWithFileIssues(
+  fileIssues: readonly ConfigIssue[],
+  parse: () => PlatformConfig,
+): PlatformConfig {
   let parsed: PlatformConfig | undefined;
   let issues: readonly ConfigIssue[] = [];
   try {
-    parsed = parseConfig(applyOverrides(file.raw, env), { secretKeys: file.secretKeys });
+    parsed = parse();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues = error.issues;
@@ -210,6 +223,17 @@ export function checkStackConfig(
     throw new ConfigError([...fileIssues, ...issues]);
   }
   return parsed;
+}
+
+/** The `config:` block of `<dir>/Pulumi.<stack>.yaml`; undefined when there is no such file. */
+export function readStackFileBlock(
+  dir: string,
+  stack: string,
+): Record<string, unknown> | undefined {
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return undefined;
+  const doc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
+  return doc?.config ?? {};
 }
 
 /**
@@ -249,17 +273,16 @@ export function checkStackFileOnDisk(
   stack: string,
   env: Readonly<Record<string, string | undefined>> = {},
 ): PlatformConfig {
-  const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) {
+  const stackConfig = readStackFileBlock(dir, stack);
+  if (stackConfig === undefined) {
     const stacks = readdirSync(dir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => s !== undefined)
       .sort();
     throw new Error(
-      `no stack file ${path.basename(file)} in ${dir}; stack files here: ${stacks.join(", ") || "none"}`,
+      `no stack file Pulumi.${stack}.yaml in ${dir}; stack files here: ${stacks.join(", ") || "none"}`,
     );
   }
-  const stackDoc = readYamlFile(file) as { config?: Record<string, unknown> } | null;
   // A folder of stack files without its own Pulumi.yaml (a test fixture) uses this project's.
   const projectFile =
     [path.join(dir, "Pulumi.yaml"), path.join(__dirname, "..", "..", "Pulumi.yaml")].find(
@@ -267,7 +290,7 @@ export function checkStackFileOnDisk(
     ) ?? "";
   const projectDoc =
     projectFile !== "" ? (readYamlFile(projectFile) as { config?: ProjectConfig } | null) : null;
-  return checkStackConfig(stackDoc?.config ?? {}, projectDoc?.config ?? {}, env);
+  return checkStackConfig(stackConfig, projectDoc?.config ?? {}, env);
 }
 
 /** A YAML file's content; text that is not YAML is a ConfigError naming the file. */
