@@ -599,9 +599,9 @@ describe("the upload script with a stand-in mc", () => {
   );
 });
 
-/** `{YYYYMMDDTHHMMSSZ}` of `days` days ago, as the dump script stamps a dump. */
-const stampDaysAgo = (days: number) =>
-  new Date(Date.now() - days * 86_400_000).toISOString().replace(/[-:]|\.\d+/g, "");
+/** `{YYYYMMDDTHHMMSSZ}` of `days` days before `now`, as the dump script stamps a dump. */
+const stampDaysAgo = (days: number, now: number) =>
+  new Date(now - days * 86_400_000).toISOString().replace(/[-:]|\.\d+/g, "");
 
 describe.each(SHELLS)("the backup script's retention on a volume, under %s", (shell) => {
   it("prunes only the tenants it backs up, and never their newest dump; an offboarded tenant's dumps stay", async () => {
@@ -626,12 +626,14 @@ describe.each(SHELLS)("the backup script's retention on a volume, under %s", (sh
       await writeFile(path.join(urls, "acme"), "postgres://sp_acme:pw@db:5432/sp_acme");
       await writeFile(path.join(urls, "initech"), "postgres://sp_initech:pw@db:5432/sp_initech");
       const ages = { globex: [30, 8], acme: [9, 8, 6], initech: [10, 9] };
-      const name = (id: string, days: number) => `${id}-${stampDaysAgo(days)}.dump`;
+      // One clock for every name: a second passing mid-test must not rename a dump.
+      const now = Date.now();
+      const name = (id: string, days: number) => `${id}-${stampDaysAgo(days, now)}.dump`;
       for (const [id, days] of Object.entries(ages)) {
         await mkdir(path.join(dumps, id), { recursive: true });
         for (const d of days) {
           const file = path.join(dumps, id, name(id, d));
-          const time = new Date(Date.now() - d * 86_400_000);
+          const time = new Date(now - d * 86_400_000);
           await writeFile(file, "dump");
           await utimes(file, time, time);
         }
