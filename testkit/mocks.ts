@@ -66,7 +66,9 @@ export interface RunOptions {
    * The other stacks the program may read through `pulumi.StackReference`, by the name it
    * references (`org/project/stack`): their outputs as the engine would return them, and which
    * of those are secret. A reference to a stack not listed fails the run, as a reference to a
-   * missing stack fails `pulumi up`.
+   * missing stack fails `pulumi up`; the one exception is the run's own stack (any organization),
+   * which the program reads back (stacks/stack-identity.ts) and which answers as a stack never
+   * deployed (no outputs) unless listed.
    */
   readonly stackReferences?: Readonly<Record<string, StackReferenceAnswer>>;
 }
@@ -155,7 +157,8 @@ function stackReferenceState(
   known: RunOptions["stackReferences"],
   unknown: string[],
 ): Record<string, any> {
-  const answer = known?.[name];
+  const own = name.endsWith(`/${pulumi.getProject()}/${pulumi.getStack()}`);
+  const answer = known?.[name] ?? (own ? { outputs: {} } : undefined);
   if (answer === undefined) {
     // A failed read rejects every output of the reference where nothing can catch it, so the
     // read answers with no outputs and the run fails once the program is done.
@@ -266,11 +269,23 @@ export async function runProgram<T>(
 
   pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretKeys ?? [])]);
   let result: T;
+  let failedExport: unknown;
   try {
     result = await program();
+    // As the engine does with a stack's exports: wait for each (resources registered once the
+    // program has read something, stacks/stack-identity.ts, come in only then); the first that
+    // failed fails the run.
+    const exports = result !== null && typeof result === "object" ? Object.values(result) : [];
+    for (const outcome of await Promise.allSettled(exports.map(settledOutput)))
+      if (outcome.status === "rejected" && failedExport === undefined)
+        failedExport = outcome.reason;
   } finally {
     await settings.waitForRPCs();
   }
+  if (failedExport !== undefined)
+    throw failedExport instanceof Error
+      ? failedExport
+      : new Error(`an export failed: ${JSON.stringify(failedExport)}`);
   if (unknownStacks.length > 0) {
     throw new Error(
       `harness: stack reference to ${unknownStacks.join(", ")}, which the run does not know; pass its outputs in stackReferences if it is intended`,
@@ -322,6 +337,24 @@ export function isSecretInput(resource: RecordedResource, path: string): boolean
   return resource.secretPaths.some(
     (p) => p === "" || p === path || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
   );
+}
+
+/**
+ * An Output's value, or its failure; anything else as it is. A failed output's other promises
+ * (known, secret, resources) fail too, and are taken here as the engine takes them, so none is
+ * left unhandled.
+ */
+export function settledOutput(value: unknown): Promise<unknown> {
+  if (!pulumi.Output.isInstance(value)) return Promise.resolve(value);
+  const output = value as unknown as {
+    promise(): Promise<unknown>;
+    readonly isKnown: Promise<boolean>;
+    readonly isSecret: Promise<boolean>;
+    allResources(): Promise<unknown>;
+  };
+  for (const other of [output.isKnown, output.isSecret, output.allResources()])
+    other.catch(() => undefined);
+  return output.promise();
 }
 
 /** The plain value of an Output (or Input), for assertions. */

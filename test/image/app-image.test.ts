@@ -273,9 +273,13 @@ describe("AppImage", () => {
       Dockerfile: "FROM scratch\nCOPY . .\n",
       "config/settings.env": `LOG_LEVEL=info\nGITHUB_TOKEN=${FAKE_GITHUB_TOKEN}\n`,
     });
-    const { result: run, errors } = await withHostErrors(() =>
-      build({ context: dir, repository: REPO }, true),
-    );
+    const args = { context: dir, repository: REPO };
+    const { result: run, errors } = await withHostErrors(async () => {
+      // Exported, its ref fails the run with the scan's error, as it fails the update.
+      await expect(build(args, true)).rejects.toThrow(/holds 1 credential/);
+      // Not exported, the error still reaches the host through the Image's inputs.
+      return runProgram(() => void new AppImage("agent", args), { preview: true });
+    });
     expect(run.ofType(DOCKER_BUILD.Image)).toEqual([]);
     expect(errors.length).toBeGreaterThan(0);
     // The same error reaches every input that waited on the scan; Pulumi reports it once.

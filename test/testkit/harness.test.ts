@@ -109,4 +109,34 @@ describe("mock harness", () => {
       }),
     ).rejects.toThrow(/stack reference to organization\/p\/unknown, which the run does not know/);
   });
+
+  it("answers the run's own stack as never deployed unless given", async () => {
+    const run = await runProgram(
+      async () => {
+        const self = new pulumi.StackReference("self", { name: "acme-org/agent-cloud/dev" });
+        return (await self.getOutputDetails("environment")).value;
+      },
+      { stack: "dev" },
+    );
+    expect(run.result).toBeUndefined();
+    expect(run.get(PULUMI.StackReference, "self").inputs).toEqual({
+      name: "acme-org/agent-cloud/dev",
+    });
+  });
+
+  it("waits for the program's exports, as the engine does, and fails the run with the first that failed", async () => {
+    // A resource registered only once an export's promise has run is still recorded.
+    const later = await runProgram(() => ({
+      secret: pulumi.output(
+        Promise.resolve().then(() => new k8s.core.v1.Secret("late", {}).metadata.name),
+      ),
+    }));
+    expect(later.ofType(KUBERNETES.Secret).map((r) => r.name)).toEqual(["late"]);
+    await expect(
+      runProgram(() => ({
+        fine: pulumi.output("ok"),
+        failed: pulumi.output(Promise.reject(new Error("the export failed"))),
+      })),
+    ).rejects.toThrow("the export failed");
+  });
 });
