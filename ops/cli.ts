@@ -83,7 +83,7 @@ if (require.main === module) {
   if (ignored.length > 0)
     println(
       process.stderr,
-      `note: ignoring ${ignored.join(", ")} from the environment: ops sets the program's overrides itself (from --skip-build, --force, --tag, --image-from, and the tenants it re-creates)`,
+      `note: ignoring ${ignored.join(", ")} from the environment: ops sets the program's overrides itself (from --skip-build, --force, --tag, --image-from, --database-moved, and the tenants it re-creates)`,
     );
   void main(process.argv.slice(2), realContext(process.argv.slice(2))).then((code) => {
     process.exitCode = code;

@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { databaseServerName } from "../model/database-server";
 import { loadConfig } from "./config";
 import { environmentProgram } from "./program";
 import { stopOnConfigError } from "./stop-on-config-error";
@@ -29,6 +30,8 @@ const platform = environmentProgram(config, {
 /** Stack outputs: what `ops status|history|promote|doctor` and people read. No secrets. */
 export const environment = config.environment;
 export const domain = config.domain;
+/** Where the tenants' databases are (`in-cluster` or `external host:port`): the next update checks it has not moved (stacks/stack-identity.ts). */
+export const databaseServer = databaseServerName(config.database);
 export const edgeNamespace = platform.edgeNamespace;
 export const imageRef = platform.imageRef;
 export const proxyAddress = platform.proxyAddress;

@@ -9,6 +9,7 @@ import { TenantShard } from "../components/shard/tenant-shard";
 import { type PlatformConfig } from "../model/platform-config";
 import { qualifiedStackName } from "./config/shards";
 import { readShardTenants } from "./shard-tenants";
+import { checkStackIdentity } from "./stack-identity";
 import { stopOnConfigError } from "./stop-on-config-error";
 
 export interface ProgramOptions {
@@ -29,18 +30,37 @@ export interface StackOutputs {
   readonly apiKeys?: pulumi.Output<unknown>;
 }
 
-function outputsOf(stack: Platform | TenantShard): StackOutputs {
+/**
+ * Builds this stack's part of the environment and returns its outputs, once the stack's own
+ * guard (stacks/stack-identity.ts) has read what it ran last: nothing is registered before.
+ */
+export function environmentProgram(config: PlatformConfig, options: ProgramOptions): StackOutputs {
+  const built = checkStackIdentity(config)
+    .then(() => buildStack(config, options))
+    .catch((error: unknown) => {
+      // As for the stack's own config: the message alone, no stack trace.
+      throw stopOnConfigError(error);
+    });
+  /** One output of the stack's part once it exists. */
+  const builtOutput = <T>(pick: (stack: Platform | TenantShard) => pulumi.Input<T> | undefined) =>
+    pulumi.output(built.then((stack) => pulumi.output(pick(stack)))) as pulumi.Output<T>;
   return {
-    edgeNamespace: stack.edgeNamespace,
-    imageRef: stack.imageRef,
-    proxyAddress: stack.proxyAddress,
-    tenants: stack.tenants,
-    hostsFileLines: stack.hostsFileLines,
+    edgeNamespace: builtOutput((stack) => stack.edgeNamespace),
+    imageRef: builtOutput((stack) => stack.imageRef),
+    proxyAddress: builtOutput((stack) => stack.proxyAddress),
+    tenants: builtOutput((stack) => stack.tenants),
+    hostsFileLines: builtOutput((stack) => stack.hostsFileLines),
+    ...(config.shard.platform === undefined
+      ? {}
+      : { apiKeys: builtOutput((stack) => (stack as TenantShard).apiKeys) }),
   };
 }
 
-/** Builds this stack's part of the environment and returns its outputs. */
-export function environmentProgram(config: PlatformConfig, options: ProgramOptions): StackOutputs {
+/** The whole environment, the platform with its shards' tenants routed, or one shard. */
+async function buildStack(
+  config: PlatformConfig,
+  options: ProgramOptions,
+): Promise<Platform | TenantShard> {
   const name = config.environment;
   if (config.shard.platform !== undefined) {
     const platformStack = qualifiedStackName(
@@ -48,29 +68,11 @@ export function environmentProgram(config: PlatformConfig, options: ProgramOptio
       pulumi.getProject(),
       config.shard.platform,
     );
-    const shard = new TenantShard(name, { config, platformStack });
-    return { ...outputsOf(shard), apiKeys: shard.apiKeys };
+    return new TenantShard(name, { config, platformStack });
   }
-  if (config.shards.length === 0) {
-    return outputsOf(new Platform(name, { config, ...options }));
-  }
+  if (config.shards.length === 0) return new Platform(name, { config, ...options });
   // The proxy's routes and the DNS records are named from the shards' tenants, so they are
   // read (and checked) before the platform registers anything.
-  const platform = readShardTenants(config).then(
-    (shardTenants) => new Platform(name, { config, ...options, shardTenants }),
-    (error: unknown) => {
-      // As for the stack's own config: the message alone, no stack trace.
-      throw stopOnConfigError(error);
-    },
-  );
-  /** One output of the platform once it exists. */
-  const platformOutput = <T>(pick: (built: Platform) => pulumi.Input<T>) =>
-    pulumi.output(platform.then((built) => pulumi.output(pick(built)))) as pulumi.Output<T>;
-  return {
-    edgeNamespace: platformOutput((built) => built.edgeNamespace),
-    imageRef: platformOutput((built) => built.imageRef),
-    proxyAddress: platformOutput((built) => built.proxyAddress),
-    tenants: platformOutput((built) => built.tenants),
-    hostsFileLines: platformOutput((built) => built.hostsFileLines),
-  };
+  const shardTenants = await readShardTenants(config);
+  return new Platform(name, { config, ...options, shardTenants });
 }

@@ -40,6 +40,7 @@ import { assertCarriable, carriedPins, sourceStackImage } from "../plans/carried
 import {
   assertSameEnvironment,
   checkDatabaseServer,
+  databaseMovedEnv,
   databaseServerOf,
 } from "../plans/stack-identity";
 import {
@@ -113,17 +114,17 @@ export const deployCommand = defineCommand({
         type: "string",
         multiple: true,
         value: "ID",
-        doc: "tenant ID, removed before and in the stack file again, takes its\nretained role and database over, data included",
+        doc: "tenant ID, removed before (or run by another shard stack of the\nenvironment) and in the stack file again, takes its retained role and\ndatabase over, data included",
       },
       "new-database": {
         type: "string",
         multiple: true,
         value: "ID",
-        doc: "tenant ID, removed before and in the stack file again, starts with a\nnew role and database (drop the retained ones on the server first)",
+        doc: "tenant ID, removed before (or run by another shard stack of the\nenvironment) and in the stack file again, starts with a new role and\ndatabase (drop the retained ones on the server first)",
       },
       "database-moved": {
         type: "boolean",
-        doc: "the stack file names another database server than the last update\nran on: its tenants' data was moved there (db backup, then db restore\nafter this deploy); without it such a deploy is refused",
+        doc: "the stack file names another database server than the last update\nran on: its tenants' data was moved there (db backup, then db restore\nafter this deploy); without it such a deploy is refused (it sets\nAGENT_CLOUD_DATABASE_MOVED=1, which a hand-run pulumi up takes)",
       },
       "policy-pack": {
         type: "string",
@@ -302,7 +303,11 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
       ci: (ctx.env ?? process.env).CI === "true",
     },
   );
-  Object.assign(source.env, adoptionEnv(retained));
+  Object.assign(
+    source.env,
+    adoptionEnv(retained),
+    databaseMovedEnv(options.databaseMoved === true),
+  );
   const removal = planRemoval({
     stack: options.stack,
     environment,

@@ -34,6 +34,7 @@ import { deployHint, environmentSettings, platformOf } from "../plans/shards";
 import {
   assertSameEnvironment,
   checkDatabaseServer,
+  databaseMovedEnv,
   databaseServerOf,
 } from "../plans/stack-identity";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
@@ -91,7 +92,7 @@ export const rollbackCommand = defineCommand({
       release: { type: "string", value: "NAME", doc: "name this rollback's own release" },
       "database-moved": {
         type: "boolean",
-        doc: "that update ran its tenants on another database server than the\nlast update: their data was moved there (db backup, then db restore\nafter the rollback); without it such a rollback is refused",
+        doc: "that update ran its tenants on another database server than the\nlast update: their data was moved there (db backup, then db restore\nafter the rollback); without it such a rollback is refused (it sets\nAGENT_CLOUD_DATABASE_MOVED=1 for the program)",
       },
       "policy-pack": {
         type: "string",
@@ -239,13 +240,13 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   if (move !== undefined) println(stdout, move);
 
   const source: RunSource = { commit, config: plan.config };
-  const env = adoptionEnv(plan.adopted);
+  const env = { ...adoptionEnv(plan.adopted), ...databaseMovedEnv(options.databaseMoved === true) };
   // The project's policy pack applies to every rollback, as deploy.yml applies it to deploys.
   const policyPacks =
     options.policyPacks ??
     ((await engine.hasPolicyPack(DEFAULT_POLICY_PACK)) ? [DEFAULT_POLICY_PACK] : []);
   const onOutput = (text: string) => stdout.write(text);
-  const run = { source, policyPacks, onOutput, ...(plan.adopted.length > 0 ? { env } : {}) };
+  const run = { source, policyPacks, onOutput, ...(Object.keys(env).length > 0 ? { env } : {}) };
   const preview = await engine.preview(options.stack, run);
   println(stdout, `preview: ${describeChanges(preview.changeSummary)}`);
 

@@ -6,12 +6,17 @@
  * ones are retained on the server). And nothing moves tenant data to a new database server, so a
  * deploy onto one waits for the operator to say the data was moved.
  */
-import { POSTGRES_PORT } from "../../model/database-defaults";
+import {
+  databaseMoveSummary,
+  databaseServerName,
+  ENVIRONMENT_KEPT,
+} from "../../model/database-server";
 import type { StackConfig, StackOutputs, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { environmentOf, fromRecorded, isSecure, KEY, sectionOf } from "../stack-config";
 import { parseRelease } from "./release";
 import { environmentOutput } from "../stack-outputs";
+import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { recordedNoConfig, successes } from "./tenants-ran";
 
 /** Refuses a stack file whose environment is not the one the stack runs, before anything runs. */
@@ -25,22 +30,22 @@ export function assertSameEnvironment(
   const configured = environmentOf(config);
   if (running === undefined || configured === undefined || running === configured) return;
   throw new OpsError(
-    `${file} sets environment "${configured}", and stack "${stack}" runs environment "${running}": every tenant's namespace, PostgreSQL role and database are named after it, so this update would delete each tenant's namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "${running}", or create a new stack for "${configured}"`,
+    `${file} sets environment "${configured}", and stack "${stack}" runs environment "${running}": ${ENVIRONMENT_KEPT}. An environment keeps its name: set environment back to "${running}", or create a new stack for "${configured}"`,
   );
 }
 
 /**
- * Where a stack's tenant databases live: `in-cluster`, or `external host:port` (the schema's
- * defaults filled in: no `database` is in-cluster, no port is 5432, host names in lower case).
- * Undefined when the section cannot be read (one secret, or a host that is one).
+ * Where a stack's tenant databases live (databaseServerName). Undefined when the section cannot
+ * be read (one secret, or a host that is one).
  */
 export function databaseServerOf(config: StackConfig): string | undefined {
   if (isSecure(config[KEY.database])) return undefined;
   const database = sectionOf(config, "database");
-  if (database.mode === undefined || database.mode === "in-cluster") return "in-cluster";
-  if (database.mode !== "external" || typeof database.host !== "string") return undefined;
-  const port = typeof database.port === "number" ? database.port : POSTGRES_PORT;
-  return `external ${database.host.toLowerCase()}:${port}`;
+  return databaseServerName({
+    mode: typeof database.mode === "string" ? database.mode : undefined,
+    host: database.host,
+    port: database.port,
+  });
 }
 
 /** The server the newest successful update's tenants ran on, and that update. */
@@ -85,7 +90,12 @@ export function checkDatabaseServer(input: {
     return undefined;
   }
   const rollback = input.rollbackTo === undefined ? undefined : `v${input.rollbackTo}`;
-  const what = `the database server changes (v${last.version} ran ${last.server}, ${rollback === undefined ? "this deploy" : `the rollback to ${rollback}`} runs ${to}), and tenant data does not move with it`;
+  const what = databaseMoveSummary({
+    ran: `v${last.version}`,
+    from: last.server,
+    runs: rollback === undefined ? "this deploy" : `the rollback to ${rollback}`,
+    to,
+  });
   const how = `back up each of ${input.running.join(", ")} (npm run ops -- db backup --stack ${input.stack} --tenant <id>), ${rollback === undefined ? "deploy" : "roll back"} with --database-moved, then restore each (db restore)`;
   if (input.moved)
     return `note: ${what}; --database-moved: restore each tenant's data if it is not there yet`;
@@ -95,4 +105,12 @@ export function checkDatabaseServer(input: {
       ? `set the stack file's database back to ${last.server}`
       : `roll back to an update that ran on ${last.server}`;
   throw new OpsError(`${what}: ${how}; or ${revert}`);
+}
+
+/**
+ * What `--database-moved` tells the program (`AGENT_CLOUD_DATABASE_MOVED=1`), which checks a
+ * move itself for a hand-run `pulumi up` (stacks/stack-identity.ts); nothing without the flag.
+ */
+export function databaseMovedEnv(moved: boolean): Record<string, string> {
+  return moved ? { [OVERRIDE_ENV.databaseMoved]: "1" } : {};
 }

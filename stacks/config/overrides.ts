@@ -24,6 +24,7 @@ export const OVERRIDE_ENV = {
   tag: "AGENT_CLOUD_IMAGE_TAG",
   tenantImages: "AGENT_CLOUD_TENANT_IMAGES",
   adoptDatabases: "AGENT_CLOUD_ADOPT_DATABASES",
+  databaseMoved: "AGENT_CLOUD_DATABASE_MOVED",
 } as const;
 
 /** The overrides `env` sets: non-empty, and for AGENT_CLOUD_SKIP_BUILD not `0`. */
@@ -193,4 +194,21 @@ function applyAdoptions(
     return raw;
   }
   return { ...raw, adoptDatabases: [...new Set(ids)] };
+}
+
+/**
+ * Whether `AGENT_CLOUD_DATABASE_MOVED` says the tenants' data was moved: `1` yes, unset or empty
+ * no. Anything else throws a {@link ConfigError}: a typo must not pass for either answer.
+ */
+export function databaseMovedOverride(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env[OVERRIDE_ENV.databaseMoved] ?? "";
+  if (value === "" || value === "1") return value === "1";
+  throw new ConfigError([
+    {
+      path: OVERRIDE_ENV.databaseMoved,
+      received: showReceived(value),
+      message:
+        "must be 1 (the tenants' data was moved to the stack file's database server) or unset",
+    },
+  ]);
 }

@@ -197,6 +197,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       AGENT_CLOUD_IMAGE_TAG: "",
       AGENT_CLOUD_TENANT_IMAGES: "",
       AGENT_CLOUD_ADOPT_DATABASES: "",
+      AGENT_CLOUD_DATABASE_MOVED: "",
     });
     expect(call.cwd).toBe(project);
   });

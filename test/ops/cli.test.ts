@@ -391,7 +391,7 @@ describe("main", () => {
         encoding: "utf8",
       }).stderr;
     expect(stderrOf({ AGENT_CLOUD_SKIP_BUILD: "1", AGENT_CLOUD_IMAGE_TAG: "stale" })).toBe(
-      "note: ignoring AGENT_CLOUD_SKIP_BUILD, AGENT_CLOUD_IMAGE_TAG from the environment: ops sets the program's overrides itself (from --skip-build, --force, --tag, --image-from, and the tenants it re-creates)\n",
+      "note: ignoring AGENT_CLOUD_SKIP_BUILD, AGENT_CLOUD_IMAGE_TAG from the environment: ops sets the program's overrides itself (from --skip-build, --force, --tag, --image-from, --database-moved, and the tenants it re-creates)\n",
     );
     expect(stderrOf({ AGENT_CLOUD_SKIP_BUILD: "0", AGENT_CLOUD_IMAGE_TAG: "" })).toBe("");
   }, 30_000);

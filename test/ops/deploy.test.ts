@@ -482,9 +482,13 @@ describe("deploy", () => {
     );
     expect(ctx.engine.callsOf("up")).toEqual([]);
     expect(await deploy(ctx, { ...base, databaseMoved: true })).toBe(0);
-    expect((ctx.engine.callsOf("up")[0]!.args as { message: string }).message).toContain(
-      " database=external%20db.internal:5432",
-    );
+    const args = ctx.engine.callsOf("up")[0]!.args as {
+      message: string;
+      env: Record<string, string>;
+    };
+    expect(args.message).toContain(" database=external%20db.internal:5432");
+    // The program checks a move itself (stacks/stack-identity.ts): the flag tells it too.
+    expect(args.env.AGENT_CLOUD_DATABASE_MOVED).toBe("1");
   });
 
   it("removes a tenant from an unprotected stack without a flag, saying its database stays", async () => {

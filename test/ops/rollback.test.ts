@@ -282,7 +282,10 @@ describe("rollback command", () => {
       "note: the database server changes (v4 ran external db.internal:5432, the rollback to v2 runs in-cluster), and tenant data does not move with it; --database-moved: restore each tenant's data if it is not there yet",
     );
     const [up] = ctx.engine.callsOf("up");
-    expect((up!.args as { message: string }).message).toContain(" database=in-cluster before=v4");
+    const args = up!.args as { message: string; env?: Record<string, string> };
+    expect(args.message).toContain(" database=in-cluster before=v4");
+    // The program checks a move itself (stacks/stack-identity.ts): the flag tells it too.
+    expect(args.env).toEqual({ AGENT_CLOUD_DATABASE_MOVED: "1" });
   });
 
   it("returns to an update on the same database server without a flag", async () => {
@@ -291,6 +294,7 @@ describe("rollback command", () => {
     dev.history[0] = { ...dev.history[0]!, message: "deploy database=in-cluster" };
     expect(await rollback(ctx, { stack: "dev", yes: true })).toBe(0);
     expect(ctx.stdout.lines.filter((line) => line.includes("database server"))).toEqual([]);
+    expect((ctx.engine.callsOf("up")[0]!.args as { env?: unknown }).env).toBeUndefined();
   });
 
   it("refuses to return to an update whose config names another environment than the stack runs", async () => {

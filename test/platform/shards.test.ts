@@ -65,9 +65,11 @@ describe("a shard stack", () => {
       expect(run.ofType(type), type).toEqual([]);
     expect(run.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
 
-    // One reference, to its platform, for the image and the proxy's address.
-    expect(run.ofType(PULUMI.StackReference).map((r) => r.inputs.name)).toEqual([
-      "organization/agent-cloud/production",
+    // One reference to its platform, for the image and the proxy's address, and one to itself
+    // (stacks/stack-identity.ts).
+    expect(run.ofType(PULUMI.StackReference).map((r) => `${r.name} ${r.inputs.name}`)).toEqual([
+      "production-last-update organization/agent-cloud/production-s01",
+      "production-platform organization/agent-cloud/production",
     ]);
     for (const d of run.ofType(KUBERNETES.Deployment))
       expect(d.inputs.spec.template.spec.containers[0].image).toBe(PLATFORM_IMAGE);
@@ -190,6 +192,7 @@ describe("the platform stack of a sharded environment", () => {
         .map((r) => `${r.name} ${r.inputs.name}`)
         .sort(),
     ).toEqual([
+      "production-last-update organization/agent-cloud/production",
       "production-shard-s01 organization/agent-cloud/production-s01",
       "production-shard-s02 organization/agent-cloud/production-s02",
     ]);

@@ -81,6 +81,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
     expect(await validateAllKubernetes(run.resources)).toBeGreaterThan(8 * ids.length);
     expect(Object.keys(run.outputs).sort()).toEqual([
+      "databaseServer",
       "domain",
       "edgeNamespace",
       "environment",
@@ -90,6 +91,13 @@ describe.each(STACKS)("stack %s", (stack) => {
       "tenants",
     ]);
     expect(run.secretOutputs).toEqual([]);
+    expect(run.outputs.databaseServer).toBe(
+      {
+        local: "in-cluster",
+        dev: "external pg-dev.internal.example.com:5432",
+        production: "external pg.internal.example.com:5432",
+      }[stack],
+    );
     const tenants = run.outputs.tenants as Record<
       string,
       { url: string; namespace: string; image: string }

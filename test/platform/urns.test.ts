@@ -11,14 +11,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STACKS } from "../../testkit/stack-files";
 import { runStack } from "./support";
-import { AGENT_CLOUD, KUBERNETES, POSTGRESQL, RANDOM } from "../../testkit/type-tokens";
+import { AGENT_CLOUD, KUBERNETES, POSTGRESQL, PULUMI, RANDOM } from "../../testkit/type-tokens";
 
 const FIXTURE = join(__dirname, "fixtures", "urns.json");
 const recorded = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
 
 interface UrnPattern {
-  /** The type of its parent component. */
-  readonly parent: string;
+  /** The type of its parent component; none for a resource at the stack's top. */
+  readonly parent?: string;
   /** The resource's own type (the last of its type chain). */
   readonly type: string;
   /** The end of its logical name. */
@@ -83,6 +83,11 @@ const ADDED: readonly UrnPattern[] = [
     type: RANDOM.RandomPassword,
     nameSuffix: "-database-password-key",
     why: "the one stack-level key tenant database passwords derive from; created",
+  },
+  {
+    type: PULUMI.StackReference,
+    nameSuffix: "-last-update",
+    why: "the stack reading its own last outputs before it registers anything (stacks/stack-identity.ts); read, nothing is created",
   },
 ];
 

@@ -78,7 +78,21 @@ export class ProgramEngine extends MemoryEngine {
             string,
             pulumi.Output<unknown>
           >,
-        { stack, config: engineConfig, secretKeys, preview },
+        {
+          stack,
+          config: engineConfig,
+          secretKeys,
+          preview,
+          // The program reads its own stack back (stacks/stack-identity.ts): this stack's
+          // outputs of its last update, as the engine would answer.
+          stackReferences: {
+            [`organization/agent-cloud/${stack}`]: {
+              outputs: Object.fromEntries(
+                Object.entries(this.stacks[stack]?.outputs ?? {}).map(([k, o]) => [k, o.value]),
+              ),
+            },
+          },
+        },
       );
     } finally {
       process.env = saved;
