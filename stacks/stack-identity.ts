@@ -16,7 +16,7 @@ import {
   ENVIRONMENT_KEPT,
 } from "../model/database-server";
 import type { PlatformConfig } from "../model/platform-config";
-import { ConfigError, type ConfigIssue } from "./config/errors";
+import { ConfigError, type ConfigIssue, formatIssue } from "./config/errors";
 import { databaseMovedOverride, OVERRIDE_ENV } from "./config/overrides";
 import { qualifiedStackName } from "./config/shards";
 
@@ -64,11 +64,17 @@ export interface IdentityCheck {
 export function stackIdentityCheck(
   config: { readonly environment: string; readonly database: DatabaseLocation },
   running: RunningStack,
-  options: { readonly stack: string; readonly moved: boolean; readonly preview: boolean },
+  options: {
+    readonly stack: string;
+    /** The stack file that sets `environment` and `database` (a shard's platform's). */
+    readonly file: string;
+    readonly moved: boolean;
+    readonly preview: boolean;
+  },
 ): IdentityCheck {
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
-  const file = `Pulumi.${options.stack}.yaml`;
+  const file = options.file;
   if (running.environment !== undefined && running.environment !== config.environment) {
     issues.push({
       path: "environment",
@@ -80,7 +86,7 @@ export function stackIdentityCheck(
   const from = running.databaseServer;
   if (from !== undefined && to !== undefined && from !== to && running.tenants.length > 0) {
     const what = databaseMoveSummary({ ran: "the last update", from, runs: "this one", to });
-    const how = `back up each of ${running.tenants.join(", ")} (npm run ops -- db backup --stack ${options.stack} --tenant <id>), run the update with ${OVERRIDE_ENV.databaseMoved}=1 (npm run ops -- deploy --stack ${options.stack} --database-moved sets it), then restore each (db restore)`;
+    const how = `back up each of ${running.tenants.join(", ")} (npm run ops -- db backup --stack ${options.stack} --tenant <id>), run the update with ${OVERRIDE_ENV.databaseMoved}=1 (npm run ops -- deploy|rollback --stack ${options.stack} --database-moved sets it), then restore each (db restore)`;
     if (options.moved)
       notes.push(
         `${what}; ${OVERRIDE_ENV.databaseMoved}=1: restore each tenant's data if it is not there yet`,
@@ -96,17 +102,30 @@ export function stackIdentityCheck(
   return { issues, notes };
 }
 
+/** The guard's refusal: the config is valid, but this stack cannot take it. */
+export class StackIdentityError extends ConfigError {
+  constructor(stack: string, issues: readonly ConfigIssue[]) {
+    super(issues);
+    this.name = "StackIdentityError";
+    this.message =
+      `stack "${stack}" refuses this update (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n` +
+      issues.map((issue) => `  - ${formatIssue(issue)}`).join("\n");
+  }
+}
+
 /**
- * Reads what this stack ran last (a stack reference to itself) and applies stackIdentityCheck.
- * Rejects with a {@link ConfigError} listing every refusal; logs a preview's notes as warnings.
+ * Reads what this stack ran last (a stack reference to itself, in the organization the engine
+ * runs it in) and applies stackIdentityCheck. Rejects with a {@link StackIdentityError} listing
+ * every refusal; logs a preview's notes as warnings.
  */
 export async function checkStackIdentity(
   config: PlatformConfig,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<void> {
   const moved = databaseMovedOverride(env);
+  const stack = pulumi.getStack();
   const self = new pulumi.StackReference(`${config.environment}-last-update`, {
-    name: qualifiedStackName(config.stackOrganization, pulumi.getProject(), pulumi.getStack()),
+    name: qualifiedStackName(pulumi.getOrganization(), pulumi.getProject(), stack),
   });
   const outputs: Record<string, unknown> = {};
   for (const name of Object.values(IDENTITY_OUTPUTS)) {
@@ -114,10 +133,11 @@ export async function checkStackIdentity(
     outputs[name] = details.value ?? details.secretValue;
   }
   const check = stackIdentityCheck(config, runningStackOf(outputs), {
-    stack: pulumi.getStack(),
+    stack,
+    file: `Pulumi.${config.shard.platform ?? stack}.yaml`,
     moved,
     preview: pulumi.runtime.isDryRun(),
   });
   for (const note of check.notes) void pulumi.log.warn(note);
-  if (check.issues.length > 0) throw new ConfigError(check.issues);
+  if (check.issues.length > 0) throw new StackIdentityError(stack, check.issues);
 }

@@ -57,6 +57,8 @@ export interface ProgramRun<T> {
 export interface RunOptions {
   readonly project?: string;
   readonly stack?: string;
+  /** The organization the engine runs the stack in (`organization` on a DIY backend). */
+  readonly organization?: string;
   readonly preview?: boolean;
   /** Config as the engine would pass it: `{ "agent-cloud:domain": "..." }`, objects as JSON text. */
   readonly config?: Record<string, string>;
@@ -66,7 +68,7 @@ export interface RunOptions {
    * The other stacks the program may read through `pulumi.StackReference`, by the name it
    * references (`org/project/stack`): their outputs as the engine would return them, and which
    * of those are secret. A reference to a stack not listed fails the run, as a reference to a
-   * missing stack fails `pulumi up`; the one exception is the run's own stack (any organization),
+   * missing stack fails `pulumi up`; the one exception is the run's own stack (in its organization),
    * which the program reads back (stacks/stack-identity.ts) and which answers as a stack never
    * deployed (no outputs) unless listed.
    */
@@ -157,7 +159,7 @@ function stackReferenceState(
   known: RunOptions["stackReferences"],
   unknown: string[],
 ): Record<string, any> {
-  const own = name.endsWith(`/${pulumi.getProject()}/${pulumi.getStack()}`);
+  const own = name === `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
   const answer = known?.[name] ?? (own ? { outputs: {} } : undefined);
   if (answer === undefined) {
     // A failed read rejects every output of the reference where nothing can catch it, so the
@@ -224,6 +226,7 @@ export async function runProgram<T>(
     options.project ?? "agent-cloud",
     options.stack ?? "test",
     options.preview ?? false,
+    options.organization ?? "organization",
   );
 
   // The mock monitor does not pass parent or options to newResource; read them off the request.
@@ -282,15 +285,15 @@ export async function runProgram<T>(
   } finally {
     await settings.waitForRPCs();
   }
-  if (failedExport !== undefined)
-    throw failedExport instanceof Error
-      ? failedExport
-      : new Error(`an export failed: ${JSON.stringify(failedExport)}`);
   if (unknownStacks.length > 0) {
     throw new Error(
       `harness: stack reference to ${unknownStacks.join(", ")}, which the run does not know; pass its outputs in stackReferences if it is intended`,
     );
   }
+  if (failedExport !== undefined)
+    throw failedExport instanceof Error
+      ? failedExport
+      : new Error(`an export failed: ${JSON.stringify(failedExport)}`);
   if (unexpectedInvokes.length > 0) {
     throw new Error(
       `harness: unexpected invoke ${unexpectedInvokes.join(", ")}; answer it in KNOWN_INVOKES if it is intended`,

@@ -11,7 +11,7 @@ import { loadConfig } from "../../stacks/config";
 import { environmentProgram } from "../../stacks/program";
 import {
   runProgram,
-  valueOf,
+  settledOutput,
   type ProgramRun,
   type StackReferenceAnswer,
 } from "../../testkit/mocks";
@@ -86,8 +86,13 @@ export async function runSharded(
         environment: parsed.environment,
         domain: parsed.domain,
       };
-      for (const [key, value] of Object.entries(out))
-        if (value !== undefined) outputs[key] = await valueOf(value);
+      // Every output, as the engine awaits them; the first that failed fails the run.
+      const entries = Object.entries(out).filter(([, value]) => value !== undefined);
+      const settled = await Promise.allSettled(entries.map(([, value]) => settledOutput(value)));
+      settled.forEach((outcome, i) => {
+        if (outcome.status === "rejected") throw outcome.reason;
+        outputs[entries[i]![0]] = outcome.value;
+      });
       return outputs;
     },
     {

@@ -10,6 +10,7 @@ import { type RunningStack, runningStackOf, stackIdentityCheck } from "../../sta
 import { KUBERNETES, PULUMI } from "../../testkit/provider-tokens";
 import { runProgram, settledOutput, type StackReferenceAnswer } from "../../testkit/mocks";
 import { engineConfig } from "../../testkit/stack-files";
+import { runSharded } from "./shard-support";
 
 const DEV_SERVER = "external pg-dev.internal.example.com:5432";
 const OLD_SERVER = "external pg-old.internal.example.com:5432";
@@ -26,7 +27,7 @@ const RENAMED =
   'stack "dev" runs environment "dev": every tenant\'s namespace, PostgreSQL role and database are named after it, so this update would delete each tenant\'s namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "dev" in Pulumi.dev.yaml, or create a new stack for "staging"';
 const MOVED = `the database server changes (the last update ran ${OLD_SERVER}, this one runs ${DEV_SERVER}), and tenant data does not move with it`;
 const HOW =
-  "back up each of acme, globex (npm run ops -- db backup --stack dev --tenant <id>), run the update with AGENT_CLOUD_DATABASE_MOVED=1 (npm run ops -- deploy --stack dev --database-moved sets it), then restore each (db restore)";
+  "back up each of acme, globex (npm run ops -- db backup --stack dev --tenant <id>), run the update with AGENT_CLOUD_DATABASE_MOVED=1 (npm run ops -- deploy|rollback --stack dev --database-moved sets it), then restore each (db restore)";
 
 describe("databaseServerName", () => {
   it.each([
@@ -79,7 +80,7 @@ describe("databaseMovedOverride", () => {
 });
 
 describe("stackIdentityCheck", () => {
-  const up = { stack: "dev", moved: false, preview: false };
+  const up = { stack: "dev", file: "Pulumi.dev.yaml", moved: false, preview: false };
   it.each<[string, Parameters<typeof stackIdentityCheck>[0], RunningStack, typeof up, object]>([
     ["a stack never deployed", CONFIG, { tenants: [] }, up, { issues: [], notes: [] }],
     ["the same environment and server", CONFIG, RUNNING, up, { issues: [], notes: [] }],
@@ -156,6 +157,7 @@ async function runDev(
   running: StackReferenceAnswer,
   env: Record<string, string> = {},
   preview = false,
+  organization = "organization",
 ) {
   const { config, secretKeys } = engineConfig("dev");
   vi.resetModules();
@@ -179,7 +181,8 @@ async function runDev(
         config,
         secretKeys,
         preview,
-        stackReferences: { "organization/agent-cloud/dev": running },
+        organization,
+        stackReferences: { [`${organization}/agent-cloud/dev`]: running },
       },
     );
   } finally {
@@ -212,7 +215,7 @@ describe("the program reading its own stack back", () => {
   it("registers nothing but the reference when the stack file moves the tenants' database server", async () => {
     const run = await runDev({ outputs: { ...deployed, databaseServer: OLD_SERVER } });
     expect(run.result.error).toBe(
-      `agent-cloud config is invalid (1 problem):\n  - database ${JSON.stringify(DEV_SERVER)}: the database server changes (the last update ran ${OLD_SERVER}, this one runs ${DEV_SERVER}), and tenant data does not move with it: back up each of acme (npm run ops -- db backup --stack dev --tenant <id>), run the update with AGENT_CLOUD_DATABASE_MOVED=1 (npm run ops -- deploy --stack dev --database-moved sets it), then restore each (db restore); or set database in Pulumi.dev.yaml back to ${OLD_SERVER}`,
+      `stack "dev" refuses this update (1 problem):\n  - database ${JSON.stringify(DEV_SERVER)}: the database server changes (the last update ran ${OLD_SERVER}, this one runs ${DEV_SERVER}), and tenant data does not move with it: back up each of acme (npm run ops -- db backup --stack dev --tenant <id>), run the update with AGENT_CLOUD_DATABASE_MOVED=1 (npm run ops -- deploy|rollback --stack dev --database-moved sets it), then restore each (db restore); or set database in Pulumi.dev.yaml back to ${OLD_SERVER}`,
     );
     expect(run.resources.map((r) => `${r.type} ${r.name}`)).toEqual([
       `${PULUMI.StackReference} dev-last-update`,
@@ -248,10 +251,37 @@ describe("the program reading its own stack back", () => {
     expect(run.resources).toEqual([]);
   });
 
+  it("reads itself in the organization the engine runs it in, whatever stackOrganization says", async () => {
+    const run = await runDev(
+      { outputs: { ...deployed, environment: "staging" } },
+      {},
+      false,
+      "acme-cloud",
+    );
+    expect(run.resources.map((r) => `${r.name} ${r.inputs.name}`)).toEqual([
+      "dev-last-update acme-cloud/agent-cloud/dev",
+    ]);
+    expect(run.result.error).toMatch(/stack "dev" runs environment "staging"/);
+  });
+
+  it("names the platform's stack file, which sets environment and database, for a shard", async () => {
+    await expect(
+      runSharded("production-s01", {
+        references: {
+          "organization/agent-cloud/production-s01": {
+            outputs: { environment: "staging", tenants: {} },
+          },
+        },
+      }),
+    ).rejects.toThrow(
+      'stack "production-s01" refuses this update (1 problem):\n  - environment "production": stack "production-s01" runs environment "staging": every tenant\'s namespace, PostgreSQL role and database are named after it, so this update would delete each tenant\'s namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "staging" in Pulumi.production.yaml, or create a new stack for "production"',
+    );
+  });
+
   it("registers nothing but the reference when the stack ran another environment", async () => {
     const run = await runDev({ outputs: { ...deployed, environment: "staging" } });
     expect(run.result.error).toBe(
-      `agent-cloud config is invalid (1 problem):\n  - environment "dev": stack "dev" runs environment "staging": every tenant's namespace, PostgreSQL role and database are named after it, so this update would delete each tenant's namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "staging" in Pulumi.dev.yaml, or create a new stack for "dev"`,
+      `stack "dev" refuses this update (1 problem):\n  - environment "dev": stack "dev" runs environment "staging": every tenant's namespace, PostgreSQL role and database are named after it, so this update would delete each tenant's namespace and start it on a new, empty database (the old ones stay on the server). An environment keeps its name: set environment back to "staging" in Pulumi.dev.yaml, or create a new stack for "dev"`,
     );
     expect(run.resources.map((r) => `${r.type} ${r.name}`)).toEqual([
       `${PULUMI.StackReference} dev-last-update`,

@@ -116,7 +116,7 @@ describe("mock harness", () => {
         const self = new pulumi.StackReference("self", { name: "acme-org/agent-cloud/dev" });
         return (await self.getOutputDetails("environment")).value;
       },
-      { stack: "dev" },
+      { stack: "dev", organization: "acme-org" },
     );
     expect(run.result).toBeUndefined();
     expect(run.get(PULUMI.StackReference, "self").inputs).toEqual({
