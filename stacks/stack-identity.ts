@@ -16,7 +16,7 @@ import {
   ENVIRONMENT_KEPT,
 } from "../model/database-server";
 import type { PlatformConfig } from "../model/platform-config";
-import { ConfigError, type ConfigIssue, formatIssue } from "./config/errors";
+import { ConfigError, type ConfigIssue } from "./config/errors";
 import { databaseMovedOverride, OVERRIDE_ENV } from "./config/overrides";
 import { qualifiedStackName } from "./config/shards";
 
@@ -105,11 +105,8 @@ export function stackIdentityCheck(
 /** The guard's refusal: the config is valid, but this stack cannot take it. */
 export class StackIdentityError extends ConfigError {
   constructor(stack: string, issues: readonly ConfigIssue[]) {
-    super(issues);
+    super(issues, `stack "${stack}" refuses this update`);
     this.name = "StackIdentityError";
-    this.message =
-      `stack "${stack}" refuses this update (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n` +
-      issues.map((issue) => `  - ${formatIssue(issue)}`).join("\n");
   }
 }
 

@@ -13,9 +13,13 @@ export interface ConfigIssue {
 
 /** Thrown by parseConfig with every problem found, so one `pulumi up` shows them all. */
 export class ConfigError extends Error {
-  constructor(readonly issues: readonly ConfigIssue[]) {
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    /** What the list is about: the config, or (stacks/stack-identity.ts) a stack refusing it. */
+    heading = "agent-cloud config is invalid",
+  ) {
     super(
-      `agent-cloud config is invalid (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n` +
+      `${heading} (${issues.length} ${issues.length === 1 ? "problem" : "problems"}):\n` +
         issues.map((i) => `  - ${formatIssue(i)}`).join("\n"),
     );
     this.name = "ConfigError";
