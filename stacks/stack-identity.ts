@@ -84,6 +84,10 @@ export function stackIdentityCheck(
   }
   const to = databaseServerName(config.database);
   const from = running.databaseServer;
+  if (from === undefined && running.tenants.length > 0)
+    notes.push(
+      `the last update recorded no database server (its program predates the databaseServer output), so this one cannot tell whether its tenants (${running.tenants.join(", ")}) move to another server; the next update can`,
+    );
   if (from !== undefined && to !== undefined && from !== to && running.tenants.length > 0) {
     const what = databaseMoveSummary({ ran: "the last update", from, runs: "this one", to });
     const how = `back up each of ${running.tenants.join(", ")} (npm run ops -- db backup --stack ${options.stack} --tenant <id>), run the update with ${OVERRIDE_ENV.databaseMoved}=1 (npm run ops -- deploy|rollback --stack ${options.stack} --database-moved sets it), then restore each (db restore)`;
