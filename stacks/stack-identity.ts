@@ -53,7 +53,7 @@ export function runningStackOf(outputs: Readonly<Record<string, unknown>>): Runn
 export interface IdentityCheck {
   /** Refusals: the update must not run. */
   readonly issues: readonly ConfigIssue[];
-  /** What a preview only notes (a database move it would refuse to run). */
+  /** Warnings: a move a preview only notes, a move said to be done, a move it cannot check. */
   readonly notes: readonly string[];
 }
 
@@ -74,7 +74,7 @@ export function stackIdentityCheck(
 ): IdentityCheck {
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
-  const file = options.file;
+  const { file } = options;
   if (running.environment !== undefined && running.environment !== config.environment) {
     issues.push({
       path: "environment",
@@ -117,7 +117,7 @@ export class StackIdentityError extends ConfigError {
 /**
  * Reads what this stack ran last (a stack reference to itself, in the organization the engine
  * runs it in) and applies stackIdentityCheck. Rejects with a {@link StackIdentityError} listing
- * every refusal; logs a preview's notes as warnings.
+ * every refusal; logs its notes as warnings.
  */
 export async function checkStackIdentity(
   config: PlatformConfig,
