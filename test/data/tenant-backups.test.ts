@@ -395,6 +395,11 @@ async function mcCalls(records: string): Promise<McCall[]> {
   }
 }
 
+/** The stand-in mc's argv for pruning one tenant's folder of dumps older than 7 days. */
+function mcPrune(configDir: string, folder: string): string[] {
+  return ["--config-dir", configDir, "rm", "--recursive", "--force", "--older-than", "7d", folder];
+}
+
 describe("the upload script with a stand-in mc", () => {
   // Every character mc's MC_HOST_ URL form or a shell could trip on: `:` (mc took the rest of
   // the secret for a session token), `@` and `/` (the URL's user info), `"` and `\` (JSON),
@@ -449,16 +454,7 @@ describe("the upload script with a stand-in mc", () => {
       const cfg = calls[0]!.argv[1]!;
       expect(calls.map((c) => c.argv)).toEqual([
         ["--config-dir", cfg, "cp", "--recursive", `${dumps}/`, "target/acme-backups/local/"],
-        [
-          "--config-dir",
-          cfg,
-          "rm",
-          "--recursive",
-          "--force",
-          "--older-than",
-          "7d",
-          "target/acme-backups/local/acme/",
-        ],
+        mcPrune(cfg, "target/acme-backups/local/acme/"),
       ]);
       for (const call of calls) {
         // mc's config, as `mc alias set` would write it: exactly the keys given, parsed back.
@@ -516,16 +512,7 @@ describe("the upload script with a stand-in mc", () => {
           const calls = await mcCalls(records);
           const cfg = calls[0]!.argv[1]!;
           // Each tenant's own folder, with its `/`: acme's prune does not reach acme-corp's.
-          const prune = (id: string) => [
-            "--config-dir",
-            cfg,
-            "rm",
-            "--recursive",
-            "--force",
-            "--older-than",
-            "7d",
-            `${folder}${id}/`,
-          ];
+          const prune = (id: string) => mcPrune(cfg, `${folder}${id}/`);
           expect(calls.map((c) => c.argv)).toEqual([
             [
               "--config-dir",

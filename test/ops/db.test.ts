@@ -74,6 +74,20 @@ describe("dbAction, names, sizes", () => {
 });
 
 describe("db command", () => {
+  /** pg_restore's arguments for acme in dev, before the dump file. */
+  const RESTORE_ARGS = [
+    "--host=localhost",
+    "--port=30432",
+    "--username=dev_acme",
+    "--dbname=dev_acme",
+    "--clean",
+    "--if-exists",
+    "--no-owner",
+    "--no-privileges",
+    "--single-transaction",
+    "--exit-on-error",
+  ];
+
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "ops-db-"));
@@ -195,16 +209,7 @@ describe("db command", () => {
     });
     expect(tools.runs[1]!.program).toBe("pg_restore");
     expect(tools.runs[1]!.args).toEqual([
-      "--host=localhost",
-      "--port=30432",
-      "--username=dev_acme",
-      "--dbname=dev_acme",
-      "--clean",
-      "--if-exists",
-      "--no-owner",
-      "--no-privileges",
-      "--single-transaction",
-      "--exit-on-error",
+      ...RESTORE_ARGS,
       path.join(dir, "acme-20261121T030000Z.dump"),
     ]);
     expect(ctx.stdout.lines.slice(3)).toEqual([
@@ -221,19 +226,6 @@ describe("db command", () => {
     await writeFile(file, content);
     return file;
   }
-
-  const RESTORE_ARGS = [
-    "--host=localhost",
-    "--port=30432",
-    "--username=dev_acme",
-    "--dbname=dev_acme",
-    "--clean",
-    "--if-exists",
-    "--no-owner",
-    "--no-privileges",
-    "--single-transaction",
-    "--exit-on-error",
-  ];
 
   it("refuses another tenant's dump from another environment, running only pg_restore --list", async () => {
     const { ctx, tools } = setup();
