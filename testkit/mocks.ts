@@ -278,10 +278,8 @@ export async function runProgram<T>(
     // As the engine does with a stack's exports: wait for each (resources registered once the
     // program has read something, stacks/stack-identity.ts, come in only then); the first that
     // failed fails the run.
-    const exports = result !== null && typeof result === "object" ? Object.values(result) : [];
-    for (const outcome of await Promise.allSettled(exports.map(settledOutput)))
-      if (outcome.status === "rejected" && failedExport === undefined)
-        failedExport = outcome.reason;
+    if (result !== null && typeof result === "object")
+      failedExport = (await settledExports(result as Record<string, unknown>)).failure;
   } finally {
     await settings.waitForRPCs();
   }
@@ -358,6 +356,24 @@ export function settledOutput(value: unknown): Promise<unknown> {
   for (const other of [output.isKnown, output.isSecret, output.allResources()])
     other.catch(() => undefined);
   return output.promise();
+}
+
+/**
+ * Every export of a program (undefined ones left out, as the engine records none), waited for as
+ * the engine waits for a stack's exports: the values of those that resolved, and the first failure.
+ */
+export async function settledExports(
+  exports: Readonly<Record<string, unknown>>,
+): Promise<{ values: Record<string, unknown>; failure?: unknown }> {
+  const entries = Object.entries(exports).filter(([, value]) => value !== undefined);
+  const settled = await Promise.allSettled(entries.map(([, value]) => settledOutput(value)));
+  const values: Record<string, unknown> = {};
+  let failure: unknown;
+  settled.forEach((outcome, i) => {
+    if (outcome.status === "fulfilled") values[entries[i]![0]] = outcome.value;
+    else failure ??= outcome.reason;
+  });
+  return failure === undefined ? { values } : { values, failure };
 }
 
 /** The plain value of an Output (or Input), for assertions. */

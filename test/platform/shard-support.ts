@@ -11,7 +11,7 @@ import { loadConfig } from "../../stacks/config";
 import { environmentProgram } from "../../stacks/program";
 import {
   runProgram,
-  settledOutput,
+  settledExports,
   type ProgramRun,
   type StackReferenceAnswer,
 } from "../../testkit/mocks";
@@ -87,13 +87,9 @@ export async function runSharded(
         domain: parsed.domain,
       };
       // Every output, as the engine awaits them; the first that failed fails the run.
-      const entries = Object.entries(out).filter(([, value]) => value !== undefined);
-      const settled = await Promise.allSettled(entries.map(([, value]) => settledOutput(value)));
-      settled.forEach((outcome, i) => {
-        if (outcome.status === "rejected") throw outcome.reason;
-        outputs[entries[i]![0]] = outcome.value;
-      });
-      return outputs;
+      const { values, failure } = await settledExports(out as unknown as Record<string, unknown>);
+      if (failure !== undefined) throw failure as Error;
+      return { ...outputs, ...values };
     },
     {
       stack,

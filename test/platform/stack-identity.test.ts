@@ -8,7 +8,7 @@ import { databaseServerName } from "../../model/database-server";
 import { databaseMovedOverride } from "../../stacks/config/overrides";
 import { type RunningStack, runningStackOf, stackIdentityCheck } from "../../stacks/stack-identity";
 import { KUBERNETES, PULUMI } from "../../testkit/provider-tokens";
-import { runProgram, settledOutput, type StackReferenceAnswer } from "../../testkit/mocks";
+import { runProgram, settledExports, type StackReferenceAnswer } from "../../testkit/mocks";
 import { engineConfig } from "../../testkit/stack-files";
 import { runSharded } from "./shard-support";
 
@@ -174,11 +174,10 @@ async function runDev(
         const stack = (await import("../../stacks/index.js")) as Record<string, unknown>;
         // Every export, as the engine awaits them: the first failure is the run's error (kept
         // here, so the run's resources can be read too).
-        const settled = await Promise.allSettled(Object.values(stack).map(settledOutput));
-        const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+        const { failure } = await settledExports(stack);
         return {
           databaseServer: stack.databaseServer,
-          error: failed === undefined ? undefined : (failed.reason as Error).message,
+          error: failure === undefined ? undefined : (failure as Error).message,
         };
       },
       {
