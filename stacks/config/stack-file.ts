@@ -13,6 +13,7 @@ import { applyOverrides } from "./overrides";
 import { parseConfig } from "./parse";
 import { type PlatformConfig } from "../../model/platform-config";
 import { CONFIG_NAMESPACE, configSchema, isSecretKey } from "../../model/config-schema";
+import { secretShape } from "../../model/rules/secrets";
 
 /** What a `secure:` value reads as here: it is set and encrypted, and its clear text is never read. */
 export const ENCRYPTED_VALUE_MARK = "[secure]";
@@ -33,7 +34,78 @@ function isMapSecretKey(key: string): boolean {
 /** Keys outside `agent-cloud:` that hold secrets the program or its providers read. */
 export const OTHER_SECRET_KEYS: Readonly<Record<string, string>> = {
   "cloudflare:apiToken": "pulumi config set --secret cloudflare:apiToken <token>",
+  "cloudflare:apiKey": "pulumi config set --secret cloudflare:apiKey <key>",
+  "cloudflare:apiUserServiceKey": "pulumi config set --secret cloudflare:apiUserServiceKey <key>",
 };
+
+/**
+ * The Kubernetes provider's `kubeconfig`: a file's path, which is no secret, or the file's
+ * contents, whose users' tokens, client keys and passwords are credentials to the cluster.
+ */
+const KUBECONFIG_KEY = "kubernetes:kubeconfig";
+
+/** Whether a `kubernetes:kubeconfig` value is a kubeconfig's contents rather than its path. */
+function isKubeconfigContents(value: unknown): boolean {
+  if (typeof value !== "string") return value !== null && typeof value === "object";
+  return (
+    /[\r\n]/.test(value.trim()) || /^\s*\{/.test(value) || /\b(?:users|clusters)\s*:/.test(value)
+  );
+}
+
+/** Every plain string leaf of a value, with its path under `at`. */
+function stringLeaves(value: unknown, at: string): { path: string; text: string }[] {
+  if (isSecure(value)) return [];
+  if (typeof value === "string") return [{ path: at, text: value }];
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) =>
+      stringLeaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
+    );
+  }
+  return [];
+}
+
+/**
+ * What a provider's key (outside `agent-cloud:`) holds in clear that is a secret: a key that is
+ * one ({@link OTHER_SECRET_KEYS}), a kubeconfig's contents, or any plain value shaped like a
+ * credential (model/rules/secrets.ts). The engine hands these to the provider, never to the
+ * program as secrets, and the stack's history keeps them in clear.
+ */
+function providerSecretsInClear(fullKey: string, value: unknown): ConfigIssue[] {
+  const fix = OTHER_SECRET_KEYS[fullKey];
+  const set = value !== undefined && value !== "" && !isSecure(value);
+  if (fix !== undefined) {
+    return set
+      ? [
+          {
+            path: fullKey,
+            received: "(clear text)",
+            message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${fix}`,
+          },
+        ]
+      : [];
+  }
+  if (fullKey === KUBECONFIG_KEY && set && isKubeconfigContents(value)) {
+    return [
+      {
+        path: fullKey,
+        received: "(a kubeconfig's contents, in clear)",
+        message: `holds the cluster's credentials; store it encrypted (pulumi config rm ${KUBECONFIG_KEY} && pulumi config set --secret ${KUBECONFIG_KEY} < <file>) or give the file's path instead`,
+      },
+    ];
+  }
+  return stringLeaves(value, fullKey).flatMap(({ path: leaf, text }) => {
+    const shape = secretShape(text);
+    return shape === undefined
+      ? []
+      : [
+          {
+            path: leaf,
+            received: "(clear text)",
+            message: `holds what looks like ${shape}; store it encrypted: pulumi config set --secret ${leaf === fullKey ? fullKey : `--path '${leaf}'`} <value>`,
+          },
+        ];
+  });
+}
 
 /** Namespaces a stack file of this project may use (the project's and its providers'). */
 const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "kubernetes", "cloudflare", "pulumi", "random", "tls"];
@@ -105,27 +177,16 @@ export interface StackFileConfig {
 
 /**
  * The secrets key `fullKey` of a stack file holds in clear, which the engine cannot show the
- * program: a provider's secret key (`cloudflare:apiToken`) set in clear, and the clear leaves of
+ * program: a provider's secret in clear ({@link providerSecretsInClear}), and the clear leaves of
  * a secret key of ours that has a `secure:` leaf. `pulumi config set --secret --path` encrypts one
  * leaf and the engine then calls the whole key secret, so a leaf added in clear beside it reaches
  * the program as a secret like the others.
  */
 function secretsInClearAt(fullKey: string, value: unknown): ConfigIssue[] {
-  const otherSecret = OTHER_SECRET_KEYS[fullKey];
-  if (otherSecret !== undefined) {
-    return isSecure(value) || value === undefined || value === ""
-      ? []
-      : [
-          {
-            path: fullKey,
-            received: "(clear text)",
-            message: `is a secret and must be stored encrypted; run: pulumi config rm ${fullKey} && ${otherSecret}`,
-          },
-        ];
-  }
   const prefix = `${CONFIG_NAMESPACE}:`;
-  const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : undefined;
-  if (key === undefined || !isSecretKey(key) || !stripSecure(value).secure) return [];
+  if (!fullKey.startsWith(prefix)) return providerSecretsInClear(fullKey, value);
+  const key = fullKey.slice(prefix.length);
+  if (!isSecretKey(key) || !stripSecure(value).secure) return [];
   return clearLeaves(value, key).map((leaf) => ({
     path: leaf,
     received: "(clear text)",

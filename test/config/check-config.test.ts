@@ -179,6 +179,78 @@ describe("check-config", () => {
     });
   });
 
+  const JWT = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.${"s".repeat(24)}`;
+  const KUBECONFIG_FIX =
+    "holds the cluster's credentials; store it encrypted (pulumi config rm kubernetes:kubeconfig && pulumi config set --secret kubernetes:kubeconfig < <file>) or give the file's path instead";
+  it.each([
+    [
+      "cloudflare:apiKey in clear",
+      { "cloudflare:apiKey": "0123456789abcdef0123456789abcdef01234" },
+      [
+        {
+          path: "cloudflare:apiKey",
+          received: "(clear text)",
+          message:
+            "is a secret and must be stored encrypted; run: pulumi config rm cloudflare:apiKey && pulumi config set --secret cloudflare:apiKey <key>",
+        },
+      ],
+    ],
+    [
+      "cloudflare:apiUserServiceKey in clear",
+      { "cloudflare:apiUserServiceKey": "v1.0-service-key" },
+      [
+        {
+          path: "cloudflare:apiUserServiceKey",
+          received: "(clear text)",
+          message:
+            "is a secret and must be stored encrypted; run: pulumi config rm cloudflare:apiUserServiceKey && pulumi config set --secret cloudflare:apiUserServiceKey <key>",
+        },
+      ],
+    ],
+    [
+      "a kubeconfig's contents in clear (YAML)",
+      {
+        "kubernetes:kubeconfig":
+          "apiVersion: v1\nclusters: []\nusers:\n- name: ci\n  user:\n    token: abc\n",
+      },
+      [
+        {
+          path: "kubernetes:kubeconfig",
+          received: "(a kubeconfig's contents, in clear)",
+          message: KUBECONFIG_FIX,
+        },
+      ],
+    ],
+    [
+      "a kubeconfig's contents in clear (JSON on one line)",
+      { "kubernetes:kubeconfig": '{"apiVersion":"v1","users":[]}' },
+      [
+        {
+          path: "kubernetes:kubeconfig",
+          received: "(a kubeconfig's contents, in clear)",
+          message: KUBECONFIG_FIX,
+        },
+      ],
+    ],
+    [
+      "a credential-shaped value under any provider key",
+      { "kubernetes:clusterToken": JWT },
+      [
+        {
+          path: "kubernetes:clusterToken",
+          received: "(clear text)",
+          message:
+            "holds what looks like a JSON Web Token; store it encrypted: pulumi config set --secret kubernetes:clusterToken <value>",
+        },
+      ],
+    ],
+    ["a kubeconfig's path", { "kubernetes:kubeconfig": "~/.kube/agent-cloud.yaml" }, []],
+    ["an encrypted kubeconfig", { "kubernetes:kubeconfig": { secure: "v1:abc" } }, []],
+    ["an encrypted Cloudflare key", { "cloudflare:apiKey": { secure: "v1:abc" } }, []],
+    ["a provider setting", { "kubernetes:context": "kind-agent-cloud" }, []],
+  ])("a provider's secret in clear: %s", (_, config, issues) => {
+    expect(fromStackFile(config).issues).toEqual(issues);
+  });
   it("refuses a value set with --secret --path inside a key the program deploys in clear", () => {
     const { code, out, err } = checkFile(
       [
