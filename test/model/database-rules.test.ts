@@ -104,6 +104,32 @@ describe("databaseAdminSourcesProblems", () => {
         `database.adminSourceCidrs []: is required with database.nodePort 30432: the database's NetworkPolicy admits the admin path only from these sources (kind: the Docker network, 172.16.0.0/12)`,
       ],
     ],
+    [30432, ["10.0.0.0/8", "192.168.1.0/24", "100.64.0.0/10"], []],
+    [30432, ["203.0.113.0/24", "198.51.100.7/32"], []],
+    [
+      30432,
+      ["0.0.0.0/0"],
+      [
+        `database.adminSourceCidrs[0] "0.0.0.0/0": would open the database's admin login (node port 30432) to public addresses: it is wider than /24 and not inside one private range; list private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10) or public ranges no wider than /24 (your office's or VPN's addresses)`,
+      ],
+    ],
+    [
+      30432,
+      ["172.16.0.0/12", "0.0.0.0/1", "128.0.0.0/1"],
+      [
+        `database.adminSourceCidrs[1] "0.0.0.0/1": would open the database's admin login (node port 30432) to public addresses: it is wider than /24 and not inside one private range; list private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10) or public ranges no wider than /24 (your office's or VPN's addresses)`,
+        `database.adminSourceCidrs[2] "128.0.0.0/1": would open the database's admin login (node port 30432) to public addresses: it is wider than /24 and not inside one private range; list private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10) or public ranges no wider than /24 (your office's or VPN's addresses)`,
+      ],
+    ],
+    [
+      30432,
+      ["203.0.112.0/23", "10.0.0.0/7"],
+      [
+        `database.adminSourceCidrs[0] "203.0.112.0/23": would open the database's admin login (node port 30432) to public addresses: it is wider than /24 and not inside one private range; list private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10) or public ranges no wider than /24 (your office's or VPN's addresses)`,
+        `database.adminSourceCidrs[1] "10.0.0.0/7": would open the database's admin login (node port 30432) to public addresses: it is wider than /24 and not inside one private range; list private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10) or public ranges no wider than /24 (your office's or VPN's addresses)`,
+      ],
+    ],
+    [undefined, ["0.0.0.0/0"], []],
   ] as const)("node port %s, sources %j", (nodePort, adminSourceCidrs, expected) => {
     expect(show(databaseAdminSourcesProblems({ nodePort, adminSourceCidrs }))).toEqual(expected);
   });
