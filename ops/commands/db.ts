@@ -9,6 +9,8 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { configSchema } from "../../model/config-schema";
 import { dbTools, type OpsContext, secretReader } from "../context";
+import type { DbTools, ToolResult } from "../adapters/db-tools";
+import { stripControlSequences } from "../format/terminal";
 import {
   connectionArgs,
   connectionEnv,
@@ -157,6 +159,22 @@ async function tenantConnection(
   return { connection, environment };
 }
 
+/**
+ * What the tools print is untrusted: pg_dump's and pg_restore's messages quote the tenant's table
+ * names, and a dump's header is whatever the file holds, so a name can carry escape sequences
+ * meant for the operator's terminal. Each line of their stderr and stdout is cleaned
+ * (stripControlSequences) before anything reads or prints it; the lines stay apart.
+ */
+function cleaned(tools: DbTools): DbTools {
+  const clean = (text: string) => text.split(/\r?\n/).map(stripControlSequences).join("\n");
+  return {
+    run: async (program, args, env): Promise<ToolResult> => {
+      const result = await tools.run(program, args, env);
+      return { ...result, stderr: clean(result.stderr), stdout: clean(result.stdout) };
+    },
+  };
+}
+
 const where = (c: DbConnection) => `database ${c.database} as ${c.user} at ${c.host}:${c.port}`;
 
 /** Runs the action; exits 1 when pg_dump or pg_restore fails (its message is shown). */
@@ -192,7 +210,7 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
   }
 
   const { connection, environment } = await tenantConnection(ctx, options, config);
-  const tools = dbTools(ctx);
+  const tools = cleaned(dbTools(ctx));
 
   if (options.action === "backup") {
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -172,6 +172,51 @@ describe("db command", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  /** A table name that retitles the terminal and clears it, as pg_dump quotes it. */
+  const EVIL_TABLE = '"\x1b]0;owned\x07t\x1b[2J"';
+
+  it("prints pg_dump's and pg_restore's messages without terminal control sequences", async () => {
+    const failure = {
+      code: 1,
+      stderr: `pg_dump: error: query failed: ERROR:  permission denied for table ${EVIL_TABLE}\r\npg_dump: detail: Query was: LOCK TABLE public.${EVIL_TABLE} IN ACCESS SHARE MODE\x07`,
+    };
+    const backup = setup(new FakeDbTools(failure));
+    const argv = ["--stack", "dev", "--tenant", "acme", "--dir", dir];
+    expect(await main(["db", "backup", ...argv], backup.ctx)).toBe(1);
+    expect(backup.ctx.stderr.text).toBe(
+      'error: pg_dump failed (exit 1): pg_dump: error: query failed: ERROR:  permission denied for table "t"\n' +
+        'pg_dump: detail: Query was: LOCK TABLE public."t" IN ACCESS SHARE MODE\n',
+    );
+
+    await writeFile(path.join(dir, "acme-20261121T030000Z.dump"), "dump of dev_acme");
+    const restore = setup(
+      new FakeDbTools({
+        code: 1,
+        stderr: `pg_restore: error: could not execute query: ERROR:  relation ${EVIL_TABLE} already exists`,
+      }),
+    );
+    expect(await main(["db", "restore", ...argv, "--yes"], restore.ctx)).toBe(1);
+    expect(restore.ctx.stderr.text).toBe(
+      'error: pg_restore failed (exit 1), nothing was changed: pg_restore: error: could not execute query: ERROR:  relation "t" already exists\n',
+    );
+  });
+
+  it("shows a dump header's database name without terminal control sequences", async () => {
+    const { ctx } = setup();
+    const file = path.join(dir, "acme-20261122T030000Z.dump");
+    await writeFile(file, "dump of sp_\x1b]0;owned\x07evil\x1b[2J");
+    expect(
+      await main(
+        ["db", "restore", "--stack", "dev", "--tenant", "acme", "--from", file, "--yes"],
+        ctx,
+      ),
+    ).toBe(1);
+    expect(ctx.stderr.lines).toEqual([
+      `error: ${file} holds database sp_evil, not dev_acme, the database of tenant "acme" in environment "dev" it would be restored into. Nothing was restored. ` +
+        'To restore one of "acme"\'s own dumps, pick one from db list --stack dev --tenant acme; to put this other database\'s data into "acme" deliberately, pass --from-database sp_evil',
+    ]);
+  });
+
   it("lists dumps newest first and restores the newest after asking", async () => {
     const { ctx, tools } = setup();
     await writeFile(path.join(dir, "acme-20261120T030000Z.dump"), "x".repeat(2048));
