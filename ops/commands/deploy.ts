@@ -406,7 +406,11 @@ interface ImageSource {
   readonly imageFrom?: string;
 }
 
-/** Build, `--skip-build` (the last imageRef) or `--image-from` (another stack's tested images). */
+/**
+ * Build, `--skip-build` (the last imageRef) or `--image-from` (another stack's tested images).
+ * A stack file that pins `image.ref` runs that digest: `--force`, `--tag` and `--skip-build`
+ * beside it are refused.
+ */
 async function imageSource(
   ctx: OpsContext,
   options: DeployOptions,
@@ -420,12 +424,18 @@ async function imageSource(
   let images: ImageSet | undefined;
   const configured = imageRefOf(config);
   if (configured !== undefined) images = { image: configured, pins: {} };
+  const pinnedIn = ctx.engine.configFileName(options.stack);
   const building = [options.force && "--force", options.tag !== undefined && "--tag"].filter(
     (flag): flag is string => typeof flag === "string",
   );
   if (configured !== undefined && building.length > 0) {
     throw new UsageError(
-      `${building.join(" and ")} ${building.length > 1 ? "ask" : "asks"} for a build, but ${ctx.engine.configFileName(options.stack)} sets image.ref ${configured} (as promote writes it), so this deploy builds nothing and runs that image; remove image.ref to build from the context, or deploy without ${building.join(" and ")}`,
+      `${building.join(" and ")} ${building.length > 1 ? "ask" : "asks"} for a build, but ${pinnedIn} sets image.ref ${configured} (as promote writes it), so this deploy builds nothing and runs that image; remove image.ref to build from the context, or deploy without ${building.join(" and ")}`,
+    );
+  }
+  if (configured !== undefined && options.skipBuild) {
+    throw new UsageError(
+      `--skip-build redeploys the stack's last imageRef output, but ${pinnedIn} sets image.ref ${configured} (as promote writes it), so it would run another image than the stack file says; deploy without --skip-build to run that pinned digest (it builds nothing), or remove image.ref to redeploy the last imageRef`,
     );
   }
   let imageFrom: string | undefined;

@@ -222,6 +222,20 @@ describe("deploy", () => {
     expect(ctx.engine.callsOf("up")).toEqual([]);
   });
 
+  it("refuses --skip-build when the stack file pins image.ref, running nothing", async () => {
+    const ctx = setup();
+    // promote pinned another digest than the last imageRef output (IMAGE_REF_A)
+    ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_B };
+    await expect(deploy(ctx, { ...base, skipBuild: true })).rejects.toThrow(
+      new UsageError(
+        `--skip-build redeploys the stack's last imageRef output, but Pulumi.dev.yaml sets image.ref ${IMAGE_REF_B} (as promote writes it), so it would run another image than the stack file says; deploy without --skip-build to run that pinned digest (it builds nothing), or remove image.ref to redeploy the last imageRef`,
+      ),
+    );
+    expect(ctx.engine.callsOf("preview")).toEqual([]);
+    expect(ctx.engine.callsOf("up")).toEqual([]);
+    expect(ctx.stdout.lines).toEqual([]);
+  });
+
   it("records a pinned image.ref from config in the message", async () => {
     const ctx = setup();
     ctx.engine.stacks.dev!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
