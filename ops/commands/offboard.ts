@@ -1,15 +1,17 @@
 /**
  * `offboard --tenant T`: takes a final backup of the tenant's database (`db backup`), then removes
- * the tenant from the stack file and says what the next deploy does: its namespace and workload
- * go; its PostgreSQL role and database stay on the server (they are retained on delete), and so
- * do the final dump and any scheduled ones.
+ * the tenant from the stack file, with its `tenantSecrets` entry (config validation refuses an
+ * entry no tenant has), and says what the next deploy does: its namespace and workload go; its
+ * PostgreSQL role and database stay on the server (they are retained on delete), and so do the
+ * final dump and any scheduled ones.
  */
 import { defineCommand } from "../command-line/command";
 import { stackFlag, tenantFlag, yesFlag } from "../command-line/flags";
 import type { OpsContext } from "../context";
+import type { ConfigChange, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { println } from "../format/text";
-import { KEY } from "../stack-config";
+import { configKey, isSecure, KEY } from "../stack-config";
 import { db } from "./db";
 import { deployHint, tenantStack } from "../plans/shards";
 
@@ -44,8 +46,10 @@ export const offboardCommand = defineCommand({
       },
       yes: yesFlag("write the stack file without asking"),
     },
-    notes: `Takes a final pg_dump of the tenant, removes it from Pulumi.S.yaml and says what
-the next deploy (deploy --remove-tenant T) removes and what it keeps.`,
+    notes: `Takes a final pg_dump of the tenant, removes it and its tenantSecrets entry from
+Pulumi.S.yaml and says what the next deploy (deploy --remove-tenant T) removes
+and what it keeps. A tenantSecrets set as one encrypted value cannot be edited
+per tenant: it says how to set it again without T.`,
   },
   parse: (args): OffboardOptions => ({
     stack: args.required("stack"),
@@ -94,7 +98,12 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
     }
   }
   const file = engine.configFileName(options.stack);
-  println(stdout, `offboard tenant "${options.tenant}": remove tenants[${index}] from ${file}`);
+  const secrets = tenantSecretsOf(config, options.tenant);
+  const removed = secrets === "entry" ? ` and tenantSecrets.${options.tenant}` : "";
+  println(
+    stdout,
+    `offboard tenant "${options.tenant}": remove tenants[${index}]${removed} from ${file}`,
+  );
   println(
     stdout,
     "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
@@ -107,14 +116,42 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
     stdout,
     `  adding "${options.tenant}" back to this stack later can take them over again (ops deploy --adopt-database ${options.tenant})`,
   );
+  if (secrets === "sealed") {
+    println(
+      stdout,
+      `  ${file} sets tenantSecrets as one encrypted value, so its "${options.tenant}" entry, if it has one, stays: the deploy refuses it (tenantSecrets.${options.tenant}: no tenant has id "${options.tenant}") until you set tenantSecrets again without it: pulumi config get tenantSecrets --stack ${options.stack}, then pulumi config set --secret tenantSecrets --stack ${options.stack} '<that JSON without "${options.tenant}">'`,
+    );
+  }
   if (!options.yes && !(await ctx.confirm(`remove tenant "${options.tenant}" from ${file}?`))) {
     println(stdout, "nothing written");
     return 1;
   }
-  await engine.writeConfig(options.stack, [{ key: KEY.tenants, path: [index], value: undefined }]);
+  const changes: ConfigChange[] = [{ key: KEY.tenants, path: [index], value: undefined }];
+  if (secrets === "entry") {
+    changes.push({ key: TENANT_SECRETS, path: [options.tenant], value: undefined });
+  }
+  await engine.writeConfig(options.stack, changes);
+  const hint = deployHint(options.stack, config, ` --remove-tenant ${options.tenant}`);
   println(
     stdout,
-    `written; apply it with: ${deployHint(options.stack, config, ` --remove-tenant ${options.tenant}`)}`,
+    secrets === "sealed"
+      ? `written; once tenantSecrets has no "${options.tenant}" entry, apply it with: ${hint}`
+      : `written; apply it with: ${hint}`,
   );
   return 0;
+}
+
+const TENANT_SECRETS = configKey("tenantSecrets");
+
+/**
+ * What the stack file's `tenantSecrets` holds for `tenant`: an `entry` under its id (removed by
+ * path, every other tenant's ciphertext left as it is), `none`, or `sealed` when the whole value
+ * is one ciphertext (`pulumi config set --secret tenantSecrets '{...}'`), which nothing here can
+ * read or edit per tenant.
+ */
+function tenantSecretsOf(config: StackConfig, tenant: string): "entry" | "none" | "sealed" {
+  const value = config[TENANT_SECRETS];
+  if (isSecure(value)) return "sealed";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "none";
+  return Object.hasOwn(value, tenant) ? "entry" : "none";
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { check } from "../../ops/commands/check";
 import { offboard } from "../../ops/commands/offboard";
+import { applyChangesToText } from "../../ops/adapters/stack-file";
 import { status } from "../../ops/commands/status";
 import { lifecycleHealth, lifecycleOf } from "../../ops/plans/lifecycle";
 import { FakeDbTools, FakeHealth, FakeSecrets, testContext } from "../../testkit/ops/fakes";
@@ -66,6 +68,12 @@ describe("status shows suspended and offboarding tenants", () => {
 });
 
 describe("offboard command", () => {
+  /** What offboard says about dev's tenantSecrets, one encrypted value (devConfig's). */
+  const SEALED_GLOBEX = [
+    '  Pulumi.dev.yaml sets tenantSecrets as one encrypted value, so its "globex" entry, if it has one, stays: the deploy refuses it (tenantSecrets.globex: no tenant has id "globex") until you set tenantSecrets again without it: pulumi config get tenantSecrets --stack dev, then pulumi config set --secret tenantSecrets --stack dev \'<that JSON without "globex">\'',
+    'written; once tenantSecrets has no "globex" entry, apply it with: npm run ops -- deploy --stack dev --remove-tenant globex',
+  ];
+
   it("takes a final backup, then removes the tenant from the stack file and says what stays", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "ops-offboard-"));
     try {
@@ -88,7 +96,7 @@ describe("offboard command", () => {
         "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
         "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
         '  adding "globex" back to this stack later can take them over again (ops deploy --adopt-database globex)',
-        "written; apply it with: npm run ops -- deploy --stack dev --remove-tenant globex",
+        ...SEALED_GLOBEX,
       ]);
       const ids = (engine.stacks.dev!.config["agent-cloud:tenants"] as { id: string }[]).map(
         (t) => t.id,
@@ -97,6 +105,74 @@ describe("offboard command", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("removes the tenant's tenantSecrets entry, keeping every other tenant's ciphertext, so the stack file passes the check", async () => {
+    const engine = new MemoryEngine({ dev: devStack() });
+    const acme = { OPENAI_API_KEY: { secure: "v1:YWNtZQ==" } };
+    engine.stacks.dev!.config["agent-cloud:tenantSecrets"] = {
+      acme,
+      globex: { OPENAI_API_KEY: { secure: "v1:Z2xvYmV4" } },
+    };
+    const ctx = testContext(engine);
+    const options = { stack: "dev", tenant: "globex", skipBackup: true, yes: true };
+    expect(await offboard(ctx, options)).toBe(0);
+    expect(ctx.stdout.lines[0]).toBe(
+      'offboard tenant "globex": remove tenants[2] and tenantSecrets.globex from Pulumi.dev.yaml',
+    );
+    expect(ctx.stdout.lines.at(-1)).toBe(
+      "written; apply it with: npm run ops -- deploy --stack dev --remove-tenant globex",
+    );
+    const changes = [
+      { key: "agent-cloud:tenants", path: [2], value: undefined },
+      { key: "agent-cloud:tenantSecrets", path: ["globex"], value: undefined },
+    ];
+    expect(engine.callsOf("writeConfig")).toEqual([
+      { method: "writeConfig", stack: "dev", args: changes },
+    ]);
+    expect(engine.stacks.dev!.config["agent-cloud:tenantSecrets"]).toEqual({ acme });
+    // In the file itself: the other tenant's ciphertext stays byte for byte.
+    const file = [
+      "config:",
+      "  agent-cloud:tenantSecrets:",
+      "    acme:",
+      "      OPENAI_API_KEY:",
+      "        secure: v1:YWNtZQ==",
+      "    globex:",
+      "      OPENAI_API_KEY:",
+      "        secure: v1:Z2xvYmV4",
+      "",
+    ].join("\n");
+    expect(applyChangesToText(file, changes.slice(1))).toBe(
+      "config:\n  agent-cloud:tenantSecrets:\n    acme:\n      OPENAI_API_KEY:\n        secure: v1:YWNtZQ==\n",
+    );
+    ctx.stdout.text = "";
+    expect(await check(ctx, { stack: "dev" })).toBe(0);
+    expect(ctx.stderr.lines).toEqual([]);
+  });
+
+  it("says what to remove when tenantSecrets is one encrypted value, and does not promise the deploy", async () => {
+    const engine = new MemoryEngine({ dev: devStack() });
+    const sealed = engine.stacks.dev!.config["agent-cloud:tenantSecrets"];
+    expect(sealed).toEqual({ secure: "v1:ZGV2LWNpcGhlcnRleHQ=" });
+    const ctx = testContext(engine);
+    const options = { stack: "dev", tenant: "globex", skipBackup: true, yes: true };
+    expect(await offboard(ctx, options)).toBe(0);
+    expect(ctx.stdout.lines).toEqual([
+      'offboard tenant "globex": remove tenants[2] from Pulumi.dev.yaml',
+      "  the next deploy removes: its namespace, Deployment, Service, Secret, config, routes",
+      "  retained: its PostgreSQL role and database on the server, the final backup and scheduled dumps",
+      '  adding "globex" back to this stack later can take them over again (ops deploy --adopt-database globex)',
+      ...SEALED_GLOBEX,
+    ]);
+    expect(engine.callsOf("writeConfig")).toEqual([
+      {
+        method: "writeConfig",
+        stack: "dev",
+        args: [{ key: "agent-cloud:tenants", path: [2], value: undefined }],
+      },
+    ]);
+    expect(engine.stacks.dev!.config["agent-cloud:tenantSecrets"]).toEqual(sealed);
   });
 
   it("changes nothing when the final backup fails", async () => {
