@@ -289,6 +289,10 @@ const backupSchema = z.strictObject({
           error: "must be the bucket service's URL, such as https://s3.eu-west-1.amazonaws.com",
         }),
         bucket: z.string().min(3),
+        /**
+         * Folder above the environment's: dumps go to `{prefix}/{environment}/{id}/`
+         * (`{environment}/{id}/` when empty), so environments sharing a bucket never share one.
+         */
         prefix: z.string().default(""),
         /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
         credentialsSecret: dnsLabel(63),

@@ -19,7 +19,8 @@ export type BackupTarget =
       /** e.g. `https://s3.eu-west-1.amazonaws.com` or a MinIO/R2 endpoint. */
       readonly endpoint: string;
       readonly bucket: string;
-      readonly prefix: string;
+      /** The environment's folder in the bucket, from {@link backupObjectFolder}. */
+      readonly folder: string;
       /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
       readonly credentialsSecret: string;
       /** An image with the MinIO client `mc`, pinned by digest. */
@@ -41,6 +42,18 @@ export interface BackupPodInput {
 
 const DUMPS = "/backups";
 const URLS = "/run/tenant-databases";
+
+/**
+ * The folder of the bucket that holds an environment's dumps, one folder per tenant under it:
+ * `{prefix}/{environment}/`, or `{environment}/` when the prefix is empty (a prefix's trailing
+ * `/`s are dropped), always ending in one `/`. The environment is in every object path, so two
+ * environments' stacks that share a bucket and a prefix never write into, or prune, each other's
+ * folders. The upload and the prune both use it (see {@link uploadScript}).
+ */
+export function backupObjectFolder(prefix: string, environment: string): string {
+  const base = prefix.replace(/\/+$/, "");
+  return base === "" ? `${environment}/` : `${base}/${environment}/`;
+}
 
 /**
  * Sets `decoded` to `$1` with each `%XX` replaced by its byte, as libpq decodes a URL's
@@ -164,11 +177,13 @@ function requireKeys(credentialsSecret: string): string[] {
  * the directory is removed when the script exits. An empty or unset key (the Secret
  * `credentialsSecret` lacks it) fails the run before anything is written or mc runs.
  *
+ * The dumps go to `$S3_BUCKET/$S3_FOLDER{id}/`: S3_FOLDER is the environment's folder, from
+ * {@link backupObjectFolder} (it ends in `/`), the one folder both the copy and the prune use.
  * Pruning goes tenant by tenant: for each folder in `dumps` that holds a dump (the tenants this
  * run dumped: the folders start empty each run), the objects older than `retentionDays` under
- * that tenant's folder in the bucket, which is where `mc cp` put the dump (the target joined with
- * one `/`, as mc joins it). The dump just copied, its newest, is never among them; a tenant whose
- * dump failed this run, or that was offboarded (it has no folder), loses nothing.
+ * that tenant's folder in the bucket, which is where `mc cp` put the dump. The dump just copied,
+ * its newest, is never among them; a tenant whose dump failed this run, or that was offboarded
+ * (it has no folder), loses nothing.
  */
 export function uploadScript(
   retentionDays: number,
@@ -190,8 +205,8 @@ export function uploadScript(
     // "path": "auto" is what an MC_HOST_ alias (no path) and `mc alias set` use.
     `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
     "unset access_key secret_key",
-    `${mc} cp --recursive ${dumps}/ "target/$S3_BUCKET/$S3_PREFIX"`,
-    'folder="target/$S3_BUCKET/$S3_PREFIX"; case "$folder" in */) ;; *) folder="$folder/" ;; esac',
+    'folder="target/$S3_BUCKET/$S3_FOLDER"',
+    `${mc} cp --recursive ${dumps}/ "$folder"`,
     `for dir in ${shellWord(dumps)}/*/; do`,
     '  id="${dir%/}"; id="${id##*/}"',
     '  for dump in "$dir"*.dump; do',
@@ -272,7 +287,7 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
         env: [
           { name: "S3_ENDPOINT", value: s3.endpoint },
           { name: "S3_BUCKET", value: s3.bucket },
-          { name: "S3_PREFIX", value: s3.prefix },
+          { name: "S3_FOLDER", value: s3.folder },
           key("AWS_ACCESS_KEY_ID"),
           key("AWS_SECRET_ACCESS_KEY"),
         ],

@@ -14,6 +14,7 @@ import { applyTransform, type Transform } from "../transform";
 import {
   type BackupTarget,
   backupCronJobSpec,
+  backupObjectFolder,
   backupPodSpec,
   retentionDaysProblems,
 } from "./backup-job";
@@ -22,7 +23,7 @@ import { TENANT_BACKUPS, tenantBackupsLabels } from "./backups-peer";
 
 export const TENANT_BACKUPS_TYPE = "agent-cloud:data:TenantBackups";
 
-/** Where the dumps go, as configured. */
+/** Where the dumps go, as configured; a bucket's objects are under the environment's folder. */
 export type TenantBackupTarget =
   | {
       readonly kind: "volume";
@@ -35,7 +36,10 @@ export type TenantBackupTarget =
       readonly kind: "s3";
       readonly endpoint: string;
       readonly bucket: string;
-      /** @default "" */
+      /**
+       * Folder above the environment's: the dumps go to `{prefix}/{environment}/{id}/`
+       * (`{environment}/{id}/` when empty, see backupObjectFolder). @default ""
+       */
       readonly prefix?: string;
       /** Secret (created by the operator in the backups namespace) with the access keys. */
       readonly credentialsSecret: string;
@@ -136,7 +140,7 @@ export function resolveTenantBackupsArgs(
             kind: "s3",
             endpoint: target.endpoint,
             bucket: target.bucket,
-            prefix: target.prefix ?? "",
+            folder: backupObjectFolder(target.prefix ?? "", args.environment),
             credentialsSecret: target.credentialsSecret,
             mcImage: target.mcImage,
           },

@@ -5,7 +5,12 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { backupPodSpec, dumpScript, uploadScript } from "../../components/data/backup-job";
+import {
+  backupObjectFolder,
+  backupPodSpec,
+  dumpScript,
+  uploadScript,
+} from "../../components/data/backup-job";
 import { databaseUrl } from "../../components/data/database-url";
 import {
   TENANT_BACKUPS_TYPE,
@@ -55,9 +60,19 @@ const S3_TARGET = {
   kind: "s3",
   endpoint: "https://s3.eu-west-1.amazonaws.com",
   bucket: "acme-backups",
-  prefix: "local/",
+  prefix: "backups/",
   credentialsSecret: "backup-s3",
   mcImage: "minio/mc@sha256:" + "c".repeat(64),
+} as const;
+
+/** S3_TARGET as TenantBackups of the environment `local` hands it to the pod. */
+const S3_POD_TARGET = {
+  kind: "s3",
+  endpoint: S3_TARGET.endpoint,
+  bucket: S3_TARGET.bucket,
+  folder: "backups/local/",
+  credentialsSecret: S3_TARGET.credentialsSecret,
+  mcImage: S3_TARGET.mcImage,
 } as const;
 
 /** The pod runs its scripts with /bin/sh: dash on Debian images, bash or busybox elsewhere. */
@@ -154,10 +169,20 @@ describe("TenantBackups", () => {
     expect(restrictedViolations(pod)).toEqual([]);
     expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(["pg-dump"]);
     expect(pod.containers.map((c: { name: string }) => c.name)).toEqual(["upload"]);
-    expect(pod.containers[0].env).toContainEqual({
-      name: "AWS_SECRET_ACCESS_KEY",
-      valueFrom: { secretKeyRef: { name: "backup-s3", key: "AWS_SECRET_ACCESS_KEY" } },
-    });
+    // The environment's folder under the prefix: every object path names the environment.
+    expect(pod.containers[0].env).toEqual([
+      { name: "S3_ENDPOINT", value: "https://s3.eu-west-1.amazonaws.com" },
+      { name: "S3_BUCKET", value: "acme-backups" },
+      { name: "S3_FOLDER", value: "backups/local/" },
+      {
+        name: "AWS_ACCESS_KEY_ID",
+        valueFrom: { secretKeyRef: { name: "backup-s3", key: "AWS_ACCESS_KEY_ID" } },
+      },
+      {
+        name: "AWS_SECRET_ACCESS_KEY",
+        valueFrom: { secretKeyRef: { name: "backup-s3", key: "AWS_SECRET_ACCESS_KEY" } },
+      },
+    ]);
     expect(pod.containers[0].command[2]).toContain(
       'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
     );
@@ -176,7 +201,7 @@ describe("TenantBackups", () => {
       image: "postgres:17.6",
       retentionDays: 7,
       urlsSecret: "tenant-database-urls",
-      target: S3_TARGET,
+      target: S3_POD_TARGET,
     }) as { initContainers: Container[]; containers: Container[] };
     const dump = pod.initContainers[0]!.command[2]!;
     const upload = pod.containers[0]!.command[2]!;
@@ -196,7 +221,7 @@ describe("TenantBackups", () => {
       'json_escape AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY"; secret_key="$escaped"',
       "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
       `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
-      'mc --config-dir "$cfg" cp --recursive /backups/ "target/$S3_BUCKET/$S3_PREFIX"',
+      'mc --config-dir "$cfg" cp --recursive /backups/ "$folder"',
       '      mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
     ]);
     expect(upload).not.toContain("MC_HOST");
@@ -215,6 +240,21 @@ describe("TenantBackups", () => {
       }),
     ).toThrow("retentionDays 0: must be a whole number of days, 1 or more");
   });
+});
+
+describe("backupObjectFolder", () => {
+  it.each([
+    ["", "dev", "dev/"],
+    ["backups", "dev", "backups/dev/"],
+    ["backups/", "production", "backups/production/"],
+    ["org/backups//", "production", "org/backups/production/"],
+    ["/", "dev", "dev/"],
+  ])(
+    "puts the environment in the folder (prefix %j, environment %s): %s",
+    (prefix, env, folder) => {
+      expect(backupObjectFolder(prefix, env)).toBe(folder);
+    },
+  );
 });
 
 describe("TenantBackups' args and children", () => {
@@ -324,6 +364,32 @@ describe("database.backup in a stack", () => {
       "-mtime +2 -print -delete",
     );
   });
+
+  it.each(["dev", "production"] as const)(
+    "puts the %s stack's dumps in a bucket under its environment's folder",
+    async (stack) => {
+      const { config, secretKeys } = engineConfig(stack);
+      const database = JSON.parse(config["agent-cloud:database"] ?? "{}") as object;
+      // The same bucket and (default, empty) prefix in both stacks: both pass validation.
+      const target = { ...S3_TARGET, prefix: undefined };
+      vi.resetModules();
+      const run = await runProgram(async () => import("../../stacks/index.js"), {
+        stack,
+        config: {
+          ...config,
+          "agent-cloud:database": JSON.stringify({ ...database, backup: { target } }),
+        },
+        secretKeys,
+      });
+      expect(config["agent-cloud:environment"]).toBe(stack);
+      const [cron] = run.ofType(KUBERNETES.CronJob);
+      const upload = cron!.inputs.spec.jobTemplate.spec.template.spec.containers[0];
+      expect(upload.env.slice(1, 3)).toEqual([
+        { name: "S3_BUCKET", value: "acme-backups" },
+        { name: "S3_FOLDER", value: `${stack}/` },
+      ]);
+    },
+  );
 });
 
 /** A stand-in program on a private PATH that appends its argv and `envName`'s value to `calls`. */
@@ -395,9 +461,23 @@ async function mcCalls(records: string): Promise<McCall[]> {
   }
 }
 
-/** The stand-in mc's argv for pruning one tenant's folder of dumps older than 7 days. */
-function mcPrune(configDir: string, folder: string): string[] {
-  return ["--config-dir", configDir, "rm", "--recursive", "--force", "--older-than", "7d", folder];
+/** The stand-in mc's argv for pruning one tenant's folder of dumps older than `days` days. */
+function mcPrune(configDir: string, folder: string, days = 7): string[] {
+  return [
+    "--config-dir",
+    configDir,
+    "rm",
+    "--recursive",
+    "--force",
+    "--older-than",
+    `${days}d`,
+    folder,
+  ];
+}
+
+/** The stand-in mc's argv for copying `dumps` into `folder`. */
+function mcCopy(configDir: string, dumps: string, folder: string): string[] {
+  return ["--config-dir", configDir, "cp", "--recursive", `${dumps}/`, folder];
 }
 
 describe("the upload script with a stand-in mc", () => {
@@ -407,13 +487,22 @@ describe("the upload script with a stand-in mc", () => {
   const secret = 'wJal:rXU@tn/FEMI"K7\\MDENG*?[x]$HOME`id` ü+b';
 
   /**
-   * The script against a stand-in mc, run by `shell` with `prefix` as S3_PREFIX; an undefined
-   * key is left out of its environment.
+   * The script against a stand-in mc, run by `shell` with `retentionDays` and the S3 variables
+   * `s3` (by default the pod's for S3_POD_TARGET); an undefined key is left out of its
+   * environment.
    */
   async function upload(
     accessKey: string | undefined,
     secretKey: string | undefined,
-    { shell = "/bin/sh", prefix = "local/" } = {},
+    {
+      shell = "/bin/sh",
+      retentionDays = 7,
+      s3 = {
+        S3_ENDPOINT: S3_POD_TARGET.endpoint,
+        S3_BUCKET: S3_POD_TARGET.bucket,
+        S3_FOLDER: S3_POD_TARGET.folder,
+      },
+    }: { shell?: string; retentionDays?: number; s3?: Record<string, string> } = {},
   ) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "upload-script-"));
     const bin = path.join(dir, "bin");
@@ -426,13 +515,11 @@ describe("the upload script with a stand-in mc", () => {
     const run = () =>
       promisify(execFile)(
         shell,
-        shellArgs(shell, uploadScript(7, S3_TARGET.credentialsSecret, dumps)),
+        shellArgs(shell, uploadScript(retentionDays, S3_TARGET.credentialsSecret, dumps)),
         {
           env: {
             PATH: `${bin}:/usr/bin:/bin`,
-            S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com",
-            S3_BUCKET: "acme-backups",
-            S3_PREFIX: prefix,
+            ...s3,
             ...Object.fromEntries(keys.filter(([, value]) => value !== undefined)),
           },
         },
@@ -453,8 +540,8 @@ describe("the upload script with a stand-in mc", () => {
       expect(calls).toHaveLength(2);
       const cfg = calls[0]!.argv[1]!;
       expect(calls.map((c) => c.argv)).toEqual([
-        ["--config-dir", cfg, "cp", "--recursive", `${dumps}/`, "target/acme-backups/local/"],
-        mcPrune(cfg, "target/acme-backups/local/acme/"),
+        mcCopy(cfg, dumps, "target/acme-backups/backups/local/"),
+        mcPrune(cfg, "target/acme-backups/backups/local/acme/"),
       ]);
       for (const call of calls) {
         // mc's config, as `mc alias set` would write it: exactly the keys given, parsed back.
@@ -491,45 +578,81 @@ describe("the upload script with a stand-in mc", () => {
   });
 
   describe.each(SHELLS)("under %s", (shell) => {
-    it.each([
-      ["local/", "target/acme-backups/local/"],
-      ["local", "target/acme-backups/local/"],
-      ["", "target/acme-backups/"],
-    ])(
-      "prunes in the bucket only the folders of the tenants this run dumped (S3_PREFIX %j)",
-      async (prefix, folder) => {
-        const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret, { shell, prefix });
-        try {
-          // This run dumped acme and acme-corp; initech's dump failed, so its folder is empty;
-          // globex was offboarded, so it has no URL file and no folder.
-          for (const id of ["acme", "acme-corp"]) {
-            await mkdir(path.join(dumps, id));
-            await writeFile(path.join(dumps, id, `${id}-20261122T031700Z.dump`), "dump");
-          }
-          await mkdir(path.join(dumps, "initech"));
-          await writeFile(path.join(dumps, ".failed"), " initech\n");
-          expect(await run()).toEqual({ code: 1, stderr: "failed:  initech\n" });
-          const calls = await mcCalls(records);
-          const cfg = calls[0]!.argv[1]!;
-          // Each tenant's own folder, with its `/`: acme's prune does not reach acme-corp's.
-          const prune = (id: string) => mcPrune(cfg, `${folder}${id}/`);
-          expect(calls.map((c) => c.argv)).toEqual([
-            [
-              "--config-dir",
-              cfg,
-              "cp",
-              "--recursive",
-              `${dumps}/`,
-              `target/acme-backups/${prefix}`,
-            ],
-            prune("acme-corp"),
-            prune("acme"),
-          ]);
-        } finally {
-          await rm(dir, { recursive: true, force: true });
+    it("prunes in the bucket only the folders of the tenants this run dumped", async () => {
+      const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret, { shell });
+      try {
+        // This run dumped acme and acme-corp; initech's dump failed, so its folder is empty;
+        // globex was offboarded, so it has no URL file and no folder.
+        for (const id of ["acme", "acme-corp"]) {
+          await mkdir(path.join(dumps, id));
+          await writeFile(path.join(dumps, id, `${id}-20261122T031700Z.dump`), "dump");
         }
-      },
+        await mkdir(path.join(dumps, "initech"));
+        await writeFile(path.join(dumps, ".failed"), " initech\n");
+        expect(await run()).toEqual({ code: 1, stderr: "failed:  initech\n" });
+        const calls = await mcCalls(records);
+        const cfg = calls[0]!.argv[1]!;
+        // Each tenant's own folder, with its `/`: acme's prune does not reach acme-corp's.
+        const folder = "target/acme-backups/backups/local/";
+        expect(calls.map((c) => c.argv)).toEqual([
+          mcCopy(cfg, dumps, folder),
+          mcPrune(cfg, `${folder}acme-corp/`),
+          mcPrune(cfg, `${folder}acme/`),
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it("gives two environments that share a bucket and a prefix disjoint folders to write and prune", async () => {
+    // dev keeps a day of dumps, production 30 days: dev's prune must never reach production's.
+    const argvs: Record<string, string[][]> = {};
+    for (const [environment, retentionDays] of [
+      ["dev", 1],
+      ["production", 30],
+    ] as const) {
+      const pod = (await deploy(args({ environment, retentionDays, target: S3_TARGET }))).get(
+        KUBERNETES.CronJob,
+        "local-backups-cronjob",
+      ).inputs.spec.jobTemplate.spec.template.spec;
+      const container = pod.containers[0] as {
+        command: string[];
+        env: { name: string; value?: string }[];
+      };
+      // The pod's own script and S3 variables, run over a dumps folder of this test's.
+      expect(container.command[2]).toBe(uploadScript(retentionDays, S3_TARGET.credentialsSecret));
+      const s3 = Object.fromEntries(
+        container.env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+      );
+      const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret, {
+        retentionDays,
+        s3,
+      });
+      try {
+        await mkdir(path.join(dumps, "acme"));
+        await writeFile(path.join(dumps, "acme", "acme-20261122T031700Z.dump"), "dump");
+        expect(await run()).toEqual({ code: 0, stderr: "" });
+        const calls = await mcCalls(records);
+        const cfg = calls[0]!.argv[1]!;
+        const folder = `target/acme-backups/backups/${environment}/`;
+        expect(calls.map((c) => c.argv)).toEqual([
+          mcCopy(cfg, dumps, folder),
+          mcPrune(cfg, `${folder}acme/`, retentionDays),
+        ]);
+        argvs[environment] = calls.map((c) => c.argv);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    // No path one environment writes or prunes is inside, or holds, one of the other's.
+    const paths = (environment: string) => argvs[environment]!.map((argv) => argv.at(-1)!);
+    const nested = paths("dev").flatMap((a) =>
+      paths("production")
+        .filter((b) => a.startsWith(b) || b.startsWith(a))
+        .map((b) => `${a} and ${b}`),
     );
+    expect(nested).toEqual([]);
   });
 
   it("refuses a key with a control character before mc runs, without printing it", async () => {
