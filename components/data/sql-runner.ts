@@ -23,6 +23,23 @@ export interface SqlRunResult {
   readonly skipped: { readonly sql: string; readonly reason: string }[];
 }
 
+/**
+ * How long a hardening statement waits for a lock (the admin's `lock_timeout`,
+ * sql-statements.ts): a tenant's transaction left open on what the hardening changes (its
+ * database's settings, say) fails the update after this instead of hanging it.
+ */
+export const ADMIN_LOCK_TIMEOUT = "60s";
+
+/** PostgreSQL's SQLSTATE for a lock not granted within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+/** Why a statement failed, with what to do when it waited for a tenant's lock. */
+function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as { code?: unknown } | null)?.code !== LOCK_NOT_AVAILABLE) return message;
+  return `${message}: waited ${ADMIN_LOCK_TIMEOUT} for a lock that a session of the tenant's database holds in a transaction it keeps open; end that session (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '<database>' AND state LIKE 'idle in transaction%') and run the update again`;
+}
+
 /** Runs `statements` in order; throws on the first required one that errors or only warns. */
 export async function runSqlStatements(
   client: SqlClient,
@@ -46,7 +63,7 @@ export async function runSqlStatements(
         // the first says why, and the state keeps no more than a count of the rest.
         if (warnings.length > 0) reason = firstWithCount(warnings);
       } catch (error) {
-        reason = error instanceof Error ? error.message : String(error);
+        reason = failureReason(error);
       }
       if (reason === undefined) applied.push(statement.sql);
       else if (statement.required) throw new Error(`${statement.sql}: ${reason}`);

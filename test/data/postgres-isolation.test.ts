@@ -16,6 +16,7 @@ import {
   createTenantSql,
   MAINTENANCE_DATABASES,
   quoteIdent,
+  quoteLiteral,
   SERVER_ACTIVITY_REVOKES,
   serverHardeningSql,
   tenantHardeningSql,
@@ -618,6 +619,52 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
         { search_path: '"$user", public' },
       ]);
       await fresh.query("DROP FUNCTION public.format(text, regprocedure)");
+    });
+
+    it("a tenant's database settings can neither make the hardening run as another role nor stop it", async () => {
+      const t = a();
+      const db = quoteIdent(t.spec.database.name);
+      const c = await client(t.url);
+      // Every session in the database would run as the other tenant's role (the admin is a
+      // member of it), fail to log in, end at the first error or idle moment, or read the
+      // statements' backslashes as escapes.
+      for (const setting of [
+        `role = ${quoteLiteral(b().spec.role.name)}`,
+        `local_preload_libraries = 'none'`,
+        `exit_on_error = on`,
+        `idle_session_timeout = 1`,
+        `standard_conforming_strings = off`,
+      ]) {
+        await c.query(`ALTER DATABASE ${db} SET ${setting}`);
+      }
+      const { outs } = await sqlStatementsProvider.create({
+        connection: {
+          host: server.hostname,
+          port: Number(server.port || 5432),
+          user: adminRole,
+          password: adminPassword,
+          database: t.spec.database.name,
+          sslmode: "disable",
+        },
+        statements: tenantHardeningSql(t.spec),
+      });
+      expect(outs?.skipped.map((x) => x.sql)).toEqual(hardening[0]!.skipped.map((x) => x.sql));
+      // It ran as the admin: the database's settings are gone and the other role untouched.
+      const left = await withClient(
+        TEST_POSTGRES_URL,
+        async (x) =>
+          (
+            await x.query<{ setconfig: string[] }>(
+              `SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
+              [t.spec.database.name],
+            )
+          ).rows,
+      );
+      expect(left).toEqual([]);
+      const fresh = await client(t.url);
+      expect((await fresh.query<{ cu: string }>("SELECT current_user AS cu")).rows[0]?.cu).toBe(
+        t.spec.role.name,
+      );
     });
 
     it("documented limit: a session may still raise work_mem and statement_timeout for itself", async () => {
