@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupDir } from "../../ops/adapters/backup-files";
 import { Git } from "../../ops/adapters/git";
 import { initRepo } from "./support/git-repo";
 
@@ -35,6 +36,22 @@ describe("Git", () => {
     await writeFile(path.join(repo.root, "infra", "new.js"), "");
     expect(await git.state()).toEqual({ commit: repo.second, dirty: true, user: "ops test" });
     await rm(path.join(repo.root, "infra", "new.js"));
+  });
+
+  it("counts no dump `db backup` writes where it writes by default: the project's .gitignore lists the folder", async () => {
+    // The project's own .gitignore, committed at the root of a project folder.
+    const project = path.join(repo.root, "infra");
+    const ignore = await readFile(path.join(__dirname, "..", "..", ".gitignore"), "utf8");
+    await writeFile(path.join(project, ".gitignore"), ignore);
+    const git = new Git(project);
+    await git.run(["add", ".gitignore"]);
+    await git.run(["commit", "-q", "-m", "ignore"]);
+    const head = await git.run(["rev-parse", "HEAD"]);
+    const dump = path.join(project, backupDir("dev", "acme"), "acme-20261203T031700Z.dump");
+    await mkdir(path.dirname(dump), { recursive: true });
+    await writeFile(dump, "PGDMP");
+    expect(await git.state()).toEqual({ commit: head, dirty: false, user: "ops test" });
+    await rm(path.join(project, "backups"), { recursive: true });
   });
 
   it("knows which commits exist", async () => {
