@@ -7,6 +7,7 @@ import { IMAGE_TAG, IMAGE_TAG_RULE } from "../../model/patterns";
 import { OpsError, UnknownStackError, UsageError } from "../errors";
 import { describeChanges, println, shortSha } from "../format/text";
 import { checkGroups, type GroupTargets, groupTargets } from "../plans/groups";
+import { apiKeyGenerationOf, holdsApiKeySeed } from "../plans/api-keys";
 import {
   deployGroupAcrossShards,
   environmentSettings,
@@ -45,6 +46,7 @@ import {
 } from "../plans/stack-identity";
 import {
   adoptionEnv,
+  adoptedKeysLine,
   adoptionLine,
   chooseAdoptions,
   retainedDatabases,
@@ -320,7 +322,16 @@ export async function deploy(ctx: OpsContext, options: DeployOptions): Promise<n
     groups: options.groups,
   });
   for (const note of removal.notes) println(stdout, note);
-  if (retained.length > 0) println(stdout, adoptionLine(retained));
+  if (retained.length > 0) {
+    println(stdout, adoptionLine(retained));
+    const generations = Object.fromEntries(
+      retained.map((r) => [r.id, apiKeyGenerationOf(config, r.id)]),
+    );
+    const keySeedKept = Object.values(generations).some((g) => g >= 1)
+      ? holdsApiKeySeed(await engine.resources(options.stack))
+      : false;
+    println(stdout, adoptedKeysLine(options.stack, retained, generations, keySeedKept));
+  }
   const unseen = unseenHistoryNote(
     history,
     created,

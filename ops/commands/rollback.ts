@@ -24,8 +24,7 @@ import {
 } from "../plans/rollback-plan";
 import { refuseRunningElsewhere } from "../plans/tenant-moves";
 import { otherStacks } from "./deploy";
-import { parseUrn } from "../plans/urn";
-import { API_KEY_SEED_SUFFIX } from "../../model/names";
+import { holdsApiKeySeed } from "../plans/api-keys";
 import { databaseProtectedOf, environmentOf } from "../stack-config";
 import { runningImages } from "../plans/running-images";
 import { planRemoval } from "../plans/tenant-removal";
@@ -42,7 +41,6 @@ import { imagesCell } from "./history";
 import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
 
 /** The type of the stack's API-key seed (model/names.ts apiKeySeedName). */
-const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 /** The policy pack every rollback runs under, relative to the project. */
 export const DEFAULT_POLICY_PACK = "policy";
@@ -229,11 +227,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
 
   // A restored tenant's rotated API key is derived from the stack's key seed, if it is kept.
   const keySeedKept =
-    plan.restored.length > 0 &&
-    (await engine.resources(options.stack)).some(
-      (r) =>
-        r.type === RANDOM_PASSWORD && (parseUrn(r.urn)?.name ?? "").endsWith(API_KEY_SEED_SUFFIX),
-    );
+    plan.restored.length > 0 && holdsApiKeySeed(await engine.resources(options.stack));
   printRollbackPlan(stdout, options.stack, { target, commit, release, plan, keySeedKept });
   for (const note of removal.notes) println(stdout, note);
   if (plan.adopted.length > 0) println(stdout, adoptionLine(plan.adopted));

@@ -205,3 +205,31 @@ export function adoptionLine(retained: readonly RetainedDatabase[]): string {
     .join(", ");
   return `taking over the retained database and role of ${which} instead of creating them, data included (${OVERRIDE_ENV.adoptDatabases}=${retained.map((r) => r.id).join(",")})`;
 }
+
+/**
+ * What each tenant taken over (`retained`, non-empty) gets as its API key: the update creates its
+ * app anew (ops/plans/api-keys.ts), so generation 0's random key is new, and so is a rotated one
+ * derived from another stack's seed (a tenant moved between shards) or from a seed this stack
+ * creates anew (`keySeedKept` false); only a rotated key that comes back to the stack whose kept
+ * seed derived it is the same. The operator hands new keys to the tenant's clients.
+ */
+export function adoptedKeysLine(
+  stack: string,
+  retained: readonly RetainedDatabase[],
+  generations: Readonly<Record<string, number>>,
+  keySeedKept: boolean,
+): string {
+  const each = retained.map((r) => {
+    const generation = generations[r.id] ?? 0;
+    const key =
+      generation === 0
+        ? "a new API key: generation 0's is random and went with it"
+        : r.stack !== undefined
+          ? `a new generation-${generation} API key: this stack's key seed derives it, not stack "${r.stack}"'s`
+          : keySeedKept
+            ? `its generation-${generation} API key again, derived from this stack's key seed (unless that seed was created anew since)`
+            : `a new generation-${generation} API key: this stack's key seed is created anew`;
+    return `${r.id} (${key})`;
+  });
+  return `API keys: ${each.join(", ")}; once the update has run, give their clients the key npm run ops -- keys show --stack ${stack} --tenant <id> --reveal shows`;
+}

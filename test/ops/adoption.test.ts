@@ -3,13 +3,16 @@ import type { UpdateRecord } from "../../ops/engine";
 import { OpsError } from "../../ops/errors";
 import {
   adoptionEnv,
+  adoptedKeysLine,
   adoptionLine,
   chooseAdoptions,
   type RetainedDatabase,
   retainedDatabases,
   unseenHistoryNote,
 } from "../../ops/plans/adoption";
+import { apiKeyGenerationOf, holdsApiKeySeed } from "../../ops/plans/api-keys";
 import type { OtherStack } from "../../ops/plans/tenant-moves";
+import { KEY } from "../../ops/stack-config";
 import { recordedConfig, update } from "../../testkit/ops/memory-engine";
 
 const ACME = { id: "acme", groups: ["beta"] };
@@ -278,6 +281,78 @@ describe("adoptionEnv and adoptionLine", () => {
     ).toBe(
       'taking over the retained database and role of acme (removed from stack "production-s01" after v4), globex (removed after v9), initech (named by the operator) instead of creating them, data included (AGENT_CLOUD_ADOPT_DATABASES=acme,globex,initech)',
     );
+  });
+});
+
+describe("adoptedKeysLine", () => {
+  const HAND_OUT =
+    "once the update has run, give their clients the key npm run ops -- keys show --stack production-s02 --tenant <id> --reveal shows";
+  it.each([
+    [
+      "generation 0, wherever it ran",
+      { id: "acme", lastRun: 4, stack: "production-s01" },
+      0,
+      true,
+      "acme (a new API key: generation 0's is random and went with it)",
+    ],
+    [
+      "rotated, moved from another shard",
+      { id: "acme", lastRun: 4, stack: "production-s01" },
+      2,
+      true,
+      `acme (a new generation-2 API key: this stack's key seed derives it, not stack "production-s01"'s)`,
+    ],
+    [
+      "rotated, back to this stack, whose seed is kept",
+      { id: "acme", lastRun: 9 },
+      2,
+      true,
+      "acme (its generation-2 API key again, derived from this stack's key seed (unless that seed was created anew since))",
+    ],
+    [
+      "rotated, back to this stack, whose seed is created anew",
+      { id: "acme", lastRun: 9 },
+      3,
+      false,
+      "acme (a new generation-3 API key: this stack's key seed is created anew)",
+    ],
+  ])("%s", (_label, retained, generation, keySeedKept, expected) => {
+    expect(adoptedKeysLine("production-s02", [retained], { acme: generation }, keySeedKept)).toBe(
+      `API keys: ${expected}; ${HAND_OUT}`,
+    );
+  });
+
+  it("lists every tenant taken over, a tenant with no generation given as generation 0", () => {
+    expect(
+      adoptedKeysLine("production-s02", [{ id: "acme", lastRun: 1 }, { id: "initech" }], {}, false),
+    ).toBe(
+      `API keys: acme (a new API key: generation 0's is random and went with it), initech (a new API key: generation 0's is random and went with it); ${HAND_OUT}`,
+    );
+  });
+});
+
+describe("apiKeyGenerationOf and holdsApiKeySeed", () => {
+  it.each([
+    [{ [KEY.tenants]: [{ id: "acme", apiKey: { generation: 3 } }] }, 3],
+    [{ [KEY.tenants]: [{ id: "acme" }] }, 0],
+    [{ [KEY.tenants]: [{ id: "acme", apiKey: { generation: "2" } }] }, 0],
+    [{ [KEY.tenants]: { secret: true } }, 0],
+    [{}, 0],
+  ])("%j: generation %s", (config, generation) => {
+    expect(apiKeyGenerationOf(config, "acme")).toBe(generation);
+  });
+
+  const resource = (type: string, name: string) => ({
+    type,
+    urn: `urn:pulumi:dev::agent-cloud::agent-cloud:index:Platform$${type}::${name}`,
+  });
+  it.each([
+    [[resource("random:index/randomPassword:RandomPassword", "dev-api-key-seed")], true],
+    [[resource("random:index/randomPassword:RandomPassword", "dev-tenant-acme-api-key")], false],
+    [[resource("kubernetes:core/v1:Secret", "dev-api-key-seed")], false],
+    [[], false],
+  ])("%j: %s", (resources, holds) => {
+    expect(holdsApiKeySeed(resources as never)).toBe(holds);
   });
 });
 
