@@ -5,8 +5,9 @@
  * - Generation 0 is the random key the tenant got when it was created (a `RandomPassword` in the
  *   stack state, `{tenant component}-api-key`), kept as it was so existing clients keep working.
  * - Generation N ≥ 1 is derived: `ac_{env}_` + 40 letters and digits of
- *   HMAC-SHA256(environment key seed, "agent-cloud/api-key/v1/{env}/{tenant}/{N}"). The seed is one
- *   `RandomPassword` per environment (`{platform}-api-key-seed`), created with the first rotation.
+ *   HMAC-SHA256(the stack's key seed, "agent-cloud/api-key/v1/{env}/{tenant}/{N}"). The seed is one
+ *   `RandomPassword` per stack (`{platform}-api-key-seed`: the platform stack's, and each shard
+ *   stack's own), created with the first rotation.
  *   Any generation's key can be recomputed from the seed, so no old key has to be stored.
  * - Rotating is bumping the generation with `acceptPrevious: true`: the edge and the app accept
  *   the new and the previous key while clients switch; then `acceptPrevious: false` retires it.
