@@ -569,6 +569,26 @@ describe("renderNginxConfig", () => {
     expect(config.indexOf("return 404")).toBeLessThan(config.indexOf("return 401"));
   });
 
+  it("spends a plan on an edge-mode tenant's requests only when their key was accepted", () => {
+    const planned = renderNginxConfig({
+      ...base,
+      limits: {
+        limits: DEFAULT_EDGE_LIMITS,
+        plans: [{ plan: "pro", requestsPerSecond: 20, requestBurst: 40, tenantIds: ["acme"] }],
+      },
+    });
+    expect(block(planned, "map $edge_plan $edge_plan_pro")).toEqual([
+      'default "";',
+      '"pro" $edge_plan_tenant;',
+    ]);
+    // App mode: every request (the edge knows no key there); edge mode: "edge:<public>:<key ok>".
+    expect(block(planned, "map $edge_auth_facts $edge_plan_tenant")).toEqual([
+      'default "";',
+      "app $tenant_id;",
+      '"~^edge:[01]:1$" $tenant_id;',
+    ]);
+  });
+
   it("never writes what nginx must not log or what names internals in a body", () => {
     expect(config).not.toMatch(/log_format[^;]*\$http_authorization/);
     expect(config).not.toMatch(/log_format[^;]*\$request_uri/);

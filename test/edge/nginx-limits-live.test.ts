@@ -20,6 +20,7 @@ import { sleep, waitFor } from "../../testkit/edge/ports";
 const DOMAIN = "dev.example.test";
 const SEED = "another-test-seed-long-enough-for-hmac-derivation-0123456789";
 const KEY = deriveApiKey(SEED, "dev", "acme", 1);
+const SHOP_KEY = deriveApiKey(SEED, "dev", "shop", 1);
 /** How long each flood connection lives unless the edge closes it first. */
 const LIFETIME_MS = 30_000;
 const LIMITS = {
@@ -45,8 +46,12 @@ beforeAll(async () => {
       { id: "tiny", auth: "app" },
       { id: "roomy", auth: "app" },
       { id: "paused", auth: "app" },
+      { id: "shop", auth: "edge", publicPaths: ["/api/v1/health"] },
     ],
-    apiKeys: [{ tenantId: "acme", keys: [KEY] }],
+    apiKeys: [
+      { tenantId: "acme", keys: [KEY] },
+      { tenantId: "shop", keys: [SHOP_KEY] },
+    ],
     workerConnections: 192,
     settings: {
       limits: LIMITS,
@@ -58,6 +63,8 @@ beforeAll(async () => {
           requestBurst: 1000,
           tenantIds: ["roomy", "acme"],
         },
+        // Four requests at once, then one a second: a keyless client could spend it alone.
+        { plan: "metered", requestsPerSecond: 1, requestBurst: 3, tenantIds: ["shop"] },
       ],
     },
     tweak: (input) => ({
@@ -226,6 +233,31 @@ describe("per-client and per-tenant limits", () => {
       expect(res.status).toBe(401);
     }
     expect((await https(`tiny.${DOMAIN}`, "127.0.0.50")).status).toBe(200);
+  });
+
+  it("never spends an edge-mode tenant's plan on keyless requests to its public paths", async () => {
+    // The red team's scenario, scaled to this plan: one client without a key, under its own
+    // limit (5 a second, 10 on top), asks shop's public path 8 times; shop's plan takes 4 at
+    // once. Then a key holder: its 4 are the plan's 4, none spent by the keyless client.
+    const shop = `shop.${DOMAIN}`;
+    const keyless = [];
+    for (let i = 0; i < 8; i++)
+      keyless.push((await https(shop, "127.0.0.60", { path: "/api/v1/health" })).status);
+    expect(keyless).toEqual(Array(8).fill(200));
+    const holder = { authorization: `Bearer ${SHOP_KEY}` };
+    const served = [];
+    for (let i = 0; i < 4; i++)
+      served.push((await https(shop, "127.0.0.61", { path: "/v1/chat", headers: holder })).status);
+    expect(served).toEqual([200, 200, 200, 200]);
+    // The plan still holds the key holders, on private and public paths alike.
+    const more = await Promise.all(
+      ["/v1/chat", "/api/v1/health", "/v1/chat", "/api/v1/health"].map((path) =>
+        https(shop, "127.0.0.62", { path, headers: holder }),
+      ),
+    );
+    const limited = more.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expect(r.body).toBe(LIMIT_BODIES.rateLimited);
   });
 
   it("holds one client to its open requests with 429 JSON while another is served", async () => {

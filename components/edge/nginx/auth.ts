@@ -38,6 +38,16 @@ export const AUTH_BODIES = {
     '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
 } as const;
 
+/**
+ * The nginx variable naming the tenant whose plan a request that passed the key check spends
+ * (limits.ts): the tenant, for a request to an `app`-mode tenant (the edge knows no key there,
+ * so every request counts) and for one to an `edge`-mode tenant whose key was accepted; empty,
+ * so not counted, for a request an `edge`-mode tenant's public path let through without an
+ * accepted key: the per-client limits alone bound those, so requests without a key cannot spend
+ * a tenant's budget. Refused requests never reach the plan at all (refusals.ts).
+ */
+export const PLAN_TENANT = "$edge_plan_tenant";
+
 /** Length of the random part of every key: 40 letters and digits (238 bits). */
 export const API_KEY_RANDOM_LENGTH = 40;
 
@@ -198,6 +208,13 @@ export function edgeAuthHttpLines(
     "map $edge_auth_mode $edge_auth_facts {",
     "  app app;",
     '  default "edge:$edge_public:$edge_key_ok";',
+    "}",
+    "",
+    // Whose plan a passed request spends (PLAN_TENANT): an edge-mode tenant's only with its key.
+    `map $edge_auth_facts ${PLAN_TENANT} {`,
+    '  default "";',
+    "  app $tenant_id;",
+    '  "~^edge:[01]:1$" $tenant_id;',
     "}",
     "",
     'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_facts" $edge_refusal {',

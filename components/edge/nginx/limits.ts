@@ -2,7 +2,8 @@
  * The edge's abuse limits, as nginx config: per-client connection and request limits keyed by the
  * real client (after `real_ip`, so Cloudflare's own address is never the key; an IPv6 client by
  * its /64, client-key.ts), per-tenant
- * request limits from each tenant's plan, and short timeouts for slow clients. Refusals are 429
+ * request limits from each tenant's plan (counting an `edge`-mode tenant's requests only when
+ * their key was accepted, auth.ts PLAN_TENANT), and short timeouts for slow clients. Refusals are 429
  * with a JSON body naming which limit was hit.
  *
  * `limit_conn` counts requests in progress (an open SSE or WebSocket stream counts until it
@@ -11,6 +12,7 @@
  * handshake) and by the worker's connection budget instead.
  */
 import { EDGE_LIMIT_DEFAULTS } from "../../../model/edge-defaults";
+import { PLAN_TENANT } from "./auth";
 import { CLIENT_KEY, clientKeyHttpLines } from "./client-key";
 import { mapKeyProblems } from "./map-keys";
 
@@ -130,11 +132,13 @@ export function edgeLimitsHttpLines(input: EdgeLimitsInput): string[] {
     `limit_req_zone ${CLIENT_KEY} zone=edge_client_req:10m rate=${l.requestsPerSecondPerClient}r/s;`,
     "",
     // Per-tenant limits: one zone per plan, keyed by the tenant id for that plan's tenants only
-    // (an empty key is not counted); $edge_plan comes from the route table.
+    // (an empty key is not counted); $edge_plan comes from the route table. The id is
+    // PLAN_TENANT (auth.ts): empty for an edge-mode tenant's request that passed without an
+    // accepted key (a public path), which only the per-client limits count.
     ...plans.flatMap((p) => [
       `map $edge_plan $${zoneName(p.plan)} {`,
       '  default "";',
-      `  "${p.plan}" $tenant_id;`,
+      `  "${p.plan}" ${PLAN_TENANT};`,
       "}",
       `limit_req_zone $${zoneName(p.plan)} zone=${zoneName(p.plan)}:10m rate=${p.requestsPerSecond}r/s;`,
     ]),
