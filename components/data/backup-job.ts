@@ -28,7 +28,10 @@ export type BackupTarget =
     };
 
 export interface BackupPodInput {
-  /** The PostgreSQL image; its pg_dump must be at least the server's major version. */
+  /**
+   * The PostgreSQL image; its pg_dump must be at least the server's major version, and it must
+   * have `timeout` (Debian's and Alpine's PostgreSQL images do: see {@link dumpScript}).
+   */
   readonly image: string;
   /**
    * A tenant's dumps older than this many days are deleted after a run that dumped it (see
@@ -75,10 +78,58 @@ const PERCENT_DECODE = [
   "}",
 ];
 
+/** How long a tenant's dump may wait and run before it fails, in seconds. */
+export interface DumpLimits {
+  /**
+   * pg_dump's `--lock-wait-timeout`: how long it waits for each table's lock. A tenant whose
+   * session holds a conflicting lock (an ACCESS EXCLUSIVE lock in an open transaction, which the
+   * tenant's own session may keep open as long as it likes) fails its own dump after this wait.
+   */
+  readonly lockWaitSeconds: number;
+  /**
+   * How long one tenant's pg_dump may run, lock waits included, before `timeout` stops it and
+   * that tenant's dump fails: the bound on every wait `--lock-wait-timeout` does not cover (a
+   * view or another object locked by the tenant, read after the tables are locked). pg_dump
+   * sets its own statement_timeout and lock_timeout to 0, so no server setting can bound it.
+   */
+  readonly tenantSeconds: number;
+}
+
+/**
+ * The pod's limits: two minutes for a table's lock, an hour for a tenant's whole dump. A tenant
+ * whose dump needs longer fails every run (reported, its older dumps kept): raise them here.
+ */
+export const DUMP_LIMITS: DumpLimits = { lockWaitSeconds: 120, tenantSeconds: 3600 };
+
+/**
+ * What a backup Job gets besides its tenants' dumps, in seconds: the pod's start (scheduling,
+ * the image's pull) and, with an S3 target, the upload after the dumps.
+ */
+export const BACKUP_JOB_OVERHEAD_SECONDS = 3600;
+
+/**
+ * The backup Job's `activeDeadlineSeconds`: {@link BACKUP_JOB_OVERHEAD_SECONDS} plus
+ * {@link DumpLimits.tenantSeconds} per tenant, the longest a run takes when every tenant's dump
+ * uses its whole bound. Kubernetes stops the Job at this deadline, whatever hangs (a pod that
+ * never starts, an upload that never ends), so `concurrencyPolicy: Forbid` skips later runs for
+ * at most this long. The deadline counts from the Job's start and covers its retry
+ * (`backoffLimit`) too: a retry of a run that used its whole bound may be cut short.
+ */
+export function backupJobDeadlineSeconds(
+  tenantCount: number,
+  limits: DumpLimits = DUMP_LIMITS,
+): number {
+  return BACKUP_JOB_OVERHEAD_SECONDS + tenantCount * limits.tenantSeconds;
+}
+
 /**
  * One pg_dump per tenant file in {@link URLS}; a tenant that fails does not stop the others,
  * but the run fails at the end (and leaves `.failed` for the uploader to report). pg_dump gets
  * the URL without its password, and the password in PGPASSWORD: its argv is visible to `ps`.
+ * Each dump is bounded by `limits` ({@link DumpLimits}): a tenant that holds a lock, or whose
+ * dump runs too long, fails its own dump only, and the tenants after it are still dumped.
+ * `timeout` is coreutils' (Debian images) or busybox's (Alpine images); both take
+ * `timeout SECONDS COMMAND`, and GNU's exits 124 when it stopped the command.
  *
  * With `prune`, once a tenant's dump is in place, that tenant's folder loses its dumps older than
  * `retentionDays`: the new dump, its newest, is never among them. A tenant whose dump failed
@@ -89,8 +140,10 @@ export function dumpScript(
   retentionDays: number,
   prune: boolean,
   paths: { readonly dumps: string; readonly urls: string } = { dumps: DUMPS, urls: URLS },
+  limits: DumpLimits = DUMP_LIMITS,
 ): string {
   const { dumps, urls } = paths;
+  const { lockWaitSeconds, tenantSeconds } = limits;
   return [
     "set -u",
     ...PERCENT_DECODE,
@@ -117,7 +170,7 @@ export function dumpScript(
     "  esac",
     '  if [ -z "$url" ]; then',
     '    failed="$failed $id"; echo "backup of $id FAILED: its file is not a postgres:// URL" >&2',
-    '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+    `  elif PGPASSWORD="$password" timeout ${tenantSeconds} pg_dump --dbname="$url" --lock-wait-timeout=${lockWaitSeconds}s --format=custom --no-owner --no-privileges --file="$out.partial"; then`,
     '    if mv "$out.partial" "$out"; then',
     '      echo "backed up $id: $out"',
     ...(prune
@@ -125,7 +178,11 @@ export function dumpScript(
       : []),
     "    fi",
     "  else",
-    '    rm -f "$out.partial"; failed="$failed $id"; echo "backup of $id FAILED" >&2',
+    // $? here is the status of the `elif` command: pg_dump's, or timeout's 124.
+    '    status=$?; rm -f "$out.partial"; failed="$failed $id"',
+    '    if [ "$status" -eq 124 ]; then',
+    `      echo "backup of $id FAILED: its dump was still running after ${tenantSeconds} s, stopped" >&2`,
+    '    else echo "backup of $id FAILED" >&2; fi',
     "  fi",
     "done",
     `if [ -n "$failed" ]; then echo "$failed" > ${dumps}/.failed; echo "failed:$failed" >&2; exit 1; fi`,
@@ -302,11 +359,16 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
   };
 }
 
-/** The CronJob spec around the pod: one run at a time, a few finished Jobs kept to look at. */
+/**
+ * The CronJob spec around the pod: one run at a time, a few finished Jobs kept to look at. Each
+ * Job is stopped at {@link backupJobDeadlineSeconds} of its `tenantCount` tenants: with
+ * `concurrencyPolicy: Forbid`, a Job that never ended would skip every later run.
+ */
 export function backupCronJobSpec(
   schedule: string,
   pod: k8s.types.input.core.v1.PodSpec,
   labels: Readonly<Record<string, string>>,
+  tenantCount: number,
 ): k8s.types.input.batch.v1.CronJobSpec {
   return {
     schedule,
@@ -319,6 +381,7 @@ export function backupCronJobSpec(
       metadata: { labels },
       spec: {
         backoffLimit: 1,
+        activeDeadlineSeconds: backupJobDeadlineSeconds(tenantCount),
         ttlSecondsAfterFinished: 7 * 86_400,
         template: { metadata: { labels }, spec: pod },
       },

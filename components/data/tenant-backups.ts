@@ -298,7 +298,7 @@ export class TenantBackups extends pulumi.ComponentResource {
         childName,
         {
           metadata: { name: TENANT_BACKUPS, namespace: args.namespace, labels: args.labels },
-          spec: backupCronJobSpec(args.schedule, pod, args.labels),
+          spec: backupCronJobSpec(args.schedule, pod, args.labels, args.tenants.length),
         },
         { parent: this, dependsOn: [namespace, urlsSecret] },
       ),

@@ -4,10 +4,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import pg from "pg";
 import { describe, expect, it, vi } from "vitest";
 import {
+  BACKUP_JOB_OVERHEAD_SECONDS,
+  backupJobDeadlineSeconds,
   backupObjectFolder,
   backupPodSpec,
+  DUMP_LIMITS,
   dumpScript,
   uploadScript,
 } from "../../components/data/backup-job";
@@ -123,8 +127,13 @@ describe("TenantBackups", () => {
       schedule: "17 3 * * *",
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
-      jobTemplate: { spec: { backoffLimit: 1 } },
+      // An hour for the pod and the upload, plus each of the 2 tenants' whole dump bound.
+      jobTemplate: { spec: { backoffLimit: 1, activeDeadlineSeconds: 10_800 } },
     });
+    expect([DUMP_LIMITS, BACKUP_JOB_OVERHEAD_SECONDS]).toEqual([
+      { lockWaitSeconds: 120, tenantSeconds: 3600 },
+      3600,
+    ]);
     const pod = cron.spec.jobTemplate.spec.template.spec;
     expect(restrictedViolations(pod)).toEqual([]);
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -208,7 +217,7 @@ describe("TenantBackups", () => {
     // The URL's file is read into the shell; pg_dump's argv gets it only once its password is cut.
     expect(dump.split("\n").filter((line) => /pg_dump|\$\(cat "\$f"\)/.test(line))).toEqual([
       '  url="$(cat "$f")"; password=""',
-      '  elif PGPASSWORD="$password" pg_dump --dbname="$url" --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+      '  elif PGPASSWORD="$password" timeout 3600 pg_dump --dbname="$url" --lock-wait-timeout=120s --format=custom --no-owner --no-privileges --file="$out.partial"; then',
     ]);
     // The keys reach the shell in its environment and leave it only in mc's config file, written
     // by the builtin printf; every mc reads that file and has neither key in its environment.
@@ -239,6 +248,17 @@ describe("TenantBackups", () => {
         target: { kind: "volume", claimName: "c" },
       }),
     ).toThrow("retentionDays 0: must be a whole number of days, 1 or more");
+  });
+});
+
+describe("backupJobDeadlineSeconds", () => {
+  it.each([
+    [0, undefined, 3600],
+    [1, undefined, 7200],
+    [12, undefined, 46_800],
+    [3, { lockWaitSeconds: 1, tenantSeconds: 60 }, 3780],
+  ])("gives a Job of %i tenants (limits %j) %i seconds", (tenants, limits, seconds) => {
+    expect(backupJobDeadlineSeconds(tenants, limits)).toBe(seconds);
   });
 });
 
@@ -843,7 +863,8 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
       const stamp = files[0]!.slice("acme-".length);
       const argv = (id: string) =>
         `argv: [--dbname=postgres://${role}@${at.host}:${at.port}/${role}?sslmode=disable]` +
-        ` [--format=custom] [--no-owner] [--no-privileges] [--file=${dumps}/${id}/${id}-${stamp}.partial]`;
+        ` [--lock-wait-timeout=120s] [--format=custom] [--no-owner] [--no-privileges]` +
+        ` [--file=${dumps}/${id}/${id}-${stamp}.partial]`;
       // The password went in the environment, decoded; the command line names only where and who.
       expect(await readFile(calls, "utf8")).toBe(
         [argv("acme"), `PGPASSWORD=[${password}]`, argv("broken"), "PGPASSWORD=[wrong]", ""].join(
@@ -862,6 +883,95 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
       await withClient(TEST_POSTGRES_URL, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
         await c.query(`DROP ROLE IF EXISTS ${role}`);
+      });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the backup script when a tenant holds a lock, with the real pg_dump and PostgreSQL", () => {
+  it("fails only the locking tenants' dumps, within the bounds, and dumps the tenant between them", async (t) => {
+    if (!(await postgresAvailable())) t.skip();
+    const suffix = uniqueSuffix();
+    // acme locks a table (pg_dump's lock wait fails), initech a view (read after the tables are
+    // locked: only the whole dump's bound stops it); globex, between them, holds nothing.
+    const ids = ["acme", "globex", "initech"] as const;
+    const role = (id: string) => `bk_${id}_${suffix}`;
+    const server = new URL(TEST_POSTGRES_URL);
+    const url = (id: string) =>
+      databaseUrl({
+        host: server.hostname,
+        port: Number(server.port || 5432),
+        database: role(id),
+        user: role(id),
+        password: `pw-${suffix}`,
+        sslmode: "disable",
+      });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "backup-locks-"));
+    const holders: pg.Client[] = [];
+    await withClient(TEST_POSTGRES_URL, async (c) => {
+      for (const id of ids) {
+        await c.query(`CREATE ROLE ${role(id)} LOGIN PASSWORD 'pw-${suffix}'`);
+        await c.query(`CREATE DATABASE ${role(id)} OWNER ${role(id)}`);
+      }
+    });
+    try {
+      const urls = path.join(dir, "urls");
+      const dumps = path.join(dir, "dumps");
+      await mkdir(urls);
+      await mkdir(dumps);
+      for (const id of ids) {
+        await withClient(url(id), (c) =>
+          c.query(
+            "CREATE TABLE t (v text); INSERT INTO t VALUES ('kept'); CREATE VIEW v AS SELECT 1",
+          ),
+        );
+        await writeFile(path.join(urls, id), url(id));
+      }
+      // Each locking tenant's own session, which lifts its idle-in-transaction timeout.
+      for (const [id, relation] of [
+        ["acme", "t"],
+        ["initech", "v"],
+      ] as const) {
+        const holder = new pg.Client({ connectionString: url(id) });
+        await holder.connect();
+        holders.push(holder);
+        await holder.query("SET idle_in_transaction_session_timeout = 0");
+        await holder.query("BEGIN");
+        await holder.query(`LOCK TABLE ${relation} IN ACCESS EXCLUSIVE MODE`);
+      }
+      const script = dumpScript(7, true, { dumps, urls }, { lockWaitSeconds: 1, tenantSeconds: 5 });
+      const started = Date.now();
+      const result = await promisify(execFile)("/bin/sh", ["-c", script], { timeout: 30_000 }).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("canceling statement due to statement timeout\n");
+      expect(result.stderr).toContain("backup of acme FAILED\n");
+      expect(result.stderr).toContain(
+        "backup of initech FAILED: its dump was still running after 5 s, stopped\n",
+      );
+      expect(result.stderr).not.toContain("backup of globex FAILED");
+      expect(await readFile(path.join(dumps, ".failed"), "utf8")).toBe(" acme initech\n");
+      expect(await readdir(path.join(dumps, "acme"))).toEqual([]);
+      expect(await readdir(path.join(dumps, "initech"))).toEqual([]);
+      const files = await readdir(path.join(dumps, "globex"));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^globex-\d{8}T\d{6}Z\.dump$/);
+      const listing = await promisify(execFile)("pg_restore", [
+        "--list",
+        path.join(dumps, "globex", files[0]!),
+      ]);
+      expect(listing.stdout).toContain(` TABLE DATA public t ${role("globex")}\n`);
+    } finally {
+      for (const holder of holders) await holder.end().catch(() => undefined);
+      await withClient(TEST_POSTGRES_URL, async (c) => {
+        for (const id of ids) {
+          await c.query(`DROP DATABASE IF EXISTS ${role(id)} WITH (FORCE)`);
+          await c.query(`DROP ROLE IF EXISTS ${role(id)}`);
+        }
       });
       await rm(dir, { recursive: true, force: true });
     }
