@@ -1,7 +1,8 @@
 /**
  * The edge's key check and client identity on the real nginx, with the config the proxy ships:
  * each tenant's own key in `Authorization: Bearer` and nowhere else, public paths that cannot be
- * faked, rotation overlaps, another environment's key refused wherever it is sent, forged
+ * faked, rotation overlaps, another environment's key and another tenant's refused wherever they
+ * are sent (so no tenant receives another's key), forged
  * identity headers never reaching a tenant, CF-Connecting-IP believed only from a trusted peer,
  * and no upgrade but WebSocket, so no tunnel past the key check.
  */
@@ -162,8 +163,6 @@ describe("each tenant's own key, in Authorization: Bearer only", () => {
     ["the key with one character more", { headers: bearer(`${ACME}x`) }],
     ["the key in upper case", { headers: bearer(ACME.toUpperCase()) }],
     ["the key in lower case", { headers: bearer(ACME.toLowerCase()) }],
-    ["another tenant's key", { headers: bearer(GLOBEX) }],
-    ["an app-auth tenant's key", { headers: bearer(GATEWAY) }],
     ["the key without a scheme", { headers: { authorization: ACME } }],
     ["the key under another scheme", { headers: { authorization: `Token ${ACME}` } }],
     ["the key and trailing text", { headers: { authorization: `Bearer ${ACME} x` } }],
@@ -361,6 +360,116 @@ describe("another environment's key", () => {
       path: `/v1?key=${percentEncoded(GATEWAY)}`,
     });
     expect(encoded.status).toBe(200);
+  });
+});
+
+describe("another tenant's key of this environment", () => {
+  const GATEWAY_HOST = `gateway.${DOMAIN}`;
+  type Request = { path: string; headers?: Record<string, string> };
+  /** Every place the edge reads a key, holding `k`, on a request for `base`. */
+  const placements: [string, (base: string, k: string) => Request][] = [
+    ["Authorization: Bearer", (base, k) => ({ path: base, headers: bearer(k) })],
+    [
+      "Authorization without a scheme",
+      (base, k) => ({ path: base, headers: { authorization: k } }),
+    ],
+    [
+      "Authorization under another scheme",
+      (base, k) => ({ path: base, headers: { authorization: `Token ${k}` } }),
+    ],
+    ["the query", (base, k) => ({ path: `${base}?api_key=${k}` })],
+    ["the query, '_' as %5F", (base, k) => ({ path: `${base}?k=${k.replace(/_/g, "%5F")}` })],
+    ["the path", (base, k) => ({ path: `${base}/${k}` })],
+    ["a cookie", (base, k) => ({ path: base, headers: { cookie: `theme=dark; api_key=${k}` } })],
+    ...(
+      [
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "x-access-token",
+        "x-agent-cloud-key",
+      ] as const
+    ).map((h): [string, (base: string, k: string) => Request] => [
+      h,
+      (base, k) => ({ path: base, headers: { [h]: k } }),
+    ]),
+  ];
+  /** Edge and app mode, private and public path (app mode has none: the edge passes both). */
+  const targets: [string, string, string, string][] = [
+    ["edge mode, private path", ACME_HOST, "/v1/agents", GLOBEX],
+    ["edge mode, public path", ACME_HOST, "/oauth/cb", GLOBEX],
+    ["app mode", GATEWAY_HOST, "/v1/agents", ACME],
+    ["app mode, another path", GATEWAY_HOST, "/oauth/cb", GLOBEX],
+  ];
+
+  it.each(targets)(
+    "is refused with 401 wrong_tenant in every place the edge reads, %s",
+    async (_, host, base, other) => {
+      const before = hits("acme") + hits("gateway") + hits("globex");
+      for (const [where, place] of placements) {
+        const res = await https(host, place(base, other));
+        expect([res.status, res.body], where).toEqual([401, AUTH_BODIES.wrongTenant]);
+        expect(res.headers["www-authenticate"], where).toBe('Bearer realm="agent-cloud"');
+        expect(res.headers["strict-transport-security"], where).toBe("max-age=31536000");
+      }
+      // In another letter case too: the table's owner is taken whatever the case.
+      const folded = await https(host, { path: base, headers: bearer(other.toLowerCase()) });
+      expect([folded.status, folded.body]).toEqual([401, AUTH_BODIES.wrongTenant]);
+      expect(hits("acme") + hits("gateway") + hits("globex")).toBe(before);
+    },
+  );
+
+  it("lets a tenant's own key through in every place its mode and path allow", async () => {
+    for (const [where, place] of placements) {
+      // An app-mode tenant, and an edge-mode tenant's public path: any place.
+      for (const [host, base, own, tenant] of [
+        [GATEWAY_HOST, "/v1/agents", GATEWAY, "gateway"],
+        [ACME_HOST, "/oauth/cb", ACME, "acme"],
+      ] as const) {
+        const req = place(base, own);
+        const res = await https(host, req);
+        expect([res.status, echo(res.body).tenant], `${where} on ${host}`).toEqual([200, tenant]);
+        expect(echo(res.body).url, `${where} on ${host}`).toBe(req.path);
+      }
+    }
+    // An edge-mode tenant's private path: Authorization: Bearer only, as before.
+    const res = await https(ACME_HOST, { path: "/v1/agents", headers: bearer(ACME) });
+    expect([res.status, echo(res.body).tenant]).toEqual([200, "acme"]);
+    // The same key twice in one place is one key.
+    const twice = await https(GATEWAY_HOST, { path: `/v1?a=${GATEWAY}&b=${GATEWAY}` });
+    expect(twice.status).toBe(200);
+  });
+
+  it("refuses two different keys in one place, so a decoy cannot hide another tenant's", async () => {
+    const before = hits("acme") + hits("gateway");
+    const cases: [string, string, Request][] = [
+      // A link to an app-mode tenant with its own key first in the query.
+      [GATEWAY_HOST, "the query", { path: `/v1?decoy=${GATEWAY}&api_key=${ACME}` }],
+      [GATEWAY_HOST, "the query, a key nobody has first", { path: `/v1?a=${GUESSED}&b=${ACME}` }],
+      // A page's own cookie before another tenant's.
+      [GATEWAY_HOST, "a cookie", { path: "/v1", headers: { cookie: `a=${GATEWAY}; b=${ACME}` } }],
+      [
+        GATEWAY_HOST,
+        "the credential headers",
+        { path: "/v1", headers: { ...bearer(GATEWAY), "x-api-key": ACME } },
+      ],
+      [
+        ACME_HOST,
+        "a cookie, on a public path",
+        { path: "/oauth/cb", headers: { cookie: `a=${GUESSED}; b=${GLOBEX}` } },
+      ],
+      [
+        ACME_HOST,
+        "the credential headers, beside the right bearer key",
+        { path: "/v1", headers: { ...bearer(ACME), "x-auth-token": GUESSED } },
+      ],
+    ];
+    for (const [host, where, req] of cases) {
+      const res = await https(host, req);
+      expect([res.status, res.body], `${where} on ${host}`).toEqual([401, AUTH_BODIES.severalKeys]);
+    }
+    expect(hits("acme") + hits("gateway")).toBe(before);
   });
 });
 

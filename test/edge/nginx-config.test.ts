@@ -10,6 +10,7 @@ import {
   tenantUpstreamName,
   UPSTREAM_NAME_LENGTHS,
 } from "../../components/edge/nginx-config";
+import { AUTH_BODIES } from "../../components/edge/nginx/auth";
 import { DEFAULT_EDGE_LIMITS, LIMIT_BODIES } from "../../components/edge/nginx/limits";
 import { BODY_SIZE_ALLOWED } from "../../model/body-size";
 
@@ -443,6 +444,16 @@ describe("renderNginxConfig", () => {
       `    add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
       `    return 401 '${EDGE_BODIES.wrongEnvironment}';`,
       "  }",
+      "  if ($edge_refusal = other_tenant) {",
+      `    ${hsts}`,
+      `    add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
+      `    return 401 '${AUTH_BODIES.wrongTenant}';`,
+      "  }",
+      "  if ($edge_refusal = several_keys) {",
+      `    ${hsts}`,
+      `    add_header WWW-Authenticate 'Bearer realm="agent-cloud"' always;`,
+      `    return 401 '${AUTH_BODIES.severalKeys}';`,
+      "  }",
       `  return 401 '${EDGE_BODIES.unauthorized}';`,
     ]);
   });
@@ -567,6 +578,56 @@ describe("renderNginxConfig", () => {
     );
     // The 404 for an unknown host comes first, so a bad key never reveals that a host exists.
     expect(config.indexOf("return 404")).toBeLessThan(config.indexOf("return 401"));
+  });
+
+  it("looks up a key of this environment in each place it reads one, for another tenant's", () => {
+    const key = "ac(?:_|%5[Ff])dev(?:_|%5[Ff])";
+    const random = "[A-Za-z0-9]{40}";
+    const places = [
+      ["line", "$request_uri"],
+      ["cookie", "$http_cookie"],
+      [
+        "headers",
+        "$http_authorization $http_proxy_authorization $http_x_api_key $http_api_key $http_x_auth_token $http_x_access_token $http_x_agent_cloud_key",
+      ],
+    ];
+    for (const [place, variables] of places) {
+      expect(block(config, `map "${variables}" $edge_key_in_${place}`), place).toEqual([
+        'default "";',
+        // Two different keys in one place: the first, then any later one unlike it.
+        `"~^(?>.*?${key}(${random})).*?${key}(?!\\1)${random}" several;`,
+        `"~${key}(?<edge_key_${place}>${random})" "ac_dev_$edge_key_${place}";`,
+      ]);
+      expect(block(config, `map $edge_key_in_${place} $edge_key_owner_${place}`), place).toEqual([
+        'default "";',
+        "several *;",
+        "include /etc/agent-cloud/api-keys/api-keys.map;",
+      ]);
+    }
+    expect(
+      block(
+        config,
+        'map "$tenant_id|$edge_key_owner_line|$edge_key_owner_cookie|$edge_key_owner_headers" $edge_tenant_keys',
+      ),
+    ).toEqual([
+      'default "";',
+      '"~^([a-z0-9-]+)\\|(?:[^|]*\\|)*?(?!\\1:)[a-z0-9-]+:" other;',
+      '"~\\|\\*(?:\\||$)" several;',
+    ]);
+    expect(
+      block(
+        config,
+        'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_tenant_keys:$edge_auth_facts" $edge_refusal',
+      ),
+    ).toEqual([
+      "default key;",
+      '"~^(1.|.1):" foreign;',
+      '"~^00:other:" other_tenant;',
+      '"~^00:several:" several_keys;',
+      '"~^00::app$" "";',
+      '"~^00::edge:1:" "";',
+      '"~^00::edge:0:1$" "";',
+    ]);
   });
 
   it("spends a plan on an edge-mode tenant's requests only when their key was accepted", () => {

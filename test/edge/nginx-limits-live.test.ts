@@ -126,6 +126,13 @@ describe("per-client and per-tenant limits", () => {
   it.each<[string, string, (from: string) => Promise<Answer>, number, string | undefined]>([
     ["no key", "127.0.0.30", (from) => https(ACME, from).then(answer), 401, "max-age=31536000"],
     [
+      "another tenant's key",
+      "127.0.0.63",
+      (from) => https(`tiny.${DOMAIN}`, from, { headers: auth }).then(answer),
+      401,
+      "max-age=31536000",
+    ],
+    [
       "an unknown host",
       "127.0.0.31",
       (from) => https("nobody.example.test", from, { checkName: false }).then(answer),
@@ -225,10 +232,11 @@ describe("per-client and per-tenant limits", () => {
   });
 
   it("never spends a tenant's plan on requests the edge refused", async () => {
-    // Eight refused requests (another environment's key) at a tenant whose plan allows 3 at once.
+    // Eight refused requests (another environment's key, another tenant's) at a tenant whose
+    // plan allows 4 at once.
     for (let i = 0; i < 8; i++) {
       const res = await https(`tiny.${DOMAIN}`, `127.0.0.${40 + i}`, {
-        headers: { authorization: "Bearer ac_production_x" },
+        headers: { authorization: i % 2 === 0 ? "Bearer ac_production_x" : `Bearer ${KEY}` },
       });
       expect(res.status).toBe(401);
     }

@@ -9,7 +9,10 @@
  * raw path is one of the tenant's public paths. Tenants in `app` mode authenticate their own
  * callers; the edge passes their requests on. In both modes a key of another environment is
  * refused wherever it is recognised: the Authorization header, the request line (path and query,
- * with `_` raw or as `%5F`), cookies and the usual credential headers.
+ * with `_` raw or as `%5F`), cookies and the usual credential headers. In both modes, on public
+ * paths too, a key of this environment that belongs to another tenant is refused in the same
+ * places (looked up in the key table, {@link KEY_PLACES}), so no tenant ever receives another's
+ * key, nor a place holding two different keys the edge could not both look up.
  */
 import { mapKeyProblems } from "./map-keys";
 
@@ -30,13 +33,31 @@ export interface EdgeAuthInput {
   readonly tenants: readonly TenantAuth[];
 }
 
-/** Bodies of the edge's 401s; one for every wrong, missing or misplaced key. */
+/**
+ * Bodies of the edge's 401s: one for every missing, wrong or misplaced key, and one for each
+ * key the edge knows is not for this tenant at all (another environment's, another tenant's, or
+ * two different keys in one place).
+ */
 export const AUTH_BODIES = {
   unauthorized:
     '{"error":"unauthorized","message":"this agent needs its API key as Authorization: Bearer <key>"}',
   wrongEnvironment:
     '{"error":"wrong_environment","message":"this API key belongs to another environment"}',
+  wrongTenant: '{"error":"wrong_tenant","message":"this API key belongs to another agent"}',
+  severalKeys:
+    '{"error":"several_keys","message":"this request carries more than one API key; send one, as Authorization: Bearer <key>"}',
 } as const;
+
+/**
+ * The refusal path's 401 body for each `$edge_refusal` value but `key` (whose body is
+ * {@link AUTH_BODIES}.unauthorized), in the order the refusal path tries them (refusals.ts).
+ */
+export const AUTH_REFUSAL_ANSWERS: readonly { readonly refusal: string; readonly body: string }[] =
+  [
+    { refusal: "foreign", body: AUTH_BODIES.wrongEnvironment },
+    { refusal: "other_tenant", body: AUTH_BODIES.wrongTenant },
+    { refusal: "several_keys", body: AUTH_BODIES.severalKeys },
+  ];
 
 /**
  * The nginx variable naming the tenant whose plan a request that passed the key check spends
@@ -51,7 +72,10 @@ export const PLAN_TENANT = "$edge_plan_tenant";
 /** Length of the random part of every key: 40 letters and digits (238 bits). */
 export const API_KEY_RANDOM_LENGTH = 40;
 
-/** Headers (as nginx variables) searched for another environment's key besides Authorization. */
+/**
+ * Headers (as nginx variables) searched for another environment's key, and another tenant's
+ * ({@link KEY_PLACES}), besides Authorization.
+ */
 export const CREDENTIAL_HEADERS = [
   "http_cookie",
   "http_proxy_authorization",
@@ -60,6 +84,23 @@ export const CREDENTIAL_HEADERS = [
   "http_x_auth_token",
   "http_x_access_token",
   "http_x_agent_cloud_key",
+] as const;
+
+/**
+ * Where the edge looks for a key of this environment to refuse another tenant's, as nginx
+ * variables: the request line, the cookies, and the credential headers with Authorization. Each
+ * place gets one key-table lookup (nginx has no loop), so a place holding two different keys is
+ * refused whole: otherwise a link could put a decoy key first in the query, or a page a decoy
+ * cookie, and hide another tenant's key behind it. Two places are two lookups, so a tenant's own
+ * key in a header beside any other key-shaped value in a cookie still passes.
+ */
+export const KEY_PLACES = [
+  { place: "line", variables: ["request_uri"] },
+  { place: "cookie", variables: ["http_cookie"] },
+  {
+    place: "headers",
+    variables: ["http_authorization", ...CREDENTIAL_HEADERS.filter((h) => h !== "http_cookie")],
+  },
 ] as const;
 
 const PLAIN_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*(\/|\/\*)?$/;
@@ -202,6 +243,8 @@ export function edgeAuthHttpLines(
     `  "~${apiKeyPattern(input.environment)}" 1;`,
     "}",
     "",
+    ...tenantKeyLines(input),
+    "",
     // What an edge-mode tenant's check needs, evaluated only for such a tenant: nginx evaluates
     // a map value's variables only for the entry that matched, so a request to an app-mode tenant
     // runs neither the key table nor the public-path checks (4 regular expressions and 2 lookups).
@@ -217,12 +260,54 @@ export function edgeAuthHttpLines(
     '  "~^edge:[01]:1$" $tenant_id;',
     "}",
     "",
-    'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_auth_facts" $edge_refusal {',
+    'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_tenant_keys:$edge_auth_facts" $edge_refusal {',
     "  default key;",
     '  "~^(1.|.1):" foreign;',
-    '  "~^00:app$" "";',
-    '  "~^00:edge:1:" "";',
-    '  "~^00:edge:0:1$" "";',
+    '  "~^00:other:" other_tenant;',
+    '  "~^00:several:" several_keys;',
+    '  "~^00::app$" "";',
+    '  "~^00::edge:1:" "";',
+    '  "~^00::edge:0:1$" "";',
+    "}",
+  ];
+}
+
+/**
+ * The maps behind `$edge_tenant_keys`: `other` when a place of {@link KEY_PLACES} holds a key of
+ * this environment that the key table gives to another tenant, `several` when a place holds two
+ * different keys of this environment, else empty (no key, this tenant's own, or one nobody was
+ * given). A key is found with `_` raw or as `%5F` and every other character raw (nginx cannot
+ * decode the rest to look it up). The owner is taken whatever the letter case (the table's
+ * lookup ignores it), so another tenant's key does not pass by changing case.
+ */
+function tenantKeyLines(input: Pick<EdgeAuthInput, "environment" | "keyTablePath">): string[] {
+  const underscore = "(?:_|%5[Ff])";
+  const prefix = `ac${underscore}${escapeRegex(input.environment)}${underscore}`;
+  const random = `[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}`;
+  const owners = KEY_PLACES.map((p) => `$edge_key_owner_${p.place}`);
+  return [
+    ...KEY_PLACES.flatMap((p) => [
+      `map "${p.variables.map((v) => `$${v}`).join(" ")}" $edge_key_in_${p.place} {`,
+      '  default "";',
+      // The first key, taken once and for all (atomic, anchored: one pass over the text), then
+      // any later key that differs from it.
+      `  "~^(?>.*?${prefix}(${random})).*?${prefix}(?!\\1)${random}" several;`,
+      `  "~${prefix}(?<edge_key_${p.place}>${random})" "ac_${input.environment}_$edge_key_${p.place}";`,
+      "}",
+      "",
+      // The same key table as $edge_key_entry: "tenant:key" for an accepted key.
+      `map $edge_key_in_${p.place} $edge_key_owner_${p.place} {`,
+      '  default "";',
+      "  several *;",
+      `  include ${input.keyTablePath};`,
+      "}",
+      "",
+    ]),
+    `map "$tenant_id|${owners.join("|")}" $edge_tenant_keys {`,
+    '  default "";',
+    // A place whose owner is not this tenant ("tenant:key" right after a '|').
+    `  "~^([a-z0-9-]+)\\|(?:[^|]*\\|)*?(?!\\1:)[a-z0-9-]+:" other;`,
+    '  "~\\|\\*(?:\\||$)" several;',
     "}",
   ];
 }

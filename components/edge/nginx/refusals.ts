@@ -12,7 +12,7 @@
  * way, so the access log still names the client's path. nginx's own 413 (a `Content-Length` over
  * `client_max_body_size`, found before any phase that counts) goes the same way.
  */
-import { AUTH_BODIES } from "./auth";
+import { AUTH_BODIES, AUTH_REFUSAL_ANSWERS } from "./auth";
 import { CLOSE_AFTER_REFUSAL } from "./limits";
 
 export const REFUSED_LOCATION = "@edge_refused";
@@ -79,11 +79,14 @@ export function refusalLocations(
       `    return ${a.status} '${a.body}';`,
       "  }",
     ]),
-    "  if ($edge_refusal = foreign) {",
-    `    ${hstsLine}`,
-    `    ${wwwAuthenticate}`,
-    `    return 401 '${AUTH_BODIES.wrongEnvironment}';`,
-    "  }",
+    // The 401's body names why the key check refused (auth.ts).
+    ...AUTH_REFUSAL_ANSWERS.flatMap((a) => [
+      `  if ($edge_refusal = ${a.refusal}) {`,
+      `    ${hstsLine}`,
+      `    ${wwwAuthenticate}`,
+      `    return 401 '${a.body}';`,
+      "  }",
+    ]),
     `  return 401 '${AUTH_BODIES.unauthorized}';`,
     "}",
   ];
