@@ -18,7 +18,7 @@ import {
   type DbConnection,
 } from "../plans/db-connection";
 import { backupDir, backupFileName, backupTenant, listBackups } from "../adapters/backup-files";
-import { checkDumpSource, dumpHeaderArgs } from "../plans/dump-source";
+import { checkDumpSource, describeCodeEntries, dumpHeaderArgs } from "../plans/dump-source";
 import type { StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { actionWord } from "../command-line/action-word";
@@ -43,6 +43,11 @@ export interface DbOptions {
   /** Where to reach the server from here (a port-forward, a bastion). */
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Restore a dump of another database that holds code (functions, triggers, ...), which then
+   * runs as the tenant's role: without it such a dump is refused (see checkDumpSource).
+   */
+  readonly runSourceCode?: boolean;
   /** Restore without asking. */
   readonly yes: boolean;
 }
@@ -60,7 +65,7 @@ export const dbCommand = defineCommand({
     name: "db",
     summary: "a tenant's logical backups: take one, restore one, list them",
     usage:
-      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE [--from-database NAME]] [--host H] [--port N] [--yes]",
+      "db backup|restore|list --stack S --tenant T [--dir D] [--from FILE [--from-database NAME [--run-source-code]]] [--host H] [--port N] [--yes]",
     actions: DB_ACTIONS,
     flags: {
       stack: stackFlag("stack the tenant is in"),
@@ -76,6 +81,10 @@ export const dbCommand = defineCommand({
         value: "NAME",
         doc: "restore a dump of another database than the tenant's own (another\ntenant's, another environment's): NAME is the database its header\nnames (pg_restore --list); without it such a dump is refused",
       },
+      "run-source-code": {
+        type: "boolean",
+        doc: "restore such a dump even though it holds code (functions, triggers,\nrules, ...): that code, written by whoever controls NAME, runs as\nthe tenant's role, with its privileges; without it such a dump is\nrefused",
+      },
       host: {
         type: "string",
         value: "H",
@@ -87,7 +96,8 @@ export const dbCommand = defineCommand({
     notes: `Connects as the tenant's own role, read from its Secret through the current
 kubeconfig context; the password goes to pg_dump in its environment only.
 restore first reads the dump's header (pg_restore --list): a dump of another
-database than the tenant's own, or one whose header cannot be read, is refused.`,
+database than the tenant's own, or one whose header cannot be read, is refused;
+so is one of another database that holds code, unless --run-source-code.`,
   },
   parse: (args): DbOptions => ({
     action: dbAction(args.positionals),
@@ -96,6 +106,7 @@ database than the tenant's own, or one whose header cannot be read, is refused.`
     dir: args.text("dir"),
     from: args.text("from"),
     fromDatabase: args.text("from-database"),
+    runSourceCode: args.flag("run-source-code"),
     host: args.text("host"),
     port: args.port("port"),
     yes: args.flag("yes"),
@@ -251,14 +262,22 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
       tenant: options.tenant,
       environment,
       database: connection.database,
+      role: connection.user,
     },
     options.fromDatabase,
+    options.runSourceCode,
   );
   println(stdout, `db restore: tenant "${options.tenant}" from ${from} into ${where(connection)}`);
   if (source.foreign) {
     println(
       stdout,
       `  its data comes from database ${source.database} (--from-database), not from tenant "${options.tenant}"'s own ${connection.database}`,
+    );
+  }
+  if (source.code.length > 0) {
+    println(
+      stdout,
+      `  its code runs as tenant "${options.tenant}"'s role ${connection.user}, with its privileges (--run-source-code): ${describeCodeEntries(source.code)}`,
     );
   }
   const named = backupTenant(from);
@@ -268,7 +287,8 @@ export async function db(ctx: OpsContext, options: DbOptions): Promise<number> {
       `  note: its file name says tenant "${named}"; its header, which decides, says it holds ${source.database}, tenant "${options.tenant}"'s own database`,
     );
   }
-  const of = source.foreign ? `, a dump of database ${source.database}` : "";
+  const runs = source.code.length > 0 ? `, whose code will run as role ${connection.user}` : "";
+  const of = source.foreign ? `, a dump of database ${source.database}${runs}` : "";
   const question = `replace the tables of tenant "${options.tenant}" with the contents of ${path.basename(from)}${of}?`;
   if (!options.yes && !(await ctx.confirm(question))) {
     println(stdout, "restore cancelled; nothing changed");

@@ -215,7 +215,22 @@ describe("parseCommand", () => {
           from: "a.dump",
           host: undefined,
           port: undefined,
+          runSourceCode: false,
           yes: true,
+        },
+      },
+    ],
+    [
+      ["db", "restore", "-s", "dev", "-t", "acme", "--from-database", "sp_x", "--run-source-code"],
+      {
+        name: "db",
+        options: {
+          action: "restore",
+          stack: "dev",
+          tenant: "acme",
+          fromDatabase: "sp_x",
+          runSourceCode: true,
+          yes: false,
         },
       },
     ],

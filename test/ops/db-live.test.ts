@@ -146,6 +146,73 @@ describe("db backup and restore on the real PostgreSQL", () => {
     expect(tables.rows.map((r) => r.tablename)).toEqual(["orders"]);
   });
 
+  it("refuses another database's real dump that holds code unless --run-source-code", async (t) => {
+    if (!available) t.skip();
+    // A third database, the source: a CHECK calls a function of its own, which pg_restore's COPY
+    // would run as the target's role.
+    const source = `${database}_code`;
+    const sourceUrl = tenantUrl.replace(`/${database}?`, `/${source}?`);
+    await withClient(TEST_POSTGRES_URL, (client) =>
+      client.query(`CREATE DATABASE ${source} OWNER ${role}`),
+    );
+    try {
+      await withClient(sourceUrl, (client) =>
+        client.query(
+          "CREATE FUNCTION valid_sku(s text) RETURNS boolean LANGUAGE sql AS 'SELECT s IS NOT NULL';" +
+            "CREATE TABLE products (sku text CHECK (valid_sku(sku)));" +
+            "INSERT INTO products VALUES ('a-1')",
+        ),
+      );
+      const engine = new MemoryEngine({ dev: devStack() });
+      engine.stacks.dev!.config["agent-cloud:database"] = {
+        mode: "external",
+        host: server.hostname,
+      };
+      const ctx = {
+        ...testContext(engine, {
+          secrets: new FakeSecrets({
+            "dev-tenant-acme/sp-acme-env": { DATABASE_URL: sourceUrl },
+            "dev-tenant-globex/sp-globex-env": { DATABASE_URL: otherUrl },
+          }),
+        }),
+        dbTools: new ProcessDbTools(),
+      };
+      const own = path.join(dir, "code");
+      const base = { stack: "dev", dir: own, yes: true } as const;
+      expect(await db(ctx, { ...base, action: "backup", tenant: "acme" })).toBe(0);
+      const file = path.join(own, "acme-20261122T100000Z.dump");
+      const restore = { ...base, action: "restore", tenant: "globex", from: file } as const;
+
+      await expect(db(ctx, { ...restore, fromDatabase: source })).rejects.toThrow(
+        new OpsError(
+          `${file} holds database ${source} and code that would run as tenant "globex"'s role ${role} if restored into ${otherDatabase}: ` +
+            `1 entry (FUNCTION public valid_sku(text) ${role}). Nothing was restored. ` +
+            `Whoever controls ${source} wrote that code; run as ${role}, it can do whatever ${role} can (change its password, read or change its data). ` +
+            `Read it first (pg_restore --file=- ${file} prints the dump's SQL); to restore it knowing that its code runs as ${role}, pass --run-source-code`,
+        ),
+      );
+      const tables = () =>
+        withClient(otherUrl, async (client) => {
+          const rows = await client.query<{ tablename: string }>(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+          );
+          return rows.rows.map((r) => r.tablename);
+        });
+      expect(await tables()).toEqual(["orders"]);
+
+      expect(await db(ctx, { ...restore, fromDatabase: source, runSourceCode: true })).toBe(0);
+      expect(ctx.stderr.text).toBe("");
+      expect(ctx.stdout.lines).toContain(
+        `  its code runs as tenant "globex"'s role ${role}, with its privileges (--run-source-code): 1 entry (FUNCTION public valid_sku(text) ${role})`,
+      );
+      expect(await tables()).toEqual(["orders", "products"]);
+    } finally {
+      await withClient(TEST_POSTGRES_URL, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${source} WITH (FORCE)`),
+      );
+    }
+  });
+
   it("fails with pg_dump's own message when the password is wrong", async (t) => {
     if (!available) t.skip();
     const ctx = {

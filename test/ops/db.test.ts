@@ -4,7 +4,12 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../ops/cli";
 import { db, dbAction } from "../../ops/commands/db";
-import { checkDumpSource, dumpDatabase } from "../../ops/plans/dump-source";
+import {
+  checkDumpSource,
+  describeCodeEntries,
+  dumpCodeEntries,
+  dumpDatabase,
+} from "../../ops/plans/dump-source";
 import { connectionArgs, connectionEnv, connectionFrom } from "../../ops/plans/db-connection";
 import { backupFileName, backupTenant, listBackups } from "../../ops/adapters/backup-files";
 import { OpsError, UsageError } from "../../ops/errors";
@@ -317,6 +322,56 @@ describe("db command", () => {
     ]);
   });
 
+  /** globex's dump with a CHECK's function (its name with terminal control sequences) and a trigger. */
+  const globexDumpWithCode = () =>
+    globexProductionDump(
+      [
+        "dump of sp_production_globex",
+        "220; 1255 98782 FUNCTION public valid_sku\x1b]0;owned\x07(text) sp_production_globex",
+        "3231; 2620 98803 TRIGGER public notes stamp sp_production_globex",
+      ].join("\n"),
+    );
+  const CODE =
+    "2 entries (FUNCTION public valid_sku(text) sp_production_globex; TRIGGER public notes stamp sp_production_globex)";
+
+  it("refuses another database's dump that holds code, even with --from-database and --yes, restoring nothing", async () => {
+    const { ctx, tools } = setup();
+    const file = await globexDumpWithCode();
+    const argv = ["db", "restore", "--stack", "dev", "--tenant", "acme", "--from", file];
+    expect(await main([...argv, "--from-database", "sp_production_globex", "--yes"], ctx)).toBe(1);
+    expect(ctx.stderr.lines).toEqual([
+      `error: ${file} holds database sp_production_globex and code that would run as tenant "acme"'s role dev_acme if restored into dev_acme: ${CODE}. Nothing was restored. ` +
+        "Whoever controls sp_production_globex wrote that code; run as dev_acme, it can do whatever dev_acme can (change its password, read or change its data). " +
+        `Read it first (pg_restore --file=- ${file} prints the dump's SQL); to restore it knowing that its code runs as dev_acme, pass --run-source-code`,
+    ]);
+    expect(ctx.stdout.lines).toEqual([]);
+    expect(ctx.questions).toEqual([]);
+    expect(tools.runs).toEqual([{ program: "pg_restore", args: ["--list", file], env: {} }]);
+  });
+
+  it("restores it with --run-source-code, saying that its code runs as the tenant's role", async () => {
+    const { ctx, tools } = setup(new FakeDbTools(), true);
+    const file = await globexDumpWithCode();
+    const argv = ["db", "restore", "--stack", "dev", "--tenant", "acme", "--from", file];
+    expect(
+      await main([...argv, "--from-database", "sp_production_globex", "--run-source-code"], ctx),
+    ).toBe(0);
+    expect(ctx.stderr.lines).toEqual([]);
+    expect(ctx.stdout.lines).toEqual([
+      `db restore: tenant "acme" from ${file} into database dev_acme as dev_acme at localhost:30432`,
+      '  its data comes from database sp_production_globex (--from-database), not from tenant "acme"\'s own dev_acme',
+      `  its code runs as tenant "acme"'s role dev_acme, with its privileges (--run-source-code): ${CODE}`,
+      'restored tenant "acme" from globex-20261121T030000Z.dump',
+    ]);
+    expect(ctx.questions).toEqual([
+      'replace the tables of tenant "acme" with the contents of globex-20261121T030000Z.dump, a dump of database sp_production_globex, whose code will run as role dev_acme?',
+    ]);
+    expect(tools.runs.map((r) => [r.program, ...r.args])).toEqual([
+      ["pg_restore", "--list", file],
+      ["pg_restore", ...RESTORE_ARGS, file],
+    ]);
+  });
+
   it("refuses --from-database naming another database than the dump's header", async () => {
     const { ctx, tools } = setup();
     const file = await globexProductionDump();
@@ -392,6 +447,99 @@ describe("db command", () => {
   });
 });
 
+/** A table of contents line of globex's dump, as `pg_restore --list` prints it. */
+const toc = (entry: string) => `3231; 2620 98803 ${entry}`;
+
+describe("the code in a dump's table of contents", () => {
+  /** Entries that run no code: a table, its data, its sequence, a view, a comment, an extension. */
+  const DATA = [
+    "6; 2615 98781 SCHEMA - my app globex",
+    "853; 1247 98807 TYPE public mood globex",
+    "217; 1259 98796 TABLE my app odd tbl globex",
+    "215; 1259 98785 SEQUENCE public t_id_seq globex",
+    "3388; 0 0 SEQUENCE OWNED BY public t_id_seq globex",
+    "219; 1259 98817 VIEW public vv globex",
+    "3379; 0 98796 TABLE DATA my app odd tbl globex",
+    "3389; 0 0 SEQUENCE SET public t_id_seq globex",
+    "3387; 0 0 COMMENT public FUNCTION f(a text, b integer) globex",
+    "2; 3079 16384 EXTENSION - pgcrypto ",
+    "3400; 0 0 COMMENT - EXTENSION pgcrypto ",
+  ];
+  /** Entries that call what the table of contents does not show. */
+  const CALLING = [
+    "DEFAULT public t id globex",
+    "CHECK CONSTRAINT public t w_pos globex",
+    "CONSTRAINT public t t_pkey globex",
+    "FK CONSTRAINT public t t_w_fk globex",
+    "INDEX public t_v globex",
+  ];
+
+  it.each<[string, string[], string[]]>([
+    ["a table, its data, a view, a comment on a function, an extension", DATA, []],
+    [
+      "a serial column's DEFAULT, keys, an index and a CHECK, without functions of its own",
+      [...DATA, ...CALLING.map(toc)],
+      [],
+    ],
+    ...[
+      "FUNCTION public valid_sku(text) globex",
+      "PROCEDURE public p() globex",
+      "AGGREGATE public agg(integer) globex",
+      "TRIGGER public t tt globex",
+      "EVENT TRIGGER - et globex",
+      "RULE public t r globex",
+      "OPERATOR public === globex",
+      "CAST - CAST (public.mood AS integer)",
+      "TRANSFORM - TRANSFORM FOR public.mood LANGUAGE sql",
+      "MATERIALIZED VIEW public mv globex",
+      "MATERIALIZED VIEW DATA public mv globex",
+      // A doubt counts as code: an OPERATOR in a schema named CLASS.
+      "OPERATOR CLASS === globex",
+    ].map((entry): [string, string[], string[]] => [
+      `one ${entry}`,
+      [...DATA, toc(entry)],
+      [entry],
+    ]),
+    [
+      "a CAST with no owner: the line's trailing space dropped",
+      ["3220; 2605 98810 CAST - CAST (public.mood AS integer) "],
+      ["CAST - CAST (public.mood AS integer)"],
+    ],
+    [
+      "a function of its own, with the DEFAULT, constraints and index that may call it",
+      [...DATA, toc("FUNCTION public f(text, integer) globex"), ...CALLING.map(toc)],
+      ["FUNCTION public f(text, integer) globex", ...CALLING],
+    ],
+    [
+      "a procedure of its own, with a CHECK",
+      [toc("PROCEDURE my app p() globex"), toc("CHECK CONSTRAINT public t w_pos globex")],
+      ["PROCEDURE my app p() globex", "CHECK CONSTRAINT public t w_pos globex"],
+    ],
+    [
+      "a function in pg_catalog: its constraints do not count",
+      [toc("FUNCTION pg_catalog f() globex"), ...CALLING.map(toc)],
+      ["FUNCTION pg_catalog f() globex"],
+    ],
+    [
+      "CRLF line ends",
+      [toc("FUNCTION public f() globex\r"), toc("INDEX public i globex\r")],
+      ["FUNCTION public f() globex", "INDEX public i globex"],
+    ],
+    [
+      "a function whose name holds a line separator (U+2028), which is not a line end",
+      [toc("FUNCTION public f\u2028x() globex")],
+      ["FUNCTION public f\u2028x() globex"],
+    ],
+    [
+      "header comments, which are not entries",
+      [";     dbname: 1; 2 3 FUNCTION public f() x", "; 1; 2 3 TRIGGER public t tt x"],
+      [],
+    ],
+  ])("%s", (_, lines, entries) => {
+    expect(dumpCodeEntries(fakeDumpHeader("sp_production_globex", lines))).toEqual(entries);
+  });
+});
+
 describe("a dump's header", () => {
   it.each([
     [
@@ -412,17 +560,33 @@ describe("a dump's header", () => {
     expect(dumpDatabase(listing)).toBe(database);
   });
 
-  const target = { stack: "dev", tenant: "acme", environment: "dev", database: "sp_dev_acme" };
+  const target = {
+    stack: "dev",
+    tenant: "acme",
+    environment: "dev",
+    database: "sp_dev_acme",
+    role: "sp_dev_acme",
+  };
   const read = (dbname: string) => ({ code: 0, stderr: "", stdout: fakeDumpHeader(dbname) });
 
   it.each([
-    ["the tenant's own", "sp_dev_acme", undefined, { database: "sp_dev_acme", foreign: false }],
-    ["its own, named", "sp_dev_acme", "sp_dev_acme", { database: "sp_dev_acme", foreign: false }],
+    [
+      "the tenant's own",
+      "sp_dev_acme",
+      undefined,
+      { database: "sp_dev_acme", foreign: false, code: [] },
+    ],
+    [
+      "its own, named",
+      "sp_dev_acme",
+      "sp_dev_acme",
+      { database: "sp_dev_acme", foreign: false, code: [] },
+    ],
     [
       "another, named",
       "sp_production_globex",
       "sp_production_globex",
-      { database: "sp_production_globex", foreign: true },
+      { database: "sp_production_globex", foreign: true, code: [] },
     ],
   ])("accepts %s", (_, dbname, fromDatabase, source) => {
     expect(checkDumpSource("d.dump", read(dbname), target, fromDatabase)).toEqual(source);
@@ -457,6 +621,51 @@ describe("a dump's header", () => {
     expect(() => checkDumpSource("d.dump", header, target, fromDatabase)).toThrow(
       new OpsError(message),
     );
+  });
+
+  /** globex's dump with a function and a trigger calling it, as `pg_restore --list` lists them. */
+  const WITH_CODE = (code: { code: number; stderr: string } = { code: 0, stderr: "" }) => ({
+    ...code,
+    stdout: fakeDumpHeader("sp_production_globex", [
+      "220; 1255 98782 FUNCTION public valid_sku(text) sp_production_globex",
+      "3231; 2620 98803 TRIGGER public notes stamp sp_production_globex",
+    ]),
+  });
+
+  it("refuses another database's dump that holds code, naming its entries and the flag", () => {
+    expect(() => checkDumpSource("d.dump", WITH_CODE(), target, "sp_production_globex")).toThrow(
+      new OpsError(
+        'd.dump holds database sp_production_globex and code that would run as tenant "acme"\'s role sp_dev_acme if restored into sp_dev_acme: ' +
+          "2 entries (FUNCTION public valid_sku(text) sp_production_globex; TRIGGER public notes stamp sp_production_globex). Nothing was restored. " +
+          "Whoever controls sp_production_globex wrote that code; run as sp_dev_acme, it can do whatever sp_dev_acme can (change its password, read or change its data). " +
+          "Read it first (pg_restore --file=- d.dump prints the dump's SQL); to restore it knowing that its code runs as sp_dev_acme, pass --run-source-code",
+      ),
+    );
+  });
+
+  it("accepts another database's dump with code when the operator runs it knowingly, and the tenant's own dump with code", () => {
+    expect(checkDumpSource("d.dump", WITH_CODE(), target, "sp_production_globex", true)).toEqual({
+      database: "sp_production_globex",
+      foreign: true,
+      code: [
+        "FUNCTION public valid_sku(text) sp_production_globex",
+        "TRIGGER public notes stamp sp_production_globex",
+      ],
+    });
+    const own = { ...target, database: "sp_production_globex" };
+    expect(checkDumpSource("d.dump", WITH_CODE(), own)).toEqual({
+      database: "sp_production_globex",
+      foreign: false,
+      code: [],
+    });
+  });
+
+  it.each([
+    ["one entry", 1, "1 entry (E0)"],
+    ["five entries", 5, "5 entries (E0; E1; E2; E3; E4)"],
+    ["seven entries", 7, "7 entries (E0; E1; E2; E3; E4; and 2 more)"],
+  ])("describes %s by the first five and a count", (_, count, text) => {
+    expect(describeCodeEntries(Array.from({ length: count }, (__, i) => `E${i}`))).toBe(text);
   });
 
   it.each([

@@ -149,8 +149,8 @@ export class FakeSecrets implements SecretReader {
 /**
  * Records each pg_dump/pg_restore run; a successful pg_dump writes `dump of {dbname}` to its
  * --file, as the real one writes its archive. `pg_restore --list` reads such a file back as a
- * header naming that database (any other content is not an archive, as pg_restore says); every
- * other run gives `result`.
+ * header naming that database, with the table of contents lines on the file's later lines (any
+ * other content is not an archive, as pg_restore says); every other run gives `result`.
  */
 export class FakeDbTools implements DbTools {
   readonly runs: {
@@ -168,7 +168,7 @@ export class FakeDbTools implements DbTools {
     const { readFile, writeFile } = await import("node:fs/promises");
     if (program === "pg_restore" && args[0] === "--list") {
       const dump = await readFile(args[1] ?? "", "utf8").catch(() => "");
-      const dbname = /^dump of (\S+)$/.exec(dump)?.[1];
+      const [, dbname, entries] = /^dump of (\S+)(?:\n([\s\S]*))?$/.exec(dump) ?? [];
       if (dbname === undefined) {
         return {
           code: 1,
@@ -176,7 +176,8 @@ export class FakeDbTools implements DbTools {
           stdout: "",
         };
       }
-      return { code: 0, stderr: "", stdout: fakeDumpHeader(dbname) };
+      const toc = entries === undefined ? [] : entries.split("\n");
+      return { code: 0, stderr: "", stdout: fakeDumpHeader(dbname, toc) };
     }
     const file = args.find((a) => a.startsWith("--file="))?.slice("--file=".length);
     const dbname = args.find((a) => a.startsWith("--dbname="))?.slice("--dbname=".length);
@@ -187,8 +188,11 @@ export class FakeDbTools implements DbTools {
   }
 }
 
-/** What `pg_restore --list` prints for a dump of `dbname` (PostgreSQL 15's layout). */
-export function fakeDumpHeader(dbname: string): string {
+/**
+ * What `pg_restore --list` prints for a dump of `dbname` (PostgreSQL 15's layout): its header, a
+ * table, and the table of contents lines `entries` after it.
+ */
+export function fakeDumpHeader(dbname: string, entries: readonly string[] = []): string {
   return [
     ";",
     "; Archive created at 2026-11-21 03:00:00 UTC",
@@ -206,6 +210,7 @@ export function fakeDumpHeader(dbname: string): string {
     "; Selected TOC Entries:",
     ";",
     `215; 1259 16386 TABLE public notes ${dbname}`,
+    ...entries,
     "",
   ].join("\n");
 }
