@@ -402,6 +402,9 @@ function renderProxyFiles(
   const entrypoint = renderEdgeEntrypoint({
     config: PROXY_PATHS.config,
     routesDir: PROXY_PATHS.routesDir,
+    // Renewed in place (cert-manager, or a new certificate in the same Secret): taken by a reload.
+    tlsDir: PROXY_PATHS.tlsDir,
+    originPullDir: args.originPull === true ? PROXY_PATHS.originPullDir : undefined,
     pollSeconds: ROUTES_POLL_SECONDS,
   });
   const configChecksum = createHash("sha256").update(nginxConfig).update(entrypoint).digest("hex");

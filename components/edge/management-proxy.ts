@@ -258,7 +258,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
       image: r.image,
       imagePullPolicy: "IfNotPresent",
       // Our entry script, bypassing the image's (they write to /etc): it runs nginx and reloads
-      // it when the route table changes.
+      // it when the route table, the TLS certificate or the origin-pull CA changes.
       command: ["/bin/sh", PROXY_PATHS.entrypoint],
       ports: [
         { name: "http", containerPort: PROXY_PORTS.http, protocol: "TCP" },
@@ -314,7 +314,8 @@ export class ManagementProxy extends pulumi.ComponentResource {
           ],
         },
       },
-      // Group-readable by the nginx user only.
+      // Group-readable by the nginx user only. A folder: a renewed certificate (same Secret) is
+      // swapped in by the kubelet and taken by the entry script's reload, as a new route table is.
       { name: "tls", secret: { secretName: r.tlsSecretName, defaultMode: 0o440 } },
       // pid file and request-body temp files; bodies up to maxBodySize land here.
       { name: "run", emptyDir: { sizeLimit: PROXY_TEMP_VOLUME_SIZE } },

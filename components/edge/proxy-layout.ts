@@ -21,6 +21,7 @@ export const PROXY_PATHS = {
   /** The route table's folder: a ConfigMap volume the kubelet updates in place. */
   routesDir: "/etc/agent-cloud/routes",
   routes: "/etc/agent-cloud/routes/routes.conf",
+  /** The TLS Secret's folder: the kubelet swaps a renewed certificate in, the entry script reloads. */
   tlsDir: "/etc/agent-cloud/tls",
   certificate: "/etc/agent-cloud/tls/tls.crt",
   key: "/etc/agent-cloud/tls/tls.key",
@@ -31,7 +32,7 @@ export const PROXY_PATHS = {
    * folder so the entry script takes a new key like a new route (a `*.conf` there changed).
    */
   apiKeyTable: "/etc/agent-cloud/routes/api-keys.conf",
-  /** The authenticated-origin-pull CA, when origin pulls are required. */
+  /** The authenticated-origin-pull CA's folder, when origin pulls are required; watched as `tlsDir`. */
   originPullDir: "/etc/agent-cloud/origin-pull",
   originPullCa: "/etc/agent-cloud/origin-pull/ca.crt",
 } as const;
@@ -48,5 +49,5 @@ export const API_KEY_TABLE_FILE = "api-keys.map";
 /** The route table's ConfigMap: one stable name, so its pods see every new table in place. */
 export const ROUTES_CONFIG_MAP_NAME = `${PROXY_NAME}-routes`;
 
-/** How often the entry script looks for a new route table, seconds. */
+/** How often the entry script looks for a new route table or certificate, seconds. */
 export const ROUTES_POLL_SECONDS = 2;

@@ -1,13 +1,16 @@
 /**
- * The edge container's entry script: runs nginx and reloads it gracefully whenever the route
- * table changes on disk, so adding or removing a tenant never restarts a proxy pod.
+ * The edge container's entry script: runs nginx and reloads it gracefully whenever a file it
+ * loads changes on disk (the route table, the TLS certificate and key, the origin-pull CA), so
+ * adding or removing a tenant never restarts a proxy pod and a renewed certificate is served.
  *
- * The route table is a ConfigMap with a stable name mounted as a directory; the kubelet swaps its
- * files in place (an atomic symlink flip, within about a minute of the update). The script
- * compares a checksum of the table every few seconds and, when it changed, asks `nginx -t` first
- * and reloads only a table nginx accepts: a bad table is logged and never replaces a good one
+ * The route table is a ConfigMap with a stable name mounted as a directory, and so are the TLS
+ * Secret and the origin-pull CA's ConfigMap: the kubelet swaps their files in place (an atomic
+ * symlink flip, within about a minute of the update), and nothing in the pod template changes.
+ * The script compares a checksum of the route table and one of the certificate folders every few
+ * seconds and, when either changed, asks `nginx -t` first and reloads only what nginx accepts: a
+ * bad table, or a certificate whose key does not match, is logged and never replaces what runs
  * (nginx's own reload keeps the old configuration on error too). The reload starts new workers
- * on the new table while the old ones finish their open requests and streams.
+ * on the new files while the old ones finish their open requests and streams.
  *
  * Each old worker keeps a whole copy of the route table until its last stream ends, and reloads
  * can come faster than streams end. The table says how many old workers the pod's memory holds
@@ -79,7 +82,17 @@ export interface EdgeEntrypointInput {
   /** Folder the route table is mounted at; every `*.conf` in it counts. */
   readonly routesDir: string;
   /**
-   * Seconds between checks of the route table.
+   * Folder the TLS Secret is mounted at (`tls.crt`, `tls.key`); every file in it counts, so a
+   * renewed certificate swapped in by the kubelet is taken by a reload.
+   */
+  readonly tlsDir: string;
+  /**
+   * Folder the origin-pull CA is mounted at, watched as `tlsDir` is; only when origin pulls are
+   * required. @default none
+   */
+  readonly originPullDir?: string;
+  /**
+   * Seconds between checks of the watched folders.
    * @default 2
    */
   readonly pollSeconds?: number;
@@ -98,6 +111,8 @@ export function renderEdgeEntrypoint(input: EdgeEntrypointInput): string {
   for (const [key, value] of [
     ["config", input.config],
     ["routesDir", input.routesDir],
+    ["tlsDir", input.tlsDir],
+    ...(input.originPullDir === undefined ? [] : [["originPullDir", input.originPullDir]]),
     ...(input.nginx === undefined ? [] : [["nginx", input.nginx]]),
   ] as const)
     if (!SAFE_PATH.test(value))
@@ -111,18 +126,26 @@ export function renderEdgeEntrypoint(input: EdgeEntrypointInput): string {
     throw new Error(
       `edge entrypoint input is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
     );
+  const certDirs = [
+    input.tlsDir,
+    ...(input.originPullDir === undefined ? [] : [input.originPullDir]),
+  ];
 
   return `#!/bin/sh
-# agent-cloud edge: runs nginx and reloads it when the route table changes.
+# agent-cloud edge: runs nginx and reloads it when the route table or a certificate changes.
 # Rendered by components/edge/route-reloader.ts; do not edit.
 set -u
 NGINX='${input.nginx ?? "nginx"}'
 CONF='${input.config}'
 ROUTES='${input.routesDir}'
+# The TLS certificate and key, and the origin-pull CA: nginx reads them only when it (re)loads.
+CERT_DIRS='${certDirs.join(" ")}'
 POLL=${poll}
 
 log() { echo "edge-routes: $*" >&2; }
 routes_sum() { cat "$ROUTES"/*.conf 2>/dev/null | cksum | cut -d' ' -f1; }
+# Every file the kubelet projects (its ..data folders are hidden from *). Never logged: the key.
+certs_sum() { for dir in $CERT_DIRS; do cat "$dir"/* 2>/dev/null; done | cksum | cut -d' ' -f1; }
 draining_kept() { sed -n 's/^${DRAINING_WORKERS_LINE}\\([0-9][0-9]*\\)$/\\1/p' "$ROUTES"/*.conf 2>/dev/null | head -n 1; }
 
 # Old workers ("shutting down") of this nginx past what the applied table says memory holds are
@@ -154,6 +177,7 @@ trim_draining() {
 }
 
 applied=$(routes_sum)
+applied_certs=$(certs_sum)
 kept=$(draining_kept)
 refused=''
 "$NGINX" -c "$CONF" -e /dev/stderr &
@@ -167,26 +191,40 @@ trap 'kill -QUIT "$nginx_pid" 2>/dev/null' QUIT
 trap 'kill -INT "$nginx_pid" 2>/dev/null' INT
 trap 'kill -HUP "$nginx_pid" 2>/dev/null' HUP
 
-watch_routes() {
+watch_files() {
   while sleep "$POLL"; do
     trim_draining
     now=$(routes_sum)
-    [ "$now" = "$applied" ] && continue
+    certs=$(certs_sum)
+    [ "$now" = "$applied" ] && [ "$certs" = "$applied_certs" ] && continue
+    # What changed, for the log; and what nginx keeps serving when it refuses the change.
+    if [ "$now" = "$applied" ]; then
+      changed="certificate files in $CERT_DIRS"
+      kept_on="still serving the certificate files it loaded before"
+    elif [ "$certs" = "$applied_certs" ]; then
+      changed="route table $now"
+      kept_on="still serving $applied"
+    else
+      changed="route table $now and certificate files in $CERT_DIRS"
+      kept_on="still serving $applied and the certificate files it loaded before"
+    fi
     if out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
       if "$NGINX" -s reload -c "$CONF" -e /dev/stderr; then
-        log "route table $now taken with a graceful reload"
+        log "$changed taken with a graceful reload"
         applied=$now
+        applied_certs=$certs
         kept=$(draining_kept)
         refused=''
       fi
-    elif [ "$now" != "$refused" ]; then
-      # Logged once per table; checked again every interval (a new Service may not resolve yet).
-      log "route table $now refused by nginx -t, still serving $applied: $out"
-      refused=$now
+    elif [ "$now $certs" != "$refused" ]; then
+      # Logged once per change; checked again every interval (a new Service may not resolve yet,
+      # and nginx -t may have read a certificate folder half-way through the kubelet's swap).
+      log "$changed refused by nginx -t, $kept_on: $out"
+      refused="$now $certs"
     fi
   done
 }
-watch_routes &
+watch_files &
 watcher=$!
 
 status=0

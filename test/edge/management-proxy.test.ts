@@ -117,6 +117,7 @@ describe("ManagementProxy", () => {
     const entrypoint = renderEdgeEntrypoint({
       config: "/etc/agent-cloud/nginx/nginx.conf",
       routesDir: "/etc/agent-cloud/routes",
+      tlsDir: "/etc/agent-cloud/tls",
       pollSeconds: 2,
     });
     const checksum = createHash("sha256").update(expected).update(entrypoint).digest("hex");
@@ -133,6 +134,37 @@ describe("ManagementProxy", () => {
       '      proxy_cookie_domain "~(?i)^\\s*\\.?(?:(?:.*\\.)?dev\\.example\\.com|example\\.com)\\.?\\s*$" $host;',
     ]);
   });
+
+  it.each([
+    [false, "CERT_DIRS='/etc/agent-cloud/tls'"],
+    [true, "CERT_DIRS='/etc/agent-cloud/tls /etc/agent-cloud/origin-pull'"],
+  ])(
+    "has the entry script watch the TLS folder (and the origin-pull CA's, with originPull %s) for a renewal",
+    async (originPull, line) => {
+      const run = await deploy(
+        originPull
+          ? { originPull, originPullCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n" }
+          : {},
+      );
+      const script = run.get(KUBERNETES.ConfigMap, "edge-config").inputs.data[
+        "entrypoint.sh"
+      ] as string;
+      expect(script).toBe(
+        renderEdgeEntrypoint({
+          config: "/etc/agent-cloud/nginx/nginx.conf",
+          routesDir: "/etc/agent-cloud/routes",
+          tlsDir: "/etc/agent-cloud/tls",
+          originPullDir: originPull ? "/etc/agent-cloud/origin-pull" : undefined,
+          pollSeconds: 2,
+        }),
+      );
+      expect(script.split("\n")).toContain(line);
+      // The folders the pod mounts them at.
+      const mounts = podSpec(run).containers[0].volumeMounts as { mountPath: string }[];
+      for (const dir of line.slice("CERT_DIRS='".length, -1).split(" "))
+        expect(mounts.map((m) => m.mountPath)).toContain(dir);
+    },
+  );
 
   it("ships the route table in one stable ConfigMap, with only tenant Services upstream", async () => {
     const run = await deploy();

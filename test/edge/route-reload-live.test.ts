@@ -1,16 +1,24 @@
 /**
- * Route-table changes without restarts, on the real nginx run by the edge's own entry script
- * (as the container runs it): the route table file is swapped in place as the kubelet swaps a
- * ConfigMap volume, the script notices, checks it with `nginx -t` and reloads gracefully. Open
- * SSE and WebSocket streams must run to completion across tenant additions and a removal, a new
- * tenant must answer within seconds, and a table nginx refuses must never replace a good one.
+ * Route-table and certificate changes without restarts, on the real nginx run by the edge's own
+ * entry script (as the container runs it): the route table file is swapped in place as the
+ * kubelet swaps a ConfigMap volume, and a renewed certificate as it swaps a Secret volume; the
+ * script notices, checks it with `nginx -t` and reloads gracefully. Open SSE and WebSocket
+ * streams must run to completion across tenant additions and a removal, a new tenant or
+ * certificate must be served within seconds, and what nginx refuses (a table, a certificate whose
+ * key does not match) must never replace what runs.
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStream, type OpenStream } from "../../testkit/edge/client";
+import { makeSelfSignedCertificate } from "../../testkit/edge/certs";
+import { edgeHttps, openStream, type OpenStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { writeKubeletVolume } from "../../testkit/edge/kubelet-volume";
 import { childPids } from "../../testkit/edge/nginx";
-import { waitFor } from "../../testkit/edge/ports";
+import { sleep, waitFor } from "../../testkit/edge/ports";
 import { answerOf, masterPid, runRouteChanges } from "../../testkit/edge/route-changes";
 import type { SseStream } from "../../testkit/edge/tenants";
 
@@ -22,6 +30,10 @@ function titleOf(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** The workers that accept connections (not draining). */
+const servingWorkers = (e: Edge) =>
+  childPids(masterPid(e)).filter((pid) => titleOf(pid) === "nginx: worker process");
 
 /** Each child of nginx's master as /proc shows it: pid, start time (clock ticks), title. */
 function workersSeen(master: number): string {
@@ -135,11 +147,8 @@ describe("old workers past what the pod's memory holds", () => {
     stream.server.send(event);
     return stream.client.next(5000);
   };
-  /** The workers that accept connections (not draining). */
-  const serving = (e: Edge) =>
-    childPids(masterPid(e)).filter((pid) => titleOf(pid) === "nginx: worker process");
   const addTenant = async (e: Edge, tables: number, ids: readonly string[], added: string) => {
-    const before = serving(e);
+    const before = servingWorkers(e);
     e.writeRoutes(e.renderFor(ids));
     await waitFor(
       `${added} routed, by the new worker alone`,
@@ -148,7 +157,7 @@ describe("old workers past what the pod's memory holds", () => {
         (await answerOf(e, added)) === `200 ${added}` &&
         // The old worker closes its listening socket as it starts draining: from then on a new
         // stream can only reach the new one.
-        serving(e).every((pid) => !before.includes(pid)),
+        servingWorkers(e).every((pid) => !before.includes(pid)),
       15_000,
       100,
     );
@@ -230,5 +239,194 @@ describe("old workers past what the pod's memory holds", () => {
       expect(await carries(stream, `quitting ${i}`)).toBe(`data: quitting ${i}\n\n`);
     expect(stopped()).toBe(stoppedBefore);
     for (const stream of streams) stream.server.end();
+  }, 60_000);
+});
+
+/** A new wildcard certificate and key for the suite's domain, as a TLS Secret holds them. */
+function newCertificate(on: Edge): { "tls.crt": string; "tls.key": string } {
+  const domain = on.options.domain;
+  const made = makeSelfSignedCertificate(
+    mkdtempSync(join(on.dir, "issued-")),
+    "tls",
+    `*.${domain}`,
+    [`*.${domain}`, domain],
+  );
+  return { "tls.crt": made.certificatePem, "tls.key": made.keyPem };
+}
+
+const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
+
+/** The serial of the certificate a new TLS connection to acme is served. */
+function servedSerial(on: Edge): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: "127.0.0.1",
+      port: on.ports.https,
+      servername: `acme.${on.options.domain}`,
+      rejectUnauthorized: false,
+    });
+    socket.once("secureConnect", () => {
+      resolve(socket.getPeerCertificate().serialNumber);
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
+}
+
+describe("a certificate renewed in place, as the kubelet swaps the TLS Secret's files", () => {
+  let tls: Edge;
+  const log = () => tls.nginx.log();
+  const taken = () =>
+    (
+      log().match(
+        new RegExp(`certificate files in ${tls.tlsDir} taken with a graceful reload`, "g"),
+      ) ?? []
+    ).length;
+
+  beforeAll(async () => {
+    tls = await startEdge({
+      environment: "dev",
+      domain: "dev.example.test",
+      tenants: [{ id: "acme" }],
+      entrypoint: { pollSeconds: 1 },
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await tls?.close();
+  });
+
+  it("serves the new certificate within seconds by a graceful reload: same master, no stream cut", async () => {
+    const master = masterPid(tls);
+    expect(await servedSerial(tls)).toBe(serialOf(tls.certificate.pem));
+    const server = tls.fleet.get("acme").nextSse();
+    const client = await openStream({
+      port: tls.ports.https,
+      host: `acme.${tls.options.domain}`,
+      path: "/sse",
+      ca: tls.certificate.pem,
+    });
+    const stream = await server;
+
+    const renewed = newCertificate(tls);
+    writeKubeletVolume(tls.tlsDir, renewed);
+    // A 1 s poll and a reload: a few seconds, however busy the machine.
+    await waitFor(
+      "the renewed certificate served",
+      async () => (await servedSerial(tls)) === serialOf(renewed["tls.crt"]),
+      10_000,
+      100,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${log()}`);
+    });
+    expect(masterPid(tls)).toBe(master);
+    expect(taken()).toBe(1);
+    // A client that trusts only the new certificate is served.
+    const res = await edgeHttps({
+      port: tls.ports.https,
+      host: `acme.${tls.options.domain}`,
+      ca: renewed["tls.crt"],
+    });
+    expect(res.status).toBe(200);
+    // The stream opened on the old certificate carries on, and ends normally.
+    stream.send("after the renewal");
+    expect(await client.next(5000)).toBe("data: after the renewal\n\n");
+    stream.end();
+    await client.ended;
+  }, 60_000);
+
+  it("never takes a certificate whose key does not match, and keeps serving the last good pair", async () => {
+    const master = masterPid(tls);
+    // The previous test's generation may still be draining: only the serving one counts.
+    const workers = servingWorkers(tls);
+    const serving = await servedSerial(tls);
+    const takenBefore = taken();
+    const next = newCertificate(tls);
+    const stranger = newCertificate(tls);
+    writeKubeletVolume(tls.tlsDir, { "tls.crt": next["tls.crt"], "tls.key": stranger["tls.key"] });
+    const refusal = new RegExp(
+      `edge-routes: certificate files in ${tls.tlsDir} refused by nginx -t, still serving the certificate files it loaded before: .*key values mismatch`,
+    );
+    await waitFor("the refusal", () => refusal.test(log()), 15_000, 100);
+    // Logged once, though checked again every second.
+    await sleep(2500);
+    expect(log().match(/refused by nginx -t/g)).toHaveLength(1);
+    expect(servingWorkers(tls)).toEqual(workers);
+    expect(await servedSerial(tls)).toBe(serving);
+    expect(taken()).toBe(takenBefore);
+
+    // Its own key, swapped in next, is taken.
+    writeKubeletVolume(tls.tlsDir, next);
+    await waitFor(
+      "the matching pair served",
+      async () => (await servedSerial(tls)) === serialOf(next["tls.crt"]),
+      10_000,
+      100,
+    );
+    expect(masterPid(tls)).toBe(master);
+    expect(taken()).toBe(takenBefore + 1);
+  }, 60_000);
+});
+
+describe("an origin-pull CA updated in place, as the kubelet swaps its ConfigMap's files", () => {
+  let pulled: Edge;
+  let scratch: string;
+  /** A CA certificate (any self-signed one) as the origin-pull ConfigMap holds it. */
+  const caPem = (name: string) =>
+    makeSelfSignedCertificate(scratch, name, "Origin Pull CA", ["origin-pull.example.test"])
+      .certificatePem;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), "origin-pull-ca-"));
+    pulled = await startEdge({
+      environment: "dev",
+      domain: "dev.example.test",
+      tenants: [{ id: "acme" }],
+      entrypoint: { pollSeconds: 1 },
+      settings: { originPull: true },
+      originPullCa: caPem("first"),
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await pulled?.close();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("is taken by a graceful reload, and one nginx refuses is not", async () => {
+    const master = masterPid(pulled);
+    const first = servingWorkers(pulled);
+    const folders = `${pulled.tlsDir} ${pulled.originPullDir}`;
+    writeKubeletVolume(pulled.originPullDir, { "ca.crt": caPem("second") });
+    await waitFor(
+      "the new CA taken",
+      () =>
+        pulled.nginx.log().includes(`certificate files in ${folders} taken with a graceful reload`),
+      10_000,
+      100,
+    );
+    expect(masterPid(pulled)).toBe(master);
+    await waitFor(
+      "a new generation serving",
+      () => servingWorkers(pulled).every((pid) => !first.includes(pid)),
+      10_000,
+      100,
+    );
+    const second = servingWorkers(pulled);
+
+    writeKubeletVolume(pulled.originPullDir, { "ca.crt": "not a certificate\n" });
+    await waitFor(
+      "the refusal",
+      () =>
+        pulled.nginx
+          .log()
+          .includes(
+            `certificate files in ${folders} refused by nginx -t, still serving the certificate files it loaded before: `,
+          ),
+      15_000,
+      100,
+    );
+    expect(servingWorkers(pulled)).toEqual(second);
+    expect(masterPid(pulled)).toBe(master);
   }, 60_000);
 });

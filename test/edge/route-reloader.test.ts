@@ -1,6 +1,14 @@
-/** How many old workers the edge's entry script lets drain, from the table size and memory limit. */
+/**
+ * The edge's entry script: the folders it watches, the input it refuses, and how many old
+ * workers it lets drain, from the table size and memory limit. (It runs on the real nginx in
+ * route-reload-live.test.ts.)
+ */
 import { describe, expect, it } from "vitest";
-import { drainingWorkersKept, TABLE_BYTES_PER_TENANT } from "../../components/edge/route-reloader";
+import {
+  drainingWorkersKept,
+  renderEdgeEntrypoint,
+  TABLE_BYTES_PER_TENANT,
+} from "../../components/edge/route-reloader";
 
 const MIB = 1024 * 1024;
 
@@ -49,4 +57,36 @@ describe("drainingWorkersKept", () => {
       expect(() => drainingWorkersKept({ tenants, memoryLimit, workerProcesses })).toThrow(message);
     },
   );
+});
+
+describe("renderEdgeEntrypoint", () => {
+  const input = {
+    config: "/etc/agent-cloud/nginx/nginx.conf",
+    routesDir: "/etc/agent-cloud/routes",
+    tlsDir: "/etc/agent-cloud/tls",
+  };
+
+  it.each([
+    [undefined, "CERT_DIRS='/etc/agent-cloud/tls'"],
+    [
+      "/etc/agent-cloud/origin-pull",
+      "CERT_DIRS='/etc/agent-cloud/tls /etc/agent-cloud/origin-pull'",
+    ],
+  ])("watches the TLS folder and the origin-pull folder %s beside the routes", (dir, line) => {
+    const script = renderEdgeEntrypoint({ ...input, originPullDir: dir }).split("\n");
+    expect(script).toContain("ROUTES='/etc/agent-cloud/routes'");
+    expect(script).toContain(line);
+  });
+
+  it("refuses folders that would need quoting, naming each", () => {
+    expect(() =>
+      renderEdgeEntrypoint({ ...input, tlsDir: "tls", originPullDir: "/etc/origin pull" }),
+    ).toThrow(
+      [
+        "edge entrypoint input is invalid:",
+        `  - tlsDir "tls": must be an absolute path of letters, digits, '.', '_', '-' and '/'`,
+        `  - originPullDir "/etc/origin pull": must be an absolute path of letters, digits, '.', '_', '-' and '/'`,
+      ].join("\n"),
+    );
+  });
 });

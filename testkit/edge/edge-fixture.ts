@@ -5,7 +5,15 @@
  * address its fake server listens on, which is what nginx would resolve it to when it loads the
  * route table.
  */
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -22,6 +30,7 @@ import {
 import { renderApiKeyTable, type TenantKeys } from "../../components/edge/nginx/auth";
 import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
+import { writeKubeletVolume } from "./kubelet-volume";
 import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
 import { NGINX, NginxProcess } from "./nginx";
 import { freePorts } from "./ports";
@@ -66,7 +75,7 @@ export interface EdgeOptions {
   readonly tenantPort?: number;
   /**
    * Run nginx under the edge's entry script (as the container does), checking the route table
-   * every `pollSeconds`. @default nginx is started directly
+   * and the certificate folders every `pollSeconds`. @default nginx is started directly
    */
   readonly entrypoint?: { readonly pollSeconds: number };
   /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
@@ -78,7 +87,15 @@ export interface EdgeOptions {
 export interface Edge {
   readonly options: EdgeOptions;
   readonly dir: string;
+  /** The certificate nginx started with, in `tlsDir`. */
   readonly certificate: TestCertificate;
+  /**
+   * The TLS Secret's folder (`tls.crt`, `tls.key`), laid out as the kubelet mounts it: swap a new
+   * pair in with `writeKubeletVolume` (testkit/edge/kubelet-volume.ts).
+   */
+  readonly tlsDir: string;
+  /** The origin-pull CA's folder (`ca.crt`), kubelet-style too, with `originPullCa`. */
+  readonly originPullDir: string;
   readonly fleet: TenantFleet;
   readonly nginx: NginxProcess;
   readonly ports: { readonly http: number; readonly https: number; readonly health: number };
@@ -132,7 +149,20 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   };
   try {
     const { environment, domain } = options;
-    const certificate = makeWildcardCertificate(dir, domain);
+    // The TLS Secret's volume, as the kubelet mounts it.
+    const tlsDir = join(dir, "tls");
+    const generated = makeWildcardCertificate(dir, domain);
+    writeKubeletVolume(tlsDir, {
+      "tls.crt": generated.pem,
+      "tls.key": readFileSync(generated.keyPath, "utf8"),
+    });
+    rmSync(generated.certificatePath);
+    rmSync(generated.keyPath);
+    const certificate: TestCertificate = {
+      certificatePath: join(tlsDir, "tls.crt"),
+      keyPath: join(tlsDir, "tls.key"),
+      pem: generated.pem,
+    };
     const served = options.tenants.filter((t) => !t.missing);
     const fleet = await startTenants(
       served.map((t) => t.id),
@@ -160,8 +190,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     // The key table sits beside the route table, as the proxy projects its Secret there.
     const keyTablePath = join(dir, "routes", "api-keys.conf");
     writeFileSync(keyTablePath, renderApiKeyTable(options.apiKeys ?? []));
-    const originPullCaPath = join(dir, "origin-pull-ca.crt");
-    if (options.originPullCa !== undefined) writeFileSync(originPullCaPath, options.originPullCa);
+    const originPullDir = join(dir, "origin-pull");
+    const originPullCaPath = join(originPullDir, "ca.crt");
+    if (options.originPullCa !== undefined)
+      writeKubeletVolume(originPullDir, { "ca.crt": options.originPullCa });
 
     const input = (ids: readonly string[]): NginxConfigInput => {
       const routes = routesFromTenants(
@@ -238,6 +270,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
         renderEdgeEntrypoint({
           config: join(dir, "nginx.conf"),
           routesDir: join(dir, "routes"),
+          tlsDir,
+          originPullDir: options.originPullCa === undefined ? undefined : originPullDir,
           pollSeconds: options.entrypoint.pollSeconds,
           nginx: NGINX,
         }),
@@ -250,6 +284,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       options,
       dir,
       certificate,
+      tlsDir,
+      originPullDir,
       fleet,
       nginx,
       ports,
