@@ -11,7 +11,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { AUTH_BODIES } from "../../components/edge/nginx/auth";
+import { tenantSuspendedBody } from "../../components/edge/suspended";
 import {
   DROPPED_IDENTITY_HEADERS,
   UPGRADE_REFUSED_BODY,
@@ -31,6 +33,8 @@ const ACME = key("acme");
 const ACME_NEXT = key("acme", 2);
 const GLOBEX = key("globex");
 const GATEWAY = key("gateway");
+const TUNNEL = key("tunnel");
+const PAUSED = key("paused");
 const PRODUCTION_ACME = key("acme", 1, "production");
 /** A key of the right shape nobody was given. */
 const GUESSED = `ac_dev_${"Zz9".repeat(13)}Q`;
@@ -39,6 +43,8 @@ const KEYS = [
   { tenantId: "acme", keys: [ACME] },
   { tenantId: "globex", keys: [GLOBEX] },
   { tenantId: "gateway", keys: [GATEWAY] },
+  { tenantId: "tunnel", keys: [TUNNEL] },
+  { tenantId: "paused", keys: [PAUSED] },
 ];
 
 let edge: Edge;
@@ -106,9 +112,14 @@ beforeAll(async () => {
         address: "127.0.0.1",
         port: tunnelPort,
       },
+      { id: "paused", auth: "edge", publicPaths: ["/api/v1/health"] },
     ],
     apiKeys: KEYS,
     settings: { realIpFrom: ["127.0.0.9/32"] },
+    tweak: (input) => ({
+      ...input,
+      routes: input.routes.map((r) => (r.tenantId === "paused" ? { ...r, suspended: true } : r)),
+    }),
   });
 }, 30_000);
 
@@ -640,11 +651,12 @@ describe("upgrades", () => {
     expect(response).toMatch(/^HTTP\/1\.1 401 /);
   });
 
-  it("passes a WebSocket upgrade, in any case, to the tenant", async () => {
+  it("passes a WebSocket upgrade with the key, in any case, to the tenant", async () => {
     for (const value of ["websocket", "WebSocket"]) {
       tunnelHeads.length = 0;
       const response = await rawResponse(
-        `GET /pub/switch HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nUpgrade: ${value}\r\nConnection: Upgrade\r\n\r\n`,
+        `GET /pub/switch HTTP/1.1\r\nHost: ${TUNNEL_HOST}\r\nAuthorization: Bearer ${TUNNEL}\r\n` +
+          `Upgrade: ${value}\r\nConnection: Upgrade\r\n\r\n`,
         TUNNEL_HOST,
         // The tunnel stays open: its response head is the answer.
         (text) => text.includes("\r\n\r\n"),
@@ -653,6 +665,89 @@ describe("upgrades", () => {
       expect(tunnelHeads[0]).toMatch(/^GET \/pub\/switch HTTP\/1\.1\r\n/);
       expect(tunnelHeads[0]).toContain("\r\nUpgrade: websocket\r\n");
     }
+  });
+});
+
+describe("WebSockets on public paths", () => {
+  /** What a WebSocket client gets: the socket's first message, or the refusal's status and body. */
+  async function openSocket(
+    host: string,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
+    // The URL names the tenant host (SNI and Host follow); every name resolves to loopback.
+    const ws = new WebSocket(`wss://${host}:${edge.ports.https}${path}`, {
+      headers,
+      ca: edge.certificate.pem,
+      lookup: (_name, options, callback) =>
+        options.all
+          ? callback(null, [{ address: "127.0.0.1", family: 4 }])
+          : callback(null, "127.0.0.1", 4),
+    });
+    try {
+      return await new Promise((resolve, reject) => {
+        ws.once("message", (m: Buffer) => resolve({ status: 101, body: m.toString("utf8") }));
+        ws.once("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString("utf8")));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.once("error", reject);
+      });
+    } finally {
+      ws.terminate();
+    }
+  }
+  const PAUSED_HOST = `paused.${DOMAIN}`;
+
+  it("refuses a WebSocket without a key on an edge-mode tenant's public path, before the tenant sees it", async () => {
+    // A WebSocket server takes an upgrade on any path: a public path would open the whole socket.
+    const before = hits("acme");
+    for (const path of ["/api/v1/health", "/api/v1/health?x=1", "/oauth/ws", "/v1/private"]) {
+      expect(await openSocket(ACME_HOST, path), path).toEqual({
+        status: 401,
+        body: AUTH_BODIES.unauthorized,
+      });
+      // Nor with a key nobody was given.
+      expect(await openSocket(ACME_HOST, path, bearer(GUESSED)), path).toEqual({
+        status: 401,
+        body: AUTH_BODIES.unauthorized,
+      });
+    }
+    expect(hits("acme")).toBe(before);
+  });
+
+  it("opens it with the tenant's key on public and private paths, and without one in app mode", async () => {
+    for (const path of ["/api/v1/health", "/oauth/ws", "/v1/private"])
+      expect(await openSocket(ACME_HOST, path, bearer(ACME)), path).toEqual({
+        status: 101,
+        body: "hello from acme",
+      });
+    // The same path without Upgrade stays open without a key.
+    expect((await https(ACME_HOST, { path: "/api/v1/health" })).status).toBe(200);
+    // App mode: the app authenticates its own sockets, as before.
+    expect(await openSocket(`gateway.${DOMAIN}`, "/api/v1/health")).toEqual({
+      status: 101,
+      body: "hello from gateway",
+    });
+  });
+
+  it("leaves a suspended tenant's answers as they were: 503 once the key check passes", async () => {
+    const suspended = { status: 503, body: tenantSuspendedBody("paused") };
+    // A plain request to its public path needs no key; a WebSocket there needs one, as on any
+    // edge-mode tenant, and the key check comes before the suspension.
+    const plain = await https(PAUSED_HOST, { path: "/api/v1/health" });
+    expect({ status: plain.status, body: plain.body }).toEqual(suspended);
+    expect(await openSocket(PAUSED_HOST, "/api/v1/health", bearer(PAUSED))).toEqual(suspended);
+    expect(await openSocket(PAUSED_HOST, "/v1/private", bearer(PAUSED))).toEqual(suspended);
+    // Without the key: 401, as from any edge-mode tenant (its public path's WebSocket got the
+    // 503 before, when the public path skipped the key check; its plain requests still do).
+    for (const path of ["/v1/private", "/api/v1/health"])
+      expect(await openSocket(PAUSED_HOST, path), path).toEqual({
+        status: 401,
+        body: AUTH_BODIES.unauthorized,
+      });
+    expect(hits("paused")).toBe(0);
   });
 });
 

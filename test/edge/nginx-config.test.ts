@@ -625,8 +625,13 @@ describe("renderNginxConfig", () => {
       '"~^00:other:" other_tenant;',
       '"~^00:several:" several_keys;',
       '"~^00::app$" "";',
-      '"~^00::edge:1:" "";',
-      '"~^00::edge:0:1$" "";',
+      '"~^00::edge:[01]:1:" "";',
+      // A public path opens to anything but a WebSocket without the key.
+      '"~^00::edge:1:0:(?!websocket$)" "";',
+    ]);
+    expect(block(config, "map $edge_auth_mode $edge_auth_facts")).toEqual([
+      "app app;",
+      'default "edge:$edge_public:$edge_key_ok:$edge_upgrade";',
     ]);
   });
 
@@ -642,11 +647,12 @@ describe("renderNginxConfig", () => {
       'default "";',
       '"pro" $edge_plan_tenant;',
     ]);
-    // App mode: every request (the edge knows no key there); edge mode: "edge:<public>:<key ok>".
+    // App mode: every request (the edge knows no key there); edge mode:
+    // "edge:<public>:<key ok>:<upgrade>".
     expect(block(planned, "map $edge_auth_facts $edge_plan_tenant")).toEqual([
       'default "";',
       "app $tenant_id;",
-      '"~^edge:[01]:1$" $tenant_id;',
+      '"~^edge:[01]:1:" $tenant_id;',
     ]);
   });
 

@@ -6,7 +6,9 @@
  * Kubernetes Secret mounted next to the config and `include`d inside a `map`, so no key is ever
  * in the nginx.conf ConfigMap. A request to a tenant in `edge` mode passes only when its bearer
  * token is a key of that very tenant (current, or previous during a rotation overlap), or when its
- * raw path is one of the tenant's public paths. Tenants in `app` mode authenticate their own
+ * raw path is one of the tenant's public paths and it is no WebSocket upgrade (a WebSocket server
+ * commonly takes an upgrade on any path, so a public path would open a whole socket without the
+ * key; a WebSocket needs the key on every path). Tenants in `app` mode authenticate their own
  * callers; the edge passes their requests on. In both modes a key of another environment is
  * refused wherever it is recognised: the Authorization header, the request line (path and query,
  * with `_` raw or as `%5F`), cookies and the usual credential headers. In both modes, on public
@@ -21,7 +23,7 @@ export interface TenantAuth {
   readonly tenantId: string;
   /** `edge`: the edge checks the key; `app`: the app authenticates its callers. */
   readonly mode: "edge" | "app";
-  /** Exact paths, or prefixes ending in `/*`, open without a key (edge mode). */
+  /** Exact paths, or prefixes ending in `/*`, open without a key (edge mode), but to WebSockets. */
   readonly publicPaths: readonly string[];
 }
 
@@ -248,16 +250,17 @@ export function edgeAuthHttpLines(
     // What an edge-mode tenant's check needs, evaluated only for such a tenant: nginx evaluates
     // a map value's variables only for the entry that matched, so a request to an app-mode tenant
     // runs neither the key table nor the public-path checks (4 regular expressions and 2 lookups).
+    // $edge_upgrade (client-identity.ts) is `websocket` for a WebSocket upgrade.
     "map $edge_auth_mode $edge_auth_facts {",
     "  app app;",
-    '  default "edge:$edge_public:$edge_key_ok";',
+    '  default "edge:$edge_public:$edge_key_ok:$edge_upgrade";',
     "}",
     "",
     // Whose plan a passed request spends (PLAN_TENANT): an edge-mode tenant's only with its key.
     `map $edge_auth_facts ${PLAN_TENANT} {`,
     '  default "";',
     "  app $tenant_id;",
-    '  "~^edge:[01]:1$" $tenant_id;',
+    '  "~^edge:[01]:1:" $tenant_id;',
     "}",
     "",
     'map "$edge_foreign_authorization$edge_foreign_elsewhere:$edge_tenant_keys:$edge_auth_facts" $edge_refusal {',
@@ -266,8 +269,10 @@ export function edgeAuthHttpLines(
     '  "~^00:other:" other_tenant;',
     '  "~^00:several:" several_keys;',
     '  "~^00::app$" "";',
-    '  "~^00::edge:1:" "";',
-    '  "~^00::edge:0:1$" "";',
+    // The tenant's key: any path, any upgrade (anything but WebSocket is refused after, 400).
+    '  "~^00::edge:[01]:1:" "";',
+    // A public path without the key: anything but a WebSocket.
+    '  "~^00::edge:1:0:(?!websocket$)" "";',
     "}",
   ];
 }

@@ -133,7 +133,9 @@ export const UPGRADE_REFUSED_BODY =
  * connection into a raw tunnel when the tenant answers 101 to any `Upgrade` the client sent,
  * whatever the edge forwarded: an app that takes `h2c` would then get every later request on
  * that connection unchecked (a public path first, then any private one without a key). The
- * guard's own `error_page`: nginx answers a malformed request with 400 too, never that way.
+ * guard's own `error_page`: nginx answers a malformed request with 400 too, never that way. A
+ * WebSocket upgrade passes here; on an `edge`-mode tenant the key check before it has already
+ * asked for the key, public path or not (auth.ts).
  */
 export function upgradeGuard(): string[] {
   return [
