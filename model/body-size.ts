@@ -15,22 +15,23 @@ const UNIT_BYTES: Readonly<Record<string, bigint>> = {
 
 /**
  * The largest body the proxy accepts. nginx itself takes any size that fits an off_t (up to
- * 8 EiB), but with request buffering on (nginx's default, which the edge keeps) a body is written
- * whole to the proxy's temp volume before it is sent on ({@link PROXY_TEMP_VOLUME_SIZE}); a body
- * the volume cannot hold never reaches the tenant, and writing it fills the volume and gets the
- * proxy pod evicted. Raise both together.
+ * 8 EiB). The edge streams a request body to the tenant as it arrives (`proxy_request_buffering
+ * off`, components/edge/nginx-config.ts) and writes none of it to disk, so the cap bounds what
+ * one request can make a tenant take, not a volume.
  */
 export const MAX_BODY_SIZE = "1g";
 const MAX_BODY_BYTES = nginxSizeBytes(MAX_BODY_SIZE) as bigint;
 /**
- * The proxy's temp volume (`run`, an emptyDir in components/edge/management-proxy.ts), where
- * nginx buffers request bodies beside its pid file: twice the largest body, since every body in
- * flight shares it.
+ * The proxy's temp volume (`run`, an emptyDir in components/edge/management-proxy.ts): nginx's
+ * pid file and its temp folders. No body is written there (requests and responses stream:
+ * `proxy_request_buffering off`, `proxy_buffering off`, `proxy_max_temp_file_size 0`), and the
+ * limit could not catch one anyway: the kubelet measures it with du, which misses the unlinked
+ * temp files nginx writes. It stays as a backstop.
  */
 export const PROXY_TEMP_VOLUME_SIZE = "2Gi";
 
 /** What a body size may be: the end of every message about one. */
-export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE}: request bodies wait whole on the proxy's ${PROXY_TEMP_VOLUME_SIZE} temp volume, which every body in flight shares (0 would be no limit at all)`;
+export const BODY_SIZE_ALLOWED = `must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to ${MAX_BODY_SIZE} (0 would be no limit at all)`;
 
 /** The size in bytes, when `value` is written as nginx reads a size; undefined otherwise. */
 export function nginxSizeBytes(value: string): bigint | undefined {

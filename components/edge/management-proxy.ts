@@ -317,7 +317,7 @@ export class ManagementProxy extends pulumi.ComponentResource {
       // Group-readable by the nginx user only. A folder: a renewed certificate (same Secret) is
       // swapped in by the kubelet and taken by the entry script's reload, as a new route table is.
       { name: "tls", secret: { secretName: r.tlsSecretName, defaultMode: 0o440 } },
-      // pid file and request-body temp files; bodies up to maxBodySize land here.
+      // pid file and nginx's temp folders; bodies stream through and are never written here.
       { name: "run", emptyDir: { sizeLimit: PROXY_TEMP_VOLUME_SIZE } },
       ...(this.originPullCaConfigMap
         ? [

@@ -524,9 +524,9 @@ function hostMapSection(input: NginxConfigInput): string[] {
  * down or slow (`connect() failed`, `upstream timed out`) is `error`; the limits log at `info`
  * (limits.ts); a client closing or breaking its connection is `info` (a few unusual TLS errors
  * are `crit`, with that client's own request). What remains is the edge itself failing (`crit`: a
- * request body's temp file that cannot be written; `alert`, `emerg`: out of connections, files or
- * memory), which an operator must see, rarely, with the request it happened to. The access log
- * records each request's outcome ({@link ACCESS_LOG_FIELDS}).
+ * file it cannot write; `alert`, `emerg`: out of connections, files or memory), which an operator
+ * must see, rarely, with the request it happened to. The access log records each request's
+ * outcome ({@link ACCESS_LOG_FIELDS}).
  */
 const ERROR_LOG_LEVEL = "crit";
 
@@ -703,6 +703,15 @@ function proxyToTenant(input: NginxConfigInput): string[] {
     "proxy_buffering off;",
     // Should buffering ever be on, it stays in memory (proxy_buffers): nothing goes to disk.
     "proxy_max_temp_file_size 0;",
+    // Request bodies stream to the tenant as they arrive (over the HTTP/1.1 set above, so a
+    // chunked body passes too), held only in client_body_buffer_size of memory. Buffered (nginx's
+    // default), a body was read whole before the tenant was asked, its bytes past that buffer
+    // written to an unlinked temp file in client_body_temp_path: a client without a key (a public
+    // path, an `app`-mode tenant) held its open-request limit × maxBodySize of disk per address,
+    // which the emptyDir's sizeLimit (measured with du) never saw, so the node's disk filled.
+    // Nothing is written to disk for a request body now; a slow body reaches the tenant as slowly
+    // as it is sent, and the edge's client_body_timeout still ends one that stalls.
+    "proxy_request_buffering off;",
     `proxy_connect_timeout ${t.connectSeconds}s;`,
     `proxy_read_timeout ${t.readSeconds}s;`,
     `proxy_send_timeout ${t.sendSeconds}s;`,

@@ -41,9 +41,9 @@ const ZERO_MEMORY_LIMIT =
 const RESERVED =
   "is reserved for the platform (admin, api, app, assets, auth, billing, blog, cdn, dashboard, db, default, dns, docs, edge, ftp, help, include, internal, localhost, login, mail, management, metrics, mx, ns1, ns2, postgres, proxy, registry, root, server, smtp, sso, static, status, support, system, www); choose another id";
 
-/** What a bad proxy.maxBodySize is told: the form nginx reads and the most the proxy can buffer. */
+/** What a bad proxy.maxBodySize is told: the form nginx reads and the most the platform allows. */
 const BODY_SIZE =
-  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 2Gi temp volume, which every body in flight shares (0 would be no limit at all)";
+  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g (0 would be no limit at all)";
 
 /** What a database host that is neither a host name nor an IP address is told. */
 const SERVER_HOST =
@@ -440,7 +440,7 @@ const rows: Row[] = [
     expected: [`proxy.maxBodySize "10MB": ${BODY_SIZE}`],
   },
   {
-    name: "body size nginx cannot hold, and one above the proxy's temp volume",
+    name: "body size nginx cannot hold, and one above the platform's cap",
     change: (c) => (c.proxy = { maxBodySize: "9999999999999g" }),
     expected: [`proxy.maxBodySize "9999999999999g": ${BODY_SIZE}`],
   },

@@ -3,21 +3,23 @@
  * responses and uploads pass byte for byte (past every nginx buffer, none spooled to disk), a
  * small JSON answer keeps its length, and a stream of any kind (SSE with or without the client
  * asking for it, NDJSON) reaches the client one piece at a time while the tenant holds the
- * response open. No assertion is about time: each piece is sent only after the previous one
- * arrived, so a piece held back by the edge would stall the test instead of passing it. A
- * tenant cannot make the edge spool its answer to disk for a client that does not read it.
+ * response open; so does a request body, to the tenant, over HTTP/1.1 and HTTP/2. No assertion
+ * is about time: each piece is sent only after the previous one arrived, so a piece held back by
+ * the edge would stall the test instead of passing it. A tenant cannot make the edge spool its
+ * answer to disk for a client that does not read it, nor a client its body.
  */
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect as http2Connect } from "node:http2";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeHttpsBytes, openStream } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
 import { childPids } from "../../testkit/edge/nginx";
-import { freePort, sleep } from "../../testkit/edge/ports";
+import { freePort, sleep, waitFor } from "../../testkit/edge/ports";
 
 const DOMAIN = "dev.example.test";
 const HOST = `bodies.${DOMAIN}`;
@@ -57,6 +59,10 @@ function tenant(req: IncomingMessage, res: ServerResponse): void {
     });
     return;
   }
+  if (url === "/trickle") {
+    trickle(req, res);
+    return;
+  }
   if (url === "/sse" || url === "/ndjson" || url === "/sse-buffer-me") {
     res.writeHead(200, {
       "content-type": url === "/ndjson" ? "application/x-ndjson" : "text/event-stream",
@@ -93,6 +99,29 @@ function tenant(req: IncomingMessage, res: ServerResponse): void {
     "content-length": Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/** What the tenant has received of the last `/trickle` body, as it arrives. */
+let trickled = { bytes: 0 };
+
+/** Takes a body as it comes, counting it; answers its length and hash at its end. */
+function trickle(req: IncomingMessage, res: ServerResponse): void {
+  const progress = { bytes: 0 };
+  trickled = progress;
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => {
+    chunks.push(c);
+    progress.bytes += c.length;
+  });
+  req.on("end", () => {
+    const all = Buffer.concat(chunks);
+    const body = JSON.stringify({ bytes: all.length, sha256: sha256(all) });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
 }
 
 /** Past any socket buffers between the tenant, nginx and a client that reads nothing. */
@@ -156,12 +185,13 @@ function fetchBytes(path: string, options: { method?: string; body?: Buffer } = 
 }
 
 /**
- * Bytes `on`'s workers hold in proxy temp files (a response spooled to disk). nginx unlinks such
- * a file as soon as it is created, so it is found through the workers' open descriptors.
+ * Sizes of the files `on`'s workers hold open in one of its temp folders: `proxy` (a response
+ * spooled to disk), `client_body` (a request body). nginx unlinks such a file as soon as it is
+ * created, so it is found through the workers' open descriptors.
  */
-function spooledBytes(on: Edge): number {
-  const folder = `${join(on.dir, "proxy")}/`;
-  let bytes = 0;
+function openTempFiles(on: Edge, name: "proxy" | "client_body"): number[] {
+  const folder = `${join(on.dir, name)}/`;
+  const sizes: number[] = [];
   for (const pid of childPids(on.nginx.pid)) {
     let fds: string[] = [];
     try {
@@ -172,15 +202,74 @@ function spooledBytes(on: Edge): number {
     for (const fd of fds) {
       try {
         if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(folder))
-          bytes += statSync(`/proc/${pid}/fd/${fd}`).size;
+          sizes.push(statSync(`/proc/${pid}/fd/${fd}`).size);
       } catch {
         // closed meanwhile
       }
     }
   }
-  return bytes;
+  return sizes;
 }
+/** Bytes `on`'s workers hold in proxy temp files. */
+const spooledBytes = (on: Edge) => openTempFiles(on, "proxy").reduce((a, b) => a + b, 0);
 const spooled = () => spooledBytes(edge);
+
+/** A request body the test sends piece by piece, and the answer once it is whole. */
+interface Upload {
+  write(piece: Buffer): void;
+  readonly answer: Promise<{ status: number; body: string }>;
+  close(): void;
+}
+
+/** POST /trickle of `length` bytes over HTTP/1.1 (its Content-Length sent first). */
+function http1Upload(length: number): Upload {
+  const socket = tlsConnect({
+    host: "127.0.0.1",
+    port: edge.ports.https,
+    servername: HOST,
+    ca: edge.certificate.pem,
+    ALPNProtocols: ["http/1.1"],
+  });
+  socket.write(
+    `POST /trickle HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/octet-stream\r\n` +
+      `Content-Length: ${length}\r\nConnection: close\r\n\r\n`,
+  );
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString("utf8")));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const [head = "", body = ""] = received.split("\r\n\r\n");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body });
+    });
+  });
+  return { write: (piece) => socket.write(piece), answer, close: () => socket.destroy() };
+}
+
+/** POST /trickle of `length` bytes as one HTTP/2 stream. */
+function http2Upload(length: number): Upload {
+  const session = http2Connect(`https://127.0.0.1:${edge.ports.https}`, {
+    ca: edge.certificate.pem,
+    servername: HOST,
+  });
+  session.on("error", () => undefined);
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/trickle",
+    ":authority": HOST,
+    "content-type": "application/octet-stream",
+    "content-length": String(length),
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let status = 0;
+    let body = "";
+    stream.on("response", (headers) => (status = Number(headers[":status"])));
+    stream.on("data", (d: Buffer) => (body += d.toString("utf8")));
+    stream.on("error", reject);
+    stream.on("end", () => resolve({ status, body }));
+  });
+  return { write: (piece) => stream.write(piece), answer, close: () => session.destroy() };
+}
 
 /**
  * Asks `on` for `/buffer-me` from a client that never reads, waits until the tenant's sending
@@ -271,6 +360,44 @@ describe("bodies and streams through the edge on the real nginx", () => {
       await buffering.close();
     }
   });
+
+  for (const [protocol, upload] of [
+    ["HTTP/1.1", http1Upload],
+    ["HTTP/2", http2Upload],
+  ] as const)
+    it(`streams a large ${protocol} upload sent slowly to the tenant as it arrives, writing nothing to client_body_temp_path`, async () => {
+      // The red team's case: buffered, nginx read a body whole before asking the tenant, all of
+      // it past 16 KiB in an unlinked temp file that the emptyDir's du-based sizeLimit never
+      // counted, so keyless clients filled the node's disk, 10 MiB per request held open.
+      const PIECE = 256 * 1024;
+      const PIECES = 12;
+      const body = pattern(PIECE * PIECES);
+      const client = upload(body.length);
+      try {
+        for (let i = 1; i <= PIECES; i++) {
+          client.write(body.subarray((i - 1) * PIECE, i * PIECE));
+          // The next piece is sent only once the tenant has this one: a body the edge held back
+          // until it is whole would stall here.
+          await waitFor(
+            `piece ${i} of ${PIECES} at the tenant`,
+            () => trickled.bytes === i * PIECE,
+            10_000,
+            20,
+          ).catch((error: unknown) => {
+            const open = openTempFiles(edge, "client_body");
+            throw new Error(`${String(error)}; client_body temp files open: [${open.join(", ")}]`);
+          });
+          expect(openTempFiles(edge, "client_body")).toEqual([]);
+          expect(readdirSync(join(edge.dir, "client_body"))).toEqual([]);
+          await sleep(50);
+        }
+        const answer = await client.answer;
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body)).toEqual({ bytes: body.length, sha256: sha256(body) });
+      } finally {
+        client.close();
+      }
+    });
 
   it("passes a large upload to the tenant intact", async () => {
     const body = pattern(BIG);

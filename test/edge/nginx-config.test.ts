@@ -508,11 +508,16 @@ describe("renderNginxConfig", () => {
     ]);
   });
 
-  it("never lets a tenant turn buffering on, and never spools an answer to disk", () => {
-    expect(config.match(/^ *proxy_(ignore_headers|buffering|max_temp_file_size) .*$/gm)).toEqual([
+  it("never lets a tenant turn buffering on, and never spools an answer or a request body to disk", () => {
+    expect(
+      config.match(
+        /^ *proxy_(ignore_headers|buffering|max_temp_file_size|request_buffering) .*$/gm,
+      ),
+    ).toEqual([
       "      proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate X-Accel-Expires X-Accel-Charset X-Accel-Buffering;",
       "      proxy_buffering off;",
       "      proxy_max_temp_file_size 0;",
+      "      proxy_request_buffering off;",
     ]);
   });
 
@@ -947,7 +952,7 @@ describe("renderNginxConfig refuses bad input with a clear error", () => {
     ],
     // The platform's cap (model/body-size.ts), so the component refuses what the schema does.
     [
-      "a body larger than the proxy's temp volume",
+      "a body larger than the platform's cap",
       (i) => ({ ...i, maxBodySize: "2g" }),
       `maxBodySize "2g": ${BODY_SIZE_ALLOWED}`,
     ],

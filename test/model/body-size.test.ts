@@ -8,7 +8,7 @@ import {
 import { PROXY_DEFAULTS } from "../../model/edge-defaults";
 
 const ALLOWED =
-  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g: request bodies wait whole on the proxy's 2Gi temp volume, which every body in flight shares (0 would be no limit at all)";
+  "must be an nginx size such as 512k, 10m or 1g (a whole number, then k, m, g or nothing for bytes), from 1 to 1g (0 would be no limit at all)";
 
 describe("nginxSizeBytes", () => {
   it.each([
