@@ -7,7 +7,7 @@
 import { ENVIRONMENT_KEYS } from "../../stacks/config/shards";
 import type { ReleaseEngine, StackConfig } from "../engine";
 import { OpsError } from "../errors";
-import { configKey, KEY, sectionOf, tenantsOf } from "../stack-config";
+import { configKey, imageRefOf, KEY, sectionOf, tenantsOf } from "../stack-config";
 import { checkGroups, inGroups } from "./groups";
 
 /** The shard names a platform stack's config lists (`agent-cloud:shards`). */
@@ -181,9 +181,12 @@ export async function deployGroupAcrossShards<Options extends GroupDeployOptions
     if (code !== 0) return code;
   }
   if (options.dryRun || holding.length === 0) return 0;
+  const [platform] = stacks;
   return deployOne({
     ...options,
-    skipBuild: true,
+    // Nothing is built: the last image again, or the image.ref the platform's file pins, which
+    // a deploy runs as it is (and refuses --skip-build beside, deploy.ts imageSource).
+    skipBuild: platform === undefined || imageRefOf(platform.config) === undefined,
     force: false,
     tag: undefined,
     imageFrom: undefined,

@@ -147,6 +147,19 @@ describe("ops commands on a sharded environment", () => {
         release: undefined,
       },
     ]);
+    // A platform that pins image.ref builds nothing without --skip-build, which it refuses.
+    deployed.length = 0;
+    const pinned = sharded();
+    pinned.stacks.production!.config["agent-cloud:image"] = { ref: IMAGE_REF_A };
+    expect(await deployGroupAcrossShards(pinned, groupDeploy, record)).toBe(0);
+    expect(deployed.at(-1)).toEqual({
+      stack: "production",
+      environmentStep: "routes",
+      skipBuild: false,
+      force: false,
+      tag: undefined,
+      release: undefined,
+    });
     deployed.length = 0;
     expect(await deployGroupAcrossShards(sharded(), { ...flags, dryRun: true }, record)).toBe(0);
     expect(deployed.map((d) => (d as { stack: string }).stack)).toEqual([
