@@ -129,7 +129,8 @@ export function backupJobDeadlineSeconds(
  * Each dump is bounded by `limits` ({@link DumpLimits}): a tenant that holds a lock, or whose
  * dump runs too long, fails its own dump only, and the tenants after it are still dumped.
  * `timeout` is coreutils' (Debian images) or busybox's (Alpine images); both take
- * `timeout SECONDS COMMAND`, and GNU's exits 124 when it stopped the command.
+ * `timeout SECONDS COMMAND`. GNU's exits 124 when it stopped the command; busybox's runs the
+ * command in its own place, which then ends with SIGTERM's 143 (pg_dump gets no other TERM).
  *
  * With `prune`, once a tenant's dump is in place, that tenant's folder loses its dumps older than
  * `retentionDays`: the new dump, its newest, is never among them. A tenant whose dump failed
@@ -178,9 +179,9 @@ export function dumpScript(
       : []),
     "    fi",
     "  else",
-    // $? here is the status of the `elif` command: pg_dump's, or timeout's 124.
+    // $? here is the status of the `elif` command: pg_dump's, or 124 (GNU timeout) or 143 (TERM).
     '    status=$?; rm -f "$out.partial"; failed="$failed $id"',
-    '    if [ "$status" -eq 124 ]; then',
+    '    if [ "$status" -eq 124 ] || [ "$status" -eq 143 ]; then',
     `      echo "backup of $id FAILED: its dump was still running after ${tenantSeconds} s, stopped" >&2`,
     '    else echo "backup of $id FAILED" >&2; fi',
     "  fi",

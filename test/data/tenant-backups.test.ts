@@ -889,6 +889,44 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
   });
 });
 
+describe("the backup script's per-tenant bound, as each timeout reports it", () => {
+  it.each([
+    [
+      "GNU coreutils (exits 124)",
+      124,
+      "backup of acme FAILED: its dump was still running after 9 s, stopped\n",
+    ],
+    [
+      "busybox (the command ends with TERM: 143)",
+      143,
+      "backup of acme FAILED: its dump was still running after 9 s, stopped\n",
+    ],
+    ["pg_dump failing on its own", 1, "backup of acme FAILED\n"],
+  ])("%s", async (_label, status, message) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "backup-timeout-"));
+    try {
+      const bin = path.join(dir, "bin");
+      const urls = path.join(dir, "urls");
+      const dumps = path.join(dir, "dumps");
+      for (const d of [bin, urls, dumps]) await mkdir(d);
+      // A stand-in `timeout` that reports how the dump ended without running it.
+      await writeFile(path.join(bin, "timeout"), `#!/bin/sh\nexit ${status}\n`, { mode: 0o755 });
+      await writeFile(path.join(urls, "acme"), "postgres://sp_dev_acme:pw@db:5432/sp_dev_acme");
+      const script = dumpScript(7, true, { dumps, urls }, { lockWaitSeconds: 1, tenantSeconds: 9 });
+      const result = await promisify(execFile)("/bin/sh", ["-c", script], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(result).toEqual({ code: 1, stderr: `${message}failed: acme\n` });
+      expect(await readdir(path.join(dumps, "acme"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the backup script when a tenant holds a lock, with the real pg_dump and PostgreSQL", () => {
   it("fails only the locking tenants' dumps, within the bounds, and dumps the tenant between them", async (t) => {
     if (!(await postgresAvailable())) t.skip();
