@@ -34,6 +34,7 @@ import {
   DEFAULT_ADMIN_DATABASE,
   DEFAULT_ADMIN_USER,
   DEFAULT_BACKUP_VOLUME_SIZE,
+  DEFAULT_DUMP_TIMEOUT_MINUTES,
   DEFAULT_SSLMODE,
   POSTGRES_IMAGE,
   POSTGRES_PORT,
@@ -276,6 +277,12 @@ const backupSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650).default(7),
   /** pg_dump comes from this image; it must be at least the server's major version. */
   image: z.string().default(POSTGRES_IMAGE),
+  /**
+   * How long one tenant's dump may run before it is stopped and that tenant's dump fails (its
+   * older dumps kept); the other tenants are still dumped. Raise it for a tenant whose dump
+   * takes longer.
+   */
+  dumpTimeoutMinutes: z.number().int().min(1).max(1440).default(DEFAULT_DUMP_TIMEOUT_MINUTES),
   target: z
     .discriminatedUnion("kind", [
       z.strictObject({

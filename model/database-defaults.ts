@@ -30,5 +30,11 @@ export const IN_CLUSTER_MAX_CONNECTIONS = 200;
 export const POSTGRES_IMAGE =
   "postgres:17.6@sha256:00bc86618629af00d2937fdc5a5d63db3ff8450acf52f0636ec813c7f4902929";
 
+/**
+ * How long one tenant's scheduled dump may run before it is stopped and fails
+ * (`database.backup.dumpTimeoutMinutes`, components/data/backup-job.ts DumpLimits).
+ */
+export const DEFAULT_DUMP_TIMEOUT_MINUTES = 60;
+
 /** Size of the backups' volume when the backup target is a volume. */
 export const DEFAULT_BACKUP_VOLUME_SIZE = "10Gi";

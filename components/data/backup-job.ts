@@ -10,6 +10,7 @@ import {
   restrictedPodSecurityContext,
 } from "../kubernetes/security";
 import { POSTGRES_UID } from "./postgres-statefulset";
+import { DEFAULT_DUMP_TIMEOUT_MINUTES } from "../../model/database-defaults";
 
 /** Where dumps go: a PersistentVolumeClaim, or an S3-compatible bucket through `mc`. */
 export type BackupTarget =
@@ -38,6 +39,8 @@ export interface BackupPodInput {
    * {@link dumpScript} and {@link uploadScript}); an offboarded tenant's are never deleted.
    */
   readonly retentionDays: number;
+  /** How long each tenant's dump may wait and run. @default {@link DUMP_LIMITS} */
+  readonly dumpLimits?: DumpLimits;
   /** Secret holding one key per tenant id, each a DATABASE_URL. */
   readonly urlsSecret: string;
   readonly target: BackupTarget;
@@ -95,11 +98,19 @@ export interface DumpLimits {
   readonly tenantSeconds: number;
 }
 
+/** How long pg_dump waits for a table's lock: two minutes. */
+export const DUMP_LOCK_WAIT_SECONDS = 120;
+
 /**
- * The pod's limits: two minutes for a table's lock, an hour for a tenant's whole dump. A tenant
- * whose dump needs longer fails every run (reported, its older dumps kept): raise them here.
+ * The limits of a tenant's dump that may run `minutes` (`database.backup.dumpTimeoutMinutes`):
+ * a tenant whose dump needs longer fails every run (reported, its older dumps kept).
  */
-export const DUMP_LIMITS: DumpLimits = { lockWaitSeconds: 120, tenantSeconds: 3600 };
+export function dumpLimits(minutes: number): DumpLimits {
+  return { lockWaitSeconds: DUMP_LOCK_WAIT_SECONDS, tenantSeconds: minutes * 60 };
+}
+
+/** The pod's limits by default: two minutes for a table's lock, an hour for a tenant's dump. */
+export const DUMP_LIMITS: DumpLimits = dumpLimits(DEFAULT_DUMP_TIMEOUT_MINUTES);
 
 /**
  * What a backup Job gets besides its tenants' dumps, in seconds: the pod's start (scheduling,
@@ -302,7 +313,11 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
   const dump = {
     name: "pg-dump",
     image: input.image,
-    command: ["/bin/sh", "-c", dumpScript(input.retentionDays, s3 === undefined)],
+    command: [
+      "/bin/sh",
+      "-c",
+      dumpScript(input.retentionDays, s3 === undefined, undefined, input.dumpLimits),
+    ],
     env: [{ name: "HOME", value: "/tmp" }],
     securityContext: restrictedContainerSecurityContext(POSTGRES_UID),
     resources: RESOURCES,
@@ -335,7 +350,14 @@ export function backupPodSpec(input: BackupPodInput): k8s.types.input.core.v1.Po
     ...base,
     // Dumps first; the upload always runs after them and reports a failed dump itself.
     initContainers: [
-      { ...dump, command: ["/bin/sh", "-c", `${dumpScript(input.retentionDays, false)} || true`] },
+      {
+        ...dump,
+        command: [
+          "/bin/sh",
+          "-c",
+          `${dumpScript(input.retentionDays, false, undefined, input.dumpLimits)} || true`,
+        ],
+      },
     ],
     containers: [
       {
@@ -370,6 +392,7 @@ export function backupCronJobSpec(
   pod: k8s.types.input.core.v1.PodSpec,
   labels: Readonly<Record<string, string>>,
   tenantCount: number,
+  limits: DumpLimits = DUMP_LIMITS,
 ): k8s.types.input.batch.v1.CronJobSpec {
   return {
     schedule,
@@ -382,7 +405,7 @@ export function backupCronJobSpec(
       metadata: { labels },
       spec: {
         backoffLimit: 1,
-        activeDeadlineSeconds: backupJobDeadlineSeconds(tenantCount),
+        activeDeadlineSeconds: backupJobDeadlineSeconds(tenantCount, limits),
         ttlSecondsAfterFinished: 7 * 86_400,
         template: { metadata: { labels }, spec: pod },
       },

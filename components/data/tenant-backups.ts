@@ -6,7 +6,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_BACKUP_VOLUME_SIZE } from "../../model/database-defaults";
+import {
+  DEFAULT_BACKUP_VOLUME_SIZE,
+  DEFAULT_DUMP_TIMEOUT_MINUTES,
+} from "../../model/database-defaults";
 import { assertNoProblems } from "../component-args-error";
 import { NAMESPACE_NAME_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
 import { type DatabasePeer, databasePeers, PUBLIC_INTERNET } from "../tenant/network-policy";
@@ -16,6 +19,8 @@ import {
   backupCronJobSpec,
   backupObjectFolder,
   backupPodSpec,
+  dumpLimits,
+  type DumpLimits,
   retentionDaysProblems,
 } from "./backup-job";
 import { backupsNamespace, DNS_LABEL } from "../../model/names";
@@ -68,6 +73,11 @@ export interface TenantBackupsArgs {
    * more); its newest dump, and every dump of a tenant no longer listed, are kept.
    */
   readonly retentionDays: number;
+  /**
+   * How long one tenant's dump may run before it is stopped and fails (1 to 1440 minutes); the
+   * other tenants are still dumped. @default 60
+   */
+  readonly dumpTimeoutMinutes?: number;
   /** PostgreSQL image for pg_dump (at least the server's major version). */
   readonly image: string;
   readonly target: TenantBackupTarget;
@@ -85,6 +95,7 @@ export interface ResolvedTenantBackupsArgs {
   readonly tenants: TenantBackupsArgs["tenants"];
   readonly schedule: string;
   readonly retentionDays: number;
+  readonly dumpLimits: DumpLimits;
   readonly image: string;
   /** The volume's claim, for a volume target. */
   readonly volume: { readonly size: string; readonly storageClass?: string } | undefined;
@@ -116,8 +127,12 @@ export function resolveTenantBackupsArgs(
     seen.add(tenant.id);
     return problems;
   });
+  const minutes = args.dumpTimeoutMinutes ?? DEFAULT_DUMP_TIMEOUT_MINUTES;
   assertNoProblems("TenantBackups", name, [
     ...retentionDaysProblems(args.retentionDays),
+    ...(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440
+      ? []
+      : [`dumpTimeoutMinutes ${minutes}: must be a whole number of minutes from 1 to 1440`]),
     ...tenantProblems,
   ]);
   const target = args.target;
@@ -128,6 +143,7 @@ export function resolveTenantBackupsArgs(
     tenants: args.tenants,
     schedule: args.schedule,
     retentionDays: args.retentionDays,
+    dumpLimits: dumpLimits(minutes),
     image: args.image,
     volume:
       target.kind === "volume"
@@ -288,6 +304,7 @@ export class TenantBackups extends pulumi.ComponentResource {
     const pod = backupPodSpec({
       image: args.image,
       retentionDays: args.retentionDays,
+      dumpLimits: args.dumpLimits,
       urlsSecret: URLS_SECRET,
       target: args.podTarget,
     });
@@ -298,7 +315,13 @@ export class TenantBackups extends pulumi.ComponentResource {
         childName,
         {
           metadata: { name: TENANT_BACKUPS, namespace: args.namespace, labels: args.labels },
-          spec: backupCronJobSpec(args.schedule, pod, args.labels, args.tenants.length),
+          spec: backupCronJobSpec(
+            args.schedule,
+            pod,
+            args.labels,
+            args.tenants.length,
+            args.dumpLimits,
+          ),
         },
         { parent: this, dependsOn: [namespace, urlsSecret] },
       ),

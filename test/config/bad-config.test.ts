@@ -62,12 +62,16 @@ const rows: Row[] = [
     ],
   },
   {
-    name: "backup schedule that is not cron, and a zero retention",
+    name: "backup schedule that is not cron, a zero retention, a dump bound past a day",
     change: (c) =>
-      (c.database = { mode: "in-cluster", backup: { schedule: "nightly", retentionDays: 0 } }),
+      (c.database = {
+        mode: "in-cluster",
+        backup: { schedule: "nightly", retentionDays: 0, dumpTimeoutMinutes: 1441 },
+      }),
     expected: [
       `database.backup.schedule "nightly": must be a cron schedule of five fields, such as 17 3 * * *`,
       `database.backup.retentionDays 0: must be at least 1`,
+      `database.backup.dumpTimeoutMinutes 1441: must be at most 1440`,
     ],
   },
   {

@@ -286,6 +286,7 @@ describe("TenantBackups' args and children", () => {
           "local-backups",
           args({
             retentionDays: 0.5,
+            dumpTimeoutMinutes: 0,
             tenants: [
               { id: "acme", databaseUrl: "postgres://a" },
               { id: "acme", databaseUrl: "postgres://b" },
@@ -301,12 +302,25 @@ describe("TenantBackups' args and children", () => {
     expect(error).toBeInstanceOf(ComponentArgsError);
     expect((error as Error).message).toBe(
       [
-        `TenantBackups "local-backups": 3 problems:`,
+        `TenantBackups "local-backups": 4 problems:`,
         `  - retentionDays 0.5: must be a whole number of days, 1 or more`,
+        `  - dumpTimeoutMinutes 0: must be a whole number of minutes from 1 to 1440`,
         `  - tenants[1].id "acme": is listed twice`,
         `  - tenants[2].id "Globex": must be a DNS label (a-z, 0-9, '-')`,
       ].join("\n"),
     );
+  });
+
+  it("bounds each tenant's dump by dumpTimeoutMinutes, and the Job's deadline with it", async () => {
+    const run = await runProgram(() => {
+      new TenantBackups("local-backups", args({ dumpTimeoutMinutes: 180 }));
+    });
+    const cron = run.get(KUBERNETES.CronJob, "local-backups-cronjob").inputs;
+    // An hour for the pod and the upload, plus 3 hours for each of the 2 tenants.
+    expect(cron.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600 + 2 * 10_800);
+    const script = cron.spec.jobTemplate.spec.template.spec.containers[0].command[2] as string;
+    expect(script).toContain(" timeout 10800 pg_dump --dbname=");
+    expect(script).toContain("still running after 10800 s, stopped");
   });
 
   it("exposes the CronJob, the volume and the URL Secret, and lets a caller adjust them", async () => {
