@@ -40,8 +40,6 @@ import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { imagesCell } from "./history";
 import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
 
-/** The type of the stack's API-key seed (model/names.ts apiKeySeedName). */
-
 /** The policy pack every rollback runs under, relative to the project. */
 export const DEFAULT_POLICY_PACK = "policy";
 

@@ -168,6 +168,12 @@ export function edgeAuthRouteLines(input: EdgeAuthInput): string[] {
   ];
 }
 
+/** A key's `_`, raw or percent-encoded (`%5F`, hex in either case), as a PCRE fragment. */
+const KEY_UNDERSCORE = "(?:_|%5[Ff])";
+
+/** A key's random part, {@link API_KEY_RANDOM_LENGTH} raw letters and digits, as a PCRE fragment. */
+const KEY_RANDOM = `[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}`;
+
 /**
  * The one spelling, as an nginx (PCRE) regular expression, of an API key found inside other text:
  * `ac_`, an environment (1 to 63 of a-z, 0-9, '-'), `_` and {@link API_KEY_RANDOM_LENGTH} letters
@@ -177,7 +183,7 @@ export function edgeAuthRouteLines(input: EdgeAuthInput): string[] {
  * {@link API_KEY_RANDOM_LENGTH} random characters, whatever follows.
  */
 export function apiKeyPattern(except?: string): string {
-  const underscore = "(?:_|%5[Ff])";
+  const underscore = KEY_UNDERSCORE;
   const encoded = (c: string) => {
     const hex = [...c.charCodeAt(0).toString(16)]
       .map((h) => (/[a-f]/.test(h) ? `[${h}${h.toUpperCase()}]` : h))
@@ -192,7 +198,9 @@ export function apiKeyPattern(except?: string): string {
 
 /**
  * `http {}` lines that do not change with the tenant list: the maps that decide `$edge_refusal`
- * ("" to pass, `key` or `foreign`) from the route-table maps above and the key table.
+ * ("" to pass, `key`, `foreign`, `other_tenant` or `several_keys`: {@link AUTH_REFUSAL_ANSWERS})
+ * from the route-table maps above and the key table, and whose plan a passed request spends
+ * ({@link PLAN_TENANT}).
  */
 export function edgeAuthHttpLines(
   input: Pick<EdgeAuthInput, "environment" | "keyTablePath">,
@@ -286,9 +294,10 @@ export function edgeAuthHttpLines(
  * lookup ignores it), so another tenant's key does not pass by changing case.
  */
 function tenantKeyLines(input: Pick<EdgeAuthInput, "environment" | "keyTablePath">): string[] {
-  const underscore = "(?:_|%5[Ff])";
-  const prefix = `ac${underscore}${escapeRegex(input.environment)}${underscore}`;
-  const random = `[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}`;
+  // This environment's keys only, each character raw but `_` ({@link apiKeyPattern} takes any
+  // environment's, every character possibly encoded, and captures nothing).
+  const prefix = `ac${KEY_UNDERSCORE}${escapeRegex(input.environment)}${KEY_UNDERSCORE}`;
+  const random = KEY_RANDOM;
   const owners = KEY_PLACES.map((p) => `$edge_key_owner_${p.place}`);
   return [
     ...KEY_PLACES.flatMap((p) => [
