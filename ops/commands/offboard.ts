@@ -119,7 +119,7 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
   if (secrets === "sealed") {
     println(
       stdout,
-      `  ${file} sets tenantSecrets as one encrypted value, so its "${options.tenant}" entry, if it has one, stays: the deploy refuses it (tenantSecrets.${options.tenant}: no tenant has id "${options.tenant}") until you set tenantSecrets again without it: pulumi config get tenantSecrets --stack ${options.stack}, then pulumi config set --secret tenantSecrets --stack ${options.stack} '<that JSON without "${options.tenant}">'`,
+      `  ${file} sets tenantSecrets as one encrypted value, so its "${options.tenant}" entry, if it has one, stays: the deploy refuses it (tenantSecrets.${options.tenant}: no tenant has id "${options.tenant}") until you set tenantSecrets again without it, never passing the secrets as an argument (shell history, ps): pulumi config get tenantSecrets --stack ${options.stack} | jq -c 'del(.["${options.tenant}"])' | pulumi config set --secret tenantSecrets --stack ${options.stack}`,
     );
   }
   if (!options.yes && !(await ctx.confirm(`remove tenant "${options.tenant}" from ${file}?`))) {

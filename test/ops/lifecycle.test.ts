@@ -70,7 +70,7 @@ describe("status shows suspended and offboarding tenants", () => {
 describe("offboard command", () => {
   /** What offboard says about dev's tenantSecrets, one encrypted value (devConfig's). */
   const SEALED_GLOBEX = [
-    '  Pulumi.dev.yaml sets tenantSecrets as one encrypted value, so its "globex" entry, if it has one, stays: the deploy refuses it (tenantSecrets.globex: no tenant has id "globex") until you set tenantSecrets again without it: pulumi config get tenantSecrets --stack dev, then pulumi config set --secret tenantSecrets --stack dev \'<that JSON without "globex">\'',
+    '  Pulumi.dev.yaml sets tenantSecrets as one encrypted value, so its "globex" entry, if it has one, stays: the deploy refuses it (tenantSecrets.globex: no tenant has id "globex") until you set tenantSecrets again without it, never passing the secrets as an argument (shell history, ps): pulumi config get tenantSecrets --stack dev | jq -c \'del(.["globex"])\' | pulumi config set --secret tenantSecrets --stack dev',
     'written; once tenantSecrets has no "globex" entry, apply it with: npm run ops -- deploy --stack dev --remove-tenant globex',
   ];
 
