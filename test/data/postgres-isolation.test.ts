@@ -168,6 +168,24 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
 
     const a = () => tenants[0] as Tenant;
     const b = () => tenants[1] as Tenant;
+    /**
+     * Runs `t`'s hardening as its SqlStatements resource does (its own connection and session)
+     * and checks it skipped exactly what the first run did.
+     */
+    const hardenAsTheResourceDoes = async (t: Tenant) => {
+      const { outs } = await sqlStatementsProvider.create({
+        connection: {
+          host: server.hostname,
+          port: Number(server.port || 5432),
+          user: adminRole,
+          password: adminPassword,
+          database: t.spec.database.name,
+          sslmode: "disable",
+        },
+        statements: tenantHardeningSql(t.spec),
+      });
+      expect(outs?.skipped.map((x) => x.sql)).toEqual(hardening[0]!.skipped.map((x) => x.sql));
+    };
     const otherDbUrl = (t: Tenant, database: string) => {
       const u = new URL(t.url);
       u.pathname = `/${database}`;
@@ -586,19 +604,7 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
           END IF;
           RETURN pg_catalog.format($1, $2);
         END $f$`);
-      // The hardening as the SqlStatements resource runs it: its own connection and session.
-      const { outs } = await sqlStatementsProvider.create({
-        connection: {
-          host: server.hostname,
-          port: Number(server.port || 5432),
-          user: adminRole,
-          password: adminPassword,
-          database: t.spec.database.name,
-          sslmode: "disable",
-        },
-        statements: tenantHardeningSql(t.spec),
-      });
-      expect(outs?.skipped.map((x) => x.sql)).toEqual(hardening[0]!.skipped.map((x) => x.sql));
+      await hardenAsTheResourceDoes(t);
       const powers = await withClient(
         TEST_POSTGRES_URL,
         async (x) =>
@@ -637,18 +643,7 @@ for (const adminKind of ["superuser", "non-superuser"] as const) {
       ]) {
         await c.query(`ALTER DATABASE ${db} SET ${setting}`);
       }
-      const { outs } = await sqlStatementsProvider.create({
-        connection: {
-          host: server.hostname,
-          port: Number(server.port || 5432),
-          user: adminRole,
-          password: adminPassword,
-          database: t.spec.database.name,
-          sslmode: "disable",
-        },
-        statements: tenantHardeningSql(t.spec),
-      });
-      expect(outs?.skipped.map((x) => x.sql)).toEqual(hardening[0]!.skipped.map((x) => x.sql));
+      await hardenAsTheResourceDoes(t);
       // It ran as the admin: the database's settings are gone and the other role untouched.
       const left = await withClient(
         TEST_POSTGRES_URL,
