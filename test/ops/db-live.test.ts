@@ -35,6 +35,25 @@ describe("db backup and restore on the real PostgreSQL", () => {
   const otherUrl = tenantUrl.replace(`/${database}?`, `/${otherDatabase}?`);
   let dir: string;
 
+  /**
+   * The ops context for the dev stack on an external server here, each tenant's DATABASE_URL in
+   * its Secret, running the real pg_dump and pg_restore.
+   */
+  function liveContext(urls: Readonly<Record<string, string>>) {
+    const engine = new MemoryEngine({ dev: devStack() });
+    engine.stacks.dev!.config["agent-cloud:database"] = { mode: "external", host: server.hostname };
+    const secrets = Object.fromEntries(
+      Object.entries(urls).map(([id, url]) => [
+        `dev-tenant-${id}/sp-${id}-env`,
+        { DATABASE_URL: url },
+      ]),
+    );
+    return {
+      ...testContext(engine, { secrets: new FakeSecrets(secrets) }),
+      dbTools: new ProcessDbTools(),
+    };
+  }
+
   beforeAll(async () => {
     available = await postgresAvailable();
     if (!available) return;
@@ -64,14 +83,7 @@ describe("db backup and restore on the real PostgreSQL", () => {
 
   it("dumps, and after a table is dropped, restores its rows", async (t) => {
     if (!available) t.skip();
-    const engine = new MemoryEngine({ dev: devStack() });
-    engine.stacks.dev!.config["agent-cloud:database"] = { mode: "external", host: server.hostname };
-    const ctx = {
-      ...testContext(engine, {
-        secrets: new FakeSecrets({ "dev-tenant-acme/sp-acme-env": { DATABASE_URL: tenantUrl } }),
-      }),
-      dbTools: new ProcessDbTools(),
-    };
+    const ctx = liveContext({ acme: tenantUrl });
     const base = { stack: "dev", tenant: "acme", dir, yes: true } as const;
     expect(await db(ctx, { ...base, action: "backup" })).toBe(0);
     expect(ctx.stderr.text).toBe("");
@@ -109,17 +121,7 @@ describe("db backup and restore on the real PostgreSQL", () => {
 
   it("reads the database a real dump's header names, and refuses it to another tenant", async (t) => {
     if (!available) t.skip();
-    const engine = new MemoryEngine({ dev: devStack() });
-    engine.stacks.dev!.config["agent-cloud:database"] = { mode: "external", host: server.hostname };
-    const ctx = {
-      ...testContext(engine, {
-        secrets: new FakeSecrets({
-          "dev-tenant-acme/sp-acme-env": { DATABASE_URL: tenantUrl },
-          "dev-tenant-globex/sp-globex-env": { DATABASE_URL: otherUrl },
-        }),
-      }),
-      dbTools: new ProcessDbTools(),
-    };
+    const ctx = liveContext({ acme: tenantUrl, globex: otherUrl });
     const own = path.join(dir, "cross");
     expect(
       await db(ctx, { action: "backup", stack: "dev", tenant: "acme", dir: own, yes: true }),
@@ -163,20 +165,7 @@ describe("db backup and restore on the real PostgreSQL", () => {
             "INSERT INTO products VALUES ('a-1')",
         ),
       );
-      const engine = new MemoryEngine({ dev: devStack() });
-      engine.stacks.dev!.config["agent-cloud:database"] = {
-        mode: "external",
-        host: server.hostname,
-      };
-      const ctx = {
-        ...testContext(engine, {
-          secrets: new FakeSecrets({
-            "dev-tenant-acme/sp-acme-env": { DATABASE_URL: sourceUrl },
-            "dev-tenant-globex/sp-globex-env": { DATABASE_URL: otherUrl },
-          }),
-        }),
-        dbTools: new ProcessDbTools(),
-      };
+      const ctx = liveContext({ acme: sourceUrl, globex: otherUrl });
       const own = path.join(dir, "code");
       const base = { stack: "dev", dir: own, yes: true } as const;
       expect(await db(ctx, { ...base, action: "backup", tenant: "acme" })).toBe(0);
