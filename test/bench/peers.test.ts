@@ -98,7 +98,7 @@ const HOSTS_MAP =
 
 /** nginx's `$edge_foreign_elsewhere` pattern for `dev` (auth.ts), as HAProxy gets it. */
 const ELSEWHERE =
-  "'(?:a|%61)(?:c|%63)(?:_|%5[Ff])(?!(?:d|%64)(?:e|%65)(?:v|%76)(?:_|%5[Ff]))(?:[a-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}'";
+  "'(?:a|A|%61|%41)(?:c|C|%63|%43)(?:_|%5[Ff])(?!(?:d|D|%64|%44)(?:e|E|%65|%45)(?:v|V|%76|%56)(?:_|%5[Ff]))(?:[A-Za-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}'";
 
 const RATE_LIMITED = '{"error":"rate_limited","message":"too many requests; retry shortly"}';
 const TOO_MANY_CONNECTIONS =

@@ -36,6 +36,10 @@ const GATEWAY = key("gateway");
 const TUNNEL = key("tunnel");
 const PAUSED = key("paused");
 const PRODUCTION_ACME = key("acme", 1, "production");
+/** A key with its `ac_<env>_` prefix upper-cased, or in mixed case. */
+const shouted = (k: string) => k.replace(/^[^_]+_[^_]+_/, (prefix) => prefix.toUpperCase());
+const mixed = (k: string) =>
+  k.replace(/^ac_([^_]+)_/, (_, env: string) => `Ac_${env.toUpperCase()}_`);
 /** A key of the right shape nobody was given. */
 const GUESSED = `ac_dev_${"Zz9".repeat(13)}Q`;
 
@@ -311,6 +315,10 @@ describe("another environment's key", () => {
         },
       ],
       ["the path, 'a' percent-encoded", { path: `/keys/%61${PRODUCTION_ACME.slice(1)}` }],
+      // An app that takes `AC_PRODUCTION_` for the prefix gets the key: any letter case.
+      ["the query, the prefix upper-cased", { path: `/v1?key=${shouted(PRODUCTION_ACME)}` }],
+      ["X-Api-Key, the prefix in mixed case", { headers: { "x-api-key": mixed(PRODUCTION_ACME) } }],
+      ["the path, 'A' percent-encoded", { path: `/keys/%41${shouted(PRODUCTION_ACME).slice(1)}` }],
       ["the path", { path: `/keys/${PRODUCTION_ACME}` }],
       ["a cookie", { headers: { cookie: `a=1; key=${PRODUCTION_ACME}` } }],
       ["X-Api-Key", { headers: { "x-api-key": PRODUCTION_ACME } }],
@@ -424,9 +432,17 @@ describe("another tenant's key of this environment", () => {
         expect(res.headers["www-authenticate"], where).toBe('Bearer realm="agent-cloud"');
         expect(res.headers["strict-transport-security"], where).toBe("max-age=31536000");
       }
-      // In another letter case too: the table's owner is taken whatever the case.
-      const folded = await https(host, { path: base, headers: bearer(other.toLowerCase()) });
-      expect([folded.status, folded.body]).toEqual([401, AUTH_BODIES.wrongTenant]);
+      // In another letter case too: the table's owner is taken whatever the case, and the
+      // prefix is found in any case (a tenant could lower-case `AC_DEV_` again).
+      for (const recased of [other.toLowerCase(), shouted(other), mixed(other)]) {
+        for (const [where, place] of placements) {
+          const res = await https(host, place(base, recased));
+          expect([res.status, res.body], `${where}, ${recased.slice(0, 8)}`).toEqual([
+            401,
+            AUTH_BODIES.wrongTenant,
+          ]);
+        }
+      }
       expect(hits("acme") + hits("gateway") + hits("globex")).toBe(before);
     },
   );

@@ -230,9 +230,10 @@ describe("renderNginxConfig", () => {
   });
 
   it("logs the path and host with any environment's API key, raw or percent-encoded, redacted", () => {
-    // An API key of any environment, each character raw or %XX (apiKeyPattern, auth.ts).
+    // An API key of any environment, each character raw or %XX, the prefix in any case
+    // (apiKeyPattern, auth.ts).
     const key =
-      "(?:a|%61)(?:c|%63)(?:_|%5[Ff])(?:[a-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
+      "(?:a|A|%61|%41)(?:c|C|%63|%43)(?:_|%5[Ff])(?:[A-Za-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
     expect(block(config, "map $uri $edge_log_path")).toEqual([
       "default $uri;",
       `"~(?s)^(?<edge_log_path_kept>.*?)${key}" "$edge_log_path_kept[redacted]";`,
@@ -248,9 +249,9 @@ describe("renderNginxConfig", () => {
     ]);
     // The same key pattern the edge refuses another environment's key with, there without dev's.
     const elsewhere = /\$edge_foreign_elsewhere \{\n\s*default 0;\n\s*"~(.*)" 1;/.exec(config)?.[1];
-    const notDev = "(?!(?:d|%64)(?:e|%65)(?:v|%76)(?:_|%5[Ff]))";
+    const notDev = "(?!(?:d|D|%64|%44)(?:e|E|%65|%45)(?:v|V|%76|%56)(?:_|%5[Ff]))";
     expect(elsewhere).toBe(
-      key.replace("(?:_|%5[Ff])(?:[a-z0-9-]", `(?:_|%5[Ff])${notDev}(?:[a-z0-9-]`),
+      key.replace("(?:_|%5[Ff])(?:[A-Za-z0-9-]", `(?:_|%5[Ff])${notDev}(?:[A-Za-z0-9-]`),
     );
     // The maps come before the log format, which names only their variables.
     expect(config.indexOf("map $uri $edge_log_path {")).toBeLessThan(
@@ -490,9 +491,10 @@ describe("renderNginxConfig", () => {
   });
 
   it("keeps a caller's request id only when it is a plain token that holds no API key", () => {
-    // An API key of any environment, each character raw or %XX (apiKeyPattern, auth.ts).
+    // An API key of any environment, each character raw or %XX, the prefix in any case
+    // (apiKeyPattern, auth.ts).
     const key =
-      "(?:a|%61)(?:c|%63)(?:_|%5[Ff])(?:[a-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
+      "(?:a|A|%61|%41)(?:c|C|%63|%43)(?:_|%5[Ff])(?:[A-Za-z0-9-]|%[0-9A-Fa-f]{2}){1,63}(?:_|%5[Ff])(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2}){40}";
     expect(block(config, "map $http_x_request_id $edge_request_id")).toEqual([
       "default $request_id;",
       '"" $request_id;',
@@ -586,7 +588,7 @@ describe("renderNginxConfig", () => {
   });
 
   it("looks up a key of this environment in each place it reads one, for another tenant's", () => {
-    const key = "ac(?:_|%5[Ff])dev(?:_|%5[Ff])";
+    const key = "(?i:ac(?:_|%5[Ff])dev(?:_|%5[Ff]))";
     const random = "[A-Za-z0-9]{40}";
     const places = [
       ["line", "$request_uri"],

@@ -178,22 +178,26 @@ const KEY_RANDOM = `[A-Za-z0-9]{${API_KEY_RANDOM_LENGTH}}`;
  * The one spelling, as an nginx (PCRE) regular expression, of an API key found inside other text:
  * `ac_`, an environment (1 to 63 of a-z, 0-9, '-'), `_` and {@link API_KEY_RANDOM_LENGTH} letters
  * and digits. An app may percent-decode what it reads, so each character may arrive as `%XX`
- * (hex in either case), and `_` raw or as `%5F`. With `except`, that environment's own keys do
- * not match. Unanchored: it finds a key anywhere in the text, and matches its first
+ * (hex in either case), and `_` raw or as `%5F`; the prefix's letters in either case. With
+ * `except`, that environment's own keys do not match. Unanchored: it finds a key anywhere in the text, and matches its first
  * {@link API_KEY_RANDOM_LENGTH} random characters, whatever follows.
  */
 export function apiKeyPattern(except?: string): string {
   const underscore = KEY_UNDERSCORE;
-  const encoded = (c: string) => {
-    const hex = [...c.charCodeAt(0).toString(16)]
+  // A character raw or as `%XX`; a letter in either case, raw or encoded (`%61`, `%41`).
+  const hexOf = (c: string) =>
+    [...c.charCodeAt(0).toString(16)]
       .map((h) => (/[a-f]/.test(h) ? `[${h}${h.toUpperCase()}]` : h))
       .join("");
-    return `(?:${escapeRegex(c)}|%${hex})`;
+  const encoded = (c: string) => {
+    const cases = [...new Set([c.toLowerCase(), c.toUpperCase()])];
+    return `(?:${cases.map(escapeRegex).join("|")}|${cases.map((x) => `%${hexOf(x)}`).join("|")})`;
   };
   const anyOf = (chars: string) => `(?:[${chars}]|%[0-9A-Fa-f]{2})`;
   const notOwn =
     except === undefined ? "" : `(?!${[...except].map(encoded).join("")}${underscore})`;
-  return `${encoded("a")}${encoded("c")}${underscore}${notOwn}${anyOf("a-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}`;
+  // The prefix in any letter case: an app that takes `AC_<ENV>_` for `ac_<env>_` gets the key.
+  return `${encoded("a")}${encoded("c")}${underscore}${notOwn}${anyOf("A-Za-z0-9-")}{1,63}${underscore}${anyOf("A-Za-z0-9")}{${API_KEY_RANDOM_LENGTH}}`;
 }
 
 /**
@@ -290,13 +294,16 @@ export function edgeAuthHttpLines(
  * this environment that the key table gives to another tenant, `several` when a place holds two
  * different keys of this environment, else empty (no key, this tenant's own, or one nobody was
  * given). A key is found with `_` raw or as `%5F` and every other character raw (nginx cannot
- * decode the rest to look it up). The owner is taken whatever the letter case (the table's
+ * decode the rest to look it up). The owner is taken whatever the letter case of the prefix and
+ * of the random part (the table's
  * lookup ignores it), so another tenant's key does not pass by changing case.
  */
 function tenantKeyLines(input: Pick<EdgeAuthInput, "environment" | "keyTablePath">): string[] {
   // This environment's keys only, each character raw but `_` ({@link apiKeyPattern} takes any
   // environment's, every character possibly encoded, and captures nothing).
-  const prefix = `ac${KEY_UNDERSCORE}${escapeRegex(input.environment)}${KEY_UNDERSCORE}`;
+  // The prefix in any letter case (the random part is looked up whatever its case): a tenant
+  // that lower-cases `AC_DEV_` would hold a working key.
+  const prefix = `(?i:ac${KEY_UNDERSCORE}${escapeRegex(input.environment)}${KEY_UNDERSCORE})`;
   const random = KEY_RANDOM;
   const owners = KEY_PLACES.map((p) => `$edge_key_owner_${p.place}`);
   return [
