@@ -27,6 +27,7 @@ export const KEY = {
   database: configKey("database"),
   shards: configKey("shards"),
   shard: configKey("shard"),
+  tenantSecrets: configKey("tenantSecrets"),
 } as const;
 
 /** Every field any member of a union has (`keyof` of a union keeps only the shared ones). */

@@ -11,7 +11,7 @@ import type { OpsContext } from "../context";
 import type { ConfigChange, StackConfig } from "../engine";
 import { OpsError } from "../errors";
 import { println } from "../format/text";
-import { configKey, isSecure, KEY } from "../stack-config";
+import { isSecure, KEY } from "../stack-config";
 import { db } from "./db";
 import { deployHint, tenantStack } from "../plans/shards";
 
@@ -128,7 +128,7 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
   }
   const changes: ConfigChange[] = [{ key: KEY.tenants, path: [index], value: undefined }];
   if (secrets === "entry") {
-    changes.push({ key: TENANT_SECRETS, path: [options.tenant], value: undefined });
+    changes.push({ key: KEY.tenantSecrets, path: [options.tenant], value: undefined });
   }
   await engine.writeConfig(options.stack, changes);
   const hint = deployHint(options.stack, config, ` --remove-tenant ${options.tenant}`);
@@ -141,8 +141,6 @@ export async function offboard(ctx: OpsContext, options: OffboardOptions): Promi
   return 0;
 }
 
-const TENANT_SECRETS = configKey("tenantSecrets");
-
 /**
  * What the stack file's `tenantSecrets` holds for `tenant`: an `entry` under its id (removed by
  * path, every other tenant's ciphertext left as it is), `none`, or `sealed` when the whole value
@@ -150,7 +148,7 @@ const TENANT_SECRETS = configKey("tenantSecrets");
  * read or edit per tenant.
  */
 function tenantSecretsOf(config: StackConfig, tenant: string): "entry" | "none" | "sealed" {
-  const value = config[TENANT_SECRETS];
+  const value = config[KEY.tenantSecrets];
   if (isSecure(value)) return "sealed";
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "none";
   return Object.hasOwn(value, tenant) ? "entry" : "none";

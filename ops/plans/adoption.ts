@@ -14,6 +14,7 @@ import { OpsError, UsageError } from "../errors";
 import type { TenantImages } from "./release";
 import { type OtherStack, updateTime } from "./tenant-moves";
 import { successes, tenantsRunBy } from "./tenants-ran";
+import { NEW_GENERATION_0_KEY } from "./api-keys";
 
 /** A tenant the update creates again, whose retained database and role it takes over. */
 export interface RetainedDatabase {
@@ -223,7 +224,7 @@ export function adoptedKeysLine(
     const generation = generations[r.id] ?? 0;
     const key =
       generation === 0
-        ? "a new API key: generation 0's is random and went with it"
+        ? NEW_GENERATION_0_KEY
         : r.stack !== undefined
           ? `a new generation-${generation} API key: this stack's key seed derives it, not stack "${r.stack}"'s`
           : keySeedKept

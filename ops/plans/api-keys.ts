@@ -19,13 +19,28 @@ export function holdsApiKeySeed(resources: readonly StateResource[]): boolean {
   );
 }
 
+/** A tenant's `apiKey` in a stack's config: generation 0 and no overlap when unset or unreadable. */
+export function apiKeyRotationOf(
+  config: StackConfig,
+  tenantId: string,
+): { readonly generation: number; readonly acceptPrevious: boolean } {
+  const tenants = config[KEY.tenants];
+  const entry = Array.isArray(tenants)
+    ? (
+        tenants as { id?: unknown; apiKey?: { generation?: unknown; acceptPrevious?: unknown } }[]
+      ).find((t) => t.id === tenantId)
+    : undefined;
+  const generation = entry?.apiKey?.generation;
+  return {
+    generation: typeof generation === "number" ? generation : 0,
+    acceptPrevious: entry?.apiKey?.acceptPrevious === true,
+  };
+}
+
 /** A tenant's `apiKey.generation` in a stack's config (0 when unset or unreadable). */
 export function apiKeyGenerationOf(config: StackConfig, tenantId: string): number {
-  const tenants = config[KEY.tenants];
-  if (!Array.isArray(tenants)) return 0;
-  const entry = (tenants as { id?: unknown; apiKey?: { generation?: unknown } }[]).find(
-    (t) => t.id === tenantId,
-  );
-  const generation = entry?.apiKey?.generation;
-  return typeof generation === "number" ? generation : 0;
+  return apiKeyRotationOf(config, tenantId).generation;
 }
+
+/** What a tenant created anew at generation 0 gets: its old key went with the state that held it. */
+export const NEW_GENERATION_0_KEY = "a new API key: generation 0's is random and went with it";

@@ -6,7 +6,7 @@
 import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
-import { configKey, fromRecorded, KEY } from "../stack-config";
+import { fromRecorded, KEY } from "../stack-config";
 import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
 import {
   fullUpdates,
@@ -21,6 +21,7 @@ import {
 import { commitOf } from "./update-meta";
 import { type RetainedDatabase, retainedDatabases } from "./adoption";
 import type { OtherStack } from "./tenant-moves";
+import { apiKeyRotationOf, NEW_GENERATION_0_KEY } from "./api-keys";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
   return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");
@@ -309,8 +310,8 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   };
   config[KEY.tenants] = entries;
   const runs = [...targetIds, ...kept];
-  const secrets = secretsOfTenants(config[TENANT_SECRETS], runs);
-  if (secrets !== undefined) config[TENANT_SECRETS] = secrets;
+  const secrets = secretsOfTenants(config[KEY.tenantSecrets], runs);
+  if (secrets !== undefined) config[KEY.tenantSecrets] = secrets;
   const keys = [...new Set([...Object.keys(config), ...Object.keys(input.current)])].sort();
   const changedKeys = keys.filter(
     (k) => JSON.stringify(config[k]) !== JSON.stringify(input.current[k]),
@@ -331,8 +332,6 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
   };
 }
 
-const TENANT_SECRETS = configKey("tenantSecrets");
-
 /**
  * What each tenant `--restore-removed` brings back gets besides its database (taken over, data
  * included), in `plan.restored` order: `id (…)`. Its API key (components/tenant/api-key.ts):
@@ -346,20 +345,15 @@ export function restoredTenantNotes(
   target: number,
   keySeedKept: boolean,
 ): string[] {
-  const entries = Array.isArray(plan.config[KEY.tenants])
-    ? (plan.config[KEY.tenants] as { id?: unknown; apiKey?: unknown }[])
-    : [];
-  const secrets = plan.config[TENANT_SECRETS];
+  const secrets = plan.config[KEY.tenantSecrets];
   return plan.restored.map((id) => {
-    const apiKey = entries.find((t) => t.id === id)?.apiKey as
-      { generation?: unknown; acceptPrevious?: unknown } | undefined;
-    const generation = typeof apiKey?.generation === "number" ? apiKey.generation : 0;
+    const { generation, acceptPrevious } = apiKeyRotationOf(plan.config, id);
     const key =
       generation === 0
-        ? "a new API key: generation 0's is random and went with it"
+        ? NEW_GENERATION_0_KEY
         : keySeedKept
           ? `its generation-${generation} API key again, derived from the stack's key seed (unless that seed was created anew since v${target})` +
-            (generation === 1 && apiKey?.acceptPrevious === true
+            (generation === 1 && acceptPrevious
               ? "; the previous key it accepts, generation 0's, is new"
               : "")
           : `a new generation-${generation} API key: the stack's key seed it was derived from is gone and is created anew`;
