@@ -52,16 +52,22 @@ function isKubeconfigContents(value: unknown): boolean {
   );
 }
 
-/** Every plain string leaf of a value, with its path under `at`. */
-function stringLeaves(value: unknown, at: string): { path: string; text: string }[] {
+/** Every plain (not `secure:`) scalar leaf inside a value, with its path under `at`. */
+function plainLeaves(value: unknown, at: string): { path: string; value: unknown }[] {
   if (isSecure(value)) return [];
-  if (typeof value === "string") return [{ path: at, text: value }];
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([k, v]) =>
-      stringLeaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
+      plainLeaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
     );
   }
-  return [];
+  return [{ path: at, value }];
+}
+
+/** Every plain string leaf of a value, with its path under `at`. */
+function stringLeaves(value: unknown, at: string): { path: string; text: string }[] {
+  return plainLeaves(value, at).flatMap((leaf) =>
+    typeof leaf.value === "string" ? [{ path: leaf.path, text: leaf.value }] : [],
+  );
 }
 
 /**
@@ -142,13 +148,9 @@ function stripSecure(value: unknown): { value: unknown; secure: boolean } {
 
 /** Paths of the plain (not `secure:`) scalar leaves inside a value. */
 function clearLeaves(value: unknown, at: string): string[] {
-  if (isSecure(value)) return [];
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).flatMap(([k, v]) =>
-      clearLeaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
-    );
-  }
-  return value === undefined || value === null || value === "" ? [] : [at];
+  return plainLeaves(value, at).flatMap((leaf) =>
+    leaf.value === undefined || leaf.value === null || leaf.value === "" ? [] : [leaf.path],
+  );
 }
 
 /** The engine hands every top-level value to the program as text: objects as JSON. */
