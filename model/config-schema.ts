@@ -35,6 +35,7 @@ import {
   DEFAULT_ADMIN_USER,
   DEFAULT_BACKUP_VOLUME_SIZE,
   DEFAULT_DUMP_TIMEOUT_MINUTES,
+  MAX_DUMP_TIMEOUT_MINUTES,
   DEFAULT_SSLMODE,
   POSTGRES_IMAGE,
   POSTGRES_PORT,
@@ -282,7 +283,12 @@ const backupSchema = z.strictObject({
    * older dumps kept); the other tenants are still dumped. Raise it for a tenant whose dump
    * takes longer.
    */
-  dumpTimeoutMinutes: z.number().int().min(1).max(1440).default(DEFAULT_DUMP_TIMEOUT_MINUTES),
+  dumpTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DUMP_TIMEOUT_MINUTES)
+    .default(DEFAULT_DUMP_TIMEOUT_MINUTES),
   target: z
     .discriminatedUnion("kind", [
       z.strictObject({

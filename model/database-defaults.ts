@@ -36,5 +36,8 @@ export const POSTGRES_IMAGE =
  */
 export const DEFAULT_DUMP_TIMEOUT_MINUTES = 60;
 
+/** The longest a tenant's dump may be allowed to run: a day, so one run ends before the next. */
+export const MAX_DUMP_TIMEOUT_MINUTES = 1440;
+
 /** Size of the backups' volume when the backup target is a volume. */
 export const DEFAULT_BACKUP_VOLUME_SIZE = "10Gi";

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_BACKUP_VOLUME_SIZE,
   DEFAULT_DUMP_TIMEOUT_MINUTES,
+  MAX_DUMP_TIMEOUT_MINUTES,
 } from "../../model/database-defaults";
 import { assertNoProblems } from "../component-args-error";
 import { NAMESPACE_NAME_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
@@ -74,7 +75,7 @@ export interface TenantBackupsArgs {
    */
   readonly retentionDays: number;
   /**
-   * How long one tenant's dump may run before it is stopped and fails (1 to 1440 minutes); the
+   * How long one tenant's dump may run before it is stopped and fails (1 to {@link MAX_DUMP_TIMEOUT_MINUTES} minutes); the
    * other tenants are still dumped. @default 60
    */
   readonly dumpTimeoutMinutes?: number;
@@ -130,9 +131,11 @@ export function resolveTenantBackupsArgs(
   const minutes = args.dumpTimeoutMinutes ?? DEFAULT_DUMP_TIMEOUT_MINUTES;
   assertNoProblems("TenantBackups", name, [
     ...retentionDaysProblems(args.retentionDays),
-    ...(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440
+    ...(Number.isInteger(minutes) && minutes >= 1 && minutes <= MAX_DUMP_TIMEOUT_MINUTES
       ? []
-      : [`dumpTimeoutMinutes ${minutes}: must be a whole number of minutes from 1 to 1440`]),
+      : [
+          `dumpTimeoutMinutes ${minutes}: must be a whole number of minutes from 1 to ${MAX_DUMP_TIMEOUT_MINUTES}`,
+        ]),
     ...tenantProblems,
   ]);
   const target = args.target;
