@@ -97,6 +97,13 @@ export interface EdgeEntrypointInput {
    */
   readonly pollSeconds?: number;
   /**
+   * Seconds to wait for nginx's master to start workers on a reload before the reload counts as
+   * not taken and is tried again at the next check. Parsing a 10,000-tenant table on a slow,
+   * CPU-limited pod takes seconds, not a minute.
+   * @default 60
+   */
+  readonly reloadWaitSeconds?: number;
+  /**
    * The nginx binary.
    * @default "nginx" (from PATH)
    */
@@ -105,7 +112,10 @@ export interface EdgeEntrypointInput {
 
 const SAFE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
 
-/** Renders the entry script. Throws if a path needs quoting or the interval is not 1–60 s. */
+/**
+ * Renders the entry script. Throws if a path needs quoting, the interval is not 1–60 s or the
+ * reload wait not 1–600 s.
+ */
 export function renderEdgeEntrypoint(input: EdgeEntrypointInput): string {
   const problems: string[] = [];
   for (const [key, value] of [
@@ -122,6 +132,11 @@ export function renderEdgeEntrypoint(input: EdgeEntrypointInput): string {
   const poll = input.pollSeconds ?? 2;
   if (!Number.isInteger(poll) || poll < 1 || poll > 60)
     problems.push(`pollSeconds ${JSON.stringify(poll)}: must be a whole number from 1 to 60`);
+  const reloadWait = input.reloadWaitSeconds ?? 60;
+  if (!Number.isInteger(reloadWait) || reloadWait < 1 || reloadWait > 600)
+    problems.push(
+      `reloadWaitSeconds ${JSON.stringify(reloadWait)}: must be a whole number from 1 to 600`,
+    );
   if (problems.length > 0)
     throw new Error(
       `edge entrypoint input is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
@@ -141,6 +156,7 @@ ROUTES='${input.routesDir}'
 # The TLS certificate and key, and the origin-pull CA: nginx reads them only when it (re)loads.
 CERT_DIRS='${certDirs.join(" ")}'
 POLL=${poll}
+RELOAD_WAIT=${reloadWait}
 
 log() { echo "edge-routes: $*" >&2; }
 routes_sum() { cat "$ROUTES"/*.conf 2>/dev/null | cksum | cut -d' ' -f1; }
@@ -148,11 +164,8 @@ routes_sum() { cat "$ROUTES"/*.conf 2>/dev/null | cksum | cut -d' ' -f1; }
 certs_sum() { for dir in $CERT_DIRS; do cat "$dir"/* 2>/dev/null; done | cksum | cut -d' ' -f1; }
 draining_kept() { sed -n 's/^${DRAINING_WORKERS_LINE}\\([0-9][0-9]*\\)$/\\1/p' "$ROUTES"/*.conf 2>/dev/null | head -n 1; }
 
-# Old workers ("shutting down") of this nginx past what the applied table says memory holds are
-# stopped, oldest first. Only after a reload: when no worker serves, nginx itself is quitting
-# (the pod stopping) and its workers finish their streams.
-trim_draining() {
-  [ -n "$kept" ] || return 0
+# This nginx's workers, one a line: start time (clock ticks since boot), pid, serving or draining.
+nginx_workers() {
   for proc in /proc/[0-9]*; do
     # read, a builtin: no process per process looked at (a busy node has hundreds).
     { read -r stat < "$proc/stat"; } 2>/dev/null || continue
@@ -163,17 +176,41 @@ trim_draining() {
     set +f
     [ "$2" = "$nginx_pid" ] || continue
     case "$(tr '\\0' ' ' 2>/dev/null < "$proc/cmdline")" in
-      *'worker process is shutting down'*) echo "\${20} \${proc#/proc/}" ;;
-      *'worker process'*) echo serving ;;
+      *'worker process is shutting down'*) echo "\${20} \${proc#/proc/} draining" ;;
+      *'worker process'*) echo "\${20} \${proc#/proc/} serving" ;;
     esac
-  done | sort -n |
+  done
+}
+serving_workers() { nginx_workers | awk '$3 == "serving" { printf "%s ", $2 }'; }
+
+# Old workers past what the applied table says memory holds are stopped, oldest first. Only
+# after a reload: when no worker serves, nginx itself is quitting (the pod stopping) and its
+# workers finish their streams.
+trim_draining() {
+  [ -n "$kept" ] || return 0
+  nginx_workers | sort -n |
     # With a serving worker (a reload, not a quit), the draining ones past $kept, oldest first.
-    awk -v kept="$kept" '$1 == "serving" { serving = 1; next } { pid[++n] = $2 }
+    awk -v kept="$kept" '$3 == "serving" { serving = 1; next } { pid[++n] = $2 }
       END { if (serving) for (i = 1; i <= n - kept; i++) print pid[i] }' |
     while read -r pid; do
       kill -TERM "$pid" 2>/dev/null &&
         log "stopped draining worker $pid: more than $kept draining workers do not fit in memory"
     done
+}
+
+# Whether nginx took the reload just signalled: a worker serves that did not before ($1), within
+# RELOAD_WAIT seconds. A master that cannot apply what nginx -t passed (a port it cannot bind,
+# memory, a file swapped in between) logs why and keeps the workers it had.
+reload_taken() {
+  waited=0
+  while :; do
+    for pid in $(serving_workers); do
+      case " $1 " in *" $pid "*) ;; *) return 0 ;; esac
+    done
+    [ "$waited" -lt "$RELOAD_WAIT" ] || return 1
+    sleep 1
+    waited=$((waited + 1))
+  done
 }
 
 applied=$(routes_sum)
@@ -209,12 +246,17 @@ watch_files() {
       kept_on="still serving $applied and the certificate files it loaded before"
     fi
     if out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
-      if "$NGINX" -s reload -c "$CONF" -e /dev/stderr; then
+      before=$(serving_workers)
+      if "$NGINX" -s reload -c "$CONF" -e /dev/stderr && reload_taken "$before"; then
         log "$changed taken with a graceful reload"
         applied=$now
         applied_certs=$certs
         kept=$(draining_kept)
         refused=''
+      elif [ "$now $certs" != "$refused" ]; then
+        # Not applied: tried again every interval, as a refused change is checked again.
+        log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; trying again"
+        refused="$now $certs"
       fi
     elif [ "$now $certs" != "$refused" ]; then
       # Logged once per change; checked again every interval (a new Service may not resolve yet,

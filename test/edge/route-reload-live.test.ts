@@ -9,6 +9,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -60,7 +61,7 @@ beforeAll(async () => {
     environment: "dev",
     domain: "dev.example.test",
     tenants: [...FIRST.map((id) => ({ id })), ...ADDED.map((id) => ({ id, later: true }))],
-    entrypoint: { pollSeconds: 1 },
+    entrypoint: { pollSeconds: 1, reloadWaitSeconds: 3 },
   });
 }, 30_000);
 
@@ -79,8 +80,13 @@ describe("route table changes on the running edge", () => {
     expect(result).toMatchObject({ streams: 4, cut: [], events: 5, sameMaster: true });
     // Each change answered (runRouteChanges waits for it; about a second with a 1 s poll).
     expect(result.answeredAfterMs).toHaveLength(4);
-    // Reloads, never a restart: four tables taken.
-    expect(edge.nginx.log().match(/taken with a graceful reload/g)).toHaveLength(4);
+    // Reloads, never a restart: four tables taken (logged once nginx's new workers serve).
+    await waitFor(
+      "four reloads logged",
+      () => edge.nginx.log().match(/taken with a graceful reload/g)?.length === 4,
+      5_000,
+      100,
+    );
     for (const id of ["acme", "globex", ...ADDED])
       expect(await answerOf(edge, id)).toBe(`200 ${id}`);
     expect(await answerOf(edge, "leaving")).toBe("404");
@@ -105,6 +111,37 @@ describe("route table changes on the running edge", () => {
     );
     expect(masterPid(edge)).toBe(pid);
   }, 60_000);
+
+  it("tries again a table nginx -t passes but the master cannot apply, and takes it once it can", async () => {
+    const pid = masterPid(edge);
+    const workers = servingWorkers(edge);
+    // nginx -t binds no port; the master's reload must, and fails on one already taken.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const without = edge.renderFor(["acme", "globex", ...ADDED]);
+    edge.writeRoutes(`${without}\nserver { listen 127.0.0.1:${port}; return 204; }\n`);
+    await waitFor(
+      "the reload not taken",
+      () => /passed nginx -t but nginx did not take it within 3s/.test(edge.nginx.log()),
+      30_000,
+      100,
+    );
+    expect(edge.nginx.log()).toContain(`bind() to 127.0.0.1:${port} failed`);
+    expect(servingWorkers(edge)).toEqual(workers);
+    expect(await answerOf(edge, "leaving")).toBe("200 leaving");
+
+    // Once the port is free, the next try takes the table: "leaving" is no longer routed.
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await waitFor(
+      "the table taken on a later try",
+      async () => (await answerOf(edge, "leaving")) === "404",
+      30_000,
+      100,
+    );
+    expect(masterPid(edge)).toBe(pid);
+    expect(edge.nginx.log().match(/did not take it/g)).toHaveLength(1);
+  }, 90_000);
 });
 
 describe("old workers past what the pod's memory holds", () => {
@@ -320,7 +357,8 @@ describe("a certificate renewed in place, as the kubelet swaps the TLS Secret's 
       throw new Error(`${String(error)}\n${log()}`);
     });
     expect(masterPid(tls)).toBe(master);
-    expect(taken()).toBe(1);
+    // Logged once nginx's new workers serve.
+    await waitFor("the reload logged", () => taken() === 1, 5_000, 100);
     // A client that trusts only the new certificate is served.
     const res = await edgeHttps({
       port: tls.ports.https,
@@ -364,7 +402,7 @@ describe("a certificate renewed in place, as the kubelet swaps the TLS Secret's 
       100,
     );
     expect(masterPid(tls)).toBe(master);
-    expect(taken()).toBe(takenBefore + 1);
+    await waitFor("the reload logged", () => taken() === takenBefore + 1, 5_000, 100);
   }, 60_000);
 });
 

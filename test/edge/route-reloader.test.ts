@@ -78,6 +78,19 @@ describe("renderEdgeEntrypoint", () => {
     expect(script).toContain(line);
   });
 
+  it.each([
+    [undefined, "RELOAD_WAIT=60"],
+    [5, "RELOAD_WAIT=5"],
+  ])("waits %s seconds for a reload's new workers", (reloadWaitSeconds, line) => {
+    expect(renderEdgeEntrypoint({ ...input, reloadWaitSeconds }).split("\n")).toContain(line);
+  });
+
+  it.each([0, 601, 1.5])("refuses a reload wait of %s seconds", (reloadWaitSeconds) => {
+    expect(() => renderEdgeEntrypoint({ ...input, reloadWaitSeconds })).toThrow(
+      `edge entrypoint input is invalid:\n  - reloadWaitSeconds ${reloadWaitSeconds}: must be a whole number from 1 to 600`,
+    );
+  });
+
   it("refuses folders that would need quoting, naming each", () => {
     expect(() =>
       renderEdgeEntrypoint({ ...input, tlsDir: "tls", originPullDir: "/etc/origin pull" }),

@@ -77,7 +77,7 @@ export interface EdgeOptions {
    * Run nginx under the edge's entry script (as the container does), checking the route table
    * and the certificate folders every `pollSeconds`. @default nginx is started directly
    */
-  readonly entrypoint?: { readonly pollSeconds: number };
+  readonly entrypoint?: { readonly pollSeconds: number; readonly reloadWaitSeconds?: number };
   /** Changes to the rendered input after the component's (e.g. for a benchmark variant). */
   readonly tweak?: (input: NginxConfigInput) => NginxConfigInput;
   /** Changes to the rendered main nginx.conf (e.g. the benchmark's `return 200` floor). */
@@ -273,6 +273,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           tlsDir,
           originPullDir: options.originPullCa === undefined ? undefined : originPullDir,
           pollSeconds: options.entrypoint.pollSeconds,
+          reloadWaitSeconds: options.entrypoint.reloadWaitSeconds,
           nginx: NGINX,
         }),
       );
