@@ -11,7 +11,10 @@ export interface FlagSpec {
   readonly type: "string" | "boolean";
   /** One-letter alias (`-s` for `--stack`). */
   readonly short?: string;
-  /** The flag may be repeated; its values are collected in order. */
+  /**
+   * The flag may be repeated; its values are collected in order. Any other flag is given at most
+   * once: twice is a usage error naming it and the values given (ops/command-line/parse.ts).
+   */
   readonly multiple?: boolean;
   /** How help names the flag's value (`S` in `--stack, -s S`). */
   readonly value?: string;

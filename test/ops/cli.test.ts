@@ -304,6 +304,101 @@ describe("parseCommand", () => {
   });
 });
 
+describe("parseCommand: a flag that takes one value, given more than once", () => {
+  it.each([
+    [
+      ["deploy", "--stack", "dev", "--skip-build", "--stack", "production"],
+      'deploy: --stack given twice ("dev", then "production"); give it once',
+    ],
+    [
+      ["history", "-s", "dev", "--stack=production"],
+      'history: --stack given twice ("dev", then "production"); give it once',
+    ],
+    [
+      ["status", "--stack", "dev", "--stack", "dev"],
+      'status: --stack given twice ("dev", then "dev"); give it once',
+    ],
+    [
+      ["promote", "--from", "dev", "--to", "dev", "--to", "production", "--yes"],
+      'promote: --to given twice ("dev", then "production"); give it once',
+    ],
+    [
+      ["promote", "--from", "dev", "--to", "a", "--to", "b", "--to", "c"],
+      'promote: --to given 3 times ("a", then "b", then "c"); give it once',
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "4", "--to", ""],
+      'rollback: --to given twice ("4", then ""); give it once',
+    ],
+    [
+      ["rollback", "--stack", "dev", "--to", "4", "--version", "x", "--to", "5"],
+      'rollback: --to given twice ("4", then "5"); give it once',
+    ],
+    [
+      ["db", "backup", "--stack", "dev", "--tenant", "acme", "--port", "5432", "--port", "0"],
+      'db: --port given twice ("5432", then "0"); give it once',
+    ],
+    [
+      ["keys", "show", "--stack", "dev", "-t", "acme", "-t", "globex"],
+      'keys: --tenant given twice ("acme", then "globex"); give it once',
+    ],
+    [
+      ["deploy", "--stack", "dev", "--dry-run", "--dry-run"],
+      "deploy: --dry-run given twice; give it once",
+    ],
+    [
+      ["promote", "--from", "dev", "--to", "production", "-y", "--yes"],
+      "promote: --yes given twice; give it once",
+    ],
+    [
+      ["deploy", "--tag", "a", "--stack", "dev", "--stack", "production", "--tag", "b"],
+      'deploy: --tag given twice ("a", then "b"); give it once\n' +
+        'deploy: --stack given twice ("dev", then "production"); give it once',
+    ],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCommand(COMMANDS, argv)).toThrow(new UsageError(message));
+  });
+
+  it("refuses every command's one-value flags given twice, and no repeatable flag", () => {
+    for (const { spec } of COMMANDS) {
+      const action = Object.keys(spec.actions ?? {}).slice(0, 1);
+      for (const [flag, { type, multiple }] of Object.entries(spec.flags)) {
+        const twice =
+          type === "string" ? [`--${flag}`, "one", `--${flag}`, "two"] : [`--${flag}`, `--${flag}`];
+        const parse = () => parseCommand(COMMANDS, [spec.name, ...action, ...twice]);
+        if (multiple === true) {
+          expect(parse, `${spec.name} --${flag}`).not.toThrow(/given twice/);
+        } else {
+          const values = type === "string" ? ' ("one", then "two")' : "";
+          expect(parse, `${spec.name} --${flag}`).toThrow(
+            new UsageError(`${spec.name}: --${flag} given twice${values}; give it once`),
+          );
+        }
+      }
+    }
+  });
+
+  it.each([
+    [
+      ["deploy", "--stack", "dev", "--remove-tenant", "a", "--remove-tenant", "b"],
+      { stack: "dev", removeTenants: ["a", "b"] },
+    ],
+    [
+      ["deploy", "--stack", "dev", "--group", "beta", "--group", "beta"],
+      { stack: "dev", groups: ["beta", "beta"] },
+    ],
+  ])("collects repeatable flags: %j", (argv, options) => {
+    expect(parseCommand(COMMANDS, argv)).toMatchObject({ name: "deploy", options });
+  });
+
+  it.each([
+    [["deploy", "--stack", "dev", "--stack", "production", "--help"]],
+    [["status", "-h", "--help"]],
+  ])("still answers --help: %j", (argv) => {
+    expect(parseCommand(COMMANDS, argv)).toEqual({ name: "help", topic: argv[0] });
+  });
+});
+
 describe("parsePort", () => {
   const refused = (text: string) =>
     new UsageError(`certs: --port "${text}" must be a port, a whole number from 1 to 65535`);
@@ -362,6 +457,19 @@ describe("main", () => {
     ]);
     expect(ctx.stdout.text).toBe("");
     expect(ctx.engine.calls.map((c) => c.method)).toEqual(["dispose"]);
+  });
+
+  it("exits 2 on a --stack given twice, deploying neither stack", async () => {
+    const engine = new MemoryEngine({ dev: devStack(), production: devStack() });
+    const ctx = testContext(engine, { answer: true });
+    expect(
+      await main(["deploy", "--stack", "dev", "--skip-build", "--stack", "production"], ctx),
+    ).toBe(2);
+    expect(ctx.stderr.lines).toEqual([
+      'error: deploy: --stack given twice ("dev", then "production"); give it once',
+    ]);
+    expect(ctx.stdout.text).toBe("");
+    expect(engine.calls.map((c) => c.method)).toEqual(["dispose"]);
   });
 
   it("exits 1 with the explained error for an unknown stack, and disposes the engine", async () => {
