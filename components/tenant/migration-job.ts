@@ -2,7 +2,8 @@
  * A tenant's pre-release migration: a Job that runs the new image's migration command with the
  * tenant's own env and DATABASE_URL, and must succeed before the Deployment rolls. Its name
  * carries a hash of image and command, so a new image (or command) is a new Job, and re-running
- * the same release reuses the finished one instead of migrating twice.
+ * the same release reuses the finished one instead of migrating twice. A suspended tenant has no
+ * Job (TenantApp), so resuming runs the current image's migration once more.
  */
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";

@@ -116,12 +116,13 @@ export interface TenantAppArgs {
   readonly writableSizeLimit?: string;
   /**
    * Migration command run by the new image, with the app's env, in a Job that must succeed
-   * before the Deployment rolls. @default no migration
+   * before the Deployment rolls; none while `suspended` (it runs on resume). @default no migration
    */
   readonly migrate?: readonly string[];
   /**
-   * Keep the namespace, Secret, config and database, but run no pod (the edge answers 503 for
-   * the tenant). Quota and PodDisruptionBudget keep `replicas`, so resuming is one change.
+   * Keep the namespace, Secret, config and database, but run no pod, not even the migration Job
+   * (the edge answers 503 for the tenant). Quota and PodDisruptionBudget keep `replicas`, so
+   * resuming is one change.
    * @default false
    */
   readonly suspended?: boolean;

@@ -76,7 +76,7 @@ export class TenantApp extends pulumi.ComponentResource {
   public readonly namespaceResource: k8s.core.v1.Namespace;
   /** `sp-{id}-env`: credentials as env, and the agent config as a file. */
   public readonly secret: k8s.core.v1.Secret;
-  /** The pre-release migration, when `migrate` is set. */
+  /** The pre-release migration, when `migrate` is set and the tenant is not suspended. */
   public readonly migrationJob?: k8s.batch.v1.Job;
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
@@ -189,13 +189,19 @@ export class TenantApp extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * The migration Job, none without a command or while suspended: a suspended tenant runs none of
+   * its code (no pod of its image with its key and DATABASE_URL). Suspending deletes the Job;
+   * resuming creates it again under the same resource name, named for the current image and
+   * command, so the migration runs before the Deployment scales up again.
+   */
   private createMigrationJob(
     name: string,
     args: ResolvedTenantAppArgs,
     pod: TenantPod,
   ): k8s.batch.v1.Job | undefined {
     const migrate = args.migrate;
-    if (migrate === undefined || migrate.length === 0) return undefined;
+    if (migrate === undefined || migrate.length === 0 || args.suspended === true) return undefined;
     return createChild(
       this,
       k8s.batch.v1.Job,

@@ -66,6 +66,84 @@ describe("pre-release migration Job", () => {
     }
   });
 
+  it("is absent while suspended and runs again on resume, for the current image and command", async () => {
+    const migrate = ["./bin/migrate", "up"];
+    // A release during the suspension: resuming must migrate for the image the tenant resumes on.
+    const resumedImage = IMAGE.replace(/a{64}$/, "b".repeat(64));
+    const suspended = await deploy({ migrate, suspended: true });
+    const resumed = await deploy({ migrate, image: resumedImage });
+    const parent = "urn:pulumi:test::agent-cloud::agent-cloud:tenant:TenantApp";
+    const urn = (type: string, name: string) => `${parent}$${type}::${name}`;
+    const namespace = urn(KUBERNETES.Namespace, "tenant-acme-namespace");
+    const secret = urn(KUBERNETES.Secret, "tenant-acme-secret");
+    const apiKey = urn("random:index/randomPassword:RandomPassword", "tenant-acme-api-key");
+    const job = urn(KUBERNETES.Job, "tenant-acme-migrate");
+    const deploymentAliases = ["apps/v1beta1", "apps/v1beta2", "extensions/v1beta1"].map(
+      (version) =>
+        `{"spec":{"name":"","type":"kubernetes:${version}:Deployment","stack":"","project":"","parenturn":"${parent}::tenant-acme"}}`,
+    );
+    const policyAliases = [
+      `{"spec":{"name":"","type":"kubernetes:extensions/v1beta1:NetworkPolicy","stack":"","project":"","parenturn":"${parent}::tenant-acme"}}`,
+    ];
+    // Every resource but the Job keeps its URN and aliases, so neither change replaces any of them.
+    const shape = (run: Awaited<ReturnType<typeof deploy>>) =>
+      run.resources
+        .map((r) => ({
+          urn: r.urn,
+          dependsOn: [...r.dependsOn].sort(),
+          aliases: r.aliases,
+        }))
+        .sort((a, b) => a.urn.localeCompare(b.urn));
+    const common = (deploymentDependsOn: string[]) =>
+      [
+        { urn: `${parent}::tenant-acme`, dependsOn: [], aliases: [] },
+        { urn: apiKey, dependsOn: [], aliases: [] },
+        { urn: namespace, dependsOn: [], aliases: [] },
+        {
+          urn: urn(KUBERNETES.ResourceQuota, "tenant-acme-quota"),
+          dependsOn: [namespace],
+          aliases: [],
+        },
+        {
+          urn: urn(KUBERNETES.Service, "tenant-acme-service"),
+          dependsOn: [namespace],
+          aliases: [],
+        },
+        {
+          urn: urn(KUBERNETES.NetworkPolicy, "tenant-acme-network-policy"),
+          dependsOn: [namespace],
+          aliases: policyAliases,
+        },
+        { urn: secret, dependsOn: [apiKey, namespace].sort(), aliases: [] },
+        {
+          urn: urn(KUBERNETES.Deployment, "tenant-acme-deployment"),
+          dependsOn: [apiKey, namespace, secret, ...deploymentDependsOn].sort(),
+          aliases: deploymentAliases,
+        },
+      ].sort((a, b) => a.urn.localeCompare(b.urn));
+
+    expect(shape(suspended)).toEqual(common([]));
+    expect(suspended.ofType(KUBERNETES.Job)).toEqual([]);
+    expect(
+      suspended.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.replicas,
+    ).toBe(0);
+
+    expect(shape(resumed)).toEqual(
+      [...common([job]), { urn: job, dependsOn: [namespace, secret].sort(), aliases: [] }].sort(
+        (a, b) => a.urn.localeCompare(b.urn),
+      ),
+    );
+    const resumedJob = resumed.get(KUBERNETES.Job, "tenant-acme-migrate").inputs;
+    expect(resumedJob.metadata.name).toBe(migrationJobName("acme", resumedImage, migrate));
+    expect(resumedJob.spec.template.spec.containers[0]).toMatchObject({
+      image: resumedImage,
+      command: migrate,
+    });
+    expect(resumed.get(KUBERNETES.Deployment, "tenant-acme-deployment").inputs.spec.replicas).toBe(
+      1,
+    );
+  });
+
   it("takes app.migrate for every tenant, a tenant's own migrate over it, [] for none", () => {
     const c = parseConfig({
       environment: "dev",
