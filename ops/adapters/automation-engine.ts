@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -51,6 +51,7 @@ import {
   writeConfigChanges,
 } from "./stack-file";
 import { LOCAL_STATE_DIR } from "./local-backend";
+import { dependencyLine, dependencySource, npmCiArgs } from "./worktree-dependencies";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 
 /**
@@ -77,6 +78,8 @@ export interface AutomationEngineOptions {
   readonly envVars?: Readonly<Record<string, string>>;
   /** Where rollback worktrees are made; default: the system temp folder. */
   readonly worktreeRoot?: string;
+  /** The npm executable that installs a rollback commit's locked packages; default `npm`. */
+  readonly npm?: string;
 }
 
 const exec = promisify(execFile);
@@ -137,6 +140,7 @@ export class AutomationEngine implements ReleaseEngine {
   readonly workDir: string;
   readonly #envVars: Readonly<Record<string, string>>;
   readonly #worktreeRoot: string;
+  readonly #npm: string;
   readonly #git: Git;
   #cli?: Promise<PulumiCommand>;
   #whoami?: Promise<void>;
@@ -147,6 +151,7 @@ export class AutomationEngine implements ReleaseEngine {
     this.workDir = path.resolve(options.workDir);
     this.#envVars = options.envVars ?? {};
     this.#worktreeRoot = options.worktreeRoot ?? os.tmpdir();
+    this.#npm = options.npm ?? "npm";
     this.#git = new Git(this.workDir);
   }
 
@@ -228,7 +233,9 @@ export class AutomationEngine implements ReleaseEngine {
 
   async preview(stack: string, options: RunOptions): Promise<PreviewOutcome> {
     const dir =
-      options.source === undefined ? this.workDir : await this.checkout(stack, options.source);
+      options.source === undefined
+        ? this.workDir
+        : await this.checkout(stack, options.source, options.onOutput);
     const pulumiStack = await this.stack(stack, dir, options.env);
     try {
       const steps: PreviewStep[] = [];
@@ -258,7 +265,9 @@ export class AutomationEngine implements ReleaseEngine {
 
   async up(stack: string, options: RunOptions): Promise<UpOutcome> {
     const dir =
-      options.source === undefined ? this.workDir : await this.checkout(stack, options.source);
+      options.source === undefined
+        ? this.workDir
+        : await this.checkout(stack, options.source, options.onOutput);
     const pulumiStack = await this.stack(stack, dir, options.env);
     try {
       const result = await pulumiStack.up({
@@ -391,27 +400,89 @@ export class AutomationEngine implements ReleaseEngine {
    * The project as of `source.commit`, in a git worktree, with `source.config` as the stack's
    * config (the current file's secrets provider and salt kept, so its ciphertext decrypts).
    * Returns the project folder inside the worktree.
+   *
+   * `git status` there stays empty, as Pulumi runs it to record `git.dirty`: the rewritten stack
+   * file is marked skip-worktree in the worktree's own index (the update records the config it ran
+   * with, and rollbacks read that, never the commit's stack file), and the packages live beside
+   * the worktree (see worktree-dependencies.ts), printed on `onOutput` when the worktree is made.
    */
-  private async checkout(stack: string, source: RunSource): Promise<string> {
+  private async checkout(
+    stack: string,
+    source: RunSource,
+    onOutput?: (text: string) => void,
+  ): Promise<string> {
     let tree = this.#worktrees.get(source.commit);
+    const prefix = await this.#git.prefix();
     if (tree === undefined) {
-      tree = path.join(
-        await mkdtemp(path.join(this.#worktreeRoot, "agent-cloud-rollback-")),
-        "tree",
-      );
+      const folder = await mkdtemp(path.join(this.#worktreeRoot, "agent-cloud-rollback-"));
+      tree = path.join(folder, "tree");
       await this.#git.addWorktree(tree, source.commit);
       this.#worktrees.set(source.commit, tree);
+      const line = await this.provideDependencies(source.commit, path.join(tree, prefix), folder);
+      onOutput?.(line);
     }
-    const projectDir = path.join(tree, await this.#git.prefix());
-    const modules = path.join(projectDir, "node_modules");
-    if (!existsSync(modules) && existsSync(path.join(this.workDir, "node_modules"))) {
-      // The worktree has sources only; the program runs with today's installed packages.
-      await symlink(path.join(this.workDir, "node_modules"), modules, "dir");
+    const projectDir = path.join(tree, prefix);
+    const stackFile = this.stackFile(stack, projectDir);
+    const relative = path.relative(projectDir, stackFile);
+    const git = new Git(projectDir);
+    if ((await git.run(["ls-files", "--", relative])) !== "") {
+      await git.run(["update-index", "--skip-worktree", "--", relative]);
     }
     const current = this.stackFile(stack);
     const base = existsSync(current) ? await readFile(current, "utf8") : "";
-    await writeFile(this.stackFile(stack, projectDir), replaceConfigInText(base, source.config));
+    await writeFile(stackFile, replaceConfigInText(base, source.config));
     return projectDir;
+  }
+
+  /**
+   * Gives the worktree project `projectDir` its commit's packages, in `folder/node_modules` (the
+   * worktree's parent, outside git's work tree); returns the line saying which it did.
+   */
+  private async provideDependencies(
+    commit: string,
+    projectDir: string,
+    folder: string,
+  ): Promise<string> {
+    const lock = (dir: string) => {
+      const file = path.join(dir, "package-lock.json");
+      return existsSync(file) ? readFile(file, "utf8") : Promise.resolve(undefined);
+    };
+    const projectModules = path.join(this.workDir, "node_modules");
+    const source = dependencySource({
+      commitLock: await lock(projectDir),
+      projectLock: await lock(this.workDir),
+      projectHasModules: existsSync(projectModules),
+    });
+    const modules = path.join(folder, "node_modules");
+    if (source.kind === "link") await symlink(projectModules, modules, "dir");
+    if (source.kind === "install") await this.installLocked(commit, projectDir, modules);
+    return dependencyLine(commit, source);
+  }
+
+  /**
+   * `npm ci` of `commit`'s lockfile in its worktree project `dir`; the node_modules it makes is
+   * then moved to `into`.
+   */
+  private async installLocked(commit: string, dir: string, into: string): Promise<void> {
+    try {
+      await exec(this.#npm, npmCiArgs(dir), { cwd: dir, maxBuffer: 64 << 20 });
+    } catch (error) {
+      const failure = error as {
+        stderr?: string;
+        stdout?: string;
+        code?: unknown;
+        message: string;
+      };
+      const detail =
+        failure.code === "ENOENT"
+          ? `${this.#npm} is not on PATH`
+          : tail(failure.stderr || failure.stdout || failure.message);
+      throw new OpsError(
+        `npm ci of commit ${commit.slice(0, 12)}'s package-lock.json failed, so the rollback cannot run the packages it locked: ${detail}; fix the cause (registry access, npm login), then retry`,
+      );
+    }
+    const installed = path.join(dir, "node_modules");
+    if (existsSync(installed)) await rename(installed, into);
   }
 
   async dispose(): Promise<void> {

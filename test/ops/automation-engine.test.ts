@@ -3,7 +3,7 @@
  * (see support/fake-pulumi.ts): which CLI calls it makes, that none of them asks for secrets, and
  * how CLI failures become the errors the user sees.
  */
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,7 +18,7 @@ import {
   UpdateInProgressError,
 } from "../../ops/errors";
 import { configFromText } from "../../ops/adapters/stack-file";
-import { initRepo } from "./support/git-repo";
+import { gitIn, initRepo } from "./support/git-repo";
 import {
   type FakeCall,
   type FakeScenario,
@@ -369,13 +369,173 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     expect(upCwd).toBe(previewCwd);
     expect(previewCwd).toMatch(/agent-cloud-rollback-[^/]+\/tree\/infra$/);
     expect(await readFile(path.join(previewCwd!, "index.js"), "utf8")).toBe("// v1\n");
-    expect(lstatSync(path.join(previewCwd!, "node_modules")).isSymbolicLink()).toBe(true);
+    // The packages sit beside the worktree (its parent folder), outside git's work tree.
+    const beside = path.join(previewCwd!, "..", "..", "node_modules");
+    expect(lstatSync(beside).isSymbolicLink()).toBe(true);
+    expect(realpathSync(beside)).toBe(realpathSync(path.join(project, "node_modules")));
+    expect(existsSync(path.join(previewCwd!, "node_modules"))).toBe(false);
     const stackFile = await readFile(path.join(previewCwd!, "stacks", "Pulumi.dev.yaml"), "utf8");
     expect(stackFile).toContain("encryptionsalt: v1:salt");
     expect(configFromText(stackFile)).toEqual(config);
     await realEngine.dispose();
     expect(existsSync(previewCwd!)).toBe(false);
+    expect(existsSync(path.join(project, "node_modules"))).toBe(true);
     expect(await readFile(path.join(project, "index.js"), "utf8")).toBe("// v2\n");
+  });
+
+  it("keeps a rollback worktree clean for git, so Pulumi records its update at the commit, not dirty", async () => {
+    const realEngine = engine();
+    const config = { "agent-cloud:environment": "dev", "agent-cloud:domain": "dev.example.com" };
+    const streamed: string[] = [];
+    await realEngine.preview("dev", {
+      source: { commit: firstCommit, config },
+      onOutput: (t) => streamed.push(t),
+    });
+    const cwd = (await calls()).find((c) => c.argv[0] === "preview")!.cwd;
+    // What the Pulumi CLI runs there to record git.dirty (metadata.go isGitWorkTreeDirty).
+    expect(gitIn(() => cwd)("status", "--porcelain", "-z")).toBe("");
+    expect(
+      configFromText(await readFile(path.join(cwd, "stacks", "Pulumi.dev.yaml"), "utf8")),
+    ).toEqual(config);
+    expect(streamed).toEqual([
+      `packages: commit ${firstCommit.slice(0, 12)} has no package-lock.json; using the project's node_modules, whose versions may differ from what it ran\n`,
+      "Previewing update (dev):\n",
+    ]);
+    // The skip-worktree bit is in the worktree's own index: the project's checkout is untouched.
+    const projectGit = gitIn(() => project);
+    expect(projectGit("ls-files", "-v", "--", "stacks/Pulumi.dev.yaml")).toBe(
+      "H stacks/Pulumi.dev.yaml",
+    );
+    expect(projectGit("status", "--porcelain")).toBe("");
+    await realEngine.dispose();
+  });
+
+  /**
+   * A repository whose project is at its top, with v1 locking `lockThen` and HEAD `lockNow`, the
+   * project's node_modules installed, and a stand-in npm that logs its argv and folder and
+   * "installs" a marker package; returns the project, v1's sha and the stand-in's log.
+   */
+  async function lockedProject(name: string, lockThen: string, lockNow: string, npmFails = false) {
+    const dir = path.join(root, name);
+    await mkdir(path.join(dir, "node_modules", "today"), { recursive: true });
+    const git = initRepo(dir);
+    await writeFile(path.join(dir, ".gitignore"), "node_modules/\n");
+    await writeFile(path.join(dir, "Pulumi.yaml"), "name: agent-cloud\nruntime: nodejs\n");
+    await writeFile(path.join(dir, "Pulumi.dev.yaml"), "config:\n  agent-cloud:environment: dev\n");
+    await writeFile(path.join(dir, "package.json"), '{ "name": "agent-cloud" }\n');
+    await writeFile(path.join(dir, "package-lock.json"), lockThen);
+    git("add", ".");
+    git("commit", "-q", "-m", "v1");
+    const v1 = git("rev-parse", "HEAD");
+    await writeFile(path.join(dir, "package-lock.json"), lockNow);
+    await writeFile(path.join(dir, "index.js"), "// v2\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "v2");
+    const log = path.join(dir, "..", `${name}-npm.jsonl`);
+    const npm = path.join(dir, "..", `${name}-npm`);
+    await writeFile(
+      npm,
+      `#!${process.execPath}\n` +
+        `const fs = require("node:fs");\n` +
+        `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd() }) + "\\n");\n` +
+        (npmFails
+          ? `process.stderr.write("npm error code ETIMEDOUT\\nnpm error network request to https://registry.npmjs.org/yaml failed\\n"); process.exit(1);\n`
+          : `fs.mkdirSync("node_modules/locked", { recursive: true });\n` +
+            `fs.copyFileSync("package-lock.json", "node_modules/locked/package-lock.json");\n`),
+      { mode: 0o755 },
+    );
+    const npmCalls = async () =>
+      existsSync(log)
+        ? (await readFile(log, "utf8"))
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => JSON.parse(l) as { argv: string[]; cwd: string })
+        : [];
+    const lockedEngine = new AutomationEngine({ workDir: dir, worktreeRoot: root, npm });
+    return { dir, v1, npmCalls, lockedEngine };
+  }
+
+  it("installs a rollback commit's own locked packages (npm ci) beside its worktree when its lockfile differs", async () => {
+    const { dir, v1, npmCalls, lockedEngine } = await lockedProject(
+      "lock-differs",
+      '{ "lockfileVersion": 3, "k8s": "4.18.0" }\n',
+      '{ "lockfileVersion": 3, "k8s": "4.23.0" }\n',
+    );
+    const streamed: string[] = [];
+    const source = { commit: v1, config: { "agent-cloud:environment": "dev" } };
+    await lockedEngine.preview("dev", { source, onOutput: (t) => streamed.push(t) });
+    await lockedEngine.up("dev", { source, message: "rollback to v1" });
+    const cwd = (await calls()).find((c) => c.argv[0] === "preview")!.cwd;
+    expect(cwd).toMatch(/agent-cloud-rollback-[^/]+\/tree$/);
+    // Once per worktree, in the worktree's project folder, pinned there by --prefix.
+    expect(await npmCalls()).toEqual([
+      {
+        argv: [
+          "ci",
+          "--prefix",
+          cwd,
+          "--ignore-scripts",
+          "--no-audit",
+          "--no-fund",
+          "--include=dev",
+        ],
+        cwd,
+      },
+    ]);
+    expect(streamed).toEqual([
+      `packages: commit ${v1.slice(0, 12)}'s package-lock.json differs from the project's; installing its locked packages (npm ci)\n`,
+      "Previewing update (dev):\n",
+    ]);
+    // Installed from v1's lockfile, moved beside the worktree; the project's own left alone.
+    const beside = path.join(cwd, "..", "node_modules");
+    expect(lstatSync(beside).isDirectory()).toBe(true);
+    expect(await readFile(path.join(beside, "locked", "package-lock.json"), "utf8")).toBe(
+      '{ "lockfileVersion": 3, "k8s": "4.18.0" }\n',
+    );
+    expect(existsSync(path.join(cwd, "node_modules"))).toBe(false);
+    expect(existsSync(path.join(dir, "node_modules", "today"))).toBe(true);
+    expect(existsSync(path.join(dir, "node_modules", "locked"))).toBe(false);
+    expect(gitIn(() => cwd)("status", "--porcelain", "-z")).toBe("");
+    await lockedEngine.dispose();
+  });
+
+  it("links the project's node_modules when the rollback commit's lockfile is the project's", async () => {
+    const lock = '{ "lockfileVersion": 3, "k8s": "4.23.0" }\n';
+    const { dir, v1, npmCalls, lockedEngine } = await lockedProject("lock-same", lock, lock);
+    const streamed: string[] = [];
+    const source = { commit: v1, config: { "agent-cloud:environment": "dev" } };
+    await lockedEngine.preview("dev", { source, onOutput: (t) => streamed.push(t) });
+    const cwd = (await calls()).find((c) => c.argv[0] === "preview")!.cwd;
+    expect(await npmCalls()).toEqual([]);
+    expect(streamed).toEqual([
+      `packages: commit ${v1.slice(0, 12)}'s package-lock.json is the project's; using the project's node_modules\n`,
+      "Previewing update (dev):\n",
+    ]);
+    const beside = path.join(cwd, "..", "node_modules");
+    expect(lstatSync(beside).isSymbolicLink()).toBe(true);
+    expect(realpathSync(beside)).toBe(realpathSync(path.join(dir, "node_modules")));
+    expect(gitIn(() => cwd)("status", "--porcelain", "-z")).toBe("");
+    await lockedEngine.dispose();
+    expect(existsSync(path.join(dir, "node_modules", "today"))).toBe(true);
+  });
+
+  it("says which npm ci failed and why, and runs nothing", async () => {
+    const { v1, npmCalls, lockedEngine } = await lockedProject(
+      "lock-offline",
+      '{ "lockfileVersion": 3, "k8s": "4.18.0" }\n',
+      '{ "lockfileVersion": 3, "k8s": "4.23.0" }\n',
+      true,
+    );
+    const source = { commit: v1, config: { "agent-cloud:environment": "dev" } };
+    const error = await lockedEngine.preview("dev", { source }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpsError);
+    expect((error as Error).message).toBe(
+      `npm ci of commit ${v1.slice(0, 12)}'s package-lock.json failed, so the rollback cannot run the packages it locked: npm error code ETIMEDOUT\nnpm error network request to https://registry.npmjs.org/yaml failed; fix the cause (registry access, npm login), then retry`,
+    );
+    expect((await calls()).filter((c) => c.argv[0] === "preview")).toEqual([]);
+    const [npmCall] = await npmCalls();
+    await lockedEngine.dispose();
+    expect(existsSync(npmCall!.cwd)).toBe(false);
   });
 
   it("reports the git state of the project", async () => {
