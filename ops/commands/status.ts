@@ -16,7 +16,7 @@ import { lifecycleHealth, lifecycleOf } from "../plans/lifecycle";
 import { groupPending } from "../plans/pending";
 import { healthPathOf, tenantsOf } from "../stack-config";
 import { tenantsOutput } from "../stack-outputs";
-import { parseRelease } from "../plans/release";
+import { releaseOf } from "../plans/release";
 import { commitOf } from "../plans/update-meta";
 import { environmentSettings } from "../plans/shards";
 
@@ -68,7 +68,7 @@ export async function status(ctx: OpsContext, options: StatusOptions): Promise<n
       commit === undefined
         ? "no commit recorded"
         : `commit ${shortSha(commit.sha)}${commit.dirty ? " (dirty)" : ""}`;
-    const release = parseRelease(last.message);
+    const release = releaseOf(last);
     const who = [
       release.name === undefined ? "" : `, release "${release.name}"`,
       release.actor === undefined ? "" : `, by ${release.actor}`,

@@ -20,7 +20,7 @@
  */
 import type { UpdateRecord } from "../engine";
 import { fromRecorded, KEY, tenantsOf } from "../stack-config";
-import { commitOf, digestOf, messageTokens } from "./update-meta";
+import { commitOf, digestOf, messageTokens, opsMessage } from "./update-meta";
 
 /** Image reference per tenant id. */
 export type TenantImages = Readonly<Record<string, string>>;
@@ -206,6 +206,14 @@ export function parseRelease(message: string): ReleaseFacts {
   };
 }
 
+/**
+ * What an update's record says about it: {@link parseRelease} of its message, or an empty record
+ * for an update the Pulumi CLI ran by hand, whose message is its commit's title (opsMessage).
+ */
+export function releaseOf(update: Pick<UpdateRecord, "environment" | "message">): ReleaseFacts {
+  return parseRelease(opsMessage(update));
+}
+
 /** The overrides an update was run with, as history shows them. */
 export function overridesOf(facts: ReleaseFacts): string[] {
   const shown: string[] = [];
@@ -289,7 +297,7 @@ function observedAfter(
  * success may have left some of its own images in the state.
  */
 export function releasesOf(history: readonly UpdateRecord[], current: TenantImages): Release[] {
-  const facts = new Map(history.map((u) => [u.version, parseRelease(u.message)]));
+  const facts = new Map(history.map((u) => [u.version, releaseOf(u)]));
   const observed = observedAfter(history, facts);
   // A failed update leaves the outputs of the last one that succeeded.
   const newest = history.find((u) => u.kind === "update" && u.result === "succeeded");
@@ -368,7 +376,7 @@ export function checkReleaseName(
   if (!RELEASE_NAME.test(name) || /^v?\d+$/.test(name)) {
     return `--release "${name}": must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, and not a version number such as 4 or v4`;
   }
-  const taken = history.find((u) => parseRelease(u.message).name === name);
+  const taken = history.find((u) => releaseOf(u).name === name);
   if (taken !== undefined) {
     return `--release "${name}": update v${taken.version} of stack "${stack}" already has that name; pick another`;
   }

@@ -14,7 +14,7 @@ import {
 import type { StackConfig, StackOutputs, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { environmentOf, fromRecorded, isSecure, KEY, sectionOf } from "../stack-config";
-import { parseRelease } from "./release";
+import { releaseOf } from "./release";
 import { environmentOutput } from "../stack-outputs";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
 import { recordedNoConfig, successes } from "./tenants-ran";
@@ -57,7 +57,7 @@ function lastDatabaseServer(
   if (last === undefined) return undefined;
   // Recorded by ops since it records it; else read from the recorded config, which for a shard
   // holds no database (its platform's file does).
-  const noted = parseRelease(last.message).database;
+  const noted = releaseOf(last).database;
   if (noted !== undefined) return { version: last.version, server: noted };
   const recorded = last.config[KEY.database];
   if (shard || recordedNoConfig(last) || recorded?.secret === true) return undefined;

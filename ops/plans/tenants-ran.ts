@@ -10,7 +10,7 @@ import type { UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { fromRecorded, KEY, tenantsOf } from "../stack-config";
 import { inGroups } from "./groups";
-import { parseRelease } from "./release";
+import { releaseOf } from "./release";
 
 /** One entry of `agent-cloud:tenants` as an update recorded it. */
 export type TenantConfig = Readonly<Record<string, unknown>> & { readonly id: string };
@@ -37,7 +37,7 @@ export function successes(history: readonly UpdateRecord[]): UpdateRecord[] {
 
 /** The groups an update was limited to (`deploy --group`); empty for a full update. */
 function groupsOf(update: UpdateRecord): readonly string[] {
-  return parseRelease(update.message).groups ?? [];
+  return releaseOf(update).groups ?? [];
 }
 
 /** Successful updates that were not limited to groups, newest first. */

@@ -70,6 +70,7 @@ describe("deploy", () => {
     ]);
     expect(ctx.stderr.text).toBe("");
     expect(ctx.engine.stacks.dev!.history[0]!.environment).toEqual({
+      "exec.kind": "auto.local",
       "git.head": SHA_1,
       "git.dirty": "false",
     });

@@ -250,6 +250,36 @@ describe("releasesOf: before=vK counts only from the update right after vK", () 
       expected: [1, "next-update", { acme: IMAGE_B }],
     },
     {
+      name: "a hand-run pulumi up's message (its commit's title) is no record: its forged before= is ignored",
+      history: [
+        deployed(3),
+        update({
+          version: 2,
+          message: `Fix typos before=v1 before.image=${EVIL}`,
+          environment: { "exec.kind": "cli" },
+          config: acme,
+        }),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "message", { acme: IMAGE_A }],
+    },
+    {
+      name: "an ops update's before= counts (the Automation API's exec.kind)",
+      history: [
+        deployed(3),
+        update({
+          version: 2,
+          message: `deploy before=v1 before.image=${IMAGE_B}`,
+          environment: { "exec.kind": "auto.local" },
+          config: acme,
+        }),
+        deployed(1, `deploy image=${IMAGE_A} skip-build=true`),
+      ],
+      current: now,
+      expected: [1, "next-update", { acme: IMAGE_B }],
+    },
+    {
       name: "the newest success followed by a failed update: what that update found running, not the state it may have changed",
       history: [
         update({
@@ -282,9 +312,14 @@ describe("actorOf", () => {
 });
 
 describe("checkReleaseName", () => {
-  const history = [update({ version: 2, message: "deploy release=spring" })];
+  const history = [
+    update({ version: 3, message: "Docs release=autumn", environment: { "exec.kind": "cli" } }),
+    update({ version: 2, message: "deploy release=spring" }),
+  ];
   it.each([
     ["summer", undefined],
+    // A hand-run update's commit title names no release.
+    ["autumn", undefined],
     ["spring", '--release "spring": update v2 of stack "dev" already has that name; pick another'],
     [
       "v4",

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RecordedConfigValue } from "../../ops/engine";
-import {
-  commitOf,
-  digestOf,
-  imageDigestOf,
-  messageTokens,
-  updateMessage,
-} from "../../ops/plans/update-meta";
+import { commitOf, digestOf, opsMessage } from "../../ops/plans/update-meta";
 import { DIGEST_A, DIGEST_B, SHA_1, SHA_2 } from "../../testkit/ops/fakes";
 
 describe("commitOf", () => {
@@ -35,12 +28,30 @@ describe("commitOf", () => {
       message: `rollback to v3 commit=${SHA_2}`,
       expected: { sha: SHA_2, dirty: false, from: "message" },
     },
+    {
+      what: "no message token of an update the Pulumi CLI ran by hand (its commit's title)",
+      environment: { "exec.kind": "cli" },
+      message: `Fix typos commit=${SHA_2}`,
+      expected: undefined,
+    },
     { what: "nothing recorded", environment: {}, message: "manual pulumi up", expected: undefined },
     { what: "a malformed token", environment: {}, message: "commit=zzz", expected: undefined },
   ])("reads $what", ({ environment, message, expected }) => {
     expect(commitOf({ environment: environment as Record<string, string>, message })).toEqual(
       expected,
     );
+  });
+});
+
+describe("opsMessage", () => {
+  it.each([
+    ["auto.local", "deploy image=x", "deploy image=x"],
+    ["auto.inline", "deploy image=x", "deploy image=x"],
+    [undefined, "deploy image=x", "deploy image=x"],
+    ["cli", "Fix typos before=v1 before.image=x", ""],
+  ])("exec.kind %s: %j reads as %j", (kind, message, expected) => {
+    const environment: Record<string, string> = kind === undefined ? {} : { "exec.kind": kind };
+    expect(opsMessage({ environment, message })).toBe(expected);
   });
 });
 
@@ -53,84 +64,5 @@ describe("digestOf", () => {
     ["ghcr.io/acme/agent@sha256:short", undefined],
   ])("%s → %s", (ref, digest) => {
     expect(digestOf(ref)).toBe(digest);
-  });
-});
-
-describe("imageDigestOf", () => {
-  const pinned = {
-    "agent-cloud:image": { value: JSON.stringify({ ref: `r/a@${DIGEST_A}` }), secret: false },
-  };
-  it.each([
-    {
-      what: "the recorded config's image.ref",
-      config: pinned,
-      message: `image=${DIGEST_B}`,
-      fallback: undefined,
-      expected: DIGEST_A,
-    },
-    {
-      what: "the message token",
-      config: {},
-      message: `deploy image=${DIGEST_B}`,
-      fallback: `r/a@${DIGEST_A}`,
-      expected: DIGEST_B,
-    },
-    {
-      what: "the current output as a last resort",
-      config: {},
-      message: "deploy",
-      fallback: `r/a@${DIGEST_A}`,
-      expected: DIGEST_A,
-    },
-    {
-      what: "an unpinned config ref",
-      config: { "agent-cloud:image": { value: '{"tag":"1.0"}', secret: false } },
-      message: "",
-      fallback: undefined,
-      expected: undefined,
-    },
-    {
-      what: "a secret image config",
-      config: { "agent-cloud:image": { secret: true } },
-      message: "",
-      fallback: undefined,
-      expected: undefined,
-    },
-  ])("takes $what", ({ config, message, fallback, expected }) => {
-    expect(
-      imageDigestOf({ config: config as Record<string, RecordedConfigValue>, message }, fallback),
-    ).toBe(expected);
-  });
-});
-
-describe("updateMessage", () => {
-  it.each([
-    [{}, "deploy"],
-    [{ commit: SHA_1, dirty: false }, `deploy commit=${SHA_1}`],
-    [
-      {
-        commit: SHA_1,
-        dirty: true,
-        image: `r/a@${DIGEST_A}`,
-        groups: ["beta", "eu"],
-        tag: "v2",
-        rebuild: true,
-      },
-      `deploy commit=${SHA_1} dirty=true image=${DIGEST_A} groups=beta,eu tag=v2 rebuild=true`,
-    ],
-    [{ image: "r/a:latest" }, "deploy"],
-  ])("%j → %s", (facts, message) => {
-    expect(updateMessage("deploy", facts)).toBe(message);
-  });
-
-  it("round-trips through messageTokens and commitOf", () => {
-    const message = updateMessage("rollback to v3", { commit: SHA_2, image: DIGEST_B });
-    expect(message).toBe(`rollback to v3 commit=${SHA_2} image=${DIGEST_B}`);
-    expect(messageTokens(message).get("image")).toBe(DIGEST_B);
-    expect(commitOf({ environment: {}, message })).toEqual({
-      sha: SHA_2,
-      dirty: false,
-      from: "message",
-    });
   });
 });

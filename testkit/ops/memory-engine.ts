@@ -174,13 +174,16 @@ export class MemoryEngine implements ReleaseEngine {
       update({
         version,
         message: options.message ?? "",
-        environment:
-          commit === undefined
+        // As the Automation API runs it (`--exec-kind auto.local`).
+        environment: {
+          "exec.kind": "auto.local",
+          ...(commit === undefined
             ? {}
             : {
                 "git.head": commit,
                 "git.dirty": options.source ? "false" : String(this.git.dirty),
-              },
+              }),
+        },
         config: recorded,
         resourceChanges: memoryStack.upChanges,
       }),
