@@ -368,6 +368,7 @@ function dnsArgs(
     customDomainMode: dns.customDomains,
     customDomainZones: dns.customDomainZones,
     otherEnvironmentDomains: config.otherEnvironmentDomains,
+    ownsFallbackOrigin: dns.ownsFallbackOrigin,
     edgeCertificate: dns.edgeCertificate,
     zoneName: dns.zoneName,
   };

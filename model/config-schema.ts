@@ -175,6 +175,12 @@ const dnsSchema = z.discriminatedUnion("provider", [
       .default(DNS_DEFAULTS.customDomainMode),
     /** Zone ids of custom-domain zones we manage, keyed by zone name. */
     customDomainZones: z.record(dnsName, zoneId).default({}),
+    /**
+     * This stack is the one owner of its zone's Custom Hostnames fallback origin (Cloudflare keeps
+     * one per zone). In a zone another environment shares, only the owner may use
+     * `cloudflare-for-saas` custom domains: model/rules/fallback-origin.ts.
+     */
+    ownsFallbackOrigin: z.boolean().default(DNS_DEFAULTS.ownsFallbackOrigin),
   }),
 ]);
 

@@ -54,6 +54,8 @@ export const DNS_DEFAULTS = {
   ttl: 1,
   customDomainMode: "cloudflare-for-saas",
   edgeCertificate: "universal",
+  /** A stack owns its zone's Custom Hostnames fallback origin only when it says so. */
+  ownsFallbackOrigin: false,
 } as const;
 
 /** Abuse limits per client address and client timeouts the edge applies when none are set. */

@@ -11,6 +11,7 @@ import { DNS_DEFAULTS } from "../../model/edge-defaults";
 import { DNS_LABEL, isDnsName } from "../../model/names";
 import { customDomainZoneProblem } from "../../model/rules/custom-domain-zones";
 import { dnsRecordProblems } from "../../model/rules/dns-records";
+import { fallbackOriginProblems } from "../../model/rules/fallback-origin";
 import { domainIssues } from "../../model/rules/domains";
 import { assertNoProblems } from "../component-args-error";
 import type { Transform } from "../transform";
@@ -85,10 +86,21 @@ export interface WildcardDnsArgs {
    */
   readonly customDomainZones?: Readonly<Record<string, string>>;
   /**
-   * Domains other environments serve; no custom domain may be equal to, above or under one.
+   * Domains other environments serve; no custom domain may be equal to, above or under one. One
+   * that is `zoneName` or under it means the zone is shared with that environment.
    * @default []
    */
   readonly otherEnvironmentDomains?: readonly string[];
+  /**
+   * This stack owns its zone's Custom Hostnames fallback origin. Cloudflare keeps one per zone
+   * and sends every Custom Hostname of the zone to it, so only one stack per zone may set this.
+   * In a zone another environment shares (one of `otherEnvironmentDomains` is `zoneName` or under
+   * it), `cloudflare-for-saas` custom domains are refused unless this is true: they would be
+   * served by the owner's edge. Give such an environment a zone of its own, or use `zone-records`.
+   * Model: model/rules/fallback-origin.ts.
+   * @default DNS_DEFAULTS.ownsFallbackOrigin: false
+   */
+  readonly ownsFallbackOrigin?: boolean;
   /**
    * Cloudflare's edge certificate for the tenants' names. `advanced` orders an Advanced
    * Certificate for `{domain}` and `*.{domain}` (needs `zoneName`); `universal` relies on the
@@ -203,6 +215,17 @@ function settingProblems(args: WildcardDnsArgs, proxied: boolean, ttl: number): 
   if (args.edgeCertificate === "advanced" && args.zoneName === undefined) {
     problems.push(`edgeCertificate "advanced" needs zoneName (the zone of ${args.domain})`);
   }
+  // Custom Hostnames in a zone another environment shares: the rule the stack config applies too.
+  const fallbackOrigin = fallbackOriginProblems({
+    customDomainMode: mode,
+    customDomainModeKey: "customDomainMode",
+    customDomains: (args.customDomains ?? []).map((claim) => claim.hostname),
+    ownsFallbackOrigin: args.ownsFallbackOrigin ?? DNS_DEFAULTS.ownsFallbackOrigin,
+    zoneName: args.zoneName,
+    otherEnvironmentDomains: args.otherEnvironmentDomains ?? [],
+    domain: args.domain,
+  });
+  problems.push(...fallbackOrigin.map(formatConfigProblem));
   return problems;
 }
 

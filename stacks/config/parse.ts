@@ -24,6 +24,7 @@ import { imageIssues } from "./rules/image";
 import { writablePathIssues } from "./rules/writable-paths";
 import { nodePortCollisionIssues, proxyServiceIssues } from "./rules/node-ports";
 import { dnsRecordIssues } from "./rules/dns-records";
+import { fallbackOriginIssues } from "./rules/fallback-origin";
 import { proxyImageIssues } from "./rules/proxy-image";
 import { planResourceIssues, proxyResourceIssues, tenantPlanIssues } from "./rules/plans";
 import { productionGuardIssues } from "./rules/production";
@@ -145,6 +146,7 @@ function fieldRuleIssues(context: RuleContext): ConfigIssue[] {
     ...databaseConnectionIssues(context),
     ...edgeCertificateIssues(context),
     ...dnsRecordIssues(context),
+    ...fallbackOriginIssues(context),
     ...proxyServiceIssues(context),
     ...nodePortCollisionIssues(context),
     ...proxyImageIssues(context),

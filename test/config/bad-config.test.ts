@@ -432,6 +432,23 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "Custom Hostnames in a zone another environment shares, without owning its fallback origin (the rule WildcardDns applies too)",
+    change: (c) => {
+      c.domain = "dev.agents.example.com";
+      c.otherEnvironmentDomains = ["agents.example.com", "agents.acme-corp.com"];
+      c.dns = {
+        provider: "cloudflare",
+        zoneId: "0".repeat(32),
+        zoneName: "example.com",
+        edgeCertificate: "advanced",
+      };
+      c.tenants[0].customDomains = ["agents-dev.acme-corp.com"];
+    },
+    expected: [
+      `dns.customDomains "cloudflare-for-saas": zone example.com is shared with another environment (agents.example.com), and Cloudflare keeps one Custom Hostnames fallback origin per zone, which only the one stack that owns it may declare (dns.ownsFallbackOrigin true, not set here): this stack's custom domains (agents-dev.acme-corp.com) would be sent to the owner's edge; give this environment a zone of its own, use "zone-records" (a CNAME per custom domain in a zone listed in dns.customDomainZones), or remove its custom domains`,
+    ],
+  },
+  {
     name: "an unpinned proxy image (the rule ManagementProxy applies too)",
     change: (c) => (c.proxy = { image: "nginx:latest" }),
     expected: [
@@ -1128,6 +1145,31 @@ describe("parseConfig refuses bad configuration with one exact error", () => {
     expect(message).toContain("databaseAdminPassword (clear text)");
     expect(message).not.toContain("hunter2");
     expect(message).not.toContain("sk-proj");
+  });
+});
+
+describe("parseConfig takes Custom Hostnames in a shared zone's owner, and in a zone of its own", () => {
+  /** dev's custom domain next to production's (agents.example.com), with the zone given. */
+  function saas(zoneName: string, domain: string, dns: Record<string, unknown> = {}) {
+    const raw = base();
+    raw.domain = domain;
+    raw.otherEnvironmentDomains = ["agents.example.com", "agents.acme-corp.com"];
+    raw.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName, ...dns };
+    raw.tenants[0].customDomains = ["agents-dev.acme-corp.com"];
+    return raw;
+  }
+
+  it("the zone's one owner (dns.ownsFallbackOrigin true)", () => {
+    const raw = saas("example.com", "dev.agents.example.com", {
+      edgeCertificate: "advanced",
+      ownsFallbackOrigin: true,
+    });
+    expect(parseConfig(raw).dns).toMatchObject({ ownsFallbackOrigin: true });
+  });
+
+  it("a zone no other environment's domain is in, without the field (false by default)", () => {
+    const c = parseConfig(saas("example-dev.com", "example-dev.com"));
+    expect(c.dns).toMatchObject({ zoneName: "example-dev.com", ownsFallbackOrigin: false });
   });
 });
 

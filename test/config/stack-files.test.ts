@@ -103,6 +103,24 @@ describe("the example stack files a user edits", () => {
     },
   );
 
+  it("the stacks of one Cloudflare zone name one owner of its fallback origin (Cloudflare keeps one per zone; no stack sees the others')", () => {
+    const dns = (stack: string) =>
+      (readStackFile(stack, EXAMPLE_DIR)["agent-cloud:dns"] ?? {}) as {
+        zoneId?: string;
+        ownsFallbackOrigin?: boolean;
+      };
+    const byZone = new Map<string, string[]>();
+    for (const stack of STACKS) {
+      const { zoneId } = dns(stack);
+      if (zoneId !== undefined) byZone.set(zoneId, [...(byZone.get(zoneId) ?? []), stack]);
+    }
+    const owners = [...byZone.values()].map((stacks) => ({
+      stacks,
+      owners: stacks.filter((stack) => dns(stack).ownsFallbackOrigin === true),
+    }));
+    expect(owners).toEqual([{ stacks: ["dev", "production"], owners: ["production"] }]);
+  });
+
   it.each(["dev", "production"] as const)(
     "Pulumi.%s.yaml names its cluster's kubeconfig context",
     (stack) => {

@@ -393,6 +393,69 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
     expect(byName(reversed)).toEqual(byName(forward));
   });
 
+  describe("in a zone another environment shares (Cloudflare keeps one fallback origin per zone)", () => {
+    // Production at agents.example.com; this stack is dev, in the same zone example.com.
+    const DEV = `dev.${DOMAIN}`;
+    const shared: Args = {
+      ...saas,
+      domain: DEV,
+      zoneName: "example.com",
+      otherEnvironmentDomains: [DOMAIN, "agents.acme-corp.com"],
+    };
+
+    it("refuses Custom Hostnames, before registering anything, unless this stack owns the fallback origin", async () => {
+      const r = await runProgramCatching(() => {
+        make(shared);
+      });
+      expect(r.resources).toEqual([]);
+      expect(r.result).toBeInstanceOf(ComponentArgsError);
+      expect((r.result as ComponentArgsError).message).toBe(
+        `WildcardDns "dns": customDomainMode "cloudflare-for-saas": zone example.com is shared with another environment (${DOMAIN}), and Cloudflare keeps one Custom Hostnames fallback origin per zone, which only the one stack that owns it may declare (ownsFallbackOrigin true, not set here): this stack's custom domains (agents.acme.com, acme.com, bot.shop.acme.com and 1 more) would be sent to the owner's edge; give this environment a zone of its own, use "zone-records" (a CNAME per custom domain in a zone listed in customDomainZones), or remove its custom domains`,
+      );
+    });
+
+    it("refuses them without zoneName, which tells whether the zone is shared", () => {
+      expect(() => make({ ...shared, zoneName: undefined })).toThrow(
+        `WildcardDns "dns": zoneName: is required with Custom Hostnames (customDomainMode "cloudflare-for-saas") when otherEnvironmentDomains is set: Cloudflare keeps one fallback origin per zone, and the zone's name tells whether another environment shares it; set it to the name of the zone holding ${DEV} (e.g. example.com), or ownsFallbackOrigin true in the one stack that owns the zone's fallback origin`,
+      );
+    });
+
+    it("declares the zone's fallback origin in the stack that owns it", async () => {
+      const r = await run({ ...shared, ownsFallbackOrigin: true });
+      const fallback = r.get(CLOUDFLARE.CustomHostnameFallbackOrigin, "dns-fallback-origin");
+      expect(fallback.inputs).toEqual({ zoneId: ZONE, origin: DEV });
+      expect(r.ofType(CLOUDFLARE.CustomHostname).map((h) => h.inputs.hostname)).toEqual(
+        CUSTOM_DOMAINS.map((d) => d.hostname).sort(),
+      );
+      for (const h of r.ofType(CLOUDFLARE.CustomHostname))
+        expect(h.dependsOn).toContain(fallback.urn);
+    });
+
+    it("registers nothing of Cloudflare for SaaS for a stack without custom domains", async () => {
+      const r = await run({ ...shared, customDomains: [] });
+      expect(inventory(r)).toEqual([
+        `${WILDCARD_DNS_TYPE} dns`,
+        `${CLOUDFLARE.DnsRecord} dns-wildcard`,
+      ]);
+    });
+
+    it("leaves a stack with a zone of its own as it was, owner or not", async () => {
+      const own: Args = {
+        ...shared,
+        domain: "agents.example-dev.com",
+        zoneName: "example-dev.com",
+      };
+      const byName = (r: ProgramRun<unknown>) =>
+        Object.fromEntries(r.resources.map((x) => [`${x.type} ${x.name}`, x.inputs]));
+      const notOwner = await run(own);
+      expect(byName(notOwner)).toEqual(byName(await run({ ...own, ownsFallbackOrigin: true })));
+      expect(
+        notOwner.get(CLOUDFLARE.CustomHostnameFallbackOrigin, "dns-fallback-origin").inputs,
+      ).toEqual({ zoneId: ZONE, origin: "agents.example-dev.com" });
+      expect(notOwner.ofType(CLOUDFLARE.CustomHostname)).toHaveLength(CUSTOM_DOMAINS.length);
+    });
+  });
+
   it("refuses SaaS custom domains when records are not proxied", () => {
     expect(() => make({ ...saas, proxied: false })).toThrow(
       `WildcardDns "dns": customDomainMode "cloudflare-for-saas": needs proxied true: Custom Hostnames are served through the proxied fallback origin ${DOMAIN}; set proxied true or use "zone-records"`,

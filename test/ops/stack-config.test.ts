@@ -29,6 +29,7 @@ describe("the stack-file reader, derived from the schema's input type", () => {
       | "ttl"
       | "customDomains"
       | "customDomainZones"
+      | "ownsFallbackOrigin"
     >();
     // @ts-expect-error: not a key of the schema
     configKey("tenant");
