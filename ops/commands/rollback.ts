@@ -15,6 +15,8 @@ import {
   imagesBefore,
 } from "../plans/release";
 import {
+  assertRollbackPullable,
+  assertSamePlacement,
   chooseRollbackTarget,
   planRollback,
   restoredTenantNotes,
@@ -37,6 +39,7 @@ import {
   databaseServerOf,
 } from "../plans/stack-identity";
 import { OVERRIDE_ENV } from "../../stacks/config/overrides";
+import { imageRefOutput } from "../stack-outputs";
 import { imagesCell } from "./history";
 import { ADOPTION_READER, adoptionEnv, adoptionLine, programAdopts } from "../plans/adoption";
 
@@ -101,9 +104,12 @@ export const rollbackCommand = defineCommand({
     notes: `Runs the update's recorded commit from a git worktree with its recorded config
 (secrets as the stack holds them now; after a --group update, each tenant
 outside the group as the earlier update that ran it) and exactly the image
-digests it ran, under the policy pack; shows the preview, asks, then records
-the update as "rollback to vN". Refused when the history does not say what a
---group update left a tenant running.`,
+digests it ran (image.ref: its stack image; each tenant that ran another, or
+in a shard every tenant, pinned), under the policy pack; shows the preview,
+asks, then records the update as "rollback to vN". Refused when the history
+does not say what a --group update left a tenant running, when that update ran
+with another kubernetes:context or dns.zoneId than the stack file sets, or
+ran images from a registry the stack does not pull from.`,
   },
   parse: (args): RollbackOptions => {
     const policyPacks = args.list("policy-pack");
@@ -166,6 +172,7 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   const current = await engine.readConfig(options.stack);
   // A shard stack's environment and database settings are its platform's.
   const settings = await environmentSettings(engine, current);
+  const shard = platformOf(current) !== undefined;
   const input: RollbackPlanInput = {
     stack: options.stack,
     history,
@@ -176,6 +183,8 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
     running,
     prune: options.prune === true,
     restoreRemoved: options.restoreRemoved === true,
+    stackImage: imageRefOutput(outputs),
+    shard,
   };
   let plan = planRollback(input);
   // A tenant it brings back may have moved to another shard since: refused while that one runs
@@ -200,8 +209,17 @@ export async function rollback(ctx: OpsContext, options: RollbackOptions): Promi
   // What the rollback runs on: the earlier update's own environment and database server, or a
   // shard's platform's as they are now.
   const restored = await environmentSettings(engine, plan.config);
-  const shard = platformOf(current) !== undefined;
   assertSameEnvironment(options.stack, restored, outputs, `v${target.version}'s config`);
+  assertSamePlacement({
+    stack: options.stack,
+    history,
+    target,
+    commit,
+    runs: restored,
+    current: settings,
+    configFile: engine.configFileName(options.stack),
+  });
+  assertRollbackPullable(options.stack, target.version, settings, plan);
   const move = checkDatabaseServer({
     stack: options.stack,
     history,

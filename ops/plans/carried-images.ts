@@ -129,14 +129,26 @@ export function buildOf(releases: readonly Release[], ref: string): Build | unde
 const listed = (items: readonly string[]) =>
   items.length <= 2 ? items.join(" and ") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 
+/**
+ * The registries a stack pulls from ({@link pullRegistriesOf}) and those of `refs` on none of
+ * them (each once); undefined when all are on one of them, or the stack names no registry.
+ */
+export function unpullable(
+  target: StackConfig,
+  refs: readonly string[],
+): { readonly registries: readonly string[]; readonly foreign: readonly string[] } | undefined {
+  const registries = pullRegistriesOf(target);
+  const foreign = [...new Set(refs)].filter((ref) => !registries.includes(registryHost(ref)));
+  return registries.length > 0 && foreign.length > 0 ? { registries, foreign } : undefined;
+}
+
 /** Refuses images the target cannot pull or its nodes cannot run, naming each and the fix. */
 export function assertCarriable(carried: CarriedImages): void {
   const refs = [...new Set(carried.refs)];
-  const registries = pullRegistriesOf(carried.target);
-  const foreign = refs.filter((ref) => !registries.includes(registryHost(ref)));
-  if (registries.length > 0 && foreign.length > 0) {
+  const pull = unpullable(carried.target, refs);
+  if (pull !== undefined) {
     throw new OpsError(
-      `${carried.what}: stack "${carried.to}" pulls its images from ${registries.join(" and ")}, and stack "${carried.from}" ran ${foreign.join(", ")} from another registry; carry images only between stacks that pull from the same registry`,
+      `${carried.what}: stack "${carried.to}" pulls its images from ${pull.registries.join(" and ")}, and stack "${carried.from}" ran ${pull.foreign.join(", ")} from another registry; carry images only between stacks that pull from the same registry`,
     );
   }
   const needed = platformsOf(carried.target);

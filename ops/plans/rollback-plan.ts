@@ -6,7 +6,7 @@
 import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
 import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
-import { fromRecorded, KEY } from "../stack-config";
+import { fromRecorded, KEY, sectionOf } from "../stack-config";
 import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
 import {
   fullUpdates,
@@ -22,6 +22,7 @@ import { commitOf } from "./update-meta";
 import { type RetainedDatabase, retainedDatabases } from "./adoption";
 import type { OtherStack } from "./tenant-moves";
 import { apiKeyRotationOf, NEW_GENERATION_0_KEY } from "./api-keys";
+import { carriedPins, unpullable } from "./carried-images";
 
 function listVersions(updates: readonly UpdateRecord[]): string {
   return updates.length === 0 ? "none" : updates.map((u) => `v${u.version}`).join(", ");
@@ -180,6 +181,16 @@ export interface RollbackPlanInput {
    * last: {@link RetainedDatabase.stack}.
    */
   readonly others?: readonly OtherStack[];
+  /**
+   * The stack's `imageRef` output now: kept as the stack image when the target's cannot be told
+   * (every tenant it ran had an image of its own, so none ran the image it built).
+   */
+  readonly stackImage?: string;
+  /**
+   * A tenant shard, whose program runs its platform's image, whatever that is now, for every
+   * tenant without `tenants[].image`: each tenant is pinned to the image it ran.
+   */
+  readonly shard?: boolean;
 }
 
 /** A rollback's config with every image pinned, and what happens to later tenants. */
@@ -242,11 +253,47 @@ function insteadOf(history: readonly UpdateRecord[], stack: string, target: Upda
     : `stack "${stack}" has no other full update (one deployed without --group) whose tenants can be read to roll back to instead (${full.map(why).join(", ")})`;
 }
 
+/** `image.ref` of an update's recorded config, if it recorded one in clear. */
+function recordedImageRef(update: UpdateRecord): string | undefined {
+  const recorded = update.config[KEY.image];
+  if (recorded === undefined || recorded.secret) return undefined;
+  const ref = sectionOf({ [KEY.image]: fromRecorded(recorded) }, "image").ref;
+  return typeof ref === "string" ? ref : undefined;
+}
+
 /**
- * The config the target ran, with exactly the images it ran pinned (`image.ref` for the one most
- * tenants ran, `tenants[].image` for the others), so the rollback builds nothing; after a
- * `--group` update its other tenants as they ran then (ops/plans/tenants-ran.ts). Tenants added
- * since are kept as they run now, pinned to the image they run, unless `prune`.
+ * The target's stack image (its `imageRef` output then: what it built or took, and ran for every
+ * tenant without an image of its own): the `image=` of its release record, else its recorded
+ * `image.ref`, else the image the tenants it ran itself (its groups' after a `--group` update)
+ * without `tenants[].image` or a `pin.<id>=` ran; else `fallback` (the stack's imageRef now).
+ * Never the image most tenants ran: tenants pinned to their own image (or, after a `--group`
+ * update, left on the previous one) may outnumber those on the stack image.
+ */
+function targetStackImage(
+  target: UpdateRecord,
+  ran: Readonly<Record<string, string | undefined>>,
+  fallback: string | undefined,
+): string | undefined {
+  const facts = parseRelease(target.message);
+  const named = facts.images?.image ?? recordedImageRef(target);
+  if (named !== undefined) return named;
+  const own = new Set(tenantsRunBy(target) ?? []);
+  const pins = facts.images?.pins ?? {};
+  const unpinned: Record<string, string> = {};
+  for (const entry of recordedEntries(target) ?? []) {
+    const image = ran[entry.id];
+    const pinned = entry.image !== undefined || pins[entry.id] !== undefined;
+    if (own.has(entry.id) && !pinned && image !== undefined) unpinned[entry.id] = image;
+  }
+  return splitImages(unpinned).image ?? fallback;
+}
+
+/**
+ * The config the target ran, with exactly the images it ran pinned (`image.ref` for its stack
+ * image, `tenants[].image` for each tenant that ran another; in a shard, which runs its
+ * platform's image, for every tenant), so the rollback builds nothing; after a `--group` update
+ * its other tenants as they ran then (ops/plans/tenants-ran.ts). Tenants added since are kept as
+ * they run now, pinned to the image they run when it is not the stack image, unless `prune`.
  */
 export function planRollback(input: RollbackPlanInput): RollbackPlan {
   const { target, history, stack } = input;
@@ -293,7 +340,17 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
 
   const all: Record<string, string> = { ...targetImages };
   for (const id of kept) all[id] = input.running[id] as string;
-  const images = splitImages(all);
+  const stackImage = targetStackImage(target, input.targetImages, input.stackImage);
+  const ids = Object.keys(all).sort();
+  if (stackImage === undefined && !input.shard && ids.length > 0) {
+    throw new OpsError(
+      `update v${target.version} of stack "${stack}" ran every tenant on an image of its own and recorded no stack image (image= or image.ref), and the stack has no imageRef output now, so the rollback would have to build one; roll back to another update`,
+    );
+  }
+  const images: ImageSet = {
+    image: stackImage,
+    pins: carriedPins(stackImage ?? "", all, ids, input.shard === true),
+  };
   const entries = [...tenants, ...kept.map((id) => laterEntries.get(id) ?? { id })].map((entry) => {
     const id = entry.id as string;
     const { image: _image, ...rest } = entry;
@@ -304,10 +361,12 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
 
   const config: Record<string, unknown> = { ...base.config };
   const image = config[KEY.image];
-  config[KEY.image] = {
-    ...(typeof image === "object" && image !== null ? image : {}),
-    ref: images.image,
-  };
+  if (images.image !== undefined) {
+    config[KEY.image] = {
+      ...(typeof image === "object" && image !== null ? image : {}),
+      ref: images.image,
+    };
+  }
   config[KEY.tenants] = entries;
   const runs = [...targetIds, ...kept];
   const secrets = secretsOfTenants(config[KEY.tenantSecrets], runs);
@@ -330,6 +389,109 @@ export function planRollback(input: RollbackPlanInput): RollbackPlan {
     restored: input.restoreRemoved ? removed : [],
     adopted: retainedDatabases(history, input.running, runs, input.others),
   };
+}
+
+/**
+ * Refuses a rollback to an image on a registry the stack does not pull from (the registries of
+ * `pullsFrom`, the stack file now, a shard's with its platform's image settings): the same rule
+ * as for images carried between stacks (ops/plans/carried-images.ts). The target's images come
+ * from the stack's history, which names any registry a record says (an update run outside ops,
+ * or a forged record): the cluster's pull credentials are for its own registry, and an image
+ * from another one would either never start or run code from outside the stack's supply chain.
+ * The kept tenants' images are what the stack runs now, not history's, and are not checked.
+ */
+export function assertRollbackPullable(
+  stack: string,
+  target: number,
+  pullsFrom: StackConfig,
+  plan: Pick<RollbackPlan, "images" | "kept">,
+): void {
+  const { image, pins } = plan.images;
+  const refs = [
+    ...(image === undefined ? [] : [image]),
+    ...Object.entries(pins).flatMap(([id, ref]) => (plan.kept.includes(id) ? [] : [ref])),
+  ];
+  const pull = unpullable(pullsFrom, refs);
+  if (pull === undefined) return;
+  const registries = pull.registries.join(" and ");
+  throw new OpsError(
+    `rollback to v${target}: stack "${stack}" pulls its images from ${registries}, and its history records v${target} running ${pull.foreign.join(", ")} from another registry; roll back only to an update that ran images from ${registries}`,
+  );
+}
+
+/** A setting that places a stack's resources: another value is another cluster or DNS zone. */
+interface Placement {
+  /** What changes: `the cluster`. */
+  readonly what: string;
+  /** The setting, as the stack file spells it. */
+  readonly name: string;
+  readonly read: (config: StackConfig) => unknown;
+  /** What running the other value would do. */
+  readonly effect: (from: string, to: string) => string;
+}
+
+const PLACEMENTS: readonly Placement[] = [
+  {
+    what: "the cluster",
+    name: "kubernetes:context",
+    read: (config) => config["kubernetes:context"],
+    effect: (from, to) =>
+      `the stack's resources are on "${from}", and an update run with "${to}" would create every one of them anew there (or fail midway if that cluster is gone) and delete them from "${from}", tenant volumes included`,
+  },
+  {
+    what: "the DNS zone",
+    name: "dns.zoneId",
+    read: (config) => sectionOf(config, "dns").zoneId,
+    effect: (from, to) =>
+      `an update run with "${to}" would delete every DNS record of the stack from zone "${from}" and create it in zone "${to}", which the domain may no longer be served from`,
+  },
+];
+
+/**
+ * Refuses a rollback whose config runs the stack on another cluster (`kubernetes:context`) or DNS
+ * zone (`dns.zoneId`) than the stack file names now (`current`, a shard's with its platform's
+ * settings): as with another environment or database server (stack-identity.ts), a rollback
+ * returns a program and its config, not the place the stack's resources live, which the stack
+ * moved away from since. A value either side does not set in clear is not compared. `runs` is
+ * the config the rollback runs (with a shard's platform's settings), `commit` the target's.
+ */
+export function assertSamePlacement(input: {
+  readonly stack: string;
+  readonly history: readonly UpdateRecord[];
+  readonly target: UpdateRecord;
+  readonly commit: string;
+  readonly runs: StackConfig;
+  readonly current: StackConfig;
+  readonly configFile: string;
+}): void {
+  const { stack, target } = input;
+  for (const placement of PLACEMENTS) {
+    const now = placement.read(input.current);
+    const then = placement.read(input.runs);
+    if (typeof now !== "string" || typeof then !== "string" || now === then) continue;
+    const latest = input.history.find((u) => u.kind === "update");
+    const same = successes(input.history).filter(
+      (u) =>
+        u !== latest && commitOf(u)?.dirty === false && recordedPlacement(placement, u) === now,
+    );
+    const checkout = `check out commit ${input.commit}, set ${placement.name} to "${now}" in its ${input.configFile} and deploy it`;
+    const instead =
+      same.length === 0
+        ? `no other update of stack "${stack}" ran with ${placement.name} "${now}" to roll back to: to run v${target.version}'s program there, ${checkout}`
+        : `roll back instead to an update that ran with ${placement.name} "${now}" (${listVersions(same)}), or ${checkout}`;
+    throw new OpsError(
+      `${placement.what} changes (${input.configFile} sets ${placement.name} "${now}", the rollback to v${target.version} runs "${then}"): ${placement.effect(now, then)}; ${instead}`,
+    );
+  }
+}
+
+/** A placement setting as an update recorded it, if in clear. */
+function recordedPlacement(placement: Placement, update: UpdateRecord): unknown {
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(update.config)) {
+    if (value !== undefined && !value.secret) config[key] = fromRecorded(value);
+  }
+  return placement.read(config);
 }
 
 /**

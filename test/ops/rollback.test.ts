@@ -16,10 +16,11 @@ import { MemoryEngine, memoryStack, recordedConfig, update } from "../../testkit
 import { deployDev, editTenant } from "./support/group-updates";
 
 const SECRET = { secure: "v1:Y3VycmVudA==" };
+const IMAGE_REF_B = `ghcr.io/acme/agent:1.3.0@${DIGEST_B}`;
 const v2Config = {
   "agent-cloud:environment": { value: "dev", secret: false },
   "agent-cloud:domain": { value: "dev.example.com", secret: false },
-  "agent-cloud:image": { value: JSON.stringify({ ref: `r/a@${DIGEST_B}` }), secret: false },
+  "agent-cloud:image": { value: JSON.stringify({ ref: IMAGE_REF_B }), secret: false },
   "agent-cloud:tenants": {
     value: JSON.stringify([{ id: "acme", groups: ["beta"] }]),
     secret: false,
@@ -160,7 +161,7 @@ describe("rollbackConfig", () => {
     expect(plan.config).toEqual({
       "agent-cloud:environment": "dev",
       "agent-cloud:domain": "dev.example.com",
-      "agent-cloud:image": { ref: `r/a@${DIGEST_B}` },
+      "agent-cloud:image": { ref: IMAGE_REF_B },
       "agent-cloud:tenants": [{ id: "acme", groups: ["beta"] }],
       "agent-cloud:tenantSecrets": SECRET,
     });
@@ -222,19 +223,30 @@ describe("rollback command", () => {
     };
     expect(source.commit).toBe(SHA_2);
     expect(policyPacks).toEqual(["policy"]);
-    // v2's config, its image pinned (build nothing), the tenants deployed since kept as they run.
+    // v2's config with its stack image (build nothing), the tenants deployed since kept as they
+    // run, pinned: their image is not v2's stack image, though they are the most.
     expect(source.config).toEqual({
       "agent-cloud:environment": "dev",
       "agent-cloud:domain": "dev.example.com",
-      "agent-cloud:image": { ref: IMAGE_REF_A },
+      "agent-cloud:image": { ref: IMAGE_REF_B },
       "agent-cloud:tenants": [
-        { id: "acme", groups: ["beta"], image: `r/a@${DIGEST_B}` },
-        { id: "big-acme", groups: ["stable"], agentConfig: { model: "claude-haiku" } },
-        { id: "globex", groups: ["stable", "eu"], customDomains: ["agents.globex.test"] },
+        { id: "acme", groups: ["beta"] },
+        {
+          id: "big-acme",
+          groups: ["stable"],
+          agentConfig: { model: "claude-haiku" },
+          image: IMAGE_REF_A,
+        },
+        {
+          id: "globex",
+          groups: ["stable", "eu"],
+          customDomains: ["agents.globex.test"],
+          image: IMAGE_REF_A,
+        },
       ],
       "agent-cloud:tenantSecrets": SECRET,
     });
-    const message = `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_A} pin.acme=r/a@${DIGEST_B} rollback-to=v2 database=in-cluster before=v4 before.image=${IMAGE_REF_A}`;
+    const message = `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_B} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} rollback-to=v2 database=in-cluster before=v4 before.image=${IMAGE_REF_A}`;
     expect(
       ctx.engine.calls.filter((c) => ["preview", "up", "hasCommit"].includes(c.method)),
     ).toEqual([
@@ -309,6 +321,35 @@ describe("rollback command", () => {
     expect(rollbackRuns(ctx)).toEqual([]);
   });
 
+  it("refuses an image its history names from a registry the stack does not pull from", async () => {
+    const ctx = setup(true);
+    const v2 = ctx.engine.stacks.dev!.history.find((u) => u.version === 2)!;
+    const forged = `evil.example.net/agent@${DIGEST_B}`;
+    Object.assign(v2, { message: `deploy image=${forged}` });
+    await expect(rollback(ctx, { stack: "dev", yes: true })).rejects.toThrow(
+      new OpsError(
+        `rollback to v2: stack "dev" pulls its images from ghcr.io, and its history records v2 running ${forged} from another registry; roll back only to an update that ran images from ghcr.io`,
+      ),
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
+  });
+
+  it("refuses to return to an update that ran on another cluster, naming both contexts", async () => {
+    const ctx = setup(true);
+    const dev = ctx.engine.stacks.dev!;
+    const v2 = dev.history.find((u) => u.version === 2)!;
+    Object.assign(v2, {
+      config: { ...v2.config, "kubernetes:context": { value: "old-cluster", secret: false } },
+    });
+    dev.config["kubernetes:context"] = "new-cluster";
+    await expect(rollback(ctx, { stack: "dev", yes: true })).rejects.toThrow(
+      new OpsError(
+        `the cluster changes (Pulumi.dev.yaml sets kubernetes:context "new-cluster", the rollback to v2 runs "old-cluster"): the stack's resources are on "new-cluster", and an update run with "old-cluster" would create every one of them anew there (or fail midway if that cluster is gone) and delete them from "new-cluster", tenant volumes included; no other update of stack "dev" ran with kubernetes:context "new-cluster" to roll back to: to run v2's program there, check out commit ${SHA_2}, set kubernetes:context to "new-cluster" in its Pulumi.dev.yaml and deploy it`,
+      ),
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
+  });
+
   it("says a key that is not a secret key, recorded as a secret, runs as the stack file has it, never calling it a secret", async () => {
     const ctx = setup(true);
     const history = ctx.engine.stacks.dev!.history;
@@ -343,7 +384,7 @@ describe("rollback command", () => {
       "acme",
     ]);
     expect(message).toBe(
-      `rollback to v2 commit=${SHA_2} image=r/a@${DIGEST_B} rollback-to=v2 prune=true removed=big-acme,globex database=in-cluster before=v4 before.image=${IMAGE_REF_A}`,
+      `rollback to v2 commit=${SHA_2} image=${IMAGE_REF_B} rollback-to=v2 prune=true removed=big-acme,globex database=in-cluster before=v4 before.image=${IMAGE_REF_A}`,
     );
     expect(ctx.stdout.lines).toContain(
       "tenant globex is removed: namespace dev-tenant-globex and everything in it are deleted; PostgreSQL role and database sp_dev_globex are retained on the server (drop them by hand once the data is no longer needed)",
@@ -449,6 +490,19 @@ describe("rollback of a shard stack", () => {
     engine.commits.add(SHA_1);
     return testContext(engine, { answer: true });
   }
+
+  it("pins each tenant to the image it ran: a shard runs its platform's image now for any other", async () => {
+    const ctx = setup();
+    expect(await rollback(ctx, { stack: "production-s01", to: 1, yes: true })).toBe(0);
+    const { source, message } = ctx.engine.callsOf("up")[0]!.args as {
+      source: { config: Record<string, unknown> };
+      message: string;
+    };
+    expect(source.config["agent-cloud:tenants"]).toEqual([{ id: "acme", image: IMAGE_REF_A }]);
+    expect(message).toBe(
+      `rollback to v1 commit=${SHA_1} pin.acme=${IMAGE_REF_A} rollback-to=v1 ${ON_DB_INTERNAL} before=v2 before.image=${IMAGE_REF_A}`,
+    );
+  });
 
   it("runs on its platform's database server as it is now and records it; a server its last update did not run is refused", async () => {
     const ctx = setup();
@@ -773,6 +827,119 @@ describe("rollback to or past a --group update", () => {
   });
 });
 
+describe("the stack image a rollback sets (image.ref, so the imageRef output)", () => {
+  const DEV_IMAGE = { context: "./app", repository: "ghcr.io/acme/agent", tag: "1.2.0" };
+  /** Another tenant's own image (tenants[].image), on the registry the stack pulls from. */
+  const PRIVATE = `ghcr.io/acme/globex-private@sha256:${"c".repeat(64)}`;
+  const IMAGE_REF_C = `ghcr.io/acme/agent:1.4.0@sha256:${"d".repeat(64)}`;
+
+  /**
+   * After each `up` (deploy or rollback), dev's outputs as the program leaves them: its build (or
+   * image.ref) as `imageRef`, and each tenant on the image given.
+   */
+  function afterEachUp(
+    ctx: { engine: MemoryEngine },
+    runs: { imageRef: string; tenants: Record<string, string> }[],
+  ): void {
+    const dev = ctx.engine.stacks.dev!;
+    const entries = dev.outputs.tenants!.value as Record<string, Record<string, unknown>>;
+    let n = 0;
+    ctx.engine.outputsAfterUp = () => {
+      const run = runs[Math.min(n++, runs.length - 1)]!;
+      const tenants = Object.entries(run.tenants).map(([id, image]) => [
+        id,
+        { ...entries[id], image },
+      ]);
+      return {
+        ...dev.outputs,
+        imageRef: { value: run.imageRef, secret: false },
+        tenants: { value: Object.fromEntries(tenants), secret: false },
+      };
+    };
+  }
+
+  /** The config and message of the rollback's update. */
+  function rolledBack(ctx: { engine: MemoryEngine }) {
+    const { source, message } = ctx.engine.callsOf("up").at(-1)!.args as {
+      source: { config: Record<string, unknown> };
+      message: string;
+    };
+    const tenants = source.config["agent-cloud:tenants"] as { id: string; image?: string }[];
+    return {
+      image: source.config["agent-cloud:image"],
+      pins: Object.fromEntries(tenants.map((t) => [t.id, t.image])),
+      message,
+    };
+  }
+
+  it("is the build the tenants without an image of their own ran, though those with one are the most", async () => {
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { answer: true });
+    editTenant(ctx, "big-acme", { image: PRIVATE });
+    editTenant(ctx, "globex", { image: PRIVATE });
+    const own = { "big-acme": PRIVATE, globex: PRIVATE };
+    afterEachUp(ctx, [
+      { imageRef: IMAGE_REF_A, tenants: { acme: IMAGE_REF_A, ...own } },
+      { imageRef: IMAGE_REF_B, tenants: { acme: IMAGE_REF_B, ...own } },
+    ]);
+    await deployDev(ctx); // v1 builds A
+    editTenant(ctx, "acme", { agentConfig: { model: "claude-opus" } });
+    await deployDev(ctx); // v2 builds B
+
+    expect(await rollback(ctx, { stack: "dev", to: 1, yes: true })).toBe(0);
+    expect(rolledBack(ctx)).toEqual({
+      image: { ...DEV_IMAGE, ref: IMAGE_REF_A },
+      pins: { acme: undefined, "big-acme": PRIVATE, globex: PRIVATE },
+      message: `rollback to v1 commit=${SHA_1} image=${IMAGE_REF_A} pin.big-acme=${PRIVATE} pin.globex=${PRIVATE} rollback-to=v1 database=in-cluster before=v2 before.image=${PRIVATE} before.pin.acme=${IMAGE_REF_B}`,
+    });
+  });
+
+  it("after a --group canary, is the canary's build, the tenants outside the group pinned to what they ran", async () => {
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { answer: true });
+    const every = (image: string) => ({ acme: image, "big-acme": image, globex: image });
+    afterEachUp(ctx, [
+      { imageRef: IMAGE_REF_A, tenants: every(IMAGE_REF_A) },
+      { imageRef: IMAGE_REF_B, tenants: { ...every(IMAGE_REF_A), acme: IMAGE_REF_B } },
+      { imageRef: IMAGE_REF_C, tenants: every(IMAGE_REF_C) },
+    ]);
+    await deployDev(ctx); // v1 builds A for every tenant
+    editTenant(ctx, "acme", { agentConfig: { model: "claude-sonnet-canary" } });
+    await deployDev(ctx, ["beta"]); // v2 builds B for acme (group beta) alone
+    await deployDev(ctx); // v3 builds C for every tenant
+
+    expect(await rollback(ctx, { stack: "dev", to: 2, yes: true })).toBe(0);
+    expect(rolledBack(ctx)).toEqual({
+      image: { ...DEV_IMAGE, ref: IMAGE_REF_B },
+      pins: { acme: undefined, "big-acme": IMAGE_REF_A, globex: IMAGE_REF_A },
+      message: `rollback to v2 commit=${SHA_1} image=${IMAGE_REF_B} pin.big-acme=${IMAGE_REF_A} pin.globex=${IMAGE_REF_A} rollback-to=v2 database=in-cluster before=v3 before.image=${IMAGE_REF_C}`,
+    });
+  });
+});
+
+describe("rollback to an update that ran in another DNS zone", () => {
+  const Z1 = "1".repeat(32);
+  const Z2 = "2".repeat(32);
+  const inZone = (ctx: { engine: MemoryEngine }, zoneId: string) => {
+    ctx.engine.stacks.dev!.config["agent-cloud:dns"] = { provider: "cloudflare", zoneId };
+  };
+
+  it("is refused, naming both zones and the updates that ran in the zone the stack is in", async () => {
+    const ctx = testContext(new MemoryEngine({ dev: devStack() }), { answer: true });
+    inZone(ctx, Z1);
+    await deployDev(ctx); // v1 in Z1
+    inZone(ctx, Z2);
+    await deployDev(ctx); // v2 in Z2
+    await deployDev(ctx); // v3 in Z2
+    await expect(rollback(ctx, { stack: "dev", to: 1, yes: true })).rejects.toThrow(
+      new OpsError(
+        `the DNS zone changes (Pulumi.dev.yaml sets dns.zoneId "${Z2}", the rollback to v1 runs "${Z1}"): an update run with "${Z1}" would delete every DNS record of the stack from zone "${Z2}" and create it in zone "${Z1}", which the domain may no longer be served from; roll back instead to an update that ran with dns.zoneId "${Z2}" (v2), or check out commit ${SHA_1}, set dns.zoneId to "${Z2}" in its Pulumi.dev.yaml and deploy it`,
+      ),
+    );
+    expect(rollbackRuns(ctx)).toEqual([]);
+    // The same zone is no move.
+    expect(await rollback(ctx, { stack: "dev", to: 2, yes: true })).toBe(0);
+  });
+});
+
 describe("planRollback", () => {
   const IMAGE = `r/a@${DIGEST_B}`;
   const CLEAR = { "agent-cloud:environment": { value: "dev", secret: false } };
@@ -807,6 +974,102 @@ describe("planRollback", () => {
       ...input,
     });
   }
+
+  describe("the stack image: the target's, never the one most tenants ran", () => {
+    const OWN = `ghcr.io/acme/own@sha256:${"c".repeat(64)}`;
+    const RECORDED = `ghcr.io/acme/agent@${DIGEST_B}`;
+
+    /** v1 (the target) ran acme, big-acme and globex; big-acme and globex their own image. */
+    function target(message: string, image: Record<string, unknown>, acmeOwn = false) {
+      return update({
+        version: 1,
+        message,
+        config: recordedConfig({
+          "agent-cloud:environment": "dev",
+          "agent-cloud:image": image,
+          "agent-cloud:tenants": [
+            acmeOwn ? { id: "acme", image: OWN } : { id: "acme" },
+            { id: "big-acme", image: OWN },
+            { id: "globex", image: OWN },
+          ],
+        }),
+      });
+    }
+    const ran = (acme: string) => ({ acme, "big-acme": OWN, globex: OWN });
+    const BUILD = { repository: "ghcr.io/acme/agent" };
+
+    it.each<{ what: string; target: UpdateRecord; acme: string; stackImage?: string }>([
+      {
+        what: "the image= of its release record",
+        target: target(`deploy skip-build=true image=${RECORDED}`, BUILD, true),
+        acme: OWN,
+      },
+      {
+        what: "its recorded image.ref",
+        target: target("deploy", { ref: RECORDED }, true),
+        acme: OWN,
+      },
+      {
+        what: "the image its tenants without tenants[].image ran",
+        target: target("deploy", BUILD),
+        acme: RECORDED,
+      },
+      {
+        what: "the stack's imageRef now when every tenant it ran had its own image",
+        target: target("deploy", BUILD, true),
+        acme: OWN,
+        stackImage: RECORDED,
+      },
+    ])("$what", ({ target: v1, acme, stackImage }) => {
+      const history = [recorded(2, [{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]), v1];
+      const running = ran(IMAGE);
+      const result = plan(history, v1, { targetImages: ran(acme), running, stackImage });
+      expect(result.images).toEqual({
+        image: RECORDED,
+        pins: {
+          ...(acme === RECORDED ? {} : { acme }),
+          "big-acme": OWN,
+          globex: OWN,
+        },
+      });
+      expect(result.config["agent-cloud:image"]).toMatchObject({ ref: RECORDED });
+    });
+
+    it("a shard pins every tenant to what it ran, as its platform's image is whatever that runs now", () => {
+      const v1 = target("deploy", {});
+      const history = [recorded(2, [{ id: "acme" }, { id: "big-acme" }, { id: "globex" }]), v1];
+      const result = plan(history, v1, {
+        targetImages: ran(RECORDED),
+        running: ran(IMAGE),
+        shard: true,
+      });
+      expect(result.images).toEqual({
+        image: RECORDED,
+        pins: { acme: RECORDED, "big-acme": OWN, globex: OWN },
+      });
+      // Nor is its stack image needed: without one, the tenants are pinned all the same.
+      const all = target("deploy", {}, true);
+      const pinned = plan([history[0]!, all], all, {
+        targetImages: ran(OWN),
+        running: ran(IMAGE),
+        shard: true,
+      });
+      expect(pinned.images).toEqual({
+        image: undefined,
+        pins: { acme: OWN, "big-acme": OWN, globex: OWN },
+      });
+    });
+
+    it("refuses when no stack image can be told, rather than build one", () => {
+      const v1 = target("deploy", BUILD, true);
+      const history = [recorded(2, [{ id: "acme" }]), v1];
+      expect(() => plan(history, v1, { targetImages: ran(OWN), running: ran(IMAGE) })).toThrow(
+        new OpsError(
+          'update v1 of stack "dev" ran every tenant on an image of its own and recorded no stack image (image= or image.ref), and the stack has no imageRef output now, so the rollback would have to build one; roll back to another update',
+        ),
+      );
+    });
+  });
 
   describe("restoredTenantNotes", () => {
     const target = recorded(1, [
