@@ -29,6 +29,7 @@ import {
   PROXY_DEFAULTS,
 } from "./edge-defaults";
 import { NODE_PORT_RANGE } from "./rules/proxy-service";
+import { backupImageProblem, mcImageProblem } from "./rules/backup-images";
 import { DEFAULT_DATABASE_LIMITS } from "./plans";
 import {
   DEFAULT_ADMIN_DATABASE,
@@ -88,6 +89,12 @@ const serverHost = z.string().refine((value) => isHostName(value) || isIP(value)
   error:
     "must be a lowercase host name such as pg.example.com or an IP address such as 10.0.0.5 or 2001:db8::5, without a scheme, port or path",
 });
+
+/** An image `problem` (model/rules/backup-images.ts) accepts; its problem is the error. */
+const checkedImage = (problem: (image: string) => string | undefined) =>
+  z.string().refine((value) => problem(value) === undefined, {
+    error: (issue) => problem(String(issue.input)),
+  });
 
 /** Written as a Kubernetes quantity (model/quantity.ts says what is allowed). */
 const quantity = z.string().refine((value) => quantitySyntaxReason(value) === undefined, {
@@ -282,8 +289,11 @@ const backupSchema = z.strictObject({
    * tenant's are kept.
    */
   retentionDays: z.number().int().min(1).max(3650).default(7),
-  /** pg_dump comes from this image; it must be at least the server's major version. */
-  image: z.string().default(POSTGRES_IMAGE),
+  /**
+   * pg_dump comes from this image; it must be at least the server's major version. Pinned by a
+   * version tag or a digest: its pod reads every tenant's DATABASE_URL.
+   */
+  image: checkedImage(backupImageProblem).default(POSTGRES_IMAGE),
   /**
    * How long one tenant's dump may run before it is stopped and that tenant's dump fails (its
    * older dumps kept); the other tenants are still dumped. Raise it for a tenant whose dump
@@ -315,8 +325,8 @@ const backupSchema = z.strictObject({
         prefix: z.string().default(""),
         /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
         credentialsSecret: dnsLabel(63),
-        /** An image with the MinIO client `mc`, pinned by digest. */
-        mcImage: z.string().min(1),
+        /** An image with the MinIO client `mc`, pinned by a version tag or a digest. */
+        mcImage: checkedImage(mcImageProblem),
       }),
     ])
     .default({ kind: "volume", size: DEFAULT_BACKUP_VOLUME_SIZE }),

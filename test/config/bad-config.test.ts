@@ -1097,7 +1097,7 @@ const rows: Row[] = [
             endpoint: "https://backup:wJalrXUtnFEMIK7MDENG@s3.example.com",
             bucket: "backups",
             credentialsSecret: "s3",
-            mcImage: "minio/mc",
+            mcImage: "minio/mc:RELEASE.2025-08-13T08-35-41Z",
           },
         },
       };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unpinnedImageProblem } from "../../model/rules/pinned-image";
+import { unpinnedImageProblem, versionPinnedImageProblem } from "../../model/rules/pinned-image";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const PROBLEM = "must be pinned by digest: registry/repo[:tag]@sha256:<64 hex characters>";
@@ -26,5 +26,24 @@ describe("unpinnedImageProblem", () => {
     [`ghcr.io/acme/agent:${"t".repeat(129)}@${DIGEST}`, PROBLEM],
   ])("%s: %s", (ref, expected) => {
     expect(unpinnedImageProblem(ref)).toBe(expected);
+  });
+});
+
+describe("versionPinnedImageProblem", () => {
+  const PROBLEM = "must be pinned by a version tag or a digest, e.g. postgres:17.6";
+  it.each([
+    ["postgres:17.6", undefined],
+    ["registry.example.com:5000/db/postgres:17.6-bookworm", undefined],
+    [`postgres@${DIGEST}`, undefined],
+    [`postgres:latest@${DIGEST}`, undefined],
+    ["postgres", PROBLEM],
+    ["postgres:latest", PROBLEM],
+    ["registry.example.com:5000/db/postgres", PROBLEM],
+    ["registry.example.com:5000/db/postgres:latest", PROBLEM],
+    ["Postgres:17.6", PROBLEM],
+    ["postgres:", PROBLEM],
+    ["", PROBLEM],
+  ])("%s: %s", (image, expected) => {
+    expect(versionPinnedImageProblem(image, "postgres:17.6")).toBe(expected);
   });
 });
