@@ -2,7 +2,10 @@
  * The pod that backs up every tenant database of an environment, one logical dump per tenant,
  * each as that tenant's own role: pure builders, so tests read exactly what the CronJob runs.
  * Dumps are named `{id}-{YYYYMMDDTHHMMSSZ}.dump` (pg_dump custom format), the names `ops db`
- * lists and restores, so a dump taken by the CronJob restores with `ops db restore --from`.
+ * lists and restores, so a dump taken by the CronJob restores with `ops db restore --from`
+ * (and `ops db list --dir` lists one incarnation's folder). They are filed by incarnation,
+ * `{id}/oid-{oid}/`: a tenant id used again (an offboarded customer's, `deploy --new-database`)
+ * names a new database of the same name, which only its OID tells apart (see {@link dumpScript}).
  */
 import type * as k8s from "@pulumi/kubernetes";
 import {
@@ -24,14 +27,15 @@ export type BackupTarget =
       readonly folder: string;
       /** Secret in the backups namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
       readonly credentialsSecret: string;
-      /** An image with the MinIO client `mc`, pinned by digest. */
+      /** An image with the MinIO client `mc`, pinned by a version tag or a digest. */
       readonly mcImage: string;
     };
 
 export interface BackupPodInput {
   /**
    * The PostgreSQL image; its pg_dump must be at least the server's major version, and it must
-   * have `timeout` (Debian's and Alpine's PostgreSQL images do: see {@link dumpScript}).
+   * have `timeout` and pg_restore (Debian's and Alpine's PostgreSQL images do: see
+   * {@link dumpScript}).
    */
   readonly image: string;
   /**
@@ -78,6 +82,20 @@ const PERCENT_DECODE = [
   '      *) decoded="$decoded${encoded%"${encoded#?}"}"; encoded="${encoded#?}" ;;',
   "    esac",
   "  done",
+  "}",
+];
+
+/**
+ * Sets `oid` to the OID of the database the dump `$1` is of, or to "" when it names none: the
+ * catalog id of its DATABASE entry, which `pg_restore --list` shows with `--create` (as
+ * `{n}; 1262 {oid} DATABASE - {name} {owner}`; 1262 is pg_database's fixed OID). That entry comes
+ * before every object of the tenant's, and pg_restore prints a newline in a name as a space, so
+ * no name of the tenant's can start a line that reads as it. pg_restore is in every PostgreSQL
+ * image beside pg_dump; it reads the file only (no connection).
+ */
+const DATABASE_OID = [
+  "database_oid() {",
+  String.raw`  oid="$(pg_restore --list --create "$1" | sed -n '/^[0-9][0-9]*; 1262 [0-9][0-9]* DATABASE - /{s/^[0-9]*; 1262 \([0-9]*\) .*$/\1/p;q;}')"`,
   "}",
 ];
 
@@ -143,10 +161,21 @@ export function backupJobDeadlineSeconds(
  * `timeout SECONDS COMMAND`. GNU's exits 124 when it stopped the command; busybox's runs the
  * command in its own place, which then ends with SIGTERM's 143 (pg_dump gets no other TERM).
  *
- * With `prune`, once a tenant's dump is in place, that tenant's folder loses its dumps older than
- * `retentionDays`: the new dump, its newest, is never among them. A tenant whose dump failed
- * loses none (it keeps its last good one), and the folder of a tenant with no URL file (an
- * offboarded one) is never looked at: its dumps stay until an operator deletes them.
+ * Each dump goes to its incarnation's folder, `{id}/oid-{oid}/`: `oid` is the OID of the
+ * database it is of, read from the dump's own DATABASE entry ({@link DATABASE_OID}) once it is
+ * written. A database dropped and created again (a tenant id given to a new customer) has a new
+ * OID, so two customers' dumps never share a folder, although both name the database
+ * `sp_{env}_{id}`; a database kept (`--adopt-database`) keeps its OID and its folder. The OID is
+ * pg_dump's own reading, in the dump's snapshot (pg_dump empties search_path, so the tenant cannot
+ * shadow it), not a second query that a re-creation could fall between.
+ *
+ * With `prune`, once a tenant's dump is in place, that incarnation's folder, and no other, loses
+ * its dumps older than `retentionDays`: the new dump, its newest, is never among them. An earlier
+ * incarnation's folder (a previous customer's), the tenant's folder itself (dumps from before
+ * incarnation folders) and the folder of a tenant with no URL file (an offboarded one) are never
+ * pruned: their dumps stay until an operator deletes them. A tenant whose dump failed loses none
+ * (it keeps its last good one); a dump that names no OID is kept in the tenant's folder, never
+ * pruned, and fails the run.
  */
 export function dumpScript(
   retentionDays: number,
@@ -159,13 +188,14 @@ export function dumpScript(
   return [
     "set -u",
     ...PERCENT_DECODE,
+    ...DATABASE_OID,
     'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
     'failed=""',
     `for f in ${urls}/*; do`,
     '  id="$(basename "$f")"',
     `  dir="${dumps}/$id"`,
     '  mkdir -p "$dir"',
-    '  out="$dir/$id-$stamp.dump"',
+    '  partial="$dir/$id-$stamp.dump.partial"',
     // As libpq reads a URL: the user info ends at the first `@` before the first `/`, the user
     // at its first `:`; the rest (host, port, database, parameters) is passed on unchanged.
     '  url="$(cat "$f")"; password=""',
@@ -182,16 +212,22 @@ export function dumpScript(
     "  esac",
     '  if [ -z "$url" ]; then',
     '    failed="$failed $id"; echo "backup of $id FAILED: its file is not a postgres:// URL" >&2',
-    `  elif PGPASSWORD="$password" timeout ${tenantSeconds} pg_dump --dbname="$url" --lock-wait-timeout=${lockWaitSeconds}s --format=custom --no-owner --no-privileges --file="$out.partial"; then`,
-    '    if mv "$out.partial" "$out"; then',
+    `  elif PGPASSWORD="$password" timeout ${tenantSeconds} pg_dump --dbname="$url" --lock-wait-timeout=${lockWaitSeconds}s --format=custom --no-owner --no-privileges --file="$partial"; then`,
+    '    database_oid "$partial"',
+    '    if [ -n "$oid" ]; then out="$dir/oid-$oid/$id-$stamp.dump"; else out="$dir/$id-$stamp.dump"; fi',
+    '    if ! { mkdir -p "${out%/*}" && mv "$partial" "$out"; }; then',
+    '      rm -f "$partial"; failed="$failed $id"; echo "backup of $id FAILED: its dump could not be put in place" >&2',
+    '    elif [ -z "$oid" ]; then',
+    '      failed="$failed $id"; echo "backup of $id FAILED: pg_restore --list names no database OID in its dump, kept unpruned: $out" >&2',
+    "    else",
     '      echo "backed up $id: $out"',
     ...(prune
-      ? [`      find "$dir" -name '*.dump' -mtime +${retentionDays - 1} -print -delete`]
+      ? [`      find "$dir/oid-$oid" -name '*.dump' -mtime +${retentionDays - 1} -print -delete`]
       : []),
     "    fi",
     "  else",
     // $? here is the status of the `elif` command: pg_dump's, or 124 (GNU timeout) or 143 (TERM).
-    '    status=$?; rm -f "$out.partial"; failed="$failed $id"',
+    '    status=$?; rm -f "$partial"; failed="$failed $id"',
     '    if [ "$status" -eq 124 ] || [ "$status" -eq 143 ]; then',
     `      echo "backup of $id FAILED: its dump was still running after ${tenantSeconds} s, stopped" >&2`,
     '    else echo "backup of $id FAILED" >&2; fi',
@@ -246,13 +282,15 @@ function requireKeys(credentialsSecret: string): string[] {
  * the directory is removed when the script exits. An empty or unset key (the Secret
  * `credentialsSecret` lacks it) fails the run before anything is written or mc runs.
  *
- * The dumps go to `$S3_BUCKET/$S3_FOLDER{id}/`: S3_FOLDER is the environment's folder, from
- * {@link backupObjectFolder} (it ends in `/`), the one folder both the copy and the prune use.
- * Pruning goes tenant by tenant: for each folder in `dumps` that holds a dump (the tenants this
- * run dumped: the folders start empty each run), the objects older than `retentionDays` under
- * that tenant's folder in the bucket, which is where `mc cp` put the dump. The dump just copied,
- * its newest, is never among them; a tenant whose dump failed this run, or that was offboarded
- * (it has no folder), loses nothing.
+ * The dumps go to `$S3_BUCKET/$S3_FOLDER{id}/oid-{oid}/` (see {@link dumpScript}): S3_FOLDER is
+ * the environment's folder, from {@link backupObjectFolder} (it ends in `/`), the one folder both
+ * the copy and the prune use. Pruning goes incarnation by incarnation: for each `{id}/oid-{oid}/`
+ * folder in `dumps` that holds a dump (the databases this run dumped: the folders start empty
+ * each run), the objects older than `retentionDays` under that folder in the bucket, which is
+ * where `mc cp` put the dump. The dump just copied, its newest, is never among them; a tenant
+ * whose dump failed this run, or that was offboarded (it has no folder), an earlier incarnation
+ * of a tenant (a previous customer with the same id: another OID) and the objects directly in a
+ * tenant's folder (from before incarnation folders, or a dump that named no OID) lose nothing.
  */
 export function uploadScript(
   retentionDays: number,
@@ -276,11 +314,11 @@ export function uploadScript(
     "unset access_key secret_key",
     'folder="target/$S3_BUCKET/$S3_FOLDER"',
     `${mc} cp --recursive ${dumps}/ "$folder"`,
-    `for dir in ${shellWord(dumps)}/*/; do`,
-    '  id="${dir%/}"; id="${id##*/}"',
+    `for dir in ${shellWord(dumps)}/*/oid-*/; do`,
+    '  incarnation="${dir%/}"; id="${incarnation%/*}"; id="${id##*/}"; incarnation="${incarnation##*/}"',
     '  for dump in "$dir"*.dump; do',
     '    if [ -f "$dump" ]; then',
-    `      ${mc} rm --recursive --force --older-than ${retentionDays}d "$folder$id/"; break`,
+    `      ${mc} rm --recursive --force --older-than ${retentionDays}d "$folder$id/$incarnation/"; break`,
     "    fi",
     "  done",
     "done",

@@ -11,9 +11,16 @@ import {
   DEFAULT_DUMP_TIMEOUT_MINUTES,
   MAX_DUMP_TIMEOUT_MINUTES,
 } from "../../model/database-defaults";
+import { showReceived } from "../../model/rules/config-problem";
+import { backupImageProblem, mcImageProblem } from "../../model/rules/backup-images";
 import { assertNoProblems } from "../component-args-error";
-import { NAMESPACE_NAME_LABEL, POD_SECURITY_RESTRICTED } from "../tenant/labels";
-import { type DatabasePeer, databasePeers, PUBLIC_INTERNET } from "../tenant/network-policy";
+import { POD_SECURITY_RESTRICTED } from "../tenant/labels";
+import {
+  clusterDnsEgress,
+  type DatabasePeer,
+  databasePeers,
+  PUBLIC_INTERNET,
+} from "../tenant/network-policy";
 import { applyTransform, type Transform } from "../transform";
 import {
   type BackupTarget,
@@ -49,6 +56,7 @@ export type TenantBackupTarget =
       readonly prefix?: string;
       /** Secret (created by the operator in the backups namespace) with the access keys. */
       readonly credentialsSecret: string;
+      /** An image with the MinIO client `mc`, pinned by a version tag or a digest. */
       readonly mcImage: string;
     };
 
@@ -79,7 +87,10 @@ export interface TenantBackupsArgs {
    * other tenants are still dumped. @default 60
    */
   readonly dumpTimeoutMinutes?: number;
-  /** PostgreSQL image for pg_dump (at least the server's major version). */
+  /**
+   * PostgreSQL image for pg_dump and pg_restore (at least the server's major version), pinned by
+   * a version tag or a digest.
+   */
   readonly image: string;
   readonly target: TenantBackupTarget;
   /** Where the database is, for the backups namespace's only egress besides DNS. */
@@ -109,10 +120,20 @@ export interface ResolvedTenantBackupsArgs {
 /** Name of the Secret with each tenant's DATABASE_URL. */
 const URLS_SECRET = "tenant-database-urls";
 
+/** A problem when `problem` refuses the image at `field`, showing what was received. */
+function imageProblems(
+  field: string,
+  image: string,
+  problem: (image: string) => string | undefined,
+): string[] {
+  const found = problem(image);
+  return found === undefined ? [] : [`${field} ${showReceived(image)}: ${found}`];
+}
+
 /**
  * The args checked (every problem in one ComponentArgsError, before anything is registered):
- * the retention, and tenant ids that are DNS labels and unique (each is a key of the URL Secret
- * and a dump's name).
+ * the retention, the images pinned (model/rules/backup-images.ts), and tenant ids that are DNS
+ * labels and unique (each is a key of the URL Secret and a dump's name).
  */
 export function resolveTenantBackupsArgs(
   name: string,
@@ -136,6 +157,10 @@ export function resolveTenantBackupsArgs(
       : [
           `dumpTimeoutMinutes ${minutes}: must be a whole number of minutes from 1 to ${MAX_DUMP_TIMEOUT_MINUTES}`,
         ]),
+    ...imageProblems("image", args.image, backupImageProblem),
+    ...(args.target.kind === "s3"
+      ? imageProblems("target.mcImage", args.target.mcImage, mcImageProblem)
+      : []),
     ...tenantProblems,
   ]);
   const target = args.target;
@@ -207,7 +232,10 @@ export class TenantBackups extends pulumi.ComponentResource {
     );
   }
 
-  /** Deny by default; out only to cluster DNS, the database and (for a bucket) HTTPS. */
+  /**
+   * Deny by default; out only to the cluster DNS pods (the tenants' own rule), the database and
+   * (for a bucket) HTTPS.
+   */
   private createNetworkPolicy(
     name: string,
     args: ResolvedTenantBackupsArgs,
@@ -227,17 +255,7 @@ export class TenantBackups extends pulumi.ComponentResource {
             policyTypes: ["Ingress", "Egress"],
             ingress: [],
             egress: [
-              {
-                to: [
-                  {
-                    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
-                  },
-                ],
-                ports: [
-                  { protocol: "UDP", port: 53 },
-                  { protocol: "TCP", port: 53 },
-                ],
-              },
+              clusterDnsEgress(),
               {
                 to: databasePeers(args.database),
                 ports: [{ protocol: "TCP", port: args.database.port }],

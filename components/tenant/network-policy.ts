@@ -10,6 +10,27 @@ type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 /** Labels of the cluster DNS pods (CoreDNS keeps kube-dns's label on every major distribution). */
 export const CLUSTER_DNS_POD_LABELS: Readonly<Record<string, string>> = { "k8s-app": "kube-dns" };
 
+/**
+ * Egress to cluster DNS only: the DNS pods of kube-system ({@link CLUSTER_DNS_POD_LABELS}), not
+ * everything listening on 53 there. Every namespace the platform closes (tenants', the backups')
+ * opens DNS with this one rule; a new object each call, so a transform that edits one policy's
+ * copy leaves the others' alone.
+ */
+export function clusterDnsEgress(): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+        podSelector: { matchLabels: { ...CLUSTER_DNS_POD_LABELS } },
+      },
+    ],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
+}
+
 /** Everything IPv4 except {@link NON_PUBLIC_RANGES}. */
 export const PUBLIC_INTERNET: NetworkPolicyPeer = {
   ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_RANGES] },
@@ -52,19 +73,7 @@ export function tenantNetworkPolicySpec(input: TenantNetworkPolicyInput): Networ
   if (problems.length > 0) throw new Error(problems.join("; "));
 
   const egress: NonNullable<NetworkPolicySpec["egress"]> = [
-    {
-      // Cluster DNS only: the DNS pods of kube-system, not everything listening on 53 there.
-      to: [
-        {
-          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
-          podSelector: { matchLabels: { ...CLUSTER_DNS_POD_LABELS } },
-        },
-      ],
-      ports: [
-        { protocol: "UDP", port: 53 },
-        { protocol: "TCP", port: 53 },
-      ],
-    },
+    clusterDnsEgress(),
     { to: databasePeers(input.database), ports: [{ protocol: "TCP", port: input.database.port }] },
   ];
   if (input.egressPorts.length > 0) {

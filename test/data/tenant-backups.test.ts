@@ -147,12 +147,25 @@ describe("TenantBackups", () => {
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
     ]);
     expect(pod.containers[0].command[2]).toContain(
-      `      find "$dir" -name '*.dump' -mtime +6 -print -delete`,
+      `      find "$dir/oid-$oid" -name '*.dump' -mtime +6 -print -delete`,
     );
     expect(pod.containers[0].command[2]).not.toContain("find /backups");
 
     const policy = run.get(KUBERNETES.NetworkPolicy, "local-backups-network").inputs.spec;
     expect(policy.ingress).toEqual([]);
+    // DNS to the cluster DNS pods only, not to everything in kube-system: the tenants' own rule.
+    expect(policy.egress[0]).toEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+          podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+      ],
+      ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+      ],
+    });
     expect(policy.egress[1]).toEqual({
       to: [
         {
@@ -193,7 +206,7 @@ describe("TenantBackups", () => {
       },
     ]);
     expect(pod.containers[0].command[2]).toContain(
-      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
+      'mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/$incarnation/"; break',
     );
     expect(pod.initContainers[0].command[2]).not.toContain("find ");
     expect(
@@ -217,7 +230,7 @@ describe("TenantBackups", () => {
     // The URL's file is read into the shell; pg_dump's argv gets it only once its password is cut.
     expect(dump.split("\n").filter((line) => /pg_dump|\$\(cat "\$f"\)/.test(line))).toEqual([
       '  url="$(cat "$f")"; password=""',
-      '  elif PGPASSWORD="$password" timeout 3600 pg_dump --dbname="$url" --lock-wait-timeout=120s --format=custom --no-owner --no-privileges --file="$out.partial"; then',
+      '  elif PGPASSWORD="$password" timeout 3600 pg_dump --dbname="$url" --lock-wait-timeout=120s --format=custom --no-owner --no-privileges --file="$partial"; then',
     ]);
     // The keys reach the shell in its environment and leave it only in mc's config file, written
     // by the builtin printf; every mc reads that file and has neither key in its environment.
@@ -231,7 +244,7 @@ describe("TenantBackups", () => {
       "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY unescaped escaped char",
       `printf '{"version":"10","aliases":{"target":{"url":"%s","accessKey":"%s","secretKey":"%s","api":"S3v4","path":"auto"}}}\\n' "$url" "$access_key" "$secret_key" > "$cfg/config.json"`,
       'mc --config-dir "$cfg" cp --recursive /backups/ "$folder"',
-      '      mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/"; break',
+      '      mc --config-dir "$cfg" rm --recursive --force --older-than 7d "$folder$id/$incarnation/"; break',
     ]);
     expect(upload).not.toContain("MC_HOST");
     expect(upload.split("\n").slice(-1)).toEqual([
@@ -309,6 +322,70 @@ describe("TenantBackups' args and children", () => {
         `  - tenants[2].id "Globex": must be a DNS label (a-z, 0-9, '-')`,
       ].join("\n"),
     );
+  });
+
+  const PG_RULE = "must be pinned by a version tag or a digest, e.g. postgres:17.6";
+  const MC_RULE =
+    "must be pinned by a version tag or a digest, e.g. minio/mc:RELEASE.2025-08-13T08-35-41Z";
+  it.each([
+    [
+      "postgres:latest",
+      "minio/mc:latest",
+      [
+        `TenantBackups "local-backups": 2 problems:`,
+        `  - image "postgres:latest": ${PG_RULE}`,
+        `  - target.mcImage "minio/mc:latest": ${MC_RULE}`,
+      ].join("\n"),
+    ],
+    [
+      "postgres",
+      "minio/mc",
+      [
+        `TenantBackups "local-backups": 2 problems:`,
+        `  - image "postgres": ${PG_RULE}`,
+        `  - target.mcImage "minio/mc": ${MC_RULE}`,
+      ].join("\n"),
+    ],
+    [
+      "postgres:17.6",
+      "minio/mc",
+      `TenantBackups "local-backups": target.mcImage "minio/mc": ${MC_RULE}`,
+    ],
+    [
+      "postgres:",
+      "minio/mc:RELEASE.2025-08-13T08-35-41Z",
+      `TenantBackups "local-backups": image "postgres:": ${PG_RULE}`,
+    ],
+  ])(
+    "refuses pg_dump's image %j and mc's %j unless pinned by a version tag or a digest",
+    async (image, mcImage, message) => {
+      let error: unknown;
+      const run = await runProgram(() => {
+        try {
+          new TenantBackups("local-backups", args({ image, target: { ...S3_TARGET, mcImage } }));
+        } catch (caught) {
+          error = caught;
+        }
+      });
+      expect(run.resources).toEqual([]);
+      expect(error).toBeInstanceOf(ComponentArgsError);
+      expect((error as Error).message).toBe(message);
+    },
+  );
+
+  it.each([
+    ["postgres:17.6", "minio/mc:RELEASE.2025-08-13T08-35-41Z"],
+    [`postgres@sha256:${"a".repeat(64)}`, `minio/mc@sha256:${"b".repeat(64)}`],
+    [
+      `postgres:latest@sha256:${"a".repeat(64)}`,
+      `quay.io/minio/mc:latest@sha256:${"b".repeat(64)}`,
+    ],
+  ])("runs pg_dump's image %s and mc's %s, pinned", async (image, mcImage) => {
+    const pod = (await deploy(args({ image, target: { ...S3_TARGET, mcImage } }))).get(
+      KUBERNETES.CronJob,
+      "local-backups-cronjob",
+    ).inputs.spec.jobTemplate.spec.template.spec;
+    expect([pod.initContainers[0].image, pod.containers[0].image]).toEqual([image, mcImage]);
   });
 
   it("bounds each tenant's dump by dumpTimeoutMinutes, and the Job's deadline with it", async () => {
@@ -567,15 +644,15 @@ describe("the upload script with a stand-in mc", () => {
   it("hands mc the keys in a private config file, never on its argv or in its environment; a failed dump fails the run", async () => {
     const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret);
     try {
-      await mkdir(path.join(dumps, "acme"));
-      await writeFile(path.join(dumps, "acme", "acme-20261122T031700Z.dump"), "dump");
+      await mkdir(path.join(dumps, "acme", "oid-16384"), { recursive: true });
+      await writeFile(path.join(dumps, "acme", "oid-16384", "acme-20261122T031700Z.dump"), "dump");
       expect(await run()).toEqual({ code: 0, stderr: "" });
       const calls = await mcCalls(records);
       expect(calls).toHaveLength(2);
       const cfg = calls[0]!.argv[1]!;
       expect(calls.map((c) => c.argv)).toEqual([
         mcCopy(cfg, dumps, "target/acme-backups/backups/local/"),
-        mcPrune(cfg, "target/acme-backups/backups/local/acme/"),
+        mcPrune(cfg, "target/acme-backups/backups/local/acme/oid-16384/"),
       ]);
       for (const call of calls) {
         // mc's config, as `mc alias set` would write it: exactly the keys given, parsed back.
@@ -612,26 +689,34 @@ describe("the upload script with a stand-in mc", () => {
   });
 
   describe.each(SHELLS)("under %s", (shell) => {
-    it("prunes in the bucket only the folders of the tenants this run dumped", async () => {
+    it("prunes in the bucket only the folders of the databases this run dumped", async () => {
       const { dir, dumps, records, run } = await upload("AKIAEXAMPLE", secret, { shell });
       try {
-        // This run dumped acme and acme-corp; initech's dump failed, so its folder is empty;
-        // globex was offboarded, so it has no URL file and no folder.
-        for (const id of ["acme", "acme-corp"]) {
-          await mkdir(path.join(dumps, id));
-          await writeFile(path.join(dumps, id, `${id}-20261122T031700Z.dump`), "dump");
+        // This run dumped acme (its database's OID 16500) and acme-corp (16384); initech's dump
+        // failed, so its folder is empty; globex was offboarded, so it has no URL file and no
+        // folder; hooli's dump named no OID, so it lies in its tenant's folder.
+        for (const [id, oid] of [
+          ["acme", 16500],
+          ["acme-corp", 16384],
+        ] as const) {
+          await mkdir(path.join(dumps, id, `oid-${oid}`), { recursive: true });
+          await writeFile(path.join(dumps, id, `oid-${oid}`, `${id}-20261122T031700Z.dump`), "d");
         }
         await mkdir(path.join(dumps, "initech"));
-        await writeFile(path.join(dumps, ".failed"), " initech\n");
-        expect(await run()).toEqual({ code: 1, stderr: "failed:  initech\n" });
+        await mkdir(path.join(dumps, "hooli"));
+        await writeFile(path.join(dumps, "hooli", "hooli-20261122T031700Z.dump"), "dump");
+        await writeFile(path.join(dumps, ".failed"), " initech hooli\n");
+        expect(await run()).toEqual({ code: 1, stderr: "failed:  initech hooli\n" });
         const calls = await mcCalls(records);
         const cfg = calls[0]!.argv[1]!;
-        // Each tenant's own folder, with its `/`: acme's prune does not reach acme-corp's.
+        // Each database's own folder, with its `/`: not the tenant's, where an earlier database
+        // of the same id (a previous customer's, another OID) keeps its dumps, and acme's prune
+        // does not reach acme-corp's.
         const folder = "target/acme-backups/backups/local/";
         expect(calls.map((c) => c.argv)).toEqual([
           mcCopy(cfg, dumps, folder),
-          mcPrune(cfg, `${folder}acme-corp/`),
-          mcPrune(cfg, `${folder}acme/`),
+          mcPrune(cfg, `${folder}acme-corp/oid-16384/`),
+          mcPrune(cfg, `${folder}acme/oid-16500/`),
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -664,15 +749,15 @@ describe("the upload script with a stand-in mc", () => {
         s3,
       });
       try {
-        await mkdir(path.join(dumps, "acme"));
-        await writeFile(path.join(dumps, "acme", "acme-20261122T031700Z.dump"), "dump");
+        await mkdir(path.join(dumps, "acme", "oid-16384"), { recursive: true });
+        await writeFile(path.join(dumps, "acme", "oid-16384", "acme-20261122T031700Z.dump"), "d");
         expect(await run()).toEqual({ code: 0, stderr: "" });
         const calls = await mcCalls(records);
         const cfg = calls[0]!.argv[1]!;
         const folder = `target/acme-backups/backups/${environment}/`;
         expect(calls.map((c) => c.argv)).toEqual([
           mcCopy(cfg, dumps, folder),
-          mcPrune(cfg, `${folder}acme/`, retentionDays),
+          mcPrune(cfg, `${folder}acme/oid-16384/`, retentionDays),
         ]);
         argvs[environment] = calls.map((c) => c.argv);
       } finally {
@@ -747,70 +832,224 @@ describe("the upload script with a stand-in mc", () => {
 const stampDaysAgo = (days: number, now: number) =>
   new Date(now - days * 86_400_000).toISOString().replace(/[-:]|\.\d+/g, "");
 
+/**
+ * Stand-ins for pg_dump and pg_restore in `bin`. pg_dump fails for a database in `failing`;
+ * otherwise it writes, as its --file, what `pg_restore --list --create` prints of a dump of the
+ * database its --dbname names: with the DATABASE entry of OID `oids[database]`, none for a
+ * database not in `oids`, and after it a table whose name (its newline printed as a space, as
+ * pg_restore prints one) reads like another database's entry. pg_restore prints that file when
+ * asked for `--list --create` of it, and fails otherwise.
+ */
+async function standInDumpTools(
+  bin: string,
+  oids: Readonly<Record<string, number>>,
+  failing: readonly string[] = [],
+): Promise<void> {
+  await writeFile(
+    path.join(bin, "pg_dump"),
+    [
+      "#!/bin/sh",
+      'for a; do case "$a" in --dbname=*) db="${a##*/}" ;; --file=*) file="${a#--file=}" ;; esac; done',
+      ...failing.map((db) => `[ "$db" = ${db} ] && exit 1`),
+      'case "$db" in',
+      ...Object.entries(oids).map(([db, oid]) => `  ${db}) oid=${oid} ;;`),
+      '  *) oid="" ;;',
+      "esac",
+      "{",
+      "  printf ';\\n;     dbname: %s\\n;\\n; Selected TOC Entries:\\n;\\n' \"$db\"",
+      '  if [ -n "$oid" ]; then printf \'3344; 1262 %s DATABASE - %s %s\\n\' "$oid" "$db" "$db"; fi',
+      '  printf \'214; 1259 90001 TABLE public x 1; 1262 1 DATABASE - %s %s\\n\' "$db" "$db"',
+      '} > "$file"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  await writeFile(
+    path.join(bin, "pg_restore"),
+    [
+      "#!/bin/sh",
+      '[ "$#" -eq 3 ] && [ "$1" = --list ] && [ "$2" = --create ] && exec cat "$3"',
+      'echo "pg_restore: unexpected arguments: $*" >&2; exit 2',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+}
+
+/**
+ * Writes into `folder` one dump of `id` per entry of `ages`, that many days old (by its name's
+ * stamp and its mtime) at `now`, and returns their paths.
+ */
+async function oldDumps(
+  folder: string,
+  id: string,
+  ages: readonly number[],
+  now: number,
+): Promise<string[]> {
+  await mkdir(folder, { recursive: true });
+  const files: string[] = [];
+  for (const days of ages) {
+    const file = path.join(folder, `${id}-${stampDaysAgo(days, now)}.dump`);
+    const time = new Date(now - days * 86_400_000);
+    await writeFile(file, "dump");
+    await utimes(file, time, time);
+    files.push(file);
+  }
+  return files;
+}
+
+/** The path of the one dump of `id` in `folder` that is not in `old`: the run's own. */
+async function freshDump(folder: string, id: string, old: readonly string[]): Promise<string> {
+  const fresh = (await readdir(folder))
+    .map((file) => path.join(folder, file))
+    .filter((file) => file.endsWith(".dump") && !old.includes(file));
+  expect(fresh.map((file) => path.basename(file))).toEqual([
+    expect.stringMatching(new RegExp(`^${id}-\\d{8}T\\d{6}Z\\.dump$`)),
+  ]);
+  return fresh[0]!;
+}
+
+/** The files under `dir`, as paths relative to it, sorted. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
 describe.each(SHELLS)("the backup script's retention on a volume, under %s", (shell) => {
-  it("prunes only the tenants it backs up, and never their newest dump; an offboarded tenant's dumps stay", async () => {
+  /** The volume script (retention 7 days) run by `shell` over `dir`'s urls/ and dumps/. */
+  async function runScript(dir: string) {
+    return promisify(execFile)(
+      shell,
+      shellArgs(
+        shell,
+        dumpScript(7, true, { dumps: path.join(dir, "dumps"), urls: path.join(dir, "urls") }),
+      ),
+      { env: { PATH: `${path.join(dir, "bin")}:/usr/bin:/bin` } },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  }
+
+  /** A folder with urls/ (one file per tenant, `urls[id]`), dumps/ and bin/ (stand-in tools). */
+  async function scene(urls: Record<string, string>, oids: Record<string, number>) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "backup-retention-"));
+    for (const sub of ["urls", "dumps", "bin"]) await mkdir(path.join(dir, sub));
+    for (const [id, url] of Object.entries(urls)) await writeFile(path.join(dir, "urls", id), url);
+    await standInDumpTools(path.join(dir, "bin"), oids, ["sp_initech"]);
+    return { dir, dumps: path.join(dir, "dumps") };
+  }
+
+  it("prunes only the tenants it backs up, and never their newest dump; an offboarded tenant's dumps stay", async () => {
+    // acme and initech are backed up; globex was offboarded: its URL file is gone.
+    const { dir, dumps } = await scene(
+      {
+        acme: "postgres://sp_acme:pw@db:5432/sp_acme",
+        initech: "postgres://sp_initech:pw@db:5432/sp_initech",
+      },
+      { sp_acme: 16384 },
+    );
     try {
-      const urls = path.join(dir, "urls");
-      const dumps = path.join(dir, "dumps");
-      const bin = path.join(dir, "bin");
-      await mkdir(urls);
-      await mkdir(bin);
-      // A stand-in pg_dump that writes its --file, and fails for initech.
-      await writeFile(
-        path.join(bin, "pg_dump"),
-        [
-          "#!/bin/sh",
-          'for a; do case "$a" in --dbname=*initech*) exit 1 ;; --file=*) echo dump > "${a#--file=}" ;; esac; done',
-          "",
-        ].join("\n"),
-      );
-      await chmod(path.join(bin, "pg_dump"), 0o755);
-      // acme and initech are backed up; globex was offboarded: its URL file is gone.
-      await writeFile(path.join(urls, "acme"), "postgres://sp_acme:pw@db:5432/sp_acme");
-      await writeFile(path.join(urls, "initech"), "postgres://sp_initech:pw@db:5432/sp_initech");
-      const ages = { globex: [30, 8], acme: [9, 8, 6], initech: [10, 9] };
       // One clock for every name: a second passing mid-test must not rename a dump.
       const now = Date.now();
-      const name = (id: string, days: number) => `${id}-${stampDaysAgo(days, now)}.dump`;
-      for (const [id, days] of Object.entries(ages)) {
-        await mkdir(path.join(dumps, id), { recursive: true });
-        for (const d of days) {
-          const file = path.join(dumps, id, name(id, d));
-          const time = new Date(now - d * 86_400_000);
-          await writeFile(file, "dump");
-          await utimes(file, time, time);
-        }
-      }
-      const result = await promisify(execFile)(
-        shell,
-        shellArgs(shell, dumpScript(7, true, { dumps, urls })),
-        { env: { PATH: `${bin}:/usr/bin:/bin` } },
-      ).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
+      const acmeFolder = path.join(dumps, "acme", "oid-16384");
+      const globex = await oldDumps(
+        path.join(dumps, "globex", "oid-16390"),
+        "globex",
+        [30, 8],
+        now,
       );
+      const acme = await oldDumps(acmeFolder, "acme", [9, 8, 6], now);
+      const initech = await oldDumps(
+        path.join(dumps, "initech", "oid-16388"),
+        "initech",
+        [10, 9],
+        now,
+      );
+      const result = await runScript(dir);
       expect([result.code, result.stderr]).toEqual([
         1,
         "backup of initech FAILED\nfailed: initech\n",
       ]);
-      const acme = (await readdir(path.join(dumps, "acme"))).sort();
-      const fresh = acme.find((file) => !ages.acme.some((d) => file === name("acme", d)))!;
-      expect(fresh).toMatch(/^acme-\d{8}T\d{6}Z\.dump$/);
+      const fresh = await freshDump(acmeFolder, "acme", acme);
       // acme's dumps of 9 and 8 days go; its 6-day-old one and this run's, its newest, stay.
-      expect(acme).toEqual([name("acme", 6), fresh].sort());
-      const [backedUp, ...deleted] = result.stdout.split("\n");
-      expect(backedUp).toBe(`backed up acme: ${path.join(dumps, "acme", fresh)}`);
-      expect(deleted.sort()).toEqual(
-        ["", ...[9, 8].map((d) => path.join(dumps, "acme", name("acme", d)))].sort(),
-      );
-      // initech's dump failed: all of its dumps stay, the newest (9 days) its last good one.
-      expect((await readdir(path.join(dumps, "initech"))).sort()).toEqual(
-        [name("initech", 10), name("initech", 9)].sort(),
-      );
+      expect(result.stdout.split("\n")).toEqual([
+        `backed up acme: ${fresh}`,
+        ...acme.slice(0, 2).sort(),
+        "",
+      ]);
+      // initech's dump failed: all of its dumps stay, the newest (9 days) its last good one;
       // globex has no URL file: every dump of it stays until an operator deletes them.
-      expect((await readdir(path.join(dumps, "globex"))).sort()).toEqual(
-        [name("globex", 30), name("globex", 8)].sort(),
+      expect(await filesUnder(dumps)).toEqual(
+        [acme[2]!, fresh, ...initech, ...globex]
+          .map((file) => path.relative(dumps, file))
+          .concat(".failed")
+          .sort(),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps every dump of a reused tenant id's earlier database (another OID), and prunes only the dumped database's", async () => {
+    // "acme" was offboarded a month ago; a new customer got the id, with a new database of the
+    // same name (deploy --new-database acme): OID 16500, where the old one was 16384.
+    const { dir, dumps } = await scene(
+      { acme: "postgres://sp_dev_acme:newpw@db:5432/sp_dev_acme" },
+      { sp_dev_acme: 16500 },
+    );
+    try {
+      const now = Date.now();
+      const previous = path.join(dumps, "acme", "oid-16384");
+      const current = path.join(dumps, "acme", "oid-16500");
+      // The old customer's last dumps; one from before incarnation folders, in the tenant's
+      // folder; the new customer's of 9 and 6 days.
+      const kept = [
+        ...(await oldDumps(previous, "acme", [31, 30], now)),
+        ...(await oldDumps(path.join(dumps, "acme"), "acme", [40], now)),
+        ...(await oldDumps(current, "acme", [6], now)),
+      ];
+      const [expired] = await oldDumps(current, "acme", [9], now);
+      const result = await runScript(dir);
+      const fresh = await freshDump(current, "acme", [...kept, expired!]);
+      expect(result).toMatchObject({
+        code: 0,
+        stdout: `backed up acme: ${fresh}\n${expired}\n`,
+        stderr: "",
+      });
+      expect(await filesUnder(dumps)).toEqual(
+        [...kept, fresh].map((file) => path.relative(dumps, file)).sort(),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a dump that names no database OID in the tenant's folder, prunes nothing and fails the run", async () => {
+    const { dir, dumps } = await scene({ acme: "postgres://sp_acme:pw@db:5432/sp_acme" }, {});
+    try {
+      const now = Date.now();
+      const kept = [
+        ...(await oldDumps(path.join(dumps, "acme"), "acme", [30], now)),
+        ...(await oldDumps(path.join(dumps, "acme", "oid-16384"), "acme", [30], now)),
+      ];
+      const result = await runScript(dir);
+      const fresh = await freshDump(path.join(dumps, "acme"), "acme", kept);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr:
+          `backup of acme FAILED: pg_restore --list names no database OID in its dump, kept unpruned: ${fresh}\n` +
+          "failed: acme\n",
+      });
+      expect(await filesUnder(dumps)).toEqual(
+        [...kept, fresh]
+          .map((file) => path.relative(dumps, file))
+          .concat(".failed")
+          .sort(),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -870,7 +1109,15 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
       );
       expect(result.stderr).not.toContain(password);
       expect(await readFile(path.join(dumps, ".failed"), "utf8")).toBe(" broken garbled\n");
-      const files = await readdir(path.join(dumps, "acme"));
+      // The dump is in its database's folder, named by the OID the server gave the database.
+      const oid = await withClient(TEST_POSTGRES_URL, async (c) =>
+        String(
+          (await c.query("SELECT oid FROM pg_database WHERE datname = $1", [role])).rows[0].oid,
+        ),
+      );
+      expect(await readdir(path.join(dumps, "acme"))).toEqual([`oid-${oid}`]);
+      const folder = path.join(dumps, "acme", `oid-${oid}`);
+      const files = await readdir(folder);
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^acme-\d{8}T\d{6}Z\.dump$/);
       expect(await readdir(path.join(dumps, "broken"))).toEqual([]);
@@ -887,12 +1134,86 @@ describe("the backup script with the real pg_dump and PostgreSQL", () => {
       );
       const listing = await promisify(execFile)("pg_restore", [
         "--list",
-        path.join(dumps, "acme", files[0]!),
+        path.join(folder, files[0]!),
       ]);
       expect(listing.stdout).toContain(`;     dbname: ${role}\n`);
       // The table and its rows, owned by the tenant's role.
       expect(listing.stdout).toContain(` TABLE public t ${role}\n`);
       expect(listing.stdout).toContain(` TABLE DATA public t ${role}\n`);
+    } finally {
+      await withClient(TEST_POSTGRES_URL, async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${role}`);
+      });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the backup script's incarnations, with the real pg_dump, pg_restore and PostgreSQL", () => {
+  it("files a database created again under its new OID, and prunes only that one's dumps", async (t) => {
+    if (!(await postgresAvailable())) t.skip();
+    const role = `bk_${uniqueSuffix()}`;
+    const server = new URL(TEST_POSTGRES_URL);
+    const url = databaseUrl({
+      host: server.hostname,
+      port: Number(server.port || 5432),
+      database: role,
+      user: role,
+      password: "pw",
+      sslmode: "disable",
+    });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "backup-incarnations-"));
+    /** The tenant's database created (again), holding `customer`; its OID. */
+    const create = async (customer: string) => {
+      const oid = await withClient(TEST_POSTGRES_URL, async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${role} OWNER ${role}`);
+        const found = await c.query("SELECT oid FROM pg_database WHERE datname = $1", [role]);
+        return String(found.rows[0].oid);
+      });
+      await withClient(url, (c) =>
+        c.query(`CREATE TABLE t (v text); INSERT INTO t VALUES ('${customer}')`),
+      );
+      return oid;
+    };
+    await withClient(TEST_POSTGRES_URL, (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`));
+    try {
+      const urls = path.join(dir, "urls");
+      const dumps = path.join(dir, "dumps");
+      await mkdir(urls);
+      await mkdir(dumps);
+      await writeFile(path.join(urls, "acme"), url);
+      const run = () =>
+        promisify(execFile)("/bin/sh", ["-c", dumpScript(7, true, { dumps, urls })], {
+          timeout: 30_000,
+        });
+      const now = Date.now();
+
+      // The first customer's database, dumped; that dump is a month old when the id is reused.
+      const first = await create("old customer");
+      await run();
+      const [kept] = await readdir(path.join(dumps, "acme", `oid-${first}`));
+      const month = new Date(now - 30 * 86_400_000);
+      await utimes(path.join(dumps, "acme", `oid-${first}`, kept!), month, month);
+
+      // The same id, a new customer: the database dropped and created again (--new-database).
+      const second = await create("new customer");
+      expect(second).not.toBe(first);
+      const [expired] = await oldDumps(path.join(dumps, "acme", `oid-${second}`), "acme", [9], now);
+      const result = await run();
+      const fresh = await freshDump(path.join(dumps, "acme", `oid-${second}`), "acme", [expired!]);
+      expect(result).toEqual({ stdout: `backed up acme: ${fresh}\n${expired}\n`, stderr: "" });
+      expect(await filesUnder(dumps)).toEqual(
+        [`acme/oid-${first}/${kept}`, path.relative(dumps, fresh)].sort(),
+      );
+      // Each folder holds its own customer's data only.
+      const rows = async (file: string) =>
+        (await promisify(execFile)("pg_restore", ["--data-only", "--file=-", file])).stdout
+          .split("\n")
+          .filter((line) => line.endsWith("customer"));
+      expect(await rows(path.join(dumps, "acme", `oid-${first}`, kept!))).toEqual(["old customer"]);
+      expect(await rows(fresh)).toEqual(["new customer"]);
     } finally {
       await withClient(TEST_POSTGRES_URL, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
@@ -1009,12 +1330,14 @@ describe("the backup script when a tenant holds a lock, with the real pg_dump an
       expect(await readFile(path.join(dumps, ".failed"), "utf8")).toBe(" acme initech\n");
       expect(await readdir(path.join(dumps, "acme"))).toEqual([]);
       expect(await readdir(path.join(dumps, "initech"))).toEqual([]);
-      const files = await readdir(path.join(dumps, "globex"));
+      const [incarnation] = await readdir(path.join(dumps, "globex"));
+      expect(incarnation).toMatch(/^oid-\d+$/);
+      const files = await readdir(path.join(dumps, "globex", incarnation!));
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^globex-\d{8}T\d{6}Z\.dump$/);
       const listing = await promisify(execFile)("pg_restore", [
         "--list",
-        path.join(dumps, "globex", files[0]!),
+        path.join(dumps, "globex", incarnation!, files[0]!),
       ]);
       expect(listing.stdout).toContain(` TABLE DATA public t ${role("globex")}\n`);
     } finally {
