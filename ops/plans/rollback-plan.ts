@@ -5,7 +5,7 @@
  */
 import type { StackConfig, UpdateRecord } from "../engine";
 import { OpsError } from "../errors";
-import { parseRelease, splitImages, type ImageSet, type TenantImages } from "./release";
+import { releaseOf, splitImages, type ImageSet, type TenantImages } from "./release";
 import { fromRecorded, KEY, sectionOf } from "../stack-config";
 import { CONFIG_NAMESPACE, isSecretKey } from "../../model/config-schema";
 import {
@@ -38,9 +38,9 @@ export function chooseRollbackTarget(
   to?: number | string,
 ): UpdateRecord {
   if (typeof to === "string") {
-    const named = history.filter((u) => parseRelease(u.message).name === to);
+    const named = history.filter((u) => releaseOf(u).name === to);
     const names = history.flatMap((update) => {
-      const name = parseRelease(update.message).name;
+      const name = releaseOf(update).name;
       return name === undefined ? [] : [`${name} (v${update.version})`];
     });
     if (named.length === 0) {
@@ -274,7 +274,7 @@ function targetStackImage(
   ran: Readonly<Record<string, string | undefined>>,
   fallback: string | undefined,
 ): string | undefined {
-  const facts = parseRelease(target.message);
+  const facts = releaseOf(target);
   const named = facts.images?.image ?? recordedImageRef(target);
   if (named !== undefined) return named;
   const own = new Set(tenantsRunBy(target) ?? []);

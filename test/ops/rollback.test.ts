@@ -120,6 +120,23 @@ describe("chooseRollbackTarget", () => {
       message:
         'v4 is the latest update of stack "dev" already; roll back to an earlier one: v2, v0',
     },
+    {
+      // A hand-run `pulumi up` records its commit's title: a name in it is no release.
+      to: "spring",
+      history: [
+        update({
+          version: 5,
+          message: "Docs release=spring",
+          environment: { "exec.kind": "cli", "git.head": SHA_3, "git.dirty": "false" },
+        }),
+        update({
+          version: 4,
+          message: "deploy release=autumn",
+          environment: { "git.head": SHA_2 },
+        }),
+      ],
+      message: 'stack "dev" has no release named "spring"; named releases: autumn (v4)',
+    },
   ])("refuses --to $to: $message", ({ to, history, message }) => {
     expect(() => chooseRollbackTarget(history, "dev", to)).toThrow(new OpsError(message));
   });
