@@ -205,7 +205,8 @@ function claimCustomDomains(claims: DomainClaims, tenantId: string, hosts: reado
 /**
  * No host is taken, and custom domains (every host after the first) follow the rule a stack's own
  * config follows (model/rules/domains.ts): outside the platform domain and the other
- * environments' domains, and neither equal to, under nor above another tenant's.
+ * environments' domains, neither equal to, under nor above another tenant's, and in no registrable
+ * domain another tenant's or another environment's domain is in.
  */
 function hostsAreFree(
   tenantId: string,

@@ -1,12 +1,21 @@
 /**
  * Which host names a tenant may claim: the one rule the config validation (stacks/config) and
  * the DNS component (components/edge/wildcard-dns.ts) both apply, and the name matching the
- * policy pack uses for DNS records. No dependencies.
+ * policy pack uses for DNS records. Its one dependency is the Public Suffix List (tldts).
  *
  * A custom domain may not be equal to, under, or above the platform domain, another tenant's
  * custom domain, or any domain another environment serves: a parent would let one tenant's
  * records or certificates cover the other's hosts, a child would hijack part of them.
+ *
+ * Nor may it share its registrable domain (the name just below its public suffix: `bigco.com` for
+ * `sales.bigco.com`) with another tenant's custom domain or a domain another environment serves:
+ * any host may set a cookie for its registrable domain, which browsers then send to every host
+ * under it, so one tenant could plant cookies in another's sessions (the edge rewrites such a
+ * `Domain` only for the platform domain and its parents: components/edge/nginx/cookies.ts; a
+ * page's script setting `document.cookie` it cannot see at all). One tenant's several hosts may
+ * share a registrable domain: it only plants in itself.
  */
+import { getDomain } from "tldts";
 
 /** How `a` relates to `b` in the DNS tree. */
 export type DomainRelation = "equal" | "under" | "above";
@@ -14,6 +23,17 @@ export type DomainRelation = "equal" | "under" | "above";
 /** Lowercase, without a trailing dot. */
 export function normalizeHost(host: string): string {
   return host.trim().toLowerCase().replace(/\.$/, "");
+}
+
+/**
+ * The registrable domain of `host`, as browsers scope cookies: the label just below its public
+ * suffix on the Public Suffix List, private entries included (`bigco.com` for `sales.bigco.com`,
+ * `b.co.uk` for `x.b.co.uk`, `acme.github.io` for `x.acme.github.io`; a name the list does not
+ * know ends in a one-label suffix: `corp.test` for `b.corp.test`). Undefined for a public suffix
+ * itself (`co.uk`, `github.io`) and an IP address, whose cookies browsers keep to the host.
+ */
+export function registrableDomain(host: string): string | undefined {
+  return getDomain(normalizeHost(host), { allowPrivateDomains: true }) ?? undefined;
 }
 
 /** `equal`, `under` (a is a subdomain of b), `above` (b is a subdomain of a), or undefined. */
@@ -101,7 +121,9 @@ export function domainIssues(input: DomainRuleInput): DomainIssue[] {
 /**
  * Why `claim` may not be routed beside the platform domain, the domains other environments serve
  * (`others`, normalized) and the custom domains accepted so far, or undefined: the one rule for a
- * custom domain, which a stack's own config and the platform reading its shards both apply.
+ * custom domain, which a stack's own config and the platform reading its shards both apply. In
+ * this order: equal to or under the platform domain, above it; equal to, under or above another
+ * environment's domain, then sharing its registrable domain; then the claims (see `conflict`).
  */
 export function customDomainProblem(
   claim: DomainClaim,
@@ -122,6 +144,11 @@ export function customDomainProblem(
     if (rel !== undefined)
       return `is ${WORD[rel]} ${o}, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`;
   }
+  const site = registrableDomain(d);
+  const neighbour =
+    site === undefined ? undefined : context.others.find((o) => registrableDomain(o) === site);
+  if (neighbour !== undefined)
+    return `shares the registrable domain ${site} with ${neighbour}, which another environment serves (otherEnvironmentDomains): either could set cookies for ${site} that browsers send to the other; choose a custom domain under a registrable domain no other environment uses`;
   const conflict = context.claims.conflict(d, claim.tenantId);
   if (conflict === undefined) return undefined;
   const prior = conflict.claim;
@@ -129,6 +156,8 @@ export function customDomainProblem(
     return prior.tenantId === claim.tenantId
       ? `is listed twice for tenant "${claim.tenantId}"`
       : `is already claimed by tenant "${prior.tenantId}"; a custom domain belongs to one tenant`;
+  if (conflict.relation === "sameRegistrableDomain")
+    return `shares the registrable domain ${site} with ${prior.hostname}, claimed by tenant "${prior.tenantId}": either tenant could set cookies for ${site} that browsers send to the other; choose a custom domain under a registrable domain no other tenant uses (one tenant's hosts may share one)`;
   return `is ${WORD[conflict.relation]} ${prior.hostname}, claimed by tenant "${prior.tenantId}"; a tenant's domain may not be a parent or child of another tenant's`;
 }
 
@@ -149,27 +178,27 @@ export class DomainClaims {
    * Each proper ancestor of a claimed domain: the first claim under it and the first of another
    * tenant, so a host above claims finds another tenant's whenever there is one.
    */
-  private readonly below = new Map<string, { first: DomainClaim; other?: DomainClaim }>();
+  private readonly below = new Map<string, FirstClaims>();
+  /** Each registrable domain of a claim: the first claim in it and the first of another tenant. */
+  private readonly bySite = new Map<string, FirstClaims>();
 
   add(claim: DomainClaim): void {
     const host = normalizeHost(claim.hostname);
     if (!this.byHost.has(host)) this.byHost.set(host, claim);
-    for (const ancestor of ancestorsOf(host)) {
-      const entry = this.below.get(ancestor);
-      if (entry === undefined) this.below.set(ancestor, { first: claim });
-      else if (entry.other === undefined && entry.first.tenantId !== claim.tenantId)
-        entry.other = claim;
-    }
+    for (const ancestor of ancestorsOf(host)) note(this.below, ancestor, claim);
+    const site = registrableDomain(host);
+    if (site !== undefined) note(this.bySite, site, claim);
   }
 
   /**
-   * The claim `host` may not sit beside for `tenantId`: one equal to it, or another tenant's it
-   * is under or above (a tenant's own apex and subdomains may sit side by side).
+   * The claim `host` may not sit beside for `tenantId`: one equal to it, another tenant's it is
+   * under or above, else another tenant's in the same registrable domain (a tenant's own apex and
+   * subdomains may sit side by side).
    */
   conflict(
     host: string,
     tenantId: string,
-  ): { readonly relation: DomainRelation; readonly claim: DomainClaim } | undefined {
+  ): { readonly relation: ClaimRelation; readonly claim: DomainClaim } | undefined {
     const h = normalizeHost(host);
     const equal = this.byHost.get(h);
     if (equal !== undefined) return { relation: "equal", claim: equal };
@@ -178,8 +207,35 @@ export class DomainClaims {
       if (above !== undefined && above.tenantId !== tenantId)
         return { relation: "under", claim: above };
     }
-    const entry = this.below.get(h);
-    const under = entry?.first.tenantId !== tenantId ? entry?.first : entry?.other;
-    return under === undefined ? undefined : { relation: "above", claim: under };
+    const under = claimOfAnother(this.below.get(h), tenantId);
+    if (under !== undefined) return { relation: "above", claim: under };
+    const site = registrableDomain(h);
+    const neighbour =
+      site === undefined ? undefined : claimOfAnother(this.bySite.get(site), tenantId);
+    return neighbour === undefined
+      ? undefined
+      : { relation: "sameRegistrableDomain", claim: neighbour };
   }
+}
+
+/** How a claim meets another: a DNS relation, or another name in the same registrable domain. */
+export type ClaimRelation = DomainRelation | "sameRegistrableDomain";
+
+/** The first claim under a name, and the first of another tenant than that one's. */
+interface FirstClaims {
+  readonly first: DomainClaim;
+  other?: DomainClaim;
+}
+
+/** Records `claim` under `name` in `index` (see FirstClaims). */
+function note(index: Map<string, FirstClaims>, name: string, claim: DomainClaim): void {
+  const entry = index.get(name);
+  if (entry === undefined) index.set(name, { first: claim });
+  else if (entry.other === undefined && entry.first.tenantId !== claim.tenantId)
+    entry.other = claim;
+}
+
+/** The claim in `entry` of a tenant other than `tenantId`, if there is one. */
+function claimOfAnother(entry: FirstClaims | undefined, tenantId: string): DomainClaim | undefined {
+  return entry?.first.tenantId !== tenantId ? entry?.first : entry?.other;
 }

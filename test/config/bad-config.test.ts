@@ -442,10 +442,10 @@ const rows: Row[] = [
         zoneName: "example.com",
         edgeCertificate: "advanced",
       };
-      c.tenants[0].customDomains = ["agents-dev.acme-corp.com"];
+      c.tenants[0].customDomains = ["agents.acme-corp.dev"];
     },
     expected: [
-      `dns.customDomains "cloudflare-for-saas": zone example.com is shared with another environment (agents.example.com), and Cloudflare keeps one Custom Hostnames fallback origin per zone, which only the one stack that owns it may declare (dns.ownsFallbackOrigin true, not set here): this stack's custom domains (agents-dev.acme-corp.com) would be sent to the owner's edge; give this environment a zone of its own, use "zone-records" (a CNAME per custom domain in a zone listed in dns.customDomainZones), or remove its custom domains`,
+      `dns.customDomains "cloudflare-for-saas": zone example.com is shared with another environment (agents.example.com), and Cloudflare keeps one Custom Hostnames fallback origin per zone, which only the one stack that owns it may declare (dns.ownsFallbackOrigin true, not set here): this stack's custom domains (agents.acme-corp.dev) would be sent to the owner's edge; give this environment a zone of its own, use "zone-records" (a CNAME per custom domain in a zone listed in dns.customDomainZones), or remove its custom domains`,
     ],
   },
   {
@@ -990,6 +990,23 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "custom domains in another tenant's or another environment's registrable domain (either could plant cookies in the other: red team)",
+    change: (c) => {
+      c.otherEnvironmentDomains = ["bot.bigco.com"];
+      c.tenants[0].customDomains = [
+        "a.corp.test",
+        "www.corp.test",
+        "support.bigco.com",
+        "acme.co.uk",
+      ];
+      c.tenants[1].customDomains = ["b.corp.test", "globex.co.uk"];
+    },
+    expected: [
+      `tenants[0].customDomains[2] "support.bigco.com": shares the registrable domain bigco.com with bot.bigco.com, which another environment serves (otherEnvironmentDomains): either could set cookies for bigco.com that browsers send to the other; choose a custom domain under a registrable domain no other environment uses`,
+      `tenants[1].customDomains[0] "b.corp.test": shares the registrable domain corp.test with a.corp.test, claimed by tenant "acme": either tenant could set cookies for corp.test that browsers send to the other; choose a custom domain under a registrable domain no other tenant uses (one tenant's hosts may share one)`,
+    ],
+  },
+  {
     name: "fractions where whole numbers go, top-level text included",
     change: (c) => {
       c.proxy = { replicas: 2.5 };
@@ -1155,7 +1172,7 @@ describe("parseConfig takes Custom Hostnames in a shared zone's owner, and in a 
     raw.domain = domain;
     raw.otherEnvironmentDomains = ["agents.example.com", "agents.acme-corp.com"];
     raw.dns = { provider: "cloudflare", zoneId: "0".repeat(32), zoneName, ...dns };
-    raw.tenants[0].customDomains = ["agents-dev.acme-corp.com"];
+    raw.tenants[0].customDomains = ["agents.acme-corp.dev"];
     return raw;
   }
 
@@ -1170,6 +1187,19 @@ describe("parseConfig takes Custom Hostnames in a shared zone's owner, and in a 
   it("a zone no other environment's domain is in, without the field (false by default)", () => {
     const c = parseConfig(saas("example-dev.com", "example-dev.com"));
     expect(c.dns).toMatchObject({ zoneName: "example-dev.com", ownsFallbackOrigin: false });
+  });
+});
+
+describe("parseConfig takes custom domains that share a registrable domain only within one tenant", () => {
+  it("one tenant's several hosts, tenants under one public or private suffix, other environments elsewhere", () => {
+    const raw = base();
+    raw.otherEnvironmentDomains = ["bot.bigco.co.uk", "staging.globex.io"];
+    raw.tenants[0].customDomains = ["support.bigco.com", "sales.bigco.com", "acme.github.io"];
+    raw.tenants[1].customDomains = ["globex.co.uk", "globex.github.io"];
+    expect(parseConfig(raw).tenants.map((tenant) => tenant.customDomains)).toEqual([
+      ["support.bigco.com", "sales.bigco.com", "acme.github.io"],
+      ["globex.co.uk", "globex.github.io"],
+    ]);
   });
 });
 

@@ -219,6 +219,12 @@ describe("the platform's check of its shards' tenants", () => {
       { a: ok("a", "own.com") },
       `shard s01 output tenants.a.hosts[1] "own.com": is above agents.own.com, claimed by tenant "own"; a tenant's domain may not be a parent or child of another tenant's`,
     ],
+    // And the registrable-domain rule: another tenant could plant cookies for own.com.
+    [
+      "a custom domain beside another tenant's, in its registrable domain",
+      { a: ok("a", "login.own.com") },
+      `shard s01 output tenants.a.hosts[1] "login.own.com": shares the registrable domain own.com with agents.own.com, claimed by tenant "own": either tenant could set cookies for own.com that browsers send to the other; choose a custom domain under a registrable domain no other tenant uses (one tenant's hosts may share one)`,
+    ],
     [
       "a custom domain listed twice",
       { a: ok("a", "a.com", "a.com") },
@@ -256,6 +262,40 @@ describe("the platform's check of its shards' tenants", () => {
     ).toThrow(
       `shard s01 output tenants.a.hosts[1] "chat.acme.dev": is under acme.dev, which another environment serves (otherEnvironmentDomains); a domain belongs to one environment`,
     );
+  });
+
+  it("refuses a registrable domain two shards' tenants share, or another environment's, and takes one tenant's several hosts there", () => {
+    expect(() =>
+      shardTenantsFrom(
+        [
+          { shard: "s01", tenants: { a: ok("a", "a.corp.test") } },
+          { shard: "s02", tenants: { b: ok("b", "b.corp.test") } },
+        ],
+        config,
+      ),
+    ).toThrow(
+      `shard s02 output tenants.b.hosts[1] "b.corp.test": shares the registrable domain corp.test with a.corp.test, claimed by tenant "a": either tenant could set cookies for corp.test that browsers send to the other; choose a custom domain under a registrable domain no other tenant uses (one tenant's hosts may share one)`,
+    );
+    expect(() =>
+      shardTenantsFrom([{ shard: "s01", tenants: { a: ok("a", "sales.bigco.com") } }], {
+        ...(config as object),
+        otherEnvironmentDomains: ["bot.bigco.com"],
+      } as never),
+    ).toThrow(
+      `shard s01 output tenants.a.hosts[1] "sales.bigco.com": shares the registrable domain bigco.com with bot.bigco.com, which another environment serves (otherEnvironmentDomains): either could set cookies for bigco.com that browsers send to the other; choose a custom domain under a registrable domain no other environment uses`,
+    );
+    expect(
+      shardTenantsFrom(
+        [
+          { shard: "s01", tenants: { a: ok("a", "support.bigco.com", "sales.bigco.com") } },
+          { shard: "s02", tenants: { b: ok("b", "b.co.uk") } },
+        ],
+        config,
+      ).map((tenant) => tenant.hosts),
+    ).toEqual([
+      ["a.agents.example.com", "support.bigco.com", "sales.bigco.com"],
+      ["b.agents.example.com", "b.co.uk"],
+    ]);
   });
 
   it("refuses, in the same error, a routed tenant whose shard wrote no current API key", () => {
