@@ -30,6 +30,7 @@ import {
 } from "./proxy-nginx-input";
 import { quantityReason, quantityValue } from "../../model/quantity";
 import { drainingWorkersKept, renderEdgeEntrypoint } from "./route-reloader";
+import { INTERIM_GUARD_SCRIPT } from "./nginx/interim-answers";
 
 /** The component's class name, as its errors name it. */
 export const MANAGEMENT_PROXY_COMPONENT = "ManagementProxy";
@@ -119,7 +120,7 @@ export interface RenderedProxyFiles {
   readonly nginxConfig: string;
   readonly routes: string;
   readonly entrypoint: string;
-  /** SHA-256 of nginx.conf and the entry script: what the pods roll on. */
+  /** SHA-256 of nginx.conf, the entry script and the interim guard: what the pods roll on. */
   readonly configChecksum: string;
   /** SHA-256 of the route table: taken by a reload, never a restart. */
   readonly routesChecksum: string;
@@ -407,7 +408,11 @@ function renderProxyFiles(
     originPullDir: args.originPull === true ? PROXY_PATHS.originPullDir : undefined,
     pollSeconds: ROUTES_POLL_SECONDS,
   });
-  const configChecksum = createHash("sha256").update(nginxConfig).update(entrypoint).digest("hex");
+  const configChecksum = createHash("sha256")
+    .update(nginxConfig)
+    .update(entrypoint)
+    .update(INTERIM_GUARD_SCRIPT)
+    .digest("hex");
   const routesChecksum = createHash("sha256").update(routes).digest("hex");
   return {
     files: { nginxConfig, routes, entrypoint, configChecksum, routesChecksum },

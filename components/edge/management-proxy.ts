@@ -31,6 +31,8 @@ import {
   PROXY_UID,
   ROUTES_CONFIG_MAP_NAME,
 } from "./proxy-layout";
+import { basename } from "node:path";
+import { INTERIM_GUARD_SCRIPT } from "./nginx/interim-answers";
 import { proxyApiKeyTable } from "./proxy-keys";
 import { PROXY_TEMP_VOLUME_SIZE } from "../../model/body-size";
 
@@ -127,7 +129,11 @@ export class ManagementProxy extends pulumi.ComponentResource {
           namespace: r.namespace,
           labels,
         },
-        data: { "nginx.conf": r.files.nginxConfig, "entrypoint.sh": r.files.entrypoint },
+        data: {
+          "nginx.conf": r.files.nginxConfig,
+          "entrypoint.sh": r.files.entrypoint,
+          [basename(PROXY_PATHS.interimGuard)]: INTERIM_GUARD_SCRIPT,
+        },
       },
       r.transform.config,
     );

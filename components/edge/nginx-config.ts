@@ -55,6 +55,11 @@ import {
   edgeLimitsServerLines,
 } from "./nginx/limits";
 import { tenantCookieLocationLines, tenantCookieProblems } from "./nginx/cookies";
+import {
+  INTERIM_GUARD_MAIN_LINES,
+  INTERIM_GUARD_SERVER_LINE,
+  interimGuardHttpLines,
+} from "./nginx/interim-answers";
 import { mapKeyProblems } from "./nginx/map-keys";
 import { refusalLocations, refusalServerLines } from "./nginx/refusals";
 
@@ -152,6 +157,11 @@ export interface NginxConfigInput {
     readonly errorLog?: string;
     /** A path, or `off`. @default "/dev/stdout" */
     readonly accessLog?: string;
+    /**
+     * Absolute path of the njs script that refuses a tenant's interim answer
+     * (INTERIM_GUARD_SCRIPT, nginx/interim-answers.ts), written beside nginx.conf.
+     */
+    readonly interimGuardScript: string;
     /**
      * Absolute path of the route table ({@link renderNginxRoutes}) the main file includes.
      * @default the routes are written into nginx.conf itself
@@ -328,6 +338,7 @@ function validate(input: NginxConfigInput): string[] {
   path("paths.errorLog", input.paths.errorLog);
   if (input.paths.accessLog !== "off") path("paths.accessLog", input.paths.accessLog);
   path("paths.routesFile", input.paths.routesFile);
+  path("paths.interimGuardScript", input.paths.interimGuardScript);
   const w = input.workers ?? {};
   if (w.processes !== "auto") positive("workers.processes", w.processes, MOST_WORKER_PROCESSES);
   const connectionsOk = positive("workers.connections", w.connections, 1_000_000);
@@ -830,6 +841,7 @@ function tlsServer(input: NginxConfigInput): string[] {
     `  ssl_certificate ${input.tls.certificate};`,
     `  ssl_certificate_key ${input.tls.key};`,
     `  ${hsts}`,
+    `  ${INTERIM_GUARD_SERVER_LINE}`,
     "",
     "  error_page 502 503 504 @tenant_unavailable;",
     ...indent(edgeLimitsServerLines(limitsOf(input))),
@@ -907,6 +919,8 @@ export function httpSections(input: NginxConfigInput): string[][] {
     clientIdentityHttpLines(identityOf(input)),
     edgeLimitsHttpLines(limitsOf(input)),
     requestMapsSection(),
+    // A tenant's 1xx never becomes the edge's answer (nginx/interim-answers.ts).
+    interimGuardHttpLines(input.paths.interimGuardScript),
     tlsSection(),
     serversSection(input),
   ];
@@ -932,6 +946,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
     header,
     "# Do not edit: it is rendered from the stack config (components/edge/nginx-config.ts).",
     "",
+    ...INTERIM_GUARD_MAIN_LINES,
     // The container's main process; Kubernetes, not nginx, keeps it running.
     "daemon off;",
     `worker_processes ${w.processes ?? "auto"};`,

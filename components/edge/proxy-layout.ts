@@ -18,6 +18,8 @@ export const PROXY_PATHS = {
   configDir: "/etc/agent-cloud/nginx",
   config: "/etc/agent-cloud/nginx/nginx.conf",
   entrypoint: "/etc/agent-cloud/nginx/entrypoint.sh",
+  /** The njs script that refuses a tenant's interim answer (nginx/interim-answers.ts). */
+  interimGuard: "/etc/agent-cloud/nginx/interim-guard.js",
   /** The route table's folder: a ConfigMap volume the kubelet updates in place. */
   routesDir: "/etc/agent-cloud/routes",
   routes: "/etc/agent-cloud/routes/routes.conf",

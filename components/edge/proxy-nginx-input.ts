@@ -187,6 +187,7 @@ export function unverifiedProxyNginxConfigInput(s: ProxyNginxSettings): NginxCon
       pidFile: PROXY_PATHS.pidFile,
       tempDir: PROXY_PATHS.runDir,
       routesFile: PROXY_PATHS.routes,
+      interimGuardScript: PROXY_PATHS.interimGuard,
     },
     workers: {
       processes: s.workerProcesses ?? PROXY_DEFAULTS.workerProcesses,

@@ -1,4 +1,5 @@
 /** The ManagementProxy component under mocks: exact resources, names, inputs and security facts. */
+import { INTERIM_GUARD_SCRIPT } from "../../components/edge/nginx/interim-answers";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
@@ -106,7 +107,7 @@ describe("ManagementProxy", () => {
     }
   });
 
-  it("ships nginx.conf and the entry script in a ConfigMap named by their checksum, with no secret in it", async () => {
+  it("ships nginx.conf, the entry script and the interim guard in a ConfigMap named by their checksum, with no secret in it", async () => {
     const run = await deploy();
     const input = proxyNginxConfigInput({
       environment: "dev",
@@ -120,9 +121,21 @@ describe("ManagementProxy", () => {
       tlsDir: "/etc/agent-cloud/tls",
       pollSeconds: 2,
     });
-    const checksum = createHash("sha256").update(expected).update(entrypoint).digest("hex");
+    const checksum = createHash("sha256")
+      .update(expected)
+      .update(entrypoint)
+      .update(INTERIM_GUARD_SCRIPT)
+      .digest("hex");
     const cm = run.get(KUBERNETES.ConfigMap, "edge-config");
-    expect(cm.inputs.data).toEqual({ "nginx.conf": expected, "entrypoint.sh": entrypoint });
+    expect(cm.inputs.data).toEqual({
+      "nginx.conf": expected,
+      "entrypoint.sh": entrypoint,
+      "interim-guard.js": INTERIM_GUARD_SCRIPT,
+    });
+    // nginx loads the script from where the ConfigMap is mounted.
+    expect(expected).toContain(
+      "js_import edge_interim from /etc/agent-cloud/nginx/interim-guard.js;",
+    );
     expect(cm.inputs.metadata.name).toBe(`management-proxy-nginx-${checksum.slice(0, 10)}`);
     expect(cm.secretPaths).toEqual([]);
     expect(expected).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE|password/i);

@@ -35,7 +35,11 @@ const base: NginxConfigInput = {
   tls: { certificate: "/etc/agent-cloud/tls/tls.crt", key: "/etc/agent-cloud/tls/tls.key" },
   maxBodySize: "10m",
   timeouts: { connectSeconds: 5, readSeconds: 3600, sendSeconds: 120 },
-  paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
+  paths: {
+    pidFile: "/tmp/nginx/nginx.pid",
+    tempDir: "/tmp/nginx",
+    interimGuardScript: "/etc/agent-cloud/nginx/interim-guard.js",
+  },
   auth: { keyTablePath: "/etc/agent-cloud/api-keys/api-keys.map", tenants: [] },
 };
 
@@ -774,6 +778,41 @@ const route0 =
     ],
   });
 const host0 = (host: string) => route0({ hosts: [host] });
+
+describe("the interim-answer guard in the rendered config", () => {
+  const config = renderNginxConfig(base);
+  const lines = config.split("\n").map((line) => line.trim());
+
+  it("loads njs first, before anything else in the main context", () => {
+    expect(lines.filter((line) => line !== "" && !line.startsWith("#"))[0]).toBe(
+      "load_module /usr/lib/nginx/modules/ngx_http_js_module.so;",
+    );
+  });
+
+  it("runs the script only for a 1xx other than 101: an exact map, no regular expression", () => {
+    const start = lines.indexOf("map $upstream_status $edge_interim_refused {");
+    const end = lines.indexOf("}", start);
+    const entries = lines.slice(start + 1, end);
+    expect(lines.slice(start - 2, start)).toEqual([
+      "js_import edge_interim from /etc/agent-cloud/nginx/interim-guard.js;",
+      "js_set $edge_interim_refusal edge_interim.refuse;",
+    ]);
+    expect(entries[0]).toBe('default "";');
+    expect(entries.slice(1)).toEqual(
+      [100, ...Array.from({ length: 98 }, (_, i) => 102 + i)].map(
+        (status) => `${status} $edge_interim_refusal;`,
+      ),
+    );
+  });
+
+  it("adds its header beside HSTS in the HTTPS server, which the proxied location inherits", () => {
+    const hsts = lines.indexOf('add_header Strict-Transport-Security "max-age=31536000" always;');
+    expect(lines[hsts + 1]).toBe("add_header X-Edge-Error $edge_interim_refused always;");
+    expect(config.match(/add_header X-Edge-Error/g)).toHaveLength(1);
+    const location = config.slice(config.indexOf("    location / {"));
+    expect(location.slice(0, location.indexOf("\n    }"))).not.toContain("add_header");
+  });
+});
 
 describe("tenantUpstreamName", () => {
   it.each([

@@ -27,7 +27,11 @@ const base: NginxConfigInput = {
   tls: { certificate: "/etc/agent-cloud/tls/tls.crt", key: "/etc/agent-cloud/tls/tls.key" },
   maxBodySize: "10m",
   timeouts: { connectSeconds: 5, readSeconds: 3600, sendSeconds: 120 },
-  paths: { pidFile: "/tmp/nginx/nginx.pid", tempDir: "/tmp/nginx" },
+  paths: {
+    pidFile: "/tmp/nginx/nginx.pid",
+    tempDir: "/tmp/nginx",
+    interimGuardScript: "/etc/agent-cloud/nginx/interim-guard.js",
+  },
   auth: { keyTablePath: "/etc/agent-cloud/api-keys/api-keys.map", tenants: [] },
 };
 

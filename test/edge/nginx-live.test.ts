@@ -26,6 +26,7 @@ import {
   steadyStream,
 } from "../../testkit/edge/client";
 import { type Edge, startEdge } from "../../testkit/edge/edge-fixture";
+import { INTERIM_GUARD_SCRIPT } from "../../components/edge/nginx/interim-answers";
 import { hostileHosts, legitimateHostVariants } from "../../testkit/edge/hostile-hosts";
 import { nginxTest } from "../../testkit/edge/nginx";
 import { sleep, waitFor } from "../../testkit/edge/ports";
@@ -649,8 +650,10 @@ describe("nginx accepts the config at scale", () => {
           errorLog: join(dir, "error.log"),
           accessLog: join(dir, "access.log"),
           routesFile: join(dir, "routes.conf"),
+          interimGuardScript: join(dir, "interim-guard.js"),
         },
       });
+      writeFileSync(join(dir, "interim-guard.js"), INTERIM_GUARD_SCRIPT);
       writeFileSync(join(dir, "nginx.conf"), config);
       const result = await nginxTest(join(dir, "nginx.conf"), dir);
       expect(result, result.output).toMatchObject({ ok: true });

@@ -3,6 +3,8 @@ import { DEFAULT_PROXY_IMAGE } from "../../model/edge-defaults";
 import { proxyImageProblem } from "../../model/rules/proxy-image";
 
 const PINNED = "must be pinned by a version tag or a digest, e.g. nginx:1.27.5-alpine";
+const NO_NJS =
+  "must have nginx's njs module (ngx_http_js_module.so under /usr/lib/nginx/modules), which a -slim image leaves out, e.g. nginx:1.27.5-alpine";
 
 describe("proxyImageProblem", () => {
   it.each([
@@ -22,6 +24,12 @@ describe("proxyImageProblem", () => {
     ["edge:x/nginx:1.27.5", PINNED],
     ["nginx:", PINNED],
     [`nginx:1.27.5@sha256:${"a".repeat(64)}:x`, PINNED],
+    // The official images' -slim variants leave out njs, which the edge loads.
+    ["nginx:1.27.5-alpine-slim", NO_NJS],
+    ["nginx:alpine-slim", NO_NJS],
+    [`registry.example.com:5000/nginx:1.27-alpine-slim@sha256:${"a".repeat(64)}`, NO_NJS],
+    ["registry.example.com:5000/slim/nginx:1.27.5", undefined],
+    ["nginx:1.27.5-slimmer", undefined],
   ])("%s", (image, expected) => {
     expect(proxyImageProblem(image)).toBe(expected);
   });

@@ -31,6 +31,7 @@ import { renderApiKeyTable, type TenantKeys } from "../../components/edge/nginx/
 import { DEFAULT_EDGE_LIMITS } from "../../components/edge/nginx/limits";
 import { makeWildcardCertificate, type TestCertificate } from "./certs";
 import { writeKubeletVolume } from "./kubelet-volume";
+import { INTERIM_GUARD_SCRIPT } from "../../components/edge/nginx/interim-answers";
 import { renderEdgeEntrypoint } from "../../components/edge/route-reloader";
 import { NGINX, NginxProcess } from "./nginx";
 import { freePorts } from "./ports";
@@ -245,6 +246,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           errorLog: join(dir, "error.log"),
           accessLog: join(dir, "access.log"),
           routesFile: routesPath,
+          interimGuardScript: join(dir, "interim-guard.js"),
         },
       };
       return options.tweak ? options.tweak(local) : local;
@@ -258,6 +260,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       writeFileSync(next, routes);
       renameSync(next, routesPath);
     };
+    // Beside nginx.conf, as the proxy's ConfigMap holds it.
+    writeFileSync(join(dir, "interim-guard.js"), INTERIM_GUARD_SCRIPT);
     const rendered = renderNginxConfig(input([]));
     const config = options.transformConfig ? options.transformConfig(rendered) : rendered;
     writeRoutes(render(false));
