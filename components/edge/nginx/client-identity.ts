@@ -24,7 +24,9 @@ export interface ClientIdentityInput {
 /**
  * Client-sent headers the tenant never sees: the ones web frameworks and proxies read as the
  * client's address, the scheme, host, port, path or URL the client used, its TLS client
- * certificate, or the proxies it came through, so a client could claim any of them. The edge
+ * certificate and whether it was verified, the user an authenticating proxy vouches for
+ * (oauth2-proxy's and Apache's names), or the proxies it came through, so a client could claim
+ * any of them; and `Proxy`, which CGI turns into `HTTP_PROXY` (httpoxy). The edge
  * sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Real-IP` itself; these
  * it removes. nginx drops headers by name only (no prefix), so a header belongs here by name.
  */
@@ -47,6 +49,21 @@ export const DROPPED_IDENTITY_HEADERS = [
   "X-SSL-Client-Cert",
   "X-Client-Cert",
   "Ssl-Client-Cert",
+  "X-SSL-Client-Verify",
+  "X-SSL-Client-DN",
+  "X-SSL-Client-S-DN",
+  "X-Client-Verify",
+  "X-Client-DN",
+  "X-Forwarded-User",
+  "X-Forwarded-Email",
+  "X-Forwarded-Preferred-Username",
+  "X-Forwarded-Groups",
+  "X-Forwarded-Access-Token",
+  "X-Auth-Request-User",
+  "X-Auth-Request-Email",
+  "X-Auth-Request-Groups",
+  "X-Remote-User",
+  "Remote-User",
   "X-Original-Forwarded-For",
   "X-Client-IP",
   "X-Cluster-Client-IP",
@@ -60,12 +77,15 @@ export const DROPPED_IDENTITY_HEADERS = [
   "Fastly-Client-IP",
   "Front-End-Https",
   "X-Url-Scheme",
+  "X-Scheme",
   "X-Host",
   "X-Original-Host",
   "X-Original-URI",
   "X-Original-URL",
   "X-Rewrite-URL",
+  "X-Envoy-Original-Path",
   "Via",
+  "Proxy",
 ] as const;
 
 export const ORIGIN_PULL_BODY =
