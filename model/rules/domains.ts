@@ -33,8 +33,17 @@ export function normalizeHost(host: string): string {
  * itself (`co.uk`, `github.io`) and an IP address, whose cookies browsers keep to the host.
  */
 export function registrableDomain(host: string): string | undefined {
-  return getDomain(normalizeHost(host), { allowPrivateDomains: true }) ?? undefined;
+  const name = normalizeHost(host);
+  if (!registrable.has(name))
+    registrable.set(name, getDomain(name, { allowPrivateDomains: true }) ?? undefined);
+  return registrable.get(name);
 }
+
+/**
+ * Each name's registrable domain, looked up once: every claim is compared with every other
+ * environment's domain, so the same names come back once per tenant.
+ */
+const registrable = new Map<string, string | undefined>();
 
 /** `equal`, `under` (a is a subdomain of b), `above` (b is a subdomain of a), or undefined. */
 export function domainRelation(a: string, b: string): DomainRelation | undefined {

@@ -12,6 +12,7 @@
  * zone only the stack that says it owns the fallback origin may have Custom Hostnames.
  */
 import type { ConfigProblem } from "./config-problem";
+import { domainRelation } from "./domains";
 
 /** The settings this rule reads; the stack config and the component's args both fit. */
 export interface FallbackOriginSettings {
@@ -36,7 +37,10 @@ const NAMED_DOMAINS = 3;
 
 /** The domains of `domains` that are zone `zoneName` or under it, in their order. */
 export function domainsInZone(zoneName: string, domains: readonly string[]): string[] {
-  return domains.filter((domain) => domain === zoneName || domain.endsWith(`.${zoneName}`));
+  return domains.filter((domain) => {
+    const relation = domainRelation(domain, zoneName);
+    return relation === "equal" || relation === "under";
+  });
 }
 
 /**

@@ -830,8 +830,10 @@ describe("the interim-answer guard in the rendered config", () => {
     const hsts = lines.indexOf('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(lines[hsts + 1]).toBe("add_header X-Edge-Error $edge_interim_refused always;");
     expect(config.match(/add_header X-Edge-Error/g)).toHaveLength(1);
-    const location = config.slice(config.indexOf("    location / {"));
-    expect(location.slice(0, location.indexOf("\n    }"))).not.toContain("add_header");
+    // The HTTPS server's proxied location (the health server has a `location /` too).
+    const location = nested(servers(config).get("8443") as string, "location /");
+    expect(location).toContain("  proxy_pass http://$tenant_upstream;");
+    expect(location.join("\n")).not.toContain("add_header");
   });
 });
 
