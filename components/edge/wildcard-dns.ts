@@ -202,6 +202,10 @@ export class WildcardDns extends pulumi.ComponentResource {
       // From the record, so Cloudflare sees the origin only once it resolves.
       { zoneId: r.zoneId, origin: apex.name },
       r.transform.fallbackOrigin,
+      // Cloudflare keeps one fallback origin per zone, and deleting this resource clears the
+      // zone's: a stack that stops declaring it (its last custom domain gone, or a stack that
+      // declared it before dns.ownsFallbackOrigin existed) must leave the owner's in place.
+      { retainOnDelete: true },
     );
   }
 

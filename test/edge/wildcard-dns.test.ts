@@ -356,6 +356,9 @@ describe("WildcardDns custom domains with Cloudflare for SaaS", () => {
     }
     const fallback = r.get(CLOUDFLARE.CustomHostnameFallbackOrigin, "dns-fallback-origin");
     expect(fallback.inputs).toEqual({ zoneId: ZONE, origin: DOMAIN });
+    // One per zone: a stack dropping it (dev before dns.ownsFallbackOrigin) must not clear
+    // the zone's, which the owner's Custom Hostnames are served through.
+    expect(fallback.retainOnDelete).toBe(true);
     expect(r.get(CLOUDFLARE.DnsRecord, "dns-apex").inputs).toMatchObject({
       name: DOMAIN,
       content: MOCK_LOAD_BALANCER_IP,
