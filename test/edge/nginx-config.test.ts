@@ -810,8 +810,8 @@ describe("the interim-answer guard in the rendered config", () => {
     );
   });
 
-  it("runs the script only for a 1xx other than 101: an exact map, no regular expression", () => {
-    const start = lines.indexOf("map $upstream_status $edge_interim_refused {");
+  it("runs the script only for a 1xx but a 101 to a WebSocket upgrade: an exact map, no regular expression", () => {
+    const start = lines.indexOf('map "$upstream_status:$edge_upgrade" $edge_interim_refused {');
     const end = lines.indexOf("}", start);
     const entries = lines.slice(start + 1, end);
     expect(lines.slice(start - 2, start)).toEqual([
@@ -819,11 +819,15 @@ describe("the interim-answer guard in the rendered config", () => {
       "js_set $edge_interim_refusal edge_interim.refuse;",
     ]);
     expect(entries[0]).toBe('default "";');
-    expect(entries.slice(1)).toEqual(
-      [100, ...Array.from({ length: 98 }, (_, i) => 102 + i)].map(
-        (status) => `${status} $edge_interim_refusal;`,
-      ),
-    );
+    const keys = entries
+      .slice(1)
+      .map((entry) => /^"(\d+:\w*)" \$edge_interim_refusal;$/.exec(entry)?.[1]);
+    expect(keys).toHaveLength(199);
+    expect(keys.slice(0, 5)).toEqual(["100:", "100:websocket", "101:", "102:", "102:websocket"]);
+    expect(keys.at(-1)).toBe("199:websocket");
+    for (let status = 100; status < 200; status++) expect(keys).toContain(`${status}:`);
+    expect(keys).not.toContain("101:websocket");
+    expect(new Set(keys).size).toBe(199);
   });
 
   it("adds its header beside HSTS in the HTTPS server, which the proxied location inherits", () => {

@@ -26,6 +26,11 @@ const FORGED =
   `HTTP/1.1 200 OK\r\nSet-Cookie: sid=planted; Domain=${DOMAIN}; Path=/\r\nContent-Length: 6\r\n\r\nforged` +
   'HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n{"tenant":"injected"}\n';
 
+/** What the tenant writes for `/s101`: a 101 that no client asked for, then a response. */
+const FORGED_101 =
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n" +
+  'HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n{"tenant":"injected"}\n';
+
 let edge: Edge;
 let tenant: Server;
 
@@ -39,8 +44,8 @@ beforeAll(async () => {
       if (!head.includes("\r\n\r\n")) return;
       const path = head.split(" ")[1] ?? "";
       head = "";
-      if (path === "/interim") {
-        socket.write(FORGED);
+      if (path === "/interim" || path === "/s101") {
+        socket.write(path === "/interim" ? FORGED : FORGED_101);
         setTimeout(() => socket.end(), 100);
       } else {
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{"real":true}');
@@ -93,6 +98,15 @@ describe("a tenant's interim answer", () => {
     // What a client reads where it expects the final status line: a chunk size, never the
     // tenant's "HTTP/1.1 200", so none of the tenant's headers is ever read as one.
     expect(body).toMatch(/^[0-9a-f]+\r\nHTTP\/1\.1 200 OK\r\nSet-Cookie: sid=planted/);
+  });
+
+  it("takes a 101 to a request that asked for no upgrade as one: what follows is a 502's body", async () => {
+    const [head, body] = splitHead(await rawExchange(get("/s101")));
+    expect(head.split("\r\n")[0]).toBe("HTTP/1.1 101 Switching Protocols");
+    expect(head).toContain(`\r\n${INTERIM_REFUSED_HEADER.name}: ${INTERIM_REFUSED_HEADER.value}`);
+    expect(head).toContain("\r\nTransfer-Encoding: chunked");
+    // A client reading past the 101 as an interim answer meets a chunk size, not the tenant's.
+    expect(body).toMatch(/^[0-9a-f]+\r\nHTTP\/1\.1 200 OK\r\nContent-Length: 22\r\n/);
   });
 
   it("reaches an HTTP/2 client as a 502 without the tenant's headers", async () => {

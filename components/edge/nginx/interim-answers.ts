@@ -9,9 +9,15 @@
  * bytes as that tenant's answer. The edge never sends `Expect` on, so an honest tenant never
  * answers `100`; a framework's `103 Early Hints` meets the same fate on nginx before 1.29.
  *
- * The guard: a `map` of `$upstream_status` (an exact lookup, evaluated for every answer: no
- * regular expression, no script) names, for 100 and 102 to 199 only, a variable computed by an
- * njs function that sets the answer's status to 502. nginx then frames what follows as a 502's
+ * A `101` is the same hole when the client asked for no WebSocket: to a request without
+ * `Upgrade`, nginx takes it as a final answer and relays what follows unframed; to one with an
+ * empty `Upgrade` (which the edge does not forward), nginx opens a raw tunnel to the tenant. A
+ * `101` stands only as the answer to a WebSocket upgrade, the one upgrade the edge passes on
+ * (client-identity.ts).
+ *
+ * The guard: a `map` of `$upstream_status:$edge_upgrade` (an exact lookup, evaluated for every
+ * answer: no regular expression, no script) names, for every 1xx but a `101` to a WebSocket
+ * upgrade, a variable computed by an njs function that sets the answer's status to 502. nginx then frames what follows as a 502's
  * chunked body (HTTP/1.1) or DATA (HTTP/2); the `100` status line stays, so an HTTP/1.1 client
  * reads a chunk size where it expects a status line and drops the connection, and an HTTP/2
  * client gets a 502. Either way no header the tenant wrote after its `100` is read, and nothing
@@ -31,8 +37,9 @@ export const INTERIM_REFUSED_HEADER = { name: "X-Edge-Error", value: "tenant_int
 
 /** The njs script the guard imports: one function, run only for a tenant's 1xx. */
 export const INTERIM_GUARD_SCRIPT = `// Rendered by agent-cloud (components/edge/nginx/interim-answers.ts); do not edit.
-// Runs only for a tenant's 1xx answer other than 101 (the map in nginx.conf): the answer becomes
-// a 502, so nginx frames what the tenant wrote after it as a body, never as a response.
+// Runs only for a tenant's 1xx answer, but a 101 to a WebSocket upgrade (the map in nginx.conf):
+// the answer becomes a 502, so nginx frames what the tenant wrote after it as a body, never as a
+// response.
 function refuse(r) {
   r.status = 502;
   return "${INTERIM_REFUSED_HEADER.value}";
@@ -40,8 +47,14 @@ function refuse(r) {
 export default { refuse };
 `;
 
-/** Interim statuses the guard refuses: every 1xx but 101, which answers an upgrade. */
-const INTERIM_STATUSES = Array.from({ length: 100 }, (_, i) => 100 + i).filter((s) => s !== 101);
+/**
+ * The `$upstream_status:$edge_upgrade` keys the guard refuses: every 1xx, to a request with no
+ * upgrade (`$edge_upgrade` empty) or a WebSocket one, but `101:websocket`, which answers it. A
+ * request asking any other upgrade never reaches the tenant (client-identity.ts).
+ */
+const INTERIM_KEYS = Array.from({ length: 100 }, (_, i) => 100 + i)
+  .flatMap((status) => [`${status}:`, `${status}:websocket`])
+  .filter((key) => key !== "101:websocket");
 
 /** Main-context line: the njs module. */
 export const INTERIM_GUARD_MAIN_LINES: readonly string[] = [`load_module ${NJS_MODULE_PATH};`];
@@ -51,9 +64,9 @@ export function interimGuardHttpLines(scriptPath: string): string[] {
   return [
     `js_import edge_interim from ${scriptPath};`,
     "js_set $edge_interim_refusal edge_interim.refuse;",
-    "map $upstream_status $edge_interim_refused {",
+    'map "$upstream_status:$edge_upgrade" $edge_interim_refused {',
     '  default "";',
-    ...INTERIM_STATUSES.map((status) => `  ${status} $edge_interim_refusal;`),
+    ...INTERIM_KEYS.map((key) => `  "${key}" $edge_interim_refusal;`),
     "}",
   ];
 }
