@@ -198,15 +198,26 @@ trim_draining() {
     done
 }
 
-# Whether nginx took the reload just signalled: a worker serves that did not before ($1), within
-# RELOAD_WAIT seconds. A master that cannot apply what nginx -t passed (a port it cannot bind,
-# memory, a file swapped in between) logs why and keeps the workers it had.
+# Whether nginx has taken a reload signalled while the workers $1 served: none of them serves
+# any more, and at least as many others do. A master that cannot apply what nginx -t passed (a
+# port it cannot bind, memory, a file swapped in between) logs why and keeps its workers serving;
+# one of them that crashes meanwhile is respawned on the old files, beside the others still
+# serving.
+reload_done() {
+  fresh=0
+  for pid in $(serving_workers); do
+    case " $1 " in *" $pid "*) return 1 ;; *) fresh=$((fresh + 1)) ;; esac
+  done
+  set -f
+  set -- $1
+  set +f
+  [ "$fresh" -ge "$#" ] && [ "$fresh" -gt 0 ]
+}
+
+# reload_done within RELOAD_WAIT seconds.
 reload_taken() {
   waited=0
-  while :; do
-    for pid in $(serving_workers); do
-      case " $1 " in *" $pid "*) ;; *) return 0 ;; esac
-    done
+  until reload_done "$1"; do
     [ "$waited" -lt "$RELOAD_WAIT" ] || return 1
     sleep 1
     waited=$((waited + 1))
@@ -217,6 +228,10 @@ applied=$(routes_sum)
 applied_certs=$(certs_sum)
 kept=$(draining_kept)
 refused=''
+# The workers that served when a reload not taken in time was signalled, and the files it was
+# for: a slow one is counted once it is done, never signalled again.
+pending=''
+pending_for=''
 "$NGINX" -c "$CONF" -e /dev/stderr &
 nginx_pid=$!
 log "nginx $nginx_pid started on route table $applied"
@@ -227,6 +242,16 @@ trap 'kill -TERM "$nginx_pid" 2>/dev/null' TERM
 trap 'kill -QUIT "$nginx_pid" 2>/dev/null' QUIT
 trap 'kill -INT "$nginx_pid" 2>/dev/null' INT
 trap 'kill -HUP "$nginx_pid" 2>/dev/null' HUP
+
+# The files just checked ($now, $certs) are what nginx serves.
+taken() {
+  log "$1"
+  applied=$now
+  applied_certs=$certs
+  kept=$(draining_kept)
+  refused=''
+  pending_for=''
+}
 
 watch_files() {
   while sleep "$POLL"; do
@@ -245,18 +270,20 @@ watch_files() {
       changed="route table $now and certificate files in $CERT_DIRS"
       kept_on="still serving $applied and the certificate files it loaded before"
     fi
-    if out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
+    if [ "$now $certs" = "$pending_for" ] && reload_done "$pending"; then
+      taken "$changed taken with a graceful reload, later than \${RELOAD_WAIT}s"
+    elif out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
       before=$(serving_workers)
       if "$NGINX" -s reload -c "$CONF" -e /dev/stderr && reload_taken "$before"; then
-        log "$changed taken with a graceful reload"
-        applied=$now
-        applied_certs=$certs
-        kept=$(draining_kept)
-        refused=''
-      elif [ "$now $certs" != "$refused" ]; then
-        # Not applied: tried again every interval, as a refused change is checked again.
-        log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; trying again"
-        refused="$now $certs"
+        taken "$changed taken with a graceful reload"
+      else
+        pending=$before
+        pending_for="$now $certs"
+        if [ "$now $certs" != "$refused" ]; then
+          # Not applied: tried again every interval, as a refused change is checked again.
+          log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; trying again"
+          refused="$now $certs"
+        fi
       fi
     elif [ "$now $certs" != "$refused" ]; then
       # Logged once per change; checked again every interval (a new Service may not resolve yet,

@@ -7,6 +7,7 @@
  * certificate must be served within seconds, and what nginx refuses (a table, a certificate whose
  * key does not match) must never replace what runs.
  */
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
@@ -35,6 +36,20 @@ function titleOf(pid: number): string | undefined {
 /** The workers that accept connections (not draining). */
 const servingWorkers = (e: Edge) =>
   childPids(masterPid(e)).filter((pid) => titleOf(pid) === "nginx: worker process");
+
+/**
+ * The serving workers once the last reload has settled: for a moment after one, the previous
+ * generation's workers still carry the serving title, before the master tells them to quit.
+ */
+async function settledWorkers(e: Edge): Promise<number[]> {
+  await waitFor(
+    "one generation of 2 serving workers",
+    () => servingWorkers(e).length === 2,
+    10_000,
+    50,
+  );
+  return servingWorkers(e);
+}
 
 /** Each child of nginx's master as /proc shows it: pid, start time (clock ticks), title. */
 function workersSeen(master: number): string {
@@ -114,7 +129,7 @@ describe("route table changes on the running edge", () => {
 
   it("tries again a table nginx -t passes but the master cannot apply, and takes it once it can", async () => {
     const pid = masterPid(edge);
-    const workers = servingWorkers(edge);
+    const workers = await settledWorkers(edge);
     // nginx -t binds no port; the master's reload must, and fails on one already taken.
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
@@ -141,6 +156,44 @@ describe("route table changes on the running edge", () => {
     );
     expect(masterPid(edge)).toBe(pid);
     expect(edge.nginx.log().match(/did not take it/g)).toHaveLength(1);
+  }, 90_000);
+
+  it("does not count a worker that crashed during a reload nginx could not take as the reload's", async () => {
+    const pid = masterPid(edge);
+    const workers = await settledWorkers(edge);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    edge.writeRoutes(
+      `${edge.renderFor(["acme", "globex", ...ADDED, "leaving"])}\nserver { listen 127.0.0.1:${port}; return 204; }\n`,
+    );
+    // The script's name for this table: its checksum, as the script computes it.
+    const table = execFileSync("sh", ["-c", `cat '${join(edge.dir, "routes")}'/*.conf | cksum`])
+      .toString()
+      .split(" ")[0];
+    const logged = (what: string) => edge.nginx.log().includes(`route table ${table} ${what}`);
+    await waitFor(
+      "the master's failed reload",
+      () => edge.nginx.log().includes(`bind() to 127.0.0.1:${port} failed`),
+      30_000,
+      50,
+    );
+    // Within the script's wait: the master respawns the worker on the files it still serves.
+    process.kill(workers[0] as number, "SIGKILL");
+    await waitFor(
+      "the crashed worker respawned",
+      () => servingWorkers(edge).filter((w) => !workers.includes(w)).length === 1,
+      10_000,
+      50,
+    );
+    await waitFor("the reload not taken", () => logged("passed nginx -t but"), 30_000, 100);
+    expect(logged("taken")).toBe(false);
+    expect(await answerOf(edge, "leaving")).toBe("404");
+    // Still tried: once the port is free, the table is taken.
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await waitFor("the table taken on a later try", () => logged("taken"), 30_000, 100);
+    expect(await answerOf(edge, "leaving")).toBe("200 leaving");
+    expect(masterPid(edge)).toBe(pid);
   }, 90_000);
 });
 
@@ -376,7 +429,7 @@ describe("a certificate renewed in place, as the kubelet swaps the TLS Secret's 
   it("never takes a certificate whose key does not match, and keeps serving the last good pair", async () => {
     const master = masterPid(tls);
     // The previous test's generation may still be draining: only the serving one counts.
-    const workers = servingWorkers(tls);
+    const workers = await settledWorkers(tls);
     const serving = await servedSerial(tls);
     const takenBefore = taken();
     const next = newCertificate(tls);
