@@ -30,6 +30,11 @@ export interface UpdateRecord {
   readonly message: string;
   /** What Pulumi recorded about where the update ran, e.g. `git.head`, `git.dirty`. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The title of the commit `git.head` names, when that commit is in the local repository: the
+   * message Pulumi records for an update run without one (ops/plans/update-meta.ts opsMessage).
+   */
+  readonly commitTitle?: string;
   /** The config the update ran with, keyed `namespace:key`. */
   readonly config: Readonly<Record<string, RecordedConfigValue>>;
   readonly resourceChanges: ChangeCounts;

@@ -296,10 +296,27 @@ export class AutomationEngine implements ReleaseEngine {
     try {
       // showSecrets false: the SDK's default (true) would decrypt secret config into the result.
       const updates = await pulumiStack.history(undefined, undefined, false);
-      return updates.map(toUpdateRecord).sort((a, b) => b.version - a.version);
+      const records = updates.map(toUpdateRecord).sort((a, b) => b.version - a.version);
+      return await this.withCommitTitles(records);
     } catch (error) {
       throw this.translate(error, "stack history", stack);
     }
+  }
+
+  /** Each record with the title of its `git.head` commit, when that commit is here. */
+  private async withCommitTitles(records: UpdateRecord[]): Promise<UpdateRecord[]> {
+    const titles = new Map<string, Promise<string | undefined>>();
+    const titleOf = (sha: string) => {
+      if (!titles.has(sha)) titles.set(sha, this.#git.commitTitle(sha));
+      return titles.get(sha) as Promise<string | undefined>;
+    };
+    return Promise.all(
+      records.map(async (record) => {
+        const head = record.environment["git.head"];
+        const commitTitle = head === undefined ? undefined : await titleOf(head);
+        return commitTitle === undefined ? record : { ...record, commitTitle };
+      }),
+    );
   }
 
   /**

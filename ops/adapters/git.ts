@@ -44,6 +44,17 @@ export class Git {
   }
 
   /**
+   * The title of commit `sha` as Pulumi takes it for an update's default message: its message
+   * up to the first line break. Undefined when the commit is not here.
+   */
+  async commitTitle(sha: string): Promise<string | undefined> {
+    if (!(await this.hasCommit(sha))) return undefined;
+    const raw = await this.run(["cat-file", "commit", sha]);
+    const blank = raw.indexOf("\n\n");
+    return blank < 0 ? "" : raw.slice(blank + 2).split(/[\r\n]/)[0];
+  }
+
+  /**
    * The text of `file` (relative to the project folder, `cwd`) at commit `sha`; undefined when
    * the commit has no such file.
    */

@@ -20,7 +20,7 @@
  */
 import type { UpdateRecord } from "../engine";
 import { fromRecorded, KEY, tenantsOf } from "../stack-config";
-import { commitOf, digestOf, messageTokens, opsMessage } from "./update-meta";
+import { commitOf, digestOf, messageTokens, opsMessage, type RecordedUpdate } from "./update-meta";
 
 /** Image reference per tenant id. */
 export type TenantImages = Readonly<Record<string, string>>;
@@ -208,9 +208,9 @@ export function parseRelease(message: string): ReleaseFacts {
 
 /**
  * What an update's record says about it: {@link parseRelease} of its message, or an empty record
- * for an update the Pulumi CLI ran by hand, whose message is its commit's title (opsMessage).
+ * for an update whose message is its commit's title (opsMessage).
  */
-export function releaseOf(update: Pick<UpdateRecord, "environment" | "message">): ReleaseFacts {
+export function releaseOf(update: RecordedUpdate): ReleaseFacts {
   return parseRelease(opsMessage(update));
 }
 

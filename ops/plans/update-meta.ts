@@ -29,21 +29,25 @@ export function messageTokens(message: string): Map<string, string> {
   return tokens;
 }
 
+/** What ops reads of an update to tell whether its message is ops' record. */
+export type RecordedUpdate = Pick<UpdateRecord, "environment" | "message" | "commitTitle">;
+
 /**
- * An update's message as ops' record of it: the message, except for an update the Pulumi CLI ran
- * by hand (`exec.kind` `cli`: ops runs every update through the Automation API, `auto.local`),
- * whose message is the commit's title when no `-m` is given, so whatever the commit's author
- * wrote; its tokens could name any image, version or release. Such an update reads as having no
- * record (an empty message); its `git.head` and recorded config still count.
+ * An update's message as ops' record of it: the message, except where Pulumi wrote the commit's
+ * title as the message (none given), so whatever the commit's author wrote, whose tokens could
+ * name any image, version or release: an update the Pulumi CLI ran by hand (`exec.kind` `cli`;
+ * ops runs every update through the Automation API, `auto.local`), and one any other Automation
+ * API tool ran (GitHub's pulumi/actions, Pulumi Deployments) whose message is its commit's title.
+ * Such an update reads as having no record (an empty message); its `git.head` and recorded config
+ * still count.
  */
-export function opsMessage(update: Pick<UpdateRecord, "environment" | "message">): string {
-  return update.environment["exec.kind"] === "cli" ? "" : update.message;
+export function opsMessage(update: RecordedUpdate): string {
+  const titled = update.commitTitle !== undefined && update.message === update.commitTitle;
+  return update.environment["exec.kind"] === "cli" || titled ? "" : update.message;
 }
 
 /** The commit recorded with an update: `git.head`/`git.dirty`, else the message's `commit=` token. */
-export function commitOf(
-  update: Pick<UpdateRecord, "environment" | "message">,
-): UpdateCommit | undefined {
+export function commitOf(update: RecordedUpdate): UpdateCommit | undefined {
   const head = update.environment["git.head"];
   if (head !== undefined && SHA.test(head)) {
     return { sha: head, dirty: update.environment["git.dirty"] === "true", from: "environment" };

@@ -151,6 +151,26 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     expect(JSON.stringify(history)).not.toContain(SECRET_VALUE);
   });
 
+  it("gives each update the title of its git.head commit when the commit is here", async () => {
+    const [first, second] = scenario().history;
+    await writeScenario(
+      fake,
+      scenario({
+        history: [
+          { ...first!, message: "v1", environment: { "git.head": firstCommit } },
+          second!,
+          { ...first!, version: 3, message: "v1" },
+        ],
+      }),
+    );
+    const history = await engine().history("dev");
+    expect(history.map((u) => [u.version, u.commitTitle])).toEqual([
+      [3, undefined], // git.head 111…: not a commit of this repository
+      [2, undefined], // no git.head
+      [1, "v1"],
+    ]);
+  });
+
   it("reads outputs and state masked, never decrypted", async () => {
     const realEngine = engine();
     expect(await realEngine.outputs("dev")).toEqual({

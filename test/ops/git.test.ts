@@ -62,6 +62,24 @@ describe("Git", () => {
     expect(await git.hasCommit("--help")).toBe(false);
   });
 
+  it("reads a commit's title as Pulumi takes it for an update's message: up to the first line break", async () => {
+    const git = new Git(repo.root);
+    expect(await git.commitTitle(repo.first)).toBe("one");
+    await git.run([
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "Fix typos release=v9\nbefore=v1",
+      "-m",
+      "body",
+    ]);
+    expect(await git.commitTitle(await git.run(["rev-parse", "HEAD"]))).toBe(
+      "Fix typos release=v9",
+    );
+    expect(await git.commitTitle("f".repeat(40))).toBeUndefined();
+  });
+
   it("reads a project file as of a commit, from the project folder", async () => {
     const git = new Git(path.join(repo.root, "infra"));
     expect(await git.fileAt(repo.first, "index.js")).toBe("// v1");

@@ -53,6 +53,18 @@ describe("opsMessage", () => {
     const environment: Record<string, string> = kind === undefined ? {} : { "exec.kind": kind };
     expect(opsMessage({ environment, message })).toBe(expected);
   });
+
+  // Another Automation API tool (pulumi/actions, Deployments) records the commit's title.
+  const FORGED = "Fix typos release=v9 before=v1 before.image=ghcr.io/evil/agent:1";
+  it.each([
+    ["is the commit's title", FORGED, FORGED, ""],
+    ["differs from the commit's title", "deploy image=x", FORGED, "deploy image=x"],
+    ["has no commit at hand", FORGED, undefined, FORGED],
+    ["is the title with a space more", `${FORGED} `, FORGED, `${FORGED} `],
+  ])("auto.local, a message that %s", (_, message, commitTitle, expected) => {
+    const environment = { "exec.kind": "auto.local", "git.head": "1".repeat(40) };
+    expect(opsMessage({ environment, message, commitTitle })).toBe(expected);
+  });
 });
 
 describe("digestOf", () => {
