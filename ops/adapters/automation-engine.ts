@@ -80,7 +80,15 @@ export interface AutomationEngineOptions {
   readonly worktreeRoot?: string;
   /** The npm executable that installs a rollback commit's locked packages; default `npm`. */
   readonly npm?: string;
+  /**
+   * How long that install may run before it is stopped and the rollback fails.
+   * @default NPM_CI_TIMEOUT_MS (15 minutes)
+   */
+  readonly npmTimeoutMs?: number;
 }
+
+/** A rollback's `npm ci` past this has hung (a registry that never answers), not run slowly. */
+export const NPM_CI_TIMEOUT_MS = 15 * 60 * 1000;
 
 const exec = promisify(execFile);
 
@@ -141,6 +149,7 @@ export class AutomationEngine implements ReleaseEngine {
   readonly #envVars: Readonly<Record<string, string>>;
   readonly #worktreeRoot: string;
   readonly #npm: string;
+  readonly #npmTimeoutMs: number;
   readonly #git: Git;
   #cli?: Promise<PulumiCommand>;
   #whoami?: Promise<void>;
@@ -152,6 +161,7 @@ export class AutomationEngine implements ReleaseEngine {
     this.#envVars = options.envVars ?? {};
     this.#worktreeRoot = options.worktreeRoot ?? os.tmpdir();
     this.#npm = options.npm ?? "npm";
+    this.#npmTimeoutMs = options.npmTimeoutMs ?? NPM_CI_TIMEOUT_MS;
     this.#git = new Git(this.workDir);
   }
 
@@ -435,8 +445,7 @@ export class AutomationEngine implements ReleaseEngine {
       tree = path.join(folder, "tree");
       await this.#git.addWorktree(tree, source.commit);
       this.#worktrees.set(source.commit, tree);
-      const line = await this.provideDependencies(source.commit, path.join(tree, prefix), folder);
-      onOutput?.(line);
+      await this.provideDependencies(source.commit, path.join(tree, prefix), folder, onOutput);
     }
     const projectDir = path.join(tree, prefix);
     const stackFile = this.stackFile(stack, projectDir);
@@ -453,13 +462,14 @@ export class AutomationEngine implements ReleaseEngine {
 
   /**
    * Gives the worktree project `projectDir` its commit's packages, in `folder/node_modules` (the
-   * worktree's parent, outside git's work tree); returns the line saying which it did.
+   * worktree's parent, outside git's work tree), after the line saying which it does.
    */
   private async provideDependencies(
     commit: string,
     projectDir: string,
     folder: string,
-  ): Promise<string> {
+    onOutput: ((text: string) => void) | undefined,
+  ): Promise<void> {
     const lock = (dir: string) => {
       const file = path.join(dir, "package-lock.json");
       return existsSync(file) ? readFile(file, "utf8") : Promise.resolve(undefined);
@@ -470,10 +480,10 @@ export class AutomationEngine implements ReleaseEngine {
       projectLock: await lock(this.workDir),
       projectHasModules: existsSync(projectModules),
     });
+    onOutput?.(dependencyLine(commit, source));
     const modules = path.join(folder, "node_modules");
     if (source.kind === "link") await symlink(projectModules, modules, "dir");
     if (source.kind === "install") await this.installLocked(commit, projectDir, modules);
-    return dependencyLine(commit, source);
   }
 
   /**
@@ -482,18 +492,25 @@ export class AutomationEngine implements ReleaseEngine {
    */
   private async installLocked(commit: string, dir: string, into: string): Promise<void> {
     try {
-      await exec(this.#npm, npmCiArgs(dir), { cwd: dir, maxBuffer: 64 << 20 });
+      await exec(this.#npm, npmCiArgs(dir), {
+        cwd: dir,
+        maxBuffer: 64 << 20,
+        timeout: this.#npmTimeoutMs,
+      });
     } catch (error) {
       const failure = error as {
         stderr?: string;
         stdout?: string;
         code?: unknown;
+        killed?: boolean;
         message: string;
       };
       const detail =
         failure.code === "ENOENT"
           ? `${this.#npm} is not on PATH`
-          : tail(failure.stderr || failure.stdout || failure.message);
+          : failure.killed === true
+            ? `it was still running after ${Math.round(this.#npmTimeoutMs / 1000)} s, stopped`
+            : tail(failure.stderr || failure.stdout || failure.message);
       throw new OpsError(
         `npm ci of commit ${commit.slice(0, 12)}'s package-lock.json failed, so the rollback cannot run the packages it locked: ${detail}; fix the cause (registry access, npm login), then retry`,
       );

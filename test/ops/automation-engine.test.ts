@@ -435,7 +435,12 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
    * project's node_modules installed, and a stand-in npm that logs its argv and folder and
    * "installs" a marker package; returns the project, v1's sha and the stand-in's log.
    */
-  async function lockedProject(name: string, lockThen: string, lockNow: string, npmFails = false) {
+  async function lockedProject(
+    name: string,
+    lockThen: string,
+    lockNow: string,
+    npm: "installs" | "fails" | "hangs" = "installs",
+  ) {
     const dir = path.join(root, name);
     await mkdir(path.join(dir, "node_modules", "today"), { recursive: true });
     const git = initRepo(dir);
@@ -452,16 +457,18 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     git("add", ".");
     git("commit", "-q", "-m", "v2");
     const log = path.join(dir, "..", `${name}-npm.jsonl`);
-    const npm = path.join(dir, "..", `${name}-npm`);
+    const npmPath = path.join(dir, "..", `${name}-npm`);
     await writeFile(
-      npm,
+      npmPath,
       `#!${process.execPath}\n` +
         `const fs = require("node:fs");\n` +
         `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd() }) + "\\n");\n` +
-        (npmFails
-          ? `process.stderr.write("npm error code ETIMEDOUT\\nnpm error network request to https://registry.npmjs.org/yaml failed\\n"); process.exit(1);\n`
-          : `fs.mkdirSync("node_modules/locked", { recursive: true });\n` +
-            `fs.copyFileSync("package-lock.json", "node_modules/locked/package-lock.json");\n`),
+        (npm === "hangs"
+          ? `setTimeout(() => undefined, 60_000);\n`
+          : npm === "fails"
+            ? `process.stderr.write("npm error code ETIMEDOUT\\nnpm error network request to https://registry.npmjs.org/yaml failed\\n"); process.exit(1);\n`
+            : `fs.mkdirSync("node_modules/locked", { recursive: true });\n` +
+              `fs.copyFileSync("package-lock.json", "node_modules/locked/package-lock.json");\n`),
       { mode: 0o755 },
     );
     const npmCalls = async () =>
@@ -471,7 +478,12 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
             .filter((l) => l !== "")
             .map((l) => JSON.parse(l) as { argv: string[]; cwd: string })
         : [];
-    const lockedEngine = new AutomationEngine({ workDir: dir, worktreeRoot: root, npm });
+    const lockedEngine = new AutomationEngine({
+      workDir: dir,
+      worktreeRoot: root,
+      npm: npmPath,
+      npmTimeoutMs: 1000,
+    });
     return { dir, v1, npmCalls, lockedEngine };
   }
 
@@ -544,7 +556,7 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
       "lock-offline",
       '{ "lockfileVersion": 3, "k8s": "4.18.0" }\n',
       '{ "lockfileVersion": 3, "k8s": "4.23.0" }\n',
-      true,
+      "fails",
     );
     const source = { commit: v1, config: { "agent-cloud:environment": "dev" } };
     const error = await lockedEngine.preview("dev", { source }).catch((e: unknown) => e);
@@ -556,6 +568,28 @@ describe("AutomationEngine with a stand-in pulumi CLI", () => {
     const [npmCall] = await npmCalls();
     await lockedEngine.dispose();
     expect(existsSync(npmCall!.cwd)).toBe(false);
+  });
+
+  it("says what it installs before npm ci runs, and stops one that hangs", async () => {
+    const { v1, lockedEngine } = await lockedProject(
+      "lock-hangs",
+      '{ "lockfileVersion": 3, "k8s": "4.18.0" }\n',
+      '{ "lockfileVersion": 3, "k8s": "4.23.0" }\n',
+      "hangs",
+    );
+    const streamed: string[] = [];
+    const source = { commit: v1, config: { "agent-cloud:environment": "dev" } };
+    const error = await lockedEngine
+      .preview("dev", { source, onOutput: (t) => streamed.push(t) })
+      .catch((e: unknown) => e);
+    expect(streamed).toEqual([
+      `packages: commit ${v1.slice(0, 12)}'s package-lock.json differs from the project's; installing its locked packages (npm ci)\n`,
+    ]);
+    expect((error as Error).message).toBe(
+      `npm ci of commit ${v1.slice(0, 12)}'s package-lock.json failed, so the rollback cannot run the packages it locked: it was still running after 1 s, stopped; fix the cause (registry access, npm login), then retry`,
+    );
+    expect((await calls()).filter((c) => c.argv[0] === "preview")).toEqual([]);
+    await lockedEngine.dispose();
   });
 
   it("reports the git state of the project", async () => {
