@@ -51,6 +51,19 @@ async function settledWorkers(e: Edge): Promise<number[]> {
   return servingWorkers(e);
 }
 
+/**
+ * A loopback port held by this process, until `free()`: nginx -t binds no port, but a master's
+ * reload must, and fails on this one.
+ */
+async function takenPort(): Promise<{ port: number; free: () => Promise<void> }> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (blocker.address() as AddressInfo).port,
+    free: () => new Promise<void>((resolve) => blocker.close(() => resolve())),
+  };
+}
+
 /** Each child of nginx's master as /proc shows it: pid, start time (clock ticks), title. */
 function workersSeen(master: number): string {
   return childPids(master)
@@ -130,10 +143,7 @@ describe("route table changes on the running edge", () => {
   it("tries again a table nginx -t passes but the master cannot apply, and takes it once it can", async () => {
     const pid = masterPid(edge);
     const workers = await settledWorkers(edge);
-    // nginx -t binds no port; the master's reload must, and fails on one already taken.
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const port = (blocker.address() as AddressInfo).port;
+    const { port, free } = await takenPort();
     const without = edge.renderFor(["acme", "globex", ...ADDED]);
     edge.writeRoutes(`${without}\nserver { listen 127.0.0.1:${port}; return 204; }\n`);
     await waitFor(
@@ -147,7 +157,7 @@ describe("route table changes on the running edge", () => {
     expect(await answerOf(edge, "leaving")).toBe("200 leaving");
 
     // Once the port is free, the next try takes the table: "leaving" is no longer routed.
-    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await free();
     await waitFor(
       "the table taken on a later try",
       async () => (await answerOf(edge, "leaving")) === "404",
@@ -161,9 +171,7 @@ describe("route table changes on the running edge", () => {
   it("does not count a worker that crashed during a reload nginx could not take as the reload's", async () => {
     const pid = masterPid(edge);
     const workers = await settledWorkers(edge);
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const port = (blocker.address() as AddressInfo).port;
+    const { port, free } = await takenPort();
     edge.writeRoutes(
       `${edge.renderFor(["acme", "globex", ...ADDED, "leaving"])}\nserver { listen 127.0.0.1:${port}; return 204; }\n`,
     );
@@ -190,7 +198,7 @@ describe("route table changes on the running edge", () => {
     expect(logged("taken")).toBe(false);
     expect(await answerOf(edge, "leaving")).toBe("404");
     // Still tried: once the port is free, the table is taken.
-    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await free();
     await waitFor("the table taken on a later try", () => logged("taken"), 30_000, 100);
     expect(await answerOf(edge, "leaving")).toBe("200 leaving");
     expect(masterPid(edge)).toBe(pid);
