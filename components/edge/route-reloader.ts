@@ -228,10 +228,16 @@ applied=$(routes_sum)
 applied_certs=$(certs_sum)
 kept=$(draining_kept)
 refused=''
-# The workers that served when a reload not taken in time was signalled, and the files it was
-# for: a slow one is counted once it is done, never signalled again.
+# A reload not taken within RELOAD_WAIT: the workers that served when it was signalled, the
+# checksums of the files it was for, what changed, and the seconds it has been waited for since.
+# Until it is done or RELOAD_WAIT more seconds pass, nothing else is signalled: a slow reload is
+# counted once done and never sent twice, and one signalled after it could not tell the two
+# apart. Past that it counts as failed: the files are checked, and signalled, again.
 pending=''
-pending_for=''
+pending_routes=''
+pending_certs=''
+pending_changed=''
+pending_waited=0
 "$NGINX" -c "$CONF" -e /dev/stderr &
 nginx_pid=$!
 log "nginx $nginx_pid started on route table $applied"
@@ -243,19 +249,27 @@ trap 'kill -QUIT "$nginx_pid" 2>/dev/null' QUIT
 trap 'kill -INT "$nginx_pid" 2>/dev/null' INT
 trap 'kill -HUP "$nginx_pid" 2>/dev/null' HUP
 
-# The files just checked ($now, $certs) are what nginx serves.
+# nginx serves the route table $2 and certificate files $3 ($1: what changed, for the log).
 taken() {
-  log "$1"
-  applied=$now
-  applied_certs=$certs
+  log "$1 taken with a graceful reload$4"
+  applied=$2
+  applied_certs=$3
   kept=$(draining_kept)
   refused=''
-  pending_for=''
 }
 
 watch_files() {
   while sleep "$POLL"; do
     trim_draining
+    if [ -n "$pending" ]; then
+      if reload_done "$pending"; then
+        taken "$pending_changed" "$pending_routes" "$pending_certs" ", later than \${RELOAD_WAIT}s"
+      elif [ "$pending_waited" -lt "$RELOAD_WAIT" ]; then
+        pending_waited=$((pending_waited + POLL))
+        continue
+      fi
+      pending=''
+    fi
     now=$(routes_sum)
     certs=$(certs_sum)
     [ "$now" = "$applied" ] && [ "$certs" = "$applied_certs" ] && continue
@@ -270,17 +284,18 @@ watch_files() {
       changed="route table $now and certificate files in $CERT_DIRS"
       kept_on="still serving $applied and the certificate files it loaded before"
     fi
-    if [ "$now $certs" = "$pending_for" ] && reload_done "$pending"; then
-      taken "$changed taken with a graceful reload, later than \${RELOAD_WAIT}s"
-    elif out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
+    if out=$("$NGINX" -t -q -c "$CONF" -e /dev/stderr 2>&1); then
       before=$(serving_workers)
       if "$NGINX" -s reload -c "$CONF" -e /dev/stderr && reload_taken "$before"; then
-        taken "$changed taken with a graceful reload"
+        taken "$changed" "$now" "$certs" ""
       else
         pending=$before
-        pending_for="$now $certs"
+        pending_routes=$now
+        pending_certs=$certs
+        pending_changed=$changed
+        pending_waited=0
         if [ "$now $certs" != "$refused" ]; then
-          # Not applied: tried again every interval, as a refused change is checked again.
+          # Not applied: tried again once it has been waited for RELOAD_WAIT more seconds.
           log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; trying again"
           refused="$now $certs"
         fi

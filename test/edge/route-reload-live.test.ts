@@ -64,6 +64,14 @@ async function takenPort(): Promise<{ port: number; free: () => Promise<void> }>
   };
 }
 
+/** The script's name for the route table on disk: its checksum, as the script computes it. */
+function tableSum(e: Edge): string {
+  const routes = join(e.dir, "routes");
+  return execFileSync("sh", ["-c", `cat '${routes}'/*.conf | cksum`])
+    .toString()
+    .split(" ")[0] as string;
+}
+
 /** Each child of nginx's master as /proc shows it: pid, start time (clock ticks), title. */
 function workersSeen(master: number): string {
   return childPids(master)
@@ -175,10 +183,7 @@ describe("route table changes on the running edge", () => {
     edge.writeRoutes(
       `${edge.renderFor(["acme", "globex", ...ADDED, "leaving"])}\nserver { listen 127.0.0.1:${port}; return 204; }\n`,
     );
-    // The script's name for this table: its checksum, as the script computes it.
-    const table = execFileSync("sh", ["-c", `cat '${join(edge.dir, "routes")}'/*.conf | cksum`])
-      .toString()
-      .split(" ")[0];
+    const table = tableSum(edge);
     const logged = (what: string) => edge.nginx.log().includes(`route table ${table} ${what}`);
     await waitFor(
       "the master's failed reload",
@@ -202,6 +207,42 @@ describe("route table changes on the running edge", () => {
     await waitFor("the table taken on a later try", () => logged("taken"), 30_000, 100);
     expect(await answerOf(edge, "leaving")).toBe("200 leaving");
     expect(masterPid(edge)).toBe(pid);
+  }, 90_000);
+  it("counts a reload slower than its wait once it is done, without signalling it again", async () => {
+    const pid = masterPid(edge);
+    await settledWorkers(edge);
+    expect(await answerOf(edge, "leaving")).toBe("200 leaving");
+    // A stopped master holds the reload signal: the reload is as slow as the test wants.
+    process.kill(pid, "SIGSTOP");
+    let stopped = true;
+    try {
+      edge.writeRoutes(edge.renderFor(["acme", "globex", ...ADDED]));
+      const table = tableSum(edge);
+      await waitFor(
+        "the reload not taken in time",
+        () => edge.nginx.log().includes(`route table ${table} passed nginx -t but`),
+        30_000,
+        50,
+      );
+      process.kill(pid, "SIGCONT");
+      stopped = false;
+      await waitFor(
+        "the late reload counted",
+        () =>
+          edge.nginx
+            .log()
+            .includes(`route table ${table} taken with a graceful reload, later than 3s`),
+        15_000,
+        100,
+      );
+      expect(await answerOf(edge, "leaving")).toBe("404");
+      // Never signalled twice: no other reload of it is logged, a second after.
+      await sleep(1500);
+      expect(edge.nginx.log().split(`route table ${table} taken`)).toHaveLength(2);
+      expect(masterPid(edge)).toBe(pid);
+    } finally {
+      if (stopped) process.kill(pid, "SIGCONT");
+    }
   }, 90_000);
 });
 
