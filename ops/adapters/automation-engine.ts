@@ -315,18 +315,12 @@ export class AutomationEngine implements ReleaseEngine {
 
   /** Each record with the title of its `git.head` commit, when that commit is here. */
   private async withCommitTitles(records: UpdateRecord[]): Promise<UpdateRecord[]> {
-    const titles = new Map<string, Promise<string | undefined>>();
-    const titleOf = (sha: string) => {
-      if (!titles.has(sha)) titles.set(sha, this.#git.commitTitle(sha));
-      return titles.get(sha) as Promise<string | undefined>;
-    };
-    return Promise.all(
-      records.map(async (record) => {
-        const head = record.environment["git.head"];
-        const commitTitle = head === undefined ? undefined : await titleOf(head);
-        return commitTitle === undefined ? record : { ...record, commitTitle };
-      }),
-    );
+    const heads = records.flatMap((record) => record.environment["git.head"] ?? []);
+    const titles = await this.#git.commitTitles(heads);
+    return records.map((record) => {
+      const commitTitle = titles.get(record.environment["git.head"] ?? "");
+      return commitTitle === undefined ? record : { ...record, commitTitle };
+    });
   }
 
   /**

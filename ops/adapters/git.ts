@@ -1,9 +1,12 @@
 /** The few git operations releases need: HEAD and dirtiness, commit lookup, worktrees. */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { GitState } from "../engine";
 
 const exec = promisify(execFile);
+
+/** A full or abbreviated commit sha. */
+const SHA = /^[0-9a-f]{7,40}$/;
 
 /** Runs git in one folder (the project, or a worktree). */
 export class Git {
@@ -34,7 +37,7 @@ export class Git {
   }
 
   async hasCommit(sha: string): Promise<boolean> {
-    if (!/^[0-9a-f]{7,40}$/.test(sha)) return false;
+    if (!SHA.test(sha)) return false;
     try {
       await this.run(["cat-file", "-e", `${sha}^{commit}`]);
       return true;
@@ -44,14 +47,48 @@ export class Git {
   }
 
   /**
-   * The title of commit `sha` as Pulumi takes it for an update's default message: its message
-   * up to the first line break. Undefined when the commit is not here.
+   * The titles of the commits `shas` names that are here, as Pulumi takes one for an update's
+   * default message: the message, trimmed, up to its first line break (`""` for an empty
+   * message, for which Pulumi records the CI system's commit message instead). One `git cat-file
+   * --batch` for them all; names that are not a commit here, or not a sha, are left out.
    */
-  async commitTitle(sha: string): Promise<string | undefined> {
-    if (!(await this.hasCommit(sha))) return undefined;
-    const raw = await this.run(["cat-file", "commit", sha]);
-    const blank = raw.indexOf("\n\n");
-    return blank < 0 ? "" : raw.slice(blank + 2).split(/[\r\n]/)[0];
+  async commitTitles(shas: readonly string[]): Promise<Map<string, string>> {
+    const names = [...new Set(shas)].filter((sha) => SHA.test(sha));
+    const titles = new Map<string, string>();
+    if (names.length === 0) return titles;
+    const output = await this.batch(names);
+    let at = 0;
+    for (const name of names) {
+      const headerEnd = output.indexOf(0x0a, at);
+      const [, type, size] = output.toString("utf8", at, headerEnd).split(" ");
+      at = headerEnd + 1;
+      if (size === undefined) continue; // `<name> missing` (or ambiguous)
+      const body = output.toString("utf8", at, at + Number(size));
+      at += Number(size) + 1;
+      if (type !== "commit") continue;
+      const blank = body.indexOf("\n\n");
+      const message = blank < 0 ? "" : body.slice(blank + 2).trim();
+      titles.set(name, message.split(/[\r\n]/)[0] ?? "");
+    }
+    return titles;
+  }
+
+  /** `git cat-file --batch` of `names`, one a line: its whole output. */
+  private batch(names: readonly string[]): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("git", ["cat-file", "--batch"], { cwd: this.cwd });
+      const chunks: Buffer[] = [];
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) =>
+        code === 0
+          ? resolve(Buffer.concat(chunks))
+          : reject(new Error(`git cat-file --batch: ${stderr.trim() || `exit ${code}`}`)),
+      );
+      child.stdin.end(`${names.join("\n")}\n`);
+    });
   }
 
   /**

@@ -37,12 +37,17 @@ export type RecordedUpdate = Pick<UpdateRecord, "environment" | "message" | "com
  * title as the message (none given), so whatever the commit's author wrote, whose tokens could
  * name any image, version or release: an update the Pulumi CLI ran by hand (`exec.kind` `cli`;
  * ops runs every update through the Automation API, `auto.local`), and one any other Automation
- * API tool ran (GitHub's pulumi/actions, Pulumi Deployments) whose message is its commit's title.
+ * API tool ran (GitHub's pulumi/actions, Pulumi Deployments) whose message is its commit's title,
+ * or whose commit has an empty message. Where the commit is not here, the message is read as
+ * ops' record (it cannot be told apart).
  * Such an update reads as having no record (an empty message); its `git.head` and recorded config
  * still count.
  */
 export function opsMessage(update: RecordedUpdate): string {
-  const titled = update.commitTitle !== undefined && update.message === update.commitTitle;
+  // An empty title: Pulumi recorded the CI system's commit message, which ops cannot read.
+  const titled =
+    update.commitTitle !== undefined &&
+    (update.commitTitle === "" || update.message === update.commitTitle);
   return update.environment["exec.kind"] === "cli" || titled ? "" : update.message;
 }
 

@@ -62,22 +62,33 @@ describe("Git", () => {
     expect(await git.hasCommit("--help")).toBe(false);
   });
 
-  it("reads a commit's title as Pulumi takes it for an update's message: up to the first line break", async () => {
+  it("reads commits' titles as Pulumi takes one for an update's message: trimmed, up to the first line break", async () => {
     const git = new Git(repo.root);
-    expect(await git.commitTitle(repo.first)).toBe("one");
-    await git.run([
-      "commit",
-      "-q",
-      "--allow-empty",
-      "-m",
-      "Fix typos release=v9\nbefore=v1",
-      "-m",
-      "body",
+    const commit = async (...args: string[]) => {
+      await git.run(["commit", "-q", "--allow-empty", ...args]);
+      return git.run(["rev-parse", "HEAD"]);
+    };
+    const twoLines = await commit("-m", "Fix typos release=v9\nbefore=v1", "-m", "body");
+    const indented = await commit("--cleanup=verbatim", "-m", "\n  release=v9 before=v1\n");
+    const empty = await commit("--allow-empty-message", "-m", "");
+    const tree = await git.run(["rev-parse", "HEAD^{tree}"]);
+    const titles = await git.commitTitles([
+      repo.first,
+      twoLines,
+      indented,
+      empty,
+      twoLines,
+      "f".repeat(40),
+      tree,
+      "HEAD",
     ]);
-    expect(await git.commitTitle(await git.run(["rev-parse", "HEAD"]))).toBe(
-      "Fix typos release=v9",
-    );
-    expect(await git.commitTitle("f".repeat(40))).toBeUndefined();
+    expect(Object.fromEntries(titles)).toEqual({
+      [repo.first]: "one",
+      [twoLines]: "Fix typos release=v9",
+      [indented]: "release=v9 before=v1",
+      [empty]: "",
+    });
+    expect(await git.commitTitles([])).toEqual(new Map());
   });
 
   it("reads a project file as of a commit, from the project folder", async () => {

@@ -60,6 +60,7 @@ describe("opsMessage", () => {
     ["is the commit's title", FORGED, FORGED, ""],
     ["differs from the commit's title", "deploy image=x", FORGED, "deploy image=x"],
     ["has no commit at hand", FORGED, undefined, FORGED],
+    ["comes from a commit with an empty message (Pulumi takes the CI's)", FORGED, "", ""],
     ["is the title with a space more", `${FORGED} `, FORGED, `${FORGED} `],
   ])("auto.local, a message that %s", (_, message, commitTitle, expected) => {
     const environment = { "exec.kind": "auto.local", "git.head": "1".repeat(40) };
