@@ -303,14 +303,15 @@ export class AutomationEngine implements ReleaseEngine {
 
   async history(stack: string): Promise<UpdateRecord[]> {
     const pulumiStack = await this.stack(stack);
+    let records: UpdateRecord[];
     try {
       // showSecrets false: the SDK's default (true) would decrypt secret config into the result.
       const updates = await pulumiStack.history(undefined, undefined, false);
-      const records = updates.map(toUpdateRecord).sort((a, b) => b.version - a.version);
-      return await this.withCommitTitles(records);
+      records = updates.map(toUpdateRecord).sort((a, b) => b.version - a.version);
     } catch (error) {
       throw this.translate(error, "stack history", stack);
     }
+    return this.withCommitTitles(records);
   }
 
   /** Each record with the title of its `git.head` commit, when that commit is here. */

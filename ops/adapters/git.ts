@@ -50,13 +50,15 @@ export class Git {
    * The titles of the commits `shas` names that are here, as Pulumi takes one for an update's
    * default message: the message, trimmed, up to its first line break (`""` for an empty
    * message, for which Pulumi records the CI system's commit message instead). One `git cat-file
-   * --batch` for them all; names that are not a commit here, or not a sha, are left out.
+   * --batch` for them all; names that are not a commit here, or not a sha, are left out, and so
+   * is every name when git cannot read a repository here (none, or no git).
    */
   async commitTitles(shas: readonly string[]): Promise<Map<string, string>> {
     const names = [...new Set(shas)].filter((sha) => SHA.test(sha));
     const titles = new Map<string, string>();
     if (names.length === 0) return titles;
-    const output = await this.batch(names);
+    const output = await this.batch(names).catch(() => undefined);
+    if (output === undefined) return titles;
     let at = 0;
     for (const name of names) {
       const headerEnd = output.indexOf(0x0a, at);
@@ -82,6 +84,8 @@ export class Git {
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.on("error", reject);
+      // git gone before reading it all (no repository): its exit says why.
+      child.stdin.on("error", () => undefined);
       child.on("close", (code) =>
         code === 0
           ? resolve(Buffer.concat(chunks))

@@ -89,6 +89,10 @@ describe("Git", () => {
       [empty]: "",
     });
     expect(await git.commitTitles([])).toEqual(new Map());
+    // No repository: no commit is here.
+    const outside = await mkdtemp(path.join(os.tmpdir(), "ops-no-git-"));
+    expect(await new Git(outside).commitTitles([repo.first])).toEqual(new Map());
+    await rm(outside, { recursive: true });
   });
 
   it("reads a project file as of a commit, from the project folder", async () => {
