@@ -229,15 +229,17 @@ applied_certs=$(certs_sum)
 kept=$(draining_kept)
 refused=''
 # A reload not taken within RELOAD_WAIT: the workers that served when it was signalled, the
-# checksums of the files it was for, what changed, and the seconds it has been waited for since.
-# Until it is done or RELOAD_WAIT more seconds pass, nothing else is signalled: a slow reload is
-# counted once done and never sent twice, and one signalled after it could not tell the two
-# apart. Past that it counts as failed: the files are checked, and signalled, again.
+# checksums of the files it was for, what changed, the seconds it has been waited for since, and
+# whether the files have changed since. Until it is done or RELOAD_WAIT more seconds pass, nothing
+# else is signalled: a slow reload is counted once done, not sent again, and one signalled after
+# it could not be told apart from it. Past that it counts as failed: the files are checked, and
+# signalled, again.
 pending=''
 pending_routes=''
 pending_certs=''
 pending_changed=''
 pending_waited=0
+pending_moved=0
 "$NGINX" -c "$CONF" -e /dev/stderr &
 nginx_pid=$!
 log "nginx $nginx_pid started on route table $applied"
@@ -261,17 +263,26 @@ taken() {
 watch_files() {
   while sleep "$POLL"; do
     trim_draining
+    now=$(routes_sum)
+    certs=$(certs_sum)
     if [ -n "$pending" ]; then
-      if reload_done "$pending"; then
+      [ "$now $certs" = "$pending_routes $pending_certs" ] || pending_moved=1
+      if ! reload_done "$pending"; then
+        if [ "$pending_waited" -lt "$RELOAD_WAIT" ]; then
+          pending_waited=$((pending_waited + POLL))
+          continue
+        fi
+      elif [ "$pending_moved" = 0 ]; then
         taken "$pending_changed" "$pending_routes" "$pending_certs" ", later than \${RELOAD_WAIT}s"
-      elif [ "$pending_waited" -lt "$RELOAD_WAIT" ]; then
-        pending_waited=$((pending_waited + POLL))
-        continue
+      else
+        # nginx read the files when it got to them, and they changed in between: which it read
+        # cannot be told, so the files are taken again, whatever they are.
+        log "$pending_changed taken with a graceful reload later than \${RELOAD_WAIT}s, but the files changed meanwhile: reloading what they hold now"
+        applied=''
+        applied_certs=''
       fi
       pending=''
     fi
-    now=$(routes_sum)
-    certs=$(certs_sum)
     [ "$now" = "$applied" ] && [ "$certs" = "$applied_certs" ] && continue
     # What changed, for the log; and what nginx keeps serving when it refuses the change.
     if [ "$now" = "$applied" ]; then
@@ -294,9 +305,10 @@ watch_files() {
         pending_certs=$certs
         pending_changed=$changed
         pending_waited=0
+        pending_moved=0
         if [ "$now $certs" != "$refused" ]; then
           # Not applied: tried again once it has been waited for RELOAD_WAIT more seconds.
-          log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; trying again"
+          log "$changed passed nginx -t but nginx did not take it within \${RELOAD_WAIT}s (its error is above), $kept_on; waiting up to \${RELOAD_WAIT}s more, then trying again"
           refused="$now $certs"
         fi
       fi

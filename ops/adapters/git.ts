@@ -5,6 +5,14 @@ import type { GitState } from "../engine";
 
 const exec = promisify(execFile);
 
+/** What Go's `unicode.IsSpace` takes as space, which Pulumi's `strings.TrimSpace` trims (no U+FEFF). */
+const GO_SPACE =
+  "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "g");
+
+/** `strings.TrimSpace` as Pulumi runs it on a commit's message. */
+const goTrimSpace = (text: string) => text.replace(GO_TRIM, "");
+
 /** A full or abbreviated commit sha. */
 const SHA = /^[0-9a-f]{7,40}$/;
 
@@ -69,7 +77,7 @@ export class Git {
       at += Number(size) + 1;
       if (type !== "commit") continue;
       const blank = body.indexOf("\n\n");
-      const message = blank < 0 ? "" : body.slice(blank + 2).trim();
+      const message = blank < 0 ? "" : goTrimSpace(body.slice(blank + 2));
       titles.set(name, message.split(/[\r\n]/)[0] ?? "");
     }
     return titles;

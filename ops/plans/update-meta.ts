@@ -38,16 +38,17 @@ export type RecordedUpdate = Pick<UpdateRecord, "environment" | "message" | "com
  * name any image, version or release: an update the Pulumi CLI ran by hand (`exec.kind` `cli`;
  * ops runs every update through the Automation API, `auto.local`), and one any other Automation
  * API tool ran (GitHub's pulumi/actions, Pulumi Deployments) whose message is its commit's title,
- * or whose commit has an empty message. Where the commit is not here, the message is read as
+ * or, in CI, whose commit has an empty message. Where the commit is not here, the message is read as
  * ops' record (it cannot be told apart).
  * Such an update reads as having no record (an empty message); its `git.head` and recorded config
  * still count.
  */
 export function opsMessage(update: RecordedUpdate): string {
-  // An empty title: Pulumi recorded the CI system's commit message, which ops cannot read.
+  // An empty title in CI: with no message given, Pulumi records the CI system's commit message,
+  // which ops cannot read (ops always gives one; outside CI an empty title leaves none).
+  const ciMessage = update.commitTitle === "" && update.environment["ci.system"] !== undefined;
   const titled =
-    update.commitTitle !== undefined &&
-    (update.commitTitle === "" || update.message === update.commitTitle);
+    update.commitTitle !== undefined && (ciMessage || update.message === update.commitTitle);
   return update.environment["exec.kind"] === "cli" || titled ? "" : update.message;
 }
 

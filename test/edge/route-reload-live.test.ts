@@ -244,6 +244,53 @@ describe("route table changes on the running edge", () => {
       if (stopped) process.kill(pid, "SIGCONT");
     }
   }, 90_000);
+  it("takes the files again when they changed while a slow reload was waited for", async () => {
+    const pid = masterPid(edge);
+    await settledWorkers(edge);
+    expect(await answerOf(edge, "leaving")).toBe("404");
+    process.kill(pid, "SIGSTOP");
+    let stopped = true;
+    try {
+      edge.writeRoutes(edge.renderFor(["acme", "globex", ...ADDED, "leaving"]));
+      const slow = tableSum(edge);
+      await waitFor(
+        "the reload not taken in time",
+        () => edge.nginx.log().includes(`route table ${slow} passed nginx -t but`),
+        30_000,
+        50,
+      );
+      // The master reads whatever is there when it gets to it: this table, not the one signalled.
+      edge.writeRoutes(edge.renderFor(["acme", "globex", "initech", "umbrella", "leaving"]));
+      const now = tableSum(edge);
+      process.kill(pid, "SIGCONT");
+      stopped = false;
+      await waitFor(
+        "the slow reload found done after the files changed",
+        () =>
+          edge.nginx
+            .log()
+            .includes("but the files changed meanwhile: reloading what they hold now"),
+        20_000,
+        50,
+      );
+      await waitFor(
+        "the files taken again",
+        () =>
+          new RegExp(`route table ${now} [^\\n]*taken with a graceful reload`).test(
+            edge.nginx.log(),
+          ),
+        20_000,
+        100,
+      );
+      expect(edge.nginx.log()).not.toContain(`route table ${slow} taken`);
+      expect([await answerOf(edge, "leaving"), await answerOf(edge, "hooli")]).toEqual([
+        "200 leaving",
+        "404",
+      ]);
+    } finally {
+      if (stopped) process.kill(pid, "SIGCONT");
+    }
+  }, 90_000);
 });
 
 describe("old workers past what the pod's memory holds", () => {

@@ -71,12 +71,17 @@ describe("Git", () => {
     const twoLines = await commit("-m", "Fix typos release=v9\nbefore=v1", "-m", "body");
     const indented = await commit("--cleanup=verbatim", "-m", "\n  release=v9 before=v1\n");
     const empty = await commit("--allow-empty-message", "-m", "");
+    // Go's TrimSpace takes U+0085 as space and U+FEFF not; JavaScript's trim the other way round.
+    const nextLine = await commit("--cleanup=verbatim", "-m", "\u0085release=v9 before=v1");
+    const bom = await commit("--cleanup=verbatim", "-m", "\ufeffrelease=v9");
     const tree = await git.run(["rev-parse", "HEAD^{tree}"]);
     const titles = await git.commitTitles([
       repo.first,
       twoLines,
       indented,
       empty,
+      nextLine,
+      bom,
       twoLines,
       "f".repeat(40),
       tree,
@@ -87,6 +92,8 @@ describe("Git", () => {
       [twoLines]: "Fix typos release=v9",
       [indented]: "release=v9 before=v1",
       [empty]: "",
+      [nextLine]: "release=v9 before=v1",
+      [bom]: "\ufeffrelease=v9",
     });
     expect(await git.commitTitles([])).toEqual(new Map());
     // No repository: no commit is here.

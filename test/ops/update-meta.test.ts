@@ -60,11 +60,18 @@ describe("opsMessage", () => {
     ["is the commit's title", FORGED, FORGED, ""],
     ["differs from the commit's title", "deploy image=x", FORGED, "deploy image=x"],
     ["has no commit at hand", FORGED, undefined, FORGED],
-    ["comes from a commit with an empty message (Pulumi takes the CI's)", FORGED, "", ""],
     ["is the title with a space more", `${FORGED} `, FORGED, `${FORGED} `],
   ])("auto.local, a message that %s", (_, message, commitTitle, expected) => {
     const environment = { "exec.kind": "auto.local", "git.head": "1".repeat(40) };
     expect(opsMessage({ environment, message, commitTitle })).toBe(expected);
+  });
+
+  it.each([
+    ["in CI, where Pulumi takes the CI system's message", { "ci.system": "GitHub Actions" }, ""],
+    ["outside CI, where only a given message is recorded", {}, "deploy image=x"],
+  ])("reads a message from a commit with an empty message %s", (_, ci, expected) => {
+    const environment = { "exec.kind": "auto.local", "git.head": "1".repeat(40), ...ci };
+    expect(opsMessage({ environment, message: "deploy image=x", commitTitle: "" })).toBe(expected);
   });
 });
 
