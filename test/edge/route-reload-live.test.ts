@@ -72,6 +72,38 @@ function tableSum(e: Edge): string {
     .split(" ")[0] as string;
 }
 
+/**
+ * Writes the route table for `ids` with nginx's master stopped, which holds the reload signal:
+ * the reload is as slow as the test wants. Resolves once the script has logged it not taken in
+ * time, with the table's checksum; `resume()` continues the master (any number of times).
+ */
+async function slowReload(
+  e: Edge,
+  ids: readonly string[],
+): Promise<{ table: string; resume: () => void }> {
+  const pid = masterPid(e);
+  let stopped = true;
+  const resume = () => {
+    if (stopped) process.kill(pid, "SIGCONT");
+    stopped = false;
+  };
+  process.kill(pid, "SIGSTOP");
+  try {
+    e.writeRoutes(e.renderFor(ids));
+    const table = tableSum(e);
+    await waitFor(
+      "the reload not taken in time",
+      () => e.nginx.log().includes(`route table ${table} passed nginx -t but`),
+      30_000,
+      50,
+    );
+    return { table, resume };
+  } catch (error) {
+    resume();
+    throw error;
+  }
+}
+
 /** Each child of nginx's master as /proc shows it: pid, start time (clock ticks), title. */
 function workersSeen(master: number): string {
   return childPids(master)
@@ -208,62 +240,42 @@ describe("route table changes on the running edge", () => {
     expect(await answerOf(edge, "leaving")).toBe("200 leaving");
     expect(masterPid(edge)).toBe(pid);
   }, 90_000);
+
   it("counts a reload slower than its wait once it is done, without signalling it again", async () => {
     const pid = masterPid(edge);
     await settledWorkers(edge);
     expect(await answerOf(edge, "leaving")).toBe("200 leaving");
-    // A stopped master holds the reload signal: the reload is as slow as the test wants.
-    process.kill(pid, "SIGSTOP");
-    let stopped = true;
+    const slow = await slowReload(edge, ["acme", "globex", ...ADDED]);
     try {
-      edge.writeRoutes(edge.renderFor(["acme", "globex", ...ADDED]));
-      const table = tableSum(edge);
-      await waitFor(
-        "the reload not taken in time",
-        () => edge.nginx.log().includes(`route table ${table} passed nginx -t but`),
-        30_000,
-        50,
-      );
-      process.kill(pid, "SIGCONT");
-      stopped = false;
+      slow.resume();
       await waitFor(
         "the late reload counted",
         () =>
           edge.nginx
             .log()
-            .includes(`route table ${table} taken with a graceful reload, later than 3s`),
+            .includes(`route table ${slow.table} taken with a graceful reload, later than 3s`),
         15_000,
         100,
       );
       expect(await answerOf(edge, "leaving")).toBe("404");
-      // Never signalled twice: no other reload of it is logged, a second after.
+      // No other reload of it is logged, a second after.
       await sleep(1500);
-      expect(edge.nginx.log().split(`route table ${table} taken`)).toHaveLength(2);
+      expect(edge.nginx.log().split(`route table ${slow.table} taken`)).toHaveLength(2);
       expect(masterPid(edge)).toBe(pid);
     } finally {
-      if (stopped) process.kill(pid, "SIGCONT");
+      slow.resume();
     }
   }, 90_000);
+
   it("takes the files again when they changed while a slow reload was waited for", async () => {
-    const pid = masterPid(edge);
     await settledWorkers(edge);
     expect(await answerOf(edge, "leaving")).toBe("404");
-    process.kill(pid, "SIGSTOP");
-    let stopped = true;
+    const slow = await slowReload(edge, ["acme", "globex", ...ADDED, "leaving"]);
     try {
-      edge.writeRoutes(edge.renderFor(["acme", "globex", ...ADDED, "leaving"]));
-      const slow = tableSum(edge);
-      await waitFor(
-        "the reload not taken in time",
-        () => edge.nginx.log().includes(`route table ${slow} passed nginx -t but`),
-        30_000,
-        50,
-      );
       // The master reads whatever is there when it gets to it: this table, not the one signalled.
       edge.writeRoutes(edge.renderFor(["acme", "globex", "initech", "umbrella", "leaving"]));
       const now = tableSum(edge);
-      process.kill(pid, "SIGCONT");
-      stopped = false;
+      slow.resume();
       await waitFor(
         "the slow reload found done after the files changed",
         () =>
@@ -282,13 +294,13 @@ describe("route table changes on the running edge", () => {
         20_000,
         100,
       );
-      expect(edge.nginx.log()).not.toContain(`route table ${slow} taken`);
+      expect(edge.nginx.log()).not.toContain(`route table ${slow.table} taken`);
       expect([await answerOf(edge, "leaving"), await answerOf(edge, "hooli")]).toEqual([
         "200 leaving",
         "404",
       ]);
     } finally {
-      if (stopped) process.kill(pid, "SIGCONT");
+      slow.resume();
     }
   }, 90_000);
 });
