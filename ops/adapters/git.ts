@@ -2,6 +2,7 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { GitState } from "../engine";
+import { SHA } from "../plans/update-meta";
 
 const exec = promisify(execFile);
 
@@ -12,9 +13,6 @@ const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "g");
 
 /** `strings.TrimSpace` as Pulumi runs it on a commit's message. */
 const goTrimSpace = (text: string) => text.replace(GO_TRIM, "");
-
-/** A full or abbreviated commit sha. */
-const SHA = /^[0-9a-f]{7,40}$/;
 
 /** Runs git in one folder (the project, or a worktree). */
 export class Git {

@@ -16,7 +16,8 @@ export interface UpdateCommit {
   readonly from: "environment" | "message";
 }
 
-const SHA = /^[0-9a-f]{7,40}$/;
+/** A full or abbreviated commit sha. */
+export const SHA = /^[0-9a-f]{7,40}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** `key=value` tokens of a message (values never contain spaces). */
@@ -38,10 +39,9 @@ export type RecordedUpdate = Pick<UpdateRecord, "environment" | "message" | "com
  * name any image, version or release: an update the Pulumi CLI ran by hand (`exec.kind` `cli`;
  * ops runs every update through the Automation API, `auto.local`), and one any other Automation
  * API tool ran (GitHub's pulumi/actions, Pulumi Deployments) whose message is its commit's title,
- * or, in CI, whose commit has an empty message. Where the commit is not here, the message is read as
- * ops' record (it cannot be told apart).
- * Such an update reads as having no record (an empty message); its `git.head` and recorded config
- * still count.
+ * or, in CI, whose commit has an empty message. Such an update reads as having no record (an
+ * empty message); its `git.head` and recorded config still count. Where the commit is not here,
+ * the message is read as ops' record: the two cannot be told apart.
  */
 export function opsMessage(update: RecordedUpdate): string {
   // An empty title in CI: with no message given, Pulumi records the CI system's commit message,

@@ -31,6 +31,12 @@ const FORGED_101 =
   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n" +
   'HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n{"tenant":"injected"}\n';
 
+/** What the tenant writes, by path, before it closes the connection. */
+const FORGED_BY_PATH: Readonly<Record<string, string>> = {
+  "/interim": FORGED,
+  "/s101": FORGED_101,
+};
+
 let edge: Edge;
 let tenant: Server;
 
@@ -44,8 +50,9 @@ beforeAll(async () => {
       if (!head.includes("\r\n\r\n")) return;
       const path = head.split(" ")[1] ?? "";
       head = "";
-      if (path === "/interim" || path === "/s101") {
-        socket.write(path === "/interim" ? FORGED : FORGED_101);
+      const forged = FORGED_BY_PATH[path];
+      if (forged !== undefined) {
+        socket.write(forged);
         setTimeout(() => socket.end(), 100);
       } else {
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{"real":true}');
